@@ -1,0 +1,37 @@
+# OneThing — two commands do everything: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PKGS   := contracts libs/exchange services/intake services/dispatch services/licence \
+	      services/supervision services/rating simulators cli
+STAMP  := $(VENV)/.installed
+DEMO_CASES ?= 20
+
+.PHONY: run test setup lint typecheck unit docs clean
+
+$(STAMP): $(foreach p,$(PKGS),$(p)/pyproject.toml) requirements/dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check $(foreach p,$(PKGS),-e $(p)) -r requirements/dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The whole system on the embedded default (tansu broker + one SQLite file per service), a demo batch, serving until Ctrl-C.
+run: $(STAMP)
+	$(BIN)/onething up --demo $(DEMO_CASES)
+
+## Every check and test: lint, types, unit, contracts, bus and storage on the real broker and PostgreSQL, end to end.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+unit: $(STAMP)
+	$(BIN)/pytest -m "not integration and not e2e"
+
+## Regenerate JSON Schemas, the AsyncAPI document and deploy/kafka/topics.yaml from the code.
+docs: $(STAMP)
+	$(BIN)/python -m contracts.publish
+
+clean:
+	rm -rf $(VENV) .onething

@@ -1,0 +1,1 @@
+"""The ``onething`` command: run the whole system, a demo batch, or tail a topic."""

@@ -1,0 +1,92 @@
+"""Events owned by the dispatch service (分办服务), version 1."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from contracts.envelope import EventPayload
+from contracts.intake.v1 import Applicant
+
+__all__ = [
+    "Evidence",
+    "Outcome",
+    "RequestSent",
+    "TaskConcluded",
+    "TaskReleased",
+]
+
+
+class Outcome(StrEnum):
+    """办理结果."""
+
+    APPROVED = "approved"  # 准予
+    REJECTED = "rejected"  # 不予
+    NEEDS_CORRECTION = "needs_correction"  # 需补正
+    NOT_PROCESSED = "not_processed"  # 前置事项未通过，未办理
+
+
+class Evidence(BaseModel):
+    """A prerequisite's result handed to the next department (数据多跑路)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    item_code: str
+    department: str
+    document_no: str | None = None
+
+
+class TaskReleased(EventPayload):
+    """A task was sent to its department (parallel at once, sequential once its prerequisites passed)."""
+
+    event_type: ClassVar[str] = "dispatch.task.released"
+
+    case_id: str
+    task_id: str
+    item_code: str
+    department: str
+    attempt: int = Field(ge=1)
+    time_limit_days: int = Field(ge=0)
+    released_at: AwareDatetime
+
+
+class RequestSent(EventPayload):
+    """The handling request a department system receives on its request topic (办理请求)."""
+
+    event_type: ClassVar[str] = "dispatch.request.sent"
+
+    request_id: UUID
+    case_id: str
+    task_id: str
+    item_code: str
+    item_name_zh: str
+    department: str
+    attempt: int = Field(ge=1)
+    applicant: Applicant
+    form: dict[str, str]
+    evidence: tuple[Evidence, ...] = ()
+    licence_type: str | None = None
+
+
+class TaskConcluded(EventPayload):
+    """A department's result was verified and recorded against the task (结果实时回传)."""
+
+    event_type: ClassVar[str] = "dispatch.task.concluded"
+
+    case_id: str
+    task_id: str
+    item_code: str
+    department: str
+    attempt: int = Field(ge=1)
+    outcome: Outcome
+    reason_zh: str | None = None
+    reason_en: str | None = None
+    document_no: str | None = None
+    yields_licence: bool = False
+    licence_type: str | None = None
+    holder_id: str | None = None
+    holder_name: str | None = None
+    concluded_at: AwareDatetime

@@ -1,0 +1,143 @@
+"""The envelope every event travels in on the exchange bus (交换总线事件信封).
+
+Why this exists: consumers deduplicate on ``id``, order on ``subject`` (the Kafka key, normally the
+case id 办件编号), verify ``signature`` against the producer's published key, and check ``chain``
+to detect a dropped or altered envelope. The payload (``data``) is typed by ``(type, version)``
+through :mod:`contracts.registry`; class names never reach the wire.
+
+Signing and hashing work over :func:`canonical_bytes`: the JSON of the envelope with sorted keys and
+no whitespace, *minus* the signature itself. Verification works on the dict as received, never on a
+re-serialised model, so a producer and a consumer on different pydantic versions agree byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ChainLink",
+    "Envelope",
+    "EnvelopeError",
+    "EventPayload",
+    "Signature",
+    "canonical_bytes",
+    "envelope_digest",
+]
+
+
+class EnvelopeError(ValueError):
+    """The bytes are not a well-formed envelope (bad JSON, missing field, wrong type)."""
+
+
+class EventPayload(BaseModel):
+    """Base for every event body that crosses a service boundary."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")  # tolerant reader
+
+    event_type: ClassVar[str]  # wire name; never derived from __name__
+    event_version: ClassVar[int] = 1  # payload schema major version
+
+
+class Signature(BaseModel):
+    """Ed25519 signature over :func:`canonical_bytes` of the envelope (电子签名)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    alg: str = "Ed25519"
+    key_id: str  # the signing principal, e.g. "dispatch" or "dept.police"
+    value: str  # base64url without padding
+
+
+class ChainLink(BaseModel):
+    """Position of the envelope in its producer's hash chain (哈希链)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int = Field(ge=1)
+    prev: str  # hex sha256 of the producer's previous signed envelope; "0"*64 for the first
+
+
+class Envelope(BaseModel):
+    """Wire form of an event. ``data`` is the payload as JSON; decode it with the registry."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: UUID
+    type: str = Field(min_length=3)
+    version: int = Field(ge=1)
+    source: str = Field(min_length=1)
+    subject: str = Field(min_length=1)
+    time: AwareDatetime
+    correlation_id: UUID
+    causation_id: UUID | None = None
+    traceparent: str | None = None
+    chain: ChainLink | None = None
+    signature: Signature | None = None
+    data: dict[str, Any]
+
+    @classmethod
+    def wrap(
+        cls,
+        payload: EventPayload,
+        *,
+        source: str,
+        subject: str,
+        correlation_id: UUID | None = None,
+        causation_id: UUID | None = None,
+        event_id: UUID | None = None,
+        time: datetime | None = None,
+        traceparent: str | None = None,
+    ) -> Envelope:
+        """A new unsigned envelope around ``payload``; a new flow starts its own correlation id."""
+        new_id = event_id or uuid4()
+        return cls(
+            id=new_id,
+            type=payload.event_type,
+            version=payload.event_version,
+            source=source,
+            subject=subject,
+            time=time or datetime.now(UTC),
+            correlation_id=correlation_id or new_id,
+            causation_id=causation_id,
+            traceparent=traceparent,
+            data=payload.model_dump(mode="json"),
+        )
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_wire(), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> tuple[Envelope, dict[str, Any]]:
+        """Parse wire bytes; returns the model and the raw dict (what signatures are checked on)."""
+        try:
+            obj = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise EnvelopeError(f"not JSON: {exc}") from exc
+        if not isinstance(obj, dict):
+            raise EnvelopeError("envelope must be a JSON object")
+        try:
+            return cls.model_validate(obj), obj
+        except ValueError as exc:
+            raise EnvelopeError(str(exc)) from exc
+
+
+def canonical_bytes(wire: dict[str, Any]) -> bytes:
+    """The bytes that are signed: the envelope without its signature, keys sorted, no spaces."""
+    unsigned = {k: v for k, v in wire.items() if k != "signature"}
+    return json.dumps(unsigned, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def envelope_digest(wire: dict[str, Any]) -> str:
+    """Hex sha256 of a *signed* envelope: the value the next envelope's ``chain.prev`` carries."""
+    return hashlib.sha256(
+        json.dumps(wire, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()

@@ -1,0 +1,2 @@
+from contracts.intake.v1 import *  # noqa: F403
+from contracts.intake.v1 import __all__ as __all__

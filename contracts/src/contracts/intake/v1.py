@@ -1,0 +1,127 @@
+"""Events owned by the intake service (受理服务), version 1."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from contracts.envelope import EventPayload
+
+__all__ = [
+    "Applicant",
+    "CaseAccepted",
+    "CaseCorrected",
+    "CaseDelivered",
+    "CaseItem",
+    "CaseNotified",
+    "Channel",
+    "DeliveredItem",
+    "DeliveryMethod",
+]
+
+
+class Channel(StrEnum):
+    """受理渠道 channel of application."""
+
+    WINDOW = "window"  # 综合窗口
+    PORTAL = "portal"  # 网上办事大厅
+    MOBILE = "mobile"  # 移动端
+    KIOSK = "kiosk"  # 自助终端
+    HOTLINE = "12345"  # 12345 热线
+
+
+class DeliveryMethod(StrEnum):
+    """出件方式 how the one result reaches the applicant."""
+
+    WINDOW = "window"  # 窗口领取
+    MAIL = "mail"  # 免费寄递
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Applicant(_Part):
+    """申请人. ``id_number`` is the 18-digit resident ID or the unified social credit code."""
+
+    name: str
+    id_type: str  # "resident_id" | "uscc"
+    id_number: str
+    phone: str | None = None
+
+
+class CaseItem(_Part):
+    """One selected item (事项) of the bundle, as dispatch needs it to route and sequence."""
+
+    item_code: str
+    name_zh: str
+    name_en: str
+    department: str  # contracts.departments code
+    time_limit_days: int = Field(ge=0)  # 法定办结时限（工作日）
+    requires: tuple[str, ...] = ()  # prerequisite item codes (前置事项)
+    yields_licence: bool = False
+    licence_type: str | None = None
+
+
+class CaseAccepted(EventPayload):
+    """A bundle case (一件事) was accepted at one window and is ready for dispatch."""
+
+    event_type: ClassVar[str] = "intake.case.accepted"
+
+    case_id: str
+    bundle_code: str
+    bundle_name_zh: str
+    bundle_name_en: str
+    catalogue_version: str
+    lead_department: str
+    applicant: Applicant
+    channel: Channel
+    delivery_method: DeliveryMethod
+    items: tuple[CaseItem, ...]
+    form: dict[str, str]
+    accepted_at: AwareDatetime
+    accepted_on: date
+
+
+class CaseCorrected(EventPayload):
+    """The applicant supplied the corrections asked for (补正); these items are handled again."""
+
+    event_type: ClassVar[str] = "intake.case.corrected"
+
+    case_id: str
+    item_codes: tuple[str, ...]
+    round: int = Field(ge=1)
+    form: dict[str, str] = Field(default_factory=dict)
+
+
+class DeliveredItem(_Part):
+    item_code: str
+    department: str
+    outcome: str  # approved | rejected | not_processed
+    document_no: str | None = None
+    licence_id: str | None = None
+
+
+class CaseDelivered(EventPayload):
+    """The one result of the case was handed over once (一次送达 / 一窗出件)."""
+
+    event_type: ClassVar[str] = "intake.case.delivered"
+
+    case_id: str
+    method: DeliveryMethod
+    items: tuple[DeliveredItem, ...]
+    delivered_at: AwareDatetime
+
+
+class CaseNotified(EventPayload):
+    """The one notice to the applicant about the case result (统一反馈)."""
+
+    event_type: ClassVar[str] = "intake.case.notified"
+
+    case_id: str
+    channel: Channel
+    text_zh: str
+    text_en: str

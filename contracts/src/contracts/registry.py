@@ -1,0 +1,70 @@
+"""Payload registry: ``(type, version)`` → payload class, and decoding of an envelope's data.
+
+A type string is forever. A breaking change adds a ``v2`` module and an upcaster here; readers are
+upgraded before writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from contracts.department.v1 import ResultReturned
+from contracts.dispatch.v1 import RequestSent, TaskConcluded, TaskReleased
+from contracts.envelope import Envelope, EventPayload
+from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered, CaseNotified
+from contracts.licence.v1 import LicenceIssued
+from contracts.rating.v1 import RatingSubmitted
+from contracts.supervision.v1 import ClockStarted
+
+__all__ = ["PAYLOADS", "PayloadError", "UnknownEventType", "decode_payload", "payload_class"]
+
+PAYLOADS: tuple[type[EventPayload], ...] = (
+    CaseAccepted,
+    CaseCorrected,
+    CaseDelivered,
+    CaseNotified,
+    TaskReleased,
+    RequestSent,
+    TaskConcluded,
+    ResultReturned,
+    LicenceIssued,
+    ClockStarted,
+    RatingSubmitted,
+)
+
+_BY_KEY: dict[tuple[str, int], type[EventPayload]] = {
+    (p.event_type, p.event_version): p for p in PAYLOADS
+}
+
+# (type, from_version) -> function turning old data into the next version's data.
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class UnknownEventType(LookupError):
+    """No payload class is registered for this (type, version)."""
+
+
+class PayloadError(ValueError):
+    """The envelope's data does not match its declared payload schema."""
+
+
+def payload_class(event_type: str, version: int) -> type[EventPayload]:
+    try:
+        return _BY_KEY[(event_type, version)]
+    except KeyError:
+        raise UnknownEventType(f"{event_type} v{version}") from None
+
+
+def decode_payload(envelope: Envelope) -> EventPayload:
+    data, version = envelope.data, envelope.version
+    while (envelope.type, version) in UPCASTERS:
+        data = UPCASTERS[(envelope.type, version)](data)
+        version += 1
+    cls = payload_class(envelope.type, version)
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise PayloadError(f"{envelope.type} v{envelope.version}: {exc}") from exc

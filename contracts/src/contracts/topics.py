@@ -1,0 +1,134 @@
+"""Topic registry (主题注册表): every topic, its key, partitions, retention and the events it carries.
+
+Services never write topic strings; they take them from here. ``deploy`` and the AsyncAPI document
+are generated from this module, and start-up creates the topics it lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from contracts.departments import DEPARTMENTS
+
+__all__ = [
+    "ALL_TOPICS",
+    "CASE_STREAM",
+    "DEPARTMENT_RESULTS",
+    "LICENCE_EVENTS",
+    "RATING_EVENTS",
+    "TopicSpec",
+    "dead_letter_topic",
+    "department_requests",
+    "topic",
+]
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    key: str  # what the Kafka key is, e.g. "case_id"
+    description_zh: str
+    description_en: str
+    event_types: tuple[str, ...]
+    partitions: int = 6
+    retention_ms: int | None = 30 * DAY_MS  # None = keep forever
+    compacted: bool = False
+    configs: dict[str, str] = field(default_factory=dict)
+
+    def kafka_configs(self) -> dict[str, str]:
+        out = {"cleanup.policy": "compact" if self.compacted else "delete"}
+        if self.retention_ms is not None:
+            out["retention.ms"] = str(self.retention_ms)
+        else:
+            out["retention.ms"] = "-1"
+        out.update(self.configs)
+        return out
+
+
+CASE_STREAM = TopicSpec(
+    name="onething.case.stream",
+    key="case_id",
+    description_zh="统一办件流：各服务关于同一办件的事实，按办件编号分区保序",
+    description_en="Unified case stream: every service's facts about a case, keyed by case id",
+    event_types=(
+        "intake.case.accepted",
+        "intake.case.corrected",
+        "intake.case.delivered",
+        "intake.case.notified",
+        "dispatch.task.released",
+        "dispatch.task.concluded",
+        "licence.licence.issued",
+        "supervision.clock.started",
+        "rating.rating.submitted",
+    ),
+    retention_ms=None,
+)
+
+DEPARTMENT_RESULTS = TopicSpec(
+    name="exchange.dept.results",
+    key="case_id",
+    description_zh="部门办理结果回传（部门密钥签名）",
+    description_en="Department results returned to the platform, signed by the department",
+    event_types=("department.result.returned",),
+)
+
+LICENCE_EVENTS = TopicSpec(
+    name="licence.licence.events",
+    key="holder_id",
+    description_zh="电子证照事件，按持证主体分区（一人一档/一企一档）",
+    description_en="Electronic licence events, keyed by holder (one archive per person/organisation)",
+    event_types=("licence.licence.issued",),
+    retention_ms=None,
+)
+
+RATING_EVENTS = TopicSpec(
+    name="rating.rating.events",
+    key="case_id",
+    description_zh="好差评事件",
+    description_en="Rating (好差评) events",
+    event_types=("rating.rating.submitted",),
+)
+
+
+def department_requests(code: str) -> TopicSpec:
+    """The request topic of one department (部门收件主题)."""
+    return TopicSpec(
+        name=f"exchange.dept.{code}.requests",
+        key="case_id",
+        description_zh=f"发往部门 {code} 的办理请求",
+        description_en=f"Handling requests addressed to department {code}",
+        event_types=("dispatch.request.sent",),
+    )
+
+
+def dead_letter_topic(source_topic: str, consumer: str) -> TopicSpec:
+    """Per-consumer dead letters (死信), so the owner of the failure is clear."""
+    return TopicSpec(
+        name=f"{source_topic}.dlq.{consumer}",
+        key="original key",
+        description_zh=f"{consumer} 无法处理的 {source_topic} 消息",
+        description_en=f"Messages of {source_topic} that {consumer} could not handle",
+        event_types=(),
+        partitions=1,
+        retention_ms=None,
+    )
+
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    CASE_STREAM,
+    DEPARTMENT_RESULTS,
+    LICENCE_EVENTS,
+    RATING_EVENTS,
+    *(department_requests(d.code) for d in DEPARTMENTS),
+)
+
+_BY_NAME = {t.name: t for t in ALL_TOPICS}
+
+
+def topic(name: str) -> TopicSpec:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown topic {name!r}") from None

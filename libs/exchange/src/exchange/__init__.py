@@ -1,0 +1,18 @@
+"""OneThing exchange library (交换总线公共库): the one place the Kafka and database plumbing lives.
+
+Services never copy this code: producer, consumer runner (decode → verify → inbox → handle in one
+transaction → commit offset → dead letters), transactional outbox and relay, Ed25519 signing and
+hash chains, OpenTelemetry context in Kafka headers, typed settings, health endpoints, the embedded
+broker and pytest fixtures.
+
+Errors (a tree, as they are raised):
+
+* ExchangeError
+  x Rejected            a message that will never succeed: dead-lettered, never retried
+    + SignatureInvalid  bad, missing or untrusted signature
+  x Transient           infrastructure trouble: retried with back-off, then the consumer stops
+"""
+
+from exchange.errors import ExchangeError, Rejected, SignatureInvalid, Transient
+
+__all__ = ["ExchangeError", "Rejected", "SignatureInvalid", "Transient"]

@@ -1,0 +1,108 @@
+"""The service's own database: PostgreSQL through asyncpg, or an embedded SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts.envelope import Envelope
+from exchange.db.unit_of_work import UnitOfWork
+
+__all__ = ["Database", "create_database_if_missing"]
+
+logger = logging.getLogger(__name__)
+
+
+async def create_database_if_missing(url: str) -> None:
+    """PostgreSQL: create the service's database on the server if it does not exist yet."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or not parsed.database:
+        return
+    admin = create_async_engine(
+        parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", pool_size=1
+    )
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+            )
+            if not exists:
+                try:
+                    await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+                    logger.info("created database %s", parsed.database)
+                except DBAPIError as exc:  # created concurrently by another instance
+                    if "already exists" not in str(exc):
+                        raise
+    finally:
+        await admin.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    """Engine, sessions and the unit of work of one service's database."""
+
+    def __init__(self, url: str, *, source: str) -> None:
+        self.url = url
+        self.source = source
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
+            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            # One writer at a time in-process: SQLite would otherwise answer "database is locked".
+            self._write_lock: asyncio.Lock | None = asyncio.Lock()
+        else:
+            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self._write_lock = None
+        self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # Set whenever a transaction wrote outbox rows, so the relay publishes at once.
+        self.outbox_written = asyncio.Event()
+
+    @property
+    def sync_engine(self) -> Engine:
+        return self.engine.sync_engine
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except (DBAPIError, OSError):
+            return False
+
+    @asynccontextmanager
+    async def write_guard(self) -> AsyncIterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
+
+    @asynccontextmanager
+    async def unit_of_work(self, cause: Envelope | None = None) -> AsyncIterator[UnitOfWork]:
+        """One transaction: state changes, inbox record and outbox rows commit together or not at all."""
+        async with self.write_guard(), self.sessions() as session:
+            uow = UnitOfWork(session, source=self.source, cause=cause)
+            async with session.begin():
+                yield uow
+            if uow.emitted:
+                self.outbox_written.set()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,82 @@
+"""Schema migrations with Alembic, one script folder per service (数据库迁移).
+
+Each service keeps ``<package>/migrations`` with a three-line ``env.py`` that calls
+:func:`run_alembic_env`. Services migrate at start-up through :func:`upgrade` (and on demand with
+``python -m <service> migrate``); nothing calls ``create_all``.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.resources import files
+
+import sqlalchemy as sa
+from alembic import command, context, op
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+from exchange.db.database import Database, create_database_if_missing
+
+__all__ = ["create_exchange_tables", "run_alembic_env", "upgrade"]
+
+logger = logging.getLogger(__name__)
+
+
+def _config(package: str, connection: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files(package) / "migrations"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+async def upgrade(database: Database, package: str) -> None:
+    """Bring the service's database to the newest revision (creating the database if needed)."""
+    await create_database_if_missing(database.url)
+    async with database.engine.begin() as conn:
+        if not database.is_sqlite:
+            # Several instances may start at once; one migrates, the others wait.
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": package})
+        await conn.run_sync(lambda sync: command.upgrade(_config(package, sync), "head"))
+    logger.info("database of %s is at head", package)
+
+
+def run_alembic_env() -> None:
+    """Body of every service's ``migrations/env.py`` (online mode only: we always hold a connection)."""
+    connection = context.config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        render_as_batch=connection.dialect.name == "sqlite",
+        version_table="alembic_version",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def create_exchange_tables() -> None:
+    """Outbox, processed-event and chain-head tables; called from each service's first revision."""
+    op.create_table(
+        "outbox",
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("topic", sa.String(255), nullable=False),
+        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("envelope", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text),
+        sa.UniqueConstraint("event_id", "topic", name="uq_outbox_event_topic"),
+    )
+    op.create_index("ix_outbox_pending", "outbox", ["published_at", "seq"])
+    op.create_table(
+        "processed_event",
+        sa.Column("consumer", sa.String(255), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "chain_head",
+        sa.Column("producer", sa.String(255), primary_key=True),
+        sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+    )

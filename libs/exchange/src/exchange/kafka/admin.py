@@ -1,0 +1,64 @@
+"""Topics are created from the registry at start-up (auto-creation is never relied on)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError
+
+from contracts.topics import TopicSpec
+
+__all__ = ["ensure_topics", "wait_for_broker"]
+
+logger = logging.getLogger(__name__)
+TOPIC_ALREADY_EXISTS = 36
+
+
+async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
+    """Retry until the broker answers metadata requests, or raise after ``timeout_s``."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+        try:
+            await admin.start()
+            await admin.close()
+            return
+        except KafkaConnectionError:
+            await admin.close()
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.3)
+
+
+async def ensure_topics(
+    bootstrap: str, specs: Iterable[TopicSpec], partitions: int | None = None
+) -> None:
+    """Create every topic in ``specs`` that does not exist yet; existing ones are left alone."""
+    await wait_for_broker(bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        wanted = {s.name: s for s in specs}
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(
+                s.name,
+                num_partitions=partitions or s.partitions,
+                replication_factor=1 if partitions else -1,
+                topic_configs=s.kafka_configs(),
+            )
+            for name, s in wanted.items()
+            if name not in existing
+        ]
+        if not missing:
+            return
+        response = await admin.create_topics(missing)
+        for name, code, message in getattr(response, "topic_errors", []):
+            if code not in (0, TOPIC_ALREADY_EXISTS):
+                raise RuntimeError(f"could not create topic {name}: {code} {message}")
+        logger.info("created topics %s", ", ".join(t.name for t in missing))
+    finally:
+        await admin.close()

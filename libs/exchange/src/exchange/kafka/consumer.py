@@ -1,0 +1,267 @@
+"""The one consumer runner (消费者运行器).
+
+For every record, in partition order: decode the envelope → verify its signature → skip types this
+consumer does not handle → in ONE database transaction record the event id (inbox) and apply the
+handler (its outbox rows ride in the same transaction) → commit the Kafka offset only after that.
+
+* A record that can never succeed (not an envelope, bad signature, payload not matching its schema,
+  a handler's :class:`~exchange.errors.Rejected`, or any other handler bug) goes to the consumer's
+  own dead-letter topic with the error in headers, and the consumer carries on.
+* A transient failure (database or broker down) is retried in place with exponential back-off; when
+  the retries run out the runner stops *without* committing, so the record is redelivered.
+* A duplicate (same envelope id already applied by this consumer) has no effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, KafkaError
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from contracts.envelope import Envelope, EnvelopeError, EventPayload
+from contracts.registry import PayloadError, UnknownEventType, decode_payload
+from contracts.topics import TopicSpec, dead_letter_topic
+from exchange.db.database import Database
+from exchange.db.unit_of_work import UnitOfWork
+from exchange.errors import Rejected, Transient
+from exchange.kafka.admin import ensure_topics
+from exchange.kafka.producer import Producer
+from exchange.settings import ExchangeSettings
+from exchange.signing import KeyRing
+from exchange.tracing import context_from_headers, tracer
+
+__all__ = ["ConsumerRunner", "DirectHandler", "Handler"]
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Envelope, EventPayload], Awaitable[None]]
+DirectHandler = Callable[[Envelope, EventPayload], Awaitable[None]]
+AppliedHook = Callable[[Envelope], Awaitable[None]]
+
+_TRANSIENT: tuple[type[BaseException], ...] = (
+    Transient,
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+    KafkaError,
+)
+
+
+class _Undecodable(Rejected):
+    """Wraps decode errors so they take the dead-letter path."""
+
+
+class _ReadyWhenAssigned(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, ready: asyncio.Event) -> None:
+        self._ready = ready
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._ready.set()
+
+
+class ConsumerRunner:
+    """Runs one consumer group over ``topics``, dispatching by event type.
+
+    Give ``handlers`` and a ``database`` for transactional handling (every platform service), or
+    ``direct`` handlers and no database for stateless consumers such as department adapters, whose
+    effects must then be idempotent on their own (deterministic ids).
+    """
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        topics: Sequence[TopicSpec],
+        settings: ExchangeSettings,
+        keyring: KeyRing,
+        producer: Producer,
+        database: Database | None = None,
+        handlers: Mapping[str, Handler] | None = None,
+        direct: Mapping[str, DirectHandler] | None = None,
+        ordered: bool = True,
+        after_apply: AppliedHook | None = None,
+    ) -> None:
+        if (handlers is None) == (direct is None):
+            raise ValueError("give either handlers (with a database) or direct handlers")
+        if handlers is not None and database is None:
+            raise ValueError("transactional handlers need a database")
+        self.group = group
+        self.topics = tuple(topics)
+        self.settings = settings
+        self.keyring = keyring
+        self.producer = producer
+        self.database = database
+        self.handlers = dict(handlers or {})
+        self.direct = dict(direct or {})
+        self.ordered = ordered
+        self.after_apply = after_apply  # test seam: runs after the DB commit, before the offset commit
+        self.ready = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self.applied = 0
+        self.dead_lettered = 0
+
+    def handles(self, event_type: str) -> bool:
+        return event_type in self.handlers or event_type in self.direct
+
+    async def run(self) -> None:
+        await ensure_topics(
+            self.settings.kafka_bootstrap,
+            [*self.topics, *(dead_letter_topic(t.name, self.group) for t in self.topics)],
+            self.settings.topic_partitions,
+        )
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            group_id=self.group,
+            client_id=self.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
+            max_poll_records=self.settings.consumer_batch_size,
+        )
+        consumer.subscribe([t.name for t in self.topics], listener=_ReadyWhenAssigned(self.ready))
+        await consumer.start()
+        logger.info("consumer %s subscribed to %s", self.group, [t.name for t in self.topics])
+        try:
+            while not self._stopping.is_set():
+                batch = await consumer.getmany(timeout_ms=300)
+                if not batch:
+                    continue
+                if self.ordered:
+                    await asyncio.gather(*(self._process_in_order(rs) for rs in batch.values()))
+                else:
+                    await asyncio.gather(*(self._process(r) for rs in batch.values() for r in rs))
+                try:
+                    await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batch.items()})
+                except CommitFailedError:
+                    # The group rebalanced mid-batch; the new owner redelivers and the inbox dedupes.
+                    logger.warning("offset commit of %s lost to a rebalance", self.group)
+        finally:
+            await consumer.stop()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _process_in_order(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        for record in records:
+            await self._process(record)
+
+    async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        headers = list(record.headers or ())
+        with tracer().start_as_current_span(
+            f"{record.topic} process",
+            context=context_from_headers(headers),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": self.group,
+                "messaging.destination.partition.id": str(record.partition),
+                "messaging.kafka.offset": record.offset,
+            },
+        ) as span:
+            try:
+                envelope, payload = self._decode(record)
+            except Rejected as exc:
+                span.set_status(Status(StatusCode.ERROR, str(exc)))
+                await self._dead_letter(record, exc)
+                return
+            if envelope is None or payload is None:
+                return  # a type this consumer does not handle
+            span.set_attribute("messaging.message.id", str(envelope.id))
+            span.set_attribute("onething.case_id", envelope.subject)
+            span.set_attribute("onething.event_type", envelope.type)
+            await self._apply(record, envelope, payload, span)
+
+    def _decode(
+        self, record: ConsumerRecord[bytes, bytes]
+    ) -> tuple[Envelope | None, EventPayload | None]:
+        if record.value is None:
+            raise _Undecodable("record has no value")
+        try:
+            envelope, wire = Envelope.from_bytes(record.value)
+        except EnvelopeError as exc:
+            raise _Undecodable(f"not an envelope: {exc}") from exc
+        self.keyring.verify_envelope(wire)
+        if not self.handles(envelope.type):
+            return None, None
+        try:
+            return envelope, decode_payload(envelope)
+        except (PayloadError, UnknownEventType) as exc:
+            raise _Undecodable(str(exc)) from exc
+
+    async def _apply(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        envelope: Envelope,
+        payload: EventPayload,
+        span: object,
+    ) -> None:
+        retries = self.settings.consumer_max_retries
+        for attempt in range(retries + 1):
+            try:
+                if self.database is not None:
+                    handler = self.handlers[envelope.type]
+                    async with self.database.unit_of_work(cause=envelope) as uow:
+                        if not await uow.claim(self.group, envelope.id):
+                            logger.debug("duplicate %s id=%s skipped", envelope.type, envelope.id)
+                            return
+                        await handler(uow, envelope, payload)
+                else:
+                    await self.direct[envelope.type](envelope, payload)
+                self.applied += 1
+                if self.after_apply is not None:
+                    await self.after_apply(envelope)
+                return
+            except Rejected as exc:
+                await self._dead_letter(record, exc)
+                return
+            except IntegrityError as exc:  # a broken invariant, not a passing outage
+                logger.exception("handler of %s id=%s broke a constraint", envelope.type, envelope.id)
+                await self._dead_letter(record, exc)
+                return
+            except _TRANSIENT as exc:
+                if attempt == retries:
+                    raise Transient(
+                        f"{self.group}: {envelope.type} id={envelope.id} still failing: {exc}"
+                    ) from exc
+                delay = min(0.1 * 2**attempt, 5.0)
+                logger.warning(
+                    "transient failure in %s (attempt %d, retry in %.1fs): %s",
+                    self.group, attempt + 1, delay, exc,
+                )
+                await asyncio.sleep(delay)
+            except Exception as exc:
+                logger.exception("handler of %s id=%s failed", envelope.type, envelope.id)
+                await self._dead_letter(record, exc)
+                return
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], exc: BaseException) -> None:
+        dlq = dead_letter_topic(record.topic, self.group).name
+        headers = [
+            *(record.headers or ()),
+            ("x-error-type", type(exc).__name__.encode()),
+            ("x-error-message", str(exc)[:4000].encode()),
+            ("x-original-topic", record.topic.encode()),
+            ("x-original-partition", str(record.partition).encode()),
+            ("x-original-offset", str(record.offset).encode()),
+            ("x-consumer", self.group.encode()),
+        ]
+        key = record.key.decode(errors="replace") if record.key is not None else None
+        await self.producer.send(dlq, key, record.value or b"", headers)
+        self.dead_lettered += 1
+        logger.warning(
+            "dead-lettered %s[%d]@%d to %s: %s: %s",
+            record.topic, record.partition, record.offset, dlq, type(exc).__name__, exc,
+        )

@@ -1,0 +1,70 @@
+"""Typed settings from the environment (环境配置), one object per service.
+
+Every variable is ``ONETHING_*``. A service subclass adds its own fields and its per-service
+database override (``ONETHING_<SERVICE>_DATABASE_URL``). Nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+__all__ = ["ExchangeSettings"]
+
+
+class ExchangeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONETHING_", extra="ignore")
+
+    service_name: ClassVar[str] = "exchange"
+    default_http_port: ClassVar[int] = 8100
+
+    kafka_bootstrap: str = Field(
+        default="127.0.0.1:9092", description="Kafka bootstrap servers, comma separated"
+    )
+    kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(default=1000, ge=100)
+    topic_partitions: int | None = Field(
+        default=None, ge=1, description="override the registry's partition counts at creation"
+    )
+    data_dir: Path = Field(default=Path(".onething"), description="embedded SQLite files, keys")
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL server URL (postgresql+asyncpg://user@host:port); each service "
+        "uses its own database <prefix><service> on it. Unset: one SQLite file per service.",
+    )
+    database_prefix: str = "onething_"
+    service_database_url: str | None = None  # subclasses bind it to ONETHING_<SVC>_DATABASE_URL
+    keys_dir: Path | None = Field(default=None, description="Ed25519 keys; default <data_dir>/keys")
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=0, le=65535)
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    consumer_max_retries: int = Field(default=6, ge=0)
+    consumer_batch_size: int = Field(default=200, ge=1)
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_poll_ms: int = Field(default=250, ge=10)
+    log_level: str = "INFO"
+
+    @property
+    def keys_path(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
+
+    @property
+    def port(self) -> int:
+        return self.default_http_port if self.http_port is None else self.http_port
+
+    def resolved_database_url(self) -> str:
+        """The service's own database: explicit URL, else its database on the server, else SQLite."""
+        if self.service_database_url:
+            return self.service_database_url
+        if self.database_url:
+            url = make_url(self.database_url)
+            return url.set(database=f"{self.database_prefix}{self.service_name}").render_as_string(
+                hide_password=False
+            )
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{self.service_name}.db').resolve()}"

@@ -1,0 +1,1 @@
+"""Test support for the exchange: real broker and real PostgreSQL fixtures (a pytest plugin)."""

@@ -1,0 +1,69 @@
+"""pytest fixtures shared by every test suite (registered through the ``pytest11`` entry point).
+
+``kafka_bootstrap`` and ``postgres_url`` are the real broker and the real PostgreSQL; each test
+that needs a database gets a fresh one (``fresh_database_url``) that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from contracts.departments import DEPARTMENTS, department_principal
+from exchange.signing import KeyRing, ensure_keys
+from exchange.testing.infrastructure import broker_bootstrap, postgres_server
+
+SERVICE_PRINCIPALS = ("intake", "dispatch", "licence", "supervision", "rating", "tests")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    with broker_bootstrap() as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keys")
+    ensure_keys(path, [*SERVICE_PRINCIPALS, *(department_principal(d.code) for d in DEPARTMENTS)])
+    return path
+
+
+@pytest.fixture(scope="session")
+def keyring(keys_dir: Path) -> KeyRing:
+    return KeyRing(keys_dir)
+
+
+@pytest.fixture
+def unique_name() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+async def _drop_database(server_url: str, name: str) -> None:
+    admin = create_async_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture
+async def fresh_database_url(postgres_url: str, unique_name: str) -> AsyncIterator[str]:
+    """URL of a PostgreSQL database that does not exist yet (services create and migrate it)."""
+    url = make_url(postgres_url).set(database=f"onething_test_{unique_name}")
+    yield url.render_as_string(hide_password=False)
+    await asyncio.wait_for(_drop_database(postgres_url, str(url.database)), 30)

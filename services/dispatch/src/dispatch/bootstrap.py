@@ -1,0 +1,15 @@
+"""Composition root of dispatch."""
+
+from __future__ import annotations
+
+from dispatch.entrypoints.api import create_app
+from dispatch.entrypoints.consumers import HANDLERS, TOPICS
+from exchange.runtime import Platform, ServiceParts
+
+
+def build(platform: Platform) -> ServiceParts:
+    assert platform.database is not None
+    return ServiceParts(
+        app=create_app(platform.database),
+        consumers=[platform.runner(topics=TOPICS, handlers=HANDLERS)],
+    )

@@ -1,0 +1,73 @@
+"""Sequencing and joining rules (并联/串联办理与结果汇集). Pure: no I/O, driven directly by unit tests.
+
+* An item with no prerequisite in the case is released at once (同步分发).
+* An item whose prerequisites are all approved is released next (前置事项办结后推送).
+* An item whose prerequisite was rejected or not processed is not processed either.
+* An item sent back for correction (需补正) holds its dependants until it is approved.
+* The case is joined when every task is final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["TaskStatus", "TaskView", "is_joined", "releasable", "unreachable"]
+
+
+class TaskStatus(StrEnum):
+    WAITING = "waiting"  # 等待前置事项
+    RELEASED = "released"  # 已推送部门
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    NEEDS_CORRECTION = "needs_correction"
+    NOT_PROCESSED = "not_processed"
+
+    @property
+    def final(self) -> bool:
+        return self in (TaskStatus.APPROVED, TaskStatus.REJECTED, TaskStatus.NOT_PROCESSED)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    item_code: str
+    status: TaskStatus
+    requires: tuple[str, ...]
+
+
+def _in_case(task: TaskView, tasks: Mapping[str, TaskView]) -> tuple[str, ...]:
+    # A prerequisite the applicant did not select (e.g. already held) does not block.
+    return tuple(code for code in task.requires if code in tasks)
+
+
+def releasable(tasks: Iterable[TaskView]) -> list[str]:
+    """Item codes to release now: waiting, and every prerequisite in the case approved."""
+    by_code = {t.item_code: t for t in tasks}
+    return [
+        t.item_code
+        for t in by_code.values()
+        if t.status is TaskStatus.WAITING
+        and all(by_code[c].status is TaskStatus.APPROVED for c in _in_case(t, by_code))
+    ]
+
+
+def unreachable(tasks: Iterable[TaskView]) -> list[str]:
+    """Waiting items that can never run because a prerequisite failed, transitively."""
+    by_code = {t.item_code: t for t in tasks}
+    failed = {c for c, t in by_code.items() if t.status in (TaskStatus.REJECTED, TaskStatus.NOT_PROCESSED)}
+    out: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for code, task in by_code.items():
+            if task.status is TaskStatus.WAITING and code not in failed and failed & set(_in_case(task, by_code)):
+                failed.add(code)
+                out.append(code)
+                changed = True
+    return out
+
+
+def is_joined(tasks: Iterable[TaskView]) -> bool:
+    """Every task of the case is final: the department results are all in (结果汇集)."""
+    return all(t.status.final for t in tasks)

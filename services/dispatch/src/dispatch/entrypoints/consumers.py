@@ -1,0 +1,17 @@
+"""Subscriptions of dispatch: the case stream and the departments' results."""
+
+from __future__ import annotations
+
+from contracts.department.v1 import ResultReturned
+from contracts.intake.v1 import CaseAccepted, CaseCorrected
+from contracts.topics import CASE_STREAM, DEPARTMENT_RESULTS
+from dispatch.service_layer import handlers
+from exchange.kafka.consumer import Handler
+
+TOPICS = (CASE_STREAM, DEPARTMENT_RESULTS)
+
+HANDLERS: dict[str, Handler] = {
+    CaseAccepted.event_type: handlers.case_accepted,
+    CaseCorrected.event_type: handlers.case_corrected,
+    ResultReturned.event_type: handlers.result_returned,
+}

@@ -1,0 +1,168 @@
+"""Dispatch use cases: accept a case into tasks, record department results, re-send corrected items."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from sqlmodel import col, select
+
+from contracts.department.v1 import ResultReturned
+from contracts.departments import department_principal
+from contracts.dispatch.v1 import Evidence, Outcome, RequestSent, TaskConcluded, TaskReleased
+from contracts.envelope import Envelope, EventPayload
+from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected
+from contracts.topics import department_requests
+from dispatch.adapters.tables import DispatchCase, DispatchTask
+from dispatch.domain.errors import ForeignResult, UnknownTask
+from dispatch.domain.sequencing import TaskStatus, TaskView, releasable, unreachable
+from exchange.db.unit_of_work import UnitOfWork
+
+__all__ = ["case_accepted", "case_corrected", "result_returned"]
+
+logger = logging.getLogger(__name__)
+
+
+def task_id_for(case_id: str, item_code: str) -> str:
+    return f"{case_id}/{item_code}"
+
+
+def request_id_for(task_id: str, attempt: int) -> UUID:
+    """Deterministic: a redelivered release yields the same request, which departments dedupe."""
+    return uuid5(NAMESPACE_URL, f"onething:request:{task_id}:{attempt}")
+
+
+async def _tasks(uow: UnitOfWork, case_id: str) -> dict[str, DispatchTask]:
+    rows = (await uow.session.exec(select(DispatchTask).where(col(DispatchTask.case_id) == case_id))).all()
+    return {t.item_code: t for t in rows}
+
+
+def _views(tasks: dict[str, DispatchTask]) -> list[TaskView]:
+    return [TaskView(t.item_code, TaskStatus(t.status), tuple(t.requires)) for t in tasks.values()]
+
+
+async def _advance(uow: UnitOfWork, case: DispatchCase, tasks: dict[str, DispatchTask]) -> None:
+    """Release what may run now; mark what never can. Repeats until nothing changes."""
+    now = datetime.now(UTC)
+    for code in unreachable(_views(tasks)):
+        task = tasks[code]
+        task.status, task.concluded_at = TaskStatus.NOT_PROCESSED, now
+        task.reason_zh = "前置事项未通过，本事项未办理"
+        uow.session.add(task)
+        uow.emit(_concluded(task, case, Outcome.NOT_PROCESSED, now,
+                            reason_en="A prerequisite item was not approved; this item was not processed"),
+                 subject=case.case_id)
+    for code in releasable(_views(tasks)):
+        _release(uow, case, tasks, tasks[code], now)
+
+
+def _release(
+    uow: UnitOfWork, case: DispatchCase, tasks: dict[str, DispatchTask], task: DispatchTask, now: datetime
+) -> None:
+    task.attempt += 1
+    task.status = TaskStatus.RELEASED
+    task.released_at = now
+    request_id = request_id_for(task.task_id, task.attempt)
+    task.request_id = str(request_id)
+    uow.session.add(task)
+    evidence = tuple(
+        Evidence(item_code=c, department=tasks[c].department, document_no=tasks[c].document_no)
+        for c in task.requires
+        if c in tasks
+    )
+    uow.emit(
+        TaskReleased(
+            case_id=case.case_id, task_id=task.task_id, item_code=task.item_code, department=task.department,
+            attempt=task.attempt, time_limit_days=task.time_limit_days, released_at=now,
+        ),
+        subject=case.case_id,
+    )
+    uow.emit(
+        RequestSent(
+            request_id=request_id, case_id=case.case_id, task_id=task.task_id, item_code=task.item_code,
+            item_name_zh=task.item_name_zh, department=task.department, attempt=task.attempt,
+            applicant=Applicant.model_validate(case.applicant), form=case.form, evidence=evidence,
+            licence_type=task.licence_type,
+        ),
+        subject=case.case_id,
+        topics=[department_requests(task.department)],
+        event_id=request_id,
+    )
+
+
+def _concluded(
+    task: DispatchTask, case: DispatchCase, outcome: Outcome, at: datetime, reason_en: str | None = None
+) -> TaskConcluded:
+    return TaskConcluded(
+        case_id=case.case_id, task_id=task.task_id, item_code=task.item_code, department=task.department,
+        attempt=max(task.attempt, 1), outcome=outcome, reason_zh=task.reason_zh, reason_en=reason_en,
+        document_no=task.document_no, yields_licence=task.yields_licence, licence_type=task.licence_type,
+        holder_id=str(case.applicant.get("id_number")), holder_name=str(case.applicant.get("name")),
+        concluded_at=at,
+    )
+
+
+async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    """一次性分办: one task per selected item; items without prerequisites go out at once."""
+    assert isinstance(payload, CaseAccepted)
+    if await uow.session.get(DispatchCase, payload.case_id) is not None:
+        return  # the same case re-announced under a new event id: already dispatched
+    case = DispatchCase(
+        case_id=payload.case_id, bundle_code=payload.bundle_code,
+        applicant=payload.applicant.model_dump(mode="json"), form=dict(payload.form),
+        accepted_at=payload.accepted_at,
+    )
+    uow.session.add(case)
+    tasks = {
+        item.item_code: DispatchTask(
+            task_id=task_id_for(payload.case_id, item.item_code), case_id=payload.case_id,
+            item_code=item.item_code, item_name_zh=item.name_zh, department=item.department,
+            requires=list(item.requires), time_limit_days=item.time_limit_days,
+            yields_licence=item.yields_licence, licence_type=item.licence_type, status=TaskStatus.WAITING,
+        )
+        for item in payload.items
+    }
+    for task in tasks.values():
+        uow.session.add(task)
+    await _advance(uow, case, tasks)
+
+
+async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    """结果实时回传: record a department's verified result, then release what it unblocks."""
+    assert isinstance(payload, ResultReturned)
+    case = await uow.session.get(DispatchCase, payload.case_id)
+    tasks = await _tasks(uow, payload.case_id)
+    task = tasks.get(payload.item_code)
+    if case is None or task is None or task.task_id != payload.task_id:
+        raise UnknownTask(f"no task {payload.task_id} in case {payload.case_id}")
+    if envelope.source != department_principal(task.department):
+        raise ForeignResult(f"{envelope.source} answered for {task.task_id}, which belongs to {task.department}")
+    if task.request_id != str(payload.request_id) or task.status != TaskStatus.RELEASED:
+        logger.info("stale result for %s attempt %d ignored", task.task_id, payload.attempt)
+        return
+    now = datetime.now(UTC)
+    task.status = TaskStatus(payload.outcome.value)
+    task.document_no = payload.document_no
+    task.reason_zh = payload.reason_zh
+    task.concluded_at = now
+    uow.session.add(task)
+    uow.emit(_concluded(task, case, payload.outcome, now, payload.reason_en), subject=case.case_id)
+    await _advance(uow, case, tasks)
+
+
+async def case_corrected(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    """补正后重新推送: items that needed correction go to their departments again."""
+    assert isinstance(payload, CaseCorrected)
+    case = await uow.session.get(DispatchCase, payload.case_id)
+    if case is None:
+        raise UnknownTask(f"correction for unknown case {payload.case_id}")
+    if payload.form:
+        case.form = {**case.form, **payload.form}
+        uow.session.add(case)
+    tasks = await _tasks(uow, payload.case_id)
+    now = datetime.now(UTC)
+    for code in payload.item_codes:
+        task = tasks.get(code)
+        if task is not None and task.status == TaskStatus.NEEDS_CORRECTION:
+            _release(uow, case, tasks, task, now)

@@ -1,0 +1,150 @@
+"""The case view (办件视图) folded from the unified case stream, and when to deliver. Pure rules.
+
+A case is delivered exactly once (一次送达), when every selected item has concluded (approved,
+rejected, or not processed because a prerequisite failed) and every approved item that yields a
+licence has its licence. An item sent back for correction holds delivery until it is redone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["CaseState", "CaseStatus", "ItemState", "ItemStatus", "notice_texts"]
+
+
+class ItemStatus(StrEnum):
+    WAITING = "waiting"
+    RELEASED = "released"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    NEEDS_CORRECTION = "needs_correction"
+    NOT_PROCESSED = "not_processed"
+
+    @property
+    def final(self) -> bool:
+        return self in (ItemStatus.APPROVED, ItemStatus.REJECTED, ItemStatus.NOT_PROCESSED)
+
+
+ITEM_STATUS_ZH = {
+    ItemStatus.WAITING: "等待办理",
+    ItemStatus.RELEASED: "部门办理中",
+    ItemStatus.APPROVED: "已办结（准予）",
+    ItemStatus.REJECTED: "已办结（不予）",
+    ItemStatus.NEEDS_CORRECTION: "需补正",
+    ItemStatus.NOT_PROCESSED: "未办理（前置事项未通过）",
+}
+
+
+class CaseStatus(StrEnum):
+    ACCEPTED = "accepted"  # 已受理
+    IN_PROGRESS = "in_progress"  # 办理中
+    AWAITING_CORRECTION = "awaiting_correction"  # 待补正
+    DELIVERED = "delivered"  # 已送达
+
+
+CASE_STATUS_ZH = {
+    CaseStatus.ACCEPTED: "已受理",
+    CaseStatus.IN_PROGRESS: "办理中",
+    CaseStatus.AWAITING_CORRECTION: "待补正",
+    CaseStatus.DELIVERED: "已送达",
+}
+
+
+@dataclass
+class ItemState:
+    item_code: str
+    name_zh: str
+    name_en: str
+    department: str
+    yields_licence: bool
+    status: ItemStatus = ItemStatus.WAITING
+    attempt: int = 0
+    document_no: str | None = None
+    licence_id: str | None = None
+    due_on: str | None = None
+    reason_zh: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Final, with its licence when it yields one."""
+        if not self.status.final:
+            return False
+        return not (self.status is ItemStatus.APPROVED and self.yields_licence and self.licence_id is None)
+
+
+@dataclass
+class CaseState:
+    case_id: str
+    items: dict[str, ItemState]
+    delivered: bool = False
+    events: list[str] = field(default_factory=list)  # what changed, for the timeline
+
+    @classmethod
+    def from_rows(cls, case_id: str, items: list[dict[str, Any]], delivered: bool) -> CaseState:
+        return cls(
+            case_id,
+            {i["item_code"]: ItemState(**{**i, "status": ItemStatus(i["status"])}) for i in items},
+            delivered,
+        )
+
+    def item_rows(self) -> list[dict[str, Any]]:
+        return [{**asdict(i), "status": i.status.value} for i in self.items.values()]
+
+    @property
+    def status(self) -> CaseStatus:
+        if self.delivered:
+            return CaseStatus.DELIVERED
+        if any(i.status is ItemStatus.NEEDS_CORRECTION for i in self.items.values()):
+            return CaseStatus.AWAITING_CORRECTION
+        if all(i.status is ItemStatus.WAITING for i in self.items.values()):
+            return CaseStatus.ACCEPTED
+        return CaseStatus.IN_PROGRESS
+
+    def released(self, item_code: str, attempt: int) -> bool:
+        item = self.items[item_code]
+        if attempt < item.attempt or item.status.final:
+            return False  # a stale or repeated fact
+        item.status, item.attempt = ItemStatus.RELEASED, attempt
+        return True
+
+    def concluded(
+        self, item_code: str, attempt: int, outcome: str, document_no: str | None, reason_zh: str | None
+    ) -> bool:
+        item = self.items[item_code]
+        if attempt < item.attempt or item.status.final:
+            return False
+        item.status, item.attempt = ItemStatus(outcome), attempt
+        item.document_no, item.reason_zh = document_no, reason_zh
+        return True
+
+    def licence_issued(self, item_code: str, licence_id: str) -> bool:
+        item = self.items[item_code]
+        if item.licence_id == licence_id:
+            return False
+        item.licence_id = licence_id
+        return True
+
+    def clock_started(self, item_code: str, due_on: str) -> None:
+        self.items[item_code].due_on = due_on
+
+    def correction_requested_items(self) -> list[str]:
+        return [c for c, i in self.items.items() if i.status is ItemStatus.NEEDS_CORRECTION]
+
+    def ready_for_delivery(self) -> bool:
+        return not self.delivered and all(i.settled for i in self.items.values())
+
+
+def notice_texts(state: CaseState, bundle_name_zh: str, bundle_name_en: str, method: str) -> tuple[str, str]:
+    """The one notice (统一反馈): every item's outcome and how the result reaches the applicant."""
+    done = [i for i in state.items.values() if i.status is ItemStatus.APPROVED]
+    not_done = [i for i in state.items.values() if i.status is not ItemStatus.APPROVED]
+    how_zh = "已免费寄递，请注意查收" if method == "mail" else "请到综合窗口一次领取"
+    how_en = "sent to you by free mail" if method == "mail" else "ready for collection at the comprehensive window"
+    zh = f"您申请的「{bundle_name_zh}」（办件编号 {state.case_id}）已全部办结：准予 {len(done)} 项"
+    en = f"Your '{bundle_name_en}' case {state.case_id} is complete: {len(done)} item(s) approved"
+    if not_done:
+        zh += "，未准予 " + "、".join(f"{i.name_zh}（{ITEM_STATUS_ZH[i.status]}）" for i in not_done)
+        en += ", not approved: " + ", ".join(f"{i.name_en} ({i.status.value})" for i in not_done)
+    return f"{zh}。办理结果{how_zh}。", f"{en}. The result is {how_en}."

@@ -1,0 +1,45 @@
+"""Intake errors.
+
+* IntakeError
+  x ApplicationInvalid     the application breaks a rule (HTTP 422, with field paths)
+  x CaseNotFound           (HTTP 404)
+  x NothingToCorrect       no item of the case waits for correction (HTTP 409)
+  x exchange.Rejected      a case-stream fact intake cannot apply (dead-lettered)
+    + UnknownCase
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exchange.errors import Rejected
+
+
+class IntakeError(Exception):
+    """Root of intake's own errors."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    path: str
+    type: str
+    message_zh: str
+    message_en: str
+
+
+class ApplicationInvalid(IntakeError):
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__("; ".join(f"{p.path}: {p.message_en}" for p in problems))
+        self.problems = problems
+
+
+class CaseNotFound(IntakeError):
+    pass
+
+
+class NothingToCorrect(IntakeError):
+    pass
+
+
+class UnknownCase(Rejected):
+    """A fact about a case intake never accepted."""

@@ -1,0 +1,71 @@
+"""Turning validation failures into 422 answers with field paths and zh-CN/English messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from intake.domain.errors import ApplicationInvalid, FieldProblem
+from intake.entrypoints.schemas import BilingualValueError
+
+_ZH = {
+    "missing": "必填项缺失",
+    "extra_forbidden": "不允许的字段",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "string_pattern_mismatch": "格式不正确",
+    "string_type": "应为文本",
+    "enum": "取值不在允许范围内",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "json_invalid": "请求不是有效的 JSON",
+}
+
+
+def _path(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def problems_from(exc: RequestValidationError) -> list[FieldProblem]:
+    out = []
+    for err in exc.errors():
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, BilingualValueError):
+            zh, en = cause.zh, cause.en
+        else:
+            zh, en = _ZH.get(err["type"], "内容无效"), str(err.get("msg", "invalid"))
+            if err["type"] == "enum":
+                zh += f"：{(err.get('ctx') or {}).get('expected', '')}"
+        out.append(FieldProblem(_path(err["loc"]), err["type"], zh, en))
+    return out
+
+
+def problem_response(problems: list[FieldProblem]) -> JSONResponse:
+    return JSONResponse(
+        status_code=422,
+        content={
+            "error": "application_invalid",
+            "message_zh": "申请内容有误，请按提示修改后重新提交",
+            "message_en": "The application has errors; correct them and submit again",
+            "problems": [asdict(p) for p in problems],
+        },
+    )
+
+
+async def on_request_invalid(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(problems_from(exc))
+
+
+async def on_application_invalid(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApplicationInvalid)
+    return problem_response(exc.problems)

@@ -1,0 +1,112 @@
+"""Folding the unified case stream into the case view, and the one delivery (一次送达).
+
+Facts from every service about a case arrive in order on one partition (key = case id); each is
+applied in the consumer's transaction together with its inbox record, so the delivery and the
+notice are emitted exactly once, whatever is redelivered.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from contracts.departments import department
+from contracts.dispatch.v1 import TaskConcluded, TaskReleased
+from contracts.envelope import Envelope, EventPayload
+from contracts.intake.v1 import CaseDelivered, CaseNotified, Channel, DeliveredItem, DeliveryMethod
+from contracts.licence.v1 import LicenceIssued
+from contracts.supervision.v1 import ClockStarted
+from exchange.db.unit_of_work import UnitOfWork
+from intake.adapters.tables import IntakeCase
+from intake.catalogue.model import Catalogue
+from intake.domain.case import ITEM_STATUS_ZH, CaseState, notice_texts
+from intake.domain.errors import UnknownCase
+from intake.service_layer.applications import timeline
+
+__all__ = ["CaseStreamFolder"]
+
+
+class CaseStreamFolder:
+    """Handlers for the case-stream facts intake cares about."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    async def _load(self, uow: UnitOfWork, case_id: str) -> tuple[IntakeCase, CaseState]:
+        dialect = uow.session.bind.dialect.name if uow.session.bind else ""
+        case = await uow.session.get(IntakeCase, case_id, with_for_update=dialect == "postgresql")
+        if case is None:
+            raise UnknownCase(f"case {case_id} was never accepted here")
+        return case, CaseState.from_rows(case.case_id, case.items, case.delivered_at is not None)
+
+    def _save(self, uow: UnitOfWork, case: IntakeCase, state: CaseState) -> None:
+        case.items = state.item_rows()
+        case.status = state.status
+        uow.session.add(case)
+
+    async def task_released(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, TaskReleased)
+        case, state = await self._load(uow, payload.case_id)
+        if state.released(payload.item_code, payload.attempt):
+            dept = department(payload.department)
+            item = state.items[payload.item_code]
+            timeline(uow, case.case_id, "released", f"「{item.name_zh}」已推送{dept.name_zh}办理",
+                     f"'{item.name_en}' sent to {dept.name_en}", item_code=item.item_code, department=dept.code)
+            self._save(uow, case, state)
+
+    async def task_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, TaskConcluded)
+        case, state = await self._load(uow, payload.case_id)
+        if state.concluded(payload.item_code, payload.attempt, payload.outcome.value, payload.document_no,
+                           payload.reason_zh):
+            item = state.items[payload.item_code]
+            reason = f"：{payload.reason_zh}" if payload.reason_zh else ""
+            timeline(uow, case.case_id, f"concluded.{payload.outcome.value}",
+                     f"「{item.name_zh}」{ITEM_STATUS_ZH[item.status]}{reason}",
+                     f"'{item.name_en}' {payload.outcome.value}" + (f": {payload.reason_en}" if payload.reason_en else ""),
+                     item_code=item.item_code, department=payload.department)
+            self._deliver_if_ready(uow, case, state)
+            self._save(uow, case, state)
+
+    async def licence_issued(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, LicenceIssued)
+        case, state = await self._load(uow, payload.case_id)
+        if state.licence_issued(payload.item_code, payload.licence_id):
+            item = state.items[payload.item_code]
+            timeline(uow, case.case_id, "licence", f"电子证照已签发：{payload.number}",
+                     f"Electronic licence issued: {payload.number}", item_code=item.item_code,
+                     department=payload.issuer_department)
+            self._deliver_if_ready(uow, case, state)
+            self._save(uow, case, state)
+
+    async def clock_started(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, ClockStarted)
+        case, state = await self._load(uow, payload.case_id)
+        state.clock_started(payload.item_code, payload.due_on.isoformat())
+        self._save(uow, case, state)
+
+    def _deliver_if_ready(self, uow: UnitOfWork, case: IntakeCase, state: CaseState) -> None:
+        if not state.ready_for_delivery():
+            return
+        now = datetime.now(UTC)
+        state.delivered = True
+        bundle = self.catalogue.bundle(case.bundle_code)
+        name_zh, name_en = (bundle.name_zh, bundle.name_en) if bundle else (case.bundle_code, case.bundle_code)
+        zh, en = notice_texts(state, name_zh, name_en, case.delivery_method)
+        case.delivered_at, case.notice_zh, case.notice_en = now, zh, en
+        uow.emit(
+            CaseDelivered(
+                case_id=case.case_id, method=DeliveryMethod(case.delivery_method),
+                items=tuple(
+                    DeliveredItem(item_code=i.item_code, department=i.department,
+                                  outcome=i.status.value,
+                                  document_no=i.document_no, licence_id=i.licence_id)
+                    for i in state.items.values()
+                ),
+                delivered_at=now,
+            ),
+            subject=case.case_id,
+        )
+        uow.emit(CaseNotified(case_id=case.case_id, channel=Channel(case.channel), text_zh=zh, text_en=en),
+                 subject=case.case_id)
+        how = ("免费寄递", "free mail") if case.delivery_method == DeliveryMethod.MAIL else ("窗口领取", "window pick-up")
+        timeline(uow, case.case_id, "delivered", f"办理结果已一次送达（{how[0]}）", f"Result delivered once ({how[1]})")

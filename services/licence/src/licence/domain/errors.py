@@ -1,0 +1,13 @@
+"""Licence errors.
+
+* exchange.Rejected          (dead-lettered by the consumer runner)
+  + IncompleteConclusion     an approved, licence-yielding conclusion that lacks what a licence needs
+"""
+
+from __future__ import annotations
+
+from exchange.errors import Rejected
+
+
+class IncompleteConclusion(Rejected):
+    """An approved conclusion says it yields a licence but names no licence type or holder."""

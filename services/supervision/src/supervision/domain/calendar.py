@@ -1,0 +1,49 @@
+"""Working-day calendar (工作日历) for statutory time limits. Pure: no I/O, driven directly by unit tests.
+
+* A limit of N working days runs from the day the task reaches the department; that day itself is
+  not counted (期间开始之日不计算在内), so the due date is the N-th working day after it.
+* A limit of 0 (即办件) is due the same day, whatever day that is.
+* For now a working day is Monday to Friday. Public holidays and the weekend days worked in their
+  place (法定节假日与调休) come with the supervision issue, from a published calendar.
+* Days are counted in China's time (UTC+8, no daylight saving since 1991).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+__all__ = ["CHINA_TZ", "add_working_days", "is_working_day", "local_date"]
+
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+
+def local_date(at: datetime) -> date:
+    """The calendar day in China at the instant ``at`` (which must be timezone-aware)."""
+    if at.tzinfo is None:
+        raise ValueError("a naive datetime has no day in China")
+    return at.astimezone(CHINA_TZ).date()
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday (holidays and 调休 are not known yet)."""
+    return day.weekday() < 5
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The ``days``-th working day after ``start`` (``start`` itself not counted); ``start`` for 0.
+
+    Friday + 1 is the next Monday; Saturday or Sunday + 1 is the next Monday too.
+    """
+    if days < 0:
+        raise ValueError(f"a time limit cannot be negative: {days}")
+    weeks, rest = divmod(days, 5)
+    day = start + timedelta(weeks=weeks)  # every 7 days hold exactly 5 working days
+    if weeks and not is_working_day(day):
+        # From a weekend, 5 working days end on Friday, not on the weekend day a week later.
+        while not is_working_day(day):
+            day -= timedelta(days=1)
+    while rest:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            rest -= 1
+    return day

@@ -1,0 +1,282 @@
+"""Every payload survives the wire: wrap → bytes → envelope → registry decode (信封往返)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from contracts.envelope import Envelope, EnvelopeError, EventPayload, canonical_bytes
+from contracts.registry import PAYLOADS, PayloadError, UnknownEventType, decode_payload
+
+APPLICANT: dict[str, Any] = {
+    "name": "张三",
+    "id_type": "resident_id",
+    "id_number": "110101199003077777",
+    "phone": "13800000000",
+}
+NOW = "2026-03-02T09:30:00+08:00"
+REQUEST_ID = "6f1c2b0e-8d5a-4c1e-9a57-3f2d4b6c8e90"
+
+# Minimal valid example of every payload, by event type: explicit on purpose.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "intake.case.accepted": {
+        "case_id": "YJS-20260302-0001",
+        "bundle_code": "newborn",
+        "bundle_name_zh": "出生一件事",
+        "bundle_name_en": "Newborn",
+        "catalogue_version": "2026.1",
+        "lead_department": "health",
+        "applicant": APPLICANT,
+        "channel": "window",
+        "delivery_method": "mail",
+        "items": [
+            {
+                "item_code": "birth-cert",
+                "name_zh": "出生医学证明",
+                "name_en": "Birth medical certificate",
+                "department": "health",
+                "time_limit_days": 5,
+            },
+            {
+                "item_code": "hukou",
+                "name_zh": "户口登记",
+                "name_en": "Household registration",
+                "department": "police",
+                "time_limit_days": 3,
+                "requires": ["birth-cert"],
+                "yields_licence": True,
+                "licence_type": "hukou",
+            },
+        ],
+        "form": {"child_name": "张小明"},
+        "accepted_at": NOW,
+        "accepted_on": "2026-03-02",
+    },
+    "intake.case.corrected": {"case_id": "YJS-20260302-0001", "item_codes": ["hukou"], "round": 1},
+    "intake.case.delivered": {
+        "case_id": "YJS-20260302-0001",
+        "method": "window",
+        "items": [{"item_code": "hukou", "department": "police", "outcome": "approved"}],
+        "delivered_at": NOW,
+    },
+    "intake.case.notified": {
+        "case_id": "YJS-20260302-0001",
+        "channel": "mobile",
+        "text_zh": "您的出生一件事已办结。",
+        "text_en": "Your newborn case is complete.",
+    },
+    "dispatch.task.released": {
+        "case_id": "YJS-20260302-0001",
+        "task_id": "T-1",
+        "item_code": "birth-cert",
+        "department": "health",
+        "attempt": 1,
+        "time_limit_days": 5,
+        "released_at": NOW,
+    },
+    "dispatch.request.sent": {
+        "request_id": REQUEST_ID,
+        "case_id": "YJS-20260302-0001",
+        "task_id": "T-2",
+        "item_code": "hukou",
+        "item_name_zh": "户口登记",
+        "department": "police",
+        "attempt": 1,
+        "applicant": APPLICANT,
+        "form": {"child_name": "张小明"},
+        "evidence": [{"item_code": "birth-cert", "department": "health", "document_no": "BC-1"}],
+    },
+    "dispatch.task.concluded": {
+        "case_id": "YJS-20260302-0001",
+        "task_id": "T-2",
+        "item_code": "hukou",
+        "department": "police",
+        "attempt": 1,
+        "outcome": "approved",
+        "concluded_at": NOW,
+    },
+    "department.result.returned": {
+        "request_id": REQUEST_ID,
+        "case_id": "YJS-20260302-0001",
+        "task_id": "T-2",
+        "item_code": "hukou",
+        "department": "police",
+        "attempt": 1,
+        "outcome": "needs_correction",
+        "reason_zh": "缺少父母结婚证",
+        "reason_en": "Parents' marriage certificate missing",
+        "decided_at": NOW,
+    },
+    "licence.licence.issued": {
+        "licence_id": "L-1",
+        "case_id": "YJS-20260302-0001",
+        "item_code": "hukou",
+        "licence_type": "hukou",
+        "number": "HK-0001",
+        "holder_id": "110101202603020011",
+        "holder_name": "张小明",
+        "issuer_department": "police",
+        "issued_at": NOW,
+        "valid_from": "2026-03-02",
+        "record_digest": "0" * 64,
+        "record_signature": "c2lnbmF0dXJl",
+        "signer": "licence",
+    },
+    "supervision.clock.started": {
+        "case_id": "YJS-20260302-0001",
+        "task_id": "T-1",
+        "item_code": "birth-cert",
+        "department": "health",
+        "limit_working_days": 5,
+        "started_on": "2026-03-02",
+        "due_on": "2026-03-09",
+    },
+    "rating.rating.submitted": {
+        "rating_id": "R-1",
+        "case_id": "YJS-20260302-0001",
+        "level": "very_satisfied",
+        "tags": ["一次办好"],
+        "submitted_at": NOW,
+    },
+}
+
+
+def example(cls: type[EventPayload]) -> EventPayload:
+    return cls(**EXAMPLES[cls.event_type])
+
+
+def wrapped(payload: EventPayload) -> Envelope:
+    return Envelope.wrap(
+        payload,
+        source=payload.event_type.split(".")[0],
+        subject="YJS-20260302-0001",
+        traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    )
+
+
+def test_every_registered_payload_has_an_example() -> None:
+    assert sorted(EXAMPLES) == sorted({p.event_type for p in PAYLOADS})
+
+
+@pytest.mark.parametrize("cls", PAYLOADS, ids=[f"{p.event_type}.v{p.event_version}" for p in PAYLOADS])
+def test_payload_round_trips_through_the_wire(cls: type[EventPayload]) -> None:
+    payload = example(cls)
+    envelope = wrapped(payload)
+    assert (envelope.type, envelope.version) == (cls.event_type, cls.event_version)
+
+    raw = envelope.to_bytes()
+    parsed, wire = Envelope.from_bytes(raw)
+
+    assert parsed == envelope
+    assert wire == envelope.to_wire() == json.loads(raw)
+    decoded = decode_payload(parsed)
+    assert type(decoded) is cls
+    assert decoded == payload
+
+
+def test_wrap_starts_a_flow_and_keeps_a_given_correlation() -> None:
+    payload = example(PAYLOADS[0])
+    first = wrapped(payload)
+    assert first.correlation_id == first.id
+    follow = Envelope.wrap(payload, source="dispatch", subject="x", correlation_id=first.id, causation_id=first.id)
+    assert follow.correlation_id == first.id
+    assert follow.causation_id == first.id
+    assert follow.id != first.id
+
+
+def _signed_wire() -> dict[str, Any]:
+    wire = wrapped(example(PAYLOADS[0])).to_wire()
+    wire["chain"] = {"seq": 1, "prev": "0" * 64}
+    wire["signature"] = {"alg": "Ed25519", "key_id": "intake", "value": "c2ln"}
+    return wire
+
+
+def test_canonical_bytes_exclude_the_signature() -> None:
+    wire = _signed_wire()
+    unsigned = {k: v for k, v in wire.items() if k != "signature"}
+    resigned = {**wire, "signature": {"alg": "Ed25519", "key_id": "intake", "value": "b3RoZXI"}}
+    assert canonical_bytes(wire) == canonical_bytes(unsigned) == canonical_bytes(resigned)
+    assert b"signature" not in canonical_bytes(wire)
+    assert canonical_bytes({**wire, "subject": "another"}) != canonical_bytes(wire)
+
+
+def test_canonical_bytes_are_key_order_independent() -> None:
+    wire = _signed_wire()
+    reordered = {k: wire[k] for k in reversed(list(wire))}
+    reordered["data"] = {k: wire["data"][k] for k in reversed(list(wire["data"]))}
+    assert list(reordered) != list(wire)
+    assert canonical_bytes(reordered) == canonical_bytes(wire)
+    text = canonical_bytes(wire).decode()
+    assert "张三" in text  # not \u-escaped
+    unsigned = json.loads(text)
+    assert unsigned == {k: v for k, v in wire.items() if k != "signature"}
+    assert text == json.dumps(unsigned, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_signed_envelope_round_trips() -> None:
+    wire = _signed_wire()
+    parsed, raw_dict = Envelope.from_bytes(json.dumps(wire, ensure_ascii=False).encode())
+    assert raw_dict == wire
+    assert parsed.signature is not None and parsed.signature.key_id == "intake"
+    assert parsed.chain is not None and parsed.chain.seq == 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe\x00",
+        b"[1, 2, 3]",
+        b'"a string"',
+        b"{}",
+        b'{"id": "not-a-uuid"}',
+    ],
+    ids=["empty", "text", "bad-utf8", "array", "string", "empty-object", "bad-id"],
+)
+def test_malformed_bytes_raise_envelope_error(raw: bytes) -> None:
+    with pytest.raises(EnvelopeError):
+        Envelope.from_bytes(raw)
+
+
+def test_unknown_or_naive_fields_raise_envelope_error() -> None:
+    wire = wrapped(example(PAYLOADS[0])).to_wire()
+    with pytest.raises(EnvelopeError):
+        Envelope.from_bytes(json.dumps({**wire, "unexpected": 1}).encode())  # extra="forbid"
+    with pytest.raises(EnvelopeError):
+        Envelope.from_bytes(json.dumps({**wire, "time": "2026-03-02T09:30:00"}).encode())  # no zone
+
+
+def test_unknown_type_raises_unknown_event_type() -> None:
+    envelope = wrapped(example(PAYLOADS[0]))
+    with pytest.raises(UnknownEventType):
+        decode_payload(envelope.model_copy(update={"type": "intake.case.vanished"}))
+    with pytest.raises(UnknownEventType):
+        decode_payload(envelope.model_copy(update={"version": 99}))
+
+
+@pytest.mark.parametrize("cls", PAYLOADS, ids=[f"{p.event_type}.v{p.event_version}" for p in PAYLOADS])
+def test_data_not_matching_schema_raises_payload_error(cls: type[EventPayload]) -> None:
+    envelope = wrapped(example(cls))
+    with pytest.raises(PayloadError):
+        decode_payload(envelope.model_copy(update={"data": {}}))
+    field = next(iter(envelope.data))  # the first field is required in every payload
+    broken = {**envelope.data, field: {"not": "a scalar"}}
+    with pytest.raises(PayloadError):
+        decode_payload(envelope.model_copy(update={"data": broken}))
+
+
+def test_unknown_data_fields_are_ignored() -> None:
+    payload = example(PAYLOADS[0])
+    envelope = wrapped(payload)
+    tolerant = envelope.model_copy(update={"data": {**envelope.data, "added_in_a_later_minor": True}})
+    assert decode_payload(tolerant) == payload
+
+
+def test_request_ids_survive_as_uuids() -> None:
+    cls = next(p for p in PAYLOADS if p.event_type == "dispatch.request.sent")
+    decoded = decode_payload(Envelope.from_bytes(wrapped(example(cls)).to_bytes())[0])
+    assert decoded.model_dump()["request_id"] == UUID(REQUEST_ID)
