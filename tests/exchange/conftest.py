@@ -127,7 +127,7 @@ class Bus:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group, enable_auto_commit=False)
         await consumer.start()
         try:
-            return await consumer.committed(TopicPartition(topic, partition))  # type: ignore[no-any-return]
+            return await consumer.committed(TopicPartition(topic, partition))
         finally:
             await consumer.stop()
 

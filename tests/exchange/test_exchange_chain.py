@@ -28,7 +28,9 @@ def chain_of(ring: KeyRing, n: int, source: str = "tests", head: ChainHead = GEN
     out = []
     for i in range(n):
         payload = RatingSubmitted(
-            rating_id=f"r{i}", case_id=f"case-{i % 3}", level=RatingLevel.SATISFIED,
+            rating_id=f"r{i}",
+            case_id=f"case-{i % 3}",
+            level=RatingLevel.SATISFIED,
             submitted_at=datetime.now(UTC),
         )
         wire = Envelope.wrap(payload, source=source, subject=f"case-{i % 3}").to_wire()
@@ -140,7 +142,8 @@ def test_envelope_without_chain_is_reported(ring: KeyRing) -> None:
     loose = ring.signer("tests").sign_envelope(
         Envelope.wrap(
             RatingSubmitted(rating_id="r", case_id="c", level=RatingLevel.SATISFIED, submitted_at=datetime.now(UTC)),
-            source="tests", subject="c",
+            source="tests",
+            subject="c",
         ).to_wire()
     )
     report = verify_chain([*chain_of(ring, 1), loose])

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 RATING = RatingSubmitted.event_type
 
 
-def runner_for(bus, keyring, database, topic, group, handler, **kwargs):  # type: ignore[no-untyped-def]
+def runner_for(bus, keyring, database, topic, group, handler, **kwargs):
     return ConsumerRunner(
         group=group,
         topics=[topic],
@@ -44,7 +44,7 @@ def runner_for(bus, keyring, database, topic, group, handler, **kwargs):  # type
     )
 
 
-async def processed(database, group: str) -> dict[str, datetime]:  # type: ignore[no-untyped-def]
+async def processed(database, group: str) -> dict[str, datetime]:
     async with database.engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -54,7 +54,7 @@ async def processed(database, group: str) -> dict[str, datetime]:  # type: ignor
     return {str(r[0]): r[1] for r in rows}
 
 
-async def test_same_message_twice_has_one_effect(bus, keyring, plumbing_db, envelopes, effect_handler, effects) -> None:  # type: ignore[no-untyped-def]
+async def test_same_message_twice_has_one_effect(bus, keyring, plumbing_db, envelopes, effect_handler, effects) -> None:
     topic, group = bus.topic(), bus.group()
     await bus.create(topic)
     dup = envelopes.wire("case-dup")
@@ -74,7 +74,9 @@ async def test_same_message_twice_has_one_effect(bus, keyring, plumbing_db, enve
     assert runner.dead_lettered == 0
 
 
-async def test_duplicate_across_restarts_has_one_effect(bus, keyring, plumbing_db, envelopes, effect_handler, effects) -> None:  # type: ignore[no-untyped-def]
+async def test_duplicate_across_restarts_has_one_effect(
+    bus, keyring, plumbing_db, envelopes, effect_handler, effects
+) -> None:
     """A runner that saw everything, stopped, and is fed the same envelope again does nothing."""
     topic, group = bus.topic(), bus.group()
     await bus.create(topic)
@@ -94,6 +96,7 @@ async def test_duplicate_across_restarts_has_one_effect(bus, keyring, plumbing_d
 CRASHING_CONSUMER = textwrap.dedent(
     """
     import asyncio, os, sys
+    from pathlib import Path
 
     from sqlalchemy import text
 
@@ -129,7 +132,7 @@ CRASHING_CONSUMER = textwrap.dedent(
 
         spec = TopicSpec(topic, "case_id", "t", "t", (RatingSubmitted.event_type,), partitions=1)
         runner = ConsumerRunner(
-            group=group, topics=[spec], settings=settings, keyring=KeyRing(__import__("pathlib").Path(keys_dir)),
+            group=group, topics=[spec], settings=settings, keyring=KeyRing(Path(keys_dir)),
             producer=producer, database=database, handlers={RatingSubmitted.event_type: handler},
             after_apply=die,
         )
@@ -142,7 +145,7 @@ CRASHING_CONSUMER = textwrap.dedent(
 )
 
 
-async def test_killed_after_db_commit_before_offset_commit_has_no_duplicate(  # type: ignore[no-untyped-def]
+async def test_killed_after_db_commit_before_offset_commit_has_no_duplicate(
     bus, keyring, keys_dir, plumbing_db, envelopes, effect_handler, effects, tmp_path: Path, caplog
 ) -> None:
     topic, group = bus.topic(), bus.group()
@@ -155,8 +158,15 @@ async def test_killed_after_db_commit_before_offset_commit_has_no_duplicate(  # 
     script = tmp_path / "crashing_consumer.py"
     script.write_text(CRASHING_CONSUMER)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(script), bus.bootstrap, plumbing_db.url, str(keys_dir), topic.name, group,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        str(script),
+        bus.bootstrap,
+        plumbing_db.url,
+        str(keys_dir),
+        topic.name,
+        group,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
@@ -181,9 +191,9 @@ async def test_killed_after_db_commit_before_offset_commit_has_no_duplicate(  # 
         await bus.wait_until(lambda: _committed_at(bus, group, topic.name, 3), what="the restarted runner's commit")
 
     # The restarted runner was handed the killed message again and skipped it as a duplicate.
-    assert any(
-        "duplicate" in r.getMessage() and killed in r.getMessage() for r in caplog.records
-    ), "the killed message was not redelivered"
+    assert any("duplicate" in r.getMessage() and killed in r.getMessage() for r in caplog.records), (
+        "the killed message was not redelivered"
+    )
     assert runner.applied == 2
     assert await effects(plumbing_db) == {w["id"]: 1 for w in wires}
     second_run = await processed(plumbing_db, group)
@@ -192,7 +202,7 @@ async def test_killed_after_db_commit_before_offset_commit_has_no_duplicate(  # 
     assert all(second_run[w["id"]] >= restarted_at for w in wires[1:])
 
 
-async def test_malformed_messages_are_dead_lettered_and_the_consumer_goes_on(  # type: ignore[no-untyped-def]
+async def test_malformed_messages_are_dead_lettered_and_the_consumer_goes_on(
     bus, keyring, plumbing_db, envelopes, effect_handler, effects
 ) -> None:
     topic, group = bus.topic(), bus.group()
@@ -246,7 +256,7 @@ async def test_malformed_messages_are_dead_lettered_and_the_consumer_goes_on(  #
     assert set(await processed(plumbing_db, group)) == {good["id"]}
 
 
-async def test_bad_signatures_are_rejected_and_dead_lettered(  # type: ignore[no-untyped-def]
+async def test_bad_signatures_are_rejected_and_dead_lettered(
     bus, keyring, plumbing_db, envelopes, effect_handler, effects
 ) -> None:
     topic, group = bus.topic(), bus.group()
@@ -255,11 +265,15 @@ async def test_bad_signatures_are_rejected_and_dead_lettered(  # type: ignore[no
     tampered["data"] = {**tampered["data"], "level": "very_dissatisfied"}  # changed after signing
     impostor = envelopes.wire("case-s", sign=False)  # claims to be tests, signed with rating's key
     impostor["signature"] = {
-        "alg": "Ed25519", "key_id": "tests", "value": keyring.signer("rating").sign_bytes(canonical_bytes(impostor))
+        "alg": "Ed25519",
+        "key_id": "tests",
+        "value": keyring.signer("rating").sign_bytes(canonical_bytes(impostor)),
     }
     foreign = envelopes.wire("case-s", sign=False)  # honestly signed by rating, but source says tests
     foreign["signature"] = {
-        "alg": "Ed25519", "key_id": "rating", "value": keyring.signer("rating").sign_bytes(canonical_bytes(foreign))
+        "alg": "Ed25519",
+        "key_id": "rating",
+        "value": keyring.signer("rating").sign_bytes(canonical_bytes(foreign)),
     }
     unsigned = envelopes.wire("case-s", sign=False)
     good = envelopes.wire("case-s")
@@ -278,14 +292,14 @@ async def test_bad_signatures_are_rejected_and_dead_lettered(  # type: ignore[no
     assert [dict(r.headers)["x-error-type"] for r in records] == [b"SignatureInvalid"] * len(bad)
 
 
-async def test_transient_failure_is_retried_and_applied_once(  # type: ignore[no-untyped-def]
+async def test_transient_failure_is_retried_and_applied_once(
     bus, keyring, plumbing_db, envelopes, effect_handler, effects
 ) -> None:
     topic, group = bus.topic(), bus.group()
     await bus.create(topic)
     calls: list[float] = []
 
-    async def flaky(uow, envelope, payload):  # type: ignore[no-untyped-def]
+    async def flaky(uow, envelope, payload):
         calls.append(time.monotonic())
         await effect_handler(uow, envelope, payload)  # written, then rolled back with the failure
         if len(calls) <= 2:
@@ -305,20 +319,25 @@ async def test_transient_failure_is_retried_and_applied_once(  # type: ignore[no
     assert runner.dead_lettered == 0
 
 
-async def test_transient_failure_beyond_retries_stops_without_commit(  # type: ignore[no-untyped-def]
+async def test_transient_failure_beyond_retries_stops_without_commit(
     bus, keyring, plumbing_db, envelopes, effects
 ) -> None:
     topic, group = bus.topic(), bus.group()
     await bus.create(topic)
 
-    async def down(uow, envelope, payload):  # type: ignore[no-untyped-def]
+    async def down(uow, envelope, payload):
         raise Transient("still down")
 
     wire = envelopes.wire("case-d")
     await bus.send(topic.name, "case-d", envelopes.encode(wire))
     runner = ConsumerRunner(
-        group=group, topics=[topic], settings=bus.settings(consumer_max_retries=1), keyring=keyring,
-        producer=bus.producer, database=plumbing_db, handlers={RATING: down},
+        group=group,
+        topics=[topic],
+        settings=bus.settings(consumer_max_retries=1),
+        keyring=keyring,
+        producer=bus.producer,
+        database=plumbing_db,
+        handlers={RATING: down},
     )
     with pytest.raises(Transient, match="still failing"):
         await asyncio.wait_for(runner.run(), 20)
@@ -327,9 +346,9 @@ async def test_transient_failure_beyond_retries_stops_without_commit(  # type: i
     assert runner.dead_lettered == 0
 
 
-async def _has(effects, database, event_id: str) -> bool:  # type: ignore[no-untyped-def]
+async def _has(effects, database, event_id: str) -> bool:
     return event_id in await effects(database)
 
 
-async def _committed_at(bus, group: str, topic: str, offset: int) -> bool:  # type: ignore[no-untyped-def]
+async def _committed_at(bus, group: str, topic: str, offset: int) -> bool:
     return await bus.committed(group, topic) == offset

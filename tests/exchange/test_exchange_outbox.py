@@ -26,12 +26,15 @@ RATING = RatingSubmitted.event_type
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
-async def outbox_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+def outbox_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgresql":
-        url = request.getfixturevalue("fresh_database_url")
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'outbox' / 'x.db'}"
-    database = Database(url, source="tests")
+        return str(request.getfixturevalue("fresh_database_url"))
+    return f"sqlite+aiosqlite:///{tmp_path / 'outbox' / 'x.db'}"
+
+
+@pytest.fixture
+async def outbox_db(outbox_url: str) -> AsyncIterator[Database]:
+    database = Database(outbox_url, source="tests")
     await create_plumbing_tables(database)
     yield database
     await database.dispose()
@@ -54,9 +57,7 @@ def decode(records: list[Any]) -> list[dict[str, Any]]:
     return [json.loads(r.value) for r in records]
 
 
-async def test_relay_publishes_in_order_signed_and_chained(  # type: ignore[no-untyped-def]
-    outbox_db: Database, bus, keyring, envelopes
-) -> None:
+async def test_relay_publishes_in_order_signed_and_chained(outbox_db: Database, bus, keyring, envelopes) -> None:
     topic = bus.topic(partitions=2)
     await bus.create(topic)
     cases = ["case-a", "case-b", "case-a", "case-c", "case-a", "case-b"]
@@ -124,9 +125,7 @@ async def test_relay_publishes_in_order_signed_and_chained(  # type: ignore[no-u
     assert report.heads["tests"].seq == len(cases) + 2
 
 
-async def test_rolled_back_unit_of_work_publishes_nothing(  # type: ignore[no-untyped-def]
-    outbox_db: Database, bus, keyring, envelopes
-) -> None:
+async def test_rolled_back_unit_of_work_publishes_nothing(outbox_db: Database, bus, keyring, envelopes) -> None:
     topic = bus.topic()
     await bus.create(topic)
 

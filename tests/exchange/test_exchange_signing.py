@@ -73,7 +73,11 @@ def test_tampered_envelope_fails(ring: KeyRing, tamper: Any) -> None:
 def test_signature_by_another_principals_key_fails(ring: KeyRing) -> None:
     wire = unsigned("tests")
     # rating signs the bytes of an envelope claiming to be from tests, and claims key "tests"
-    wire["signature"] = {"alg": "Ed25519", "key_id": "tests", "value": ring.signer("rating").sign_bytes(canonical_bytes(wire))}
+    wire["signature"] = {
+        "alg": "Ed25519",
+        "key_id": "tests",
+        "value": ring.signer("rating").sign_bytes(canonical_bytes(wire)),
+    }
     with pytest.raises(SignatureInvalid, match="does not verify"):
         ring.verify_envelope(wire)
 
@@ -81,7 +85,11 @@ def test_signature_by_another_principals_key_fails(ring: KeyRing) -> None:
 def test_key_id_other_than_source_fails(ring: KeyRing) -> None:
     # A perfectly valid rating signature, on an envelope whose source is tests.
     wire = unsigned("tests")
-    wire["signature"] = {"alg": "Ed25519", "key_id": "rating", "value": ring.signer("rating").sign_bytes(canonical_bytes(wire))}
+    wire["signature"] = {
+        "alg": "Ed25519",
+        "key_id": "rating",
+        "value": ring.signer("rating").sign_bytes(canonical_bytes(wire)),
+    }
     ring.verify_bytes("rating", canonical_bytes(wire), wire["signature"]["value"])  # the bytes do verify...
     with pytest.raises(SignatureInvalid, match="claims source"):
         ring.verify_envelope(wire)  # ...but rating cannot speak for tests

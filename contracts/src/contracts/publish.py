@@ -20,7 +20,7 @@ import inspect
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -497,7 +497,9 @@ def _yaml_text(obj: Any, header: str) -> str:
         style = "|" if "\n" in data else None
         return dumper_.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
-    ignore_aliases: Callable[[Any, Any], bool] = lambda _self, _data: True  # noqa: E731
+    def ignore_aliases(_self: Any, _data: Any) -> bool:
+        return True  # no &id001 anchors: every repeated block is written out
+
     dumper.add_representer(str, represent_str)
     dumper.ignore_aliases = ignore_aliases
     body: str = yaml.dump(obj, Dumper=dumper, allow_unicode=True, sort_keys=False, width=110, default_flow_style=False)

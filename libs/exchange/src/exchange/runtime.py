@@ -95,7 +95,7 @@ async def serve(
         database = Database(settings.resolved_database_url(), source=name)
         await upgrade(database, migrations_package)
     await wait_for_broker(settings.kafka_bootstrap)
-    await ensure_topics(settings.kafka_bootstrap, ALL_TOPICS, settings.topic_partitions)
+    await ensure_topics(settings.kafka_bootstrap, ALL_TOPICS, settings.topic_partitions, settings.topic_replication_factor)
     producer = Producer(settings.kafka_bootstrap, client_id=name)
     await producer.start()
     platform = Platform(settings, keyring, keyring.signer(name), producer, database)

@@ -30,6 +30,7 @@ class ExchangeSettings(BaseSettings):
     topic_partitions: int | None = Field(
         default=None, ge=1, description="override the registry's partition counts at creation"
     )
+    topic_replication_factor: int = Field(default=1, ge=1, description="replicas of topics created at start-up")
     data_dir: Path = Field(default=Path(".onething"), description="embedded SQLite files, keys")
     database_url: str | None = Field(
         default=None,

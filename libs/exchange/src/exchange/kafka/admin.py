@@ -34,7 +34,7 @@ async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
 
 
 async def ensure_topics(
-    bootstrap: str, specs: Iterable[TopicSpec], partitions: int | None = None
+    bootstrap: str, specs: Iterable[TopicSpec], partitions: int | None = None, replication_factor: int = 1
 ) -> None:
     """Create every topic in ``specs`` that does not exist yet; existing ones are left alone."""
     await wait_for_broker(bootstrap)
@@ -47,7 +47,7 @@ async def ensure_topics(
             NewTopic(
                 s.name,
                 num_partitions=partitions or s.partitions,
-                replication_factor=1 if partitions else -1,
+                replication_factor=replication_factor,
                 topic_configs=s.kafka_configs(),
             )
             for name, s in wanted.items()

@@ -118,6 +118,7 @@ class ConsumerRunner:
             self.settings.kafka_bootstrap,
             [*self.topics, *(dead_letter_topic(t.name, self.group) for t in self.topics)],
             self.settings.topic_partitions,
+            self.settings.topic_replication_factor,
         )
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,

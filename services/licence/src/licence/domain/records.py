@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
@@ -84,7 +84,7 @@ def issue_record(
     document_no: str | None = None,
     valid_until: date | None = None,
 ) -> LicenceRecord:
-    """The record of a licence issued at ``issued_at``; valid from that day in China (UTC+8)."""
+    """The record of a licence issued at ``issued_at`` (kept in UTC); valid from that day in China (UTC+8)."""
     if issued_at.tzinfo is None:
         raise ValueError("issued_at must be timezone-aware")
     licence_id = licence_id_for(case_id, item_code)
@@ -97,7 +97,7 @@ def issue_record(
         holder_id=holder_id,
         holder_name=holder_name,
         issuer_department=issuer_department,
-        issued_at=issued_at,
+        issued_at=issued_at.astimezone(UTC),
         valid_from=issued_at.astimezone(CHINA_TZ).date(),
         valid_until=valid_until,
     )

@@ -36,14 +36,9 @@ def add_working_days(start: date, days: int) -> date:
     """
     if days < 0:
         raise ValueError(f"a time limit cannot be negative: {days}")
-    weeks, rest = divmod(days, 5)
-    day = start + timedelta(weeks=weeks)  # every 7 days hold exactly 5 working days
-    if weeks and not is_working_day(day):
-        # From a weekend, 5 working days end on Friday, not on the weekend day a week later.
-        while not is_working_day(day):
-            day -= timedelta(days=1)
-    while rest:
+    day, left = start, days
+    while left:
         day += timedelta(days=1)
         if is_working_day(day):
-            rest -= 1
+            left -= 1
     return day

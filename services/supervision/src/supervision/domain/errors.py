@@ -1,11 +1,6 @@
 """Supervision errors.
 
 * exchange.Rejected          (dead-lettered by the consumer runner)
-  (none yet: every released task gets a clock)
+  (none yet: every released task gets its clock; overdue and paused clocks come with the
+  supervision issue, together with their errors)
 """
-
-from __future__ import annotations
-
-from exchange.errors import Rejected
-
-__all__ = ["Rejected"]

@@ -1,0 +1,181 @@
+"""``onething``: run the whole system (up), a demo batch (demo), read a topic (tail), make keys (keys)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from exchange.signing import KeyRing, ensure_keys
+from onething.demo import DemoResult, run_demo
+from onething.processes import PROCESSES
+from onething.system import ALL_PRINCIPALS, System, SystemConfig, read_state
+from onething.tail import tail
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="onething", description="OneThing 一件事一次办: one application, many departments, one result, once."
+    )
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ONETHING_DATA_DIR", ".onething")),
+                        help="embedded databases, keys, logs (default .onething)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="start broker, services and simulators; serve until Ctrl-C")
+    up.add_argument("--demo", type=int, default=0, metavar="N", help="submit N demo applications once ready")
+    up.add_argument("--keep-data", action="store_true", help="keep the embedded databases of an earlier run")
+
+    demo = sub.add_parser("demo", help="submit N applications and wait until each is delivered exactly once")
+    demo.add_argument("--cases", type=int, default=10)
+    demo.add_argument("--bundle", default="P-01", help="one-thing code (default P-01 新生儿出生)")
+    demo.add_argument("--intake-url", default=None, help="a running intake; default: the local system, started if needed")
+    demo.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for deliveries")
+    demo.add_argument("--seed", type=int, default=7)
+
+    tail_p = sub.add_parser("tail", help="print decoded events of a topic as they arrive")
+    tail_p.add_argument("topic")
+    tail_p.add_argument("--from-beginning", action="store_true")
+    tail_p.add_argument("--limit", type=int, default=None)
+    tail_p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    keys = sub.add_parser("keys", help="create Ed25519 key pairs for every service and department")
+    keys.add_argument("--dir", type=Path, default=None, help="default <data-dir>/keys")
+    return parser
+
+
+def _bootstrap(data_dir: Path) -> str:
+    state = read_state(data_dir)
+    if state:
+        return str(state["kafka_bootstrap"])
+    return os.environ.get("ONETHING_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+
+
+def _system_config(args: argparse.Namespace, keep_data: bool = False) -> SystemConfig:
+    return SystemConfig(
+        data_dir=args.data_dir,
+        kafka_bootstrap=os.environ.get("ONETHING_KAFKA_BOOTSTRAP") or None,
+        database_url=os.environ.get("ONETHING_DATABASE_URL") or None,
+        keep_data=keep_data,
+    )
+
+
+def _report(result: DemoResult, total_s: float) -> None:
+    n = len(result.cases)
+    print(f"delivered {result.delivered_once}/{n}")
+    if result.first_delivery_s is not None:
+        print(f"  首个送达 first delivery after {result.first_delivery_s:.2f}s")
+    if result.all_delivered_s:
+        print(f"  全部送达 all delivered after {result.all_delivered_s:.2f}s ({n / result.all_delivered_s:.1f} cases/s)")
+    print(f"  部门请求 department requests: {result.requests_by_department()}")
+    print(f"  部门结果 department results: {result.results_by_outcome()}")
+    print(f"  补正 corrections supplied: {result.corrections}")
+    duplicates = {c: k for c, k in result.deliveries.items() if k > 1 and c in set(result.cases)}
+    if duplicates:
+        print(f"  重复送达 DUPLICATE deliveries: {duplicates}")
+    missing = [c for c in result.cases if result.deliveries[c] == 0]
+    if missing:
+        print(f"  未送达 not delivered: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}")
+
+
+def _print_where(system: System) -> None:
+    print("OneThing 已启动 is up:")
+    print(f"  broker   {system.bootstrap}{' (embedded tansu)' if system.broker else ''}")
+    for spec in PROCESSES:
+        proc = system.processes[spec.name]
+        print(f"  {spec.name:<12} {proc.url:<24} {spec.description_zh} — {spec.description_en}")
+    print(f"  API docs  {system.url('intake')}/docs   logs  {system.data_dir / 'logs'}")
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    system = System(_system_config(args, keep_data=args.keep_data))
+    stop = {"now": False}
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    started = time.monotonic()
+    try:
+        system.start()
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"启动失败 start failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"ready in {time.monotonic() - started:.1f}s")
+    _print_where(system)
+    code = 0
+    try:
+        if args.demo:
+            result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, args.demo))
+            _report(result, time.monotonic() - started)
+            if not result.ok:
+                code = 1
+        print("serving; Ctrl-C to stop 按 Ctrl-C 停止")
+        while not stop["now"]:
+            dead = system.dead()
+            if dead:
+                print(f"进程退出 a process died:\n{system.describe_death(dead)}", file=sys.stderr)
+                code = 1
+                break
+            time.sleep(0.5)
+    finally:
+        print("stopping 正在停止 …")
+        system.stop()
+    return code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    intake_url = args.intake_url
+    system: System | None = None
+    if intake_url is None:
+        state = read_state(args.data_dir)
+        processes = state.get("processes") if state else None
+        if isinstance(processes, dict):
+            intake_url = processes["intake"]["url"]
+        else:
+            print("no running system found; starting the embedded one 未发现运行中的系统，正在启动内嵌系统 …")
+            system = System(_system_config(args))
+            system.start()
+            intake_url = system.url("intake")
+    try:
+        with httpx.Client() as client:
+            client.get(f"{intake_url}/readyz", timeout=5).raise_for_status()
+        bootstrap = system.bootstrap if system else _bootstrap(args.data_dir)
+        started = time.monotonic()
+        result = asyncio.run(run_demo(intake_url, bootstrap, args.cases, bundle=args.bundle, seed=args.seed,
+                                      timeout_s=args.timeout))
+        _report(result, time.monotonic() - started)
+        return 0 if result.ok else 1
+    finally:
+        if system is not None:
+            system.stop()
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    target = args.dir or args.data_dir / "keys"
+    ensure_keys(target, ALL_PRINCIPALS)
+    print(f"keys for {len(ALL_PRINCIPALS)} principals in {target}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command == "up":
+        sys.exit(cmd_up(args))
+    if args.command == "demo":
+        sys.exit(cmd_demo(args))
+    if args.command == "tail":
+        keys = args.data_dir / "keys"
+        keyring = KeyRing(keys) if keys.exists() else None  # signatures are checked when keys are at hand
+        sys.exit(asyncio.run(tail(_bootstrap(args.data_dir), args.topic, from_beginning=args.from_beginning,
+                                  limit=args.limit, keyring=keyring, as_json=args.json)))
+    if args.command == "keys":
+        sys.exit(cmd_keys(args))

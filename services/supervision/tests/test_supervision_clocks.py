@@ -1,0 +1,105 @@
+"""Starting clocks on the real database: one clock and one ClockStarted per (task, attempt)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from contracts.dispatch.v1 import TaskReleased
+from contracts.envelope import Envelope
+from contracts.topics import CASE_STREAM
+from exchange.db.database import Database
+from exchange.db.migrations import upgrade
+from exchange.db.tables import OutboxMessage
+from supervision.adapters.tables import SupervisionClock
+from supervision.entrypoints.api import create_app
+from supervision.entrypoints.consumers import HANDLERS, TOPICS
+
+# Friday 2024-03-08, 10:00 in Beijing
+FRIDAY_MORNING = datetime(2024, 3, 8, 2, 0, tzinfo=UTC)
+
+
+def released(case_id: str = "C-1", item_code: str = "BIZ", attempt: int = 1, limit: int = 1) -> TaskReleased:
+    return TaskReleased(
+        case_id=case_id, task_id=f"{case_id}/{item_code}", item_code=item_code, department="market",
+        attempt=attempt, time_limit_days=limit, released_at=FRIDAY_MORNING,
+    )
+
+
+async def deliver(database: Database, payload: TaskReleased, times: int = 1) -> Envelope:
+    handler = HANDLERS[TaskReleased.event_type]
+    envelope = Envelope.wrap(payload, source="dispatch", subject=payload.case_id)
+    for _ in range(times):
+        async with database.unit_of_work(cause=envelope) as uow:
+            await handler(uow, envelope, payload)
+    return envelope
+
+
+async def clock_count(database: Database) -> int:
+    async with database.sessions() as session:
+        return (await session.exec(select(func.count()).select_from(SupervisionClock))).one()
+
+
+async def outbox(database: Database) -> list[OutboxMessage]:
+    async with database.sessions() as session:
+        return list((await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))).all())
+
+
+@pytest.fixture
+async def supervision_db(fresh_database_url: str) -> AsyncIterator[Database]:
+    database = Database(fresh_database_url, source="supervision")
+    await upgrade(database, "supervision")
+    yield database
+    await database.dispose()
+
+
+def test_consumes_the_case_stream() -> None:
+    assert TOPICS == (CASE_STREAM,)
+
+
+@pytest.mark.integration
+async def test_one_clock_per_task_attempt_however_often_delivered(supervision_db: Database) -> None:
+    cause = await deliver(supervision_db, released(), times=2)
+
+    assert await clock_count(supervision_db) == 1
+    rows = await outbox(supervision_db)
+    assert [(r.topic, r.key) for r in rows] == [(CASE_STREAM.name, "C-1")]
+    env = Envelope.model_validate(rows[0].envelope)
+    assert env.type == "supervision.clock.started" and env.source == "supervision" and env.subject == "C-1"
+    assert env.causation_id == cause.id
+    assert env.data["started_on"] == "2024-03-08"
+    assert env.data["due_on"] == "2024-03-11"  # Friday + 1 working day = Monday
+    assert env.data["limit_working_days"] == 1
+
+    # A re-release after correction (attempt 2) starts its own clock.
+    await deliver(supervision_db, released(attempt=2, limit=0), times=2)
+    assert await clock_count(supervision_db) == 2
+    assert len(await outbox(supervision_db)) == 2
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(supervision_db)), base_url="http://s") as c:
+        clocks = (await c.get("/cases/C-1/clocks")).json()
+        assert [(k["attempt"], k["due_on"]) for k in clocks] == [(1, "2024-03-11"), (2, "2024-03-08")]
+        missing = await c.get("/cases/nope/clocks")
+        assert missing.status_code == 404
+        assert set(missing.json()["detail"]) == {"message_zh", "message_en"}
+
+
+async def test_embedded_sqlite_default_migrates_and_starts_clocks(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'supervision.db'}", source="supervision")
+    try:
+        await upgrade(database, "supervision")
+        await upgrade(database, "supervision")
+        await deliver(database, released(limit=5), times=2)
+        assert await clock_count(database) == 1
+        async with database.sessions() as session:
+            clock = (await session.exec(select(SupervisionClock))).one()
+        assert clock.due_on == date(2024, 3, 15)
+        assert len(await outbox(database)) == 1
+    finally:
+        await database.dispose()
