@@ -1,0 +1,49 @@
+"""The whole system as separate processes, on the real broker, for end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from onething.processes import PROCESSES
+from onething.system import System, SystemConfig
+
+FAST_GROUPS = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
+
+
+async def _drop_databases(server_url: str, prefix: str) -> None:
+    engine = create_async_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for spec in PROCESSES:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{prefix}{spec.name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_system(kafka_bootstrap: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """Every process on PostgreSQL (one database each) and the session's broker."""
+    prefix = f"ot_e2e_{uuid.uuid4().hex[:8]}_"
+    system = System(SystemConfig(
+        data_dir=tmp_path_factory.mktemp("system"), kafka_bootstrap=kafka_bootstrap, database_url=postgres_url,
+        database_prefix=prefix, free_ports=True, env=FAST_GROUPS,
+    ))
+    try:
+        system.start()
+        yield system
+    finally:
+        system.stop()
+        asyncio.run(_drop_databases(postgres_url, prefix))
+
+
+def logs_of(system: System) -> str:
+    return "\n".join(f"== {p.spec.name}\n{Path(p.log_path).read_text(errors='replace')[-3000:]}"
+                     for p in system.processes.values())

@@ -1,0 +1,30 @@
+"""The embedded default (tansu + one SQLite file per service) runs a case end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from onething.demo import run_demo
+from onething.processes import PROCESSES
+from onething.system import System, SystemConfig
+
+from .conftest import FAST_GROUPS  # noqa: TID252
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+def test_one_case_end_to_end_on_sqlite(tmp_path: pytest.TempPathFactory) -> None:
+    data_dir = tmp_path / "embedded"  # type: ignore[operator]
+    with System(SystemConfig(data_dir=data_dir, free_ports=True, env=FAST_GROUPS)) as system:
+        assert system.broker is not None, "no Kafka configured: the embedded broker runs"
+        result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, 1, seed=5, timeout_s=120, quiet=True))
+        assert result.ok, f"deliveries={dict(result.deliveries)}"
+    for spec in PROCESSES:
+        if spec.has_database:
+            db = data_dir / f"{spec.name}.db"
+            assert db.exists(), f"{spec.name} keeps its own SQLite file"
+            with sqlite3.connect(db) as conn:
+                assert conn.execute("SELECT count(*) FROM processed_event").fetchone()[0] > 0
