@@ -44,6 +44,11 @@ def postgres_system(kafka_bootstrap: str, postgres_url: str, tmp_path_factory: p
         asyncio.run(_drop_databases(postgres_url, prefix))
 
 
+@pytest.fixture
+def fast_groups() -> dict[str, str]:
+    return dict(FAST_GROUPS)
+
+
 def logs_of(system: System) -> str:
     return "\n".join(f"== {p.spec.name}\n{Path(p.log_path).read_text(errors='replace')[-3000:]}"
                      for p in system.processes.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -11,14 +12,12 @@ from onething.demo import run_demo
 from onething.processes import PROCESSES
 from onething.system import System, SystemConfig
 
-from .conftest import FAST_GROUPS  # noqa: TID252
-
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
-def test_one_case_end_to_end_on_sqlite(tmp_path: pytest.TempPathFactory) -> None:
-    data_dir = tmp_path / "embedded"  # type: ignore[operator]
-    with System(SystemConfig(data_dir=data_dir, free_ports=True, env=FAST_GROUPS)) as system:
+def test_one_case_end_to_end_on_sqlite(tmp_path: Path, fast_groups: dict[str, str]) -> None:
+    data_dir = tmp_path / "embedded"
+    with System(SystemConfig(data_dir=data_dir, free_ports=True, env=fast_groups)) as system:
         assert system.broker is not None, "no Kafka configured: the embedded broker runs"
         result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, 1, seed=5, timeout_s=120, quiet=True))
         assert result.ok, f"deliveries={dict(result.deliveries)}"
