@@ -15,6 +15,7 @@ handler (its outbox rows ride in the same transaction) → commit the Kafka offs
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
@@ -52,6 +53,16 @@ _TRANSIENT: tuple[type[BaseException], ...] = (
     TimeoutError,
     KafkaError,
 )
+
+
+def _peek_traceparent(value: bytes | None) -> str | None:
+    """The envelope's own trace context, for records whose headers were stripped on the way."""
+    try:
+        parsed = json.loads(value or b"")
+    except ValueError:
+        return None
+    found = parsed.get("traceparent") if isinstance(parsed, dict) else None
+    return found if isinstance(found, str) else None
 
 
 class _Undecodable(Rejected):
@@ -159,9 +170,10 @@ class ConsumerRunner:
 
     async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
         headers = list(record.headers or ())
+        fallback = None if any(n == "traceparent" for n, _ in headers) else _peek_traceparent(record.value)
         with tracer().start_as_current_span(
             f"{record.topic} process",
-            context=context_from_headers(headers),
+            context=context_from_headers(headers, fallback),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
