@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from contracts.dispatch.v1 import Outcome, TaskConcluded, TaskReleased
@@ -21,6 +20,7 @@ from exchange.db.database import Database
 from exchange.db.migrations import upgrade
 from exchange.db.tables import OutboxMessage
 from intake.catalogue.loader import load_catalogue
+from intake.domain.errors import UnknownCase
 from intake.entrypoints.api import create_app
 from intake.service_layer.case_stream import CaseStreamFolder
 
@@ -179,14 +179,6 @@ async def test_same_idempotency_key_gives_the_same_case_once(api: httpx.AsyncCli
     assert len(await outbox(intake_db, "intake.case.accepted")) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accept_application looks for an existing Idempotency-Key with a plain SELECT, then INSERTs: two "
-    "concurrent requests with the same key both miss, both derive the same case_id from the key, and the "
-    "loser's commit raises an unhandled IntegrityError (duplicate intake_case_pkey) - an HTTP 500 - instead "
-    "of answering 200 with the original case",
-    raises=IntegrityError,
-)
 async def test_concurrent_retries_with_the_same_key_give_the_same_case(
     api: httpx.AsyncClient, intake_db: Database
 ) -> None:
@@ -203,12 +195,6 @@ async def test_lowercase_x_in_the_applicant_id_is_accepted(api: httpx.AsyncClien
     assert case["status"] == "accepted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="only the applicant's id_number is upper()ed at the HTTP edge (schemas._resident_id); form fields "
-    "of type resident_id are only strip()ped, so the same number with a lowercase x is accepted as "
-    "applicant.id_number but refused as form.mother_id_number (422 resident_id_invalid)",
-)
 async def test_lowercase_x_in_a_resident_id_form_field_is_accepted(api: httpx.AsyncClient) -> None:
     response = await api.post("/cases", json=application(form=form_with(mother_id_number=ID_WITH_X.lower())))
     assert response.status_code == 201, response.text
@@ -299,12 +285,6 @@ async def test_malformed_json_is_refused_with_bilingual_messages(api: httpx.Asyn
     assert problem["message_zh"] == "请求不是有效的 JSON" and problem["message_en"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="entrypoints.errors._path drops the leading 'body' of the error location but keeps the "
-    "JSON decoder's character offset that FastAPI appends for json_invalid (loc=('body', pos)), so a "
-    "malformed body is reported at path '<offset>' (e.g. '16') instead of 'body'",
-)
 async def test_malformed_json_is_a_problem_of_the_body(api: httpx.AsyncClient) -> None:
     response = await api.post("/cases", content='{"bundle_code": ', headers={"content-type": "application/json"})
     assert set(problems_of(response)) == {"body"}
@@ -492,8 +472,6 @@ async def test_rejection_delivers_once_with_unprocessed_dependants(api: httpx.As
 
 
 async def test_facts_about_an_unknown_case_are_rejected(intake_db: Database) -> None:
-    from intake.domain.errors import UnknownCase
-
     with pytest.raises(UnknownCase):
         await Stream(intake_db, "OT20260101NEVERSEEN").released("P-01-01")
 

@@ -238,12 +238,6 @@ def test_date_must_be_a_calendar_date(p01: Bundle, value: str) -> None:
     assert "YYYY-MM-DD" in problem.message_zh and "YYYY-MM-DD" in problem.message_en
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_form validates DATE fields with date.fromisoformat, which on Python 3.11+ also accepts "
-    "ISO 8601 basic and week dates ('20240101', '2024-W01-1'); such values pass although the message "
-    "demands YYYY-MM-DD, and are stored and forwarded to departments unnormalised",
-)
 @pytest.mark.parametrize("value", ["20240101", "2024-W01-1"])
 def test_date_in_other_iso_formats_is_refused(p01: Bundle, value: str) -> None:
     problem = one(check_form(all_fields(p01), good_form(birth_date=value)))

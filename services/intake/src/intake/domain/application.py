@@ -6,13 +6,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from intake.catalogue.model import Bundle, FieldType, FormField
 from intake.domain.errors import FieldProblem
 from intake.domain.identity import resident_id_problem
 
-__all__ = ["check_form", "select_items"]
+__all__ = ["check_form", "normalise_form", "select_items"]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def normalise_form(fields: list[FormField], form: dict[str, str]) -> dict[str, str]:
+    """Trimmed values; ID numbers upper-cased (a trailing x is the check character X)."""
+    kinds = {f.name: f.type for f in fields}
+    return {k: v.strip().upper() if kinds.get(k) is FieldType.RESIDENT_ID else v.strip() for k, v in form.items()}
 
 
 def select_items(bundle: Bundle, wanted: list[str] | None) -> tuple[list[str], list[FieldProblem]]:
@@ -39,6 +48,8 @@ def select_items(bundle: Bundle, wanted: list[str] | None) -> tuple[list[str], l
 def _field_problem(spec: FormField, value: str) -> tuple[str, str, str] | None:
     if spec.type is FieldType.DATE:
         try:
+            if not _ISO_DATE.match(value):  # fromisoformat also takes 20240101 and 2024-W01-1
+                raise ValueError(value)
             if date.fromisoformat(value) > date.today():
                 return "date_in_future", f"{spec.label_zh}不能晚于今天", f"{spec.label_en} cannot be in the future"
         except ValueError:

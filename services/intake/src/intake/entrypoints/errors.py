@@ -28,7 +28,9 @@ _ZH = {
 }
 
 
-def _path(loc: Sequence[Any]) -> str:
+def _path(loc: Sequence[Any], error_type: str) -> str:
+    if error_type == "json_invalid":
+        return "body"  # FastAPI puts the character offset where a field name would be
     parts = [str(p) for p in loc]
     if parts and parts[0] == "body":
         parts = parts[1:]
@@ -45,7 +47,7 @@ def problems_from(exc: RequestValidationError) -> list[FieldProblem]:
             zh, en = _ZH.get(err["type"], "内容无效"), str(err.get("msg", "invalid"))
             if err["type"] == "enum":
                 zh += f"：{(err.get('ctx') or {}).get('expected', '')}"
-        out.append(FieldProblem(_path(err["loc"]), err["type"], zh, en))
+        out.append(FieldProblem(_path(err["loc"], err["type"]), err["type"], zh, en))
     return out
 
 

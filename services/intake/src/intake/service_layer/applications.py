@@ -6,14 +6,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, CaseItem, Channel, DeliveryMethod
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeCase, IntakeTimeline
-from intake.catalogue.model import Catalogue
-from intake.domain.application import check_form, select_items
+from intake.catalogue.model import Bundle, Catalogue
+from intake.domain.application import check_form, normalise_form, select_items
 from intake.domain.case import CaseState, CaseStatus, ItemState, ItemStatus
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, NothingToCorrect
 
@@ -59,27 +60,44 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         raise ApplicationInvalid([FieldProblem("bundle_code", "unknown_bundle", f"没有编号为 {app.bundle_code} 的一件事",
                                                f"there is no one-thing with code {app.bundle_code}")])
     selected, problems = select_items(bundle, app.items)
-    problems += check_form(bundle.fields_for(set(selected)), app.form)
+    fields = bundle.fields_for(set(selected))
+    form = normalise_form(fields, app.form)
+    problems += check_form(fields, form)
     if app.delivery_method is DeliveryMethod.MAIL and not (app.delivery_address or "").strip():
         problems.append(FieldProblem("delivery.address", "missing", "选择免费寄递时请填写寄递地址",
                                      "a mailing address is required for free mail delivery"))
     if problems:
         raise ApplicationInvalid(problems)
 
+    if app.idempotency_key:
+        existing = await _by_idempotency_key(db, app.idempotency_key)
+        if existing is not None:
+            return existing, False
+    try:
+        return await _accept(db, catalogue, bundle, selected, form, app), True
+    except IntegrityError:
+        # The same key submitted twice at once: the other request created the case first.
+        existing = await _by_idempotency_key(db, app.idempotency_key) if app.idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+async def _by_idempotency_key(db: Database, key: str) -> IntakeCase | None:
+    async with db.sessions() as session:
+        query = select(IntakeCase).where(col(IntakeCase.idempotency_key) == key)
+        return (await session.exec(query)).first()
+
+
+async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selected: list[str], form: dict[str, str],
+                  app: Application) -> IntakeCase:
     now = datetime.now(UTC)
     async with db.unit_of_work() as uow:
-        if app.idempotency_key:
-            existing = (await uow.session.exec(
-                select(IntakeCase).where(col(IntakeCase.idempotency_key) == app.idempotency_key)
-            )).first()
-            if existing is not None:
-                return existing, False
         case_id = new_case_id(now, app.idempotency_key)
         items = [bundle.item(code) for code in selected]
         state = CaseState(case_id, {
             i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence) for i in items
         })
-        form = {k: v.strip() for k, v in app.form.items()}
         case = IntakeCase(
             case_id=case_id, idempotency_key=app.idempotency_key, bundle_code=bundle.code,
             catalogue_version=catalogue.version, status=CaseStatus.ACCEPTED,
@@ -105,7 +123,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
             ),
             subject=case_id,
         )
-    return case, True
+    return case
 
 
 async def supply_correction(db: Database, case_id: str, form: dict[str, str]) -> IntakeCase:
