@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -19,7 +19,6 @@ from dispatch.adapters.tables import DispatchCase, DispatchTask
 from dispatch.domain.errors import ForeignResult, UnknownTask
 from dispatch.service_layer.handlers import case_accepted, case_corrected, request_id_for, result_returned
 from exchange.db.database import Database
-from exchange.db.migrations import upgrade
 from exchange.db.tables import OutboxMessage
 from exchange.db.unit_of_work import UnitOfWork
 
@@ -79,11 +78,8 @@ def task_id(code: str, case_id: str = CASE) -> str:
 
 
 @pytest.fixture
-async def dispatch_db(fresh_database_url: str) -> AsyncIterator[Database]:
-    database = Database(fresh_database_url, source="dispatch")
-    await upgrade(database, "dispatch")
-    yield database
-    await database.dispose()
+async def dispatch_db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
+    return await migrated_database("dispatch")
 
 
 async def handle(

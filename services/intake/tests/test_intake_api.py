@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,6 @@ from contracts.licence.v1 import LicenceIssued
 from contracts.supervision.v1 import ClockStarted
 from contracts.topics import CASE_STREAM
 from exchange.db.database import Database
-from exchange.db.migrations import upgrade
 from exchange.db.tables import OutboxMessage
 from intake.catalogue.loader import load_catalogue
 from intake.domain.errors import UnknownCase
@@ -87,11 +86,8 @@ def form_with(**changes: str | None) -> dict[str, str]:
 
 
 @pytest.fixture
-async def intake_db(fresh_database_url: str) -> AsyncIterator[Database]:
-    database = Database(fresh_database_url, source="intake")
-    await upgrade(database, "intake")
-    yield database
-    await database.dispose()
+async def intake_db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
+    return await migrated_database("intake")
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,11 +59,8 @@ async def outbox(database: Database) -> list[OutboxMessage]:
 
 
 @pytest.fixture
-async def licence_db(fresh_database_url: str) -> AsyncIterator[Database]:
-    database = Database(fresh_database_url, source="licence")
-    await upgrade(database, "licence")
-    yield database
-    await database.dispose()
+async def licence_db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
+    return await migrated_database("licence")
 
 
 def test_consumes_the_case_stream() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,11 +54,8 @@ def client(database: Database) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-async def rating_db(fresh_database_url: str) -> AsyncIterator[Database]:
-    database = Database(fresh_database_url, source="rating")
-    await upgrade(database, "rating")
-    yield database
-    await database.dispose()
+async def rating_db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
+    return await migrated_database("rating")
 
 
 def test_consumes_the_case_stream() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -52,11 +52,8 @@ async def outbox(database: Database) -> list[OutboxMessage]:
 
 
 @pytest.fixture
-async def supervision_db(fresh_database_url: str) -> AsyncIterator[Database]:
-    database = Database(fresh_database_url, source="supervision")
-    await upgrade(database, "supervision")
-    yield database
-    await database.dispose()
+async def supervision_db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
+    return await migrated_database("supervision")
 
 
 def test_consumes_the_case_stream() -> None:

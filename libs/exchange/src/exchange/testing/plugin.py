@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.departments import DEPARTMENTS, department_principal
+from exchange.db.database import Database
+from exchange.db.migrations import upgrade
 from exchange.signing import KeyRing, ensure_keys
 from exchange.testing.infrastructure import broker_bootstrap, postgres_server
 
@@ -59,6 +61,22 @@ async def _drop_database(server_url: str, name: str) -> None:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+@pytest.fixture
+async def migrated_database(fresh_database_url: str) -> AsyncIterator[Callable[[str], Awaitable[Database]]]:
+    """Call with a service package name: its own fresh PostgreSQL database, migrated to head."""
+    opened: list[Database] = []
+
+    async def migrate(service: str) -> Database:
+        database = Database(fresh_database_url, source=service)
+        opened.append(database)
+        await upgrade(database, service)
+        return database
+
+    yield migrate
+    for database in opened:
+        await database.dispose()
 
 
 @pytest.fixture
