@@ -591,3 +591,14 @@ def test_notice_for_window_pick_up_with_everything_approved(p01: Bundle) -> None
     zh, en = notice_texts(state, p01.name_zh, p01.name_en, "window")
     assert "准予 5 项" in zh and "未准予" not in zh and "免费寄递" not in zh and "综合窗口" in zh
     assert "not approved" not in en and "collection at the comprehensive window" in en
+
+
+def test_catalogue_refuses_repeated_item_codes_and_form_fields(catalogue: Catalogue) -> None:
+    bundle = catalogue.bundles[0]
+    twice_item = bundle.model_copy(update={"items": (*bundle.items, bundle.items[0])})
+    with pytest.raises(CatalogueError, match="P-01-01") as err:
+        catalogue.model_copy(update={"bundles": (twice_item,)}).check("cat.json")
+    assert "重复" in str(err.value)
+    twice_field = bundle.model_copy(update={"form_fields": (*bundle.form_fields, bundle.form_fields[0])})
+    with pytest.raises(CatalogueError, match="newborn_name"):
+        catalogue.model_copy(update={"bundles": (twice_field,)}).check("cat.json")

@@ -91,8 +91,11 @@ class Catalogue(_Frozen):
 
     def check(self, source: str) -> None:
         """Structural rules (R-01, dependencies without cycles, known departments)."""
+        _no_repeats(source, "一件事编号 one-thing code", [b.code for b in self.bundles])
         for bundle in self.bundles:
             where = f"{source}: {bundle.code} {bundle.name_zh}"
+            _no_repeats(where, "事项编号 item code", [i.code for i in bundle.items])
+            _no_repeats(where, "表单字段 form field", [f.name for f in bundle.form_fields])
             if not bundle.items:
                 raise CatalogueError(f"{where}: 一件事没有事项 / a one-thing needs items (R-01)")
             for dept in (bundle.lead, *bundle.co):
@@ -113,6 +116,12 @@ class Catalogue(_Frozen):
                 if item.yields_licence and not item.licence_type:
                     raise CatalogueError(f"{at}: 产生证照的事项需写明证照类型 licence_type is required")
             _check_acyclic(bundle, where)
+
+
+def _no_repeats(where: str, what: str, values: list[str]) -> None:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise CatalogueError(f"{where}: 重复的{what} repeated: {', '.join(repeated)}")
 
 
 def _check_acyclic(bundle: Bundle, where: str) -> None:
