@@ -17,6 +17,7 @@ from contracts.envelope import Envelope
 from contracts.rating.v1 import RatingSubmitted
 from exchange.chain import verify_chain
 from exchange.db.database import Database
+from exchange.kafka.producer import Producer
 from exchange.outbox import OutboxRelay
 from exchange.testing.schema import create_plumbing_tables
 
@@ -154,3 +155,27 @@ async def test_rolled_back_unit_of_work_publishes_nothing(outbox_db: Database, b
 
 async def outbox_rows_in(uow: Any) -> list[Any]:
     return list((await uow.session.execute(text("SELECT event_id FROM outbox"))).all())
+
+
+async def test_a_failed_publish_is_noted_on_the_rows_and_retried(
+    outbox_db: Database, bus, keyring, envelopes, kafka_bootstrap: str
+) -> None:
+    topic = bus.topic()
+    await bus.create(topic)
+    async with outbox_db.unit_of_work() as uow:
+        emitted = uow.emit(envelopes.rating("case-f"), subject="case-f", topics=[topic])
+
+    stopped = Producer(kafka_bootstrap, client_id="stopped")
+    await stopped.start()
+    await stopped.stop()  # a real producer that can no longer send, as when the broker is gone
+    with pytest.raises(Exception) as failure:
+        await OutboxRelay(outbox_db, stopped, keyring.signer("tests")).publish_pending()
+    async with outbox_db.engine.connect() as conn:
+        row = (await conn.execute(text("SELECT published_at, attempts, last_error FROM outbox"))).one()
+    assert row[0] is None and row[1] == 1
+    assert row[2].startswith(type(failure.value).__name__)
+
+    relay = OutboxRelay(outbox_db, bus.producer, keyring.signer("tests"))
+    assert await relay.publish_pending() == 1
+    assert [w["id"] for w in decode(await bus.read(topic.name, 1))] == [str(emitted.id)]
+    assert (await outbox_rows(outbox_db))[0][4] == 2  # one failed attempt, one that went through

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import contracts
-from contracts.departments import DEPARTMENTS, department, department_principal
+from contracts.departments import department, department_principal
 from contracts.envelope import Envelope, EventPayload
 from contracts.registry import PAYLOADS
-from contracts.topics import ALL_TOPICS, TopicSpec, dead_letter_topic, department_requests
+from contracts.topics import ALL_TOPICS, TopicSpec, dead_letter_topic
 
 __all__ = [
     "ASYNCAPI_PATH",
@@ -264,13 +264,6 @@ def _topic_messages(spec: TopicSpec, by_type: dict[str, list[type[EventPayload]]
     return out
 
 
-def _department_of(spec: TopicSpec) -> str | None:
-    for dept in DEPARTMENTS:
-        if department_requests(dept.code).name == spec.name:
-            return dept.code
-    return None
-
-
 def _message(cls: type[EventPayload]) -> dict[str, Any]:
     key = message_key(cls)
     producer = _producer(cls.event_type)
@@ -329,7 +322,7 @@ def _message(cls: type[EventPayload]) -> dict[str, Any]:
 
 def _channel(spec: TopicSpec, messages: list[type[EventPayload]]) -> dict[str, Any]:
     description = f"{spec.description_zh}\n\n{spec.description_en}\n\n"
-    dept = _department_of(spec)
+    dept = spec.department
     if dept is not None:
         d = department(dept)
         description += f"部门 / Department: {d.name_zh} ({d.name_en}), key id `{department_principal(dept)}`.\n\n"
@@ -369,7 +362,7 @@ def _operations(spec: TopicSpec, messages: list[type[EventPayload]]) -> dict[str
             "messages": refs(classes),
             "x-producer": producer,
         }
-    dept = _department_of(spec)
+    dept = spec.department
     if dept is not None:
         d = department(dept)
         summary = f"{d.name_zh} / {d.name_en}: the department system receives its handling requests"

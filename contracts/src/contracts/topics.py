@@ -18,6 +18,7 @@ __all__ = [
     "RATING_EVENTS",
     "TopicSpec",
     "dead_letter_topic",
+    "default_topics",
     "department_requests",
     "topic",
 ]
@@ -36,6 +37,7 @@ class TopicSpec:
     retention_ms: int | None = 30 * DAY_MS  # None = keep forever
     compacted: bool = False
     configs: dict[str, str] = field(default_factory=dict)
+    department: str | None = None  # set on a department's request topic: producers route to it explicitly
 
     def kafka_configs(self) -> dict[str, str]:
         out = {"cleanup.policy": "compact" if self.compacted else "delete"}
@@ -100,6 +102,7 @@ def department_requests(code: str) -> TopicSpec:
         description_zh=f"发往部门 {code} 的办理请求",
         description_en=f"Handling requests addressed to department {code}",
         event_types=("dispatch.request.sent",),
+        department=code,
     )
 
 
@@ -125,6 +128,15 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
 )
 
 _BY_NAME = {t.name: t for t in ALL_TOPICS}
+
+
+def default_topics(event_type: str) -> tuple[TopicSpec, ...]:
+    """Every topic that carries ``event_type``, except department request topics, which are chosen
+    per message by the department addressed."""
+    found = tuple(t for t in ALL_TOPICS if event_type in t.event_types and t.department is None)
+    if not found:
+        raise LookupError(f"{event_type} has no default topic; pass the topics explicitly")
+    return found
 
 
 def topic(name: str) -> TopicSpec:

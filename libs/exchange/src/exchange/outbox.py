@@ -91,7 +91,36 @@ class OutboxRelay:
         return conn
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished rows; returns how many were sent."""
+        """Publish one batch of unpublished rows; returns how many were sent.
+
+        A failure is noted on the waiting rows (``attempts``, ``last_error``), so ops can see what is
+        stuck and why, and then raised for :meth:`run` to back off.
+        """
+        try:
+            return await self._publish_batch()
+        except Exception as exc:
+            await self._note_failure(exc)
+            raise
+
+    async def _note_failure(self, exc: Exception) -> None:
+        db = self.database
+        waiting = (
+            select(OutboxMessage.seq)
+            .where(col(OutboxMessage.published_at).is_(None))
+            .order_by(col(OutboxMessage.seq))
+            .limit(self.batch_size)
+        )
+        try:
+            async with db.write_guard(), db.sessions() as session, session.begin():
+                await session.exec(
+                    sa.update(OutboxMessage)
+                    .where(col(OutboxMessage.seq).in_(waiting.scalar_subquery()))
+                    .values(attempts=col(OutboxMessage.attempts) + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+                )
+        except Exception:  # the database may be what failed; the original error is raised regardless
+            logger.warning("could not note the failure on the outbox of %s", self.signer.principal, exc_info=True)
+
+    async def _publish_batch(self) -> int:
         db = self.database
         async with db.write_guard(), db.sessions() as session, session.begin():
             query = (

@@ -12,18 +12,19 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import uvicorn
 from fastapi import FastAPI
 
-from contracts.topics import ALL_TOPICS
+from contracts.topics import ALL_TOPICS, TopicSpec
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
 from exchange.health import ReadinessCheck, health_router
 from exchange.kafka.admin import ensure_topics, wait_for_broker
-from exchange.kafka.consumer import ConsumerRunner
+from exchange.kafka.consumer import ConsumerRunner, DirectHandler, Handler
 from exchange.kafka.producer import Producer
 from exchange.outbox import OutboxRelay
 from exchange.settings import ExchangeSettings
@@ -45,15 +46,30 @@ class Platform:
     producer: Producer
     database: Database | None
 
-    def runner(self, **kwargs: object) -> ConsumerRunner:
-        """A consumer runner wired to this platform; ``group`` defaults to the service name."""
-        kwargs.setdefault("group", self.settings.service_name)
+    def runner(
+        self,
+        *,
+        topics: Sequence[TopicSpec],
+        handlers: Mapping[str, Handler] | None = None,
+        direct: Mapping[str, DirectHandler] | None = None,
+        group: str | None = None,
+        ordered: bool = True,
+    ) -> ConsumerRunner:
+        """A consumer runner wired to this platform; the group defaults to the service name.
+
+        ``handlers`` run in the service's database transaction; ``direct`` handlers (stateless
+        consumers such as department adapters) run without one.
+        """
         return ConsumerRunner(
+            group=group or self.settings.service_name,
+            topics=topics,
             settings=self.settings,
             keyring=self.keyring,
             producer=self.producer,
-            database=self.database if "direct" not in kwargs else None,
-            **kwargs,  # type: ignore[arg-type]
+            database=self.database if handlers is not None else None,
+            handlers=handlers,
+            direct=direct,
+            ordered=ordered,
         )
 
 
@@ -61,8 +77,6 @@ class Platform:
 class ServiceParts:
     app: FastAPI
     consumers: list[ConsumerRunner] = field(default_factory=list)
-    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    checks: dict[str, ReadinessCheck] = field(default_factory=dict)
 
 
 class _Server(uvicorn.Server):
@@ -110,14 +124,13 @@ async def serve(
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_ms / 1000,
         )
-    checks: dict[str, ReadinessCheck] = dict(parts.checks)
+    checks: dict[str, ReadinessCheck] = {}
     if database is not None:
         checks["database"] = database.ping
     if relay is not None:
-        relay_ready = relay.ready
-        checks["outbox_relay"] = lambda: _is_set(relay_ready)
+        checks["outbox_relay"] = partial(_is_set, relay.ready)
     for runner in parts.consumers:
-        checks[f"consumer:{runner.group}"] = lambda r=runner: _is_set(r.ready)  # type: ignore[misc]
+        checks[f"consumer:{runner.group}"] = partial(_is_set, runner.ready)
     parts.app.include_router(health_router(name, checks))
 
     server = _Server(
@@ -136,8 +149,6 @@ async def serve(
         tasks[asyncio.create_task(runner.run())] = f"consumer {runner.group}"
     if relay is not None:
         tasks[asyncio.create_task(relay.run())] = "outbox relay"
-    for job in parts.background:
-        tasks[asyncio.create_task(job())] = getattr(job, "__name__", "background")  # type: ignore[arg-type]
     stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
     logger.info("%s serving on http://%s:%d", name, settings.http_host, settings.port)
 

@@ -4,31 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, EventPayload
-from contracts.topics import ALL_TOPICS, TopicSpec
+from contracts.topics import TopicSpec, default_topics
 from exchange.db.tables import OutboxMessage, ProcessedEvent
 from exchange.tracing import current_traceparent
 
-__all__ = ["UnitOfWork", "default_topics"]
+__all__ = ["UnitOfWork"]
 
-_TOPICS_BY_TYPE: dict[str, tuple[TopicSpec, ...]] = {}
-for _spec in ALL_TOPICS:
-    if not _spec.name.startswith("exchange.dept.") or _spec.name.endswith(".results"):
-        for _type in _spec.event_types:
-            _TOPICS_BY_TYPE[_type] = (*_TOPICS_BY_TYPE.get(_type, ()), _spec)
-
-
-def default_topics(event_type: str) -> tuple[TopicSpec, ...]:
-    """Where the registry says an event type is published (department requests are routed)."""
-    try:
-        return _TOPICS_BY_TYPE[event_type]
-    except KeyError:
-        raise LookupError(f"{event_type} has no default topic; pass topics=") from None
+T = TypeVar("T", bound=SQLModel)
 
 
 class UnitOfWork:
@@ -77,10 +67,19 @@ class UnitOfWork:
         self.emitted.append(envelope)
         return envelope
 
+    @property
+    def _dialect(self) -> str:
+        return self.session.bind.dialect.name if self.session.bind else ""
+
+    async def get_for_update(self, model: type[T], key: object) -> T | None:
+        """Read a row and hold it until this transaction ends, so two writers of one aggregate
+        (an API call and a consumer, or two topics about one case) take turns. PostgreSQL locks the
+        row; the embedded SQLite default already lets one writer in at a time."""
+        return await self.session.get(model, key, with_for_update=self._dialect == "postgresql")
+
     async def claim(self, consumer: str, event_id: UUID) -> bool:
         """Record that ``consumer`` applies ``event_id`` now; False if it already did (a duplicate)."""
-        dialect = self.session.bind.dialect.name if self.session.bind else "postgresql"
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         stmt = (
             insert(ProcessedEvent)
             .values(consumer=consumer, event_id=str(event_id), processed_at=datetime.now(UTC))

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
@@ -149,10 +150,7 @@ class ConsumerRunner:
                 batch = await consumer.getmany(timeout_ms=300)
                 if not batch:
                     continue
-                if self.ordered:
-                    await asyncio.gather(*(self._process_in_order(rs) for rs in batch.values()))
-                else:
-                    await asyncio.gather(*(self._process(r) for rs in batch.values() for r in rs))
+                await self._process_batch(list(batch.values()))
                 try:
                     await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batch.items()})
                 except CommitFailedError:
@@ -163,6 +161,20 @@ class ConsumerRunner:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def _process_batch(self, partitions: list[list[ConsumerRecord[bytes, bytes]]]) -> None:
+        """Partitions side by side (each in order unless ``ordered`` is off). When one fails for good,
+        the others are cancelled and nothing of the batch is committed: it is all redelivered."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                for records in partitions:
+                    if self.ordered:
+                        group.create_task(self._process_in_order(records))
+                    else:
+                        for record in records:
+                            group.create_task(self._process(record))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from failed
 
     async def _process_in_order(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         for record in records:
@@ -187,7 +199,6 @@ class ConsumerRunner:
             try:
                 envelope, payload = self._decode(record)
             except Rejected as exc:
-                span.set_status(Status(StatusCode.ERROR, str(exc)))
                 await self._dead_letter(record, exc)
                 return
             if envelope is None or payload is None:
@@ -195,7 +206,7 @@ class ConsumerRunner:
             span.set_attribute("messaging.message.id", str(envelope.id))
             span.set_attribute("onething.case_id", envelope.subject)
             span.set_attribute("onething.event_type", envelope.type)
-            await self._apply(record, envelope, payload, span)
+            await self._apply(record, envelope, payload)
 
     def _decode(
         self, record: ConsumerRecord[bytes, bytes]
@@ -219,7 +230,6 @@ class ConsumerRunner:
         record: ConsumerRecord[bytes, bytes],
         envelope: Envelope,
         payload: EventPayload,
-        span: object,
     ) -> None:
         retries = self.settings.consumer_max_retries
         for attempt in range(retries + 1):
@@ -261,6 +271,7 @@ class ConsumerRunner:
                 return
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], exc: BaseException) -> None:
+        trace.get_current_span().set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
         dlq = dead_letter_topic(record.topic, self.group).name
         headers = [
             *(record.headers or ()),

@@ -131,7 +131,8 @@ async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: EventPaylo
 async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
     """结果实时回传: record a department's verified result, then release what it unblocks."""
     assert isinstance(payload, ResultReturned)
-    case = await uow.session.get(DispatchCase, payload.case_id)
+    # Results and corrections of one case arrive on different topics, so possibly at the same time.
+    case = await uow.get_for_update(DispatchCase, payload.case_id)
     tasks = await _tasks(uow, payload.case_id)
     task = tasks.get(payload.item_code)
     if case is None or task is None or task.task_id != payload.task_id:
@@ -154,7 +155,7 @@ async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
 async def case_corrected(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
     """补正后重新推送: items that needed correction go to their departments again."""
     assert isinstance(payload, CaseCorrected)
-    case = await uow.session.get(DispatchCase, payload.case_id)
+    case = await uow.get_for_update(DispatchCase, payload.case_id)
     if case is None:
         raise UnknownTask(f"correction for unknown case {payload.case_id}")
     if payload.form:

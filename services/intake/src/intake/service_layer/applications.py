@@ -129,7 +129,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selected: 
 async def supply_correction(db: Database, case_id: str, form: dict[str, str]) -> IntakeCase:
     """一次补正: the applicant supplies what was asked; only the items sent back are redone."""
     async with db.unit_of_work() as uow:
-        case = await uow.session.get(IntakeCase, case_id, with_for_update=not db.is_sqlite)
+        case = await uow.get_for_update(IntakeCase, case_id)
         if case is None:
             raise CaseNotFound(case_id)
         state = CaseState.from_rows(case.case_id, case.items, case.delivered_at is not None)

@@ -32,8 +32,7 @@ class CaseStreamFolder:
         self.catalogue = catalogue
 
     async def _load(self, uow: UnitOfWork, case_id: str) -> tuple[IntakeCase, CaseState]:
-        dialect = uow.session.bind.dialect.name if uow.session.bind else ""
-        case = await uow.session.get(IntakeCase, case_id, with_for_update=dialect == "postgresql")
+        case = await uow.get_for_update(IntakeCase, case_id)
         if case is None:
             raise UnknownCase(f"case {case_id} was never accepted here")
         return case, CaseState.from_rows(case.case_id, case.items, case.delivered_at is not None)
