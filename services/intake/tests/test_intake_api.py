@@ -481,6 +481,14 @@ async def test_needs_correction_then_one_correction(api: httpx.AsyncClient, inta
     view = (await api.get(f"/cases/{case_id}")).json()
     assert view["status"] == "awaiting_correction" and view["status_zh"] == "待补正"
 
+    # Corrections are checked like the first submission; a bad one changes nothing.
+    bad = await api.post(f"/cases/{case_id}/corrections",
+                         json={"form": {"mother_id_number": "110105194912310021", "pet_name": "x"}})
+    assert bad.status_code == 422
+    assert {p["path"] for p in bad.json()["problems"]} == {"form.mother_id_number", "form.pet_name"}
+    assert (await api.get(f"/cases/{case_id}")).json()["correction_round"] == 0
+    assert await outbox(intake_db, "intake.case.corrected") == []
+
     response = await api.post(f"/cases/{case_id}/corrections", json={"form": {"birth_hospital": " 市妇幼保健院东院 "}})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -491,6 +499,7 @@ async def test_needs_correction_then_one_correction(api: httpx.AsyncClient, inta
     [corrected] = await outbox(intake_db, "intake.case.corrected")
     assert (corrected.topic, corrected.key) == (CASE_STREAM.name, case_id)
     assert corrected.envelope["data"]["item_codes"] == ["P-01-01"] and corrected.envelope["data"]["round"] == 1
+    assert corrected.envelope["data"]["form"] == {"birth_hospital": "市妇幼保健院东院"}  # trimmed, as stored
 
     second = await api.post(f"/cases/{case_id}/corrections", json={"form": {}})
     assert second.status_code == 409

@@ -105,10 +105,15 @@ def create_app(database: Database, catalogue: Catalogue) -> FastAPI:
             raise HTTPException(404, detail=_NOT_FOUND) from None
         return _public(case, entries)
 
-    @app.post("/cases/{case_id}/corrections", response_model=CasePublic, summary="一次补正 Supply corrections")
+    @app.post(
+        "/cases/{case_id}/corrections",
+        response_model=CasePublic,
+        responses={422: {"model": ErrorPublic, "description": "补正内容有误 The corrections have errors"}},
+        summary="一次补正 Supply corrections",
+    )
     async def correct_case(case_id: str, body: CorrectionCreate) -> CasePublic:
         try:
-            await supply_correction(database, case_id, body.form)
+            await supply_correction(database, catalogue, case_id, body.form)
             case, entries = await load_case(database, case_id)
         except CaseNotFound:
             raise HTTPException(404, detail=_NOT_FOUND) from None

@@ -126,8 +126,12 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selected: 
     return case
 
 
-async def supply_correction(db: Database, case_id: str, form: dict[str, str]) -> IntakeCase:
-    """一次补正: the applicant supplies what was asked; only the items sent back are redone."""
+async def supply_correction(db: Database, catalogue: Catalogue, case_id: str, form: dict[str, str]) -> IntakeCase:
+    """一次补正: the applicant supplies what was asked; only the items sent back are redone.
+
+    The corrected values are checked like the first submission: the merged form must still be a
+    valid one form for the case's items.
+    """
     async with db.unit_of_work() as uow:
         case = await uow.get_for_update(IntakeCase, case_id)
         if case is None:
@@ -136,15 +140,22 @@ async def supply_correction(db: Database, case_id: str, form: dict[str, str]) ->
         codes = state.correction_requested_items()
         if not codes:
             raise NothingToCorrect(case_id)
+        bundle = catalogue.bundle(case.bundle_code)
+        fields = bundle.fields_for(set(state.items)) if bundle else []
+        supplied = normalise_form(fields, form)
+        problems = check_form(fields, {**case.form, **supplied}) if bundle else []
+        if problems:
+            raise ApplicationInvalid(problems)
         for code in codes:
             state.items[code].status = ItemStatus.WAITING
         case.correction_round += 1
-        case.form = {**case.form, **{k: v.strip() for k, v in form.items()}}
+        case.form = {**case.form, **supplied}
         case.items = state.item_rows()
         case.status = state.status
         uow.session.add(case)
-        timeline(uow, case_id, "corrected", f"申请人已补正：{'、'.join(codes)}", f"Applicant supplied corrections: {', '.join(codes)}")
-        uow.emit(CaseCorrected(case_id=case_id, item_codes=tuple(codes), round=case.correction_round, form=form),
+        timeline(uow, case_id, "corrected", f"申请人已补正：{'、'.join(codes)}",
+                 f"Applicant supplied corrections: {', '.join(codes)}")
+        uow.emit(CaseCorrected(case_id=case_id, item_codes=tuple(codes), round=case.correction_round, form=supplied),
                  subject=case_id)
     return case
 
