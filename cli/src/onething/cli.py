@@ -67,7 +67,7 @@ def _system_config(args: argparse.Namespace, keep_data: bool = False) -> SystemC
     )
 
 
-def _report(result: DemoResult, total_s: float) -> None:
+def _report(result: DemoResult) -> None:
     n = len(result.cases)
     print(f"delivered {result.delivered_once}/{n}")
     if result.first_delivery_s is not None:
@@ -115,7 +115,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         if args.demo:
             result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, args.demo))
-            _report(result, time.monotonic() - started)
+            _report(result)
             if not result.ok:
                 code = 1
         print("serving; Ctrl-C to stop 按 Ctrl-C 停止")
@@ -149,10 +149,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with httpx.Client() as client:
             client.get(f"{intake_url}/readyz", timeout=5).raise_for_status()
         bootstrap = system.bootstrap if system else _bootstrap(args.data_dir)
-        started = time.monotonic()
         result = asyncio.run(run_demo(intake_url, bootstrap, args.cases, bundle=args.bundle, seed=args.seed,
                                       timeout_s=args.timeout))
-        _report(result, time.monotonic() - started)
+        _report(result)
         return 0 if result.ok else 1
     finally:
         if system is not None:

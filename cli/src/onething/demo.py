@@ -37,19 +37,19 @@ class DemoResult:
     department_results: Counter[tuple[str, str]] = field(default_factory=Counter)  # (case, outcome)
     correction_needed: set[tuple[str, str, int]] = field(default_factory=set)  # (case, item, attempt)
 
-    def requests_by_department(self) -> dict[str, int]:
-        out: Counter[str] = Counter()
-        for (case, dept), n in self.department_requests.items():
-            if case in set(self.cases):
-                out[dept] += n
+    def _ours(self, tally: Counter[tuple[str, str]]) -> dict[str, int]:
+        """A (case, x) tally summed over x, for this run's cases only (the stream holds earlier runs too)."""
+        ours, out = set(self.cases), Counter[str]()
+        for (case, what), n in tally.items():
+            if case in ours:
+                out[what] += n
         return dict(sorted(out.items()))
 
+    def requests_by_department(self) -> dict[str, int]:
+        return self._ours(self.department_requests)
+
     def results_by_outcome(self) -> dict[str, int]:
-        out: Counter[str] = Counter()
-        for (case, outcome), n in self.department_results.items():
-            if case in set(self.cases):
-                out[outcome] += n
-        return dict(sorted(out.items()))
+        return self._ours(self.department_results)
 
     @property
     def delivered_once(self) -> int:
@@ -92,7 +92,7 @@ class _Progress:
 async def _watch(bootstrap: str, result: DemoResult, ready: asyncio.Event, stop: asyncio.Event,
                  progress: _Progress) -> None:
     # Read the whole stream and keep counts for every case; only our cases are judged at the end.
-    # (Seeking to the end is not used: the embedded broker reports odd end offsets for new partitions.)
+    # (Seeking to the end first was tried and lost deliveries on the embedded broker's new partitions.)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
@@ -128,19 +128,23 @@ def _count(result: DemoResult, env: Envelope) -> None:
             result.correction_needed.add((env.subject, str(env.data["item_code"]), int(env.data["attempt"])))
 
 
-async def _correct(client: httpx.AsyncClient, case_id: str, item_code: str, attempt: int, deadline: float) -> None:
-    """Supply the correction once intake shows the item waiting for it (intake reads the same stream)."""
+async def _correct(client: httpx.AsyncClient, case_id: str, item_code: str, attempt: int, deadline: float) -> bool:
+    """Supply the correction once intake shows the item waiting for it (intake reads the same stream).
+
+    True if this call supplied it; False if another correction of the case already covered the item.
+    """
     while time.monotonic() < deadline:
         response = await client.get(f"/cases/{case_id}")
         if response.status_code == 200:
             item = next((i for i in response.json()["items"] if i["item_code"] == item_code), None)
             if item is None or item["attempt"] > attempt or item["status"] in ("approved", "rejected", "not_processed"):
-                return  # already corrected (together with another item) or concluded
+                return False  # already corrected (together with another item) or concluded
             if item["status"] == "needs_correction":
                 posted = await client.post(f"/cases/{case_id}/corrections", json={"form": {}})
                 if posted.status_code == 200:
-                    return
+                    return True
         await asyncio.sleep(0.2)
+    return False
 
 
 async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundle: str = "P-01", seed: int = 7,
@@ -167,12 +171,11 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundle: str =
         await asyncio.gather(*(submit(n) for n in range(cases)))
         deadline = time.monotonic() + timeout_s
         ours, corrected = set(result.cases), set[tuple[str, str, int]]()
-        corrections: set[asyncio.Task[None]] = set()
+        corrections: set[asyncio.Task[bool]] = set()
         while time.monotonic() < deadline and not watcher.done():
             for key in sorted(result.correction_needed - corrected):
                 if key[0] in ours:  # 补正: answer, as the applicant would, what this case was asked
                     corrected.add(key)
-                    result.corrections += 1
                     corrections.add(asyncio.create_task(_correct(client, *key, deadline)))
             if all(result.deliveries[c] >= 1 for c in result.cases):
                 result.all_delivered_s = time.monotonic() - result.started
@@ -180,6 +183,7 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundle: str =
                 break
             await asyncio.sleep(0.1)
         stop.set()
-        await asyncio.gather(watcher, *corrections)
+        await watcher
+        result.corrections = sum(await asyncio.gather(*corrections))
     progress.close()
     return result

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -83,7 +82,7 @@ class System:
                 old.unlink()
         ensure_keys(self.data_dir / "keys", ALL_PRINCIPALS)
 
-    def _env(self, spec: ProcessSpec, port: int) -> dict[str, str]:
+    def _env(self, port: int) -> dict[str, str]:
         env = {
             **os.environ,
             "ONETHING_KAFKA_BOOTSTRAP": self.bootstrap,
@@ -102,7 +101,17 @@ class System:
         return env
 
     def start(self) -> None:
+        """Start everything and wait until every process is ready; on any failure stop what started."""
         self._prepare_data_dir()
+        try:
+            self._launch()
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        self._write_state()
+
+    def _launch(self) -> None:
         if self.config.kafka_bootstrap is None:
             self.broker = EmbeddedBroker(log_path=self.data_dir / "logs" / "broker.log")
             self.broker.start()
@@ -112,16 +121,10 @@ class System:
             log_path = self.data_dir / "logs" / f"{spec.name}.log"
             with open(log_path, "ab") as log:
                 popen = subprocess.Popen(  # noqa: S603 - our own modules
-                    [sys.executable, "-m", spec.module], env=self._env(spec, port),
+                    [sys.executable, "-m", spec.module], env=self._env(port),
                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                 )
             self.processes[spec.name] = RunningProcess(spec, port, popen, log_path)
-        try:
-            self.wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        self._write_state()
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + self.config.ready_timeout_s
@@ -197,6 +200,3 @@ def read_state(data_dir: Path) -> dict[str, object] | None:
         return None
     return state
 
-
-def remove_data(data_dir: Path) -> None:
-    shutil.rmtree(data_dir, ignore_errors=True)
