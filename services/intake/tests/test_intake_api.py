@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from contracts.days import china_date
 from contracts.dispatch.v1 import Outcome, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.licence.v1 import LicenceIssued
@@ -140,6 +141,8 @@ async def test_valid_application_becomes_one_case_with_five_items(api: httpx.Asy
     assert row.envelope["subject"] == case["case_id"] and row.envelope["source"] == "intake"
     data = row.envelope["data"]
     assert data["case_id"] == case["case_id"] and data["lead_department"] == "health"
+    # The acceptance day is the day in China, not the UTC day of the instant.
+    assert data["accepted_on"] == china_date(datetime.fromisoformat(data["accepted_at"])).isoformat()
     assert {i["item_code"]: tuple(i["requires"]) for i in data["items"]} == {
         "P-01-01": (),
         "P-01-02": (),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 
-from supervision.domain.calendar import add_working_days, is_working_day, local_date
+from supervision.domain.calendar import add_working_days, is_working_day
 
 MON = date(2024, 3, 4)
 TUE, WED, THU, FRI, SAT, SUN = (MON + timedelta(days=n) for n in range(1, 7))
@@ -48,10 +48,3 @@ def test_negative_limits_are_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         add_working_days(MON, -1)
 
-
-def test_days_are_counted_in_china_time() -> None:
-    assert local_date(datetime(2024, 3, 8, 15, 59, tzinfo=UTC)) == FRI
-    assert local_date(datetime(2024, 3, 8, 16, 0, tzinfo=UTC)) == SAT  # midnight in Beijing
-    assert local_date(datetime(2024, 3, 8, 23, 0, tzinfo=timezone(timedelta(hours=8)))) == FRI
-    with pytest.raises(ValueError, match="naive"):
-        local_date(datetime(2024, 3, 8, 12, 0))

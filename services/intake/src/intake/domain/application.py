@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from contracts.days import china_today
 from intake.catalogue.model import Bundle, FieldType, FormField
 from intake.domain.errors import FieldProblem
 from intake.domain.identity import resident_id_problem
@@ -50,7 +51,7 @@ def _field_problem(spec: FormField, value: str) -> tuple[str, str, str] | None:
         try:
             if not _ISO_DATE.match(value):  # fromisoformat also takes 20240101 and 2024-W01-1
                 raise ValueError(value)
-            if date.fromisoformat(value) > date.today():
+            if date.fromisoformat(value) > china_today():
                 return "date_in_future", f"{spec.label_zh}不能晚于今天", f"{spec.label_en} cannot be in the future"
         except ValueError:
             return "date_invalid", f"{spec.label_zh}应为 YYYY-MM-DD 格式的日期", f"{spec.label_en} must be a date YYYY-MM-DD"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from contracts.days import china_date
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, CaseItem, Channel, DeliveryMethod
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
@@ -119,7 +120,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selected: 
                              yields_licence=i.yields_licence, licence_type=i.licence_type)
                     for i in items
                 ),
-                form=form, accepted_at=now, accepted_on=now.date(),
+                form=form, accepted_at=now, accepted_on=china_date(now),
             ),
             subject=case_id,
         )

@@ -16,15 +16,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from contracts.days import china_date
 from exchange.errors import SignatureInvalid
 
 __all__ = [
-    "CHINA_TZ",
     "LicenceRecord",
     "Verdict",
     "canonical_record_bytes",
@@ -35,8 +35,6 @@ __all__ = [
     "verify_record",
 ]
 
-# China has kept UTC+8 without daylight saving since 1991: a fixed offset needs no tz database.
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 VerifyBytes = Callable[[str, bytes, str], None]
 """``(principal, data, signature)``; raises :class:`SignatureInvalid` unless it verifies."""
@@ -98,7 +96,7 @@ def issue_record(
         holder_name=holder_name,
         issuer_department=issuer_department,
         issued_at=issued_at.astimezone(UTC),
-        valid_from=issued_at.astimezone(CHINA_TZ).date(),
+        valid_from=china_date(issued_at),
         valid_until=valid_until,
     )
 

@@ -5,23 +5,14 @@
 * A limit of 0 (即办件) is due the same day, whatever day that is.
 * For now a working day is Monday to Friday. Public holidays and the weekend days worked in their
   place (法定节假日与调休) come with the supervision issue, from a published calendar.
-* Days are counted in China's time (UTC+8, no daylight saving since 1991).
+* Days are China's calendar days (:mod:`contracts.days`).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
-__all__ = ["CHINA_TZ", "add_working_days", "is_working_day", "local_date"]
-
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
-
-
-def local_date(at: datetime) -> date:
-    """The calendar day in China at the instant ``at`` (which must be timezone-aware)."""
-    if at.tzinfo is None:
-        raise ValueError("a naive datetime has no day in China")
-    return at.astimezone(CHINA_TZ).date()
+__all__ = ["add_working_days", "is_working_day"]
 
 
 def is_working_day(day: date) -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from uuid import NAMESPACE_URL, uuid5
 
+from contracts.days import china_date
 from contracts.dispatch.v1 import TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.supervision.v1 import ClockStarted
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import SupervisionClock
-from supervision.domain.calendar import add_working_days, local_date
+from supervision.domain.calendar import add_working_days
 
 __all__ = ["clock_id_for", "task_released"]
 
@@ -29,7 +30,7 @@ async def task_released(uow: UnitOfWork, envelope: Envelope, payload: EventPaylo
     if await uow.session.get(SupervisionClock, clock_id) is not None:
         logger.info("clock of %s attempt %d already started", payload.task_id, payload.attempt)
         return
-    started_on = local_date(payload.released_at)
+    started_on = china_date(payload.released_at)
     clock = SupervisionClock(
         clock_id=clock_id, case_id=payload.case_id, task_id=payload.task_id, attempt=payload.attempt,
         item_code=payload.item_code, department=payload.department,
