@@ -1,4 +1,4 @@
-"""``onething``: run the whole system (up), a demo batch (demo), read a topic (tail), make keys (keys)."""
+"""``onething``: run the whole system (up), a demo batch (demo), the catalogue, read a topic (tail), keys."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from exchange.signing import KeyRing, ensure_keys
+from onething.catalogue import catalogue_rows, print_catalogue
 from onething.demo import DemoResult, run_demo
 from onething.processes import PROCESSES
 from onething.system import ALL_PRINCIPALS, System, SystemConfig, read_state
@@ -35,10 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="submit N applications and wait until each is delivered exactly once")
     demo.add_argument("--cases", type=int, default=10)
-    demo.add_argument("--bundle", default="P-01", help="one-thing code (default P-01 新生儿出生)")
+    demo.add_argument("--bundle", action="append", default=None, metavar="CODE",
+                      help="one-thing code, repeatable, or 'all' (default P-01 新生儿出生); cases cycle through them")
     demo.add_argument("--intake-url", default=None, help="a running intake; default: the local system, started if needed")
     demo.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for deliveries")
     demo.add_argument("--seed", type=int, default=7)
+
+    cat = sub.add_parser("catalogue", help="list the one-things: code, names, life cycle, items, lead unit")
+    cat.add_argument("--json", action="store_true", help="the same, as JSON for machines")
+    cat.add_argument("--dir", type=Path, default=None, help="a service centre's own catalogue folder")
 
     tail_p = sub.add_parser("tail", help="print decoded events of a topic as they arrive")
     tail_p.add_argument("topic")
@@ -76,7 +82,13 @@ def _report(result: DemoResult) -> None:
         print(f"  全部送达 all delivered after {result.all_delivered_s:.2f}s ({n / result.all_delivered_s:.1f} cases/s)")
     print(f"  部门请求 department requests: {result.requests_by_department()}")
     print(f"  部门结果 department results: {result.results_by_outcome()}")
-    print(f"  补正 corrections supplied: {result.corrections}")
+    print(f"  一次补正 corrections supplied: {result.corrections}; 授权预填 pre-filled: {result.prefilled}")
+    by_bundle = sorted({result.bundle_of[c] for c in result.cases})
+    if len(by_bundle) > 1:
+        print(f"  一件事 one-things: {len(by_bundle)} ({', '.join(by_bundle)})")
+    repeated = [c for c in result.cases if result.correction_notices[c] > 1]
+    if repeated:
+        print(f"  多次补正告知 MORE THAN ONE correction notice: {repeated}")
     duplicates = {c: k for c, k in result.deliveries.items() if k > 1 and c in set(result.cases)}
     if duplicates:
         print(f"  重复送达 DUPLICATE deliveries: {duplicates}")
@@ -114,7 +126,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     code = 0
     try:
         if args.demo:
-            result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, args.demo))
+            result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, args.demo, bundles=_bundles(["all"])))
             _report(result)
             if not result.ok:
                 code = 1
@@ -149,13 +161,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with httpx.Client() as client:
             client.get(f"{intake_url}/readyz", timeout=5).raise_for_status()
         bootstrap = system.bootstrap if system else _bootstrap(args.data_dir)
-        result = asyncio.run(run_demo(intake_url, bootstrap, args.cases, bundle=args.bundle, seed=args.seed,
+        bundles = _bundles(args.bundle)
+        result = asyncio.run(run_demo(intake_url, bootstrap, args.cases, bundles=bundles, seed=args.seed,
                                       timeout_s=args.timeout))
         _report(result)
         return 0 if result.ok else 1
     finally:
         if system is not None:
             system.stop()
+
+
+def _bundles(requested: list[str] | None) -> list[str]:
+    if not requested:
+        return ["P-01"]
+    if "all" in requested:
+        return [b["code"] for b in catalogue_rows(None)["bundles"]]
+    return requested
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -178,3 +199,9 @@ def main(argv: list[str] | None = None) -> None:
                                   limit=args.limit, keyring=keyring, as_json=args.json)))
     if args.command == "keys":
         sys.exit(cmd_keys(args))
+    if args.command == "catalogue":
+        try:
+            print_catalogue(args.dir, args.json)
+        except ValueError as exc:  # CatalogueError names the file, one-thing and item
+            print(f"目录有误 catalogue error: {exc}", file=sys.stderr)
+            sys.exit(1)

@@ -1,8 +1,9 @@
 """``onething demo``: submit N applications and follow them on the bus until each is delivered once.
 
 Deliveries are counted from the unified case stream itself (``intake.case.delivered``), not from an
-API, so "exactly once" is checked where it matters. Items sent back for correction are corrected
-the way an applicant would, through the intake API.
+API, so "exactly once" is checked where it matters. Applications are generated from each one-thing's
+one-time notice, some with authorised pre-fill, 容缺, 告知承诺, a proxy or the fast track; a
+consolidated correction notice is answered once, the way an applicant would, through the intake API.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import Envelope, EnvelopeError
 from contracts.topics import CASE_STREAM
-from onething.applicants import newborn_application
+from onething.applicants import applicant_identity, application_for, correction_for
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -27,15 +30,18 @@ __all__ = ["DemoResult", "run_demo"]
 @dataclass
 class DemoResult:
     cases: list[str] = field(default_factory=list)
+    bundle_of: dict[str, str] = field(default_factory=dict)  # case -> one-thing code
     deliveries: Counter[str] = field(default_factory=Counter)
     notices: Counter[str] = field(default_factory=Counter)
+    correction_notices: Counter[str] = field(default_factory=Counter)  # case -> review rounds with deficiencies
     corrections: int = 0
+    prefilled: int = 0
     started: float = 0.0
     delivered_at: dict[str, float] = field(default_factory=dict)  # case -> monotonic time first seen
     all_delivered_s: float | None = None
     department_requests: Counter[tuple[str, str]] = field(default_factory=Counter)  # (case, department)
     department_results: Counter[tuple[str, str]] = field(default_factory=Counter)  # (case, outcome)
-    correction_needed: set[tuple[str, str, int]] = field(default_factory=set)  # (case, item, attempt)
+    to_correct: set[str] = field(default_factory=set)
 
     def _ours(self, tally: Counter[tuple[str, str]]) -> dict[str, int]:
         """A (case, x) tally summed over x, for this run's cases only (the stream holds earlier runs too)."""
@@ -62,7 +68,8 @@ class DemoResult:
 
     @property
     def ok(self) -> bool:
-        return bool(self.cases) and self.delivered_once == len(self.cases)
+        return (bool(self.cases) and self.delivered_once == len(self.cases)
+                and all(self.correction_notices[c] <= 1 for c in self.cases))
 
 
 def _bar(done: int, total: int, width: int = 30) -> str:
@@ -124,59 +131,89 @@ def _count(result: DemoResult, env: Envelope) -> None:
         result.department_requests[(env.subject, str(env.data["department"]))] += 1
     elif env.type == "dispatch.task.concluded":
         result.department_results[(env.subject, str(env.data["outcome"]))] += 1
-        if env.data["outcome"] == "needs_correction":
-            result.correction_needed.add((env.subject, str(env.data["item_code"]), int(env.data["attempt"])))
+    elif env.type == "dispatch.review.concluded" and env.data.get("deficiencies"):
+        result.correction_notices[env.subject] += 1
+        result.to_correct.add(env.subject)
 
 
-async def _correct(client: httpx.AsyncClient, case_id: str, item_code: str, attempt: int, deadline: float) -> bool:
-    """Supply the correction once intake shows the item waiting for it (intake reads the same stream).
-
-    True if this call supplied it; False if another correction of the case already covered the item.
-    """
+async def _correct(client: httpx.AsyncClient, notice: dict[str, Any], case_id: str, rng: random.Random,
+                   deadline: float) -> bool:
+    """Answer the consolidated correction notice once intake shows it (intake reads the same stream)."""
     while time.monotonic() < deadline:
         response = await client.get(f"/cases/{case_id}")
-        if response.status_code == 200:
-            item = next((i for i in response.json()["items"] if i["item_code"] == item_code), None)
-            if item is None or item["attempt"] > attempt or item["status"] in ("approved", "rejected", "not_processed"):
-                return False  # already corrected (together with another item) or concluded
-            if item["status"] == "needs_correction":
-                posted = await client.post(f"/cases/{case_id}/corrections", json={"form": {}})
-                if posted.status_code == 200:
-                    return True
+        if response.status_code == 200 and response.json()["correction"]:
+            body = correction_for(notice, response.json()["correction"], rng)
+            posted = await client.post(f"/cases/{case_id}/corrections", json=body)
+            posted.raise_for_status()
+            return True
         await asyncio.sleep(0.2)
     return False
 
 
-async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundle: str = "P-01", seed: int = 7,
+async def _prefill(client: httpx.AsyncClient, notice: dict[str, Any], applicant_id: str,
+                   deadline: float) -> tuple[str, dict[str, Any]] | None:
+    """授权预填: record the applicant's authorisation, wait for the registries, return the draft."""
+    response = await client.post("/drafts", json={
+        "bundle_code": notice["bundle_code"], "items": [i["code"] for i in notice["items"]],
+        "id_number": applicant_id, "channel": "portal", "authorisation": {"granted": True}})
+    response.raise_for_status()
+    draft = response.json()
+    while not draft["ready"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        draft = (await client.get(f"/drafts/{draft['draft_id']}")).json()
+    return (draft["draft_id"], draft["prefilled"]) if draft["ready"] else None
+
+
+async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequence[str] = ("P-01",), seed: int = 7,
                    timeout_s: float = 120.0, linger_s: float = 2.0, quiet: bool = False) -> DemoResult:
-    if bundle != "P-01":
-        raise ValueError(f"the demo can generate applications for P-01 only so far, not {bundle}")
+    """Submit ``cases`` applications, cycling through ``bundles``, and follow each to its one delivery."""
     rng = random.Random(seed)
     result = DemoResult()
     progress = _Progress(cases, quiet)
     ready, stop = asyncio.Event(), asyncio.Event()
     async with httpx.AsyncClient(base_url=intake_url, timeout=30.0) as client:
+        notices: dict[str, dict[str, Any]] = {}
+        for code in dict.fromkeys(bundles):
+            response = await client.get(f"/catalogue/{code}/notice")
+            if response.status_code == 404:
+                raise ValueError(f"no one-thing {code} in the catalogue (onething catalogue lists them)")
+            response.raise_for_status()
+            notices[code] = response.json()
         watcher = asyncio.create_task(_watch(bootstrap, result, ready, stop, progress))
         await asyncio.wait_for(ready.wait(), 30)
         result.started = time.monotonic()
+        deadline = time.monotonic() + timeout_s
         limit = asyncio.Semaphore(16)
 
         async def submit(n: int) -> None:
-            body = newborn_application(rng, mail=n % 2 == 0)
+            notice = notices[bundles[n % len(bundles)]]
             async with limit:
-                response = await client.post("/cases", json=body, headers={"Idempotency-Key": f"demo-{seed}-{n}-{time.time_ns()}"})
-            response.raise_for_status()
-            result.cases.append(response.json()["case_id"])
+                applicant_id = applicant_identity(notice, rng)
+                draft = await _prefill(client, notice, applicant_id, deadline) if n % 3 == 0 else None
+                body = application_for(notice, rng, n, applicant_id=applicant_id,
+                                       prefilled=draft[1] if draft else None, draft_id=draft[0] if draft else None)
+                response = await client.post("/cases", json=body,
+                                             headers={"Idempotency-Key": f"demo-{seed}-{n}-{time.time_ns()}"})
+                if response.status_code >= 400:
+                    raise RuntimeError(f"{notice['bundle_code']}: {response.status_code} {response.text}")
+                case = response.json()
+                result.cases.append(case["case_id"])
+                result.bundle_of[case["case_id"]] = notice["bundle_code"]
+                result.prefilled += draft is not None
+                deferred = {c["material_code"]: {"provision": "upload", "document": "sha256:" + "0" * 64}
+                            for c in case["commitments"] if c["kind"] == "tolerance"}
+                if deferred:  # 容缺补齐, as the applicant promised
+                    (await client.post(f"/cases/{case['case_id']}/supplements",
+                                       json={"materials": deferred})).raise_for_status()
 
         await asyncio.gather(*(submit(n) for n in range(cases)))
-        deadline = time.monotonic() + timeout_s
-        ours, corrected = set(result.cases), set[tuple[str, str, int]]()
+        ours, corrected = set(result.cases), set[str]()
         corrections: set[asyncio.Task[bool]] = set()
         while time.monotonic() < deadline and not watcher.done():
-            for key in sorted(result.correction_needed - corrected):
-                if key[0] in ours:  # 补正: answer, as the applicant would, what this case was asked
-                    corrected.add(key)
-                    corrections.add(asyncio.create_task(_correct(client, *key, deadline)))
+            for case_id in sorted((result.to_correct & ours) - corrected):
+                corrected.add(case_id)  # 一次补正: answer, as the applicant would, the one notice
+                notice = notices[result.bundle_of[case_id]]
+                corrections.add(asyncio.create_task(_correct(client, notice, case_id, rng, deadline)))
             if all(result.deliveries[c] >= 1 for c in result.cases):
                 result.all_delivered_s = time.monotonic() - result.started
                 await asyncio.sleep(linger_s)  # a duplicate delivery would show up now

@@ -19,6 +19,8 @@ class Department:
 
 
 DEPARTMENTS: tuple[Department, ...] = (
+    # 政府部门 government departments
+    Department("approval", "行政审批服务局（政务服务中心）", "Administrative Approval Bureau (Government Service Centre)"),
     Department("health", "卫生健康委员会", "Health Commission"),
     Department("police", "公安局", "Public Security Bureau"),
     Department("medical-insurance", "医疗保障局", "Healthcare Security Administration"),
@@ -28,9 +30,42 @@ DEPARTMENTS: tuple[Department, ...] = (
     Department("housing-fund", "住房公积金管理中心", "Housing Provident Fund Centre"),
     Department("natural-resources", "自然资源和规划局", "Natural Resources and Planning Bureau"),
     Department("housing", "住房和城乡建设局", "Housing and Urban-Rural Development Bureau"),
+    Department("housing-security", "住房保障服务中心", "Housing Security Centre"),
     Department("civil-affairs", "民政局", "Civil Affairs Bureau"),
     Department("education", "教育局", "Education Bureau"),
-    Department("utilities", "水电气公用企业", "Water, Power and Gas Utilities"),
+    Department("veterans", "退役军人事务局", "Veterans Affairs Bureau"),
+    Department("justice", "司法局", "Justice Bureau"),
+    Department("transport", "交通运输局", "Transport Bureau"),
+    Department("urban-management", "城市管理综合执法局", "Urban Management and Law Enforcement Bureau"),
+    Department("fire-rescue", "消防救援支队", "Fire and Rescue Detachment"),
+    Department("civil-air-defence", "人民防空办公室", "Civil Air Defence Office"),
+    Department("meteorology", "气象局", "Meteorological Bureau"),
+    Department("national-security", "国家安全局", "National Security Bureau"),
+    Department("development-reform", "发展和改革委员会", "Development and Reform Commission"),
+    Department("public-resources", "公共资源交易中心", "Public Resource Trading Centre"),
+    Department("industry-it", "工业和信息化局", "Industry and Information Technology Bureau"),
+    Department("finance", "财政局", "Finance Bureau"),
+    Department("financial-regulation", "地方金融监督管理局", "Local Financial Regulatory Bureau"),
+    Department("financial-supervision", "国家金融监督管理总局分局", "National Financial Regulatory Administration branch"),
+    Department("securities-regulation", "证券监督管理局", "Securities Regulatory Bureau"),
+    Department("pbc", "中国人民银行分支机构", "People's Bank of China branch"),
+    Department("commerce", "商务局", "Commerce Bureau"),
+    Department("customs", "海关", "Customs"),
+    Department("court", "人民法院", "People's Court"),
+    Department("tobacco", "烟草专卖局", "Tobacco Monopoly Bureau"),
+    Department("culture-tourism", "文化广电和旅游局", "Culture, Radio, Television and Tourism Bureau"),
+    Department("press", "新闻出版局", "Press and Publication Bureau"),
+    Department("agriculture", "农业农村局", "Agriculture and Rural Affairs Bureau"),
+    Department("water-resources", "水利局", "Water Resources Bureau"),
+    Department("ecology", "生态环境局", "Ecology and Environment Bureau"),
+    Department("science-tech", "科学技术局", "Science and Technology Bureau"),
+    Department("offices-admin", "机关事务管理局", "Government Offices Administration"),
+    Department("disabled-federation", "残疾人联合会", "Disabled Persons' Federation"),
+    # 公用企业与金融机构 utilities and banks (民生类服务事项 are catalogue citizens too)
+    Department("power-supply", "供电公司", "Power Supply Company"),
+    Department("water-supply", "供水公司", "Water Supply Company"),
+    Department("gas-supply", "燃气公司", "Gas Company"),
+    Department("bank", "开户银行", "Account Bank"),
 )
 
 _BY_CODE = {d.code: d for d in DEPARTMENTS}

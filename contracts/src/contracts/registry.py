@@ -11,12 +11,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contracts.department.v1 import ResultReturned
-from contracts.dispatch.v1 import RequestSent, TaskConcluded, TaskReleased
+from contracts.department.v1 import ResultReturned, ReviewReturned
+from contracts.dispatch.v1 import RequestSent, ReviewConcluded, ReviewRequested, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered, CaseNotified
 from contracts.licence.v1 import LicenceIssued
 from contracts.rating.v1 import RatingSubmitted
+from contracts.sharing.v1 import LookupAnswered, LookupRequested
 from contracts.supervision.v1 import ClockStarted
 
 __all__ = ["PAYLOADS", "PayloadError", "UnknownEventType", "decode_payload", "payload_class"]
@@ -30,6 +31,11 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     RequestSent,
     TaskConcluded,
     ResultReturned,
+    ReviewRequested,
+    ReviewReturned,
+    ReviewConcluded,
+    LookupRequested,
+    LookupAnswered,
     LicenceIssued,
     ClockStarted,
     RatingSubmitted,

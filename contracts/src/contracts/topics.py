@@ -16,6 +16,8 @@ __all__ = [
     "DEPARTMENT_RESULTS",
     "LICENCE_EVENTS",
     "RATING_EVENTS",
+    "SHARING_ANSWERS",
+    "SHARING_REQUESTS",
     "TopicSpec",
     "dead_letter_topic",
     "default_topics",
@@ -59,6 +61,7 @@ CASE_STREAM = TopicSpec(
         "intake.case.corrected",
         "intake.case.delivered",
         "intake.case.notified",
+        "dispatch.review.concluded",
         "dispatch.task.released",
         "dispatch.task.concluded",
         "licence.licence.issued",
@@ -73,7 +76,27 @@ DEPARTMENT_RESULTS = TopicSpec(
     key="case_id",
     description_zh="部门办理结果回传（部门密钥签名）",
     description_en="Department results returned to the platform, signed by the department",
-    event_types=("department.result.returned",),
+    event_types=("department.result.returned", "department.review.returned"),
+)
+
+SHARING_REQUESTS = TopicSpec(
+    name="exchange.sharing.requests",
+    key="subject_id",
+    description_zh="数据共享查询请求（经申请人授权，用于表单预填）",
+    description_en="Data-sharing lookups for pre-fill, each authorised by the applicant",
+    event_types=("sharing.lookup.requested",),
+    partitions=3,
+    retention_ms=7 * DAY_MS,
+)
+
+SHARING_ANSWERS = TopicSpec(
+    name="exchange.sharing.answers",
+    key="draft_id",
+    description_zh="基础库与电子证照库的共享查询应答（各库密钥签名）",
+    description_en="Answers of the base registries and the e-licence archive, each signed by its registry",
+    event_types=("sharing.lookup.answered",),
+    partitions=3,
+    retention_ms=7 * DAY_MS,
 )
 
 LICENCE_EVENTS = TopicSpec(
@@ -101,7 +124,8 @@ def department_requests(code: str) -> TopicSpec:
         key="case_id",
         description_zh=f"发往部门 {code} 的办理请求",
         description_en=f"Handling requests addressed to department {code}",
-        event_types=("dispatch.request.sent",),
+        event_types=("dispatch.review.requested", "dispatch.request.sent"),
+        partitions=3,
         department=code,
     )
 
@@ -124,6 +148,8 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     DEPARTMENT_RESULTS,
     LICENCE_EVENTS,
     RATING_EVENTS,
+    SHARING_REQUESTS,
+    SHARING_ANSWERS,
     *(department_requests(d.code) for d in DEPARTMENTS),
 )
 

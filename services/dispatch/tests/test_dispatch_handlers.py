@@ -10,14 +10,30 @@ from uuid import UUID
 import pytest
 from sqlmodel import col, select
 
-from contracts.department.v1 import ResultReturned
-from contracts.dispatch.v1 import Outcome
+from contracts.department.v1 import ResultReturned, ReviewReturned
+from contracts.dispatch.v1 import Deficiency, Outcome
 from contracts.envelope import Envelope, EventPayload
-from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, CaseItem, Channel, DeliveryMethod
+from contracts.intake.v1 import (
+    Applicant,
+    CaseAccepted,
+    CaseCorrected,
+    CaseItem,
+    Channel,
+    DeliveryMethod,
+    MaterialProvision,
+    MaterialRef,
+)
 from contracts.topics import CASE_STREAM, department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchTask
-from dispatch.domain.errors import ForeignResult, UnknownTask
-from dispatch.service_layer.handlers import case_accepted, case_corrected, request_id_for, result_returned
+from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
+from dispatch.service_layer.handlers import (
+    case_accepted,
+    case_corrected,
+    request_id_for,
+    result_returned,
+    review_id_for,
+    review_returned,
+)
 from exchange.db.database import Database
 from exchange.db.tables import OutboxMessage
 from exchange.db.unit_of_work import UnitOfWork
@@ -134,12 +150,52 @@ async def result(
     return await handle(database, result_returned, payload, source=source or f"dept.{department}")
 
 
+async def review(database: Database, code: str, *deficiencies: Deficiency, round_: int = 1,
+                 source: str | None = None) -> Envelope:
+    department = P01[code][0]
+    payload = ReviewReturned(
+        request_id=review_id_for(task_id(code), round_), case_id=CASE, item_code=code, department=department,
+        round=round_, deficiencies=deficiencies, reviewed_at=datetime.now(UTC))
+    return await handle(database, review_returned, payload, source=source or f"dept.{department}")
+
+
+async def accept_reviewed(database: Database, payload: CaseAccepted | None = None) -> Envelope:
+    """Accepted, and every department's preliminary review passed (预审通过): handling starts."""
+    payload = payload or accepted()
+    envelope = await handle(database, case_accepted, payload, source="intake")
+    for item in payload.items:
+        await review(database, item.item_code)
+    return envelope
+
+
+def deficiency(code: str, kind: str, what: str) -> Deficiency:
+    return Deficiency(item_code=code, department=P01[code][0], kind=kind, code=what, reason_zh="不清晰",
+                      reason_en="illegible")
+
+
 def data(rows: list[OutboxMessage]) -> list[dict[str, Any]]:
     return [r.envelope["data"] for r in rows]
 
 
-async def test_accepted_case_becomes_tasks_and_releases_the_parallel_heads(dispatch_db: Database) -> None:
-    cause = await handle(dispatch_db, case_accepted, accepted(), source="intake")
+async def test_accepted_case_is_reviewed_by_every_department_at_once(dispatch_db: Database) -> None:
+    await handle(dispatch_db, case_accepted, accepted(), source="intake")
+    reviews = await outbox(dispatch_db, "dispatch.review.requested")
+    # Sequential items too: every deficiency is found in one round (R-14).
+    assert sorted((r.topic, r.envelope["data"]["item_code"]) for r in reviews) == sorted(
+        (department_requests(dept).name, code) for code, (dept, _) in P01.items())
+    assert {r.event_id for r in reviews} == {str(review_id_for(task_id(c), 1)) for c in P01}
+    assert await outbox(dispatch_db, "dispatch.request.sent") == []
+    assert set((await statuses(dispatch_db)).values()) == {"waiting"}
+    for code in list(P01)[:-1]:
+        await review(dispatch_db, code)
+    assert await outbox(dispatch_db, "dispatch.review.concluded") == []  # the last review is still out
+    await review(dispatch_db, "P-01-05")
+    [concluded] = data(await outbox(dispatch_db, "dispatch.review.concluded"))
+    assert concluded["round"] == 1 and concluded["deficiencies"] == []
+
+
+async def test_reviewed_case_releases_the_parallel_heads(dispatch_db: Database) -> None:
+    await accept_reviewed(dispatch_db)
 
     found = await tasks(dispatch_db)
     assert {c: (t.department, tuple(t.requires)) for c, t in found.items()} == P01
@@ -165,14 +221,12 @@ async def test_accepted_case_becomes_tasks_and_releases_the_parallel_heads(dispa
         )
         assert row.envelope["data"]["evidence"] == [] and row.envelope["data"]["attempt"] == 1
         assert row.envelope["data"]["applicant"]["id_number"] == HOLDER
-        assert row.envelope["causation_id"] == str(cause.id)
-        assert row.envelope["correlation_id"] == str(cause.correlation_id)
 
     released = await outbox(dispatch_db, "dispatch.task.released")
     assert len(released) == 2
     assert {(r.topic, r.key) for r in released} == {(CASE_STREAM.name, CASE)}
     assert sorted(d["item_code"] for d in data(released)) == ["P-01-01", "P-01-02"]
-    assert len(await outbox(dispatch_db)) == 4
+    assert len(await outbox(dispatch_db)) == 5 + 1 + 4  # reviews, the round's conclusion, requests and releases
 
 
 async def test_the_same_case_accepted_twice_creates_tasks_once(dispatch_db: Database) -> None:
@@ -183,12 +237,11 @@ async def test_the_same_case_accepted_twice_creates_tasks_once(dispatch_db: Data
     assert len(await tasks(dispatch_db)) == 5
     async with dispatch_db.sessions() as session:
         assert len((await session.exec(select(DispatchCase))).all()) == 1
-    assert len(await outbox(dispatch_db, "dispatch.request.sent")) == 2
-    assert len(await outbox(dispatch_db, "dispatch.task.released")) == 2
+    assert len(await outbox(dispatch_db, "dispatch.review.requested")) == 5
 
 
 async def test_approval_releases_the_next_item_with_evidence(dispatch_db: Database) -> None:
-    await handle(dispatch_db, case_accepted, accepted(), source="intake")
+    await accept_reviewed(dispatch_db)
     await result(dispatch_db, "P-01-01", Outcome.APPROVED, document_no="BMC-2026-000123")
 
     assert await statuses(dispatch_db) == {
@@ -216,7 +269,7 @@ async def test_approval_releases_the_next_item_with_evidence(dispatch_db: Databa
 
 
 async def test_whole_case_joins_in_order(dispatch_db: Database) -> None:
-    await handle(dispatch_db, case_accepted, accepted(), source="intake")
+    await accept_reviewed(dispatch_db)
     for code in ("P-01-02", "P-01-01", "P-01-03", "P-01-04"):
         await result(dispatch_db, code, Outcome.APPROVED, document_no=f"DOC-{code}")
         assert (await statuses(dispatch_db))["P-01-05"] == ("released" if code == "P-01-04" else "waiting")
@@ -229,7 +282,7 @@ async def test_whole_case_joins_in_order(dispatch_db: Database) -> None:
 
 
 async def test_result_signed_by_another_department_is_foreign(dispatch_db: Database) -> None:
-    await handle(dispatch_db, case_accepted, accepted(), source="intake")
+    await accept_reviewed(dispatch_db)
     before = len(await outbox(dispatch_db))
     with pytest.raises(ForeignResult):
         await result(dispatch_db, "P-01-01", Outcome.APPROVED, source="dept.police", document_no="FAKE")
@@ -242,20 +295,20 @@ async def test_result_signed_by_another_department_is_foreign(dispatch_db: Datab
 async def test_result_for_an_unknown_task(dispatch_db: Database) -> None:
     with pytest.raises(UnknownTask):
         await result(dispatch_db, "P-01-01", Outcome.APPROVED)
-    await handle(dispatch_db, case_accepted, accepted(items=("P-01-02",)), source="intake")
+    await accept_reviewed(dispatch_db, accepted(items=("P-01-02",)))
     with pytest.raises(UnknownTask):
         await result(dispatch_db, "P-01-01", Outcome.APPROVED)
 
 
 async def test_result_with_a_wrong_request_id_is_ignored(dispatch_db: Database) -> None:
-    await handle(dispatch_db, case_accepted, accepted(), source="intake")
+    await accept_reviewed(dispatch_db)
     await result(dispatch_db, "P-01-01", Outcome.APPROVED, request_id=request_id_for(task_id("P-01-01"), 7))
     assert (await statuses(dispatch_db))["P-01-01"] == "released"
     assert await outbox(dispatch_db, "dispatch.task.concluded") == []
 
 
 async def test_rejection_marks_every_dependant_not_processed(dispatch_db: Database) -> None:
-    await handle(dispatch_db, case_accepted, accepted(), source="intake")
+    await accept_reviewed(dispatch_db)
     await result(dispatch_db, "P-01-01", Outcome.REJECTED)
 
     assert await statuses(dispatch_db) == {
@@ -280,53 +333,49 @@ async def test_rejection_marks_every_dependant_not_processed(dispatch_db: Databa
     assert set((await statuses(dispatch_db)).values()) <= {"approved", "rejected", "not_processed"}  # joined
 
 
-async def test_needs_correction_then_corrected_is_sent_again_as_attempt_two(dispatch_db: Database) -> None:
+async def test_deficiencies_of_every_department_make_one_notice_and_one_correction(dispatch_db: Database) -> None:
     await handle(dispatch_db, case_accepted, accepted(), source="intake")
-    await result(dispatch_db, "P-01-01", Outcome.NEEDS_CORRECTION)
-    assert (await statuses(dispatch_db))["P-01-01"] == "needs_correction"
-    assert (await statuses(dispatch_db))["P-01-03"] == "waiting"  # held, not failed
-    [concluded] = data(await outbox(dispatch_db, "dispatch.task.concluded"))
-    assert concluded["outcome"] == "needs_correction"
+    await review(dispatch_db, "P-01-01", deficiency("P-01-01", "material", "P-01-01-M1"))
+    await review(dispatch_db, "P-01-05", deficiency("P-01-05", "field", "birth_hospital"),
+                 deficiency("P-01-05", "field", "birth_hospital"))  # said twice, listed once
+    for code in ("P-01-02", "P-01-03", "P-01-04"):
+        await review(dispatch_db, code)
+    [concluded] = data(await outbox(dispatch_db, "dispatch.review.concluded"))
+    assert [(d["item_code"], d["code"]) for d in concluded["deficiencies"]] == [
+        ("P-01-01", "P-01-01-M1"), ("P-01-05", "birth_hospital")]
+    assert await outbox(dispatch_db, "dispatch.request.sent") == []  # nothing handled before the correction
+    await review(dispatch_db, "P-01-03")  # a late repeat changes nothing
+    assert len(await outbox(dispatch_db, "dispatch.review.concluded")) == 1
 
-    corrected = CaseCorrected(case_id=CASE, item_codes=("P-01-01",), round=1, form={"birth_hospital": "东院"})
+    corrected = CaseCorrected(case_id=CASE, item_codes=("P-01-01", "P-01-05"), round=1, form={"birth_hospital": "东院"},
+                              materials=(MaterialRef(code="P-01-01-M1", name_zh="确认书", provision=MaterialProvision.UPLOAD,
+                                                     document="sha256:new"),))
     await handle(dispatch_db, case_corrected, corrected, source="intake")
+    requests = {r.envelope["data"]["item_code"]: r.envelope["data"] for r in await outbox(dispatch_db, "dispatch.request.sent")}
+    assert sorted(requests) == ["P-01-01", "P-01-02"]
+    assert requests["P-01-01"]["form"]["birth_hospital"] == "东院"
+    assert requests["P-01-01"]["attempt"] == 1
 
-    task = (await tasks(dispatch_db))["P-01-01"]
-    second = request_id_for(task_id("P-01-01"), 2)
-    assert (task.status, task.attempt, task.request_id) == ("released", 2, str(second))
-    assert second != request_id_for(task_id("P-01-01"), 1)
-    assert second == request_id_for(task_id("P-01-01"), 2)  # deterministic
-    again = [r for r in await outbox(dispatch_db, "dispatch.request.sent") if r.event_id == str(second)]
-    assert len(again) == 1
-    assert again[0].topic == "exchange.dept.health.requests"
-    assert again[0].envelope["data"]["attempt"] == 2
-    assert again[0].envelope["data"]["form"]["birth_hospital"] == "东院"
-    released = [d for d in data(await outbox(dispatch_db, "dispatch.task.released")) if d["item_code"] == "P-01-01"]
-    assert [d["attempt"] for d in released] == [1, 2]
+    await handle(dispatch_db, case_corrected, corrected, source="intake")  # announced again: nothing re-sent
+    assert len(await outbox(dispatch_db, "dispatch.request.sent")) == 2
 
-    # A late answer to attempt 1 is stale; the answer to attempt 2 counts and unblocks the police.
-    await result(dispatch_db, "P-01-01", Outcome.APPROVED, attempt=1, document_no="OLD")
+
+async def test_a_correction_asked_while_handling_is_refused(dispatch_db: Database) -> None:
+    await accept_reviewed(dispatch_db)
+    with pytest.raises(CorrectionOutsideReview):
+        await result(dispatch_db, "P-01-01", Outcome.NEEDS_CORRECTION)
     assert (await statuses(dispatch_db))["P-01-01"] == "released"
-    await result(dispatch_db, "P-01-01", Outcome.APPROVED, attempt=2, document_no="BMC-2")
-    assert (await statuses(dispatch_db))["P-01-03"] == "released"
 
-    # The same correction announced again re-sends nothing.
-    await handle(dispatch_db, case_corrected, corrected, source="intake")
-    assert (
-        len(
-            [
-                r
-                for r in await outbox(dispatch_db, "dispatch.request.sent")
-                if r.envelope["data"]["item_code"] == "P-01-01"
-            ]
-        )
-        == 2
-    )
+
+async def test_review_signed_by_another_department_is_foreign(dispatch_db: Database) -> None:
+    await handle(dispatch_db, case_accepted, accepted(), source="intake")
+    with pytest.raises(ForeignResult):
+        await review(dispatch_db, "P-01-01", source="dept.police")
 
 
 async def test_prerequisite_not_selected_does_not_block(dispatch_db: Database) -> None:
     # The applicant selected P-01-03 and P-01-04 only (intake drops requires outside the selection).
-    await handle(dispatch_db, case_accepted, accepted(items=("P-01-03", "P-01-04")), source="intake")
+    await accept_reviewed(dispatch_db, accepted(items=("P-01-03", "P-01-04")))
     assert await statuses(dispatch_db) == {"P-01-03": "released", "P-01-04": "waiting"}
 
 
@@ -340,4 +389,5 @@ async def test_correction_for_an_unknown_case(dispatch_db: Database) -> None:
 def test_request_id_depends_on_task_and_attempt() -> None:
     ids = {request_id_for(task_id(c), a) for c in P01 for a in (1, 2, 3)}
     assert len(ids) == 15
+    assert review_id_for("a/b", 1) != request_id_for("a/b", 1)
     assert request_id_for("a/b", 1) == request_id_for("a/b", 1)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from dispatch.domain.sequencing import TaskStatus, TaskView, is_joined, releasable, unreachable
 
 W, R, A = TaskStatus.WAITING, TaskStatus.RELEASED, TaskStatus.APPROVED
-REJ, NC, NP = TaskStatus.REJECTED, TaskStatus.NEEDS_CORRECTION, TaskStatus.NOT_PROCESSED
+REJ, NP = TaskStatus.REJECTED, TaskStatus.NOT_PROCESSED
 
 # The real P-01 (新生儿出生一件事) dependency shape from the intake catalogue.
 P01: dict[str, tuple[str, ...]] = {
@@ -47,7 +47,7 @@ def test_sequential_chain_releases_only_its_head() -> None:
 
 def test_released_or_final_items_are_not_released_again() -> None:
     shape = {"A": (), "B": (), "C": (), "D": ()}
-    assert releasable(views(shape, A=R, B=A, C=REJ, D=NC)) == []
+    assert releasable(views(shape, A=R, B=A, C=REJ, D=NP)) == []
 
 
 def test_item_is_released_after_its_prerequisite_is_approved() -> None:
@@ -69,7 +69,7 @@ def test_p01_release_order_follows_the_prerequisites() -> None:
 def test_item_with_several_prerequisites_waits_for_all_of_them() -> None:
     shape = {"A": (), "B": (), "C": ("A", "B")}
     assert releasable(views(shape, A=A, B=R)) == []
-    assert releasable(views(shape, A=A, B=NC)) == []
+    assert releasable(views(shape, A=A, B=R)) == []
     assert releasable(views(shape, A=A, B=A)) == ["C"]
 
 
@@ -78,12 +78,6 @@ def test_prerequisite_that_is_not_in_the_case_does_not_block() -> None:
     shape = {code: req for code, req in P01.items() if code != "P-01-01"}
     assert sorted(releasable(views(shape))) == ["P-01-02", "P-01-03"]
     assert releasable(views({"B": ("GONE",)})) == ["B"]
-
-
-def test_needs_correction_holds_its_dependants() -> None:
-    chain = {"A": (), "B": ("A",)}
-    assert releasable(views(chain, A=NC)) == []
-    assert unreachable(views(chain, A=NC)) == []
 
 
 # --- unreachable ------------------------------------------------------------------------------
@@ -135,7 +129,7 @@ def test_is_joined_when_every_task_is_final() -> None:
 
 def test_is_not_joined_while_any_task_is_open() -> None:
     final = {"P_01_01": A, "P_01_02": A, "P_01_03": A, "P_01_04": A}
-    for open_status in (W, R, NC):
+    for open_status in (W, R):
         assert not is_joined(views(P01, **final, P_01_05=open_status))
 
 
@@ -149,7 +143,7 @@ def test_final_statuses() -> None:
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[dict[str, tuple[str, ...]], dict[str, list[TaskStatus]]]:
     """A random DAG (each item requires earlier ones, sometimes an item outside the case) and, per item,
-    the department answers it will get: zero or more needs_correction, then approved or rejected."""
+    the department's answer: approved or rejected (corrections happen before handling, in review)."""
     n = draw(st.integers(min_value=1, max_value=9))
     codes = [f"I{i}" for i in range(n)]
     shape: dict[str, tuple[str, ...]] = {}
@@ -159,7 +153,7 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, tuple[str, ...]], dict[str, list[T
             requires.append("NOT-SELECTED")
         shape[code] = tuple(draw(st.permutations(requires)))
     answers = {
-        code: [NC] * draw(st.integers(min_value=0, max_value=2)) + [draw(st.sampled_from([A, A, REJ]))]
+        code: [draw(st.sampled_from([A, A, REJ]))]
         for code in codes
     }
     return shape, answers
@@ -191,14 +185,10 @@ def test_random_cases_always_join_and_never_release_early(
 
     advance()
     for _ in range(10 * len(shape) + 10):
-        open_tasks = sorted(c for c, s in status.items() if s in (R, NC))
+        open_tasks = sorted(c for c, s in status.items() if s is R)
         if not open_tasks:
             break
         code = data.draw(st.sampled_from(open_tasks))
-        if status[code] is NC:  # the applicant corrected: the same task goes out again
-            status[code] = R
-            released_times[code] += 1
-            continue
         status[code] = pending[code].pop(0)
         advance()
 

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import col, select
 
 from contracts.days import china_date
-from contracts.dispatch.v1 import Outcome, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.licence.v1 import LicenceIssued
 from contracts.supervision.v1 import ClockStarted
@@ -23,6 +23,7 @@ from intake.catalogue.loader import load_catalogue
 from intake.domain.errors import UnknownCase
 from intake.entrypoints.api import create_app
 from intake.service_layer.case_stream import CaseStreamFolder
+from intake.service_layer.catalogues import CatalogueStore
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +35,7 @@ P01_DEPARTMENTS = {
     "P-01-03": "police",
     "P-01-04": "medical-insurance",
     "P-01-05": "hrss",
+    "P-01-06": "tax",
 }
 LICENSED = {
     "P-01-01": "birth-medical-certificate",
@@ -68,8 +70,16 @@ def application(**changes: Any) -> dict[str, Any]:
             "father_name": "李强",
             "father_id_number": FATHER_ID,
             "household_address": "北京市东城区某街道1号",
+            "bank_account": "6222020200112233445",
+        },
+        "materials": {
+            "P-01-01-M1": {"document": "sha256:" + "1" * 64},
+            "P-01-03-M4": {"document": "sha256:" + "2" * 64},
+            "P-01-05-M1": {"document": "sha256:" + "3" * 64},
         },
         "channel": "window",
+        "window_id": "W01",
+        "staff_id": "S001",
         "delivery": {"method": "mail", "address": "北京市东城区某街道1号 100010"},
     }
     body.update(changes)
@@ -92,8 +102,15 @@ async def intake_db(migrated_database: Callable[[str], Awaitable[Database]]) -> 
 
 
 @pytest.fixture
-async def api(intake_db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(intake_db, load_catalogue())
+async def store(intake_db: Database) -> CatalogueStore:
+    catalogues = CatalogueStore(intake_db, load_catalogue())
+    await catalogues.record_current()
+    return catalogues
+
+
+@pytest.fixture
+async def api(intake_db: Database, store: CatalogueStore) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(intake_db, store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         yield client
 
@@ -123,16 +140,19 @@ def problems_of(response: httpx.Response) -> dict[str, dict[str, str]]:
 # --- accepting (受理) ----------------------------------------------------------------------------
 
 
-async def test_valid_application_becomes_one_case_with_five_items(api: httpx.AsyncClient, intake_db: Database) -> None:
+async def test_valid_application_becomes_one_case_with_six_items(api: httpx.AsyncClient, intake_db: Database) -> None:
     case = await accept(api)
     assert case["case_id"].startswith("OT")
     assert case["status"] == "accepted" and case["status_zh"] == "已受理"
     assert case["bundle_code"] == "P-01" and case["correction_round"] == 0
     assert case["delivery_method"] == "mail" and case["delivered_at"] is None
     assert {i["item_code"]: i["department"] for i in case["items"]} == P01_DEPARTMENTS
-    assert [i["department"] for i in case["items"]] == ["health", "health", "police", "medical-insurance", "hrss"]
+    assert [i["department"] for i in case["items"]] == ["health", "health", "police", "medical-insurance", "hrss", "tax"]
     assert {i["status"] for i in case["items"]} == {"waiting"}
     assert [e["kind"] for e in case["timeline"]] == ["accepted"]
+    assert (case["window_id"], case["staff_id"], case["channel"]) == ("W01", "S001", "window")
+    # the chain 01 → 03 → 04 → 05 (5+5+5+20 = 35) takes at most 30%: 11 working days.
+    assert case["limit_days"] == 11 and case["due_on"]
 
     rows = await outbox(intake_db)
     assert len(rows) == 1
@@ -149,7 +169,12 @@ async def test_valid_application_becomes_one_case_with_five_items(api: httpx.Asy
         "P-01-03": ("P-01-01",),
         "P-01-04": ("P-01-03",),
         "P-01-05": ("P-01-03", "P-01-04"),
+        "P-01-06": ("P-01-03",),
     }
+    # One set of materials: what the applicant submitted, and what is fetched by sharing (never asked).
+    provisions = {(m["code"], m["provision"]) for i in data["items"] for m in i["materials"]}
+    assert ("P-01-01-M1", "upload") in provisions and ("P-01-03-M2", "sharing") in provisions
+    assert data["limit_days"] == 11 and data["window_id"] == "W01"
     assert data["applicant"]["id_number"] == MOTHER_ID and data["applicant"]["id_type"] == "resident_id"
 
     again = await api.get(f"/cases/{case['case_id']}")
@@ -157,12 +182,21 @@ async def test_valid_application_becomes_one_case_with_five_items(api: httpx.Asy
 
 
 async def test_selecting_one_item_pulls_in_its_prerequisites(api: httpx.AsyncClient, intake_db: Database) -> None:
-    case = await accept(api, items=["P-01-04"])
-    assert [i["item_code"] for i in case["items"]] == ["P-01-01", "P-01-03", "P-01-04"]
-    # The vaccination certificate alone asks fewer fields: the others are refused, not silently kept.
+    case = await accept(api, items=["P-01-04"], materials={"P-01-01-M1": {"document": "d1"},
+                                                           "P-01-03-M4": {"provision": "commitment"}})
+    # P-01-06 comes with P-01-04 (required together), the others as prerequisites; each addition says why.
+    assert [i["item_code"] for i in case["items"]] == ["P-01-01", "P-01-03", "P-01-04", "P-01-06"]
+    added = [e for e in case["timeline"] if e["kind"] == "item_added"]
+    assert {e["item_code"] for e in added} == {"P-01-01", "P-01-03", "P-01-06"}
+    assert all("前置事项" in e["text_zh"] or "一并办理" in e["text_zh"] for e in added)
+    # 告知承诺: recorded and marked for verification.
+    [commitment] = case["commitments"]
+    assert (commitment["material_code"], commitment["kind"], commitment["status"]) == ("P-01-03-M4", "notification", "open")
+    # The vaccination certificate alone asks fewer fields and materials: the others are refused, not silently kept.
     found = problems_of(await api.post("/cases", json=application(items=["P-01-02"])))
-    assert set(found) == {"form.birth_hospital", "form.mother_id_number", "form.father_name", "form.father_id_number"}
-    assert {p["type"] for p in found.values()} == {"unexpected_field"}
+    assert set(found) == {"form.birth_hospital", "form.mother_id_number", "form.father_name", "form.father_id_number",
+                          "form.bank_account", "materials.P-01-01-M1", "materials.P-01-03-M4", "materials.P-01-05-M1"}
+    assert {p["type"] for p in found.values()} == {"unexpected_field", "unknown_material"}
 
 
 async def test_same_idempotency_key_gives_the_same_case_once(api: httpx.AsyncClient, intake_db: Database) -> None:
@@ -260,14 +294,14 @@ async def test_unknown_item(api: httpx.AsyncClient) -> None:
 
 async def test_schema_problems(api: httpx.AsyncClient) -> None:
     body = application(channel="fax", surprise=1)
-    del body["form"]
+    del body["applicant"]
     found = problems_of(await api.post("/cases", json=body))
     assert {p: f["type"] for p, f in found.items()} == {
-        "form": "missing",
+        "applicant": "missing",
         "channel": "enum",
         "surprise": "extra_forbidden",
     }
-    assert found["form"]["message_zh"] == "必填项缺失"
+    assert found["applicant"]["message_zh"] == "必填项缺失"
 
 
 @pytest.mark.parametrize("content", ["[1, 2]", '"an application"', "42"])
@@ -319,8 +353,9 @@ class Stream:
     def __init__(self, database: Database, case_id: str) -> None:
         self.database = database
         self.case_id = case_id
-        self.folder = CaseStreamFolder(load_catalogue())
+        self.folder = CaseStreamFolder(CatalogueStore(database, load_catalogue()))
         self.handlers = {
+            ReviewConcluded.event_type: self.folder.review_concluded,
             TaskReleased.event_type: self.folder.task_released,
             TaskConcluded.event_type: self.folder.task_concluded,
             LicenceIssued.event_type: self.folder.licence_issued,
@@ -459,7 +494,7 @@ async def test_rejection_delivers_once_with_unprocessed_dependants(api: httpx.As
     await stream.released("P-01-01")
     await stream.released("P-01-02")
     await stream.concluded("P-01-01", Outcome.REJECTED, reason_zh="出生信息不符")
-    for code in ("P-01-03", "P-01-04", "P-01-05"):
+    for code in ("P-01-03", "P-01-04", "P-01-05", "P-01-06"):
         await stream.concluded(code, Outcome.NOT_PROCESSED)
     await stream.concluded("P-01-02", Outcome.APPROVED)
     assert await outbox(intake_db, "intake.case.delivered") == []
@@ -475,41 +510,46 @@ async def test_facts_about_an_unknown_case_are_rejected(intake_db: Database) -> 
         await Stream(intake_db, "OT20260101NEVERSEEN").released("P-01-01")
 
 
-async def test_needs_correction_then_one_correction(api: httpx.AsyncClient, intake_db: Database) -> None:
+async def test_one_consolidated_correction(api: httpx.AsyncClient, intake_db: Database) -> None:
     case_id = (await accept(api))["case_id"]
     stream = Stream(intake_db, case_id)
-    await stream.released("P-01-01")
-    await stream.released("P-01-02")
-    await stream.concluded("P-01-01", Outcome.NEEDS_CORRECTION, reason_zh="请补充出生医院全称")
+    deficiencies = (
+        Deficiency(item_code="P-01-01", department="health", kind="material", code="P-01-01-M1",
+                   reason_zh="签字不清晰", reason_en="signature illegible"),
+        Deficiency(item_code="P-01-03", department="police", kind="field", code="household_address",
+                   reason_zh="地址不完整", reason_en="address incomplete"),
+    )
+    await stream.apply(ReviewConcluded(case_id=case_id, round=1, deficiencies=deficiencies,
+                                       concluded_at=datetime.now(UTC)))
     view = (await api.get(f"/cases/{case_id}")).json()
     assert view["status"] == "awaiting_correction" and view["status_zh"] == "待补正"
+    assert view["correction"]["round"] == 1 and len(view["correction"]["deficiencies"]) == 2
+    [notice] = [e for e in view["timeline"] if e["kind"] == "correction_requested"]
+    assert "P-01-01-M1" in notice["text_zh"] and "household_address" in notice["text_zh"] and "暂停" in notice["text_zh"]
+    await stream.again()  # the same round redelivered: still one notice
+    view = (await api.get(f"/cases/{case_id}")).json()
+    assert [e["kind"] for e in view["timeline"]].count("correction_requested") == 1
 
-    # Corrections are checked like the first submission; a bad one changes nothing.
+    # Only what the notice lists: a missing answer and an unasked value are both refused; nothing changes.
     bad = await api.post(f"/cases/{case_id}/corrections",
-                         json={"form": {"mother_id_number": "110105194912310021", "pet_name": "x"}})
+                         json={"form": {"household_address": "x路1号", "birth_hospital": "y"}})
     assert bad.status_code == 422
-    assert {p["path"] for p in bad.json()["problems"]} == {"form.mother_id_number", "form.pet_name"}
-    assert (await api.get(f"/cases/{case_id}")).json()["correction_round"] == 0
+    assert {(p["path"], p["type"]) for p in bad.json()["problems"]} == {
+        ("materials.P-01-01-M1", "missing"), ("form.birth_hospital", "not_requested")}
     assert await outbox(intake_db, "intake.case.corrected") == []
 
-    response = await api.post(f"/cases/{case_id}/corrections", json={"form": {"birth_hospital": " 市妇幼保健院东院 "}})
+    response = await api.post(f"/cases/{case_id}/corrections", json={
+        "form": {"household_address": " 北京市东城区某街道1号101室 "},
+        "materials": {"P-01-01-M1": {"document": "sha256:" + "9" * 64}}})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["correction_round"] == 1
-    items = {i["item_code"]: i["status"] for i in body["items"]}
-    assert items["P-01-01"] == "waiting" and items["P-01-02"] == "released"
-    assert body["status"] == "in_progress"
+    assert body["correction_round"] == 1 and body["correction"] is None and body["status"] == "accepted"
     [corrected] = await outbox(intake_db, "intake.case.corrected")
-    assert (corrected.topic, corrected.key) == (CASE_STREAM.name, case_id)
-    assert corrected.envelope["data"]["item_codes"] == ["P-01-01"] and corrected.envelope["data"]["round"] == 1
-    assert corrected.envelope["data"]["form"] == {"birth_hospital": "市妇幼保健院东院"}  # trimmed, as stored
+    data = corrected.envelope["data"]
+    assert data["item_codes"] == ["P-01-01", "P-01-03"] and data["round"] == 1
+    assert data["form"] == {"household_address": "北京市东城区某街道1号101室"}  # trimmed, as stored
+    assert [m["code"] for m in data["materials"]] == ["P-01-01-M1"]
 
     second = await api.post(f"/cases/{case_id}/corrections", json={"form": {}})
     assert second.status_code == 409
     assert len(await outbox(intake_db, "intake.case.corrected")) == 1
-
-    # The item goes out again as attempt 2; a late answer to attempt 1 changes nothing.
-    await stream.released("P-01-01", attempt=2)
-    await stream.concluded("P-01-01", Outcome.REJECTED, attempt=1)
-    items = {i["item_code"]: i for i in (await api.get(f"/cases/{case_id}")).json()["items"]}
-    assert (items["P-01-01"]["status"], items["P-01-01"]["attempt"]) == ("released", 2)

@@ -1,4 +1,4 @@
-"""Intake's pure rules: resident IDs (GB 11643), item selection, the one form, the catalogue, the case fold."""
+"""Intake's pure rules: the one form (field checks) and the case fold with its one delivery."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from intake.catalogue.loader import load_catalogue
 from intake.catalogue.model import Bundle, Catalogue, CatalogueError, FieldType, FormField, Item
-from intake.domain.application import check_form, select_items
+from intake.domain.form import check_form
 from intake.domain.case import CaseState, CaseStatus, ItemState, ItemStatus, notice_texts
 from intake.domain.errors import FieldProblem
-from intake.domain.identity import resident_id_problem
+from contracts.identifiers import resident_id_problem
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
@@ -51,122 +51,6 @@ def paths(problems: list[FieldProblem]) -> list[str]:
     return [p.path for p in problems]
 
 
-# --- resident ID (统一身份, GB 11643) ------------------------------------------------------------
-
-
-def test_check_digit_helper_matches_the_standard_example() -> None:
-    # The worked example of GB 11643-1999: 11010519491231002X.
-    assert check_digit("11010519491231002") == "X"
-
-
-@pytest.mark.parametrize(
-    "number",
-    [
-        "11010519491231002X",  # the standard's own example, check digit X
-        resident_id(),
-        resident_id("440305", date(2000, 2, 29), "001"),  # leap day
-        resident_id("650102", date(1965, 12, 31), "998"),
-        resident_id("320106", date(2024, 1, 1), "000"),
-    ],
-)
-def test_valid_resident_ids(number: str) -> None:
-    assert resident_id_problem(number) is None
-
-
-def test_ids_with_every_check_character_including_x_are_accepted() -> None:
-    seen = set()
-    for seq in range(200):
-        number = resident_id(seq=f"{seq:03d}")
-        seen.add(number[17])
-        assert resident_id_problem(number) is None
-    assert seen == set(CHECK)
-
-
-def test_wrong_check_digit() -> None:
-    problem = resident_id_problem(wrong_check(resident_id()))
-    assert problem is not None
-    assert "校验码" in problem[0] and "check digit" in problem[1]
-
-
-def test_lowercase_x_is_not_the_domain_s_business() -> None:
-    # The HTTP edge upper()s the applicant's number; the domain function knows only 'X'.
-    assert resident_id_problem("11010519491231002X") is None
-    assert resident_id_problem("11010519491231002x") is not None
-
-
-@pytest.mark.parametrize("born", ["19490230", "19491301", "19490001", "20230229", "19491200"])
-def test_impossible_birth_date(born: str) -> None:
-    body = f"110105{born}002"
-    problem = resident_id_problem(body + check_digit(body))
-    assert problem is not None
-    assert "出生日期" in problem[0] and "date of birth" in problem[1]
-
-
-@pytest.mark.parametrize(
-    "number",
-    [
-        "",
-        "11010519491231002",  # 17
-        "11010519491231002X1",  # 19
-        "1101051949123100",  # 16
-        "110105194912310X2X",  # X not last
-        "01010519491231002X",  # leading zero
-        "11010519491231002Y",
-        " 11010519491231002X",
-        "１１０１０５１９４９１２３１００２Ｘ",  # full-width digits
-    ],
-)
-def test_wrong_shape(number: str) -> None:
-    problem = resident_id_problem(number)
-    assert problem is not None
-    assert "18" in problem[0] and "18" in problem[1]
-
-
-@settings(max_examples=300)
-@given(
-    region=st.integers(min_value=100000, max_value=999999),
-    born=st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 31)),
-    seq=st.integers(min_value=0, max_value=999),
-    other=st.sampled_from(CHECK),
-)
-def test_property_computed_check_digit_is_valid_and_any_other_is_not(
-    region: int, born: date, seq: int, other: str
-) -> None:
-    number = resident_id(str(region), born, f"{seq:03d}")
-    assert resident_id_problem(number) is None
-    if other != number[17]:
-        problem = resident_id_problem(number[:17] + other)
-        assert problem is not None and "校验码" in problem[0]
-
-
-# --- item selection (R-10) --------------------------------------------------------------------
-
-
-def test_no_selection_means_every_item(p01: Bundle) -> None:
-    assert select_items(p01, None) == (["P-01-01", "P-01-02", "P-01-03", "P-01-04", "P-01-05"], [])
-    assert select_items(p01, []) == (["P-01-01", "P-01-02", "P-01-03", "P-01-04", "P-01-05"], [])
-
-
-def test_selecting_an_item_pulls_in_its_prerequisites_transitively(p01: Bundle) -> None:
-    selected, problems = select_items(p01, ["P-01-05"])
-    assert selected == ["P-01-01", "P-01-03", "P-01-04", "P-01-05"]  # not P-01-02, in catalogue order
-    assert problems == []
-
-
-def test_selection_keeps_catalogue_order_and_ignores_repeats(p01: Bundle) -> None:
-    assert select_items(p01, ["P-01-03", "P-01-02", "P-01-03"]) == (["P-01-01", "P-01-02", "P-01-03"], [])
-    assert select_items(p01, ["P-01-02"]) == (["P-01-02"], [])
-
-
-def test_unknown_item_is_a_problem_at_its_list_position(p01: Bundle) -> None:
-    selected, problems = select_items(p01, ["P-01-02", "P-99-01", "P-01-01", "X"])
-    assert selected == ["P-01-01", "P-01-02"]
-    assert paths(problems) == ["items.1", "items.3"]
-    assert {p.type for p in problems} == {"unknown_item"}
-    assert "P-99-01" in problems[0].message_zh and "新生儿出生一件事" in problems[0].message_zh
-    assert "P-99-01" in problems[0].message_en and "Newborn birth" in problems[0].message_en
-
-
 # --- the one form (一表申请, R-11) ----------------------------------------------------------------
 
 
@@ -181,6 +65,7 @@ def good_form(**changes: str | None) -> dict[str, str]:
         "father_name": "李强",
         "father_id_number": resident_id("110105", date(1990, 8, 1), "017"),
         "household_address": "北京市东城区某街道1号",
+        "bank_account": "6222020200112233445",
     }
     for key, value in changes.items():
         if value is None:
@@ -191,7 +76,7 @@ def good_form(**changes: str | None) -> dict[str, str]:
 
 
 def all_fields(bundle: Bundle) -> list[FormField]:
-    return bundle.fields_for({i.code for i in bundle.items})
+    return load_catalogue().fields_for(bundle, {i.code for i in bundle.items})
 
 
 def one(problems: list[FieldProblem]) -> FieldProblem:
@@ -275,10 +160,11 @@ def test_unexpected_field(p01: Bundle) -> None:
 
 def test_field_of_an_unselected_item_is_unexpected(p01: Bundle) -> None:
     # P-01-02 alone (vaccination) does not need the hospital or the ID numbers.
-    fields = p01.fields_for({"P-01-02"})
+    fields = load_catalogue().fields_for(p01, {"P-01-02"})
     assert [f.name for f in fields] == ["newborn_name", "newborn_sex", "birth_date", "mother_name", "household_address"]
     problems = check_form(fields, good_form())
     assert sorted(paths(problems)) == [
+        "form.bank_account",
         "form.birth_hospital",
         "form.father_id_number",
         "form.father_name",
@@ -293,12 +179,12 @@ def test_several_problems_are_reported_together(p01: Bundle) -> None:
 
 
 def test_one_form_asks_each_shared_field_once(p01: Bundle) -> None:
-    # newborn_name is needed by all five items, birth_date by four: each appears once, in form order.
+    # newborn_name is needed by all six items, birth_date by five: each appears once.
     names = [f.name for f in all_fields(p01)]
-    assert names == [f.name for f in p01.form_fields]
+    assert set(names) == {n for i in p01.items for n in i.fields}
     assert len(names) == len(set(names))
     for codes in ({"P-01-01", "P-01-03"}, {"P-01-04", "P-01-05"}, {"P-01-02", "P-01-05"}):
-        names = [f.name for f in p01.fields_for(codes)]
+        names = [f.name for f in load_catalogue().fields_for(p01, codes)]
         assert len(names) == len(set(names))
         assert set(names) == {n for c in codes for n in p01.item(c).fields}
 
@@ -308,146 +194,6 @@ def test_field_types_of_the_catalogue(p01: Bundle) -> None:
     assert types["mother_id_number"] is FieldType.RESIDENT_ID
     assert types["birth_date"] is FieldType.DATE
     assert types["newborn_sex"] is FieldType.ENUM
-
-
-# --- the catalogue's structural rules ---------------------------------------------------------
-
-
-def with_item(catalogue: Catalogue, code: str, **update: object) -> Catalogue:
-    bundle = catalogue.bundles[0]
-    items = tuple(i.model_copy(update=update) if i.code == code else i for i in bundle.items)
-    return catalogue.model_copy(update={"bundles": (bundle.model_copy(update={"items": items}),)})
-
-
-def with_bundle(catalogue: Catalogue, **update: object) -> Catalogue:
-    return catalogue.model_copy(update={"bundles": (catalogue.bundles[0].model_copy(update=update),)})
-
-
-def test_shipped_catalogue_passes_its_own_check(catalogue: Catalogue) -> None:
-    catalogue.check("catalogue.json")
-    assert [b.code for b in catalogue.bundles] == ["P-01"]
-
-
-def test_unknown_item_department(catalogue: Catalogue) -> None:
-    with pytest.raises(CatalogueError) as err:
-        with_item(catalogue, "P-01-03", department="nowhere").check("cat.json")
-    message = str(err.value)
-    assert "cat.json" in message and "P-01" in message and "P-01-03" in message
-    assert "nowhere" in message and "未知部门" in message and "unknown department" in message
-
-
-@pytest.mark.parametrize("update", [{"lead": "nowhere"}, {"co": ("police", "nowhere")}])
-def test_unknown_lead_or_co_department(catalogue: Catalogue, update: dict[str, object]) -> None:
-    with pytest.raises(CatalogueError, match=r"P-01 .*unknown department 'nowhere'"):
-        with_bundle(catalogue, **update).check("cat.json")
-
-
-def test_prerequisite_not_in_bundle(catalogue: Catalogue) -> None:
-    with pytest.raises(CatalogueError) as err:
-        with_item(catalogue, "P-01-04", requires=("P-01-03", "P-02-01")).check("cat.json")
-    message = str(err.value)
-    assert "P-01" in message and "P-01-04" in message and "P-02-01" in message
-    assert "前置事项不在本一件事中" in message and "not in the bundle" in message
-
-
-def test_undefined_form_field(catalogue: Catalogue) -> None:
-    with pytest.raises(CatalogueError) as err:
-        with_item(catalogue, "P-01-02", fields=("newborn_name", "blood_type")).check("cat.json")
-    message = str(err.value)
-    assert "P-01" in message and "P-01-02" in message and "blood_type" in message
-    assert "未定义的表单字段" in message and "undefined form field" in message
-
-
-def test_dependency_cycle(catalogue: Catalogue) -> None:
-    with pytest.raises(CatalogueError) as err:
-        with_item(catalogue, "P-01-01", requires=("P-01-05",)).check("cat.json")
-    message = str(err.value)
-    assert "P-01" in message and "成环" in message and "cycle" in message
-    assert all(code in message for code in ("P-01-01", "P-01-03", "P-01-05"))
-
-
-def test_self_dependency_is_a_cycle(catalogue: Catalogue) -> None:
-    with pytest.raises(CatalogueError, match=r"成环.*P-01-02 → P-01-02"):
-        with_item(catalogue, "P-01-02", requires=("P-01-02",)).check("cat.json")
-
-
-def test_licence_yielding_item_needs_a_licence_type(catalogue: Catalogue) -> None:
-    with pytest.raises(CatalogueError) as err:
-        with_item(catalogue, "P-01-05", licence_type=None).check("cat.json")
-    message = str(err.value)
-    assert "P-01" in message and "P-01-05" in message and "licence_type" in message
-    with_item(catalogue, "P-01-03", licence_type=None).check("cat.json")  # yields nothing: fine
-
-
-def test_bundle_without_items(catalogue: Catalogue) -> None:
-    with pytest.raises(CatalogueError, match="R-01"):
-        with_bundle(catalogue, items=()).check("cat.json")
-
-
-def test_catalogue_built_from_a_dict_is_checked(tmp_path: Path) -> None:
-    raw = {
-        "version": "t-1",
-        "bundles": [
-            {
-                "code": "E-01",
-                "name_zh": "测试",
-                "name_en": "Test",
-                "life_cycle": "enterprise",
-                "lead": "market",
-                "form_fields": [{"name": "company_name", "label_zh": "企业名称", "label_en": "Company name"}],
-                "items": [
-                    {
-                        "code": "E-01-01",
-                        "name_zh": "甲",
-                        "name_en": "A",
-                        "department": "market",
-                        "legal_basis": "x",
-                        "time_limit_days": 1,
-                        "result_zh": "执照",
-                        "requires": ["E-01-02"],
-                        "fields": ["company_name"],
-                    },
-                    {
-                        "code": "E-01-02",
-                        "name_zh": "乙",
-                        "name_en": "B",
-                        "department": "tax",
-                        "legal_basis": "x",
-                        "time_limit_days": 1,
-                        "result_zh": "登记",
-                        "requires": ["E-01-01"],
-                    },
-                ],
-            }
-        ],
-    }
-    with pytest.raises(CatalogueError, match=r"E-01 .*成环 dependency cycle"):
-        Catalogue.model_validate(raw).check("dict")
-    path = tmp_path / "catalogue.json"
-    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(CatalogueError, match=r"catalogue\.json: E-01 .*成环"):
-        load_catalogue(path)
-    raw["bundles"][0]["items"][1]["requires"] = []  # type: ignore[index]
-    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    assert load_catalogue(path).bundle("E-01") is not None
-
-
-def test_unreadable_or_malformed_catalogue(tmp_path: Path) -> None:
-    with pytest.raises(CatalogueError, match="cannot read"):
-        load_catalogue(tmp_path / "missing.json")
-    bad = tmp_path / "bad.json"
-    bad.write_text('{"version": "1", "bundles": [{"code": "E-01"}]}', encoding="utf-8")
-    with pytest.raises(CatalogueError, match="invalid catalogue"):
-        load_catalogue(bad)
-
-
-def test_form_field_names_are_snake_case() -> None:
-    with pytest.raises(ValueError, match="pattern"):
-        FormField(name="Bad-Name", label_zh="x", label_en="x")
-    with pytest.raises(ValueError, match="time_limit_days"):
-        Item(
-            code="x", name_zh="x", name_en="x", department="health", legal_basis="x", time_limit_days=-1, result_zh="x"
-        )
 
 
 # --- the case fold (办件视图) and the one delivery --------------------------------------------------
@@ -501,10 +247,7 @@ def test_licence_and_clock_are_folded(p01: Bundle) -> None:
 def test_stale_attempt_is_ignored(p01: Bundle) -> None:
     state = new_state(p01)
     state.released("P-01-01", 1)
-    state.concluded("P-01-01", 1, "needs_correction", None, "请补充出生医院")
-    assert state.status is CaseStatus.AWAITING_CORRECTION
-    assert state.correction_requested_items() == ["P-01-01"]
-    assert state.released("P-01-01", 2)
+    assert state.released("P-01-01", 2)  # re-sent
     # Late facts of attempt 1 do not undo attempt 2.
     assert not state.concluded("P-01-01", 1, "rejected", None, "旧结果")
     assert not state.released("P-01-01", 1)
@@ -531,7 +274,7 @@ def test_rejected_or_unprocessed_items_need_no_licence(p01: Bundle) -> None:
     state = new_state(p01)
     state.released("P-01-01", 1)
     state.concluded("P-01-01", 1, "rejected", None, "材料不符")
-    for code in ("P-01-03", "P-01-04", "P-01-05"):
+    for code in ("P-01-03", "P-01-04", "P-01-05", "P-01-06"):
         state.concluded(code, 1, "not_processed", None, "前置事项未通过")
     state.released("P-01-02", 1)
     state.concluded("P-01-02", 1, "approved", "VAC-1", None)
@@ -547,14 +290,12 @@ def test_items_still_open_hold_delivery(p01: Bundle) -> None:
     assert not state.ready_for_delivery()
 
 
-def test_needs_correction_holds_delivery(p01: Bundle) -> None:
+def test_an_open_correction_notice_shows_in_the_status(p01: Bundle) -> None:
     state = new_state(p01)
-    conclude_all(state)
-    for code in LICENSED:
-        state.licence_issued(code, f"LIC-{code}")
-    state.items["P-01-04"].status = ItemStatus.NEEDS_CORRECTION
+    state.correction_open = True
     assert state.status is CaseStatus.AWAITING_CORRECTION
-    assert not state.ready_for_delivery()
+    again = CaseState.from_rows("OT1", state.item_rows(), delivered=False, correction_open=True)
+    assert again.status is CaseStatus.AWAITING_CORRECTION
 
 
 def test_rows_round_trip(p01: Bundle) -> None:
@@ -573,13 +314,14 @@ def test_notice_lists_what_was_not_approved_and_mentions_free_mail(p01: Bundle) 
     state.concluded("P-01-03", 1, "approved", "HH", None)
     state.concluded("P-01-04", 1, "not_processed", None, None)
     state.concluded("P-01-05", 1, "approved", "SSC", None)
+    state.concluded("P-01-06", 1, "approved", "TAX", None)
     zh, en = notice_texts(state, p01.name_zh, p01.name_en, "mail")
-    assert "新生儿出生一件事" in zh and "OT1" in zh and "准予 3 项" in zh
+    assert "新生儿出生一件事" in zh and "OT1" in zh and "准予 4 项" in zh
     assert "预防接种证办理（已办结（不予））" in zh
     assert "城乡居民基本医疗保险参保登记（未办理（前置事项未通过））" in zh
     assert "出生医学证明签发" not in zh  # approved items are not listed as not approved
     assert "免费寄递" in zh
-    assert "Newborn birth" in en and "3 item(s) approved" in en
+    assert "Newborn birth" in en and "4 item(s) approved" in en
     assert "Vaccination certificate (rejected)" in en
     assert "Urban-rural resident medical insurance enrolment (not_processed)" in en
     assert "free mail" in en
@@ -589,12 +331,12 @@ def test_notice_for_window_pick_up_with_everything_approved(p01: Bundle) -> None
     state = new_state(p01)
     conclude_all(state)
     zh, en = notice_texts(state, p01.name_zh, p01.name_en, "window")
-    assert "准予 5 项" in zh and "未准予" not in zh and "免费寄递" not in zh and "综合窗口" in zh
+    assert "准予 6 项" in zh and "未准予" not in zh and "免费寄递" not in zh and "综合窗口" in zh
     assert "not approved" not in en and "collection at the comprehensive window" in en
 
 
-def test_catalogue_refuses_repeated_item_codes_and_form_fields(catalogue: Catalogue) -> None:
-    bundle = catalogue.bundles[0]
+def test_catalogue_refuses_repeated_item_codes_and_form_fields(catalogue: Catalogue, p01: Bundle) -> None:
+    bundle = p01
     twice_item = bundle.model_copy(update={"items": (*bundle.items, bundle.items[0])})
     with pytest.raises(CatalogueError, match="P-01-01") as err:
         catalogue.model_copy(update={"bundles": (twice_item,)}).check("cat.json")

@@ -19,7 +19,8 @@ class SimulatorSettings(ExchangeSettings):
     sim_latency_ms_max: int = Field(default=200, ge=0)
     sim_approve_rate: float = Field(default=0.9, ge=0, le=1)
     sim_reject_rate: float = Field(default=0.05, ge=0, le=1)
-    sim_correction_rate: float = Field(default=0.05, ge=0, le=1)
+    sim_correction_rate: float = Field(default=0.05, ge=0, le=1)  # 预审 deficiencies in round 1; approved at handling
+    sim_registries: bool = True  # 人口/法人基础信息库 answer data-sharing lookups
     sim_seed: int = 20261121
 
     @model_validator(mode="after")

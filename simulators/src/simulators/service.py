@@ -1,43 +1,80 @@
-"""The simulator process: one consumer group per department, results signed by that department."""
+"""The simulator process: one consumer group per department and per base registry, answers signed by each."""
 
 from __future__ import annotations
 
 import asyncio
-import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from fastapi import FastAPI
 
-from contracts.department.v1 import ResultReturned
+from contracts.department.v1 import ResultReturned, ReviewReturned
 from contracts.departments import department_principal
-from contracts.dispatch.v1 import Outcome, RequestSent
+from contracts.dispatch.v1 import Outcome, RequestSent, ReviewRequested
 from contracts.envelope import Envelope, EventPayload
-from contracts.topics import DEPARTMENT_RESULTS, department_requests
-from exchange.chain import GENESIS, ChainHead, link
-from exchange.kafka.consumer import DirectHandler
+from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, SubjectKind, registry_principal
+from contracts.topics import DEPARTMENT_RESULTS, SHARING_ANSWERS, SHARING_REQUESTS, department_requests
+from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.runtime import Platform, ServiceParts
-from exchange.signing import Signer, ensure_keys
+from exchange.signing import ensure_keys
 from simulators.config import SimulatorSettings
-from simulators.decisions import Rates, decide, document_number
+from simulators.decisions import Rates, decide, decide_review, document_number
+from simulators.records import enterprise_record, population_record
+from simulators.sending import ChainedSender
 
-__all__ = ["DepartmentSimulator", "build"]
+__all__ = [
+    "REGISTRIES",
+    "DepartmentSimulator",
+    "RegistrySimulator",
+    "answer_event_id",
+    "build",
+]
+
+# 基础库: which subjects each simulated registry holds, and how it finds a record.
+REGISTRIES: dict[Registry, tuple[SubjectKind, Callable[[str], dict[str, str] | None]]] = {
+    Registry.POPULATION: (SubjectKind.PERSON, population_record),
+    Registry.ENTERPRISE: (SubjectKind.ORGANISATION, enterprise_record),
+}
+
+
+def answer_event_id(request_id: UUID, registry: Registry) -> UUID:
+    """One answer per (lookup request, registry): a redelivered request is deduplicated downstream."""
+    return uuid5(NAMESPACE_URL, f"onething:lookup:{request_id}:{registry.value}")
 
 
 class DepartmentSimulator:
-    """One simulated department system: it keeps its own hash chain, as a real one would."""
+    """One simulated department system (部门业务系统): it keeps its own hash chain, as a real one would."""
 
-    def __init__(self, code: str, signer: Signer, platform: Platform, seed: int, rates: Rates) -> None:
+    def __init__(self, code: str, sender: ChainedSender, seed: int, rates: Rates) -> None:
         self.code = code
-        self.signer = signer
-        self.platform = platform
+        self.sender = sender
         self.seed = seed
         self.rates = rates
-        self._head: ChainHead = GENESIS
-        self._chain_lock = asyncio.Lock()
         self.answered = 0
+        self.reviewed = 0
+
+    def handlers(self) -> dict[str, DirectHandler]:
+        return {RequestSent.event_type: self.handle, ReviewRequested.event_type: self.review}
+
+    async def review(self, envelope: Envelope, payload: EventPayload) -> None:
+        """预审: one answer per review request, listing deficiencies or none."""
+        assert isinstance(payload, ReviewRequested)
+        decision = decide_review(self.seed, self.rates, payload)
+        await asyncio.sleep(decision.latency_ms / 1000)
+        answer = ReviewReturned(
+            request_id=payload.request_id, case_id=payload.case_id, item_code=payload.item_code,
+            department=self.code, round=payload.round, deficiencies=decision.deficiencies,
+            reviewed_at=datetime.now(UTC),
+        )
+        await self.sender.reply(
+            answer, cause=envelope, topic=DEPARTMENT_RESULTS, key=payload.case_id, subject=payload.case_id,
+            event_id=uuid5(NAMESPACE_URL, f"onething:review:{payload.request_id}"),
+        )
+        self.reviewed += 1
 
     async def handle(self, envelope: Envelope, payload: EventPayload) -> None:
+        """办理: approve or reject by rate, one result per request."""
         assert isinstance(payload, RequestSent)
         decision = decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
         await asyncio.sleep(decision.latency_ms / 1000)
@@ -51,53 +88,84 @@ class DepartmentSimulator:
             ),
             decided_at=datetime.now(UTC),
         )
-        reply = Envelope.wrap(
-            result, source=self.signer.principal, subject=payload.case_id,
-            correlation_id=envelope.correlation_id, causation_id=envelope.id,
-            # One request, one result id: a redelivered request is deduplicated downstream.
+        await self.sender.reply(
+            result, cause=envelope, topic=DEPARTMENT_RESULTS, key=payload.case_id, subject=payload.case_id,
             event_id=uuid5(NAMESPACE_URL, f"onething:result:{payload.request_id}"),
-            traceparent=envelope.traceparent,
         )
-        async with self._chain_lock:
-            wire = self.signer.sign_envelope(link(reply.to_wire(), self._head))
-            self._head = self._head.advance(wire)
-            headers = [("event-type", result.event_type.encode()), ("event-id", str(reply.id).encode())]
-            if reply.traceparent:
-                headers.append(("traceparent", reply.traceparent.encode()))
-            await self.platform.producer.send(
-                DEPARTMENT_RESULTS.name, payload.case_id,
-                json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode(), headers,
-            )
+        self.answered += 1
+
+
+class RegistrySimulator:
+    """One simulated base registry (人口基础信息库 / 法人基础信息库): answers lookups of the subjects it holds."""
+
+    def __init__(self, registry: Registry, sender: ChainedSender) -> None:
+        if registry not in REGISTRIES:
+            raise ValueError(f"{registry} is not a simulated base registry")
+        self.registry = registry
+        self.sender = sender
+        self.answered = 0
+
+    async def handle(self, envelope: Envelope, payload: EventPayload) -> None:
+        """共享查询: answer a lookup for a subject kind this registry holds; ignore the others."""
+        assert isinstance(payload, LookupRequested)
+        holds, lookup = REGISTRIES[self.registry]
+        if payload.subject_kind is not holds:
+            return
+        record = lookup(payload.subject_id)
+        answer = LookupAnswered(
+            request_id=payload.request_id, draft_id=payload.draft_id, registry=self.registry,
+            subject_id=payload.subject_id, found=record is not None, record=record or {},
+            answered_at=datetime.now(UTC),
+        )
+        await self.sender.reply(
+            answer, cause=envelope, topic=SHARING_ANSWERS, key=payload.draft_id, subject=payload.draft_id,
+            event_id=answer_event_id(payload.request_id, self.registry),
+        )
         self.answered += 1
 
 
 def build(platform: Platform) -> ServiceParts:
     settings = platform.settings
     assert isinstance(settings, SimulatorSettings)
+    registries = list(REGISTRIES) if settings.sim_registries else []
     principals = [department_principal(code) for code in settings.sim_departments]
-    ensure_keys(settings.keys_path, principals)  # a department system holds its own key
+    principals += [registry_principal(r) for r in registries]
+    ensure_keys(settings.keys_path, principals)  # a department system or registry holds its own key
     rates = Rates(
         settings.sim_approve_rate, settings.sim_reject_rate, settings.sim_correction_rate,
         settings.sim_latency_ms_min, settings.sim_latency_ms_max,
     )
+
+    def sender(principal: str) -> ChainedSender:
+        return ChainedSender(platform.keyring.signer(principal), platform.producer)
+
     sims = [
-        DepartmentSimulator(code, platform.keyring.signer(department_principal(code)), platform,
-                            settings.sim_seed, rates)
+        DepartmentSimulator(code, sender(department_principal(code)), settings.sim_seed, rates)
         for code in settings.sim_departments
     ]
-    app = FastAPI(title="OneThing department simulators 部门业务系统模拟器", version="1.0.0")
+    regs = [RegistrySimulator(r, sender(registry_principal(r))) for r in registries]
+    app = FastAPI(title="OneThing department simulators 部门业务系统与基础库模拟器", version="1.0.0")
 
     @app.get("/departments", summary="模拟部门及应答数 Simulated departments")
     async def departments() -> list[dict[str, object]]:
-        return [{"department": s.code, "answered": s.answered} for s in sims]
+        return [{"department": s.code, "answered": s.answered, "reviewed": s.reviewed} for s in sims]
 
-    consumers = []
-    for sim in sims:
-        handlers: dict[str, DirectHandler] = {RequestSent.event_type: sim.handle}
-        consumers.append(
-            platform.runner(
-                group=department_principal(sim.code), topics=[department_requests(sim.code)],
-                direct=handlers, ordered=False,
-            )
+    @app.get("/registries", summary="模拟基础库及应答数 Simulated base registries")
+    async def registries_view() -> list[dict[str, object]]:
+        return [{"registry": r.registry.value, "answered": r.answered} for r in regs]
+
+    consumers: list[ConsumerRunner] = [
+        platform.runner(
+            group=department_principal(sim.code), topics=[department_requests(sim.code)],
+            direct=sim.handlers(), ordered=False,
         )
+        for sim in sims
+    ]
+    consumers += [
+        platform.runner(
+            group=reg.sender.principal, topics=[SHARING_REQUESTS],
+            direct={LookupRequested.event_type: reg.handle}, ordered=False,
+        )
+        for reg in regs
+    ]
     return ServiceParts(app=app, consumers=consumers)

@@ -11,10 +11,10 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from contracts.dispatch.v1 import Outcome
+from contracts.dispatch.v1 import Deficiency, Outcome
 from contracts.envelope import EventPayload
 
-__all__ = ["ResultReturned"]
+__all__ = ["ResultReturned", "ReviewReturned"]
 
 
 class ResultReturned(EventPayload):
@@ -33,3 +33,17 @@ class ResultReturned(EventPayload):
     reason_en: str | None = None
     document_no: str | None = None
     decided_at: AwareDatetime
+
+
+class ReviewReturned(EventPayload):
+    """A department's preliminary review (预审) of one item: what is missing or wrong, or nothing."""
+
+    event_type: ClassVar[str] = "department.review.returned"
+
+    request_id: UUID
+    case_id: str
+    item_code: str
+    department: str
+    round: int = Field(ge=1)
+    deficiencies: tuple[Deficiency, ...] = ()
+    reviewed_at: AwareDatetime

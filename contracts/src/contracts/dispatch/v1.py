@@ -9,12 +9,15 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.envelope import EventPayload
-from contracts.intake.v1 import Applicant
+from contracts.intake.v1 import Applicant, MaterialRef
 
 __all__ = [
+    "Deficiency",
     "Evidence",
     "Outcome",
     "RequestSent",
+    "ReviewConcluded",
+    "ReviewRequested",
     "TaskConcluded",
     "TaskReleased",
 ]
@@ -37,6 +40,48 @@ class Evidence(BaseModel):
     item_code: str
     department: str
     document_no: str | None = None
+
+
+class Deficiency(BaseModel):
+    """One thing found missing or wrong in preliminary review (预审): a material or a form field."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    item_code: str
+    department: str
+    kind: str  # "material" | "field"
+    code: str  # material code or form field name
+    reason_zh: str
+    reason_en: str
+
+
+class ReviewRequested(EventPayload):
+    """Preliminary review (预审) of one item's materials and form, sent to every department at acceptance,
+    parallel and sequential items alike, so every deficiency is found in one round (R-14)."""
+
+    event_type: ClassVar[str] = "dispatch.review.requested"
+
+    request_id: UUID
+    case_id: str
+    item_code: str
+    item_name_zh: str
+    department: str
+    round: int = Field(ge=1)
+    applicant: Applicant
+    form: dict[str, str]
+    materials: tuple[MaterialRef, ...] = ()
+
+
+class ReviewConcluded(EventPayload):
+    """Every department's preliminary review is in: the merged deficiencies of the round (一次性告知补正).
+    No deficiencies means handling starts."""
+
+    event_type: ClassVar[str] = "dispatch.review.concluded"
+
+    case_id: str
+    round: int = Field(ge=1)
+    deficiencies: tuple[Deficiency, ...] = ()
+    concluded_at: AwareDatetime
 
 
 class TaskReleased(EventPayload):
@@ -69,6 +114,8 @@ class RequestSent(EventPayload):
     form: dict[str, str]
     evidence: tuple[Evidence, ...] = ()
     licence_type: str | None = None
+    materials: tuple[MaterialRef, ...] = ()
+    fast_track: bool = False
 
 
 class TaskConcluded(EventPayload):

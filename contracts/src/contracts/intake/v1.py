@@ -18,8 +18,12 @@ __all__ = [
     "CaseItem",
     "CaseNotified",
     "Channel",
+    "Commitment",
     "DeliveredItem",
     "DeliveryMethod",
+    "MaterialProvision",
+    "MaterialRef",
+    "Proxy",
 ]
 
 
@@ -53,6 +57,45 @@ class Applicant(_Part):
     phone: str | None = None
 
 
+class MaterialProvision(StrEnum):
+    """How a material of the one set of materials (一套材料) is provided."""
+
+    UPLOAD = "upload"  # 申请人提交
+    SHARING = "sharing"  # 部门共享获取（不向申请人索要）
+    LICENCE = "licence"  # 电子证照复用（免提交）
+    COMMITMENT = "commitment"  # 告知承诺代替证明
+    DEFERRED = "deferred"  # 容缺受理，限期补齐
+
+
+class MaterialRef(_Part):
+    """A material of an item as the department receives it."""
+
+    code: str
+    name_zh: str
+    provision: MaterialProvision
+    document: str | None = None  # digest or reference of the submitted document
+    shared_from: str | None = None
+
+
+class Commitment(_Part):
+    """A recorded written commitment (承诺): 容缺 (supply later) or 告知承诺 (replaces a proof)."""
+
+    material_code: str
+    kind: str  # "tolerance" (容缺补齐) | "notification" (告知承诺，事后核查)
+    due_on: date  # supply-by date (容缺) or verify-by date (告知承诺)
+    text_zh: str
+
+
+class Proxy(_Part):
+    """帮办代办: who handles the case for the applicant, and whether it is free (R-21)."""
+
+    name: str
+    id_number: str
+    role: str  # staff | volunteer | relative | agent
+    free: bool
+    free_reason: str | None = None
+
+
 class CaseItem(_Part):
     """One selected item (事项) of the bundle, as dispatch needs it to route and sequence."""
 
@@ -64,6 +107,7 @@ class CaseItem(_Part):
     requires: tuple[str, ...] = ()  # prerequisite item codes (前置事项)
     yields_licence: bool = False
     licence_type: str | None = None
+    materials: tuple[MaterialRef, ...] = ()
 
 
 class CaseAccepted(EventPayload):
@@ -84,6 +128,13 @@ class CaseAccepted(EventPayload):
     form: dict[str, str]
     accepted_at: AwareDatetime
     accepted_on: date
+    window_id: str | None = None  # 受理窗口 / 自助终端编号
+    staff_id: str | None = None  # 受理人员
+    proxy: Proxy | None = None
+    fast_track: bool = False  # 绿色通道
+    commitments: tuple[Commitment, ...] = ()
+    limit_days: int | None = Field(default=None, ge=0)  # 一件事办结时限（工作日，R-05）
+    due_on: date | None = None
 
 
 class CaseCorrected(EventPayload):
@@ -95,6 +146,7 @@ class CaseCorrected(EventPayload):
     item_codes: tuple[str, ...]
     round: int = Field(ge=1)
     form: dict[str, str] = Field(default_factory=dict)
+    materials: tuple[MaterialRef, ...] = ()
 
 
 class DeliveredItem(_Part):

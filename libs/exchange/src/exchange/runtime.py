@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -77,6 +77,7 @@ class Platform:
 class ServiceParts:
     app: FastAPI
     consumers: list[ConsumerRunner] = field(default_factory=list)
+    startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run once before serving
 
 
 class _Server(uvicorn.Server):
@@ -114,6 +115,8 @@ async def serve(
     await producer.start()
     platform = Platform(settings, keyring, keyring.signer(name), producer, database)
     parts = build(platform)
+    for hook in parts.startup:
+        await hook()
 
     relay = None
     if database is not None:

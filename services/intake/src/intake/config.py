@@ -15,4 +15,4 @@ class IntakeSettings(ExchangeSettings):
     default_http_port: ClassVar[int] = 8101
 
     service_database_url: str | None = Field(default=None, validation_alias="ONETHING_INTAKE_DATABASE_URL")
-    catalogue_path: Path | None = Field(default=None, description="a service centre's own catalogue JSON")
+    catalogue_path: Path | None = Field(default=None, description="a service centre's own catalogue folder")

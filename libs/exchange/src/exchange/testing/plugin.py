@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.departments import DEPARTMENTS, department_principal
+from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
 from exchange.signing import KeyRing, ensure_keys
@@ -40,7 +41,8 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("keys")
-    ensure_keys(path, [*SERVICE_PRINCIPALS, *(department_principal(d.code) for d in DEPARTMENTS)])
+    ensure_keys(path, [*SERVICE_PRINCIPALS, *(department_principal(d.code) for d in DEPARTMENTS),
+                       *(registry_principal(r) for r in BASE_REGISTRIES)])
     return path
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String
 from sqlmodel import Field, SQLModel
 
 
@@ -19,6 +19,9 @@ class DispatchCase(SQLModel, table=True):
     applicant: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     form: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     accepted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    phase: str = Field(default="review", sa_column=Column(String(32), nullable=False))
+    review_round: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    fast_track: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
 
 
 class DispatchTask(SQLModel, table=True):
@@ -42,3 +45,7 @@ class DispatchTask(SQLModel, table=True):
     reason_zh: str | None = Field(default=None, sa_column=Column(String(500)))
     released_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     concluded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    materials: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    review_status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
+    review_request_id: str | None = Field(default=None, sa_column=Column(String(36)))
+    deficiencies: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

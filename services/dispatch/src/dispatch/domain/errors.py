@@ -3,6 +3,7 @@
 * exchange.Rejected          (dead-lettered by the consumer runner)
   + ForeignResult            a result signed by a department other than the task's
   + UnknownTask              a result for a task dispatch never created
+  + CorrectionOutsideReview  a department asked for corrections while handling (R-14)
 """
 
 from __future__ import annotations
@@ -16,3 +17,7 @@ class ForeignResult(Rejected):
 
 class UnknownTask(Rejected):
     """A result names a task that does not exist."""
+
+
+class CorrectionOutsideReview(Rejected):
+    """Deficiencies are raised in preliminary review, once; a handling result approves or rejects."""

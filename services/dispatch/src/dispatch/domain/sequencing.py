@@ -3,7 +3,6 @@
 * An item with no prerequisite in the case is released at once (同步分发).
 * An item whose prerequisites are all approved is released next (前置事项办结后推送).
 * An item whose prerequisite was rejected or not processed is not processed either.
-* An item sent back for correction (需补正) holds its dependants until it is approved.
 * The case is joined when every task is final.
 """
 
@@ -21,7 +20,6 @@ class TaskStatus(StrEnum):
     RELEASED = "released"  # 已推送部门
     APPROVED = "approved"
     REJECTED = "rejected"
-    NEEDS_CORRECTION = "needs_correction"
     NOT_PROCESSED = "not_processed"
 
     @property

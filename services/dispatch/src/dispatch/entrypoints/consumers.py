@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.department.v1 import ResultReturned
+from contracts.department.v1 import ResultReturned, ReviewReturned
 from contracts.intake.v1 import CaseAccepted, CaseCorrected
 from contracts.topics import CASE_STREAM, DEPARTMENT_RESULTS
 from dispatch.service_layer import handlers
@@ -14,4 +14,5 @@ HANDLERS: dict[str, Handler] = {
     CaseAccepted.event_type: handlers.case_accepted,
     CaseCorrected.event_type: handlers.case_corrected,
     ResultReturned.event_type: handlers.result_returned,
+    ReviewReturned.event_type: handlers.review_returned,
 }

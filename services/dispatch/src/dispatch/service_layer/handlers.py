@@ -1,4 +1,4 @@
-"""Dispatch use cases: accept a case into tasks, record department results, re-send corrected items."""
+"""Dispatch use cases: one preliminary review round, one correction, then release, record and join."""
 
 from __future__ import annotations
 
@@ -8,18 +8,28 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlmodel import col, select
 
-from contracts.department.v1 import ResultReturned
+from contracts.department.v1 import ResultReturned, ReviewReturned
 from contracts.departments import department_principal
-from contracts.dispatch.v1 import Evidence, Outcome, RequestSent, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import (
+    Deficiency,
+    Evidence,
+    Outcome,
+    RequestSent,
+    ReviewConcluded,
+    ReviewRequested,
+    TaskConcluded,
+    TaskReleased,
+)
 from contracts.envelope import Envelope, EventPayload
-from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected
+from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, MaterialRef
 from contracts.topics import department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchTask
-from dispatch.domain.errors import ForeignResult, UnknownTask
+from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
+from dispatch.domain.review import Phase, ReviewStatus, ReviewView, merged_deficiencies, review_complete
 from dispatch.domain.sequencing import TaskStatus, TaskView, releasable, unreachable
 from exchange.db.unit_of_work import UnitOfWork
 
-__all__ = ["case_accepted", "case_corrected", "result_returned"]
+__all__ = ["case_accepted", "case_corrected", "result_returned", "review_returned"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +41,10 @@ def task_id_for(case_id: str, item_code: str) -> str:
 def request_id_for(task_id: str, attempt: int) -> UUID:
     """Deterministic: a redelivered release yields the same request, which departments dedupe."""
     return uuid5(NAMESPACE_URL, f"onething:request:{task_id}:{attempt}")
+
+
+def review_id_for(task_id: str, round_: int) -> UUID:
+    return uuid5(NAMESPACE_URL, f"onething:review:{task_id}:{round_}")
 
 
 async def _tasks(uow: UnitOfWork, case_id: str) -> dict[str, DispatchTask]:
@@ -83,7 +97,7 @@ def _release(
             request_id=request_id, case_id=case.case_id, task_id=task.task_id, item_code=task.item_code,
             item_name_zh=task.item_name_zh, department=task.department, attempt=task.attempt,
             applicant=Applicant.model_validate(case.applicant), form=case.form, evidence=evidence,
-            licence_type=task.licence_type,
+            licence_type=task.licence_type, materials=_materials(task), fast_track=case.fast_track,
         ),
         subject=case.case_id,
         topics=[department_requests(task.department)],
@@ -103,15 +117,33 @@ def _concluded(
     )
 
 
+def _materials(task: DispatchTask) -> tuple[MaterialRef, ...]:
+    return tuple(MaterialRef.model_validate(m) for m in task.materials)
+
+
+def _request_review(uow: UnitOfWork, case: DispatchCase, task: DispatchTask) -> None:
+    request_id = review_id_for(task.task_id, case.review_round)
+    task.review_status, task.review_request_id, task.deficiencies = ReviewStatus.PENDING, str(request_id), []
+    uow.session.add(task)
+    uow.emit(
+        ReviewRequested(
+            request_id=request_id, case_id=case.case_id, item_code=task.item_code, item_name_zh=task.item_name_zh,
+            department=task.department, round=case.review_round, applicant=Applicant.model_validate(case.applicant),
+            form=case.form, materials=_materials(task),
+        ),
+        subject=case.case_id, topics=[department_requests(task.department)], event_id=request_id,
+    )
+
+
 async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-    """一次性分办: one task per selected item; items without prerequisites go out at once."""
+    """一次性分办: one task per selected item, every department reviews at once (同步预审)."""
     assert isinstance(payload, CaseAccepted)
     if await uow.session.get(DispatchCase, payload.case_id) is not None:
         return  # the same case re-announced under a new event id: already dispatched
     case = DispatchCase(
         case_id=payload.case_id, bundle_code=payload.bundle_code,
         applicant=payload.applicant.model_dump(mode="json"), form=dict(payload.form),
-        accepted_at=payload.accepted_at,
+        accepted_at=payload.accepted_at, phase=Phase.REVIEW, review_round=1, fast_track=payload.fast_track,
     )
     uow.session.add(case)
     tasks = {
@@ -120,12 +152,41 @@ async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: EventPaylo
             item_code=item.item_code, item_name_zh=item.name_zh, department=item.department,
             requires=list(item.requires), time_limit_days=item.time_limit_days,
             yields_licence=item.yields_licence, licence_type=item.licence_type, status=TaskStatus.WAITING,
+            materials=[m.model_dump(mode="json") for m in item.materials],
         )
         for item in payload.items
     }
     for task in tasks.values():
-        uow.session.add(task)
-    await _advance(uow, case, tasks)
+        _request_review(uow, case, task)
+
+
+async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    """A department's preliminary review; the last one in concludes the round with one merged notice."""
+    assert isinstance(payload, ReviewReturned)
+    case = await uow.get_for_update(DispatchCase, payload.case_id)
+    tasks = await _tasks(uow, payload.case_id)
+    task = tasks.get(payload.item_code)
+    if case is None or task is None:
+        raise UnknownTask(f"no task {payload.item_code} in case {payload.case_id}")
+    if envelope.source != department_principal(task.department):
+        raise ForeignResult(f"{envelope.source} reviewed {task.task_id}, which belongs to {task.department}")
+    if task.review_request_id != str(payload.request_id) or task.review_status != ReviewStatus.PENDING:
+        logger.info("stale review for %s round %d ignored", task.task_id, payload.round)
+        return
+    task.review_status = ReviewStatus.DEFICIENT if payload.deficiencies else ReviewStatus.PASSED
+    task.deficiencies = [d.model_dump(mode="json") for d in payload.deficiencies]
+    uow.session.add(task)
+    views = [ReviewView(t.item_code, ReviewStatus(t.review_status),
+                        tuple(Deficiency.model_validate(d) for d in t.deficiencies)) for t in tasks.values()]
+    if not review_complete(views):
+        return
+    deficiencies = merged_deficiencies(views)
+    uow.emit(ReviewConcluded(case_id=case.case_id, round=case.review_round, deficiencies=deficiencies,
+                             concluded_at=datetime.now(UTC)), subject=case.case_id)
+    case.phase = Phase.AWAITING_CORRECTION if deficiencies else Phase.HANDLING
+    uow.session.add(case)
+    if not deficiencies:
+        await _advance(uow, case, tasks)
 
 
 async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
@@ -142,6 +203,10 @@ async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
     if task.request_id != str(payload.request_id) or task.status != TaskStatus.RELEASED:
         logger.info("stale result for %s attempt %d ignored", task.task_id, payload.attempt)
         return
+    if payload.outcome is Outcome.NEEDS_CORRECTION:
+        raise CorrectionOutsideReview(
+            f"{task.department} asked for a correction of {task.task_id} while handling; deficiencies are raised in "
+            "preliminary review, once (R-14)")
     now = datetime.now(UTC)
     task.status = TaskStatus(payload.outcome.value)
     task.document_no = payload.document_no
@@ -153,17 +218,22 @@ async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
 
 
 async def case_corrected(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-    """补正后重新推送: items that needed correction go to their departments again."""
+    """一次补正之后: the supplied values and documents go with the requests, and handling starts."""
     assert isinstance(payload, CaseCorrected)
     case = await uow.get_for_update(DispatchCase, payload.case_id)
     if case is None:
         raise UnknownTask(f"correction for unknown case {payload.case_id}")
-    if payload.form:
-        case.form = {**case.form, **payload.form}
-        uow.session.add(case)
+    if case.phase != Phase.AWAITING_CORRECTION or payload.round != case.review_round:
+        logger.info("correction round %d of %s already applied", payload.round, payload.case_id)
+        return
+    case.form = {**case.form, **payload.form}
+    case.phase = Phase.HANDLING
+    uow.session.add(case)
     tasks = await _tasks(uow, payload.case_id)
-    now = datetime.now(UTC)
-    for code in payload.item_codes:
-        task = tasks.get(code)
-        if task is not None and task.status == TaskStatus.NEEDS_CORRECTION:
-            _release(uow, case, tasks, task, now)
+    supplied = {m.code: m for m in payload.materials}
+    for task in tasks.values():
+        task.materials = [supplied[m["code"]].model_dump(mode="json") if m["code"] in supplied else m
+                          for m in task.materials]
+        task.review_status = ReviewStatus.PASSED
+        uow.session.add(task)
+    await _advance(uow, case, tasks)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -30,6 +30,20 @@ class IntakeCase(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     notice_zh: str | None = Field(default=None, sa_column=Column(Text))
     notice_en: str | None = Field(default=None, sa_column=Column(Text))
+    window_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    staff_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    proxy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    fast_track: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    fast_track_note_zh: str | None = Field(default=None, sa_column=Column(Text))
+    fast_track_note_en: str | None = Field(default=None, sa_column=Column(Text))
+    materials: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    commitments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    limit_days: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    due_on: date | None = Field(default=None, sa_column=Column(Date))
+    # 补正: the open correction notice (round, deficiencies, requested_on) and the working days paused so far
+    correction: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    paused_days: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    draft_id: str | None = Field(default=None, sa_column=Column(String(64)))
 
 
 class IntakeTimeline(SQLModel, table=True):
@@ -49,3 +63,43 @@ class IntakeTimeline(SQLModel, table=True):
     text_zh: str = Field(sa_column=Column(Text, nullable=False))
     text_en: str = Field(sa_column=Column(Text, nullable=False))
     event_id: str | None = Field(default=None, sa_column=Column(String(36)))
+
+
+class IntakeCatalogue(SQLModel, table=True):
+    """Every catalogue version intake has served: a case keeps the version it was accepted under."""
+
+    __tablename__ = "intake_catalogue"
+
+    version: str = Field(sa_column=Column(String(32), primary_key=True))
+    digest: str = Field(sa_column=Column(String(64), nullable=False))
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    loaded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class IntakeBlacklist(SQLModel, table=True):
+    """Applicants found to have given false materials or information (失信黑名单, R-22)."""
+
+    __tablename__ = "intake_blacklist"
+
+    id_number: str = Field(sa_column=Column(String(18), primary_key=True))
+    reason_zh: str = Field(sa_column=Column(Text, nullable=False))
+    reason_en: str = Field(sa_column=Column(Text, nullable=False))
+    case_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    listed_by: str = Field(sa_column=Column(String(64), nullable=False))
+    listed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class IntakeDraft(SQLModel, table=True):
+    """An application being prepared: the recorded authorisation and the pre-filled form (R-11, R-12)."""
+
+    __tablename__ = "intake_draft"
+
+    draft_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    bundle_code: str = Field(sa_column=Column(String(32), nullable=False))
+    items: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    subject_kind: str = Field(sa_column=Column(String(16), nullable=False))
+    subject_id: str = Field(sa_column=Column(String(18), nullable=False, index=True))
+    authorisation: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # registry → answer
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    case_id: str | None = Field(default=None, sa_column=Column(String(64)))

@@ -1,26 +1,52 @@
-"""Loading the catalogue from its JSON file (shipped with the package, or a service centre's own)."""
+"""Loading the catalogue from its data folder (shipped with the package, or a service centre's own).
+
+Layout: ``manifest.json`` (version, settings, shared form fields, the data-sharing catalogue) and
+``one-things/<CODE>.json``, one file per one-thing, so a breach names the file to open.
+"""
 
 from __future__ import annotations
 
 import json
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from intake.catalogue.model import Catalogue, CatalogueError
+from intake.catalogue.model import Bundle, Catalogue, CatalogueError, Manifest
 
-__all__ = ["load_catalogue"]
+__all__ = ["default_catalogue_dir", "load_catalogue"]
+
+M = TypeVar("M", bound=BaseModel)
 
 
-def load_catalogue(path: Path | None = None) -> Catalogue:
-    source = path or Path(str(files("intake.catalogue") / "data" / "catalogue.json"))
+def default_catalogue_dir() -> Path:
+    return Path(str(files("intake.catalogue") / "data"))
+
+
+def _read(path: Path, model: type[M]) -> M:
     try:
-        raw = json.loads(source.read_text(encoding="utf-8"))
-        catalogue = Catalogue.model_validate(raw)
+        raw: Any = json.loads(path.read_text(encoding="utf-8"))
+        return model.model_validate(raw)
     except (OSError, json.JSONDecodeError) as exc:
-        raise CatalogueError(f"{source}: 无法读取目录 cannot read the catalogue: {exc}") from exc
+        raise CatalogueError(f"{path}: 无法读取目录文件 cannot read the catalogue file: {exc}") from exc
     except ValidationError as exc:
-        raise CatalogueError(f"{source}: 目录格式错误 invalid catalogue: {exc}") from exc
-    catalogue.check(str(source))
+        where = f"{path}: {raw.get('code', '')}" if isinstance(raw, dict) else str(path)
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise CatalogueError(f"{where} 目录格式错误 invalid catalogue entry: {problems}") from exc
+
+
+def load_catalogue(directory: Path | None = None) -> Catalogue:
+    """Read and check the whole catalogue; raises ``CatalogueError`` naming file, one-thing and item."""
+    root = directory or default_catalogue_dir()
+    manifest = _read(root / "manifest.json", Manifest)
+    paths = sorted((root / "one-things").glob("*.json"))
+    if not paths:
+        raise CatalogueError(f"{root / 'one-things'}: 目录中没有一件事 / the catalogue holds no one-thing (R-01)")
+    bundles = [(str(path), _read(path, Bundle)) for path in paths]
+    for path, bundle in bundles:
+        if Path(path).stem != bundle.code:
+            raise CatalogueError(f"{path}: 文件名应与一件事编号一致 / the file must be named {bundle.code}.json")
+    catalogue = Catalogue.assemble(manifest, bundles)
+    catalogue.check(str(root / "manifest.json"))
     return catalogue

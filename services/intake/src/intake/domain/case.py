@@ -2,7 +2,7 @@
 
 A case is delivered exactly once (一次送达), when every selected item has concluded (approved,
 rejected, or not processed because a prerequisite failed) and every approved item that yields a
-licence has its licence. An item sent back for correction holds delivery until it is redone.
+licence has its licence. Corrections are asked before handling, in preliminary review (预审).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ class ItemStatus(StrEnum):
     RELEASED = "released"
     APPROVED = "approved"
     REJECTED = "rejected"
-    NEEDS_CORRECTION = "needs_correction"
     NOT_PROCESSED = "not_processed"
 
     @property
@@ -32,7 +31,6 @@ ITEM_STATUS_ZH = {
     ItemStatus.RELEASED: "部门办理中",
     ItemStatus.APPROVED: "已办结（准予）",
     ItemStatus.REJECTED: "已办结（不予）",
-    ItemStatus.NEEDS_CORRECTION: "需补正",
     ItemStatus.NOT_PROCESSED: "未办理（前置事项未通过）",
 }
 
@@ -79,14 +77,17 @@ class CaseState:
     case_id: str
     items: dict[str, ItemState]
     delivered: bool = False
+    correction_open: bool = False  # a consolidated correction notice waits for the applicant
     events: list[str] = field(default_factory=list)  # what changed, for the timeline
 
     @classmethod
-    def from_rows(cls, case_id: str, items: list[dict[str, Any]], delivered: bool) -> CaseState:
+    def from_rows(cls, case_id: str, items: list[dict[str, Any]], delivered: bool,
+                  correction_open: bool = False) -> CaseState:
         return cls(
             case_id,
             {i["item_code"]: ItemState(**{**i, "status": ItemStatus(i["status"])}) for i in items},
             delivered,
+            correction_open,
         )
 
     def item_rows(self) -> list[dict[str, Any]]:
@@ -96,7 +97,7 @@ class CaseState:
     def status(self) -> CaseStatus:
         if self.delivered:
             return CaseStatus.DELIVERED
-        if any(i.status is ItemStatus.NEEDS_CORRECTION for i in self.items.values()):
+        if self.correction_open:
             return CaseStatus.AWAITING_CORRECTION
         if all(i.status is ItemStatus.WAITING for i in self.items.values()):
             return CaseStatus.ACCEPTED
@@ -128,9 +129,6 @@ class CaseState:
 
     def clock_started(self, item_code: str, due_on: str) -> None:
         self.items[item_code].due_on = due_on
-
-    def correction_requested_items(self) -> list[str]:
-        return [c for c, i in self.items.items() if i.status is ItemStatus.NEEDS_CORRECTION]
 
     def ready_for_delivery(self) -> bool:
         return not self.delivered and all(i.settled for i in self.items.values())

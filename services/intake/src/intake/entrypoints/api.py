@@ -1,31 +1,51 @@
-"""Intake HTTP API (受理接口) for the hall's comprehensive window and the online portal."""
+"""Intake HTTP API (受理接口) for the hall's comprehensive window, the portal, the app, kiosks and 12345."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, HTTPException, Response
+from fastapi import FastAPI, Header, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
 
+from contracts.days import china_today
 from contracts.departments import department
-from contracts.intake.v1 import Applicant
+from contracts.intake.v1 import Applicant, MaterialProvision
 from exchange.db.database import Database
-from intake.adapters.tables import IntakeCase, IntakeTimeline
-from intake.catalogue.model import Catalogue
+from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, NothingToCorrect
+from intake.domain.materials import Submitted
+from intake.domain.notice import one_time_notice
 from intake.entrypoints.errors import on_application_invalid, on_request_invalid
+from intake.entrypoints.notice_page import render_notice
 from intake.entrypoints.schemas import (
+    BlacklistCreate,
     CaseCreate,
     CasePublic,
     CorrectionCreate,
+    DraftCreate,
+    DraftPublic,
     ErrorPublic,
     ItemPublic,
+    MaterialCreate,
+    SupplementCreate,
     TimelinePublic,
 )
-from intake.service_layer.applications import Application, accept_application, load_case, supply_correction
+from intake.service_layer.applications import (
+    Application,
+    ProxyRequest,
+    accept_application,
+    load_case,
+    resolve_selection,
+)
+from intake.service_layer.catalogues import CatalogueStore
+from intake.service_layer.corrections import supply_correction, supply_supplement
+from intake.service_layer.drafts import Authorisation, DraftNotFound, create_draft, load_draft, prefilled_values
 
 _NOT_FOUND = {"message_zh": "未找到该办件", "message_en": "case not found"}
+_INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic, "description": "内容有误 The request has errors"}}
 
 
 def _public(case: IntakeCase, entries: list[IntakeTimeline]) -> CasePublic:
@@ -43,17 +63,25 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline]) -> CasePublic:
         case_id=case.case_id, bundle_code=case.bundle_code, catalogue_version=case.catalogue_version,
         status=case.status, status_zh=CASE_STATUS_ZH[CaseStatus(case.status)], channel=case.channel,
         delivery_method=case.delivery_method, accepted_at=case.accepted_at, delivered_at=case.delivered_at,
-        correction_round=case.correction_round, notice_zh=case.notice_zh, notice_en=case.notice_en, items=items,
+        correction_round=case.correction_round, correction=case.correction, window_id=case.window_id,
+        staff_id=case.staff_id, proxy=case.proxy, fast_track=case.fast_track,
+        fast_track_note_zh=case.fast_track_note_zh, fast_track_note_en=case.fast_track_note_en,
+        materials=case.materials, commitments=case.commitments, limit_days=case.limit_days, due_on=case.due_on,
+        paused_days=case.paused_days, notice_zh=case.notice_zh, notice_en=case.notice_en, items=items,
         timeline=[TimelinePublic.model_validate(e, from_attributes=True) for e in entries],
     )
 
 
-def create_app(database: Database, catalogue: Catalogue) -> FastAPI:
+def _submitted(materials: dict[str, MaterialCreate]) -> dict[str, Submitted]:
+    return {code: Submitted(MaterialProvision(m.provision), m.document) for code, m in materials.items()}
+
+
+def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
     app = FastAPI(
         title="OneThing intake 受理服务",
-        version="1.0.0",
+        version="1.1.0",
         description=(
-            "一件事一次办：一次告知、一表申请、一套材料、一窗受理、一次送达。\n\n"
+            "一件事一次办：一次告知、一表申请、一套材料、一次补正、一窗受理、一次送达。\n\n"
             "One application for a life or business event; many departments behind it; one result, once."
         ),
     )
@@ -62,21 +90,69 @@ def create_app(database: Database, catalogue: Catalogue) -> FastAPI:
 
     @app.get("/catalogue", summary="一件事目录 The one-thing catalogue")
     async def get_catalogue() -> dict[str, Any]:
+        catalogue = catalogues.current
         return {
             "version": catalogue.version,
+            "one_things": len(catalogue.bundles),
+            "items": sum(len(b.items) for b in catalogue.bundles),
             "bundles": [
-                {"code": b.code, "name_zh": b.name_zh, "name_en": b.name_en, "life_cycle": b.life_cycle,
-                 "lead": b.lead, "co": list(b.co), "items": [i.code for i in b.items]}
+                {"code": b.code, "name_zh": b.name_zh, "name_en": b.name_en, "life_cycle": b.life_cycle.value,
+                 "applicant_kind": b.applicant_kind.value, "lead": b.lead, "lead_name_zh": department(b.lead).name_zh,
+                 "co": list(b.co), "items": [i.code for i in b.items]}
                 for b in catalogue.bundles
             ],
         }
+
+    @app.get("/catalogue/{code}", summary="一件事详情 One one-thing, as published")
+    async def get_bundle(code: str) -> dict[str, Any]:
+        bundle = catalogues.current.bundle(code)
+        if bundle is None:
+            raise HTTPException(404, detail={"message_zh": "没有该一件事", "message_en": "no such one-thing"})
+        return {"version": catalogues.current.version, **bundle.model_dump(mode="json")}
+
+    @app.get("/catalogue/{code}/notice", responses={200: {"content": {"text/html": {}}}, **_INVALID},
+             summary="一次性告知单 The one-time notice (JSON, or a printable zh-CN page with format=html)")
+    async def get_notice(code: str, items: Annotated[list[str] | None, Query()] = None,
+                         format: Annotated[str, Query(pattern="^(json|html)$")] = "json") -> Any:
+        catalogue = catalogues.current
+        bundle, selection = resolve_selection(catalogue, code, items)
+        notice = one_time_notice(catalogue, bundle, selection, china_today())
+        return HTMLResponse(render_notice(notice)) if format == "html" else notice
+
+    @app.post("/drafts", status_code=201, response_model=DraftPublic, responses=_INVALID,
+              summary="授权预填 Record the authorisation and look up shared data for the one form")
+    async def post_draft(body: DraftCreate) -> DraftPublic:
+        catalogue = catalogues.current
+        bundle, selection = resolve_selection(catalogue, body.bundle_code, body.items)
+        draft = await create_draft(database, catalogue, bundle, selection.codes, body.id_number,
+                                   Authorisation(body.authorisation.granted, body.authorisation.statement_zh,
+                                                 body.channel))
+        return await get_draft(draft.draft_id)
+
+    @app.get("/drafts/{draft_id}", response_model=DraftPublic, summary="预填结果 The pre-filled form so far")
+    async def get_draft(draft_id: str) -> DraftPublic:
+        try:
+            draft = await load_draft(database, draft_id)
+        except DraftNotFound:
+            raise HTTPException(404, detail={"message_zh": "未找到该草稿", "message_en": "draft not found"}) from None
+        catalogue = catalogues.current
+        bundle = catalogue.bundle(draft.bundle_code)
+        assert bundle is not None
+        expected = {"licence", "population" if draft.subject_kind == "person" else "enterprise"}
+        licences = draft.answers.get("licence", {}).get("licences", {})
+        return DraftPublic(
+            draft_id=draft.draft_id, bundle_code=draft.bundle_code, items=draft.items,
+            subject_kind=draft.subject_kind, authorisation=draft.authorisation,
+            registries_answered=sorted(draft.answers), ready=expected <= set(draft.answers),
+            prefilled=prefilled_values(catalogue, bundle, draft.items, draft), held_licences=licences,
+        )
 
     @app.post(
         "/cases",
         status_code=201,
         response_model=CasePublic,
         responses={200: {"model": CasePublic, "description": "同一幂等键的重复提交 A retry with the same key"},
-                   422: {"model": ErrorPublic, "description": "申请内容有误 The application has errors"}},
+                   **_INVALID},
         summary="受理一件事 Accept an application",
     )
     async def create_case(
@@ -84,14 +160,20 @@ def create_app(database: Database, catalogue: Catalogue) -> FastAPI:
         response: Response,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> CasePublic:
+        id_type = "resident_id" if len(body.applicant.id_number) == 18 and body.applicant.id_number[:6].isdigit() \
+            and body.applicant.id_number[6:17].isdigit() else "uscc"
         application = Application(
             bundle_code=body.bundle_code, items=body.items,
-            applicant=Applicant(name=body.applicant.name, id_type="resident_id",
-                                id_number=body.applicant.id_number, phone=body.applicant.phone),
+            applicant=Applicant(name=body.applicant.name, id_type=id_type, id_number=body.applicant.id_number,
+                                phone=body.applicant.phone),
             form=body.form, channel=body.channel, delivery_method=body.delivery.method,
             delivery_address=body.delivery.address, idempotency_key=idempotency_key,
+            materials=_submitted(body.materials), window_id=body.window_id, staff_id=body.staff_id,
+            proxy=ProxyRequest(body.proxy.name, body.proxy.id_number, body.proxy.role, list(body.proxy.circumstances))
+            if body.proxy else None,
+            fast_track=body.fast_track, draft_id=body.draft_id, prefill_confirmed=body.prefill_confirmed,
         )
-        case, created = await accept_application(database, catalogue, application)
+        case, created = await accept_application(database, catalogues.current, application)
         if not created:
             response.status_code = 200
         case, entries = await load_case(database, case.case_id)
@@ -105,21 +187,38 @@ def create_app(database: Database, catalogue: Catalogue) -> FastAPI:
             raise HTTPException(404, detail=_NOT_FOUND) from None
         return _public(case, entries)
 
-    @app.post(
-        "/cases/{case_id}/corrections",
-        response_model=CasePublic,
-        responses={422: {"model": ErrorPublic, "description": "补正内容有误 The corrections have errors"}},
-        summary="一次补正 Supply corrections",
-    )
+    @app.post("/cases/{case_id}/corrections", response_model=CasePublic, responses=_INVALID,
+              summary="一次补正 Answer the consolidated correction notice")
     async def correct_case(case_id: str, body: CorrectionCreate) -> CasePublic:
         try:
-            await supply_correction(database, catalogue, case_id, body.form)
+            await supply_correction(database, catalogues, case_id, body.form, _submitted(body.materials))
             case, entries = await load_case(database, case_id)
         except CaseNotFound:
             raise HTTPException(404, detail=_NOT_FOUND) from None
         except NothingToCorrect:
-            raise HTTPException(409, detail={"message_zh": "该办件没有需要补正的事项",
-                                             "message_en": "no item of this case waits for correction"}) from None
+            raise HTTPException(409, detail={"message_zh": "该办件没有待答复的补正告知",
+                                             "message_en": "no correction notice of this case is open"}) from None
         return _public(case, entries)
+
+    @app.post("/cases/{case_id}/supplements", response_model=CasePublic, responses=_INVALID,
+              summary="容缺补齐 Supply materials accepted missing")
+    async def supplement_case(case_id: str, body: SupplementCreate) -> CasePublic:
+        try:
+            await supply_supplement(database, case_id, _submitted(body.materials))
+            case, entries = await load_case(database, case_id)
+        except CaseNotFound:
+            raise HTTPException(404, detail=_NOT_FOUND) from None
+        return _public(case, entries)
+
+    @app.post("/blacklist", status_code=201, responses=_INVALID,
+              summary="列入黑名单 Blacklist an applicant for false materials (R-22)")
+    async def post_blacklist(body: BlacklistCreate) -> dict[str, Any]:
+        async with database.unit_of_work() as uow:
+            entry = await uow.get_for_update(IntakeBlacklist, body.id_number)
+            if entry is None:
+                entry = IntakeBlacklist(id_number=body.id_number, reason_zh=body.reason_zh, reason_en=body.reason_en,
+                                        case_id=body.case_id, listed_by=body.listed_by, listed_at=datetime.now(UTC))
+                uow.session.add(entry)
+        return {"id_number": entry.id_number, "reason_zh": entry.reason_zh, "listed_at": entry.listed_at}
 
     return app

@@ -1,21 +1,25 @@
-"""Intake's subscription: the unified case stream."""
+"""Intake's subscriptions: the unified case stream, and the answers to its pre-fill lookups."""
 
 from __future__ import annotations
 
-from contracts.dispatch.v1 import TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.licence.v1 import LicenceIssued
+from contracts.sharing.v1 import LookupAnswered
 from contracts.supervision.v1 import ClockStarted
-from contracts.topics import CASE_STREAM
+from contracts.topics import CASE_STREAM, SHARING_ANSWERS
 from exchange.kafka.consumer import Handler
 from intake.service_layer.case_stream import CaseStreamFolder
+from intake.service_layer.drafts import apply_answer
 
-TOPICS = (CASE_STREAM,)
+TOPICS = (CASE_STREAM, SHARING_ANSWERS)
 
 
 def handlers(folder: CaseStreamFolder) -> dict[str, Handler]:
     return {
+        ReviewConcluded.event_type: folder.review_concluded,
         TaskReleased.event_type: folder.task_released,
         TaskConcluded.event_type: folder.task_concluded,
         LicenceIssued.event_type: folder.licence_issued,
         ClockStarted.event_type: folder.clock_started,
+        LookupAnswered.event_type: apply_answer,
     }

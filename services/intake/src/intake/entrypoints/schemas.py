@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from contracts.identifiers import resident_id_problem, uscc_problem
 from contracts.intake.v1 import Channel, DeliveryMethod
-from intake.domain.identity import resident_id_problem
+from intake.domain.assistance import FREE_CIRCUMSTANCES
 
 
 class BilingualValueError(ValueError):
@@ -30,11 +31,27 @@ def _resident_id(value: str) -> str:
 ResidentId = Annotated[str, AfterValidator(_resident_id)]
 
 
+def _identity(value: str) -> str:
+    """A resident ID number (persons) or a unified social credit code (organisations)."""
+    value = value.strip().upper()
+    if resident_id_problem(value) is None or uscc_problem(value) is None:
+        return value
+    zh, en = resident_id_problem(value) or ("", "")
+    uzh, uen = uscc_problem(value) or ("", "")
+    raise BilingualValueError(f"既不是有效的公民身份号码（{zh}），也不是有效的统一社会信用代码（{uzh}）",
+                              f"neither a valid resident ID number ({en}) nor a valid unified social credit code ({uen})")
+
+
+Identity = Annotated[str, AfterValidator(_identity)]
+FormValues = dict[str, Annotated[str, Field(max_length=500)]]
+
+
 class ApplicantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=50, description="申请人姓名 Applicant's name")
-    id_number: ResidentId = Field(description="18位公民身份号码 18-digit resident ID number (GB 11643)")
+    name: str = Field(min_length=1, max_length=100, description="申请人姓名或单位名称 Applicant's name")
+    id_number: Identity = Field(description="公民身份号码（GB 11643）或统一社会信用代码（GB 32100）"
+                                            " Resident ID number or unified social credit code")
     phone: str | None = Field(default=None, pattern=r"^1\d{10}$", description="手机号码 Mobile number")
 
 
@@ -45,6 +62,32 @@ class DeliveryCreate(BaseModel):
     address: str | None = Field(default=None, max_length=500, description="寄递地址 Mailing address")
 
 
+class MaterialCreate(BaseModel):
+    """一套材料中的一项 One material of the one set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provision: Literal["upload", "commitment", "deferred"] = Field(
+        default="upload", description="提交 upload / 告知承诺 commitment / 容缺后补 deferred")
+    document: str | None = Field(default=None, max_length=200, description="文件摘要或编号 Document digest or reference")
+
+
+class ProxyCreate(BaseModel):
+    """帮办代办 Proxy handling."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50, description="帮办代办人姓名 Proxy's name")
+    id_number: ResidentId = Field(description="帮办代办人公民身份号码 Proxy's resident ID number")
+    role: Literal["staff", "volunteer", "relative", "agent"] = Field(
+        description="帮办员 staff / 志愿者 volunteer / 亲属 relative / 受托人 agent")
+    circumstances: list[Literal[tuple(FREE_CIRCUMSTANCES)]] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="免费帮办代办情形 R-21 circumstances for free proxy handling")
+
+
+Materials = dict[Annotated[str, Field(max_length=40)], MaterialCreate]
+
+
 class CaseCreate(BaseModel):
     """一表申请: one application for a one-thing."""
 
@@ -53,15 +96,75 @@ class CaseCreate(BaseModel):
     bundle_code: str = Field(min_length=1, max_length=32, examples=["P-01"], description="一件事编号 One-thing code")
     items: list[str] | None = Field(default=None, description="所选事项（缺省为全部）Selected items (default: all)")
     applicant: ApplicantCreate
-    form: dict[str, Annotated[str, Field(max_length=500)]] = Field(description="一张表单 The one form")
+    form: FormValues = Field(default_factory=dict, description="一张表单 The one form")
+    materials: Materials = Field(default_factory=dict, description="一套材料 The one set of materials, by code")
     channel: Channel = Channel.WINDOW
+    window_id: str | None = Field(default=None, max_length=64, description="受理窗口或自助终端编号 Window or kiosk id")
+    staff_id: str | None = Field(default=None, max_length=64, description="受理人员工号 Staff id")
+    proxy: ProxyCreate | None = None
+    fast_track: bool = Field(default=False, description="申请绿色通道 Ask for the fast track")
+    draft_id: str | None = Field(default=None, max_length=64, description="授权预填草稿 Pre-fill draft")
+    prefill_confirmed: bool = Field(default=False, description="申请人确认预填内容 The applicant confirms the pre-fill")
     delivery: DeliveryCreate = Field(default_factory=DeliveryCreate)
 
 
 class CorrectionCreate(BaseModel):
+    """一次补正: only what the correction notice lists."""
+
     model_config = ConfigDict(extra="forbid")
 
-    form: dict[str, Annotated[str, Field(max_length=500)]] = Field(default_factory=dict)
+    form: FormValues = Field(default_factory=dict)
+    materials: Materials = Field(default_factory=dict)
+
+
+class SupplementCreate(BaseModel):
+    """容缺补齐: documents for materials accepted missing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    materials: Materials
+
+
+class AuthorisationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    granted: bool = Field(description="申请人授权调取共享数据 The applicant authorises the lookup")
+    statement_zh: str = Field(default="本人授权调取本人在人口库、法人库和电子证照库中的信息，用于预填本次申请表。",
+                              max_length=500)
+
+
+class DraftCreate(BaseModel):
+    """授权预填 Authorised pre-fill of the one form."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bundle_code: str = Field(min_length=1, max_length=32)
+    items: list[str] | None = None
+    id_number: Identity
+    channel: Channel = Channel.PORTAL
+    authorisation: AuthorisationCreate
+
+
+class DraftPublic(BaseModel):
+    draft_id: str
+    bundle_code: str
+    items: list[str]
+    subject_kind: str
+    authorisation: dict[str, Any]
+    registries_answered: list[str]
+    ready: bool
+    prefilled: dict[str, dict[str, Any]]
+    held_licences: dict[str, str]
+
+
+class BlacklistCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: Identity
+    reason_zh: str = Field(min_length=1, max_length=200, examples=["提供虚假材料"])
+    reason_en: str = Field(min_length=1, max_length=200, examples=["false materials"])
+    case_id: str | None = Field(default=None, max_length=64)
+    listed_by: str = Field(min_length=1, max_length=64)
 
 
 class ItemPublic(BaseModel):
@@ -99,6 +202,18 @@ class CasePublic(BaseModel):
     accepted_at: datetime
     delivered_at: datetime | None
     correction_round: int
+    correction: dict[str, Any] | None
+    window_id: str | None
+    staff_id: str | None
+    proxy: dict[str, Any] | None
+    fast_track: bool
+    fast_track_note_zh: str | None
+    fast_track_note_en: str | None
+    materials: list[dict[str, Any]]
+    commitments: list[dict[str, Any]]
+    limit_days: int
+    due_on: date | None
+    paused_days: int
     notice_zh: str | None
     notice_en: str | None
     items: list[ItemPublic]

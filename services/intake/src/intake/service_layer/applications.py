@@ -1,32 +1,58 @@
-"""Use cases behind the HTTP edge: accept an application, supply corrections, read a case."""
+"""Accepting an application (受理): one case for a one-thing, checked against every intake rule at once.
+
+All problems found at the window are returned together (一次性告知), never one at a time.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from contracts.days import china_date
-from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, CaseItem, Channel, DeliveryMethod
+from contracts.identifiers import resident_id_problem, uscc_problem
+from contracts.intake.v1 import (
+    Applicant,
+    CaseAccepted,
+    CaseItem,
+    Channel,
+    DeliveryMethod,
+    Proxy,
+)
+from contracts.workdays import add_working_days
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
-from intake.adapters.tables import IntakeCase, IntakeTimeline
-from intake.catalogue.model import Bundle, Catalogue
-from intake.domain.application import check_form, normalise_form, select_items
-from intake.domain.case import CaseState, CaseStatus, ItemState, ItemStatus
-from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, NothingToCorrect
+from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDraft, IntakeTimeline
+from intake.catalogue.model import ApplicantKind, Bundle, Catalogue
+from intake.domain.assistance import fast_track, proxy_terms
+from intake.domain.case import CaseState, CaseStatus, ItemState
+from intake.domain.deadline import bundle_deadline
+from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem
+from intake.domain.form import check_form, normalise_form
+from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials
+from intake.domain.selection import Selection, select_items
+from intake.service_layer.drafts import prefilled_values
 
-__all__ = ["Application", "accept_application", "load_case", "supply_correction"]
+__all__ = ["Application", "ProxyRequest", "accept_application", "load_case", "resolve_selection", "timeline"]
 
 _CASE_NAMESPACE = uuid.UUID("6f1c2a8e-3b0d-4c9e-9a57-0e1d5b7c9f11")
+_WINDOW_CHANNELS = (Channel.WINDOW, Channel.KIOSK)
+
+
+@dataclass(frozen=True)
+class ProxyRequest:
+    name: str
+    id_number: str
+    role: str
+    circumstances: list[str]
 
 
 @dataclass(frozen=True)
 class Application:
-    """What the window or portal submitted, already shape-checked at the HTTP edge."""
+    """What the window, portal, app, kiosk or hotline submitted, already shape-checked at the edge."""
 
     bundle_code: str
     items: list[str] | None
@@ -36,6 +62,13 @@ class Application:
     delivery_method: DeliveryMethod
     delivery_address: str | None
     idempotency_key: str | None
+    materials: dict[str, Submitted] = field(default_factory=dict)
+    window_id: str | None = None
+    staff_id: str | None = None
+    proxy: ProxyRequest | None = None
+    fast_track: bool = False
+    draft_id: str | None = None
+    prefill_confirmed: bool = False
 
 
 def new_case_id(now: datetime, idempotency_key: str | None) -> str:
@@ -54,28 +87,74 @@ def timeline(uow: UnitOfWork, case_id: str, kind: str, zh: str, en: str, *, item
     )
 
 
-async def accept_application(db: Database, catalogue: Catalogue, app: Application) -> tuple[IntakeCase, bool]:
-    """Accept (受理) one application as one case; returns the case and whether it is new."""
-    bundle = catalogue.bundle(app.bundle_code)
+def resolve_selection(catalogue: Catalogue, bundle_code: str, items: list[str] | None) -> tuple[Bundle, Selection]:
+    bundle = catalogue.bundle(bundle_code)
     if bundle is None:
-        raise ApplicationInvalid([FieldProblem("bundle_code", "unknown_bundle", f"没有编号为 {app.bundle_code} 的一件事",
-                                               f"there is no one-thing with code {app.bundle_code}")])
-    selected, problems = select_items(bundle, app.items)
-    fields = bundle.fields_for(set(selected))
-    form = normalise_form(fields, app.form)
-    problems += check_form(fields, form)
+        raise ApplicationInvalid([FieldProblem("bundle_code", "unknown_bundle", f"没有编号为 {bundle_code} 的一件事",
+                                               f"there is no one-thing with code {bundle_code}")])
+    selection = select_items(bundle, items)
+    if selection.problems:
+        raise ApplicationInvalid(list(selection.problems))
+    return bundle, selection
+
+
+def _identity_problems(bundle: Bundle, applicant: Applicant) -> list[FieldProblem]:
+    """R-17: persons by resident ID number, organisations by unified social credit code."""
+    if bundle.applicant_kind is ApplicantKind.ORGANISATION:
+        problem = uscc_problem(applicant.id_number)
+        if problem:
+            return [FieldProblem("applicant.id_number", "uscc_invalid", f"本一件事由企业或组织申请：{problem[0]}",
+                                 f"this one-thing is applied for by an organisation: {problem[1]}")]
+    else:
+        problem = resident_id_problem(applicant.id_number)
+        if problem:
+            return [FieldProblem("applicant.id_number", "resident_id_invalid", f"本一件事由个人申请：{problem[0]}",
+                                 f"this one-thing is applied for by a person: {problem[1]}")]
+    return []
+
+
+def _channel_problems(app: Application) -> list[FieldProblem]:
+    problems = []
+    if app.channel in _WINDOW_CHANNELS and not app.window_id:
+        problems.append(FieldProblem("window_id", "missing", "窗口或自助终端受理须记录窗口/终端编号",
+                                     "a window or kiosk case records its window or kiosk id"))
+    if app.channel is Channel.WINDOW and not app.staff_id:
+        problems.append(FieldProblem("staff_id", "missing", "窗口受理须记录受理人员", "a window case records its staff"))
     if app.delivery_method is DeliveryMethod.MAIL and not (app.delivery_address or "").strip():
         problems.append(FieldProblem("delivery.address", "missing", "选择免费寄递时请填写寄递地址",
                                      "a mailing address is required for free mail delivery"))
-    if problems:
-        raise ApplicationInvalid(problems)
+    return problems
 
+
+async def accept_application(db: Database, catalogue: Catalogue, app: Application) -> tuple[IntakeCase, bool]:
+    """Accept (受理) one application as one case; returns the case and whether it is new.
+
+    The same rules apply whatever the channel (同一事项无差别受理、同标准办理, R-18).
+    """
     if app.idempotency_key:
         existing = await _by_idempotency_key(db, app.idempotency_key)
         if existing is not None:
             return existing, False
+    bundle, selection = resolve_selection(catalogue, app.bundle_code, app.items)
+    fields = catalogue.fields_for(bundle, selection.codes)
+    submitted_form = dict(app.form)
+    problems = _identity_problems(bundle, app.applicant) + _channel_problems(app)
+    if app.draft_id:
+        prefilled = await _draft_values(db, catalogue, app, bundle, selection)
+        if not app.prefill_confirmed:
+            problems.append(FieldProblem("prefill_confirmed", "not_confirmed", "请申请人确认预填的表单内容",
+                                         "the applicant must confirm the pre-filled form"))
+        submitted_form = {**prefilled, **submitted_form}  # the applicant's own entries win
+    form = normalise_form(fields, submitted_form)
+    problems += check_form(fields, form)
+    accepted_on = china_date(datetime.now(UTC))
+    checked = check_materials(one_set_of_materials(bundle, selection.codes), app.materials, accepted_on=accepted_on,
+                              settings=catalogue.settings, add_working_days=add_working_days)
+    problems += checked.problems
+    if problems:
+        raise ApplicationInvalid(problems)
     try:
-        return await _accept(db, catalogue, bundle, selected, form, app), True
+        return await _accept(db, catalogue, bundle, selection, form, checked, app), True
     except IntegrityError:
         # The same key submitted twice at once: the other request created the case first.
         existing = await _by_idempotency_key(db, app.idempotency_key) if app.idempotency_key else None
@@ -84,18 +163,42 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         return existing, False
 
 
+async def _draft_values(db: Database, catalogue: Catalogue, app: Application, bundle: Bundle,
+                        selection: Selection) -> dict[str, str]:
+    async with db.sessions() as session:
+        draft = await session.get(IntakeDraft, app.draft_id)
+    if draft is None or draft.subject_id != app.applicant.id_number or draft.bundle_code != bundle.code:
+        raise ApplicationInvalid([FieldProblem("draft_id", "unknown_draft", "预填草稿不存在或不属于本申请人",
+                                               "no such pre-fill draft for this applicant and one-thing")])
+    return {name: v["value"] for name, v in prefilled_values(catalogue, bundle, selection.codes, draft).items()}
+
+
 async def _by_idempotency_key(db: Database, key: str) -> IntakeCase | None:
     async with db.sessions() as session:
         query = select(IntakeCase).where(col(IntakeCase.idempotency_key) == key)
         return (await session.exec(query)).first()
 
 
-async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selected: list[str], form: dict[str, str],
-                  app: Application) -> IntakeCase:
+async def _blacklisted(uow: UnitOfWork, id_number: str) -> IntakeBlacklist | None:
+    return await uow.session.get(IntakeBlacklist, id_number)
+
+
+async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection: Selection, form: dict[str, str],
+                  checked: MaterialsChecked, app: Application) -> IntakeCase:
     now = datetime.now(UTC)
+    accepted_on = china_date(now)
+    items = [bundle.item(code) for code in selection.codes]
+    deadline = bundle_deadline(items, catalogue.settings.sequential_compression)
+    due_on = add_working_days(accepted_on, deadline.limit_days)
+    proxy = None
+    if app.proxy is not None:
+        terms = proxy_terms(app.proxy.circumstances)
+        proxy = Proxy(name=app.proxy.name, id_number=app.proxy.id_number, role=app.proxy.role, free=terms.free,
+                      free_reason=terms.reason_zh)
     async with db.unit_of_work() as uow:
+        listed = await _blacklisted(uow, app.applicant.id_number)
+        track = fast_track(app.fast_track, listed.reason_zh if listed else None, listed.reason_en if listed else None)
         case_id = new_case_id(now, app.idempotency_key)
-        items = [bundle.item(code) for code in selected]
         state = CaseState(case_id, {
             i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence) for i in items
         })
@@ -104,11 +207,22 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selected: 
             catalogue_version=catalogue.version, status=CaseStatus.ACCEPTED,
             applicant=app.applicant.model_dump(mode="json"), channel=app.channel,
             delivery_method=app.delivery_method, delivery_address=app.delivery_address, form=form,
-            items=state.item_rows(), accepted_at=now,
+            items=state.item_rows(), accepted_at=now, window_id=app.window_id, staff_id=app.staff_id,
+            proxy=proxy.model_dump(mode="json") if proxy else None, fast_track=track.granted,
+            fast_track_note_zh=track.reason_zh, fast_track_note_en=track.reason_en,
+            materials=[r.model_dump(mode="json") | {"item_code": code}
+                       for code, refs in checked.refs.items() for r in refs],
+            commitments=[c.model_dump(mode="json") | {"status": "open"} for c in checked.commitments],
+            limit_days=deadline.limit_days, due_on=due_on, draft_id=app.draft_id,
         )
         uow.session.add(case)
-        timeline(uow, case_id, "accepted", f"「{bundle.name_zh}」已受理，共 {len(items)} 项",
-                 f"'{bundle.name_en}' accepted with {len(items)} item(s)")
+        if app.draft_id:
+            draft = await uow.get_for_update(IntakeDraft, app.draft_id)
+            if draft is not None:
+                draft.case_id = case_id
+                uow.session.add(draft)
+        _accepted_timeline(uow, case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
+                           track.reason_en)
         uow.emit(
             CaseAccepted(
                 case_id=case_id, bundle_code=bundle.code, bundle_name_zh=bundle.name_zh,
@@ -116,49 +230,39 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selected: 
                 applicant=app.applicant, channel=app.channel, delivery_method=app.delivery_method,
                 items=tuple(
                     CaseItem(item_code=i.code, name_zh=i.name_zh, name_en=i.name_en, department=i.department,
-                             time_limit_days=i.time_limit_days, requires=tuple(r for r in i.requires if r in selected),
-                             yields_licence=i.yields_licence, licence_type=i.licence_type)
+                             time_limit_days=i.time_limit_days,
+                             requires=tuple(r for r in i.requires if r in selection.codes),
+                             yields_licence=i.yields_licence, licence_type=i.licence_type,
+                             materials=checked.refs.get(i.code, ()))
                     for i in items
                 ),
-                form=form, accepted_at=now, accepted_on=china_date(now),
+                form=form, accepted_at=now, accepted_on=accepted_on, window_id=app.window_id,
+                staff_id=app.staff_id, proxy=proxy, fast_track=track.granted, commitments=checked.commitments,
+                limit_days=deadline.limit_days, due_on=due_on,
             ),
             subject=case_id,
         )
     return case
 
 
-async def supply_correction(db: Database, catalogue: Catalogue, case_id: str, form: dict[str, str]) -> IntakeCase:
-    """一次补正: the applicant supplies what was asked; only the items sent back are redone.
-
-    The corrected values are checked like the first submission: the merged form must still be a
-    valid one form for the case's items.
-    """
-    async with db.unit_of_work() as uow:
-        case = await uow.get_for_update(IntakeCase, case_id)
-        if case is None:
-            raise CaseNotFound(case_id)
-        state = CaseState.from_rows(case.case_id, case.items, case.delivered_at is not None)
-        codes = state.correction_requested_items()
-        if not codes:
-            raise NothingToCorrect(case_id)
-        bundle = catalogue.bundle(case.bundle_code)
-        fields = bundle.fields_for(set(state.items)) if bundle else []
-        supplied = normalise_form(fields, form)
-        problems = check_form(fields, {**case.form, **supplied}) if bundle else []
-        if problems:
-            raise ApplicationInvalid(problems)
-        for code in codes:
-            state.items[code].status = ItemStatus.WAITING
-        case.correction_round += 1
-        case.form = {**case.form, **supplied}
-        case.items = state.item_rows()
-        case.status = state.status
-        uow.session.add(case)
-        timeline(uow, case_id, "corrected", f"申请人已补正：{'、'.join(codes)}",
-                 f"Applicant supplied corrections: {', '.join(codes)}")
-        uow.emit(CaseCorrected(case_id=case_id, item_codes=tuple(codes), round=case.correction_round, form=supplied),
-                 subject=case_id)
-    return case
+def _accepted_timeline(uow: UnitOfWork, case: IntakeCase, bundle: Bundle, selection: Selection, limit_days: int,
+                       checked: MaterialsChecked, proxy: Proxy | None, track_zh: str | None,
+                       track_en: str | None) -> None:
+    cid = case.case_id
+    timeline(uow, cid, "accepted",
+             f"「{bundle.name_zh}」已受理，共 {len(selection.codes)} 项，承诺 {limit_days} 个工作日内办结（{case.due_on}）",
+             f"'{bundle.name_en}' accepted with {len(selection.codes)} item(s), due in {limit_days} working days "
+             f"({case.due_on})")
+    for added in selection.added:
+        timeline(uow, cid, "item_added", added.message_zh, added.message_en, item_code=added.item_code)
+    for commitment in checked.commitments:
+        timeline(uow, cid, f"commitment.{commitment.kind}", commitment.text_zh,
+                 f"Commitment recorded for material {commitment.material_code}, due {commitment.due_on}")
+    if proxy is not None:
+        timeline(uow, cid, "proxy", f"帮办代办：{proxy.name}（{proxy.role}），{proxy.free_reason}",
+                 f"Handled by proxy {proxy.name} ({proxy.role}); {'free' if proxy.free else 'fee per agreement'}")
+    if track_zh and track_en:
+        timeline(uow, cid, "fast_track_refused", track_zh, track_en)
 
 
 async def load_case(db: Database, case_id: str) -> tuple[IntakeCase, list[IntakeTimeline]]:

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from contracts.days import china_date
 from contracts.departments import department
-from contracts.dispatch.v1 import TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseDelivered, CaseNotified, Channel, DeliveredItem, DeliveryMethod
 from contracts.licence.v1 import LicenceIssued
 from contracts.supervision.v1 import ClockStarted
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeCase
-from intake.catalogue.model import Catalogue
 from intake.domain.case import ITEM_STATUS_ZH, CaseState, notice_texts
 from intake.domain.errors import UnknownCase
 from intake.service_layer.applications import timeline
+from intake.service_layer.catalogues import CatalogueStore
 
 __all__ = ["CaseStreamFolder"]
 
@@ -28,19 +29,41 @@ __all__ = ["CaseStreamFolder"]
 class CaseStreamFolder:
     """Handlers for the case-stream facts intake cares about."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
+    def __init__(self, catalogues: CatalogueStore) -> None:
+        self.catalogues = catalogues
 
     async def _load(self, uow: UnitOfWork, case_id: str) -> tuple[IntakeCase, CaseState]:
         case = await uow.get_for_update(IntakeCase, case_id)
         if case is None:
             raise UnknownCase(f"case {case_id} was never accepted here")
-        return case, CaseState.from_rows(case.case_id, case.items, case.delivered_at is not None)
+        return case, CaseState.from_rows(case.case_id, case.items, case.delivered_at is not None,
+                                         case.correction is not None)
 
     def _save(self, uow: UnitOfWork, case: IntakeCase, state: CaseState) -> None:
         case.items = state.item_rows()
         case.status = state.status
         uow.session.add(case)
+
+    async def review_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """Every department's preliminary review is in: one consolidated correction notice, or handling starts."""
+        assert isinstance(payload, ReviewConcluded)
+        case, state = await self._load(uow, payload.case_id)
+        if payload.round <= case.correction_round or case.correction is not None:
+            return  # this round was answered already, or its notice is open
+        if not payload.deficiencies:
+            timeline(uow, case.case_id, "reviewed", "各部门预审通过，进入办理", "Every department's review passed")
+            return
+        requested_on = china_date(payload.concluded_at)
+        case.correction = {"round": payload.round, "requested_on": requested_on.isoformat(),
+                           "deficiencies": [d.model_dump(mode="json") for d in payload.deficiencies]}
+        state.correction_open = True
+        lines_zh = "；".join(f"{d.code}（{department(d.department).name_zh}）：{d.reason_zh}" for d in payload.deficiencies)
+        lines_en = "; ".join(f"{d.code} ({d.department}): {d.reason_en}" for d in payload.deficiencies)
+        timeline(uow, case.case_id, "correction_requested",
+                 f"一次性补正告知（第 {payload.round} 轮，共 {len(payload.deficiencies)} 处）：{lines_zh}。办理时限暂停。",
+                 f"One correction notice (round {payload.round}, {len(payload.deficiencies)} point(s)): {lines_en}. "
+                 "The clock is paused.")
+        self._save(uow, case, state)
 
     async def task_released(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, TaskReleased)
@@ -63,7 +86,7 @@ class CaseStreamFolder:
                      f"「{item.name_zh}」{ITEM_STATUS_ZH[item.status]}{reason}",
                      f"'{item.name_en}' {payload.outcome.value}" + (f": {payload.reason_en}" if payload.reason_en else ""),
                      item_code=item.item_code, department=payload.department)
-            self._deliver_if_ready(uow, case, state)
+            await self._deliver_if_ready(uow, case, state)
             self._save(uow, case, state)
 
     async def licence_issued(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
@@ -74,7 +97,7 @@ class CaseStreamFolder:
             timeline(uow, case.case_id, "licence", f"电子证照已签发：{payload.number}",
                      f"Electronic licence issued: {payload.number}", item_code=item.item_code,
                      department=payload.issuer_department)
-            self._deliver_if_ready(uow, case, state)
+            await self._deliver_if_ready(uow, case, state)
             self._save(uow, case, state)
 
     async def clock_started(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
@@ -83,12 +106,12 @@ class CaseStreamFolder:
         state.clock_started(payload.item_code, payload.due_on.isoformat())
         self._save(uow, case, state)
 
-    def _deliver_if_ready(self, uow: UnitOfWork, case: IntakeCase, state: CaseState) -> None:
+    async def _deliver_if_ready(self, uow: UnitOfWork, case: IntakeCase, state: CaseState) -> None:
         if not state.ready_for_delivery():
             return
         now = datetime.now(UTC)
         state.delivered = True
-        bundle = self.catalogue.bundle(case.bundle_code)
+        bundle = (await self.catalogues.version(case.catalogue_version)).bundle(case.bundle_code)
         name_zh, name_en = (bundle.name_zh, bundle.name_en) if bundle else (case.bundle_code, case.bundle_code)
         zh, en = notice_texts(state, name_zh, name_en, case.delivery_method)
         case.delivered_at, case.notice_zh, case.notice_en = now, zh, en

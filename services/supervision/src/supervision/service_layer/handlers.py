@@ -11,7 +11,7 @@ from contracts.envelope import Envelope, EventPayload
 from contracts.supervision.v1 import ClockStarted
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import SupervisionClock
-from supervision.domain.calendar import add_working_days
+from contracts.workdays import add_working_days
 
 __all__ = ["clock_id_for", "task_released"]
 

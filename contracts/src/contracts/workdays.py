@@ -1,4 +1,4 @@
-"""Working-day calendar (工作日历) for statutory time limits. Pure: no I/O, driven directly by unit tests.
+"""Working-day calendar (工作日历) shared by every service that counts statutory time limits. Pure.
 
 * A limit of N working days runs from the day the task reaches the department; that day itself is
   not counted (期间开始之日不计算在内), so the due date is the N-th working day after it.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-__all__ = ["add_working_days", "is_working_day"]
+__all__ = ["add_working_days", "is_working_day", "working_days_between"]
 
 
 def is_working_day(day: date) -> bool:
@@ -33,3 +33,13 @@ def add_working_days(start: date, days: int) -> date:
         if is_working_day(day):
             left -= 1
     return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when ``end`` is not after ``start``)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from supervision.domain.calendar import add_working_days, is_working_day
+from contracts.workdays import add_working_days, is_working_day
 
 MON = date(2024, 3, 4)
 TUE, WED, THU, FRI, SAT, SUN = (MON + timedelta(days=n) for n in range(1, 7))

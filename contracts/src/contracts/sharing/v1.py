@@ -1,0 +1,71 @@
+"""Data-sharing lookups (数据共享查询) against the base registries and the e-licence archive, version 1.
+
+Intake asks only after the applicant's recorded authorisation (R-12); the request carries the
+authorisation's id so every answer can be traced to it. Each registry answers for the subjects it
+holds, signed with its own key (``registry.population``, ``registry.enterprise``, ``licence``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from contracts.envelope import EventPayload
+
+__all__ = ["BASE_REGISTRIES", "LookupAnswered", "LookupRequested", "Registry", "SubjectKind", "registry_principal"]
+
+
+class SubjectKind(StrEnum):
+    PERSON = "person"  # 公民身份号码
+    ORGANISATION = "organisation"  # 统一社会信用代码
+
+
+class Registry(StrEnum):
+    """Who answers (基础库与证照库)."""
+
+    POPULATION = "population"  # 人口基础信息库
+    ENTERPRISE = "enterprise"  # 法人基础信息库
+    LICENCE = "licence"  # 电子证照库
+
+
+BASE_REGISTRIES = (Registry.POPULATION, Registry.ENTERPRISE)
+
+
+def registry_principal(registry: Registry) -> str:
+    """The key id a base registry signs its answers with; the e-licence archive signs as ``licence``."""
+    return "licence" if registry is Registry.LICENCE else f"registry.{registry.value}"
+
+
+class LookupRequested(EventPayload):
+    """Pre-fill lookup for one applicant, authorised by the applicant (授权调取)."""
+
+    event_type: ClassVar[str] = "sharing.lookup.requested"
+
+    request_id: UUID
+    draft_id: str
+    subject_kind: SubjectKind
+    subject_id: str
+    authorisation_id: str
+    purpose_zh: str
+    requested_at: AwareDatetime
+
+
+class LookupAnswered(EventPayload):
+    """One registry's answer: the subject's record (attribute → value), or ``found = False``.
+
+    The e-licence archive answers with ``licences``: licence type → licence number.
+    """
+
+    event_type: ClassVar[str] = "sharing.lookup.answered"
+
+    request_id: UUID
+    draft_id: str
+    registry: Registry
+    subject_id: str
+    found: bool
+    record: dict[str, str] = Field(default_factory=dict)
+    licences: dict[str, str] = Field(default_factory=dict)
+    answered_at: AwareDatetime

@@ -1,0 +1,59 @@
+"""One consolidated correction (一次性告知补正, R-14) and no re-entry (R-13). Pure.
+
+The correction notice of a round lists every deficiency found at the window and by every
+department. The applicant answers it once: every listed field or material, and nothing else —
+what the platform already holds is never asked again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts.dispatch.v1 import Deficiency
+from intake.domain.errors import FieldProblem
+from intake.domain.materials import Submitted
+
+__all__ = ["CorrectionNotice", "check_correction"]
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionNotice:
+    round: int
+    deficiencies: tuple[Deficiency, ...]
+
+    def fields(self) -> set[str]:
+        return {d.code for d in self.deficiencies if d.kind == "field"}
+
+    def materials(self) -> set[str]:
+        return {d.code for d in self.deficiencies if d.kind == "material"}
+
+    def items(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d.item_code for d in self.deficiencies))
+
+
+def check_correction(notice: CorrectionNotice, form: dict[str, str], materials: dict[str, Submitted],
+                     material_codes: dict[str, str]) -> list[FieldProblem]:
+    """Problems with a correction. ``material_codes`` maps an item's material code to the code the
+    applicant submits under (the one set of materials)."""
+    problems: list[FieldProblem] = []
+    wanted_materials = {material_codes.get(c, c) for c in notice.materials()}
+    for name in sorted(notice.fields()):
+        if not form.get(name, "").strip():
+            problems.append(FieldProblem(f"form.{name}", "missing", f"补正告知要求重新填写 {name}",
+                                         f"the correction notice asks for {name}"))
+    for code in sorted(wanted_materials):
+        given = materials.get(code)
+        if given is None or not (given.document or "").strip():
+            problems.append(FieldProblem(f"materials.{code}", "missing", f"补正告知要求重新提交材料 {code}",
+                                         f"the correction notice asks for material {code}"))
+    problems.extend(
+        FieldProblem(f"form.{name}", "not_requested", f"{name} 已收取，无需重复提交（一次补正只补所缺）",
+                     f"{name} is already held; supply only what the notice lists")
+        for name in form if name not in notice.fields()
+    )
+    problems.extend(
+        FieldProblem(f"materials.{code}", "not_requested", f"材料 {code} 已收取，无需重复提交",
+                     f"material {code} is already held; supply only what the notice lists")
+        for code in materials if code not in wanted_materials
+    )
+    return problems

@@ -1,0 +1,147 @@
+"""One set of materials (一套材料): each material asked once, shared ones never asked. Pure.
+
+* R-11: a material several selected items need is listed and submitted once.
+* R-03 / R-26: a material obtainable by sharing is fetched by the platform; submitting it is refused.
+* R-15 容缺受理: a material on the published 容缺 list may be missing at acceptance, against a
+  recorded commitment to supply it by a deadline.
+* R-16 告知承诺: where the catalogue allows, a written commitment replaces the proof and is marked
+  for verification after approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from contracts.intake.v1 import Commitment, MaterialProvision, MaterialRef
+from intake.catalogue.model import Bundle, MaterialSource, Settings
+from intake.domain.errors import FieldProblem
+
+__all__ = ["MaterialNeed", "MaterialsChecked", "Submitted", "check_materials", "one_set_of_materials"]
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialNeed:
+    """One line of the one set of materials, with every selected item that needs it."""
+
+    code: str  # the first occurrence's code: what the applicant submits under
+    name_zh: str
+    name_en: str
+    legal_basis: str
+    provided_by: MaterialSource
+    shared_from: str | None
+    tolerable: bool
+    commitment_allowed: bool
+    codes_by_item: dict[str, str] = field(default_factory=dict)  # item code → that item's material code
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        return tuple(self.codes_by_item)
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    provision: MaterialProvision
+    document: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialsChecked:
+    refs: dict[str, tuple[MaterialRef, ...]]  # item code → what its department receives
+    commitments: tuple[Commitment, ...]
+    problems: tuple[FieldProblem, ...]
+
+
+def one_set_of_materials(bundle: Bundle, codes: tuple[str, ...] | list[str]) -> list[MaterialNeed]:
+    """The selected items' materials, merged by name: what one item needs once, another does not ask again."""
+    needs: dict[str, MaterialNeed] = {}
+    for item in bundle.items:
+        if item.code not in codes:
+            continue
+        for m in item.materials:
+            seen = needs.get(m.name_zh)
+            if seen is None:
+                needs[m.name_zh] = MaterialNeed(
+                    m.code, m.name_zh, m.name_en, m.legal_basis, m.provided_by, m.shared_from, m.tolerable,
+                    m.commitment_allowed, {item.code: m.code},
+                )
+            else:  # the strictest terms win: tolerated or replaceable only if every item allows it
+                needs[m.name_zh] = MaterialNeed(
+                    seen.code, seen.name_zh, seen.name_en, seen.legal_basis, seen.provided_by, seen.shared_from,
+                    seen.tolerable and m.tolerable, seen.commitment_allowed and m.commitment_allowed,
+                    {**seen.codes_by_item, item.code: m.code},
+                )
+    return list(needs.values())
+
+
+def check_materials(
+    needs: list[MaterialNeed], submitted: dict[str, Submitted], *, accepted_on: date, settings: Settings,
+    add_working_days: Callable[[date, int], date],
+) -> MaterialsChecked:
+    problems: list[FieldProblem] = []
+    commitments: list[Commitment] = []
+    refs: dict[str, list[MaterialRef]] = {}
+    by_code = {n.code: n for n in needs}
+    problems.extend(
+        FieldProblem(f"materials.{code}", "unknown_material", f"所选事项不需要材料 {code}",
+                     f"material {code} is not needed by the selected items")
+        for code in submitted
+        if code not in by_code
+    )
+    for need in needs:
+        path = f"materials.{need.code}"
+        given = submitted.get(need.code)
+        if need.provided_by is MaterialSource.SHARING:
+            if given is not None:
+                problems.append(FieldProblem(path, "not_required", f"「{need.name_zh}」由部门共享获取，无需提交",
+                                             f"'{need.name_en}' is obtained by data sharing; do not submit it"))
+            _add_refs(refs, need, MaterialProvision.SHARING, None)
+            continue
+        problem = _applicant_problem(need, given)
+        if problem:
+            problems.append(FieldProblem(path, *problem))
+            continue
+        assert given is not None
+        if given.provision is MaterialProvision.DEFERRED:
+            due = add_working_days(accepted_on, settings.tolerance_supplement_days)
+            commitments.append(Commitment(
+                material_code=need.code, kind="tolerance", due_on=due,
+                text_zh=f"申请人承诺于 {due.isoformat()} 前补齐「{need.name_zh}」（容缺受理）"))
+        elif given.provision is MaterialProvision.COMMITMENT:
+            due = add_working_days(accepted_on, settings.commitment_verification_days)
+            commitments.append(Commitment(
+                material_code=need.code, kind="notification", due_on=due,
+                text_zh=f"申请人书面承诺符合「{need.name_zh}」所证明的条件（告知承诺），"
+                        f"{due.isoformat()} 前核查"))
+        _add_refs(refs, need, given.provision, given.document)
+    return MaterialsChecked({k: tuple(v) for k, v in refs.items()}, tuple(commitments), tuple(problems))
+
+
+def _applicant_problem(need: MaterialNeed, given: Submitted | None) -> tuple[str, str, str] | None:
+    if given is None:
+        hint_zh = "；本材料可容缺受理" if need.tolerable else ""
+        hint_zh += "；可以书面承诺代替" if need.commitment_allowed else ""
+        hint_en = "; it may be supplied later (容缺)" if need.tolerable else ""
+        hint_en += "; a written commitment may replace it" if need.commitment_allowed else ""
+        return "material_missing", f"请提交「{need.name_zh}」{hint_zh}", f"'{need.name_en}' is required{hint_en}"
+    match given.provision:
+        case MaterialProvision.UPLOAD if not (given.document or "").strip():
+            return "document_missing", f"「{need.name_zh}」缺少文件", f"'{need.name_en}' has no document"
+        case MaterialProvision.DEFERRED if not need.tolerable:
+            return "not_tolerable", f"「{need.name_zh}」不在容缺受理清单内，须当场提交", \
+                f"'{need.name_en}' is not on the 容缺 list and must be submitted now"
+        case MaterialProvision.COMMITMENT if not need.commitment_allowed:
+            return "commitment_not_allowed", f"「{need.name_zh}」不适用告知承诺", \
+                f"a commitment cannot replace '{need.name_en}'"
+        case MaterialProvision.SHARING | MaterialProvision.LICENCE:
+            return "provision_invalid", f"「{need.name_zh}」须由申请人提交", f"'{need.name_en}' must be submitted"
+    return None
+
+
+def _add_refs(refs: dict[str, list[MaterialRef]], need: MaterialNeed, provision: MaterialProvision,
+              document: str | None) -> None:
+    for item_code, code in need.codes_by_item.items():
+        refs.setdefault(item_code, []).append(
+            MaterialRef(code=code, name_zh=need.name_zh, provision=provision, document=document,
+                        shared_from=need.shared_from))

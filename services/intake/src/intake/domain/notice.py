@@ -1,0 +1,97 @@
+"""One-time notice (一次性告知, R-09): everything the applicant needs for the selected items, once. Pure.
+
+Materials, form, conditions, time limits, fees and process of the selection, as one JSON-ready
+document; the printable zh-CN page is rendered from it at the HTTP edge.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from contracts.departments import department
+from contracts.workdays import add_working_days
+from intake.catalogue.model import Bundle, Catalogue, MaterialSource
+from intake.domain.assistance import FREE_CIRCUMSTANCES
+from intake.domain.deadline import bundle_deadline
+from intake.domain.materials import one_set_of_materials
+from intake.domain.selection import Selection
+
+__all__ = ["PROCESS", "one_time_notice"]
+
+PROCESS: tuple[tuple[str, str], ...] = (
+    ("一次告知：查看本告知单，备齐一套材料", "Read this notice and prepare the one set of materials"),
+    ("一表申请：授权预填并确认一张表单，在任一渠道提交", "Authorise pre-fill, confirm the one form, submit in any channel"),
+    ("预审：各部门同步预审，如需补正一次性告知", "Every department reviews at once; any correction is asked once"),
+    ("受理与分办：一次分办至各部门，并联事项同步办理", "One dispatch to every department; parallel items run at once"),
+    ("办理：前置事项办结后自动推送后续事项", "A sequential item starts when its prerequisites are done"),
+    ("出件：全部结果一次送达（窗口领取或免费寄递）", "Every result delivered once (window or free mail)"),
+    ("评价：办完即评（好差评）", "Rate the service when it is done"),
+)
+
+
+def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, today: date) -> dict[str, Any]:
+    items = [bundle.item(c) for c in selection.codes]
+    deadline = bundle_deadline(items, catalogue.settings.sequential_compression)
+    fields = catalogue.fields_for(bundle, selection.codes)
+    needs = one_set_of_materials(bundle, selection.codes)
+    names = {i.code: i.name_zh for i in items}
+    return {
+        "bundle_code": bundle.code,
+        "name_zh": bundle.name_zh,
+        "name_en": bundle.name_en,
+        "catalogue_version": catalogue.version,
+        "lead": _unit(bundle.lead),
+        "co": [_unit(c) for c in bundle.co],
+        "applicant_kind": bundle.applicant_kind.value,
+        "added": [{"item_code": a.item_code, "because_of": a.because_of, "reason": a.reason,
+                   "message_zh": a.message_zh, "message_en": a.message_en} for a in selection.added],
+        "items": [
+            {"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "department": _unit(i.department),
+             "level": i.level.value, "legal_basis": i.legal_basis, "conditions_zh": list(i.conditions_zh),
+             "conditions_en": list(i.conditions_en), "time_limit_days": i.time_limit_days,
+             "fee_yuan": i.fee_yuan, "fee_zh": i.fee_zh, "fee_en": i.fee_en, "result_zh": i.result_zh,
+             "result_en": i.result_en, "yields_licence": i.yields_licence, "requires": list(i.requires),
+             "online": i.online, "offline_reason_zh": i.offline_reason_zh, "assumed": list(i.assumed)}
+            for i in items
+        ],
+        "materials": [
+            {"code": n.code, "name_zh": n.name_zh, "name_en": n.name_en, "legal_basis": n.legal_basis,
+             "submit": n.provided_by is MaterialSource.APPLICANT, "shared_from": n.shared_from,
+             "tolerable": n.tolerable, "commitment_allowed": n.commitment_allowed,
+             "item_material_codes": list(n.codes_by_item.values()),
+             "for_items": [{"code": c, "name_zh": names[c]} for c in n.items]}
+            for n in needs
+        ],
+        "form": [
+            {"name": f.name, "label_zh": f.label_zh, "label_en": f.label_en, "type": f.type.value,
+             "required": f.required, "options": list(f.options),
+             "prefill": f.prefill.source.value if f.prefill else None}
+            for f in fields
+        ],
+        "deadline": {
+            "limit_days": deadline.limit_days,
+            "statutory_days": deadline.statutory_days,
+            "due_on_if_accepted_today": add_working_days(today, deadline.limit_days).isoformat(),
+            "rule_zh": "并联办理取各事项时限最长者；串联办理不超过法定时限之和的 "
+                       f"{round(catalogue.settings.sequential_compression * 100)}%（工作日）",
+            "rule_en": "parallel items take the longest limit; a sequential chain at most "
+                       f"{round(catalogue.settings.sequential_compression * 100)}% of the sum (working days)",
+            "chains": [{"items": list(c.items), "statutory_days": c.statutory_days, "limit_days": c.limit_days}
+                       for c in deadline.chains],
+        },
+        "fees": {"total_yuan": sum(i.fee_yuan for i in items),
+                 "lines": [{"item_code": i.code, "fee_zh": i.fee_zh, "fee_yuan": i.fee_yuan} for i in items]},
+        "process": [{"step": n + 1, "zh": zh, "en": en} for n, (zh, en) in enumerate(PROCESS)],
+        "channels_zh": "综合窗口、网上办事大厅、移动端、自助终端、12345热线，同一标准受理",
+        "channels_en": "window, portal, mobile, kiosk and the 12345 hotline, one standard everywhere",
+        "proxy_free_zh": "以下情形帮办代办免费：" + "、".join(zh for zh, _ in FREE_CIRCUMSTANCES.values()),
+        "proxy_free_en": "proxy handling is free for: " + ", ".join(en for _, en in FREE_CIRCUMSTANCES.values()),
+        "tolerance_supplement_days": catalogue.settings.tolerance_supplement_days,
+        "commitment_verification_days": catalogue.settings.commitment_verification_days,
+    }
+
+
+def _unit(code: str) -> dict[str, str]:
+    dept = department(code)
+    return {"code": dept.code, "name_zh": dept.name_zh, "name_en": dept.name_en}

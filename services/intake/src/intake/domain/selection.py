@@ -1,0 +1,71 @@
+"""Sub-item selection (选择事项, R-10). Pure.
+
+The applicant picks all or some items of a one-thing. Items the law requires together (须一并办理)
+cannot be split, and an item's prerequisites (前置事项) are pulled in; each addition says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intake.catalogue.model import Bundle
+from intake.domain.errors import FieldProblem
+
+__all__ = ["Addition", "Selection", "select_items"]
+
+
+@dataclass(frozen=True, slots=True)
+class Addition:
+    """An item the applicant did not pick but must have, and why."""
+
+    item_code: str
+    because_of: str
+    reason: str  # "prerequisite" | "together"
+    message_zh: str
+    message_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    codes: tuple[str, ...]  # in catalogue order
+    added: tuple[Addition, ...]
+    problems: tuple[FieldProblem, ...]
+
+
+def select_items(bundle: Bundle, wanted: list[str] | None) -> Selection:
+    """The selected items in catalogue order, with prerequisites and together-groups pulled in."""
+    if not wanted:
+        return Selection(tuple(i.code for i in bundle.items), (), ())
+    known = {i.code for i in bundle.items}
+    problems = tuple(
+        FieldProblem(f"items.{n}", "unknown_item", f"事项 {code} 不属于「{bundle.name_zh}」",
+                     f"item {code} is not part of '{bundle.name_en}'")
+        for n, code in enumerate(wanted)
+        if code not in known
+    )
+    chosen: set[str] = {c for c in wanted if c in known}
+    added: list[Addition] = []
+    stack = sorted(chosen)
+    while stack:
+        code = stack.pop()
+        item = bundle.item(code)
+        pulls = [(r, "prerequisite") for r in item.requires] + [(g, "together") for g in bundle.group_of(code)]
+        for other, reason in pulls:
+            if other in chosen:
+                continue
+            chosen.add(other)
+            stack.append(other)
+            added.append(_addition(bundle, other, code, reason))
+    ordered = tuple(i.code for i in bundle.items if i.code in chosen)
+    return Selection(ordered, tuple(added), problems)
+
+
+def _addition(bundle: Bundle, code: str, because_of: str, reason: str) -> Addition:
+    item, cause = bundle.item(code), bundle.item(because_of)
+    if reason == "prerequisite":
+        zh = f"已自动加选「{item.name_zh}」：它是「{cause.name_zh}」的前置事项"
+        en = f"'{item.name_en}' was added: '{cause.name_en}' needs its result first"
+    else:
+        zh = f"已自动加选「{item.name_zh}」：依法须与「{cause.name_zh}」一并办理"
+        en = f"'{item.name_en}' was added: the law requires it together with '{cause.name_en}'"
+    return Addition(code, because_of, reason, zh, en)

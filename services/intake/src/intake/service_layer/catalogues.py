@@ -1,0 +1,55 @@
+"""Catalogue versions (目录版本): the catalogue in force, and every earlier one a case was accepted under.
+
+At start-up the catalogue in force is recorded under its version. Changing the content without
+changing the version is refused, so a version always means one content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from exchange.db.database import Database
+from intake.adapters.tables import IntakeCatalogue
+from intake.catalogue.model import Catalogue, CatalogueError
+
+__all__ = ["CatalogueStore"]
+
+
+def _digest(catalogue: Catalogue) -> str:
+    content = json.dumps(catalogue.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+class CatalogueStore:
+    def __init__(self, database: Database, current: Catalogue) -> None:
+        self.database = database
+        self.current = current
+        self._older: dict[str, Catalogue] = {}
+
+    async def record_current(self) -> None:
+        digest = _digest(self.current)
+        async with self.database.unit_of_work() as uow:
+            row = await uow.get_for_update(IntakeCatalogue, self.current.version)
+            if row is None:
+                uow.session.add(IntakeCatalogue(version=self.current.version, digest=digest,
+                                                content=self.current.model_dump(mode="json"),
+                                                loaded_at=datetime.now(UTC)))
+            elif row.digest != digest:
+                raise CatalogueError(
+                    f"目录版本 {self.current.version} 已对应另一份内容；修改目录后须提升版本号 / catalogue version "
+                    f"{self.current.version} already names other content; bump the version after a change"
+                )
+
+    async def version(self, version: str) -> Catalogue:
+        """The catalogue a case was accepted under."""
+        if version == self.current.version:
+            return self.current
+        if version not in self._older:
+            async with self.database.sessions() as session:
+                row = await session.get(IntakeCatalogue, version)
+            if row is None:
+                raise CatalogueError(f"未知目录版本 unknown catalogue version {version!r}")
+            self._older[version] = Catalogue.model_validate(row.content)
+        return self._older[version]

@@ -1,0 +1,159 @@
+"""The simulators on the real broker: registries and a department answer what they are asked, signed.
+
+Built with the process's own ``build()``, so the consumer groups, topics and keys are the real wiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from contracts.dispatch.v1 import RequestSent, ReviewRequested
+from contracts.envelope import Envelope, EventPayload
+from contracts.identifiers import make_resident_id, make_uscc
+from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
+from contracts.sharing.v1 import LookupRequested, Registry, SubjectKind
+from contracts.topics import DEPARTMENT_RESULTS, SHARING_ANSWERS, SHARING_REQUESTS, TopicSpec, department_requests
+from exchange.chain import verify_chain
+from exchange.kafka.admin import ensure_topics
+from exchange.kafka.producer import Producer
+from exchange.runtime import Platform
+from exchange.signing import KeyRing, ensure_keys
+from simulators.config import SimulatorSettings
+from simulators.records import enterprise_record, population_record
+from simulators.service import answer_event_id, build
+
+pytestmark = pytest.mark.integration
+
+APPLICANT = Applicant(name="张三", id_type="resident_id", id_number="430104198803090213")
+
+
+class Running:
+    """The simulators process's parts, running, and a producer speaking as the test principal."""
+
+    def __init__(self, bootstrap: str, keyring: KeyRing, producer: Producer) -> None:
+        self.bootstrap = bootstrap
+        self.keyring = keyring
+        self.producer = producer
+        self.signer = keyring.signer("tests")
+
+    async def send(self, payload: EventPayload, topic: TopicSpec, key: str) -> Envelope:
+        envelope = Envelope.wrap(payload, source="tests", subject=key)
+        wire = self.signer.sign_envelope(envelope.to_wire())
+        await self.producer.send(topic.name, key, json.dumps(wire, ensure_ascii=False).encode())
+        return envelope
+
+    async def answers(self, topic: TopicSpec, keep: Callable[[str], bool], count: int,
+                      timeout_s: float = 30.0) -> list[tuple[str, dict[str, Any]]]:
+        """(key, wire) of every record of ``topic`` whose key ``keep`` accepts, once ``count`` arrived
+        and nothing more came in a while."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False)
+        await consumer.start()
+        found: list[tuple[str, dict[str, Any]]] = []
+        try:
+            tps = [TopicPartition(topic.name, p) for p in sorted(consumer.partitions_for_topic(topic.name) or [])]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            deadline, quiet = asyncio.get_running_loop().time() + timeout_s, 0
+            while len(found) < count or quiet < 4:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError(f"{len(found)} of {count} answers on {topic.name}: {found}")
+                batch = await consumer.getmany(timeout_ms=300)
+                quiet = 0 if batch else quiet + 1
+                found += [(r.key.decode(), json.loads(r.value)) for rs in batch.values() for r in rs
+                          if r.key is not None and r.value is not None and keep(r.key.decode())]
+        finally:
+            await consumer.stop()
+        return found
+
+
+@pytest.fixture(scope="module")
+async def simulators(kafka_bootstrap: str, keys_dir: Path) -> AsyncIterator[Running]:
+    settings = SimulatorSettings(
+        kafka_bootstrap=kafka_bootstrap, keys_dir=keys_dir, topic_partitions=1,
+        kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=300,
+        sim_departments=["health"], sim_latency_ms_min=0, sim_latency_ms_max=5,
+        sim_approve_rate=0.0, sim_reject_rate=0.0, sim_correction_rate=1.0,
+    )
+    ensure_keys(keys_dir, ["simulators"])
+    keyring = KeyRing(keys_dir)
+    await ensure_topics(kafka_bootstrap, [SHARING_REQUESTS, SHARING_ANSWERS, DEPARTMENT_RESULTS,
+                                          department_requests("health")], 1)
+    producer = Producer(kafka_bootstrap, client_id="simulator-tests")
+    await producer.start()
+    parts = build(Platform(settings, keyring, keyring.signer("simulators"), producer, None))
+    assert sorted(r.group for r in parts.consumers) == ["dept.health", "registry.enterprise", "registry.population"]
+    tasks = [asyncio.create_task(runner.run()) for runner in parts.consumers]
+    try:
+        ready = asyncio.gather(*(runner.ready.wait() for runner in parts.consumers))
+        done, _ = await asyncio.wait([ready, *tasks], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        assert ready in done, f"consumers not ready: {[t.exception() for t in tasks if t.done()]}"
+        yield Running(kafka_bootstrap, keyring, producer)
+    finally:
+        for runner in parts.consumers:
+            runner.stop()
+        await asyncio.wait(tasks, timeout=15)
+        await producer.stop()
+
+
+def lookup(kind: SubjectKind, subject_id: str, draft_id: str) -> LookupRequested:
+    return LookupRequested(request_id=uuid.uuid4(), draft_id=draft_id, subject_kind=kind, subject_id=subject_id,
+                           authorisation_id=f"AUTH-{draft_id}", purpose_zh="表单预填",
+                           requested_at=datetime.now(UTC))
+
+
+async def test_each_registry_answers_its_own_subjects_signed(simulators: Running, unique_name: str) -> None:
+    person = lookup(SubjectKind.PERSON, make_resident_id("430104", date(1988, 3, 9), 21), f"{unique_name}-p")
+    company = lookup(SubjectKind.ORGANISATION, make_uscc("430104", 424242), f"{unique_name}-o")
+    nobody = lookup(SubjectKind.PERSON, "430104198803091234", f"{unique_name}-x")  # wrong check digit
+    causes = {p.draft_id: await simulators.send(p, SHARING_REQUESTS, p.subject_id) for p in (person, company, nobody)}
+
+    answers = await simulators.answers(SHARING_ANSWERS, lambda key: key.startswith(unique_name), 3)
+    by_draft = {key: wire for key, wire in answers}
+    assert len(answers) == 3 and set(by_draft) == set(causes), answers  # exactly one answer each
+    expected = {
+        person.draft_id: (Registry.POPULATION, person, population_record(person.subject_id)),
+        company.draft_id: (Registry.ENTERPRISE, company, enterprise_record(company.subject_id)),
+        nobody.draft_id: (Registry.POPULATION, nobody, None),
+    }
+    for draft_id, (registry, request, record) in expected.items():
+        wire = by_draft[draft_id]
+        simulators.keyring.verify_envelope(wire)  # signed by the registry's own key
+        assert wire["source"] == f"registry.{registry.value}" and wire["type"] == "sharing.lookup.answered"
+        assert wire["id"] == str(answer_event_id(request.request_id, registry))
+        assert wire["causation_id"] == str(causes[draft_id].id) and wire["subject"] == draft_id
+        assert "chain" in wire
+        data = wire["data"]
+        assert (data["registry"], data["subject_id"], data["request_id"]) == (
+            registry.value, request.subject_id, str(request.request_id))
+        assert data["found"] is (record is not None) and data.get("record", {}) == (record or {})
+
+
+async def test_department_reviews_then_handles_on_one_chain(simulators: Running, unique_name: str) -> None:
+    case_id = f"C-{unique_name}"
+    material = MaterialRef(code="M1", name_zh="出生医学证明", provision=MaterialProvision.UPLOAD)
+    review = ReviewRequested(request_id=uuid.uuid4(), case_id=case_id, item_code="P-01-01", item_name_zh="出生医学证明",
+                             department="health", round=1, applicant=APPLICANT, form={}, materials=(material,))
+    await simulators.send(review, department_requests("health"), case_id)
+    await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 1)
+    handling = RequestSent(request_id=uuid.uuid4(), case_id=case_id, task_id=f"{case_id}/P-01-01",
+                           item_code="P-01-01", item_name_zh="出生医学证明", department="health", attempt=1,
+                           applicant=APPLICANT, form={})
+    await simulators.send(handling, department_requests("health"), case_id)
+
+    wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 2)]
+    assert [w["type"] for w in wires] == ["department.review.returned", "department.result.returned"]
+    for wire in wires:
+        simulators.keyring.verify_envelope(wire)
+        assert wire["source"] == "dept.health"
+    assert [w["chain"]["seq"] for w in wires] == [1, 2] and verify_chain(wires).intact  # one chain, both answers
+    assert [(d["kind"], d["code"]) for d in wires[0]["data"]["deficiencies"]] == [("material", "M1")]
+    assert wires[1]["data"]["outcome"] == "approved" and wires[1]["data"]["document_no"]
