@@ -102,14 +102,10 @@ def test_r17_resident_id_bad_birth_date(birth: str) -> None:
     assert "出生日期" in problem[0]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: identifiers.py:21,34 `$` also matches before a trailing newline and "
-                                       "there is no length check, so a 19-character string is accepted")
 def test_r17_resident_id_with_trailing_newline_is_refused() -> None:
     assert resident_id_problem("11010519491231002X\n") is not None
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: identifiers.py:21 `\\d` matches any Unicode digit, so full-width "
-                                       "digits pass and the same person gets a second identity key")
 def test_r17_resident_id_with_full_width_digits_is_refused() -> None:
     assert resident_id_problem("1１010519491231002X") is not None
 
@@ -149,9 +145,6 @@ def test_r17_uscc_wrong_shape(code: str) -> None:
     assert "18位" in problem[0]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: identifiers.py:25 `\\d` matches full-width digits, then "
-                                       "identifiers.py:52 USCC_ALPHABET.index raises ValueError instead of "
-                                       "returning a problem")
 def test_r17_uscc_with_full_width_digit_is_a_problem_not_a_crash() -> None:
     assert uscc_problem("91３50100M000100Y43") is not None
 

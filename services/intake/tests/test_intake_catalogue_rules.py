@@ -141,8 +141,6 @@ def test_r02_catch_all_material_at_the_end_of_a_name(p01: Bundle) -> None:
     assert_names(message, FILE, "P-01", "P-01-01", "P-01-01-M1", "(R-02)")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: model.py:332 only matches a catch-all wording at the end of the "
-                                       "name, so 「其他材料（如有）」 passes although R-02 refuses a list containing it")
 def test_r02_catch_all_material_with_a_qualifier(p01: Bundle) -> None:
     message = breach(with_material(p01, "P-01-01", "P-01-01-M1", name_zh="其他材料（如有）"))
     assert_names(message, FILE, "P-01", "P-01-01", "(R-02)")
@@ -179,13 +177,10 @@ def test_shared_material_from_an_unknown_provider(p01: Bundle) -> None:
     assert_names(message, FILE, "P-01", "P-01-01", "P-01-01-M3", "unknown provider", "registry.nowhere")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: model.py:342 the shared_from-missing message does not name its rule "
-                                       "(R-03), unlike the other sharing breaches")
 def test_r03_shared_material_without_shared_from_names_the_rule(p01: Bundle) -> None:
     assert "R-03" in breach(with_material(p01, "P-01-01", "P-01-01-M3", shared_from=None))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: model.py:351 the unknown-provider message does not name its rule (R-03)")
 def test_r03_unknown_provider_names_the_rule(p01: Bundle) -> None:
     assert "R-03" in breach(with_material(p01, "P-01-01", "P-01-01-M3", shared_from="registry.nowhere"))
 
@@ -348,8 +343,6 @@ def test_loader_names_the_file_of_a_rule_breach(tmp_path: Path, p01: Bundle) -> 
     assert_names(str(caught.value), str(root / "one-things" / "P-01.json"), "P-01", "(R-01)")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: loader.py:31 catches OSError and JSONDecodeError but not "
-                                       "UnicodeDecodeError, so a file saved as GBK escapes without naming the file")
 def test_loader_names_a_file_that_is_not_utf8(tmp_path: Path, p01: Bundle) -> None:
     root = write_folder(tmp_path, {})
     (root / "one-things" / "P-01.json").write_bytes(p01.model_dump_json().encode("gb18030"))

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from intake.catalogue.loader import load_catalogue
-from intake.catalogue.model import Bundle, Catalogue, CatalogueError, FieldType, FormField, Item
-from intake.domain.form import check_form
+from intake.catalogue.model import Bundle, Catalogue, CatalogueError, FieldType, FormField
 from intake.domain.case import CaseState, CaseStatus, ItemState, ItemStatus, notice_texts
 from intake.domain.errors import FieldProblem
-from contracts.identifiers import resident_id_problem
+from intake.domain.form import check_form
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"

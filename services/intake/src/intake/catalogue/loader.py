@@ -28,8 +28,9 @@ def _read(path: Path, model: type[M]) -> M:
     try:
         raw: Any = json.loads(path.read_text(encoding="utf-8"))
         return model.model_validate(raw)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CatalogueError(f"{path}: 无法读取目录文件 cannot read the catalogue file: {exc}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CatalogueError(f"{path}: 无法读取目录文件（须为 UTF-8 编码的 JSON）cannot read the catalogue file "
+                             f"(UTF-8 JSON expected): {exc}") from exc
     except ValidationError as exc:
         where = f"{path}: {raw.get('code', '')}" if isinstance(raw, dict) else str(path)
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())

@@ -187,8 +187,9 @@ class Bundle(_Frozen):
         raise KeyError(code)
 
     def group_of(self, code: str) -> tuple[str, ...]:
-        """The items that must go with ``code`` (itself included)."""
-        return next((g for g in self.together if code in g), (code,))
+        """The items that must go with ``code`` directly (itself included); overlapping groups chain
+        through selection, which pulls in the groups of every item it adds."""
+        return tuple(dict.fromkeys(c for g in self.together if code in g for c in g)) or (code,)
 
 
 class Settings(_Frozen):
@@ -329,7 +330,7 @@ def _check_item(catalogue: Catalogue, bundle: Bundle, item: Item, at: str, codes
 
 
 def _check_material(material: Material, at: str, shared_by_name: dict[str, str]) -> None:
-    if any(word == material.name_zh or material.name_zh.endswith(word) for word in CATCH_ALL_MATERIALS):
+    if any(word in material.name_zh for word in CATCH_ALL_MATERIALS):
         raise CatalogueError(f"{at}: 兜底材料不得列入 / catch-all material is not allowed (R-02)")
     if not material.legal_basis.strip():
         raise CatalogueError(f"{at}: 材料无设定依据 / material has no legal basis (R-03)")
@@ -339,7 +340,7 @@ def _check_material(material: Material, at: str, shared_by_name: dict[str, str])
                              f"{shared_from}; must not be asked of the applicant (R-03)")
     if material.provided_by is MaterialSource.SHARING:
         if not material.shared_from:
-            raise CatalogueError(f"{at}: 共享材料须写明提供单位 / shared_from is required for a shared material")
+            raise CatalogueError(f"{at}: 共享材料须写明提供单位 / shared_from is required for a shared material (R-03)")
         _known_provider(at, material.shared_from, "共享材料")
         if material.tolerable or material.commitment_allowed:
             raise CatalogueError(f"{at}: 共享材料无需容缺或承诺 / a shared material cannot be tolerated or "
@@ -348,7 +349,7 @@ def _check_material(material: Material, at: str, shared_by_name: dict[str, str])
 
 def _known_provider(at: str, provider: str, what: str) -> None:
     if provider not in _DEPARTMENT_CODES and provider not in REGISTRIES:
-        raise CatalogueError(f"{at}: {what}的提供单位未知 unknown provider {provider!r}")
+        raise CatalogueError(f"{at}: {what}的提供单位未知 unknown provider {provider!r} (R-03)")
 
 
 def _no_repeats(where: str, what: str, values: list[str]) -> None:

@@ -9,9 +9,9 @@ from contracts.days import china_date
 from contracts.dispatch.v1 import TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.supervision.v1 import ClockStarted
+from contracts.workdays import add_working_days
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import SupervisionClock
-from contracts.workdays import add_working_days
 
 __all__ = ["clock_id_for", "task_released"]
 

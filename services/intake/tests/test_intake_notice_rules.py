@@ -1,0 +1,183 @@
+"""R-09 one-time notice: every selected item's terms, one set of materials, one form, the bundle deadline."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from html import escape
+from typing import Any
+
+import pytest
+
+from contracts.workdays import add_working_days
+from intake.catalogue.loader import default_catalogue_dir, load_catalogue
+from intake.catalogue.model import Bundle, Catalogue, FieldType, FormField, Manifest, SharedMaterial
+from intake.domain.deadline import bundle_deadline
+from intake.domain.notice import one_time_notice
+from intake.domain.selection import select_items
+from intake.entrypoints.notice_page import render_notice
+
+TODAY = date(2026, 3, 2)  # a Monday
+
+MANIFEST = Manifest(
+    version="test-1",
+    fields=(
+        FormField(name="contact_phone", label_zh="联系电话", label_en="Contact phone", type=FieldType.PHONE),
+        FormField(name="household_address", label_zh="户籍登记地址", label_en="Household address"),
+        FormField(name="bank_account", label_zh="本人银行账户", label_en="Own bank account"),
+    ),
+    sharing=(
+        SharedMaterial(name_zh="居民身份证", shared_from="registry.population"),
+        SharedMaterial(name_zh="居民户口簿", shared_from="registry.population"),
+        SharedMaterial(name_zh="户籍证明", shared_from="registry.population"),
+        SharedMaterial(name_zh="结婚证", shared_from="civil-affairs"),
+        SharedMaterial(name_zh="出生医学证明", shared_from="licence"),
+        SharedMaterial(name_zh="医疗保险参保证明", shared_from="medical-insurance"),
+    ),
+)
+P01 = Bundle.model_validate_json(
+    (default_catalogue_dir() / "one-things" / "P-01.json").read_text(encoding="utf-8"))
+CATALOGUE = Catalogue.assemble(MANIFEST, [("one-things/P-01.json", P01)])
+
+
+def notice_for(wanted: list[str] | None, catalogue: Catalogue = CATALOGUE, bundle: Bundle = P01) -> dict[str, Any]:
+    return one_time_notice(catalogue, bundle, select_items(bundle, wanted), TODAY)
+
+
+def repeated(values: list[str]) -> list[str]:
+    return [v for v, n in Counter(values).items() if n > 1]
+
+
+def test_the_test_catalogue_is_valid() -> None:
+    CATALOGUE.check("manifest.json")
+
+
+@pytest.mark.parametrize("wanted", [None, ["P-01-02"], ["P-01-05"], ["P-01-06", "P-01-02"]])
+def test_r09_every_selected_item_with_its_terms(wanted: list[str] | None) -> None:
+    notice = notice_for(wanted)
+    selection = select_items(P01, wanted)
+    assert [i["code"] for i in notice["items"]] == list(selection.codes)
+    for entry in notice["items"]:
+        item = P01.item(entry["code"])
+        assert entry["conditions_zh"] == list(item.conditions_zh)
+        assert entry["conditions_zh"]
+        assert entry["time_limit_days"] == item.time_limit_days
+        assert (entry["fee_zh"], entry["fee_yuan"]) == (item.fee_zh, item.fee_yuan)
+        assert entry["result_zh"] == item.result_zh
+        assert entry["legal_basis"] == item.legal_basis
+        assert entry["department"]["code"] == item.department
+
+
+def test_r09_partial_selection_leaves_out_other_items() -> None:
+    notice = notice_for(["P-01-02"])
+    assert [i["code"] for i in notice["items"]] == ["P-01-02"]
+    assert [m["code"] for m in notice["materials"]] == ["P-01-02-M1"]
+    assert notice["added"] == []
+    assert notice["fees"]["lines"] == [{"item_code": "P-01-02", "fee_zh": "不收费", "fee_yuan": 0}]
+
+
+@pytest.mark.parametrize("wanted", [None, ["P-01-05"], ["P-01-03"]])
+def test_r11_one_set_of_materials_no_name_twice(wanted: list[str] | None) -> None:
+    notice = notice_for(wanted)
+    assert repeated([m["name_zh"] for m in notice["materials"]]) == []
+    assert repeated([m["code"] for m in notice["materials"]]) == []
+
+
+def test_r11_merged_material_lists_every_item_that_needs_it() -> None:
+    birth = next(m for m in notice_for(None)["materials"] if m["name_zh"] == "出生医学证明")
+    assert [x["code"] for x in birth["for_items"]] == ["P-01-02", "P-01-03"]
+    assert birth["item_material_codes"] == ["P-01-02-M1", "P-01-03-M1"]
+    assert birth["submit"] is False
+    assert birth["shared_from"] == "licence"
+
+
+def test_r11_only_applicant_materials_are_to_submit() -> None:
+    to_submit = {m["code"] for m in notice_for(None)["materials"] if m["submit"]}
+    assert to_submit == {"P-01-01-M1", "P-01-03-M4", "P-01-05-M1"}
+
+
+@pytest.mark.parametrize("wanted", [None, ["P-01-02"], ["P-01-05"]])
+def test_r11_one_form_no_field_asked_twice(wanted: list[str] | None) -> None:
+    notice = notice_for(wanted)
+    selection = select_items(P01, wanted)
+    names = [f["name"] for f in notice["form"]]
+    assert repeated(names) == []
+    assert repeated([f["label_zh"] for f in notice["form"]]) == []
+    assert set(names) == {n for c in selection.codes for n in P01.item(c).fields}
+
+
+def test_r11_no_field_asked_twice_in_any_shipped_bundle() -> None:
+    try:
+        catalogue = load_catalogue()
+    except ValueError as exc:  # CatalogueError, or a file caught mid-edit
+        pytest.skip(f"the shipped catalogue does not load right now: {exc}")
+    for bundle in catalogue.bundles:
+        for wanted in [None, *([i.code] for i in bundle.items)]:
+            form = notice_for(wanted, catalogue, bundle)["form"]
+            assert repeated([f["name"] for f in form]) == [], bundle.code
+            assert repeated([f["label_zh"] for f in form]) == [], bundle.code
+
+
+@pytest.mark.parametrize("wanted", [None, ["P-01-05"], ["P-01-02"]])
+def test_r05_deadline_section_is_the_bundle_deadline(wanted: list[str] | None) -> None:
+    notice = notice_for(wanted)
+    items = [P01.item(c) for c in select_items(P01, wanted).codes]
+    deadline = bundle_deadline(items, CATALOGUE.settings.sequential_compression)
+    section = notice["deadline"]
+    assert section["limit_days"] == deadline.limit_days
+    assert section["statutory_days"] == deadline.statutory_days
+    assert section["chains"] == [{"items": list(c.items), "statutory_days": c.statutory_days,
+                                  "limit_days": c.limit_days} for c in deadline.chains]
+    assert section["due_on_if_accepted_today"] == add_working_days(TODAY, deadline.limit_days).isoformat()
+    assert "30%" in section["rule_zh"]
+
+
+def test_r05_p01_deadline_figures() -> None:
+    section = notice_for(None)["deadline"]
+    # longest chain P-01-01 → P-01-03 → P-01-04 → P-01-05: 5 + 5 + 5 + 20 = 35 → ⌈10.5⌉
+    assert section["limit_days"] == 11
+    assert section["statutory_days"] == 37
+
+
+def test_r10_added_item_messages_are_in_the_notice() -> None:
+    selection = select_items(P01, ["P-01-05"])
+    notice = notice_for(["P-01-05"])
+    assert [a["message_zh"] for a in notice["added"]] == [a.message_zh for a in selection.added]
+    assert {a["item_code"] for a in notice["added"]} == {"P-01-01", "P-01-03", "P-01-04", "P-01-06"}
+    assert all(a["message_en"] for a in notice["added"])
+
+
+def test_r09_notice_states_the_process_and_free_proxy() -> None:
+    notice = notice_for(None)
+    assert [p["step"] for p in notice["process"]] == list(range(1, len(notice["process"]) + 1))
+    assert "老年人" in notice["proxy_free_zh"]
+    assert notice["tolerance_supplement_days"] == CATALOGUE.settings.tolerance_supplement_days
+
+
+# --- the printable page -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("wanted", [None, ["P-01-05"], ["P-01-02"]])
+def test_r09_printed_notice_is_zh_cn_with_name_materials_and_deadline(wanted: list[str] | None) -> None:
+    notice = notice_for(wanted)
+    html = render_notice(notice)
+    assert '<html lang="zh-CN">' in html
+    assert escape(P01.name_zh) in html
+    for material in notice["materials"]:
+        assert escape(material["name_zh"]) in html
+    for item in notice["items"]:
+        assert escape(item["name_zh"]) in html
+    assert f"<b>{notice['deadline']['limit_days']}</b> 个工作日" in html
+    assert notice["deadline"]["due_on_if_accepted_today"] in html
+
+
+def test_r10_printed_notice_shows_added_items() -> None:
+    notice = notice_for(["P-01-05"])
+    html = render_notice(notice)
+    assert "自动加选的事项" in html
+    for added in notice["added"]:
+        assert escape(added["message_zh"]) in html
+
+
+def test_r10_printed_notice_without_additions_has_no_added_section() -> None:
+    assert "自动加选的事项" not in render_notice(notice_for(None))
