@@ -41,7 +41,8 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     """Read and check the whole catalogue; raises ``CatalogueError`` naming file, one-thing and item."""
     root = directory or default_catalogue_dir()
     manifest = _read(root / "manifest.json", Manifest)
-    paths = sorted((root / "one-things").glob("*.json"))
+    # Person, enterprise, project life cycles in that order (个人、企业、项目), then by code.
+    paths = sorted((root / "one-things").glob("*.json"), key=lambda p: ("PEJ".find(p.stem[:1]) % 4, p.stem))
     if not paths:
         raise CatalogueError(f"{root / 'one-things'}: 目录中没有一件事 / the catalogue holds no one-thing (R-01)")
     bundles = [(str(path), _read(path, Bundle)) for path in paths]
