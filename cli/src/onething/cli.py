@@ -174,8 +174,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _bundles(requested: list[str] | None) -> list[str]:
     if not requested:
         return ["P-01"]
-    if "all" in requested:
-        return [b["code"] for b in catalogue_rows(None)["bundles"]]
+    if "all" in requested:  # interleaved person, enterprise, project, so a short run shows all three
+        rows = catalogue_rows(None)["bundles"]
+        rank: dict[str, int] = {}
+        keyed = []
+        for b in rows:
+            rank[b["life_cycle"]] = rank.get(b["life_cycle"], -1) + 1
+            keyed.append((rank[b["life_cycle"]], b["code"]))
+        return [code for _, code in sorted(keyed, key=lambda k: (k[0], "PEJ".index(k[1][0])))]
     return requested
 
 
@@ -205,3 +211,4 @@ def main(argv: list[str] | None = None) -> None:
         except ValueError as exc:  # CatalogueError names the file, one-thing and item
             print(f"目录有误 catalogue error: {exc}", file=sys.stderr)
             sys.exit(1)
+        sys.exit(0)
