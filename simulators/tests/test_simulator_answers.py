@@ -14,14 +14,14 @@ from contracts.dispatch.v1 import RequestSent, ReviewRequested
 from contracts.envelope import Envelope
 from contracts.identifiers import make_resident_id, make_uscc
 from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
-from contracts.sharing.v1 import LookupRequested, Registry, SubjectKind, registry_principal
+from contracts.sharing.v1 import LookupRequested, Registry, SubjectKind, answer_event_id, registry_principal
 from contracts.topics import DEPARTMENT_RESULTS, SHARING_ANSWERS
 from exchange.chain import verify_chain
 from exchange.signing import KeyRing, ensure_keys
 from simulators.decisions import Rates
 from simulators.records import enterprise_record, population_record
 from simulators.sending import ChainedSender
-from simulators.service import DepartmentSimulator, RegistrySimulator, answer_event_id
+from simulators.service import DepartmentSimulator, RegistrySimulator
 
 ALWAYS_REVIEW = Rates(approve=0.0, reject=0.0, correction=1.0, latency_ms_min=0, latency_ms_max=0)
 APPLICANT = Applicant(name="张三", id_type="resident_id", id_number="430104198803090213")

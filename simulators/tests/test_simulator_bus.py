@@ -20,7 +20,7 @@ from contracts.dispatch.v1 import RequestSent, ReviewRequested
 from contracts.envelope import Envelope, EventPayload
 from contracts.identifiers import make_resident_id, make_uscc
 from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
-from contracts.sharing.v1 import LookupRequested, Registry, SubjectKind
+from contracts.sharing.v1 import LookupRequested, Registry, SubjectKind, answer_event_id
 from contracts.topics import DEPARTMENT_RESULTS, SHARING_ANSWERS, SHARING_REQUESTS, TopicSpec, department_requests
 from exchange.chain import verify_chain
 from exchange.kafka.admin import ensure_topics
@@ -29,7 +29,7 @@ from exchange.runtime import Platform
 from exchange.signing import KeyRing, ensure_keys
 from simulators.config import SimulatorSettings
 from simulators.records import enterprise_record, population_record
-from simulators.service import answer_event_id, build
+from simulators.service import build
 
 pytestmark = pytest.mark.integration
 

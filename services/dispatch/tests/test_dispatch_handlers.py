@@ -25,7 +25,7 @@ from contracts.intake.v1 import (
 )
 from contracts.topics import CASE_STREAM, department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchTask
-from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
+from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnanswerableFinding, UnknownTask
 from dispatch.service_layer.handlers import (
     case_accepted,
     case_corrected,
@@ -80,6 +80,8 @@ def accepted(case_id: str = CASE, items: tuple[str, ...] = tuple(P01)) -> CaseAc
                 requires=tuple(r for r in P01[code][1] if r in items),
                 yields_licence=code in LICENCES,
                 licence_type=LICENCES.get(code),
+                materials=(MaterialRef(code=f"{code}-M1", name_zh="申请表", provision=MaterialProvision.UPLOAD,
+                                       document="sha256:1"),),
             )
             for code in items
         ),
@@ -391,3 +393,13 @@ def test_request_id_depends_on_task_and_attempt() -> None:
     assert len(ids) == 15
     assert review_id_for("a/b", 1) != request_id_for("a/b", 1)
     assert request_id_for("a/b", 1) == request_id_for("a/b", 1)
+
+
+async def test_a_finding_the_applicant_could_never_answer_is_refused(dispatch_db: Database) -> None:
+    await handle(dispatch_db, case_accepted, accepted(), source="intake")
+    for finding in (deficiency("P-01-01", "material", "P-01-01-M9"),  # no such material
+                    deficiency("P-01-01", "field", "favourite_colour"),  # no such field in the case
+                    deficiency("P-01-02", "field", "birth_hospital")):  # about another item
+        with pytest.raises(UnanswerableFinding):
+            await review(dispatch_db, "P-01-01", finding)
+    assert (await tasks(dispatch_db))["P-01-01"].review_status == "pending"

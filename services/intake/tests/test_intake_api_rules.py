@@ -3,6 +3,7 @@ authorised pre-fill, 容缺 supplements, 告知承诺, the blacklist gate, proxi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -12,14 +13,17 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from contracts.dispatch.v1 import Deficiency, ReviewConcluded
 from contracts.envelope import Envelope
 from contracts.identifiers import make_resident_id, make_uscc
-from contracts.sharing.v1 import LookupAnswered, Registry
+from contracts.sharing.v1 import LookupAnswered, Registry, registry_principal
 from exchange.db.database import Database
 from exchange.db.tables import OutboxMessage
 from intake.catalogue.loader import load_catalogue
 from intake.catalogue.model import CatalogueError
+from intake.domain.errors import ForeignAnswer
 from intake.entrypoints.api import create_app
+from intake.service_layer.case_stream import CaseStreamFolder
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.drafts import apply_answer
 
@@ -158,6 +162,8 @@ async def test_tolerated_material_is_accepted_missing_then_supplied(api: httpx.A
     assert done.status_code == 200
     status = {c["material_code"]: c["status"] for c in done.json()["commitments"]}
     assert status == {"P-01-05-M1": "fulfilled", "P-01-03-M4": "open"}
+    [photo] = [m for m in done.json()["materials"] if m["code"] == "P-01-05-M1"]
+    assert (photo["provision"], photo["document"]) == ("upload", "p")  # what the department now holds
 
 
 async def test_shared_material_is_never_asked(api: httpx.AsyncClient) -> None:
@@ -211,7 +217,7 @@ async def test_authorised_prefill_fills_the_form_and_the_applicant_confirms(api:
                              (Registry.LICENCE, {})):
         answer = LookupAnswered(request_id=uuid4(), draft_id=draft["draft_id"], registry=registry, subject_id=MOTHER,
                                 found=bool(record), record=record, answered_at=datetime.now(UTC))
-        envelope = Envelope.wrap(answer, source=f"registry.{registry.value}", subject=draft["draft_id"])
+        envelope = Envelope.wrap(answer, source=registry_principal(registry), subject=draft["draft_id"])
         async with intake_db.unit_of_work(cause=envelope) as uow:
             await apply_answer(uow, envelope, answer)
     draft = (await api.get(f"/drafts/{draft['draft_id']}")).json()
@@ -247,3 +253,64 @@ async def test_a_case_keeps_its_catalogue_version(intake_db: Database) -> None:
     assert old.version == current.version and old.bundle("P-01") == current.bundle("P-01")
     with pytest.raises(CatalogueError):
         await newer.version("1999.01-1")
+
+
+async def test_prefill_answers_must_come_from_their_registry_about_the_applicant(api: httpx.AsyncClient,
+                                                                                intake_db: Database) -> None:
+    draft = (await api.post("/drafts", json={"bundle_code": "P-01", "id_number": MOTHER,
+                                             "authorisation": {"granted": True}})).json()
+
+    async def answer(registry: Registry, source: str, subject: str) -> None:
+        payload = LookupAnswered(request_id=uuid4(), draft_id=draft["draft_id"], registry=registry, subject_id=subject,
+                                 found=True, record={"household_address": "假地址"}, answered_at=datetime.now(UTC))
+        envelope = Envelope.wrap(payload, source=source, subject=draft["draft_id"])
+        async with intake_db.unit_of_work(cause=envelope) as uow:
+            await apply_answer(uow, envelope, payload)
+
+    with pytest.raises(ForeignAnswer):  # a department key posing as the population registry
+        await answer(Registry.POPULATION, "dept.police", MOTHER)
+    with pytest.raises(ForeignAnswer):  # about somebody else
+        await answer(Registry.POPULATION, "registry.population", FATHER)
+    with pytest.raises(ForeignAnswer):  # the enterprise registry knows no persons
+        await answer(Registry.ENTERPRISE, "registry.enterprise", MOTHER)
+    assert (await api.get(f"/drafts/{draft['draft_id']}")).json()["registries_answered"] == []
+
+
+async def test_a_draft_serves_one_application_and_the_right_kind_of_applicant(api: httpx.AsyncClient) -> None:
+    wrong_kind = await api.post("/drafts", json={"bundle_code": "P-01", "id_number": ENTERPRISE,
+                                                 "authorisation": {"granted": True}})
+    assert wrong_kind.status_code == 422 and wrong_kind.json()["problems"][0]["type"] == "resident_id_invalid"
+    draft = (await api.post("/drafts", json={"bundle_code": "P-01", "id_number": MOTHER,
+                                             "authorisation": {"granted": True}})).json()
+    first = await accepted(api, birth(draft_id=draft["draft_id"], prefill_confirmed=True))
+    again = await api.post("/cases", json=birth(draft_id=draft["draft_id"], prefill_confirmed=True))
+    assert again.status_code == 422 and again.json()["problems"][0]["type"] == "draft_used"
+    assert first["case_id"] in again.json()["problems"][0]["message_zh"]
+
+
+async def test_listing_the_same_applicant_at_once_is_one_listing(api: httpx.AsyncClient) -> None:
+    body = {"id_number": FATHER, "reason_zh": "提供虚假材料", "reason_en": "false materials", "listed_by": "S1"}
+    answers = await asyncio.gather(*(api.post("/blacklist", json=body) for _ in range(5)))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["listed_at"] for a in answers}) == 1
+
+
+async def test_a_correction_answers_with_documents_not_promises(api: httpx.AsyncClient, intake_db: Database) -> None:
+    case_id = (await accepted(api, birth()))["case_id"]
+    notice = ReviewConcluded(case_id=case_id, round=1, concluded_at=datetime.now(UTC), deficiencies=(
+        Deficiency(item_code="P-01-05", department="hrss", kind="material", code="P-01-05-M1", reason_zh="照片模糊",
+                   reason_en="blurred photo"),))
+    envelope = Envelope.wrap(notice, source="dispatch", subject=case_id)
+    async with intake_db.unit_of_work(cause=envelope) as uow:
+        await CaseStreamFolder(CatalogueStore(intake_db, load_catalogue())).review_concluded(uow, envelope, notice)
+    promise = await api.post(f"/cases/{case_id}/corrections",
+                             json={"materials": {"P-01-05-M1": {"provision": "deferred"}}})
+    assert promise.status_code == 422 and promise.json()["problems"][0]["type"] == "missing"
+    assert (await api.post(f"/cases/{case_id}/corrections",
+                           json={"materials": {"P-01-05-M1": {"document": "sha256:new"}}})).status_code == 200
+
+
+async def test_an_unknown_one_thing_has_no_notice(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/catalogue/Z-99/notice")).status_code == 404
+    empty = await api.get("/catalogue/P-01/notice", params={"items": []})
+    assert empty.status_code == 200  # no items parameter: the whole one-thing

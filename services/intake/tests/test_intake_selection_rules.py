@@ -27,12 +27,16 @@ def small_item(code: str, **changes: Any) -> Item:
 
 
 def test_r10_no_choice_selects_every_item() -> None:
-    nothing: tuple[list[str] | None, ...] = (None, [])
-    for wanted in nothing:
-        selection = select_items(P01, wanted)
-        assert selection.codes == P01_CODES
-        assert selection.added == ()
-        assert selection.problems == ()
+    selection = select_items(P01, None)
+    assert selection.codes == P01_CODES
+    assert selection.added == ()
+    assert selection.problems == ()
+
+
+def test_r10_an_empty_choice_is_a_problem_not_everything() -> None:
+    selection = select_items(P01, [])
+    assert selection.codes == ()
+    assert [(p.path, p.type) for p in selection.problems] == [("items", "nothing_selected")]
 
 
 def test_r10_an_item_without_prerequisites_or_group_alone() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Literal
 
 from contracts.dispatch.v1 import Deficiency, Outcome, ReviewRequested
 from contracts.intake.v1 import MaterialProvision
@@ -82,7 +83,8 @@ def decide_review(seed: int, rates: Rates, request: ReviewRequested) -> ReviewDe
     if request.round != 1 or _unit(seed, "review", *parts) >= rates.correction:
         return ReviewDecision((), latency)
     uploads = {m.code: m.name_zh for m in request.materials if m.provision is MaterialProvision.UPLOAD}
-    kind, names = ("material", uploads) if uploads else ("field", {key: key for key in request.form})
+    kind: Literal["material", "field"] = "material" if uploads else "field"
+    names = uploads if uploads else {key: key for key in request.form}
     wanted = 1 if _unit(seed, "review-count", *parts) < 0.5 else 2
     chosen = sorted(names, key=lambda code: _unit(seed, "review-pick", *parts, code))[:wanted]
     found = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, uuid5
 
 from fastapi import FastAPI
 
@@ -13,7 +13,14 @@ from contracts.department.v1 import ResultReturned, ReviewReturned
 from contracts.departments import department_principal
 from contracts.dispatch.v1 import Outcome, RequestSent, ReviewRequested
 from contracts.envelope import Envelope, EventPayload
-from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, SubjectKind, registry_principal
+from contracts.sharing.v1 import (
+    LookupAnswered,
+    LookupRequested,
+    Registry,
+    SubjectKind,
+    answer_event_id,
+    registry_principal,
+)
 from contracts.topics import DEPARTMENT_RESULTS, SHARING_ANSWERS, SHARING_REQUESTS, department_requests
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.runtime import Platform, ServiceParts
@@ -27,7 +34,6 @@ __all__ = [
     "REGISTRIES",
     "DepartmentSimulator",
     "RegistrySimulator",
-    "answer_event_id",
     "build",
 ]
 
@@ -36,11 +42,6 @@ REGISTRIES: dict[Registry, tuple[SubjectKind, Callable[[str], dict[str, str] | N
     Registry.POPULATION: (SubjectKind.PERSON, population_record),
     Registry.ENTERPRISE: (SubjectKind.ORGANISATION, enterprise_record),
 }
-
-
-def answer_event_id(request_id: UUID, registry: Registry) -> UUID:
-    """One answer per (lookup request, registry): a redelivered request is deduplicated downstream."""
-    return uuid5(NAMESPACE_URL, f"onething:lookup:{request_id}:{registry.value}")
 
 
 class DepartmentSimulator:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -49,7 +49,7 @@ class Deficiency(BaseModel):
 
     item_code: str
     department: str
-    kind: str  # "material" | "field"
+    kind: Literal["material", "field"]
     code: str  # material code or form field name
     reason_zh: str
     reason_en: str

@@ -138,7 +138,8 @@ class CaseAccepted(EventPayload):
 
 
 class CaseCorrected(EventPayload):
-    """The applicant supplied the corrections asked for (补正); these items are handled again."""
+    """The applicant answered the round's one correction notice (一次补正); ``item_codes`` are the items it
+    named. The values and documents go with the department requests; handling then starts."""
 
     event_type: ClassVar[str] = "intake.case.corrected"
 

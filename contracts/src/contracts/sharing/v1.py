@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import ClassVar
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime, Field
 
 from contracts.envelope import EventPayload
 
-__all__ = ["BASE_REGISTRIES", "LookupAnswered", "LookupRequested", "Registry", "SubjectKind", "registry_principal"]
+__all__ = [
+    "BASE_REGISTRIES",
+    "LookupAnswered",
+    "LookupRequested",
+    "Registry",
+    "SubjectKind",
+    "answer_event_id",
+    "registry_principal",
+    "serves",
+]
 
 
 class SubjectKind(StrEnum):
@@ -37,6 +46,16 @@ BASE_REGISTRIES = (Registry.POPULATION, Registry.ENTERPRISE)
 def registry_principal(registry: Registry) -> str:
     """The key id a base registry signs its answers with; the e-licence archive signs as ``licence``."""
     return "licence" if registry is Registry.LICENCE else f"registry.{registry.value}"
+
+
+def serves(registry: Registry, kind: SubjectKind) -> bool:
+    """Population answers for persons, enterprise for organisations, the licence archive for both."""
+    return registry is Registry.LICENCE or (registry is Registry.POPULATION) == (kind is SubjectKind.PERSON)
+
+
+def answer_event_id(request_id: UUID, registry: Registry) -> UUID:
+    """One answer per (lookup request, registry): a redelivered request is deduplicated downstream."""
+    return uuid5(NAMESPACE_URL, f"onething:lookup:{request_id}:{registry.value}")
 
 
 class LookupRequested(EventPayload):

@@ -24,7 +24,7 @@ from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, MaterialRef
 from contracts.topics import department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchTask
-from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
+from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnanswerableFinding, UnknownTask
 from dispatch.domain.review import Phase, ReviewStatus, ReviewView, merged_deficiencies, review_complete
 from dispatch.domain.sequencing import TaskStatus, TaskView, releasable, unreachable
 from exchange.db.unit_of_work import UnitOfWork
@@ -117,6 +117,18 @@ def _concluded(
     )
 
 
+def _check_findings(task: DispatchTask, case: DispatchCase, payload: ReviewReturned) -> None:
+    """A finding must name this item, this department, and a material or field the case really has:
+    anything else could never be answered by the applicant and would hold the case forever."""
+    materials = {m["code"] for m in task.materials if m.get("provision") != "sharing"}
+    for d in payload.deficiencies:
+        known = materials if d.kind == "material" else set(case.form)
+        if d.item_code != task.item_code or d.department != task.department or d.code not in known:
+            raise UnanswerableFinding(
+                f"{task.department} found {d.kind} {d.code!r} on {d.item_code}; {task.task_id} has no such "
+                f"{'applicant material' if d.kind == 'material' else 'form field'}")
+
+
 def _materials(task: DispatchTask) -> tuple[MaterialRef, ...]:
     return tuple(MaterialRef.model_validate(m) for m in task.materials)
 
@@ -173,6 +185,7 @@ async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
     if task.review_request_id != str(payload.request_id) or task.review_status != ReviewStatus.PENDING:
         logger.info("stale review for %s round %d ignored", task.task_id, payload.round)
         return
+    _check_findings(task, case, payload)
     task.review_status = ReviewStatus.DEFICIENT if payload.deficiencies else ReviewStatus.PASSED
     task.deficiencies = [d.model_dump(mode="json") for d in payload.deficiencies]
     uow.session.add(task)

@@ -21,6 +21,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from contracts.departments import DEPARTMENTS
+from contracts.sharing.v1 import Registry, registry_principal
 
 __all__ = [
     "ApplicantKind",
@@ -41,7 +42,7 @@ __all__ = [
 
 _DEPARTMENT_CODES = {d.code for d in DEPARTMENTS}
 # Registries that answer sharing requests besides the departments (人口库、法人库、电子证照库).
-REGISTRIES = ("registry.population", "registry.enterprise", "licence")
+REGISTRIES = tuple(registry_principal(r) for r in Registry)
 
 # catch-all wording that lets a window ask for anything (兜底条款).
 CATCH_ALL_MATERIALS = ("其他材料", "其它材料", "有关材料", "其它有关材料", "其他有关材料", "相关材料", "其他相关材料")
@@ -268,6 +269,14 @@ def _check_bundle(catalogue: Catalogue, bundle: Bundle, file: str, shared_by_nam
     where = f"{file}: {bundle.code} {bundle.name_zh}"
     _no_repeats(where, "事项编号 item code", [i.code for i in bundle.items])
     _no_repeats(where, "表单字段 form field", [f.name for f in bundle.form_fields])
+    for spec in bundle.form_fields:
+        if spec.type is FieldType.ENUM and not spec.options:
+            raise CatalogueError(f"{where}: 选项字段 {spec.name} 没有选项 / enum field {spec.name} has no options")
+    provided: dict[str, MaterialSource] = {}
+    for m in (m for i in bundle.items for m in i.materials):
+        if provided.setdefault(m.name_zh, m.provided_by) is not m.provided_by:
+            raise CatalogueError(f"{where}: 材料「{m.name_zh}」在不同事项中提交方式不一致 / material is shared in one "
+                                 "item and asked in another (R-03)")
     shared_fields = {f.name for f in catalogue.fields}
     for spec in bundle.form_fields:
         if spec.name in shared_fields:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.dispatch.v1 import Deficiency
+from contracts.intake.v1 import MaterialProvision
 from intake.domain.errors import FieldProblem
 from intake.domain.materials import Submitted
 
@@ -43,7 +44,7 @@ def check_correction(notice: CorrectionNotice, form: dict[str, str], materials: 
                                          f"the correction notice asks for {name}"))
     for code in sorted(wanted_materials):
         given = materials.get(code)
-        if given is None or not (given.document or "").strip():
+        if given is None or given.provision is not MaterialProvision.UPLOAD or not (given.document or "").strip():
             problems.append(FieldProblem(f"materials.{code}", "missing", f"补正告知要求重新提交材料 {code}",
                                          f"the correction notice asks for material {code}"))
     problems.extend(

@@ -3,9 +3,10 @@
 * IntakeError
   x ApplicationInvalid     the application breaks a rule (HTTP 422, with field paths)
   x CaseNotFound           (HTTP 404)
-  x NothingToCorrect       no item of the case waits for correction (HTTP 409)
+  x NothingToCorrect       no correction notice of the case is open (HTTP 409)
   x exchange.Rejected      a case-stream fact intake cannot apply (dead-lettered)
     + UnknownCase
+    + ForeignAnswer        a pre-fill answer from the wrong registry or about someone else
 """
 
 from __future__ import annotations
@@ -43,3 +44,7 @@ class NothingToCorrect(IntakeError):
 
 class UnknownCase(Rejected):
     """A fact about a case intake never accepted."""
+
+
+class ForeignAnswer(Rejected):
+    """A pre-fill answer signed by another principal than its registry, or about another subject."""

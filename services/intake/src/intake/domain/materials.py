@@ -4,8 +4,9 @@
 * R-03 / R-26: a material obtainable by sharing is fetched by the platform; submitting it is refused.
 * R-15 容缺受理: a material on the published 容缺 list may be missing at acceptance, against a
   recorded commitment to supply it by a deadline.
-* R-16 告知承诺: where the catalogue allows, a written commitment replaces the proof and is marked
-  for verification after approval.
+* R-16 告知承诺: where the catalogue allows, a written commitment replaces the proof; it is recorded
+  with a verify-by date (the verification itself, and cards for overdue supplements, belong to
+  supervision).
 """
 
 from __future__ import annotations

@@ -34,8 +34,11 @@ class Selection:
 
 def select_items(bundle: Bundle, wanted: list[str] | None) -> Selection:
     """The selected items in catalogue order, with prerequisites and together-groups pulled in."""
-    if not wanted:
+    if wanted is None:
         return Selection(tuple(i.code for i in bundle.items), (), ())
+    if not wanted:
+        return Selection((), (), (FieldProblem("items", "nothing_selected", "请至少选择一个事项",
+                                                "select at least one item"),))
     known = {i.code for i in bundle.items}
     problems = tuple(
         FieldProblem(f"items.{n}", "unknown_item", f"事项 {code} 不属于「{bundle.name_zh}」",

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Header, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import IntegrityError
 
 from contracts.days import china_today
 from contracts.departments import department
@@ -115,6 +116,8 @@ def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
     async def get_notice(code: str, items: Annotated[list[str] | None, Query()] = None,
                          format: Annotated[str, Query(pattern="^(json|html)$")] = "json") -> Any:
         catalogue = catalogues.current
+        if catalogue.bundle(code) is None:
+            raise HTTPException(404, detail={"message_zh": "没有该一件事", "message_en": "no such one-thing"})
         bundle, selection = resolve_selection(catalogue, code, items)
         notice = one_time_notice(catalogue, bundle, selection, china_today())
         return HTMLResponse(render_notice(notice)) if format == "html" else notice
@@ -135,9 +138,9 @@ def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
             draft = await load_draft(database, draft_id)
         except DraftNotFound:
             raise HTTPException(404, detail={"message_zh": "未找到该草稿", "message_en": "draft not found"}) from None
-        catalogue = catalogues.current
+        catalogue = await catalogues.version(draft.authorisation["catalogue_version"])
         bundle = catalogue.bundle(draft.bundle_code)
-        assert bundle is not None
+        assert bundle is not None, "a recorded catalogue version holds the draft's one-thing"
         expected = {"licence", "population" if draft.subject_kind == "person" else "enterprise"}
         licences = draft.answers.get("licence", {}).get("licences", {})
         return DraftPublic(
@@ -160,11 +163,10 @@ def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
         response: Response,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> CasePublic:
-        id_type = "resident_id" if len(body.applicant.id_number) == 18 and body.applicant.id_number[:6].isdigit() \
-            and body.applicant.id_number[6:17].isdigit() else "uscc"
         application = Application(
             bundle_code=body.bundle_code, items=body.items,
-            applicant=Applicant(name=body.applicant.name, id_type=id_type, id_number=body.applicant.id_number,
+            # The identifier's kind follows the one-thing (person or organisation); intake sets it.
+            applicant=Applicant(name=body.applicant.name, id_type="", id_number=body.applicant.id_number,
                                 phone=body.applicant.phone),
             form=body.form, channel=body.channel, delivery_method=body.delivery.method,
             delivery_address=body.delivery.address, idempotency_key=idempotency_key,
@@ -213,12 +215,16 @@ def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
     @app.post("/blacklist", status_code=201, responses=_INVALID,
               summary="列入黑名单 Blacklist an applicant for false materials (R-22)")
     async def post_blacklist(body: BlacklistCreate) -> dict[str, Any]:
-        async with database.unit_of_work() as uow:
-            entry = await uow.get_for_update(IntakeBlacklist, body.id_number)
-            if entry is None:
-                entry = IntakeBlacklist(id_number=body.id_number, reason_zh=body.reason_zh, reason_en=body.reason_en,
-                                        case_id=body.case_id, listed_by=body.listed_by, listed_at=datetime.now(UTC))
+        entry = IntakeBlacklist(id_number=body.id_number, reason_zh=body.reason_zh, reason_en=body.reason_en,
+                                case_id=body.case_id, listed_by=body.listed_by, listed_at=datetime.now(UTC))
+        try:
+            async with database.unit_of_work() as uow:
                 uow.session.add(entry)
+        except IntegrityError:  # listed already (终身): the first listing stands
+            async with database.sessions() as session:
+                found = await session.get(IntakeBlacklist, body.id_number)
+            assert found is not None
+            entry = found
         return {"id_number": entry.id_number, "reason_zh": entry.reason_zh, "listed_at": entry.listed_at}
 
     return app

@@ -6,14 +6,13 @@ All problems found at the window are returned together (一次性告知), never 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from contracts.days import china_date
-from contracts.identifiers import resident_id_problem, uscc_problem
 from contracts.intake.v1 import (
     Applicant,
     CaseAccepted,
@@ -32,6 +31,7 @@ from intake.domain.case import CaseState, CaseStatus, ItemState
 from intake.domain.deadline import bundle_deadline
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem
 from intake.domain.form import check_form, normalise_form
+from intake.domain.identity import identity_problem
 from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials
 from intake.domain.selection import Selection, select_items
 from intake.service_layer.drafts import prefilled_values
@@ -98,21 +98,6 @@ def resolve_selection(catalogue: Catalogue, bundle_code: str, items: list[str] |
     return bundle, selection
 
 
-def _identity_problems(bundle: Bundle, applicant: Applicant) -> list[FieldProblem]:
-    """R-17: persons by resident ID number, organisations by unified social credit code."""
-    if bundle.applicant_kind is ApplicantKind.ORGANISATION:
-        problem = uscc_problem(applicant.id_number)
-        if problem:
-            return [FieldProblem("applicant.id_number", "uscc_invalid", f"本一件事由企业或组织申请：{problem[0]}",
-                                 f"this one-thing is applied for by an organisation: {problem[1]}")]
-    else:
-        problem = resident_id_problem(applicant.id_number)
-        if problem:
-            return [FieldProblem("applicant.id_number", "resident_id_invalid", f"本一件事由个人申请：{problem[0]}",
-                                 f"this one-thing is applied for by a person: {problem[1]}")]
-    return []
-
-
 def _channel_problems(app: Application) -> list[FieldProblem]:
     problems = []
     if app.channel in _WINDOW_CHANNELS and not app.window_id:
@@ -136,15 +121,21 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         if existing is not None:
             return existing, False
     bundle, selection = resolve_selection(catalogue, app.bundle_code, app.items)
+    kind = "uscc" if bundle.applicant_kind is ApplicantKind.ORGANISATION else "resident_id"
+    app = replace(app, applicant=app.applicant.model_copy(update={"id_type": kind}))
     fields = catalogue.fields_for(bundle, selection.codes)
     submitted_form = dict(app.form)
-    problems = _identity_problems(bundle, app.applicant) + _channel_problems(app)
+    problems = _channel_problems(app)
+    identity = identity_problem(bundle, app.applicant.id_number)
+    if identity:
+        problems.append(FieldProblem("applicant.id_number", *identity))
+    prefilled: dict[str, str] = {}
     if app.draft_id:
         prefilled = await _draft_values(db, catalogue, app, bundle, selection)
         if not app.prefill_confirmed:
             problems.append(FieldProblem("prefill_confirmed", "not_confirmed", "请申请人确认预填的表单内容",
                                          "the applicant must confirm the pre-filled form"))
-        submitted_form = {**prefilled, **submitted_form}  # the applicant's own entries win
+        submitted_form = {**prefilled, **submitted_form}  # the applicant's own entries win, and are recorded
     form = normalise_form(fields, submitted_form)
     problems += check_form(fields, form)
     accepted_on = china_date(datetime.now(UTC))
@@ -153,8 +144,9 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     problems += checked.problems
     if problems:
         raise ApplicationInvalid(problems)
+    changed = sorted(k for k, v in prefilled.items() if form.get(k) != normalise_form(fields, {k: v})[k])
     try:
-        return await _accept(db, catalogue, bundle, selection, form, checked, app), True
+        return await _accept(db, catalogue, bundle, selection, form, checked, app, changed), True
     except IntegrityError:
         # The same key submitted twice at once: the other request created the case first.
         existing = await _by_idempotency_key(db, app.idempotency_key) if app.idempotency_key else None
@@ -170,6 +162,9 @@ async def _draft_values(db: Database, catalogue: Catalogue, app: Application, bu
     if draft is None or draft.subject_id != app.applicant.id_number or draft.bundle_code != bundle.code:
         raise ApplicationInvalid([FieldProblem("draft_id", "unknown_draft", "预填草稿不存在或不属于本申请人",
                                                "no such pre-fill draft for this applicant and one-thing")])
+    if draft.case_id is not None:  # the authorisation was for one application (本次申请)
+        raise ApplicationInvalid([FieldProblem("draft_id", "draft_used", f"该预填草稿已用于办件 {draft.case_id}",
+                                               f"this draft was already used for case {draft.case_id}")])
     return {name: v["value"] for name, v in prefilled_values(catalogue, bundle, selection.codes, draft).items()}
 
 
@@ -184,7 +179,7 @@ async def _blacklisted(uow: UnitOfWork, id_number: str) -> IntakeBlacklist | Non
 
 
 async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection: Selection, form: dict[str, str],
-                  checked: MaterialsChecked, app: Application) -> IntakeCase:
+                  checked: MaterialsChecked, app: Application, changed_prefill: list[str]) -> IntakeCase:
     now = datetime.now(UTC)
     accepted_on = china_date(now)
     items = [bundle.item(code) for code in selection.codes]
@@ -195,6 +190,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
         terms = proxy_terms(app.proxy.circumstances)
         proxy = Proxy(name=app.proxy.name, id_number=app.proxy.id_number, role=app.proxy.role, free=terms.free,
                       free_reason=terms.reason_zh)
+    submit_code = {c: n.code for n in one_set_of_materials(bundle, selection.codes) for c in n.codes_by_item.values()}
     async with db.unit_of_work() as uow:
         listed = await _blacklisted(uow, app.applicant.id_number)
         track = fast_track(app.fast_track, listed.reason_zh if listed else None, listed.reason_en if listed else None)
@@ -210,7 +206,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
             items=state.item_rows(), accepted_at=now, window_id=app.window_id, staff_id=app.staff_id,
             proxy=proxy.model_dump(mode="json") if proxy else None, fast_track=track.granted,
             fast_track_note_zh=track.reason_zh, fast_track_note_en=track.reason_en,
-            materials=[r.model_dump(mode="json") | {"item_code": code}
+            materials=[r.model_dump(mode="json") | {"item_code": code, "submit_code": submit_code.get(r.code, r.code)}
                        for code, refs in checked.refs.items() for r in refs],
             commitments=[c.model_dump(mode="json") | {"status": "open"} for c in checked.commitments],
             limit_days=deadline.limit_days, due_on=due_on, draft_id=app.draft_id,
@@ -218,9 +214,15 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
         uow.session.add(case)
         if app.draft_id:
             draft = await uow.get_for_update(IntakeDraft, app.draft_id)
-            if draft is not None:
-                draft.case_id = case_id
-                uow.session.add(draft)
+            if draft is None or draft.case_id is not None:
+                raise ApplicationInvalid([FieldProblem("draft_id", "draft_used", "该预填草稿已被使用",
+                                                       "this draft was already used")])
+            draft.case_id = case_id
+            uow.session.add(draft)
+            if changed_prefill:
+                timeline(uow, case_id, "prefill_changed",
+                         f"申请人修改了共享数据预填的字段：{'、'.join(changed_prefill)}",
+                         f"The applicant changed pre-filled fields: {', '.join(changed_prefill)}")
         _accepted_timeline(uow, case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
                            track.reason_en)
         uow.emit(

@@ -18,12 +18,20 @@ from contracts.licence.v1 import LicenceIssued
 from contracts.supervision.v1 import ClockStarted
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeCase
+from intake.catalogue.model import CatalogueError
 from intake.domain.case import ITEM_STATUS_ZH, CaseState, notice_texts
 from intake.domain.errors import UnknownCase
 from intake.service_layer.applications import timeline
 from intake.service_layer.catalogues import CatalogueStore
 
 __all__ = ["CaseStreamFolder"]
+
+
+def _name_zh(code: str) -> str:
+    try:
+        return department(code).name_zh
+    except KeyError:
+        return code
 
 
 class CaseStreamFolder:
@@ -57,7 +65,7 @@ class CaseStreamFolder:
         case.correction = {"round": payload.round, "requested_on": requested_on.isoformat(),
                            "deficiencies": [d.model_dump(mode="json") for d in payload.deficiencies]}
         state.correction_open = True
-        lines_zh = "；".join(f"{d.code}（{department(d.department).name_zh}）：{d.reason_zh}" for d in payload.deficiencies)
+        lines_zh = "；".join(f"{d.code}（{_name_zh(d.department)}）：{d.reason_zh}" for d in payload.deficiencies)
         lines_en = "; ".join(f"{d.code} ({d.department}): {d.reason_en}" for d in payload.deficiencies)
         timeline(uow, case.case_id, "correction_requested",
                  f"一次性补正告知（第 {payload.round} 轮，共 {len(payload.deficiencies)} 处）：{lines_zh}。办理时限暂停。",
@@ -111,7 +119,10 @@ class CaseStreamFolder:
             return
         now = datetime.now(UTC)
         state.delivered = True
-        bundle = (await self.catalogues.version(case.catalogue_version)).bundle(case.bundle_code)
+        try:
+            bundle = (await self.catalogues.version(case.catalogue_version)).bundle(case.bundle_code)
+        except CatalogueError:  # an old version that no longer loads must not hold the delivery
+            bundle = None
         name_zh, name_en = (bundle.name_zh, bundle.name_en) if bundle else (case.bundle_code, case.bundle_code)
         zh, en = notice_texts(state, name_zh, name_en, case.delivery_method)
         case.delivered_at, case.notice_zh, case.notice_en = now, zh, en

@@ -18,7 +18,9 @@ __all__ = ["CatalogueStore"]
 
 
 def _digest(catalogue: Catalogue) -> str:
-    content = json.dumps(catalogue.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # Defaults left out: a new model attribute with a default does not change what a version means.
+    content = json.dumps(catalogue.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False, sort_keys=True,
+                         separators=(",", ":"))
     return hashlib.sha256(content.encode()).hexdigest()
 
 

@@ -8,10 +8,11 @@ working days move the case's due date. A 容缺 supplement fulfils a recorded co
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from contracts.days import china_date
 from contracts.dispatch.v1 import Deficiency
-from contracts.intake.v1 import CaseCorrected, MaterialRef
+from contracts.intake.v1 import CaseCorrected, MaterialProvision, MaterialRef
 from contracts.workdays import add_working_days, working_days_between
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeCase
@@ -63,6 +64,7 @@ async def supply_correction(db: Database, store: CatalogueStore, case_id: str, f
         refs = [MaterialRef(code=code, name_zh=n.name_zh, provision=materials[n.code].provision,
                             document=materials[n.code].document)
                 for n in needs if n.code in materials for code in n.codes_by_item.values()]
+        case.materials = _with_documents(case.materials, {r.code: r for r in refs})
         case.correction_round = notice.round
         case.correction = None
         case.status = state.status
@@ -73,6 +75,17 @@ async def supply_correction(db: Database, store: CatalogueStore, case_id: str, f
         uow.emit(CaseCorrected(case_id=case_id, item_codes=notice.items(), round=notice.round, form=supplied,
                                materials=tuple(refs)), subject=case_id)
     return case
+
+
+def _with_documents(rows: list[dict[str, Any]], supplied: dict[str, MaterialRef], *,
+                    by_submit_code: bool = False) -> list[dict[str, Any]]:
+    """The case's material list with newly supplied documents in place (what departments now hold)."""
+    out = []
+    for row in rows:
+        key = row.get("submit_code", row["code"]) if by_submit_code else row["code"]
+        ref = supplied.get(key)
+        out.append({**row, "provision": MaterialProvision.UPLOAD.value, "document": ref.document} if ref else row)
+    return out
 
 
 async def supply_supplement(db: Database, case_id: str, materials: dict[str, Submitted]) -> IntakeCase:
@@ -98,6 +111,9 @@ async def supply_supplement(db: Database, case_id: str, materials: dict[str, Sub
             if c["kind"] == "tolerance" and c["material_code"] in materials else c
             for c in case.commitments
         ]
+        supplied = {code: MaterialRef(code=code, name_zh="", provision=MaterialProvision.UPLOAD, document=m.document)
+                    for code, m in materials.items()}
+        case.materials = _with_documents(case.materials, supplied, by_submit_code=True)
         uow.session.add(case)
         timeline(uow, case_id, "supplemented", f"容缺材料已补齐：{'、'.join(sorted(materials))}",
                  f"Outstanding materials supplied: {', '.join(sorted(materials))}")

@@ -14,12 +14,13 @@ from typing import Any
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Channel
-from contracts.sharing.v1 import LookupAnswered, LookupRequested, SubjectKind
+from contracts.sharing.v1 import LookupAnswered, LookupRequested, SubjectKind, registry_principal, serves
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeDraft
 from intake.catalogue.model import ApplicantKind, Bundle, Catalogue, PrefillSource
-from intake.domain.errors import ApplicationInvalid, FieldProblem
+from intake.domain.errors import ApplicationInvalid, FieldProblem, ForeignAnswer
+from intake.domain.identity import identity_problem
 
 __all__ = ["Authorisation", "DraftNotFound", "apply_answer", "create_draft", "prefilled_values"]
 
@@ -37,6 +38,9 @@ class Authorisation:
 
 async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items: tuple[str, ...], subject_id: str,
                        authorisation: Authorisation) -> IntakeDraft:
+    problem = identity_problem(bundle, subject_id)
+    if problem:
+        raise ApplicationInvalid([FieldProblem("id_number", *problem)])
     if not authorisation.granted:
         raise ApplicationInvalid([FieldProblem(
             "authorisation.granted", "not_authorised", "未经申请人授权，不调取共享数据预填表单",
@@ -64,9 +68,13 @@ async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items
 async def apply_answer(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
     """A registry's answer lands in its draft (a late or repeated answer simply overwrites the same key)."""
     assert isinstance(payload, LookupAnswered)
+    if envelope.source != registry_principal(payload.registry):
+        raise ForeignAnswer(f"{envelope.source} answered as the {payload.registry.value} registry")
     draft = await uow.get_for_update(IntakeDraft, payload.draft_id)
     if draft is None:
         return  # a draft of another intake instance's database; nothing of ours to fill
+    if payload.subject_id != draft.subject_id or not serves(payload.registry, SubjectKind(draft.subject_kind)):
+        raise ForeignAnswer(f"{payload.registry.value} answered about {payload.subject_id} for draft {draft.draft_id}")
     draft.answers = {**draft.answers, payload.registry.value: {
         "found": payload.found, "record": payload.record, "licences": payload.licences,
         "source": envelope.source, "answered_at": payload.answered_at.isoformat()}}

@@ -7,22 +7,16 @@ through the outbox, so the answer is signed and chained by the licence service's
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlmodel import col, select
 
 from contracts.envelope import Envelope, EventPayload
-from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry
+from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, answer_event_id
 from contracts.topics import SHARING_ANSWERS
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.tables import LicenceRow
 
-__all__ = ["answer_event_id", "lookup_requested"]
-
-
-def answer_event_id(request_id: UUID) -> UUID:
-    """One archive answer per lookup request (the base registries use the same scheme with their name)."""
-    return uuid5(NAMESPACE_URL, f"onething:lookup:{request_id}:{Registry.LICENCE.value}")
+__all__ = ["lookup_requested"]
 
 
 async def lookup_requested(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
@@ -41,4 +35,4 @@ async def lookup_requested(uow: UnitOfWork, envelope: Envelope, payload: EventPa
         subject_id=payload.subject_id, found=bool(licences), licences=licences, answered_at=datetime.now(UTC),
     )
     uow.emit(answer, subject=payload.draft_id, topics=[SHARING_ANSWERS], key=payload.draft_id,
-             event_id=answer_event_id(payload.request_id))
+             event_id=answer_event_id(payload.request_id, Registry.LICENCE))
