@@ -17,7 +17,7 @@ from intake.domain.materials import MaterialNeed, MaterialsChecked, Submitted, c
 P01 = Bundle.model_validate_json(
     (default_catalogue_dir() / "one-things" / "P-01.json").read_text(encoding="utf-8"))
 ALL = tuple(i.code for i in P01.items)
-ACCEPTED = date(2026, 1, 2)  # a Friday
+ACCEPTED = date(2026, 1, 2)  # a Friday, and a public holiday (元旦)
 SETTINGS = Settings(tolerance_supplement_days=3, commitment_verification_days=10)
 
 CONFIRMATION = "P-01-01-M1"  # applicant, neither tolerable nor replaceable
@@ -195,7 +195,7 @@ def test_r15_deferred_tolerable_material_records_a_tolerance_commitment() -> Non
     assert checked.problems == ()
     (commitment,) = checked.commitments
     due = add_working_days(ACCEPTED, SETTINGS.tolerance_supplement_days)
-    assert due == date(2026, 1, 7)
+    assert due == date(2026, 1, 6)  # Sunday 4 January is worked (调休), then 5 and 6 January
     assert (commitment.material_code, commitment.kind, commitment.due_on) == (PHOTO, "tolerance", due)
     assert due.isoformat() in commitment.text_zh
     (ref,) = [r for r in checked.refs["P-01-05"] if r.code == PHOTO]
