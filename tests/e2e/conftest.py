@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from onething.processes import PROCESSES
 from onething.system import System, SystemConfig
 
-FAST_GROUPS = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
+FAST_GROUPS = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+               "ONETHING_CLOCK_CONTROL": "true"}  # the late-case test moves the supervision clock
 
 
 async def _drop_databases(server_url: str, prefix: str) -> None:

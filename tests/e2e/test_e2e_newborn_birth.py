@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from collections import Counter, defaultdict
 from typing import Any
@@ -15,6 +16,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from contracts.topics import ALL_TOPICS, CASE_STREAM
 from exchange.chain import verify_chain
 from exchange.signing import KeyRing
+from onething.applicants import application_for
+from onething.case import case_report
 from onething.demo import run_demo
 from onething.system import System
 
@@ -157,3 +160,50 @@ def test_every_one_thing_of_the_catalogue_goes_end_to_end(postgres_system: Syste
                     assert ("dispatch.task.concluded", prerequisite, "approved") in order[:position], (code, item)
             view = client.get(f"/cases/{case_id}").json()
             assert view["status"] == "delivered" and view["catalogue_version"] == accepted["catalogue_version"]
+
+
+def test_a_late_case_shows_its_cards_order_projection_and_blocking_department(postgres_system: System) -> None:
+    """电子监察: a case the departments sit on runs past its limits in (moved) statutory time."""
+    urls = {name: postgres_system.url(name) for name in ("intake", "supervision", "simulators")}
+    with httpx.Client(timeout=30) as client:
+        notice = client.get(f"{urls['intake']}/catalogue/P-01/notice").json()
+        body = application_for(notice, random.Random(11), 1)  # n=1: no proxy, no pre-fill
+        case_id = client.post(f"{urls['intake']}/cases", json=body).json()["case_id"]
+        client.post(f"{urls['simulators']}/holds/{case_id}").raise_for_status()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until the first items are in the departments' hands
+            view = client.get(f"{urls['supervision']}/cases/{case_id}/supervision")
+            if view.status_code == 200 and view.json()["clocks"]:
+                break
+            time.sleep(0.3)
+        cards: list[str] = []
+        for _ in range(40):  # a working day at a time until the red card and the order
+            client.post(f"{urls['supervision']}/clock/advance", json={"days": 1}).raise_for_status()
+            view = client.get(f"{urls['supervision']}/cases/{case_id}/supervision").json()
+            cards = [c["colour"] for c in view["cards"] if c["item_code"] is not None]
+            if "red" in cards and view["orders"]:
+                break
+        assert cards[:2] == ["yellow", "red"], cards  # the yellow card came first, each once
+        overdue = [c for c in view["clocks"] if c["state"] == "overdue"]
+        blocked = min(overdue, key=lambda c: (c["due_on"], c["item_code"]))  # the most overdue item blocks
+        projection = view["projection"]
+        assert projection["blocking_department"] == blocked["department"], projection
+        assert projection["blocking_item"] == blocked["item_code"]
+        assert projection["completion"] >= view["today"] and projection["critical_path"]
+        order = next(o for o in view["orders"] if o["item_code"] == blocked["item_code"])
+        assert order["department"] == blocked["department"] and "督办" in order["text_zh"]
+
+        report = case_report(urls, case_id)
+        assert report is not None and report["supervision"]["cards"] == view["cards"]
+        client.delete(f"{urls['simulators']}/holds/{case_id}").raise_for_status()
+        while time.monotonic() < deadline + 60:
+            if client.get(f"{urls['intake']}/cases/{case_id}").json()["status"] == "delivered":
+                break
+            time.sleep(0.3)
+        assert client.get(f"{urls['intake']}/cases/{case_id}").json()["status"] == "delivered"
+
+    # On the bus too: the cards and the order, once each, on the case stream.
+    stream = [w for w in asyncio.run(_read_topic(postgres_system.bootstrap, CASE_STREAM.name)) if w["subject"] == case_id]
+    issued = Counter((w["data"]["item_code"], w["data"]["colour"]) for w in stream if w["type"] == "supervision.card.issued")
+    assert issued[(blocked["item_code"], "yellow")] == 1 and issued[(blocked["item_code"], "red")] == 1
+    assert sum(1 for w in stream if w["type"] == "supervision.order.issued") == len(view["orders"])

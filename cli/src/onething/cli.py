@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from exchange.signing import KeyRing, ensure_keys
+from onething.case import print_case
 from onething.catalogue import catalogue_rows, print_catalogue
 from onething.demo import DemoResult, run_demo
 from onething.processes import PROCESSES
@@ -41,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--intake-url", default=None, help="a running intake; default: the local system, started if needed")
     demo.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for deliveries")
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--late", type=int, default=0, metavar="N",
+                      help="hold N cases at the departments and run weeks of statutory time until each gets its "
+                           "yellow card, red card and supervision order (超期演示)")
+
+    case = sub.add_parser("case", help="one case: items, clocks, cards, orders, projected completion, who is blocking")
+    case.add_argument("case_id")
+    case.add_argument("--json", action="store_true", help="the same, as JSON for machines")
 
     cat = sub.add_parser("catalogue", help="list the one-things: code, names, life cycle, items, lead unit")
     cat.add_argument("--json", action="store_true", help="the same, as JSON for machines")
@@ -70,6 +78,7 @@ def _system_config(args: argparse.Namespace, keep_data: bool = False) -> SystemC
         kafka_bootstrap=os.environ.get("ONETHING_KAFKA_BOOTSTRAP") or None,
         database_url=os.environ.get("ONETHING_DATABASE_URL") or None,
         keep_data=keep_data,
+        env={"ONETHING_CLOCK_CONTROL": "true"},  # the embedded system is a demo: its supervision clock may be moved
     )
 
 
@@ -95,6 +104,10 @@ def _report(result: DemoResult) -> None:
     missing = [c for c in result.cases if result.deliveries[c] == 0]
     if missing:
         print(f"  未送达 not delivered: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}")
+    for case_id in result.late:
+        print(f"  超期演示 late case {case_id}: 黄牌 yellow {result.cards[(case_id, 'yellow')]}, "
+              f"红牌 red {result.cards[(case_id, 'red')]}, 督办 orders {result.orders[case_id]} "
+              f"(onething case {case_id})")
 
 
 def _print_where(system: System) -> None:
@@ -147,28 +160,41 @@ def cmd_up(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     intake_url = args.intake_url
     system: System | None = None
+    urls: dict[str, str] = {}
     if intake_url is None:
         state = read_state(args.data_dir)
         processes = state.get("processes") if state else None
         if isinstance(processes, dict):
-            intake_url = processes["intake"]["url"]
+            urls = {name: str(p["url"]) for name, p in processes.items()}
+            intake_url = urls["intake"]
         else:
             print("no running system found; starting the embedded one 未发现运行中的系统，正在启动内嵌系统 …")
             system = System(_system_config(args))
             system.start()
-            intake_url = system.url("intake")
+            urls = {name: system.url(name) for name in system.processes}
+            intake_url = urls["intake"]
     try:
         with httpx.Client() as client:
             client.get(f"{intake_url}/readyz", timeout=5).raise_for_status()
         bootstrap = system.bootstrap if system else _bootstrap(args.data_dir)
         bundles = _bundles(args.bundle)
         result = asyncio.run(run_demo(intake_url, bootstrap, args.cases, bundles=bundles, seed=args.seed,
-                                      timeout_s=args.timeout))
+                                      timeout_s=args.timeout, late=args.late,
+                                      supervision_url=urls.get("supervision"), simulators_url=urls.get("simulators")))
         _report(result)
         return 0 if result.ok else 1
     finally:
         if system is not None:
             system.stop()
+
+
+def _urls(data_dir: Path) -> dict[str, str]:
+    state = read_state(data_dir)
+    processes = state.get("processes") if state else None
+    if not isinstance(processes, dict):
+        print("未发现运行中的系统 no running system found (start it with `onething up`)", file=sys.stderr)
+        sys.exit(1)
+    return {name: str(p["url"]) for name, p in processes.items()}
 
 
 def _bundles(requested: list[str] | None) -> list[str]:
@@ -205,6 +231,8 @@ def main(argv: list[str] | None = None) -> None:
                                   limit=args.limit, keyring=keyring, as_json=args.json)))
     if args.command == "keys":
         sys.exit(cmd_keys(args))
+    if args.command == "case":
+        sys.exit(print_case(_urls(args.data_dir), args.case_id, args.json))
     if args.command == "catalogue":
         try:
             print_catalogue(args.dir, args.json)

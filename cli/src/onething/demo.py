@@ -42,6 +42,9 @@ class DemoResult:
     department_requests: Counter[tuple[str, str]] = field(default_factory=Counter)  # (case, department)
     department_results: Counter[tuple[str, str]] = field(default_factory=Counter)  # (case, outcome)
     to_correct: set[str] = field(default_factory=set)
+    late: list[str] = field(default_factory=list)  # cases held at the departments to run past their limits
+    cards: Counter[tuple[str, str]] = field(default_factory=Counter)  # (case, colour) seen on the stream
+    orders: Counter[str] = field(default_factory=Counter)
 
     def _ours(self, tally: Counter[tuple[str, str]]) -> dict[str, int]:
         """A (case, x) tally summed over x, for this run's cases only (the stream holds earlier runs too)."""
@@ -68,7 +71,9 @@ class DemoResult:
 
     @property
     def ok(self) -> bool:
-        return (bool(self.cases) and self.delivered_once == len(self.cases)
+        late_ok = all(self.cards[(c, "yellow")] >= 1 and self.cards[(c, "red")] >= 1 and self.orders[c] >= 1
+                      for c in self.late)
+        return (bool(self.cases) and self.delivered_once == len(self.cases) and late_ok
                 and all(self.correction_notices[c] <= 1 for c in self.cases))
 
 
@@ -131,6 +136,10 @@ def _count(result: DemoResult, env: Envelope) -> None:
         result.department_requests[(env.subject, str(env.data["department"]))] += 1
     elif env.type == "dispatch.task.concluded":
         result.department_results[(env.subject, str(env.data["outcome"]))] += 1
+    elif env.type == "supervision.card.issued":
+        result.cards[(env.subject, str(env.data["colour"]))] += 1
+    elif env.type == "supervision.order.issued":
+        result.orders[env.subject] += 1
     elif env.type == "dispatch.review.concluded" and env.data.get("deficiencies"):
         result.correction_notices[env.subject] += 1
         result.to_correct.add(env.subject)
@@ -164,9 +173,29 @@ async def _prefill(client: httpx.AsyncClient, notice: dict[str, Any], applicant_
     return (draft["draft_id"], draft["prefilled"]) if draft["ready"] else None
 
 
+async def _run_late(result: DemoResult, supervision_url: str, simulators_url: str, deadline: float) -> None:
+    """超期演示: move the supervision clock a day at a time until every held case has its red card and order
+    (its yellow card comes first), then let the departments answer."""
+    async with httpx.AsyncClient(base_url=supervision_url, timeout=30.0) as supervision:
+        for _ in range(90):
+            if time.monotonic() > deadline or all(result.orders[c] >= 1 for c in result.late):
+                break
+            (await supervision.post("/clock/advance", json={"days": 1})).raise_for_status()
+            await asyncio.sleep(0.3)  # the cards travel the bus back to the watcher
+    async with httpx.AsyncClient(base_url=simulators_url, timeout=30.0) as simulators:
+        for case_id in result.late:
+            (await simulators.delete(f"/holds/{case_id}")).raise_for_status()
+
+
 async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequence[str] = ("P-01",), seed: int = 7,
-                   timeout_s: float = 120.0, linger_s: float = 2.0, quiet: bool = False) -> DemoResult:
-    """Submit ``cases`` applications, cycling through ``bundles``, and follow each to its one delivery."""
+                   timeout_s: float = 120.0, linger_s: float = 2.0, quiet: bool = False, late: int = 0,
+                   supervision_url: str | None = None, simulators_url: str | None = None) -> DemoResult:
+    """Submit ``cases`` applications, cycling through ``bundles``, and follow each to its one delivery.
+
+    With ``late`` > 0 the first ``late`` cases are held at the departments and the supervision clock is moved
+    forward until each has its yellow card, red card and supervision order; then they are released."""
+    if late and not (supervision_url and simulators_url):
+        raise ValueError("--late needs the supervision and simulator URLs of the running system")
     rng = random.Random(seed)
     result = DemoResult()
     progress = _Progress(cases, quiet)
@@ -197,6 +226,10 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
                 if response.status_code >= 400:
                     raise RuntimeError(f"{notice['bundle_code']}: {response.status_code} {response.text}")
                 case = response.json()
+                if n < late:  # 压件: the departments sit on this case until the demo lets go
+                    async with httpx.AsyncClient(base_url=str(simulators_url), timeout=30.0) as simulators:
+                        (await simulators.post(f"/holds/{case['case_id']}")).raise_for_status()
+                    result.late.append(case["case_id"])
                 result.cases.append(case["case_id"])
                 result.bundle_of[case["case_id"]] = notice["bundle_code"]
                 result.prefilled += draft is not None
@@ -209,7 +242,11 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
         await asyncio.gather(*(submit(n) for n in range(cases)))
         ours, corrected = set(result.cases), set[str]()
         corrections: set[asyncio.Task[bool]] = set()
+        late_run: asyncio.Task[None] | None = None
         while time.monotonic() < deadline and not watcher.done():
+            on_time = [c for c in result.cases if c not in result.late]
+            if result.late and late_run is None and all(result.deliveries[c] >= 1 for c in on_time):
+                late_run = asyncio.create_task(_run_late(result, str(supervision_url), str(simulators_url), deadline))
             for case_id in sorted((result.to_correct & ours) - corrected):
                 corrected.add(case_id)  # 一次补正: answer, as the applicant would, the one notice
                 notice = notices[result.bundle_of[case_id]]
@@ -221,6 +258,8 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
             await asyncio.sleep(0.1)
         stop.set()
         await watcher
+        if late_run is not None:
+            await late_run
         result.corrections = sum(await asyncio.gather(*corrections))
     progress.close()
     return result

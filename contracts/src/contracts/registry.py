@@ -18,7 +18,7 @@ from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered, Case
 from contracts.licence.v1 import LicenceIssued
 from contracts.rating.v1 import RatingSubmitted
 from contracts.sharing.v1 import LookupAnswered, LookupRequested
-from contracts.supervision.v1 import ClockStarted
+from contracts.supervision.v1 import CardIssued, ClockAdjusted, ClockStarted, OrderIssued
 
 __all__ = ["PAYLOADS", "PayloadError", "UnknownEventType", "decode_payload", "payload_class"]
 
@@ -38,6 +38,9 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     LookupAnswered,
     LicenceIssued,
     ClockStarted,
+    ClockAdjusted,
+    CardIssued,
+    OrderIssued,
     RatingSubmitted,
 )
 

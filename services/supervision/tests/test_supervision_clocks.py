@@ -14,12 +14,17 @@ from sqlmodel import col, select
 from contracts.dispatch.v1 import TaskReleased
 from contracts.envelope import Envelope
 from contracts.topics import CASE_STREAM
+from contracts.workdays import national_calendar
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
 from exchange.db.tables import OutboxMessage
 from supervision.adapters.tables import SupervisionClock
 from supervision.entrypoints.api import create_app
-from supervision.entrypoints.consumers import HANDLERS, TOPICS
+from supervision.entrypoints.consumers import TOPICS, handlers
+from supervision.service_layer.handlers import CaseStream
+from supervision.service_layer.today import Today
+
+HANDLERS = handlers(CaseStream(national_calendar()))
 
 # Friday 2024-03-08, 10:00 in Beijing
 FRIDAY_MORNING = datetime(2024, 3, 8, 2, 0, tzinfo=UTC)
@@ -56,6 +61,10 @@ async def supervision_db(migrated_database: Callable[[str], Awaitable[Database]]
     return await migrated_database("supervision")
 
 
+async def _no_scan() -> object:
+    raise AssertionError("not scanned here")
+
+
 def test_consumes_the_case_stream() -> None:
     assert TOPICS == (CASE_STREAM,)
 
@@ -79,7 +88,8 @@ async def test_one_clock_per_task_attempt_however_often_delivered(supervision_db
     assert await clock_count(supervision_db) == 2
     assert len(await outbox(supervision_db)) == 2
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(supervision_db)), base_url="http://s") as c:
+    app = create_app(supervision_db, national_calendar(), Today(), scan_now=_no_scan, clock_control=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as c:
         clocks = (await c.get("/cases/C-1/clocks")).json()
         assert [(k["attempt"], k["due_on"]) for k in clocks] == [(1, "2024-03-11"), (2, "2024-03-08")]
         missing = await c.get("/cases/nope/clocks")

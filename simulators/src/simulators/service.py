@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, uuid5
 
@@ -44,14 +44,40 @@ REGISTRIES: dict[Registry, tuple[SubjectKind, Callable[[str], dict[str, str] | N
 }
 
 
+class Holds:
+    """Cases whose handling the simulated departments sit on (压件), so a demo or test can make a case run
+    past its statutory limit. A held request is taken off the bus and answered when the hold is released."""
+
+    def __init__(self) -> None:
+        self.cases: set[str] = set()
+        self.parked: dict[str, list[Callable[[], Awaitable[None]]]] = {}
+
+    def hold(self, case_id: str) -> None:
+        self.cases.add(case_id)
+
+    def park(self, case_id: str, answer: Callable[[], Awaitable[None]]) -> bool:
+        if case_id not in self.cases:
+            return False
+        self.parked.setdefault(case_id, []).append(answer)
+        return True
+
+    async def release(self, case_id: str) -> int:
+        self.cases.discard(case_id)
+        waiting = self.parked.pop(case_id, [])
+        for answer in waiting:
+            await answer()
+        return len(waiting)
+
+
 class DepartmentSimulator:
     """One simulated department system (部门业务系统): it keeps its own hash chain, as a real one would."""
 
-    def __init__(self, code: str, sender: ChainedSender, seed: int, rates: Rates) -> None:
+    def __init__(self, code: str, sender: ChainedSender, seed: int, rates: Rates, holds: Holds | None = None) -> None:
         self.code = code
         self.sender = sender
         self.seed = seed
         self.rates = rates
+        self.holds = holds or Holds()
         self.answered = 0
         self.reviewed = 0
 
@@ -75,8 +101,12 @@ class DepartmentSimulator:
         self.reviewed += 1
 
     async def handle(self, envelope: Envelope, payload: EventPayload) -> None:
-        """办理: approve or reject by rate, one result per request."""
+        """办理: approve or reject by rate, one result per request (later, if the case is held)."""
         assert isinstance(payload, RequestSent)
+        if not self.holds.park(payload.case_id, lambda: self._decide(envelope, payload)):
+            await self._decide(envelope, payload)
+
+    async def _decide(self, envelope: Envelope, payload: RequestSent) -> None:
         decision = decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
         await asyncio.sleep(decision.latency_ms / 1000)
         result = ResultReturned(
@@ -140,8 +170,9 @@ def build(platform: Platform) -> ServiceParts:
     def sender(principal: str) -> ChainedSender:
         return ChainedSender(platform.keyring.signer(principal), platform.producer)
 
+    holds = Holds()
     sims = [
-        DepartmentSimulator(code, sender(department_principal(code)), settings.sim_seed, rates)
+        DepartmentSimulator(code, sender(department_principal(code)), settings.sim_seed, rates, holds)
         for code in settings.sim_departments
     ]
     regs = [RegistrySimulator(r, sender(registry_principal(r))) for r in registries]
@@ -150,6 +181,15 @@ def build(platform: Platform) -> ServiceParts:
     @app.get("/departments", summary="模拟部门及应答数 Simulated departments")
     async def departments() -> list[dict[str, object]]:
         return [{"department": s.code, "answered": s.answered, "reviewed": s.reviewed} for s in sims]
+
+    @app.post("/holds/{case_id}", status_code=201, summary="压件：暂不办理该办件（演示超期）Hold a case's handling")
+    async def hold(case_id: str) -> dict[str, object]:
+        holds.hold(case_id)
+        return {"case_id": case_id, "held": True}
+
+    @app.delete("/holds/{case_id}", summary="放行：办理被压的请求 Release a held case")
+    async def release(case_id: str) -> dict[str, object]:
+        return {"case_id": case_id, "answered": await holds.release(case_id)}
 
     @app.get("/registries", summary="模拟基础库及应答数 Simulated base registries")
     async def registries_view() -> list[dict[str, object]]:

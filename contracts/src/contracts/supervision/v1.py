@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from contracts.envelope import EventPayload
 
-__all__ = ["ClockStarted"]
+__all__ = ["CardIssued", "ClockAdjusted", "ClockStarted", "OrderIssued"]
 
 
 class ClockStarted(EventPayload):
@@ -24,3 +24,57 @@ class ClockStarted(EventPayload):
     limit_working_days: int = Field(ge=0)
     started_on: date
     due_on: date
+
+
+class ClockAdjusted(EventPayload):
+    """A clock's ledger moved (计时台账): suspended while the applicant is asked (补正), resumed, extended with
+    an approver's reason, or re-projected after a calendar change. ``due_on`` is the new due date."""
+
+    event_type: ClassVar[str] = "supervision.clock.adjusted"
+
+    case_id: str
+    clock_id: str
+    item_code: str | None = None  # None: the case's own clock (一件事办结时限)
+    kind: Literal["suspended", "resumed", "extended", "reprojected"]
+    days: int = 0  # working days suspended (on resume) or extended
+    reason_zh: str
+    approver: str | None = None
+    due_on: date
+    on: date
+
+
+class CardIssued(EventPayload):
+    """A yellow card (预警, a clock near its end) or a red card (overdue, or materials beyond the published list)
+    to the responsible department and staff; each (clock, colour) is issued once (红黄牌)."""
+
+    event_type: ClassVar[str] = "supervision.card.issued"
+
+    card_id: str
+    case_id: str
+    clock_id: str
+    item_code: str | None = None
+    department: str
+    staff_id: str | None = None
+    colour: Literal["yellow", "red"]
+    reason: Literal["near_deadline", "overdue", "beyond_list"]
+    due_on: date
+    working_days_left: int
+    issued_on: date
+    text_zh: str
+    text_en: str
+
+
+class OrderIssued(EventPayload):
+    """A supervision order (督办单) to the responsible department, with the red card that caused it."""
+
+    event_type: ClassVar[str] = "supervision.order.issued"
+
+    order_id: str
+    case_id: str
+    card_id: str
+    item_code: str | None = None
+    department: str
+    respond_by: date
+    issued_on: date
+    text_zh: str
+    text_en: str

@@ -15,6 +15,7 @@ import signal
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Protocol
 
 import uvicorn
 from fastapi import FastAPI
@@ -31,7 +32,7 @@ from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing, Signer, ensure_keys
 from exchange.tracing import configure_tracing
 
-__all__ = ["Platform", "ServiceParts", "configure_logging", "serve"]
+__all__ = ["BackgroundJob", "Platform", "ServiceParts", "configure_logging", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +74,22 @@ class Platform:
         )
 
 
+class BackgroundJob(Protocol):
+    """A periodic job of a service (e.g. supervision's scan): runs until :meth:`stop`."""
+
+    name: str
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 @dataclass
 class ServiceParts:
     app: FastAPI
     consumers: list[ConsumerRunner] = field(default_factory=list)
     startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run once before serving
+    background: list[BackgroundJob] = field(default_factory=list)  # run beside the consumers until stopped
 
 
 class _Server(uvicorn.Server):
@@ -152,6 +164,8 @@ async def serve(
         tasks[asyncio.create_task(runner.run())] = f"consumer {runner.group}"
     if relay is not None:
         tasks[asyncio.create_task(relay.run())] = "outbox relay"
+    for job in parts.background:
+        tasks[asyncio.create_task(job.run())] = job.name
     stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
     logger.info("%s serving on http://%s:%d", name, settings.http_host, settings.port)
 
@@ -169,6 +183,8 @@ async def serve(
         runner.stop()
     if relay is not None:
         relay.stop()
+    for job in parts.background:
+        job.stop()
     stopper.cancel()
     pending = [t for t in tasks if not t.done()]
     _, still = await asyncio.wait(pending, timeout=10)

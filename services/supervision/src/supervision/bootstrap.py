@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from contracts.workdays import WorkingCalendar, load_changes, national_calendar
 from exchange.runtime import Platform, ServiceParts
+from supervision.config import SupervisionSettings
 from supervision.entrypoints.api import create_app
-from supervision.entrypoints.consumers import HANDLERS, TOPICS
+from supervision.entrypoints.consumers import TOPICS, handlers
+from supervision.service_layer.handlers import CaseStream
+from supervision.service_layer.scan import Scanner, scan
+from supervision.service_layer.today import Today
+
+
+def calendar_of(settings: SupervisionSettings) -> WorkingCalendar:
+    calendar = national_calendar()
+    for path in settings.calendar_changes:
+        calendar = load_changes(calendar, path)
+    return calendar
 
 
 def build(platform: Platform) -> ServiceParts:
-    assert platform.database is not None
+    database = platform.database
+    assert database is not None
+    settings = platform.settings
+    assert isinstance(settings, SupervisionSettings)
+    calendar, today = calendar_of(settings), Today()
+
+    async def scan_now() -> object:
+        return await scan(database, today(), calendar, threshold=settings.card_threshold_days,
+                          respond_days=settings.order_respond_days)
+
     return ServiceParts(
-        app=create_app(platform.database),
-        consumers=[platform.runner(topics=TOPICS, handlers=HANDLERS)],
+        app=create_app(database, calendar, today, scan_now, clock_control=settings.clock_control),
+        consumers=[platform.runner(topics=TOPICS, handlers=handlers(CaseStream(calendar)))],
+        background=[Scanner(scan_now, settings.scan_interval_s)],
     )

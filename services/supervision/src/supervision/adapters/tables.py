@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, DateTime, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 class SupervisionClock(SQLModel, table=True):
-    """The statutory clock of one release (attempt) of one department task (办结时限计时)."""
+    """A statutory clock (办结时限计时): of one release of a department task, or of the whole case.
+
+    ``suspensions`` and ``extensions`` are the ledger (计时台账): who waited, why, and who approved more time.
+    """
 
     __tablename__ = "supervision_clock"
     __table_args__ = (UniqueConstraint("task_id", "attempt", name="uq_supervision_clock_task_attempt"),)
@@ -18,9 +22,62 @@ class SupervisionClock(SQLModel, table=True):
     case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     task_id: str = Field(sa_column=Column(String(96), nullable=False))
     attempt: int = Field(sa_column=Column(Integer, nullable=False))
-    item_code: str = Field(sa_column=Column(String(32), nullable=False))
+    item_code: str = Field(sa_column=Column(String(32), nullable=False))  # "" for the case's own clock
     department: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     limit_working_days: int = Field(sa_column=Column(Integer, nullable=False))
     started_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     started_on: date = Field(sa_column=Column(Date, nullable=False))
     due_on: date = Field(sa_column=Column(Date, nullable=False, index=True))
+    finished_on: date | None = Field(default=None, sa_column=Column(Date, index=True))
+    staff_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    suspensions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    extensions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class SupervisionCase(SQLModel, table=True):
+    """What supervision keeps of a case to project its completion (items, prerequisites, limits)."""
+
+    __tablename__ = "supervision_case"
+
+    case_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    bundle_code: str = Field(sa_column=Column(String(32), nullable=False))
+    lead_department: str = Field(sa_column=Column(String(64), nullable=False))
+    window_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    staff_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    accepted_on: date = Field(sa_column=Column(Date, nullable=False))
+    items: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    delivered_on: date | None = Field(default=None, sa_column=Column(Date))
+
+
+class SupervisionCard(SQLModel, table=True):
+    """A yellow or red card (红黄牌); one per clock and colour."""
+
+    __tablename__ = "supervision_card"
+    __table_args__ = (UniqueConstraint("clock_id", "colour", name="uq_supervision_card_clock_colour"),)
+
+    card_id: str = Field(sa_column=Column(String(36), primary_key=True))
+    clock_id: str = Field(sa_column=Column(String(36), nullable=False))
+    case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    item_code: str = Field(sa_column=Column(String(32), nullable=False))
+    department: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    staff_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    colour: str = Field(sa_column=Column(String(8), nullable=False))
+    reason: str = Field(sa_column=Column(String(32), nullable=False))
+    due_on: date = Field(sa_column=Column(Date, nullable=False))
+    issued_on: date = Field(sa_column=Column(Date, nullable=False))
+    text_zh: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SupervisionOrder(SQLModel, table=True):
+    """A supervision order (督办单) raised with a red card."""
+
+    __tablename__ = "supervision_order"
+
+    order_id: str = Field(sa_column=Column(String(36), primary_key=True))
+    card_id: str = Field(sa_column=Column(String(36), nullable=False, unique=True))
+    case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    item_code: str = Field(sa_column=Column(String(32), nullable=False))
+    department: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    respond_by: date = Field(sa_column=Column(Date, nullable=False))
+    issued_on: date = Field(sa_column=Column(Date, nullable=False))
+    text_zh: str = Field(sa_column=Column(Text, nullable=False))

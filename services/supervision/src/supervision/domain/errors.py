@@ -1,6 +1,13 @@
 """Supervision errors.
 
-* exchange.Rejected          (dead-lettered by the consumer runner)
-  (none yet: every released task gets its clock; overdue and paused clocks come with the
-  supervision issue, together with their errors)
+* SupervisionError
+  x ClockNotFound     (HTTP 404)
 """
+
+
+class SupervisionError(Exception):
+    """Root of supervision's own errors."""
+
+
+class ClockNotFound(SupervisionError):
+    pass

@@ -1,15 +1,25 @@
-"""Supervision HTTP API: the statutory clocks of a case (for ops and the supervision view)."""
+"""Supervision HTTP API (电子监察): clocks, cards, orders, projected completion and who is blocking a case."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import date, datetime
+from typing import Any
 
 from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
+from contracts.workdays import WorkingCalendar
 from exchange.db.database import Database
 from supervision.adapters.tables import SupervisionClock
+from supervision.domain.errors import ClockNotFound
+from supervision.service_layer.scan import ScanResult
+from supervision.service_layer.today import Today
+from supervision.service_layer.views import case_view, extend_clock
+
+_NOT_FOUND = {"message_zh": "未找到该办件的计时", "message_en": "no clocks for this case"}
 
 
 class ClockPublic(BaseModel):
@@ -22,23 +32,79 @@ class ClockPublic(BaseModel):
     started_at: datetime
     started_on: date
     due_on: date
+    finished_on: date | None
 
 
-def create_app(database: Database) -> FastAPI:
+class ExtensionCreate(BaseModel):
+    """延期 An extension of a clock, with its reason and approver."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(ge=1, le=60, description="延长的工作日 Working days added")
+    reason_zh: str = Field(min_length=2, max_length=200, description="延期理由 Reason")
+    approver: str = Field(min_length=1, max_length=64, description="批准人 Approver")
+
+
+class AdvanceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(ge=0, le=366, description="把监察时钟向前拨的日历天数 Calendar days to move forward")
+
+
+def create_app(database: Database, calendar: WorkingCalendar, today: Today,
+               scan_now: Callable[[], Awaitable[object]], *, clock_control: bool) -> FastAPI:
     app = FastAPI(
         title="OneThing supervision 电子监察服务",
-        version="1.0.0",
-        description="部门办理时限的计时与监察 / Statutory time limits of department tasks",
+        version="1.1.0",
+        description="法定时限计时、红黄牌预警、督办、预计办结与阻塞部门 / Statutory clocks, cards, orders, projections",
     )
 
     @app.get("/cases/{case_id}/clocks", response_model=list[ClockPublic], summary="办件的计时 Clocks of a case")
     async def case_clocks(case_id: str) -> list[ClockPublic]:
         async with database.sessions() as session:
-            query = select(SupervisionClock).where(col(SupervisionClock.case_id) == case_id)
+            query = select(SupervisionClock).where(col(SupervisionClock.case_id) == case_id,
+                                                   col(SupervisionClock.item_code) != "")
             order = (col(SupervisionClock.item_code), col(SupervisionClock.attempt))
             rows = (await session.exec(query.order_by(*order))).all()
         if not rows:
-            raise HTTPException(404, detail={"message_zh": "未找到该办件的计时", "message_en": "no clocks for this case"})
+            raise HTTPException(404, detail=_NOT_FOUND)
         return [ClockPublic.model_validate(r, from_attributes=True) for r in rows]
+
+    @app.get("/cases/{case_id}/supervision",
+             summary="办件监察视图 Clocks with ledgers, cards, orders, projected completion, blocking department")
+    async def supervision_view(case_id: str) -> dict[str, Any]:
+        view = await case_view(database, case_id, today(), calendar)
+        if view is None:
+            raise HTTPException(404, detail=_NOT_FOUND)
+        return view
+
+    @app.post("/clocks/{clock_id}/extensions", status_code=201, summary="延期 Extend a clock")
+    async def extend(clock_id: str, body: ExtensionCreate) -> dict[str, Any]:
+        try:
+            row = await extend_clock(database, clock_id, body.days, body.reason_zh, body.approver, today(), calendar)
+        except ClockNotFound:
+            raise HTTPException(404, detail={"message_zh": "未找到该计时", "message_en": "no such clock"}) from None
+        return {"clock_id": row.clock_id, "due_on": row.due_on, "extensions": row.extensions}
+
+    @app.get("/clock", summary="监察时钟 The supervision clock")
+    async def get_clock() -> dict[str, Any]:
+        return {"today": today(), "offset_days": today.offset_days, "control": clock_control,
+                "calendar": calendar.source, "calendar_changes": list(calendar.changes)}
+
+    @app.post("/clock/advance", summary="拨快监察时钟并巡检（仅测试与演示）Move the clock forward, then scan")
+    async def advance(body: AdvanceCreate) -> dict[str, Any]:
+        if not clock_control:
+            raise HTTPException(403, detail={"message_zh": "未启用时钟控制（ONETHING_CLOCK_CONTROL）",
+                                             "message_en": "clock control is off (ONETHING_CLOCK_CONTROL)"})
+        today.advance(body.days)
+        result = await scan_now()
+        assert isinstance(result, ScanResult)
+        return asdict(result)
+
+    @app.post("/scan", summary="立即巡检 Scan now: re-project deadlines, issue due cards and orders")
+    async def scan_endpoint() -> dict[str, Any]:
+        result = await scan_now()
+        assert isinstance(result, ScanResult)
+        return asdict(result)
 
     return app

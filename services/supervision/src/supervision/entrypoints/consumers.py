@@ -1,14 +1,23 @@
-"""Subscriptions of supervision: the case stream (dispatch's task releases)."""
+"""Subscriptions of supervision: the case stream (acceptance, review, corrections, releases, conclusions,
+delivery)."""
 
 from __future__ import annotations
 
-from contracts.dispatch.v1 import TaskReleased
+from contracts.dispatch.v1 import ReviewConcluded, TaskConcluded, TaskReleased
+from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
 from contracts.topics import CASE_STREAM
 from exchange.kafka.consumer import Handler
-from supervision.service_layer import handlers
+from supervision.service_layer.handlers import CaseStream
 
 TOPICS = (CASE_STREAM,)
 
-HANDLERS: dict[str, Handler] = {
-    TaskReleased.event_type: handlers.task_released,
-}
+
+def handlers(stream: CaseStream) -> dict[str, Handler]:
+    return {
+        CaseAccepted.event_type: stream.case_accepted,
+        ReviewConcluded.event_type: stream.review_concluded,
+        CaseCorrected.event_type: stream.case_corrected,
+        TaskReleased.event_type: stream.task_released,
+        TaskConcluded.event_type: stream.task_concluded,
+        CaseDelivered.event_type: stream.case_delivered,
+    }

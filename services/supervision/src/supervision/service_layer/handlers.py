@@ -1,21 +1,27 @@
-"""Supervision use cases: start the statutory clock of every released department task."""
+"""Supervision use cases on the case stream: every case and every released task gets a clock; the applicant's
+waiting time is suspended and recorded; conclusions and the delivery stop the clocks."""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 from uuid import NAMESPACE_URL, uuid5
 
 from contracts.days import china_date
-from contracts.dispatch.v1 import TaskReleased
+from contracts.dispatch.v1 import ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
-from contracts.supervision.v1 import ClockStarted
-from contracts.workdays import add_working_days
+from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
+from contracts.supervision.v1 import ClockAdjusted, ClockStarted
+from contracts.workdays import WorkingCalendar
 from exchange.db.unit_of_work import UnitOfWork
-from supervision.adapters.tables import SupervisionClock
+from supervision.adapters.tables import SupervisionCase, SupervisionClock
+from supervision.service_layer.ledger import store, to_clock
 
-__all__ = ["clock_id_for", "task_released"]
+__all__ = ["CaseStream", "case_clock_id", "clock_id_for"]
 
 logger = logging.getLogger(__name__)
+
+CASE_CLOCK = ""  # item_code of a case's own clock (一件事办结时限)
 
 
 def clock_id_for(task_id: str, attempt: int) -> str:
@@ -23,26 +29,119 @@ def clock_id_for(task_id: str, attempt: int) -> str:
     return str(uuid5(NAMESPACE_URL, f"onething:clock:{task_id}:{attempt}"))
 
 
-async def task_released(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-    """推送即计时: each release of a task (a re-release after 补正 too) starts its own clock."""
-    assert isinstance(payload, TaskReleased)
-    clock_id = clock_id_for(payload.task_id, payload.attempt)
-    if await uow.session.get(SupervisionClock, clock_id) is not None:
-        logger.info("clock of %s attempt %d already started", payload.task_id, payload.attempt)
-        return
-    started_on = china_date(payload.released_at)
-    clock = SupervisionClock(
-        clock_id=clock_id, case_id=payload.case_id, task_id=payload.task_id, attempt=payload.attempt,
-        item_code=payload.item_code, department=payload.department,
-        limit_working_days=payload.time_limit_days, started_at=payload.released_at, started_on=started_on,
-        due_on=add_working_days(started_on, payload.time_limit_days),
-    )
-    uow.session.add(clock)
-    uow.emit(
-        ClockStarted(
-            case_id=clock.case_id, task_id=clock.task_id, item_code=clock.item_code, department=clock.department,
-            limit_working_days=clock.limit_working_days, started_on=clock.started_on, due_on=clock.due_on,
-        ),
-        subject=clock.case_id,
-        event_id=uuid5(NAMESPACE_URL, f"onething:clock-started:{clock_id}"),
-    )
+def case_clock_id(case_id: str) -> str:
+    return str(uuid5(NAMESPACE_URL, f"onething:case-clock:{case_id}"))
+
+
+class CaseStream:
+    """Handlers for the case-stream facts supervision watches, on one working-day calendar."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+
+    async def case_accepted(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """受理即计时: the case's own clock runs on the bundle limit (R-05) from the day of acceptance."""
+        assert isinstance(payload, CaseAccepted)
+        if await uow.session.get(SupervisionCase, payload.case_id) is not None:
+            return
+        uow.session.add(SupervisionCase(
+            case_id=payload.case_id, bundle_code=payload.bundle_code, lead_department=payload.lead_department,
+            window_id=payload.window_id, staff_id=payload.staff_id, accepted_on=payload.accepted_on,
+            items=[{"item_code": i.item_code, "department": i.department, "requires": list(i.requires),
+                    "limit_days": i.time_limit_days, "status": "waiting", "due_on": None, "concluded_on": None}
+                   for i in payload.items],
+        ))
+        limit = payload.limit_days if payload.limit_days is not None else max(
+            (i.time_limit_days for i in payload.items), default=0)
+        uow.session.add(SupervisionClock(
+            clock_id=case_clock_id(payload.case_id), case_id=payload.case_id, task_id=payload.case_id, attempt=0,
+            item_code=CASE_CLOCK, department=payload.lead_department, limit_working_days=limit,
+            started_at=payload.accepted_at, started_on=payload.accepted_on,
+            due_on=self.calendar.add_working_days(payload.accepted_on, limit), staff_id=payload.staff_id,
+        ))
+
+    async def task_released(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """推送即计时: each release of a task starts its own clock."""
+        assert isinstance(payload, TaskReleased)
+        clock_id = clock_id_for(payload.task_id, payload.attempt)
+        if await uow.session.get(SupervisionClock, clock_id) is not None:
+            logger.info("clock of %s attempt %d already started", payload.task_id, payload.attempt)
+            return
+        started_on = china_date(payload.released_at)
+        clock = SupervisionClock(
+            clock_id=clock_id, case_id=payload.case_id, task_id=payload.task_id, attempt=payload.attempt,
+            item_code=payload.item_code, department=payload.department,
+            limit_working_days=payload.time_limit_days, started_at=payload.released_at, started_on=started_on,
+            due_on=self.calendar.add_working_days(started_on, payload.time_limit_days),
+        )
+        uow.session.add(clock)
+        await self._item(uow, payload.case_id, payload.item_code, status="released", due_on=clock.due_on)
+        uow.emit(
+            ClockStarted(
+                case_id=clock.case_id, task_id=clock.task_id, item_code=clock.item_code, department=clock.department,
+                limit_working_days=clock.limit_working_days, started_on=clock.started_on, due_on=clock.due_on,
+            ),
+            subject=clock.case_id,
+            event_id=uuid5(NAMESPACE_URL, f"onething:clock-started:{clock_id}"),
+        )
+
+    async def task_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, TaskConcluded)
+        on = china_date(payload.concluded_at)
+        row = await uow.get_for_update(SupervisionClock, clock_id_for(payload.task_id, payload.attempt))
+        if row is not None and row.finished_on is None:
+            store(row, to_clock(row).finish(on))
+            uow.session.add(row)
+        await self._item(uow, payload.case_id, payload.item_code, status=payload.outcome.value, concluded_on=on)
+
+    async def review_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """一次性告知补正: the case clock waits for the applicant, recorded with the reason."""
+        assert isinstance(payload, ReviewConcluded)
+        if not payload.deficiencies:
+            return
+        on = china_date(payload.concluded_at)
+        reason = f"等待申请人补正（第 {payload.round} 轮，{len(payload.deficiencies)} 处）"
+        await self._adjust(uow, payload.case_id, on, lambda c: c.suspend(on, reason), "suspended", reason)
+
+    async def case_corrected(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, CaseCorrected)
+        on = china_date(envelope.time)
+        await self._adjust(uow, payload.case_id, on, lambda c: c.resume(on), "resumed", "申请人已补正，恢复计时")
+
+    async def case_delivered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, CaseDelivered)
+        on = china_date(payload.delivered_at)
+        row = await uow.get_for_update(SupervisionClock, case_clock_id(payload.case_id))
+        if row is not None and row.finished_on is None:
+            store(row, to_clock(row).finish(on))
+            uow.session.add(row)
+        case = await uow.get_for_update(SupervisionCase, payload.case_id)
+        if case is not None and case.delivered_on is None:
+            case.delivered_on = on
+            uow.session.add(case)
+
+    async def _adjust(self, uow: UnitOfWork, case_id: str, on: date, change: object, kind: str, reason: str) -> None:
+        row = await uow.get_for_update(SupervisionClock, case_clock_id(case_id))
+        if row is None:
+            return
+        before = to_clock(row)
+        assert callable(change)
+        after = change(before)
+        if after == before:
+            return  # redelivered, or nothing to suspend or resume
+        store(row, after)
+        row.due_on = after.due_on(self.calendar, on)
+        uow.session.add(row)
+        days = after.suspensions[-1].working_days(self.calendar, on) if kind == "resumed" else 0
+        uow.emit(ClockAdjusted(case_id=case_id, clock_id=row.clock_id, kind=kind,  # type: ignore[arg-type]
+                               days=days, reason_zh=reason, due_on=row.due_on, on=on),
+                 subject=case_id, event_id=uuid5(NAMESPACE_URL, f"onething:clock:{row.clock_id}:{kind}:"
+                                                                 f"{len(after.suspensions)}"))
+
+    async def _item(self, uow: UnitOfWork, case_id: str, item_code: str, **changes: object) -> None:
+        case = await uow.get_for_update(SupervisionCase, case_id)
+        if case is None:
+            return
+        case.items = [{**i, **{k: v.isoformat() if isinstance(v, date) else v for k, v in changes.items()}}
+                      if i["item_code"] == item_code else i for i in case.items]
+        uow.session.add(case)

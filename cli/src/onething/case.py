@@ -1,0 +1,58 @@
+"""``onething case ID``: one case as the applicant and the supervisor see it — items, clocks, cards,
+orders, projected completion and the department blocking it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import httpx
+
+__all__ = ["case_report", "print_case"]
+
+
+def case_report(urls: dict[str, str], case_id: str) -> dict[str, Any] | None:
+    with httpx.Client(timeout=10) as client:
+        case = client.get(f"{urls['intake']}/cases/{case_id}")
+        if case.status_code == 404:
+            return None
+        case.raise_for_status()
+        supervision = client.get(f"{urls['supervision']}/cases/{case_id}/supervision")
+    return {"case": case.json(), "supervision": supervision.json() if supervision.status_code == 200 else None}
+
+
+def print_case(urls: dict[str, str], case_id: str, as_json: bool) -> int:
+    report = case_report(urls, case_id)
+    if report is None:
+        print(f"未找到办件 no case {case_id}", file=sys.stderr)
+        return 1
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        return 0
+    case, sup = report["case"], report["supervision"]
+    print(f"办件 {case['case_id']}  {case['bundle_code']}  {case['status_zh']} ({case['status']})  "
+          f"受理 {case['accepted_at'][:10]}  承诺办结 {case['due_on']}（{case['limit_days']} 个工作日）")
+    clocks = {c["item_code"]: c for c in (sup or {}).get("clocks", [])}
+    for item in case["items"]:
+        clock = clocks.get(item["item_code"])
+        timing = (f"期限 {clock['due_on']}，{clock['state']}" + (f"，剩余 {clock['working_days_left']} 个工作日"
+                  if clock["working_days_left"] is not None else "")) if clock else "未开始计时"
+        print(f"  {item['item_code']:<9} {item['name_zh']}  [{item['department_name_zh']}]  {item['status_zh']}  {timing}")
+    if sup is None:
+        return 0
+    case_clock = sup["case_clock"]
+    if case_clock:
+        print(f"一件事时限 case clock: 期限 {case_clock['due_on']}，{case_clock['state']}，"
+              f"暂停 {case_clock['suspended_days']} 天，延期 {case_clock['extended_days']} 天")
+    for card in sup["cards"]:
+        print(f"  {'黄牌' if card['colour'] == 'yellow' else '红牌'} {card['issued_on']}: {card['text_zh']}")
+    for order in sup["orders"]:
+        print(f"  督办 {order['issued_on']}: {order['text_zh']}")
+    projection = sup["projection"]
+    print(f"预计办结 projected completion: {projection['completion']}；关键路径 critical path: "
+          f"{' → '.join(projection['critical_path'])}")
+    if projection["blocking_department"]:
+        print(f"当前阻塞 blocking: {projection['blocking_department_zh']} ({projection['blocking_department']})"
+              + (f"，事项 {projection['blocking_item']}" if projection["blocking_item"] else ""))
+    return 0

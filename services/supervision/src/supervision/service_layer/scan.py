@@ -1,0 +1,137 @@
+"""The supervision scan (电子监察巡检): re-project every open deadline, then issue the cards and orders each
+clock has earned, once. Runs on a timer and whenever the supervision clock is moved.
+
+Each clock is handled in its own transaction under a row lock; a card row is unique per (clock, colour)
+and its event id is derived from the same pair, so redelivery, a restart or two scanners at once never
+issue a card twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from uuid import NAMESPACE_URL, uuid5
+
+from sqlmodel import col, select
+
+from contracts.departments import department
+from contracts.supervision.v1 import CardIssued, ClockAdjusted, OrderIssued
+from contracts.workdays import WorkingCalendar
+from exchange.db.database import Database
+from exchange.db.unit_of_work import UnitOfWork
+from supervision.adapters.tables import SupervisionCard, SupervisionClock, SupervisionOrder
+from supervision.domain.cards import CardDue, cards_due
+from supervision.service_layer.ledger import to_clock
+
+__all__ = ["ScanResult", "Scanner", "card_id_for", "scan"]
+
+logger = logging.getLogger(__name__)
+
+
+def card_id_for(clock_id: str, colour: str) -> str:
+    return str(uuid5(NAMESPACE_URL, f"onething:card:{clock_id}:{colour}"))
+
+
+@dataclass
+class ScanResult:
+    today: date
+    clocks: int = 0
+    yellow: int = 0
+    red: int = 0
+    orders: int = 0
+    reprojected: int = 0
+
+
+async def scan(database: Database, today: date, calendar: WorkingCalendar, *, threshold: int = 1,
+               respond_days: int = 3) -> ScanResult:
+    result = ScanResult(today)
+    async with database.sessions() as session:
+        ids = (await session.exec(select(SupervisionClock.clock_id)
+                                  .where(col(SupervisionClock.finished_on).is_(None)))).all()
+    for clock_id in ids:
+        async with database.unit_of_work() as uow:
+            row = await uow.get_for_update(SupervisionClock, clock_id)
+            if row is None or row.finished_on is not None:
+                continue
+            result.clocks += 1
+            clock = to_clock(row)
+            due = clock.due_on(calendar, today)
+            if due != row.due_on and not clock.suspended:  # the calendar changed under an open deadline
+                uow.emit(ClockAdjusted(case_id=row.case_id, clock_id=row.clock_id, item_code=row.item_code or None,
+                                       kind="reprojected", reason_zh="工作日历调整，重新计算办结期限", due_on=due, on=today),
+                         subject=row.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:reproject:{clock_id}:{due}"))
+                row.due_on = due
+                uow.session.add(row)
+                result.reprojected += 1
+            issued = frozenset((await uow.session.exec(
+                select(SupervisionCard.colour).where(col(SupervisionCard.clock_id) == clock_id))).all())
+            for card in cards_due(clock, today, calendar, threshold=threshold, issued=issued):
+                _issue(uow, row, card, today, calendar, respond_days)
+                result.yellow += card.colour == "yellow"
+                result.red += card.colour == "red"
+                result.orders += card.colour == "red"
+    return result
+
+
+def _issue(uow: UnitOfWork, row: SupervisionClock, card: CardDue, today: date, calendar: WorkingCalendar,
+           respond_days: int) -> None:
+    dept = department(row.department)
+    what_zh = f"事项 {row.item_code}" if row.item_code else "一件事整体时限"
+    what_en = f"item {row.item_code}" if row.item_code else "the whole case"
+    if card.colour == "yellow":
+        zh = (f"黄牌预警：办件 {row.case_id} {what_zh}（{dept.name_zh}）将于 {card.due_on} 到期，"
+              f"剩余 {max(card.working_days_left, 0)} 个工作日")
+        en = f"Yellow card: case {row.case_id} {what_en} ({dept.name_en}) is due {card.due_on}"
+    else:
+        zh = f"红牌：办件 {row.case_id} {what_zh}（{dept.name_zh}）已超过办结期限 {card.due_on}，发出督办"
+        en = f"Red card: case {row.case_id} {what_en} ({dept.name_en}) is overdue since {card.due_on}; order issued"
+    card_id = card_id_for(row.clock_id, card.colour)
+    uow.session.add(SupervisionCard(
+        card_id=card_id, clock_id=row.clock_id, case_id=row.case_id, item_code=row.item_code,
+        department=row.department, staff_id=row.staff_id, colour=card.colour, reason=card.reason,
+        due_on=card.due_on, issued_on=today, text_zh=zh))
+    uow.emit(CardIssued(card_id=card_id, case_id=row.case_id, clock_id=row.clock_id, item_code=row.item_code or None,
+                        department=row.department, staff_id=row.staff_id, colour=card.colour,  # type: ignore[arg-type]
+                        reason=card.reason, due_on=card.due_on,  # type: ignore[arg-type]
+                        working_days_left=card.working_days_left, issued_on=today, text_zh=zh, text_en=en),
+             subject=row.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:card-issued:{card_id}"))
+    if card.colour != "red":
+        return
+    order_id = str(uuid5(NAMESPACE_URL, f"onething:order:{card_id}"))
+    respond_by = calendar.add_working_days(today, respond_days)
+    order_zh = f"督办：请{dept.name_zh}于 {respond_by} 前办结办件 {row.case_id} {what_zh}并说明超期原因"
+    order_en = f"Supervision order: {dept.name_en} to conclude case {row.case_id} {what_en} by {respond_by}"
+    uow.session.add(SupervisionOrder(order_id=order_id, card_id=card_id, case_id=row.case_id, item_code=row.item_code,
+                                     department=row.department, respond_by=respond_by, issued_on=today,
+                                     text_zh=order_zh))
+    uow.emit(OrderIssued(order_id=order_id, case_id=row.case_id, card_id=card_id, item_code=row.item_code or None,
+                         department=row.department, respond_by=respond_by, issued_on=today, text_zh=order_zh,
+                         text_en=order_en),
+             subject=row.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:order-issued:{order_id}"))
+
+
+class Scanner:
+    """The scan on a timer (a background job of the supervision process)."""
+
+    name = "supervision scan"
+
+    def __init__(self, run_once: Callable[[], Awaitable[object]], interval_s: float) -> None:
+        self.run_once = run_once
+        self.interval_s = interval_s
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # a failed round is logged; the next round tries again
+                logger.exception("supervision scan failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.interval_s)
+
+    def stop(self) -> None:
+        self._stop.set()

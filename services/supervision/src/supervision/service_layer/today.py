@@ -1,0 +1,24 @@
+"""The supervision clock's idea of today (injectable): the day in China, plus an offset that tests and the
+demo move forward to run weeks of statutory time in seconds (only when clock control is enabled)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from contracts.days import china_today
+
+__all__ = ["Today"]
+
+
+class Today:
+    def __init__(self, offset_days: int = 0) -> None:
+        self.offset_days = offset_days
+
+    def __call__(self) -> date:
+        return china_today() + timedelta(days=self.offset_days)
+
+    def advance(self, days: int) -> date:
+        if days < 0:
+            raise ValueError("the supervision clock only moves forward")
+        self.offset_days += days
+        return self()

@@ -1,0 +1,94 @@
+"""What supervision shows of a case: clocks with their ledgers, cards, orders, the projected completion
+and the department currently blocking it (for the API and ``onething case``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_URL, uuid5
+
+from sqlmodel import col, select
+
+from contracts.departments import department
+from contracts.supervision.v1 import ClockAdjusted
+from contracts.workdays import WorkingCalendar
+from exchange.db.database import Database
+from supervision.adapters.tables import SupervisionCard, SupervisionCase, SupervisionClock, SupervisionOrder
+from supervision.domain.errors import ClockNotFound
+from supervision.domain.projection import ItemPlan, project
+from supervision.service_layer.ledger import store, to_clock
+
+__all__ = ["case_view", "extend_clock"]
+
+
+def _clock_view(row: SupervisionClock, today: date, calendar: WorkingCalendar) -> dict[str, Any]:
+    clock = to_clock(row)
+    state = ("finished" if clock.finished_on else "suspended" if clock.suspended
+             else "overdue" if today > clock.due_on(calendar, today) else "running")
+    return {
+        "clock_id": row.clock_id, "item_code": row.item_code or None, "department": row.department,
+        "attempt": row.attempt, "budget_days": row.limit_working_days, "started_on": row.started_on,
+        "due_on": clock.due_on(calendar, today), "finished_on": row.finished_on, "state": state,
+        "working_days_left": None if clock.finished_on else clock.working_days_left(calendar, today),
+        "suspended_days": clock.suspended_days(calendar, today), "extended_days": clock.extended_days(),
+        "on_time": clock.on_time(calendar), "ledger": {"suspensions": row.suspensions, "extensions": row.extensions},
+    }
+
+
+async def case_view(database: Database, case_id: str, today: date, calendar: WorkingCalendar) -> dict[str, Any] | None:
+    async with database.sessions() as session:
+        case = await session.get(SupervisionCase, case_id)
+        if case is None:
+            return None
+        clocks = (await session.exec(select(SupervisionClock).where(col(SupervisionClock.case_id) == case_id)
+                                     .order_by(col(SupervisionClock.item_code), col(SupervisionClock.attempt)))).all()
+        cards = (await session.exec(select(SupervisionCard).where(col(SupervisionCard.case_id) == case_id)
+                                    .order_by(col(SupervisionCard.issued_on)))).all()
+        orders = (await session.exec(select(SupervisionOrder).where(col(SupervisionOrder.case_id) == case_id))).all()
+    case_clock = next((c for c in clocks if not c.item_code), None)
+    waiting = case_clock is not None and to_clock(case_clock).suspended
+    plans = [ItemPlan(i["item_code"], i["department"], tuple(i["requires"]), i["limit_days"], i["status"],
+                      date.fromisoformat(i["due_on"]) if i.get("due_on") else None,
+                      date.fromisoformat(i["concluded_on"]) if i.get("concluded_on") else None) for i in case.items]
+    projection = project(plans, today, calendar, waiting_for_applicant=waiting, start=case.accepted_on)
+    blocking = projection.blocking_department
+    return {
+        "case_id": case_id, "bundle_code": case.bundle_code, "today": today, "accepted_on": case.accepted_on,
+        "delivered_on": case.delivered_on, "window_id": case.window_id, "staff_id": case.staff_id,
+        "case_clock": _clock_view(case_clock, today, calendar) if case_clock else None,
+        "clocks": [_clock_view(c, today, calendar) for c in clocks if c.item_code],
+        "cards": [{"card_id": c.card_id, "colour": c.colour, "reason": c.reason, "item_code": c.item_code or None,
+                   "department": c.department, "due_on": c.due_on, "issued_on": c.issued_on, "text_zh": c.text_zh}
+                  for c in cards],
+        "orders": [{"order_id": o.order_id, "card_id": o.card_id, "item_code": o.item_code or None,
+                    "department": o.department, "respond_by": o.respond_by, "issued_on": o.issued_on,
+                    "text_zh": o.text_zh} for o in orders],
+        "projection": {
+            "completion": projection.completion if case.delivered_on is None else case.delivered_on,
+            "critical_path": list(projection.critical_path),
+            "blocking_department": None if case.delivered_on else blocking,
+            "blocking_department_zh": None if case.delivered_on or blocking is None else (
+                "申请人（待补正）" if blocking == "applicant" else department(blocking).name_zh),
+            "blocking_item": None if case.delivered_on else projection.blocking_item,
+            "due_on": _clock_view(case_clock, today, calendar)["due_on"] if case_clock else None,
+        },
+    }
+
+
+async def extend_clock(database: Database, clock_id: str, days: int, reason_zh: str, approver: str, today: date,
+                       calendar: WorkingCalendar) -> SupervisionClock:
+    """延期: more working days, with the reason and who approved it, recorded in the ledger and on the bus."""
+    async with database.unit_of_work() as uow:
+        row = await uow.get_for_update(SupervisionClock, clock_id)
+        if row is None:
+            raise ClockNotFound(clock_id)
+        clock = to_clock(row).extend(days, reason_zh, approver)
+        store(row, clock)
+        row.due_on = clock.due_on(calendar, today)
+        uow.session.add(row)
+        uow.emit(ClockAdjusted(case_id=row.case_id, clock_id=clock_id, item_code=row.item_code or None,
+                               kind="extended", days=days, reason_zh=reason_zh, approver=approver, due_on=row.due_on,
+                               on=today),
+                 subject=row.case_id,
+                 event_id=uuid5(NAMESPACE_URL, f"onething:extension:{clock_id}:{len(clock.extensions)}"))
+    return row

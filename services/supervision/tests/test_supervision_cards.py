@@ -1,0 +1,188 @@
+"""Supervision on the real PostgreSQL: a case runs late and gets its yellow card, then its red card and
+supervision order, each exactly once however often facts are redelivered or the scan runs; the applicant's
+waiting time is suspended; extensions and calendar changes move open deadlines; the projection names the
+department blocking the case."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import col, select
+
+from contracts.days import CHINA_TZ
+from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskConcluded, TaskReleased
+from contracts.envelope import Envelope, EventPayload
+from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, CaseItem, Channel, DeliveryMethod
+from contracts.workdays import WorkingCalendar, national_calendar
+from exchange.db.database import Database
+from exchange.db.tables import OutboxMessage
+from supervision.entrypoints.api import create_app
+from supervision.entrypoints.consumers import handlers
+from supervision.service_layer.handlers import CaseStream, case_clock_id, clock_id_for
+from supervision.service_layer.scan import scan
+from supervision.service_layer.today import Today
+
+pytestmark = pytest.mark.integration
+
+CAL = national_calendar()
+MONDAY = date(2026, 3, 2)  # an ordinary week: no holiday near it
+CASE = "OT20260302SUPERVISE01"
+# A chain: business licence (market, 3 days) → seal (police, 1 day); and invoices (tax, 2 days) in parallel.
+ITEMS = {"E-01-01": ("market", (), 3), "E-01-02": ("police", ("E-01-01",), 1), "E-01-03": ("tax", (), 2)}
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, time(10), CHINA_TZ).astimezone(UTC)
+
+
+def accepted(case_id: str = CASE, limit: int = 3) -> CaseAccepted:
+    return CaseAccepted(
+        case_id=case_id, bundle_code="E-01", bundle_name_zh="企业开办一件事", bundle_name_en="Enterprise opening",
+        catalogue_version="test", lead_department="market",
+        applicant=Applicant(name="湖南某公司", id_type="uscc", id_number="91350100M000100Y43"),
+        channel=Channel.WINDOW, delivery_method=DeliveryMethod.WINDOW, window_id="W03", staff_id="S007",
+        items=tuple(CaseItem(item_code=c, name_zh=c, name_en=c, department=d, time_limit_days=n, requires=r)
+                    for c, (d, r, n) in ITEMS.items()),
+        form={}, accepted_at=at(MONDAY), accepted_on=MONDAY, limit_days=limit,
+        due_on=CAL.add_working_days(MONDAY, limit),
+    )
+
+
+def released(code: str, day: date, case_id: str = CASE) -> TaskReleased:
+    dept, _, limit = ITEMS[code]
+    return TaskReleased(case_id=case_id, task_id=f"{case_id}/{code}", item_code=code, department=dept, attempt=1,
+                        time_limit_days=limit, released_at=at(day))
+
+
+def concluded(code: str, day: date, case_id: str = CASE) -> TaskConcluded:
+    return TaskConcluded(case_id=case_id, task_id=f"{case_id}/{code}", item_code=code, department=ITEMS[code][0],
+                         attempt=1, outcome=Outcome.APPROVED, concluded_at=at(day))
+
+
+@pytest.fixture
+async def db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
+    return await migrated_database("supervision")
+
+
+async def feed(database: Database, payload: EventPayload, *, times: int = 1, calendar: WorkingCalendar = CAL,
+               when: datetime | None = None) -> None:
+    handler = handlers(CaseStream(calendar))[payload.event_type]
+    envelope = Envelope.wrap(payload, source="x", subject=CASE)
+    if when is not None:
+        envelope = envelope.model_copy(update={"time": when})
+    for _ in range(times):  # the same envelope again: a redelivery
+        async with database.unit_of_work(cause=envelope) as uow:
+            await handler(uow, envelope, payload)
+
+
+async def events(database: Database, event_type: str) -> list[dict[str, Any]]:
+    async with database.sessions() as session:
+        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))).all()
+    return [{**r.envelope["data"], "_id": r.event_id} for r in rows if r.envelope["type"] == event_type]
+
+
+async def test_a_late_item_gets_its_yellow_then_its_red_card_and_an_order_once(db: Database) -> None:
+    await feed(db, accepted(), times=2)
+    await feed(db, released("E-01-01", MONDAY), times=2)  # due Thursday 5 March
+    assert (await scan(db, MONDAY, CAL)).yellow == 0
+
+    wednesday = MONDAY + timedelta(days=2)
+    first = await scan(db, wednesday, CAL)  # one working day left on the item; the case clock too
+    assert (first.yellow, first.red) == (2, 0)
+    again = await scan(db, wednesday, CAL)  # a second scanner, or a restart: nothing new
+    assert (again.yellow, again.red) == (0, 0)
+
+    friday = MONDAY + timedelta(days=4)
+    late = await scan(db, friday, CAL)
+    assert (late.yellow, late.red, late.orders) == (0, 2, 2)
+    for _ in range(3):
+        assert (await scan(db, friday + timedelta(days=7), CAL)).red == 0
+
+    cards = await events(db, "supervision.card.issued")
+    assert sorted((c["item_code"] or "case", c["colour"]) for c in cards) == [
+        ("E-01-01", "red"), ("E-01-01", "yellow"), ("case", "red"), ("case", "yellow")]
+    item_red = next(c for c in cards if c["item_code"] == "E-01-01" and c["colour"] == "red")
+    assert (item_red["department"], item_red["reason"], item_red["due_on"]) == ("market", "overdue", "2026-03-05")
+    case_card = next(c for c in cards if c["item_code"] is None and c["colour"] == "yellow")
+    assert case_card["staff_id"] == "S007" and "一件事整体时限" in case_card["text_zh"]
+    orders = await events(db, "supervision.order.issued")
+    assert len(orders) == 2 and {o["card_id"] for o in orders} == {c["card_id"] for c in cards if c["colour"] == "red"}
+    assert all(o["respond_by"] == CAL.add_working_days(friday, 3).isoformat() for o in orders)
+    assert len({c["_id"] for c in cards}) == 4  # deterministic ids: a replay is deduplicated downstream too
+
+    # Concluded late: the clock stops; no more cards for it, and the view says it was late.
+    await feed(db, concluded("E-01-01", friday))
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, friday, CAL), clock_control=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+        view = (await client.get(f"/cases/{CASE}/supervision")).json()
+        forbidden = await client.post("/clock/advance", json={"days": 3})
+    item = next(c for c in view["clocks"] if c["item_code"] == "E-01-01")
+    assert (item["state"], item["on_time"], item["finished_on"]) == ("finished", False, friday.isoformat())
+    assert len(view["cards"]) == 4 and len(view["orders"]) == 2
+    assert forbidden.status_code == 403
+
+
+async def test_waiting_for_the_applicant_suspends_the_case_clock(db: Database) -> None:
+    await feed(db, accepted(limit=3))  # due Thursday 5 March
+    deficiency = Deficiency(item_code="E-01-01", department="market", kind="field", code="x", reason_zh="r",
+                            reason_en="r")
+    await feed(db, ReviewConcluded(case_id=CASE, round=1, deficiencies=(deficiency,), concluded_at=at(MONDAY)), times=2)
+    # Suspended: no card even long after the original due date.
+    assert (await scan(db, MONDAY + timedelta(days=9), CAL)).yellow == 0
+    await feed(db, CaseCorrected(case_id=CASE, item_codes=("E-01-01",), round=1),
+               when=at(MONDAY + timedelta(days=3)), times=2)  # answered on Thursday: 3 working days waited
+    [suspended, resumed] = await events(db, "supervision.clock.adjusted")
+    assert (suspended["kind"], resumed["kind"], resumed["days"]) == ("suspended", "resumed", 3)
+    assert resumed["due_on"] == "2026-03-10"  # Thursday 5 March + 3 working days
+    assert (await scan(db, date(2026, 3, 9), CAL)).yellow == 1  # one working day left again
+
+
+async def test_an_extension_is_recorded_with_reason_and_approver(db: Database) -> None:
+    await feed(db, accepted())
+    await feed(db, released("E-01-03", MONDAY))  # invoices, due Wednesday
+    today = Today()
+    app = create_app(db, CAL, today, scan_now=lambda: scan(db, today(), CAL), clock_control=True)
+    clock_id = clock_id_for(f"{CASE}/E-01-03", 1)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+        response = await client.post(f"/clocks/{clock_id}/extensions",
+                                     json={"days": 2, "reason_zh": "需现场核查", "approver": "局长张三"})
+        assert response.status_code == 201
+        assert response.json()["due_on"] == "2026-03-06"  # Wednesday + 2 working days
+        assert (await client.post(f"/clocks/{clock_id}/extensions", json={"days": 0, "reason_zh": "xx",
+                                                                          "approver": "a"})).status_code == 422
+        assert (await client.post("/clocks/nope/extensions", json={"days": 1, "reason_zh": "xx",
+                                                                   "approver": "a"})).status_code == 404
+    [extended] = await events(db, "supervision.clock.adjusted")
+    assert (extended["kind"], extended["days"], extended["approver"]) == ("extended", 2, "局长张三")
+
+
+async def test_a_calendar_change_moves_open_deadlines(db: Database) -> None:
+    await feed(db, accepted())
+    await feed(db, released("E-01-01", MONDAY))  # due Thursday 5 March
+    local = CAL.with_changes("某县临时放假", holidays=frozenset({date(2026, 3, 4)}))  # Wednesday off there
+    result = await scan(db, MONDAY, local)
+    assert result.reprojected == 2  # the item's clock and the case's clock
+    moved = {e["item_code"]: e["due_on"] for e in await events(db, "supervision.clock.adjusted")}
+    assert moved == {"E-01-01": "2026-03-06", None: "2026-03-06"}
+    assert (await scan(db, MONDAY, local)).reprojected == 0  # once
+
+
+async def test_projection_names_the_blocking_department(db: Database) -> None:
+    await feed(db, accepted(limit=3))
+    for code in ("E-01-01", "E-01-03"):
+        await feed(db, released(code, MONDAY))
+    await feed(db, concluded("E-01-03", MONDAY + timedelta(days=1)))
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+        view = (await client.get(f"/cases/{CASE}/supervision")).json()
+        assert (await client.get("/cases/nope/supervision")).status_code == 404
+    projection = view["projection"]
+    # The licence (market, due Thursday) then the seal (police, 1 day): Friday 6 March, blocked by market.
+    assert projection["critical_path"] == ["E-01-01", "E-01-02"]
+    assert projection["blocking_department"] == "market" and projection["blocking_department_zh"] == "市场监督管理局"
+    assert date.fromisoformat(projection["completion"]) >= date(2026, 3, 6)
+    assert view["case_clock"]["clock_id"] == case_clock_id(CASE)
