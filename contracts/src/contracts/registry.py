@@ -12,7 +12,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from contracts.department.v1 import ResultReturned, ReviewReturned
-from contracts.dispatch.v1 import RequestSent, ReviewConcluded, ReviewRequested, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import (
+    FindingBeyondList,
+    RequestSent,
+    ReviewConcluded,
+    ReviewRequested,
+    TaskConcluded,
+    TaskReleased,
+)
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered, CaseNotified
 from contracts.licence.v1 import LicenceIssued
@@ -34,6 +41,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     ReviewRequested,
     ReviewReturned,
     ReviewConcluded,
+    FindingBeyondList,
     LookupRequested,
     LookupAnswered,
     LicenceIssued,

@@ -62,6 +62,7 @@ CASE_STREAM = TopicSpec(
         "intake.case.delivered",
         "intake.case.notified",
         "dispatch.review.concluded",
+        "dispatch.finding.beyond_list",
         "dispatch.task.released",
         "dispatch.task.concluded",
         "licence.licence.issued",

@@ -25,7 +25,7 @@ from contracts.intake.v1 import (
 )
 from contracts.topics import CASE_STREAM, department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchTask
-from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnanswerableFinding, UnknownTask
+from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
 from dispatch.service_layer.handlers import (
     case_accepted,
     case_corrected,
@@ -395,11 +395,14 @@ def test_request_id_depends_on_task_and_attempt() -> None:
     assert request_id_for("a/b", 1) == request_id_for("a/b", 1)
 
 
-async def test_a_finding_the_applicant_could_never_answer_is_refused(dispatch_db: Database) -> None:
+async def test_a_finding_beyond_the_published_list_is_dropped_and_reported(dispatch_db: Database) -> None:
     await handle(dispatch_db, case_accepted, accepted(), source="intake")
-    for finding in (deficiency("P-01-01", "material", "P-01-01-M9"),  # no such material
-                    deficiency("P-01-01", "field", "favourite_colour"),  # no such field in the case
-                    deficiency("P-01-02", "field", "birth_hospital")):  # about another item
-        with pytest.raises(UnanswerableFinding):
-            await review(dispatch_db, "P-01-01", finding)
-    assert (await tasks(dispatch_db))["P-01-01"].review_status == "pending"
+    with pytest.raises(ForeignResult):  # about another item: not this department's to say
+        await review(dispatch_db, "P-01-01", deficiency("P-01-02", "field", "birth_hospital"))
+    # 清单之外: a material the item does not list, a field the case does not have.
+    await review(dispatch_db, "P-01-01", deficiency("P-01-01", "material", "P-01-01-M9"),
+                 deficiency("P-01-01", "field", "favourite_colour"))
+    beyond = data(await outbox(dispatch_db, "dispatch.finding.beyond_list"))
+    assert sorted(b["code"] for b in beyond) == ["P-01-01-M9", "favourite_colour"]
+    assert {b["department"] for b in beyond} == {"health"}
+    assert (await tasks(dispatch_db))["P-01-01"].review_status == "passed"  # the case is not held by it

@@ -14,7 +14,14 @@ import pytest
 from sqlmodel import col, select
 
 from contracts.days import CHINA_TZ
-from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import (
+    Deficiency,
+    FindingBeyondList,
+    Outcome,
+    ReviewConcluded,
+    TaskConcluded,
+    TaskReleased,
+)
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, CaseItem, Channel, DeliveryMethod
 from contracts.workdays import WorkingCalendar, national_calendar
@@ -186,3 +193,16 @@ async def test_projection_names_the_blocking_department(db: Database) -> None:
     assert projection["blocking_department"] == "market" and projection["blocking_department_zh"] == "市场监督管理局"
     assert date.fromisoformat(projection["completion"]) >= date(2026, 3, 6)
     assert view["case_clock"]["clock_id"] == case_clock_id(CASE)
+
+
+async def test_a_request_beyond_the_list_gets_a_red_card_and_a_forced_stop_once(db: Database) -> None:
+    await feed(db, accepted())
+    finding = FindingBeyondList(case_id=CASE, item_code="E-01-01", department="market", kind="material",
+                                code="房屋产权证明原件", reason_zh="请提交房屋产权证明原件", found_at=at(MONDAY))
+    await feed(db, finding, times=3)
+    [card] = await events(db, "supervision.card.issued")
+    assert (card["colour"], card["reason"], card["department"], card["staff_id"]) == ("red", "beyond_list", "market",
+                                                                                     "S007")
+    assert "清单外" in card["text_zh"] and "房屋产权证明原件" in card["text_zh"]
+    [order] = await events(db, "supervision.order.issued")
+    assert order["kind"] == "forced_stop" and "强制停止" in order["text_zh"]

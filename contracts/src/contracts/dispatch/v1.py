@@ -14,6 +14,7 @@ from contracts.intake.v1 import Applicant, MaterialRef
 __all__ = [
     "Deficiency",
     "Evidence",
+    "FindingBeyondList",
     "Outcome",
     "RequestSent",
     "ReviewConcluded",
@@ -70,6 +71,21 @@ class ReviewRequested(EventPayload):
     applicant: Applicant
     form: dict[str, str]
     materials: tuple[MaterialRef, ...] = ()
+
+
+class FindingBeyondList(EventPayload):
+    """A department asked, in preliminary review, for a material or field outside the published list of the
+    item (清单之外): the request is dropped and reported to supervision for a red card and a forced stop (R-04)."""
+
+    event_type: ClassVar[str] = "dispatch.finding.beyond_list"
+
+    case_id: str
+    item_code: str
+    department: str
+    kind: Literal["material", "field"]
+    code: str
+    reason_zh: str
+    found_at: AwareDatetime
 
 
 class ReviewConcluded(EventPayload):

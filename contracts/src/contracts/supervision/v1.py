@@ -78,3 +78,4 @@ class OrderIssued(EventPayload):
     issued_on: date
     text_zh: str
     text_en: str
+    kind: Literal["overdue", "forced_stop"] = "overdue"  # 超期督办 / 强制停止实施

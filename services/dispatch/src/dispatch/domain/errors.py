@@ -4,7 +4,6 @@
   + ForeignResult            a result signed by a department other than the task's
   + UnknownTask              a result for a task dispatch never created
   + CorrectionOutsideReview  a department asked for corrections while handling (R-14)
-  + UnanswerableFinding      a review names a material or field the case does not have
 """
 
 from __future__ import annotations
@@ -23,6 +22,3 @@ class UnknownTask(Rejected):
 class CorrectionOutsideReview(Rejected):
     """Deficiencies are raised in preliminary review, once; a handling result approves or rejects."""
 
-
-class UnanswerableFinding(Rejected):
-    """A preliminary-review finding the applicant could never answer (wrong item, material or field)."""

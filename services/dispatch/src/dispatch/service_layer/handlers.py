@@ -13,6 +13,7 @@ from contracts.departments import department_principal
 from contracts.dispatch.v1 import (
     Deficiency,
     Evidence,
+    FindingBeyondList,
     Outcome,
     RequestSent,
     ReviewConcluded,
@@ -24,7 +25,7 @@ from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, MaterialRef
 from contracts.topics import department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchTask
-from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnanswerableFinding, UnknownTask
+from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
 from dispatch.domain.review import Phase, ReviewStatus, ReviewView, merged_deficiencies, review_complete
 from dispatch.domain.sequencing import TaskStatus, TaskView, releasable, unreachable
 from exchange.db.unit_of_work import UnitOfWork
@@ -117,16 +118,17 @@ def _concluded(
     )
 
 
-def _check_findings(task: DispatchTask, case: DispatchCase, payload: ReviewReturned) -> None:
-    """A finding must name this item, this department, and a material or field the case really has:
-    anything else could never be answered by the applicant and would hold the case forever."""
+def _split_findings(task: DispatchTask, case: DispatchCase,
+                    payload: ReviewReturned) -> tuple[list[Deficiency], list[Deficiency]]:
+    """Findings on the item's published materials and the case's form, and findings beyond them (R-04):
+    a request outside the list could never be answered and must not hold the case."""
     materials = {m["code"] for m in task.materials if m.get("provision") != "sharing"}
+    listed: list[Deficiency] = []
+    beyond: list[Deficiency] = []
     for d in payload.deficiencies:
         known = materials if d.kind == "material" else set(case.form)
-        if d.item_code != task.item_code or d.department != task.department or d.code not in known:
-            raise UnanswerableFinding(
-                f"{task.department} found {d.kind} {d.code!r} on {d.item_code}; {task.task_id} has no such "
-                f"{'applicant material' if d.kind == 'material' else 'form field'}")
+        (listed if d.code in known else beyond).append(d)
+    return listed, beyond
 
 
 def _materials(task: DispatchTask) -> tuple[MaterialRef, ...]:
@@ -185,9 +187,15 @@ async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
     if task.review_request_id != str(payload.request_id) or task.review_status != ReviewStatus.PENDING:
         logger.info("stale review for %s round %d ignored", task.task_id, payload.round)
         return
-    _check_findings(task, case, payload)
-    task.review_status = ReviewStatus.DEFICIENT if payload.deficiencies else ReviewStatus.PASSED
-    task.deficiencies = [d.model_dump(mode="json") for d in payload.deficiencies]
+    if any(d.item_code != task.item_code or d.department != task.department for d in payload.deficiencies):
+        raise ForeignResult(f"{envelope.source} reviewed {task.task_id} with findings about another item")
+    listed, beyond = _split_findings(task, case, payload)
+    for d in beyond:  # 清单之外: dropped here, a red card and a forced stop at supervision (R-04)
+        uow.emit(FindingBeyondList(case_id=case.case_id, item_code=d.item_code, department=d.department, kind=d.kind,
+                                   code=d.code, reason_zh=d.reason_zh, found_at=payload.reviewed_at),
+                 subject=case.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:beyond:{payload.request_id}:{d.code}"))
+    task.review_status = ReviewStatus.DEFICIENT if listed else ReviewStatus.PASSED
+    task.deficiencies = [d.model_dump(mode="json") for d in listed]
     uow.session.add(task)
     views = [ReviewView(t.item_code, ReviewStatus(t.review_status),
                         tuple(Deficiency.model_validate(d) for d in t.deficiencies)) for t in tasks.values()]

@@ -74,6 +74,7 @@ class SupervisionOrder(SQLModel, table=True):
     __tablename__ = "supervision_order"
 
     order_id: str = Field(sa_column=Column(String(36), primary_key=True))
+    kind: str = Field(default="overdue", sa_column=Column(String(16), nullable=False))  # overdue | forced_stop
     card_id: str = Field(sa_column=Column(String(36), nullable=False, unique=True))
     case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     item_code: str = Field(sa_column=Column(String(32), nullable=False))

@@ -3,7 +3,7 @@ delivery)."""
 
 from __future__ import annotations
 
-from contracts.dispatch.v1 import ReviewConcluded, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import FindingBeyondList, ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
 from contracts.topics import CASE_STREAM
 from exchange.kafka.consumer import Handler
@@ -20,4 +20,5 @@ def handlers(stream: CaseStream) -> dict[str, Handler]:
         TaskReleased.event_type: stream.task_released,
         TaskConcluded.event_type: stream.task_concluded,
         CaseDelivered.event_type: stream.case_delivered,
+        FindingBeyondList.event_type: stream.finding_beyond_list,
     }

@@ -8,7 +8,8 @@ from datetime import date
 from uuid import NAMESPACE_URL, uuid5
 
 from contracts.days import china_date
-from contracts.dispatch.v1 import ReviewConcluded, TaskConcluded, TaskReleased
+from contracts.departments import department
+from contracts.dispatch.v1 import FindingBeyondList, ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
 from contracts.supervision.v1 import ClockAdjusted, ClockStarted
@@ -16,6 +17,7 @@ from contracts.workdays import WorkingCalendar
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import SupervisionCase, SupervisionClock
 from supervision.service_layer.ledger import store, to_clock
+from supervision.service_layer.scan import Card, Order, card_exists, issue_card
 
 __all__ = ["CaseStream", "case_clock_id", "clock_id_for"]
 
@@ -107,6 +109,28 @@ class CaseStream:
         assert isinstance(payload, CaseCorrected)
         on = china_date(envelope.time)
         await self._adjust(uow, payload.case_id, on, lambda c: c.resume(on), "resumed", "申请人已补正，恢复计时")
+
+    async def finding_beyond_list(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """R-04: a request beyond the published list earns a red card and a forced stop (强制停止实施)."""
+        assert isinstance(payload, FindingBeyondList)
+        key = str(uuid5(NAMESPACE_URL, f"onething:beyond-list:{payload.case_id}:{payload.item_code}:{payload.code}"))
+        if await card_exists(uow, key, "red"):
+            return
+        on = china_date(payload.found_at)
+        dept = department(payload.department)
+        what = "材料" if payload.kind == "material" else "表单字段"
+        case = await uow.session.get(SupervisionCase, payload.case_id)
+        issue_card(uow, Card(
+            key, payload.case_id, payload.item_code, payload.department, case.staff_id if case else None, "red",
+            "beyond_list", on, 0,
+            f"红牌：{dept.name_zh}在事项 {payload.item_code} 预审中要求清单外{what}「{payload.code}」（{payload.reason_zh}）",
+            f"Red card: {dept.name_en} asked for {payload.kind} '{payload.code}' beyond the published list of "
+            f"{payload.item_code}"), on,
+            order=Order("forced_stop", on,
+                        f"强制停止：{dept.name_zh}不得在事项 {payload.item_code} 中要求清单外{what}「{payload.code}」，"
+                        "该要求已撤销，办件按清单继续办理",
+                        f"Forced stop: {dept.name_en} may not ask for '{payload.code}' on {payload.item_code}; the "
+                        "request is withdrawn and the case continues by the published list"))
 
     async def case_delivered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, CaseDelivered)

@@ -27,7 +27,7 @@ from supervision.adapters.tables import SupervisionCard, SupervisionClock, Super
 from supervision.domain.cards import CardDue, cards_due
 from supervision.service_layer.ledger import to_clock
 
-__all__ = ["ScanResult", "Scanner", "card_id_for", "scan"]
+__all__ = ["Card", "Order", "ScanResult", "Scanner", "card_exists", "card_id_for", "issue_card", "scan"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,32 +86,72 @@ def _issue(uow: UnitOfWork, row: SupervisionClock, card: CardDue, today: date, c
         zh = (f"黄牌预警：办件 {row.case_id} {what_zh}（{dept.name_zh}）将于 {card.due_on} 到期，"
               f"剩余 {max(card.working_days_left, 0)} 个工作日")
         en = f"Yellow card: case {row.case_id} {what_en} ({dept.name_en}) is due {card.due_on}"
-    else:
-        zh = f"红牌：办件 {row.case_id} {what_zh}（{dept.name_zh}）已超过办结期限 {card.due_on}，发出督办"
-        en = f"Red card: case {row.case_id} {what_en} ({dept.name_en}) is overdue since {card.due_on}; order issued"
-    card_id = card_id_for(row.clock_id, card.colour)
+        issue_card(uow, Card(row.clock_id, row.case_id, row.item_code, row.department, row.staff_id, "yellow",
+                             card.reason, card.due_on, card.working_days_left, zh, en), today)
+        return
+    respond_by = calendar.add_working_days(today, respond_days)
+    issue_card(uow, Card(row.clock_id, row.case_id, row.item_code, row.department, row.staff_id, "red", card.reason,
+                         card.due_on, card.working_days_left,
+                         f"红牌：办件 {row.case_id} {what_zh}（{dept.name_zh}）已超过办结期限 {card.due_on}，发出督办",
+                         f"Red card: case {row.case_id} {what_en} ({dept.name_en}) is overdue since {card.due_on}"),
+               today, order=Order("overdue", respond_by,
+                                  f"督办：请{dept.name_zh}于 {respond_by} 前办结办件 {row.case_id} {what_zh}并说明超期原因",
+                                  f"Supervision order: {dept.name_en} to conclude case {row.case_id} {what_en} "
+                                  f"by {respond_by}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    clock_id: str  # the clock, or the finding, the card is about: one card per (clock_id, colour)
+    case_id: str
+    item_code: str
+    department: str
+    staff_id: str | None
+    colour: str
+    reason: str
+    due_on: date
+    working_days_left: int
+    text_zh: str
+    text_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    kind: str  # overdue | forced_stop
+    respond_by: date
+    text_zh: str
+    text_en: str
+
+
+async def card_exists(uow: UnitOfWork, clock_id: str, colour: str) -> bool:
+    found = await uow.session.exec(select(SupervisionCard.card_id).where(
+        col(SupervisionCard.clock_id) == clock_id, col(SupervisionCard.colour) == colour))
+    return found.first() is not None
+
+
+def issue_card(uow: UnitOfWork, card: Card, today: date, *, order: Order | None = None) -> None:
+    """One card (and its order) as a row and an event, with ids derived from (clock, colour)."""
+    card_id = card_id_for(card.clock_id, card.colour)
     uow.session.add(SupervisionCard(
-        card_id=card_id, clock_id=row.clock_id, case_id=row.case_id, item_code=row.item_code,
-        department=row.department, staff_id=row.staff_id, colour=card.colour, reason=card.reason,
-        due_on=card.due_on, issued_on=today, text_zh=zh))
-    uow.emit(CardIssued(card_id=card_id, case_id=row.case_id, clock_id=row.clock_id, item_code=row.item_code or None,
-                        department=row.department, staff_id=row.staff_id, colour=card.colour,  # type: ignore[arg-type]
-                        reason=card.reason, due_on=card.due_on,  # type: ignore[arg-type]
-                        working_days_left=card.working_days_left, issued_on=today, text_zh=zh, text_en=en),
-             subject=row.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:card-issued:{card_id}"))
-    if card.colour != "red":
+        card_id=card_id, clock_id=card.clock_id, case_id=card.case_id, item_code=card.item_code,
+        department=card.department, staff_id=card.staff_id, colour=card.colour, reason=card.reason,
+        due_on=card.due_on, issued_on=today, text_zh=card.text_zh))
+    uow.emit(CardIssued(card_id=card_id, case_id=card.case_id, clock_id=card.clock_id,
+                        item_code=card.item_code or None, department=card.department, staff_id=card.staff_id,
+                        colour=card.colour, reason=card.reason,  # type: ignore[arg-type]
+                        due_on=card.due_on, working_days_left=card.working_days_left, issued_on=today,
+                        text_zh=card.text_zh, text_en=card.text_en),
+             subject=card.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:card-issued:{card_id}"))
+    if order is None:
         return
     order_id = str(uuid5(NAMESPACE_URL, f"onething:order:{card_id}"))
-    respond_by = calendar.add_working_days(today, respond_days)
-    order_zh = f"督办：请{dept.name_zh}于 {respond_by} 前办结办件 {row.case_id} {what_zh}并说明超期原因"
-    order_en = f"Supervision order: {dept.name_en} to conclude case {row.case_id} {what_en} by {respond_by}"
-    uow.session.add(SupervisionOrder(order_id=order_id, card_id=card_id, case_id=row.case_id, item_code=row.item_code,
-                                     department=row.department, respond_by=respond_by, issued_on=today,
-                                     text_zh=order_zh))
-    uow.emit(OrderIssued(order_id=order_id, case_id=row.case_id, card_id=card_id, item_code=row.item_code or None,
-                         department=row.department, respond_by=respond_by, issued_on=today, text_zh=order_zh,
-                         text_en=order_en),
-             subject=row.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:order-issued:{order_id}"))
+    uow.session.add(SupervisionOrder(order_id=order_id, kind=order.kind, card_id=card_id, case_id=card.case_id,
+                                     item_code=card.item_code, department=card.department,
+                                     respond_by=order.respond_by, issued_on=today, text_zh=order.text_zh))
+    uow.emit(OrderIssued(order_id=order_id, case_id=card.case_id, card_id=card_id, item_code=card.item_code or None,
+                         department=card.department, respond_by=order.respond_by, issued_on=today,
+                         text_zh=order.text_zh, text_en=order.text_en, kind=order.kind),  # type: ignore[arg-type]
+             subject=card.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:order-issued:{order_id}"))
 
 
 class Scanner:

@@ -48,6 +48,7 @@ def upgrade() -> None:
     op.create_table(
         "supervision_order",
         sa.Column("order_id", sa.String(36), primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False, server_default="overdue"),
         sa.Column("card_id", sa.String(36), nullable=False, unique=True),
         sa.Column("case_id", sa.String(64), nullable=False, index=True),
         sa.Column("item_code", sa.String(32), nullable=False),
