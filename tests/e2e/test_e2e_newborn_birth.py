@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import time
@@ -13,10 +14,11 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from contracts.envelope import canonical_bytes
 from contracts.topics import ALL_TOPICS, CASE_STREAM
 from exchange.chain import verify_chain
 from exchange.signing import KeyRing
-from onething.applicants import application_for
+from onething.applicants import application_for, correction_for
 from onething.case import case_report
 from onething.demo import run_demo
 from onething.system import System
@@ -175,6 +177,10 @@ def test_a_late_case_shows_its_cards_order_projection_and_blocking_department(po
             view = client.get(f"{urls['supervision']}/cases/{case_id}/supervision")
             if view.status_code == 200 and view.json()["clocks"]:
                 break
+            correction = client.get(f"{urls['intake']}/cases/{case_id}").json()["correction"]
+            if correction:  # a department's review found something: the applicant answers once
+                answer = correction_for(notice, correction, random.Random(12))
+                client.post(f"{urls['intake']}/cases/{case_id}/corrections", json=answer).raise_for_status()
             time.sleep(0.3)
         cards: list[str] = []
         for _ in range(40):  # a working day at a time until the red card and the order
@@ -207,3 +213,10 @@ def test_a_late_case_shows_its_cards_order_projection_and_blocking_department(po
     issued = Counter((w["data"]["item_code"], w["data"]["colour"]) for w in stream if w["type"] == "supervision.card.issued")
     assert issued[(blocked["item_code"], "yellow")] == 1 and issued[(blocked["item_code"], "red")] == 1
     assert sum(1 for w in stream if w["type"] == "supervision.order.issued") == len(view["orders"])
+    # The audit trail holds every fact of the case with the hash of the signed envelope as it was on the bus.
+    trail = httpx.get(f"{urls['supervision']}/cases/{case_id}/audit", timeout=30).json()
+    by_id = {t["event_id"]: t for t in trail}
+    for wire in stream:
+        if wire["type"] in CASE_STREAM.event_types and wire["source"] != "supervision":
+            assert by_id[wire["id"]]["evidence_sha256"] == hashlib.sha256(canonical_bytes(wire)).hexdigest()
+            assert by_id[wire["id"]]["actor"] == wire["source"]

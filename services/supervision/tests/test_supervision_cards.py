@@ -5,6 +5,7 @@ department blocking the case."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from contracts.dispatch.v1 import (
     TaskConcluded,
     TaskReleased,
 )
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope, EventPayload, canonical_bytes
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, CaseItem, Channel, DeliveryMethod
 from contracts.workdays import WorkingCalendar, national_calendar
 from exchange.db.database import Database
@@ -206,3 +207,22 @@ async def test_a_request_beyond_the_list_gets_a_red_card_and_a_forced_stop_once(
     assert "清单外" in card["text_zh"] and "房屋产权证明原件" in card["text_zh"]
     [order] = await events(db, "supervision.order.issued")
     assert order["kind"] == "forced_stop" and "强制停止" in order["text_zh"]
+
+
+async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence(db: Database) -> None:
+    stream = handlers(CaseStream(CAL))
+    facts = [accepted(), released("E-01-01", MONDAY), concluded("E-01-01", MONDAY + timedelta(days=1))]
+    envelopes = [Envelope.wrap(f, source=s, subject=CASE) for f, s in zip(facts, ("intake", "dispatch", "dispatch"),
+                                                                          strict=True)]
+    for envelope, fact in [*zip(envelopes, facts, strict=True), (envelopes[1], facts[1])]:  # one redelivered
+        async with db.unit_of_work(cause=envelope) as uow:
+            await stream[fact.event_type](uow, envelope, fact)
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+        trail = (await client.get(f"/cases/{CASE}/audit")).json()
+        assert (await client.get("/cases/nope/audit")).status_code == 404
+    assert [(t["event_type"], t["actor"], t["item_code"]) for t in trail] == [
+        ("intake.case.accepted", "intake", None), ("dispatch.task.released", "dispatch", "E-01-01"),
+        ("dispatch.task.concluded", "dispatch", "E-01-01")]
+    for row, envelope in zip(trail, envelopes, strict=True):
+        assert row["evidence_sha256"] == hashlib.sha256(canonical_bytes(envelope.to_wire())).hexdigest()

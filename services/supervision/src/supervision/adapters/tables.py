@@ -82,3 +82,18 @@ class SupervisionOrder(SQLModel, table=True):
     respond_by: date = Field(sa_column=Column(Date, nullable=False))
     issued_on: date = Field(sa_column=Column(Date, nullable=False))
     text_zh: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SupervisionAudit(SQLModel, table=True):
+    """Every fact of a case as it crossed the bus (全程留痕): when, who, what, and the sha256 of the signed
+    envelope as evidence."""
+
+    __tablename__ = "supervision_audit"
+
+    event_id: str = Field(sa_column=Column(String(36), primary_key=True))
+    case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    event_type: str = Field(sa_column=Column(String(64), nullable=False))
+    actor: str = Field(sa_column=Column(String(64), nullable=False))
+    item_code: str | None = Field(default=None, sa_column=Column(String(32)))
+    evidence_sha256: str = Field(sa_column=Column(String(64), nullable=False))

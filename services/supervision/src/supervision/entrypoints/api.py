@@ -15,6 +15,7 @@ from contracts.workdays import WorkingCalendar
 from exchange.db.database import Database
 from supervision.adapters.tables import SupervisionClock
 from supervision.domain.errors import ClockNotFound
+from supervision.service_layer.audit import case_audit
 from supervision.service_layer.scan import ScanResult
 from supervision.service_layer.today import Today
 from supervision.service_layer.views import case_view, extend_clock
@@ -77,6 +78,13 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
         if view is None:
             raise HTTPException(404, detail=_NOT_FOUND)
         return view
+
+    @app.get("/cases/{case_id}/audit", summary="全程留痕 Every fact of a case: time, actor, evidence hash")
+    async def audit(case_id: str) -> list[dict[str, Any]]:
+        rows = await case_audit(database, case_id)
+        if not rows:
+            raise HTTPException(404, detail=_NOT_FOUND)
+        return rows
 
     @app.post("/clocks/{clock_id}/extensions", status_code=201, summary="延期 Extend a clock")
     async def extend(clock_id: str, body: ExtensionCreate) -> dict[str, Any]:

@@ -7,13 +7,15 @@ from contracts.dispatch.v1 import FindingBeyondList, ReviewConcluded, TaskConclu
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
 from contracts.topics import CASE_STREAM
 from exchange.kafka.consumer import Handler
+from supervision.service_layer.audit import audited
 from supervision.service_layer.handlers import CaseStream
 
 TOPICS = (CASE_STREAM,)
 
 
 def handlers(stream: CaseStream) -> dict[str, Handler]:
-    return {
+    """Every case-stream fact goes into the audit trail; these also move clocks and cards."""
+    return audited(CASE_STREAM.event_types, {
         CaseAccepted.event_type: stream.case_accepted,
         ReviewConcluded.event_type: stream.review_concluded,
         CaseCorrected.event_type: stream.case_corrected,
@@ -21,4 +23,4 @@ def handlers(stream: CaseStream) -> dict[str, Handler]:
         TaskConcluded.event_type: stream.task_concluded,
         CaseDelivered.event_type: stream.case_delivered,
         FindingBeyondList.event_type: stream.finding_beyond_list,
-    }
+    })

@@ -1,4 +1,4 @@
-"""Supervision: clock ledger, case projection, yellow and red cards, supervision orders.
+"""Supervision: clock ledger, case projection, yellow and red cards, supervision orders, the audit trail.
 
 Revision ID: 0002
 Revises: 0001
@@ -59,7 +59,20 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "supervision_audit",
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("case_id", sa.String(64), nullable=False, index=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("event_type", sa.String(64), nullable=False),
+        sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("item_code", sa.String(32)),
+        sa.Column("evidence_sha256", sa.String(64), nullable=False),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("supervision_audit")
     op.drop_table("supervision_order")
     op.drop_table("supervision_card")
     op.drop_table("supervision_case")
