@@ -4,7 +4,9 @@ waiting time is suspended and recorded; conclusions and the delivery stop the cl
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
+from typing import Literal
 from uuid import NAMESPACE_URL, uuid5
 
 from contracts.days import china_date
@@ -16,6 +18,7 @@ from contracts.supervision.v1 import ClockAdjusted, ClockStarted
 from contracts.workdays import WorkingCalendar
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import SupervisionCase, SupervisionClock
+from supervision.domain.clocks import Clock
 from supervision.service_layer.ledger import store, to_clock
 from supervision.service_layer.scan import Card, Order, card_exists, issue_card
 
@@ -144,12 +147,12 @@ class CaseStream:
             case.delivered_on = on
             uow.session.add(case)
 
-    async def _adjust(self, uow: UnitOfWork, case_id: str, on: date, change: object, kind: str, reason: str) -> None:
+    async def _adjust(self, uow: UnitOfWork, case_id: str, on: date, change: Callable[[Clock], Clock],
+                      kind: Literal["suspended", "resumed"], reason: str) -> None:
         row = await uow.get_for_update(SupervisionClock, case_clock_id(case_id))
         if row is None:
             return
         before = to_clock(row)
-        assert callable(change)
         after = change(before)
         if after == before:
             return  # redelivered, or nothing to suspend or resume
@@ -157,8 +160,8 @@ class CaseStream:
         row.due_on = after.due_on(self.calendar, on)
         uow.session.add(row)
         days = after.suspensions[-1].working_days(self.calendar, on) if kind == "resumed" else 0
-        uow.emit(ClockAdjusted(case_id=case_id, clock_id=row.clock_id, kind=kind,  # type: ignore[arg-type]
-                               days=days, reason_zh=reason, due_on=row.due_on, on=on),
+        uow.emit(ClockAdjusted(case_id=case_id, clock_id=row.clock_id, kind=kind, days=days, reason_zh=reason,
+                               due_on=row.due_on, on=on),
                  subject=case_id, event_id=uuid5(NAMESPACE_URL, f"onething:clock:{row.clock_id}:{kind}:"
                                                                  f"{len(after.suspensions)}"))
 
