@@ -177,6 +177,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reason_zh": "请补充无犯罪记录证明",
         "found_at": NOW,
     },
+    "supervision.repeat.flagged": {
+        "flag_id": "F-1",
+        "case_id": "YJS-20260302-0002",
+        "kind": "resubmitted",
+        "item_codes": ["P-01-03"],
+        "other_case_id": "YJS-20260302-0001",
+        "flagged_on": "2026-03-02",
+        "text_zh": "重复申请",
+    },
     "supervision.clock.adjusted": {
         "case_id": "YJS-20260302-0001",
         "clock_id": "K-1",

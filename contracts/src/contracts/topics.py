@@ -70,6 +70,7 @@ CASE_STREAM = TopicSpec(
         "supervision.clock.adjusted",
         "supervision.card.issued",
         "supervision.order.issued",
+        "supervision.repeat.flagged",
         "rating.rating.submitted",
     ),
     retention_ms=None,

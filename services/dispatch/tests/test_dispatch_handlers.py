@@ -81,7 +81,9 @@ def accepted(case_id: str = CASE, items: tuple[str, ...] = tuple(P01)) -> CaseAc
                 yields_licence=code in LICENCES,
                 licence_type=LICENCES.get(code),
                 materials=(MaterialRef(code=f"{code}-M1", name_zh="申请表", provision=MaterialProvision.UPLOAD,
-                                       document="sha256:1"),),
+                                       document="sha256:1"),
+                           MaterialRef(code=f"{code}-M2", name_zh="居民户口簿", provision=MaterialProvision.SHARING,
+                                       shared_from="registry.population")),
             )
             for code in items
         ),
@@ -401,8 +403,11 @@ async def test_a_finding_beyond_the_published_list_is_dropped_and_reported(dispa
         await review(dispatch_db, "P-01-01", deficiency("P-01-02", "field", "birth_hospital"))
     # 清单之外: a material the item does not list, a field the case does not have.
     await review(dispatch_db, "P-01-01", deficiency("P-01-01", "material", "P-01-01-M9"),
-                 deficiency("P-01-01", "field", "favourite_colour"))
+                 deficiency("P-01-01", "field", "favourite_colour"), deficiency("P-01-01", "material", "P-01-01-M2"))
     beyond = data(await outbox(dispatch_db, "dispatch.finding.beyond_list"))
-    assert sorted(b["code"] for b in beyond) == ["P-01-01-M9", "favourite_colour"]
+    assert sorted(b["code"] for b in beyond) == ["P-01-01-M2", "P-01-01-M9", "favourite_colour"]
+    # The household register is fetched by sharing: asking the applicant for it is asking again (SUP-05).
+    assert {b["code"]: b["already_held"] for b in beyond} == {
+        "P-01-01-M2": True, "P-01-01-M9": False, "favourite_colour": False}
     assert {b["department"] for b in beyond} == {"health"}
     assert (await tasks(dispatch_db))["P-01-01"].review_status == "passed"  # the case is not held by it

@@ -226,3 +226,22 @@ async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence
         ("dispatch.task.concluded", "dispatch", "E-01-01")]
     for row, envelope in zip(trail, envelopes, strict=True):
         assert row["evidence_sha256"] == hashlib.sha256(canonical_bytes(envelope.to_wire())).hexdigest()
+
+
+async def test_a_resubmission_and_a_material_asked_again_are_flagged_once(db: Database) -> None:
+    await feed(db, accepted())
+    again = accepted(case_id="OT20260302SUPERVISE02").model_copy(update={"items": accepted().items[:1]})
+    await feed(db, again, times=2)
+    [resubmitted] = await events(db, "supervision.repeat.flagged")
+    assert (resubmitted["case_id"], resubmitted["kind"], resubmitted["other_case_id"], resubmitted["item_codes"]) == (
+        "OT20260302SUPERVISE02", "resubmitted", CASE, ["E-01-01"])
+    asked = FindingBeyondList(case_id=CASE, item_code="E-01-01", department="market", kind="material",
+                              code="E-01-01-M2", reason_zh="请提交营业执照复印件", found_at=at(MONDAY), already_held=True)
+    await feed(db, asked, times=2)
+    flags = await events(db, "supervision.repeat.flagged")
+    assert [f["kind"] for f in flags] == ["resubmitted", "asked_again"]
+    assert flags[1]["department"] == "market" and "重复索要" in flags[1]["text_zh"]
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+        view = (await client.get(f"/cases/{CASE}/supervision")).json()
+    assert [f["kind"] for f in view["flags"]] == ["asked_again"] and view["orders"][0]["kind"] == "forced_stop"

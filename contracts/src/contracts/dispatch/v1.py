@@ -86,6 +86,7 @@ class FindingBeyondList(EventPayload):
     code: str
     reason_zh: str
     found_at: AwareDatetime
+    already_held: bool = False  # the platform already holds it (a shared material): asked again (R-13, SUP-05)
 
 
 class ReviewConcluded(EventPayload):

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from contracts.envelope import EventPayload
 
-__all__ = ["CardIssued", "ClockAdjusted", "ClockStarted", "OrderIssued"]
+__all__ = ["CardIssued", "ClockAdjusted", "ClockStarted", "OrderIssued", "RepeatFlagged"]
 
 
 class ClockStarted(EventPayload):
@@ -79,3 +79,20 @@ class OrderIssued(EventPayload):
     text_zh: str
     text_en: str
     kind: Literal["overdue", "forced_stop"] = "overdue"  # 超期督办 / 强制停止实施 (R-04)
+
+
+class RepeatFlagged(EventPayload):
+    """A repetition flagged for inspection (重复申请、重复索要材料, SUP-05): the same applicant's open case already
+    holds the same item, or a department asked again for a material the platform already holds."""
+
+    event_type: ClassVar[str] = "supervision.repeat.flagged"
+
+    flag_id: str
+    case_id: str
+    kind: Literal["resubmitted", "asked_again"]
+    item_codes: tuple[str, ...]
+    other_case_id: str | None = None
+    department: str | None = None
+    material_code: str | None = None
+    flagged_on: date
+    text_zh: str

@@ -190,9 +190,11 @@ async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
     if any(d.item_code != task.item_code or d.department != task.department for d in payload.deficiencies):
         raise ForeignResult(f"{envelope.source} reviewed {task.task_id} with findings about another item")
     listed, beyond = _split_findings(task, case, payload)
-    for d in beyond:  # 清单之外: dropped here, a red card and a forced stop at supervision
+    held = {m["code"] for m in task.materials if m.get("provision") == "sharing"}
+    for d in beyond:  # 清单之外 or already held: dropped here, a red card and a forced stop at supervision
         uow.emit(FindingBeyondList(case_id=case.case_id, item_code=d.item_code, department=d.department, kind=d.kind,
-                                   code=d.code, reason_zh=d.reason_zh, found_at=payload.reviewed_at),
+                                   code=d.code, reason_zh=d.reason_zh, found_at=payload.reviewed_at,
+                                   already_held=d.kind == "material" and d.code in held),
                  subject=case.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:beyond:{payload.request_id}:{d.code}"))
     task.review_status = ReviewStatus.DEFICIENT if listed else ReviewStatus.PASSED
     task.deficiencies = [d.model_dump(mode="json") for d in listed]

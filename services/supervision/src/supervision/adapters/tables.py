@@ -42,6 +42,7 @@ class SupervisionCase(SQLModel, table=True):
     case_id: str = Field(sa_column=Column(String(64), primary_key=True))
     bundle_code: str = Field(sa_column=Column(String(32), nullable=False))
     lead_department: str = Field(sa_column=Column(String(64), nullable=False))
+    applicant_id: str = Field(default="", sa_column=Column(String(18), nullable=False, index=True))
     window_id: str | None = Field(default=None, sa_column=Column(String(64)))
     staff_id: str | None = Field(default=None, sa_column=Column(String(64)))
     accepted_on: date = Field(sa_column=Column(Date, nullable=False))
@@ -97,3 +98,19 @@ class SupervisionAudit(SQLModel, table=True):
     actor: str = Field(sa_column=Column(String(64), nullable=False))
     item_code: str | None = Field(default=None, sa_column=Column(String(32)))
     evidence_sha256: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class SupervisionFlag(SQLModel, table=True):
+    """A repetition flagged for inspection (SUP-05)."""
+
+    __tablename__ = "supervision_flag"
+
+    flag_id: str = Field(sa_column=Column(String(36), primary_key=True))
+    case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    item_codes: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    other_case_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    department: str | None = Field(default=None, sa_column=Column(String(64)))
+    material_code: str | None = Field(default=None, sa_column=Column(String(64)))
+    flagged_on: date = Field(sa_column=Column(Date, nullable=False))
+    text_zh: str = Field(sa_column=Column(Text, nullable=False))

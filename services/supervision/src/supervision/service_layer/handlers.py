@@ -9,15 +9,17 @@ from datetime import date
 from typing import Literal
 from uuid import NAMESPACE_URL, uuid5
 
+from sqlmodel import col, select
+
 from contracts.days import china_date
 from contracts.departments import department
 from contracts.dispatch.v1 import FindingBeyondList, ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
-from contracts.supervision.v1 import ClockAdjusted, ClockStarted
+from contracts.supervision.v1 import ClockAdjusted, ClockStarted, RepeatFlagged
 from contracts.workdays import WorkingCalendar
 from exchange.db.unit_of_work import UnitOfWork
-from supervision.adapters.tables import SupervisionCase, SupervisionClock
+from supervision.adapters.tables import SupervisionCase, SupervisionClock, SupervisionFlag
 from supervision.domain.clocks import Clock
 from supervision.service_layer.ledger import store, to_clock
 from supervision.service_layer.scan import Card, Order, card_exists, issue_card
@@ -38,6 +40,19 @@ def case_clock_id(case_id: str) -> str:
     return str(uuid5(NAMESPACE_URL, f"onething:case-clock:{case_id}"))
 
 
+def _flag(uow: UnitOfWork, case_id: str, kind: Literal["resubmitted", "asked_again"], item_codes: list[str],
+          on: date, text_zh: str, *, other_case_id: str | None = None, department: str | None = None,
+          material_code: str | None = None) -> None:
+    flag_id = str(uuid5(NAMESPACE_URL, f"onething:flag:{case_id}:{kind}:{other_case_id}:{material_code}"))
+    uow.session.add(SupervisionFlag(flag_id=flag_id, case_id=case_id, kind=kind, item_codes=item_codes,
+                                    other_case_id=other_case_id, department=department, material_code=material_code,
+                                    flagged_on=on, text_zh=text_zh))
+    uow.emit(RepeatFlagged(flag_id=flag_id, case_id=case_id, kind=kind, item_codes=tuple(item_codes),
+                           other_case_id=other_case_id, department=department, material_code=material_code,
+                           flagged_on=on, text_zh=text_zh),
+             subject=case_id, event_id=uuid5(NAMESPACE_URL, f"onething:flagged:{flag_id}"))
+
+
 class CaseStream:
     """Handlers for the case-stream facts supervision watches, on one working-day calendar."""
 
@@ -49,8 +64,10 @@ class CaseStream:
         assert isinstance(payload, CaseAccepted)
         if await uow.session.get(SupervisionCase, payload.case_id) is not None:
             return
+        await self._flag_resubmission(uow, payload)
         uow.session.add(SupervisionCase(
             case_id=payload.case_id, bundle_code=payload.bundle_code, lead_department=payload.lead_department,
+            applicant_id=payload.applicant.id_number,
             window_id=payload.window_id, staff_id=payload.staff_id, accepted_on=payload.accepted_on,
             items=[{"item_code": i.item_code, "department": i.department, "requires": list(i.requires),
                     "limit_days": i.time_limit_days, "status": "waiting", "due_on": None, "concluded_on": None}
@@ -113,6 +130,19 @@ class CaseStream:
         on = china_date(envelope.time)
         await self._adjust(uow, payload.case_id, on, lambda c: c.resume(on), "resumed", "申请人已补正，恢复计时")
 
+    async def _flag_resubmission(self, uow: UnitOfWork, payload: CaseAccepted) -> None:
+        """SUP-05: the same applicant's open case already holds some of these items (重复申请)."""
+        codes = {i.item_code for i in payload.items}
+        others = (await uow.session.exec(select(SupervisionCase).where(
+            col(SupervisionCase.applicant_id) == payload.applicant.id_number,
+            col(SupervisionCase.delivered_on).is_(None)))).all()
+        for other in others:
+            shared = sorted(codes & {i["item_code"] for i in other.items})
+            if shared:
+                _flag(uow, payload.case_id, "resubmitted", shared, payload.accepted_on,
+                      f"重复申请：申请人已有未办结的办件 {other.case_id} 含相同事项 {'、'.join(shared)}",
+                      other_case_id=other.case_id)
+
     async def finding_beyond_list(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         """R-04: a request beyond the published list earns a red card and a forced stop (强制停止实施)."""
         assert isinstance(payload, FindingBeyondList)
@@ -122,6 +152,10 @@ class CaseStream:
         on = china_date(payload.found_at)
         dept = department(payload.department)
         what = "材料" if payload.kind == "material" else "表单字段"
+        if payload.already_held:  # SUP-05 / R-13: the platform holds it already; asking again is flagged too
+            _flag(uow, payload.case_id, "asked_again", [payload.item_code], on,
+                  f"重复索要：{dept.name_zh}要求申请人提交平台已共享获取的材料「{payload.code}」",
+                  department=payload.department, material_code=payload.code)
         case = await uow.session.get(SupervisionCase, payload.case_id)
         issue_card(uow, Card(
             key, payload.case_id, payload.item_code, payload.department, case.staff_id if case else None, "red",

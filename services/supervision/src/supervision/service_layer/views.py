@@ -13,7 +13,13 @@ from contracts.departments import department
 from contracts.supervision.v1 import ClockAdjusted
 from contracts.workdays import WorkingCalendar
 from exchange.db.database import Database
-from supervision.adapters.tables import SupervisionCard, SupervisionCase, SupervisionClock, SupervisionOrder
+from supervision.adapters.tables import (
+    SupervisionCard,
+    SupervisionCase,
+    SupervisionClock,
+    SupervisionFlag,
+    SupervisionOrder,
+)
 from supervision.domain.errors import ClockNotFound
 from supervision.domain.projection import ItemPlan, project
 from supervision.service_layer.ledger import store, to_clock
@@ -45,6 +51,7 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
         cards = (await session.exec(select(SupervisionCard).where(col(SupervisionCard.case_id) == case_id)
                                     .order_by(col(SupervisionCard.issued_on)))).all()
         orders = (await session.exec(select(SupervisionOrder).where(col(SupervisionOrder.case_id) == case_id))).all()
+        flags = (await session.exec(select(SupervisionFlag).where(col(SupervisionFlag.case_id) == case_id))).all()
     case_clock = next((c for c in clocks if not c.item_code), None)
     waiting = case_clock is not None and to_clock(case_clock).suspended
     plans = [ItemPlan(i["item_code"], i["department"], tuple(i["requires"]), i["limit_days"], i["status"],
@@ -62,7 +69,10 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
                   for c in cards],
         "orders": [{"order_id": o.order_id, "card_id": o.card_id, "item_code": o.item_code or None,
                     "department": o.department, "respond_by": o.respond_by, "issued_on": o.issued_on,
-                    "text_zh": o.text_zh} for o in orders],
+                    "kind": o.kind, "text_zh": o.text_zh} for o in orders],
+        "flags": [{"flag_id": f.flag_id, "kind": f.kind, "item_codes": f.item_codes, "other_case_id": f.other_case_id,
+                   "department": f.department, "material_code": f.material_code, "flagged_on": f.flagged_on,
+                   "text_zh": f.text_zh} for f in flags],
         "projection": {
             "completion": projection.completion if case.delivered_on is None else case.delivered_on,
             "critical_path": list(projection.critical_path),

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.String(64), primary_key=True),
         sa.Column("bundle_code", sa.String(32), nullable=False),
         sa.Column("lead_department", sa.String(64), nullable=False),
+        sa.Column("applicant_id", sa.String(18), nullable=False, index=True),
         sa.Column("window_id", sa.String(64)),
         sa.Column("staff_id", sa.String(64)),
         sa.Column("accepted_on", sa.Date, nullable=False),
@@ -71,7 +72,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "supervision_flag",
+        sa.Column("flag_id", sa.String(36), primary_key=True),
+        sa.Column("case_id", sa.String(64), nullable=False, index=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("item_codes", sa.JSON, nullable=False),
+        sa.Column("other_case_id", sa.String(64)),
+        sa.Column("department", sa.String(64)),
+        sa.Column("material_code", sa.String(64)),
+        sa.Column("flagged_on", sa.Date, nullable=False),
+        sa.Column("text_zh", sa.Text, nullable=False),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("supervision_flag")
     op.drop_table("supervision_audit")
     op.drop_table("supervision_order")
     op.drop_table("supervision_card")
