@@ -177,6 +177,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reason_zh": "请补充无犯罪记录证明",
         "found_at": NOW,
     },
+    "supervision.figures.published": {
+        "day": "2026-03-02",
+        "by": "department",
+        "key": "market",
+        "cases": 3,
+        "finished": 3,
+        "on_time_rate": 0.6667,
+        "mean_days": 2.33,
+        "p90_days": 4,
+    },
     "supervision.repeat.flagged": {
         "flag_id": "F-1",
         "case_id": "YJS-20260302-0002",

@@ -25,7 +25,14 @@ from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered, Case
 from contracts.licence.v1 import LicenceIssued
 from contracts.rating.v1 import RatingSubmitted
 from contracts.sharing.v1 import LookupAnswered, LookupRequested
-from contracts.supervision.v1 import CardIssued, ClockAdjusted, ClockStarted, OrderIssued, RepeatFlagged
+from contracts.supervision.v1 import (
+    CardIssued,
+    ClockAdjusted,
+    ClockStarted,
+    FiguresPublished,
+    OrderIssued,
+    RepeatFlagged,
+)
 
 __all__ = ["PAYLOADS", "PayloadError", "UnknownEventType", "decode_payload", "payload_class"]
 
@@ -50,6 +57,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     CardIssued,
     OrderIssued,
     RepeatFlagged,
+    FiguresPublished,
     RatingSubmitted,
 )
 

@@ -18,6 +18,7 @@ __all__ = [
     "RATING_EVENTS",
     "SHARING_ANSWERS",
     "SHARING_REQUESTS",
+    "SUPERVISION_FIGURES",
     "TopicSpec",
     "dead_letter_topic",
     "default_topics",
@@ -122,6 +123,17 @@ RATING_EVENTS = TopicSpec(
 )
 
 
+SUPERVISION_FIGURES = TopicSpec(
+    name="analytics.supervision.figures",
+    key="dimension:key",
+    description_zh="办理效能指标（按部门、事项、窗口，每日一次；不含个人信息）",
+    description_en="Efficiency figures per department, item and window, daily; no personal data",
+    event_types=("supervision.figures.published",),
+    partitions=1,
+    retention_ms=None,
+)
+
+
 def department_requests(code: str) -> TopicSpec:
     """The request topic of one department (部门收件主题)."""
     return TopicSpec(
@@ -155,6 +167,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     RATING_EVENTS,
     SHARING_REQUESTS,
     SHARING_ANSWERS,
+    SUPERVISION_FIGURES,
     *(department_requests(d.code) for d in DEPARTMENTS),
 )
 

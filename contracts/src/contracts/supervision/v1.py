@@ -9,7 +9,7 @@ from pydantic import Field
 
 from contracts.envelope import EventPayload
 
-__all__ = ["CardIssued", "ClockAdjusted", "ClockStarted", "OrderIssued", "RepeatFlagged"]
+__all__ = ["CardIssued", "ClockAdjusted", "ClockStarted", "FiguresPublished", "OrderIssued", "RepeatFlagged"]
 
 
 class ClockStarted(EventPayload):
@@ -96,3 +96,20 @@ class RepeatFlagged(EventPayload):
     material_code: str | None = None
     flagged_on: date
     text_zh: str
+
+
+class FiguresPublished(EventPayload):
+    """A day's efficiency figures (办理效能) for one department, item or window, for analysts. No personal data."""
+
+    event_type: ClassVar[str] = "supervision.figures.published"
+
+    day: date
+    by: Literal["department", "item", "window"]
+    key: str
+    cases: int = Field(ge=0)
+    finished: int = Field(ge=0)
+    on_time_rate: float | None = None
+    mean_days: float | None = None
+    p90_days: int | None = None
+    yellow_per_100: float = 0
+    red_per_100: float = 0

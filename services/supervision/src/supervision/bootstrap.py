@@ -7,6 +7,7 @@ from exchange.runtime import Platform, ServiceParts
 from supervision.config import SupervisionSettings
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import TOPICS, handlers
+from supervision.service_layer.figures import publish_daily
 from supervision.service_layer.handlers import CaseStream
 from supervision.service_layer.scan import Scanner, scan
 from supervision.service_layer.today import Today
@@ -27,8 +28,10 @@ def build(platform: Platform) -> ServiceParts:
     calendar, today = calendar_of(settings), Today()
 
     async def scan_now() -> object:
-        return await scan(database, today(), calendar, threshold=settings.card_threshold_days,
-                          respond_days=settings.order_respond_days)
+        result = await scan(database, today(), calendar, threshold=settings.card_threshold_days,
+                            respond_days=settings.order_respond_days)
+        await publish_daily(database, today(), calendar)
+        return result
 
     return ServiceParts(
         app=create_app(database, calendar, today, scan_now, clock_control=settings.clock_control),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
@@ -16,6 +16,7 @@ from exchange.db.database import Database
 from supervision.adapters.tables import SupervisionClock
 from supervision.domain.errors import ClockNotFound
 from supervision.service_layer.audit import case_audit
+from supervision.service_layer.figures import current_figures
 from supervision.service_layer.scan import ScanResult
 from supervision.service_layer.today import Today
 from supervision.service_layer.views import case_view, extend_clock
@@ -93,6 +94,11 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
         except ClockNotFound:
             raise HTTPException(404, detail={"message_zh": "未找到该计时", "message_en": "no such clock"}) from None
         return {"clock_id": row.clock_id, "due_on": row.due_on, "extensions": row.extensions}
+
+    @app.get("/figures", summary="办理效能 On-time rate, mean and p90 working days, cards per 100 cases")
+    async def get_figures(by: Annotated[str, Query(pattern="^(department|item|window)$")] = "department"
+                          ) -> list[dict[str, Any]]:
+        return [asdict(f) for f in await current_figures(database, by, calendar)]
 
     @app.get("/clock", summary="监察时钟 The supervision clock")
     async def get_clock() -> dict[str, Any]:
