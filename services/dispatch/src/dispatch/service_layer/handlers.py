@@ -119,15 +119,18 @@ def _concluded(
 
 
 def _split_findings(task: DispatchTask, case: DispatchCase,
-                    payload: ReviewReturned) -> tuple[list[Deficiency], list[Deficiency]]:
-    """Findings on the item's published materials and the case's form, and findings beyond them (R-04):
-    a request outside the list could never be answered and must not hold the case."""
-    materials = {m["code"] for m in task.materials if m.get("provision") != "sharing"}
+                    payload: ReviewReturned) -> tuple[list[Deficiency], list[tuple[Deficiency, bool]]]:
+    """Findings on what the applicant submitted, and findings beyond that (R-04) with whether the platform
+    already holds the thing asked for (a shared material): neither could be answered by the applicant."""
+    submitted = {m["code"] for m in task.materials if m.get("provision") != "sharing"}
+    shared = {m["code"] for m in task.materials if m.get("provision") == "sharing"}
     listed: list[Deficiency] = []
-    beyond: list[Deficiency] = []
+    beyond: list[tuple[Deficiency, bool]] = []
     for d in payload.deficiencies:
-        known = materials if d.kind == "material" else set(case.form)
-        (listed if d.code in known else beyond).append(d)
+        if d.code in (submitted if d.kind == "material" else set(case.form)):
+            listed.append(d)
+        else:
+            beyond.append((d, d.kind == "material" and d.code in shared))
     return listed, beyond
 
 
@@ -174,27 +177,34 @@ async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: EventPaylo
         _request_review(uow, case, task)
 
 
+async def _answered(uow: UnitOfWork, envelope: Envelope, case_id: str,
+                    item_code: str) -> tuple[DispatchCase, dict[str, DispatchTask], DispatchTask]:
+    """The case (locked: answers and corrections of one case arrive on different topics, possibly at once),
+    its tasks, and the task a department answered, which must be that department's own."""
+    case = await uow.get_for_update(DispatchCase, case_id)
+    tasks = await _tasks(uow, case_id)
+    task = tasks.get(item_code)
+    if case is None or task is None:
+        raise UnknownTask(f"no task {item_code} in case {case_id}")
+    if envelope.source != department_principal(task.department):
+        raise ForeignResult(f"{envelope.source} answered for {task.task_id}, which belongs to {task.department}")
+    return case, tasks, task
+
+
 async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
     """A department's preliminary review; the last one in concludes the round with one merged notice."""
     assert isinstance(payload, ReviewReturned)
-    case = await uow.get_for_update(DispatchCase, payload.case_id)
-    tasks = await _tasks(uow, payload.case_id)
-    task = tasks.get(payload.item_code)
-    if case is None or task is None:
-        raise UnknownTask(f"no task {payload.item_code} in case {payload.case_id}")
-    if envelope.source != department_principal(task.department):
-        raise ForeignResult(f"{envelope.source} reviewed {task.task_id}, which belongs to {task.department}")
+    case, tasks, task = await _answered(uow, envelope, payload.case_id, payload.item_code)
     if task.review_request_id != str(payload.request_id) or task.review_status != ReviewStatus.PENDING:
         logger.info("stale review for %s round %d ignored", task.task_id, payload.round)
         return
     if any(d.item_code != task.item_code or d.department != task.department for d in payload.deficiencies):
         raise ForeignResult(f"{envelope.source} reviewed {task.task_id} with findings about another item")
     listed, beyond = _split_findings(task, case, payload)
-    held = {m["code"] for m in task.materials if m.get("provision") == "sharing"}
-    for d in beyond:  # 清单之外 or already held: dropped here, a red card and a forced stop at supervision (R-04)
+    for d, held in beyond:  # 清单之外 or already held: dropped here, a red card and a forced stop at supervision (R-04)
         uow.emit(FindingBeyondList(case_id=case.case_id, item_code=d.item_code, department=d.department, kind=d.kind,
                                    code=d.code, reason_zh=d.reason_zh, found_at=payload.reviewed_at,
-                                   already_held=d.kind == "material" and d.code in held),
+                                   already_held=held),
                  subject=case.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:beyond:{payload.request_id}:{d.code}"))
     task.review_status = ReviewStatus.DEFICIENT if listed else ReviewStatus.PASSED
     task.deficiencies = [d.model_dump(mode="json") for d in listed]
@@ -215,14 +225,9 @@ async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
 async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
     """结果实时回传: record a department's verified result, then release what it unblocks."""
     assert isinstance(payload, ResultReturned)
-    # Results and corrections of one case arrive on different topics, so possibly at the same time.
-    case = await uow.get_for_update(DispatchCase, payload.case_id)
-    tasks = await _tasks(uow, payload.case_id)
-    task = tasks.get(payload.item_code)
-    if case is None or task is None or task.task_id != payload.task_id:
+    case, tasks, task = await _answered(uow, envelope, payload.case_id, payload.item_code)
+    if task.task_id != payload.task_id:
         raise UnknownTask(f"no task {payload.task_id} in case {payload.case_id}")
-    if envelope.source != department_principal(task.department):
-        raise ForeignResult(f"{envelope.source} answered for {task.task_id}, which belongs to {task.department}")
     if task.request_id != str(payload.request_id) or task.status != TaskStatus.RELEASED:
         logger.info("stale result for %s attempt %d ignored", task.task_id, payload.attempt)
         return
