@@ -11,21 +11,9 @@ __all__ = ["catalogue_rows", "print_catalogue"]
 
 def catalogue_rows(directory: Path | None) -> dict[str, Any]:
     # The catalogue is intake's data; the CLI reads the same files intake serves (no running system needed).
-    from contracts.departments import department
     from intake.catalogue.loader import load_catalogue
 
-    catalogue = load_catalogue(directory)
-    return {
-        "version": catalogue.version,
-        "one_things": len(catalogue.bundles),
-        "items": sum(len(b.items) for b in catalogue.bundles),
-        "bundles": [
-            {"code": b.code, "name_zh": b.name_zh, "name_en": b.name_en, "life_cycle": b.life_cycle.value,
-             "items": len(b.items), "lead": b.lead, "lead_name_zh": department(b.lead).name_zh,
-             "lead_name_en": department(b.lead).name_en}
-            for b in catalogue.bundles
-        ],
-    }
+    return load_catalogue(directory).summary()
 
 
 _LIFE_ZH = {"person": "个人", "enterprise": "企业", "project": "项目"}

@@ -84,9 +84,11 @@ async def accepted(api: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, An
 async def test_catalogue_lists_every_one_thing_with_counts(api: httpx.AsyncClient) -> None:
     body = (await api.get("/catalogue")).json()
     assert body["one_things"] == len(body["bundles"]) >= 40
-    assert body["items"] == sum(len(b["items"]) for b in body["bundles"])
+    assert body["items"] == sum(len(b["item_codes"]) for b in body["bundles"]) == sum(b["items"] for b in body["bundles"])
     assert {b["life_cycle"] for b in body["bundles"]} == {"person", "enterprise", "project"}
     assert (await api.get("/catalogue/P-01")).json()["items"][0]["code"] == "P-01-01"
+    p01 = next(b for b in body["bundles"] if b["code"] == "P-01")
+    assert p01["item_codes"][0] == "P-01-01" and p01["lead_name_zh"] == "卫生健康委员会"
     assert (await api.get("/catalogue/Z-99")).status_code == 404
 
 

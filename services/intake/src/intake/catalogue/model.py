@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from contracts.departments import DEPARTMENTS
+from contracts.departments import DEPARTMENTS, department
 from contracts.sharing.v1 import Registry, registry_principal
 
 __all__ = [
@@ -233,6 +234,21 @@ class Catalogue(_Frozen):
 
     def bundle(self, code: str) -> Bundle | None:
         return next((b for b in self.bundles if b.code == code), None)
+
+    def summary(self) -> dict[str, Any]:
+        """The list of one-things as the API and ``onething catalogue`` show it."""
+        return {
+            "version": self.version,
+            "one_things": len(self.bundles),
+            "items": sum(len(b.items) for b in self.bundles),
+            "bundles": [
+                {"code": b.code, "name_zh": b.name_zh, "name_en": b.name_en, "life_cycle": b.life_cycle.value,
+                 "applicant_kind": b.applicant_kind.value, "items": len(b.items),
+                 "item_codes": [i.code for i in b.items], "lead": b.lead, "lead_name_zh": department(b.lead).name_zh,
+                 "lead_name_en": department(b.lead).name_en, "co": list(b.co)}
+                for b in self.bundles
+            ],
+        }
 
     def field_spec(self, bundle: Bundle, name: str) -> FormField | None:
         for spec in (*bundle.form_fields, *self.fields):

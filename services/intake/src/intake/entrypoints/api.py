@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from contracts.days import china_today
 from contracts.departments import department
 from contracts.intake.v1 import Applicant, MaterialProvision
+from contracts.sharing.v1 import Registry
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus
@@ -43,7 +44,14 @@ from intake.service_layer.applications import (
 )
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.corrections import supply_correction, supply_supplement
-from intake.service_layer.drafts import Authorisation, DraftNotFound, create_draft, load_draft, prefilled_values
+from intake.service_layer.drafts import (
+    Authorisation,
+    DraftNotFound,
+    create_draft,
+    draft_ready,
+    load_draft,
+    prefilled_values,
+)
 
 _NOT_FOUND = {"message_zh": "未找到该办件", "message_en": "case not found"}
 _INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic, "description": "内容有误 The request has errors"}}
@@ -91,18 +99,7 @@ def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
 
     @app.get("/catalogue", summary="一件事目录 The one-thing catalogue")
     async def get_catalogue() -> dict[str, Any]:
-        catalogue = catalogues.current
-        return {
-            "version": catalogue.version,
-            "one_things": len(catalogue.bundles),
-            "items": sum(len(b.items) for b in catalogue.bundles),
-            "bundles": [
-                {"code": b.code, "name_zh": b.name_zh, "name_en": b.name_en, "life_cycle": b.life_cycle.value,
-                 "applicant_kind": b.applicant_kind.value, "lead": b.lead, "lead_name_zh": department(b.lead).name_zh,
-                 "co": list(b.co), "items": [i.code for i in b.items]}
-                for b in catalogue.bundles
-            ],
-        }
+        return catalogues.current.summary()
 
     @app.get("/catalogue/{code}", summary="一件事详情 One one-thing, as published")
     async def get_bundle(code: str) -> dict[str, Any]:
@@ -141,12 +138,11 @@ def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
         catalogue = await catalogues.version(draft.authorisation["catalogue_version"])
         bundle = catalogue.bundle(draft.bundle_code)
         assert bundle is not None, "a recorded catalogue version holds the draft's one-thing"
-        expected = {"licence", "population" if draft.subject_kind == "person" else "enterprise"}
-        licences = draft.answers.get("licence", {}).get("licences", {})
+        licences = draft.answers.get(Registry.LICENCE.value, {}).get("licences", {})
         return DraftPublic(
             draft_id=draft.draft_id, bundle_code=draft.bundle_code, items=draft.items,
             subject_kind=draft.subject_kind, authorisation=draft.authorisation,
-            registries_answered=sorted(draft.answers), ready=expected <= set(draft.answers),
+            registries_answered=sorted(draft.answers), ready=draft_ready(draft),
             prefilled=prefilled_values(catalogue, bundle, draft.items, draft), held_licences=licences,
         )
 

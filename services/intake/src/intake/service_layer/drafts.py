@@ -14,7 +14,7 @@ from typing import Any
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Channel
-from contracts.sharing.v1 import LookupAnswered, LookupRequested, SubjectKind, registry_principal, serves
+from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, SubjectKind, registry_principal, serves
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeDraft
@@ -22,7 +22,15 @@ from intake.catalogue.model import ApplicantKind, Bundle, Catalogue, PrefillSour
 from intake.domain.errors import ApplicationInvalid, FieldProblem, ForeignAnswer
 from intake.domain.identity import identity_problem
 
-__all__ = ["Authorisation", "DraftNotFound", "apply_answer", "create_draft", "prefilled_values"]
+__all__ = [
+    "Authorisation",
+    "DraftNotFound",
+    "apply_answer",
+    "create_draft",
+    "draft_ready",
+    "load_draft",
+    "prefilled_values",
+]
 
 
 class DraftNotFound(LookupError):
@@ -79,6 +87,12 @@ async def apply_answer(uow: UnitOfWork, envelope: Envelope, payload: EventPayloa
         "found": payload.found, "record": payload.record, "licences": payload.licences,
         "source": envelope.source, "answered_at": payload.answered_at.isoformat()}}
     uow.session.add(draft)
+
+
+def draft_ready(draft: IntakeDraft) -> bool:
+    """Every registry that holds this kind of subject has answered (found or not)."""
+    kind = SubjectKind(draft.subject_kind)
+    return {r.value for r in Registry if serves(r, kind)} <= set(draft.answers)
 
 
 async def load_draft(db: Database, draft_id: str) -> IntakeDraft:
