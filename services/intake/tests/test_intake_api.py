@@ -544,6 +544,8 @@ async def test_one_consolidated_correction(api: httpx.AsyncClient, intake_db: Da
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["correction_round"] == 1 and body["correction"] is None and body["status"] == "accepted"
+    [confirmation] = [m for m in body["materials"] if m["code"] == "P-01-01-M1"]
+    assert confirmation["document"] == "sha256:" + "9" * 64  # the case shows what the department now holds
     [corrected] = await outbox(intake_db, "intake.case.corrected")
     data = corrected.envelope["data"]
     assert data["item_codes"] == ["P-01-01", "P-01-03"] and data["round"] == 1

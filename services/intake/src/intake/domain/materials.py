@@ -19,7 +19,14 @@ from contracts.intake.v1 import Commitment, MaterialProvision, MaterialRef
 from intake.catalogue.model import Bundle, MaterialSource, Settings
 from intake.domain.errors import FieldProblem
 
-__all__ = ["MaterialNeed", "MaterialsChecked", "Submitted", "check_materials", "one_set_of_materials"]
+__all__ = [
+    "MaterialNeed",
+    "MaterialsChecked",
+    "Submitted",
+    "check_materials",
+    "one_set_of_materials",
+    "submit_codes",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,11 @@ def one_set_of_materials(bundle: Bundle, codes: tuple[str, ...] | list[str]) -> 
                     {**seen.codes_by_item, item.code: m.code},
                 )
     return list(needs.values())
+
+
+def submit_codes(needs: list[MaterialNeed]) -> dict[str, str]:
+    """Each item's material code → the code the applicant submits it under (the one set's line)."""
+    return {code: need.code for need in needs for code in need.codes_by_item.values()}
 
 
 def check_materials(

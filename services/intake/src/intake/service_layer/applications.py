@@ -32,7 +32,7 @@ from intake.domain.deadline import bundle_deadline
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem
 from intake.domain.form import check_form, normalise_form
 from intake.domain.identity import identity_problem
-from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials
+from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials, submit_codes
 from intake.domain.selection import Selection, select_items
 from intake.service_layer.drafts import prefilled_values
 
@@ -139,14 +139,15 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     form = normalise_form(fields, submitted_form)
     problems += check_form(fields, form)
     accepted_on = china_date(datetime.now(UTC))
-    checked = check_materials(one_set_of_materials(bundle, selection.codes), app.materials, accepted_on=accepted_on,
-                              settings=catalogue.settings, add_working_days=add_working_days)
+    needs = one_set_of_materials(bundle, selection.codes)
+    checked = check_materials(needs, app.materials, accepted_on=accepted_on, settings=catalogue.settings,
+                              add_working_days=add_working_days)
     problems += checked.problems
     if problems:
         raise ApplicationInvalid(problems)
     changed = sorted(k for k, v in prefilled.items() if form.get(k) != normalise_form(fields, {k: v})[k])
     try:
-        return await _accept(db, catalogue, bundle, selection, form, checked, app, changed), True
+        return await _accept(db, catalogue, bundle, selection, form, checked, submit_codes(needs), app, changed), True
     except IntegrityError:
         # The same key submitted twice at once: the other request created the case first.
         existing = await _by_idempotency_key(db, app.idempotency_key) if app.idempotency_key else None
@@ -179,7 +180,8 @@ async def _blacklisted(uow: UnitOfWork, id_number: str) -> IntakeBlacklist | Non
 
 
 async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection: Selection, form: dict[str, str],
-                  checked: MaterialsChecked, app: Application, changed_prefill: list[str]) -> IntakeCase:
+                  checked: MaterialsChecked, submit_code: dict[str, str], app: Application,
+                  changed_prefill: list[str]) -> IntakeCase:
     now = datetime.now(UTC)
     accepted_on = china_date(now)
     items = [bundle.item(code) for code in selection.codes]
@@ -190,7 +192,6 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
         terms = proxy_terms(app.proxy.circumstances)
         proxy = Proxy(name=app.proxy.name, id_number=app.proxy.id_number, role=app.proxy.role, free=terms.free,
                       free_reason=terms.reason_zh)
-    submit_code = {c: n.code for n in one_set_of_materials(bundle, selection.codes) for c in n.codes_by_item.values()}
     async with db.unit_of_work() as uow:
         listed = await _blacklisted(uow, app.applicant.id_number)
         track = fast_track(app.fast_track, listed.reason_zh if listed else None, listed.reason_en if listed else None)

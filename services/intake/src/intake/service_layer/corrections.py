@@ -20,7 +20,7 @@ from intake.domain.case import CaseState
 from intake.domain.correction import CorrectionNotice, check_correction
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, NothingToCorrect
 from intake.domain.form import check_form, normalise_form
-from intake.domain.materials import Submitted, one_set_of_materials
+from intake.domain.materials import Submitted, one_set_of_materials, submit_codes
 from intake.service_layer.applications import timeline
 from intake.service_layer.catalogues import CatalogueStore
 
@@ -50,8 +50,7 @@ async def supply_correction(db: Database, store: CatalogueStore, case_id: str, f
         fields = catalogue.fields_for(bundle, list(state.items))
         supplied = normalise_form(fields, form)
         needs = one_set_of_materials(bundle, list(state.items))
-        submit_code = {code: n.code for n in needs for code in n.codes_by_item.values()}
-        problems = check_correction(notice, supplied, materials, submit_code)
+        problems = check_correction(notice, supplied, materials, submit_codes(needs))
         problems += [p for p in check_form(fields, {**case.form, **supplied}) if p.path[5:] in supplied]
         if problems:
             raise ApplicationInvalid(problems)
@@ -64,7 +63,7 @@ async def supply_correction(db: Database, store: CatalogueStore, case_id: str, f
         refs = [MaterialRef(code=code, name_zh=n.name_zh, provision=materials[n.code].provision,
                             document=materials[n.code].document)
                 for n in needs if n.code in materials for code in n.codes_by_item.values()]
-        case.materials = _with_documents(case.materials, {r.code: r for r in refs})
+        case.materials = _with_documents(case.materials, {code: m.document or "" for code, m in materials.items()})
         case.correction_round = notice.round
         case.correction = None
         case.status = state.status
@@ -77,15 +76,10 @@ async def supply_correction(db: Database, store: CatalogueStore, case_id: str, f
     return case
 
 
-def _with_documents(rows: list[dict[str, Any]], supplied: dict[str, MaterialRef], *,
-                    by_submit_code: bool = False) -> list[dict[str, Any]]:
-    """The case's material list with newly supplied documents in place (what departments now hold)."""
-    out = []
-    for row in rows:
-        key = row.get("submit_code", row["code"]) if by_submit_code else row["code"]
-        ref = supplied.get(key)
-        out.append({**row, "provision": MaterialProvision.UPLOAD.value, "document": ref.document} if ref else row)
-    return out
+def _with_documents(rows: list[dict[str, Any]], documents: dict[str, str]) -> list[dict[str, Any]]:
+    """The case's material list with newly supplied documents (by submit code) in place: what departments hold."""
+    return [{**row, "provision": MaterialProvision.UPLOAD.value, "document": documents[row["submit_code"]]}
+            if row.get("submit_code") in documents else row for row in rows]
 
 
 async def supply_supplement(db: Database, case_id: str, materials: dict[str, Submitted]) -> IntakeCase:
@@ -111,9 +105,7 @@ async def supply_supplement(db: Database, case_id: str, materials: dict[str, Sub
             if c["kind"] == "tolerance" and c["material_code"] in materials else c
             for c in case.commitments
         ]
-        supplied = {code: MaterialRef(code=code, name_zh="", provision=MaterialProvision.UPLOAD, document=m.document)
-                    for code, m in materials.items()}
-        case.materials = _with_documents(case.materials, supplied, by_submit_code=True)
+        case.materials = _with_documents(case.materials, {code: m.document or "" for code, m in materials.items()})
         uow.session.add(case)
         timeline(uow, case_id, "supplemented", f"容缺材料已补齐：{'、'.join(sorted(materials))}",
                  f"Outstanding materials supplied: {', '.join(sorted(materials))}")
