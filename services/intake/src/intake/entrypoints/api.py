@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts.days import china_today
 from contracts.departments import department
-from contracts.intake.v1 import Applicant, MaterialProvision
+from contracts.intake.v1 import MaterialProvision
 from contracts.sharing.v1 import Registry
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
@@ -36,6 +36,7 @@ from intake.entrypoints.schemas import (
     TimelinePublic,
 )
 from intake.service_layer.applications import (
+    ApplicantIn,
     Application,
     ProxyRequest,
     accept_application,
@@ -161,9 +162,7 @@ def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
     ) -> CasePublic:
         application = Application(
             bundle_code=body.bundle_code, items=body.items,
-            # The identifier's kind follows the one-thing (person or organisation); intake sets it.
-            applicant=Applicant(name=body.applicant.name, id_type="", id_number=body.applicant.id_number,
-                                phone=body.applicant.phone),
+            applicant=ApplicantIn(body.applicant.name, body.applicant.id_number, body.applicant.phone),
             form=body.form, channel=body.channel, delivery_method=body.delivery.method,
             delivery_address=body.delivery.address, idempotency_key=idempotency_key,
             materials=_submitted(body.materials), window_id=body.window_id, staff_id=body.staff_id,

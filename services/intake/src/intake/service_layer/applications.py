@@ -6,7 +6,7 @@ All problems found at the window are returned together (一次性告知), never 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +36,15 @@ from intake.domain.materials import MaterialsChecked, Submitted, check_materials
 from intake.domain.selection import Selection, select_items
 from intake.service_layer.drafts import prefilled_values
 
-__all__ = ["Application", "ProxyRequest", "accept_application", "load_case", "resolve_selection", "timeline"]
+__all__ = [
+    "ApplicantIn",
+    "Application",
+    "ProxyRequest",
+    "accept_application",
+    "load_case",
+    "resolve_selection",
+    "timeline",
+]
 
 _CASE_NAMESPACE = uuid.UUID("6f1c2a8e-3b0d-4c9e-9a57-0e1d5b7c9f11")
 _WINDOW_CHANNELS = (Channel.WINDOW, Channel.KIOSK)
@@ -51,12 +59,21 @@ class ProxyRequest:
 
 
 @dataclass(frozen=True)
+class ApplicantIn:
+    """Who applies, as submitted; the kind of identifier follows the one-thing (R-17)."""
+
+    name: str
+    id_number: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
 class Application:
     """What the window, portal, app, kiosk or hotline submitted, already shape-checked at the edge."""
 
     bundle_code: str
     items: list[str] | None
-    applicant: Applicant
+    applicant: ApplicantIn
     form: dict[str, str]
     channel: Channel
     delivery_method: DeliveryMethod
@@ -121,8 +138,6 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         if existing is not None:
             return existing, False
     bundle, selection = resolve_selection(catalogue, app.bundle_code, app.items)
-    kind = "uscc" if bundle.applicant_kind is ApplicantKind.ORGANISATION else "resident_id"
-    app = replace(app, applicant=app.applicant.model_copy(update={"id_type": kind}))
     fields = catalogue.fields_for(bundle, selection.codes)
     submitted_form = dict(app.form)
     problems = _channel_problems(app)
@@ -192,6 +207,9 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
         terms = proxy_terms(app.proxy.circumstances)
         proxy = Proxy(name=app.proxy.name, id_number=app.proxy.id_number, role=app.proxy.role, free=terms.free,
                       free_reason=terms.reason_zh)
+    applicant = Applicant(
+        name=app.applicant.name, id_number=app.applicant.id_number, phone=app.applicant.phone,
+        id_type="uscc" if bundle.applicant_kind is ApplicantKind.ORGANISATION else "resident_id")
     async with db.unit_of_work() as uow:
         listed = await _blacklisted(uow, app.applicant.id_number)
         track = fast_track(app.fast_track, listed.reason_zh if listed else None, listed.reason_en if listed else None)
@@ -202,7 +220,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
         case = IntakeCase(
             case_id=case_id, idempotency_key=app.idempotency_key, bundle_code=bundle.code,
             catalogue_version=catalogue.version, status=CaseStatus.ACCEPTED,
-            applicant=app.applicant.model_dump(mode="json"), channel=app.channel,
+            applicant=applicant.model_dump(mode="json"), channel=app.channel,
             delivery_method=app.delivery_method, delivery_address=app.delivery_address, form=form,
             items=state.item_rows(), accepted_at=now, window_id=app.window_id, staff_id=app.staff_id,
             proxy=proxy.model_dump(mode="json") if proxy else None, fast_track=track.granted,
@@ -230,7 +248,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
             CaseAccepted(
                 case_id=case_id, bundle_code=bundle.code, bundle_name_zh=bundle.name_zh,
                 bundle_name_en=bundle.name_en, catalogue_version=catalogue.version, lead_department=bundle.lead,
-                applicant=app.applicant, channel=app.channel, delivery_method=app.delivery_method,
+                applicant=applicant, channel=app.channel, delivery_method=app.delivery_method,
                 items=tuple(
                     CaseItem(item_code=i.code, name_zh=i.name_zh, name_en=i.name_en, department=i.department,
                              time_limit_days=i.time_limit_days,
