@@ -22,7 +22,7 @@ from exchange.db.tables import OutboxMessage
 from supervision.domain.figures import CardFact, ClockFact, figures
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import handlers
-from supervision.service_layer.figures import publish_daily
+from supervision.service_layer.figures import DailyFigures
 from supervision.service_layer.handlers import CaseStream
 from supervision.service_layer.scan import scan
 from supervision.service_layer.today import Today
@@ -78,8 +78,8 @@ async def test_daily_figures_go_out_once_without_personal_data(db: Database) -> 
         await feed(db, TaskConcluded(case_id=case_id, task_id=f"{case_id}/E-01-01", item_code="E-01-01",
                                      department="market", attempt=1, outcome=Outcome.APPROVED,
                                      concluded_at=at(MONDAY + timedelta(days=days_taken))), case_id)
-    assert (await publish_daily(db, MONDAY, CAL)) == 1 + 1 + 2  # department, item, two windows
-    assert (await publish_daily(db, MONDAY, CAL)) == 0  # once a day
+    assert (await DailyFigures(db, CAL).publish(MONDAY)) == 1 + 1 + 2  # department, item, two windows
+    assert (await DailyFigures(db, CAL).publish(MONDAY)) == 0  # once a day, across a restart too
     async with db.sessions() as session:
         rows = (await session.exec(select(OutboxMessage).where(col(OutboxMessage.topic) == SUPERVISION_FIGURES.name)))
         published = [r.envelope for r in rows.all()]

@@ -7,7 +7,7 @@ from exchange.runtime import Platform, ServiceParts
 from supervision.config import SupervisionSettings
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import TOPICS, handlers
-from supervision.service_layer.figures import publish_daily
+from supervision.service_layer.figures import DailyFigures
 from supervision.service_layer.handlers import CaseStream
 from supervision.service_layer.scan import Scanner, scan
 from supervision.service_layer.today import Today
@@ -26,11 +26,12 @@ def build(platform: Platform) -> ServiceParts:
     settings = platform.settings
     assert isinstance(settings, SupervisionSettings)
     calendar, today = calendar_of(settings), Today()
+    daily = DailyFigures(database, calendar)
 
     async def scan_now() -> object:
         result = await scan(database, today(), calendar, threshold=settings.card_threshold_days,
                             respond_days=settings.order_respond_days)
-        await publish_daily(database, today(), calendar)
+        await daily.publish(today())
         return result
 
     return ServiceParts(

@@ -19,12 +19,12 @@ from supervision.adapters.tables import SupervisionCard, SupervisionCase, Superv
 from supervision.domain.figures import CardFact, ClockFact, Figure, figures
 from supervision.service_layer.ledger import to_clock
 
-__all__ = ["DIMENSIONS", "current_figures", "publish_daily"]
+__all__ = ["DIMENSIONS", "DailyFigures", "current_figures"]
 
 DIMENSIONS = ("department", "item", "window")
 
 
-async def current_figures(database: Database, by: str, calendar: WorkingCalendar) -> list[Figure]:
+async def _facts(database: Database, calendar: WorkingCalendar) -> tuple[list[ClockFact], list[CardFact]]:
     async with database.sessions() as session:
         clocks = (await session.exec(select(SupervisionClock))).all()
         cards = (await session.exec(select(SupervisionCard))).all()
@@ -44,19 +44,34 @@ async def current_figures(database: Database, by: str, calendar: WorkingCalendar
         clock_facts.append(ClockFact(row.case_id, keys(row.case_id, row.department, row.item_code),
                                      clock.on_time(calendar), clock.handling_days(calendar)))
     card_facts = [CardFact(c.case_id, keys(c.case_id, c.department, c.item_code), c.colour) for c in cards]
-    return figures(by, clock_facts, card_facts)
+    return clock_facts, card_facts
 
 
-async def publish_daily(database: Database, today: date, calendar: WorkingCalendar) -> int:
-    """Today's figures on the analytics topic, once per (day, dimension, key): a repeated scan sends nothing new."""
-    published = 0
-    for by in DIMENSIONS:
-        rows = await current_figures(database, by, calendar)
-        async with database.unit_of_work() as uow:
-            for figure in rows:
-                event_id = uuid5(NAMESPACE_URL, f"onething:figures:{today}:{by}:{figure.key}")
-                if await uow.claim("supervision.figures", event_id):
-                    uow.emit(FiguresPublished(day=today, by=by, **asdict(figure)),  # type: ignore[arg-type]
-                             subject=f"{by}:{figure.key}", topics=[SUPERVISION_FIGURES], event_id=event_id)
-                    published += 1
-    return published
+async def current_figures(database: Database, by: str, calendar: WorkingCalendar) -> list[Figure]:
+    return figures(by, *await _facts(database, calendar))
+
+
+class DailyFigures:
+    """Today's figures on the analytics topic, once per (day, dimension, key). The scan calls it every round;
+    only the first round of a day reads the records, and a restart the same day sends nothing new (claims)."""
+
+    def __init__(self, database: Database, calendar: WorkingCalendar) -> None:
+        self.database = database
+        self.calendar = calendar
+        self.published_for: date | None = None
+
+    async def publish(self, today: date) -> int:
+        if self.published_for == today:
+            return 0
+        clocks, cards = await _facts(self.database, self.calendar)
+        published = 0
+        async with self.database.unit_of_work() as uow:
+            for by in DIMENSIONS:
+                for figure in figures(by, clocks, cards):
+                    event_id = uuid5(NAMESPACE_URL, f"onething:figures:{today}:{by}:{figure.key}")
+                    if await uow.claim("supervision.figures", event_id):
+                        uow.emit(FiguresPublished(day=today, by=by, **asdict(figure)),  # type: ignore[arg-type]
+                                 subject=f"{by}:{figure.key}", topics=[SUPERVISION_FIGURES], event_id=event_id)
+                        published += 1
+        self.published_for = today
+        return published

@@ -29,12 +29,13 @@ __all__ = ["case_view", "extend_clock"]
 
 def _clock_view(row: SupervisionClock, today: date, calendar: WorkingCalendar) -> dict[str, Any]:
     clock = to_clock(row)
+    due = clock.due_on(calendar, today)
     state = ("finished" if clock.finished_on else "suspended" if clock.suspended
-             else "overdue" if today > clock.due_on(calendar, today) else "running")
+             else "overdue" if today > due else "running")
     return {
         "clock_id": row.clock_id, "item_code": row.item_code or None, "department": row.department,
         "attempt": row.attempt, "budget_days": row.limit_working_days, "started_on": row.started_on,
-        "due_on": clock.due_on(calendar, today), "finished_on": row.finished_on, "state": state,
+        "due_on": due, "finished_on": row.finished_on, "state": state,
         "working_days_left": None if clock.finished_on else clock.working_days_left(calendar, today),
         "suspended_days": clock.suspended_days(calendar, today), "extended_days": clock.extended_days(),
         "on_time": clock.on_time(calendar), "ledger": {"suspensions": row.suspensions, "extensions": row.extensions},
@@ -58,11 +59,12 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
                       date.fromisoformat(i["due_on"]) if i.get("due_on") else None,
                       date.fromisoformat(i["concluded_on"]) if i.get("concluded_on") else None) for i in case.items]
     projection = project(plans, today, calendar, waiting_for_applicant=waiting, start=case.accepted_on)
+    case_clock_view = _clock_view(case_clock, today, calendar) if case_clock else None
     blocking = projection.blocking_department
     return {
         "case_id": case_id, "bundle_code": case.bundle_code, "today": today, "accepted_on": case.accepted_on,
         "delivered_on": case.delivered_on, "window_id": case.window_id, "staff_id": case.staff_id,
-        "case_clock": _clock_view(case_clock, today, calendar) if case_clock else None,
+        "case_clock": case_clock_view,
         "clocks": [_clock_view(c, today, calendar) for c in clocks if c.item_code],
         "cards": [{"card_id": c.card_id, "colour": c.colour, "reason": c.reason, "item_code": c.item_code or None,
                    "department": c.department, "due_on": c.due_on, "issued_on": c.issued_on, "text_zh": c.text_zh}
@@ -80,7 +82,7 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
             "blocking_department_zh": None if case.delivered_on or blocking is None else (
                 "申请人（待补正）" if blocking == "applicant" else department(blocking).name_zh),
             "blocking_item": None if case.delivered_on else projection.blocking_item,
-            "due_on": _clock_view(case_clock, today, calendar)["due_on"] if case_clock else None,
+            "due_on": case_clock_view["due_on"] if case_clock_view else None,
         },
     }
 
