@@ -23,7 +23,7 @@ from simulators.records import enterprise_record, population_record
 from simulators.sending import ChainedSender
 from simulators.service import DepartmentSimulator, RegistrySimulator
 
-ALWAYS_REVIEW = Rates(approve=0.0, reject=0.0, correction=1.0, latency_ms_min=0, latency_ms_max=0)
+ALWAYS_REVIEW = Rates(reject=0.0, correction=1.0, latency_ms_min=0, latency_ms_max=0)
 APPLICANT = Applicant(name="张三", id_type="resident_id", id_number="430104198803090213")
 
 

@@ -81,7 +81,7 @@ async def simulators(kafka_bootstrap: str, keys_dir: Path) -> AsyncIterator[Runn
         kafka_bootstrap=kafka_bootstrap, keys_dir=keys_dir, topic_partitions=1,
         kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=300,
         sim_departments=["health"], sim_latency_ms_min=0, sim_latency_ms_max=5,
-        sim_approve_rate=0.0, sim_reject_rate=0.0, sim_correction_rate=1.0,
+        sim_reject_rate=0.0, sim_correction_rate=1.0,
     )
     ensure_keys(keys_dir, ["simulators"])
     keyring = KeyRing(keys_dir)

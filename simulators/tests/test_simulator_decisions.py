@@ -9,8 +9,8 @@ from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
 from simulators.decisions import Rates, decide, decide_review
 
 SEED = 20261121
-RATES = Rates(approve=0.9, reject=0.05, correction=0.05, latency_ms_min=20, latency_ms_max=200)
-ALWAYS = Rates(approve=0.0, reject=0.0, correction=1.0, latency_ms_min=0, latency_ms_max=0)
+RATES = Rates(reject=0.05, correction=0.05, latency_ms_min=20, latency_ms_max=200)
+ALWAYS = Rates(reject=0.0, correction=1.0, latency_ms_min=0, latency_ms_max=0)
 UPLOADS = (
     MaterialRef(code="M1", name_zh="出生医学证明", provision=MaterialProvision.UPLOAD),
     MaterialRef(code="M2", name_zh="居民户口簿", provision=MaterialProvision.SHARING, shared_from="registry.population"),

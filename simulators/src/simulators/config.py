@@ -17,17 +17,14 @@ class SimulatorSettings(ExchangeSettings):
     sim_departments: list[str] = Field(default_factory=lambda: [d.code for d in DEPARTMENTS])
     sim_latency_ms_min: int = Field(default=20, ge=0)
     sim_latency_ms_max: int = Field(default=200, ge=0)
-    sim_approve_rate: float = Field(default=0.9, ge=0, le=1)
+    # Two separate draws per item: deficiencies in the round-1 preliminary review (预审), then reject at handling.
+    sim_correction_rate: float = Field(default=0.05, ge=0, le=1)
     sim_reject_rate: float = Field(default=0.05, ge=0, le=1)
-    sim_correction_rate: float = Field(default=0.05, ge=0, le=1)  # 预审 deficiencies in round 1; approved at handling
     sim_registries: bool = True  # 人口/法人基础信息库 answer data-sharing lookups
     sim_seed: int = 20261121
 
     @model_validator(mode="after")
-    def _rates_sum_to_one(self) -> SimulatorSettings:
-        total = self.sim_approve_rate + self.sim_reject_rate + self.sim_correction_rate
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"approve + reject + correction rates must sum to 1 (got {total:.3f})")
+    def _latency_range(self) -> SimulatorSettings:
         if self.sim_latency_ms_max < self.sim_latency_ms_min:
             raise ValueError("sim_latency_ms_max must be >= sim_latency_ms_min")
         return self

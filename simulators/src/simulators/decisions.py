@@ -14,8 +14,7 @@ __all__ = ["Decision", "Rates", "ReviewDecision", "decide", "decide_review", "do
 
 @dataclass(frozen=True, slots=True)
 class Rates:
-    approve: float
-    reject: float
+    reject: float  # share of items rejected at handling (不予); the rest are approved
     correction: float  # share of items with deficiencies in the first preliminary review (预审补正)
     latency_ms_min: int
     latency_ms_max: int

@@ -163,7 +163,7 @@ def build(platform: Platform) -> ServiceParts:
     principals += [registry_principal(r) for r in registries]
     ensure_keys(settings.keys_path, principals)  # a department system or registry holds its own key
     rates = Rates(
-        settings.sim_approve_rate, settings.sim_reject_rate, settings.sim_correction_rate,
+        settings.sim_reject_rate, settings.sim_correction_rate,
         settings.sim_latency_ms_min, settings.sim_latency_ms_max,
     )
 

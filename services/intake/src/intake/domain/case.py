@@ -7,7 +7,7 @@ licence has its licence. Corrections are asked before handling, in preliminary r
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -78,7 +78,6 @@ class CaseState:
     items: dict[str, ItemState]
     delivered: bool = False
     correction_open: bool = False  # a consolidated correction notice waits for the applicant
-    events: list[str] = field(default_factory=list)  # what changed, for the timeline
 
     @classmethod
     def from_rows(cls, case_id: str, items: list[dict[str, Any]], delivered: bool,
