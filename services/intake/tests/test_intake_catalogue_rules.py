@@ -16,7 +16,6 @@ from intake.catalogue.model import (
     Bundle,
     Catalogue,
     CatalogueError,
-    FieldType,
     FormField,
     Manifest,
     MaterialSource,
@@ -26,22 +25,8 @@ from intake.catalogue.model import (
 FILE = "one-things/P-01.json"
 MANIFEST_FILE = "manifest.json"
 
-MANIFEST = Manifest(
-    version="test-1",
-    fields=(
-        FormField(name="contact_phone", label_zh="联系电话", label_en="Contact phone", type=FieldType.PHONE),
-        FormField(name="household_address", label_zh="户籍登记地址", label_en="Household address"),
-        FormField(name="bank_account", label_zh="本人银行账户", label_en="Own bank account"),
-    ),
-    sharing=(
-        SharedMaterial(name_zh="居民身份证", shared_from="registry.population"),
-        SharedMaterial(name_zh="居民户口簿", shared_from="registry.population"),
-        SharedMaterial(name_zh="户籍证明", shared_from="registry.population"),
-        SharedMaterial(name_zh="结婚证", shared_from="civil-affairs"),
-        SharedMaterial(name_zh="出生医学证明", shared_from="licence"),
-        SharedMaterial(name_zh="医疗保险参保证明", shared_from="medical-insurance"),
-    ),
-)
+# The shared fields and the sharing catalogue P-01 needs, and nothing else.
+MANIFEST = Manifest.model_validate_json((Path(__file__).parent / "data" / "manifest-p01.json").read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contracts.workdays import add_working_days
 from intake.catalogue.loader import default_catalogue_dir, load_catalogue
-from intake.catalogue.model import Bundle, Catalogue, FieldType, FormField, Manifest, SharedMaterial
+from intake.catalogue.model import Bundle, Catalogue, Manifest
 from intake.domain.deadline import bundle_deadline
 from intake.domain.notice import one_time_notice
 from intake.domain.selection import select_items
@@ -19,22 +20,8 @@ from intake.entrypoints.notice_page import render_notice
 
 TODAY = date(2026, 3, 2)  # a Monday
 
-MANIFEST = Manifest(
-    version="test-1",
-    fields=(
-        FormField(name="contact_phone", label_zh="联系电话", label_en="Contact phone", type=FieldType.PHONE),
-        FormField(name="household_address", label_zh="户籍登记地址", label_en="Household address"),
-        FormField(name="bank_account", label_zh="本人银行账户", label_en="Own bank account"),
-    ),
-    sharing=(
-        SharedMaterial(name_zh="居民身份证", shared_from="registry.population"),
-        SharedMaterial(name_zh="居民户口簿", shared_from="registry.population"),
-        SharedMaterial(name_zh="户籍证明", shared_from="registry.population"),
-        SharedMaterial(name_zh="结婚证", shared_from="civil-affairs"),
-        SharedMaterial(name_zh="出生医学证明", shared_from="licence"),
-        SharedMaterial(name_zh="医疗保险参保证明", shared_from="medical-insurance"),
-    ),
-)
+# The shared fields and the sharing catalogue P-01 needs, and nothing else.
+MANIFEST = Manifest.model_validate_json((Path(__file__).parent / "data" / "manifest-p01.json").read_text("utf-8"))
 P01 = Bundle.model_validate_json(
     (default_catalogue_dir() / "one-things" / "P-01.json").read_text(encoding="utf-8"))
 CATALOGUE = Catalogue.assemble(MANIFEST, [("one-things/P-01.json", P01)])
