@@ -37,6 +37,7 @@ from dispatch.service_layer.handlers import (
 from exchange.db.database import Database
 from exchange.db.tables import OutboxMessage
 from exchange.db.unit_of_work import UnitOfWork
+from exchange.testing.outbox import outbox
 
 pytestmark = pytest.mark.integration
 
@@ -110,11 +111,6 @@ async def handle(
         await handler(uow, envelope, payload)
     return envelope
 
-
-async def outbox(database: Database, event_type: str | None = None) -> list[OutboxMessage]:
-    async with database.sessions() as session:
-        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))).all()
-    return [r for r in rows if event_type is None or r.envelope["type"] == event_type]
 
 
 async def tasks(database: Database, case_id: str = CASE) -> dict[str, DispatchTask]:

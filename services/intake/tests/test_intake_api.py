@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import col, select
 
 from contracts.days import china_date
 from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskConcluded, TaskReleased
@@ -18,7 +17,7 @@ from contracts.licence.v1 import LicenceIssued
 from contracts.supervision.v1 import ClockStarted
 from contracts.topics import CASE_STREAM
 from exchange.db.database import Database
-from exchange.db.tables import OutboxMessage
+from exchange.testing.outbox import outbox
 from intake.catalogue.loader import load_catalogue
 from intake.domain.errors import UnknownCase
 from intake.entrypoints.api import create_app
@@ -114,11 +113,6 @@ async def api(intake_db: Database, store: CatalogueStore) -> AsyncIterator[httpx
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         yield client
 
-
-async def outbox(database: Database, event_type: str | None = None) -> list[OutboxMessage]:
-    async with database.sessions() as session:
-        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))).all()
-    return [r for r in rows if event_type is None or r.envelope["type"] == event_type]
 
 
 async def accept(api: httpx.AsyncClient, **changes: Any) -> dict[str, Any]:

@@ -11,14 +11,13 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from sqlmodel import col, select
 
 from contracts.dispatch.v1 import Deficiency, ReviewConcluded
 from contracts.envelope import Envelope
 from contracts.identifiers import make_resident_id, make_uscc
 from contracts.sharing.v1 import LookupAnswered, Registry, registry_principal
 from exchange.db.database import Database
-from exchange.db.tables import OutboxMessage
+from exchange.testing.outbox import outbox
 from intake.catalogue.loader import load_catalogue
 from intake.catalogue.model import CatalogueError
 from intake.domain.errors import ForeignAnswer
@@ -65,11 +64,6 @@ async def api(intake_db: Database) -> AsyncIterator[httpx.AsyncClient]:
                                  base_url="http://t") as client:
         yield client
 
-
-async def outbox(database: Database, event_type: str) -> list[OutboxMessage]:
-    async with database.sessions() as session:
-        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))).all()
-    return [r for r in rows if r.envelope["type"] == event_type]
 
 
 async def accepted(api: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:

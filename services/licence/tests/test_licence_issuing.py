@@ -9,15 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func, text
-from sqlmodel import col, select
+from sqlmodel import select
 
 from contracts.dispatch.v1 import Outcome, TaskConcluded
 from contracts.envelope import Envelope
 from contracts.topics import CASE_STREAM, LICENCE_EVENTS
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
-from exchange.db.tables import OutboxMessage
 from exchange.signing import KeyRing
+from exchange.testing.outbox import outbox
 from licence.adapters.tables import LicenceRow
 from licence.domain.errors import IncompleteConclusion
 from licence.domain.records import licence_id_for
@@ -52,10 +52,6 @@ async def licence_count(database: Database) -> int:
     async with database.sessions() as session:
         return (await session.exec(select(func.count()).select_from(LicenceRow))).one()
 
-
-async def outbox(database: Database) -> list[OutboxMessage]:
-    async with database.sessions() as session:
-        return list((await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))).all())
 
 
 @pytest.fixture

@@ -10,14 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 
 from contracts.envelope import Envelope
 from contracts.intake.v1 import CaseDelivered, DeliveredItem, DeliveryMethod
 from contracts.topics import CASE_STREAM, RATING_EVENTS
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
-from exchange.db.tables import OutboxMessage
+from exchange.testing.outbox import outbox
 from rating.adapters.tables import RatingDeliveredCase
 from rating.domain.rules import rating_id_for
 from rating.entrypoints.api import create_app
@@ -43,10 +43,6 @@ async def delivered_count(database: Database) -> int:
     async with database.sessions() as session:
         return (await session.exec(select(func.count()).select_from(RatingDeliveredCase))).one()
 
-
-async def outbox(database: Database) -> list[OutboxMessage]:
-    async with database.sessions() as session:
-        return list((await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))).all())
 
 
 def client(database: Database) -> httpx.AsyncClient:

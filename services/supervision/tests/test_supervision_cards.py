@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import col, select
 
 from contracts.days import CHINA_TZ
 from contracts.dispatch.v1 import (
@@ -27,7 +26,7 @@ from contracts.envelope import Envelope, EventPayload, canonical_bytes
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, CaseItem, Channel, DeliveryMethod
 from contracts.workdays import WorkingCalendar, national_calendar
 from exchange.db.database import Database
-from exchange.db.tables import OutboxMessage
+from exchange.testing.outbox import outbox
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import handlers
 from supervision.service_layer.handlers import CaseStream, case_clock_id, clock_id_for
@@ -88,9 +87,7 @@ async def feed(database: Database, payload: EventPayload, *, times: int = 1, cal
 
 
 async def events(database: Database, event_type: str) -> list[dict[str, Any]]:
-    async with database.sessions() as session:
-        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))).all()
-    return [{**r.envelope["data"], "_id": r.event_id} for r in rows if r.envelope["type"] == event_type]
+    return [{**r.envelope["data"], "_id": r.event_id} for r in await outbox(database, event_type)]
 
 
 async def test_a_late_item_gets_its_yellow_then_its_red_card_and_an_order_once(db: Database) -> None:

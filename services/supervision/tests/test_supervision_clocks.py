@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 
 from contracts.dispatch.v1 import TaskReleased
 from contracts.envelope import Envelope
@@ -17,7 +17,7 @@ from contracts.topics import CASE_STREAM
 from contracts.workdays import national_calendar
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
-from exchange.db.tables import OutboxMessage
+from exchange.testing.outbox import outbox
 from supervision.adapters.tables import SupervisionClock
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import TOPICS, handlers
@@ -50,10 +50,6 @@ async def clock_count(database: Database) -> int:
     async with database.sessions() as session:
         return (await session.exec(select(func.count()).select_from(SupervisionClock))).one()
 
-
-async def outbox(database: Database) -> list[OutboxMessage]:
-    async with database.sessions() as session:
-        return list((await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))).all())
 
 
 @pytest.fixture
