@@ -53,7 +53,7 @@ class Running:
 
     async def answers(self, topic: TopicSpec, keep: Callable[[str], bool], count: int,
                       timeout_s: float = 30.0) -> list[tuple[str, dict[str, Any]]]:
-        """(key, wire) of every record of ``topic`` whose key ``keep`` accepts, once ``count`` arrived
+        """(key, wire, with the record's ``event-type`` header as ``"x-event-type"``) of every record of ``topic`` whose key ``keep`` accepts, once ``count`` arrived
         and nothing more came in a while."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False)
         await consumer.start()
@@ -68,7 +68,8 @@ class Running:
                     raise AssertionError(f"{len(found)} of {count} answers on {topic.name}: {found}")
                 batch = await consumer.getmany(timeout_ms=300)
                 quiet = 0 if batch else quiet + 1
-                found += [(r.key.decode(), json.loads(r.value)) for rs in batch.values() for r in rs
+                found += [(r.key.decode(), {**json.loads(r.value), "x-event-type": dict(r.headers).get("event-type")})
+                          for rs in batch.values() for r in rs
                           if r.key is not None and r.value is not None and keep(r.key.decode())]
         finally:
             await consumer.stop()
@@ -126,6 +127,7 @@ async def test_each_registry_answers_its_own_subjects_signed(simulators: Running
     }
     for draft_id, (registry, request, record) in expected.items():
         wire = by_draft[draft_id]
+        assert wire.pop("x-event-type") == b"sharing.lookup.answered"
         simulators.keyring.verify_envelope(wire)  # signed by the registry's own key
         assert wire["source"] == f"registry.{registry.value}" and wire["type"] == "sharing.lookup.answered"
         assert wire["id"] == str(answer_event_id(request.request_id, registry))
@@ -152,8 +154,19 @@ async def test_department_reviews_then_handles_on_one_chain(simulators: Running,
     wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 2)]
     assert [w["type"] for w in wires] == ["department.review.returned", "department.result.returned"]
     for wire in wires:
+        assert wire.pop("x-event-type") == wire["type"].encode()  # consumers route on the header too
         simulators.keyring.verify_envelope(wire)
         assert wire["source"] == "dept.health"
     assert [w["chain"]["seq"] for w in wires] == [1, 2] and verify_chain(wires).intact  # one chain, both answers
     assert [(d["kind"], d["code"]) for d in wires[0]["data"]["deficiencies"]] == [("material", "M1")]
     assert wires[1]["data"]["outcome"] == "approved" and wires[1]["data"]["document_no"]
+
+
+async def test_a_redelivered_review_is_answered_under_the_same_event_id(simulators: Running, unique_name: str) -> None:
+    case_id = f"R-{unique_name}"
+    review = ReviewRequested(request_id=uuid.uuid4(), case_id=case_id, item_code="P-01-02", item_name_zh="预防接种证",
+                             department="health", round=1, applicant=APPLICANT, form={})
+    await simulators.send(review, department_requests("health"), case_id)
+    await simulators.send(review, department_requests("health"), case_id)  # the same request again
+    wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 2)]
+    assert len(wires) == 2 and wires[0]["id"] == wires[1]["id"]  # downstream keeps one of them (inbox)

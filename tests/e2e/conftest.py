@@ -30,11 +30,12 @@ async def _drop_databases(server_url: str, prefix: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def postgres_system(kafka_bootstrap: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    """Every process on PostgreSQL (one database each) and the session's broker."""
+def postgres_system(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """Every process on PostgreSQL (one database each) and a broker of its own: the tests read whole topics
+    and check every signature and chain on them, so no other test's messages may be there."""
     prefix = f"ot_e2e_{uuid.uuid4().hex[:8]}_"
     system = System(SystemConfig(
-        data_dir=tmp_path_factory.mktemp("system"), kafka_bootstrap=kafka_bootstrap, database_url=postgres_url,
+        data_dir=tmp_path_factory.mktemp("system"), kafka_bootstrap=None, database_url=postgres_url,
         database_prefix=prefix, free_ports=True, env=FAST_GROUPS,
     ))
     try:

@@ -214,9 +214,14 @@ def test_a_late_case_shows_its_cards_order_projection_and_blocking_department(po
     assert issued[(blocked["item_code"], "yellow")] == 1 and issued[(blocked["item_code"], "red")] == 1
     assert sum(1 for w in stream if w["type"] == "supervision.order.issued") == len(view["orders"])
     # The audit trail holds every fact of the case with the hash of the signed envelope as it was on the bus.
-    trail = httpx.get(f"{urls['supervision']}/cases/{case_id}/audit", timeout=30).json()
-    by_id = {t["event_id"]: t for t in trail}
-    for wire in stream:
-        if wire["type"] in CASE_STREAM.event_types and wire["source"] != "supervision":
-            assert by_id[wire["id"]]["evidence_sha256"] == hashlib.sha256(canonical_bytes(wire)).hexdigest()
-            assert by_id[wire["id"]]["actor"] == wire["source"]
+    facts = [w for w in stream if w["type"] in CASE_STREAM.event_types and w["source"] != "supervision"]
+    deadline = time.monotonic() + 30
+    while True:  # supervision reads the same stream: wait until it has recorded what we read
+        by_id = {t["event_id"]: t for t in httpx.get(f"{urls['supervision']}/cases/{case_id}/audit", timeout=30).json()}
+        if {w["id"] for w in facts} <= set(by_id) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert facts
+    for wire in facts:
+        assert by_id[wire["id"]]["evidence_sha256"] == hashlib.sha256(canonical_bytes(wire)).hexdigest()
+        assert by_id[wire["id"]]["actor"] == wire["source"]
