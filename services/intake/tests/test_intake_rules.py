@@ -339,3 +339,10 @@ def test_catalogue_refuses_repeated_item_codes_and_form_fields(catalogue: Catalo
     twice_field = bundle.model_copy(update={"form_fields": (*bundle.form_fields, bundle.form_fields[0])})
     with pytest.raises(CatalogueError, match="newborn_name"):
         catalogue.model_copy(update={"bundles": (twice_field,)}).check("cat.json")
+
+
+@pytest.mark.parametrize(("kind", "value"), [(FieldType.NUMBER, "１２"), (FieldType.PHONE, "１３８００１３８０００"),
+                                             (FieldType.DATE, "２０２６-０１-０２"), (FieldType.NUMBER, "1.2.3")])
+def test_only_ascii_digits_make_a_number_phone_or_date(kind: FieldType, value: str) -> None:
+    spec = FormField(name="x", label_zh="字段", label_en="Field", type=kind)
+    assert [p.path for p in check_form([spec], {"x": value})] == ["form.x"]

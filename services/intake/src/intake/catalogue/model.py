@@ -167,7 +167,7 @@ class Item(_Frozen):
 class Bundle(_Frozen):
     """A one-thing (一件事): items of several departments handled as one case."""
 
-    code: str = Field(pattern=r"^[PEJ]-\d{2}[a-z]?$")
+    code: str = Field(pattern=r"^[PEJ]-[0-9]{2}[a-z]?$")
     name_zh: str
     name_en: str
     life_cycle: LifeCycle

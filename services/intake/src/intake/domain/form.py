@@ -12,9 +12,10 @@ from intake.domain.errors import FieldProblem
 
 __all__ = ["check_form", "normalise_form"]
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
-_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+# ASCII digits only ([0-9], not \d): a full-width ２ is not the same value to a department's system.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
+_PHONE = re.compile(r"1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}")
 _UPPER = (FieldType.RESIDENT_ID, FieldType.USCC)
 
 
@@ -27,7 +28,7 @@ def normalise_form(fields: list[FormField], form: dict[str, str]) -> dict[str, s
 def _field_problem(spec: FormField, value: str) -> tuple[str, str, str] | None:
     match spec.type:
         case FieldType.DATE:
-            if not _ISO_DATE.match(value):  # fromisoformat also takes 20240101 and 2024-W01-1
+            if not _ISO_DATE.fullmatch(value):  # fromisoformat also takes 20240101 and 2024-W01-1
                 return "date_invalid", f"{spec.label_zh}应为 YYYY-MM-DD 格式的日期", f"{spec.label_en} must be a date YYYY-MM-DD"
             try:
                 day = date.fromisoformat(value)
@@ -38,9 +39,9 @@ def _field_problem(spec: FormField, value: str) -> tuple[str, str, str] | None:
         case FieldType.ENUM if value not in spec.options:
             allowed = "、".join(spec.options)
             return "not_an_option", f"{spec.label_zh}只能是：{allowed}", f"{spec.label_en} must be one of: {allowed}"
-        case FieldType.NUMBER if not _NUMBER.match(value):
+        case FieldType.NUMBER if not _NUMBER.fullmatch(value):
             return "not_a_number", f"{spec.label_zh}应为数字", f"{spec.label_en} must be a number"
-        case FieldType.PHONE if not _PHONE.match(value):
+        case FieldType.PHONE if not _PHONE.fullmatch(value):
             return "phone_invalid", f"{spec.label_zh}应为手机号码或区号加固定电话", f"{spec.label_en} must be a phone number"
         case FieldType.RESIDENT_ID:
             problem = resident_id_problem(value)

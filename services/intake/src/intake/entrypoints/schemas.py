@@ -52,7 +52,7 @@ class ApplicantCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="申请人姓名或单位名称 Applicant's name")
     id_number: Identity = Field(description="公民身份号码（GB 11643）或统一社会信用代码（GB 32100）"
                                             " Resident ID number or unified social credit code")
-    phone: str | None = Field(default=None, pattern=r"^1\d{10}$", description="手机号码 Mobile number")
+    phone: str | None = Field(default=None, pattern=r"^1[0-9]{10}$", description="手机号码 Mobile number")
 
 
 class DeliveryCreate(BaseModel):
