@@ -7,13 +7,12 @@ its own hash chain, kept in memory as a real external system would keep it.
 from __future__ import annotations
 
 import asyncio
-import json
 from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import TopicSpec
 from exchange.chain import GENESIS, ChainHead, link
-from exchange.kafka.producer import Headers, Producer
+from exchange.kafka.producer import Producer, record_of
 from exchange.signing import Signer
 
 __all__ = ["ChainedSender"]
@@ -41,13 +40,8 @@ class ChainedSender:
             payload, source=self.principal, subject=subject, correlation_id=cause.correlation_id,
             causation_id=cause.id, event_id=event_id, traceparent=cause.traceparent,
         )
-        headers: Headers = [("event-type", payload.event_type.encode()), ("event-id", str(envelope.id).encode())]
-        if envelope.traceparent:
-            headers.append(("traceparent", envelope.traceparent.encode()))
         async with self._lock:  # one chain position per envelope, in send order
             wire = self.signer.sign_envelope(link(envelope.to_wire(), self.head))
-            await self.producer.send(
-                topic.name, key, json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode(), headers
-            )
+            await self.producer.send(topic.name, key, *record_of(wire))
             self.head = self.head.advance(wire)  # only once sent: a failed send is retried at the same seq
         return wire

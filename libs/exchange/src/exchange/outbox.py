@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from datetime import UTC, datetime
 
@@ -22,7 +21,7 @@ from sqlmodel import col, select
 from exchange.chain import GENESIS, ChainHead, link
 from exchange.db.database import Database
 from exchange.db.tables import ChainHeadRow, OutboxMessage
-from exchange.kafka.producer import Headers, Producer
+from exchange.kafka.producer import Headers, Producer, record_of
 from exchange.signing import Signer
 
 __all__ = ["OutboxRelay"]
@@ -142,14 +141,7 @@ class OutboxRelay:
             for row in rows:
                 wire = self.signer.sign_envelope(link(row.envelope, head))
                 head = head.advance(wire)
-                headers: Headers = [
-                    ("event-type", str(wire["type"]).encode()),
-                    ("event-id", str(wire["id"]).encode()),
-                ]
-                if wire.get("traceparent"):
-                    headers.append(("traceparent", str(wire["traceparent"]).encode()))
-                value = json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode()
-                messages.append((row.topic, row.key, value, headers))
+                messages.append((row.topic, row.key, *record_of(wire)))
             await self.producer.send_batch(messages)
             now = datetime.now(UTC)
             for row in rows:

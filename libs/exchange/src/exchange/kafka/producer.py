@@ -6,14 +6,25 @@ The embedded broker has no idempotent producer and no transactions, so delivery 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 
-__all__ = ["Producer"]
+__all__ = ["Headers", "Producer", "record_of"]
 
 Headers = list[tuple[str, bytes]]
+
+
+def record_of(wire: dict[str, Any]) -> tuple[bytes, Headers]:
+    """The Kafka value and headers of a signed wire envelope: compact JSON, and the type, id and trace
+    context as headers so a consumer can route or trace without parsing the value."""
+    headers: Headers = [("event-type", str(wire["type"]).encode()), ("event-id", str(wire["id"]).encode())]
+    if wire.get("traceparent"):
+        headers.append(("traceparent", str(wire["traceparent"]).encode()))
+    return json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode(), headers
 
 
 class Producer:
