@@ -19,7 +19,7 @@ from types import TracebackType
 
 import httpx
 
-from contracts.departments import DEPARTMENTS, department_principal
+from contracts.departments import DEPARTMENTS, department_principal, seal_principal
 from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
 from exchange.broker import EmbeddedBroker, free_port
 from exchange.signing import ensure_keys
@@ -30,6 +30,7 @@ __all__ = ["ALL_PRINCIPALS", "RunningProcess", "System", "SystemConfig", "read_s
 ALL_PRINCIPALS = (
     *(p.name for p in PROCESSES),
     *(department_principal(d.code) for d in DEPARTMENTS),
+    *(seal_principal(d.code) for d in DEPARTMENTS),
     *(registry_principal(r) for r in BASE_REGISTRIES),
 )
 STATE_FILE = "system.json"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEPARTMENTS", "Department", "department", "department_principal"]
+__all__ = ["DEPARTMENTS", "Department", "department", "department_principal", "seal_principal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +81,13 @@ def department(code: str) -> Department:
 def department_principal(code: str) -> str:
     """The key id a department signs its results with."""
     return f"dept.{code}"
+
+
+def seal_principal(code: str) -> str:
+    """The key id of a department's electronic seal (电子印章), which signs its e-licences.
+
+    Distinct from the department's exchange key: the seal is hosted by the platform's unified seal service
+    (统一电子印章, LIC-10) inside the licence service, so the licence service can seal licences for the
+    department without ever being able to speak for the department on the bus.
+    """
+    return f"seal.{code}"

@@ -22,7 +22,7 @@ from contracts.dispatch.v1 import (
 )
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered, CaseNotified
-from contracts.licence.v1 import LicenceIssued
+from contracts.licence.v1 import LicenceIssued, LicenceStatusChanged
 from contracts.rating.v1 import RatingSubmitted
 from contracts.sharing.v1 import LookupAnswered, LookupRequested
 from contracts.supervision.v1 import (
@@ -52,6 +52,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     LookupRequested,
     LookupAnswered,
     LicenceIssued,
+    LicenceStatusChanged,
     ClockStarted,
     ClockAdjusted,
     CardIssued,

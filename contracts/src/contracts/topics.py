@@ -67,6 +67,7 @@ CASE_STREAM = TopicSpec(
         "dispatch.task.released",
         "dispatch.task.concluded",
         "licence.licence.issued",
+        "licence.licence.status_changed",
         "supervision.clock.started",
         "supervision.clock.adjusted",
         "supervision.card.issued",
@@ -110,7 +111,7 @@ LICENCE_EVENTS = TopicSpec(
     key="holder_id",
     description_zh="电子证照事件，按持证主体分区（一人一档/一企一档）",
     description_en="Electronic licence events, keyed by holder (one archive per person/organisation)",
-    event_types=("licence.licence.issued",),
+    event_types=("licence.licence.issued", "licence.licence.status_changed"),
     retention_ms=None,
 )
 

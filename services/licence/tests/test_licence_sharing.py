@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import pytest
 from sqlmodel import col, select
 
-from contracts.dispatch.v1 import Outcome, TaskConcluded
+from contracts.dispatch.v1 import TaskConcluded
 from contracts.envelope import Envelope
 from contracts.sharing.v1 import LookupRequested, SubjectKind
 from contracts.topics import SHARING_ANSWERS, SHARING_REQUESTS
@@ -21,8 +21,8 @@ from exchange.signing import KeyRing
 from licence.adapters.tables import LicenceRow
 from licence.bootstrap import build
 from licence.config import LicenceSettings
-from licence.domain.records import licence_id_for
-from licence.entrypoints.consumers import SHARING_GROUP, SHARING_TOPICS, build_handlers, build_sharing_handlers
+from licence.domain.licences import licence_id_for
+from licence.entrypoints.consumers import SHARING_GROUP, SHARING_TOPICS, build_sharing_handlers
 
 HOLDER = "430104198803090213"
 
@@ -30,18 +30,6 @@ HOLDER = "430104198803090213"
 def test_answers_lookups_in_a_group_of_its_own() -> None:
     assert (SHARING_GROUP, SHARING_TOPICS) == ("licence.sharing", (SHARING_REQUESTS,))
     assert set(build_sharing_handlers()) == {LookupRequested.event_type}
-
-
-async def issue(database: Database, keyring: KeyRing, case_id: str, item_code: str, licence_type: str,
-                holder_id: str = HOLDER) -> None:
-    payload = TaskConcluded(
-        case_id=case_id, task_id=f"{case_id}/{item_code}", item_code=item_code, department="health", attempt=1,
-        outcome=Outcome.APPROVED, yields_licence=True, licence_type=licence_type, holder_id=holder_id,
-        holder_name="张三", concluded_at=datetime.now(UTC),
-    )
-    envelope = Envelope.wrap(payload, source="dispatch", subject=case_id)
-    async with database.unit_of_work(cause=envelope) as uow:
-        await build_handlers(keyring.signer("licence"))[TaskConcluded.event_type](uow, envelope, payload)
 
 
 async def ask(database: Database, subject_id: str, draft_id: str) -> tuple[LookupRequested, Envelope]:
@@ -62,11 +50,6 @@ async def answer_to(database: Database, draft_id: str) -> OutboxMessage:
     return rows[0]
 
 
-@pytest.fixture
-async def licence_db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
-    return await migrated_database("licence")
-
-
 @pytest.mark.integration
 async def test_the_service_runs_the_archive_consumer(licence_db: Database, keyring: KeyRing) -> None:
     platform = Platform(LicenceSettings(), keyring, keyring.signer("licence"), Producer("127.0.0.1:1", "t"), licence_db)
@@ -78,10 +61,16 @@ async def test_the_service_runs_the_archive_consumer(licence_db: Database, keyri
 
 
 @pytest.mark.integration
-async def test_archive_answer_lists_the_holders_licences(licence_db: Database, keyring: KeyRing) -> None:
-    await issue(licence_db, keyring, "C-1", "P-01-01", "birth-medical-certificate")
-    await issue(licence_db, keyring, "C-1", "P-01-05", "social-security-card")
-    await issue(licence_db, keyring, "C-2", "P-01-01", "birth-medical-certificate", holder_id="someone-else")
+async def test_archive_answer_lists_the_holders_valid_licences(licence_db: Database, approve: Any) -> None:
+    await approve("C-1", "P-01-01", holder_id=HOLDER)
+    await approve("C-1", "P-01-05", holder_id=HOLDER, department="hrss", licence_type="social-security-card")
+    await approve("C-2", "P-01-01", holder_id="someone-else")
+    await approve("C-0", "P-08-01", holder_id=HOLDER, department="civil-affairs", licence_type="marriage-certificate")
+    async with licence_db.unit_of_work() as uow:  # revoked and suspended licences are no evidence
+        revoked = await uow.get_for_update(LicenceRow, licence_id_for("C-0", "P-08-01"))
+        assert revoked is not None
+        revoked.state = "revoked"
+        uow.session.add(revoked)
 
     request, cause = await ask(licence_db, HOLDER, "D-1")
     row = await answer_to(licence_db, "D-1")
@@ -98,11 +87,12 @@ async def test_archive_answer_lists_the_holders_licences(licence_db: Database, k
         "birth-medical-certificate": numbers["P-01-01"].number,  # type: ignore[union-attr]
         "social-security-card": numbers["P-01-05"].number,  # type: ignore[union-attr]
     }
+    assert {c["credentialSubject"]["number"] for c in env.data["credentials"]} == set(env.data["licences"].values())
 
 
 @pytest.mark.integration
-async def test_a_holder_without_licences_is_not_found(licence_db: Database, keyring: KeyRing) -> None:
-    await issue(licence_db, keyring, "C-3", "P-01-01", "birth-medical-certificate")
+async def test_a_holder_without_licences_is_not_found(licence_db: Database, approve: Any) -> None:
+    await approve("C-3", "P-01-01", holder_id=HOLDER)
     await ask(licence_db, "430104199901010000", "D-2")
     env = Envelope.model_validate((await answer_to(licence_db, "D-2")).envelope)
     assert env.data["found"] is False and env.data["licences"] == {}

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from contracts.envelope import EventPayload
 
-__all__ = ["LicenceIssued"]
+__all__ = ["LicenceIssued", "LicenceState", "LicenceStatusChanged", "StatusAction"]
 
 
 class LicenceIssued(EventPayload):
-    """An electronic licence (电子证照) was issued for an approved item and signed."""
+    """An electronic licence (电子证照) was issued for an approved item, sealed by the issuing department.
+
+    ``credential`` is the W3C Verifiable Credential itself (``eddsa-jcs-2022`` proof by the department's
+    seal key); anyone holding the event can verify it with the published trust list.
+    """
 
     event_type: ClassVar[str] = "licence.licence.issued"
 
@@ -28,6 +33,39 @@ class LicenceIssued(EventPayload):
     issued_at: AwareDatetime
     valid_from: date
     valid_until: date | None = None
-    record_digest: str  # sha256 of the canonical licence record
-    record_signature: str  # Ed25519 by the licence service over the record
-    signer: str
+    record_digest: str  # sha256 of the credential's canonical JSON (RFC 8785)
+    record_signature: str  # the credential's proofValue
+    signer: str  # the proof's verification method: <issuer id>#<public key>
+    issuer_id: str | None = None  # urn:onething:issuer:cn-<region>:<department>
+    status_index: int | None = Field(default=None, ge=0)
+    credential: dict[str, Any] | None = None
+
+
+class LicenceState(StrEnum):
+    ACTIVE = "active"  # 有效
+    SUSPENDED = "suspended"  # 暂停
+    REVOKED = "revoked"  # 撤销 (final)
+
+
+class StatusAction(StrEnum):
+    REVOKE = "revoke"  # 撤销
+    SUSPEND = "suspend"  # 暂停
+    REINSTATE = "reinstate"  # 恢复 (lifts a suspension)
+
+
+class LicenceStatusChanged(EventPayload):
+    """The issuing department revoked, suspended or reinstated a licence; its status list changed with it."""
+
+    event_type: ClassVar[str] = "licence.licence.status_changed"
+
+    licence_id: str
+    case_id: str
+    item_code: str
+    licence_type: str
+    holder_id: str
+    issuer_department: str
+    action: StatusAction
+    state: LicenceState
+    reason_zh: str = Field(min_length=1)
+    actor: str  # the department principal whose signed request changed it
+    changed_at: AwareDatetime

@@ -8,7 +8,7 @@ holds, signed with its own key (``registry.population``, ``registry.enterprise``
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime, Field
@@ -75,7 +75,8 @@ class LookupRequested(EventPayload):
 class LookupAnswered(EventPayload):
     """One registry's answer: the subject's record (attribute → value), or ``found = False``.
 
-    The e-licence archive answers with ``licences``: licence type → licence number.
+    The e-licence archive answers with ``licences``: licence type → licence number, and ``credentials``:
+    the signed credentials of those licences, each valid (active, in its validity period) when answered.
     """
 
     event_type: ClassVar[str] = "sharing.lookup.answered"
@@ -87,4 +88,5 @@ class LookupAnswered(EventPayload):
     found: bool
     record: dict[str, str] = Field(default_factory=dict)
     licences: dict[str, str] = Field(default_factory=dict)
+    credentials: list[dict[str, Any]] = Field(default_factory=list)
     answered_at: AwareDatetime

@@ -38,6 +38,9 @@ class ExchangeSettings(BaseSettings):
         "uses its own database <prefix><service> on it. Unset: one SQLite file per service.",
     )
     database_prefix: str = "onething_"
+    region: str = Field(default="430100", pattern=r"^\d{6}$",
+                        description="行政区划代码 of this platform; names its licence issuers")
+    region_name_zh: str = Field(default="长沙市", description="region name printed before department names")
     service_database_url: str | None = None  # subclasses bind it to ONETHING_<SVC>_DATABASE_URL
     keys_dir: Path | None = Field(default=None, description="Ed25519 keys; default <data_dir>/keys")
     http_host: str = "127.0.0.1"

@@ -87,6 +87,10 @@ class KeyRing:
         self._public: dict[str, Ed25519PublicKey] = {}
 
     def signer(self, principal: str) -> Signer:
+        return Signer(principal, self.private_key(principal))
+
+    def private_key(self, principal: str) -> Ed25519PrivateKey:
+        """The principal's private key, for signers of other formats (e-licence seals)."""
         path = self.keys_dir / f"{principal}.key"
         try:
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -96,7 +100,7 @@ class KeyRing:
             ) from None
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path} is not an Ed25519 key")
-        return Signer(principal, key)
+        return key
 
     def public_key(self, principal: str) -> Ed25519PublicKey:
         cached = self._public.get(principal)
@@ -114,6 +118,10 @@ class KeyRing:
             raise SignatureInvalid(f"key of {principal!r} is not Ed25519")
         self._public[principal] = key
         return key
+
+    def public_key_bytes(self, principal: str) -> bytes:
+        """The raw 32 bytes of a principal's public key (for Multikey publication)."""
+        return self.public_key(principal).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
     def verify_bytes(self, principal: str, data: bytes, signature: str) -> None:
         try:

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from contracts.departments import DEPARTMENTS, department_principal
+from contracts.departments import DEPARTMENTS, department_principal, seal_principal
 from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
@@ -42,6 +42,7 @@ def postgres_url() -> Iterator[str]:
 def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("keys")
     ensure_keys(path, [*SERVICE_PRINCIPALS, *(department_principal(d.code) for d in DEPARTMENTS),
+                       *(seal_principal(d.code) for d in DEPARTMENTS),
                        *(registry_principal(r) for r in BASE_REGISTRIES)])
     return path
 

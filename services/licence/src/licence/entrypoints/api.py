@@ -1,19 +1,44 @@
-"""Licence HTTP API: a licence, a holder's archive (一人一档/一企一档), and verification (证照验真)."""
+"""Licence HTTP API (电子证照服务).
+
+Public, no login (公开): the trust list, the status lists, and verification of a credential or QR payload
+(``POST /verify``) or of a stored licence by id (``GET /licences/{id}/verification``).
+Signed callers only (签名调用): a licence, its credential and printable PDF, a holder's archive
+(一人一档/一企一档), each read recorded with its purpose; revoke, suspend and reinstate, by the issuing
+department only.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from contracts.licence.v1 import StatusAction
+from contracts.licence_types import licence_type
+from credentials.carriers import CarrierError, credential_from_text, qr_payload
+from credentials.status import StatusPurpose, status_list_credential
+from credentials.verify import Verification
 from exchange.db.database import Database
+from exchange.request_signing import RequestIdentity, RequestRefused, verify_request
 from exchange.signing import KeyRing
-from licence.adapters.tables import LicenceRow
-from licence.domain.records import verify_record
+from licence.adapters.printable import PrintableLicence, render_pdf
+from licence.adapters.tables import ArchiveReadRow, LicenceRow
+from licence.domain.licences import may_read_archive
+from licence.service_layer.issuers import Issuers
+from licence.service_layer.status import (
+    LicenceNotFound,
+    NotTheIssuer,
+    StatusChangeRefused,
+    change_status,
+    status_bits,
+)
+from licence.service_layer.verification import Verifier
+
+__all__ = ["create_app"]
 
 
 class LicenceSummary(BaseModel):
@@ -24,73 +49,190 @@ class LicenceSummary(BaseModel):
     number: str
     issuer_department: str
     issued_at: datetime
-    valid_from: date
-    valid_until: date | None
+    valid_from: Any
+    valid_until: Any
+    state: str
+    state_reason: str | None
 
 
 class LicencePublic(LicenceSummary):
     holder_id: str
     holder_name: str
-    record: dict[str, Any]  # the signed record (证照数据)
     record_digest: str
-    record_signature: str
     signer: str
+    credential: dict[str, Any]
+    qr_payload: str
 
 
-class VerifyResult(BaseModel):
-    licence_id: str
+class VerificationPublic(BaseModel):
     valid: bool
-    reason_zh: str
-    reason_en: str
+    reason: str
+    message_zh: str
+    message_en: str
+    credential_id: str | None
+    issuer_id: str | None
+    issuer_name_zh: str | None
+    recognised: bool
+    status_checked: bool
+
+
+class StatusChange(BaseModel):
+    reason_zh: str = Field(min_length=1, max_length=500, examples=["出生医学证明信息有误，依法撤销"])
 
 
 _NOT_FOUND = {"message_zh": "未找到该电子证照", "message_en": "licence not found"}
 
 
-def create_app(database: Database, keyring: KeyRing) -> FastAPI:
+async def _caller(request: Request) -> RequestIdentity:
+    """The principal that signed the request (401 otherwise)."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    try:
+        return verify_request(request.app.state.keyring, dict(request.headers), request.method, target,
+                              now=datetime.now(UTC))
+    except RequestRefused as exc:
+        raise HTTPException(401, detail={"message_zh": exc.message_zh, "message_en": exc.message_en}) from None
+
+
+Caller = Annotated[RequestIdentity, Depends(_caller)]
+
+
+def _reader(request: Request, identity: Caller) -> RequestIdentity:
+    """A signed caller that may read holder archives (403 otherwise)."""
+    if not may_read_archive(identity.principal, request.app.state.archive_readers):
+        raise HTTPException(403, detail={"message_zh": "无权查阅证照档案",
+                                         "message_en": f"{identity.principal} may not read licence archives"})
+    return identity
+
+
+Reader = Annotated[RequestIdentity, Depends(_reader)]
+
+
+def _masked(holder_id: str) -> str:
+    return holder_id[:6] + "*" * max(len(holder_id) - 10, 0) + holder_id[-4:] if len(holder_id) > 10 else holder_id
+
+
+def create_app(
+    database: Database, keyring: KeyRing, issuers: Issuers, verifier: Verifier, *, archive_readers: list[str]
+) -> FastAPI:
     app = FastAPI(
         title="OneThing licence 电子证照服务",
-        version="1.0.0",
-        description="电子证照的签发、归档与验真 / Electronic licences: issuing, holder archives and verification",
+        version="2.0.0",
+        description="电子证照的签发、归档、验真、撤销与暂停 / Electronic licences: issuing, holder archives, "
+        "verification, revocation and suspension",
     )
+    app.state.keyring, app.state.archive_readers = keyring, archive_readers
 
-    async def _get(licence_id: str) -> LicenceRow:
+
+    async def _read(licence_id: str, identity: RequestIdentity) -> LicenceRow:
+        async with database.sessions() as session:
+            row = await session.get(LicenceRow, licence_id)
+            if row is None:
+                raise HTTPException(404, detail=_NOT_FOUND)
+            session.add(ArchiveReadRow(holder_id=row.holder_id, licence_id=licence_id, principal=identity.principal,
+                                       purpose=identity.purpose, read_at=datetime.now(UTC)))
+            await session.commit()
+            await session.refresh(row)
+        return row
+
+    @app.get("/trust-list", summary="可信签发机关名录 The issuers whose licences verify here (public)")
+    async def trust_list() -> dict[str, Any]:
+        return issuers.trust_list().to_json()
+
+    @app.get("/status-lists/{department}/{purpose}/{number}",
+             summary="证照状态列表 A department's revocation or suspension list (public, signed)")
+    async def status_list(department: str, purpose: StatusPurpose, number: int) -> dict[str, Any]:
+        if number < 0 or issuers.trust_list().issuer(issuers.issuer_id(department)) is None:
+            raise HTTPException(404, detail={"message_zh": "无此状态列表", "message_en": "no such status list"})
+        url = f"{issuers.public_url}/status-lists/{department}/{purpose.value}/{number}"
+        bits = await status_bits(database, department, purpose, number)
+        return status_list_credential(url=url, purpose=purpose, status=bits, key=issuers.seal(department),
+                                      issued_at=datetime.now(UTC))
+
+    def _public(result: Verification) -> VerificationPublic:
+        return VerificationPublic.model_validate(result.to_json())
+
+    @app.post("/verify", response_model=VerificationPublic,
+              summary="证照验真 Verify a credential, or a QR payload as {\"qr\": \"OT1:…\"} (public)")
+    async def verify(body: dict[str, Any]) -> VerificationPublic:
+        document: Any = body
+        if set(body) == {"qr"}:
+            try:
+                document = credential_from_text(str(body["qr"]))
+            except CarrierError as exc:
+                raise HTTPException(422, detail={"message_zh": "二维码内容无法识别", "message_en": str(exc)}) from None
+        return _public(await verifier.verify(document, now=datetime.now(UTC)))
+
+    @app.get("/licences/{licence_id}/verification", response_model=VerificationPublic,
+             summary="按编号验真 Verify a stored licence by id (public; no personal data in the answer)")
+    async def verify_stored(licence_id: str) -> VerificationPublic:
         async with database.sessions() as session:
             row = await session.get(LicenceRow, licence_id)
         if row is None:
             raise HTTPException(404, detail=_NOT_FOUND)
-        return row
+        return _public(await verifier.verify(json.loads(row.credential), now=datetime.now(UTC)))
 
-    @app.get("/licences/{licence_id}", response_model=LicencePublic, summary="电子证照 A licence")
-    async def get_licence(licence_id: str) -> LicencePublic:
-        row = await _get(licence_id)
-        return LicencePublic.model_validate({**row.model_dump(), "record": json.loads(row.record)})
+    @app.get("/licences/{licence_id}", response_model=LicencePublic, summary="电子证照 A licence (signed callers)")
+    async def get_licence(licence_id: str, identity: Reader) -> LicencePublic:
+        row = await _read(licence_id, identity)
+        credential = json.loads(row.credential)
+        return LicencePublic.model_validate({**row.model_dump(), "credential": credential,
+                                             "qr_payload": qr_payload(credential)})
 
-    @app.get(
-        "/holders/{holder_id}/licences",
-        response_model=list[LicenceSummary],
-        summary="持证主体的证照档案 A holder's licences (一人一档/一企一档)",
-    )
-    async def holder_licences(holder_id: str) -> list[LicenceSummary]:
+    @app.get("/licences/{licence_id}/credential", summary="可验证凭证 The W3C credential (signed callers)")
+    async def get_credential(licence_id: str, identity: Reader) -> Response:
+        row = await _read(licence_id, identity)
+        return Response(row.credential, media_type="application/vc+json")
+
+    @app.get("/licences/{licence_id}/pdf", summary="打印版电子证照 The printable licence, PDF (signed callers)")
+    async def get_pdf(licence_id: str, identity: Reader) -> Response:
+        row = await _read(licence_id, identity)
+        credential = json.loads(row.credential)
+        kind = licence_type(row.licence_type)
+        printable = PrintableLicence(
+            title_zh=kind.name_zh, title_en=kind.name_en, number=row.number, holder_name=row.holder_name,
+            holder_id_masked=_masked(row.holder_id), issuer_name_zh=issuers.name_zh(row.issuer_department),
+            issued_on=row.valid_from, valid_from=row.valid_from, valid_until=row.valid_until,
+            fields=(("办件编号", row.case_id), ("事项编码", row.item_code)),
+            verify_url=f"{issuers.public_url}/licences/{licence_id}/verification",
+            qr_payload=qr_payload(credential), credential_json=row.credential.encode(),
+        )
+        return Response(render_pdf(printable), media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{licence_id}.pdf"'})
+
+    @app.get("/holders/{holder_id}/licences", response_model=list[LicenceSummary],
+             summary="持证主体的证照档案 A holder's licences (一人一档/一企一档; signed callers)")
+    async def holder_licences(holder_id: str, identity: Reader) -> list[LicenceSummary]:
         async with database.sessions() as session:
             query = select(LicenceRow).where(col(LicenceRow.holder_id) == holder_id)
             rows = (await session.exec(query.order_by(col(LicenceRow.issued_at), col(LicenceRow.licence_id)))).all()
+            session.add(ArchiveReadRow(holder_id=holder_id, principal=identity.principal, purpose=identity.purpose,
+                                       read_at=datetime.now(UTC)))
+            await session.commit()
         return [LicenceSummary.model_validate(r, from_attributes=True) for r in rows]
 
-    @app.post("/licences/{licence_id}/verify", response_model=VerifyResult, summary="证照验真 Verify a licence")
-    async def verify_licence(licence_id: str) -> VerifyResult:
-        row = await _get(licence_id)
-        verdict = verify_record(
-            row.record.encode(), digest=row.record_digest, signature=row.record_signature, signer=row.signer,
-            verify_bytes=keyring.verify_bytes,
-        )
-        if verdict.valid and json.loads(row.record).get("licence_id") != licence_id:
-            return VerifyResult(
-                licence_id=licence_id, valid=False, reason_zh="证照记录与编号不符",
-                reason_en="the record belongs to another licence",
-            )
-        return VerifyResult(
-            licence_id=licence_id, valid=verdict.valid, reason_zh=verdict.reason_zh, reason_en=verdict.reason_en
-        )
+    async def _change(licence_id: str, action: StatusAction, body: StatusChange, identity: RequestIdentity) -> dict[str, Any]:
+        try:
+            row = await change_status(database, licence_id, action, reason_zh=body.reason_zh, caller=identity,
+                                      now=datetime.now(UTC))
+        except LicenceNotFound:
+            raise HTTPException(404, detail=_NOT_FOUND) from None
+        except NotTheIssuer:
+            raise HTTPException(403, detail={"message_zh": "只有签发机关可以变更证照状态",
+                                             "message_en": "only the issuing department may change a licence's status"}) from None
+        except StatusChangeRefused as exc:
+            raise HTTPException(409, detail={"message_zh": exc.message_zh, "message_en": exc.message_en}) from None
+        return {"licence_id": licence_id, "state": row.state, "reason_zh": row.state_reason}
+
+    @app.post("/licences/{licence_id}/revocation", summary="撤销 Revoke (issuing department only; final)")
+    async def revoke(licence_id: str, body: StatusChange, identity: Caller) -> dict[str, Any]:
+        return await _change(licence_id, StatusAction.REVOKE, body, identity)
+
+    @app.post("/licences/{licence_id}/suspension", summary="暂停 Suspend (issuing department only)")
+    async def suspend(licence_id: str, body: StatusChange, identity: Caller) -> dict[str, Any]:
+        return await _change(licence_id, StatusAction.SUSPEND, body, identity)
+
+    @app.post("/licences/{licence_id}/reinstatement", summary="恢复 Lift a suspension (issuing department only)")
+    async def reinstate(licence_id: str, body: StatusChange, identity: Caller) -> dict[str, Any]:
+        return await _change(licence_id, StatusAction.REINSTATE, body, identity)
 
     return app

@@ -9,19 +9,17 @@ from contracts.dispatch.v1 import TaskConcluded
 from contracts.sharing.v1 import LookupRequested
 from contracts.topics import CASE_STREAM, SHARING_REQUESTS
 from exchange.kafka.consumer import Handler
-from exchange.signing import Signer
-from licence.service_layer import handlers, sharing
+from licence.service_layer import issuing, sharing
+from licence.service_layer.issuers import Issuers
 
 TOPICS = (CASE_STREAM,)
 SHARING_GROUP = "licence.sharing"
 SHARING_TOPICS = (SHARING_REQUESTS,)
 
 
-def build_handlers(signer: Signer) -> dict[str, Handler]:
-    """The handler table; licences are signed with ``signer`` (the licence service's own key)."""
-    return {
-        TaskConcluded.event_type: partial(handlers.task_concluded, signer=signer),
-    }
+def build_handlers(issuers: Issuers) -> dict[str, Handler]:
+    """The handler table; each licence is sealed with its issuing department's key from ``issuers``."""
+    return {TaskConcluded.event_type: partial(issuing.task_concluded, issuers=issuers)}
 
 
 def build_sharing_handlers() -> dict[str, Handler]:

@@ -1,38 +1,47 @@
 """The licence service as the e-licence archive (电子证照库) of data sharing: which licences a holder has.
 
-Answers every data-sharing lookup (共享查询) with the holder's licences, licence type → licence number,
-through the outbox, so the answer is signed and chained by the licence service's own key.
+Answers every data-sharing lookup (共享查询) with the holder's licences that are valid now: active (neither
+revoked nor suspended) and inside their validity period; the newest of each type. The answer carries
+licence type → number for pre-fill and the signed credentials for reuse as evidence (免提交, R-27), and
+goes out through the outbox, signed and chained by the licence service's own key.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
 from contracts.envelope import Envelope, EventPayload
+from contracts.licence.v1 import LicenceState
 from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, answer_event_id
 from contracts.topics import SHARING_ANSWERS
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.tables import LicenceRow
+from licence.domain.licences import CHINA
 
 __all__ = ["lookup_requested"]
 
 
 async def lookup_requested(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-    """证照共享: the subject's licences (the newest of each type), or ``found = False`` when it has none."""
+    """证照共享: the subject's valid licences, or ``found = False`` when it has none."""
     assert isinstance(payload, LookupRequested)
+    now = datetime.now(UTC)
+    today = now.astimezone(CHINA).date()
     rows = (
         await uow.session.exec(
             select(LicenceRow)
-            .where(col(LicenceRow.holder_id) == payload.subject_id)
+            .where(col(LicenceRow.holder_id) == payload.subject_id, col(LicenceRow.state) == LicenceState.ACTIVE.value)
             .order_by(col(LicenceRow.issued_at), col(LicenceRow.licence_id))
         )
     ).all()
-    licences = {row.licence_type: row.number for row in rows}  # later rows win: the newest per type
+    newest = {row.licence_type: row for row in rows if row.valid_until is None or row.valid_until >= today}
     answer = LookupAnswered(
         request_id=payload.request_id, draft_id=payload.draft_id, registry=Registry.LICENCE,
-        subject_id=payload.subject_id, found=bool(licences), licences=licences, answered_at=datetime.now(UTC),
+        subject_id=payload.subject_id, found=bool(newest),
+        licences={kind: row.number for kind, row in newest.items()},
+        credentials=[json.loads(row.credential) for row in newest.values()], answered_at=now,
     )
     uow.emit(answer, subject=payload.draft_id, topics=[SHARING_ANSWERS], key=payload.draft_id,
              event_id=answer_event_id(payload.request_id, Registry.LICENCE))

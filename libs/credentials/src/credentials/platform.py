@@ -1,0 +1,35 @@
+"""This platform's own issuers: every department's electronic seal (电子印章) in the keys directory.
+
+The one place that turns departments and their seal keys into issuer ids, names and a trust list, so the
+licence service (which seals), intake and department systems (which verify) agree on them.
+"""
+
+from __future__ import annotations
+
+from contracts.departments import DEPARTMENTS, department, seal_principal
+from credentials.multibase import multikey_encode
+from credentials.trust import TrustedIssuer, TrustedKey, TrustList, issuer_id_for
+from exchange.errors import SignatureInvalid
+from exchange.signing import KeyRing
+
+__all__ = ["issuer_name_zh", "local_trust_list"]
+
+
+def issuer_name_zh(region_name_zh: str, department_code: str) -> str:
+    """签发机关 as printed: the region's name before the department's, e.g. 长沙市卫生健康委员会."""
+    return f"{region_name_zh}{department(department_code).name_zh}"
+
+
+def local_trust_list(keyring: KeyRing, *, region: str, region_name_zh: str) -> TrustList:
+    """Every department of ``region`` whose seal's public key is published in the key ring's directory."""
+    issuers = []
+    for dept in DEPARTMENTS:
+        try:
+            public = keyring.public_key_bytes(seal_principal(dept.code))
+        except SignatureInvalid:  # no seal published: that department issues no licences
+            continue
+        issuers.append(TrustedIssuer(
+            issuer_id_for(region, dept.code), issuer_name_zh(region_name_zh, dept.code),
+            f"{dept.name_en}, {region}", region, (TrustedKey(multikey_encode(public), public),), local=True,
+        ))
+    return TrustList.of(issuers)
