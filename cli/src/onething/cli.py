@@ -19,6 +19,7 @@ from onething.demo import DemoResult, run_demo
 from onething.processes import PROCESSES
 from onething.system import ALL_PRINCIPALS, System, SystemConfig, read_state
 from onething.tail import tail
+from onething.verify import verify_command
 
 __all__ = ["build_parser", "main"]
 
@@ -59,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     tail_p.add_argument("--from-beginning", action="store_true")
     tail_p.add_argument("--limit", type=int, default=None)
     tail_p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    verify = sub.add_parser("verify", help="证照验真: check an e-licence (JSON, PDF or QR payload), offline or online")
+    verify.add_argument("source", help="a credential .json, a licence .pdf, a QR payload 'OT1:…', or - for stdin")
+    verify.add_argument("--trust-list", type=Path, default=None,
+                        help="a published trust list (GET /trust-list); default: the seal keys in the data dir")
+    verify.add_argument("--status-list", type=Path, action="append", default=[], metavar="FILE",
+                        help="a signed status list saved earlier (repeatable); without one, status is not checked")
+    verify.add_argument("--online", default=None, metavar="URL", help="ask a licence service instead (checks status)")
+    verify.add_argument("--json", action="store_true", help="the result as JSON")
 
     keys = sub.add_parser("keys", help="create Ed25519 key pairs for every service and department")
     keys.add_argument("--dir", type=Path, default=None, help="default <data-dir>/keys")
@@ -231,6 +241,9 @@ def main(argv: list[str] | None = None) -> None:
                                   limit=args.limit, keyring=keyring, as_json=args.json)))
     if args.command == "keys":
         sys.exit(cmd_keys(args))
+    if args.command == "verify":
+        sys.exit(verify_command(args.source, data_dir=args.data_dir, trust_list=args.trust_list,
+                                status_lists=args.status_list, online=args.online, as_json=args.json))
     if args.command == "case":
         sys.exit(print_case(_urls(args.data_dir), args.case_id, args.json))
     if args.command == "catalogue":

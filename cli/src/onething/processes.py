@@ -24,7 +24,7 @@ class ProcessSpec:
 PROCESSES: tuple[ProcessSpec, ...] = (
     ProcessSpec("intake", "intake", 8101, True, "受理：一件事目录、一表申请、办件、一次送达", "Intake: catalogue, one form, case, one-pass delivery"),
     ProcessSpec("dispatch", "dispatch", 8102, True, "分办：部门任务、并联/串联、结果汇集", "Dispatch: department tasks, parallel/sequential release, joining results"),
-    ProcessSpec("licence", "licence", 8103, True, "电子证照：签发、存档", "Licence: signed electronic licences"),
+    ProcessSpec("licence", "licence", 8103, True, "电子证照：签发、验真、撤销、档案、复用", "Licence: sealed e-licences, verification, revocation, archives, reuse"),
     ProcessSpec("supervision", "supervision", 8104, True, "电子监察：法定时限", "Supervision: statutory clocks"),
     ProcessSpec("rating", "rating", 8105, True, "好差评", "Rating (好差评)"),
     ProcessSpec("simulators", "simulators", 8106, False, "部门业务系统模拟器", "Department system simulators"),

@@ -119,12 +119,16 @@ class System:
             self.broker = EmbeddedBroker(log_path=self.data_dir / "logs" / "broker.log")
             self.broker.start()
             self.bootstrap = self.broker.bootstrap
+        ports = {spec.name: free_port() if self.config.free_ports else spec.default_port for spec in PROCESSES}
         for spec in PROCESSES:
-            port = free_port() if self.config.free_ports else spec.default_port
+            port = ports[spec.name]
+            env = self._env(port)
+            # Status lists and verification links in every credential point at the licence service.
+            env.setdefault("ONETHING_LICENCE_PUBLIC_URL", f"http://{self.config.host}:{ports['licence']}")
             log_path = self.data_dir / "logs" / f"{spec.name}.log"
             with open(log_path, "ab") as log:
                 popen = subprocess.Popen(  # noqa: S603 - our own modules
-                    [sys.executable, "-m", spec.module], env=self._env(port),
+                    [sys.executable, "-m", spec.module], env=env,
                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                 )
             self.processes[spec.name] = RunningProcess(spec, port, popen, log_path)
