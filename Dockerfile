@@ -21,6 +21,7 @@ WORKDIR /src
 # The components, in dependency order (the Makefile's PKGS); installed non-editable below.
 COPY contracts ./contracts
 COPY libs/exchange ./libs/exchange
+COPY libs/credentials ./libs/credentials
 COPY services/intake ./services/intake
 COPY services/dispatch ./services/dispatch
 COPY services/licence ./services/licence
@@ -32,6 +33,7 @@ COPY cli ./cli
 RUN pip install --no-cache-dir \
         ./contracts \
         ./libs/exchange \
+        ./libs/credentials \
         ./services/intake \
         ./services/dispatch \
         ./services/licence \

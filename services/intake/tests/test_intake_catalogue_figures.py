@@ -21,7 +21,7 @@ def test_the_documented_counts_are_the_shipped_catalogue() -> None:
     assert (len(catalogue.bundles), len(items)) == (46, 240)
     assert dict(by_life) == {"person": 20, "enterprise": 17, "project": 9}
     assert dict(items_by_life) == {"person": 106, "enterprise": 87, "project": 47}
-    assert len(materials) == 698
+    assert len(materials) == 699
     assert sum(m.provided_by is MaterialSource.SHARING for m in materials) == 393
     assert (sum(m.tolerable for m in materials), sum(m.commitment_allowed for m in materials)) == (57, 49)
     assert sum(i.yields_licence for i in items) == 88

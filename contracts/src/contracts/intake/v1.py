@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -75,6 +75,10 @@ class MaterialRef(_Part):
     provision: MaterialProvision
     document: str | None = None  # digest or reference of the submitted document
     shared_from: str | None = None
+    # 免提交: the e-licence that proves this material, verified at acceptance, with the applicant's consent.
+    licence_id: str | None = None
+    licence_number: str | None = None
+    credential: dict[str, Any] | None = None
 
 
 class Commitment(_Part):

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from credentials.platform import local_trust_list
+from credentials.verify import Verification, verify_credential
 from exchange.runtime import Platform, ServiceParts
 from intake.catalogue.loader import load_catalogue
 from intake.config import IntakeSettings
@@ -11,13 +17,21 @@ from intake.service_layer.case_stream import CaseStreamFolder
 from intake.service_layer.catalogues import CatalogueStore
 
 
+def licence_verifier(platform: Platform) -> Callable[[Any], Verification]:
+    """Offline checks of reused e-licences against this region's published seals; their status was vouched
+    for by the e-licence archive's signed answer, which holds back revoked and suspended licences."""
+    settings = platform.settings
+    trust = local_trust_list(platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh)
+    return lambda credential: verify_credential(credential, trust=trust, now=datetime.now(UTC), status=None)
+
+
 def build(platform: Platform) -> ServiceParts:
     assert platform.database is not None
     settings = platform.settings
     catalogue = load_catalogue(settings.catalogue_path if isinstance(settings, IntakeSettings) else None)
     store = CatalogueStore(platform.database, catalogue)
     return ServiceParts(
-        app=create_app(platform.database, store),
+        app=create_app(platform.database, store, licence_verifier(platform)),
         consumers=[platform.runner(topics=TOPICS, handlers=handlers(CaseStreamFolder(store)))],
         startup=[store.record_current],
     )

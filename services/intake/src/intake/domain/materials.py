@@ -7,17 +7,20 @@
 * R-16 告知承诺: where the catalogue allows, a written commitment replaces the proof; it is recorded
   with a verify-by date (the verification itself, and cards for overdue supplements, belong to
   supervision).
+* R-27 免提交: a material the applicant does not submit, proven by a verified e-licence they consented
+  to reuse (``held``, from ``domain.reuse``), is satisfied by that licence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from contracts.intake.v1 import Commitment, MaterialProvision, MaterialRef
 from intake.catalogue.model import Bundle, MaterialSource, Settings
 from intake.domain.errors import FieldProblem
+from intake.domain.reuse import HeldLicence
 
 __all__ = [
     "MaterialNeed",
@@ -42,6 +45,7 @@ class MaterialNeed:
     tolerable: bool
     commitment_allowed: bool
     codes_by_item: dict[str, str] = field(default_factory=dict)  # item code → that item's material code
+    licence_type: str | None = None  # an e-licence that proves it (免提交)
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -72,13 +76,13 @@ def one_set_of_materials(bundle: Bundle, codes: tuple[str, ...] | list[str]) -> 
             if seen is None:
                 needs[m.name_zh] = MaterialNeed(
                     m.code, m.name_zh, m.name_en, m.legal_basis, m.provided_by, m.shared_from, m.tolerable,
-                    m.commitment_allowed, {item.code: m.code},
+                    m.commitment_allowed, {item.code: m.code}, m.licence_type,
                 )
             else:  # the strictest terms win: tolerated or replaceable only if every item allows it
                 needs[m.name_zh] = MaterialNeed(
                     seen.code, seen.name_zh, seen.name_en, seen.legal_basis, seen.provided_by, seen.shared_from,
                     seen.tolerable and m.tolerable, seen.commitment_allowed and m.commitment_allowed,
-                    {**seen.codes_by_item, item.code: m.code},
+                    {**seen.codes_by_item, item.code: m.code}, seen.licence_type or m.licence_type,
                 )
     return list(needs.values())
 
@@ -90,7 +94,7 @@ def submit_codes(needs: list[MaterialNeed]) -> dict[str, str]:
 
 def check_materials(
     needs: list[MaterialNeed], submitted: dict[str, Submitted], *, accepted_on: date, settings: Settings,
-    add_working_days: Callable[[date, int], date],
+    add_working_days: Callable[[date, int], date], held: Mapping[str, HeldLicence] | None = None,
 ) -> MaterialsChecked:
     problems: list[FieldProblem] = []
     commitments: list[Commitment] = []
@@ -110,6 +114,10 @@ def check_materials(
                 problems.append(FieldProblem(path, "not_required", f"「{need.name_zh}」由部门共享获取，无需提交",
                                              f"'{need.name_en}' is obtained by data sharing; do not submit it"))
             _add_refs(refs, need, MaterialProvision.SHARING, None)
+            continue
+        licence = (held or {}).get(need.licence_type) if need.licence_type and given is None else None
+        if licence is not None:
+            _add_refs(refs, need, MaterialProvision.LICENCE, f"licence:{licence.licence_id}", licence)
             continue
         problem = _applicant_problem(need, given)
         if problem:
@@ -153,8 +161,11 @@ def _applicant_problem(need: MaterialNeed, given: Submitted | None) -> tuple[str
 
 
 def _add_refs(refs: dict[str, list[MaterialRef]], need: MaterialNeed, provision: MaterialProvision,
-              document: str | None) -> None:
+              document: str | None, licence: HeldLicence | None = None) -> None:
     for item_code, code in need.codes_by_item.items():
         refs.setdefault(item_code, []).append(
             MaterialRef(code=code, name_zh=need.name_zh, provision=provision, document=document,
-                        shared_from=need.shared_from))
+                        shared_from=need.shared_from,
+                        licence_id=licence.licence_id if licence else None,
+                        licence_number=licence.number if licence else None,
+                        credential=dict(licence.credential) if licence else None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from contracts.days import china_today
 from contracts.departments import department
 from contracts.intake.v1 import MaterialProvision
 from contracts.sharing.v1 import Registry
+from credentials.verify import Verification
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus
@@ -86,7 +88,8 @@ def _submitted(materials: dict[str, MaterialCreate]) -> dict[str, Submitted]:
     return {code: Submitted(MaterialProvision(m.provision), m.document) for code, m in materials.items()}
 
 
-def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
+def create_app(database: Database, catalogues: CatalogueStore,
+               verify_licence: Callable[[Any], Verification] | None = None) -> FastAPI:
     app = FastAPI(
         title="OneThing intake 受理服务",
         version="1.1.0",
@@ -169,8 +172,10 @@ def create_app(database: Database, catalogues: CatalogueStore) -> FastAPI:
             proxy=ProxyRequest(body.proxy.name, body.proxy.id_number, body.proxy.role, list(body.proxy.circumstances))
             if body.proxy else None,
             fast_track=body.fast_track, draft_id=body.draft_id, prefill_confirmed=body.prefill_confirmed,
+            reuse_licences=body.reuse_licences,
         )
-        case, created = await accept_application(database, catalogues.current, application)
+        case, created = await accept_application(database, catalogues.current, application,
+                                                 verify_licence=verify_licence)
         if not created:
             response.status_code = 200
         case, entries = await load_case(database, case.case_id)

@@ -105,6 +105,11 @@ class CaseCreate(BaseModel):
     fast_track: bool = Field(default=False, description="申请绿色通道 Ask for the fast track")
     draft_id: str | None = Field(default=None, max_length=64, description="授权预填草稿 Pre-fill draft")
     prefill_confirmed: bool = Field(default=False, description="申请人确认预填内容 The applicant confirms the pre-fill")
+    reuse_licences: bool = Field(
+        default=False,
+        description="申请人同意复用本人电子证照，相应材料免提交（须授权预填草稿） "
+        "The applicant consents to reusing their e-licences in place of materials (needs a pre-fill draft)",
+    )
     delivery: DeliveryCreate = Field(default_factory=DeliveryCreate)
 
 

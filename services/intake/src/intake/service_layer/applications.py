@@ -6,8 +6,10 @@ All problems found at the window are returned together (一次性告知), never 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -19,9 +21,12 @@ from contracts.intake.v1 import (
     CaseItem,
     Channel,
     DeliveryMethod,
+    MaterialProvision,
     Proxy,
 )
+from contracts.sharing.v1 import Registry
 from contracts.workdays import add_working_days
+from credentials.verify import Verification
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDraft, IntakeTimeline
@@ -33,6 +38,7 @@ from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem
 from intake.domain.form import check_form, normalise_form
 from intake.domain.identity import identity_problem
 from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials, submit_codes
+from intake.domain.reuse import HeldLicence, reusable_licences
 from intake.domain.selection import Selection, select_items
 from intake.service_layer.drafts import prefilled_values
 
@@ -86,6 +92,7 @@ class Application:
     fast_track: bool = False
     draft_id: str | None = None
     prefill_confirmed: bool = False
+    reuse_licences: bool = False  # the applicant's consent to reuse their e-licences (免提交)
 
 
 def new_case_id(now: datetime, idempotency_key: str | None) -> str:
@@ -128,10 +135,12 @@ def _channel_problems(app: Application) -> list[FieldProblem]:
     return problems
 
 
-async def accept_application(db: Database, catalogue: Catalogue, app: Application) -> tuple[IntakeCase, bool]:
+async def accept_application(db: Database, catalogue: Catalogue, app: Application, *,
+                             verify_licence: Callable[[Any], Verification] | None = None) -> tuple[IntakeCase, bool]:
     """Accept (受理) one application as one case; returns the case and whether it is new.
 
-    The same rules apply whatever the channel (同一事项无差别受理、同标准办理, R-18).
+    The same rules apply whatever the channel (同一事项无差别受理、同标准办理, R-18). ``verify_licence``
+    checks the e-licences an applicant consents to reuse; without it no licence is reused.
     """
     if app.idempotency_key:
         existing = await _by_idempotency_key(db, app.idempotency_key)
@@ -145,8 +154,17 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     if identity:
         problems.append(FieldProblem("applicant.id_number", *identity))
     prefilled: dict[str, str] = {}
+    held: dict[str, HeldLicence] = {}
+    if app.reuse_licences and not app.draft_id:
+        problems.append(FieldProblem("reuse_licences", "no_draft", "复用电子证照须先授权查询（预填草稿）",
+                                     "reusing e-licences needs the authorised lookup of a pre-fill draft"))
     if app.draft_id:
-        prefilled = await _draft_values(db, catalogue, app, bundle, selection)
+        draft = await _draft(db, app, bundle)
+        prefilled = {name: v["value"] for name, v in prefilled_values(catalogue, bundle, selection.codes, draft).items()}
+        if app.reuse_licences and verify_licence is not None:
+            answer = draft.answers.get(Registry.LICENCE.value) or {}
+            held, _ = reusable_licences(list(answer.get("credentials", [])), holder_id=app.applicant.id_number,
+                                        verify=verify_licence)
         if not app.prefill_confirmed:
             problems.append(FieldProblem("prefill_confirmed", "not_confirmed", "请申请人确认预填的表单内容",
                                          "the applicant must confirm the pre-filled form"))
@@ -156,7 +174,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     accepted_on = china_date(datetime.now(UTC))
     needs = one_set_of_materials(bundle, selection.codes)
     checked = check_materials(needs, app.materials, accepted_on=accepted_on, settings=catalogue.settings,
-                              add_working_days=add_working_days)
+                              add_working_days=add_working_days, held=held)
     problems += checked.problems
     if problems:
         raise ApplicationInvalid(problems)
@@ -171,8 +189,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         return existing, False
 
 
-async def _draft_values(db: Database, catalogue: Catalogue, app: Application, bundle: Bundle,
-                        selection: Selection) -> dict[str, str]:
+async def _draft(db: Database, app: Application, bundle: Bundle) -> IntakeDraft:
     async with db.sessions() as session:
         draft = await session.get(IntakeDraft, app.draft_id)
     if draft is None or draft.subject_id != app.applicant.id_number or draft.bundle_code != bundle.code:
@@ -181,7 +198,7 @@ async def _draft_values(db: Database, catalogue: Catalogue, app: Application, bu
     if draft.case_id is not None:  # the authorisation was for one application (本次申请)
         raise ApplicationInvalid([FieldProblem("draft_id", "draft_used", f"该预填草稿已用于办件 {draft.case_id}",
                                                f"this draft was already used for case {draft.case_id}")])
-    return {name: v["value"] for name, v in prefilled_values(catalogue, bundle, selection.codes, draft).items()}
+    return draft
 
 
 async def _by_idempotency_key(db: Database, key: str) -> IntakeCase | None:
@@ -244,6 +261,14 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
                          f"The applicant changed pre-filled fields: {', '.join(changed_prefill)}")
         _accepted_timeline(uow, case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
                            track.reason_en)
+        reused = {str(r.licence_number): r.name_zh for refs in checked.refs.values() for r in refs
+                  if r.provision is MaterialProvision.LICENCE}
+        if reused:
+            listed_zh = "；".join(f"「{name}」由电子证照 {number} 证明" for number, name in reused.items())
+            timeline(uow, case_id, "licence_reused",
+                     f"申请人同意复用电子证照，以下材料免提交（已核验签名、签发机关、有效期与状态）：{listed_zh}",
+                     f"With the applicant's consent, verified e-licences replace {len(reused)} material(s): "
+                     + ", ".join(reused.values()))
         uow.emit(
             CaseAccepted(
                 case_id=case_id, bundle_code=bundle.code, bundle_name_zh=bundle.name_zh,

@@ -85,6 +85,7 @@ async def apply_answer(uow: UnitOfWork, envelope: Envelope, payload: EventPayloa
         raise ForeignAnswer(f"{payload.registry.value} answered about {payload.subject_id} for draft {draft.draft_id}")
     draft.answers = {**draft.answers, payload.registry.value: {
         "found": payload.found, "record": payload.record, "licences": payload.licences,
+        "credentials": payload.credentials,
         "source": envelope.source, "answered_at": payload.answered_at.isoformat()}}
     uow.session.add(draft)
 
