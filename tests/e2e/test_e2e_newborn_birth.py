@@ -8,6 +8,7 @@ import json
 import random
 import time
 from collections import Counter, defaultdict
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import canonical_bytes
+from contracts.identifiers import make_resident_id
 from contracts.topics import ALL_TOPICS, CASE_STREAM
 from exchange.chain import verify_chain
 from exchange.signing import KeyRing
@@ -225,3 +227,95 @@ def test_a_late_case_shows_its_cards_order_projection_and_blocking_department(po
     for wire in facts:
         assert by_id[wire["id"]]["evidence_sha256"] == hashlib.sha256(canonical_bytes(wire)).hexdigest()
         assert by_id[wire["id"]]["actor"] == wire["source"]
+
+
+def _delivered(client: httpx.Client, intake: str, notice: dict[str, Any], case_id: str) -> dict[str, Any]:
+    """Wait for the case's one delivery, answering its one correction notice as an applicant would."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        view = client.get(f"{intake}/cases/{case_id}").json()
+        if view["status"] == "delivered":
+            return dict(view)
+        if view["correction"] and view["correction"].get("status", "open") == "open":
+            answer = correction_for(notice, view["correction"], random.Random(5))
+            client.post(f"{intake}/cases/{case_id}/corrections", json=answer)
+        time.sleep(0.3)
+    raise AssertionError(f"{case_id} was not delivered: {view}")
+
+
+def test_licences_are_reused_then_a_revoked_birth_certificate_fails_verification(postgres_system: System) -> None:
+    """电子证照: a birth case's licences, sealed by the health commission, replace the 预防接种证 at school entry
+    (免提交, with consent; the department receives the credential), and a revoked 出生医学证明 fails verification."""
+    from contracts.topics import department_requests
+    from credentials.platform import local_trust_list
+    from credentials.verify import verify_credential
+    from exchange.request_signing import sign_request
+
+    urls = {name: postgres_system.url(name) for name in ("intake", "licence")}
+    keyring = KeyRing(postgres_system.data_dir / "keys")
+    trust = local_trust_list(keyring, region="430100", region_name_zh="长沙市")
+
+    def signed(principal: str, method: str, path: str) -> dict[str, str]:
+        return sign_request(keyring.signer(principal), method, path, purpose="e2e：电子证照复用与撤销")
+
+    with httpx.Client(timeout=30) as client:
+        notice = client.get(f"{urls['intake']}/catalogue/P-01/notice").json()
+        for attempt in range(5):  # the simulated departments reject a few items; we need both health licences
+            body = application_for(notice, random.Random(300 + attempt), 1)
+            parent = body["applicant"]["id_number"]
+            case_id = client.post(f"{urls['intake']}/cases", json=body).json()["case_id"]
+            view = _delivered(client, urls["intake"], notice, case_id)
+            if all(i["status"] == "approved" for i in view["items"] if i["item_code"] in ("P-01-01", "P-01-02")):
+                break
+        path = f"/holders/{parent}/licences"
+        assert client.get(f"{urls['licence']}{path}").status_code == 401  # archives are not public
+        archive = client.get(f"{urls['licence']}{path}", headers=signed("intake", "GET", path)).json()
+        by_type = {lic["licence_type"]: lic for lic in archive}
+        assert {"birth-medical-certificate", "vaccination-certificate"} <= set(by_type), archive
+
+        # 免提交: the school-entry check takes the 预防接种证 from the parent's e-licence archive.
+        draft = client.post(f"{urls['intake']}/drafts", json={
+            "bundle_code": "P-02", "items": ["P-02-04"], "id_number": parent,
+            "authorisation": {"granted": True, "statement_zh": "同意查询并复用本人电子证照"}}).json()
+        deadline = time.monotonic() + 30
+        while not (draft := client.get(f"{urls['intake']}/drafts/{draft['draft_id']}").json())["ready"]:
+            assert time.monotonic() < deadline, draft
+            time.sleep(0.2)
+        assert draft["held_licences"]["vaccination-certificate"] == by_type["vaccination-certificate"]["number"]
+        enrolment = {"bundle_code": "P-02", "items": ["P-02-04"], "channel": "mobile",
+                     "applicant": {"name": body["applicant"]["name"], "id_number": parent},
+                     "form": {"child_name": body["form"].get("newborn_name", "李小明"),
+                              "child_id_number": make_resident_id("430104", date(2020, 3, 1), 11)},
+                     "draft_id": draft["draft_id"], "prefill_confirmed": True, "reuse_licences": True}
+        created = client.post(f"{urls['intake']}/cases", json=enrolment)
+        assert created.status_code == 201, created.text
+        school_case = created.json()["case_id"]
+        _delivered(client, urls["intake"], client.get(f"{urls['intake']}/catalogue/P-02/notice?items=P-02-04").json(),
+                   school_case)
+        requests = [w["data"] for w in asyncio.run(_read_topic(postgres_system.bootstrap, department_requests("health").name))
+                    if w["type"] == "dispatch.request.sent" and w["data"]["case_id"] == school_case]
+        assert requests, "the health commission got no request for the school-entry check"
+        for request in requests:
+            [vaccination] = [m for m in request["materials"] if m["code"] == "P-02-04-M2"]
+            assert vaccination["provision"] == "licence" and vaccination["licence_number"] == by_type[
+                "vaccination-certificate"]["number"]
+            assert verify_credential(vaccination["credential"], trust=trust, now=datetime.now(UTC), status=None).valid
+
+        # 撤销: the health commission revokes the birth certificate; verification says so at once.
+        birth_id = by_type["birth-medical-certificate"]["licence_id"]
+        public = client.get(f"{urls['licence']}/licences/{birth_id}/verification").json()
+        assert public["valid"] is True and public["status_checked"] is True
+        revoke = f"/licences/{birth_id}/revocation"
+        assert client.post(f"{urls['licence']}{revoke}", json={"reason_zh": "信息有误"},
+                           headers=signed("dept.police", "POST", revoke)).status_code == 403
+        done = client.post(f"{urls['licence']}{revoke}", json={"reason_zh": "出生医学证明信息有误，依法撤销"},
+                           headers=signed("dept.health", "POST", revoke))
+        assert done.status_code == 200, done.text
+        public = client.get(f"{urls['licence']}/licences/{birth_id}/verification").json()
+        assert (public["valid"], public["reason"], public["message_zh"]) == (False, "revoked", "证照已被签发机关撤销")
+        credential = client.get(f"{urls['licence']}/licences/{birth_id}/credential",
+                                headers=signed("intake", "GET", f"/licences/{birth_id}/credential")).json()
+        assert client.post(f"{urls['licence']}/verify", json=credential).json()["reason"] == "revoked"
+        status = [w for w in asyncio.run(_read_topic(postgres_system.bootstrap, CASE_STREAM.name))
+                  if w["type"] == "licence.licence.status_changed" and w["subject"] == case_id]
+        assert [w["data"]["state"] for w in status] == ["revoked"]
