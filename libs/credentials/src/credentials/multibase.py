@@ -22,6 +22,9 @@ __all__ = [
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {char: index for index, char in enumerate(_B58)}
+_B58_SQUARE = 58 * 58
+_B58_PAIRS = [a + b for a in _B58 for b in _B58]  # value → two digits
+_B58_PAIR_INDEX = {pair: value for value, pair in enumerate(_B58_PAIRS)}
 _ED25519_PUB = b"\xed\x01"
 _B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _B45_INDEX = {char: index for index, char in enumerate(_B45)}
@@ -31,11 +34,12 @@ def base58btc_encode(data: bytes) -> str:
     """Multibase ``z`` text of ``data``."""
     number = int.from_bytes(data, "big")
     out = []
-    while number:
-        number, rem = divmod(number, 58)
-        out.append(_B58[rem])
+    while number:  # two digits per step: half the big-integer divisions
+        number, rem = divmod(number, _B58_SQUARE)
+        out.append(_B58_PAIRS[rem])
+    text = "".join(reversed(out)).lstrip("1")
     zeros = len(data) - len(data.lstrip(b"\0"))
-    return "z" + "1" * zeros + "".join(reversed(out))
+    return "z" + "1" * zeros + text
 
 
 def base58btc_decode(text: str) -> bytes:
@@ -43,12 +47,12 @@ def base58btc_decode(text: str) -> bytes:
     if not text.startswith("z"):
         raise ValueError("not a base58btc multibase value (must start with 'z')")
     body = text[1:]
-    number = 0
-    for char in body:
-        digit = _B58_INDEX.get(char)
-        if digit is None:
-            raise ValueError(f"invalid base58 character {char!r}")
-        number = number * 58 + digit
+    try:
+        number = _B58_INDEX[body[0]] if len(body) % 2 else 0
+        for i in range(len(body) % 2, len(body), 2):  # two digits per step (verification speed)
+            number = number * _B58_SQUARE + _B58_PAIR_INDEX[body[i : i + 2]]
+    except KeyError as exc:
+        raise ValueError(f"invalid base58 character in {exc.args[0]!r}") from None
     zeros = len(body) - len(body.lstrip("1"))
     raw = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
     return b"\0" * zeros + raw
