@@ -319,3 +319,7 @@ def test_licences_are_reused_then_a_revoked_birth_certificate_fails_verification
         status = [w for w in asyncio.run(_read_topic(postgres_system.bootstrap, CASE_STREAM.name))
                   if w["type"] == "licence.licence.status_changed" and w["subject"] == case_id]
         assert [w["data"]["state"] for w in status] == ["revoked"]
+        deadline = time.monotonic() + 20  # the birth case's own history records it too
+        while not any(t["kind"] == "licence_revoked" for t in client.get(f"{urls['intake']}/cases/{case_id}").json()["timeline"]):
+            assert time.monotonic() < deadline, "the case view never showed the revocation"
+            time.sleep(0.2)

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts.days import china_date
+from contracts.days import china_date, china_today
 from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.licence.v1 import LicenceIssued
@@ -62,7 +62,7 @@ def application(**changes: Any) -> dict[str, Any]:
         "form": {
             "newborn_name": "李小明",
             "newborn_sex": "男",
-            "birth_date": (date.today() - timedelta(days=3)).isoformat(),
+            "birth_date": (china_today() - timedelta(days=3)).isoformat(),
             "birth_hospital": "市妇幼保健院",
             "mother_name": "王芳",
             "mother_id_number": MOTHER_ID,
@@ -255,7 +255,7 @@ async def test_missing_form_field(api: httpx.AsyncClient, intake_db: Database) -
 
 
 async def test_several_form_problems_at_once(api: httpx.AsyncClient) -> None:
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (china_today() + timedelta(days=1)).isoformat()
     form = form_with(newborn_sex="M", birth_date=tomorrow, mother_id_number="110105199205170000", shoe_size="38")
     found = problems_of(await api.post("/cases", json=application(form=form)))
     assert {p: f["type"] for p, f in found.items()} == {
@@ -431,7 +431,7 @@ class Stream:
                 item_code=code,
                 department=P01_DEPARTMENTS[code],
                 limit_working_days=5,
-                started_on=date.today(),
+                started_on=china_today(),
                 due_on=due_on,
             ),
             source="supervision",

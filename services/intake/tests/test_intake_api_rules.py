@@ -12,6 +12,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from contracts.days import china_today
 from contracts.dispatch.v1 import Deficiency, ReviewConcluded
 from contracts.envelope import Envelope
 from contracts.identifiers import make_resident_id, make_uscc
@@ -38,7 +39,7 @@ def birth(**changes: Any) -> dict[str, Any]:
         "bundle_code": "P-01",
         "applicant": {"name": "王芳", "id_number": MOTHER},
         "form": {
-            "newborn_name": "李小明", "newborn_sex": "男", "birth_date": (date.today() - timedelta(days=3)).isoformat(),
+            "newborn_name": "李小明", "newborn_sex": "男", "birth_date": (china_today() - timedelta(days=3)).isoformat(),
             "birth_hospital": "长沙市妇幼保健院", "mother_name": "王芳", "mother_id_number": MOTHER,
             "father_name": "李强", "father_id_number": FATHER, "household_address": "湖南省长沙市岳麓区麓山南路1号",
             "bank_account": "6222020200112233445",
@@ -143,7 +144,7 @@ async def test_tolerated_material_is_accepted_missing_then_supplied(api: httpx.A
     kinds = {c["material_code"]: c for c in case["commitments"]}
     assert kinds["P-01-05-M1"]["kind"] == "tolerance" and kinds["P-01-05-M1"]["status"] == "open"
     assert kinds["P-01-03-M4"]["kind"] == "notification"  # replaces the proof, verified later
-    assert date.fromisoformat(kinds["P-01-05-M1"]["due_on"]) > date.today()
+    assert date.fromisoformat(kinds["P-01-05-M1"]["due_on"]) > china_today()
     [row] = await outbox(intake_db, "intake.case.accepted")
     assert {c["material_code"] for c in row.envelope["data"]["commitments"]} == {"P-01-05-M1", "P-01-03-M4"}
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from contracts.days import china_today
 from intake.catalogue.loader import load_catalogue
 from intake.catalogue.model import Bundle, Catalogue, CatalogueError, FieldType, FormField
 from intake.domain.case import CaseState, CaseStatus, ItemState, ItemStatus, notice_texts
@@ -53,7 +54,7 @@ def good_form(**changes: str | None) -> dict[str, str]:
     form = {
         "newborn_name": "李小明",
         "newborn_sex": "男",
-        "birth_date": (date.today() - timedelta(days=3)).isoformat(),
+        "birth_date": (china_today() - timedelta(days=3)).isoformat(),
         "birth_hospital": "市妇幼保健院",
         "mother_name": "王芳",
         "mother_id_number": resident_id("110105", date(1992, 5, 17), "024"),
@@ -125,11 +126,11 @@ def test_date_in_other_iso_formats_is_refused(p01: Bundle, value: str) -> None:
 
 
 def test_date_in_the_future_is_refused(p01: Bundle) -> None:
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (china_today() + timedelta(days=1)).isoformat()
     problem = one(check_form(all_fields(p01), good_form(birth_date=tomorrow)))
     assert (problem.path, problem.type) == ("form.birth_date", "date_in_future")
     assert "出生日期" in problem.message_zh and "future" in problem.message_en
-    assert check_form(all_fields(p01), good_form(birth_date=date.today().isoformat())) == []
+    assert check_form(all_fields(p01), good_form(birth_date=china_today().isoformat())) == []
 
 
 def test_resident_id_field(p01: Bundle) -> None:

@@ -14,7 +14,7 @@ from contracts.departments import department
 from contracts.dispatch.v1 import ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseDelivered, CaseNotified, Channel, DeliveredItem, DeliveryMethod
-from contracts.licence.v1 import LicenceIssued
+from contracts.licence.v1 import LicenceIssued, LicenceStatusChanged
 from contracts.supervision.v1 import ClockStarted
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeCase
@@ -107,6 +107,17 @@ class CaseStreamFolder:
                      department=payload.issuer_department)
             await self._deliver_if_ready(uow, case, state)
             self._save(uow, case, state)
+
+    async def licence_status_changed(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """撤销/暂停/恢复 after delivery: the case's history says so; the delivered result itself stands."""
+        assert isinstance(payload, LicenceStatusChanged)
+        if await uow.session.get(IntakeCase, payload.case_id) is None:
+            return  # another intake instance's case
+        words = {"revoked": ("已被撤销", "revoked"), "suspended": ("已被暂停", "suspended"),
+                 "active": ("已恢复有效", "reinstated")}[payload.state.value]
+        timeline(uow, payload.case_id, f"licence_{payload.state.value}",
+                 f"电子证照{words[0]}：{payload.reason_zh}", f"Electronic licence {words[1]}: {payload.reason_zh}",
+                 item_code=payload.item_code, department=payload.issuer_department)
 
     async def clock_started(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, ClockStarted)

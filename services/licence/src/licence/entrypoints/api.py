@@ -10,7 +10,7 @@ department only.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
@@ -49,8 +49,8 @@ class LicenceSummary(BaseModel):
     number: str
     issuer_department: str
     issued_at: datetime
-    valid_from: Any
-    valid_until: Any
+    valid_from: date
+    valid_until: date | None
     state: str
     state_reason: str | None
 
