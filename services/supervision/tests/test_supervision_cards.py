@@ -32,6 +32,7 @@ from supervision.entrypoints.consumers import handlers
 from supervision.service_layer.handlers import CaseStream, case_clock_id, clock_id_for
 from supervision.service_layer.scan import scan
 from supervision.service_layer.today import Today
+from supervision.service_layer.views import case_view
 
 pytestmark = pytest.mark.integration
 
@@ -163,6 +164,12 @@ async def test_an_extension_is_recorded_with_reason_and_approver(db: Database) -
                                                                    "approver": "a"})).status_code == 404
     [extended] = await events(db, "supervision.clock.adjusted")
     assert (extended["kind"], extended["days"], extended["approver"]) == ("extended", 2, "局长张三")
+    # The projection follows the extended clock: on Thursday the invoices are no longer overdue.
+    thursday = MONDAY + timedelta(days=3)
+    view = await case_view(db, CASE, thursday, CAL)
+    assert view is not None
+    assert {c["item_code"]: c["state"] for c in view["clocks"]} == {"E-01-03": "running"}
+    assert view["projection"]["blocking_item"] == "E-01-01"  # the critical path, not an overdue item
 
 
 async def test_a_calendar_change_moves_open_deadlines(db: Database) -> None:

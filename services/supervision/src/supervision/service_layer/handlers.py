@@ -70,7 +70,7 @@ class CaseStream:
             applicant_id=payload.applicant.id_number,
             window_id=payload.window_id, staff_id=payload.staff_id, accepted_on=payload.accepted_on,
             items=[{"item_code": i.item_code, "department": i.department, "requires": list(i.requires),
-                    "limit_days": i.time_limit_days, "status": "waiting", "due_on": None, "concluded_on": None}
+                    "limit_days": i.time_limit_days, "status": "waiting", "concluded_on": None}
                    for i in payload.items],
         ))
         limit = payload.limit_days if payload.limit_days is not None else max(
@@ -97,7 +97,7 @@ class CaseStream:
             due_on=self.calendar.add_working_days(started_on, payload.time_limit_days),
         )
         uow.session.add(clock)
-        await self._item(uow, payload.case_id, payload.item_code, status="released", due_on=clock.due_on)
+        await self._item(uow, payload.case_id, payload.item_code, status="released")
         uow.emit(
             ClockStarted(
                 case_id=clock.case_id, task_id=clock.task_id, item_code=clock.item_code, department=clock.department,

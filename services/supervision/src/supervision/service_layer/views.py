@@ -55,8 +55,10 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
         flags = (await session.exec(select(SupervisionFlag).where(col(SupervisionFlag.case_id) == case_id))).all()
     case_clock = next((c for c in clocks if not c.item_code), None)
     waiting = case_clock is not None and to_clock(case_clock).suspended
+    # An item is due when its latest clock says: extensions and re-projections change the clock, nothing else.
+    due_by_item = {c.item_code: to_clock(c).due_on(calendar, today) for c in clocks if c.item_code}
     plans = [ItemPlan(i["item_code"], i["department"], tuple(i["requires"]), i["limit_days"], i["status"],
-                      date.fromisoformat(i["due_on"]) if i.get("due_on") else None,
+                      due_by_item.get(i["item_code"]),
                       date.fromisoformat(i["concluded_on"]) if i.get("concluded_on") else None) for i in case.items]
     projection = project(plans, today, calendar, waiting_for_applicant=waiting, start=case.accepted_on)
     case_clock_view = _clock_view(case_clock, today, calendar) if case_clock else None
