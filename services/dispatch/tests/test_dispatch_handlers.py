@@ -394,16 +394,24 @@ def test_request_id_depends_on_task_and_attempt() -> None:
 
 
 async def test_a_finding_beyond_the_published_list_is_dropped_and_reported(dispatch_db: Database) -> None:
-    await handle(dispatch_db, case_accepted, accepted(), source="intake")
+    case = accepted()
+    first = case.items[0]
+    reused = MaterialRef(code=f"{first.item_code}-M3", name_zh="预防接种证", provision=MaterialProvision.LICENCE,
+                         licence_id="L-1", licence_number="YF-1")  # 免提交: proven by the applicant's e-licence
+    case = case.model_copy(update={"items": (first.model_copy(update={"materials": (*first.materials, reused)}),
+                                             *case.items[1:])})
+    await handle(dispatch_db, case_accepted, case, source="intake")
     with pytest.raises(ForeignResult):  # about another item: not this department's to say
         await review(dispatch_db, "P-01-01", deficiency("P-01-02", "field", "birth_hospital"))
     # 清单之外: a material the item does not list, a field the case does not have.
     await review(dispatch_db, "P-01-01", deficiency("P-01-01", "material", "P-01-01-M9"),
-                 deficiency("P-01-01", "field", "favourite_colour"), deficiency("P-01-01", "material", "P-01-01-M2"))
+                 deficiency("P-01-01", "field", "favourite_colour"), deficiency("P-01-01", "material", "P-01-01-M2"),
+                 deficiency("P-01-01", "material", "P-01-01-M3"))
     beyond = data(await outbox(dispatch_db, "dispatch.finding.beyond_list"))
-    assert sorted(b["code"] for b in beyond) == ["P-01-01-M2", "P-01-01-M9", "favourite_colour"]
-    # The household register is fetched by sharing: asking the applicant for it is asking again (SUP-05).
+    assert sorted(b["code"] for b in beyond) == ["P-01-01-M2", "P-01-01-M3", "P-01-01-M9", "favourite_colour"]
+    # The household register is fetched by sharing and the vaccination certificate is a verified e-licence:
+    # asking the applicant for either is asking again (SUP-05), never a correction.
     assert {b["code"]: b["already_held"] for b in beyond} == {
-        "P-01-01-M2": True, "P-01-01-M9": False, "favourite_colour": False}
+        "P-01-01-M2": True, "P-01-01-M3": True, "P-01-01-M9": False, "favourite_colour": False}
     assert {b["department"] for b in beyond} == {"health"}
     assert (await tasks(dispatch_db))["P-01-01"].review_status == "passed"  # the case is not held by it

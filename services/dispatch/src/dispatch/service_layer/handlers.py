@@ -22,7 +22,7 @@ from contracts.dispatch.v1 import (
     TaskReleased,
 )
 from contracts.envelope import Envelope, EventPayload
-from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, MaterialRef
+from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, MaterialProvision, MaterialRef
 from contracts.topics import department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchTask
 from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
@@ -118,19 +118,23 @@ def _concluded(
     )
 
 
+_HELD_BY_THE_PLATFORM = {MaterialProvision.SHARING.value, MaterialProvision.LICENCE.value}
+
+
 def _split_findings(task: DispatchTask, case: DispatchCase,
                     payload: ReviewReturned) -> tuple[list[Deficiency], list[tuple[Deficiency, bool]]]:
     """Findings on what the applicant submitted, and findings beyond that (R-04) with whether the platform
-    already holds the thing asked for (a shared material): neither could be answered by the applicant."""
-    submitted = {m["code"] for m in task.materials if m.get("provision") != "sharing"}
-    shared = {m["code"] for m in task.materials if m.get("provision") == "sharing"}
+    already holds the thing asked for (a shared material, or one an e-licence proves (免提交)): neither could
+    be answered by the applicant."""
+    held = {m["code"] for m in task.materials if m.get("provision") in _HELD_BY_THE_PLATFORM}
+    submitted = {m["code"] for m in task.materials} - held
     listed: list[Deficiency] = []
     beyond: list[tuple[Deficiency, bool]] = []
     for d in payload.deficiencies:
         if d.code in (submitted if d.kind == "material" else set(case.form)):
             listed.append(d)
         else:
-            beyond.append((d, d.kind == "material" and d.code in shared))
+            beyond.append((d, d.kind == "material" and d.code in held))
     return listed, beyond
 
 
