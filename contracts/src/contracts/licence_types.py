@@ -34,6 +34,11 @@ class LicenceType:
     valid_years: int | None  # None = 长期有效 (long-term)
     validity_basis: str  # 依据 (the rule behind valid_years), "长期有效", or "assumed"
 
+    @property
+    def statutory_years(self) -> int | None:
+        """The term a licence of this type may carry: an assumed figure is no term (the licence states none)."""
+        return None if self.validity_basis == ASSUMED else self.valid_years
+
 
 LICENCE_TYPES: tuple[LicenceType, ...] = (
     LicenceType("birth-medical-certificate", "出生医学证明", "Birth medical certificate", None, LONG_TERM),

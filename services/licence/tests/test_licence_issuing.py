@@ -69,10 +69,13 @@ async def test_status_indices_are_unique_per_department_and_terms_follow_the_typ
     await approve("C-1", "P-01-01")
     await approve("C-2", "P-01-01")
     await approve("C-3", "E-02-03", department="market", licence_type="food-business-licence")
+    await approve("C-4", "P-12-01", department="civil-affairs", licence_type="disability-certificate")
     async with licence_db.sessions() as session:
         rows = {r.case_id: r for r in (await session.exec(select(LicenceRow))).all()}
     assert (rows["C-1"].status_index, rows["C-2"].status_index, rows["C-3"].status_index) == (0, 1, 0)
     food = json.loads(rows["C-3"].credential)
+    # 残疾人证: the ten years in the type table are assumed, not a cited term, so the licence states none.
+    assert rows["C-4"].valid_until is None and "validUntil" not in json.loads(rows["C-4"].credential)
     assert rows["C-3"].valid_until is not None
     assert rows["C-3"].valid_until.year == rows["C-3"].valid_from.year + 5  # 食品经营许可证: five years
     assert food["validUntil"].endswith("T15:59:59Z")  # 23:59:59 China time

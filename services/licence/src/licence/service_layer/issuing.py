@@ -59,7 +59,7 @@ async def task_concluded(uow: UnitOfWork, envelope: Envelope, payload: EventPayl
         logger.info("licence for %s/%s already issued", payload.case_id, payload.item_code)
         return
     issued_at = datetime.now(UTC).replace(microsecond=0)
-    period = validity(issued_at, kind.valid_years)
+    period = validity(issued_at, kind.statutory_years)
     department = payload.department
     index = await _next_status_index(uow, department)
     seal = issuers.seal(department)
