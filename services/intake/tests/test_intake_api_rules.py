@@ -19,6 +19,7 @@ from contracts.identifiers import make_resident_id, make_uscc
 from contracts.sharing.v1 import LookupAnswered, Registry, registry_principal
 from exchange.db.database import Database
 from exchange.testing.outbox import outbox
+from intake.adapters.tables import IntakeCatalogue
 from intake.catalogue.loader import load_catalogue
 from intake.catalogue.model import CatalogueError
 from intake.domain.errors import ForeignAnswer
@@ -251,6 +252,13 @@ async def test_a_case_keeps_its_catalogue_version(intake_db: Database) -> None:
     assert old.version == current.version and old.bundle("P-01") == current.bundle("P-01")
     with pytest.raises(CatalogueError):
         await newer.version("1999.01-1")
+    # A version recorded by an older intake whose model has since changed is a catalogue error too (case
+    # delivery relies on catching it), not a pydantic ValidationError.
+    async with intake_db.unit_of_work() as uow:
+        uow.session.add(IntakeCatalogue(version="2000.01-1", digest="0" * 64, loaded_at=datetime.now(UTC),
+                                        content={**current.model_dump(mode="json"), "retired_field": 1}))
+    with pytest.raises(CatalogueError, match="no longer loads"):
+        await newer.version("2000.01-1")
 
 
 async def test_prefill_answers_must_come_from_their_registry_about_the_applicant(api: httpx.AsyncClient,

@@ -10,6 +10,8 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
+
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeCatalogue
 from intake.catalogue.model import Catalogue, CatalogueError
@@ -53,5 +55,8 @@ class CatalogueStore:
                 row = await session.get(IntakeCatalogue, version)
             if row is None:
                 raise CatalogueError(f"未知目录版本 unknown catalogue version {version!r}")
-            self._older[version] = Catalogue.model_validate(row.content)
+            try:
+                self._older[version] = Catalogue.model_validate(row.content)
+            except ValidationError as exc:  # recorded by an older intake whose model has since changed
+                raise CatalogueError(f"目录版本 {version!r} 已无法读取 catalogue version no longer loads: {exc}") from None
         return self._older[version]
