@@ -17,8 +17,11 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import canonical_bytes
 from contracts.identifiers import make_resident_id
-from contracts.topics import ALL_TOPICS, CASE_STREAM
+from contracts.topics import ALL_TOPICS, CASE_STREAM, department_requests
+from credentials.platform import local_trust_list
+from credentials.verify import verify_credential
 from exchange.chain import verify_chain
+from exchange.request_signing import sign_request
 from exchange.signing import KeyRing
 from onething.applicants import application_for, correction_for
 from onething.case import case_report
@@ -246,11 +249,6 @@ def _delivered(client: httpx.Client, intake: str, notice: dict[str, Any], case_i
 def test_licences_are_reused_then_a_revoked_birth_certificate_fails_verification(postgres_system: System) -> None:
     """电子证照: a birth case's licences, sealed by the health commission, replace the 预防接种证 at school entry
     (免提交, with consent; the department receives the credential), and a revoked 出生医学证明 fails verification."""
-    from contracts.topics import department_requests
-    from credentials.platform import local_trust_list
-    from credentials.verify import verify_credential
-    from exchange.request_signing import sign_request
-
     urls = {name: postgres_system.url(name) for name in ("intake", "licence")}
     keyring = KeyRing(postgres_system.data_dir / "keys")
     trust = local_trust_list(keyring, region="430100", region_name_zh="长沙市")

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from credentials.carriers import CarrierError, credential_from_pdf, credential_from_text
+from credentials.carriers import QR_PREFIX, CarrierError, credential_from_pdf, credential_from_text
 from credentials.platform import local_trust_list
 from credentials.status import StatusList, StatusPurpose
 from credentials.trust import TrustedIssuer, TrustList, TrustListError
@@ -33,7 +33,7 @@ def read_credential(source: str) -> dict[str, Any]:
     """The credential in ``source``: ``-``, a QR payload, or a JSON or PDF file."""
     if source == "-":
         return credential_from_text(sys.stdin.read())
-    if source.lstrip().startswith("OT1:"):
+    if source.lstrip().startswith(QR_PREFIX):
         return credential_from_text(source)
     path = Path(source)
     try:

@@ -17,14 +17,13 @@ from contracts.envelope import Envelope
 from contracts.identifiers import make_resident_id
 from contracts.sharing.v1 import LookupAnswered, Registry, registry_principal
 from credentials.licence import LicenceClaims, licence_credential
-from credentials.platform import local_trust_list
 from credentials.proof import IssuerKey
 from credentials.status import status_entries
 from credentials.trust import issuer_id_for
-from credentials.verify import verify_credential
 from exchange.db.database import Database
 from exchange.signing import KeyRing
 from exchange.testing.outbox import outbox
+from intake.bootstrap import licence_verifier
 from intake.catalogue.loader import load_catalogue
 from intake.entrypoints.api import create_app
 from intake.service_layer.catalogues import CatalogueStore
@@ -46,9 +45,7 @@ async def intake_db(migrated_database: Callable[[str], Awaitable[Database]]) -> 
 async def api(intake_db: Database, keyring: KeyRing) -> AsyncIterator[httpx.AsyncClient]:
     store = CatalogueStore(intake_db, load_catalogue())
     await store.record_current()
-    trust = local_trust_list(keyring, region="430100", region_name_zh="长沙市")
-    app = create_app(intake_db, store,
-                     lambda c: verify_credential(c, trust=trust, now=datetime.now(UTC), status=None))
+    app = create_app(intake_db, store, licence_verifier(keyring, region="430100", region_name_zh="长沙市"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         yield client
 

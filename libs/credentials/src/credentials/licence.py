@@ -25,7 +25,7 @@ class LicenceClaims:
     """What a licence says (证照信息)."""
 
     licence_id: str
-    licence_type: str  # catalogue code, e.g. birth_medical_certificate
+    licence_type: str  # ``contracts.licence_types`` code, e.g. birth-medical-certificate
     licence_name_zh: str  # e.g. 出生医学证明
     number: str  # 证照编号
     holder_id: str  # 身份证号码 or 统一社会信用代码
@@ -34,7 +34,7 @@ class LicenceClaims:
     item_code: str
     valid_from: datetime
     valid_until: datetime | None = None
-    evidence: Mapping[str, str] | None = None  # the department's decision it rests on (event id, digest)
+    evidence: Mapping[str, str] | None = None  # the department's decision it rests on (event id, task id)
 
 
 def licence_credential(

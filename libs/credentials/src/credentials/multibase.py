@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 
 __all__ = [
+    "BASE45_ALPHABET",
     "b45decode",
     "b45encode",
     "b64url_decode",
@@ -26,8 +27,8 @@ _B58_SQUARE = 58 * 58
 _B58_PAIRS = [a + b for a in _B58 for b in _B58]  # value → two digits
 _B58_PAIR_INDEX = {pair: value for value, pair in enumerate(_B58_PAIRS)}
 _ED25519_PUB = b"\xed\x01"
-_B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-_B45_INDEX = {char: index for index, char in enumerate(_B45)}
+BASE45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"  # = QR alphanumeric mode
+_B45_INDEX = {char: index for index, char in enumerate(BASE45_ALPHABET)}
 
 
 def base58btc_encode(data: bytes) -> str:
@@ -92,10 +93,10 @@ def b45encode(data: bytes) -> str:
         number = data[i] * 256 + data[i + 1]
         number, c = divmod(number, 45)
         e, d = divmod(number, 45)
-        out.append(_B45[c] + _B45[d] + _B45[e])
+        out.append(BASE45_ALPHABET[c] + BASE45_ALPHABET[d] + BASE45_ALPHABET[e])
     if len(data) % 2:
         d, c = divmod(data[-1], 45)
-        out.append(_B45[c] + _B45[d])
+        out.append(BASE45_ALPHABET[c] + BASE45_ALPHABET[d])
     return "".join(out)
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from credentials.licence import VC_CONTEXT
 from credentials.multibase import b64url_decode, b64url_encode
 from credentials.proof import IssuerKey, xsd_datetime
 
@@ -31,7 +32,6 @@ __all__ = [
 ]
 
 LIST_SIZE = 131_072
-_VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 
 class StatusPurpose(StrEnum):
@@ -40,7 +40,7 @@ class StatusPurpose(StrEnum):
 
 
 def status_list_id(base_url: str, issuer_slug: str, purpose: StatusPurpose, number: int) -> str:
-    """Where a list is published, e.g. ``<base>/status-lists/dept.health/revocation/0``."""
+    """Where a list is published, e.g. ``<base>/status-lists/health/revocation/0``."""
     return f"{base_url.rstrip('/')}/status-lists/{issuer_slug}/{purpose.value}/{number}"
 
 
@@ -129,7 +129,7 @@ def status_list_credential(
 ) -> dict[str, Any]:
     """The signed ``BitstringStatusListCredential`` at ``url``."""
     document = {
-        "@context": [_VC_CONTEXT],
+        "@context": [VC_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": key.issuer_id,

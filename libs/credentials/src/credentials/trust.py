@@ -4,7 +4,7 @@ Local issuers are the departments of this platform's region; other regions' issu
 mutual-recognition agreements (互通互认, LIC-04). The list is plain JSON, published by the licence service
 (``GET /trust-list``) and read from a file by offline verifiers:
 
-    {"issuers": [{"id": "urn:onething:issuer:cn-430100:dept.health", "name_zh": "…", "name_en": "…",
+    {"issuers": [{"id": "urn:onething:issuer:cn-430100:health", "name_zh": "…", "name_en": "…",
                   "region": "430100", "keys": [{"publicKeyMultibase": "z6Mk…",
                   "valid_from": "2026-01-01", "valid_until": null}]}]}
 """
@@ -28,7 +28,7 @@ class TrustListError(ValueError):
 
 
 def issuer_id_for(region: str, department: str) -> str:
-    """The stable issuer id of a department of a region (行政区划代码), e.g. ``urn:onething:issuer:cn-430100:dept.health``."""
+    """The stable issuer id of a department of a region (行政区划代码), e.g. ``urn:onething:issuer:cn-430100:health``."""
     return f"urn:onething:issuer:cn-{region}:{department}"
 
 

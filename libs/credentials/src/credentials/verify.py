@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from contracts.days import china_date
 from credentials.licence import LICENCE_VC_TYPE, VC_CONTEXT
 from credentials.proof import ProofError, proof_of, proof_signature_valid
 from credentials.status import StatusList, StatusPurpose, parse_status_entries
 from credentials.trust import TrustedIssuer, TrustList
 
-__all__ = ["Reason", "StatusSource", "Verification", "status_list_of", "verify_credential"]
-
-_CHINA = timezone(timedelta(hours=8))
-
+__all__ = ["Reason", "StatusSource", "Verification", "issuer_id_of", "status_list_of", "verify_credential"]
 
 class Reason(StrEnum):
     VALID = "valid"
@@ -86,10 +84,18 @@ def _parse_time(value: Any) -> datetime:
     return moment
 
 
-def _issuer_id(document: Mapping[str, Any]) -> str:
+def issuer_id_of(document: Any) -> str | None:
+    """The credential's issuer id (``issuer`` as a string or as an object with ``id``), if it has one."""
+    if not isinstance(document, Mapping):
+        return None
     issuer = document.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    if not isinstance(issuer_id, str):
+    value = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    return value if isinstance(value, str) else None
+
+
+def _issuer_id(document: Mapping[str, Any]) -> str:
+    issuer_id = issuer_id_of(document)
+    if issuer_id is None:
         raise ValueError("no issuer")
     return issuer_id
 
@@ -124,7 +130,7 @@ def verify_credential(
         return _verdict(Reason.UNTRUSTED_ISSUER, **context)
     context.update(issuer_name_zh=issuer.name_zh, recognised=not issuer.local)
     key = issuer.key(proof["verificationMethod"])
-    if key is None or not key.covers(signed_at.astimezone(_CHINA).date()):
+    if key is None or not key.covers(china_date(signed_at)):
         return _verdict(Reason.WRONG_KEY, **context)
     if not proof_signature_valid(document, proof, key.public_key):
         return _verdict(Reason.TAMPERED, **context)

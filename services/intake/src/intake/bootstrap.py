@@ -9,6 +9,7 @@ from typing import Any
 from credentials.platform import local_trust_list
 from credentials.verify import Verification, verify_credential
 from exchange.runtime import Platform, ServiceParts
+from exchange.signing import KeyRing
 from intake.catalogue.loader import load_catalogue
 from intake.config import IntakeSettings
 from intake.entrypoints.api import create_app
@@ -17,11 +18,10 @@ from intake.service_layer.case_stream import CaseStreamFolder
 from intake.service_layer.catalogues import CatalogueStore
 
 
-def licence_verifier(platform: Platform) -> Callable[[Any], Verification]:
+def licence_verifier(keyring: KeyRing, *, region: str, region_name_zh: str) -> Callable[[Any], Verification]:
     """Offline checks of reused e-licences against this region's published seals; their status was vouched
     for by the e-licence archive's signed answer, which holds back revoked and suspended licences."""
-    settings = platform.settings
-    trust = local_trust_list(platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh)
+    trust = local_trust_list(keyring, region=region, region_name_zh=region_name_zh)
     return lambda credential: verify_credential(credential, trust=trust, now=datetime.now(UTC), status=None)
 
 
@@ -31,7 +31,8 @@ def build(platform: Platform) -> ServiceParts:
     catalogue = load_catalogue(settings.catalogue_path if isinstance(settings, IntakeSettings) else None)
     store = CatalogueStore(platform.database, catalogue)
     return ServiceParts(
-        app=create_app(platform.database, store, licence_verifier(platform)),
+        app=create_app(platform.database, store, licence_verifier(
+            platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh)),
         consumers=[platform.runner(topics=TOPICS, handlers=handlers(CaseStreamFolder(store)))],
         startup=[store.record_current],
     )

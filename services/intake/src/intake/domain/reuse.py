@@ -30,23 +30,20 @@ class HeldLicence:
 
 def reusable_licences(
     credentials: list[Any], *, holder_id: str, verify: Callable[[Any], Verification]
-) -> tuple[dict[str, HeldLicence], list[str]]:
-    """Licence type → a verified licence of ``holder_id``; and, for the record, why the others were not used."""
+) -> dict[str, HeldLicence]:
+    """Licence type → a licence of ``holder_id`` that verifies; the others are simply not reused (the material
+    is then asked for as usual)."""
     held: dict[str, HeldLicence] = {}
-    refused: list[str] = []
     for credential in credentials:
-        result = verify(credential)
         subject = credential.get("credentialSubject", {}) if isinstance(credential, Mapping) else {}
-        number = str(subject.get("number", "?"))
-        if not result.valid:
-            refused.append(f"{number}: {result.message_zh}")
-            continue
         if subject.get("holderId") != holder_id:
-            refused.append(f"{number}: 持证人不是申请人")
+            continue
+        result = verify(credential)
+        if not result.valid:
             continue
         held[str(subject["licenceType"])] = HeldLicence(
             licence_type=str(subject["licenceType"]), licence_id=str(credential["id"]).removeprefix("urn:uuid:"),
-            number=number, name_zh=str(subject.get("licenceName", "")), issuer_name_zh=result.issuer_name_zh or "",
-            credential=credential,
+            number=str(subject.get("number", "")), name_zh=str(subject.get("licenceName", "")),
+            issuer_name_zh=result.issuer_name_zh or "", credential=credential,
         )
-    return held, refused
+    return held

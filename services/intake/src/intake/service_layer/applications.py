@@ -163,7 +163,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         prefilled = {name: v["value"] for name, v in prefilled_values(catalogue, bundle, selection.codes, draft).items()}
         if app.reuse_licences and verify_licence is not None:
             answer = draft.answers.get(Registry.LICENCE.value) or {}
-            held, _ = reusable_licences(list(answer.get("credentials", [])), holder_id=app.applicant.id_number,
+            held = reusable_licences(list(answer.get("credentials", [])), holder_id=app.applicant.id_number,
                                         verify=verify_licence)
         if not app.prefill_confirmed:
             problems.append(FieldProblem("prefill_confirmed", "not_confirmed", "请申请人确认预填的表单内容",

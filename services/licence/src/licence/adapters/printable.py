@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from importlib.resources import files
 from pathlib import Path
 
@@ -36,15 +36,17 @@ from fpdf.drawing import PaintedPath
 from fpdf.enums import Align, PathPaintRule, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
+from contracts.days import CHINA_TZ
+from credentials.carriers import PDF_ATTACHMENT
+from credentials.multibase import BASE45_ALPHABET
+
 __all__ = ["PrintableLicence", "render_pdf"]
 
-_ATTACHMENT = "credential.json"
-_QR_ALPHABET = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")  # QR alphanumeric mode, = base45's
+_QR_ALPHABET = frozenset(BASE45_ALPHABET)  # QR alphanumeric mode: base45 was made to fit it
 
 _FONT_PACKAGE = "paperang_p2_fonts_cjk"
 _FONT_FILE = ("fonts", "wqy-microhei.ttc")
 _FONT = "wqy"  # face 0 of the collection: WenQuanYi Micro Hei (face 1 is its monospaced twin)
-_CST = timezone(timedelta(hours=8), "CST")  # China Standard Time, for the PDF's dates
 
 # Page geometry, in PDF points (1/72 inch). A4 is 595.28 × 841.89.
 _MARGIN = 56.0
@@ -77,7 +79,7 @@ class PrintableLicence:
 def render_pdf(licence: PrintableLicence) -> bytes:
     """The licence as a printable A4 PDF, with its CJK font subset embedded and the credential attached."""
     qr = _qr_code(licence.qr_payload)  # before any layout: a bad payload fails fast
-    created = datetime.combine(licence.issued_on, time(0), tzinfo=_CST)
+    created = datetime.combine(licence.issued_on, time(0), tzinfo=CHINA_TZ)
 
     pdf = _LicencePage(orientation="portrait", unit="pt", format="A4")
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
@@ -90,7 +92,7 @@ def render_pdf(licence: PrintableLicence) -> bytes:
     pdf.set_author(licence.issuer_name_zh)
     pdf.set_creator("OneThing 一件事")
     pdf.embed_file(
-        bytes=licence.credential_json, basename=_ATTACHMENT, mime_type="application/json",
+        bytes=licence.credential_json, basename=PDF_ATTACHMENT, mime_type="application/json",
         modification_date=created, desc="机器可读电子证照 Machine-readable licence credential",
     )
     pdf.add_page()

@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from fnmatch import fnmatchcase
 from uuid import NAMESPACE_URL, uuid5
 
+from contracts.days import CHINA_TZ, china_date
 from contracts.departments import department_principal
 from contracts.licence.v1 import LicenceState, StatusAction
 
@@ -29,9 +30,6 @@ __all__ = [
     "next_state",
     "validity",
 ]
-
-CHINA = timezone(timedelta(hours=8))
-
 
 def licence_id_for(case_id: str, item_code: str) -> str:
     """Deterministic: the same approved item always names the same licence."""
@@ -52,11 +50,11 @@ class Validity:
 
     @property
     def first_day(self) -> date:
-        return self.valid_from.astimezone(CHINA).date()
+        return china_date(self.valid_from)
 
     @property
     def last_day(self) -> date | None:
-        return None if self.valid_until is None else self.valid_until.astimezone(CHINA).date()
+        return None if self.valid_until is None else china_date(self.valid_until)
 
 
 def _years_later(day: date, years: int) -> date:
@@ -71,8 +69,8 @@ def validity(issued_at: datetime, valid_years: int | None) -> Validity:
         raise ValueError("issued_at must be timezone-aware")
     if valid_years is None:
         return Validity(issued_at, None)
-    last_day = _years_later(issued_at.astimezone(CHINA).date(), valid_years) - timedelta(days=1)
-    return Validity(issued_at, datetime.combine(last_day, time(23, 59, 59), CHINA))
+    last_day = _years_later(china_date(issued_at), valid_years) - timedelta(days=1)
+    return Validity(issued_at, datetime.combine(last_day, time(23, 59, 59), CHINA_TZ))
 
 
 class StatusChangeRefused(ValueError):

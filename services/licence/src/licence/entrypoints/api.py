@@ -17,10 +17,11 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from contracts.days import china_date
 from contracts.licence.v1 import StatusAction
 from contracts.licence_types import licence_type
 from credentials.carriers import CarrierError, credential_from_text, qr_payload
-from credentials.status import StatusPurpose, status_list_credential
+from credentials.status import StatusPurpose, status_list_credential, status_list_id
 from credentials.verify import Verification
 from exchange.db.database import Database
 from exchange.request_signing import RequestIdentity, RequestRefused, verify_request
@@ -122,7 +123,6 @@ def create_app(
     )
     app.state.keyring, app.state.archive_readers = keyring, archive_readers
 
-
     async def _read(licence_id: str, identity: RequestIdentity) -> LicenceRow:
         async with database.sessions() as session:
             row = await session.get(LicenceRow, licence_id)
@@ -143,7 +143,7 @@ def create_app(
     async def status_list(department: str, purpose: StatusPurpose, number: int) -> dict[str, Any]:
         if number < 0 or issuers.trust_list().issuer(issuers.issuer_id(department)) is None:
             raise HTTPException(404, detail={"message_zh": "无此状态列表", "message_en": "no such status list"})
-        url = f"{issuers.public_url}/status-lists/{department}/{purpose.value}/{number}"
+        url = status_list_id(issuers.public_url, department, purpose, number)
         bits = await status_bits(database, department, purpose, number)
         return status_list_credential(url=url, purpose=purpose, status=bits, key=issuers.seal(department),
                                       issued_at=datetime.now(UTC))
@@ -191,7 +191,7 @@ def create_app(
         printable = PrintableLicence(
             title_zh=kind.name_zh, title_en=kind.name_en, number=row.number, holder_name=row.holder_name,
             holder_id_masked=_masked(row.holder_id), issuer_name_zh=issuers.name_zh(row.issuer_department),
-            issued_on=row.valid_from, valid_from=row.valid_from, valid_until=row.valid_until,
+            issued_on=china_date(row.issued_at), valid_from=row.valid_from, valid_until=row.valid_until,
             fields=(("办件编号", row.case_id), ("事项编码", row.item_code)),
             verify_url=f"{issuers.public_url}/licences/{licence_id}/verification",
             qr_payload=qr_payload(credential), credential_json=row.credential.encode(),

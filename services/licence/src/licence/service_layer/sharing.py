@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
+from contracts.days import china_date
 from contracts.envelope import Envelope, EventPayload
 from contracts.licence.v1 import LicenceState
 from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, answer_event_id
 from contracts.topics import SHARING_ANSWERS
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.tables import LicenceRow
-from licence.domain.licences import CHINA
 
 __all__ = ["lookup_requested"]
 
@@ -28,7 +28,7 @@ async def lookup_requested(uow: UnitOfWork, envelope: Envelope, payload: EventPa
     """证照共享: the subject's valid licences, or ``found = False`` when it has none."""
     assert isinstance(payload, LookupRequested)
     now = datetime.now(UTC)
-    today = now.astimezone(CHINA).date()
+    today = china_date(now)
     rows = (
         await uow.session.exec(
             select(LicenceRow)

@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 
-from credentials.status import StatusList, StatusPurpose, parse_status_entries
+from credentials.status import StatusList, StatusPurpose, parse_status_entries, status_list_id
 from credentials.trust import TrustedIssuer
-from credentials.verify import Verification, status_list_of, verify_credential
+from credentials.verify import Verification, issuer_id_of, status_list_of, verify_credential
 from exchange.db.database import Database
 from licence.service_layer.issuers import Issuers
 from licence.service_layer.status import status_bits
@@ -43,7 +43,7 @@ class Verifier:
     async def verify(self, document: Any, *, now: datetime) -> Verification:
         trust = self._issuers.trust_list()
         lists: dict[tuple[str, StatusPurpose], StatusList | None] = {}
-        issuer_id = _issuer_id(document)
+        issuer_id = issuer_id_of(document)
         issuer = trust.issuer(issuer_id) if issuer_id else None
         if issuer is not None:
             try:
@@ -76,19 +76,10 @@ class Verifier:
 
     def _own_list(self, url: str, issuer: TrustedIssuer, purpose: StatusPurpose) -> tuple[str, int] | None:
         """(department, list number) when ``url`` is one of this service's lists and ``issuer`` owns it."""
-        prefix = f"{self._issuers.public_url}/status-lists/"
-        if not url.startswith(prefix):
-            return None
-        parts = url[len(prefix):].split("/")
         department = self._issuers.department_of(issuer.id)
-        if len(parts) != 3 or parts[0] != department or parts[1] != purpose.value or not parts[2].isdigit():
+        number = url.rpartition("/")[2]
+        if department is None or not number.isdigit():
             return None
-        return department, int(parts[2])
-
-
-def _issuer_id(document: Any) -> str | None:
-    if not isinstance(document, Mapping):
-        return None
-    issuer = document.get("issuer")
-    value = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    return value if isinstance(value, str) else None
+        if url != status_list_id(self._issuers.public_url, department, purpose, int(number)):
+            return None
+        return department, int(number)
