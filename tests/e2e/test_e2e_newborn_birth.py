@@ -253,8 +253,9 @@ def test_licences_are_reused_then_a_revoked_birth_certificate_fails_verification
     keyring = KeyRing(postgres_system.data_dir / "keys")
     trust = local_trust_list(keyring, region="430100", region_name_zh="长沙市")
 
-    def signed(principal: str, method: str, path: str) -> dict[str, str]:
-        return sign_request(keyring.signer(principal), method, path, purpose="e2e：电子证照复用与撤销")
+    def signed(principal: str, method: str, path: str, body: bytes = b"") -> dict[str, str]:
+        return {**sign_request(keyring.signer(principal), method, path, purpose="e2e：电子证照复用与撤销", body=body),
+                "content-type": "application/json"}
 
     with httpx.Client(timeout=30) as client:
         notice = client.get(f"{urls['intake']}/catalogue/P-01/notice").json()
@@ -304,10 +305,10 @@ def test_licences_are_reused_then_a_revoked_birth_certificate_fails_verification
         public = client.get(f"{urls['licence']}/licences/{birth_id}/verification").json()
         assert public["valid"] is True and public["status_checked"] is True
         revoke = f"/licences/{birth_id}/revocation"
-        assert client.post(f"{urls['licence']}{revoke}", json={"reason_zh": "信息有误"},
-                           headers=signed("dept.police", "POST", revoke)).status_code == 403
-        done = client.post(f"{urls['licence']}{revoke}", json={"reason_zh": "出生医学证明信息有误，依法撤销"},
-                           headers=signed("dept.health", "POST", revoke))
+        wrong, right = ('{"reason_zh": "信息有误"}'.encode(), '{"reason_zh": "出生医学证明信息有误，依法撤销"}'.encode())
+        assert client.post(f"{urls['licence']}{revoke}", content=wrong,
+                           headers=signed("dept.police", "POST", revoke, wrong)).status_code == 403
+        done = client.post(f"{urls['licence']}{revoke}", content=right, headers=signed("dept.health", "POST", revoke, right))
         assert done.status_code == 200, done.text
         public = client.get(f"{urls['licence']}/licences/{birth_id}/verification").json()
         assert (public["valid"], public["reason"], public["message_zh"]) == (False, "revoked", "证照已被签发机关撤销")

@@ -74,7 +74,7 @@ async def client(licence_db: Database, keyring: KeyRing, issuers: Issuers) -> As
             if principal is not None:
                 target = request.url.raw_path.decode()
                 request.headers.update(sign_request(keyring.signer(principal), request.method, target,
-                                                    purpose="办理出生一件事：核验出生医学证明"))
+                                                    purpose="办理出生一件事：核验出生医学证明", body=request.content))
 
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL,
                                  event_hooks={"request": [sign]})

@@ -21,6 +21,7 @@ from credentials.status import StatusList, StatusPurpose, status_entries, status
 from credentials.trust import TrustList, issuer_id_for
 from credentials.verify import status_list_of
 from exchange.db.database import Database
+from exchange.request_signing import sign_request
 from exchange.testing.outbox import outbox
 from licence.adapters.tables import ArchiveReadRow, StatusChangeRow
 from licence.domain.licences import licence_id_for
@@ -135,10 +136,25 @@ async def test_a_forged_signature_or_stale_date_is_refused(client: Any, approve:
     await approve()
     http = client(None)
     headers = {"X-OneThing-Principal": "dept.police", "X-OneThing-Date": datetime.now(UTC).isoformat(),
-               "X-OneThing-Purpose": "x", "X-OneThing-Signature": "AAAA"}
+               "X-OneThing-Purpose": "x", "X-OneThing-Request-Id": "r-1", "X-OneThing-Signature": "AAAA"}
     assert (await http.get(f"/holders/{holder}/licences", headers=headers)).status_code == 401
     stale = {**headers, "X-OneThing-Date": "2020-01-01T00:00:00+00:00"}
     assert "时间" in (await http.get(f"/holders/{holder}/licences", headers=stale)).json()["detail"]["message_zh"]
+
+
+async def test_a_signed_write_can_be_neither_altered_nor_replayed(client: Any, approve: Any, keyring: Any) -> None:
+    await approve()
+    http, path = client(None), f"/licences/{LID}/suspension"
+    body = '{"reason_zh": "核查中"}'.encode()
+    headers = {**sign_request(keyring.signer("dept.health"), "POST", path, purpose="核查", body=body),
+               "content-type": "application/json"}
+    altered = await http.post(path, content='{"reason_zh": "伪造的原因"}'.encode(), headers=headers)
+    assert altered.status_code == 401 and altered.json()["detail"]["message_zh"] == "调用身份签名验证失败"
+    assert (await http.post(path, content=body, headers=headers)).json()["state"] == "suspended"
+    await client("dept.health").post(f"/licences/{LID}/reinstatement", json={"reason_zh": "核查无误"})
+    replayed = await http.post(path, content=body, headers=headers)  # the captured suspension, sent again
+    assert replayed.status_code == 401 and replayed.json()["detail"]["message_zh"] == "重复的请求"
+    assert (await client(None).get(f"/licences/{LID}/verification")).json()["reason"] == "valid"
 
 
 async def test_the_printable_pdf_carries_a_credential_that_verifies(client: Any, approve: Any) -> None:

@@ -24,7 +24,7 @@ from credentials.carriers import CarrierError, credential_from_text, qr_payload
 from credentials.status import StatusPurpose, status_list_credential, status_list_id
 from credentials.verify import Verification
 from exchange.db.database import Database
-from exchange.request_signing import RequestIdentity, RequestRefused, verify_request
+from exchange.request_signing import ReplayGuard, RequestIdentity, RequestRefused, verify_request
 from exchange.signing import KeyRing
 from licence.adapters.printable import PrintableLicence, render_pdf
 from licence.adapters.tables import ArchiveReadRow, LicenceRow
@@ -89,7 +89,7 @@ async def _caller(request: Request) -> RequestIdentity:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     try:
         return verify_request(request.app.state.keyring, dict(request.headers), request.method, target,
-                              now=datetime.now(UTC))
+                              body=await request.body(), now=datetime.now(UTC), replay=request.app.state.replay)
     except RequestRefused as exc:
         raise HTTPException(401, detail={"message_zh": exc.message_zh, "message_en": exc.message_en}) from None
 
@@ -121,7 +121,7 @@ def create_app(
         description="电子证照的签发、归档、验真、撤销与暂停 / Electronic licences: issuing, holder archives, "
         "verification, revocation and suspension",
     )
-    app.state.keyring, app.state.archive_readers = keyring, archive_readers
+    app.state.keyring, app.state.archive_readers, app.state.replay = keyring, archive_readers, ReplayGuard()
 
     async def _read(licence_id: str, identity: RequestIdentity) -> LicenceRow:
         async with database.sessions() as session:
