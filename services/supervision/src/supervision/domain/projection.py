@@ -67,6 +67,8 @@ def project(items: list[ItemPlan], today: date, calendar: WorkingCalendar, *, wa
         path.insert(0, last)
         earlier = [r for r in plans[last].requires if r in plans]
         last = max(earlier, key=lambda c: (ends[c], c)) if earlier else None
+    if waiting_for_applicant:  # the correction notice is the applicant's to answer: nobody else can move
+        return Projection(completion, ends, tuple(path), APPLICANT, None)
     # An overdue item blocks first wherever it is (the most overdue one); then the critical path's open items.
     overdue = sorted((c for c, p in plans.items() if p.concluded_on is None and p.status == "released"
                       and (p.due_on or today) < today), key=lambda c: (plans[c].due_on or today, c))
@@ -74,6 +76,4 @@ def project(items: list[ItemPlan], today: date, calendar: WorkingCalendar, *, wa
     released = [c for c in open_items if plans[c].status == "released"]
     candidates = overdue or released or open_items
     blocking = candidates[0] if candidates else None
-    if waiting_for_applicant:
-        return Projection(completion, ends, tuple(path), APPLICANT, None)
     return Projection(completion, ends, tuple(path), plans[blocking].department if blocking else None, blocking)
