@@ -89,3 +89,31 @@ async def test_consumer_span_continues_the_emitters_trace(
     assert attributes["onething.case_id"] == "case-tr"
     assert attributes["onething.event_type"] == RatingSubmitted.event_type
     assert span.status.is_ok
+
+
+async def test_a_record_whose_headers_were_stripped_still_continues_the_trace(
+    span_exporter: InMemorySpanExporter, bus, keyring, plumbing_db, envelopes, effect_handler, effects
+) -> None:
+    """A mirror or a copying tool may drop Kafka headers: the envelope's own traceparent then carries the trace."""
+    relayed, copied, group = bus.topic("relayed"), bus.topic("copied"), bus.group()
+    await bus.create(relayed)
+    await bus.create(copied)
+    with trace.get_tracer("tests").start_as_current_span("POST /ratings") as parent:
+        async with plumbing_db.unit_of_work() as uow:
+            emitted = uow.emit(envelopes.rating("case-strip"), subject="case-strip", topics=[relayed])
+    assert await OutboxRelay(plumbing_db, bus.producer, keyring.signer("tests")).publish_pending() == 1
+    [record] = await bus.read(relayed.name, 1)
+    await bus.producer.send(copied.name, "case-strip", record.value)  # the same bytes, no headers
+    runner = ConsumerRunner(group=group, topics=[copied], settings=bus.settings(), keyring=keyring,
+                            producer=bus.producer, database=plumbing_db,
+                            handlers={RatingSubmitted.event_type: effect_handler})
+    name = f"{copied.name} process"
+
+    async def span_finished() -> bool:
+        return any(s.name == name for s in span_exporter.get_finished_spans())
+
+    async with bus.running(runner):
+        await bus.wait_until(span_finished, what=f"a finished {name!r} span")
+    assert await effects(plumbing_db) == {str(emitted.id): 1}
+    [span] = [s for s in span_exporter.get_finished_spans() if s.name == name]
+    assert span.context is not None and span.context.trace_id == parent.get_span_context().trace_id
