@@ -8,6 +8,7 @@ from typing import Literal
 
 from contracts.dispatch.v1 import Deficiency, Outcome, ReviewRequested
 from contracts.intake.v1 import MaterialProvision
+from simulators.draws import unit
 
 __all__ = ["Decision", "Rates", "ReviewDecision", "decide", "decide_review", "document_number"]
 
@@ -49,8 +50,7 @@ _FIELD_REASONS = (
 
 
 def _unit(seed: int, *parts: str) -> float:
-    digest = hashlib.sha256("|".join((str(seed), *parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
+    return unit(str(seed), *parts)
 
 
 def _latency(seed: int, rates: Rates, *parts: str) -> int:

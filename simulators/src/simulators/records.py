@@ -11,12 +11,12 @@ Values pass the intake's form checks (enum options, numbers). An invalid identif
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, timedelta
 from typing import TypeVar
 
 from contracts.days import china_today
 from contracts.identifiers import make_resident_id, resident_id_problem, uscc_problem
+from simulators.draws import unit
 
 __all__ = ["ENTERPRISE_TYPES", "MARITAL_STATUSES", "enterprise_record", "population_record"]
 
@@ -82,11 +82,10 @@ class _Draw:
     """Deterministic draws from one identifier (same identifier, same values)."""
 
     def __init__(self, *key: str) -> None:
-        self._key = "|".join(key)
+        self._key = key
 
     def unit(self, what: str) -> float:
-        digest = hashlib.sha256(f"{self._key}|{what}".encode()).digest()
-        return int.from_bytes(digest[:8], "big") / 2**64
+        return unit(*self._key, what)
 
     def pick(self, what: str, options: tuple[T, ...] | list[T]) -> T:
         return options[int(self.unit(what) * len(options))]
