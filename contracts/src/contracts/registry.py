@@ -23,12 +23,23 @@ from contracts.dispatch.v1 import (
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered, CaseNotified
 from contracts.licence.v1 import LicenceIssued, LicenceStatusChanged
-from contracts.rating.v1 import RatingSubmitted
+from contracts.rating.v1 import (
+    AppealDecided,
+    AppealFiled,
+    InvitationSent,
+    RatingFigures,
+    RatingSubmitted,
+    RectificationCalledBack,
+    RectificationClosed,
+    RectificationOpened,
+    RectificationReported,
+)
 from contracts.sharing.v1 import LookupAnswered, LookupRequested
 from contracts.supervision.v1 import (
     CardIssued,
     ClockAdjusted,
     ClockStarted,
+    ClockStopped,
     FiguresPublished,
     OrderIssued,
     RepeatFlagged,
@@ -55,11 +66,20 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     LicenceStatusChanged,
     ClockStarted,
     ClockAdjusted,
+    ClockStopped,
     CardIssued,
     OrderIssued,
     RepeatFlagged,
     FiguresPublished,
+    InvitationSent,
     RatingSubmitted,
+    RectificationOpened,
+    RectificationReported,
+    RectificationCalledBack,
+    RectificationClosed,
+    AppealFiled,
+    AppealDecided,
+    RatingFigures,
 )
 
 _BY_KEY: dict[tuple[str, int], type[EventPayload]] = {

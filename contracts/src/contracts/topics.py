@@ -16,6 +16,7 @@ __all__ = [
     "DEPARTMENT_RESULTS",
     "LICENCE_EVENTS",
     "RATING_EVENTS",
+    "RATING_FIGURES",
     "SHARING_ANSWERS",
     "SHARING_REQUESTS",
     "SUPERVISION_FIGURES",
@@ -52,6 +53,18 @@ class TopicSpec:
         return out
 
 
+# 好差评闭环: invitation → rating → rectification → report → call-back → closure; appeals (rating service)
+RATING_LOOP = (
+    "rating.invitation.sent",
+    "rating.rating.submitted",
+    "rating.rectification.opened",
+    "rating.rectification.reported",
+    "rating.rectification.called_back",
+    "rating.rectification.closed",
+    "rating.appeal.filed",
+    "rating.appeal.decided",
+)
+
 CASE_STREAM = TopicSpec(
     name="onething.case.stream",
     key="case_id",
@@ -70,10 +83,11 @@ CASE_STREAM = TopicSpec(
         "licence.licence.status_changed",
         "supervision.clock.started",
         "supervision.clock.adjusted",
+        "supervision.clock.stopped",
         "supervision.card.issued",
         "supervision.order.issued",
         "supervision.repeat.flagged",
-        "rating.rating.submitted",
+        *RATING_LOOP,
     ),
     retention_ms=None,
 )
@@ -118,9 +132,24 @@ LICENCE_EVENTS = TopicSpec(
 RATING_EVENTS = TopicSpec(
     name="rating.rating.events",
     key="case_id",
-    description_zh="好差评事件",
-    description_en="Rating (好差评) events",
-    event_types=("rating.rating.submitted",),
+    description_zh="好差评事件：邀请、评价、差评整改、回访、办结、申诉复核（按办件编号分区；长期保留，可重算统计）",
+    description_en="Rating (好差评) events: invitations, ratings, rectification, call-backs, closure, appeals; "
+                   "keyed by case, kept so figures can be recomputed",
+    event_types=RATING_LOOP,
+    retention_ms=None,
+)
+
+RATING_FIGURES = TopicSpec(
+    name="analytics.rating.figures",
+    key="period:period_start:by:key",
+    description_zh="满意度指标（按部门、事项、窗口、渠道，按日、按周，含与按时办结的对照；不含个人信息）；"
+                   "每个指标的最新值（压缩主题）",
+    description_en="Satisfaction figures per department, item, window and channel, by day and week, against "
+                   "on-time outcome; no personal data; the latest value of each figure (compacted)",
+    event_types=("rating.figures.updated",),
+    partitions=1,
+    retention_ms=None,
+    compacted=True,
 )
 
 
@@ -166,6 +195,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     DEPARTMENT_RESULTS,
     LICENCE_EVENTS,
     RATING_EVENTS,
+    RATING_FIGURES,
     SHARING_REQUESTS,
     SHARING_ANSWERS,
     SUPERVISION_FIGURES,

@@ -9,11 +9,15 @@ from pydantic import Field
 
 from contracts.envelope import EventPayload
 
-__all__ = ["CardIssued", "ClockAdjusted", "ClockStarted", "FiguresPublished", "OrderIssued", "RepeatFlagged"]
+__all__ = ["CardIssued", "ClockAdjusted", "ClockKind", "ClockStarted", "ClockStopped", "FiguresPublished", "OrderIssued", "RepeatFlagged"]
+
+
+ClockKind = Literal["item", "case", "rectification"]  # 事项时限 / 一件事时限 / 差评整改时限
 
 
 class ClockStarted(EventPayload):
-    """An item's statutory clock started; it is due on ``due_on`` (办结时限，工作日)."""
+    """A clock started; it is due on ``due_on`` (办结时限，工作日). An item's clock runs from each release of
+    its task (``task_id``); a rectification clock from the order (``task_id`` is the rectification id)."""
 
     event_type: ClassVar[str] = "supervision.clock.started"
 
@@ -24,6 +28,26 @@ class ClockStarted(EventPayload):
     limit_working_days: int = Field(ge=0)
     started_on: date
     due_on: date
+    clock_id: str | None = None
+    kind: ClockKind = "item"
+
+
+class ClockStopped(EventPayload):
+    """A clock stopped: the item concluded, the case was delivered, or the rectification order closed; with
+    whether it finished on time (for satisfaction against timeliness)."""
+
+    event_type: ClassVar[str] = "supervision.clock.stopped"
+
+    case_id: str
+    clock_id: str
+    kind: ClockKind
+    task_id: str
+    item_code: str | None = None
+    department: str
+    due_on: date
+    finished_on: date
+    on_time: bool
+    handling_days: int = Field(ge=0)  # working days the clock ran, suspensions left out
 
 
 class ClockAdjusted(EventPayload):
