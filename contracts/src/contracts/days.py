@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-__all__ = ["CHINA_TZ", "china_date", "china_today"]
+__all__ = ["CHINA_TZ", "china_date", "china_today", "week_start"]
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
@@ -23,3 +23,8 @@ def china_date(at: datetime) -> date:
 
 def china_today() -> date:
     return datetime.now(CHINA_TZ).date()
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s ISO week (statistics by week, 按周统计)."""
+    return day - timedelta(days=day.weekday())

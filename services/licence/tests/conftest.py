@@ -13,7 +13,7 @@ import pytest
 from contracts.dispatch.v1 import Outcome, TaskConcluded
 from contracts.envelope import Envelope
 from exchange.db.database import Database
-from exchange.request_signing import sign_request
+from exchange.http_identity import signing_hook
 from exchange.signing import KeyRing
 from licence.entrypoints.api import create_app
 from licence.entrypoints.consumers import build_handlers
@@ -70,14 +70,9 @@ async def client(licence_db: Database, keyring: KeyRing, issuers: Issuers) -> As
     opened: list[httpx.AsyncClient] = []
 
     def _client(principal: str | None) -> httpx.AsyncClient:
-        async def sign(request: httpx.Request) -> None:
-            if principal is not None:
-                target = request.url.raw_path.decode()
-                request.headers.update(sign_request(keyring.signer(principal), request.method, target,
-                                                    purpose="办理出生一件事：核验出生医学证明", body=request.content))
-
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL,
-                                 event_hooks={"request": [sign]})
+                                 event_hooks={"request": [] if principal is None else [signing_hook(
+                                     keyring.signer(principal), "办理出生一件事：核验出生医学证明")]})
         opened.append(http)
         return http
 

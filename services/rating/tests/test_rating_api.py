@@ -1,130 +1,315 @@
-"""Rating on the real database: delivered cases only, one rating each (一事一评), announced twice."""
+"""Rating on the real database: invitations, one rating per touchpoint by the applicant only, and the whole
+bad-review loop through the API (order, report, call-back, closure, appeal), following supervision's clock."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func
 from sqlmodel import select
 
-from contracts.envelope import Envelope
-from contracts.intake.v1 import CaseDelivered, DeliveredItem, DeliveryMethod
+from contracts.days import china_today
+from contracts.envelope import Envelope, EventPayload
+from contracts.identifiers import make_resident_id
+from contracts.intake.v1 import (
+    Applicant,
+    CaseAccepted,
+    CaseDelivered,
+    CaseItem,
+    Channel,
+    DeliveredItem,
+    DeliveryMethod,
+    Proxy,
+)
+from contracts.rating.v1 import FigureBy, FigurePeriod, RatingFigures, Touchpoint
+from contracts.supervision.v1 import CardIssued, ClockStarted, OrderIssued
 from contracts.topics import CASE_STREAM, RATING_EVENTS
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
 from exchange.testing.outbox import outbox
-from rating.adapters.tables import RatingDeliveredCase
-from rating.domain.rules import rating_id_for
-from rating.entrypoints.api import create_app
-from rating.entrypoints.consumers import HANDLERS, TOPICS
+from rating.adapters.tables import RatingRow
+from rating.domain.ratings import rating_id_for
+from rating.service_layer.handlers import rectification_id_for
 
+pytestmark = pytest.mark.integration
 
-def delivered(case_id: str) -> CaseDelivered:
-    return CaseDelivered(
-        case_id=case_id, method=DeliveryMethod.WINDOW, delivered_at=datetime.now(UTC),
-        items=(DeliveredItem(item_code="BIZ", department="market", outcome="approved"),),
+Client = Callable[[str | None], httpx.AsyncClient]
+Feed = Callable[[EventPayload], Awaitable[Envelope]]
+APPLICANT = make_resident_id("430102", date(1990, 1, 1), 1)
+RELATIVE = make_resident_id("430102", date(1962, 5, 5), 2)
+STAFF_PROXY = make_resident_id("430102", date(1985, 3, 3), 5)
+ITEMS = (("P-01-01", "health"), ("P-01-03", "police"))
+
+def accepted(case_id: str, *, proxy: Proxy | None = None, channel: Channel = Channel.WINDOW) -> CaseAccepted:
+    return CaseAccepted(
+        case_id=case_id, bundle_code="P-01", bundle_name_zh="新生儿出生一件事", bundle_name_en="A newborn's birth",
+        catalogue_version="2026.11-3", lead_department="health",
+        applicant=Applicant(name="张三", id_type="resident_id", id_number=APPLICANT, phone="13800138000"),
+        channel=channel, delivery_method=DeliveryMethod.WINDOW,
+        items=tuple(CaseItem(item_code=code, name_zh=code, name_en=code, department=dept, time_limit_days=5)
+                    for code, dept in ITEMS),
+        form={}, accepted_at=datetime.now(UTC), accepted_on=china_today(), window_id="W-03", staff_id="S-0012",
+        proxy=proxy,
     )
 
 
-async def deliver(database: Database, payload: CaseDelivered, times: int = 1) -> None:
-    handler = HANDLERS[CaseDelivered.event_type]
-    envelope = Envelope.wrap(payload, source="intake", subject=payload.case_id)
-    for _ in range(times):
-        async with database.unit_of_work(cause=envelope) as uow:
-            await handler(uow, envelope, payload)
+def delivered(case_id: str) -> CaseDelivered:
+    return CaseDelivered(case_id=case_id, method=DeliveryMethod.WINDOW, delivered_at=datetime.now(UTC),
+                         items=tuple(DeliveredItem(item_code=code, department=dept, outcome="approved")
+                                     for code, dept in ITEMS))
 
 
-async def delivered_count(database: Database) -> int:
-    async with database.sessions() as session:
-        return (await session.exec(select(func.count()).select_from(RatingDeliveredCase))).one()
+EVIDENCE = [{"title": "整改报告", "uri": "dept://police/rectification/1.pdf", "sha256": "a" * 64}]
 
 
-
-def client(database: Database) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(database)), base_url="http://rating")
-
-
-@pytest.fixture
-async def rating_db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
-    return await migrated_database("rating")
+async def events(database: Database, event_type: str | None = None) -> list[Envelope]:
+    """The events rating staged, once each (every loop event goes to two topics)."""
+    rows = await outbox(database, event_type)
+    assert {r.topic for r in rows} <= {CASE_STREAM.name, RATING_EVENTS.name}
+    return [Envelope.model_validate(r.envelope) for r in rows if r.topic == RATING_EVENTS.name]
 
 
-def test_consumes_the_case_stream() -> None:
-    assert TOPICS == (CASE_STREAM,)
+def rating(level: str = "satisfied", **fields: Any) -> dict[str, Any]:
+    return {"case_id": "C-1", "level": level, "rater_id_number": APPLICANT, "rated_via": "device", **fields}
 
 
-@pytest.mark.integration
-async def test_delivered_case_is_recorded_once(rating_db: Database) -> None:
-    await deliver(rating_db, delivered("C-1"), times=2)
-    assert await delivered_count(rating_db) == 1
-    assert await outbox(rating_db) == []  # learning of a delivery announces nothing
+async def test_invited_at_acceptance_then_at_delivery_once_each(rating_db: Database, feed: Feed,
+                                                                client: Client) -> None:
+    for _ in range(2):
+        await feed(accepted("C-1"))
+    api = client(None)
+    open_now = (await api.get("/cases/C-1/touchpoints")).json()
+    assert open_now == [{"touchpoint": "acceptance", "item_code": None, "department": "approval", "rated": False}]
+    early = await api.post("/ratings", json=rating())  # the delivery touchpoint is not invited yet
+    assert early.status_code == 404 and early.json()["detail"]["message_en"].startswith("this touchpoint")
+
+    for _ in range(2):
+        await feed(delivered("C-1"))
+    invitations = await events(rating_db, "rating.invitation.sent")
+    assert len(invitations) == 2
+    delivery = invitations[1].data
+    assert delivery["channel"] == "window" and "请对本次一件事办理" in delivery["text_zh"]
+    assert [(t["touchpoint"], t.get("item_code")) for t in delivery["touchpoints"]] == [
+        ("delivery", None), ("item", "P-01-01"), ("item", "P-01-03")]
+    assert len((await api.get("/cases/C-1/touchpoints")).json()) == 4
 
 
-@pytest.mark.integration
-async def test_rate_once_after_delivery(rating_db: Database) -> None:
-    body = {"case_id": "C-1", "level": "very_satisfied", "tags": ["办事快", "态度好"], "comment": "一次办好"}
-    async with client(rating_db) as api:
-        early = await api.post("/ratings", json=body)
-        assert early.status_code == 404
-        assert early.json()["detail"] == {"message_zh": "办件尚未送达，暂不能评价", "message_en": "case not delivered yet"}
+async def test_each_touchpoint_rated_once_by_the_applicant_or_a_relative(rating_db: Database, feed: Feed,
+                                                                         client: Client) -> None:
+    await feed(accepted("C-1", proxy=Proxy(name="李四", id_number=RELATIVE, role="relative", free=True)))
+    await feed(accepted("C-2", proxy=Proxy(name="王五", id_number=STAFF_PROXY, role="staff", free=True)))
+    await feed(delivered("C-1"))
+    await feed(delivered("C-2"))
+    api = client(None)
+    stranger = make_resident_id("430102", date(1970, 7, 7), 9)
+    for body, status in ((rating(rater_id_number=stranger), 403),
+                         (rating(case_id="C-2", rater_id_number=STAFF_PROXY), 403),  # staff rate no colleagues
+                         (rating(case_id="C-404"), 404),
+                         (rating(touchpoint="item", item_code="P-99"), 404),
+                         (rating(tags=["不在词表"]), 422)):
+        answer = await api.post("/ratings", json=body)
+        assert answer.status_code == status, (body, answer.text)
+        assert status == 422 or set(answer.json()["detail"]) == {"message_zh", "message_en"}
 
-        await deliver(rating_db, delivered("C-1"))
-        created = await api.post("/ratings", json=body)
-        assert created.status_code == 201, created.text
-        rating = created.json()
-        assert rating["rating_id"] == rating_id_for("C-1")
-        assert rating["level"] == "very_satisfied" and rating["tags"] == ["办事快", "态度好"]
+    created = await api.post("/ratings", json=rating("very_satisfied", tags=["efficient"], comment="一次办好"))
+    assert created.status_code == 201, created.text
+    assert created.json()["rating_id"] == rating_id_for("C-1", Touchpoint.DELIVERY)
+    by_relative = await api.post("/ratings", json=rating(touchpoint="item", item_code="P-01-03",
+                                                         rater_id_number=RELATIVE))
+    assert by_relative.status_code == 201
+    again = await api.post("/ratings", json=rating("very_dissatisfied"))
+    assert again.status_code == 409
 
-        again = await api.post("/ratings", json={**body, "level": "very_dissatisfied"})
-        assert again.status_code == 409
-        assert set(again.json()["detail"]) == {"message_zh", "message_en"}
-
-        unknown = await api.post("/ratings", json={**body, "case_id": "C-404"})
-        assert unknown.status_code == 404
-
-        invalid = await api.post("/ratings", json={**body, "tags": ["x" * 33]})
-        assert invalid.status_code == 422
-
-        got = await api.get("/cases/C-1/rating")
-        assert got.status_code == 200 and got.json()["level"] == "very_satisfied"
-        assert got.json()["comment"] == "一次办好"
-        assert (await api.get("/cases/C-404/rating")).status_code == 404
-
-    rows = await outbox(rating_db)
-    assert sorted(r.topic for r in rows) == sorted([CASE_STREAM.name, RATING_EVENTS.name])
-    assert {r.key for r in rows} == {"C-1"}
-    assert len({r.event_id for r in rows}) == 1  # one event, on both topics the registry names
-    env = Envelope.model_validate(rows[0].envelope)
-    assert env.type == "rating.rating.submitted" and env.source == "rating"
-    assert env.data["rating_id"] == rating_id_for("C-1") and "comment" not in env.data
+    submitted = await events(rating_db, "rating.rating.submitted")
+    assert len(submitted) == 2
+    item = next(e for e in submitted if e.data["touchpoint"] == "item")
+    assert (item.data["department"], item.data["channel"], item.data["window_id"]) == ("police", "window", None)
+    whole = next(e for e in submitted if e.data["touchpoint"] == "delivery")
+    assert (whole.data["department"], whole.data["window_id"], whole.data["staff_id"]) == ("health", "W-03", "S-0012")
+    wire = str([e.model_dump(mode="json") for e in submitted])
+    assert APPLICANT not in wire and RELATIVE not in wire and "一次办好" not in wire and "13800138000" not in wire
+    assert await events(rating_db, "rating.rectification.opened") == []  # no bad review, no order
+    listed = (await api.get("/cases/C-1/ratings")).json()
+    assert len(listed) == 2 and all("comment" not in r for r in listed)
 
 
-@pytest.mark.integration
-async def test_racing_submissions_yield_one_rating(rating_db: Database) -> None:
-    await deliver(rating_db, delivered("C-2"))
-    async with client(rating_db) as api:
-        answers = await asyncio.gather(
-            *(api.post("/ratings", json={"case_id": "C-2", "level": level}) for level in ("satisfied",) * 5)
-        )
+async def test_a_bad_review_opens_exactly_one_order_then_call_back_and_closure(
+        rating_db: Database, feed: Feed, client: Client) -> None:
+    await feed(accepted("C-1"))
+    await feed(delivered("C-1"))
+    bad = rating("very_dissatisfied", touchpoint="item", item_code="P-01-03", tags=["slow"], comment="来回跑了三趟")
+    assert (await client(None).post("/ratings", json=bad)).status_code == 201
+    assert (await client(None).post("/ratings", json=bad)).status_code == 409
+    opened = await events(rating_db, "rating.rectification.opened")
+    assert len(opened) == 1
+    order_id = rectification_id_for(rating_id_for("C-1", Touchpoint.ITEM, "P-01-03"))
+    assert opened[0].data | {"text_zh": ""} == opened[0].data | {
+        "rectification_id": order_id, "department": "police", "limit_working_days": 15, "level": "very_dissatisfied",
+        "opened_on": china_today().isoformat(), "text_zh": ""}
+    assert "请公安局于 15 个工作日内核实整改并反馈" in opened[0].data["text_zh"]
+
+    police, centre, health = client("dept.police"), client("dept.approval"), client("dept.health")
+    path = f"/rectifications/{order_id}"
+    assert (await client(None).get(path)).status_code == 401
+    assert (await health.get(path)).status_code == 403
+    seen = (await police.get(path)).json()
+    assert seen["state"] == "open" and seen["review"]["comment"] == "来回跑了三趟"
+    assert [o["rectification_id"] for o in (await police.get("/rectifications")).json()] == [order_id]
+    assert (await health.get("/rectifications")).json() == []
+
+    report = {"measures_zh": "约谈窗口人员，出生登记改为一次办结", "evidence": EVIDENCE}
+    assert (await centre.post(f"{path}/callback", json={"outcome": "satisfied"})).status_code == 409  # not reported
+    assert (await health.post(f"{path}/report", json=report)).status_code == 403
+    assert (await police.post(f"{path}/report", json={**report, "evidence": []})).status_code == 422
+    assert (await police.post(f"{path}/report", json=report)).json()["state"] == "reported"
+    assert (await police.post(f"{path}/callback", json={"outcome": "satisfied"})).status_code == 403
+    reopened = await centre.post(f"{path}/callback", json={"outcome": "not_satisfied", "note_zh": "仍需跑两趟"})
+    assert (reopened.json()["state"], reopened.json()["reopened"]) == ("open", 1)
+    await police.post(f"{path}/report", json=report)
+    closed = (await centre.post(f"{path}/callback", json={"outcome": "satisfied"})).json()
+    assert (closed["state"], closed["closed_how"], closed["closed_on"]) == ("closed", "rectified",
+                                                                         china_today().isoformat())
+    assert [c["outcome"] for c in closed["callbacks"]] == ["not_satisfied", "satisfied"]
+    assert (await police.post(f"{path}/report", json=report)).status_code == 409
+
+    counts = {t: len(await events(rating_db, t)) for t in (
+        "rating.rectification.opened", "rating.rectification.reported", "rating.rectification.called_back",
+        "rating.rectification.closed")}
+    assert counts == {"rating.rectification.opened": 1, "rating.rectification.reported": 2,
+                      "rating.rectification.called_back": 2, "rating.rectification.closed": 1}
+    closure = (await events(rating_db, "rating.rectification.closed"))[0].data
+    assert closure["how"] == "rectified" and closure["evidence"][0]["sha256"] == "a" * 64
+    called = (await events(rating_db, "rating.rectification.called_back"))[-1].data
+    assert "note_zh" not in called  # what the applicant said stays here
+
+
+async def test_unreachable_applicant_closes_after_the_configured_attempts(rating_db: Database, feed: Feed,
+                                                                          client: Client) -> None:
+    await feed(accepted("C-1"))
+    await feed(delivered("C-1"))
+    await client(None).post("/ratings", json=rating("dissatisfied"))
+    path = f"/rectifications/{rectification_id_for(rating_id_for('C-1', Touchpoint.DELIVERY))}"
+    await client("dept.health").post(f"{path}/report", json={"measures_zh": "已整改", "evidence": EVIDENCE})
+    first = (await client("dept.approval").post(f"{path}/callback", json={"outcome": "unreachable"})).json()
+    assert first["state"] == "reported"
+    second = (await client("dept.approval").post(f"{path}/callback", json={"outcome": "unreachable"})).json()
+    assert (second["state"], second["closed_how"]) == ("closed", "unreachable")  # the fixture allows two tries
+
+
+async def test_supervision_clock_due_date_and_escalation_are_followed(rating_db: Database, feed: Feed,
+                                                                      client: Client) -> None:
+    await feed(accepted("C-1"))
+    await feed(delivered("C-1"))
+    await client(None).post("/ratings", json=rating("dissatisfied"))
+    order_id = rectification_id_for(rating_id_for("C-1", Touchpoint.DELIVERY))
+    today = china_today()
+    due = today + timedelta(days=21)
+    await feed(ClockStarted(case_id="C-1", task_id=order_id, item_code="", department="health",
+                            limit_working_days=15, started_on=today, due_on=due, clock_id="K-1", kind="rectification"))
+    await feed(ClockStarted(case_id="C-1", task_id="T-1", item_code="P-01-01", department="health",
+                            limit_working_days=5, started_on=today, due_on=today, clock_id="K-2"))  # an item's: ignored
+    await feed(CardIssued(card_id="CARD-Y", case_id="C-1", clock_id="K-1", department="health", colour="yellow",
+                          reason="near_deadline", due_on=due, working_days_left=1, issued_on=due, text_zh="黄牌",
+                          text_en="yellow"))
+    view = (await client("dept.health").get(f"/rectifications/{order_id}")).json()
+    assert (view["due_on"], view["clock_id"], view["escalated_on"]) == (due.isoformat(), "K-1", None)
+    late = due + timedelta(days=1)
+    await feed(CardIssued(card_id="CARD-R", case_id="C-1", clock_id="K-1", department="health", colour="red",
+                          reason="overdue", due_on=due, working_days_left=-1, issued_on=late, text_zh="红牌",
+                          text_en="red"))
+    await feed(OrderIssued(order_id="ORD-1", case_id="C-1", card_id="CARD-R", department="health",
+                           respond_by=late + timedelta(days=3), issued_on=late, text_zh="督办", text_en="order"))
+    view = (await client("dept.approval").get(f"/rectifications/{order_id}")).json()
+    assert (view["escalated_on"], view["red_card_id"], view["order_id"]) == (late.isoformat(), "CARD-R", "ORD-1")
+
+
+async def test_an_upheld_appeal_removes_the_review_and_withdraws_the_order(rating_db: Database, feed: Feed,
+                                                                           client: Client) -> None:
+    await feed(accepted("C-1"))
+    await feed(delivered("C-1"))
+    await client(None).post("/ratings", json=rating("very_dissatisfied", touchpoint="item", item_code="P-01-03"))
+    await client(None).post("/ratings", json=rating("dissatisfied", touchpoint="item", item_code="P-01-01"))
+    police_order = rectification_id_for(rating_id_for("C-1", Touchpoint.ITEM, "P-01-03"))
+    health_order = rectification_id_for(rating_id_for("C-1", Touchpoint.ITEM, "P-01-01"))
+    police, health, centre = client("dept.police"), client("dept.health"), client("dept.approval")
+    grounds = {"grounds": "not_answerable", "reason_zh": "超时系申请人未按约定时间领证所致", "evidence": EVIDENCE}
+    assert (await health.post(f"/rectifications/{police_order}/appeal", json=grounds)).status_code == 403
+    appeal = (await police.post(f"/rectifications/{police_order}/appeal", json=grounds)).json()
+    assert (await police.post(f"/rectifications/{police_order}/appeal", json=grounds)).status_code == 409
+    decision = {"upheld": True, "reason_zh": "经核实，办理未超时，差评与事实不符"}
+    assert (await police.post(f"/appeals/{appeal['appeal_id']}/decision", json=decision)).status_code == 403
+    decided = (await centre.post(f"/appeals/{appeal['appeal_id']}/decision", json=decision)).json()
+    assert (decided["upheld"], decided["decided_by"], decided["decision_zh"]) == (
+        True, "dept.approval", decision["reason_zh"])
+    view = (await police.get(f"/rectifications/{police_order}")).json()
+    assert (view["state"], view["closed_how"], view["appeal"]["upheld"]) == ("closed", "appeal_upheld", True)
+
+    rejected = (await health.post(f"/rectifications/{health_order}/appeal", json={**grounds, "grounds": "untrue"}))
+    await centre.post(f"/appeals/{rejected.json()['appeal_id']}/decision",
+                      json={"upheld": False, "reason_zh": "材料显示确有超时，申诉不成立"})
+    assert (await health.get(f"/rectifications/{health_order}")).json()["state"] == "open"  # the order goes on
+
+    async with rating_db.sessions() as session:
+        removed = {r.item_code: r.removed for r in (await session.exec(select(RatingRow))).all()}
+    assert removed == {"P-01-03": True, "P-01-01": False}
+    decisions = [e.data for e in await events(rating_db, "rating.appeal.decided")]
+    assert [(d["upheld"], d["rectification_id"]) for d in decisions] == [(True, police_order), (False, health_order)]
+    closures = [e.data for e in await events(rating_db, "rating.rectification.closed")]
+    assert [(c["rectification_id"], c["how"]) for c in closures] == [(police_order, "appeal_upheld")]
+
+
+async def test_racing_ratings_of_one_touchpoint_yield_one(rating_db: Database, feed: Feed, client: Client) -> None:
+    await feed(accepted("C-1"))
+    await feed(delivered("C-1"))
+    answers = await asyncio.gather(*(client(None).post("/ratings", json=rating()) for _ in range(5)))
     assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
-    assert len(await outbox(rating_db)) == 2
+    assert len(await events(rating_db, "rating.rating.submitted")) == 1
 
 
-async def test_embedded_sqlite_default_migrates_and_rates(tmp_path: Path) -> None:
+def figure(version: int, good: int, bad: int, day: date) -> RatingFigures:
+    total = good + bad
+    return RatingFigures(period=FigurePeriod.WEEK, period_start=day, by=FigureBy.DEPARTMENT, key="police",
+                         very_satisfied=good, satisfied=0, basically_satisfied=0, dissatisfied=bad,
+                         very_dissatisfied=0, total=total, good_rate=good / total, mean_score=None,
+                         on_time_total=0, on_time_good=0, late_total=0, late_good=0, removed=0, version=version)
+
+
+async def test_current_figures_keep_the_newest_version(feed: Feed, client: Client) -> None:
+    monday = date(2026, 11, 16)
+    await feed(figure(2, good=9, bad=1, day=monday))
+    await feed(figure(1, good=1, bad=1, day=monday))  # late and older: ignored
+    answer = (await client(None).get("/figures", params={"by": "department", "period": "week",
+                                                          "on": "2026-11-19"})).json()
+    assert [(f["key"], f["version"], f["good_rate"]) for f in answer] == [("police", 2, 0.9)]
+    assert (await client(None).get("/figures", params={"period": "week"})).json()[0]["version"] == 2
+    assert (await client(None).get("/figures", params={"period": "day"})).json() == []
+    assert (await client(None).get("/figures", params={"by": "staff"})).status_code == 422
+
+
+async def test_embedded_sqlite_default_migrates_and_rates(tmp_path: Path, keyring: Any) -> None:
+    from rating.entrypoints.api import create_app
+    from rating.entrypoints.consumers import handlers
+    from rating.service_layer.handlers import LoopPolicy, RatingLoop
+
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'rating.db'}", source="rating")
+    loop = RatingLoop(LoopPolicy(), china_today)
     try:
         await upgrade(database, "rating")
         await upgrade(database, "rating")
-        await deliver(database, delivered("C-9"), times=2)
-        assert await delivered_count(database) == 1
-        async with client(database) as api:
-            assert (await api.post("/ratings", json={"case_id": "C-9", "level": "satisfied"})).status_code == 201
-            assert (await api.post("/ratings", json={"case_id": "C-9", "level": "satisfied"})).status_code == 409
-        assert len(await outbox(database)) == 2
+        for payload in (accepted("C-9"), delivered("C-9"), delivered("C-9")):
+            envelope = Envelope.wrap(payload, source="tests", subject="C-9")
+            async with database.unit_of_work(cause=envelope) as uow:
+                await handlers(loop)[payload.event_type](uow, envelope, payload)
+        app = create_app(database, keyring, loop)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rating") as api:
+            body = rating("dissatisfied", case_id="C-9")
+            assert (await api.post("/ratings", json=body)).status_code == 201
+            assert (await api.post("/ratings", json=body)).status_code == 409
+        assert len(await outbox(database, "rating.rectification.opened")) == 2  # one event, two topics
     finally:
         await database.dispose()

@@ -1,68 +1,128 @@
-"""Rating input rules: five levels, ≤10 tags of ≤32 characters, a comment of ≤500 characters."""
+"""Rating rules, pure: who may rate which touchpoint, the input limits, and the bad-review loop's states."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from contracts.rating.v1 import RatingLevel
-from rating.domain.rules import MAX_COMMENT_CHARS, MAX_TAG_CHARS, MAX_TAGS, RatingInput, rating_id_for
+from contracts.identifiers import make_resident_id
+from contracts.rating.v1 import RatingLevel, Touchpoint
+from rating.domain.errors import NotAnswerable, NotSupervisor, OwnAppeal, WrongState
+from rating.domain.ratings import (
+    CaseFacts,
+    RatingInput,
+    acceptance_touchpoints,
+    delivery_touchpoints,
+    rater_digest,
+    rating_id_for,
+)
+from rating.domain.rectification import AppealStatus, Rectification, State
+
+APPLICANT = make_resident_id("430102", date(1990, 1, 1), 1)
+SUPERVISORS = frozenset({"dept.approval"})
 
 
 def rate(**fields: Any) -> RatingInput:
-    return RatingInput.model_validate({"case_id": "C-1", "level": "satisfied", **fields})
+    return RatingInput.model_validate({"case_id": "C-1", "level": "satisfied", "rater_id_number": APPLICANT,
+                                       **fields})
 
 
-def test_the_limits() -> None:
-    assert (MAX_TAGS, MAX_TAG_CHARS, MAX_COMMENT_CHARS) == (10, 32, 500)
+def case(*raters: str) -> CaseFacts:
+    return CaseFacts("C-1", "P-01", "health", "window", "W-1", "S-1",
+                     frozenset(rater_digest("C-1", r) for r in raters))
 
 
-def test_a_plain_rating() -> None:
-    rating = rate()
-    assert rating.level is RatingLevel.SATISFIED
-    assert rating.tags == [] and rating.comment is None
+def test_levels_split_into_good_and_bad_with_scores() -> None:
+    assert [lv.bad for lv in RatingLevel] == [False, False, False, True, True]
+    assert [lv.score for lv in RatingLevel] == [5, 4, 3, 2, 1]
+    assert RatingLevel.VERY_DISSATISFIED.name_zh == "非常不满意"
 
 
-@pytest.mark.parametrize("level", [level.value for level in RatingLevel])
-def test_every_national_level_is_accepted(level: str) -> None:
-    assert rate(level=level).level.value == level
+def test_one_id_per_touchpoint() -> None:
+    ids = {rating_id_for("C-1", Touchpoint.ACCEPTANCE), rating_id_for("C-1", Touchpoint.DELIVERY),
+           rating_id_for("C-1", Touchpoint.ITEM, "A"), rating_id_for("C-1", Touchpoint.ITEM, "B"),
+           rating_id_for("C-2", Touchpoint.DELIVERY)}
+    assert len(ids) == 5
+    assert rating_id_for("C-1", Touchpoint.ITEM, "A") == rating_id_for("C-1", Touchpoint.ITEM, "A")
 
 
-def test_tags_and_comment_at_their_limits_are_accepted() -> None:
-    tags = [f"{n}" * MAX_TAG_CHARS for n in range(MAX_TAGS)]
-    rating = rate(tags=tags, comment="好" * MAX_COMMENT_CHARS)  # characters, not bytes
-    assert rating.tags == tags and len(rating.comment or "") == MAX_COMMENT_CHARS
-    assert rate(tags=["办事快" * 10 + "好!"]).tags == ["办事快" * 10 + "好!"]
+def test_only_the_applicant_or_their_relative_rates() -> None:
+    relative = make_resident_id("430102", date(1965, 1, 1), 2)
+    facts = case(APPLICANT, relative)
+    assert facts.may_rate(APPLICANT) and facts.may_rate(f" {relative.lower()} ")
+    assert not facts.may_rate(make_resident_id("430102", date(1970, 1, 1), 3))
+    assert not case(APPLICANT).may_rate(relative)
+    assert APPLICANT not in "".join(facts.rater_digests)  # digests, not ID numbers
 
 
-def test_blanks_are_trimmed_repeats_dropped_blank_comment_is_none() -> None:
-    rating = rate(tags=[" 快 ", "快", "热情"], comment="   ")
-    assert rating.tags == ["快", "热情"]
-    assert rating.comment is None
-    assert rate(comment="  很好  ").comment == "很好"
+def test_touchpoints_at_acceptance_and_delivery() -> None:
+    assert [(t.touchpoint, t.department) for t in acceptance_touchpoints("approval")] == [
+        (Touchpoint.ACCEPTANCE, "approval")]
+    invited = delivery_touchpoints(case(APPLICANT), [("P-01-03", "police"), ("P-01-01", "health")])
+    assert [(t.touchpoint, t.item_code, t.department) for t in invited] == [
+        (Touchpoint.DELIVERY, None, "health"), (Touchpoint.ITEM, "P-01-01", "health"),
+        (Touchpoint.ITEM, "P-01-03", "police")]
 
 
-@pytest.mark.parametrize(
-    ("fields", "where"),
-    [
-        pytest.param({"level": "great"}, "level", id="unknown-level"),
-        pytest.param({"level": None}, "level", id="no-level"),
-        pytest.param({"tags": ["t"] * (MAX_TAGS + 1)}, "tags", id="too-many-tags"),
-        pytest.param({"tags": ["x" * (MAX_TAG_CHARS + 1)]}, "tags", id="tag-too-long"),
-        pytest.param({"tags": ["ok", "  "]}, "tags", id="blank-tag"),
-        pytest.param({"tags": "fast"}, "tags", id="tags-not-a-list"),
-        pytest.param({"comment": "x" * (MAX_COMMENT_CHARS + 1)}, "comment", id="comment-too-long"),
-        pytest.param({"case_id": " "}, "case_id", id="blank-case"),
-        pytest.param({"stars": 5}, "stars", id="unknown-field"),
-    ],
-)
-def test_invalid_ratings_are_refused_naming_the_field(fields: dict[str, Any], where: str) -> None:
-    with pytest.raises(ValidationError) as info:
-        rate(**fields)
-    assert {str(err["loc"][0]) for err in info.value.errors()} == {where}
+def test_input_limits_and_tags() -> None:
+    assert rate(tags=["efficient", "efficient", " courteous "]).tags == ["efficient", "courteous"]
+    assert rate(comment="   ").comment is None
+    for bad in ({"tags": ["不在词表"]}, {"tags": ["efficient"] * 11}, {"comment": "x" * 501},
+                {"level": "so-so"}, {"touchpoint": "item"}, {"item_code": "P-01-01"},
+                {"rated_via": "pigeon"}, {"rater_id_number": ""}, {"extra": 1}):
+        with pytest.raises(ValidationError):
+            rate(**bad)
+    assert rate(touchpoint="item", item_code="P-01-01").item_code == "P-01-01"
 
 
-def test_one_rating_id_per_case() -> None:
-    assert rating_id_for("C-1") == rating_id_for("C-1") != rating_id_for("C-2")
+def order() -> Rectification:
+    return Rectification("RX-1", "police")
+
+
+def test_report_then_satisfied_call_back_closes() -> None:
+    reported = order().report("dept.police")
+    assert reported.state is State.REPORTED
+    closed = reported.call_back("dept.approval", SUPERVISORS, "satisfied", 3)
+    assert (closed.state, closed.closed_how) == (State.CLOSED, "rectified")
+
+
+def test_not_satisfied_reopens_and_unreachable_closes_after_the_limit() -> None:
+    reopened = order().report("dept.police").call_back("dept.approval", SUPERVISORS, "not_satisfied", 3)
+    assert (reopened.state, reopened.reopened) == (State.OPEN, 1)
+    again = reopened.report("dept.police")
+    once = again.call_back("dept.approval", SUPERVISORS, "unreachable", 2)
+    assert once.state is State.REPORTED and once.unreachable_since_report == 1
+    twice = once.call_back("dept.approval", SUPERVISORS, "unreachable", 2)
+    assert (twice.state, twice.closed_how) == (State.CLOSED, "unreachable")
+
+
+def test_who_may_do_what() -> None:
+    with pytest.raises(NotAnswerable):
+        order().report("dept.health")
+    with pytest.raises(NotSupervisor):
+        order().report("dept.police").call_back("dept.police", SUPERVISORS, "satisfied", 3)
+    with pytest.raises(WrongState):
+        order().call_back("dept.approval", SUPERVISORS, "satisfied", 3)  # nothing reported yet
+    with pytest.raises(WrongState):
+        order().report("dept.police").report("dept.police")
+    own = Rectification("RX-2", "approval").file_appeal("dept.approval")
+    with pytest.raises(OwnAppeal):
+        own.decide_appeal("dept.approval", SUPERVISORS, upheld=True)
+
+
+def test_appeal_once_upheld_withdraws_rejected_goes_on() -> None:
+    pending = order().file_appeal("dept.police")
+    assert pending.appeal is AppealStatus.PENDING
+    with pytest.raises(WrongState):
+        pending.file_appeal("dept.police")
+    upheld = pending.decide_appeal("dept.approval", SUPERVISORS, upheld=True)
+    assert (upheld.state, upheld.closed_how, upheld.appeal) == (State.CLOSED, "appeal_upheld", AppealStatus.UPHELD)
+    rejected = pending.decide_appeal("dept.approval", SUPERVISORS, upheld=False)
+    assert (rejected.state, rejected.appeal) == (State.OPEN, AppealStatus.REJECTED)
+    with pytest.raises(WrongState):
+        rejected.decide_appeal("dept.approval", SUPERVISORS, upheld=True)
+    with pytest.raises(WrongState):
+        upheld.file_appeal("dept.police")

@@ -56,6 +56,10 @@ class RatingLevel(StrEnum):
         """5 (非常满意) … 1 (非常不满意)."""
         return 5 - tuple(RatingLevel).index(self)
 
+    @property
+    def name_zh(self) -> str:
+        return ("非常满意", "满意", "基本满意", "不满意", "非常不满意")[tuple(RatingLevel).index(self)]
+
 
 class Touchpoint(StrEnum):
     """评价环节: where in the case the applicant meets the government (一事多评)."""

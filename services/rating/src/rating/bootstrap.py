@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from contracts.days import china_today
 from exchange.runtime import Platform, ServiceParts
+from rating.config import RatingSettings
 from rating.entrypoints.api import create_app
-from rating.entrypoints.consumers import HANDLERS, TOPICS
+from rating.entrypoints.consumers import TOPICS, handlers
+from rating.service_layer.handlers import LoopPolicy, RatingLoop
+
+
+def policy_of(settings: RatingSettings) -> LoopPolicy:
+    return LoopPolicy(centre_department=settings.centre_department,
+                      rectification_working_days=settings.rectification_working_days,
+                      supervisors=frozenset(settings.supervisors),
+                      max_unreachable_callbacks=settings.max_unreachable_callbacks)
 
 
 def build(platform: Platform) -> ServiceParts:
     assert platform.database is not None
+    settings = platform.settings
+    assert isinstance(settings, RatingSettings)
+    loop = RatingLoop(policy_of(settings), china_today)
     return ServiceParts(
-        app=create_app(platform.database),
-        consumers=[platform.runner(topics=TOPICS, handlers=HANDLERS)],
+        app=create_app(platform.database, platform.keyring, loop),
+        consumers=[platform.runner(topics=TOPICS, handlers=handlers(loop))],
     )

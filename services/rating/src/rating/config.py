@@ -14,3 +14,16 @@ class RatingSettings(ExchangeSettings):
     default_http_port: ClassVar[int] = 8105
 
     service_database_url: str | None = Field(default=None, validation_alias="ONETHING_RATING_DATABASE_URL")
+    rectification_working_days: int = Field(
+        default=15, ge=1, le=60,
+        description="差评整改时限（工作日，按电子监察日历计算）/ working days to rectify a bad review")
+    centre_department: str = Field(
+        default="approval",
+        description="受理窗口所属部门（政务服务中心），对受理环节的评价负责 / the department answerable for acceptance")
+    supervisors: list[str] = Field(
+        default_factory=lambda: ["dept.approval"],
+        description="可回访、复核申诉的调用身份 / principals that call back applicants and decide appeals")
+    max_unreachable_callbacks: int = Field(
+        default=3, ge=1, description="回访无法联系达到此次数后办结 / unreachable call-backs before closing")
+    figures_processor: bool = Field(
+        default=True, description="在本进程运行满意度统计流处理 / run the figures stream processor in this process")

@@ -24,7 +24,8 @@ from credentials.carriers import CarrierError, credential_from_text, qr_payload
 from credentials.status import StatusPurpose, status_list_credential, status_list_id
 from credentials.verify import Verification
 from exchange.db.database import Database
-from exchange.request_signing import ReplayGuard, RequestIdentity, RequestRefused, verify_request
+from exchange.http_identity import SignedCaller, accept_signed_requests
+from exchange.request_signing import RequestIdentity
 from exchange.signing import KeyRing
 from licence.adapters.printable import PrintableLicence, render_pdf
 from licence.adapters.tables import ArchiveReadRow, LicenceRow
@@ -84,20 +85,7 @@ class StatusChange(BaseModel):
 _NOT_FOUND = {"message_zh": "未找到该电子证照", "message_en": "licence not found"}
 
 
-async def _caller(request: Request) -> RequestIdentity:
-    """The principal that signed the request (401 otherwise)."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    try:
-        return verify_request(request.app.state.keyring, dict(request.headers), request.method, target,
-                              body=await request.body(), now=datetime.now(UTC), replay=request.app.state.replay)
-    except RequestRefused as exc:
-        raise HTTPException(401, detail={"message_zh": exc.message_zh, "message_en": exc.message_en}) from None
-
-
-Caller = Annotated[RequestIdentity, Depends(_caller)]
-
-
-def _reader(request: Request, identity: Caller) -> RequestIdentity:
+def _reader(request: Request, identity: SignedCaller) -> RequestIdentity:
     """A signed caller that may read holder archives (403 otherwise)."""
     if not may_read_archive(identity.principal, request.app.state.archive_readers):
         raise HTTPException(403, detail={"message_zh": "无权查阅证照档案",
@@ -121,7 +109,8 @@ def create_app(
         description="电子证照的签发、归档、验真、撤销与暂停 / Electronic licences: issuing, holder archives, "
         "verification, revocation and suspension",
     )
-    app.state.keyring, app.state.archive_readers, app.state.replay = keyring, archive_readers, ReplayGuard()
+    accept_signed_requests(app, keyring)
+    app.state.archive_readers = archive_readers
 
     async def _read(licence_id: str, identity: RequestIdentity) -> LicenceRow:
         async with database.sessions() as session:
@@ -224,15 +213,15 @@ def create_app(
         return {"licence_id": licence_id, "state": row.state, "reason_zh": row.state_reason}
 
     @app.post("/licences/{licence_id}/revocation", summary="撤销 Revoke (issuing department only; final)")
-    async def revoke(licence_id: str, body: StatusChange, identity: Caller) -> dict[str, Any]:
+    async def revoke(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
         return await _change(licence_id, StatusAction.REVOKE, body, identity)
 
     @app.post("/licences/{licence_id}/suspension", summary="暂停 Suspend (issuing department only)")
-    async def suspend(licence_id: str, body: StatusChange, identity: Caller) -> dict[str, Any]:
+    async def suspend(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
         return await _change(licence_id, StatusAction.SUSPEND, body, identity)
 
     @app.post("/licences/{licence_id}/reinstatement", summary="恢复 Lift a suspension (issuing department only)")
-    async def reinstate(licence_id: str, body: StatusChange, identity: Caller) -> dict[str, Any]:
+    async def reinstate(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
         return await _change(licence_id, StatusAction.REINSTATE, body, identity)
 
     return app

@@ -1,31 +1,98 @@
 """Rating errors (raised by the use cases, answered by the API in Chinese and English).
 
 * RatingError
-  + NotDelivered      the case is unknown here or its result was not delivered yet (404)
-  + AlreadyRated      the case was rated before: one case, one rating (409)
+  + CaseUnknown       no such case here (404)
+  + NotInvited        the touchpoint was not (yet) invited: e.g. the case is not delivered yet (404)
+  + UnrelatedRater    the rater is neither the applicant nor acting for them (403)
+  + AlreadyRated      the touchpoint was rated before: one rating each (409)
+  + OrderUnknown      no such rectification order or appeal (404)
+  + NotAnswerable     the caller is not the department the order is addressed to (403)
+  + NotSupervisor     the caller may not call back or decide appeals (403)
+  + OwnAppeal         a supervisor may not decide an appeal of its own department (403)
+  + WrongState        the order is not in a state that allows this step (409)
 """
 
 from __future__ import annotations
 
-__all__ = ["AlreadyRated", "NotDelivered", "RatingError"]
+__all__ = [
+    "AlreadyRated",
+    "CaseUnknown",
+    "NotAnswerable",
+    "NotInvited",
+    "NotSupervisor",
+    "OrderUnknown",
+    "OwnAppeal",
+    "RatingError",
+    "UnrelatedRater",
+    "WrongState",
+]
 
 
 class RatingError(Exception):
-    """A rating that cannot be accepted; carries the message for the applicant."""
+    """A request the rating service refuses; carries the message for the caller and its HTTP status."""
 
-    message_zh: str = "无法评价"
-    message_en: str = "the rating cannot be accepted"
+    status: int = 400
+    message_zh: str = "无法处理该请求"
+    message_en: str = "the request cannot be accepted"
 
-    def __init__(self, case_id: str) -> None:
-        super().__init__(f"{type(self).__name__}: {case_id}")
-        self.case_id = case_id
+    def __init__(self, subject: str, detail_zh: str | None = None, detail_en: str | None = None) -> None:
+        super().__init__(f"{type(self).__name__}: {subject}")
+        self.subject = subject
+        if detail_zh is not None:
+            self.message_zh = detail_zh
+        if detail_en is not None:
+            self.message_en = detail_en
 
 
-class NotDelivered(RatingError):
-    message_zh = "办件尚未送达，暂不能评价"
-    message_en = "case not delivered yet"
+class CaseUnknown(RatingError):
+    status = 404
+    message_zh = "未找到该办件"
+    message_en = "case not found"
+
+
+class NotInvited(RatingError):
+    status = 404
+    message_zh = "该环节尚未邀请评价（办件未受理或未送达，或事项不在办件中）"
+    message_en = "this touchpoint was not invited for rating (case not accepted or delivered, or no such item)"
+
+
+class UnrelatedRater(RatingError):
+    status = 403
+    message_zh = "评价人不是该办件的申请人或其委托人，不能评价"
+    message_en = "the rater is neither the applicant nor acting for them"
 
 
 class AlreadyRated(RatingError):
-    message_zh = "该办件已评价，一事一评"
-    message_en = "case already rated (one rating per case)"
+    status = 409
+    message_zh = "该环节已评价，一事一号一评价"
+    message_en = "this touchpoint was rated already (one rating per touchpoint)"
+
+
+class OrderUnknown(RatingError):
+    status = 404
+    message_zh = "未找到该整改单或申诉"
+    message_en = "rectification order or appeal not found"
+
+
+class NotAnswerable(RatingError):
+    status = 403
+    message_zh = "只有被评价部门可以办理该整改单"
+    message_en = "only the department the order is addressed to may act on it"
+
+
+class NotSupervisor(RatingError):
+    status = 403
+    message_zh = "只有政务服务监督机构可以回访或复核申诉"
+    message_en = "only the supervising body may call back or decide appeals"
+
+
+class OwnAppeal(RatingError):
+    status = 403
+    message_zh = "不得复核本部门的申诉"
+    message_en = "a department may not decide its own appeal"
+
+
+class WrongState(RatingError):
+    status = 409
+    message_zh = "整改单当前状态不允许该操作"
+    message_en = "the order's state does not allow this step"

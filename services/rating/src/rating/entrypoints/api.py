@@ -1,68 +1,206 @@
-"""Rating HTTP API: submit the one rating of a delivered case (好差评), and read it back."""
+"""Rating HTTP API (好差评服务).
+
+Public (the rating channels: hall devices, portal, app): open touchpoints of a case, submit a rating.
+Signed (exchange.http_identity): the answerable department reports rectification and appeals; a supervisor
+(政务服务监督机构) records call-backs and decides appeals. Figures: the current satisfaction figures.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel
+from fastapi import FastAPI, HTTPException, Query
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from contracts.rating.v1 import RatingLevel
+from contracts.days import week_start
+from contracts.departments import department_principal
+from contracts.rating.tags import REASON_TAGS
+from contracts.rating.v1 import Evidence, FigureBy, FigurePeriod, InvitedTouchpoint, RatingFigures, RatingLevel
 from exchange.db.database import Database
-from rating.adapters.tables import RatingRow
-from rating.domain.errors import AlreadyRated, NotDelivered, RatingError
-from rating.domain.rules import RatingInput
-from rating.service_layer.handlers import submit_rating
+from exchange.http_identity import SignedCaller, accept_signed_requests
+from exchange.signing import KeyRing
+from rating.adapters.tables import AppealRow, RatingRow, RectificationRow
+from rating.domain.errors import AlreadyRated, NotAnswerable, OrderUnknown, RatingError
+from rating.domain.ratings import RatingInput, touchpoint_key
+from rating.service_layer.figures import current_figures
+from rating.service_layer.handlers import RatingLoop
 
 
 class RatingPublic(BaseModel):
+    """A rating as anyone may see it: no rater, no comment."""
+
     rating_id: str
     case_id: str
+    touchpoint: str
+    item_code: str | None
+    department: str
     level: RatingLevel
     tags: list[str]
-    comment: str | None
     submitted_at: datetime
+    removed: bool
 
 
-def _http(status: int, error: RatingError) -> HTTPException:
-    return HTTPException(status, detail={"message_zh": error.message_zh, "message_en": error.message_en})
+class OpenTouchpoint(BaseModel):
+    touchpoint: str
+    item_code: str | None
+    department: str
+    rated: bool
 
 
-def create_app(database: Database) -> FastAPI:
+class Report(BaseModel):
+    measures_zh: str = Field(min_length=1, max_length=2000, examples=["已约谈窗口人员并优化出生登记流程"])
+    evidence: list[Evidence] = Field(min_length=1, max_length=20)
+
+
+class CallBack(BaseModel):
+    outcome: Literal["satisfied", "not_satisfied", "unreachable"]
+    note_zh: str | None = Field(default=None, max_length=500)
+
+
+class Appeal(BaseModel):
+    grounds: Literal["untrue", "mistaken", "not_answerable"]
+    reason_zh: str = Field(min_length=1, max_length=2000)
+    evidence: list[Evidence] = Field(default_factory=list, max_length=20)
+
+
+class Decision(BaseModel):
+    upheld: bool
+    reason_zh: str = Field(min_length=1, max_length=2000, examples=["经核实，办理未超时，差评与事实不符"])
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "未签名或签名无效 / unsigned or badly signed"},
+    403: {"description": "无权办理 / not allowed"},
+    404: {"description": "未找到 / not found"},
+    409: {"description": "状态不允许 / not allowed in this state"},
+}
+
+
+def _http(error: RatingError) -> HTTPException:
+    return HTTPException(error.status, detail={"message_zh": error.message_zh, "message_en": error.message_en})
+
+
+def _order_view(row: RectificationRow, appeal: AppealRow | None) -> dict[str, Any]:
+    view = row.model_dump(mode="json")
+    view["appeal"] = None if appeal is None else appeal.model_dump(mode="json")
+    return view
+
+
+def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAPI:
     app = FastAPI(
         title="OneThing rating 好差评服务",
-        version="1.0.0",
-        description="办件送达后的好差评，一事一评 / Ratings of delivered cases, one per case",
+        version="2.0.0",
+        description="一事多评、一事一号一评价；差评整改、回访、办结与申诉复核；满意度统计 / "
+                    "Ratings per touchpoint, the bad-review loop with call-back and appeals, satisfaction figures",
     )
+    accept_signed_requests(app, keyring)
 
-    @app.post(
-        "/ratings",
-        response_model=RatingPublic,
-        status_code=201,
-        summary="提交评价 Rate a delivered case",
-        responses={404: {"description": "办件尚未送达 / case not delivered yet"},
-                   409: {"description": "已评价 / already rated"}},
-    )
-    async def rate(body: RatingInput) -> RatingPublic:
+    async def in_order(step: Any) -> Any:
         try:
             async with database.unit_of_work() as uow:
-                row = await submit_rating(uow, body)
-        except NotDelivered as exc:
-            raise _http(404, exc) from exc
-        except AlreadyRated as exc:
-            raise _http(409, exc) from exc
-        except IntegrityError as exc:  # a concurrent submission for the same case won the race
-            raise _http(409, AlreadyRated(body.case_id)) from exc
+                return await step(uow)
+        except RatingError as exc:
+            raise _http(exc) from exc
+
+    @app.get("/tags", summary="评价标签 Reason tags")
+    async def tags() -> list[dict[str, Any]]:
+        return [{"code": t.code, "name_zh": t.name_zh, "name_en": t.name_en, "positive": t.positive}
+                for t in REASON_TAGS]
+
+    @app.get("/cases/{case_id}/touchpoints", response_model=list[OpenTouchpoint],
+             summary="可评价环节 Touchpoints of a case open for rating")
+    async def touchpoints(case_id: str) -> list[OpenTouchpoint]:
+        async with database.unit_of_work() as uow:
+            invited: dict[str, InvitedTouchpoint] = await loop.invited(uow, case_id)
+            rated = {touchpoint_key(r.touchpoint, r.item_code) for r in (await uow.session.exec(  # type: ignore[arg-type]
+                select(RatingRow).where(col(RatingRow.case_id) == case_id))).all()}
+        return [OpenTouchpoint(touchpoint=t.touchpoint.value, item_code=t.item_code, department=t.department,
+                               rated=k in rated) for k, t in invited.items()]
+
+    @app.post("/ratings", response_model=RatingPublic, status_code=201, summary="提交评价 Rate a touchpoint",
+              responses={k: v for k, v in _ERRORS.items() if k != 401})
+    async def rate(body: RatingInput) -> RatingPublic:
+        try:
+            row = await in_order(lambda uow: loop.submit_rating(uow, body))
+        except IntegrityError as exc:  # a concurrent rating of the same touchpoint won the race
+            raise _http(AlreadyRated(body.case_id)) from exc
         return RatingPublic.model_validate(row, from_attributes=True)
 
-    @app.get("/cases/{case_id}/rating", response_model=RatingPublic, summary="办件的评价 Rating of a case")
-    async def case_rating(case_id: str) -> RatingPublic:
+    @app.get("/cases/{case_id}/ratings", response_model=list[RatingPublic], summary="办件的评价 Ratings of a case")
+    async def case_ratings(case_id: str) -> list[RatingPublic]:
         async with database.sessions() as session:
-            row = (await session.exec(select(RatingRow).where(col(RatingRow.case_id) == case_id))).first()
-        if row is None:
-            raise HTTPException(404, detail={"message_zh": "该办件尚未评价", "message_en": "case not rated yet"})
-        return RatingPublic.model_validate(row, from_attributes=True)
+            rows = (await session.exec(select(RatingRow).where(col(RatingRow.case_id) == case_id)
+                                       .order_by(col(RatingRow.submitted_at)))).all()
+        return [RatingPublic.model_validate(r, from_attributes=True) for r in rows]
+
+    @app.get("/rectifications", summary="整改单 Rectification orders (the caller's department; all for supervisors)",
+             responses={401: _ERRORS[401]})
+    async def rectifications(caller: SignedCaller, state: str | None = None) -> list[dict[str, Any]]:
+        async with database.sessions() as session:
+            query = select(RectificationRow).order_by(col(RectificationRow.opened_on))
+            if caller.principal not in loop.policy.supervisors:
+                query = query.where(col(RectificationRow.department) == caller.principal.removeprefix("dept."))
+            if state is not None:
+                query = query.where(col(RectificationRow.state) == state)
+            rows = (await session.exec(query)).all()
+            appeals = {a.rectification_id: a for a in (await session.exec(select(AppealRow).where(
+                col(AppealRow.rectification_id).in_([r.rectification_id for r in rows])))).all()}
+        return [_order_view(r, appeals.get(r.rectification_id)) for r in rows]
+
+    @app.get("/rectifications/{rectification_id}", summary="整改单详情 One rectification order", responses=_ERRORS)
+    async def rectification(rectification_id: str, caller: SignedCaller) -> dict[str, Any]:
+        async with database.sessions() as session:
+            row = await session.get(RectificationRow, rectification_id)
+            if row is None:
+                raise _http(OrderUnknown(rectification_id))
+            if caller.principal not in loop.policy.supervisors and \
+                    caller.principal != department_principal(row.department):
+                raise _http(NotAnswerable(rectification_id))
+            appeal = (await session.exec(select(AppealRow).where(
+                col(AppealRow.rectification_id) == rectification_id))).first()
+            rating = await session.get(RatingRow, row.rating_id)
+        view = _order_view(row, appeal)
+        view["review"] = None if rating is None else {"level": rating.level, "tags": rating.tags,
+                                                      "comment": rating.comment}
+        return view
+
+    @app.post("/rectifications/{rectification_id}/report", summary="整改反馈（附证据）Report the rectification",
+              responses=_ERRORS)
+    async def report(rectification_id: str, body: Report, caller: SignedCaller) -> dict[str, Any]:
+        row = await in_order(lambda uow: loop.report(uow, rectification_id, caller.principal, body.measures_zh,
+                                                     tuple(body.evidence)))
+        return _order_view(row, None)
+
+    @app.post("/rectifications/{rectification_id}/callback", summary="回访申请人 Record a call-back",
+              responses=_ERRORS)
+    async def callback(rectification_id: str, body: CallBack, caller: SignedCaller) -> dict[str, Any]:
+        row = await in_order(lambda uow: loop.call_back(uow, rectification_id, caller.principal, body.outcome,
+                                                        body.note_zh))
+        return _order_view(row, None)
+
+    @app.post("/rectifications/{rectification_id}/appeal", status_code=201, summary="申诉 Appeal the review",
+              responses=_ERRORS)
+    async def appeal(rectification_id: str, body: Appeal, caller: SignedCaller) -> dict[str, Any]:
+        row = await in_order(lambda uow: loop.file_appeal(uow, rectification_id, caller.principal, body.grounds,
+                                                          body.reason_zh, tuple(body.evidence)))
+        return dict(row.model_dump(mode="json"))
+
+    @app.post("/appeals/{appeal_id}/decision", summary="申诉复核结论 Decide an appeal", responses=_ERRORS)
+    async def decide(appeal_id: str, body: Decision, caller: SignedCaller) -> dict[str, Any]:
+        row = await in_order(lambda uow: loop.decide_appeal(uow, appeal_id, caller.principal, body.upheld,
+                                                            body.reason_zh))
+        return dict(row.model_dump(mode="json"))
+
+    @app.get("/figures", response_model=list[RatingFigures], summary="满意度指标 Current satisfaction figures")
+    async def figures(
+        by: FigureBy = FigureBy.DEPARTMENT,
+        period: FigurePeriod = FigurePeriod.DAY,
+        on: Annotated[date | None, Query(description="该日（或该日所在周）；缺省为最近一期 / default: latest")] = None,
+    ) -> list[RatingFigures]:
+        start = None if on is None else (week_start(on) if period is FigurePeriod.WEEK else on)
+        return await current_figures(database, period, by, start)
 
     return app

@@ -1,14 +1,26 @@
-"""Subscriptions of rating: the case stream (intake's deliveries)."""
+"""Subscriptions of rating: the case stream (acceptance and delivery invite ratings; supervision's clock of
+each rectification order, its cards and orders) and the figures its stream processor publishes."""
 
 from __future__ import annotations
 
-from contracts.intake.v1 import CaseDelivered
-from contracts.topics import CASE_STREAM
+from contracts.intake.v1 import CaseAccepted, CaseDelivered
+from contracts.rating.v1 import RatingFigures
+from contracts.supervision.v1 import CardIssued, ClockAdjusted, ClockStarted, OrderIssued
+from contracts.topics import CASE_STREAM, RATING_FIGURES
 from exchange.kafka.consumer import Handler
-from rating.service_layer import handlers
+from rating.service_layer.figures import figures_updated
+from rating.service_layer.handlers import RatingLoop
 
-TOPICS = (CASE_STREAM,)
+TOPICS = (CASE_STREAM, RATING_FIGURES)
 
-HANDLERS: dict[str, Handler] = {
-    CaseDelivered.event_type: handlers.case_delivered,
-}
+
+def handlers(loop: RatingLoop) -> dict[str, Handler]:
+    return {
+        CaseAccepted.event_type: loop.case_accepted,
+        CaseDelivered.event_type: loop.case_delivered,
+        ClockStarted.event_type: loop.clock_started,
+        ClockAdjusted.event_type: loop.clock_adjusted,
+        CardIssued.event_type: loop.card_issued,
+        OrderIssued.event_type: loop.order_issued,
+        RatingFigures.event_type: figures_updated,
+    }
