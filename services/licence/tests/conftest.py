@@ -13,7 +13,7 @@ import pytest
 from contracts.dispatch.v1 import Outcome, TaskConcluded
 from contracts.envelope import Envelope
 from exchange.db.database import Database
-from exchange.http_identity import signing_hook
+from exchange.http_identity import async_signing_hook
 from exchange.signing import KeyRing
 from licence.entrypoints.api import create_app
 from licence.entrypoints.consumers import build_handlers
@@ -71,7 +71,7 @@ async def client(licence_db: Database, keyring: KeyRing, issuers: Issuers) -> As
 
     def _client(principal: str | None) -> httpx.AsyncClient:
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL,
-                                 event_hooks={"request": [] if principal is None else [signing_hook(
+                                 event_hooks={"request": [] if principal is None else [async_signing_hook(
                                      keyring.signer(principal), "办理出生一件事：核验出生医学证明")]})
         opened.append(http)
         return http

@@ -11,7 +11,7 @@ import pytest
 from contracts.days import china_today
 from contracts.envelope import Envelope, EventPayload
 from exchange.db.database import Database
-from exchange.http_identity import signing_hook
+from exchange.http_identity import async_signing_hook
 from exchange.signing import KeyRing
 from rating.entrypoints.api import create_app
 from rating.entrypoints.consumers import handlers
@@ -52,7 +52,7 @@ async def client(rating_db: Database, keyring: KeyRing, loop: RatingLoop) -> Asy
     opened: list[httpx.AsyncClient] = []
 
     def _client(principal: str | None) -> httpx.AsyncClient:
-        hooks = [] if principal is None else [signing_hook(keyring.signer(principal), "好差评整改")]
+        hooks = [] if principal is None else [async_signing_hook(keyring.signer(principal), "好差评整改")]
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rating",
                                  event_hooks={"request": hooks})
         opened.append(http)

@@ -126,3 +126,13 @@ def test_appeal_once_upheld_withdraws_rejected_goes_on() -> None:
         rejected.decide_appeal("dept.approval", SUPERVISORS, upheld=True)
     with pytest.raises(WrongState):
         upheld.file_appeal("dept.police")
+
+
+def test_settings_refuse_an_unknown_centre_department(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rating.config import RatingSettings
+
+    monkeypatch.setenv("ONETHING_RATING_CENTRE_DEPARTMENT", "nosuch")
+    with pytest.raises(ValidationError, match="unknown department code"):
+        RatingSettings()
+    monkeypatch.setenv("ONETHING_RATING_CENTRE_DEPARTMENT", "market")
+    assert RatingSettings().rating_centre_department == "market"

@@ -2,7 +2,7 @@
 
 A service calls :func:`accept_signed_requests` once on its app and declares ``caller: SignedCaller`` on
 every route that must know who asks; an unsigned or badly signed request is answered 401 in Chinese and
-English. :func:`signing_hook` is the client side for httpx (tests, the CLI, department adapters).
+English. the signing hooks are the client side for httpx (tests, the CLI, department adapters).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from exchange.request_signing import ReplayGuard, RequestIdentity, RequestRefused, sign_request, verify_request
 from exchange.signing import KeyRing, Signer
 
-__all__ = ["SignedCaller", "accept_signed_requests", "signed_caller", "signing_hook"]
+__all__ = ["SignedCaller", "accept_signed_requests", "async_signing_hook", "signed_caller", "signing_hook"]
 
 
 def accept_signed_requests(app: FastAPI, keyring: KeyRing) -> None:
@@ -38,11 +38,21 @@ async def signed_caller(request: Request) -> RequestIdentity:
 SignedCaller = Annotated[RequestIdentity, Depends(signed_caller)]
 
 
-def signing_hook(signer: Signer, purpose: str) -> Callable[[httpx.Request], Awaitable[None]]:
-    """An httpx request hook that signs every request as ``signer`` for ``purpose``."""
+def signing_hook(signer: Signer, purpose: str) -> Callable[[httpx.Request], None]:
+    """An httpx request hook (for ``httpx.Client``) that signs every request as ``signer`` for ``purpose``."""
 
-    async def sign(request: httpx.Request) -> None:
+    def sign(request: httpx.Request) -> None:
         request.headers.update(sign_request(signer, request.method, request.url.raw_path.decode(), purpose=purpose,
                                             body=request.content))
 
     return sign
+
+
+def async_signing_hook(signer: Signer, purpose: str) -> Callable[[httpx.Request], Awaitable[None]]:
+    """The same for ``httpx.AsyncClient``, whose hooks must be coroutines."""
+    sign = signing_hook(signer, purpose)
+
+    async def sign_async(request: httpx.Request) -> None:
+        sign(request)
+
+    return sign_async

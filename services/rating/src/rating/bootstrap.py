@@ -11,10 +11,10 @@ from rating.service_layer.handlers import LoopPolicy, RatingLoop
 
 
 def policy_of(settings: RatingSettings) -> LoopPolicy:
-    return LoopPolicy(centre_department=settings.centre_department,
-                      rectification_working_days=settings.rectification_working_days,
-                      supervisors=frozenset(settings.supervisors),
-                      max_unreachable_callbacks=settings.max_unreachable_callbacks)
+    return LoopPolicy(centre_department=settings.rating_centre_department,
+                      rectification_working_days=settings.rating_rectification_working_days,
+                      supervisors=frozenset(settings.rating_supervisors),
+                      max_unreachable_callbacks=settings.rating_max_unreachable_callbacks)
 
 
 def build(platform: Platform) -> ServiceParts:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
+
+from contracts.departments import department
 
 from exchange.settings import ExchangeSettings
 
@@ -14,16 +16,25 @@ class RatingSettings(ExchangeSettings):
     default_http_port: ClassVar[int] = 8105
 
     service_database_url: str | None = Field(default=None, validation_alias="ONETHING_RATING_DATABASE_URL")
-    rectification_working_days: int = Field(
+    rating_rectification_working_days: int = Field(
         default=15, ge=1, le=60,
         description="差评整改时限（工作日，按电子监察日历计算）/ working days to rectify a bad review")
-    centre_department: str = Field(
+    rating_centre_department: str = Field(
         default="approval",
         description="受理窗口所属部门（政务服务中心），对受理环节的评价负责 / the department answerable for acceptance")
-    supervisors: list[str] = Field(
+    rating_supervisors: list[str] = Field(
         default_factory=lambda: ["dept.approval"],
         description="可回访、复核申诉的调用身份 / principals that call back applicants and decide appeals")
-    max_unreachable_callbacks: int = Field(
+    rating_max_unreachable_callbacks: int = Field(
         default=3, ge=1, description="回访无法联系达到此次数后办结 / unreachable call-backs before closing")
-    figures_processor: bool = Field(
+    rating_figures_processor: bool = Field(
         default=True, description="在本进程运行满意度统计流处理 / run the figures stream processor in this process")
+
+    @field_validator("rating_centre_department")
+    @classmethod
+    def _known_department(cls, code: str) -> str:
+        try:
+            department(code)  # a typo must not silently misaddress the acceptance's orders
+        except KeyError as exc:
+            raise ValueError(str(exc)) from None
+        return code
