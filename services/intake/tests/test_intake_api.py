@@ -15,7 +15,7 @@ from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskConc
 from contracts.envelope import Envelope, EventPayload
 from contracts.identifiers import make_resident_id
 from contracts.licence.v1 import LicenceIssued
-from contracts.supervision.v1 import ClockStarted
+from contracts.supervision.v1 import ClockKind, ClockStarted
 from contracts.topics import CASE_STREAM
 from exchange.db.database import Database
 from exchange.testing.outbox import outbox
@@ -416,16 +416,17 @@ class Stream:
             source="licence",
         )
 
-    async def clock(self, code: str, due_on: date) -> None:
+    async def clock(self, code: str, due_on: date, kind: ClockKind = "item") -> None:
         await self.apply(
             ClockStarted(
                 case_id=self.case_id,
                 task_id=f"{self.case_id}/{code}",
                 item_code=code,
-                department=P01_DEPARTMENTS[code],
+                department=P01_DEPARTMENTS.get(code, "market"),
                 limit_working_days=5,
                 started_on=china_today(),
                 due_on=due_on,
+                kind=kind,
             ),
             source="supervision",
         )
@@ -437,6 +438,9 @@ async def test_all_items_concluded_and_licensed_deliver_once(api: httpx.AsyncCli
     for code in ("P-01-01", "P-01-02"):
         await stream.released(code)
     await stream.clock("P-01-01", date(2030, 1, 9))
+    # A bad review's rectification clock (of an item, or of no item) is not the item's due date.
+    await stream.clock("P-01-01", date(2030, 2, 1), kind="rectification")
+    await stream.clock("", date(2030, 2, 1), kind="rectification")
     view = (await api.get(f"/cases/{case_id}")).json()
     assert view["status"] == "in_progress"
     items = {i["item_code"]: i for i in view["items"]}

@@ -121,6 +121,8 @@ class CaseStreamFolder:
 
     async def clock_started(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, ClockStarted)
+        if payload.kind != "item":
+            return  # a case's or a rectification order's (差评整改) clock is no item's due date
         case, state = await self._load(uow, payload.case_id)
         state.clock_started(payload.item_code, payload.due_on.isoformat())
         self._save(uow, case, state)

@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, Column, Date, DateTime, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from contracts.supervision.v1 import ClockKind
+
 
 class SupervisionClock(SQLModel, table=True):
-    """A statutory clock (办结时限计时): of one release of a department task, or of the whole case.
+    """A clock (计时): of one release of a department task (``item``), of the whole case (``case``), or of a
+    bad review's rectification order (``rectification``, 差评整改时限; ``task_id`` is the rectification id).
 
     ``suspensions`` and ``extensions`` are the ledger (计时台账): who waited, why, and who approved more time.
     """
@@ -22,7 +25,8 @@ class SupervisionClock(SQLModel, table=True):
     case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     task_id: str = Field(sa_column=Column(String(96), nullable=False))
     attempt: int = Field(sa_column=Column(Integer, nullable=False))
-    item_code: str = Field(sa_column=Column(String(32), nullable=False))  # "" for the case's own clock
+    item_code: str = Field(sa_column=Column(String(32), nullable=False))  # "" when the clock is of no one item
+    kind: ClockKind = Field(sa_column=Column(String(16), nullable=False))
     department: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     limit_working_days: int = Field(sa_column=Column(Integer, nullable=False))
     started_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -65,7 +65,7 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
     async def case_clocks(case_id: str) -> list[ClockPublic]:
         async with database.sessions() as session:
             query = select(SupervisionClock).where(col(SupervisionClock.case_id) == case_id,
-                                                   col(SupervisionClock.item_code) != "")
+                                                   col(SupervisionClock.kind) == "item")
             order = (col(SupervisionClock.item_code), col(SupervisionClock.attempt))
             rows = (await session.exec(query.order_by(*order))).all()
         if not rows:

@@ -1,10 +1,11 @@
 """Subscriptions of supervision: the case stream (acceptance, review, corrections, releases, conclusions,
-delivery)."""
+delivery, and the rectification orders of bad reviews)."""
 
 from __future__ import annotations
 
 from contracts.dispatch.v1 import FindingBeyondList, ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
+from contracts.rating.v1 import RectificationClosed, RectificationOpened
 from contracts.topics import CASE_STREAM
 from exchange.kafka.consumer import Handler
 from supervision.service_layer.audit import audited
@@ -23,4 +24,6 @@ def handlers(stream: CaseStream) -> dict[str, Handler]:
         TaskConcluded.event_type: stream.task_concluded,
         CaseDelivered.event_type: stream.case_delivered,
         FindingBeyondList.event_type: stream.finding_beyond_list,
+        RectificationOpened.event_type: stream.rectification_opened,
+        RectificationClosed.event_type: stream.rectification_closed,
     })

@@ -1,6 +1,8 @@
 """Efficiency figures from supervision's records, for the API and, once a day, for analysts on the bus.
 
 What leaves on ``analytics.supervision.figures`` names departments, items and windows only: no applicant.
+Rectification clocks of bad reviews (差评整改) and their cards are left out: they time a department's answer
+to a review after the case, not its handling of the case.
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ async def _facts(database: Database, calendar: WorkingCalendar) -> tuple[list[Cl
 
     clock_facts = []
     for row in clocks:
-        if not row.item_code:
-            continue  # the case's own clock is counted through its items
+        if row.kind != "item":
+            continue  # the case's own clock is counted through its items; a rectification is no handling
         clock = to_clock(row)
         clock_facts.append(ClockFact(row.case_id, keys(row.case_id, row.department, row.item_code),
                                      clock.on_time(calendar), clock.handling_days(calendar)))
-    card_facts = [CardFact(c.case_id, keys(c.case_id, c.department, c.item_code), c.colour) for c in cards]
+    rectifications = {row.clock_id for row in clocks if row.kind == "rectification"}
+    card_facts = [CardFact(c.case_id, keys(c.case_id, c.department, c.item_code), c.colour) for c in cards
+                  if c.clock_id not in rectifications]
     return clock_facts, card_facts
 
 

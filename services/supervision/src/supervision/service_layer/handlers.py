@@ -1,5 +1,6 @@
-"""Supervision use cases on the case stream: every case and every released task gets a clock; the applicant's
-waiting time is suspended and recorded; conclusions and the delivery stop the clocks."""
+"""Supervision use cases on the case stream: every case, every released task and every rectification order of
+a bad review (差评整改) gets a clock; the applicant's waiting time is suspended and recorded; conclusions, the
+delivery and the closing of the order stop the clocks, each announced once."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from contracts.departments import department
 from contracts.dispatch.v1 import FindingBeyondList, ReviewConcluded, TaskConcluded, TaskReleased
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
-from contracts.supervision.v1 import ClockAdjusted, ClockStarted, RepeatFlagged
+from contracts.rating.v1 import RectificationClosed, RectificationOpened
+from contracts.supervision.v1 import ClockAdjusted, ClockStarted, ClockStopped, RepeatFlagged
 from contracts.workdays import WorkingCalendar
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import SupervisionCase, SupervisionClock, SupervisionFlag
@@ -24,11 +26,9 @@ from supervision.domain.clocks import Clock
 from supervision.service_layer.ledger import store, to_clock
 from supervision.service_layer.scan import Card, Order, card_exists, issue_card
 
-__all__ = ["CaseStream", "case_clock_id", "clock_id_for"]
+__all__ = ["CaseStream", "case_clock_id", "clock_id_for", "rectification_clock_id", "stop_clock"]
 
 logger = logging.getLogger(__name__)
-
-CASE_CLOCK = ""  # item_code of a case's own clock (一件事办结时限)
 
 
 def clock_id_for(task_id: str, attempt: int) -> str:
@@ -38,6 +38,44 @@ def clock_id_for(task_id: str, attempt: int) -> str:
 
 def case_clock_id(case_id: str) -> str:
     return str(uuid5(NAMESPACE_URL, f"onething:case-clock:{case_id}"))
+
+
+def rectification_clock_id(rectification_id: str) -> str:
+    return str(uuid5(NAMESPACE_URL, f"onething:rectification-clock:{rectification_id}"))
+
+
+def _started(uow: UnitOfWork, row: SupervisionClock) -> None:
+    uow.emit(
+        ClockStarted(
+            case_id=row.case_id, task_id=row.task_id, item_code=row.item_code, department=row.department,
+            limit_working_days=row.limit_working_days, started_on=row.started_on, due_on=row.due_on,
+            clock_id=row.clock_id, kind=row.kind,
+        ),
+        subject=row.case_id,
+        event_id=uuid5(NAMESPACE_URL, f"onething:clock-started:{row.clock_id}"),
+    )
+
+
+def stop_clock(uow: UnitOfWork, row: SupervisionClock, on: date, calendar: WorkingCalendar) -> None:
+    """Finish ``row`` on ``on`` and announce it with its verdict, once: a finished clock is left alone, and the
+    event id is the clock's, so a replay downstream is deduplicated too."""
+    if row.finished_on is not None:
+        return
+    clock = to_clock(row).finish(on)
+    store(row, clock)
+    row.due_on = clock.due_on(calendar, on)  # as judged: the ledger and today's calendar at the finish
+    uow.session.add(row)
+    on_time, handling_days = clock.on_time(calendar), clock.handling_days(calendar)
+    assert on_time is not None and handling_days is not None  # finished just above
+    uow.emit(
+        ClockStopped(
+            case_id=row.case_id, clock_id=row.clock_id, kind=row.kind, task_id=row.task_id,
+            item_code=row.item_code or None, department=row.department, due_on=row.due_on, finished_on=on,
+            on_time=on_time, handling_days=handling_days,
+        ),
+        subject=row.case_id,
+        event_id=uuid5(NAMESPACE_URL, f"onething:clock-stopped:{row.clock_id}"),
+    )
 
 
 def _flag(uow: UnitOfWork, case_id: str, kind: Literal["resubmitted", "asked_again"], item_codes: list[str],
@@ -77,7 +115,7 @@ class CaseStream:
             (i.time_limit_days for i in payload.items), default=0)
         uow.session.add(SupervisionClock(
             clock_id=case_clock_id(payload.case_id), case_id=payload.case_id, task_id=payload.case_id, attempt=0,
-            item_code=CASE_CLOCK, department=payload.lead_department, limit_working_days=limit,
+            item_code="", kind="case", department=payload.lead_department, limit_working_days=limit,
             started_at=payload.accepted_at, started_on=payload.accepted_on,
             due_on=self.calendar.add_working_days(payload.accepted_on, limit), staff_id=payload.staff_id,
         ))
@@ -92,28 +130,20 @@ class CaseStream:
         started_on = china_date(payload.released_at)
         clock = SupervisionClock(
             clock_id=clock_id, case_id=payload.case_id, task_id=payload.task_id, attempt=payload.attempt,
-            item_code=payload.item_code, department=payload.department,
+            item_code=payload.item_code, kind="item", department=payload.department,
             limit_working_days=payload.time_limit_days, started_at=payload.released_at, started_on=started_on,
             due_on=self.calendar.add_working_days(started_on, payload.time_limit_days),
         )
         uow.session.add(clock)
         await self._item(uow, payload.case_id, payload.item_code, status="released")
-        uow.emit(
-            ClockStarted(
-                case_id=clock.case_id, task_id=clock.task_id, item_code=clock.item_code, department=clock.department,
-                limit_working_days=clock.limit_working_days, started_on=clock.started_on, due_on=clock.due_on,
-            ),
-            subject=clock.case_id,
-            event_id=uuid5(NAMESPACE_URL, f"onething:clock-started:{clock_id}"),
-        )
+        _started(uow, clock)
 
     async def task_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, TaskConcluded)
         on = china_date(payload.concluded_at)
         row = await uow.get_for_update(SupervisionClock, clock_id_for(payload.task_id, payload.attempt))
-        if row is not None and row.finished_on is None:
-            store(row, to_clock(row).finish(on))
-            uow.session.add(row)
+        if row is not None:
+            stop_clock(uow, row, on, self.calendar)
         await self._item(uow, payload.case_id, payload.item_code, status=payload.outcome.value, concluded_on=on)
 
     async def review_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
@@ -173,13 +203,37 @@ class CaseStream:
         assert isinstance(payload, CaseDelivered)
         on = china_date(payload.delivered_at)
         row = await uow.get_for_update(SupervisionClock, case_clock_id(payload.case_id))
-        if row is not None and row.finished_on is None:
-            store(row, to_clock(row).finish(on))
-            uow.session.add(row)
+        if row is not None:
+            stop_clock(uow, row, on, self.calendar)
         case = await uow.get_for_update(SupervisionCase, payload.case_id)
         if case is not None and case.delivered_on is None:
             case.delivered_on = on
             uow.session.add(case)
+
+    async def rectification_opened(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """差评整改时限: the order's limit counted on supervision's calendar, carded and ordered like an item's."""
+        assert isinstance(payload, RectificationOpened)
+        clock_id = rectification_clock_id(payload.rectification_id)
+        if await uow.session.get(SupervisionClock, clock_id) is not None:
+            return  # redelivered
+        clock = SupervisionClock(
+            clock_id=clock_id, case_id=payload.case_id, task_id=payload.rectification_id, attempt=0,
+            item_code=payload.item_code or "", kind="rectification", department=payload.department,
+            limit_working_days=payload.limit_working_days,
+            started_at=envelope.time,  # the payload carries only the day the order was opened
+            started_on=payload.opened_on,
+            due_on=self.calendar.add_working_days(payload.opened_on, payload.limit_working_days),
+        )
+        uow.session.add(clock)
+        _started(uow, clock)
+
+    async def rectification_closed(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, RectificationClosed)
+        row = await uow.get_for_update(SupervisionClock, rectification_clock_id(payload.rectification_id))
+        if row is None:
+            logger.warning("rectification %s closed without a clock", payload.rectification_id)
+            return
+        stop_clock(uow, row, payload.closed_on, self.calendar)
 
     async def _adjust(self, uow: UnitOfWork, case_id: str, on: date, change: Callable[[Clock], Clock],
                       kind: Literal["suspended", "resumed"], reason: str) -> None:

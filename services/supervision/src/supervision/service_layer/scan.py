@@ -80,24 +80,35 @@ async def scan(database: Database, today: date, calendar: WorkingCalendar, *, th
 def _issue(uow: UnitOfWork, row: SupervisionClock, card: CardDue, today: date, calendar: WorkingCalendar,
            respond_days: int) -> None:
     dept = department(row.department)
-    what_zh = f"事项 {row.item_code}" if row.item_code else "一件事整体时限"
-    what_en = f"item {row.item_code}" if row.item_code else "the whole case"
+    left = max(card.working_days_left, 0)
+    if row.kind == "rectification":  # 差评整改: the department's answer to a bad review, not its handling
+        item_zh, item_en = (f"事项 {row.item_code} ", f"item {row.item_code} ") if row.item_code else ("", "")
+        what_zh = f"办件 {row.case_id} {item_zh}的整改单（{dept.name_zh}）"
+        what_en = f"the rectification order on case {row.case_id} {item_en}({dept.name_en})"
+        yellow = (f"差评整改预警：{what_zh}将于 {card.due_on} 到期，剩余 {left} 个工作日",
+                  f"Rectification warning: {what_en} is due {card.due_on}, {left} working days left")
+        red = (f"差评整改超期：{what_zh}已超过整改期限 {card.due_on}，发出督办",
+               f"Rectification overdue: {what_en} is overdue since {card.due_on}")
+        order_zh = f"前完成办件 {row.case_id} 的差评整改并反馈"
+        order_en = f"to complete the rectification on case {row.case_id} and report"
+    else:
+        what_zh = f"办件 {row.case_id} " + (f"事项 {row.item_code}" if row.kind == "item" else "一件事整体时限")
+        what_en = f"case {row.case_id} " + (f"item {row.item_code}" if row.kind == "item" else "the whole case")
+        yellow = (f"黄牌预警：{what_zh}（{dept.name_zh}）将于 {card.due_on} 到期，剩余 {left} 个工作日",
+                  f"Yellow card: {what_en} ({dept.name_en}) is due {card.due_on}")
+        red = (f"红牌：{what_zh}（{dept.name_zh}）已超过办结期限 {card.due_on}，发出督办",
+               f"Red card: {what_en} ({dept.name_en}) is overdue since {card.due_on}")
+        order_zh = f"前办结{what_zh}并说明超期原因"
+        order_en = f"to conclude {what_en}"
     if card.colour == "yellow":
-        zh = (f"黄牌预警：办件 {row.case_id} {what_zh}（{dept.name_zh}）将于 {card.due_on} 到期，"
-              f"剩余 {max(card.working_days_left, 0)} 个工作日")
-        en = f"Yellow card: case {row.case_id} {what_en} ({dept.name_en}) is due {card.due_on}"
         issue_card(uow, Card(row.clock_id, row.case_id, row.item_code, row.department, row.staff_id, "yellow",
-                             card.reason, card.due_on, card.working_days_left, zh, en), today)
+                             card.reason, card.due_on, card.working_days_left, *yellow), today)
         return
     respond_by = calendar.add_working_days(today, respond_days)
     issue_card(uow, Card(row.clock_id, row.case_id, row.item_code, row.department, row.staff_id, "red", card.reason,
-                         card.due_on, card.working_days_left,
-                         f"红牌：办件 {row.case_id} {what_zh}（{dept.name_zh}）已超过办结期限 {card.due_on}，发出督办",
-                         f"Red card: case {row.case_id} {what_en} ({dept.name_en}) is overdue since {card.due_on}"),
-               today, order=Order("overdue", respond_by,
-                                  f"督办：请{dept.name_zh}于 {respond_by} 前办结办件 {row.case_id} {what_zh}并说明超期原因",
-                                  f"Supervision order: {dept.name_en} to conclude case {row.case_id} {what_en} "
-                                  f"by {respond_by}"))
+                         card.due_on, card.working_days_left, *red), today,
+               order=Order("overdue", respond_by, f"督办：请{dept.name_zh}于 {respond_by} {order_zh}",
+                           f"Supervision order: {dept.name_en} {order_en} by {respond_by}"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,10 +53,11 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
                                     .order_by(col(SupervisionCard.issued_on)))).all()
         orders = (await session.exec(select(SupervisionOrder).where(col(SupervisionOrder.case_id) == case_id))).all()
         flags = (await session.exec(select(SupervisionFlag).where(col(SupervisionFlag.case_id) == case_id))).all()
-    case_clock = next((c for c in clocks if not c.item_code), None)
+    case_clock = next((c for c in clocks if c.kind == "case"), None)
+    item_clocks = [c for c in clocks if c.kind == "item"]  # a rectification clock neither projects nor blocks
     waiting = case_clock is not None and to_clock(case_clock).suspended
     # An item is due when its latest clock says: extensions and re-projections change the clock, nothing else.
-    due_by_item = {c.item_code: to_clock(c).due_on(calendar, today) for c in clocks if c.item_code}
+    due_by_item = {c.item_code: to_clock(c).due_on(calendar, today) for c in item_clocks}
     plans = [ItemPlan(i["item_code"], i["department"], tuple(i["requires"]), i["limit_days"], i["status"],
                       due_by_item.get(i["item_code"]),
                       date.fromisoformat(i["concluded_on"]) if i.get("concluded_on") else None) for i in case.items]
@@ -67,7 +68,9 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
         "case_id": case_id, "bundle_code": case.bundle_code, "today": today, "accepted_on": case.accepted_on,
         "delivered_on": case.delivered_on, "window_id": case.window_id, "staff_id": case.staff_id,
         "case_clock": case_clock_view,
-        "clocks": [_clock_view(c, today, calendar) for c in clocks if c.item_code],
+        "clocks": [_clock_view(c, today, calendar) for c in item_clocks],
+        "rectification_clocks": [{**_clock_view(c, today, calendar), "rectification_id": c.task_id}
+                                 for c in clocks if c.kind == "rectification"],
         "cards": [{"card_id": c.card_id, "colour": c.colour, "reason": c.reason, "item_code": c.item_code or None,
                    "department": c.department, "due_on": c.due_on, "issued_on": c.issued_on, "text_zh": c.text_zh}
                   for c in cards],
