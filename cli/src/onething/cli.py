@@ -114,6 +114,10 @@ def _report(result: DemoResult) -> None:
     missing = [c for c in result.cases if result.deliveries[c] == 0]
     if missing:
         print(f"  未送达 not delivered: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}")
+    if result.ratings:
+        bad = result.ratings["dissatisfied"] + result.ratings["very_dissatisfied"]
+        print(f"  好差评 ratings: {sum(result.ratings.values())} ({bad} 差评 → 整改单 rectification orders; "
+              "GET /rectifications on rating, GET /figures for satisfaction)")
     for case_id in result.late:
         print(f"  超期演示 late case {case_id}: 黄牌 yellow {result.cards[(case_id, 'yellow')]}, "
               f"红牌 red {result.cards[(case_id, 'red')]}, 督办 orders {result.orders[case_id]} "
@@ -149,7 +153,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     code = 0
     try:
         if args.demo:
-            result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, args.demo, bundles=_bundles(["all"])))
+            result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, args.demo, bundles=_bundles(["all"]),
+                                          rating_url=system.url("rating")))
             _report(result)
             if not result.ok:
                 code = 1
@@ -190,7 +195,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         bundles = _bundles(args.bundle)
         result = asyncio.run(run_demo(intake_url, bootstrap, args.cases, bundles=bundles, seed=args.seed,
                                       timeout_s=args.timeout, late=args.late,
-                                      supervision_url=urls.get("supervision"), simulators_url=urls.get("simulators")))
+                                      supervision_url=urls.get("supervision"), simulators_url=urls.get("simulators"),
+                                      rating_url=urls.get("rating")))
         _report(result)
         return 0 if result.ok else 1
     finally:

@@ -45,6 +45,8 @@ class DemoResult:
     late: list[str] = field(default_factory=list)  # cases held at the departments to run past their limits
     cards: Counter[tuple[str, str]] = field(default_factory=Counter)  # (case, colour) seen on the stream
     orders: Counter[str] = field(default_factory=Counter)
+    applicant_of: dict[str, str] = field(default_factory=dict)  # case -> the applicant's ID number
+    ratings: Counter[str] = field(default_factory=Counter)  # level -> ratings the demo's applicants gave
 
     def _ours(self, tally: Counter[tuple[str, str]]) -> dict[str, int]:
         """A (case, x) tally summed over x, for this run's cases only (the stream holds earlier runs too)."""
@@ -187,12 +189,42 @@ async def _run_late(result: DemoResult, supervision_url: str, simulators_url: st
             (await simulators.delete(f"/holds/{case_id}")).raise_for_status()
 
 
+# How the demo's applicants rate (好差评): mostly content, some not, so orders and figures have something to show.
+_LEVELS = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied")
+_LEVEL_WEIGHTS = (60, 25, 8, 5, 2)
+_GOOD_TAGS, _BAD_TAGS = ("efficient", "courteous", "fewer_trips", "fewer_materials"), ("slow", "unclear_guidance")
+
+
+async def _rate(rating_url: str, result: DemoResult, rng: random.Random, deadline: float) -> None:
+    """办完即评: each delivered case's applicant rates every touchpoint the rating service invited."""
+    async with httpx.AsyncClient(base_url=rating_url, timeout=30.0) as rating:
+        for case_id in result.cases:
+            while time.monotonic() < deadline:
+                touchpoints = (await rating.get(f"/cases/{case_id}/touchpoints")).json()
+                if any(t["touchpoint"] == "delivery" for t in touchpoints):
+                    break
+                await asyncio.sleep(0.2)
+            else:
+                return
+            for t in touchpoints:
+                if t["rated"]:
+                    continue
+                level = rng.choices(_LEVELS, _LEVEL_WEIGHTS)[0]
+                tags = [rng.choice(_BAD_TAGS if level in _LEVELS[3:] else _GOOD_TAGS)]
+                answer = await rating.post("/ratings", json={
+                    "case_id": case_id, "touchpoint": t["touchpoint"], "item_code": t["item_code"], "level": level,
+                    "tags": tags, "rater_id_number": result.applicant_of[case_id], "rated_via": "device"})
+                if answer.status_code == 201:
+                    result.ratings[level] += 1
+
+
 async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequence[str] = ("P-01",), seed: int = 7,
                    timeout_s: float = 120.0, linger_s: float = 2.0, quiet: bool = False, late: int = 0,
-                   supervision_url: str | None = None, simulators_url: str | None = None) -> DemoResult:
+                   supervision_url: str | None = None, simulators_url: str | None = None,
+                   rating_url: str | None = None) -> DemoResult:
     """Submit ``cases`` applications, cycling through ``bundles``, and follow each to its one delivery.
 
-    With ``late`` > 0 the first ``late`` cases are held at the departments and the supervision clock is moved
+    With ``rating_url`` each delivered case's applicant then rates it (一事多评). With ``late`` > 0 the first ``late`` cases are held at the departments and the supervision clock is moved
     forward until each has its yellow card, red card and supervision order; then they are released."""
     if late and not (supervision_url and simulators_url):
         raise ValueError("--late needs the supervision and simulator URLs of the running system")
@@ -232,6 +264,7 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
                     result.late.append(case["case_id"])
                 result.cases.append(case["case_id"])
                 result.bundle_of[case["case_id"]] = notice["bundle_code"]
+                result.applicant_of[case["case_id"]] = applicant_id
                 result.prefilled += draft is not None
                 deferred = {c["material_code"]: {"provision": "upload", "document": "sha256:" + "0" * 64}
                             for c in case["commitments"] if c["kind"] == "tolerance"}
@@ -261,5 +294,7 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
         if late_run is not None:
             await late_run
         result.corrections = sum(await asyncio.gather(*corrections))
+        if rating_url is not None:
+            await _rate(rating_url, result, rng, deadline)
     progress.close()
     return result
