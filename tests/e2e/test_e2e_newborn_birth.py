@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import random
+import re
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
@@ -17,10 +18,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import canonical_bytes
 from contracts.identifiers import make_resident_id
-from contracts.topics import ALL_TOPICS, CASE_STREAM, department_requests
+from contracts.topics import ALL_TOPICS, CASE_STREAM, RATING_FIGURES, department_requests
+from contracts.workdays import national_calendar
 from credentials.platform import local_trust_list
 from credentials.verify import verify_credential
 from exchange.chain import verify_chain
+from exchange.http_identity import signing_hook
 from exchange.request_signing import sign_request
 from exchange.signing import KeyRing
 from onething.applicants import application_for, correction_for
@@ -101,20 +104,74 @@ def test_fifty_births_are_each_delivered_exactly_once(postgres_system: System) -
     assert {"intake", "dispatch", "licence", "supervision", "dept.health", "dept.police"} <= set(report.heads)
 
 
-def test_rating_is_accepted_for_a_delivered_case_only(postgres_system: System) -> None:
+def _wait_for(probe: Any, what: str, timeout_s: float = 30) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while not (found := probe()) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert found, f"timed out waiting for {what}"
+    return found
+
+
+def test_a_bad_review_is_rectified_escalated_called_back_closed_and_counted(postgres_system: System) -> None:
+    """好差评闭环 over the bus: rating → order → supervision's clock and 督办 → report → call-back → closure."""
     result = asyncio.run(run_demo(postgres_system.url("intake"), postgres_system.bootstrap, 1, seed=99,
                                   timeout_s=120, quiet=True))
     assert result.ok
     case_id = result.cases[0]
-    with httpx.Client(base_url=postgres_system.url("rating")) as client:
-        body = {"case_id": case_id, "level": "very_satisfied", "tags": ["一次办好"]}
-        deadline = time.monotonic() + 10  # rating learns of the delivery from the stream, after intake
-        while (answer := client.post("/ratings", json=body)).status_code == 404 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert answer.status_code == 201, answer.text
-        assert client.post("/ratings", json=body).status_code == 409
-        unknown = client.post("/ratings", json={**body, "case_id": "OT20000101NOSUCHCASE"})
-        assert unknown.status_code == 404
+    accepted = next(w for w in asyncio.run(_read_topic(postgres_system.bootstrap, CASE_STREAM.name))
+                    if w["subject"] == case_id and w["type"] == "intake.case.accepted")
+    applicant_id = accepted["data"]["applicant"]["id_number"]
+    keyring = KeyRing(postgres_system.data_dir / "keys")
+    rating_url, supervision_url = postgres_system.url("rating"), postgres_system.url("supervision")
+
+    def signed(principal: str) -> httpx.Client:
+        return httpx.Client(base_url=rating_url,
+                            event_hooks={"request": [signing_hook(keyring.signer(principal), "e2e：差评整改")]})
+
+    with httpx.Client(base_url=rating_url) as public, signed("dept.health") as health, \
+            signed("dept.approval") as centre:
+        _wait_for(lambda: any(t["touchpoint"] == "delivery" for t in public.get(f"/cases/{case_id}/touchpoints").json()),
+                  "the delivery invitation")
+        body = {"case_id": case_id, "level": "very_dissatisfied", "tags": ["slow"], "rater_id_number": applicant_id,
+                "comment": "等了很久"}
+        assert public.post("/ratings", json={**body, "rater_id_number": make_resident_id(
+            "110101", date(1970, 1, 1), 7)}).status_code == 403
+        assert public.post("/ratings", json=body).status_code == 201
+        assert public.post("/ratings", json=body).status_code == 409
+        [order] = health.get("/rectifications").json()
+        path = f"/rectifications/{order['rectification_id']}"
+        order = _wait_for(lambda: (o := health.get(path).json())["due_on"] and o, "supervision's clock of the order")
+        expected_due = national_calendar().add_working_days(date.fromisoformat(order["opened_on"]), 15)
+        assert order["due_on"] == expected_due.isoformat()  # counted by supervision on its calendar
+
+        with httpx.Client(base_url=supervision_url) as supervision:  # 15 working days and more go by
+            supervision.post("/clock/advance", json={"days": 30}).raise_for_status()
+        order = _wait_for(lambda: (o := health.get(path).json())["order_id"] and o, "the escalation (督办)")
+        assert order["escalated_on"] > order["due_on"]
+
+        report = {"measures_zh": "优化出生医学证明签发流程", "evidence": [
+            {"title": "整改报告", "uri": "dept://health/rectification/1.pdf", "sha256": "b" * 64}]}
+        assert health.post(f"{path}/report", json=report).json()["state"] == "reported"
+        closed = centre.post(f"{path}/callback", json={"outcome": "satisfied"}).json()
+        assert (closed["state"], closed["closed_how"]) == ("closed", "rectified")
+
+    def stopped() -> list[dict[str, Any]]:
+        return [w["data"] for w in asyncio.run(_read_topic(postgres_system.bootstrap, CASE_STREAM.name))
+                if w["subject"] == case_id and w["type"] == "supervision.clock.stopped"
+                and w["data"]["kind"] == "rectification"]
+
+    [clock] = _wait_for(stopped, "the order's clock to stop")  # once
+    assert clock["finished_on"] == closed["closed_on"] and clock["department"] == "health"
+
+    def counted() -> list[dict[str, Any]]:
+        return [f for f in httpx.get(f"{rating_url}/figures", params={"by": "department", "period": "day"}).json()
+                if f["key"] == "health" and f["very_dissatisfied"] >= 1]
+
+    _wait_for(counted, "the satisfaction figures", timeout_s=60)
+    analytics = json.dumps(asyncio.run(_read_topic(postgres_system.bootstrap, RATING_FIGURES.name)),
+                           ensure_ascii=False)
+    assert applicant_id not in analytics and accepted["data"]["applicant"]["name"] not in analytics
+    assert not re.search(r"(?<!\d)\d{17}[\dX](?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)", analytics)
 
 
 def _catalogue_view(client: httpx.Client) -> dict[str, dict[str, Any]]:

@@ -103,7 +103,8 @@ def configure_logging(level: str) -> None:
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    for chatty in ("aiokafka", "faust", "mode"):  # faust logs every commit and rebalance at INFO
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 async def serve(

@@ -7,6 +7,7 @@ from exchange.runtime import Platform, ServiceParts
 from rating.config import RatingSettings
 from rating.entrypoints.api import create_app
 from rating.entrypoints.consumers import TOPICS, handlers
+from rating.figures.processor import FiguresProcessor
 from rating.service_layer.handlers import LoopPolicy, RatingLoop
 
 
@@ -25,4 +26,6 @@ def build(platform: Platform) -> ServiceParts:
     return ServiceParts(
         app=create_app(platform.database, platform.keyring, loop),
         consumers=[platform.runner(topics=TOPICS, handlers=handlers(loop))],
+        background=[FiguresProcessor(settings, platform.keyring, platform.signer)]
+        if settings.rating_figures_processor else [],
     )

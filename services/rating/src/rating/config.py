@@ -7,7 +7,6 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from contracts.departments import department
-
 from exchange.settings import ExchangeSettings
 
 

@@ -11,7 +11,7 @@ from aiokafka.errors import KafkaConnectionError
 
 from contracts.topics import TopicSpec
 
-__all__ = ["ensure_topics", "wait_for_broker"]
+__all__ = ["ensure_topics", "partition_counts", "wait_for_broker"]
 
 logger = logging.getLogger(__name__)
 TOPIC_ALREADY_EXISTS = 36
@@ -62,3 +62,19 @@ async def ensure_topics(
         logger.info("created topics %s", ", ".join(t.name for t in missing))
     finally:
         await admin.close()
+
+
+async def partition_counts(bootstrap: str, names: Iterable[str]) -> dict[str, int]:
+    """How many partitions each topic really has (``topic_partitions`` may have overridden the registry)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(names))
+    finally:
+        await admin.close()
+    counts: dict[str, int] = {}
+    for topic in described:
+        if topic.get("error_code") or not topic.get("partitions"):
+            raise RuntimeError(f"topic {topic.get('topic')} is not on the broker (error {topic.get('error_code')})")
+        counts[str(topic["topic"])] = len(topic["partitions"])
+    return counts

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -33,12 +33,12 @@ from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 from exchange.errors import Rejected, Transient
 from exchange.kafka.admin import ensure_topics
-from exchange.kafka.producer import Producer
+from exchange.kafka.producer import Headers, Producer
 from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing
 from exchange.tracing import context_from_headers, tracer
 
-__all__ = ["ConsumerRunner", "DirectHandler", "Handler"]
+__all__ = ["ConsumerRunner", "DirectHandler", "Handler", "dead_letter_headers", "decode_record"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,46 @@ def _peek_traceparent(value: bytes | None) -> str | None:
 
 class _Undecodable(Rejected):
     """Wraps decode errors so they take the dead-letter path."""
+
+
+def decode_record(
+    value: bytes | None, keyring: KeyRing, handles: Callable[[str], bool]
+) -> tuple[Envelope, EventPayload] | None:
+    """Envelope and payload of a record value, its signature verified; None for a type ``handles`` refuses.
+
+    Raises :class:`~exchange.errors.Rejected` (dead-letter it) when the value is no envelope, is not signed
+    by its source, or its payload does not match its schema. Shared by the consumer runner and the stream
+    processors (:mod:`exchange.streams`), so both accept exactly the same records.
+    """
+    if value is None:
+        raise _Undecodable("record has no value")
+    try:
+        envelope, wire = Envelope.from_bytes(value)
+    except EnvelopeError as exc:
+        raise _Undecodable(f"not an envelope: {exc}") from exc
+    keyring.verify_envelope(wire)
+    if not handles(envelope.type):
+        return None
+    try:
+        return envelope, decode_payload(envelope)
+    except (PayloadError, UnknownEventType) as exc:
+        raise _Undecodable(str(exc)) from exc
+
+
+def dead_letter_headers(
+    headers: Iterable[tuple[str, bytes]], *, topic: str, partition: int, offset: int, consumer: str,
+    exc: BaseException,
+) -> Headers:
+    """The original headers plus why and where from (``x-error-*``, ``x-original-*``, ``x-consumer``)."""
+    return [
+        *headers,
+        ("x-error-type", type(exc).__name__.encode()),
+        ("x-error-message", str(exc)[:4000].encode()),
+        ("x-original-topic", topic.encode()),
+        ("x-original-partition", str(partition).encode()),
+        ("x-original-offset", str(offset).encode()),
+        ("x-consumer", consumer.encode()),
+    ]
 
 
 class _ReadyWhenAssigned(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -211,19 +251,7 @@ class ConsumerRunner:
     def _decode(
         self, record: ConsumerRecord[bytes, bytes]
     ) -> tuple[Envelope | None, EventPayload | None]:
-        if record.value is None:
-            raise _Undecodable("record has no value")
-        try:
-            envelope, wire = Envelope.from_bytes(record.value)
-        except EnvelopeError as exc:
-            raise _Undecodable(f"not an envelope: {exc}") from exc
-        self.keyring.verify_envelope(wire)
-        if not self.handles(envelope.type):
-            return None, None
-        try:
-            return envelope, decode_payload(envelope)
-        except (PayloadError, UnknownEventType) as exc:
-            raise _Undecodable(str(exc)) from exc
+        return decode_record(record.value, self.keyring, self.handles) or (None, None)
 
     async def _apply(
         self,
@@ -273,15 +301,10 @@ class ConsumerRunner:
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], exc: BaseException) -> None:
         trace.get_current_span().set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
         dlq = dead_letter_topic(record.topic, self.group).name
-        headers = [
-            *(record.headers or ()),
-            ("x-error-type", type(exc).__name__.encode()),
-            ("x-error-message", str(exc)[:4000].encode()),
-            ("x-original-topic", record.topic.encode()),
-            ("x-original-partition", str(record.partition).encode()),
-            ("x-original-offset", str(record.offset).encode()),
-            ("x-consumer", self.group.encode()),
-        ]
+        headers = dead_letter_headers(
+            record.headers or (), topic=record.topic, partition=record.partition, offset=record.offset,
+            consumer=self.group, exc=exc,
+        )
         key = record.key.decode(errors="replace") if record.key is not None else None
         await self.producer.send(dlq, key, record.value or b"", headers)
         self.dead_lettered += 1

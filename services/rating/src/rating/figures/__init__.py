@@ -1,0 +1,1 @@
+"""Satisfaction figures (满意度统计): the rules (:mod:`.fold`) and the stream processor (:mod:`.processor`)."""
