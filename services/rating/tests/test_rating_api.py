@@ -134,6 +134,9 @@ async def test_each_touchpoint_rated_once_by_the_applicant_or_a_relative(rating_
     wire = str([e.model_dump(mode="json") for e in submitted])
     assert APPLICANT not in wire and RELATIVE not in wire and "一次办好" not in wire and "13800138000" not in wire
     assert await events(rating_db, "rating.rectification.opened") == []  # no bad review, no order
+    rated = {(t["touchpoint"], t["item_code"]): t["rated"] for t in (await api.get("/cases/C-1/touchpoints")).json()}
+    assert rated == {("acceptance", None): False, ("delivery", None): True, ("item", "P-01-01"): False,
+                     ("item", "P-01-03"): True}
     listed = (await api.get("/cases/C-1/ratings")).json()
     assert len(listed) == 2 and all("comment" not in r for r in listed)
 
@@ -254,13 +257,24 @@ async def test_an_upheld_appeal_removes_the_review_and_withdraws_the_order(ratin
                       json={"upheld": False, "reason_zh": "材料显示确有超时，申诉不成立"})
     assert (await health.get(f"/rectifications/{health_order}")).json()["state"] == "open"  # the order goes on
 
+    await client(None).post("/ratings", json=rating("very_dissatisfied"))  # the whole one-thing: health answers
+    whole_order = rectification_id_for(rating_id_for("C-1", Touchpoint.DELIVERY))
+    late_appeal = (await health.post(f"/rectifications/{whole_order}/appeal", json=grounds)).json()
+    await health.post(f"/rectifications/{whole_order}/report", json={"measures_zh": "已整改", "evidence": EVIDENCE})
+    await centre.post(f"/rectifications/{whole_order}/callback", json={"outcome": "satisfied"})
+    after_closure = await centre.post(f"/appeals/{late_appeal['appeal_id']}/decision", json=decision)
+    assert after_closure.status_code == 200, after_closure.text  # closed meanwhile: the closure stands
+    assert (await health.get(f"/rectifications/{whole_order}")).json()["closed_how"] == "rectified"
+
     async with rating_db.sessions() as session:
         removed = {r.item_code: r.removed for r in (await session.exec(select(RatingRow))).all()}
-    assert removed == {"P-01-03": True, "P-01-01": False}
+    assert removed == {"P-01-03": True, "P-01-01": False, None: True}
     decisions = [e.data for e in await events(rating_db, "rating.appeal.decided")]
-    assert [(d["upheld"], d["rectification_id"]) for d in decisions] == [(True, police_order), (False, health_order)]
+    assert [(d["upheld"], d["rectification_id"]) for d in decisions] == [
+        (True, police_order), (False, health_order), (True, whole_order)]
     closures = [e.data for e in await events(rating_db, "rating.rectification.closed")]
-    assert [(c["rectification_id"], c["how"]) for c in closures] == [(police_order, "appeal_upheld")]
+    assert [(c["rectification_id"], c["how"]) for c in closures] == [(police_order, "appeal_upheld"),
+                                                                     (whole_order, "rectified")]
 
 
 async def test_racing_ratings_of_one_touchpoint_yield_one(rating_db: Database, feed: Feed, client: Client) -> None:
@@ -279,14 +293,15 @@ def figure(version: int, good: int, bad: int, day: date) -> RatingFigures:
                          on_time_total=0, on_time_good=0, late_total=0, late_good=0, removed=0, version=version)
 
 
-async def test_current_figures_keep_the_newest_version(feed: Feed, client: Client) -> None:
+async def test_current_figures_are_the_latest_record_of_each(feed: Feed, client: Client) -> None:
     monday = date(2026, 11, 16)
-    await feed(figure(2, good=9, bad=1, day=monday))
-    await feed(figure(1, good=1, bad=1, day=monday))  # late and older: ignored
+    await feed(figure(7, good=1, bad=1, day=monday))
+    await feed(figure(8, good=5, bad=5, day=monday - timedelta(days=7)))  # the week before
+    await feed(figure(1, good=9, bad=1, day=monday))  # a rebuild starts versions at 1 again: the latest wins
     answer = (await client(None).get("/figures", params={"by": "department", "period": "week",
                                                           "on": "2026-11-19"})).json()
-    assert [(f["key"], f["version"], f["good_rate"]) for f in answer] == [("police", 2, 0.9)]
-    assert (await client(None).get("/figures", params={"period": "week"})).json()[0]["version"] == 2
+    assert [(f["key"], f["version"], f["good_rate"]) for f in answer] == [("police", 1, 0.9)]
+    assert (await client(None).get("/figures", params={"period": "week"})).json()[0]["good_rate"] == 0.9
     assert (await client(None).get("/figures", params={"period": "day"})).json() == []
     assert (await client(None).get("/figures", params={"by": "staff"})).status_code == 422
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from contracts.identifiers import make_resident_id
 from contracts.rating.v1 import RatingLevel, Touchpoint
-from rating.domain.errors import NotAnswerable, NotSupervisor, OwnAppeal, WrongState
+from rating.domain.errors import NotAnswerable, NotSupervisor, OwnOrder, WrongState
 from rating.domain.ratings import (
     CaseFacts,
     RatingInput,
@@ -22,7 +22,7 @@ from rating.domain.ratings import (
 from rating.domain.rectification import AppealStatus, Rectification, State
 
 APPLICANT = make_resident_id("430102", date(1990, 1, 1), 1)
-SUPERVISORS = frozenset({"dept.approval"})
+SUPERVISORS = frozenset({"dept.approval", "supervision"})
 
 
 def rate(**fields: Any) -> RatingInput:
@@ -109,8 +109,12 @@ def test_who_may_do_what() -> None:
     with pytest.raises(WrongState):
         order().report("dept.police").report("dept.police")
     own = Rectification("RX-2", "approval").file_appeal("dept.approval")
-    with pytest.raises(OwnAppeal):
+    with pytest.raises(OwnOrder):
         own.decide_appeal("dept.approval", SUPERVISORS, upheld=True)
+    assert own.decide_appeal("supervision", SUPERVISORS, upheld=True).state is State.CLOSED  # another supervisor
+    with pytest.raises(OwnOrder):
+        Rectification("RX-2", "approval").report("dept.approval").call_back("dept.approval", SUPERVISORS,
+                                                                             "satisfied", 3)
 
 
 def test_appeal_once_upheld_withdraws_rejected_goes_on() -> None:
@@ -126,6 +130,9 @@ def test_appeal_once_upheld_withdraws_rejected_goes_on() -> None:
         rejected.decide_appeal("dept.approval", SUPERVISORS, upheld=True)
     with pytest.raises(WrongState):
         upheld.file_appeal("dept.police")
+    closed_meanwhile = pending.report("dept.police").call_back("dept.approval", SUPERVISORS, "satisfied", 3)
+    kept = closed_meanwhile.decide_appeal("dept.approval", SUPERVISORS, upheld=True)
+    assert (kept.state, kept.closed_how, kept.appeal) == (State.CLOSED, "rectified", AppealStatus.UPHELD)
 
 
 def test_settings_refuse_an_unknown_centre_department(monkeypatch: pytest.MonkeyPatch) -> None:

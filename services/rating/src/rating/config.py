@@ -22,8 +22,9 @@ class RatingSettings(ExchangeSettings):
         default="approval",
         description="受理窗口所属部门（政务服务中心），对受理环节的评价负责 / the department answerable for acceptance")
     rating_supervisors: list[str] = Field(
-        default_factory=lambda: ["dept.approval"],
-        description="可回访、复核申诉的调用身份 / principals that call back applicants and decide appeals")
+        default_factory=lambda: ["dept.approval", "supervision"],
+        description="可回访、复核申诉的调用身份（不得办理本部门的整改单）/ principals that call back applicants and "
+                    "decide appeals (never on their own department's orders)")
     rating_max_unreachable_callbacks: int = Field(
         default=3, ge=1, description="回访无法联系达到此次数后办结 / unreachable call-backs before closing")
     rating_figures_processor: bool = Field(

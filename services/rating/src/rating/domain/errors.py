@@ -8,7 +8,7 @@
   + OrderUnknown      no such rectification order or appeal (404)
   + NotAnswerable     the caller is not the department the order is addressed to (403)
   + NotSupervisor     the caller may not call back or decide appeals (403)
-  + OwnAppeal         a supervisor may not decide an appeal of its own department (403)
+  + OwnOrder          a supervisor may not call back or decide on its own department's order (403)
   + WrongState        the order is not in a state that allows this step (409)
 """
 
@@ -21,7 +21,7 @@ __all__ = [
     "NotInvited",
     "NotSupervisor",
     "OrderUnknown",
-    "OwnAppeal",
+    "OwnOrder",
     "RatingError",
     "UnrelatedRater",
     "WrongState",
@@ -86,10 +86,10 @@ class NotSupervisor(RatingError):
     message_en = "only the supervising body may call back or decide appeals"
 
 
-class OwnAppeal(RatingError):
+class OwnOrder(RatingError):
     status = 403
-    message_zh = "不得复核本部门的申诉"
-    message_en = "a department may not decide its own appeal"
+    message_zh = "不得回访或复核本部门的整改单"
+    message_en = "a department may not call back or decide appeals on its own orders"
 
 
 class WrongState(RatingError):

@@ -6,10 +6,11 @@ open (整改中) --report with evidence--> reported (待回访) --call-back--> c
   * ``unreachable``: stays reported; after ``max_unreachable`` unreachable calls since the report it closes
     as unreachable (无法联系), with the evidence on record.
 An appeal (申诉) may be filed once, by the department, while the order is not closed. Upheld: the order is
-withdrawn (closed, appeal_upheld) and the review leaves the figures; rejected: the order goes on.
+withdrawn (closed, appeal_upheld; an order that closed meanwhile keeps its closure) and the review leaves the
+figures; rejected: the order goes on.
 
 Who: the department the order is addressed to reports and appeals; a supervisor (政务服务监督机构) calls
-back and decides appeals, never its own department's.
+back and decides appeals, never on its own department's order.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from enum import StrEnum
 from typing import Literal
 
 from contracts.departments import department_principal
-from rating.domain.errors import NotAnswerable, NotSupervisor, OwnAppeal, WrongState
+from rating.domain.errors import NotAnswerable, NotSupervisor, OwnOrder, WrongState
 
 __all__ = ["AppealStatus", "CallbackOutcome", "Closure", "Rectification", "State", "check_supervisor"]
 
@@ -63,8 +64,8 @@ class Rectification:
 
     def call_back(self, principal: str, supervisors: frozenset[str], outcome: CallbackOutcome,
                   max_unreachable: int) -> Rectification:
-        """回访: by a supervisor, only after a report; the applicant's answer decides what happens next."""
-        check_supervisor(principal, supervisors)
+        """回访: by a supervisor of another department, only after a report; the applicant's answer decides."""
+        self._independent(principal, supervisors)
         if self.state is not State.REPORTED:
             raise WrongState(self.rectification_id, "部门尚未反馈整改结果，不能回访",
                              "the department has not reported yet; nothing to call back about")
@@ -86,14 +87,20 @@ class Rectification:
         return replace(self, appeal=AppealStatus.PENDING)
 
     def decide_appeal(self, principal: str, supervisors: frozenset[str], upheld: bool) -> Rectification:
-        check_supervisor(principal, supervisors)
-        if principal == department_principal(self.department):
-            raise OwnAppeal(self.rectification_id)
+        self._independent(principal, supervisors)
         if self.appeal is not AppealStatus.PENDING:
             raise WrongState(self.rectification_id, "没有待复核的申诉", "no appeal is waiting for a decision")
-        if upheld:
-            return replace(self, appeal=AppealStatus.UPHELD, state=State.CLOSED, closed_how="appeal_upheld")
-        return replace(self, appeal=AppealStatus.REJECTED)
+        if not upheld:
+            return replace(self, appeal=AppealStatus.REJECTED)
+        if self.state is State.CLOSED:  # closed while the appeal waited: the review still leaves the figures
+            return replace(self, appeal=AppealStatus.UPHELD)
+        return replace(self, appeal=AppealStatus.UPHELD, state=State.CLOSED, closed_how="appeal_upheld")
+
+    def _independent(self, principal: str, supervisors: frozenset[str]) -> None:
+        """A supervisor, and not of the department the order is addressed to (no one checks their own work)."""
+        check_supervisor(principal, supervisors)
+        if principal == department_principal(self.department):
+            raise OwnOrder(self.rectification_id)
 
 
 def check_supervisor(principal: str, supervisors: frozenset[str]) -> None:

@@ -18,7 +18,15 @@ from sqlmodel import col, select
 from contracts.days import week_start
 from contracts.departments import department_principal
 from contracts.rating.tags import REASON_TAGS
-from contracts.rating.v1 import Evidence, FigureBy, FigurePeriod, InvitedTouchpoint, RatingFigures, RatingLevel
+from contracts.rating.v1 import (
+    Evidence,
+    FigureBy,
+    FigurePeriod,
+    InvitedTouchpoint,
+    RatingFigures,
+    RatingLevel,
+    Touchpoint,
+)
 from exchange.db.database import Database
 from exchange.http_identity import SignedCaller, accept_signed_requests
 from exchange.signing import KeyRing
@@ -115,7 +123,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
     async def touchpoints(case_id: str) -> list[OpenTouchpoint]:
         async with database.unit_of_work() as uow:
             invited: dict[str, InvitedTouchpoint] = await loop.invited(uow, case_id)
-            rated = {touchpoint_key(r.touchpoint, r.item_code) for r in (await uow.session.exec(  # type: ignore[arg-type]
+            rated = {touchpoint_key(Touchpoint(r.touchpoint), r.item_code) for r in (await uow.session.exec(
                 select(RatingRow).where(col(RatingRow.case_id) == case_id))).all()}
         return [OpenTouchpoint(touchpoint=t.touchpoint.value, item_code=t.item_code, department=t.department,
                                rated=k in rated) for k, t in invited.items()]

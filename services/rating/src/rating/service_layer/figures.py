@@ -17,12 +17,11 @@ __all__ = ["current_figures", "figures_updated"]
 
 
 async def figures_updated(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-    """Keep the newest version of each figure (a redelivered or late older version changes nothing)."""
+    """The latest record of a figure is the figure: the topic has one partition and one writer per key, read in
+    order (a repeat is dropped by the inbox). Versions are not compared: a rebuild starts them at 1 again."""
     assert isinstance(payload, RatingFigures)
     key = (payload.period.value, payload.period_start, payload.by.value, payload.key)
     row = await uow.get_for_update(RatingFigureRow, key)
-    if row is not None and row.version >= payload.version:
-        return
     row = row or RatingFigureRow(period=key[0], period_start=key[1], by=key[2], key=key[3], version=0, figures={})
     row.version, row.figures, row.good_rate = payload.version, payload.model_dump(mode="json"), payload.good_rate
     uow.session.add(row)

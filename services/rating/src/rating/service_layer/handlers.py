@@ -69,7 +69,7 @@ class LoopPolicy:
 
     centre_department: str = "approval"
     rectification_working_days: int = 15
-    supervisors: frozenset[str] = frozenset({"dept.approval"})
+    supervisors: frozenset[str] = frozenset({"dept.approval", "supervision"})
     max_unreachable_callbacks: int = 3
 
 
@@ -274,6 +274,7 @@ class RatingLoop:
         if appeal is None:
             raise OrderUnknown(appeal_id)
         row = await self._order(uow, appeal.rectification_id)
+        was_open = row.state != State.CLOSED.value
         _store(row, _rectification(row).decide_appeal(principal, self.policy.supervisors, upheld))
         appeal.upheld, appeal.decision_zh, appeal.decided_by, appeal.decided_on = upheld, reason_zh, principal, \
             self.today()
@@ -287,7 +288,8 @@ class RatingLoop:
             assert rating is not None
             rating.removed = True
             uow.session.add(rating)
-            self._close(uow, row)
+            if was_open:
+                self._close(uow, row)
         uow.session.add(row)
         return appeal
 
