@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +81,19 @@ async def test_status_indices_are_unique_per_department_and_terms_follow_the_typ
     assert rows["C-3"].valid_until.year == rows["C-3"].valid_from.year + 5  # 食品经营许可证: five years
     assert food["validUntil"].endswith("T15:59:59Z")  # 23:59:59 China time
     assert food["credentialStatus"][0]["statusListCredential"] == "http://licence.test/status-lists/market/revocation/0"
+
+
+@pytest.mark.integration
+async def test_a_departments_first_licences_issued_at_once_take_indexes_in_turn(
+    licence_db: Database, approve: Any
+) -> None:
+    """Two partitions deliver side by side: neither may fail on the counter or the status index (it was
+    dead-lettered as a broken constraint, and that case was never delivered)."""
+    await asyncio.gather(*(approve(f"C-{n}", "P-01-02", licence_type="vaccination-certificate")
+                           for n in range(4)))
+    async with licence_db.sessions() as session:
+        indexes = sorted(r.status_index for r in (await session.exec(select(LicenceRow))).all())
+    assert indexes == [0, 1, 2, 3]
 
 
 @pytest.mark.integration

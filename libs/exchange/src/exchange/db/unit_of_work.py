@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -76,6 +76,16 @@ class UnitOfWork:
         (an API call and a consumer, or two topics about one case) take turns. PostgreSQL locks the
         row; the embedded SQLite default already lets one writer in at a time."""
         return await self.session.get(model, key, with_for_update=self._dialect == "postgresql")
+
+    async def get_or_create_for_update(self, model: type[T], key: dict[str, Any], **values: Any) -> T:
+        """Like :meth:`get_for_update`, creating the row first when it is missing. Two transactions that both
+        find it missing take turns on the one row (INSERT … ON CONFLICT DO NOTHING, then the locked read)
+        instead of the second failing on the primary key."""
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        await self.session.execute(insert(model).values(**key, **values).on_conflict_do_nothing())
+        row = await self.get_for_update(model, tuple(key.values()) if len(key) > 1 else next(iter(key.values())))
+        assert row is not None  # inserted above, or by the transaction that won
+        return row
 
     async def claim(self, consumer: str, event_id: UUID) -> bool:
         """Record that ``consumer`` applies ``event_id`` now; False if it already did (a duplicate)."""

@@ -34,9 +34,9 @@ def issued_event_id(licence_id: str, topic: TopicSpec) -> UUID:
 
 
 async def _next_status_index(uow: UnitOfWork, department: str) -> int:
-    counter = await uow.get_for_update(StatusCounterRow, department)
-    if counter is None:
-        counter = StatusCounterRow(issuer_department=department, next_index=0)
+    # Deliveries of two partitions run side by side: the department's first two licences may race to create
+    # the counter, and must take indexes in turn rather than fail on the unique status index.
+    counter = await uow.get_or_create_for_update(StatusCounterRow, {"issuer_department": department}, next_index=0)
     index = counter.next_index
     counter.next_index = index + 1
     uow.session.add(counter)
