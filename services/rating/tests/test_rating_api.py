@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from contracts.days import china_today
@@ -326,5 +327,20 @@ async def test_embedded_sqlite_default_migrates_and_rates(tmp_path: Path, keyrin
             assert (await api.post("/ratings", json=body)).status_code == 201
             assert (await api.post("/ratings", json=body)).status_code == 409
         assert len(await outbox(database, "rating.rectification.opened")) == 2  # one event, two topics
+    finally:
+        await database.dispose()
+
+
+async def test_revision_0002_refuses_to_run_over_0001_ratings(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'rating.db'}", source="rating")
+    try:
+        await upgrade(database, "rating", "0001")
+        async with database.engine.begin() as conn:
+            await conn.execute(sa.text("INSERT INTO rating_rating (rating_id, case_id, level, tags, submitted_at) "
+                                       "VALUES ('R-1', 'C-1', 'satisfied', '[]', '2026-11-20 08:00:00+00:00')"))
+        with pytest.raises(RuntimeError, match="rating_rating holds 1 rows"):
+            await upgrade(database, "rating")
+        async with database.engine.connect() as conn:  # nothing dropped
+            assert (await conn.execute(sa.text("SELECT count(*) FROM rating_rating"))).scalar_one() == 1
     finally:
         await database.dispose()

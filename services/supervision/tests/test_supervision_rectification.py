@@ -13,7 +13,6 @@ from typing import Any, Literal
 import httpx
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlmodel import col, select
 
 from contracts.days import CHINA_TZ
@@ -30,8 +29,8 @@ from contracts.intake.v1 import (
 )
 from contracts.rating.v1 import RatingLevel, RectificationClosed, RectificationOpened, Touchpoint
 from contracts.workdays import national_calendar
-from exchange.db.database import Database, create_database_if_missing
-from exchange.db.migrations import _config, upgrade
+from exchange.db.database import Database
+from exchange.db.migrations import downgrade, upgrade
 from exchange.testing.outbox import outbox
 from supervision.adapters.tables import SupervisionClock
 from supervision.entrypoints.api import create_app
@@ -267,15 +266,8 @@ async def test_item_and_case_clocks_say_when_they_stop(db: Database, delivered_o
 # --------------------------------------------------------------------------------------------------
 
 
-async def _migrate(database: Database, revision: str, *, down: bool = False) -> None:
-    await create_database_if_missing(database.url)
-    step = command.downgrade if down else command.upgrade
-    async with database.engine.begin() as conn:
-        await conn.run_sync(lambda sync: step(_config("supervision", sync), revision))
-
-
 async def _kinds_after_upgrade(database: Database) -> dict[str, str]:
-    await _migrate(database, "0002")
+    await upgrade(database, "supervision", "0002")
     insert = sa.text("INSERT INTO supervision_clock (clock_id, case_id, task_id, attempt, item_code, department, "
                      "limit_working_days, started_at, started_on, due_on) VALUES (:id, 'C-1', :task, :attempt, "
                      ":item, 'market', 3, :at, :on, :on)")
@@ -295,7 +287,7 @@ async def test_the_clock_kind_migration_on_embedded_sqlite(tmp_path: Path) -> No
     try:
         assert await _kinds_after_upgrade(database) == {"case": "case", "item": "item"}
         await feed(database, opened())
-        await _migrate(database, "0002", down=True)  # 0002 could not tell a rectification clock apart
+        await downgrade(database, "supervision", "0002")  # 0002 could not tell a rectification clock apart
         async with database.engine.connect() as conn:
             ids = (await conn.execute(sa.text("SELECT clock_id FROM supervision_clock ORDER BY clock_id"))).all()
         assert [i for (i,) in ids] == ["case", "item"]

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from exchange.db.database import Database, create_database_if_missing
 
-__all__ = ["create_exchange_tables", "run_alembic_env", "upgrade"]
+__all__ = ["create_exchange_tables", "downgrade", "refuse_over_rows", "run_alembic_env", "upgrade"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +29,21 @@ def _config(package: str, connection: Connection) -> Config:
     return cfg
 
 
-async def upgrade(database: Database, package: str) -> None:
-    """Bring the service's database to the newest revision (creating the database if needed)."""
+async def upgrade(database: Database, package: str, revision: str = "head") -> None:
+    """Bring the service's database to ``revision``, the newest by default (creating the database if needed)."""
     await create_database_if_missing(database.url)
     async with database.engine.begin() as conn:
         if not database.is_sqlite:
             # Several instances may start at once; one migrates, the others wait.
             await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": package})
-        await conn.run_sync(lambda sync: command.upgrade(_config(package, sync), "head"))
-    logger.info("database of %s is at head", package)
+        await conn.run_sync(lambda sync: command.upgrade(_config(package, sync), revision))
+    logger.info("database of %s is at %s", package, revision)
+
+
+async def downgrade(database: Database, package: str, revision: str) -> None:
+    """Take the service's database back to ``revision`` (tests of a revision's way down)."""
+    async with database.engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.downgrade(_config(package, sync), revision))
 
 
 def run_alembic_env() -> None:
@@ -50,6 +56,13 @@ def run_alembic_env() -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def refuse_over_rows(table: str, why_zh: str, why_en: str) -> None:
+    """Stop a revision that replaces ``table`` when it still holds rows: no data is guessed at or dropped."""
+    held = op.get_bind().execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+    if held:
+        raise RuntimeError(f"{table} holds {held} rows: {why_en} ({why_zh})")
 
 
 def create_exchange_tables() -> None:

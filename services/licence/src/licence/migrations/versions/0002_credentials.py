@@ -11,6 +11,8 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from exchange.db.migrations import refuse_over_rows
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -18,12 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    held = op.get_bind().execute(sa.text("SELECT count(*) FROM licence_record")).scalar_one()
-    if held:
-        raise RuntimeError(
-            f"licence_record holds {held} licences in the 0001 format; re-issue them before upgrading "
-            "(库中有旧格式证照，请先重新签发)"
-        )
+    refuse_over_rows("licence_record", "库中有旧格式证照，请先重新签发",
+                     "licences in the 0001 format; re-issue them before upgrading")
     op.drop_table("licence_record")
     op.create_table(
         "licence_record",

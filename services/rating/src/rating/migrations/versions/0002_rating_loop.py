@@ -10,6 +10,8 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from exchange.db.migrations import refuse_over_rows
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -17,9 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    held = op.get_bind().execute(sa.text("SELECT count(*) FROM rating_rating")).scalar_one()
-    if held:
-        raise RuntimeError(f"rating 0002: {held} ratings of revision 0001 would have no touchpoint; export them first")
+    refuse_over_rows("rating_rating", "旧版评价没有评价环节，请先导出",
+                     "ratings of revision 0001 would have no touchpoint; export them first")
     op.drop_table("rating_rating")
     op.drop_table("rating_delivered_case")
     op.create_table(
