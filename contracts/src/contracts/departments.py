@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEPARTMENTS", "Department", "department", "department_principal", "seal_principal"]
+__all__ = ["DEPARTMENTS", "Department", "department", "department_principal", "principal_department", "seal_principal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,11 @@ def department(code: str) -> Department:
 def department_principal(code: str) -> str:
     """The key id a department signs its results with."""
     return f"dept.{code}"
+
+
+def principal_department(principal: str) -> str | None:
+    """The department code a principal speaks for; None for a service or registry principal."""
+    return principal.removeprefix("dept.") if principal.startswith("dept.") else None
 
 
 def seal_principal(code: str) -> str:

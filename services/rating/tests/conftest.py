@@ -13,6 +13,7 @@ from contracts.envelope import Envelope, EventPayload
 from exchange.db.database import Database
 from exchange.http_identity import async_signing_hook
 from exchange.signing import KeyRing
+from rating.config import RatingSettings
 from rating.entrypoints.api import create_app
 from rating.entrypoints.consumers import handlers
 from rating.service_layer.handlers import LoopPolicy, RatingLoop
@@ -28,7 +29,7 @@ async def rating_db(migrated_database: Callable[[str], Awaitable[Database]]) -> 
 
 @pytest.fixture
 def loop() -> RatingLoop:
-    return RatingLoop(LoopPolicy(max_unreachable_callbacks=2), china_today)
+    return RatingLoop(LoopPolicy.of(RatingSettings(rating_max_unreachable_callbacks=2)), china_today)
 
 
 @pytest.fixture

@@ -257,6 +257,10 @@ async def test_an_upheld_appeal_removes_the_review_and_withdraws_the_order(ratin
     await centre.post(f"/appeals/{rejected.json()['appeal_id']}/decision",
                       json={"upheld": False, "reason_zh": "材料显示确有超时，申诉不成立"})
     assert (await health.get(f"/rectifications/{health_order}")).json()["state"] == "open"  # the order goes on
+    reported = (await health.post(f"/rectifications/{health_order}/report",
+                                  json={"measures_zh": "已整改", "evidence": EVIDENCE})).json()
+    assert (reported["state"], reported["appeal"]["upheld"], reported["review"]["level"]) == (
+        "reported", False, "dissatisfied")  # the answer is the whole order, its appeal and review included
 
     await client(None).post("/ratings", json=rating("very_dissatisfied"))  # the whole one-thing: health answers
     whole_order = rectification_id_for(rating_id_for("C-1", Touchpoint.DELIVERY))
@@ -308,12 +312,13 @@ async def test_current_figures_are_the_latest_record_of_each(feed: Feed, client:
 
 
 async def test_embedded_sqlite_default_migrates_and_rates(tmp_path: Path, keyring: Any) -> None:
+    from rating.config import RatingSettings
     from rating.entrypoints.api import create_app
     from rating.entrypoints.consumers import handlers
     from rating.service_layer.handlers import LoopPolicy, RatingLoop
 
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'rating.db'}", source="rating")
-    loop = RatingLoop(LoopPolicy(), china_today)
+    loop = RatingLoop(LoopPolicy.of(RatingSettings()), china_today)
     try:
         await upgrade(database, "rating")
         await upgrade(database, "rating")

@@ -11,18 +11,11 @@ from rating.figures.processor import FiguresProcessor
 from rating.service_layer.handlers import LoopPolicy, RatingLoop
 
 
-def policy_of(settings: RatingSettings) -> LoopPolicy:
-    return LoopPolicy(centre_department=settings.rating_centre_department,
-                      rectification_working_days=settings.rating_rectification_working_days,
-                      supervisors=frozenset(settings.rating_supervisors),
-                      max_unreachable_callbacks=settings.rating_max_unreachable_callbacks)
-
-
 def build(platform: Platform) -> ServiceParts:
     assert platform.database is not None
     settings = platform.settings
     assert isinstance(settings, RatingSettings)
-    loop = RatingLoop(policy_of(settings), china_today)
+    loop = RatingLoop(LoopPolicy.of(settings), china_today)
     return ServiceParts(
         app=create_app(platform.database, platform.keyring, loop),
         consumers=[platform.runner(topics=TOPICS, handlers=handlers(loop))],

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from contracts.days import week_start
-from contracts.departments import department_principal
+from contracts.departments import department_principal, principal_department
 from contracts.rating.tags import REASON_TAGS
 from contracts.rating.v1 import (
     Evidence,
@@ -34,7 +34,7 @@ from rating.adapters.tables import AppealRow, RatingRow, RectificationRow
 from rating.domain.errors import AlreadyRated, NotAnswerable, OrderUnknown, RatingError
 from rating.domain.ratings import RatingInput, touchpoint_key
 from rating.service_layer.figures import current_figures
-from rating.service_layer.handlers import RatingLoop
+from rating.service_layer.handlers import RatingLoop, invited_touchpoints
 
 
 class RatingPublic(BaseModel):
@@ -121,9 +121,9 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
     @app.get("/cases/{case_id}/touchpoints", response_model=list[OpenTouchpoint],
              summary="可评价环节 Touchpoints of a case open for rating")
     async def touchpoints(case_id: str) -> list[OpenTouchpoint]:
-        async with database.unit_of_work() as uow:
-            invited: dict[str, InvitedTouchpoint] = await loop.invited(uow, case_id)
-            rated = {touchpoint_key(Touchpoint(r.touchpoint), r.item_code) for r in (await uow.session.exec(
+        async with database.sessions() as session:
+            invited: dict[str, InvitedTouchpoint] = await invited_touchpoints(session, case_id)
+            rated = {touchpoint_key(Touchpoint(r.touchpoint), r.item_code) for r in (await session.exec(
                 select(RatingRow).where(col(RatingRow.case_id) == case_id))).all()}
         return [OpenTouchpoint(touchpoint=t.touchpoint.value, item_code=t.item_code, department=t.department,
                                rated=k in rated) for k, t in invited.items()]
@@ -150,7 +150,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         async with database.sessions() as session:
             query = select(RectificationRow).order_by(col(RectificationRow.opened_on))
             if caller.principal not in loop.policy.supervisors:
-                query = query.where(col(RectificationRow.department) == caller.principal.removeprefix("dept."))
+                query = query.where(col(RectificationRow.department) == principal_department(caller.principal))
             if state is not None:
                 query = query.where(col(RectificationRow.state) == state)
             rows = (await session.exec(query)).all()
@@ -158,14 +158,14 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
                 col(AppealRow.rectification_id).in_([r.rectification_id for r in rows])))).all()}
         return [_order_view(r, appeals.get(r.rectification_id)) for r in rows]
 
-    @app.get("/rectifications/{rectification_id}", summary="整改单详情 One rectification order", responses=_ERRORS)
-    async def rectification(rectification_id: str, caller: SignedCaller) -> dict[str, Any]:
+    async def order_detail(rectification_id: str, principal: str | None = None) -> dict[str, Any]:
+        """An order with its appeal and the review it answers; ``principal`` must be allowed to read it."""
         async with database.sessions() as session:
             row = await session.get(RectificationRow, rectification_id)
             if row is None:
                 raise _http(OrderUnknown(rectification_id))
-            if caller.principal not in loop.policy.supervisors and \
-                    caller.principal != department_principal(row.department):
+            if principal is not None and principal not in loop.policy.supervisors and \
+                    principal != department_principal(row.department):
                 raise _http(NotAnswerable(rectification_id))
             appeal = (await session.exec(select(AppealRow).where(
                 col(AppealRow.rectification_id) == rectification_id))).first()
@@ -175,19 +175,23 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
                                                       "comment": rating.comment}
         return view
 
+    @app.get("/rectifications/{rectification_id}", summary="整改单详情 One rectification order", responses=_ERRORS)
+    async def rectification(rectification_id: str, caller: SignedCaller) -> dict[str, Any]:
+        return await order_detail(rectification_id, caller.principal)
+
     @app.post("/rectifications/{rectification_id}/report", summary="整改反馈（附证据）Report the rectification",
               responses=_ERRORS)
     async def report(rectification_id: str, body: Report, caller: SignedCaller) -> dict[str, Any]:
-        row = await in_order(lambda uow: loop.report(uow, rectification_id, caller.principal, body.measures_zh,
-                                                     tuple(body.evidence)))
-        return _order_view(row, None)
+        await in_order(lambda uow: loop.report(uow, rectification_id, caller.principal, body.measures_zh,
+                                               tuple(body.evidence)))
+        return await order_detail(rectification_id)
 
     @app.post("/rectifications/{rectification_id}/callback", summary="回访申请人 Record a call-back",
               responses=_ERRORS)
     async def callback(rectification_id: str, body: CallBack, caller: SignedCaller) -> dict[str, Any]:
-        row = await in_order(lambda uow: loop.call_back(uow, rectification_id, caller.principal, body.outcome,
-                                                        body.note_zh))
-        return _order_view(row, None)
+        await in_order(lambda uow: loop.call_back(uow, rectification_id, caller.principal, body.outcome,
+                                                  body.note_zh))
+        return await order_detail(rectification_id)
 
     @app.post("/rectifications/{rectification_id}/appeal", status_code=201, summary="申诉 Appeal the review",
               responses=_ERRORS)

@@ -7,10 +7,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.departments import department
 from contracts.envelope import Envelope, EventPayload
@@ -32,6 +32,7 @@ from contracts.rating.v1 import (
 from contracts.supervision.v1 import CardIssued, ClockAdjusted, ClockStarted, OrderIssued
 from exchange.db.unit_of_work import UnitOfWork
 from rating.adapters.tables import AppealRow, RatingCase, RatingInvitation, RatingRow, RectificationRow
+from rating.config import RatingSettings
 from rating.domain.errors import AlreadyRated, CaseUnknown, NotInvited, OrderUnknown, UnrelatedRater
 from rating.domain.ratings import (
     RATING_PROXY_ROLES,
@@ -45,7 +46,7 @@ from rating.domain.ratings import (
 )
 from rating.domain.rectification import AppealStatus, CallbackOutcome, Rectification, State
 
-__all__ = ["LoopPolicy", "RatingLoop", "appeal_id_for", "rectification_id_for"]
+__all__ = ["LoopPolicy", "RatingLoop", "appeal_id_for", "invited_touchpoints", "rectification_id_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,18 +60,25 @@ def appeal_id_for(rectification_id: str) -> str:
     return str(uuid5(NAMESPACE_URL, f"onething:appeal:{rectification_id}"))
 
 
-def _event_id(*parts: object) -> Any:
+def _event_id(*parts: object) -> UUID:
     return uuid5(NAMESPACE_URL, "onething:" + ":".join(str(p) for p in parts))
 
 
 @dataclass(frozen=True, slots=True)
 class LoopPolicy:
-    """The rating service's configurable rules (from RatingSettings)."""
+    """The rating service's configurable rules; their defaults live once, in :class:`RatingSettings`."""
 
-    centre_department: str = "approval"
-    rectification_working_days: int = 15
-    supervisors: frozenset[str] = frozenset({"dept.approval", "supervision"})
-    max_unreachable_callbacks: int = 3
+    centre_department: str
+    rectification_working_days: int
+    supervisors: frozenset[str]
+    max_unreachable_callbacks: int
+
+    @classmethod
+    def of(cls, settings: RatingSettings) -> LoopPolicy:
+        return cls(centre_department=settings.rating_centre_department,
+                   rectification_working_days=settings.rating_rectification_working_days,
+                   supervisors=frozenset(settings.rating_supervisors),
+                   max_unreachable_callbacks=settings.rating_max_unreachable_callbacks)
 
 
 def _facts(row: RatingCase) -> CaseFacts:
@@ -88,6 +96,13 @@ def _store(row: RectificationRow, order: Rectification) -> None:
     row.state, row.unreachable_since_report = order.state.value, order.unreachable_since_report
     row.reopened, row.appeal, row.closed_how = order.reopened, order.appeal.value if order.appeal else None, \
         order.closed_how
+
+
+async def invited_touchpoints(session: AsyncSession, case_id: str) -> dict[str, InvitedTouchpoint]:
+    """The touchpoints the case's invitations opened, by :func:`touchpoint_key`."""
+    rows = (await session.exec(select(RatingInvitation).where(col(RatingInvitation.case_id) == case_id))).all()
+    touchpoints = (InvitedTouchpoint.model_validate(t) for row in rows for t in row.touchpoints)
+    return {touchpoint_key(t.touchpoint, t.item_code): t for t in touchpoints}
 
 
 class RatingLoop:
@@ -144,11 +159,6 @@ class RatingLoop:
                                 touchpoints=touchpoints, invited_at=at, text_zh=text_zh, text_en=text_en),
                  subject=case_id, event_id=_event_id("invitation-sent", invitation_id))
 
-    async def invited(self, uow: UnitOfWork, case_id: str) -> dict[str, InvitedTouchpoint]:
-        rows = (await uow.session.exec(select(RatingInvitation).where(col(RatingInvitation.case_id) == case_id))).all()
-        touchpoints = (InvitedTouchpoint.model_validate(t) for row in rows for t in row.touchpoints)
-        return {touchpoint_key(t.touchpoint, t.item_code): t for t in touchpoints}
-
     # --- ratings (评价) --------------------------------------------------------------------------------
 
     async def submit_rating(self, uow: UnitOfWork, rating: RatingInput) -> RatingRow:
@@ -159,7 +169,7 @@ class RatingLoop:
             raise CaseUnknown(rating.case_id)
         if not _facts(case).may_rate(rating.rater_id_number):
             raise UnrelatedRater(rating.case_id)
-        touchpoint = (await self.invited(uow, case.case_id)).get(touchpoint_key(rating.touchpoint, rating.item_code))
+        touchpoint = (await invited_touchpoints(uow.session, case.case_id)).get(touchpoint_key(rating.touchpoint, rating.item_code))
         if touchpoint is None:
             raise NotInvited(rating.case_id)
         rating_id = rating_id_for(case.case_id, rating.touchpoint, rating.item_code)
