@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,16 +26,9 @@ pytestmark = pytest.mark.integration
 RATING = RatingSubmitted.event_type
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def outbox_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return str(request.getfixturevalue("fresh_database_url"))
-    return f"sqlite+aiosqlite:///{tmp_path / 'outbox' / 'x.db'}"
-
-
 @pytest.fixture
-async def outbox_db(outbox_url: str) -> AsyncIterator[Database]:
-    database = Database(outbox_url, source="tests")
+async def outbox_db(each_database_url: str) -> AsyncIterator[Database]:
+    database = Database(each_database_url, source="tests")
     await create_plumbing_tables(database)
     yield database
     await database.dispose()

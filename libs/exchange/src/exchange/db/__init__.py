@@ -2,6 +2,7 @@
 
 from exchange.db.database import Database
 from exchange.db.tables import ChainHeadRow, OutboxMessage, ProcessedEvent
+from exchange.db.timestamps import UtcDateTime
 from exchange.db.unit_of_work import UnitOfWork
 
-__all__ = ["ChainHeadRow", "Database", "OutboxMessage", "ProcessedEvent", "UnitOfWork"]
+__all__ = ["ChainHeadRow", "Database", "OutboxMessage", "ProcessedEvent", "UnitOfWork", "UtcDateTime"]

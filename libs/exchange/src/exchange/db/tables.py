@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from exchange.db.timestamps import UtcDateTime
 
 __all__ = ["ChainHeadRow", "OutboxMessage", "ProcessedEvent"]
 
@@ -31,8 +33,8 @@ class OutboxMessage(SQLModel, table=True):
     topic: str = Field(sa_column=Column(String(255), nullable=False))
     key: str = Field(sa_column=Column(String(255), nullable=False))
     envelope: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    published_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
 
@@ -44,7 +46,7 @@ class ProcessedEvent(SQLModel, table=True):
 
     consumer: str = Field(sa_column=Column(String(255), primary_key=True))
     event_id: str = Field(sa_column=Column(String(36), primary_key=True))
-    processed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    processed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class ChainHeadRow(SQLModel, table=True):

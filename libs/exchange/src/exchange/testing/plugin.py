@@ -1,7 +1,8 @@
 """pytest fixtures shared by every test suite (registered through the ``pytest11`` entry point).
 
 ``kafka_bootstrap`` and ``postgres_url`` are the real broker and the real PostgreSQL; each test
-that needs a database gets a fresh one (``fresh_database_url``) that is dropped afterwards.
+that needs a database gets a fresh one (``fresh_database_url``) that is dropped afterwards, and a test
+about the embedded default too gets one of each (``each_database_url``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -66,20 +68,43 @@ async def _drop_database(server_url: str, name: str) -> None:
         await admin.dispose()
 
 
-@pytest.fixture
-async def migrated_database(fresh_database_url: str) -> AsyncIterator[Callable[[str], Awaitable[Database]]]:
-    """Call with a service package name: its own fresh PostgreSQL database, migrated to head."""
+@asynccontextmanager
+async def _migrating(url: str) -> AsyncIterator[Callable[[str], Awaitable[Database]]]:
     opened: list[Database] = []
 
     async def migrate(service: str) -> Database:
-        database = Database(fresh_database_url, source=service)
+        database = Database(url, source=service)
         opened.append(database)
         await upgrade(database, service)
         return database
 
-    yield migrate
-    for database in opened:
-        await database.dispose()
+    try:
+        yield migrate
+    finally:
+        for database in opened:
+            await database.dispose()
+
+
+@pytest.fixture
+async def migrated_database(fresh_database_url: str) -> AsyncIterator[Callable[[str], Awaitable[Database]]]:
+    """Call with a service package name: its own fresh PostgreSQL database, migrated to head."""
+    async with _migrating(fresh_database_url) as migrate:
+        yield migrate
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def each_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database that does not exist yet: once on PostgreSQL, once as the embedded default's SQLite file."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("fresh_database_url"))
+    return f"sqlite+aiosqlite:///{tmp_path / 'db' / 'service.db'}"
+
+
+@pytest.fixture
+async def migrated_each_database(each_database_url: str) -> AsyncIterator[Callable[[str], Awaitable[Database]]]:
+    """Like ``migrated_database``, once on PostgreSQL and once on the embedded SQLite default."""
+    async with _migrating(each_database_url) as migrate:
+        yield migrate
 
 
 @pytest.fixture

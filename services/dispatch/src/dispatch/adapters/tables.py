@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, Column, Integer, String
 from sqlmodel import Field, SQLModel
+
+from exchange.db.timestamps import UtcDateTime
 
 
 class DispatchCase(SQLModel, table=True):
@@ -18,7 +20,7 @@ class DispatchCase(SQLModel, table=True):
     bundle_code: str = Field(sa_column=Column(String(32), nullable=False))
     applicant: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     form: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    accepted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    accepted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     phase: str = Field(default="review", sa_column=Column(String(32), nullable=False))
     review_round: int = Field(default=1, sa_column=Column(Integer, nullable=False))
     fast_track: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
@@ -43,8 +45,8 @@ class DispatchTask(SQLModel, table=True):
     request_id: str | None = Field(default=None, sa_column=Column(String(36)))
     document_no: str | None = Field(default=None, sa_column=Column(String(128)))
     reason_zh: str | None = Field(default=None, sa_column=Column(String(500)))
-    released_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    concluded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    released_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    concluded_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
     materials: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     review_status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
     review_request_id: str | None = Field(default=None, sa_column=Column(String(36)))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Integer, String, Text
 from sqlmodel import Field, SQLModel
+
+from exchange.db.timestamps import UtcDateTime
 
 
 class IntakeCase(SQLModel, table=True):
@@ -26,8 +28,8 @@ class IntakeCase(SQLModel, table=True):
     form: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     items: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     correction_round: int = Field(default=0, sa_column=Column(Integer, nullable=False))
-    accepted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    delivered_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    accepted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
     notice_zh: str | None = Field(default=None, sa_column=Column(Text))
     notice_en: str | None = Field(default=None, sa_column=Column(Text))
     window_id: str | None = Field(default=None, sa_column=Column(String(64)))
@@ -56,7 +58,7 @@ class IntakeTimeline(SQLModel, table=True):
         sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     )
     case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     kind: str = Field(sa_column=Column(String(64), nullable=False))
     item_code: str | None = Field(default=None, sa_column=Column(String(32)))
     department: str | None = Field(default=None, sa_column=Column(String(64)))
@@ -73,7 +75,7 @@ class IntakeCatalogue(SQLModel, table=True):
     version: str = Field(sa_column=Column(String(32), primary_key=True))
     digest: str = Field(sa_column=Column(String(64), nullable=False))
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    loaded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    loaded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class IntakeBlacklist(SQLModel, table=True):
@@ -86,7 +88,7 @@ class IntakeBlacklist(SQLModel, table=True):
     reason_en: str = Field(sa_column=Column(Text, nullable=False))
     case_id: str | None = Field(default=None, sa_column=Column(String(64)))
     listed_by: str = Field(sa_column=Column(String(64), nullable=False))
-    listed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    listed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class IntakeDraft(SQLModel, table=True):
@@ -101,5 +103,5 @@ class IntakeDraft(SQLModel, table=True):
     subject_id: str = Field(sa_column=Column(String(18), nullable=False, index=True))
     authorisation: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # registry → answer
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     case_id: str | None = Field(default=None, sa_column=Column(String(64)))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from exchange.db.timestamps import UtcDateTime
 
 
 class LicenceRow(SQLModel, table=True):
@@ -25,7 +27,7 @@ class LicenceRow(SQLModel, table=True):
     holder_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     holder_name: str = Field(sa_column=Column(String(255), nullable=False))
     issuer_department: str = Field(sa_column=Column(String(64), nullable=False))
-    issued_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    issued_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     valid_from: date = Field(sa_column=Column(Date, nullable=False))
     valid_until: date | None = Field(default=None, sa_column=Column(Date))
     credential: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON, exactly as signed
@@ -34,7 +36,7 @@ class LicenceRow(SQLModel, table=True):
     status_index: int = Field(sa_column=Column(Integer, nullable=False))
     state: str = Field(default="active", sa_column=Column(String(16), nullable=False, server_default="active"))
     state_reason: str | None = Field(default=None, sa_column=Column(Text))
-    state_changed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    state_changed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class StatusCounterRow(SQLModel, table=True):
@@ -58,7 +60,7 @@ class StatusChangeRow(SQLModel, table=True):
     state: str = Field(sa_column=Column(String(16), nullable=False))
     reason_zh: str = Field(sa_column=Column(Text, nullable=False))
     actor: str = Field(sa_column=Column(String(255), nullable=False))
-    changed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class ArchiveReadRow(SQLModel, table=True):
@@ -72,4 +74,4 @@ class ArchiveReadRow(SQLModel, table=True):
     licence_id: str | None = Field(default=None, sa_column=Column(String(36)))
     principal: str = Field(sa_column=Column(String(255), nullable=False))
     purpose: str = Field(sa_column=Column(Text, nullable=False))
-    read_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    read_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

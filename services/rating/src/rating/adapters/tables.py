@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, String, Text
 from sqlmodel import Field, SQLModel
+
+from exchange.db.timestamps import UtcDateTime
 
 
 class RatingCase(SQLModel, table=True):
@@ -21,8 +23,8 @@ class RatingCase(SQLModel, table=True):
     window_id: str | None = Field(default=None, sa_column=Column(String(64)))
     staff_id: str | None = Field(default=None, sa_column=Column(String(64)))
     rater_digests: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    accepted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    delivered_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    accepted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class RatingInvitation(SQLModel, table=True):
@@ -35,7 +37,7 @@ class RatingInvitation(SQLModel, table=True):
     moment: str = Field(sa_column=Column(String(16), nullable=False))  # acceptance | delivery
     touchpoints: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     channel: str = Field(sa_column=Column(String(16), nullable=False))
-    invited_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    invited_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class RatingRow(SQLModel, table=True):
@@ -52,7 +54,7 @@ class RatingRow(SQLModel, table=True):
     tags: list[str] = Field(sa_column=Column(JSON, nullable=False))
     comment: str | None = Field(default=None, sa_column=Column(Text))
     rated_via: str = Field(sa_column=Column(String(16), nullable=False))
-    submitted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    submitted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     removed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))  # 申诉成立，已剔除
 
 

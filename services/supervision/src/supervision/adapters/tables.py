@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from contracts.supervision.v1 import ClockKind
+from exchange.db.timestamps import UtcDateTime
 
 
 class SupervisionClock(SQLModel, table=True):
@@ -29,7 +30,7 @@ class SupervisionClock(SQLModel, table=True):
     kind: ClockKind = Field(sa_column=Column(String(16), nullable=False))
     department: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     limit_working_days: int = Field(sa_column=Column(Integer, nullable=False))
-    started_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    started_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     started_on: date = Field(sa_column=Column(Date, nullable=False))
     due_on: date = Field(sa_column=Column(Date, nullable=False, index=True))
     finished_on: date | None = Field(default=None, sa_column=Column(Date, index=True))
@@ -97,7 +98,7 @@ class SupervisionAudit(SQLModel, table=True):
 
     event_id: str = Field(sa_column=Column(String(36), primary_key=True))
     case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     event_type: str = Field(sa_column=Column(String(64), nullable=False))
     actor: str = Field(sa_column=Column(String(64), nullable=False))
     item_code: str | None = Field(default=None, sa_column=Column(String(32)))
