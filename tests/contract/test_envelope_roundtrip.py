@@ -311,6 +311,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "on_time_rate": 0.6667,
         "mean_days": 2.33,
         "p90_days": 4,
+        "items_released": 3,
+        "items_finished": 3,
     },
     "supervision.repeat.flagged": {
         "flag_id": "F-1",

@@ -38,12 +38,27 @@ def test_figures_by_department_recount() -> None:
     clocks.append(ClockFact("C9", {"department": "tax"}, True, 0))
     cards = [CardFact("C2", {"department": "market"}, "yellow"), CardFact("C2", {"department": "market"}, "red")]
     market, tax = figures("department", clocks, cards)
-    assert (market.key, market.cases, market.finished) == ("market", 5, 4)
+    assert (market.key, market.cases, market.items_released, market.items_finished) == ("market", 5, 5, 4)
     assert market.on_time_rate == 0.75 and market.mean_days == 3.0
     assert market.p90_days == 6  # nearest rank: the 4th of 4 sorted values (1, 2, 3, 6)
     assert (market.yellow_per_100, market.red_per_100) == (20.0, 20.0)
     assert (tax.cases, tax.on_time_rate, tax.p90_days, tax.red_per_100) == (1, 1.0, 0, 0.0)
     assert figures("window", clocks, cards) == []  # no window key given: nothing to say
+
+
+def test_cases_and_item_clocks_are_counted_apart() -> None:
+    """Before, ``cases`` counted cases and ``finished`` item clocks, unlabelled: here 2 cases, 3 finished."""
+    market = {"department": "market"}
+    clocks = [ClockFact("A", {**market, "item": "E-01-01"}, True, 1),
+              ClockFact("A", {**market, "item": "E-01-02"}, False, 5),
+              ClockFact("A", {**market, "item": "E-01-03"}, None, None),  # still running
+              ClockFact("B", {**market, "item": "E-01-01"}, True, 2)]
+    [department] = figures("department", clocks, [CardFact("A", market, "red")])
+    assert (department.cases, department.items_released, department.items_finished) == (2, 4, 3)
+    assert department.on_time_rate == 0.6667  # per finished item clock: 2 of 3
+    assert department.red_per_100 == 50.0  # per case: 1 card, 2 cases
+    by_item = {f.key: (f.cases, f.items_released, f.items_finished) for f in figures("item", clocks, [])}
+    assert by_item == {"E-01-01": (2, 2, 2), "E-01-02": (1, 1, 1), "E-01-03": (1, 1, 0)}
 
 
 def at(day: date) -> datetime:
@@ -86,7 +101,8 @@ async def test_daily_figures_go_out_once_without_personal_data(db: Database) -> 
     by_key = {(e["data"]["by"], e["data"]["key"]): e["data"] for e in published}
     market = by_key[("department", "market")]
     # Three registrations, 3 working days each: taken 1, 4 (late) and 2 working days.
-    assert (market["cases"], market["finished"], market["on_time_rate"], market["p90_days"]) == (3, 3, 0.6667, 4)
+    assert (market["cases"], market["items_released"], market["items_finished"]) == (3, 3, 3)
+    assert (market["finished"], market["on_time_rate"], market["p90_days"]) == (3, 0.6667, 4)  # finished: v1 readers
     assert by_key[("window", "W01")]["cases"] == 2 and by_key[("window", "W02")]["on_time_rate"] == 1.0
     text = json.dumps(published, ensure_ascii=False)
     assert APPLICANT_ID not in text and "13800138000" not in text and "张三" not in text
@@ -95,4 +111,8 @@ async def test_daily_figures_go_out_once_without_personal_data(db: Database) -> 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
         served = (await client.get("/figures", params={"by": "department"})).json()
         assert (await client.get("/figures", params={"by": "applicant"})).status_code == 422
-    assert served[0]["key"] == "market" and served[0]["on_time_rate"] == market["on_time_rate"]
+    assert served == [{k: market[k] for k in served[0]}]  # the API and the analytics topic say the same
+    documented = app.openapi()["components"]["schemas"]["FigurePublic"]["properties"]
+    assert "Cases" in documented["cases"]["description"] and "Item clocks" in documented["items_finished"]["description"]
+    assert documented["finished"]["deprecated"] is True
+    assert "per 100 cases" in documented["red_per_100"]["description"]

@@ -213,10 +213,10 @@ async def test_a_rectification_clock_is_neither_a_case_nor_an_item_clock(db: Dat
     by_item = {f.key: f for f in await current_figures(db, "item", CAL)}
     assert set(by_item) == {"E-01-01"}
     item = by_item["E-01-01"]
-    assert (item.cases, item.finished, item.on_time_rate, item.mean_days) == (1, 1, 1.0, 1.0)
+    assert (item.cases, item.items_finished, item.on_time_rate, item.mean_days) == (1, 1, 1.0, 1.0)
     assert (item.yellow_per_100, item.red_per_100) == (0.0, 0.0)
     [market] = await current_figures(db, "department", CAL)
-    assert (market.key, market.cases, market.finished, market.red_per_100) == ("market", 1, 1, 0.0)
+    assert (market.key, market.cases, market.items_finished, market.red_per_100) == ("market", 1, 1, 0.0)
     assert market.yellow_per_100 == 100.0  # the case clock's yellow card, the lead department's as before
 
     view = await case_view(db, CASE, wednesday, CAL)

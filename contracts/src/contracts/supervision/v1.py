@@ -123,17 +123,33 @@ class RepeatFlagged(EventPayload):
 
 
 class FiguresPublished(EventPayload):
-    """A day's efficiency figures (办理效能) for one department, item or window, for analysts. No personal data."""
+    """A day's efficiency figures (办理效能) for one department, item or window, for analysts. No personal data.
+
+    Two units: ``cases`` counts cases (办件), ``items_*`` count item clocks (事项计时, one per release of an item to
+    its department); each rate names what it is per. ``finished`` counts item clocks too: read ``items_finished``.
+    ``items_released`` and ``items_finished`` are none in figures published before they were added.
+    """
 
     event_type: ClassVar[str] = "supervision.figures.published"
 
     day: date
     by: Literal["department", "item", "window"]
-    key: str
-    cases: int = Field(ge=0)
-    finished: int = Field(ge=0)
-    on_time_rate: float | None = None
-    mean_days: float | None = None
-    p90_days: int | None = None
-    yellow_per_100: float = 0
-    red_per_100: float = 0
+    key: str = Field(description="部门代码、事项编码或窗口 The department, item code or window, as ``by`` says")
+    cases: int = Field(ge=0, description="办件数 Cases with a released item or a card under this key: the base of "
+                                         "yellow_per_100 and red_per_100")
+    finished: int = Field(ge=0, deprecated="item clocks, not cases: read items_finished",
+                          description="已弃用 Deprecated: equal to items_finished (item clocks, not cases)")
+    on_time_rate: float | None = Field(
+        default=None, description="按时办结率 Item clocks finished by their due date / items_finished (0–1)")
+    mean_days: float | None = Field(
+        default=None, description="平均办理用时 Mean working days per finished item clock, suspensions left out")
+    p90_days: int | None = Field(
+        default=None, description="办理用时90分位 Working days per finished item clock, 90th percentile (nearest rank)")
+    yellow_per_100: float = Field(default=0, description="每百件黄牌数 Yellow cards per 100 cases")
+    red_per_100: float = Field(default=0, description="每百件红牌数 Red cards per 100 cases")
+    items_released: int | None = Field(
+        default=None, ge=0, description="事项计时数 Item clocks started: releases of an item to its department "
+                                        "(a retry is another)")
+    items_finished: int | None = Field(
+        default=None, ge=0, description="已办结事项计时数 Item clocks finished: the base of on_time_rate, mean_days "
+                                        "and p90_days")

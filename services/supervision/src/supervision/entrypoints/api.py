@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
+from contracts.supervision.v1 import FiguresPublished
 from contracts.workdays import WorkingCalendar
 from exchange.db.database import Database
 from supervision.adapters.tables import SupervisionClock
@@ -35,6 +36,25 @@ class ClockPublic(BaseModel):
     started_on: date
     due_on: date
     finished_on: date | None
+
+
+_FIGURE = FiguresPublished.model_fields  # one description per figure, for analysts and API callers alike
+
+
+class FigurePublic(BaseModel):
+    """办理效能 A department's, item's or window's efficiency figures. ``cases`` counts cases (办件), ``items_*``
+    count item clocks (事项计时, one per release of an item to its department)."""
+
+    key: str = Field(description=_FIGURE["key"].description)
+    cases: int = Field(description=_FIGURE["cases"].description)
+    items_released: int = Field(description=_FIGURE["items_released"].description)
+    items_finished: int = Field(description=_FIGURE["items_finished"].description)
+    finished: int = Field(deprecated=True, description=_FIGURE["finished"].description)
+    on_time_rate: float | None = Field(description=_FIGURE["on_time_rate"].description)
+    mean_days: float | None = Field(description=_FIGURE["mean_days"].description)
+    p90_days: int | None = Field(description=_FIGURE["p90_days"].description)
+    yellow_per_100: float = Field(description=_FIGURE["yellow_per_100"].description)
+    red_per_100: float = Field(description=_FIGURE["red_per_100"].description)
 
 
 class ExtensionCreate(BaseModel):
@@ -95,10 +115,12 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
             raise HTTPException(404, detail={"message_zh": "未找到该计时", "message_en": "no such clock"}) from None
         return {"clock_id": row.clock_id, "due_on": row.due_on, "extensions": row.extensions}
 
-    @app.get("/figures", summary="办理效能 On-time rate, mean and p90 working days, cards per 100 cases")
+    @app.get("/figures", summary="办理效能 Cases, item clocks, on-time rate, mean and p90 working days per finished "
+                                 "item, cards per 100 cases")
     async def get_figures(by: Annotated[str, Query(pattern="^(department|item|window)$")] = "department"
-                          ) -> list[dict[str, Any]]:
-        return [asdict(f) for f in await current_figures(database, by, calendar)]
+                          ) -> list[FigurePublic]:
+        return [FigurePublic(**asdict(f), finished=f.items_finished)
+                for f in await current_figures(database, by, calendar)]
 
     @app.get("/clock", summary="监察时钟 The supervision clock")
     async def get_clock() -> dict[str, Any]:

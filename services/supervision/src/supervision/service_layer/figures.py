@@ -74,7 +74,8 @@ class DailyFigures:
                 for figure in figures(by, clocks, cards):
                     event_id = uuid5(NAMESPACE_URL, f"onething:figures:{today}:{by}:{figure.key}")
                     if await uow.claim("supervision.figures", event_id):
-                        uow.emit(FiguresPublished(day=today, by=by, **asdict(figure)),  # type: ignore[arg-type]
+                        uow.emit(FiguresPublished(day=today, by=by, **asdict(figure),  # type: ignore[arg-type]
+                                                  finished=figure.items_finished),
                                  subject=f"{by}:{figure.key}", topics=[SUPERVISION_FIGURES], event_id=event_id)
                         published += 1
         self.published_for = today
