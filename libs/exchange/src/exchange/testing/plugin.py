@@ -67,12 +67,19 @@ async def _drop_database(server_url: str, name: str) -> None:
 
 
 @pytest.fixture
-async def migrated_database(fresh_database_url: str) -> AsyncIterator[Callable[[str], Awaitable[Database]]]:
-    """Call with a service package name: its own fresh PostgreSQL database, migrated to head."""
+async def migrated_database(fresh_database_url: str,
+                            postgres_url: str) -> AsyncIterator[Callable[[str], Awaitable[Database]]]:
+    """Call with a service package name: its own fresh PostgreSQL database, migrated to head. A test of two
+    services gets a database for each, as they have in production."""
     opened: list[Database] = []
+    beside: list[str] = []
 
     async def migrate(service: str) -> Database:
-        database = Database(fresh_database_url, source=service)
+        url = make_url(fresh_database_url)
+        if opened:  # the first service has the fresh database; any other one its own beside it
+            url = url.set(database=f"{url.database}_{service}")
+            beside.append(str(url.database))
+        database = Database(url.render_as_string(hide_password=False), source=service)
         opened.append(database)
         await upgrade(database, service)
         return database
@@ -80,6 +87,8 @@ async def migrated_database(fresh_database_url: str) -> AsyncIterator[Callable[[
     yield migrate
     for database in opened:
         await database.dispose()
+    for name in beside:
+        await asyncio.wait_for(_drop_database(postgres_url, name), 30)
 
 
 @pytest.fixture
