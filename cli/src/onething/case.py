@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 
-__all__ = ["case_report", "print_case"]
+from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, PROVISIONAL_ZH
+
+__all__ = ["case_lines", "case_report", "print_case"]
 
 
 def case_report(urls: dict[str, str], case_id: str) -> dict[str, Any] | None:
@@ -30,29 +32,45 @@ def print_case(urls: dict[str, str], case_id: str, as_json: bool) -> int:
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         return 0
+    print("\n".join(case_lines(report)))
+    return 0
+
+
+def _dated(day: object, provisional: bool) -> str:
+    return f"{day}（{PROVISIONAL_ZH}）" if provisional else str(day)
+
+
+def case_lines(report: dict[str, Any]) -> list[str]:
+    """The case as text; a date counted over a year whose holiday arrangement is not yet published is 暂定."""
     case, sup = report["case"], report["supervision"]
-    print(f"办件 {case['case_id']}  {case['bundle_code']}  {case['status_zh']} ({case['status']})  "
-          f"受理 {case['accepted_at'][:10]}  承诺办结 {case['due_on']}（{case['limit_days']} 个工作日）")
+    due = _dated(case["due_on"], case.get("due_on_provisional", False))
+    lines = [f"办件 {case['case_id']}  {case['bundle_code']}  {case['status_zh']} ({case['status']})  "
+             f"受理 {case['accepted_at'][:10]}  承诺办结 {due}（{case['limit_days']} 个工作日）"]
     clocks = {c["item_code"]: c for c in (sup or {}).get("clocks", [])}
     for item in case["items"]:
         clock = clocks.get(item["item_code"])
-        timing = (f"期限 {clock['due_on']}，{clock['state']}" + (f"，剩余 {clock['working_days_left']} 个工作日"
-                  if clock["working_days_left"] is not None else "")) if clock else "未开始计时"
-        print(f"  {item['item_code']:<9} {item['name_zh']}  [{item['department_name_zh']}]  {item['status_zh']}  {timing}")
-    if sup is None:
-        return 0
-    case_clock = sup["case_clock"]
-    if case_clock:
-        print(f"一件事时限 case clock: 期限 {case_clock['due_on']}，{case_clock['state']}，"
-              f"暂停 {case_clock['suspended_days']} 天，延期 {case_clock['extended_days']} 天")
-    for card in sup["cards"]:
-        print(f"  {'黄牌' if card['colour'] == 'yellow' else '红牌'} {card['issued_on']}: {card['text_zh']}")
-    for order in sup["orders"]:
-        print(f"  督办 {order['issued_on']}: {order['text_zh']}")
-    projection = sup["projection"]
-    print(f"预计办结 projected completion: {projection['completion']}；关键路径 critical path: "
-          f"{' → '.join(projection['critical_path'])}")
-    if projection["blocking_department"]:
-        print(f"当前阻塞 blocking: {projection['blocking_department_zh']} ({projection['blocking_department']})"
-              + (f"，事项 {projection['blocking_item']}" if projection["blocking_item"] else ""))
-    return 0
+        timing = (f"期限 {_dated(clock['due_on'], clock.get('due_on_provisional', False))}，{clock['state']}"
+                  + (f"，剩余 {clock['working_days_left']} 个工作日" if clock["working_days_left"] is not None else "")
+                  ) if clock else "未开始计时"
+        lines.append(f"  {item['item_code']:<9} {item['name_zh']}  [{item['department_name_zh']}]  "
+                     f"{item['status_zh']}  {timing}")
+    provisional = bool(case.get("calendar_note_zh") or (sup or {}).get("calendar_note_zh"))
+    if sup is not None:
+        case_clock = sup["case_clock"]
+        if case_clock:
+            due = _dated(case_clock["due_on"], case_clock.get("due_on_provisional", False))
+            lines.append(f"一件事时限 case clock: 期限 {due}，{case_clock['state']}，"
+                         f"暂停 {case_clock['suspended_days']} 天，延期 {case_clock['extended_days']} 天")
+        lines += [f"  {'黄牌' if card['colour'] == 'yellow' else '红牌'} {card['issued_on']}: {card['text_zh']}"
+                  for card in sup["cards"]]
+        lines += [f"  督办 {order['issued_on']}: {order['text_zh']}" for order in sup["orders"]]
+        projection = sup["projection"]
+        lines.append(f"预计办结 projected completion: "
+                     f"{_dated(projection['completion'], projection.get('completion_provisional', False))}；"
+                     f"关键路径 critical path: {' → '.join(projection['critical_path'])}")
+        if projection["blocking_department"]:
+            lines.append(f"当前阻塞 blocking: {projection['blocking_department_zh']} ({projection['blocking_department']})"
+                         + (f"，事项 {projection['blocking_item']}" if projection["blocking_item"] else ""))
+    if provisional:
+        lines.append(f"{PROVISIONAL_NOTE_ZH}（{PROVISIONAL_NOTE_EN}）")
+    return lines

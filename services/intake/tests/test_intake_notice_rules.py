@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from contracts.workdays import add_working_days
+from contracts.workdays import (
+    PROVISIONAL_NOTE_EN,
+    PROVISIONAL_NOTE_ZH,
+    WorkingCalendar,
+    add_working_days,
+    national_calendar,
+)
+from exchange.testing.calendars import published_until
 from intake.catalogue.loader import default_catalogue_dir, load_catalogue
 from intake.catalogue.model import Bundle, Catalogue, Manifest
 from intake.domain.deadline import bundle_deadline
@@ -27,8 +34,9 @@ P01 = Bundle.model_validate_json(
 CATALOGUE = Catalogue.assemble(MANIFEST, [("one-things/P-01.json", P01)])
 
 
-def notice_for(wanted: list[str] | None, catalogue: Catalogue = CATALOGUE, bundle: Bundle = P01) -> dict[str, Any]:
-    return one_time_notice(catalogue, bundle, select_items(bundle, wanted), TODAY)
+def notice_for(wanted: list[str] | None, catalogue: Catalogue = CATALOGUE, bundle: Bundle = P01, *,
+               today: date = TODAY, calendar: WorkingCalendar | None = None) -> dict[str, Any]:
+    return one_time_notice(catalogue, bundle, select_items(bundle, wanted), today, calendar or national_calendar())
 
 
 def repeated(values: list[str]) -> list[str]:
@@ -114,6 +122,24 @@ def test_r05_deadline_section_is_the_bundle_deadline(wanted: list[str] | None) -
                                   "limit_days": c.limit_days} for c in deadline.chains]
     assert section["due_on_if_accepted_today"] == add_working_days(TODAY, deadline.limit_days).isoformat()
     assert "30%" in section["rule_zh"]
+
+
+def test_r05_a_due_date_counted_into_an_unpublished_year_is_printed_provisional() -> None:
+    # Accepted Monday 21 December 2026 with 11 working days, on the calendar as published in 2026: 1 January 2027
+    # is New Year's Day by law, so Wednesday 6 January, and 暂定 until 2027's arrangement is published.
+    notice = notice_for(None, today=date(2026, 12, 21), calendar=published_until(2026))
+    section = notice["deadline"]
+    assert (section["due_on_if_accepted_today"], section["due_on_provisional"]) == ("2027-01-06", True)
+    assert (section["provisional_note_zh"], section["provisional_note_en"]) == (PROVISIONAL_NOTE_ZH, PROVISIONAL_NOTE_EN)
+    html = render_notice(notice)
+    assert "预计 2027-01-06（暂定） 前办结" in html
+    assert escape(PROVISIONAL_NOTE_ZH) in html and escape(PROVISIONAL_NOTE_EN) in html
+
+
+def test_r05_a_due_date_within_a_published_year_is_not_provisional() -> None:
+    notice = notice_for(None)
+    assert not notice["deadline"]["due_on_provisional"] and notice["deadline"]["provisional_note_zh"] is None
+    assert "暂定" not in render_notice(notice)
 
 
 def test_r05_p01_deadline_figures() -> None:

@@ -41,6 +41,9 @@ class ExchangeSettings(BaseSettings):
     region: str = Field(default="430100", pattern=r"^\d{6}$",
                         description="行政区划代码 of this platform; names its licence issuers")
     region_name_zh: str = Field(default="长沙市", description="region name printed before department names")
+    calendar_changes: list[Path] = Field(
+        default_factory=list, description="a jurisdiction's published calendar changes (JSON files), read by "
+        "every service that counts working days (intake and supervision), so they count alike")
     service_database_url: str | None = None  # subclasses bind it to ONETHING_<SVC>_DATABASE_URL
     keys_dir: Path | None = Field(default=None, description="Ed25519 keys; default <data_dir>/keys")
     http_host: str = "127.0.0.1"

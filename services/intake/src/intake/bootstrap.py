@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from contracts.workdays import working_calendar
 from credentials.platform import local_trust_list
 from credentials.verify import Verification, verify_credential
 from exchange.runtime import Platform, ServiceParts
@@ -32,7 +33,8 @@ def build(platform: Platform) -> ServiceParts:
     store = CatalogueStore(platform.database, catalogue)
     return ServiceParts(
         app=create_app(platform.database, store, licence_verifier(
-            platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh)),
+            platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh),
+            calendar=working_calendar(settings.calendar_changes)),  # supervision's calendar: the same due dates
         consumers=[platform.runner(topics=TOPICS, handlers=handlers(CaseStreamFolder(store)))],
         startup=[store.record_current],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.workdays import WorkingCalendar, load_changes, national_calendar
+from contracts.workdays import working_calendar
 from exchange.runtime import Platform, ServiceParts
 from supervision.config import SupervisionSettings
 from supervision.entrypoints.api import create_app
@@ -13,19 +13,12 @@ from supervision.service_layer.scan import Scanner, scan
 from supervision.service_layer.today import Today
 
 
-def calendar_of(settings: SupervisionSettings) -> WorkingCalendar:
-    calendar = national_calendar()
-    for path in settings.calendar_changes:
-        calendar = load_changes(calendar, path)
-    return calendar
-
-
 def build(platform: Platform) -> ServiceParts:
     database = platform.database
     assert database is not None
     settings = platform.settings
     assert isinstance(settings, SupervisionSettings)
-    calendar, today = calendar_of(settings), Today()
+    calendar, today = working_calendar(settings.calendar_changes), Today()
     daily = DailyFigures(database, calendar)
 
     async def scan_now() -> object:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -18,6 +17,4 @@ class SupervisionSettings(ExchangeSettings):
     card_threshold_days: int = Field(default=1, ge=0, description="yellow card when this many working days are left")
     order_respond_days: int = Field(default=3, ge=1, description="working days a department has to answer a 督办")
     scan_interval_s: float = Field(default=30.0, gt=0, description="seconds between supervision scans")
-    calendar_changes: list[Path] = Field(default_factory=list,
-                                         description="a jurisdiction's published calendar changes (JSON files)")
     clock_control: bool = Field(default=False, description="allow POST /clock/advance (tests and demos only)")

@@ -70,10 +70,19 @@ async def _drop_database(server_url: str, name: str) -> None:
 
 @asynccontextmanager
 async def _migrating(url: str) -> AsyncIterator[Callable[[str], Awaitable[Database]]]:
+    """Migrate services' databases at ``url``: the first service takes it, any other one its own beside it
+    (a test of two services gets a database for each, as they have in production)."""
     opened: list[Database] = []
+    beside: list[str] = []
 
     async def migrate(service: str) -> Database:
-        database = Database(url, source=service)
+        target = make_url(url)
+        if opened and target.get_backend_name() == "sqlite":
+            target = target.set(database=str(Path(str(target.database)).with_name(f"{service}.db")))
+        elif opened:
+            target = target.set(database=f"{target.database}_{service}")
+            beside.append(str(target.database))
+        database = Database(target.render_as_string(hide_password=False), source=service)
         opened.append(database)
         await upgrade(database, service)
         return database
@@ -83,6 +92,8 @@ async def _migrating(url: str) -> AsyncIterator[Callable[[str], Awaitable[Databa
     finally:
         for database in opened:
             await database.dispose()
+        for name in beside:
+            await asyncio.wait_for(_drop_database(url, name), 30)
 
 
 @pytest.fixture

@@ -8,10 +8,13 @@ licence has its licence. Corrections are asked before handling, in preliminary r
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["CaseState", "CaseStatus", "ItemState", "ItemStatus", "notice_texts"]
+from contracts.workdays import WorkingCalendar
+
+__all__ = ["CaseState", "CaseStatus", "Due", "ItemState", "ItemStatus", "case_due", "notice_texts"]
 
 
 class ItemStatus(StrEnum):
@@ -131,6 +134,20 @@ class CaseState:
 
     def ready_for_delivery(self) -> bool:
         return not self.delivered and all(i.settled for i in self.items.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    on: date
+    provisional: bool  # counted over a year whose holiday arrangement is not yet published (暂定)
+
+
+def case_due(calendar: WorkingCalendar, accepted_on: date, limit_days: int, paused_days: int) -> Due:
+    """The case's due date (R-05): its limit plus the working days paused for corrections, after the day of
+    acceptance. Counted on supervision's calendar as its case clock is, and again at every view, so a published
+    arrangement or a jurisdiction's change moves it on both alike."""
+    on = calendar.add_working_days(accepted_on, limit_days + paused_days)
+    return Due(on, calendar.is_provisional(accepted_on, on))
 
 
 def notice_texts(state: CaseState, bundle_name_zh: str, bundle_name_en: str, method: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from contracts.departments import department
-from contracts.workdays import add_working_days
+from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar
 from intake.catalogue.model import Bundle, Catalogue, MaterialSource
 from intake.domain.assistance import FREE_CIRCUMSTANCES
 from intake.domain.deadline import bundle_deadline
@@ -30,9 +30,12 @@ PROCESS: tuple[tuple[str, str], ...] = (
 )
 
 
-def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, today: date) -> dict[str, Any]:
+def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, today: date,
+                    calendar: WorkingCalendar) -> dict[str, Any]:
     items = [bundle.item(c) for c in selection.codes]
     deadline = bundle_deadline(items, catalogue.settings.sequential_compression)
+    due_if_today = calendar.add_working_days(today, deadline.limit_days)
+    provisional = calendar.is_provisional(today, due_if_today)
     fields = catalogue.fields_for(bundle, selection.codes)
     needs = one_set_of_materials(bundle, selection.codes)
     names = {i.code: i.name_zh for i in items}
@@ -72,7 +75,10 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
         "deadline": {
             "limit_days": deadline.limit_days,
             "statutory_days": deadline.statutory_days,
-            "due_on_if_accepted_today": add_working_days(today, deadline.limit_days).isoformat(),
+            "due_on_if_accepted_today": due_if_today.isoformat(),
+            "due_on_provisional": provisional,
+            "provisional_note_zh": PROVISIONAL_NOTE_ZH if provisional else None,
+            "provisional_note_en": PROVISIONAL_NOTE_EN if provisional else None,
             "rule_zh": "并联办理取各事项时限最长者；串联办理不超过法定时限之和的 "
                        f"{round(catalogue.settings.sequential_compression * 100)}%（工作日）",
             "rule_en": "parallel items take the longest limit; a sequential chain at most "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, HTTPException, Query, Response
@@ -11,14 +11,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import IntegrityError
 
-from contracts.days import china_today
+from contracts.days import china_date, china_today
 from contracts.departments import department
 from contracts.intake.v1 import MaterialProvision
 from contracts.sharing.v1 import Registry
+from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar, national_calendar
 from credentials.verify import Verification
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
-from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus
+from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus, case_due
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, NothingToCorrect
 from intake.domain.materials import Submitted
 from intake.domain.notice import one_time_notice
@@ -60,7 +61,14 @@ _NOT_FOUND = {"message_zh": "未找到该办件", "message_en": "case not found"
 _INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic, "description": "内容有误 The request has errors"}}
 
 
-def _public(case: IntakeCase, entries: list[IntakeTimeline]) -> CasePublic:
+def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCalendar) -> CasePublic:
+    # SQLite hands the instant back without its zone; it was stored in UTC.
+    accepted_on = china_date(case.accepted_at if case.accepted_at.tzinfo else case.accepted_at.replace(tzinfo=UTC))
+
+    def provisional(due_on: str | date | None) -> bool:
+        return due_on is not None and calendar.is_provisional(accepted_on, date.fromisoformat(str(due_on)))
+
+    due = case_due(calendar, accepted_on, case.limit_days, case.paused_days) if case.due_on is not None else None
     items = []
     for row in case.items:
         dept = department(row["department"])
@@ -70,7 +78,11 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline]) -> CasePublic:
             department_name_zh=dept.name_zh, department_name_en=dept.name_en, status=status.value,
             status_zh=ITEM_STATUS_ZH[status], attempt=row["attempt"], document_no=row.get("document_no"),
             licence_id=row.get("licence_id"), due_on=row.get("due_on"),
+            due_on_provisional=provisional(row.get("due_on")),
         ))
+    commitments = [{**c, "due_on_provisional": provisional(c.get("due_on"))} for c in case.commitments]
+    any_provisional = (due is not None and due.provisional) or any(i.due_on_provisional for i in items) or any(
+        c["due_on_provisional"] for c in commitments)
     return CasePublic(
         case_id=case.case_id, bundle_code=case.bundle_code, catalogue_version=case.catalogue_version,
         status=case.status, status_zh=CASE_STATUS_ZH[CaseStatus(case.status)], channel=case.channel,
@@ -78,7 +90,10 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline]) -> CasePublic:
         correction_round=case.correction_round, correction=case.correction, window_id=case.window_id,
         staff_id=case.staff_id, proxy=case.proxy, fast_track=case.fast_track,
         fast_track_note_zh=case.fast_track_note_zh, fast_track_note_en=case.fast_track_note_en,
-        materials=case.materials, commitments=case.commitments, limit_days=case.limit_days, due_on=case.due_on,
+        materials=case.materials, commitments=commitments, limit_days=case.limit_days,
+        due_on=due.on if due else None, due_on_provisional=due is not None and due.provisional,
+        calendar_note_zh=PROVISIONAL_NOTE_ZH if any_provisional else None,
+        calendar_note_en=PROVISIONAL_NOTE_EN if any_provisional else None,
         paused_days=case.paused_days, notice_zh=case.notice_zh, notice_en=case.notice_en, items=items,
         timeline=[TimelinePublic.model_validate(e, from_attributes=True) for e in entries],
     )
@@ -89,7 +104,10 @@ def _submitted(materials: dict[str, MaterialCreate]) -> dict[str, Submitted]:
 
 
 def create_app(database: Database, catalogues: CatalogueStore,
-               verify_licence: Callable[[Any], Verification] | None = None) -> FastAPI:
+               verify_licence: Callable[[Any], Verification] | None = None, *,
+               calendar: WorkingCalendar | None = None) -> FastAPI:
+    """``calendar``: the working days due dates are counted on (supervision's); the national one when unset."""
+    calendar = calendar or national_calendar()
     app = FastAPI(
         title="OneThing intake 受理服务",
         version="1.1.0",
@@ -120,7 +138,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
         if catalogue.bundle(code) is None:
             raise HTTPException(404, detail={"message_zh": "没有该一件事", "message_en": "no such one-thing"})
         bundle, selection = resolve_selection(catalogue, code, items)
-        notice = one_time_notice(catalogue, bundle, selection, china_today())
+        notice = one_time_notice(catalogue, bundle, selection, china_today(), calendar)
         return HTMLResponse(render_notice(notice)) if format == "html" else notice
 
     @app.post("/drafts", status_code=201, response_model=DraftPublic, responses=_INVALID,
@@ -174,12 +192,12 @@ def create_app(database: Database, catalogues: CatalogueStore,
             fast_track=body.fast_track, draft_id=body.draft_id, prefill_confirmed=body.prefill_confirmed,
             reuse_licences=body.reuse_licences,
         )
-        case, created = await accept_application(database, catalogues.current, application,
+        case, created = await accept_application(database, catalogues.current, application, calendar,
                                                  verify_licence=verify_licence)
         if not created:
             response.status_code = 200
         case, entries = await load_case(database, case.case_id)
-        return _public(case, entries)
+        return _public(case, entries, calendar)
 
     @app.get("/cases/{case_id}", response_model=CasePublic, summary="办件进度 A case, its items and timeline")
     async def get_case(case_id: str) -> CasePublic:
@@ -187,20 +205,20 @@ def create_app(database: Database, catalogues: CatalogueStore,
             case, entries = await load_case(database, case_id)
         except CaseNotFound:
             raise HTTPException(404, detail=_NOT_FOUND) from None
-        return _public(case, entries)
+        return _public(case, entries, calendar)
 
     @app.post("/cases/{case_id}/corrections", response_model=CasePublic, responses=_INVALID,
               summary="一次补正 Answer the consolidated correction notice")
     async def correct_case(case_id: str, body: CorrectionCreate) -> CasePublic:
         try:
-            await supply_correction(database, catalogues, case_id, body.form, _submitted(body.materials))
+            await supply_correction(database, catalogues, case_id, body.form, _submitted(body.materials), calendar)
             case, entries = await load_case(database, case_id)
         except CaseNotFound:
             raise HTTPException(404, detail=_NOT_FOUND) from None
         except NothingToCorrect:
             raise HTTPException(409, detail={"message_zh": "该办件没有待答复的补正告知",
                                              "message_en": "no correction notice of this case is open"}) from None
-        return _public(case, entries)
+        return _public(case, entries, calendar)
 
     @app.post("/cases/{case_id}/supplements", response_model=CasePublic, responses=_INVALID,
               summary="容缺补齐 Supply materials accepted missing")
@@ -210,7 +228,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
             case, entries = await load_case(database, case_id)
         except CaseNotFound:
             raise HTTPException(404, detail=_NOT_FOUND) from None
-        return _public(case, entries)
+        return _public(case, entries, calendar)
 
     @app.post("/blacklist", status_code=201, responses=_INVALID,
               summary="列入黑名单 Blacklist an applicant for false materials (R-22)")

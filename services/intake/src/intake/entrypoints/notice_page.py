@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from contracts.workdays import PROVISIONAL_ZH
+
 __all__ = ["render_notice"]
 
 _STYLE = """
@@ -49,6 +51,11 @@ def render_notice(notice: dict[str, Any]) -> str:
                   "经授权后自动预填" if f["prefill"] else "申请人填写"] for f in notice["form"]]
     added = "".join(f"<li>{_e(a['message_zh'])}</li>" for a in notice["added"])
     deadline = notice["deadline"]
+    provisional, provisional_note = "", ""
+    if deadline["due_on_provisional"]:  # the year's holiday arrangement is not yet published
+        provisional = f"（{PROVISIONAL_ZH}）"
+        provisional_note = (f"<p class=note>{_e(deadline['provisional_note_zh'])}"
+                            f"（{_e(deadline['provisional_note_en'])}）</p>")
     process = "".join(f"<li>{_e(p['zh'])}</li>" for p in notice["process"])
     co = "、".join(c["name_zh"] for c in notice["co"])
     return f"""<!doctype html>
@@ -70,7 +77,8 @@ def render_notice(notice: dict[str, Any]) -> str:
 <table><tr><th>字段</th><th>要求</th><th>来源</th></tr>{_rows(form_rows)}</table>
 <h2>四、办结时限</h2>
 <p>本次申请承诺 <b>{deadline['limit_days']}</b> 个工作日内办结（各事项法定时限合计 {deadline['statutory_days']} 个工作日）。
-{_e(deadline['rule_zh'])}。如今日受理，预计 {_e(deadline['due_on_if_accepted_today'])} 前办结；等待申请人补正期间暂停计时。</p>
+{_e(deadline['rule_zh'])}。如今日受理，预计 {_e(deadline['due_on_if_accepted_today'])}{provisional} 前办结；等待申请人补正期间暂停计时。</p>
+{provisional_note}
 <h2>五、收费</h2><p>合计 {notice['fees']['total_yuan']:g} 元。</p>
 <h2>六、办理流程</h2><ol>{process}</ol>
 <h2>七、渠道与帮办代办</h2><p>{_e(notice['channels_zh'])}。{_e(notice['proxy_free_zh'])}。</p>

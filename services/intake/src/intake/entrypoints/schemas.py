@@ -185,6 +185,8 @@ class ItemPublic(BaseModel):
     document_no: str | None
     licence_id: str | None
     due_on: str | None
+    due_on_provisional: bool = Field(default=False, description="暂定：counted over a year whose holiday "
+                                     "arrangement is not yet published")
 
 
 class TimelinePublic(BaseModel):
@@ -218,6 +220,10 @@ class CasePublic(BaseModel):
     commitments: list[dict[str, Any]]
     limit_days: int
     due_on: date | None
+    due_on_provisional: bool = Field(default=False, description="暂定：counted over a year whose holiday "
+                                     "arrangement is not yet published; it moves when the year is published")
+    calendar_note_zh: str | None = Field(default=None, description="what 暂定 means, when a date of the case is")
+    calendar_note_en: str | None = None
     paused_days: int
     notice_zh: str | None
     notice_en: str | None

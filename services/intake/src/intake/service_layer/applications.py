@@ -25,14 +25,14 @@ from contracts.intake.v1 import (
     Proxy,
 )
 from contracts.sharing.v1 import Registry
-from contracts.workdays import add_working_days
+from contracts.workdays import WorkingCalendar
 from credentials.verify import Verification
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDraft, IntakeTimeline
 from intake.catalogue.model import ApplicantKind, Bundle, Catalogue
 from intake.domain.assistance import fast_track, proxy_terms
-from intake.domain.case import CaseState, CaseStatus, ItemState
+from intake.domain.case import CaseState, CaseStatus, ItemState, case_due
 from intake.domain.deadline import bundle_deadline
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem
 from intake.domain.form import check_form, normalise_form
@@ -135,12 +135,13 @@ def _channel_problems(app: Application) -> list[FieldProblem]:
     return problems
 
 
-async def accept_application(db: Database, catalogue: Catalogue, app: Application, *,
+async def accept_application(db: Database, catalogue: Catalogue, app: Application, calendar: WorkingCalendar, *,
                              verify_licence: Callable[[Any], Verification] | None = None) -> tuple[IntakeCase, bool]:
     """Accept (受理) one application as one case; returns the case and whether it is new.
 
-    The same rules apply whatever the channel (同一事项无差别受理、同标准办理, R-18). ``verify_licence``
-    checks the e-licences an applicant consents to reuse; without it no licence is reused.
+    The same rules apply whatever the channel (同一事项无差别受理、同标准办理, R-18). Due dates are counted on
+    ``calendar``, supervision's. ``verify_licence`` checks the e-licences an applicant consents to reuse;
+    without it no licence is reused.
     """
     if app.idempotency_key:
         existing = await _by_idempotency_key(db, app.idempotency_key)
@@ -174,13 +175,14 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     accepted_on = china_date(datetime.now(UTC))
     needs = one_set_of_materials(bundle, selection.codes)
     checked = check_materials(needs, app.materials, accepted_on=accepted_on, settings=catalogue.settings,
-                              add_working_days=add_working_days, held=held)
+                              add_working_days=calendar.add_working_days, held=held)
     problems += checked.problems
     if problems:
         raise ApplicationInvalid(problems)
     changed = sorted(k for k, v in prefilled.items() if form.get(k) != normalise_form(fields, {k: v})[k])
     try:
-        return await _accept(db, catalogue, bundle, selection, form, checked, submit_codes(needs), app, changed), True
+        return await _accept(db, catalogue, bundle, selection, form, checked, submit_codes(needs), app, changed,
+                             calendar), True
     except IntegrityError:
         # The same key submitted twice at once: the other request created the case first.
         existing = await _by_idempotency_key(db, app.idempotency_key) if app.idempotency_key else None
@@ -213,12 +215,12 @@ async def _blacklisted(uow: UnitOfWork, id_number: str) -> IntakeBlacklist | Non
 
 async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection: Selection, form: dict[str, str],
                   checked: MaterialsChecked, submit_code: dict[str, str], app: Application,
-                  changed_prefill: list[str]) -> IntakeCase:
+                  changed_prefill: list[str], calendar: WorkingCalendar) -> IntakeCase:
     now = datetime.now(UTC)
     accepted_on = china_date(now)
     items = [bundle.item(code) for code in selection.codes]
     deadline = bundle_deadline(items, catalogue.settings.sequential_compression)
-    due_on = add_working_days(accepted_on, deadline.limit_days)
+    due_on = case_due(calendar, accepted_on, deadline.limit_days, paused_days=0).on
     proxy = None
     if app.proxy is not None:
         terms = proxy_terms(app.proxy.circumstances)

@@ -13,7 +13,7 @@ from typing import Any
 from contracts.days import china_date
 from contracts.dispatch.v1 import Deficiency
 from contracts.intake.v1 import CaseCorrected, MaterialProvision, MaterialRef
-from contracts.workdays import add_working_days, working_days_between
+from contracts.workdays import WorkingCalendar
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeCase
 from intake.domain.case import CaseState
@@ -35,7 +35,7 @@ def open_notice(case: IntakeCase) -> CorrectionNotice | None:
 
 
 async def supply_correction(db: Database, store: CatalogueStore, case_id: str, form: dict[str, str],
-                            materials: dict[str, Submitted]) -> IntakeCase:
+                            materials: dict[str, Submitted], calendar: WorkingCalendar) -> IntakeCase:
     async with db.unit_of_work() as uow:
         case = await uow.get_for_update(IntakeCase, case_id)
         if case is None:
@@ -55,10 +55,10 @@ async def supply_correction(db: Database, store: CatalogueStore, case_id: str, f
         if problems:
             raise ApplicationInvalid(problems)
         today = china_date(datetime.now(UTC))
-        paused = working_days_between(date.fromisoformat(case.correction["requested_on"]), today)
+        paused = calendar.working_days_between(date.fromisoformat(case.correction["requested_on"]), today)
         case.paused_days += paused
         if case.due_on is not None:
-            case.due_on = add_working_days(case.due_on, paused)
+            case.due_on = calendar.add_working_days(case.due_on, paused)
         case.form = {**case.form, **supplied}
         refs = [MaterialRef(code=code, name_zh=n.name_zh, provision=materials[n.code].provision,
                             document=materials[n.code].document)

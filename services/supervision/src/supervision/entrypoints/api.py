@@ -35,6 +35,7 @@ class ClockPublic(BaseModel):
     started_at: datetime
     started_on: date
     due_on: date
+    due_on_provisional: bool = False  # 暂定: counted over a year whose holiday arrangement is not yet published
     finished_on: date | None
 
 
@@ -90,7 +91,8 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
             rows = (await session.exec(query.order_by(*order))).all()
         if not rows:
             raise HTTPException(404, detail=_NOT_FOUND)
-        return [ClockPublic.model_validate(r, from_attributes=True) for r in rows]
+        return [ClockPublic.model_validate(r, from_attributes=True).model_copy(
+            update={"due_on_provisional": calendar.is_provisional(r.started_on, r.due_on)}) for r in rows]
 
     @app.get("/cases/{case_id}/supervision",
              summary="办件监察视图 Clocks with ledgers, cards, orders, projected completion, blocking department")

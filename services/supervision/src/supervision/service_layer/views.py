@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from contracts.departments import department
 from contracts.supervision.v1 import ClockAdjusted
-from contracts.workdays import WorkingCalendar
+from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar
 from exchange.db.database import Database
 from supervision.adapters.tables import (
     SupervisionCard,
@@ -35,7 +35,8 @@ def _clock_view(row: SupervisionClock, today: date, calendar: WorkingCalendar) -
     return {
         "clock_id": row.clock_id, "item_code": row.item_code or None, "department": row.department,
         "attempt": row.attempt, "budget_days": row.limit_working_days, "started_on": row.started_on,
-        "due_on": due, "finished_on": row.finished_on, "state": state,
+        "due_on": due, "due_on_provisional": calendar.is_provisional(clock.started_on, due),
+        "finished_on": row.finished_on, "state": state,
         "working_days_left": None if clock.finished_on else clock.working_days_left(calendar, today),
         "suspended_days": clock.suspended_days(calendar, today), "extended_days": clock.extended_days(),
         "on_time": clock.on_time(calendar), "ledger": {"suspensions": row.suspensions, "extensions": row.extensions},
@@ -63,14 +64,23 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
                       date.fromisoformat(i["concluded_on"]) if i.get("concluded_on") else None) for i in case.items]
     projection = project(plans, today, calendar, waiting_for_applicant=waiting, start=case.accepted_on)
     case_clock_view = _clock_view(case_clock, today, calendar) if case_clock else None
+    item_views = [_clock_view(c, today, calendar) for c in item_clocks]
+    rectification_views = [{**_clock_view(c, today, calendar), "rectification_id": c.task_id}
+                           for c in clocks if c.kind == "rectification"]
+    completion = projection.completion if case.delivered_on is None else case.delivered_on
+    completion_provisional = case.delivered_on is None and calendar.is_provisional(case.accepted_on, completion)
+    provisional = completion_provisional or any(
+        v["due_on_provisional"] for v in (case_clock_view, *item_views, *rectification_views) if v)
     blocking = projection.blocking_department
     return {
         "case_id": case_id, "bundle_code": case.bundle_code, "today": today, "accepted_on": case.accepted_on,
         "delivered_on": case.delivered_on, "window_id": case.window_id, "staff_id": case.staff_id,
         "case_clock": case_clock_view,
-        "clocks": [_clock_view(c, today, calendar) for c in item_clocks],
-        "rectification_clocks": [{**_clock_view(c, today, calendar), "rectification_id": c.task_id}
-                                 for c in clocks if c.kind == "rectification"],
+        "clocks": item_views,
+        "rectification_clocks": rectification_views,
+        # 暂定: a date counted over a year whose holiday arrangement is not yet published; it moves when it is
+        "calendar_note_zh": PROVISIONAL_NOTE_ZH if provisional else None,
+        "calendar_note_en": PROVISIONAL_NOTE_EN if provisional else None,
         "cards": [{"card_id": c.card_id, "colour": c.colour, "reason": c.reason, "item_code": c.item_code or None,
                    "department": c.department, "due_on": c.due_on, "issued_on": c.issued_on, "text_zh": c.text_zh}
                   for c in cards],
@@ -81,13 +91,14 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
                    "department": f.department, "material_code": f.material_code, "flagged_on": f.flagged_on,
                    "text_zh": f.text_zh} for f in flags],
         "projection": {
-            "completion": projection.completion if case.delivered_on is None else case.delivered_on,
+            "completion": completion, "completion_provisional": completion_provisional,
             "critical_path": list(projection.critical_path),
             "blocking_department": None if case.delivered_on else blocking,
             "blocking_department_zh": None if case.delivered_on or blocking is None else (
                 "申请人（待补正）" if blocking == "applicant" else department(blocking).name_zh),
             "blocking_item": None if case.delivered_on else projection.blocking_item,
             "due_on": case_clock_view["due_on"] if case_clock_view else None,
+            "due_on_provisional": case_clock_view["due_on_provisional"] if case_clock_view else False,
         },
     }
 
