@@ -38,7 +38,10 @@ def print_case(urls: dict[str, str], case_id: str, as_json: bool) -> int:
         clock = clocks.get(item["item_code"])
         timing = (f"期限 {clock['due_on']}，{clock['state']}" + (f"，剩余 {clock['working_days_left']} 个工作日"
                   if clock["working_days_left"] is not None else "")) if clock else "未开始计时"
-        print(f"  {item['item_code']:<9} {item['name_zh']}  [{item['department_name_zh']}]  {item['status_zh']}  {timing}")
+        limits = (f"  法定时限 {item['time_limit_days']} 个工作日 / 承诺时限 {item['promised_limit_days']} 个工作日"
+                  if item.get("time_limit_days") is not None else "")
+        print(f"  {item['item_code']:<9} {item['name_zh']}  [{item['department_name_zh']}]  {item['status_zh']}  {timing}"
+              f"{limits}")
     if sup is None:
         return 0
     case_clock = sup["case_clock"]

@@ -33,6 +33,7 @@ PROCESS: tuple[tuple[str, str], ...] = (
 def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, today: date) -> dict[str, Any]:
     items = [bundle.item(c) for c in selection.codes]
     deadline = bundle_deadline(items, catalogue.settings.sequential_compression)
+    promised = deadline.promised_days
     fields = catalogue.fields_for(bundle, selection.codes)
     needs = one_set_of_materials(bundle, selection.codes)
     names = {i.code: i.name_zh for i in items}
@@ -50,6 +51,7 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
             {"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "department": _unit(i.department),
              "level": i.level.value, "legal_basis": i.legal_basis, "conditions_zh": list(i.conditions_zh),
              "conditions_en": list(i.conditions_en), "time_limit_days": i.time_limit_days,
+             "promised_limit_days": promised[i.code],
              "fee_yuan": i.fee_yuan, "fee_zh": i.fee_zh, "fee_en": i.fee_en, "result_zh": i.result_zh,
              "result_en": i.result_en, "yields_licence": i.yields_licence, "requires": list(i.requires),
              "online": i.online, "offline_reason_zh": i.offline_reason_zh, "assumed": list(i.assumed)}
@@ -74,9 +76,11 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
             "statutory_days": deadline.statutory_days,
             "due_on_if_accepted_today": add_working_days(today, deadline.limit_days).isoformat(),
             "rule_zh": "并联办理取各事项时限最长者；串联办理不超过法定时限之和的 "
-                       f"{round(catalogue.settings.sequential_compression * 100)}%（工作日）",
+                       f"{round(catalogue.settings.sequential_compression * 100)}%（工作日，至少 1 个工作日），"
+                       "并按各事项法定时限分配为各事项的承诺时限",
             "rule_en": "parallel items take the longest limit; a sequential chain at most "
-                       f"{round(catalogue.settings.sequential_compression * 100)}% of the sum (working days)",
+                       f"{round(catalogue.settings.sequential_compression * 100)}% of the sum (working days, at "
+                       "least one), shared out over its items as their promised limits",
             "chains": [{"items": list(c.items), "statutory_days": c.statutory_days, "limit_days": c.limit_days}
                        for c in deadline.chains],
         },

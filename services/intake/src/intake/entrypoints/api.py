@@ -69,7 +69,8 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline]) -> CasePublic:
             item_code=row["item_code"], name_zh=row["name_zh"], name_en=row["name_en"], department=dept.code,
             department_name_zh=dept.name_zh, department_name_en=dept.name_en, status=status.value,
             status_zh=ITEM_STATUS_ZH[status], attempt=row["attempt"], document_no=row.get("document_no"),
-            licence_id=row.get("licence_id"), due_on=row.get("due_on"),
+            licence_id=row.get("licence_id"), due_on=row.get("due_on"), time_limit_days=row.get("statutory_days"),
+            promised_limit_days=row.get("promised_days"),
         ))
     return CasePublic(
         case_id=case.case_id, bundle_code=case.bundle_code, catalogue_version=case.catalogue_version,

@@ -184,7 +184,9 @@ class ItemPublic(BaseModel):
     attempt: int
     document_no: str | None
     licence_id: str | None
-    due_on: str | None
+    due_on: str | None  # on the promised limit
+    time_limit_days: int | None  # 法定时限（工作日）
+    promised_limit_days: int | None  # 承诺时限（工作日）: the item's share of the case's limit
 
 
 class TimelinePublic(BaseModel):
