@@ -56,7 +56,8 @@ def test_on_statutory_item_limits_the_case_would_run_late_in_many_one_things() -
         statutory = {i.code: i.time_limit_days for i in items}
         if last_conclusion(items, accepted_on, statutory) > CALENDAR.add_working_days(accepted_on, deadline.limit_days):
             late.append(bundle.code)
-    assert len(late) > 20
+    assert len(late) == 26  # of 46 (docs/catalogue.md); E-02, the noodle shop, among them
+    assert "E-02" in late
 
 
 @st.composite
