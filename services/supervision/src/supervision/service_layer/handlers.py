@@ -99,7 +99,7 @@ class CaseStream:
 
     async def case_accepted(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         """受理即计时: the case's own clock runs on the bundle limit (R-05) from the day of acceptance; each item is
-        planned on its promised limit (承诺时限), its statutory limit kept beside it."""
+        planned on its promised limit (承诺时限)."""
         assert isinstance(payload, CaseAccepted)
         if await uow.session.get(SupervisionCase, payload.case_id) is not None:
             return
@@ -109,8 +109,7 @@ class CaseStream:
             applicant_id=payload.applicant.id_number,
             window_id=payload.window_id, staff_id=payload.staff_id, accepted_on=payload.accepted_on,
             items=[{"item_code": i.item_code, "department": i.department, "requires": list(i.requires),
-                    "limit_days": i.promised_days, "statutory_days": i.time_limit_days, "status": "waiting",
-                    "concluded_on": None}
+                    "limit_days": i.promised_days, "status": "waiting", "concluded_on": None}
                    for i in payload.items],
         ))
         limit = payload.limit_days if payload.limit_days is not None else max(
