@@ -52,8 +52,10 @@ def case_lines(report: dict[str, Any]) -> list[str]:
         timing = (f"期限 {_dated(clock['due_on'], clock.get('due_on_provisional', False))}，{clock['state']}"
                   + (f"，剩余 {clock['working_days_left']} 个工作日" if clock["working_days_left"] is not None else "")
                   ) if clock else "未开始计时"
+        limits = (f"  法定时限 {item['time_limit_days']} 个工作日 / 承诺时限 {item['promised_limit_days']} 个工作日"
+                  if item.get("time_limit_days") is not None else "")
         lines.append(f"  {item['item_code']:<9} {item['name_zh']}  [{item['department_name_zh']}]  "
-                     f"{item['status_zh']}  {timing}")
+                     f"{item['status_zh']}  {timing}{limits}")
     provisional = bool(case.get("calendar_note_zh") or (sup or {}).get("calendar_note_zh"))
     if sup is not None:
         case_clock = sup["case_clock"]

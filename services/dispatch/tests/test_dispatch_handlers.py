@@ -268,6 +268,19 @@ async def test_approval_releases_the_next_item_with_evidence(dispatch_db: Databa
     assert sorted(released) == ["P-01-01", "P-01-02", "P-01-03"]
 
 
+async def test_each_release_carries_the_items_statutory_and_promised_limits(dispatch_db: Database) -> None:
+    payload = accepted()
+    promised = {"P-01-01": 2, "P-01-02": 5, "P-01-03": 1}  # 承诺时限, the items' shares of the case's R-05 limit
+    payload = payload.model_copy(update={"items": tuple(
+        i.model_copy(update={"promised_limit_days": promised.get(i.item_code)}) for i in payload.items)})
+    await accept_reviewed(dispatch_db, payload)
+    await result(dispatch_db, "P-01-01", Outcome.APPROVED)
+    released = {d["item_code"]: d for d in data(await outbox(dispatch_db, "dispatch.task.released"))}
+    assert {c: (d["time_limit_days"], d["promised_limit_days"]) for c, d in released.items()} == {
+        "P-01-01": (5, 2), "P-01-02": (5, 5), "P-01-03": (5, 1)}
+    assert (await tasks(dispatch_db))["P-01-04"].promised_limit_days is None  # none given: the statutory limit
+
+
 async def test_whole_case_joins_in_order(dispatch_db: Database) -> None:
     await accept_reviewed(dispatch_db)
     for code in ("P-01-02", "P-01-01", "P-01-03", "P-01-04"):

@@ -138,8 +138,12 @@ async def test_valid_application_becomes_one_case_with_six_items(api: httpx.Asyn
     assert {i["status"] for i in case["items"]} == {"waiting"}
     assert [e["kind"] for e in case["timeline"]] == ["accepted"]
     assert (case["window_id"], case["staff_id"], case["channel"]) == ("W01", "S001", "window")
-    # R-05: the chain 01 → 03 → 04 → 05 (5+5+5+20 = 35) takes at most 30%: 11 working days.
-    assert case["limit_days"] == 11 and case["due_on"]
+    # R-05: the chain 01 → 03 → 04 → 05 (5+5+5+20 = 35) takes at most 30%: 10 working days, not ⌈10.5⌉ = 11.
+    assert case["limit_days"] == 10 and case["due_on"]
+    # 承诺时限: each item's share of its chains' limits, its statutory limit beside it; 20 days never fit in 10.
+    assert {i["item_code"]: (i["time_limit_days"], i["promised_limit_days"]) for i in case["items"]} == {
+        "P-01-01": (5, 1), "P-01-02": (1, 1), "P-01-03": (5, 1), "P-01-04": (5, 1), "P-01-05": (20, 6),
+        "P-01-06": (1, 1)}
 
     rows = await outbox(intake_db)
     assert len(rows) == 1
@@ -161,7 +165,9 @@ async def test_valid_application_becomes_one_case_with_six_items(api: httpx.Asyn
     # One set of materials: what the applicant submitted, and what is fetched by sharing (never asked).
     provisions = {(m["code"], m["provision"]) for i in data["items"] for m in i["materials"]}
     assert ("P-01-01-M1", "upload") in provisions and ("P-01-03-M2", "sharing") in provisions
-    assert data["limit_days"] == 11 and data["window_id"] == "W01"
+    assert data["limit_days"] == 10 and data["window_id"] == "W01"
+    assert {i["item_code"]: (i["time_limit_days"], i["promised_limit_days"]) for i in data["items"]} == {
+        i["item_code"]: (i["time_limit_days"], i["promised_limit_days"]) for i in case["items"]}
     assert data["applicant"]["id_number"] == MOTHER_ID and data["applicant"]["id_type"] == "resident_id"
 
     again = await api.get(f"/cases/{case['case_id']}")

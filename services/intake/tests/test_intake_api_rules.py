@@ -92,7 +92,7 @@ async def test_one_time_notice_as_json_and_as_a_printable_page(api: httpx.AsyncC
     notice = (await api.get("/catalogue/P-01/notice", params={"items": ["P-01-05"]})).json()
     assert [i["code"] for i in notice["items"]] == ["P-01-01", "P-01-03", "P-01-04", "P-01-05", "P-01-06"]
     assert {a["item_code"] for a in notice["added"]} == {"P-01-01", "P-01-03", "P-01-04", "P-01-06"}
-    assert notice["deadline"]["limit_days"] == 11
+    assert notice["deadline"]["limit_days"] == 10  # ⌊0.3 × 35⌋
     page = await api.get("/catalogue/P-01/notice", params={"items": ["P-01-05"], "format": "html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert 'lang="zh-CN"' in page.text and "一次性告知单" in page.text and "新生儿出生一件事" in page.text

@@ -144,9 +144,20 @@ def test_r05_a_due_date_within_a_published_year_is_not_provisional() -> None:
 
 def test_r05_p01_deadline_figures() -> None:
     section = notice_for(None)["deadline"]
-    # longest chain P-01-01 → P-01-03 → P-01-04 → P-01-05: 5 + 5 + 5 + 20 = 35 → ⌈10.5⌉
-    assert section["limit_days"] == 11
+    # longest chain P-01-01 → P-01-03 → P-01-04 → P-01-05: 5 + 5 + 5 + 20 = 35 → ⌊10.5⌋
+    assert section["limit_days"] == 10
     assert section["statutory_days"] == 37
+
+
+def test_r05_each_item_states_its_statutory_and_promised_limit() -> None:
+    notice = notice_for(None)
+    assert {i["code"]: (i["time_limit_days"], i["promised_limit_days"]) for i in notice["items"]} == {
+        "P-01-01": (5, 1), "P-01-02": (1, 1), "P-01-03": (5, 1), "P-01-04": (5, 1), "P-01-05": (20, 6),
+        "P-01-06": (1, 1)}
+    page = render_notice(notice)
+    assumed = "time_limit_days" in P01.item("P-01-05").assumed
+    assert ("法定时限 20 个工作日" + (" <span class=assumed>（假设值）</span>" if assumed else "")
+            + " / 承诺时限 6 个工作日") in page
 
 
 def test_r10_added_item_messages_are_in_the_notice() -> None:

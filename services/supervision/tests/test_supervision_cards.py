@@ -1,7 +1,7 @@
 """Supervision on the real PostgreSQL: a case runs late and gets its yellow card, then its red card and
 supervision order, each exactly once however often facts are redelivered or the scan runs; the applicant's
 waiting time is suspended; extensions and calendar changes move open deadlines; the projection names the
-department blocking the case."""
+department blocking the case; item clocks run on the items' promised limits (承诺时限)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,16 @@ from contracts.dispatch.v1 import (
     TaskReleased,
 )
 from contracts.envelope import Envelope, EventPayload, canonical_bytes
-from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, CaseItem, Channel, DeliveryMethod
+from contracts.intake.v1 import (
+    Applicant,
+    CaseAccepted,
+    CaseCorrected,
+    CaseDelivered,
+    CaseItem,
+    Channel,
+    DeliveredItem,
+    DeliveryMethod,
+)
 from contracts.workdays import WorkingCalendar, national_calendar
 from exchange.db.database import Database
 from exchange.testing.outbox import outbox
@@ -249,3 +258,92 @@ async def test_a_resubmission_and_a_material_asked_again_are_flagged_once(db: Da
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
         view = (await client.get(f"/cases/{CASE}/supervision")).json()
     assert [f["kind"] for f in view["flags"]] == ["asked_again"] and view["orders"][0]["kind"] == "forced_stop"
+
+
+# --- 承诺时限: item clocks run on the items' promised limits (their shares of the case's R-05 limit) and record the
+# statutory ones beside them, so a chain whose items all keep their promises brings the case in on time. On
+# statutory item limits the 20-day licence alone outran the 7-day case.
+
+# A chain: food licence (market, 20 days) → sign permit (urban management, 5 days): ⌊0.3 × 25⌋ = 7 working days,
+# promised 6 + 1; fire inspection (fire rescue, 2 days) in parallel, promised its own 2.
+PROMISED = {"L": ("market", (), 20, 6), "S": ("urban-management", ("L",), 5, 1), "F": ("fire-rescue", (), 2, 2)}
+PROMISED_LIMIT = 7
+
+
+def accepted_with_promises() -> CaseAccepted:
+    return CaseAccepted(
+        case_id=CASE, bundle_code="E-02", bundle_name_zh="开办餐饮店", bundle_name_en="Opening a restaurant",
+        catalogue_version="test", lead_department="market",
+        applicant=Applicant(name="津市某粉面馆", id_type="uscc", id_number="91350100M000100Y43"),
+        channel=Channel.WINDOW, delivery_method=DeliveryMethod.WINDOW,
+        items=tuple(CaseItem(item_code=c, name_zh=c, name_en=c, department=d, time_limit_days=n, requires=r,
+                             promised_limit_days=p) for c, (d, r, n, p) in PROMISED.items()),
+        form={}, accepted_at=at(MONDAY), accepted_on=MONDAY, limit_days=PROMISED_LIMIT,
+        due_on=CAL.add_working_days(MONDAY, PROMISED_LIMIT),
+    )
+
+
+def released_with_promise(code: str, day: date) -> TaskReleased:
+    dept, _, statutory, promised = PROMISED[code]
+    return TaskReleased(case_id=CASE, task_id=f"{CASE}/{code}", item_code=code, department=dept, attempt=1,
+                        time_limit_days=statutory, promised_limit_days=promised, released_at=at(day))
+
+
+def concluded_on_promise(code: str, day: date) -> TaskConcluded:
+    return TaskConcluded(case_id=CASE, task_id=f"{CASE}/{code}", item_code=code, department=PROMISED[code][0],
+                         attempt=1, outcome=Outcome.APPROVED, concluded_at=at(day))
+
+
+async def test_item_clocks_run_on_their_promises_and_the_case_keeps_its_limit(db: Database) -> None:
+    case_due = CAL.add_working_days(MONDAY, PROMISED_LIMIT)  # Wednesday 11 March
+    await feed(db, accepted_with_promises())
+    await feed(db, released_with_promise("L", MONDAY))
+    await feed(db, released_with_promise("F", MONDAY))
+    started = {e["item_code"]: e for e in await events(db, "supervision.clock.started")}
+    assert {c: (e["limit_working_days"], e["statutory_working_days"], e["due_on"]) for c, e in started.items()} == {
+        "L": (6, 20, "2026-03-10"), "F": (2, 2, "2026-03-04")}
+
+    # Every item takes its whole promise, each released the day its prerequisite concludes.
+    await feed(db, concluded_on_promise("F", date(2026, 3, 4)))
+    licence_day = date(2026, 3, 10)
+    await feed(db, concluded_on_promise("L", licence_day))
+    await feed(db, released_with_promise("S", licence_day))
+    await feed(db, concluded_on_promise("S", date(2026, 3, 11)))
+    await feed(db, CaseDelivered(case_id=CASE, method=DeliveryMethod.WINDOW, delivered_at=at(case_due), items=tuple(
+        DeliveredItem(item_code=c, department=d, outcome="approved") for c, (d, *_) in PROMISED.items())))
+    day = MONDAY
+    while day <= case_due:
+        assert (await scan(db, day, CAL)).red == 0, day
+        day += timedelta(days=1)
+
+    stopped = {e["item_code"] or "case": e for e in await events(db, "supervision.clock.stopped")}
+    assert {c: e["on_time"] for c, e in stopped.items()} == {"F": True, "L": True, "S": True, "case": True}
+    assert stopped["case"]["due_on"] == case_due.isoformat()
+
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, case_due, CAL), clock_control=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+        view = (await client.get(f"/cases/{CASE}/supervision")).json()
+        clocks = (await client.get(f"/cases/{CASE}/clocks")).json()
+    assert {c["item_code"]: (c["statutory_days"], c["budget_days"]) for c in view["clocks"]} == {
+        "F": (2, 2), "L": (20, 6), "S": (5, 1)}
+    assert {c["item_code"]: (c["statutory_working_days"], c["limit_working_days"]) for c in clocks} == {
+        "F": (2, 2), "L": (20, 6), "S": (5, 1)}
+    assert view["case_clock"]["statutory_days"] is None  # the case runs on R-05, no one item's statute
+
+
+async def test_the_projection_plans_waiting_items_on_their_promises(db: Database) -> None:
+    await feed(db, accepted_with_promises())
+    view = await case_view(db, CASE, MONDAY, CAL)
+    assert view is not None
+    # nothing released yet: L (6) then S (1) from Monday is the case's own due date, not 25 working days later
+    assert view["projection"]["completion"] == CAL.add_working_days(MONDAY, PROMISED_LIMIT)
+    assert view["projection"]["critical_path"] == ["L", "S"]
+
+
+async def test_a_release_without_a_promise_runs_on_the_statutory_limit(db: Database) -> None:
+    """Events from before promises were carried: the promise is the statutory limit."""
+    await feed(db, TaskReleased(case_id=CASE, task_id=f"{CASE}/L", item_code="L", department="market", attempt=1,
+                                time_limit_days=20, released_at=at(MONDAY)))
+    (started,) = await events(db, "supervision.clock.started")
+    assert (started["limit_working_days"], started["statutory_working_days"]) == (20, 20)
+    assert started["due_on"] == CAL.add_working_days(MONDAY, 20).isoformat()

@@ -111,8 +111,13 @@ class TaskReleased(EventPayload):
     item_code: str
     department: str
     attempt: int = Field(ge=1)
-    time_limit_days: int = Field(ge=0)
+    time_limit_days: int = Field(ge=0)  # 法定办结时限（工作日）
     released_at: AwareDatetime
+    promised_limit_days: int | None = Field(default=None, ge=0)  # 承诺时限, the clock's limit; None: the statutory one
+
+    @property
+    def promised_days(self) -> int:
+        return self.time_limit_days if self.promised_limit_days is None else self.promised_limit_days
 
 
 class RequestSent(EventPayload):

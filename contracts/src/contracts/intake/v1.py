@@ -112,6 +112,12 @@ class CaseItem(_Part):
     yields_licence: bool = False
     licence_type: str | None = None
     materials: tuple[MaterialRef, ...] = ()
+    # 承诺时限（工作日）: the item's share of the case's R-05 limit, what its clock runs on; None: the statutory limit
+    promised_limit_days: int | None = Field(default=None, ge=0)
+
+    @property
+    def promised_days(self) -> int:
+        return self.time_limit_days if self.promised_limit_days is None else self.promised_limit_days
 
 
 class CaseAccepted(EventPayload):

@@ -17,7 +17,8 @@ ClockKind = Literal["item", "case", "rectification"]  # 事项时限 / 一件事
 
 class ClockStarted(EventPayload):
     """A clock started; it is due on ``due_on`` (办结时限，工作日). An item's clock runs from each release of
-    its task (``task_id``); a rectification clock from the order (``task_id`` is the rectification id)."""
+    its task (``task_id``) on the item's promised limit (承诺时限), its statutory limit (法定时限) beside it; a
+    rectification clock from the order (``task_id`` is the rectification id)."""
 
     event_type: ClassVar[str] = "supervision.clock.started"
 
@@ -25,11 +26,12 @@ class ClockStarted(EventPayload):
     task_id: str
     item_code: str
     department: str
-    limit_working_days: int = Field(ge=0)
+    limit_working_days: int = Field(ge=0)  # what the clock runs on: an item's promised limit (承诺时限)
     started_on: date
     due_on: date
     clock_id: str | None = None
     kind: ClockKind = "item"
+    statutory_working_days: int | None = Field(default=None, ge=0)  # an item's statutory limit (法定时限), beside it
 
 
 class ClockStopped(EventPayload):

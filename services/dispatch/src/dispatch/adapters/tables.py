@@ -37,7 +37,8 @@ class DispatchTask(SQLModel, table=True):
     item_name_zh: str = Field(sa_column=Column(String(255), nullable=False))
     department: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     requires: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    time_limit_days: int = Field(sa_column=Column(Integer, nullable=False))
+    time_limit_days: int = Field(sa_column=Column(Integer, nullable=False))  # 法定办结时限
+    promised_limit_days: int | None = Field(default=None, sa_column=Column(Integer))  # 承诺时限; None: statutory
     yields_licence: bool = False
     licence_type: str | None = Field(default=None, sa_column=Column(String(64)))
     status: str = Field(sa_column=Column(String(32), nullable=False, index=True))

@@ -89,7 +89,8 @@ def _release(
     uow.emit(
         TaskReleased(
             case_id=case.case_id, task_id=task.task_id, item_code=task.item_code, department=task.department,
-            attempt=task.attempt, time_limit_days=task.time_limit_days, released_at=now,
+            attempt=task.attempt, time_limit_days=task.time_limit_days, promised_limit_days=task.promised_limit_days,
+            released_at=now,
         ),
         subject=case.case_id,
     )
@@ -172,6 +173,7 @@ async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: EventPaylo
             task_id=task_id_for(payload.case_id, item.item_code), case_id=payload.case_id,
             item_code=item.item_code, item_name_zh=item.name_zh, department=item.department,
             requires=list(item.requires), time_limit_days=item.time_limit_days,
+            promised_limit_days=item.promised_limit_days,
             yields_licence=item.yields_licence, licence_type=item.licence_type, status=TaskStatus.WAITING,
             materials=[m.model_dump(mode="json") for m in item.materials],
         )

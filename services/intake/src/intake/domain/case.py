@@ -60,6 +60,8 @@ class ItemState:
     name_en: str
     department: str
     yields_licence: bool
+    statutory_days: int | None = None  # 法定时限（工作日）; None in cases accepted before promises were kept
+    promised_days: int | None = None  # 承诺时限: the item's share of the case's R-05 limit, what its clock runs on
     status: ItemStatus = ItemStatus.WAITING
     attempt: int = 0
     document_no: str | None = None

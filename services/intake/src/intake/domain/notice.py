@@ -36,6 +36,7 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
     deadline = bundle_deadline(items, catalogue.settings.sequential_compression)
     due_if_today = calendar.add_working_days(today, deadline.limit_days)
     provisional = calendar.is_provisional(today, due_if_today)
+    promised = deadline.promised_days
     fields = catalogue.fields_for(bundle, selection.codes)
     needs = one_set_of_materials(bundle, selection.codes)
     names = {i.code: i.name_zh for i in items}
@@ -53,6 +54,7 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
             {"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "department": _unit(i.department),
              "level": i.level.value, "legal_basis": i.legal_basis, "conditions_zh": list(i.conditions_zh),
              "conditions_en": list(i.conditions_en), "time_limit_days": i.time_limit_days,
+             "promised_limit_days": promised[i.code],
              "fee_yuan": i.fee_yuan, "fee_zh": i.fee_zh, "fee_en": i.fee_en, "result_zh": i.result_zh,
              "result_en": i.result_en, "yields_licence": i.yields_licence, "requires": list(i.requires),
              "online": i.online, "offline_reason_zh": i.offline_reason_zh, "assumed": list(i.assumed)}
@@ -80,9 +82,11 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
             "provisional_note_zh": PROVISIONAL_NOTE_ZH if provisional else None,
             "provisional_note_en": PROVISIONAL_NOTE_EN if provisional else None,
             "rule_zh": "并联办理取各事项时限最长者；串联办理不超过法定时限之和的 "
-                       f"{round(catalogue.settings.sequential_compression * 100)}%（工作日）",
+                       f"{round(catalogue.settings.sequential_compression * 100)}%（工作日，至少 1 个工作日），"
+                       "并按各事项法定时限分配为各事项的承诺时限",
             "rule_en": "parallel items take the longest limit; a sequential chain at most "
-                       f"{round(catalogue.settings.sequential_compression * 100)}% of the sum (working days)",
+                       f"{round(catalogue.settings.sequential_compression * 100)}% of the sum (working days, at "
+                       "least one), shared out over its items as their promised limits",
             "chains": [{"items": list(c.items), "statutory_days": c.statutory_days, "limit_days": c.limit_days}
                        for c in deadline.chains],
         },

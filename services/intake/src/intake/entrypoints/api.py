@@ -78,7 +78,8 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCa
             department_name_zh=dept.name_zh, department_name_en=dept.name_en, status=status.value,
             status_zh=ITEM_STATUS_ZH[status], attempt=row["attempt"], document_no=row.get("document_no"),
             licence_id=row.get("licence_id"), due_on=row.get("due_on"),
-            due_on_provisional=provisional(row.get("due_on")),
+            due_on_provisional=provisional(row.get("due_on")), time_limit_days=row.get("statutory_days"),
+            promised_limit_days=row.get("promised_days"),
         ))
     commitments = [{**c, "due_on_provisional": provisional(c.get("due_on"))} for c in case.commitments]
     any_provisional = (due is not None and due.provisional) or any(i.due_on_provisional for i in items) or any(

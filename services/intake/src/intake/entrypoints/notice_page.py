@@ -33,8 +33,9 @@ def render_notice(notice: dict[str, Any]) -> str:
     item_rows = [[
         _e(i["code"]), _e(i["name_zh"]), _e(i["department"]["name_zh"]),
         "<br>".join(_e(c) for c in i["conditions_zh"]),
-        f"{i['time_limit_days']} 个工作日" + (" <span class=assumed>（假设值）</span>" if "time_limit_days" in i["assumed"]
-                                            else ""),
+        f"法定时限 {i['time_limit_days']} 个工作日"
+        + (" <span class=assumed>（假设值）</span>" if "time_limit_days" in i["assumed"] else "")
+        + f" / 承诺时限 {i['promised_limit_days']} 个工作日",
         _e(i["fee_zh"]), _e(i["result_zh"]), _e("、".join(i["requires"]) or "—"), _e(i["legal_basis"]),
     ] for i in items]
     material_rows = []
@@ -66,7 +67,7 @@ def render_notice(notice: dict[str, Any]) -> str:
 <p>牵头单位：{_e(notice['lead']['name_zh'])}；配合单位：{_e(co)}</p>
 {f"<h2>自动加选的事项</h2><ul>{added}</ul>" if added else ""}
 <h2>一、办理事项与受理条件</h2>
-<table><tr><th>编号</th><th>事项</th><th>办理部门</th><th>受理条件</th><th>法定时限</th><th>收费</th><th>办理结果</th>
+<table><tr><th>编号</th><th>事项</th><th>办理部门</th><th>受理条件</th><th>时限</th><th>收费</th><th>办理结果</th>
 <th>前置事项</th><th>设定依据</th></tr>{_rows(item_rows)}</table>
 <h2>二、一套材料</h2>
 <table><tr><th>序号</th><th>材料编号</th><th>材料名称</th><th>提交方式</th><th>用于事项</th><th>设定依据</th></tr>

@@ -184,9 +184,11 @@ class ItemPublic(BaseModel):
     attempt: int
     document_no: str | None
     licence_id: str | None
-    due_on: str | None
+    due_on: str | None  # on the promised limit
     due_on_provisional: bool = Field(default=False, description="暂定：counted over a year whose holiday "
                                      "arrangement is not yet published")
+    time_limit_days: int | None  # 法定时限（工作日）
+    promised_limit_days: int | None  # 承诺时限（工作日）: the item's share of the case's limit
 
 
 class TimelinePublic(BaseModel):

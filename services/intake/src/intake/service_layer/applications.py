@@ -221,6 +221,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
     items = [bundle.item(code) for code in selection.codes]
     deadline = bundle_deadline(items, catalogue.settings.sequential_compression)
     due_on = case_due(calendar, accepted_on, deadline.limit_days, paused_days=0).on
+    promised = deadline.promised_days
     proxy = None
     if app.proxy is not None:
         terms = proxy_terms(app.proxy.circumstances)
@@ -234,7 +235,8 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
         track = fast_track(app.fast_track, listed.reason_zh if listed else None, listed.reason_en if listed else None)
         case_id = new_case_id(now, app.idempotency_key)
         state = CaseState(case_id, {
-            i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence) for i in items
+            i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence,
+                              statutory_days=i.time_limit_days, promised_days=promised[i.code]) for i in items
         })
         case = IntakeCase(
             case_id=case_id, idempotency_key=app.idempotency_key, bundle_code=bundle.code,
@@ -278,7 +280,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
                 applicant=applicant, channel=app.channel, delivery_method=app.delivery_method,
                 items=tuple(
                     CaseItem(item_code=i.code, name_zh=i.name_zh, name_en=i.name_en, department=i.department,
-                             time_limit_days=i.time_limit_days,
+                             time_limit_days=i.time_limit_days, promised_limit_days=promised[i.code],
                              requires=tuple(r for r in i.requires if r in selection.codes),
                              yields_licence=i.yields_licence, licence_type=i.licence_type,
                              materials=checked.refs.get(i.code, ()))

@@ -79,8 +79,11 @@ class CaseStreamFolder:
         if state.released(payload.item_code, payload.attempt):
             dept = department(payload.department)
             item = state.items[payload.item_code]
-            timeline(uow, case.case_id, "released", f"「{item.name_zh}」已推送{dept.name_zh}办理",
-                     f"'{item.name_en}' sent to {dept.name_en}", item_code=item.item_code, department=dept.code)
+            timeline(uow, case.case_id, "released",
+                     f"「{item.name_zh}」已推送{dept.name_zh}办理（法定时限 {payload.time_limit_days} 个工作日 / "
+                     f"承诺时限 {payload.promised_days} 个工作日）",
+                     f"'{item.name_en}' sent to {dept.name_en} (statutory limit {payload.time_limit_days} working "
+                     f"days / promised {payload.promised_days})", item_code=item.item_code, department=dept.code)
             self._save(uow, case, state)
 
     async def task_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:

@@ -16,6 +16,7 @@ class SupervisionClock(SQLModel, table=True):
     """A clock (计时): of one release of a department task (``item``), of the whole case (``case``), or of a
     bad review's rectification order (``rectification``, 差评整改时限; ``task_id`` is the rectification id).
 
+    An item clock runs on the item's promised limit (承诺时限) and records its statutory limit (法定时限) beside it.
     ``suspensions`` and ``extensions`` are the ledger (计时台账): who waited, why, and who approved more time.
     """
 
@@ -29,7 +30,8 @@ class SupervisionClock(SQLModel, table=True):
     item_code: str = Field(sa_column=Column(String(32), nullable=False))  # "" when the clock is of no one item
     kind: ClockKind = Field(sa_column=Column(String(16), nullable=False))
     department: str = Field(sa_column=Column(String(64), nullable=False, index=True))
-    limit_working_days: int = Field(sa_column=Column(Integer, nullable=False))
+    limit_working_days: int = Field(sa_column=Column(Integer, nullable=False))  # an item's promised limit (承诺时限)
+    statutory_working_days: int | None = Field(default=None, sa_column=Column(Integer))  # an item's 法定时限
     started_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     started_on: date = Field(sa_column=Column(Date, nullable=False))
     due_on: date = Field(sa_column=Column(Date, nullable=False, index=True))

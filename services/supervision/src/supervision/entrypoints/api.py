@@ -31,7 +31,8 @@ class ClockPublic(BaseModel):
     attempt: int
     item_code: str
     department: str
-    limit_working_days: int
+    limit_working_days: int  # what the clock runs on: an item's promised limit (承诺时限)
+    statutory_working_days: int | None  # the item's statutory limit (法定时限)
     started_at: datetime
     started_on: date
     due_on: date

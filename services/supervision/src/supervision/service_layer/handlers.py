@@ -49,7 +49,7 @@ def _started(uow: UnitOfWork, row: SupervisionClock) -> None:
         ClockStarted(
             case_id=row.case_id, task_id=row.task_id, item_code=row.item_code, department=row.department,
             limit_working_days=row.limit_working_days, started_on=row.started_on, due_on=row.due_on,
-            clock_id=row.clock_id, kind=row.kind,
+            clock_id=row.clock_id, kind=row.kind, statutory_working_days=row.statutory_working_days,
         ),
         subject=row.case_id,
         event_id=uuid5(NAMESPACE_URL, f"onething:clock-started:{row.clock_id}"),
@@ -98,7 +98,8 @@ class CaseStream:
         self.calendar = calendar
 
     async def case_accepted(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        """受理即计时: the case's own clock runs on the bundle limit (R-05) from the day of acceptance."""
+        """受理即计时: the case's own clock runs on the bundle limit (R-05) from the day of acceptance; each item is
+        planned on its promised limit (承诺时限)."""
         assert isinstance(payload, CaseAccepted)
         if await uow.session.get(SupervisionCase, payload.case_id) is not None:
             return
@@ -108,7 +109,7 @@ class CaseStream:
             applicant_id=payload.applicant.id_number,
             window_id=payload.window_id, staff_id=payload.staff_id, accepted_on=payload.accepted_on,
             items=[{"item_code": i.item_code, "department": i.department, "requires": list(i.requires),
-                    "limit_days": i.time_limit_days, "status": "waiting", "concluded_on": None}
+                    "limit_days": i.promised_days, "status": "waiting", "concluded_on": None}
                    for i in payload.items],
         ))
         limit = payload.limit_days if payload.limit_days is not None else max(
@@ -121,7 +122,8 @@ class CaseStream:
         ))
 
     async def task_released(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        """推送即计时: each release of a task starts its own clock."""
+        """推送即计时: each release of a task starts its own clock, on the item's promised limit (承诺时限): the
+        statutory one may be longer than the whole compressed chain it is on (R-05)."""
         assert isinstance(payload, TaskReleased)
         clock_id = clock_id_for(payload.task_id, payload.attempt)
         if await uow.session.get(SupervisionClock, clock_id) is not None:
@@ -131,8 +133,9 @@ class CaseStream:
         clock = SupervisionClock(
             clock_id=clock_id, case_id=payload.case_id, task_id=payload.task_id, attempt=payload.attempt,
             item_code=payload.item_code, kind="item", department=payload.department,
-            limit_working_days=payload.time_limit_days, started_at=payload.released_at, started_on=started_on,
-            due_on=self.calendar.add_working_days(started_on, payload.time_limit_days),
+            limit_working_days=payload.promised_days, statutory_working_days=payload.time_limit_days,
+            started_at=payload.released_at, started_on=started_on,
+            due_on=self.calendar.add_working_days(started_on, payload.promised_days),
         )
         uow.session.add(clock)
         await self._item(uow, payload.case_id, payload.item_code, status="released")

@@ -34,7 +34,8 @@ def _clock_view(row: SupervisionClock, today: date, calendar: WorkingCalendar) -
              else "overdue" if today > due else "running")
     return {
         "clock_id": row.clock_id, "item_code": row.item_code or None, "department": row.department,
-        "attempt": row.attempt, "budget_days": row.limit_working_days, "started_on": row.started_on,
+        "attempt": row.attempt, "budget_days": row.limit_working_days, "statutory_days": row.statutory_working_days,
+        "started_on": row.started_on,
         "due_on": due, "due_on_provisional": calendar.is_provisional(clock.started_on, due),
         "finished_on": row.finished_on, "state": state,
         "working_days_left": None if clock.finished_on else clock.working_days_left(calendar, today),
