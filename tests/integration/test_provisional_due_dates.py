@@ -79,9 +79,9 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
         migrated_database: Callable[[str], Awaitable[Database]], tmp_path: Path) -> None:
     intake_db, supervision_db = await migrated_database("intake"), await migrated_database("supervision")
     today = china_today()
-    # The year of acceptance is not yet published on this calendar, whenever the test runs; P-01 takes 11 days.
+    # The year of acceptance is not yet published on this calendar, whenever the test runs; P-01 takes 10 days.
     law = published_until(today.year - 1)
-    calendar = _jurisdiction(tmp_path, law, today, 11)
+    calendar = _jurisdiction(tmp_path, law, today, 10)
     store = CatalogueStore(intake_db, load_catalogue())
     await store.record_current()
 
@@ -109,9 +109,9 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
 
 
     # The same date, moved by the jurisdiction's change on both, and marked provisional on both.
-    assert case["limit_days"] == view["case_clock"]["budget_days"] == 11
+    assert case["limit_days"] == view["case_clock"]["budget_days"] == 10
     assert case["due_on"] == view["case_clock"]["due_on"] == view["projection"]["due_on"]
-    assert case["due_on"] == calendar.add_working_days(today, 11).isoformat() != law.add_working_days(today, 11).isoformat()
+    assert case["due_on"] == calendar.add_working_days(today, 10).isoformat() != law.add_working_days(today, 10).isoformat()
     assert case["due_on"] == notice["deadline"]["due_on_if_accepted_today"]
     assert case["due_on_provisional"] and view["case_clock"]["due_on_provisional"]
     assert view["projection"]["due_on_provisional"] and view["projection"]["completion_provisional"]

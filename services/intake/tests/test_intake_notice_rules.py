@@ -125,14 +125,14 @@ def test_r05_deadline_section_is_the_bundle_deadline(wanted: list[str] | None) -
 
 
 def test_r05_a_due_date_counted_into_an_unpublished_year_is_printed_provisional() -> None:
-    # Accepted Monday 21 December 2026 with 11 working days, on the calendar as published in 2026: 1 January 2027
-    # is New Year's Day by law, so Wednesday 6 January, and 暂定 until 2027's arrangement is published.
+    # Accepted Monday 21 December 2026 with P-01's 10 working days, on the calendar as published in 2026: 1 January 2027
+    # is New Year's Day by law, so Tuesday 5 January (not Monday 4), and 暂定 until 2027's arrangement is published.
     notice = notice_for(None, today=date(2026, 12, 21), calendar=published_until(2026))
     section = notice["deadline"]
-    assert (section["due_on_if_accepted_today"], section["due_on_provisional"]) == ("2027-01-06", True)
+    assert (section["due_on_if_accepted_today"], section["due_on_provisional"]) == ("2027-01-05", True)
     assert (section["provisional_note_zh"], section["provisional_note_en"]) == (PROVISIONAL_NOTE_ZH, PROVISIONAL_NOTE_EN)
     html = render_notice(notice)
-    assert "预计 2027-01-06（暂定） 前办结" in html
+    assert "预计 2027-01-05（暂定） 前办结" in html
     assert escape(PROVISIONAL_NOTE_ZH) in html and escape(PROVISIONAL_NOTE_EN) in html
 
 
