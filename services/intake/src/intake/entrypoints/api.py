@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -9,20 +10,22 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Header, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from contracts.days import china_today
 from contracts.departments import department
 from contracts.intake.v1 import MaterialProvision
 from contracts.sharing.v1 import Registry
+from credentials.canonical import canonical_json
 from credentials.verify import Verification
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus
-from intake.domain.errors import ApplicationInvalid, CaseNotFound, NothingToCorrect
+from intake.domain.errors import ApplicationInvalid, CaseNotFound, IdempotencyKeyReused, NothingToCorrect
 from intake.domain.materials import Submitted
 from intake.domain.notice import one_time_notice
-from intake.entrypoints.errors import on_application_invalid, on_request_invalid
+from intake.entrypoints.errors import on_application_invalid, on_idempotency_key_reused, on_request_invalid
 from intake.entrypoints.notice_page import render_notice
 from intake.entrypoints.schemas import (
     BlacklistCreate,
@@ -56,6 +59,11 @@ from intake.service_layer.drafts import (
     prefilled_values,
 )
 
+_IDEMPOTENCY_KEY = (
+    "幂等键：重试同一申请时原样重发同一键和同一内容，得到同一办件（200）；同一键配不同内容答 422。"
+    " A key for retries: the same key with the same body gets the same case back (200); the same key with another "
+    "body is refused with 422 (draft-ietf-httpapi-idempotency-key-header). Keys do not expire."
+)
 _NOT_FOUND = {"message_zh": "未找到该办件", "message_en": "case not found"}
 _INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic, "description": "内容有误 The request has errors"}}
 
@@ -84,6 +92,12 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline]) -> CasePublic:
     )
 
 
+def _fingerprint(body: BaseModel) -> str:
+    """sha256 of the request as validated, in canonical JSON; defaults left out, so a field sent with its default
+    and the same field left out are one request."""
+    return hashlib.sha256(canonical_json(body.model_dump(mode="json", exclude_defaults=True))).hexdigest()
+
+
 def _submitted(materials: dict[str, MaterialCreate]) -> dict[str, Submitted]:
     return {code: Submitted(MaterialProvision(m.provision), m.document) for code, m in materials.items()}
 
@@ -100,6 +114,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
     )
     app.add_exception_handler(RequestValidationError, on_request_invalid)
     app.add_exception_handler(ApplicationInvalid, on_application_invalid)
+    app.add_exception_handler(IdempotencyKeyReused, on_idempotency_key_reused)
 
     @app.get("/catalogue", summary="一件事目录 The one-thing catalogue")
     async def get_catalogue() -> dict[str, Any]:
@@ -161,7 +176,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
     async def create_case(
         body: CaseCreate,
         response: Response,
-        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+        idempotency_key: Annotated[str | None, Header(max_length=128, description=_IDEMPOTENCY_KEY)] = None,
     ) -> CasePublic:
         application = Application(
             bundle_code=body.bundle_code, items=body.items,
@@ -172,7 +187,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
             proxy=ProxyRequest(body.proxy.name, body.proxy.id_number, body.proxy.role, list(body.proxy.circumstances))
             if body.proxy else None,
             fast_track=body.fast_track, draft_id=body.draft_id, prefill_confirmed=body.prefill_confirmed,
-            reuse_licences=body.reuse_licences,
+            reuse_licences=body.reuse_licences, request_digest=_fingerprint(body) if idempotency_key else None,
         )
         case, created = await accept_application(database, catalogues.current, application,
                                                  verify_licence=verify_licence)
