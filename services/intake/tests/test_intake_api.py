@@ -663,3 +663,57 @@ async def test_one_consolidated_correction(api: httpx.AsyncClient, intake_db: Da
     second = await api.post(f"/cases/{case_id}/corrections", json={"form": {}})
     assert second.status_code == 409
     assert len(await outbox(intake_db, "intake.case.corrected")) == 1
+
+
+# --- the OpenAPI document's examples: what a person types by hand is accepted --------------------------------
+
+
+async def request_examples(api: httpx.AsyncClient, path: str) -> dict[str, Any]:
+    """The example bodies of a POST, as the served OpenAPI document (and Swagger UI at /docs) shows them."""
+    document = (await api.get("/openapi.json")).json()
+    examples = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    assert examples, path
+    return {name: example["value"] for name, example in examples.items()}
+
+
+async def test_every_example_of_post_cases_is_accepted(api: httpx.AsyncClient, intake_db: Database) -> None:
+    examples = await request_examples(api, "/cases")
+    assert set(examples) == {"window", "portal_tolerance"}
+    for name, body in examples.items():
+        response = await api.post("/cases", json=body)
+        assert response.status_code == 201, (name, response.text)
+    assert len(await outbox(intake_db, "intake.case.accepted")) == len(examples)
+
+
+async def test_the_supplement_example_completes_the_tolerance_example(api: httpx.AsyncClient) -> None:
+    case = (await api.post("/cases", json=(await request_examples(api, "/cases"))["portal_tolerance"])).json()
+    assert {(c["material_code"], c["kind"]) for c in case["commitments"]} == {
+        ("P-01-03-M4", "notification"), ("P-01-05-M1", "tolerance")}
+    [body] = (await request_examples(api, "/cases/{case_id}/supplements")).values()
+    response = await api.post(f"/cases/{case['case_id']}/supplements", json=body)
+    assert response.status_code == 200, response.text
+    assert {c["material_code"]: c["status"] for c in response.json()["commitments"]}["P-01-05-M1"] == "fulfilled"
+
+
+async def test_the_correction_example_answers_its_notice(api: httpx.AsyncClient, intake_db: Database) -> None:
+    case_id = (await api.post("/cases", json=(await request_examples(api, "/cases"))["window"])).json()["case_id"]
+    await Stream(intake_db, case_id).apply(ReviewConcluded(case_id=case_id, round=1, concluded_at=datetime.now(UTC),
+                                                           deficiencies=(
+        Deficiency(item_code="P-01-01", department="health", kind="material", code="P-01-01-M1",
+                   reason_zh="签字不清晰", reason_en="signature illegible"),
+        Deficiency(item_code="P-01-03", department="police", kind="field", code="household_address",
+                   reason_zh="地址不完整", reason_en="address incomplete"),
+    )))
+    [body] = (await request_examples(api, "/cases/{case_id}/corrections")).values()
+    response = await api.post(f"/cases/{case_id}/corrections", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["correction_round"] == 1 and response.json()["correction"] is None
+
+
+async def test_the_draft_and_blacklist_examples_are_accepted(api: httpx.AsyncClient, intake_db: Database) -> None:
+    [draft] = (await request_examples(api, "/drafts")).values()
+    response = await api.post("/drafts", json=draft)
+    assert response.status_code == 201, response.text
+    assert len(await outbox(intake_db, "sharing.lookup.requested")) == 1
+    [listing] = (await request_examples(api, "/blacklist")).values()
+    assert (await api.post("/blacklist", json=listing)).status_code == 201

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, HTTPException, Query, Response
+from fastapi import Body, FastAPI, Header, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
@@ -26,6 +26,13 @@ from intake.domain.errors import ApplicationInvalid, CaseNotFound, IdempotencyKe
 from intake.domain.materials import Submitted
 from intake.domain.notice import one_time_notice
 from intake.entrypoints.errors import on_application_invalid, on_idempotency_key_reused, on_request_invalid
+from intake.entrypoints.examples import (
+    BLACKLIST_EXAMPLES,
+    CASE_EXAMPLES,
+    CORRECTION_EXAMPLES,
+    DRAFT_EXAMPLES,
+    SUPPLEMENT_EXAMPLES,
+)
 from intake.entrypoints.notice_page import render_notice
 from intake.entrypoints.schemas import (
     BlacklistCreate,
@@ -140,7 +147,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/drafts", status_code=201, response_model=DraftPublic, responses=_INVALID,
               summary="授权预填 Record the authorisation and look up shared data for the one form")
-    async def post_draft(body: DraftCreate) -> DraftPublic:
+    async def post_draft(body: Annotated[DraftCreate, Body(openapi_examples=DRAFT_EXAMPLES)]) -> DraftPublic:
         catalogue = catalogues.current
         bundle, selection = resolve_selection(catalogue, body.bundle_code, body.items)
         draft = await create_draft(database, catalogue, bundle, selection.codes, body.id_number,
@@ -174,9 +181,10 @@ def create_app(database: Database, catalogues: CatalogueStore,
         summary="受理一件事 Accept an application",
     )
     async def create_case(
-        body: CaseCreate,
+        body: Annotated[CaseCreate, Body(openapi_examples=CASE_EXAMPLES)],
         response: Response,
-        idempotency_key: Annotated[str | None, Header(max_length=128, description=_IDEMPOTENCY_KEY)] = None,
+        idempotency_key: Annotated[str | None, Header(max_length=128, description=_IDEMPOTENCY_KEY,
+                                                      examples=["W01-20260110-0001"])] = None,
     ) -> CasePublic:
         application = Application(
             bundle_code=body.bundle_code, items=body.items,
@@ -206,7 +214,8 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/cases/{case_id}/corrections", response_model=CasePublic, responses=_INVALID,
               summary="一次补正 Answer the consolidated correction notice")
-    async def correct_case(case_id: str, body: CorrectionCreate) -> CasePublic:
+    async def correct_case(case_id: str,
+                           body: Annotated[CorrectionCreate, Body(openapi_examples=CORRECTION_EXAMPLES)]) -> CasePublic:
         try:
             await supply_correction(database, catalogues, case_id, body.form, _submitted(body.materials))
             case, entries = await load_case(database, case_id)
@@ -219,7 +228,8 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/cases/{case_id}/supplements", response_model=CasePublic, responses=_INVALID,
               summary="容缺补齐 Supply materials accepted missing")
-    async def supplement_case(case_id: str, body: SupplementCreate) -> CasePublic:
+    async def supplement_case(case_id: str,
+                              body: Annotated[SupplementCreate, Body(openapi_examples=SUPPLEMENT_EXAMPLES)]) -> CasePublic:
         try:
             await supply_supplement(database, case_id, _submitted(body.materials))
             case, entries = await load_case(database, case_id)
@@ -229,7 +239,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/blacklist", status_code=201, responses=_INVALID,
               summary="列入黑名单 Blacklist an applicant for false materials (R-22)")
-    async def post_blacklist(body: BlacklistCreate) -> dict[str, Any]:
+    async def post_blacklist(body: Annotated[BlacklistCreate, Body(openapi_examples=BLACKLIST_EXAMPLES)]) -> dict[str, Any]:
         entry = IntakeBlacklist(id_number=body.id_number, reason_zh=body.reason_zh, reason_en=body.reason_en,
                                 case_id=body.case_id, listed_by=body.listed_by, listed_at=datetime.now(UTC))
         try:
