@@ -88,6 +88,8 @@ def test_invalid_identifiers_are_not_found() -> None:
     wrong_check = valid[:17] + ("0" if valid[17] != "0" else "1")
     for number in (wrong_check, "430104198802301234", "12345", ""):
         assert population_record(number, TODAY) is None
+    unborn = make_resident_id("430104", date(2026, 1, 16), 21)  # born the day after TODAY: no such person yet
+    assert population_record(unborn, TODAY) is None and population_record(unborn, date(2026, 1, 16)) is not None
     code = make_uscc("430104", 424242)
     for bad in (code[:17] + ("0" if code[17] != "0" else "1"), code.lower(), "91430104MA4L0000", valid):
         assert enterprise_record(bad) is None
@@ -96,7 +98,7 @@ def test_invalid_identifiers_are_not_found() -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     region=st.integers(min_value=100000, max_value=999999).map(str),
-    born=st.dates(min_value=date(1900, 1, 1), max_value=date(2026, 12, 31)),
+    born=st.dates(min_value=date(1900, 1, 1), max_value=TODAY),  # nobody is born after the registry's today
     sequence=st.integers(min_value=0, max_value=999),
 )
 def test_any_valid_resident_id_has_a_valid_record(region: str, born: date, sequence: int) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contracts.days import china_today
 from contracts.identifiers import make_resident_id, make_uscc, resident_id_problem, uscc_problem
 
 # Examples printed in the standards themselves.
@@ -34,7 +35,7 @@ def resident_allowed_at(position: int) -> str:
 
 
 regions = st.integers(100000, 999999).map(str)
-births = st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31))
+births = st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31))  # all before today in China
 sequences = st.integers(0, 999)
 resident_ids = st.builds(make_resident_id, regions, births, sequences)
 usccs = st.builds(
@@ -100,6 +101,22 @@ def test_r17_resident_id_bad_birth_date(birth: str) -> None:
     problem = resident_id_problem(number)
     assert problem is not None
     assert "出生日期" in problem[0]
+
+
+def test_r17_resident_id_born_after_today_is_refused() -> None:
+    today = date(2026, 3, 2)
+    number = make_resident_id("110105", date(2026, 3, 3), 2)
+    assert resident_id_problem(number, today=today) == (
+        "公民身份号码中的出生日期 2026-03-03 晚于今天", "the date of birth inside the resident ID number, 2026-03-03, is after today")
+    assert resident_id_problem(make_resident_id("110105", today, 2), today=today) is None
+    assert resident_id_problem(number, today=date(2026, 3, 3)) is None
+
+
+def test_r17_resident_id_born_after_today_in_china_is_refused_by_default() -> None:
+    """Without a given day, "today" is China's (UTC+8), whatever the machine's time zone."""
+    after_tomorrow = china_today() + timedelta(days=2)  # two: the test may straddle midnight
+    problem = resident_id_problem(make_resident_id("110105", after_tomorrow, 2))
+    assert problem is not None and "晚于今天" in problem[0]
 
 
 def test_r17_resident_id_with_trailing_newline_is_refused() -> None:

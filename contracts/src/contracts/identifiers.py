@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["make_resident_id", "make_uscc", "resident_id_problem", "uscc_problem"]
+from contracts.days import china_today
+
+__all__ = ["looks_like_resident_id", "make_resident_id", "make_uscc", "resident_id_problem", "uscc_problem"]
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -29,14 +31,25 @@ def _resident_check(body17: str) -> str:
     return _ID_CHECK[sum(int(d) * w for d, w in zip(body17, _ID_WEIGHTS, strict=True)) % 11]
 
 
-def resident_id_problem(number: str) -> tuple[str, str] | None:
-    """None if ``number`` is a valid resident ID number; else the problem in Chinese and English."""
-    if not _ID_SHAPE.fullmatch(number):
+def looks_like_resident_id(number: str) -> bool:
+    """Shaped like a resident ID number (18 ASCII digits, the last may be X), whether or not it is valid."""
+    return _ID_SHAPE.fullmatch(number) is not None
+
+
+def resident_id_problem(number: str, *, today: date | None = None) -> tuple[str, str] | None:
+    """None if ``number`` is a valid resident ID number; else the problem in Chinese and English.
+
+    Nobody is born after ``today``, the day in China unless given (tests and a case's acceptance day pass theirs).
+    """
+    if not looks_like_resident_id(number):
         return ("公民身份号码应为18位，末位可为数字或X", "a resident ID number has 18 characters, the last a digit or X")
     try:
-        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return ("公民身份号码中的出生日期无效", "the date of birth inside the resident ID number is invalid")
+    if born > (today or china_today()):
+        return (f"公民身份号码中的出生日期 {born:%Y-%m-%d} 晚于今天",
+                f"the date of birth inside the resident ID number, {born:%Y-%m-%d}, is after today")
     if _resident_check(number[:17]) != number[17]:
         return ("公民身份号码校验码错误", "the check digit of the resident ID number is wrong")
     return None

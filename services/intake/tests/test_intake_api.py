@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from contracts.days import china_date, china_today
 from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskConcluded, TaskReleased
@@ -18,6 +20,7 @@ from contracts.licence.v1 import LicenceIssued
 from contracts.supervision.v1 import ClockKind, ClockStarted
 from contracts.topics import CASE_STREAM
 from exchange.db.database import Database
+from exchange.db.migrations import downgrade, upgrade
 from exchange.testing.outbox import outbox
 from intake.catalogue.loader import load_catalogue
 from intake.domain.errors import UnknownCase
@@ -205,6 +208,104 @@ async def test_same_idempotency_key_gives_the_same_case_once(api: httpx.AsyncCli
     assert len(await outbox(intake_db, "intake.case.accepted")) == 2
 
 
+async def test_a_retry_is_the_same_request_whatever_its_key_order_or_spelt_out_defaults(
+    api: httpx.AsyncClient, intake_db: Database
+) -> None:
+    headers = {"Idempotency-Key": "portal-retry-2"}
+    first = await api.post("/cases", json=application(), headers=headers)
+    body = dict(reversed(application(fast_track=False, reuse_licences=False).items()))
+    body["applicant"] = {**body["applicant"], "id_number": MOTHER_ID.lower()}  # normalised like the first
+    again = await api.post("/cases", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.json()["case_id"] == first.json()["case_id"]
+
+
+async def test_the_same_key_with_another_body_is_refused_naming_the_key(
+    api: httpx.AsyncClient, intake_db: Database
+) -> None:
+    headers = {"Idempotency-Key": "window-7-20260110-0002"}
+    first = await api.post("/cases", json=application(), headers=headers)
+    assert first.status_code == 201, first.text
+    other = application(delivery={"method": "window"})
+    refused = await api.post("/cases", json=other, headers=headers)
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert body["error"] == "idempotency_key_reused"
+    [problem] = body["problems"]
+    assert (problem["path"], problem["type"]) == ("headers.Idempotency-Key", "idempotency_key_reused")
+    assert "window-7-20260110-0002" in problem["message_zh"] and "window-7-20260110-0002" in problem["message_en"]
+    assert "幂等键" in body["message_zh"] and "another body" in body["message_en"]
+    assert first.json()["case_id"] not in refused.text  # the first case is not handed out for another body
+    assert 'rel="describedby"' in refused.headers["link"]
+    assert len(await outbox(intake_db)) == 1  # nothing accepted twice, nothing lost
+    assert (await api.post("/cases", json=application(), headers=headers)).status_code == 200  # the true retry
+    assert (await api.post("/cases", json=other, headers={"Idempotency-Key": "new-key"})).status_code == 201
+
+
+async def test_concurrent_requests_with_one_key_and_two_bodies_make_one_case(
+    api: httpx.AsyncClient, intake_db: Database
+) -> None:
+    headers = {"Idempotency-Key": "portal-race-2"}
+    bodies = (application(), application(delivery={"method": "window"}))
+    answers = await asyncio.gather(*(api.post("/cases", json=b, headers=headers) for b in bodies))
+    assert sorted(r.status_code for r in answers) == [201, 422]
+    refused = next(r for r in answers if r.status_code == 422)
+    assert refused.json()["error"] == "idempotency_key_reused"
+    assert len(await outbox(intake_db)) == 1
+
+
+async def _legacy_case_then_upgrade(database: Database) -> None:
+    """A case accepted under revision 0002 (no request digest), then the upgrade to head."""
+    await upgrade(database, "intake", "0002")
+    insert = sa.text(
+        "INSERT INTO intake_case (case_id, idempotency_key, bundle_code, catalogue_version, status, applicant, channel,"
+        " delivery_method, form, items, correction_round, accepted_at) VALUES ('OT20260101LEGACY000001', 'legacy-1',"
+        " 'P-01', '2026.11-3', 'accepted', '{}', 'window', 'window', '{}', '[]', 0, :at)")
+    async with database.engine.begin() as conn:
+        await conn.execute(insert, {"at": datetime(2026, 1, 1, 2, tzinfo=UTC)})
+    await upgrade(database, "intake")
+    await upgrade(database, "intake")  # at head: nothing to do
+    async with database.engine.connect() as conn:
+        digest = (await conn.execute(sa.text("SELECT request_digest FROM intake_case"))).scalar_one()
+    assert digest is None
+
+
+async def _retries_after_the_upgrade(database: Database) -> None:
+    catalogues = CatalogueStore(database, load_catalogue())
+    await catalogues.record_current()
+    app = create_app(database, catalogues)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        # A key of a case accepted before the digest was kept: nothing to compare with, so the case comes back.
+        legacy = await client.post("/cases", json=application(), headers={"Idempotency-Key": "legacy-1"})
+        assert legacy.status_code == 200 and legacy.json()["case_id"] == "OT20260101LEGACY000001"
+        headers = {"Idempotency-Key": "after-upgrade-1"}
+        assert (await client.post("/cases", json=application(), headers=headers)).status_code == 201
+        other = await client.post("/cases", json=application(delivery={"method": "window"}), headers=headers)
+        assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
+    await downgrade(database, "intake", "0002")
+    async with database.engine.connect() as conn:
+        assert (await conn.execute(sa.text("SELECT count(*) FROM intake_case"))).scalar_one() == 2  # nothing lost
+    await upgrade(database, "intake")
+
+
+async def test_the_request_digest_migration_on_embedded_sqlite(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}", source="intake")
+    try:
+        await _legacy_case_then_upgrade(database)
+        await _retries_after_the_upgrade(database)
+    finally:
+        await database.dispose()
+
+
+async def test_the_request_digest_migration_on_postgresql(fresh_database_url: str) -> None:
+    database = Database(fresh_database_url, source="intake")
+    try:
+        await _legacy_case_then_upgrade(database)
+        await _retries_after_the_upgrade(database)
+    finally:
+        await database.dispose()
+
+
 async def test_concurrent_retries_with_the_same_key_give_the_same_case(
     api: httpx.AsyncClient, intake_db: Database
 ) -> None:
@@ -234,6 +335,22 @@ async def test_bad_applicant_id_checksum(api: httpx.AsyncClient, intake_db: Data
     response = await api.post("/cases", json=application(applicant={"name": "王芳", "id_number": bad}))
     problem = problems_of(response)["applicant.id_number"]
     assert "校验码" in problem["message_zh"] and "check digit" in problem["message_en"]
+    assert await outbox(intake_db) == []
+
+
+async def test_applicant_born_after_today_is_refused(api: httpx.AsyncClient, intake_db: Database) -> None:
+    born = china_today() + timedelta(days=2)  # two: the test may straddle midnight in China
+    unborn = make_resident_id("110105", born, 24)
+    response = await api.post("/cases", json=application(applicant={"name": "王芳", "id_number": unborn}))
+    problem = problems_of(response)["applicant.id_number"]
+    assert problem["message_zh"] == f"公民身份号码中的出生日期 {born.isoformat()} 晚于今天"
+    assert problem["message_en"] == f"the date of birth inside the resident ID number, {born.isoformat()}, is after today"
+    found = problems_of(await api.post("/cases", json=application(form=form_with(father_id_number=unborn))))
+    assert found["form.father_id_number"]["message_zh"].startswith("父亲公民身份号码：")
+    assert "晚于今天" in found["form.father_id_number"]["message_zh"]
+    drafted = await api.post("/drafts", json={"bundle_code": "P-01", "id_number": unborn,
+                                              "authorisation": {"granted": True}})
+    assert "晚于今天" in problems_of(drafted)["id_number"]["message_zh"]
     assert await outbox(intake_db) == []
 
 
@@ -552,3 +669,57 @@ async def test_one_consolidated_correction(api: httpx.AsyncClient, intake_db: Da
     second = await api.post(f"/cases/{case_id}/corrections", json={"form": {}})
     assert second.status_code == 409
     assert len(await outbox(intake_db, "intake.case.corrected")) == 1
+
+
+# --- the OpenAPI document's examples: what a person types by hand is accepted --------------------------------
+
+
+async def request_examples(api: httpx.AsyncClient, path: str) -> dict[str, Any]:
+    """The example bodies of a POST, as the served OpenAPI document (and Swagger UI at /docs) shows them."""
+    document = (await api.get("/openapi.json")).json()
+    examples = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    assert examples, path
+    return {name: example["value"] for name, example in examples.items()}
+
+
+async def test_every_example_of_post_cases_is_accepted(api: httpx.AsyncClient, intake_db: Database) -> None:
+    examples = await request_examples(api, "/cases")
+    assert set(examples) == {"window", "portal_tolerance"}
+    for name, body in examples.items():
+        response = await api.post("/cases", json=body)
+        assert response.status_code == 201, (name, response.text)
+    assert len(await outbox(intake_db, "intake.case.accepted")) == len(examples)
+
+
+async def test_the_supplement_example_completes_the_tolerance_example(api: httpx.AsyncClient) -> None:
+    case = (await api.post("/cases", json=(await request_examples(api, "/cases"))["portal_tolerance"])).json()
+    assert {(c["material_code"], c["kind"]) for c in case["commitments"]} == {
+        ("P-01-03-M4", "notification"), ("P-01-05-M1", "tolerance")}
+    [body] = (await request_examples(api, "/cases/{case_id}/supplements")).values()
+    response = await api.post(f"/cases/{case['case_id']}/supplements", json=body)
+    assert response.status_code == 200, response.text
+    assert {c["material_code"]: c["status"] for c in response.json()["commitments"]}["P-01-05-M1"] == "fulfilled"
+
+
+async def test_the_correction_example_answers_its_notice(api: httpx.AsyncClient, intake_db: Database) -> None:
+    case_id = (await api.post("/cases", json=(await request_examples(api, "/cases"))["window"])).json()["case_id"]
+    await Stream(intake_db, case_id).apply(ReviewConcluded(case_id=case_id, round=1, concluded_at=datetime.now(UTC),
+                                                           deficiencies=(
+        Deficiency(item_code="P-01-01", department="health", kind="material", code="P-01-01-M1",
+                   reason_zh="签字不清晰", reason_en="signature illegible"),
+        Deficiency(item_code="P-01-03", department="police", kind="field", code="household_address",
+                   reason_zh="地址不完整", reason_en="address incomplete"),
+    )))
+    [body] = (await request_examples(api, "/cases/{case_id}/corrections")).values()
+    response = await api.post(f"/cases/{case_id}/corrections", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["correction_round"] == 1 and response.json()["correction"] is None
+
+
+async def test_the_draft_and_blacklist_examples_are_accepted(api: httpx.AsyncClient, intake_db: Database) -> None:
+    [draft] = (await request_examples(api, "/drafts")).values()
+    response = await api.post("/drafts", json=draft)
+    assert response.status_code == 201, response.text
+    assert len(await outbox(intake_db, "sharing.lookup.requested")) == 1
+    [listing] = (await request_examples(api, "/blacklist")).values()
+    assert (await api.post("/blacklist", json=listing)).status_code == 201

@@ -96,6 +96,7 @@ async def test_one_time_notice_as_json_and_as_a_printable_page(api: httpx.AsyncC
     page = await api.get("/catalogue/P-01/notice", params={"items": ["P-01-05"], "format": "html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert 'lang="zh-CN"' in page.text and "一次性告知单" in page.text and "新生儿出生一件事" in page.text
+    assert "由人口基础信息库共享获取" in page.text and "registry." not in page.text
     assert notice["materials"]
     for material in notice["materials"]:
         assert material["name_zh"] in page.text

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from intake.catalogue.catch_all import is_catch_all_condition, is_catch_all_material, normalise_wording
 from intake.catalogue.loader import default_catalogue_dir, load_catalogue
 from intake.catalogue.model import (
     Bundle,
@@ -131,10 +132,53 @@ def test_r02_catch_all_material_with_a_qualifier(p01: Bundle) -> None:
     assert_names(message, FILE, "P-01", "P-01-01", "(R-02)")
 
 
-@pytest.mark.parametrize("condition", ["法律、行政法规规定的其他条件", "规定的其它条件", "其他条件"])
+# Other wordings of the same catch-all, and the same phrases spaced out or punctuated (an exact-phrase list let
+# every one of these through).
+CATCH_ALL_VARIANTS = (
+    "其 他 相 关 材 料",
+    "其\u3000他\u3000材\u3000料",  # full-width spaces
+    "其他\u200b材料",  # a zero-width space
+    "其他、有关材料",
+    "其他有关证明文件",
+    "其它所需资料",
+    "其他必要的证件",
+    "其他证明",
+    "相关证明材料",
+    "有关证明文件",
+    "所需资料",
+    "审批机关要求提供的材料",
+    "申请人认为需要的文件",
+)
+
+
+@pytest.mark.parametrize("wording", CATCH_ALL_VARIANTS)
+def test_r02_catch_all_material_in_other_words(p01: Bundle, wording: str) -> None:
+    message = breach(with_material(p01, "P-01-01", "P-01-01-M1", name_zh=wording))
+    assert_names(message, FILE, "P-01", "P-01-01", "P-01-01-M1", "(R-02)")
+
+
+@pytest.mark.parametrize("condition", ["法律、行政法规规定的其他条件", "规定的其它条件", "其他条件", "其 它 条 件",
+                                       "符合有关规定的条件", "具备相关条件"])
 def test_r02_catch_all_condition(p01: Bundle, condition: str) -> None:
     message = breach(with_item(p01, "P-01-02", conditions_zh=("新生儿出生后一个月内办理", condition)))
     assert_names(message, FILE, "P-01", "P-01-02", condition, "(R-02)")
+
+
+def test_r02_every_shipped_material_and_condition_names_what_it_asks() -> None:
+    """The patterns catch wordings, not words: no material or condition of the shipped catalogue is taken for a
+    catch-all, among them 「符合有关技术标准、规范要求的设计和施工方案」 and 「…和其他重要涉密单位…」."""
+    catalogue = load_catalogue()
+    materials = {m.name_zh for b in catalogue.bundles for i in b.items for m in i.materials}
+    conditions = {c for b in catalogue.bundles for i in b.items for c in i.conditions_zh}
+    assert len(materials) > 300 and len(conditions) > 400
+    assert [m for m in sorted(materials) if is_catch_all_material(m)] == []
+    assert [c for c in sorted(conditions) if is_catch_all_condition(c)] == []
+    assert "符合有关技术标准、规范要求的设计和施工方案" in materials
+
+
+def test_wording_is_normalised_before_matching() -> None:
+    assert normalise_wording("其\u3000他 、有关\t证明（如有）") == "其他有关证明如有"
+    assert normalise_wording("ＡＢＣ１２３") == "ABC123"  # NFKC: full-width letters and digits
 
 
 # --- R-03 legal basis and sharing ----------------------------------------------------------------------

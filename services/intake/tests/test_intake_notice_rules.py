@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contracts.departments import DEPARTMENTS, department
+from contracts.sharing.v1 import REGISTRY_NAMES, Registry, registry_principal
 from contracts.workdays import (
     PROVISIONAL_NOTE_EN,
     PROVISIONAL_NOTE_ZH,
@@ -202,3 +205,52 @@ def test_r10_printed_notice_shows_added_items() -> None:
 
 def test_r10_printed_notice_without_additions_has_no_added_section() -> None:
     assert "自动加选的事项" not in render_notice(notice_for(None))
+
+
+# Every key id a principal signs with, and every department code: internal names an applicant must never read.
+INTERNAL_IDS = sorted({d.code for d in DEPARTMENTS} | {registry_principal(r) for r in Registry} | {"intake"})
+SHIPPED = load_catalogue()
+
+
+def visible_text(page: str, notice: dict[str, Any]) -> str:
+    """What the applicant reads: no style sheet or markup, and without the one-thing's English name (whose
+    words, such as "tax" or "approval", may spell a department code)."""
+    body = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", " ", body)).replace(notice["name_en"], "")
+
+
+@pytest.mark.parametrize("bundle", SHIPPED.bundles, ids=lambda b: b.code)
+def test_r09_printed_notice_names_departments_and_registries_never_internal_ids(bundle: Bundle) -> None:
+    notice = one_time_notice(SHIPPED, bundle, select_items(bundle, None), TODAY)
+    page = render_notice(notice)
+    text = visible_text(page, notice)
+    for prefix in ("registry.", "dept.", "seal."):
+        assert prefix not in page
+    leaked = [code for code in INTERNAL_IDS if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)]
+    assert leaked == []
+    for material in notice["materials"]:
+        if not material["submit"]:
+            assert f"免提交，由{material['shared_by']['name_zh']}共享获取" in text
+    for item in notice["items"]:
+        assert department(item["department"]["code"]).name_zh in text
+
+
+def test_r09_shared_materials_are_named_by_their_registry_or_department() -> None:
+    shared = {m["code"]: m["shared_by"] for m in notice_for(None)["materials"] if not m["submit"]}
+    assert shared["P-01-01-M2"] == {"code": "registry.population", "name_zh": "人口基础信息库",
+                                    "name_en": "population base registry"}
+    assert shared["P-01-02-M1"]["name_zh"] == REGISTRY_NAMES[Registry.LICENCE][0] == "电子证照库"
+    assert shared["P-01-03-M3"] == {"code": "civil-affairs", "name_zh": "民政局", "name_en": "Civil Affairs Bureau"}
+    page = render_notice(notice_for(None))
+    for name in ("人口基础信息库", "电子证照库", "民政局", "卫生健康委员会"):
+        assert name in page
+
+
+def test_r09_printed_notice_has_no_note_for_developers() -> None:
+    """Which figures the seeds leave open is the service centre's business (docs/catalogue.md, the JSON notice's
+    ``assumed``), not the applicant's."""
+    notice = notice_for(None)
+    assert any(item["assumed"] for item in notice["items"])
+    page = render_notice(notice)
+    for words in ("假设值", "种子", "seed", "assumed"):
+        assert words not in page

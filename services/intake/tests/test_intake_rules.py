@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from contracts.days import china_today
 from intake.catalogue.loader import load_catalogue
 from intake.catalogue.model import Bundle, Catalogue, CatalogueError, FieldType, FormField
 from intake.domain.case import CaseState, CaseStatus, ItemState, ItemStatus, notice_texts
 from intake.domain.errors import FieldProblem
 from intake.domain.form import check_form
 
+TODAY = date(2026, 3, 2)  # the day in China the form is checked on (injected: check_form is pure)
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
 
@@ -54,7 +54,7 @@ def good_form(**changes: str | None) -> dict[str, str]:
     form = {
         "newborn_name": "李小明",
         "newborn_sex": "男",
-        "birth_date": (china_today() - timedelta(days=3)).isoformat(),
+        "birth_date": (TODAY - timedelta(days=3)).isoformat(),
         "birth_hospital": "市妇幼保健院",
         "mother_name": "王芳",
         "mother_id_number": resident_id("110105", date(1992, 5, 17), "024"),
@@ -81,17 +81,17 @@ def one(problems: list[FieldProblem]) -> FieldProblem:
 
 
 def test_complete_form_has_no_problem(p01: Bundle) -> None:
-    assert check_form(all_fields(p01), good_form()) == []
+    assert check_form(all_fields(p01), good_form(), TODAY) == []
 
 
 def test_optional_fields_may_be_left_out(p01: Bundle) -> None:
-    assert check_form(all_fields(p01), good_form(father_name=None, father_id_number=None)) == []
-    assert check_form(all_fields(p01), good_form(father_name="", father_id_number="  ")) == []
+    assert check_form(all_fields(p01), good_form(father_name=None, father_id_number=None), TODAY) == []
+    assert check_form(all_fields(p01), good_form(father_name="", father_id_number="  "), TODAY) == []
 
 
 @pytest.mark.parametrize("value", [None, "", "   "])
 def test_missing_required_field(p01: Bundle, value: str | None) -> None:
-    problem = one(check_form(all_fields(p01), good_form(newborn_name=value)))
+    problem = one(check_form(all_fields(p01), good_form(newborn_name=value), TODAY))
     assert problem.path == "form.newborn_name"
     assert problem.type == "missing"
     assert "新生儿姓名" in problem.message_zh
@@ -99,14 +99,14 @@ def test_missing_required_field(p01: Bundle, value: str | None) -> None:
 
 
 def test_every_missing_field_is_reported_at_once(p01: Bundle) -> None:
-    problems = check_form(all_fields(p01), {})
+    problems = check_form(all_fields(p01), {}, TODAY)
     required = [f"form.{f.name}" for f in all_fields(p01) if f.required]
     assert paths(problems) == required
     assert all(p.type == "missing" and p.message_zh and p.message_en for p in problems)
 
 
 def test_enum_value_must_be_an_option(p01: Bundle) -> None:
-    problem = one(check_form(all_fields(p01), good_form(newborn_sex="M")))
+    problem = one(check_form(all_fields(p01), good_form(newborn_sex="M"), TODAY))
     assert (problem.path, problem.type) == ("form.newborn_sex", "not_an_option")
     assert "男" in problem.message_zh and "女" in problem.message_zh
     assert "男" in problem.message_en
@@ -114,42 +114,53 @@ def test_enum_value_must_be_an_option(p01: Bundle) -> None:
 
 @pytest.mark.parametrize("value", ["2024/01/01", "2024-02-30", "01-02-2024", "yesterday", "2024-1-1"])
 def test_date_must_be_a_calendar_date(p01: Bundle, value: str) -> None:
-    problem = one(check_form(all_fields(p01), good_form(birth_date=value)))
+    problem = one(check_form(all_fields(p01), good_form(birth_date=value), TODAY))
     assert (problem.path, problem.type) == ("form.birth_date", "date_invalid")
     assert "YYYY-MM-DD" in problem.message_zh and "YYYY-MM-DD" in problem.message_en
 
 
 @pytest.mark.parametrize("value", ["20240101", "2024-W01-1"])
 def test_date_in_other_iso_formats_is_refused(p01: Bundle, value: str) -> None:
-    problem = one(check_form(all_fields(p01), good_form(birth_date=value)))
+    problem = one(check_form(all_fields(p01), good_form(birth_date=value), TODAY))
     assert (problem.path, problem.type) == ("form.birth_date", "date_invalid")
 
 
 def test_date_in_the_future_is_refused(p01: Bundle) -> None:
-    tomorrow = (china_today() + timedelta(days=1)).isoformat()
-    problem = one(check_form(all_fields(p01), good_form(birth_date=tomorrow)))
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    problem = one(check_form(all_fields(p01), good_form(birth_date=tomorrow), TODAY))
     assert (problem.path, problem.type) == ("form.birth_date", "date_in_future")
     assert "出生日期" in problem.message_zh and "future" in problem.message_en
-    assert check_form(all_fields(p01), good_form(birth_date=china_today().isoformat())) == []
+    assert check_form(all_fields(p01), good_form(birth_date=TODAY.isoformat()), TODAY) == []
 
 
 def test_resident_id_field(p01: Bundle) -> None:
     bad = wrong_check(resident_id("110105", date(1992, 5, 17), "024"))
-    problem = one(check_form(all_fields(p01), good_form(mother_id_number=bad)))
+    problem = one(check_form(all_fields(p01), good_form(mother_id_number=bad), TODAY))
     assert (problem.path, problem.type) == ("form.mother_id_number", "resident_id_invalid")
     assert problem.message_zh.startswith("母亲公民身份号码") and "校验码" in problem.message_zh
     assert problem.message_en.startswith("Mother's resident ID number") and "check digit" in problem.message_en
     # An optional resident-ID field is still checked when given.
-    problem = one(check_form(all_fields(p01), good_form(father_id_number="123")))
+    problem = one(check_form(all_fields(p01), good_form(father_id_number="123"), TODAY))
     assert problem.path == "form.father_id_number"
 
 
+def test_resident_id_field_born_after_today_is_refused(p01: Bundle) -> None:
+    unborn = resident_id("110105", TODAY + timedelta(days=1), "024")
+    problem = one(check_form(all_fields(p01), good_form(mother_id_number=unborn), TODAY))
+    assert (problem.path, problem.type) == ("form.mother_id_number", "resident_id_invalid")
+    assert problem.message_zh == "母亲公民身份号码：公民身份号码中的出生日期 2026-03-03 晚于今天"
+    assert problem.message_en.startswith("Mother's resident ID number") and "2026-03-03, is after today" in problem.message_en
+    # Born on the day itself is a valid number; "today" is the injected day, not the machine's.
+    assert check_form(all_fields(p01), good_form(mother_id_number=resident_id("110105", TODAY, "024")), TODAY) == []
+    assert check_form(all_fields(p01), good_form(mother_id_number=unborn), TODAY + timedelta(days=1)) == []
+
+
 def test_values_are_checked_after_stripping(p01: Bundle) -> None:
-    assert check_form(all_fields(p01), good_form(newborn_sex=" 女 ")) == []
+    assert check_form(all_fields(p01), good_form(newborn_sex=" 女 "), TODAY) == []
 
 
 def test_unexpected_field(p01: Bundle) -> None:
-    problem = one(check_form(all_fields(p01), good_form(favourite_colour="blue")))
+    problem = one(check_form(all_fields(p01), good_form(favourite_colour="blue"), TODAY))
     assert (problem.path, problem.type) == ("form.favourite_colour", "unexpected_field")
     assert problem.message_zh and problem.message_en
 
@@ -158,7 +169,7 @@ def test_field_of_an_unselected_item_is_unexpected(p01: Bundle) -> None:
     # P-01-02 alone (vaccination) does not need the hospital or the ID numbers.
     fields = load_catalogue().fields_for(p01, {"P-01-02"})
     assert [f.name for f in fields] == ["newborn_name", "newborn_sex", "birth_date", "mother_name", "household_address"]
-    problems = check_form(fields, good_form())
+    problems = check_form(fields, good_form(), TODAY)
     assert sorted(paths(problems)) == [
         "form.bank_account",
         "form.birth_hospital",
@@ -170,7 +181,7 @@ def test_field_of_an_unselected_item_is_unexpected(p01: Bundle) -> None:
 
 
 def test_several_problems_are_reported_together(p01: Bundle) -> None:
-    problems = check_form(all_fields(p01), good_form(newborn_name="", newborn_sex="?", extra="x"))
+    problems = check_form(all_fields(p01), good_form(newborn_name="", newborn_sex="?", extra="x"), TODAY)
     assert paths(problems) == ["form.newborn_name", "form.newborn_sex", "form.extra"]
 
 
@@ -346,4 +357,4 @@ def test_catalogue_refuses_repeated_item_codes_and_form_fields(catalogue: Catalo
                                              (FieldType.DATE, "２０２６-０１-０２"), (FieldType.NUMBER, "1.2.3")])
 def test_only_ascii_digits_make_a_number_phone_or_date(kind: FieldType, value: str) -> None:
     spec = FormField(name="x", label_zh="字段", label_en="Field", type=kind)
-    assert [p.path for p in check_form([spec], {"x": value})] == ["form.x"]
+    assert [p.path for p in check_form([spec], {"x": value}, TODAY)] == ["form.x"]

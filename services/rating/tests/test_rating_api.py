@@ -79,6 +79,21 @@ def rating(level: str = "satisfied", **fields: Any) -> dict[str, Any]:
     return {"case_id": "C-1", "level": level, "rater_id_number": APPLICANT, "rated_via": "device", **fields}
 
 
+async def test_the_openapi_example_rates_a_delivered_case(rating_db: Database, feed: Feed, client: Client) -> None:
+    """The example a person sends from /docs is accepted, once its case was delivered to its rater."""
+    api = client(None)
+    document = (await api.get("/openapi.json")).json()
+    body = document["paths"]["/ratings"]["post"]["requestBody"]["content"]["application/json"]["examples"][
+        "delivery_very_satisfied"]["value"]
+    case = accepted(body["case_id"])
+    await feed(case.model_copy(update={"applicant": case.applicant.model_copy(
+        update={"id_number": body["rater_id_number"]})}))
+    await feed(delivered(body["case_id"]))
+    response = await api.post("/ratings", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["rating_id"] == rating_id_for(body["case_id"], Touchpoint.DELIVERY)
+
+
 async def test_invited_at_acceptance_then_at_delivery_once_each(rating_db: Database, feed: Feed,
                                                                 client: Client) -> None:
     for _ in range(2):

@@ -163,8 +163,11 @@ async def test_an_extension_is_recorded_with_reason_and_approver(db: Database) -
     app = create_app(db, CAL, today, scan_now=lambda: scan(db, today(), CAL), clock_control=True)
     clock_id = clock_id_for(f"{CASE}/E-01-03", 1)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
-        response = await client.post(f"/clocks/{clock_id}/extensions",
-                                     json={"days": 2, "reason_zh": "需现场核查", "approver": "局长张三"})
+        document = (await client.get("/openapi.json")).json()  # the example a person would send from /docs
+        body = document["paths"]["/clocks/{clock_id}/extensions"]["post"]["requestBody"]["content"][
+            "application/json"]["examples"]["site_inspection"]["value"]
+        assert (body["days"], body["approver"]) == (2, "分管副局长李明")
+        response = await client.post(f"/clocks/{clock_id}/extensions", json=body)
         assert response.status_code == 201
         assert response.json()["due_on"] == "2026-03-06"  # Wednesday + 2 working days
         assert (await client.post(f"/clocks/{clock_id}/extensions", json={"days": 0, "reason_zh": "xx",
@@ -172,7 +175,7 @@ async def test_an_extension_is_recorded_with_reason_and_approver(db: Database) -
         assert (await client.post("/clocks/nope/extensions", json={"days": 1, "reason_zh": "xx",
                                                                    "approver": "a"})).status_code == 404
     [extended] = await events(db, "supervision.clock.adjusted")
-    assert (extended["kind"], extended["days"], extended["approver"]) == ("extended", 2, "局长张三")
+    assert (extended["kind"], extended["days"], extended["approver"]) == ("extended", 2, "分管副局长李明")
     # The projection follows the extended clock: on Thursday the invoices are no longer overdue.
     thursday = MONDAY + timedelta(days=3)
     view = await case_view(db, CASE, thursday, CAL)

@@ -141,9 +141,9 @@ def _marital_status(age: int, draw: _Draw) -> str:
 def population_record(resident_id: str, today: date | None = None) -> dict[str, str] | None:
     """人口基础信息库 the population record of a resident ID number, or None when the number is invalid.
 
-    ``today`` (default: today in China) only decides the age, hence the marital status.
+    ``today`` (default: today in China) decides the age, hence the marital status; nobody is born after it.
     """
-    if resident_id_problem(resident_id) is not None:
+    if resident_id_problem(resident_id, today=today) is not None:
         return None
     draw = _Draw("person", resident_id)
     born = date(int(resident_id[6:10]), int(resident_id[10:12]), int(resident_id[12:14]))

@@ -17,11 +17,13 @@ from contracts.envelope import EventPayload
 
 __all__ = [
     "BASE_REGISTRIES",
+    "REGISTRY_NAMES",
     "LookupAnswered",
     "LookupRequested",
     "Registry",
     "SubjectKind",
     "answer_event_id",
+    "principal_registry",
     "registry_principal",
     "serves",
 ]
@@ -35,17 +37,30 @@ class SubjectKind(StrEnum):
 class Registry(StrEnum):
     """Who answers (基础库与证照库)."""
 
-    POPULATION = "population"  # 人口基础信息库
-    ENTERPRISE = "enterprise"  # 法人基础信息库
-    LICENCE = "licence"  # 电子证照库
+    # Names as applicants read them: REGISTRY_NAMES.
+    POPULATION = "population"
+    ENTERPRISE = "enterprise"
+    LICENCE = "licence"
 
 
 BASE_REGISTRIES = (Registry.POPULATION, Registry.ENTERPRISE)
+
+# What applicants and staff read: Chinese first, English beside.
+REGISTRY_NAMES: dict[Registry, tuple[str, str]] = {
+    Registry.POPULATION: ("人口基础信息库", "population base registry"),
+    Registry.ENTERPRISE: ("法人基础信息库", "legal-person base registry"),
+    Registry.LICENCE: ("电子证照库", "e-licence archive"),
+}
 
 
 def registry_principal(registry: Registry) -> str:
     """The key id a base registry signs its answers with; the e-licence archive signs as ``licence``."""
     return "licence" if registry is Registry.LICENCE else f"registry.{registry.value}"
+
+
+def principal_registry(principal: str) -> Registry | None:
+    """The registry a principal speaks for (the inverse of :func:`registry_principal`); None for any other."""
+    return next((r for r in Registry if registry_principal(r) == principal), None)
 
 
 def serves(registry: Registry, kind: SubjectKind) -> bool:

@@ -18,6 +18,8 @@ class IntakeCase(SQLModel, table=True):
 
     case_id: str = Field(sa_column=Column(String(64), primary_key=True))
     idempotency_key: str | None = Field(default=None, sa_column=Column(String(128), unique=True))
+    # sha256 of the request body sent with the key: a retry must send the same body (None before revision 0003)
+    request_digest: str | None = Field(default=None, sa_column=Column(String(64)))
     bundle_code: str = Field(sa_column=Column(String(32), nullable=False))
     catalogue_version: str = Field(sa_column=Column(String(32), nullable=False))
     status: str = Field(sa_column=Column(String(32), nullable=False, index=True))

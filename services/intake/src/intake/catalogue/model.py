@@ -5,7 +5,8 @@ and one file per one-thing. ``Catalogue.check`` enforces the catalogue rules whe
 
 * R-01 every one-thing lists items, a lead unit and co-operating units; every item its legal basis,
   acceptance conditions, materials, time limit, fee and result;
-* R-02 no catch-all material (「其他材料」「有关材料」) and no catch-all condition;
+* R-02 no catch-all material (「其他材料」「有关材料」, in any wording: ``catch_all.py``) and no catch-all
+  condition;
 * R-03 no material without legal basis, and a material obtainable by sharing is never asked of the
   applicant;
 * dependencies between items form no cycle, and items the law requires together are in the bundle.
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from contracts.departments import DEPARTMENTS, department
 from contracts.sharing.v1 import Registry, registry_principal
+from intake.catalogue.catch_all import is_catch_all_condition, is_catch_all_material
 
 __all__ = [
     "ApplicantKind",
@@ -44,10 +46,6 @@ __all__ = [
 _DEPARTMENT_CODES = {d.code for d in DEPARTMENTS}
 # Registries that answer sharing requests besides the departments (人口库、法人库、电子证照库).
 REGISTRIES = tuple(registry_principal(r) for r in Registry)
-
-# catch-all wording that lets a window ask for anything (兜底条款).
-CATCH_ALL_MATERIALS = ("其他材料", "其它材料", "有关材料", "其它有关材料", "其他有关材料", "相关材料", "其他相关材料")
-CATCH_ALL_CONDITIONS = ("规定的其他条件", "规定的其它条件", "其他条件", "其它条件")
 
 
 class CatalogueError(ValueError):
@@ -338,7 +336,7 @@ def _check_item(catalogue: Catalogue, bundle: Bundle, item: Item, at: str, codes
     if not item.materials:
         raise CatalogueError(f"{at}: 缺少申请材料清单 / the material list is missing (R-01)")
     for condition in item.conditions_zh:
-        if any(word in condition for word in CATCH_ALL_CONDITIONS):
+        if is_catch_all_condition(condition):
             raise CatalogueError(f"{at}: 受理条件「{condition}」是兜底条款 / catch-all condition (R-02)")
     for material in item.materials:
         _check_material(material, f"{at} / 材料 {material.code}「{material.name_zh}」", shared_by_name)
@@ -355,7 +353,7 @@ def _check_item(catalogue: Catalogue, bundle: Bundle, item: Item, at: str, codes
 
 
 def _check_material(material: Material, at: str, shared_by_name: dict[str, str]) -> None:
-    if any(word in material.name_zh for word in CATCH_ALL_MATERIALS):
+    if is_catch_all_material(material.name_zh):
         raise CatalogueError(f"{at}: 兜底材料不得列入 / catch-all material is not allowed (R-02)")
     if not material.legal_basis.strip():
         raise CatalogueError(f"{at}: 材料无设定依据 / material has no legal basis (R-03)")

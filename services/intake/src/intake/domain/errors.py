@@ -2,6 +2,7 @@
 
 * IntakeError
   x ApplicationInvalid     the application breaks a rule (HTTP 422, with field paths)
+  x IdempotencyKeyReused   an Idempotency-Key sent again with another request body (HTTP 422)
   x CaseNotFound           (HTTP 404)
   x NothingToCorrect       no correction notice of the case is open (HTTP 409)
   x exchange.Rejected      a case-stream fact intake cannot apply (dead-lettered)
@@ -32,6 +33,14 @@ class ApplicationInvalid(IntakeError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         super().__init__("; ".join(f"{p.path}: {p.message_en}" for p in problems))
         self.problems = problems
+
+
+class IdempotencyKeyReused(IntakeError):
+    """The key already belongs to an application with another body; the first case is not handed out for it."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Idempotency-Key {key!r} was used for an application with another body")
+        self.key = key
 
 
 class CaseNotFound(IntakeError):

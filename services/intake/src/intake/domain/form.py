@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from contracts.days import china_today
 from contracts.identifiers import resident_id_problem, uscc_problem
 from intake.catalogue.model import FieldType, FormField
 from intake.domain.errors import FieldProblem
@@ -25,7 +24,7 @@ def normalise_form(fields: list[FormField], form: dict[str, str]) -> dict[str, s
     return {k: v.strip().upper() if kinds.get(k) in _UPPER else v.strip() for k, v in form.items()}
 
 
-def _field_problem(spec: FormField, value: str) -> tuple[str, str, str] | None:
+def _field_problem(spec: FormField, value: str, today: date) -> tuple[str, str, str] | None:
     match spec.type:
         case FieldType.DATE:
             if not _ISO_DATE.fullmatch(value):  # fromisoformat also takes 20240101 and 2024-W01-1
@@ -34,7 +33,7 @@ def _field_problem(spec: FormField, value: str) -> tuple[str, str, str] | None:
                 day = date.fromisoformat(value)
             except ValueError:
                 return "date_invalid", f"{spec.label_zh}应为 YYYY-MM-DD 格式的日期", f"{spec.label_en} must be a date YYYY-MM-DD"
-            if day > china_today():
+            if day > today:
                 return "date_in_future", f"{spec.label_zh}不能晚于今天", f"{spec.label_en} cannot be in the future"
         case FieldType.ENUM if value not in spec.options:
             allowed = "、".join(spec.options)
@@ -44,7 +43,7 @@ def _field_problem(spec: FormField, value: str) -> tuple[str, str, str] | None:
         case FieldType.PHONE if not _PHONE.fullmatch(value):
             return "phone_invalid", f"{spec.label_zh}应为手机号码或区号加固定电话", f"{spec.label_en} must be a phone number"
         case FieldType.RESIDENT_ID:
-            problem = resident_id_problem(value)
+            problem = resident_id_problem(value, today=today)
             if problem:
                 return "resident_id_invalid", f"{spec.label_zh}：{problem[0]}", f"{spec.label_en}: {problem[1]}"
         case FieldType.USCC:
@@ -54,7 +53,9 @@ def _field_problem(spec: FormField, value: str) -> tuple[str, str, str] | None:
     return None
 
 
-def check_form(fields: list[FormField], form: dict[str, str]) -> list[FieldProblem]:
+def check_form(fields: list[FormField], form: dict[str, str], today: date) -> list[FieldProblem]:
+    """Every problem of the form at once; ``today`` is the day in China the form is checked on (no date, and no
+    birth date inside an ID number, may lie after it)."""
     problems: list[FieldProblem] = []
     for spec in fields:
         value = form.get(spec.name, "").strip()
@@ -63,7 +64,7 @@ def check_form(fields: list[FormField], form: dict[str, str]) -> list[FieldProbl
             if spec.required:
                 problems.append(FieldProblem(path, "missing", f"请填写{spec.label_zh}", f"{spec.label_en} is required"))
             continue
-        found = _field_problem(spec, value)
+        found = _field_problem(spec, value, today)
         if found:
             problems.append(FieldProblem(path, *found))
     known = {f.name for f in fields}

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from contracts.departments import department
+from contracts.sharing.v1 import REGISTRY_NAMES, principal_registry
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar
 from intake.catalogue.model import Bundle, Catalogue, MaterialSource
 from intake.domain.assistance import FREE_CIRCUMSTANCES
@@ -63,6 +64,7 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
         "materials": [
             {"code": n.code, "name_zh": n.name_zh, "name_en": n.name_en, "legal_basis": n.legal_basis,
              "submit": n.provided_by is MaterialSource.APPLICANT, "shared_from": n.shared_from,
+             "shared_by": _provider(n.shared_from) if n.shared_from else None,
              "tolerable": n.tolerable, "commitment_allowed": n.commitment_allowed,
              "item_material_codes": list(n.codes_by_item.values()),
              "for_items": [{"code": c, "name_zh": names[c]} for c in n.items]}
@@ -105,3 +107,12 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
 def _unit(code: str) -> dict[str, str]:
     dept = department(code)
     return {"code": dept.code, "name_zh": dept.name_zh, "name_en": dept.name_en}
+
+
+def _provider(code: str) -> dict[str, str]:
+    """Who shares a material, by name: a base registry or the e-licence archive (by its principal), or a department."""
+    registry = principal_registry(code)
+    if registry is None:
+        return _unit(code)
+    name_zh, name_en = REGISTRY_NAMES[registry]
+    return {"code": code, "name_zh": name_zh, "name_en": name_en}

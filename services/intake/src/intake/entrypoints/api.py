@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, HTTPException, Query, Response
+from fastapi import Body, FastAPI, Header, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from contracts.days import china_date, china_today
@@ -16,14 +18,22 @@ from contracts.departments import department
 from contracts.intake.v1 import MaterialProvision
 from contracts.sharing.v1 import Registry
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar, national_calendar
+from credentials.canonical import canonical_json
 from credentials.verify import Verification
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus, case_due
-from intake.domain.errors import ApplicationInvalid, CaseNotFound, NothingToCorrect
+from intake.domain.errors import ApplicationInvalid, CaseNotFound, IdempotencyKeyReused, NothingToCorrect
 from intake.domain.materials import Submitted
 from intake.domain.notice import one_time_notice
-from intake.entrypoints.errors import on_application_invalid, on_request_invalid
+from intake.entrypoints.errors import on_application_invalid, on_idempotency_key_reused, on_request_invalid
+from intake.entrypoints.examples import (
+    BLACKLIST_EXAMPLES,
+    CASE_EXAMPLES,
+    CORRECTION_EXAMPLES,
+    DRAFT_EXAMPLES,
+    SUPPLEMENT_EXAMPLES,
+)
 from intake.entrypoints.notice_page import render_notice
 from intake.entrypoints.schemas import (
     BlacklistCreate,
@@ -57,6 +67,11 @@ from intake.service_layer.drafts import (
     prefilled_values,
 )
 
+_IDEMPOTENCY_KEY = (
+    "幂等键：重试同一申请时原样重发同一键和同一内容，得到同一办件（200）；同一键配不同内容答 422。"
+    " A key for retries: the same key with the same body gets the same case back (200); the same key with another "
+    "body is refused with 422 (draft-ietf-httpapi-idempotency-key-header). Keys do not expire."
+)
 _NOT_FOUND = {"message_zh": "未找到该办件", "message_en": "case not found"}
 _INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic, "description": "内容有误 The request has errors"}}
 
@@ -100,6 +115,12 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCa
     )
 
 
+def _fingerprint(body: BaseModel) -> str:
+    """sha256 of the request as validated, in canonical JSON; defaults left out, so a field sent with its default
+    and the same field left out are one request."""
+    return hashlib.sha256(canonical_json(body.model_dump(mode="json", exclude_defaults=True))).hexdigest()
+
+
 def _submitted(materials: dict[str, MaterialCreate]) -> dict[str, Submitted]:
     return {code: Submitted(MaterialProvision(m.provision), m.document) for code, m in materials.items()}
 
@@ -119,6 +140,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
     )
     app.add_exception_handler(RequestValidationError, on_request_invalid)
     app.add_exception_handler(ApplicationInvalid, on_application_invalid)
+    app.add_exception_handler(IdempotencyKeyReused, on_idempotency_key_reused)
 
     @app.get("/catalogue", summary="一件事目录 The one-thing catalogue")
     async def get_catalogue() -> dict[str, Any]:
@@ -144,7 +166,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/drafts", status_code=201, response_model=DraftPublic, responses=_INVALID,
               summary="授权预填 Record the authorisation and look up shared data for the one form")
-    async def post_draft(body: DraftCreate) -> DraftPublic:
+    async def post_draft(body: Annotated[DraftCreate, Body(openapi_examples=DRAFT_EXAMPLES)]) -> DraftPublic:
         catalogue = catalogues.current
         bundle, selection = resolve_selection(catalogue, body.bundle_code, body.items)
         draft = await create_draft(database, catalogue, bundle, selection.codes, body.id_number,
@@ -178,9 +200,10 @@ def create_app(database: Database, catalogues: CatalogueStore,
         summary="受理一件事 Accept an application",
     )
     async def create_case(
-        body: CaseCreate,
+        body: Annotated[CaseCreate, Body(openapi_examples=CASE_EXAMPLES)],
         response: Response,
-        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+        idempotency_key: Annotated[str | None, Header(max_length=128, description=_IDEMPOTENCY_KEY,
+                                                      examples=["W01-20260110-0001"])] = None,
     ) -> CasePublic:
         application = Application(
             bundle_code=body.bundle_code, items=body.items,
@@ -191,7 +214,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
             proxy=ProxyRequest(body.proxy.name, body.proxy.id_number, body.proxy.role, list(body.proxy.circumstances))
             if body.proxy else None,
             fast_track=body.fast_track, draft_id=body.draft_id, prefill_confirmed=body.prefill_confirmed,
-            reuse_licences=body.reuse_licences,
+            reuse_licences=body.reuse_licences, request_digest=_fingerprint(body) if idempotency_key else None,
         )
         case, created = await accept_application(database, catalogues.current, application, calendar,
                                                  verify_licence=verify_licence)
@@ -210,7 +233,8 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/cases/{case_id}/corrections", response_model=CasePublic, responses=_INVALID,
               summary="一次补正 Answer the consolidated correction notice")
-    async def correct_case(case_id: str, body: CorrectionCreate) -> CasePublic:
+    async def correct_case(case_id: str,
+                           body: Annotated[CorrectionCreate, Body(openapi_examples=CORRECTION_EXAMPLES)]) -> CasePublic:
         try:
             await supply_correction(database, catalogues, case_id, body.form, _submitted(body.materials), calendar)
             case, entries = await load_case(database, case_id)
@@ -223,7 +247,8 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/cases/{case_id}/supplements", response_model=CasePublic, responses=_INVALID,
               summary="容缺补齐 Supply materials accepted missing")
-    async def supplement_case(case_id: str, body: SupplementCreate) -> CasePublic:
+    async def supplement_case(case_id: str,
+                              body: Annotated[SupplementCreate, Body(openapi_examples=SUPPLEMENT_EXAMPLES)]) -> CasePublic:
         try:
             await supply_supplement(database, case_id, _submitted(body.materials))
             case, entries = await load_case(database, case_id)
@@ -233,7 +258,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/blacklist", status_code=201, responses=_INVALID,
               summary="列入黑名单 Blacklist an applicant for false materials (R-22)")
-    async def post_blacklist(body: BlacklistCreate) -> dict[str, Any]:
+    async def post_blacklist(body: Annotated[BlacklistCreate, Body(openapi_examples=BLACKLIST_EXAMPLES)]) -> dict[str, Any]:
         entry = IntakeBlacklist(id_number=body.id_number, reason_zh=body.reason_zh, reason_en=body.reason_en,
                                 case_id=body.case_id, listed_by=body.listed_by, listed_at=datetime.now(UTC))
         try:

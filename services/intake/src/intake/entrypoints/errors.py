@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from intake.domain.errors import ApplicationInvalid, FieldProblem
+from intake.domain.errors import ApplicationInvalid, FieldProblem, IdempotencyKeyReused
 from intake.entrypoints.schemas import BilingualValueError
 
 _ZH = {
@@ -51,15 +51,15 @@ def problems_from(exc: RequestValidationError) -> list[FieldProblem]:
     return out
 
 
-def problem_response(problems: list[FieldProblem]) -> JSONResponse:
+def problem_response(problems: list[FieldProblem], *, error: str = "application_invalid",
+                     message_zh: str = "申请内容有误，请按提示修改后重新提交",
+                     message_en: str = "The application has errors; correct them and submit again",
+                     headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
         status_code=422,
-        content={
-            "error": "application_invalid",
-            "message_zh": "申请内容有误，请按提示修改后重新提交",
-            "message_en": "The application has errors; correct them and submit again",
-            "problems": [asdict(p) for p in problems],
-        },
+        content={"error": error, "message_zh": message_zh, "message_en": message_en,
+                 "problems": [asdict(p) for p in problems]},
+        headers=headers,
     )
 
 
@@ -71,3 +71,19 @@ async def on_request_invalid(request: Request, exc: Exception) -> JSONResponse:
 async def on_application_invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApplicationInvalid)
     return problem_response(exc.problems)
+
+
+async def on_idempotency_key_reused(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming the key, with a link to where the key's rule is published (draft-ietf-httpapi-idempotency-key-
+    header, "Error Scenarios": the same key with another payload)."""
+    assert isinstance(exc, IdempotencyKeyReused)
+    problem = FieldProblem(
+        "headers.Idempotency-Key", "idempotency_key_reused",
+        f"幂等键 Idempotency-Key「{exc.key}」已用于内容不同的另一份申请：重试请原样提交，新的申请请换用新的幂等键",
+        f"Idempotency-Key {exc.key!r} was already used for an application with another body: retry with the same "
+        "body, or send a new application with a new key",
+    )
+    return problem_response(
+        [problem], error="idempotency_key_reused", message_zh=problem.message_zh, message_en=problem.message_en,
+        headers={"Link": '</docs>; rel="describedby"; type="text/html"'},
+    )

@@ -15,7 +15,8 @@ margin:2em auto;max-width:60em;color:#111;line-height:1.5}
 h1{font-size:1.5em;text-align:center;margin-bottom:0}.sub{text-align:center;color:#555;margin-top:.2em}
 h2{font-size:1.1em;border-left:4px solid #b22;padding-left:.5em;margin-top:1.5em}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:.3em .5em;vertical-align:top}
-th{background:#f3f3f3}.assumed{color:#a60;font-size:.85em}.note{color:#555;font-size:.9em}
+th{background:#f3f3f3}.note{color:#555;font-size:.9em}
+td:first-child,.materials td:nth-child(2){white-space:nowrap}
 @media print{body{margin:0}h2{page-break-after:avoid}tr{page-break-inside:avoid}}
 """
 
@@ -33,9 +34,7 @@ def render_notice(notice: dict[str, Any]) -> str:
     item_rows = [[
         _e(i["code"]), _e(i["name_zh"]), _e(i["department"]["name_zh"]),
         "<br>".join(_e(c) for c in i["conditions_zh"]),
-        f"法定时限 {i['time_limit_days']} 个工作日"
-        + (" <span class=assumed>（假设值）</span>" if "time_limit_days" in i["assumed"] else "")
-        + f" / 承诺时限 {i['promised_limit_days']} 个工作日",
+        f"法定时限 {i['time_limit_days']} 个工作日 / 承诺时限 {i['promised_limit_days']} 个工作日",
         _e(i["fee_zh"]), _e(i["result_zh"]), _e("、".join(i["requires"]) or "—"), _e(i["legal_basis"]),
     ] for i in items]
     material_rows = []
@@ -45,7 +44,7 @@ def render_notice(notice: dict[str, Any]) -> str:
             how += "；可容缺受理（限期补齐）" if m["tolerable"] else ""
             how += "；可告知承诺代替" if m["commitment_allowed"] else ""
         else:
-            how = f"免提交，由 {_e(m['shared_from'])} 共享获取"
+            how = f"免提交，由{_e(m['shared_by']['name_zh'])}共享获取"
         material_rows.append([str(n), _e(m["code"]), _e(m["name_zh"]), how,
                               _e("、".join(x["name_zh"] for x in m["for_items"])), _e(m["legal_basis"])])
     form_rows = [[_e(f["label_zh"]), "必填" if f["required"] else "选填",
@@ -70,7 +69,7 @@ def render_notice(notice: dict[str, Any]) -> str:
 <table><tr><th>编号</th><th>事项</th><th>办理部门</th><th>受理条件</th><th>时限</th><th>收费</th><th>办理结果</th>
 <th>前置事项</th><th>设定依据</th></tr>{_rows(item_rows)}</table>
 <h2>二、一套材料</h2>
-<table><tr><th>序号</th><th>材料编号</th><th>材料名称</th><th>提交方式</th><th>用于事项</th><th>设定依据</th></tr>
+<table class=materials><tr><th>序号</th><th>材料编号</th><th>材料名称</th><th>提交方式</th><th>用于事项</th><th>设定依据</th></tr>
 {_rows(material_rows)}</table>
 <p class=note>容缺材料须在受理后 {notice['tolerance_supplement_days']} 个工作日内补齐；告知承诺事项将在
 {notice['commitment_verification_days']} 个工作日内核查，承诺不实的依法纳入失信记录。</p>
@@ -83,6 +82,5 @@ def render_notice(notice: dict[str, Any]) -> str:
 <h2>五、收费</h2><p>合计 {notice['fees']['total_yuan']:g} 元。</p>
 <h2>六、办理流程</h2><ol>{process}</ol>
 <h2>七、渠道与帮办代办</h2><p>{_e(notice['channels_zh'])}。{_e(notice['proxy_free_zh'])}。</p>
-<p class=note>标注“假设值”的数字为种子文件未给出的数值，服务中心可查看并修改。</p>
 </body></html>
 """

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from contracts.identifiers import resident_id_problem, uscc_problem
+from contracts.identifiers import looks_like_resident_id, resident_id_problem, uscc_problem
 from contracts.intake.v1 import Channel, DeliveryMethod
 from intake.domain.assistance import FREE_CIRCUMSTANCES
 
@@ -34,10 +34,13 @@ ResidentId = Annotated[str, AfterValidator(_resident_id)]
 def _identity(value: str) -> str:
     """A resident ID number (persons) or a unified social credit code (organisations)."""
     value = value.strip().upper()
-    if resident_id_problem(value) is None or uscc_problem(value) is None:
+    resident, uscc = resident_id_problem(value), uscc_problem(value)
+    if resident is None or uscc is None:
         return value
-    zh, en = resident_id_problem(value) or ("", "")
-    uzh, uen = uscc_problem(value) or ("", "")
+    if looks_like_resident_id(value):  # digits shaped like an ID: say what is wrong with it, not what a USCC is
+        raise BilingualValueError(*resident)
+    zh, en = resident
+    uzh, uen = uscc
     raise BilingualValueError(f"既不是有效的公民身份号码（{zh}），也不是有效的统一社会信用代码（{uzh}）",
                               f"neither a valid resident ID number ({en}) nor a valid unified social credit code ({uen})")
 

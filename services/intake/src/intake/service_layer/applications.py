@@ -34,7 +34,7 @@ from intake.catalogue.model import ApplicantKind, Bundle, Catalogue
 from intake.domain.assistance import fast_track, proxy_terms
 from intake.domain.case import CaseState, CaseStatus, ItemState, case_due
 from intake.domain.deadline import bundle_deadline
-from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem
+from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, IdempotencyKeyReused
 from intake.domain.form import check_form, normalise_form
 from intake.domain.identity import identity_problem
 from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials, submit_codes
@@ -86,6 +86,7 @@ class Application:
     delivery_address: str | None
     idempotency_key: str | None
     materials: dict[str, Submitted] = field(default_factory=dict)
+    request_digest: str | None = None  # fingerprint of the body sent with ``idempotency_key``
     window_id: str | None = None
     staff_id: str | None = None
     proxy: ProxyRequest | None = None
@@ -146,12 +147,13 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     if app.idempotency_key:
         existing = await _by_idempotency_key(db, app.idempotency_key)
         if existing is not None:
-            return existing, False
+            return _retried(existing, app.idempotency_key, app.request_digest), False
     bundle, selection = resolve_selection(catalogue, app.bundle_code, app.items)
     fields = catalogue.fields_for(bundle, selection.codes)
     submitted_form = dict(app.form)
+    accepted_on = china_date(datetime.now(UTC))
     problems = _channel_problems(app)
-    identity = identity_problem(bundle, app.applicant.id_number)
+    identity = identity_problem(bundle, app.applicant.id_number, accepted_on)
     if identity:
         problems.append(FieldProblem("applicant.id_number", *identity))
     prefilled: dict[str, str] = {}
@@ -171,8 +173,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
                                          "the applicant must confirm the pre-filled form"))
         submitted_form = {**prefilled, **submitted_form}  # the applicant's own entries win, and are recorded
     form = normalise_form(fields, submitted_form)
-    problems += check_form(fields, form)
-    accepted_on = china_date(datetime.now(UTC))
+    problems += check_form(fields, form, accepted_on)
     needs = one_set_of_materials(bundle, selection.codes)
     checked = check_materials(needs, app.materials, accepted_on=accepted_on, settings=catalogue.settings,
                               add_working_days=calendar.add_working_days, held=held)
@@ -184,11 +185,22 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         return await _accept(db, catalogue, bundle, selection, form, checked, submit_codes(needs), app, changed,
                              calendar), True
     except IntegrityError:
-        # The same key submitted twice at once: the other request created the case first.
-        existing = await _by_idempotency_key(db, app.idempotency_key) if app.idempotency_key else None
+        # The same key submitted twice at once: the other request created the case first. This one waited on the
+        # unique key until that commit, so it answers with the finished case, never 409 "still in progress".
+        if not app.idempotency_key:
+            raise
+        existing = await _by_idempotency_key(db, app.idempotency_key)
         if existing is None:
             raise
-        return existing, False
+        return _retried(existing, app.idempotency_key, app.request_digest), False
+
+
+def _retried(existing: IntakeCase, key: str, digest: str | None) -> IntakeCase:
+    """The case a retry gets back; the same key with another body is refused (draft-ietf-httpapi-idempotency-
+    key-header: 422). A case from before revision 0003 has no digest to compare with and is handed back."""
+    if existing.request_digest is not None and existing.request_digest != digest:
+        raise IdempotencyKeyReused(key)
+    return existing
 
 
 async def _draft(db: Database, app: Application, bundle: Bundle) -> IntakeDraft:
@@ -239,7 +251,8 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
                               statutory_days=i.time_limit_days, promised_days=promised[i.code]) for i in items
         })
         case = IntakeCase(
-            case_id=case_id, idempotency_key=app.idempotency_key, bundle_code=bundle.code,
+            case_id=case_id, idempotency_key=app.idempotency_key, request_digest=app.request_digest,
+            bundle_code=bundle.code,
             catalogue_version=catalogue.version, status=CaseStatus.ACCEPTED,
             applicant=applicant.model_dump(mode="json"), channel=app.channel,
             delivery_method=app.delivery_method, delivery_address=app.delivery_address, form=form,

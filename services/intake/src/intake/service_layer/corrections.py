@@ -51,10 +51,10 @@ async def supply_correction(db: Database, store: CatalogueStore, case_id: str, f
         supplied = normalise_form(fields, form)
         needs = one_set_of_materials(bundle, list(state.items))
         problems = check_correction(notice, supplied, materials, submit_codes(needs))
-        problems += [p for p in check_form(fields, {**case.form, **supplied}) if p.path[5:] in supplied]
+        today = china_date(datetime.now(UTC))
+        problems += [p for p in check_form(fields, {**case.form, **supplied}, today) if p.path[5:] in supplied]
         if problems:
             raise ApplicationInvalid(problems)
-        today = china_date(datetime.now(UTC))
         paused = calendar.working_days_between(date.fromisoformat(case.correction["requested_on"]), today)
         case.paused_days += paused
         if case.due_on is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from contracts.days import china_date
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Channel
 from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, SubjectKind, registry_principal, serves
@@ -46,14 +47,14 @@ class Authorisation:
 
 async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items: tuple[str, ...], subject_id: str,
                        authorisation: Authorisation) -> IntakeDraft:
-    problem = identity_problem(bundle, subject_id)
+    now = datetime.now(UTC)
+    problem = identity_problem(bundle, subject_id, china_date(now))
     if problem:
         raise ApplicationInvalid([FieldProblem("id_number", *problem)])
     if not authorisation.granted:
         raise ApplicationInvalid([FieldProblem(
             "authorisation.granted", "not_authorised", "未经申请人授权，不调取共享数据预填表单",
             "without the applicant's authorisation no shared data is looked up")])
-    now = datetime.now(UTC)
     kind = SubjectKind.ORGANISATION if bundle.applicant_kind is ApplicantKind.ORGANISATION else SubjectKind.PERSON
     draft = IntakeDraft(
         draft_id=f"DR{uuid.uuid4().hex[:16].upper()}", bundle_code=bundle.code, items=list(items),

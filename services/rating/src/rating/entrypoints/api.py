@@ -10,13 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Body, FastAPI, HTTPException, Query
+from fastapi.openapi.models import Example
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from contracts.days import week_start
 from contracts.departments import department_principal, principal_department
+from contracts.identifiers import make_resident_id
 from contracts.rating.tags import REASON_TAGS
 from contracts.rating.v1 import (
     Evidence,
@@ -35,6 +37,17 @@ from rating.domain.errors import AlreadyRated, NotAnswerable, OrderUnknown, Rati
 from rating.domain.ratings import RatingInput, touchpoint_key
 from rating.service_layer.figures import current_figures
 from rating.service_layer.handlers import RatingLoop, invited_touchpoints
+
+# What a person types by hand at /docs; test_rating_api posts it for a delivered case of that number.
+RATING_EXAMPLES = {"delivery_very_satisfied": Example(
+    summary="办结送达后，申请人评价整件事：非常满意 The applicant rates the whole one-thing after delivery",
+    description="case_id 换成受理返回的办件号；touchpoint 取 acceptance、item（须带 item_code）或 delivery，"
+                "GET /cases/{id}/touchpoints 列出可评环节。 Put the case id intake returned in case_id; touchpoint "
+                "is acceptance, item (with item_code) or delivery; GET /cases/{id}/touchpoints lists them.",
+    value={"case_id": "OT20260110A1B2C3D4E5F6", "touchpoint": "delivery", "level": "very_satisfied",
+           "tags": ["efficient"], "comment": "一次办好，不用来回跑",
+           "rater_id_number": make_resident_id("430104", date(1992, 5, 17), 24), "rated_via": "portal"},
+)}
 
 
 class RatingPublic(BaseModel):
@@ -130,7 +143,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
 
     @app.post("/ratings", response_model=RatingPublic, status_code=201, summary="提交评价 Rate a touchpoint",
               responses={k: v for k, v in _ERRORS.items() if k != 401})
-    async def rate(body: RatingInput) -> RatingPublic:
+    async def rate(body: Annotated[RatingInput, Body(openapi_examples=RATING_EXAMPLES)]) -> RatingPublic:
         try:
             row = await in_order(lambda uow: loop.submit_rating(uow, body))
         except IntegrityError as exc:  # a concurrent rating of the same touchpoint won the race

@@ -7,7 +7,8 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Body, FastAPI, HTTPException, Query
+from fastapi.openapi.models import Example
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
@@ -69,6 +70,13 @@ class ExtensionCreate(BaseModel):
     approver: str = Field(min_length=1, max_length=64, description="批准人 Approver")
 
 
+# What a person types by hand at /docs; test_supervision_cards posts it to a real clock.
+EXTENSION_EXAMPLES = {"site_inspection": Example(
+    summary="需现场核查，批准延期 Two working days for a site inspection, approved",
+    value={"days": 2, "reason_zh": "需现场核查，经分管领导批准延期", "approver": "分管副局长李明"},
+)}
+
+
 class AdvanceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -111,7 +119,8 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
         return rows
 
     @app.post("/clocks/{clock_id}/extensions", status_code=201, summary="延期 Extend a clock")
-    async def extend(clock_id: str, body: ExtensionCreate) -> dict[str, Any]:
+    async def extend(clock_id: str,
+                     body: Annotated[ExtensionCreate, Body(openapi_examples=EXTENSION_EXAMPLES)]) -> dict[str, Any]:
         try:
             row = await extend_clock(database, clock_id, body.days, body.reason_zh, body.approver, today(), calendar)
         except ClockNotFound:
