@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 
 from contracts.dispatch.v1 import AnswerRefused, RefusalReason, RequestSent, ReviewRequested
@@ -29,6 +28,7 @@ from exchange.kafka.admin import ensure_topics
 from exchange.kafka.producer import Producer
 from exchange.runtime import Platform
 from exchange.signing import KeyRing, ensure_keys
+from exchange.testing.topics import records
 from simulators.config import SimulatorSettings
 from simulators.records import enterprise_record, population_record
 from simulators.service import build
@@ -56,27 +56,12 @@ class Running:
 
     async def answers(self, topic: TopicSpec, keep: Callable[[str], bool], count: int,
                       timeout_s: float = 30.0) -> list[tuple[str, dict[str, Any]]]:
-        """(key, wire, with the record's ``event-type`` header as ``"x-event-type"``) of every record of ``topic`` whose key ``keep`` accepts, once ``count`` arrived
-        and nothing more came in a while."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False)
-        await consumer.start()
-        found: list[tuple[str, dict[str, Any]]] = []
-        try:
-            tps = [TopicPartition(topic.name, p) for p in sorted(consumer.partitions_for_topic(topic.name) or [])]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            deadline, quiet = asyncio.get_running_loop().time() + timeout_s, 0
-            while len(found) < count or quiet < 4:
-                if asyncio.get_running_loop().time() > deadline:
-                    raise AssertionError(f"{len(found)} of {count} answers on {topic.name}: {found}")
-                batch = await consumer.getmany(timeout_ms=300)
-                quiet = 0 if batch else quiet + 1
-                found += [(r.key.decode(), {**json.loads(r.value), "x-event-type": dict(r.headers).get("event-type")})
-                          for rs in batch.values() for r in rs
-                          if r.key is not None and r.value is not None and keep(r.key.decode())]
-        finally:
-            await consumer.stop()
-        return found
+        """(key, wire, with the record's ``event-type`` header as ``"x-event-type"``) of every record of ``topic``
+        whose key ``keep`` accepts, once ``count`` arrived and nothing more came in a while."""
+        found = await records(self.bootstrap, topic.name, count=count, timeout_s=timeout_s,
+                              keep=lambda r: r.key is not None and r.value is not None and keep(r.key.decode()))
+        return [(r.key.decode(), {**json.loads(r.value), "x-event-type": dict(r.headers).get("event-type")})
+                for r in found if r.key is not None and r.value is not None]
 
 
 @pytest.fixture(scope="module")

@@ -57,8 +57,9 @@ def call_command(args: argparse.Namespace, *, data_dir: Path) -> int:
     except (OSError, ValueError) as exc:  # no such key or file, or a body that is not JSON
         print(f"无法签名 cannot sign: {exc}", file=sys.stderr)
         return 2
-    if args.print_headers:
-        for name, value in sign_request(signer, method, httpx.URL(args.url).raw_path.decode(), purpose=args.purpose, body=body).items():
+    if args.print_headers:  # the target as httpx sends it: path and query, percent-encoded
+        target = httpx.URL(args.url).raw_path.decode()
+        for name, value in sign_request(signer, method, target, purpose=args.purpose, body=body).items():
             print(f"{name}: {value}")
         return 0
     headers = {"content-type": "application/json"} if body else {}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 from sqlmodel import col, select
 
 from contracts.department.v1 import ResultReturned, ReviewReturned
@@ -36,6 +36,7 @@ from exchange.outbox import OutboxRelay
 from exchange.runtime import Platform
 from exchange.signing import KeyRing
 from exchange.testing.outbox import outbox
+from exchange.testing.topics import records
 
 pytestmark = pytest.mark.integration
 
@@ -61,27 +62,10 @@ class Dispatch:
         await self.send(DEPARTMENT_RESULTS.name, case_id, record_of(wire)[0])
         return wire
 
-    async def read(self, topic: str, key: str, count: int, timeout_s: float = 30.0) -> list[dict[str, Any]]:
-        """Every record of ``topic`` under ``key``, once ``count`` arrived and then nothing more for a while."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False)
-        await consumer.start()
-        found: list[dict[str, Any]] = []
-        try:
-            await consumer.topics()
-            tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            deadline, quiet = asyncio.get_running_loop().time() + timeout_s, 0
-            while len(found) < count or quiet < 5:
-                if asyncio.get_running_loop().time() > deadline:
-                    raise AssertionError(f"{len(found)} of {count} records under {key} on {topic}: {found}")
-                batch = await consumer.getmany(timeout_ms=300)
-                quiet = 0 if batch else quiet + 1
-                found += [json.loads(r.value) if r.value and r.value.startswith(b"{") else {"raw": r.value}
-                          for rs in batch.values() for r in rs if r.key == key.encode()]
-        finally:
-            await consumer.stop()
-        return found
+    async def read(self, topic: str, key: str, count: int) -> list[dict[str, Any]]:
+        """Every record of ``topic`` under ``key`` (JSON, or ``{"raw": bytes}``), once ``count`` arrived."""
+        found = await records(self.bootstrap, topic, keep=lambda r: r.key == key.encode(), count=count, quiet_polls=5)
+        return [json.loads(r.value) if r.value and r.value.startswith(b"{") else {"raw": r.value} for r in found]
 
 
 @pytest.fixture
@@ -222,3 +206,8 @@ async def test_a_redelivered_refusal_is_told_once(migrated_database: Callable[[s
     await notify(replace(record, topic=CASE_STREAM.name), UnknownTask("x"))
     await notify(replace(record, offset=42, value=b"not json"), UnknownTask("x"))
     assert len(await outbox(database)) == 1  # not an answer, or naming nobody: dead letter only
+    oversized = {**wire, "subject": "x" * 5000, "type": "y" * 5000}
+    await notify(replace(record, offset=43, value=json.dumps(oversized).encode()), UnknownTask("x"))
+    [_, told] = await outbox(database)  # what the answer claims is not echoed back beyond a short name
+    assert told.envelope["data"]["case_id"] is None and told.envelope["data"]["refused_event_type"] is None
+    assert told.key == told.envelope["id"]

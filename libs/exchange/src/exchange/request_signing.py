@@ -151,7 +151,8 @@ def verify_request(
     try:
         keyring.public_key(principal)
     except SignatureInvalid:
-        raise RequestRefused("unknown_principal", (PRINCIPAL,), f"请求头 {PRINCIPAL} 所指调用方 {principal!r} 不在信任名单中",
+        raise RequestRefused("unknown_principal", (PRINCIPAL,),
+                             f"请求头 {PRINCIPAL} 所指调用方 {principal!r} 不在信任名单中",
                              f"{PRINCIPAL} {principal!r} is not on the trust list") from None
     try:
         keyring.verify_bytes(principal, signed_text(method, target, date, principal, purpose, request_id, body),

@@ -55,6 +55,11 @@ def _claimed(value: bytes | None) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+def _name(value: object) -> str | None:
+    """A short string from the answer (a case id, an event type); anything else is not repeated back."""
+    return value if isinstance(value, str) and 0 < len(value) <= 128 else None
+
+
 def _uuid(value: object) -> UUID | None:
     try:
         return UUID(str(value)) if value is not None else None
@@ -85,15 +90,14 @@ def refusal_notifier(database: Database) -> RefusalHook:
             return
         # Named by the record's place: a redelivery gives the same notice, an answer sent again gets its own.
         notice_id = uuid5(NAMESPACE_URL, f"onething:refused:{record.topic}:{record.partition}:{record.offset}")
-        subject = wire.get("subject")
-        case_id = subject if isinstance(subject, str) and subject else None
+        case_id = _name(wire.get("subject"))
         try:
             cause: Envelope | None = Envelope.model_validate(wire)  # the case's flow, when the answer names it
         except ValueError:
             cause = None
         notice = AnswerRefused.saying(
             refusal_reason(error), department=code, refused_event_id=_uuid(wire.get("id")),
-            refused_event_type=wire.get("type") if isinstance(wire.get("type"), str) else None, case_id=case_id,
+            refused_event_type=_name(wire.get("type")), case_id=case_id,
             topic=record.topic, partition=record.partition, offset=record.offset, refused_at=datetime.now(UTC))
         async with database.unit_of_work(cause=cause) as uow:
             if await uow.claim(NOTICES, notice_id):

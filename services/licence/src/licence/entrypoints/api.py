@@ -89,7 +89,7 @@ _PDF = {**_SIGNED, 200: {"description": "打印版电子证照 / the printable l
                          "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
 _CREDENTIAL = {**_SIGNED, 200: {"description": "W3C 可验证凭证 / the W3C Verifiable Credential",
                                 "content": {"application/vc+json": {"schema": {"type": "object"}}}}}
-_CONFLICT = {"description": "当前状态不允许 / not allowed in the licence's present state"}
+_STATUS_CHANGE = {**_SIGNED, 409: {"description": "当前状态不允许 / not allowed in the licence's present state"}}
 
 
 def _reader(request: Request, identity: SignedCaller) -> RequestIdentity:
@@ -224,17 +224,17 @@ def create_app(
         return {"licence_id": licence_id, "state": row.state, "reason_zh": row.state_reason}
 
     @app.post("/licences/{licence_id}/revocation", summary="撤销 Revoke (issuing department only; final)",
-              responses={**_SIGNED, 409: _CONFLICT})
+              responses=_STATUS_CHANGE)
     async def revoke(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
         return await _change(licence_id, StatusAction.REVOKE, body, identity)
 
     @app.post("/licences/{licence_id}/suspension", summary="暂停 Suspend (issuing department only)",
-              responses={**_SIGNED, 409: _CONFLICT})
+              responses=_STATUS_CHANGE)
     async def suspend(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
         return await _change(licence_id, StatusAction.SUSPEND, body, identity)
 
     @app.post("/licences/{licence_id}/reinstatement", summary="恢复 Lift a suspension (issuing department only)",
-              responses={**_SIGNED, 409: _CONFLICT})
+              responses=_STATUS_CHANGE)
     async def reinstate(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
         return await _change(licence_id, StatusAction.REINSTATE, body, identity)
 
