@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from fastapi import FastAPI
 
-from contracts.dispatch.v1 import RequestSent, ReviewRequested
+from contracts.dispatch.v1 import AnswerRefused, RefusalReason, RequestSent, ReviewRequested
 from contracts.envelope import Envelope, EventPayload
 from contracts.identifiers import make_resident_id, make_uscc
 from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
@@ -27,6 +28,7 @@ from exchange.kafka.admin import ensure_topics
 from exchange.kafka.producer import Producer
 from exchange.runtime import Platform
 from exchange.signing import KeyRing, ensure_keys
+from exchange.testing.topics import records
 from simulators.config import SimulatorSettings
 from simulators.records import enterprise_record, population_record
 from simulators.service import build
@@ -39,10 +41,11 @@ APPLICANT = Applicant(name="张三", id_type="resident_id", id_number="430104198
 class Running:
     """The simulators process's parts, running, and a producer speaking as the test principal."""
 
-    def __init__(self, bootstrap: str, keyring: KeyRing, producer: Producer) -> None:
+    def __init__(self, bootstrap: str, keyring: KeyRing, producer: Producer, app: FastAPI) -> None:
         self.bootstrap = bootstrap
         self.keyring = keyring
         self.producer = producer
+        self.app = app
         self.signer = keyring.signer("tests")
 
     async def send(self, payload: EventPayload, topic: TopicSpec, key: str) -> Envelope:
@@ -53,27 +56,12 @@ class Running:
 
     async def answers(self, topic: TopicSpec, keep: Callable[[str], bool], count: int,
                       timeout_s: float = 30.0) -> list[tuple[str, dict[str, Any]]]:
-        """(key, wire, with the record's ``event-type`` header as ``"x-event-type"``) of every record of ``topic`` whose key ``keep`` accepts, once ``count`` arrived
-        and nothing more came in a while."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False)
-        await consumer.start()
-        found: list[tuple[str, dict[str, Any]]] = []
-        try:
-            tps = [TopicPartition(topic.name, p) for p in sorted(consumer.partitions_for_topic(topic.name) or [])]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            deadline, quiet = asyncio.get_running_loop().time() + timeout_s, 0
-            while len(found) < count or quiet < 4:
-                if asyncio.get_running_loop().time() > deadline:
-                    raise AssertionError(f"{len(found)} of {count} answers on {topic.name}: {found}")
-                batch = await consumer.getmany(timeout_ms=300)
-                quiet = 0 if batch else quiet + 1
-                found += [(r.key.decode(), {**json.loads(r.value), "x-event-type": dict(r.headers).get("event-type")})
-                          for rs in batch.values() for r in rs
-                          if r.key is not None and r.value is not None and keep(r.key.decode())]
-        finally:
-            await consumer.stop()
-        return found
+        """(key, wire, with the record's ``event-type`` header as ``"x-event-type"``) of every record of ``topic``
+        whose key ``keep`` accepts, once ``count`` arrived and nothing more came in a while."""
+        found = await records(self.bootstrap, topic.name, count=count, timeout_s=timeout_s,
+                              keep=lambda r: r.key is not None and r.value is not None and keep(r.key.decode()))
+        return [(r.key.decode(), {**json.loads(r.value), "x-event-type": dict(r.headers).get("event-type")})
+                for r in found if r.key is not None and r.value is not None]
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +85,7 @@ async def simulators(kafka_bootstrap: str, keys_dir: Path) -> AsyncIterator[Runn
         ready = asyncio.gather(*(runner.ready.wait() for runner in parts.consumers))
         done, _ = await asyncio.wait([ready, *tasks], timeout=60, return_when=asyncio.FIRST_COMPLETED)
         assert ready in done, f"consumers not ready: {[t.exception() for t in tasks if t.done()]}"
-        yield Running(kafka_bootstrap, keyring, producer)
+        yield Running(kafka_bootstrap, keyring, producer, parts.app)
     finally:
         for runner in parts.consumers:
             runner.stop()
@@ -170,3 +158,21 @@ async def test_a_redelivered_review_is_answered_under_the_same_event_id(simulato
     await simulators.send(review, department_requests("health"), case_id)  # the same request again
     wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 2)]
     assert len(wires) == 2 and wires[0]["id"] == wires[1]["id"]  # downstream keeps one of them (inbox)
+
+
+async def test_a_department_hears_a_refusal_notice_and_does_not_answer_it(simulators: Running, unique_name: str) -> None:
+    """拒收通知 on the request topic: the simulated department takes note (and logs it); it sends nothing back."""
+    case_id = f"N-{unique_name}"
+    notice = AnswerRefused.saying(RefusalReason.UNKNOWN_TASK, department="health", refused_event_id=uuid.uuid4(),
+                                  refused_event_type="department.result.returned", case_id=case_id,
+                                  topic=DEPARTMENT_RESULTS.name, partition=0, offset=7, refused_at=datetime.now(UTC))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=simulators.app), base_url="http://sim") as http:
+        before = {d["department"]: d for d in (await http.get("/departments")).json()}["health"]
+        await simulators.send(notice, department_requests("health"), case_id)
+        for _ in range(100):
+            now = {d["department"]: d for d in (await http.get("/departments")).json()}["health"]
+            if now["refused"] > before["refused"]:
+                break
+            await asyncio.sleep(0.1)
+    assert now["refused"] == before["refused"] + 1
+    assert (now["answered"], now["reviewed"]) == (before["answered"], before["reviewed"])

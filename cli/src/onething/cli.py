@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from exchange.signing import KeyRing, ensure_keys
+from onething.call import add_call_parser, call_command
 from onething.case import print_case
 from onething.catalogue import catalogue_rows, print_catalogue
 from onething.demo import DemoResult, run_demo
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = sub.add_parser("keys", help="create Ed25519 key pairs for every service and department")
     keys.add_argument("--dir", type=Path, default=None, help="default <data-dir>/keys")
+    add_call_parser(sub)
     return parser
 
 
@@ -247,6 +249,8 @@ def main(argv: list[str] | None = None) -> None:
                                   limit=args.limit, keyring=keyring, as_json=args.json)))
     if args.command == "keys":
         sys.exit(cmd_keys(args))
+    if args.command == "call":
+        sys.exit(call_command(args, data_dir=args.data_dir))
     if args.command == "verify":
         sys.exit(verify_command(args.source, data_dir=args.data_dir, trust_list=args.trust_list,
                                 status_lists=args.status_list, online=args.online, as_json=args.json))

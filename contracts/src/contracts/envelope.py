@@ -8,6 +8,9 @@ through :mod:`contracts.registry`; class names never reach the wire.
 Signing and hashing work over :func:`canonical_bytes`: the JSON of the envelope with sorted keys and
 no whitespace, *minus* the signature itself. Verification works on the dict as received, never on a
 re-serialised model, so a producer and a consumer on different pydantic versions agree byte for byte.
+For everything a department sends or receives (integers, strings, booleans, null; ASCII keys) those bytes
+are RFC 8785 (JCS); ``docs/signing.md`` spells the rules out for other languages, and
+``contracts/test-vectors/signing.json`` holds worked examples that tests check against this code.
 """
 
 from __future__ import annotations
@@ -45,26 +48,32 @@ class EventPayload(BaseModel):
 
 
 class Signature(BaseModel):
-    """Ed25519 signature over :func:`canonical_bytes` of the envelope (电子签名)."""
+    """Ed25519 (RFC 8032) signature of the envelope (电子签名). Signed bytes: the envelope as sent, without its
+    `signature` member, as RFC 8785 canonical JSON (JCS) in UTF-8 — members sorted by key, no whitespace,
+    strings unescaped except the quotation mark, the reverse solidus and control characters. See
+    docs/signing.md and the test vectors in contracts/test-vectors/signing.json."""
 
     model_config = ConfigDict(frozen=True)
 
-    alg: str = "Ed25519"
-    key_id: str  # the signing principal, e.g. "dispatch" or "dept.police"
-    value: str  # base64url without padding
+    alg: str = Field(default="Ed25519", description="Always `Ed25519`.")
+    key_id: str = Field(description="The signing principal, equal to the envelope's `source` (e.g. `dept.police`); "
+                                    "its public key is on the platform's trust list.")
+    value: str = Field(description="The 64-byte Ed25519 signature, base64url without padding (86 characters).")
 
 
 class ChainLink(BaseModel):
-    """Position of the envelope in its producer's hash chain (哈希链)."""
+    """Position of the envelope in its producer's hash chain (哈希链); part of the signed bytes."""
 
     model_config = ConfigDict(frozen=True)
 
-    seq: int = Field(ge=1)
-    prev: str  # hex sha256 of the producer's previous signed envelope; "0"*64 for the first
+    seq: int = Field(ge=1, description="1 for the producer's first envelope, then one more for each.")
+    prev: str = Field(description="Lower-case hex sha256 of the canonical JSON (JCS) of the producer's previous "
+                                  "envelope, signature included; 64 zeros for the first.")
 
 
 class Envelope(BaseModel):
-    """Wire form of an event. ``data`` is the payload as JSON; decode it with the registry."""
+    """Wire form of an event (the Kafka value, UTF-8 JSON). `data` is the payload that `type` and `version`
+    name (its schema: contracts/schemas/<type>.v<version>.json)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

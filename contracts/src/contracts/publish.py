@@ -26,9 +26,10 @@ from typing import Any
 
 import contracts
 from contracts.departments import department, department_principal
+from contracts.dispatch.v1 import REFUSAL_TEXTS, AnswerRefused
 from contracts.envelope import Envelope, EventPayload
 from contracts.registry import PAYLOADS
-from contracts.topics import ALL_TOPICS, TopicSpec, dead_letter_topic
+from contracts.topics import ALL_TOPICS, DEPARTMENT_RESULTS, TopicSpec, dead_letter_topic
 
 __all__ = [
     "ASYNCAPI_PATH",
@@ -325,7 +326,11 @@ def _channel(spec: TopicSpec, messages: list[type[EventPayload]]) -> dict[str, A
     dept = spec.department
     if dept is not None:
         d = department(dept)
-        description += f"部门 / Department: {d.name_zh} ({d.name_en}), key id `{department_principal(dept)}`.\n\n"
+        description += (
+            f"部门 / Department: {d.name_zh} ({d.name_en}), key id `{department_principal(dept)}`.\n\n"
+            f"拒收通知 / Refused answers: `{AnswerRefused.event_type}` on this channel tells the department that one "
+            "of its answers was refused and not applied (see the document's description).\n\n"
+        )
     description += f"Kafka key / 分区键: `{spec.key}`. Dead letters / 死信: `{spec.name}.dlq.<consumer-group>`."
     return {
         "address": spec.name,
@@ -414,7 +419,65 @@ upcaster in contracts.registry.
 
 Dead letters / 死信: each consumer group has its own `<topic>.dlq.<consumer-group>` topic per subscribed
 topic (see `x-dead-letter-topics`).
+
+签名 / Signing — worked example: docs/signing.md; test vectors: contracts/test-vectors/signing.json.
+1. Signed bytes: the envelope exactly as sent, without its `signature` member, as RFC 8785 canonical JSON
+   (JCS) in UTF-8: no whitespace; object members sorted by key; in strings only `"`, `\\` and U+0000-U+001F
+   are escaped (\\b \\t \\n \\f \\r, others as \\u00xx in lower case), every other character is written as
+   itself; integers in plain decimal; true, false, null. An absent member and a null one differ: sign what
+   you send. Everything a department sends or receives holds integers only and ASCII keys, for which the
+   platform's bytes are exactly JCS.
+2. Signature: Ed25519 (RFC 8032, pure) with the private key of the envelope's `source`; the envelope then
+   carries `signature = {"alg": "Ed25519", "key_id": <source>, "value": <the 64 bytes, base64url without
+   padding>}`.
+3. Keys: the key id is the principal, `dept.<code>` for a department (each department channel names it).
+   The platform keeps each public key as SubjectPublicKeyInfo PEM (RFC 8410) on its trust list; a
+   department hands over its public key in that form and keeps its private key.
+4. Chain: `chain = {"seq": n, "prev": h}`, part of the signed bytes: n counts the producer's envelopes from
+   1 without gaps; h is the lower-case hex sha256 of the JCS of the producer's previous envelope, signature
+   included (64 zeros for n = 1).
+5. A verifier accepts an envelope only when `signature.key_id` equals `source`, that key is on its trust
+   list, and the signature verifies over the bytes of step 1.
+
+分区 / Partitioning: the Kafka key is the channel's `x-kafka-key` in UTF-8 (the case id on the case stream
+and every department channel), and the partition is (murmur2(key) & 0x7fffffff) mod partitions, as the
+Java client's default partitioner and aiokafka's (the platform's) do. librdkafka clients
+(confluent-kafka for Python, Go, .NET; node-rdkafka; php-rdkafka) default to `consistent_random` (CRC32)
+and must set `partitioner=murmur2_random`: otherwise a case's answers land on another partition than the
+platform would choose and lose their order. Values to check against: the vectors' `partitioning`.
 """
+
+SIGNING_NOTE: dict[str, str] = {
+    "spec": "docs/signing.md",
+    "test_vectors": "contracts/test-vectors/signing.json",
+    "signed_bytes": "the envelope as sent, without `signature`, as RFC 8785 canonical JSON (JCS), UTF-8",
+    "algorithm": "Ed25519 (RFC 8032)",
+    "signature_encoding": "base64url without padding (86 characters)",
+    "key_id": "the envelope's `source`, e.g. dept.health",
+    "public_key_format": "SubjectPublicKeyInfo PEM (RFC 8410)",
+    "chain_prev": "hex sha256 of the JCS of the producer's previous signed envelope; 64 zeros first",
+}
+PARTITIONING_NOTE: dict[str, str] = {
+    "key": "the channel's x-kafka-key as UTF-8 bytes (the case id on case and department channels)",
+    "partition": "(murmur2(key) & 0x7fffffff) mod partitions (Kafka Java client's default partitioner)",
+    "aiokafka": "aiokafka.partitioner.DefaultPartitioner (the platform's producer)",
+    "librdkafka": "partitioner=murmur2_random",
+}
+
+
+def _refusal_note() -> str:
+    reasons = "".join(f"- `{reason.value}`: {zh} / {en}\n" for reason, (zh, en) in REFUSAL_TEXTS.items())
+    return (
+        f"\n拒收通知 / Refused answers: when dispatch refuses an answer a department sent on {DEPARTMENT_RESULTS.name}"
+        " (bad signature, not well-formed, not its task, no such task, a correction asked while handling), the "
+        f"answer goes to dispatch's dead letters and the department is told on its own "
+        f"`exchange.dept.<code>.requests` channel by `{AnswerRefused.event_type}`, keyed by the case: the refused "
+        "event id and type, the reason and a fixed text (no personal data), and where the answer was read. One "
+        "notice per refused record (a redelivery of the same record adds none); a record that is not JSON or names "
+        "no known department is only dead-lettered. "
+        "A department system reads that channel already; it must skip event types it does not know. Reasons:\n"
+        + reasons
+    )
 
 
 def asyncapi_document() -> dict[str, Any]:
@@ -434,7 +497,7 @@ def asyncapi_document() -> dict[str, Any]:
         "info": {
             "title": "OneThing exchange bus (一件事一次办 数据交换总线)",
             "version": "1.0.0",
-            "description": INFO_DESCRIPTION,
+            "description": INFO_DESCRIPTION + _refusal_note(),
         },
         "defaultContentType": "application/json",
         "channels": channels,
@@ -444,6 +507,8 @@ def asyncapi_document() -> dict[str, Any]:
             "messages": {message_key(cls): _message(cls) for cls in PAYLOADS},
         },
         "x-dead-letter-topics": _dead_letter_note(),
+        "x-signing": SIGNING_NOTE,
+        "x-partitioning": PARTITIONING_NOTE,
     }
 
 

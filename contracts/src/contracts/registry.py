@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from contracts.department.v1 import ResultReturned, ReviewReturned
 from contracts.dispatch.v1 import (
+    AnswerRefused,
     FindingBeyondList,
     RequestSent,
     ReviewConcluded,
@@ -60,6 +61,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     ReviewReturned,
     ReviewConcluded,
     FindingBeyondList,
+    AnswerRefused,
     LookupRequested,
     LookupAnswered,
     LicenceIssued,

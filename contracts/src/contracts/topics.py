@@ -165,13 +165,14 @@ SUPERVISION_FIGURES = TopicSpec(
 
 
 def department_requests(code: str) -> TopicSpec:
-    """The request topic of one department (部门收件主题)."""
+    """The request topic of one department (部门收件主题): what it is asked, and notice of any answer refused."""
     return TopicSpec(
         name=f"exchange.dept.{code}.requests",
         key="case_id",
-        description_zh=f"发往部门 {code} 的办理请求",
-        description_en=f"Handling requests addressed to department {code}",
-        event_types=("dispatch.review.requested", "dispatch.request.sent"),
+        description_zh=f"发往部门 {code} 的预审与办理请求，以及其回传被拒收的通知",
+        description_en=f"Review and handling requests addressed to department {code}, and notice of any of its "
+                       "answers the platform refused",
+        event_types=("dispatch.review.requested", "dispatch.request.sent", "dispatch.answer.refused"),
         partitions=3,
         department=code,
     )

@@ -21,7 +21,7 @@ from credentials.status import StatusList, StatusPurpose, status_entries, status
 from credentials.trust import TrustList, issuer_id_for
 from credentials.verify import status_list_of
 from exchange.db.database import Database
-from exchange.request_signing import sign_request
+from exchange.request_signing import REQUIRED_HEADERS, sign_request
 from exchange.testing.outbox import outbox
 from licence.adapters.tables import ArchiveReadRow, StatusChangeRow
 from licence.domain.licences import licence_id_for
@@ -121,7 +121,8 @@ async def test_archives_need_a_signed_reader_and_every_read_is_recorded(
     await approve("C-1")
     await approve("C-2", "E-01-01", department="market", licence_type="business-licence")
     anonymous = await client(None).get(f"/holders/{holder}/licences")
-    assert anonymous.status_code == 401 and anonymous.json()["detail"]["message_zh"] == "需要签名的调用身份"
+    assert anonymous.status_code == 401 and anonymous.json()["detail"]["problem"] == "missing_headers"
+    assert anonymous.json()["detail"]["headers"] == list(REQUIRED_HEADERS)
     assert (await client("registry.population").get(f"/holders/{holder}/licences")).status_code == 403
     assert (await client(None).get(f"/licences/{LID}")).status_code == 401
     archive = await client("dept.police").get(f"/holders/{holder}/licences")
@@ -142,6 +143,25 @@ async def test_a_forged_signature_or_stale_date_is_refused(client: Any, approve:
     assert "时间" in (await http.get(f"/holders/{holder}/licences", headers=stale)).json()["detail"]["message_zh"]
 
 
+async def test_a_request_without_its_purpose_is_told_which_header_is_missing(
+    client: Any, approve: Any, keyring: Any, holder: str
+) -> None:
+    """The 401 names X-OneThing-Purpose, in Chinese and English, and every header a signed request needs."""
+    await approve()
+    path = f"/holders/{holder}/licences"
+    headers = sign_request(keyring.signer("dept.police"), "GET", path, purpose="核验出生医学证明")
+    del headers["X-OneThing-Purpose"]
+    refused = await client(None).get(path, headers=headers)
+    assert refused.status_code == 401
+    detail = refused.json()["detail"]
+    assert (detail["problem"], detail["headers"]) == ("missing_headers", ["X-OneThing-Purpose"])
+    assert detail["message_zh"].startswith("缺少请求头 X-OneThing-Purpose")
+    assert detail["message_en"].startswith("missing header X-OneThing-Purpose")
+    for name in REQUIRED_HEADERS:
+        assert name in detail["message_zh"] and name in detail["message_en"]
+    assert detail["required_headers"] == list(REQUIRED_HEADERS)
+
+
 async def test_a_signed_write_can_be_neither_altered_nor_replayed(client: Any, approve: Any, keyring: Any) -> None:
     await approve()
     http, path = client(None), f"/licences/{LID}/suspension"
@@ -149,11 +169,13 @@ async def test_a_signed_write_can_be_neither_altered_nor_replayed(client: Any, a
     headers = {**sign_request(keyring.signer("dept.health"), "POST", path, purpose="核查", body=body),
                "content-type": "application/json"}
     altered = await http.post(path, content='{"reason_zh": "伪造的原因"}'.encode(), headers=headers)
-    assert altered.status_code == 401 and altered.json()["detail"]["message_zh"] == "调用身份签名验证失败"
+    assert altered.status_code == 401 and altered.json()["detail"]["headers"] == ["X-OneThing-Signature"]
+    assert altered.json()["detail"]["message_zh"].startswith("请求头 X-OneThing-Signature 验证失败")
     assert (await http.post(path, content=body, headers=headers)).json()["state"] == "suspended"
     await client("dept.health").post(f"/licences/{LID}/reinstatement", json={"reason_zh": "核查无误"})
     replayed = await http.post(path, content=body, headers=headers)  # the captured suspension, sent again
-    assert replayed.status_code == 401 and replayed.json()["detail"]["message_zh"] == "重复的请求"
+    assert replayed.status_code == 401 and replayed.json()["detail"]["problem"] == "replayed"
+    assert replayed.json()["detail"]["headers"] == ["X-OneThing-Request-Id"]
     assert (await client(None).get(f"/licences/{LID}/verification")).json()["reason"] == "valid"
 
 

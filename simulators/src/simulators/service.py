@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, uuid5
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 
 from contracts.department.v1 import ResultReturned, ReviewReturned
 from contracts.departments import department_principal
-from contracts.dispatch.v1 import Outcome, RequestSent, ReviewRequested
+from contracts.dispatch.v1 import AnswerRefused, Outcome, RequestSent, ReviewRequested
 from contracts.envelope import Envelope, EventPayload
 from contracts.sharing.v1 import (
     LookupAnswered,
@@ -36,6 +37,8 @@ __all__ = [
     "RegistrySimulator",
     "build",
 ]
+
+logger = logging.getLogger(__name__)
 
 # 基础库: which subjects each simulated registry holds, and how it finds a record.
 REGISTRIES: dict[Registry, tuple[SubjectKind, Callable[[str], dict[str, str] | None]]] = {
@@ -80,9 +83,18 @@ class DepartmentSimulator:
         self.holds = holds or Holds()
         self.answered = 0
         self.reviewed = 0
+        self.refused = 0
 
     def handlers(self) -> dict[str, DirectHandler]:
-        return {RequestSent.event_type: self.handle, ReviewRequested.event_type: self.review}
+        return {RequestSent.event_type: self.handle, ReviewRequested.event_type: self.review,
+                AnswerRefused.event_type: self.heard_refusal}
+
+    async def heard_refusal(self, envelope: Envelope, payload: EventPayload) -> None:
+        """拒收通知: the platform refused one of our answers; a real system would alert its operators."""
+        assert isinstance(payload, AnswerRefused)
+        self.refused += 1
+        logger.warning("dept.%s: answer %s refused (%s): %s / %s", self.code, payload.refused_event_id,
+                       payload.reason.value, payload.message_zh, payload.message_en)
 
     async def review(self, envelope: Envelope, payload: EventPayload) -> None:
         """预审: one answer per review request, listing deficiencies or none."""
@@ -180,7 +192,8 @@ def build(platform: Platform) -> ServiceParts:
 
     @app.get("/departments", summary="模拟部门及应答数 Simulated departments")
     async def departments() -> list[dict[str, object]]:
-        return [{"department": s.code, "answered": s.answered, "reviewed": s.reviewed} for s in sims]
+        return [{"department": s.code, "answered": s.answered, "reviewed": s.reviewed, "refused": s.refused}
+                for s in sims]
 
     @app.post("/holds/{case_id}", status_code=201, summary="压件：暂不办理该办件（演示超期）Hold a case's handling")
     async def hold(case_id: str) -> dict[str, object]:

@@ -12,10 +12,13 @@ from contracts.envelope import EventPayload
 from contracts.intake.v1 import Applicant, MaterialRef
 
 __all__ = [
+    "REFUSAL_TEXTS",
+    "AnswerRefused",
     "Deficiency",
     "Evidence",
     "FindingBeyondList",
     "Outcome",
+    "RefusalReason",
     "RequestSent",
     "ReviewConcluded",
     "ReviewRequested",
@@ -159,3 +162,68 @@ class TaskConcluded(EventPayload):
     holder_id: str | None = None
     holder_name: str | None = None
     concluded_at: AwareDatetime
+
+
+class RefusalReason(StrEnum):
+    """Why dispatch refused a department's answer (拒收原因): a fixed vocabulary."""
+
+    MALFORMED = "malformed"  # 格式不符：不是合规的信封，或类型、版本、载荷与公布的模式不符
+    SIGNATURE_INVALID = "signature_invalid"  # 签名无效：未签名、签名不符，或签名密钥不是 source 的
+    FOREIGN_TASK = "foreign_task"  # 非本部门事项：答复了发给别的部门的事项
+    UNKNOWN_TASK = "unknown_task"  # 无此事项：平台没有派发过该办件、事项或任务
+    CORRECTION_OUTSIDE_REVIEW = "correction_outside_review"  # 办理阶段不得要求补正（R-14）
+    OTHER = "other"  # 其他原因
+
+
+# What the notice says for each reason (fixed text, so a notice never carries an answer's personal data).
+REFUSAL_TEXTS: dict[RefusalReason, tuple[str, str]] = {
+    RefusalReason.MALFORMED: (
+        "回传消息不是合规的事件信封，或其类型、版本、载荷与公布的模式不符；请按 contracts/asyncapi.yaml 改正后重发",
+        "the answer is not a well-formed envelope, or its type, version or payload does not match the published "
+        "schema; correct it as contracts/asyncapi.yaml says and send it again"),
+    RefusalReason.SIGNATURE_INVALID: (
+        "回传消息签名无效：未签名、签名与内容不符，或 signature.key_id 不是 source 的密钥；请按 docs/signing.md 核对签名后重发",
+        "the answer's signature is missing, does not verify, or signature.key_id is not its source's key; check the "
+        "signing against docs/signing.md and its test vectors, then send it again"),
+    RefusalReason.FOREIGN_TASK: (
+        "所答复的事项不是发给本部门的；只答复本部门收到的请求",
+        "the answer is about a task or finding that was not addressed to this department; answer only the "
+        "requests this department received"),
+    RefusalReason.UNKNOWN_TASK: (
+        "平台没有该办件、事项或任务；请核对办件编号、事项编码和任务编号",
+        "the platform has no such case, item or task; check the case id, item code and task id"),
+    RefusalReason.CORRECTION_OUTSIDE_REVIEW: (
+        "补正只能在预审时一次提出；办理结果只能是准予或不予（R-14）",
+        "corrections are asked once, in preliminary review; a handling result approves or rejects (R-14)"),
+    RefusalReason.OTHER: (
+        "回传消息未被受理；请凭事件编号联系平台运维",
+        "the answer was not accepted; quote its event id to the platform's operators"),
+}
+
+
+class AnswerRefused(EventPayload):
+    """Dispatch refused a department's answer and applied nothing of it (部门回传拒收通知).
+
+    Sent on the department's own request topic, keyed by the case when the answer names one. The answer itself
+    went to the platform's dead letters (``topic``/``partition``/``offset`` say where it was read). The
+    texts are fixed per ``reason``: a notice carries no personal data."""
+
+    event_type: ClassVar[str] = "dispatch.answer.refused"
+
+    department: str
+    reason: RefusalReason
+    message_zh: str
+    message_en: str
+    refused_event_id: UUID | None = None  # None when the answer had no readable envelope id
+    refused_event_type: str | None = None
+    case_id: str | None = None
+    topic: str
+    partition: int = Field(ge=0)
+    offset: int = Field(ge=0)
+    refused_at: AwareDatetime
+
+    @classmethod
+    def saying(cls, reason: RefusalReason, **fields: object) -> AnswerRefused:
+        """The notice for ``reason``, with its fixed Chinese and English text."""
+        message_zh, message_en = REFUSAL_TEXTS[reason]
+        return cls.model_validate({**fields, "reason": reason, "message_zh": message_zh, "message_en": message_en})

@@ -9,10 +9,11 @@ Errors (a tree, as they are raised):
 
 * ExchangeError
   x Rejected            a message that will never succeed: dead-lettered, never retried
+    + Malformed         not an envelope, or type, version or payload not as published
     + SignatureInvalid  bad, missing or untrusted signature
   x Transient           infrastructure trouble: retried with back-off, then the consumer stops
 """
 
-from exchange.errors import ExchangeError, Rejected, SignatureInvalid, Transient
+from exchange.errors import ExchangeError, Malformed, Rejected, SignatureInvalid, Transient
 
-__all__ = ["ExchangeError", "Rejected", "SignatureInvalid", "Transient"]
+__all__ = ["ExchangeError", "Malformed", "Rejected", "SignatureInvalid", "Transient"]

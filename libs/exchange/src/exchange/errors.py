@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ExchangeError", "Rejected", "SignatureInvalid", "Transient"]
+__all__ = ["ExchangeError", "Malformed", "Rejected", "SignatureInvalid", "Transient"]
 
 
 class ExchangeError(Exception):
@@ -11,6 +11,10 @@ class ExchangeError(Exception):
 
 class Rejected(ExchangeError):
     """The message can never be handled (bad shape, broken rule): it goes to the dead-letter topic."""
+
+
+class Malformed(Rejected):
+    """The record is no envelope, or its type, version or payload does not match the published schema."""
 
 
 class SignatureInvalid(Rejected):

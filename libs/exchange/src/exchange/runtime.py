@@ -25,7 +25,7 @@ from exchange.db.database import Database
 from exchange.db.migrations import upgrade
 from exchange.health import ReadinessCheck, health_router
 from exchange.kafka.admin import ensure_topics, wait_for_broker
-from exchange.kafka.consumer import ConsumerRunner, DirectHandler, Handler
+from exchange.kafka.consumer import ConsumerRunner, DirectHandler, Handler, RefusalHook
 from exchange.kafka.producer import Producer
 from exchange.outbox import OutboxRelay
 from exchange.settings import ExchangeSettings
@@ -55,11 +55,13 @@ class Platform:
         direct: Mapping[str, DirectHandler] | None = None,
         group: str | None = None,
         ordered: bool = True,
+        on_refused: RefusalHook | None = None,
     ) -> ConsumerRunner:
         """A consumer runner wired to this platform; the group defaults to the service name.
 
         ``handlers`` run in the service's database transaction; ``direct`` handlers (stateless
-        consumers such as department adapters) run without one.
+        consumers such as department adapters) run without one. ``on_refused`` hears of every record
+        refused (after it is dead-lettered).
         """
         return ConsumerRunner(
             group=group or self.settings.service_name,
@@ -71,6 +73,7 @@ class Platform:
             handlers=handlers,
             direct=direct,
             ordered=ordered,
+            on_refused=on_refused,
         )
 
 

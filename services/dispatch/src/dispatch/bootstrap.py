@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dispatch.entrypoints.api import create_app
 from dispatch.entrypoints.consumers import HANDLERS, TOPICS
+from dispatch.service_layer.refusals import refusal_notifier
 from exchange.runtime import Platform, ServiceParts
 
 
@@ -11,5 +12,5 @@ def build(platform: Platform) -> ServiceParts:
     assert platform.database is not None
     return ServiceParts(
         app=create_app(platform.database),
-        consumers=[platform.runner(topics=TOPICS, handlers=HANDLERS)],
+        consumers=[platform.runner(topics=TOPICS, handlers=HANDLERS, on_refused=refusal_notifier(platform.database))],
     )

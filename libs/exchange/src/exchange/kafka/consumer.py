@@ -6,7 +6,9 @@ handler (its outbox rows ride in the same transaction) → commit the Kafka offs
 
 * A record that can never succeed (not an envelope, bad signature, payload not matching its schema,
   a handler's :class:`~exchange.errors.Rejected`, or any other handler bug) goes to the consumer's
-  own dead-letter topic with the error in headers, and the consumer carries on.
+  own dead-letter topic with the error in headers, and the consumer carries on. A refusal (a
+  :class:`~exchange.errors.Rejected`, not a bug of ours) is then handed to the ``on_refused`` hook, so the
+  service can tell the sender (dispatch tells a department, on the topic it reads).
 * A transient failure (database or broker down) is retried in place with exponential back-off; when
   the retries run out the runner stops *without* committing, so the record is redelivered.
 * A duplicate (same envelope id already applied by this consumer) has no effect.
@@ -31,20 +33,21 @@ from contracts.registry import PayloadError, UnknownEventType, decode_payload
 from contracts.topics import TopicSpec, dead_letter_topic
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
-from exchange.errors import Rejected, Transient
+from exchange.errors import Malformed, Rejected, Transient
 from exchange.kafka.admin import ensure_topics
 from exchange.kafka.producer import Headers, Producer
 from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing
 from exchange.tracing import context_from_headers, tracer
 
-__all__ = ["ConsumerRunner", "DirectHandler", "Handler", "dead_letter_headers", "decode_record"]
+__all__ = ["ConsumerRunner", "DirectHandler", "Handler", "RefusalHook", "dead_letter_headers", "decode_record"]
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Envelope, EventPayload], Awaitable[None]]
 DirectHandler = Callable[[Envelope, EventPayload], Awaitable[None]]
 AppliedHook = Callable[[Envelope], Awaitable[None]]
+RefusalHook = Callable[[ConsumerRecord[bytes, bytes], Rejected], Awaitable[None]]
 
 _TRANSIENT: tuple[type[BaseException], ...] = (
     Transient,
@@ -66,10 +69,6 @@ def _peek_traceparent(value: bytes | None) -> str | None:
     return found if isinstance(found, str) else None
 
 
-class _Undecodable(Rejected):
-    """Wraps decode errors so they take the dead-letter path."""
-
-
 def decode_record(
     value: bytes | None, keyring: KeyRing, handles: Callable[[str], bool]
 ) -> tuple[Envelope, EventPayload] | None:
@@ -80,18 +79,18 @@ def decode_record(
     processors (:mod:`exchange.streams`), so both accept exactly the same records.
     """
     if value is None:
-        raise _Undecodable("record has no value")
+        raise Malformed("record has no value")
     try:
         envelope, wire = Envelope.from_bytes(value)
     except EnvelopeError as exc:
-        raise _Undecodable(f"not an envelope: {exc}") from exc
+        raise Malformed(f"not an envelope: {exc}") from exc
     keyring.verify_envelope(wire)
     if not handles(envelope.type):
         return None
     try:
         return envelope, decode_payload(envelope)
     except (PayloadError, UnknownEventType) as exc:
-        raise _Undecodable(str(exc)) from exc
+        raise Malformed(str(exc)) from exc
 
 
 def dead_letter_headers(
@@ -142,6 +141,7 @@ class ConsumerRunner:
         direct: Mapping[str, DirectHandler] | None = None,
         ordered: bool = True,
         after_apply: AppliedHook | None = None,
+        on_refused: RefusalHook | None = None,
     ) -> None:
         if (handlers is None) == (direct is None):
             raise ValueError("give either handlers (with a database) or direct handlers")
@@ -157,6 +157,7 @@ class ConsumerRunner:
         self.direct = dict(direct or {})
         self.ordered = ordered
         self.after_apply = after_apply  # test seam: runs after the DB commit, before the offset commit
+        self.on_refused = on_refused  # after a refusal is dead-lettered; a failure here leaves it uncommitted
         self.ready = asyncio.Event()
         self._stopping = asyncio.Event()
         self.applied = 0
@@ -312,3 +313,5 @@ class ConsumerRunner:
             "dead-lettered %s[%d]@%d to %s: %s: %s",
             record.topic, record.partition, record.offset, dlq, type(exc).__name__, exc,
         )
+        if self.on_refused is not None and isinstance(exc, Rejected):
+            await self.on_refused(record, exc)

@@ -2,6 +2,9 @@
 
 The embedded broker has no idempotent producer and no transactions, so delivery is at-least-once
 (``acks=all``, retries) and every consumer is idempotent through the inbox.
+
+Records are placed by key with murmur2, as Kafka's Java client places them; a department's client must do
+the same (librdkafka: ``partitioner=murmur2_random``) for one case's messages to share a partition.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
 __all__ = ["Headers", "Producer", "record_of"]
@@ -36,6 +40,7 @@ class Producer:
             linger_ms=2,
             max_request_size=4 * 1024 * 1024,
             request_timeout_ms=30000,
+            partitioner=DefaultPartitioner(),  # murmur2(key), the Java client's: stated in the AsyncAPI document
         )
         self.started = False
 

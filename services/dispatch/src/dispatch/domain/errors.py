@@ -1,6 +1,6 @@
 """Dispatch errors.
 
-* exchange.Rejected          (dead-lettered by the consumer runner)
+* exchange.Rejected          (dead-lettered by the consumer runner; the department is told: service_layer.refusals)
   + ForeignResult            a result signed by a department other than the task's
   + UnknownTask              a result for a task dispatch never created
   + CorrectionOutsideReview  a department asked for corrections while handling (R-14)

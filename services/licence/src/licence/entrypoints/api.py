@@ -24,7 +24,7 @@ from credentials.carriers import CarrierError, credential_from_text, qr_payload
 from credentials.status import StatusPurpose, status_list_credential, status_list_id
 from credentials.verify import Verification
 from exchange.db.database import Database
-from exchange.http_identity import SignedCaller, accept_signed_requests
+from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
 from exchange.request_signing import RequestIdentity
 from exchange.signing import KeyRing
 from licence.adapters.printable import PrintableLicence, render_pdf
@@ -83,6 +83,13 @@ class StatusChange(BaseModel):
 
 
 _NOT_FOUND = {"message_zh": "未找到该电子证照", "message_en": "licence not found"}
+# What a signed licence route may answer besides its own result; the PDF and the credential are not JSON.
+_SIGNED = {**SIGNED_RESPONSES, 404: {"description": "未找到该电子证照 / licence not found"}}
+_PDF = {**_SIGNED, 200: {"description": "打印版电子证照 / the printable licence",
+                         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+_CREDENTIAL = {**_SIGNED, 200: {"description": "W3C 可验证凭证 / the W3C Verifiable Credential",
+                                "content": {"application/vc+json": {"schema": {"type": "object"}}}}}
+_STATUS_CHANGE = {**_SIGNED, 409: {"description": "当前状态不允许 / not allowed in the licence's present state"}}
 
 
 def _reader(request: Request, identity: SignedCaller) -> RequestIdentity:
@@ -160,19 +167,22 @@ def create_app(
             raise HTTPException(404, detail=_NOT_FOUND)
         return _public(await verifier.verify(json.loads(row.credential), now=datetime.now(UTC)))
 
-    @app.get("/licences/{licence_id}", response_model=LicencePublic, summary="电子证照 A licence (signed callers)")
+    @app.get("/licences/{licence_id}", response_model=LicencePublic, summary="电子证照 A licence (signed callers)",
+             responses=_SIGNED)
     async def get_licence(licence_id: str, identity: Reader) -> LicencePublic:
         row = await _read(licence_id, identity)
         credential = json.loads(row.credential)
         return LicencePublic.model_validate({**row.model_dump(), "credential": credential,
                                              "qr_payload": qr_payload(credential)})
 
-    @app.get("/licences/{licence_id}/credential", summary="可验证凭证 The W3C credential (signed callers)")
+    @app.get("/licences/{licence_id}/credential", summary="可验证凭证 The W3C credential (signed callers)",
+             response_class=Response, responses=_CREDENTIAL)
     async def get_credential(licence_id: str, identity: Reader) -> Response:
         row = await _read(licence_id, identity)
         return Response(row.credential, media_type="application/vc+json")
 
-    @app.get("/licences/{licence_id}/pdf", summary="打印版电子证照 The printable licence, PDF (signed callers)")
+    @app.get("/licences/{licence_id}/pdf", summary="打印版电子证照 The printable licence, PDF (signed callers)",
+             response_class=Response, responses=_PDF)
     async def get_pdf(licence_id: str, identity: Reader) -> Response:
         row = await _read(licence_id, identity)
         credential = json.loads(row.credential)
@@ -189,7 +199,8 @@ def create_app(
                         headers={"Content-Disposition": f'inline; filename="{licence_id}.pdf"'})
 
     @app.get("/holders/{holder_id}/licences", response_model=list[LicenceSummary],
-             summary="持证主体的证照档案 A holder's licences (一人一档/一企一档; signed callers)")
+             summary="持证主体的证照档案 A holder's licences (一人一档/一企一档; signed callers)",
+             responses=SIGNED_RESPONSES)
     async def holder_licences(holder_id: str, identity: Reader) -> list[LicenceSummary]:
         async with database.sessions() as session:
             query = select(LicenceRow).where(col(LicenceRow.holder_id) == holder_id)
@@ -212,15 +223,18 @@ def create_app(
             raise HTTPException(409, detail={"message_zh": exc.message_zh, "message_en": exc.message_en}) from None
         return {"licence_id": licence_id, "state": row.state, "reason_zh": row.state_reason}
 
-    @app.post("/licences/{licence_id}/revocation", summary="撤销 Revoke (issuing department only; final)")
+    @app.post("/licences/{licence_id}/revocation", summary="撤销 Revoke (issuing department only; final)",
+              responses=_STATUS_CHANGE)
     async def revoke(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
         return await _change(licence_id, StatusAction.REVOKE, body, identity)
 
-    @app.post("/licences/{licence_id}/suspension", summary="暂停 Suspend (issuing department only)")
+    @app.post("/licences/{licence_id}/suspension", summary="暂停 Suspend (issuing department only)",
+              responses=_STATUS_CHANGE)
     async def suspend(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
         return await _change(licence_id, StatusAction.SUSPEND, body, identity)
 
-    @app.post("/licences/{licence_id}/reinstatement", summary="恢复 Lift a suspension (issuing department only)")
+    @app.post("/licences/{licence_id}/reinstatement", summary="恢复 Lift a suspension (issuing department only)",
+              responses=_STATUS_CHANGE)
     async def reinstate(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
         return await _change(licence_id, StatusAction.REINSTATE, body, identity)
 

@@ -30,7 +30,7 @@ from contracts.rating.v1 import (
     Touchpoint,
 )
 from exchange.db.database import Database
-from exchange.http_identity import SignedCaller, accept_signed_requests
+from exchange.http_identity import SIGNED_RESPONSES, UNSIGNED, SignedCaller, accept_signed_requests
 from exchange.signing import KeyRing
 from rating.adapters.tables import AppealRow, RatingRow, RectificationRow
 from rating.domain.errors import AlreadyRated, NotAnswerable, OrderUnknown, RatingError
@@ -93,8 +93,7 @@ class Decision(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "未签名或签名无效 / unsigned or badly signed"},
-    403: {"description": "无权办理 / not allowed"},
+    **SIGNED_RESPONSES,
     404: {"description": "未找到 / not found"},
     409: {"description": "状态不允许 / not allowed in this state"},
 }
@@ -158,7 +157,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         return [RatingPublic.model_validate(r, from_attributes=True) for r in rows]
 
     @app.get("/rectifications", summary="整改单 Rectification orders (the caller's department; all for supervisors)",
-             responses={401: _ERRORS[401]})
+             responses={401: UNSIGNED})
     async def rectifications(caller: SignedCaller, state: str | None = None) -> list[dict[str, Any]]:
         async with database.sessions() as session:
             query = select(RectificationRow).order_by(col(RectificationRow.opened_on))
