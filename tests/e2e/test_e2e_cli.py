@@ -100,7 +100,7 @@ def test_the_demo_says_what_it_does_after_the_last_delivery(
                                   rating_url=system.url("rating")))
     out = capsys.readouterr().out
     assert result.ok and sum(result.ratings.values()) > 0
-    steps = ["2/2 已送达 delivered", "核对有无重复送达 watching 2 s more for duplicate deliveries", "好差评 each applicant rates",
+    steps = ["2/2 已送达 delivered", "核对有无重复送达 watching 2 s more for duplicate deliveries", "好差评：申请人评价受理、一件事与各部门事项 each applicant rates",
              "2/2 已评价 cases rated"]
     where = [out.find(step) for step in steps]
     assert -1 not in where and where == sorted(where), out

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -324,41 +325,41 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    try:
-        sys.exit(_run(args))
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly (each command has already closed what it opened)
-        print(file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other command-line tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
+def cmd_tail(args: argparse.Namespace) -> int:
+    keys = args.data_dir / "keys"
+    keyring = KeyRing(keys) if keys.exists() else None  # signatures are checked when keys are at hand
+    return asyncio.run(tail(_bootstrap(args.data_dir), args.topic, from_beginning=args.from_beginning,
+                            follow=args.follow, limit=args.limit, keyring=keyring, as_json=args.json,
+                            case_id=args.case))
 
 
-def _run(args: argparse.Namespace) -> int:
-    if args.command == "up":
-        return cmd_up(args)
-    if args.command == "demo":
-        return cmd_demo(args)
-    if args.command == "apply":
-        return cmd_apply(args)
-    if args.command == "tail":
-        keys = args.data_dir / "keys"
-        keyring = KeyRing(keys) if keys.exists() else None  # signatures are checked when keys are at hand
-        return asyncio.run(tail(_bootstrap(args.data_dir), args.topic, from_beginning=args.from_beginning,
-                                follow=args.follow, limit=args.limit, keyring=keyring, as_json=args.json,
-                                case_id=args.case))
-    if args.command == "keys":
-        return cmd_keys(args)
-    if args.command == "verify":
-        return verify_command(args.source, data_dir=args.data_dir, trust_list=args.trust_list,
-                              status_lists=args.status_list, online=args.online, as_json=args.json)
-    if args.command == "case":
-        return cmd_case(args)
+def cmd_verify(args: argparse.Namespace) -> int:
+    return verify_command(args.source, data_dir=args.data_dir, trust_list=args.trust_list,
+                          status_lists=args.status_list, online=args.online, as_json=args.json)
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
     try:
         print_catalogue(args.dir, args.json)
     except ValueError as exc:  # CatalogueError names the file, one-thing and item
         print(f"目录有误 catalogue error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "up": cmd_up, "demo": cmd_demo, "apply": cmd_apply, "case": cmd_case, "catalogue": cmd_catalogue,
+    "tail": cmd_tail, "verify": cmd_verify, "keys": cmd_keys,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        sys.exit(_COMMANDS[args.command](args))
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly (each command has already closed what it opened)
+        print(file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

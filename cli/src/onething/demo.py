@@ -296,7 +296,8 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
             await late_run
         result.corrections = sum(await asyncio.gather(*corrections))
         if rating_url is not None:
-            progress.say("好差评 each applicant rates the acceptance, the one-thing and each department's item …")
+            progress.say("好差评：申请人评价受理、一件事与各部门事项 each applicant rates the acceptance, the one-thing and "
+                         "each department's item …")
             await _rate(rating_url, result, rng, deadline, _Progress(len(result.cases), quiet, "已评价 cases rated"))
     progress.close()
     return result

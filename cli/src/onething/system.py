@@ -106,7 +106,8 @@ class System:
         return env
 
     def databases(self) -> str:
-        """Where the services keep their state, as their settings will resolve it (for people)."""
+        """Where the services keep their state, as their settings will resolve it (for people; a service's own
+        ONETHING_<SERVICE>_DATABASE_URL aside)."""
         env = self._env(0)
         if "ONETHING_DATABASE_URL" not in env:
             return f"SQLite {self.data_dir}/<service>.db"

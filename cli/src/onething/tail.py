@@ -54,14 +54,15 @@ async def tail(bootstrap: str, topic: str, *, from_beginning: bool, follow: bool
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         firsts, ends = await consumer.beginning_offsets(tps), await consumer.end_offsets(tps)
-        last = None if from_beginning or case_id or follow else (limit or DEFAULT_LAST)
+        at_first = from_beginning or case_id is not None
+        last = None if at_first or follow else (limit or DEFAULT_LAST)
         for tp in tps:
-            if from_beginning or case_id:
+            if at_first:
                 consumer.seek(tp, firsts[tp])
-            elif follow:
+            elif last is None:  # --follow alone: the events still to come
                 consumer.seek(tp, ends[tp])
             else:  # the last events: at most `last` from each partition, the newest `last` of them shown
-                consumer.seek(tp, max(firsts[tp], ends[tp] - (last or 0)))
+                consumer.seek(tp, max(firsts[tp], ends[tp] - last))
         show = _Shown(keyring, as_json, case_id, limit)
         if follow:
             while not show.full:
