@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from onething.cli import _system_config, build_parser
 from onething.processes import PROCESSES
 from onething.system import System, SystemConfig
 
@@ -41,6 +43,30 @@ def postgres_system(postgres_url: str, tmp_path_factory: pytest.TempPathFactory)
     try:
         system.start()
         yield system
+    finally:
+        system.stop()
+        asyncio.run(_drop_databases(postgres_url, prefix))
+
+
+@pytest.fixture(scope="module")
+def cli_system(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[System, str]]:
+    """The system as ``onething up`` configures it from the environment (PostgreSQL and a database prefix set
+    there, the data dir after the command), on free ports; with the prefix it was given."""
+    prefix = f"ot_cli_{uuid.uuid4().hex[:8]}_"
+    data_dir = tmp_path_factory.mktemp("cli")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ONETHING_DATABASE_URL", postgres_url)
+        env.setenv("ONETHING_DATABASE_PREFIX", prefix)
+        env.delenv("ONETHING_KAFKA_BOOTSTRAP", raising=False)
+        config = _system_config(build_parser().parse_args(["up", "--data-dir", str(data_dir)]))
+        system = System(replace(config, free_ports=True, env={**config.env, **FAST_GROUPS}))
+        try:
+            system.start()  # the processes take their environment from this one, as it is now
+        except BaseException:
+            asyncio.run(_drop_databases(postgres_url, prefix))
+            raise
+    try:
+        yield system, prefix
     finally:
         system.stop()
         asyncio.run(_drop_databases(postgres_url, prefix))

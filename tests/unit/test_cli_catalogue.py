@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,24 @@ def test_a_broken_catalogue_is_refused_with_file_and_item(tmp_path: Path, capsys
     code, _, err = run(capsys, "catalogue", "--dir", str(folder))
     assert code == 1
     assert "P-01.json" in err and "P-01-05" in err and "R-02" in err
+
+
+def _columns(text: str) -> int:
+    """Terminal columns, counted here independently: East Asian wide (W) and full-width (F) characters take 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_columns_line_up_on_long_chinese_names(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "catalogue", "--json")
+    bundles = json.loads(out)["bundles"]
+    code, out, _ = run(capsys, "catalogue")
+    rows = out.splitlines()[1:]
+    assert code == 0 and len(rows) == len(bundles)
+    longest = max(bundles, key=lambda b: _columns(b["name_zh"]))
+    assert _columns(longest["name_zh"]) > 30  # the catalogue has names wider than the old fixed column
+    life = {"person": "个人 person", "enterprise": "企业 enterprise", "project": "项目 project"}
+    cells = {"name_en": lambda b: b["name_en"], "life cycle": lambda b: life[b["life_cycle"]],
+             "lead": lambda b: f"牵头 {b['lead_name_zh']}"}
+    for column, cell in cells.items():
+        starts = {_columns(row[: row.index(cell(b))]) for row, b in zip(rows, bundles, strict=True)}
+        assert len(starts) == 1, f"{column} starts at columns {sorted(starts)}"

@@ -48,7 +48,8 @@ def files(tmp_path: Path, keyring: KeyRing) -> dict[str, Any]:
         lists[purpose] = tmp_path / f"{purpose.value}.json"
         lists[purpose].write_text(json.dumps(status_list_credential(
             url=url, purpose=purpose, status=StatusList.with_set(revoked), key=seal, issued_at=now)))
-    return {"credential": credential, "path": path, "trust": trust, "lists": lists}
+    return {"credential": credential, "path": path, "trust": trust, "lists": lists, "seal": seal, "claims": claims,
+            "now": now}
 
 
 def test_offline_verification_from_the_published_trust_list(files: dict[str, Any], capsys: Any) -> None:
@@ -77,3 +78,32 @@ def test_a_tampered_file_fails_and_unreadable_input_is_an_error(files: dict[str,
     bad_trust.write_text("{}")
     code, out = run(["verify", str(files["path"]), "--trust-list", str(bad_trust)], capsys)
     assert code == 2 and "bad-trust.json" in out
+
+
+def test_offline_without_status_lists_one_verdict_names_what_was_not_checked(files: dict[str, Any], capsys: Any) -> None:
+    code, out = run(["verify", str(files["path"]), "--trust-list", str(files["trust"])], capsys)
+    assert code == 0
+    assert "均核验通过" not in out and "all check out" not in out  # it never claims the status was checked
+    assert out.count("未核验撤销与暂停状态") == 1 and out.count("were not checked") == 1
+    assert out.splitlines()[0].startswith("✔ 有效 VALID（未核验状态 status not checked）")
+    code, out = run(["verify", str(files["path"]), "--trust-list", str(files["trust"]), "--json"], capsys)
+    body = json.loads(out)
+    assert (body["valid"], body["status_checked"], body["missing_status_lists"]) == (True, False, [])
+    assert "signature, issuer and validity period check out" in body["message_en"]
+
+
+def test_one_of_two_status_lists_names_the_missing_one(files: dict[str, Any], capsys: Any) -> None:
+    revocation, suspension = (f"{BASE}/status-lists/health/{p}/0" for p in ("revocation", "suspension"))
+    # The revocation list marks index 5 revoked; this licence (index 6) is not.
+    other = files["path"].with_name("other.json")
+    credential = licence_credential(files["claims"], key=files["seal"], issuer_name_zh="长沙市卫生健康委员会",
+                                    credential_status=status_entries(BASE, "health", 6), issued_at=files["now"])
+    other.write_text(json.dumps(credential, ensure_ascii=False))
+    given = ["--status-list", str(files["lists"][StatusPurpose.REVOCATION])]
+    code, out = run(["verify", str(other), "--trust-list", str(files["trust"]), *given], capsys)
+    assert code == 1 and "(status_unavailable)" in out and "未能确认有效 NOT CONFIRMED" in out
+    assert "未被撤销" in out and "not revoked" in out  # what was checked
+    assert f"暂停状态列表不可用（{suspension}）" in out and f"the suspension status list {suspension} is unavailable" in out
+    assert revocation not in out
+    code, out = run(["verify", str(other), "--trust-list", str(files["trust"]), *given, "--json"], capsys)
+    assert json.loads(out)["missing_status_lists"] == [suspension]

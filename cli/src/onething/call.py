@@ -15,7 +15,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -23,12 +22,13 @@ from exchange.http_identity import signing_hook
 from exchange.request_signing import sign_request
 from exchange.signing import KeyRing
 
-__all__ = ["add_call_parser", "call_command"]
+__all__ = ["CALL_SUMMARY", "add_call_arguments", "call_command"]
+
+CALL_SUMMARY = "签名调用: send one signed HTTP request as a principal (docs/signing.md)"
 
 
-def add_call_parser(sub: Any) -> None:
-    """The ``call`` sub-command on ``onething``'s sub-parsers."""
-    call = sub.add_parser("call", help="签名调用: send one signed HTTP request as a principal (docs/signing.md)")
+def add_call_arguments(call: argparse.ArgumentParser) -> None:
+    """The ``call`` sub-command's arguments."""
     call.add_argument("method", help="GET, POST, …")
     call.add_argument("url", help="the full URL, e.g. http://127.0.0.1:8103/licences/LIC-…/pdf")
     call.add_argument("--as", dest="principal", required=True, metavar="PRINCIPAL",
@@ -49,11 +49,11 @@ def _body(text: str | None) -> bytes:
     return body
 
 
-def call_command(args: argparse.Namespace, *, data_dir: Path) -> int:
+def call_command(args: argparse.Namespace) -> int:
     method = args.method.upper()
     try:
         body = _body(args.body)
-        signer = KeyRing(args.keys or data_dir / "keys").signer(args.principal)
+        signer = KeyRing(args.keys or args.data_dir / "keys").signer(args.principal)
     except (OSError, ValueError) as exc:  # no such key or file, or a body that is not JSON
         print(f"无法签名 cannot sign: {exc}", file=sys.stderr)
         return 2

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["catalogue_rows", "print_catalogue"]
+__all__ = ["catalogue_rows", "display_width", "print_catalogue"]
 
 
 def catalogue_rows(directory: Path | None) -> dict[str, Any]:
@@ -19,12 +20,14 @@ def catalogue_rows(directory: Path | None) -> dict[str, Any]:
 _LIFE_ZH = {"person": "个人", "enterprise": "企业", "project": "项目"}
 
 
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+def display_width(text: str) -> int:
+    """Terminal columns: East Asian wide and full-width characters take 2, combining marks 0."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
 
 
 def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
+    return text + " " * max(0, width - display_width(text))
 
 
 def print_catalogue(directory: Path | None, as_json: bool) -> None:
@@ -33,6 +36,9 @@ def print_catalogue(directory: Path | None, as_json: bool) -> None:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     print(f"一件事目录 catalogue {rows['version']}: {rows['one_things']} 件一件事 one-things, {rows['items']} 个事项 items")
-    for b in rows["bundles"]:
-        print(f"{b['code']:<6} {_pad(b['name_zh'], 30)} {_pad(b['name_en'], 48)} "
-              f"{_LIFE_ZH[b['life_cycle']]} {b['life_cycle']:<10} {b['items']:>2} 项  牵头 {b['lead_name_zh']}")
+    columns = [[b["code"], b["name_zh"], b["name_en"], f"{_LIFE_ZH[b['life_cycle']]} {b['life_cycle']}",
+                f"{b['items']:>2} 项", f"牵头 {b['lead_name_zh']}"] for b in rows["bundles"]]
+    # Each column as wide as its widest cell, in terminal columns; the last one needs no padding.
+    widths = [max(display_width(cells[i]) for cells in columns) for i in range(5)]
+    for cells in columns:
+        print(*(_pad(cell, width) for cell, width in zip(cells, widths, strict=False)), cells[-1])

@@ -1,43 +1,67 @@
-"""``onething``: run the whole system (up), a demo batch (demo), the catalogue, read a topic (tail), keys."""
+"""``onething``: run the whole system (up), a demo batch (demo), one application (apply), a case, the catalogue,
+read a topic (tail), verify a licence, keys. ``--data-dir`` goes before or after the command."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from exchange.signing import KeyRing, ensure_keys
-from onething.call import add_call_parser, call_command
+from onething.apply import apply_once, follow_lines
+from onething.call import CALL_SUMMARY, add_call_arguments, call_command
 from onething.case import print_case
 from onething.catalogue import catalogue_rows, print_catalogue
 from onething.demo import DemoResult, run_demo
 from onething.processes import PROCESSES
-from onething.system import ALL_PRINCIPALS, System, SystemConfig, read_state
-from onething.tail import tail
+from onething.submit import IntakeRefused
+from onething.system import ALL_PRINCIPALS, STATE_FILE, System, SystemConfig, read_state
+from onething.tail import DEFAULT_LAST, tail
 from onething.verify import verify_command
 
 __all__ = ["build_parser", "main"]
+
+
+_DATA_DIR_HELP = "the system's data dir: embedded databases, keys, logs, system.json (default $ONETHING_DATA_DIR or .onething)"
+
+
+def _default_data_dir() -> Path:
+    return Path(os.environ.get("ONETHING_DATA_DIR", ".onething"))
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数 must be a positive whole number, not {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onething", description="OneThing 一件事一次办: one application, many departments, one result, once."
     )
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ONETHING_DATA_DIR", ".onething")),
-                        help="embedded databases, keys, logs (default .onething)")
+    parser.add_argument("--data-dir", type=Path, default=_default_data_dir(), help=_DATA_DIR_HELP)
+    # The same option after the command too (`onething up --data-dir DIR`); SUPPRESS keeps the value given before it.
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=_DATA_DIR_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    up = sub.add_parser("up", help="start broker, services and simulators; serve until Ctrl-C")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=summary, parents=[after])
+
+    up = command("up", "start broker, services and simulators; serve until Ctrl-C")
     up.add_argument("--demo", type=int, default=0, metavar="N", help="submit N demo applications once ready")
     up.add_argument("--keep-data", action="store_true", help="keep the embedded databases of an earlier run")
 
-    demo = sub.add_parser("demo", help="submit N applications and wait until each is delivered exactly once")
+    demo = command("demo", "submit N applications and wait until each is delivered exactly once")
     demo.add_argument("--cases", type=int, default=10)
     demo.add_argument("--bundle", action="append", default=None, metavar="CODE",
                       help="one-thing code, repeatable, or 'all' (default P-01 新生儿出生); cases cycle through them")
@@ -48,21 +72,36 @@ def build_parser() -> argparse.ArgumentParser:
                       help="hold N cases at the departments and run weeks of statutory time until each gets its "
                            "yellow card, red card and supervision order (超期演示)")
 
-    case = sub.add_parser("case", help="one case: items, clocks, cards, orders, projected completion, who is blocking")
+    apply = command("apply", "submit one sample application (a valid test applicant) and say where to follow it")
+    apply.add_argument("--bundle", required=True, metavar="CODE", help="the one-thing, e.g. P-01 (onething catalogue)")
+    apply.add_argument("--intake-url", default=None, help="a running intake; default: the system in the data dir")
+    apply.add_argument("--id-number", default=None, metavar="ID",
+                       help="the applicant's resident ID or credit code; default: a generated valid test applicant")
+    apply.add_argument("--seed", type=int, default=None, help="the same seed makes the same application (and case)")
+    apply.add_argument("--json", action="store_true", help="intake's answer as JSON")
+
+    case = command("case", "one case: items, clocks, cards, orders, projected completion, who is blocking")
     case.add_argument("case_id")
     case.add_argument("--json", action="store_true", help="the same, as JSON for machines")
 
-    cat = sub.add_parser("catalogue", help="list the one-things: code, names, life cycle, items, lead unit")
+    cat = command("catalogue", "list the one-things: code, names, life cycle, items, lead unit")
     cat.add_argument("--json", action="store_true", help="the same, as JSON for machines")
     cat.add_argument("--dir", type=Path, default=None, help="a service centre's own catalogue folder")
 
-    tail_p = sub.add_parser("tail", help="print decoded events of a topic as they arrive")
-    tail_p.add_argument("topic")
-    tail_p.add_argument("--from-beginning", action="store_true")
-    tail_p.add_argument("--limit", type=int, default=None)
-    tail_p.add_argument("--json", action="store_true", help="one JSON object per line")
+    tail_p = command("tail", "print a topic's decoded, signature-checked events: the last ones, from the "
+                             "beginning, or as they arrive (--follow)")
+    tail_p.add_argument("topic", help="e.g. onething.case.stream")
+    tail_p.add_argument("--from-beginning", action="store_true", help="start at the first event")
+    tail_p.add_argument("--follow", "-f", action="store_true",
+                        help="wait for new events (Ctrl-C stops); without it, stop at the end of the topic")
+    tail_p.add_argument("--limit", type=_positive, default=None, metavar="N",
+                        help=f"print exactly N events, then stop (fewer if the topic ends first); "
+                             f"without --from-beginning or --follow, the last N (default {DEFAULT_LAST})")
+    tail_p.add_argument("--case", default=None, metavar="ID", help="only this case's events (from the beginning)")
+    tail_p.add_argument("--json", action="store_true",
+                        help="one JSON object per line: topic, partition, offset, verdict, envelope")
 
-    verify = sub.add_parser("verify", help="证照验真: check an e-licence (JSON, PDF or QR payload), offline or online")
+    verify = command("verify", "证照验真: check an e-licence (JSON, PDF or QR payload), offline or online")
     verify.add_argument("source", help="a credential .json, a licence .pdf, a QR payload 'OT1:…', or - for stdin")
     verify.add_argument("--trust-list", type=Path, default=None,
                         help="a published trust list (GET /trust-list); default: the seal keys in the data dir")
@@ -71,9 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--online", default=None, metavar="URL", help="ask a licence service instead (checks status)")
     verify.add_argument("--json", action="store_true", help="the result as JSON")
 
-    keys = sub.add_parser("keys", help="create Ed25519 key pairs for every service and department")
+    keys = command("keys", "create Ed25519 key pairs for every service and department")
     keys.add_argument("--dir", type=Path, default=None, help="default <data-dir>/keys")
-    add_call_parser(sub)
+    add_call_arguments(command("call", CALL_SUMMARY))
     return parser
 
 
@@ -132,6 +171,7 @@ def _print_where(system: System) -> None:
     for spec in PROCESSES:
         proc = system.processes[spec.name]
         print(f"  {spec.name:<12} {proc.url:<24} {spec.description_zh} — {spec.description_en}")
+    print(f"  databases {system.databases()}")
     print(f"  API docs  {system.url('intake')}/docs   logs  {system.data_dir / 'logs'}")
 
 
@@ -179,13 +219,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     system: System | None = None
     urls: dict[str, str] = {}
     if intake_url is None:
-        state = read_state(args.data_dir)
-        processes = state.get("processes") if state else None
-        if isinstance(processes, dict):
-            urls = {name: str(p["url"]) for name, p in processes.items()}
+        running = _running_urls(args.data_dir)
+        if running is not None:
+            urls = running
             intake_url = urls["intake"]
         else:
-            print("no running system found; starting the embedded one 未发现运行中的系统，正在启动内嵌系统 …")
+            print(f"未发现运行中的系统，正在启动（演示结束即停止） no running system in {args.data_dir.resolve()}; "
+                  "starting one for this demo …")
             system = System(_system_config(args))
             system.start()
             urls = {name: system.url(name) for name in system.processes}
@@ -195,10 +235,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             client.get(f"{intake_url}/readyz", timeout=5).raise_for_status()
         bootstrap = system.bootstrap if system else _bootstrap(args.data_dir)
         bundles = _bundles(args.bundle)
-        result = asyncio.run(run_demo(intake_url, bootstrap, args.cases, bundles=bundles, seed=args.seed,
-                                      timeout_s=args.timeout, late=args.late,
-                                      supervision_url=urls.get("supervision"), simulators_url=urls.get("simulators"),
-                                      rating_url=urls.get("rating")))
+        try:
+            result = asyncio.run(run_demo(intake_url, bootstrap, args.cases, bundles=bundles, seed=args.seed,
+                                          timeout_s=args.timeout, late=args.late, supervision_url=urls.get("supervision"),
+                                          simulators_url=urls.get("simulators"), rating_url=urls.get("rating")))
+        except IntakeRefused as exc:
+            print(exc.describe(), file=sys.stderr)
+            return 1
         _report(result)
         return 0 if result.ok else 1
     finally:
@@ -206,13 +249,61 @@ def cmd_demo(args: argparse.Namespace) -> int:
             system.stop()
 
 
-def _urls(data_dir: Path) -> dict[str, str]:
+def _running_urls(data_dir: Path) -> dict[str, str] | None:
+    """The URLs of the processes of the system that ``onething up`` serves from ``data_dir``, if one does."""
     state = read_state(data_dir)
     processes = state.get("processes") if state else None
     if not isinstance(processes, dict):
-        print("未发现运行中的系统 no running system found (start it with `onething up`)", file=sys.stderr)
-        sys.exit(1)
+        return None
     return {name: str(p["url"]) for name, p in processes.items()}
+
+
+def _no_system(data_dir: Path, *, or_else: str = "") -> int:
+    """Say where no system was found and what to do; exit status 1."""
+    stale = " (its system.json is from a system that has stopped 该系统已停止)" if (data_dir / STATE_FILE).exists() else ""
+    print(f"未发现运行中的系统 no running system in the data dir {data_dir.resolve()}{stale}.\n"
+          f"  启动 start one:  {_command_for(data_dir)} up\n"
+          "  或指明其数据目录 or name the data dir it runs from:  --data-dir DIR (or ONETHING_DATA_DIR=DIR)"
+          + (f"\n  {or_else}" if or_else else ""), file=sys.stderr)
+    return 1
+
+
+def _command_for(data_dir: Path) -> str:
+    """``onething`` with the option that finds the system in ``data_dir`` again."""
+    return "onething" if data_dir == _default_data_dir() else f"onething --data-dir {data_dir}"
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    urls = _running_urls(args.data_dir)
+    intake_url = (args.intake_url or (urls or {}).get("intake") or "").rstrip("/")
+    if not intake_url:
+        return _no_system(args.data_dir, or_else="或指明受理服务 or name a running intake:  --intake-url URL")
+    try:
+        submitted = asyncio.run(apply_once(intake_url, args.bundle, seed=args.seed, id_number=args.id_number))
+    except IntakeRefused as exc:
+        print(exc.describe(), file=sys.stderr)
+        return 1
+    except httpx.HTTPError as exc:
+        print(f"无法连接受理服务 cannot reach intake at {intake_url}: {exc}", file=sys.stderr)
+        return 2
+    case = submitted.case
+    if args.json:
+        print(json.dumps(case, ensure_ascii=False, indent=2))
+        return 0
+    print(f"已受理 accepted: 办件 case {case['case_id']}  {case['bundle_code']}  {case['status_zh']} ({case['status']})  "
+          f"承诺办结 due {case['due_on']}（{case['limit_days']} 个工作日 working days）")
+    print(f"  申请人 applicant  {submitted.applicant_name} {submitted.applicant_id}")
+    ours = urls is not None and intake_url == urls["intake"]
+    for line in follow_lines(intake_url, case["case_id"], _command_for(args.data_dir) if ours else None):
+        print(line)
+    return 0
+
+
+def cmd_case(args: argparse.Namespace) -> int:
+    urls = _running_urls(args.data_dir)
+    if urls is None:
+        return _no_system(args.data_dir)
+    return print_case(urls, args.case_id, args.json)
 
 
 def _bundles(requested: list[str] | None) -> list[str]:
@@ -236,30 +327,41 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tail(args: argparse.Namespace) -> int:
+    keys = args.data_dir / "keys"
+    keyring = KeyRing(keys) if keys.exists() else None  # signatures are checked when keys are at hand
+    return asyncio.run(tail(_bootstrap(args.data_dir), args.topic, from_beginning=args.from_beginning,
+                            follow=args.follow, limit=args.limit, keyring=keyring, as_json=args.json,
+                            case_id=args.case))
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    return verify_command(args.source, data_dir=args.data_dir, trust_list=args.trust_list,
+                          status_lists=args.status_list, online=args.online, as_json=args.json)
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    try:
+        print_catalogue(args.dir, args.json)
+    except ValueError as exc:  # CatalogueError names the file, one-thing and item
+        print(f"目录有误 catalogue error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "up": cmd_up, "demo": cmd_demo, "apply": cmd_apply, "case": cmd_case, "catalogue": cmd_catalogue,
+    "tail": cmd_tail, "verify": cmd_verify, "keys": cmd_keys, "call": call_command,
+}
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if args.command == "up":
-        sys.exit(cmd_up(args))
-    if args.command == "demo":
-        sys.exit(cmd_demo(args))
-    if args.command == "tail":
-        keys = args.data_dir / "keys"
-        keyring = KeyRing(keys) if keys.exists() else None  # signatures are checked when keys are at hand
-        sys.exit(asyncio.run(tail(_bootstrap(args.data_dir), args.topic, from_beginning=args.from_beginning,
-                                  limit=args.limit, keyring=keyring, as_json=args.json)))
-    if args.command == "keys":
-        sys.exit(cmd_keys(args))
-    if args.command == "call":
-        sys.exit(call_command(args, data_dir=args.data_dir))
-    if args.command == "verify":
-        sys.exit(verify_command(args.source, data_dir=args.data_dir, trust_list=args.trust_list,
-                                status_lists=args.status_list, online=args.online, as_json=args.json))
-    if args.command == "case":
-        sys.exit(print_case(_urls(args.data_dir), args.case_id, args.json))
-    if args.command == "catalogue":
-        try:
-            print_catalogue(args.dir, args.json)
-        except ValueError as exc:  # CatalogueError names the file, one-thing and item
-            print(f"目录有误 catalogue error: {exc}", file=sys.stderr)
-            sys.exit(1)
-        sys.exit(0)
+    try:
+        sys.exit(_COMMANDS[args.command](args))
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly (each command has already closed what it opened)
+        print(file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from contracts.envelope import Envelope, EnvelopeError
 from contracts.topics import CASE_STREAM
 from onething.applicants import applicant_identity, application_for, correction_for
+from onething.submit import one_time_notice, submit_application, supply_deferred
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -79,28 +80,37 @@ class DemoResult:
                 and all(self.correction_notices[c] <= 1 for c in self.cases))
 
 
-def _bar(done: int, total: int, width: int = 30) -> str:
+def _bar(done: int, total: int, label: str, width: int = 30) -> str:
     filled = int(width * done / total) if total else width
-    return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} 已送达 delivered"
+    return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {label}"
 
 
 class _Progress:
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total, self.quiet, self.tty = total, quiet, sys.stdout.isatty()
-        self._last = -1
+    """A progress bar (redrawn on a terminal, every tenth otherwise) and the lines between bars."""
+
+    def __init__(self, total: int, quiet: bool, label: str = "已送达 delivered") -> None:
+        self.total, self.quiet, self.label, self.tty = total, quiet, label, sys.stdout.isatty()
+        self._last, self._closed = -1, False
 
     def show(self, done: int) -> None:
-        if self.quiet or done == self._last:
+        if self.quiet or self._closed or done == self._last:
             return
         self._last = done
         if self.tty:
-            print("\r" + _bar(done, self.total), end="", flush=True)
+            print("\r" + _bar(done, self.total, self.label), end="", flush=True)
         elif done == self.total or done * 10 // max(self.total, 1) != (done - 1) * 10 // max(self.total, 1):
-            print(_bar(done, self.total), flush=True)
+            print(_bar(done, self.total, self.label), flush=True)
 
     def close(self) -> None:
-        if self.tty and not self.quiet:
+        if self.tty and not self.quiet and not self._closed and self._last >= 0:
             print()
+        self._closed = True
+
+    def say(self, text: str) -> None:
+        """A line saying what the demo does next, so no step passes in silence."""
+        if not self.quiet:
+            self.close()
+            print(text, flush=True)
 
 
 async def _watch(bootstrap: str, result: DemoResult, ready: asyncio.Event, stop: asyncio.Event,
@@ -195,16 +205,18 @@ _LEVEL_WEIGHTS = (60, 25, 8, 5, 2)
 _GOOD_TAGS, _BAD_TAGS = ("efficient", "courteous", "fewer_trips", "fewer_materials"), ("slow", "unclear_guidance")
 
 
-async def _rate(rating_url: str, result: DemoResult, rng: random.Random, deadline: float) -> None:
+async def _rate(rating_url: str, result: DemoResult, rng: random.Random, deadline: float, progress: _Progress) -> None:
     """办完即评: each delivered case's applicant rates every touchpoint the rating service invited."""
     async with httpx.AsyncClient(base_url=rating_url, timeout=30.0) as rating:
-        for case_id in result.cases:
+        for done, case_id in enumerate(result.cases):
+            progress.show(done)
             while time.monotonic() < deadline:
                 touchpoints = (await rating.get(f"/cases/{case_id}/touchpoints")).json()
                 if any(t["touchpoint"] == "delivery" for t in touchpoints):
                     break
                 await asyncio.sleep(0.2)
             else:
+                progress.say(f"好差评未完成 rating stopped at the demo's deadline: {done}/{len(result.cases)} cases rated")
                 return
             for t in touchpoints:
                 if t["rated"]:
@@ -216,6 +228,8 @@ async def _rate(rating_url: str, result: DemoResult, rng: random.Random, deadlin
                     "tags": tags, "rater_id_number": result.applicant_of[case_id], "rated_via": "device"})
                 if answer.status_code == 201:
                     result.ratings[level] += 1
+        progress.show(len(result.cases))
+    progress.close()
 
 
 async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequence[str] = ("P-01",), seed: int = 7,
@@ -233,13 +247,7 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
     progress = _Progress(cases, quiet)
     ready, stop = asyncio.Event(), asyncio.Event()
     async with httpx.AsyncClient(base_url=intake_url, timeout=30.0) as client:
-        notices: dict[str, dict[str, Any]] = {}
-        for code in dict.fromkeys(bundles):
-            response = await client.get(f"/catalogue/{code}/notice")
-            if response.status_code == 404:
-                raise ValueError(f"no one-thing {code} in the catalogue (onething catalogue lists them)")
-            response.raise_for_status()
-            notices[code] = response.json()
+        notices = {code: await one_time_notice(client, code) for code in dict.fromkeys(bundles)}
         watcher = asyncio.create_task(_watch(bootstrap, result, ready, stop, progress))
         await asyncio.wait_for(ready.wait(), 30)
         result.started = time.monotonic()
@@ -253,11 +261,7 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
                 draft = await _prefill(client, notice, applicant_id, deadline) if n % 3 == 0 else None
                 body = application_for(notice, rng, n, applicant_id=applicant_id,
                                        prefilled=draft[1] if draft else None, draft_id=draft[0] if draft else None)
-                response = await client.post("/cases", json=body,
-                                             headers={"Idempotency-Key": f"demo-{seed}-{n}-{time.time_ns()}"})
-                if response.status_code >= 400:
-                    raise RuntimeError(f"{notice['bundle_code']}: {response.status_code} {response.text}")
-                case = response.json()
+                case = await submit_application(client, body, idempotency_key=f"demo-{seed}-{n}-{time.time_ns()}")
                 if n < late:  # 压件: the departments sit on this case until the demo lets go
                     async with httpx.AsyncClient(base_url=str(simulators_url), timeout=30.0) as simulators:
                         (await simulators.post(f"/holds/{case['case_id']}")).raise_for_status()
@@ -266,11 +270,7 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
                 result.bundle_of[case["case_id"]] = notice["bundle_code"]
                 result.applicant_of[case["case_id"]] = applicant_id
                 result.prefilled += draft is not None
-                deferred = {c["material_code"]: {"provision": "upload", "document": "sha256:" + "0" * 64}
-                            for c in case["commitments"] if c["kind"] == "tolerance"}
-                if deferred:  # 容缺补齐, as the applicant promised
-                    (await client.post(f"/cases/{case['case_id']}/supplements",
-                                       json={"materials": deferred})).raise_for_status()
+                await supply_deferred(client, case)
 
         await asyncio.gather(*(submit(n) for n in range(cases)))
         ours, corrected = set(result.cases), set[str]()
@@ -286,6 +286,7 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
                 corrections.add(asyncio.create_task(_correct(client, notice, case_id, rng, deadline)))
             if all(result.deliveries[c] >= 1 for c in result.cases):
                 result.all_delivered_s = time.monotonic() - result.started
+                progress.say(f"核对有无重复送达 watching {linger_s:g} s more for duplicate deliveries …")
                 await asyncio.sleep(linger_s)  # a duplicate delivery would show up now
                 break
             await asyncio.sleep(0.1)
@@ -295,6 +296,8 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
             await late_run
         result.corrections = sum(await asyncio.gather(*corrections))
         if rating_url is not None:
-            await _rate(rating_url, result, rng, deadline)
+            progress.say("好差评：申请人评价受理、一件事与各部门事项 each applicant rates the acceptance, the one-thing and "
+                         "each department's item …")
+            await _rate(rating_url, result, rng, deadline, _Progress(len(result.cases), quiet, "已评价 cases rated"))
     progress.close()
     return result

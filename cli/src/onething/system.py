@@ -22,10 +22,11 @@ import httpx
 from contracts.departments import DEPARTMENTS, department_principal, seal_principal
 from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
 from exchange.broker import EmbeddedBroker, free_port
+from exchange.settings import ExchangeSettings
 from exchange.signing import ensure_keys
 from onething.processes import PROCESSES, ProcessSpec
 
-__all__ = ["ALL_PRINCIPALS", "RunningProcess", "System", "SystemConfig", "read_state"]
+__all__ = ["ALL_PRINCIPALS", "STATE_FILE", "RunningProcess", "System", "SystemConfig", "read_state"]
 
 ALL_PRINCIPALS = (
     *(p.name for p in PROCESSES),
@@ -41,7 +42,7 @@ class SystemConfig:
     data_dir: Path = Path(".onething")
     kafka_bootstrap: str | None = None  # None: start the embedded broker
     database_url: str | None = None  # None: one SQLite file per service
-    database_prefix: str = "onething_"
+    database_prefix: str | None = None  # None: ONETHING_DATABASE_PREFIX as set, else the services' default
     host: str = "127.0.0.1"
     free_ports: bool = False  # tests: pick free ports instead of the defaults
     keep_data: bool = False
@@ -93,15 +94,25 @@ class System:
             "ONETHING_KEYS_DIR": str(self.data_dir / "keys"),
             "ONETHING_HTTP_HOST": self.config.host,
             "ONETHING_HTTP_PORT": str(port),
-            "ONETHING_DATABASE_PREFIX": self.config.database_prefix,
             "PYTHONUNBUFFERED": "1",
             **self.config.env,
         }
+        if self.config.database_prefix is not None:
+            env["ONETHING_DATABASE_PREFIX"] = self.config.database_prefix
         if self.config.database_url:
             env["ONETHING_DATABASE_URL"] = self.config.database_url
         else:
             env.pop("ONETHING_DATABASE_URL", None)
         return env
+
+    def databases(self) -> str:
+        """Where the services keep their state, as their settings will resolve it (for people; a service's own
+        ONETHING_<SERVICE>_DATABASE_URL aside)."""
+        env = self._env(0)
+        if "ONETHING_DATABASE_URL" not in env:
+            return f"SQLite {self.data_dir}/<service>.db"
+        prefix = env.get("ONETHING_DATABASE_PREFIX", ExchangeSettings.model_fields["database_prefix"].default)
+        return "PostgreSQL " + ", ".join(f"{prefix}{spec.name}" for spec in PROCESSES if spec.has_database)
 
     def start(self) -> None:
         """Start everything and wait until every process is ready; on any failure stop what started."""

@@ -74,7 +74,11 @@ def _print(result: Verification | dict[str, Any], as_json: bool) -> bool:
     if as_json:
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return bool(body["valid"])
-    mark = "✔ 有效 VALID" if body["valid"] else "✘ 无效 NOT VALID"
+    # One verdict, its scope in the heading; the message says what was checked and what was not.
+    if body["valid"]:
+        mark = "✔ 有效 VALID" if body.get("status_checked") else "✔ 有效 VALID（未核验状态 status not checked）"
+    else:
+        mark = "✘ 未能确认有效 NOT CONFIRMED" if body["reason"] == "status_unavailable" else "✘ 无效 NOT VALID"
     print(f"{mark}  ({body['reason']})")
     print(f"  {body['message_zh']}")
     print(f"  {body['message_en']}")
@@ -82,7 +86,10 @@ def _print(result: Verification | dict[str, Any], as_json: bool) -> bool:
         recognised = "（外地互认 recognised from another region）" if body.get("recognised") else ""
         print(f"  签发机关 issuer: {body['issuer_name_zh']} {recognised}".rstrip())
     if body["valid"] and not body.get("status_checked"):
-        print("  注意：未核验撤销/暂停状态（离线且无状态列表） — status not checked (offline, no status list)")
+        print("  核验状态 to check status: --status-list FILE (each list the licence names, saved from its address) "
+              "or --online URL")
+    for url in body.get("missing_status_lists", []):
+        print(f"  缺少状态列表 missing status list: {url} (save it and give --status-list FILE)")
     return bool(body["valid"])
 
 

@@ -78,6 +78,27 @@ def test_a_fresh_licence_verifies_with_every_check(health_key: IssuerKey, trust:
 def test_offline_without_status_lists_says_status_was_not_checked(health_key: IssuerKey, trust: TrustList) -> None:
     result = verify_credential(_issue(health_key), trust=trust, now=NOW, status=None)
     assert result.valid and not result.status_checked
+    # One message, saying what was checked and what was not (it used to say the status checked out too).
+    assert result.message_zh == "签名、签发机关与有效期核验通过；未核验撤销与暂停状态（无状态列表）"
+    assert "revocation and suspension were not checked" in result.message_en
+
+
+class OneList(Lists):
+    """Only the revocation lists are at hand."""
+
+    def status_list(self, url: str, issuer: TrustedIssuer, purpose: StatusPurpose) -> StatusList | None:
+        return super().status_list(url, issuer, purpose) if purpose is StatusPurpose.REVOCATION else None
+
+
+def test_a_missing_status_list_is_named_beside_what_was_checked(health_key: IssuerKey, trust: TrustList) -> None:
+    document = _issue(health_key)
+    suspension = next(e["statusListCredential"] for e in document["credentialStatus"]
+                      if e["statusPurpose"] == "suspension")
+    result = verify_credential(document, trust=trust, now=NOW, status=OneList())
+    assert result.reason is Reason.STATUS_UNAVAILABLE and not result.valid and not result.status_checked
+    assert result.missing_status_lists == (suspension,)
+    assert result.message_zh == f"签名、签发机关与有效期核验通过，未被撤销；暂停状态列表不可用（{suspension}），不能确认未被暂停"
+    assert result.to_json()["missing_status_lists"] == [suspension]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 The checks run in this order and stop at the first failure: well-formed → issuer on the trust list
 (可信签发机关) → the proof's key is one of that issuer's keys, in service when it signed → the signature
 verifies (else the credential was altered) → inside its validity period → neither revoked nor suspended.
-Status needs the issuer's status lists; an offline verifier without them says so instead of guessing.
+Status needs the issuer's status lists; an offline verifier without them says so instead of guessing, and
+the one message of the verdict names what was checked and what was not (a missing list by its address).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 from contracts.days import china_date
 from credentials.licence import LICENCE_VC_TYPE, VC_CONTEXT
 from credentials.proof import ProofError, proof_of, proof_signature_valid
-from credentials.status import StatusList, StatusPurpose, parse_status_entries
+from credentials.status import StatusEntry, StatusList, StatusPurpose, parse_status_entries
 from credentials.trust import TrustedIssuer, TrustList
 
 __all__ = ["Reason", "StatusSource", "Verification", "issuer_id_of", "status_list_of", "verify_credential"]
@@ -45,8 +46,13 @@ _MESSAGES: dict[Reason, tuple[str, str]] = {
     Reason.EXPIRED: ("证照已过有效期", "the licence has expired"),
     Reason.REVOKED: ("证照已被签发机关撤销", "the issuer has revoked the licence"),
     Reason.SUSPENDED: ("证照已被签发机关暂停使用", "the issuer has suspended the licence"),
-    Reason.STATUS_UNAVAILABLE: ("无法获取证照状态，不能确认未被撤销", "the licence's status list is unavailable: revocation cannot be ruled out"),
+    Reason.STATUS_UNAVAILABLE: ("证照未列明状态列表，不能确认未被撤销", "the licence names no status list: revocation cannot be ruled out"),
 }
+_STATUS_NOT_CHECKED = ("签名、签发机关与有效期核验通过；未核验撤销与暂停状态（无状态列表）",
+                       "signature, issuer and validity period check out; revocation and suspension were not checked "
+                       "(no status list)")
+_PURPOSE_WORDS = {StatusPurpose.REVOCATION: ("撤销", "revocation", "revoked"),
+                  StatusPurpose.SUSPENSION: ("暂停", "suspension", "suspended")}
 
 
 class StatusSource(Protocol):
@@ -65,13 +71,14 @@ class Verification:
     issuer_name_zh: str | None = None
     recognised: bool = False  # issued in another region and recognised here (互认)
     status_checked: bool = False
+    missing_status_lists: tuple[str, ...] = ()  # the status lists that could not be had (STATUS_UNAVAILABLE)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "valid": self.valid, "reason": self.reason.value, "message_zh": self.message_zh,
             "message_en": self.message_en, "credential_id": self.credential_id, "issuer_id": self.issuer_id,
             "issuer_name_zh": self.issuer_name_zh, "recognised": self.recognised,
-            "status_checked": self.status_checked,
+            "status_checked": self.status_checked, "missing_status_lists": list(self.missing_status_lists),
         }
 
 
@@ -100,9 +107,20 @@ def _issuer_id(document: Mapping[str, Any]) -> str:
     return issuer_id
 
 
-def _verdict(reason: Reason, **context: Any) -> Verification:
-    zh, en = _MESSAGES[reason]
+def _verdict(reason: Reason, message: tuple[str, str] | None = None, **context: Any) -> Verification:
+    zh, en = message or _MESSAGES[reason]
     return Verification(reason is Reason.VALID, reason, zh, en, **context)
+
+
+def _status_unavailable(checked: list[StatusPurpose], missing: list[StatusEntry]) -> tuple[str, str]:
+    """What was checked (signature, issuer, validity, the lists at hand) and which list could not be had."""
+    zh = "签名、签发机关与有效期核验通过" + "".join(f"，未被{_PURPOSE_WORDS[p][0]}" for p in checked)
+    en = "signature, issuer and validity period check out" + "".join(f"; not {_PURPOSE_WORDS[p][2]}" for p in checked)
+    for entry in missing:
+        word_zh, word_en, _ = _PURPOSE_WORDS[entry.purpose]
+        zh += f"；{word_zh}状态列表不可用（{entry.list_url}），不能确认未被{word_zh}"
+        en += f"; the {word_en} status list {entry.list_url} is unavailable: {word_en} cannot be ruled out"
+    return zh, en
 
 
 def verify_credential(
@@ -139,20 +157,25 @@ def verify_credential(
     if valid_until is not None and now > valid_until:
         return _verdict(Reason.EXPIRED, **context)
     if status is None:
-        return _verdict(Reason.VALID, **context)
-    context["status_checked"] = True
+        return _verdict(Reason.VALID, _STATUS_NOT_CHECKED, **context)
+    if not entries:
+        return _verdict(Reason.STATUS_UNAVAILABLE, **context)
+    checked: list[StatusPurpose] = []
+    missing: list[StatusEntry] = []
     # Revocation first: a revoked licence that is also suspended is reported as revoked, the final state.
     for entry in sorted(entries, key=lambda e: e.purpose is not StatusPurpose.REVOCATION):
         bits = status.status_list(entry.list_url, issuer, entry.purpose)
         if bits is None:
-            return _verdict(Reason.STATUS_UNAVAILABLE, **{**context, "status_checked": False})
-        if bits.is_set(entry.index):
-            return _verdict(
-                Reason.REVOKED if entry.purpose is StatusPurpose.REVOCATION else Reason.SUSPENDED, **context
-            )
-    if not entries:
-        return _verdict(Reason.STATUS_UNAVAILABLE, **{**context, "status_checked": False})
-    return _verdict(Reason.VALID, **context)
+            missing.append(entry)
+        elif bits.is_set(entry.index):
+            return _verdict(Reason.REVOKED if entry.purpose is StatusPurpose.REVOCATION else Reason.SUSPENDED,
+                            **context, status_checked=True)
+        else:
+            checked.append(entry.purpose)
+    if missing:
+        return _verdict(Reason.STATUS_UNAVAILABLE, _status_unavailable(checked, missing), **context,
+                        missing_status_lists=tuple(e.list_url for e in missing))
+    return _verdict(Reason.VALID, **context, status_checked=True)
 
 
 def status_list_of(
