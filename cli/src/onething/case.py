@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Any
 
 import httpx
 
+from contracts.days import china_date
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, PROVISIONAL_ZH
 
 __all__ = ["case_lines", "case_report", "print_case"]
@@ -45,7 +47,7 @@ def case_lines(report: dict[str, Any]) -> list[str]:
     case, sup = report["case"], report["supervision"]
     due = _dated(case["due_on"], case.get("due_on_provisional", False))
     lines = [f"办件 {case['case_id']}  {case['bundle_code']}  {case['status_zh']} ({case['status']})  "
-             f"受理 {case['accepted_at'][:10]}  承诺办结 {due}（{case['limit_days']} 个工作日）"]
+             f"受理 {china_date(datetime.fromisoformat(case['accepted_at']))}  承诺办结 {due}（{case['limit_days']} 个工作日）"]
     clocks = {c["item_code"]: c for c in (sup or {}).get("clocks", [])}
     for item in case["items"]:
         clock = clocks.get(item["item_code"])

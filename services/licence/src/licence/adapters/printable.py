@@ -70,7 +70,7 @@ class PrintableLicence:
     issued_on: date
     valid_from: date
     valid_until: date | None  # None: long-term 长期
-    fields: tuple[tuple[str, str], ...]  # extra rows (zh label, value), may be empty
+    fields: tuple[tuple[str, str], ...]  # extra rows ("zh-label English label", value), may be empty
     verify_url: str  # printed under the QR code: where to verify online
     qr_payload: str  # "OT1:" + base45, encoded in the QR code in alphanumeric mode
     credential_json: bytes  # attached as credential.json

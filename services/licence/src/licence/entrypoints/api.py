@@ -191,7 +191,7 @@ def create_app(
             title_zh=kind.name_zh, title_en=kind.name_en, number=row.number, holder_name=row.holder_name,
             holder_id_masked=_masked(row.holder_id), issuer_name_zh=issuers.name_zh(row.issuer_department),
             issued_on=china_date(row.issued_at), valid_from=row.valid_from, valid_until=row.valid_until,
-            fields=(("办件编号", row.case_id), ("事项编码", row.item_code)),
+            fields=(("办件编号 Case No.", row.case_id), ("事项编码 Item code", row.item_code)),
             verify_url=f"{issuers.public_url}/licences/{licence_id}/verification",
             qr_payload=qr_payload(credential), credential_json=row.credential.encode(),
         )
