@@ -157,7 +157,7 @@ def test_r05_each_item_states_its_statutory_and_promised_limit() -> None:
     assert {i["code"]: (i["time_limit_days"], i["promised_limit_days"]) for i in notice["items"]} == {
         "P-01-01": (5, 1), "P-01-02": (1, 1), "P-01-03": (5, 1), "P-01-04": (5, 1), "P-01-05": (20, 6),
         "P-01-06": (1, 1)}
-    assert "法定时限 20 个工作日 / 承诺时限 6 个工作日" in render_notice(notice)
+    assert "时限<br>（工作日）" in (page := render_notice(notice)) and "法定时限 20<br>承诺时限 6" in page
 
 
 def test_r10_added_item_messages_are_in_the_notice() -> None:

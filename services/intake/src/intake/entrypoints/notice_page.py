@@ -16,7 +16,7 @@ h1{font-size:1.5em;text-align:center;margin-bottom:0}.sub{text-align:center;colo
 h2{font-size:1.1em;border-left:4px solid #b22;padding-left:.5em;margin-top:1.5em}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:.3em .5em;vertical-align:top}
 th{background:#f3f3f3}.note{color:#555;font-size:.9em}
-td:first-child,.materials td:nth-child(2){white-space:nowrap}
+td:first-child,.materials td:nth-child(2),.items td:nth-child(5),.items td:nth-child(8){white-space:nowrap}
 @media print{body{margin:0}h2{page-break-after:avoid}tr{page-break-inside:avoid}}
 """
 
@@ -34,8 +34,8 @@ def render_notice(notice: dict[str, Any]) -> str:
     item_rows = [[
         _e(i["code"]), _e(i["name_zh"]), _e(i["department"]["name_zh"]),
         "<br>".join(_e(c) for c in i["conditions_zh"]),
-        f"法定时限 {i['time_limit_days']} 个工作日 / 承诺时限 {i['promised_limit_days']} 个工作日",
-        _e(i["fee_zh"]), _e(i["result_zh"]), _e("、".join(i["requires"]) or "—"), _e(i["legal_basis"]),
+        f"法定时限 {i['time_limit_days']}<br>承诺时限 {i['promised_limit_days']}",
+        _e(i["fee_zh"]), _e(i["result_zh"]), "<br>".join(_e(r) for r in i["requires"]) or "—", _e(i["legal_basis"]),
     ] for i in items]
     material_rows = []
     for n, m in enumerate(notice["materials"], 1):
@@ -66,7 +66,7 @@ def render_notice(notice: dict[str, Any]) -> str:
 <p>牵头单位：{_e(notice['lead']['name_zh'])}；配合单位：{_e(co)}</p>
 {f"<h2>自动加选的事项</h2><ul>{added}</ul>" if added else ""}
 <h2>一、办理事项与受理条件</h2>
-<table><tr><th>编号</th><th>事项</th><th>办理部门</th><th>受理条件</th><th>时限</th><th>收费</th><th>办理结果</th>
+<table class=items><tr><th>编号</th><th>事项</th><th>办理部门</th><th>受理条件</th><th>时限<br>（工作日）</th><th>收费</th><th>办理结果</th>
 <th>前置事项</th><th>设定依据</th></tr>{_rows(item_rows)}</table>
 <h2>二、一套材料</h2>
 <table class=materials><tr><th>序号</th><th>材料编号</th><th>材料名称</th><th>提交方式</th><th>用于事项</th><th>设定依据</th></tr>
