@@ -27,6 +27,7 @@ COPY services/dispatch ./services/dispatch
 COPY services/licence ./services/licence
 COPY services/supervision ./services/supervision
 COPY services/rating ./services/rating
+COPY services/gateway ./services/gateway
 COPY simulators ./simulators
 COPY cli ./cli
 
@@ -39,6 +40,7 @@ RUN pip install --no-cache-dir \
         ./services/licence \
         ./services/supervision \
         ./services/rating \
+        ./services/gateway \
         ./simulators \
         ./cli \
  && rm -rf /src

@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PKGS   := contracts libs/exchange libs/credentials services/intake services/dispatch services/licence \
-	      services/supervision services/rating simulators cli
+	      services/supervision services/rating services/gateway simulators cli
 STAMP  := $(VENV)/.installed
 DEMO_CASES ?= 20
+TEST_WORKERS ?= 2
 
 .PHONY: run test setup lint typecheck unit docs clean
 
@@ -24,7 +25,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not e2e"

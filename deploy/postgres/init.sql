@@ -7,3 +7,4 @@ CREATE DATABASE onething_dispatch;
 CREATE DATABASE onething_licence;
 CREATE DATABASE onething_supervision;
 CREATE DATABASE onething_rating;
+CREATE DATABASE onething_gateway;

@@ -1,4 +1,5 @@
-"""What the simulated systems put on the bus (without a broker): one signed, chained answer per request."""
+"""What the simulated systems put on the bus (without a broker): a receipt and one signed, chained answer per
+request."""
 
 from __future__ import annotations
 
@@ -58,21 +59,25 @@ async def test_review_and_result_share_one_signed_chain(keyring: KeyRing) -> Non
     await sim.handlers()[RequestSent.event_type](handling_cause, handling)
     await sim.review(review_cause, review)  # a redelivered request: the same event id again
 
-    assert [(t, k) for t, k, _, _ in producer.sent] == [(DEPARTMENT_RESULTS.name, "C-1")] * 3
+    assert [(t, k) for t, k, _, _ in producer.sent] == [(DEPARTMENT_RESULTS.name, "C-1")] * 6
     wires = [w for _, _, w, _ in producer.sent]
     for wire in wires:
         keyring.verify_envelope(wire)
         assert wire["source"] == "dept.police" and wire["subject"] == "C-1"
         assert wire["traceparent"] == review_cause.traceparent
-    assert verify_chain(wires).intact and [w["chain"]["seq"] for w in wires] == [1, 2, 3]
-    first, result, again = wires
+    assert verify_chain(wires).intact and [w["chain"]["seq"] for w in wires] == [1, 2, 3, 4, 5, 6]
+    receipts = wires[0::2]  # 签收回执 at once, before each answer
+    assert [w["type"] for w in receipts] == ["department.request.received"] * 3
+    assert [w["data"]["kind"] for w in receipts] == ["review", "handling", "review"]
+    assert receipts[0]["id"] == receipts[2]["id"] == str(uuid5(NAMESPACE_URL, f"onething:receipt:{review.request_id}"))
+    first, result, again = wires[1::2]
     assert first["type"] == "department.review.returned" and first["causation_id"] == str(review_cause.id)
     assert first["id"] == again["id"] == str(uuid5(NAMESPACE_URL, f"onething:review:{review.request_id}"))
     assert [(d["kind"], d["code"]) for d in first["data"]["deficiencies"]] == [("material", "M1")]
     assert result["type"] == "department.result.returned" and result["data"]["outcome"] == "approved"
     assert result["id"] == str(uuid5(NAMESPACE_URL, f"onething:result:{handling.request_id}"))
-    assert producer.sent[1][3]["event-type"] == b"department.result.returned"
-    assert (sim.reviewed, sim.answered) == (2, 1)
+    assert producer.sent[3][3]["event-type"] == b"department.result.returned"
+    assert (sim.reviewed, sim.answered, sim.receipted) == (2, 1, 3)
 
 
 def lookup(kind: SubjectKind, subject_id: str) -> LookupRequested:

@@ -17,17 +17,21 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from contracts.department.v1 import receipt_event_id
 from contracts.dispatch.v1 import AnswerRefused, RefusalReason, RequestSent, ReviewRequested
 from contracts.envelope import Envelope, EventPayload
 from contracts.identifiers import make_resident_id, make_uscc
 from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
+from contracts.publishing import PUBLISHERS
 from contracts.sharing.v1 import LookupRequested, Registry, SubjectKind, answer_event_id
 from contracts.topics import DEPARTMENT_RESULTS, SHARING_ANSWERS, SHARING_REQUESTS, TopicSpec, department_requests
+from exchange.access.roles import Role
 from exchange.chain import verify_chain
 from exchange.kafka.admin import ensure_topics
 from exchange.kafka.producer import Producer
 from exchange.runtime import Platform
 from exchange.signing import KeyRing, ensure_keys
+from exchange.testing.access import TestTokens, trusting
 from exchange.testing.topics import records
 from simulators.config import SimulatorSettings
 from simulators.records import enterprise_record, population_record
@@ -39,18 +43,19 @@ APPLICANT = Applicant(name="张三", id_type="resident_id", id_number="430104198
 
 
 class Running:
-    """The simulators process's parts, running, and a producer speaking as the test principal."""
+    """The simulators process's parts, running, and a producer speaking as the platform service that publishes each
+    event (dispatch asks the departments, intake asks the registries)."""
 
     def __init__(self, bootstrap: str, keyring: KeyRing, producer: Producer, app: FastAPI) -> None:
         self.bootstrap = bootstrap
         self.keyring = keyring
         self.producer = producer
         self.app = app
-        self.signer = keyring.signer("tests")
 
     async def send(self, payload: EventPayload, topic: TopicSpec, key: str) -> Envelope:
-        envelope = Envelope.wrap(payload, source="tests", subject=key)
-        wire = self.signer.sign_envelope(envelope.to_wire())
+        source = PUBLISHERS[payload.event_type].services[0]
+        envelope = Envelope.wrap(payload, source=source, subject=key)
+        wire = self.keyring.signer(source).sign_envelope(envelope.to_wire())
         await self.producer.send(topic.name, key, json.dumps(wire, ensure_ascii=False).encode())
         return envelope
 
@@ -65,9 +70,11 @@ class Running:
 
 
 @pytest.fixture(scope="module")
-async def simulators(kafka_bootstrap: str, keys_dir: Path) -> AsyncIterator[Running]:
+async def simulators(kafka_bootstrap: str, keys_dir: Path,
+                     tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running]:
     settings = SimulatorSettings(
         kafka_bootstrap=kafka_bootstrap, keys_dir=keys_dir, topic_partitions=1,
+        data_dir=tmp_path_factory.mktemp("simulators"),
         kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=300,
         sim_departments=["health"], sim_latency_ms_min=0, sim_latency_ms_max=5,
         sim_reject_rate=0.0, sim_correction_rate=1.0,
@@ -133,21 +140,25 @@ async def test_department_reviews_then_handles_on_one_chain(simulators: Running,
     review = ReviewRequested(request_id=uuid.uuid4(), case_id=case_id, item_code="P-01-01", item_name_zh="出生医学证明",
                              department="health", round=1, applicant=APPLICANT, form={}, materials=(material,))
     await simulators.send(review, department_requests("health"), case_id)
-    await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 1)
+    await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 2)
     handling = RequestSent(request_id=uuid.uuid4(), case_id=case_id, task_id=f"{case_id}/P-01-01",
                            item_code="P-01-01", item_name_zh="出生医学证明", department="health", attempt=1,
                            applicant=APPLICANT, form={})
     await simulators.send(handling, department_requests("health"), case_id)
 
-    wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 2)]
-    assert [w["type"] for w in wires] == ["department.review.returned", "department.result.returned"]
+    wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 4)]
+    assert [w["type"] for w in wires] == ["department.request.received", "department.review.returned",
+                                          "department.request.received", "department.result.returned"]
     for wire in wires:
         assert wire.pop("x-event-type") == wire["type"].encode()  # consumers route on the header too
         simulators.keyring.verify_envelope(wire)
         assert wire["source"] == "dept.health"
-    assert [w["chain"]["seq"] for w in wires] == [1, 2] and verify_chain(wires).intact  # one chain, both answers
-    assert [(d["kind"], d["code"]) for d in wires[0]["data"]["deficiencies"]] == [("material", "M1")]
-    assert wires[1]["data"]["outcome"] == "approved" and wires[1]["data"]["document_no"]
+    assert [w["chain"]["seq"] for w in wires] == [1, 2, 3, 4] and verify_chain(wires).intact  # one chain, all four
+    assert [(w["data"]["request_id"], w["data"]["kind"]) for w in wires[::2]] == [
+        (str(review.request_id), "review"), (str(handling.request_id), "handling")]  # 签收回执 first, each time
+    assert wires[0]["id"] == str(receipt_event_id(review.request_id))
+    assert [(d["kind"], d["code"]) for d in wires[1]["data"]["deficiencies"]] == [("material", "M1")]
+    assert wires[3]["data"]["outcome"] == "approved" and wires[3]["data"]["document_no"]
 
 
 async def test_a_redelivered_review_is_answered_under_the_same_event_id(simulators: Running, unique_name: str) -> None:
@@ -156,8 +167,13 @@ async def test_a_redelivered_review_is_answered_under_the_same_event_id(simulato
                              department="health", round=1, applicant=APPLICANT, form={})
     await simulators.send(review, department_requests("health"), case_id)
     await simulators.send(review, department_requests("health"), case_id)  # the same request again
-    wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 2)]
-    assert len(wires) == 2 and wires[0]["id"] == wires[1]["id"]  # downstream keeps one of them (inbox)
+    wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 4)]
+    by_type: dict[str, list[str]] = {}
+    for wire in wires:
+        by_type.setdefault(wire["type"], []).append(wire["id"])
+    assert {t: len(set(ids)) for t, ids in by_type.items()} == {  # twice each, under one id: the inbox keeps one
+        "department.request.received": 1, "department.review.returned": 1}, wires
+    assert len(wires) == 4
 
 
 async def test_a_department_hears_a_refusal_notice_and_does_not_answer_it(simulators: Running, unique_name: str) -> None:
@@ -176,3 +192,85 @@ async def test_a_department_hears_a_refusal_notice_and_does_not_answer_it(simula
             await asyncio.sleep(0.1)
     assert now["refused"] == before["refused"] + 1
     assert (now["answered"], now["reviewed"]) == (before["answered"], before["reviewed"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Fault modes (故障注入): what `onething chaos` sets through POST /faults
+
+
+def review_for(case_id: str) -> ReviewRequested:
+    return ReviewRequested(request_id=uuid.uuid4(), case_id=case_id, item_code="P-01-02", item_name_zh="预防接种证",
+                           department="health", round=1, applicant=APPLICANT, form={})
+
+
+async def health_counts(http: httpx.AsyncClient) -> dict[str, Any]:
+    return {d["department"]: d for d in (await http.get("/departments")).json()}["health"]
+
+
+async def dropped_once_more(http: httpx.AsyncClient, before: dict[str, Any]) -> None:
+    for _ in range(150):
+        if (await health_counts(http))["dropped"] > before["dropped"]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the request was not taken")
+
+
+@pytest.fixture
+async def sim_http(simulators: Running, keyring: KeyRing, tokens: TestTokens) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=trusting(simulators.app, keyring)),
+                                 base_url="http://sim", headers=tokens.headers(Role.OPERATOR)) as http:
+        try:
+            yield http
+        finally:
+            (await http.post("/faults", json={"mode": "none"})).raise_for_status()
+
+
+@pytest.mark.parametrize("faults", [{"mode": "silent", "departments": ["health"]}, {"mode": "errors", "ratio": 1.0}])
+async def test_a_silent_or_failing_department_sends_nothing_until_the_request_comes_again(
+        simulators: Running, sim_http: httpx.AsyncClient, unique_name: str, faults: dict[str, Any]) -> None:
+    case_id = f"S-{unique_name}"
+    set_to = (await sim_http.post("/faults", json=faults)).json()
+    assert set_to["mode"] == faults["mode"] and (await sim_http.get("/faults")).json() == set_to
+    review = review_for(case_id)
+    before = await health_counts(sim_http)
+    await simulators.send(review, department_requests("health"), case_id)
+    await dropped_once_more(sim_http, before)
+    assert await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 0, timeout_s=10) == []
+
+    (await sim_http.post("/faults", json={"mode": "none"})).raise_for_status()
+    await simulators.send(review, department_requests("health"), case_id)  # the platform's re-send, same request id
+    wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 2)]
+    assert [w["type"] for w in wires] == ["department.request.received", "department.review.returned"]
+    assert {w["data"]["request_id"] for w in wires} == {str(review.request_id)}
+
+
+async def test_a_slow_department_receipts_and_answers_only_after_the_delay(
+        simulators: Running, sim_http: httpx.AsyncClient, unique_name: str) -> None:
+    case_id = f"W-{unique_name}"
+    (await sim_http.post("/faults", json={"mode": "slow", "delay_s": 1.5})).raise_for_status()
+    sent = await simulators.send(review_for(case_id), department_requests("health"), case_id)
+    wires = [wire for _, wire in await simulators.answers(DEPARTMENT_RESULTS, lambda key: key == case_id, 2)]
+    assert [w["type"] for w in wires] == ["department.request.received", "department.review.returned"]
+    received_at = datetime.fromisoformat(wires[0]["data"]["received_at"])
+    assert (received_at - sent.time).total_seconds() >= 1.5  # slept before the receipt (a lower bound, not a timing)
+
+
+async def test_faults_refuse_departments_not_simulated_and_unknown_modes(sim_http: httpx.AsyncClient) -> None:
+    unknown = await sim_http.post("/faults", json={"mode": "silent", "departments": ["health", "no-such-dept"]})
+    assert unknown.status_code == 422 and "no-such-dept" in unknown.json()["detail"]["message_en"]
+    assert (await sim_http.post("/faults", json={"mode": "broken"})).status_code == 422
+    assert (await sim_http.post("/faults", json={"mode": "errors", "ratio": 1.5})).status_code == 422
+    assert (await sim_http.get("/faults")).json()["mode"] == "none"  # nothing changed
+
+
+async def test_only_operators_set_faults_and_hold_cases(simulators: Running, keyring: KeyRing,
+                                                        tokens: TestTokens) -> None:
+    app = trusting(simulators.app, keyring)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim") as http:
+        for method, path, body in [("POST", "/faults", {"mode": "none"}), ("POST", "/holds/C-x", None),
+                                   ("DELETE", "/holds/C-x", None)]:
+            assert (await http.request(method, path, json=body)).status_code == 401, path
+            clerk = await http.request(method, path, json=body, headers=tokens.headers(Role.CLERK))
+            assert clerk.status_code == 403 and clerk.json()["detail"]["roles"] == ["operator"], path
+            operator = await http.request(method, path, json=body, headers=tokens.headers(Role.OPERATOR))
+            assert operator.status_code in (200, 201), path

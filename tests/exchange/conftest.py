@@ -170,9 +170,19 @@ def bus(kafka_bootstrap: str, producer: Producer, unique_name: str) -> Bus:
 
 
 @pytest.fixture
+async def outbox_db(each_database_url: str) -> AsyncIterator[Database]:
+    """The exchange's tables only, once on PostgreSQL and once on SQLite (the relay's own tests)."""
+    database = Database(each_database_url, source="tests")
+    await create_plumbing_tables(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
 async def plumbing_db(fresh_database_url: str) -> AsyncIterator[Database]:
-    """A fresh PostgreSQL database with outbox/processed_event/chain_head and ``effect``."""
-    database = Database(fresh_database_url, source="tests")
+    """A fresh PostgreSQL database with outbox/processed_event/chain_head and ``effect``; it emits as ``rating``, the
+    publisher of the ``RatingSubmitted`` events the tests use."""
+    database = Database(fresh_database_url, source="rating")
     await create_plumbing_tables(database)
     async with database.engine.begin() as conn:
         await conn.execute(text("CREATE TABLE effect (event_id text, case_id text)"))
@@ -204,13 +214,14 @@ def rating(case_id: str) -> RatingSubmitted:
 
 
 class Envelopes:
-    """Signed envelopes around real contract payloads (``RatingSubmitted``)."""
+    """Signed envelopes around real contract payloads (``RatingSubmitted``), by default from ``rating``, the one
+    principal that may publish them (contracts.publishing)."""
 
     def __init__(self, keyring: KeyRing) -> None:
         self.keyring = keyring
         self.rating = rating
 
-    def wire(self, case_id: str = "case-1", *, source: str = "tests", sign: bool = True) -> dict[str, Any]:
+    def wire(self, case_id: str = "case-1", *, source: str = "rating", sign: bool = True) -> dict[str, Any]:
         env = Envelope.wrap(rating(case_id), source=source, subject=case_id)
         wire = env.to_wire()
         return self.keyring.signer(source).sign_envelope(wire) if sign else wire

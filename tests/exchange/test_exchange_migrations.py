@@ -16,19 +16,19 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from exchange.db.database import Database
-from exchange.db.tables import ChainHeadRow, OutboxMessage, ProcessedEvent
+from exchange.db.tables import ChainHeadRow, DeadLetterRow, ExchangeMarker, OutboxMessage, ProcessedEvent
 
 pytestmark = pytest.mark.integration
-SERVICES = ("intake", "dispatch", "licence", "supervision", "rating")
+SERVICES = ("intake", "dispatch", "licence", "supervision", "rating", "gateway")
 
 
 def declared_tables(service: str) -> MetaData:
-    """The service's own table classes plus the exchange's plumbing, which its first revision creates."""
+    """The service's own table classes plus the exchange's plumbing, which its revisions create."""
     module = importlib.import_module(f"{service}.adapters.tables")
     models = [m for m in vars(module).values()
               if isinstance(m, type) and issubclass(m, SQLModel) and hasattr(m, "__table__")]
     declared = MetaData()
-    for model in (*models, OutboxMessage, ProcessedEvent, ChainHeadRow):
+    for model in (*models, OutboxMessage, ProcessedEvent, ChainHeadRow, ExchangeMarker, DeadLetterRow):
         model.__table__.to_metadata(declared)  # type: ignore[attr-defined]
     return declared
 

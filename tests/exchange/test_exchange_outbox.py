@@ -5,18 +5,26 @@ Runs against PostgreSQL and against the embedded SQLite default.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+import os
+import signal
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from aiokafka.errors import ProducerClosed
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.envelope import Envelope
 from contracts.rating.v1 import RatingSubmitted
+from exchange.broker import EmbeddedBroker
 from exchange.chain import verify_chain
 from exchange.db.database import Database
+from exchange.failures import is_transient
+from exchange.kafka.admin import ensure_topics
 from exchange.kafka.producer import Producer
 from exchange.outbox import OutboxRelay
 from exchange.testing.schema import create_plumbing_tables
@@ -24,14 +32,6 @@ from exchange.testing.schema import create_plumbing_tables
 pytestmark = pytest.mark.integration
 
 RATING = RatingSubmitted.event_type
-
-
-@pytest.fixture
-async def outbox_db(each_database_url: str) -> AsyncIterator[Database]:
-    database = Database(each_database_url, source="tests")
-    await create_plumbing_tables(database)
-    yield database
-    await database.dispose()
 
 
 async def publish_all(relay: OutboxRelay) -> int:
@@ -172,3 +172,175 @@ async def test_a_failed_publish_is_noted_on_the_rows_and_retried(
     assert await relay.publish_pending() == 1
     assert [w["id"] for w in decode(await bus.read(topic.name, 1))] == [str(emitted.id)]
     assert (await outbox_rows(outbox_db))[0][4] == 2  # one failed attempt, one that went through
+
+
+async def test_writes_go_through_while_the_broker_is_down_and_every_row_is_published_once_after(
+    tmp_path, bus, keyring, envelopes, unique_name: str
+) -> None:
+    """On the embedded SQLite default, the relay holds no write lock or transaction while it talks to the
+    broker: with the broker not answering (its process frozen), a service's write completes while the relay
+    is stuck sending. When the broker answers again, every row is published exactly once, in order, chained.
+    (Frozen rather than killed: the embedded broker keeps nothing across a restart, and recovering from that
+    is another test's subject.)"""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'relay.db'}", source="tests")
+    await create_plumbing_tables(database)
+    broker = EmbeddedBroker()
+    await asyncio.to_thread(broker.start)
+    assert broker.process is not None
+    topic = bus.topic()
+    producer = Producer(broker.bootstrap, client_id=unique_name)
+    relay_task: asyncio.Task[None] | None = None
+    frozen = False
+    try:
+        await ensure_topics(broker.bootstrap, [topic], 1)
+        await producer.start()
+        emitted = []
+        async with database.unit_of_work() as uow:
+            emitted += [uow.emit(envelopes.rating(f"case-{i}"), subject="case-o", topics=[topic]) for i in range(3)]
+        os.kill(broker.process.pid, signal.SIGSTOP)
+        frozen = True
+
+        sending = asyncio.Event()
+        send_batch = producer.send_batch
+
+        async def spy(messages):  # the real producer, observed
+            sending.set()
+            return await send_batch(messages)
+
+        producer.send_batch = spy  # type: ignore[method-assign]
+        relay = OutboxRelay(database, producer, keyring.signer("tests"), poll_interval_s=0.05)
+        relay_task = asyncio.create_task(relay.run())
+        await asyncio.wait_for(sending.wait(), 15)
+
+        async def write() -> None:
+            async with database.unit_of_work() as uow:
+                emitted.append(uow.emit(envelopes.rating("case-w"), subject="case-o", topics=[topic]))
+
+        await asyncio.wait_for(write(), 5)  # a hang guard: it must not wait for the broker
+        assert relay.published == 0  # the relay was still stuck on the broker meanwhile
+
+        os.kill(broker.process.pid, signal.SIGCONT)
+        frozen = False
+        await bus.wait_until(lambda: _true(relay.published == len(emitted)), timeout_s=90, what="every row published")
+        assert relay.readiness()[0]
+        records = await type(bus)(broker.bootstrap, producer, unique_name).read(topic.name, len(emitted))
+    finally:
+        if frozen:
+            os.kill(broker.process.pid, signal.SIGCONT)
+        if relay_task is not None:
+            relay.stop()
+            await asyncio.wait_for(relay_task, 10)
+        await producer.stop()
+        await asyncio.to_thread(broker.stop)
+        await database.dispose()
+    wires = decode(records)
+    assert [w["id"] for w in wires] == [str(e.id) for e in emitted]  # each once, in outbox order
+    assert [w["chain"]["seq"] for w in wires] == list(range(1, len(emitted) + 1))
+    assert verify_chain(wires).intact
+    assert all(r[3] is not None for r in await outbox_rows(database))
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_the_relay_survives_its_connections_being_terminated(
+    fresh_database_url: str, postgres_url: str, bus, keyring, envelopes
+) -> None:
+    """PostgreSQL terminates every connection of the service's database again and again while rows are
+    written: the relay waits, elects itself again when its lock connection dies, and publishes every row in
+    outbox order with an intact chain (a row re-sent after a failed mark is the identical record)."""
+    database = Database(fresh_database_url, source="tests")
+    await create_plumbing_tables(database)
+    topic = bus.topic()
+    await bus.create(topic)
+    name = make_url(fresh_database_url).database
+    admin = create_async_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    relay = OutboxRelay(database, bus.producer, keyring.signer("tests"), batch_size=7, poll_interval_s=0.05)
+    running = asyncio.create_task(relay.run())
+    emitted: list[Envelope] = []
+
+    async def write(i: int) -> None:
+        while True:  # the writer retries too, as a client would on a 503
+            try:
+                async with database.unit_of_work() as uow:
+                    envelope = uow.emit(envelopes.rating(f"case-{i}"), subject="case-t", topics=[topic])
+                emitted.append(envelope)
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                await asyncio.sleep(0.05)
+
+    try:
+        for i in range(60):
+            await write(i)
+            if i % 6 == 0:
+                async with admin.connect() as conn:
+                    await conn.execute(
+                        text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": name}
+                    )
+            await asyncio.sleep(0.02)
+        await bus.wait_until(lambda: _unpublished_none(database), timeout_s=60, what="every row published")
+        assert relay.readiness() == (True, "publishing")
+    finally:
+        relay.stop()
+        await asyncio.wait_for(running, 10)
+        await admin.dispose()
+    records = await bus.read(topic.name, len(emitted), timeout_s=30)
+    await database.dispose()
+    wires = decode(records)
+    first: dict[str, dict[str, Any]] = {}
+    for wire in wires:
+        if wire["id"] in first:
+            assert first[wire["id"]] == wire  # a re-send is the identical record
+        first.setdefault(wire["id"], wire)
+    assert list(first) == [str(e.id) for e in emitted]
+    assert verify_chain(wires).intact
+
+
+async def _unpublished_none(database: Database) -> bool:
+    try:
+        async with database.engine.connect() as conn:
+            return not await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+    except Exception:
+        return False
+
+
+async def test_rows_of_other_principals_are_signed_with_their_keys_on_their_own_chains(
+    outbox_db: Database, bus, keyring, envelopes
+) -> None:
+    """A service that stands in for others (the department gateway) stages their events with ``source=``; the relay
+    signs each row as its source, each principal on its own chain; a row of a principal whose key the relay lacks
+    is refused and stays unpublished, and a republished event goes out again byte for byte (its chain position too)."""
+    topic = bus.topic()
+    await bus.create(topic)
+    sources = ["tests", "dept.police", "dept.tax", "dept.police", "tests"]
+    async with outbox_db.unit_of_work() as uow:
+        emitted = [uow.emit(envelopes.rating(f"case-{n}"), subject=f"case-{n}", topics=[topic],
+                            source=None if source == "tests" else source) for n, source in enumerate(sources)]
+    assert [e.source for e in emitted] == sources
+
+    relay = OutboxRelay(outbox_db, bus.producer, keyring.signer("tests"),
+                        signers={p: keyring.signer(p) for p in ("dept.police", "dept.tax")})
+    assert await publish_all(relay) == len(sources)
+    wires = decode(await bus.read(topic.name, len(sources)))
+    for wire in wires:
+        keyring.verify_envelope(wire)  # each by its own source's key
+    report = verify_chain(wires)
+    assert report.intact, report.problems
+    assert {p: h.seq for p, h in report.heads.items()} == {"tests": 2, "dept.police": 2, "dept.tax": 1}
+
+    async with outbox_db.unit_of_work() as uow:
+        assert await uow.republish(emitted[1].id) and not await uow.republish(uuid4())
+    assert outbox_db.outbox_written.is_set()
+    assert await publish_all(relay) == 1
+    again = decode(await bus.read(topic.name, len(sources) + 1))[-1]
+    first = next(w for w in wires if w["id"] == str(emitted[1].id))
+    assert again == first  # the same bytes: a duplicate every inbox drops, no second chain entry for one event
+    assert verify_chain([*wires, again]).heads == report.heads and verify_chain([*wires, again]).intact
+
+    async with outbox_db.unit_of_work() as uow:
+        uow.emit(envelopes.rating("case-x"), subject="case-x", topics=[topic], source="dept.health")
+    with pytest.raises(ValueError, match=r"dept\.health"):
+        await relay.publish_pending()

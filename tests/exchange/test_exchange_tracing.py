@@ -52,7 +52,7 @@ async def test_consumer_span_continues_the_emitters_trace(
     assert emitted.traceparent is not None and trace_hex in emitted.traceparent
 
     # The relay runs outside any span: the trace travels in the envelope/header, not in the relay.
-    assert await OutboxRelay(plumbing_db, bus.producer, keyring.signer("tests")).publish_pending() == 1
+    assert await OutboxRelay(plumbing_db, bus.producer, keyring.signer("rating")).publish_pending() == 1
     [record] = await bus.read(topic.name, 1)
     assert dict(record.headers)["traceparent"] == emitted.traceparent.encode()
 
@@ -101,7 +101,7 @@ async def test_a_record_whose_headers_were_stripped_still_continues_the_trace(
     with trace.get_tracer("tests").start_as_current_span("POST /ratings") as parent:
         async with plumbing_db.unit_of_work() as uow:
             emitted = uow.emit(envelopes.rating("case-strip"), subject="case-strip", topics=[relayed])
-    assert await OutboxRelay(plumbing_db, bus.producer, keyring.signer("tests")).publish_pending() == 1
+    assert await OutboxRelay(plumbing_db, bus.producer, keyring.signer("rating")).publish_pending() == 1
     [record] = await bus.read(relayed.name, 1)
     await bus.producer.send(copied.name, "case-strip", record.value)  # the same bytes, no headers
     runner = ConsumerRunner(group=group, topics=[copied], settings=bus.settings(), keyring=keyring,

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from contracts.days import china_today
@@ -24,7 +23,9 @@ from contracts.envelope import Envelope
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseItem, Channel, DeliveryMethod
 from contracts.registry import decode_payload
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_ZH, WorkingCalendar, load_changes
+from exchange.access.roles import Role
 from exchange.db.database import Database
+from exchange.testing.access import AuthorisedClient
 from exchange.testing.calendars import published_until
 from exchange.testing.outbox import outbox
 from intake.catalogue.loader import load_catalogue
@@ -76,7 +77,7 @@ def _jurisdiction(tmp_path: Path, calendar: WorkingCalendar, accepted_on: date, 
 
 @pytest.mark.integration
 async def test_intake_and_supervision_show_the_same_provisional_due_date(
-        migrated_database: Callable[[str], Awaitable[Database]], tmp_path: Path) -> None:
+        migrated_database: Callable[[str], Awaitable[Database]], tmp_path: Path, api_client: AuthorisedClient) -> None:
     intake_db, supervision_db = await migrated_database("intake"), await migrated_database("supervision")
     today = china_today()
     # The year of acceptance is not yet published on this calendar, whenever the test runs; P-01 takes 10 days.
@@ -85,10 +86,11 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
     store = CatalogueStore(intake_db, load_catalogue())
     await store.record_current()
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=intake_app(intake_db, store, calendar=calendar)),
-                                 base_url="http://intake") as intake:
+    async with api_client(intake_app(intake_db, store, calendar=calendar), Role.CLERK, base_url="http://intake"
+                          ) as intake:
         notice = (await intake.get("/catalogue/P-01/notice")).json()
-        accepted = await intake.post("/cases", json=application_for(notice, random.Random(7), 1))
+        body = application_for(notice, random.Random(7), 0)  # n=0: at window W01
+        accepted = await intake.post("/cases", json=body)
         assert accepted.status_code == 201, accepted.text
         case_id = accepted.json()["case_id"]
         [row] = await outbox(intake_db, "intake.case.accepted")
@@ -101,8 +103,8 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
         await _fold(intake_db, store, Envelope.model_validate(started.envelope))
         case = (await intake.get(f"/cases/{case_id}")).json()
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=supervision_app(
-            supervision_db, calendar, Today(), _no_scan, clock_control=False)), base_url="http://supervision") as sup:
+    async with api_client(supervision_app(supervision_db, calendar, Today(), _no_scan, clock_control=False),
+                          Role.SUPERVISOR, base_url="http://supervision") as sup:
         view = (await sup.get(f"/cases/{case_id}/supervision")).json()
         clocks = (await sup.get(f"/cases/{case_id}/clocks")).json()
     assert [(c["item_code"], c["due_on_provisional"]) for c in clocks] == [("P-01-01", True)]

@@ -4,7 +4,6 @@ message when the key is not trusted; ``--print-headers`` for curl."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 
+from exchange.broker import free_port
 from exchange.http_identity import SignedCaller, accept_signed_requests
 from exchange.request_signing import verify_request
 from exchange.signing import KeyRing, ensure_keys
@@ -33,9 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> Iterator
         return {"principal": caller.principal, "purpose": caller.purpose, "query": request.url.query,
                 "body": (await request.body()).decode()}
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

@@ -14,7 +14,7 @@ from onething.system import STATE_FILE, System
 
 
 @pytest.mark.parametrize("command", [["up"], ["demo"], ["case", "C-1"], ["tail", "t"], ["keys"], ["catalogue"],
-                                     ["verify", "x.json"], ["apply", "--bundle", "P-01"]])
+                                     ["verify", "x.json"], ["apply", "--bundle", "P-01"], ["status"], ["chaos", "poison"]])
 def test_data_dir_goes_before_or_after_the_command(command: list[str], tmp_path: Path) -> None:
     parser = build_parser()
     assert parser.parse_args(["--data-dir", str(tmp_path), *command]).data_dir == tmp_path
@@ -38,7 +38,7 @@ def test_the_database_prefix_of_the_environment_reaches_every_service(
     system = System(_system_config(build_parser().parse_args([*argv, "--data-dir", str(tmp_path)])))
     assert system._env(8101)["ONETHING_DATABASE_PREFIX"] == "team_b_"
     assert system.databases() == ("PostgreSQL team_b_intake, team_b_dispatch, team_b_licence, team_b_supervision, "
-                                  "team_b_rating")
+                                  "team_b_rating, team_b_gateway")
     monkeypatch.delenv("ONETHING_DATABASE_PREFIX")  # unset: the services' own default, onething_
     system = System(_system_config(build_parser().parse_args([*argv, "--data-dir", str(tmp_path)])))
     assert "ONETHING_DATABASE_PREFIX" not in system._env(8101)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("intake", "dispatch", "licence", "supervision", "rating", "simulators")
+SERVICES = ("intake", "dispatch", "licence", "supervision", "rating", "gateway", "simulators")
 INFRASTRUCTURE = ("sqlalchemy", "sqlmodel", "fastapi", "aiokafka", "httpx")
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 

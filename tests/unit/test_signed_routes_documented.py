@@ -16,6 +16,7 @@ from exchange.db.database import Database
 from exchange.http_identity import signed_caller
 from exchange.request_signing import REQUIRED_HEADERS
 from exchange.signing import KeyRing
+from gateway.entrypoints.api import create_app as gateway_app
 from licence.entrypoints.api import create_app as licence_app
 from licence.service_layer.issuers import Issuers
 from licence.service_layer.verification import Verifier
@@ -43,10 +44,11 @@ def apps(tmp_path: Path, keyring: KeyRing) -> dict[str, FastAPI]:
     return {
         "licence": licence_app(database, keyring, issuers, Verifier(database, issuers), archive_readers=["dept.*"]),
         "rating": rating_app(database, keyring, RatingLoop(LoopPolicy.of(RatingSettings()), china_today)),
+        "gateway": gateway_app(database, keyring, {"police": None}),
     }
 
 
-@pytest.mark.parametrize(("service", "count"), [("licence", 7), ("rating", 6)])
+@pytest.mark.parametrize(("service", "count"), [("licence", 7), ("rating", 6), ("gateway", 8)])
 def test_every_signed_route_documents_401_and_403(apps: dict[str, FastAPI], service: str, count: int) -> None:
     app = apps[service]
     operations = signed_operations(app)

@@ -95,10 +95,14 @@ def application_for(notice: dict[str, Any], rng: random.Random, n: int, *,
         "delivery": {"method": "mail", "address": address} if n % 2 == 0 else {"method": "window"},
         "fast_track": n % 6 == 3,
     }
+    # Where it is accepted: the window, kiosk or hotline seat whose clerk token (开发用凭据) submits it; the
+    # service takes channel, window and staff from that token, so the body says the same.
     if channel in ("window", "kiosk"):
         body["window_id"] = f"{'W' if channel == 'window' else 'K'}{n % 8 + 1:02d}"
     if channel == "window":
-        body["staff_id"] = f"S{n % 20 + 1:03d}"
+        body["staff_id"] = f"S{n % 8 + 1:03d}"
+    if channel == "12345":
+        body["staff_id"] = "S101"
     if n % 5 == 4:
         body["proxy"] = {"name": _person_name(rng), "id_number": field_value({"name": "p", "type": "resident_id"}, rng),
                          "role": "volunteer", "circumstances": ["elderly"]}

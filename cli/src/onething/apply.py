@@ -26,15 +26,20 @@ class Submitted:
     applicant_id: str
 
 
-async def apply_once(intake_url: str, code: str, *, seed: int | None, id_number: str | None) -> Submitted:
-    """Submit one application for ``code``; raises :class:`onething.submit.IntakeRefused` when intake says no."""
+async def apply_once(intake_url: str, code: str, *, seed: int | None, id_number: str | None,
+                     wait_s: float = 10.0, auth: httpx.Auth | None = None) -> Submitted:
+    """Submit one application for ``code``; raises :class:`onething.submit.IntakeRefused` when intake says no. An
+    intake that cannot be reached at first is waited for ``wait_s`` (a person at a terminal: a mistyped URL should
+    not hang for long); once it answered, a restart under the submission is waited out as ``demo`` does. It is
+    submitted at window W01, by the clerk whose token ``auth`` is."""
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=intake_url, timeout=30.0) as client:
-        notice = await one_time_notice(client, code)
+        notice = await one_time_notice(client, code, patience_s=wait_s)
         applicant_id = id_number or applicant_identity(notice, rng)
         body = application_for(notice, rng, 0, applicant_id=applicant_id)  # n=0: every material uploaded, no proxy
-        case = await submit_application(client, body, idempotency_key=f"apply-{code}-{rng.getrandbits(64):016x}")
-        await supply_deferred(client, case)
+        case = await submit_application(client, body, idempotency_key=f"apply-{code}-{rng.getrandbits(64):016x}",
+                                        auth=auth)
+        await supply_deferred(client, case, auth)
     return Submitted(case, body["applicant"]["name"], applicant_id)
 
 

@@ -16,8 +16,8 @@ from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, PROVISI
 __all__ = ["case_lines", "case_report", "print_case"]
 
 
-def case_report(urls: dict[str, str], case_id: str) -> dict[str, Any] | None:
-    with httpx.Client(timeout=10) as client:
+def case_report(urls: dict[str, str], case_id: str, auth: httpx.Auth | None = None) -> dict[str, Any] | None:
+    with httpx.Client(timeout=10, auth=auth) as client:
         case = client.get(f"{urls['intake']}/cases/{case_id}")
         if case.status_code == 404:
             return None
@@ -26,8 +26,8 @@ def case_report(urls: dict[str, str], case_id: str) -> dict[str, Any] | None:
     return {"case": case.json(), "supervision": supervision.json() if supervision.status_code == 200 else None}
 
 
-def print_case(urls: dict[str, str], case_id: str, as_json: bool) -> int:
-    report = case_report(urls, case_id)
+def print_case(urls: dict[str, str], case_id: str, as_json: bool, auth: httpx.Auth | None = None) -> int:
+    report = case_report(urls, case_id, auth)
     if report is None:
         print(f"未找到办件 no case {case_id}", file=sys.stderr)
         return 1

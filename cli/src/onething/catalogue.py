@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["catalogue_rows", "display_width", "print_catalogue"]
+__all__ = ["bundle_mix", "catalogue_rows", "display_width", "print_catalogue"]
 
 
 def catalogue_rows(directory: Path | None) -> dict[str, Any]:
@@ -15,6 +15,22 @@ def catalogue_rows(directory: Path | None) -> dict[str, Any]:
     from intake.catalogue.loader import load_catalogue
 
     return load_catalogue(directory).summary()
+
+
+def bundle_mix(requested: list[str] | None) -> list[str]:
+    """The one-things a batch cycles through (``demo``, ``chaos``): those asked for, P-01 by default; ``all`` is
+    the whole catalogue interleaved person, enterprise, project, so a short run shows all three."""
+    if not requested:
+        return ["P-01"]
+    if "all" in requested:
+        rows = catalogue_rows(None)["bundles"]
+        rank: dict[str, int] = {}
+        keyed = []
+        for b in rows:
+            rank[b["life_cycle"]] = rank.get(b["life_cycle"], -1) + 1
+            keyed.append((rank[b["life_cycle"]], b["code"]))
+        return [code for _, code in sorted(keyed, key=lambda k: (k[0], "PEJ".index(k[1][0])))]
+    return requested
 
 
 _LIFE_ZH = {"person": "个人", "enterprise": "企业", "project": "项目"}

@@ -1,5 +1,6 @@
-"""``onething``: run the whole system (up), a demo batch (demo), one application (apply), a case, the catalogue,
-read a topic (tail), verify a licence, keys. ``--data-dir`` goes before or after the command."""
+"""``onething``: run the whole system (up) and see it (status), a demo batch (demo), one application (apply), a
+case, the catalogue, read a topic (tail), verify a licence, keys, dead letters (dlq), re-drive a department request
+parked as undeliverable, inject faults (chaos). ``--data-dir`` goes before or after the command."""
 
 from __future__ import annotations
 
@@ -15,16 +16,25 @@ from pathlib import Path
 
 import httpx
 
+from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials, read_dev_credentials
+from exchange.access.roles import Role
+from exchange.kafka.metadata import refuse_topic_auto_creation
 from exchange.signing import KeyRing, ensure_keys
 from onething.apply import apply_once, follow_lines
+from onething.audit import audit_chain_command
 from onething.call import CALL_SUMMARY, add_call_arguments, call_command
 from onething.case import print_case
-from onething.catalogue import catalogue_rows, print_catalogue
+from onething.catalogue import bundle_mix, print_catalogue
+from onething.chaos.command import CHAOS_SUMMARY, add_chaos_arguments, chaos_command
 from onething.demo import DemoResult, run_demo
+from onething.dlq import DLQ_SUMMARY, add_dlq_arguments, dlq_command
 from onething.processes import PROCESSES
+from onething.redrive import redrive_command
 from onething.submit import IntakeRefused
+from onething.supervisor import Restart
 from onething.system import ALL_PRINCIPALS, STATE_FILE, System, SystemConfig, read_state
 from onething.tail import DEFAULT_LAST, tail
+from onething.tokens import SystemTokens, command_auth
 from onething.verify import verify_command
 
 __all__ = ["build_parser", "main"]
@@ -59,18 +69,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = command("up", "start broker, services and simulators; serve until Ctrl-C")
     up.add_argument("--demo", type=int, default=0, metavar="N", help="submit N demo applications once ready")
-    up.add_argument("--keep-data", action="store_true", help="keep the embedded databases of an earlier run")
+    up.add_argument("--fresh", action="store_true",
+                    help="start clean: delete the embedded databases of earlier runs (清空重来; kept by default)")
+    up.add_argument("--keep-data", action="store_true", help=argparse.SUPPRESS)  # the default now; still accepted
 
     demo = command("demo", "submit N applications and wait until each is delivered exactly once")
     demo.add_argument("--cases", type=int, default=10)
     demo.add_argument("--bundle", action="append", default=None, metavar="CODE",
                       help="one-thing code, repeatable, or 'all' (default P-01 新生儿出生); cases cycle through them")
     demo.add_argument("--intake-url", default=None, help="a running intake; default: the local system, started if needed")
+    demo.add_argument("--identity-url", default=None, metavar="URL",
+                      help="with --intake-url: the identity platform whose development clients "
+                           "($ONETHING_AUTH_CLIENTS_FILE, else <data-dir>/credentials.json) the demo signs in with")
     demo.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for deliveries")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--late", type=int, default=0, metavar="N",
                       help="hold N cases at the departments and run weeks of statutory time until each gets its "
                            "yellow card, red card and supervision order (超期演示)")
+
+    status = command("status", "the running system: each process, its pid and restarts, the latest restarts")
+    status.add_argument("--json", action="store_true", help="system.json as it is")
 
     apply = command("apply", "submit one sample application (a valid test applicant) and say where to follow it")
     apply.add_argument("--bundle", required=True, metavar="CODE", help="the one-thing, e.g. P-01 (onething catalogue)")
@@ -79,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the applicant's resident ID or credit code; default: a generated valid test applicant")
     apply.add_argument("--seed", type=int, default=None, help="the same seed makes the same application (and case)")
     apply.add_argument("--json", action="store_true", help="intake's answer as JSON")
+    apply.add_argument("--wait", type=float, default=10.0, metavar="S",
+                       help="how long to wait for an intake that cannot be reached (default 10 s)")
 
     case = command("case", "one case: items, clocks, cards, orders, projected completion, who is blocking")
     case.add_argument("case_id")
@@ -101,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     tail_p.add_argument("--json", action="store_true",
                         help="one JSON object per line: topic, partition, offset, verdict, envelope")
 
+    audit = command("audit-chain", "哈希链审计: verify every producer's hash chain and signatures on the bus and name "
+                                   "the first broken link (exit 0 intact, 1 broken, 3 gaps only)")
+    audit.add_argument("topic", nargs="*", help="topics to read (default: every chained topic of the registry)")
+
     verify = command("verify", "证照验真: check an e-licence (JSON, PDF or QR payload), offline or online")
     verify.add_argument("source", help="a credential .json, a licence .pdf, a QR payload 'OT1:…', or - for stdin")
     verify.add_argument("--trust-list", type=Path, default=None,
@@ -110,9 +134,30 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--online", default=None, metavar="URL", help="ask a licence service instead (checks status)")
     verify.add_argument("--json", action="store_true", help="the result as JSON")
 
+    token = command("token", "访问令牌: print an access token of the running system's identity platform, for curl "
+                             "(Authorization: Bearer …); a development client, or an applicant signing in")
+    token.add_argument("client", nargs="?", default="window.W01",
+                       help="a development client (credentials.json): window.W01…W08, kiosk.K01…, hotline, supervisor, "
+                            "operator, analyst, department.<code> (default window.W01)")
+    token.add_argument("--applicant", metavar="ID_NUMBER", default=None,
+                       help="sign in as this applicant instead (a resident ID number, or an enterprise's credit code "
+                            "for its 法人 account)")
+    token.add_argument("--name", default="申请人", help="the applicant's name (with --applicant)")
+
     keys = command("keys", "create Ed25519 key pairs for every service and department")
     keys.add_argument("--dir", type=Path, default=None, help="default <data-dir>/keys")
+    keys.add_argument("--credentials", type=Path, default=None, metavar="FILE",
+                      help="also write the development OAuth clients there (as `onething up` does in the data dir)")
     add_call_arguments(command("call", CALL_SUMMARY))
+    add_dlq_arguments(command("dlq", DLQ_SUMMARY), after)
+
+    redrive = command("redrive-request", "人工重发: send a department request parked as undeliverable (无法送达) "
+                                         "again, under the same request id; --parked lists them")
+    redrive.add_argument("request_id", nargs="?", default=None, help="the request id (on the supervision card)")
+    redrive.add_argument("--parked", action="store_true", help="list the parked requests; re-drive nothing")
+    redrive.add_argument("--dispatch-url", default=None, help="a running dispatch; default: the system in the data dir")
+    redrive.add_argument("--json", action="store_true", help="dispatch's answer as JSON")
+    add_chaos_arguments(command("chaos", CHAOS_SUMMARY))
     return parser
 
 
@@ -123,12 +168,12 @@ def _bootstrap(data_dir: Path) -> str:
     return os.environ.get("ONETHING_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 
 
-def _system_config(args: argparse.Namespace, keep_data: bool = False) -> SystemConfig:
+def _system_config(args: argparse.Namespace, fresh: bool = False) -> SystemConfig:
     return SystemConfig(
         data_dir=args.data_dir,
         kafka_bootstrap=os.environ.get("ONETHING_KAFKA_BOOTSTRAP") or None,
         database_url=os.environ.get("ONETHING_DATABASE_URL") or None,
-        keep_data=keep_data,
+        fresh=fresh,
         env={"ONETHING_CLOCK_CONTROL": "true"},  # the embedded system is a demo: its supervision clock may be moved
     )
 
@@ -173,10 +218,21 @@ def _print_where(system: System) -> None:
         print(f"  {spec.name:<12} {proc.url:<24} {spec.description_zh} — {spec.description_en}")
     print(f"  databases {system.databases()}")
     print(f"  API docs  {system.url('intake')}/docs   logs  {system.data_dir / 'logs'}")
+    print(f"  tokens    {system.url('simulators')}/oauth/token (统一身份认证, simulated); development clients in "
+          f"{system.data_dir / CREDENTIALS_FILE}")
+    print(f"            TOKEN=$({_command_for(system.data_dir)} token window.W01)   then  "
+          "curl -H \"Authorization: Bearer $TOKEN\" …")
+
+
+def _say_restart(restart: Restart) -> None:
+    print(restart.describe(), file=sys.stderr, flush=True)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    system = System(_system_config(args, keep_data=args.keep_data))
+    config = _system_config(args, fresh=args.fresh)
+    system = System(config, on_restart=_say_restart)
+    embedded = config.kafka_bootstrap is None and config.database_url is None
+    kept = sorted(args.data_dir.glob("*.db")) if embedded and not args.fresh else []
     stop = {"now": False}
 
     def _on_signal(signum: int, _frame: object) -> None:
@@ -192,21 +248,19 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 1
     print(f"ready in {time.monotonic() - started:.1f}s")
     _print_where(system)
+    if kept:
+        print(f"  数据保留 kept the {len(kept)} databases of an earlier run: cases in flight then complete now "
+              "(--fresh starts clean)")
     code = 0
     try:
         if args.demo:
-            result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, args.demo, bundles=_bundles(["all"]),
-                                          rating_url=system.url("rating")))
+            result = asyncio.run(run_demo(system.url("intake"), system.bootstrap, args.demo, bundles=bundle_mix(["all"]),
+                                          rating_url=system.url("rating"), tokens=system.tokens))
             _report(result)
             if not result.ok:
                 code = 1
-        print("serving; Ctrl-C to stop 按 Ctrl-C 停止")
-        while not stop["now"]:
-            dead = system.dead()
-            if dead:
-                print(f"进程退出 a process died:\n{system.describe_death(dead)}", file=sys.stderr)
-                code = 1
-                break
+        print("serving; a process that dies is restarted; Ctrl-C to stop 按 Ctrl-C 停止")
+        while not stop["now"]:  # the supervisor restarts what dies and says so (_say_restart)
             time.sleep(0.5)
     finally:
         print("stopping 正在停止 …")
@@ -234,11 +288,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with httpx.Client() as client:
             client.get(f"{intake_url}/readyz", timeout=5).raise_for_status()
         bootstrap = system.bootstrap if system else _bootstrap(args.data_dir)
-        bundles = _bundles(args.bundle)
+        bundles = bundle_mix(args.bundle)
         try:
             result = asyncio.run(run_demo(intake_url, bootstrap, args.cases, bundles=bundles, seed=args.seed,
                                           timeout_s=args.timeout, late=args.late, supervision_url=urls.get("supervision"),
-                                          simulators_url=urls.get("simulators"), rating_url=urls.get("rating")))
+                                          simulators_url=urls.get("simulators"), rating_url=urls.get("rating"),
+                                          tokens=_demo_tokens(args, urls)))
         except IntakeRefused as exc:
             print(exc.describe(), file=sys.stderr)
             return 1
@@ -247,6 +302,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         if system is not None:
             system.stop()
+
+
+def _demo_tokens(args: argparse.Namespace, urls: dict[str, str]) -> SystemTokens | None:
+    """The development clients the demo signs in with: the local system's, or with --identity-url a remote one's."""
+    if args.identity_url:
+        path = Path(os.environ.get("ONETHING_AUTH_CLIENTS_FILE") or args.data_dir / CREDENTIALS_FILE)
+        return SystemTokens(f"{args.identity_url.rstrip('/')}/oauth/token", read_dev_credentials(path))
+    return SystemTokens.of(args.data_dir, urls) if "simulators" in urls else None
 
 
 def _running_urls(data_dir: Path) -> dict[str, str] | None:
@@ -279,12 +342,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if not intake_url:
         return _no_system(args.data_dir, or_else="或指明受理服务 or name a running intake:  --intake-url URL")
     try:
-        submitted = asyncio.run(apply_once(intake_url, args.bundle, seed=args.seed, id_number=args.id_number))
+        clerk = SystemTokens.of(args.data_dir, urls).client("window.W01") if urls and not args.intake_url else None
+        submitted = asyncio.run(apply_once(intake_url, args.bundle, seed=args.seed, id_number=args.id_number,
+                                           wait_s=args.wait, auth=clerk))
     except IntakeRefused as exc:
         print(exc.describe(), file=sys.stderr)
         return 1
     except httpx.HTTPError as exc:
-        print(f"无法连接受理服务 cannot reach intake at {intake_url}: {exc}", file=sys.stderr)
+        print(f"无法连接受理服务 cannot reach intake at {intake_url} (waited {args.wait:g} s; --wait S): {exc}",
+              file=sys.stderr)
         return 2
     case = submitted.case
     if args.json:
@@ -299,31 +365,77 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    state = read_state(args.data_dir)
+    if state is None:
+        return _no_system(args.data_dir)
+    if args.json:
+        print(json.dumps(state, ensure_ascii=False, indent=2))
+        return 0
+    broker = state.get("broker")
+    print(f"broker   {state['kafka_bootstrap']}"
+          + (f"  pid {broker['pid']} (embedded tansu)" if isinstance(broker, dict) else ""))
+    processes = state.get("processes")
+    for name, proc in (processes.items() if isinstance(processes, dict) else []):
+        print(f"  {name:<12} {proc['url']:<24} pid {proc['pid']}  重启 restarts {proc.get('restarts', 0)}")
+    restarts = state.get("restarts")
+    if isinstance(restarts, list) and restarts:
+        print(f"重启记录 restarts: {state.get('restart_count', len(restarts))}; latest:")
+        for r in restarts[-10:]:
+            print(f"  {r['at']}  {r['process']} died ({r['exit']}), attempt {r['attempt']}, restarted after {r['delay_s']:.1f}s")
+    return 0
+
+
 def cmd_case(args: argparse.Namespace) -> int:
     urls = _running_urls(args.data_dir)
     if urls is None:
         return _no_system(args.data_dir)
-    return print_case(urls, args.case_id, args.json)
+    return print_case(urls, args.case_id, args.json, auth=command_auth(args.data_dir, urls, Role.OPERATOR))
 
 
-def _bundles(requested: list[str] | None) -> list[str]:
-    if not requested:
-        return ["P-01"]
-    if "all" in requested:  # interleaved person, enterprise, project, so a short run shows all three
-        rows = catalogue_rows(None)["bundles"]
-        rank: dict[str, int] = {}
-        keyed = []
-        for b in rows:
-            rank[b["life_cycle"]] = rank.get(b["life_cycle"], -1) + 1
-            keyed.append((rank[b["life_cycle"]], b["code"]))
-        return [code for _, code in sorted(keyed, key=lambda k: (k[0], "PEJ".index(k[1][0])))]
-    return requested
+def cmd_dlq(args: argparse.Namespace) -> int:
+    urls = _running_urls(args.data_dir)
+    if urls is None:
+        return _no_system(args.data_dir)
+    return dlq_command(args, urls)
+
+
+def cmd_redrive_request(args: argparse.Namespace) -> int:
+    urls = _running_urls(args.data_dir)
+    dispatch_url = (args.dispatch_url or (urls or {}).get("dispatch") or "").rstrip("/")
+    if not dispatch_url:
+        return _no_system(args.data_dir, or_else="或指明分办服务 or name a running dispatch:  --dispatch-url URL")
+    return redrive_command(dispatch_url, args.request_id, parked=args.parked, as_json=args.json,
+                           auth=command_auth(args.data_dir, urls, Role.OPERATOR))
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    urls = _running_urls(args.data_dir)
+    if urls is None:
+        return _no_system(args.data_dir)
+    tokens = SystemTokens.of(args.data_dir, urls)
+    try:
+        auth = tokens.applicant(args.applicant, args.name) if args.applicant else tokens.client(args.client)
+    except KeyError:
+        print(f"没有该开发用客户端 no development client {args.client!r}; choose from: "
+              f"{', '.join(tokens.credentials.clients)}", file=sys.stderr)
+        return 2
+    try:
+        with httpx.Client(timeout=10, auth=auth) as client:
+            print(auth.token(client))
+    except httpx.HTTPError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
     target = args.dir or args.data_dir / "keys"
     ensure_keys(target, ALL_PRINCIPALS)
     print(f"keys for {len(ALL_PRINCIPALS)} principals in {target}")
+    if args.credentials is not None:
+        ensure_dev_credentials(args.credentials)
+        print(f"development OAuth clients in {args.credentials}")
     return 0
 
 
@@ -333,6 +445,14 @@ def cmd_tail(args: argparse.Namespace) -> int:
     return asyncio.run(tail(_bootstrap(args.data_dir), args.topic, from_beginning=args.from_beginning,
                             follow=args.follow, limit=args.limit, keyring=keyring, as_json=args.json,
                             case_id=args.case))
+
+
+def cmd_audit_chain(args: argparse.Namespace) -> int:
+    keys = args.data_dir / "keys"
+    if not keys.exists():
+        print(f"没有公钥 no keys in {keys}: name the system's data dir with --data-dir DIR", file=sys.stderr)
+        return 2
+    return audit_chain_command(_bootstrap(args.data_dir), args.topic, KeyRing(keys))
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -350,13 +470,16 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "up": cmd_up, "demo": cmd_demo, "apply": cmd_apply, "case": cmd_case, "catalogue": cmd_catalogue,
-    "tail": cmd_tail, "verify": cmd_verify, "keys": cmd_keys, "call": call_command,
+    "up": cmd_up, "status": cmd_status, "demo": cmd_demo, "apply": cmd_apply, "case": cmd_case,
+    "catalogue": cmd_catalogue, "tail": cmd_tail, "verify": cmd_verify, "keys": cmd_keys, "token": cmd_token, "call": call_command,
+    "dlq": cmd_dlq, "redrive-request": cmd_redrive_request, "chaos": chaos_command,
+    "audit-chain": cmd_audit_chain,
 }
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    refuse_topic_auto_creation()  # reading a topic must not create it with the broker's partition count
     try:
         sys.exit(_COMMANDS[args.command](args))
     except KeyboardInterrupt:  # Ctrl-C: stop quietly (each command has already closed what it opened)

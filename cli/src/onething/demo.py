@@ -13,7 +13,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +22,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import Envelope, EnvelopeError
 from contracts.topics import CASE_STREAM
+from exchange.access.roles import Role
+from exchange.errors import SignatureInvalid
+from exchange.signing import KeyRing
 from onething.applicants import applicant_identity, application_for, correction_for
-from onething.submit import one_time_notice, submit_application, supply_deferred
+from onething.submit import acting, one_time_notice, send_patiently, submit_application, supply_deferred
+from onething.tokens import SystemTokens
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -47,6 +51,10 @@ class DemoResult:
     cards: Counter[tuple[str, str]] = field(default_factory=Counter)  # (case, colour) seen on the stream
     orders: Counter[str] = field(default_factory=Counter)
     applicant_of: dict[str, str] = field(default_factory=dict)  # case -> the applicant's ID number
+    # case -> who acts for it: the clerk of its window, or the applicant signed in (统一身份认证); None without
+    # tokens (a system that asks for none)
+    acting_for: dict[str, httpx.Auth | None] = field(default_factory=dict)
+    applicant_auth: dict[str, httpx.Auth | None] = field(default_factory=dict)  # case -> the applicant signed in
     ratings: Counter[str] = field(default_factory=Counter)  # level -> ratings the demo's applicants gave
 
     def _ours(self, tally: Counter[tuple[str, str]]) -> dict[str, int]:
@@ -114,7 +122,7 @@ class _Progress:
 
 
 async def _watch(bootstrap: str, result: DemoResult, ready: asyncio.Event, stop: asyncio.Event,
-                 progress: _Progress) -> None:
+                 progress: _Progress, keyring: KeyRing | None, on_event: Callable[[Envelope], None] | None) -> None:
     # Read the whole stream and keep counts for every case; only our cases are judged at the end.
     # (Seeking to the end first was tried and lost deliveries on the embedded broker's new partitions.)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
@@ -129,10 +137,14 @@ async def _watch(bootstrap: str, result: DemoResult, ready: asyncio.Event, stop:
             for records in batch.values():
                 for record in records:
                     try:
-                        env, _ = Envelope.from_bytes(record.value or b"")
-                    except EnvelopeError:
+                        env, wire = Envelope.from_bytes(record.value or b"")
+                        if keyring is not None:  # forged records (onething chaos poison) are not counted
+                            keyring.verify_envelope(wire)
+                    except (EnvelopeError, SignatureInvalid):
                         continue
                     _count(result, env)
+                    if on_event is not None:
+                        on_event(env)
             progress.show(sum(1 for c in result.cases if result.deliveries[c] >= 1))
     finally:
         await consumer.stop()
@@ -158,43 +170,47 @@ def _count(result: DemoResult, env: Envelope) -> None:
 
 
 async def _correct(client: httpx.AsyncClient, notice: dict[str, Any], case_id: str, rng: random.Random,
-                   deadline: float) -> bool:
+                   deadline: float, auth: httpx.Auth | None) -> bool:
     """Answer the consolidated correction notice once intake shows it (intake reads the same stream)."""
     while time.monotonic() < deadline:
-        response = await client.get(f"/cases/{case_id}")
+        response, _ = await send_patiently(client, "GET", f"/cases/{case_id}", **acting(auth))
         if response.status_code == 200 and response.json()["correction"]:
             body = correction_for(notice, response.json()["correction"], rng)
-            posted = await client.post(f"/cases/{case_id}/corrections", json=body)
-            posted.raise_for_status()
+            posted, maybe_done = await send_patiently(client, "POST", f"/cases/{case_id}/corrections", json=body,
+                                                      **acting(auth))
+            if not (maybe_done and posted.status_code == 409):  # 409 then: the lost answer's attempt corrected it
+                posted.raise_for_status()
             return True
         await asyncio.sleep(0.2)
     return False
 
 
 async def _prefill(client: httpx.AsyncClient, notice: dict[str, Any], applicant_id: str,
-                   deadline: float) -> tuple[str, dict[str, Any]] | None:
-    """授权预填: record the applicant's authorisation, wait for the registries, return the draft."""
-    response = await client.post("/drafts", json={
+                   deadline: float, auth: httpx.Auth | None) -> tuple[str, dict[str, Any]] | None:
+    """授权预填: the applicant, signed in (their token is the authorisation), asks for the lookup; wait for the
+    registries, return the draft."""
+    response, _ = await send_patiently(client, "POST", "/drafts", json={  # a repeat makes one more draft: harmless
         "bundle_code": notice["bundle_code"], "items": [i["code"] for i in notice["items"]],
-        "id_number": applicant_id, "channel": "portal", "authorisation": {"granted": True}})
+        "id_number": applicant_id, "channel": "portal", "authorisation": {"granted": True}}, **acting(auth))
     response.raise_for_status()
     draft = response.json()
     while not draft["ready"] and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-        draft = (await client.get(f"/drafts/{draft['draft_id']}")).json()
+        draft = (await send_patiently(client, "GET", f"/drafts/{draft['draft_id']}", **acting(auth)))[0].json()
     return (draft["draft_id"], draft["prefilled"]) if draft["ready"] else None
 
 
-async def _run_late(result: DemoResult, supervision_url: str, simulators_url: str, deadline: float) -> None:
+async def _run_late(result: DemoResult, supervision_url: str, simulators_url: str, deadline: float,
+                    operator: httpx.Auth | None) -> None:
     """超期演示: move the supervision clock a day at a time until every held case has its red card and order
-    (its yellow card comes first), then let the departments answer."""
-    async with httpx.AsyncClient(base_url=supervision_url, timeout=30.0) as supervision:
+    (its yellow card comes first), then let the departments answer. An operator's work (运维)."""
+    async with httpx.AsyncClient(base_url=supervision_url, timeout=30.0, auth=operator) as supervision:
         for _ in range(90):
             if time.monotonic() > deadline or all(result.orders[c] >= 1 for c in result.late):
                 break
             (await supervision.post("/clock/advance", json={"days": 1})).raise_for_status()
             await asyncio.sleep(0.3)  # the cards travel the bus back to the watcher
-    async with httpx.AsyncClient(base_url=simulators_url, timeout=30.0) as simulators:
+    async with httpx.AsyncClient(base_url=simulators_url, timeout=30.0, auth=operator) as simulators:
         for case_id in result.late:
             (await simulators.delete(f"/holds/{case_id}")).raise_for_status()
 
@@ -210,8 +226,11 @@ async def _rate(rating_url: str, result: DemoResult, rng: random.Random, deadlin
     async with httpx.AsyncClient(base_url=rating_url, timeout=30.0) as rating:
         for done, case_id in enumerate(result.cases):
             progress.show(done)
+            auth = result.applicant_auth.get(case_id)
             while time.monotonic() < deadline:
-                touchpoints = (await rating.get(f"/cases/{case_id}/touchpoints")).json()
+                answer = (await send_patiently(rating, "GET", f"/cases/{case_id}/touchpoints", **acting(auth)))[0]
+                # 404 until rating has recorded the case (it reads the same stream): ask again
+                touchpoints = answer.json() if answer.status_code == 200 else []
                 if any(t["touchpoint"] == "delivery" for t in touchpoints):
                     break
                 await asyncio.sleep(0.2)
@@ -223,9 +242,9 @@ async def _rate(rating_url: str, result: DemoResult, rng: random.Random, deadlin
                     continue
                 level = rng.choices(_LEVELS, _LEVEL_WEIGHTS)[0]
                 tags = [rng.choice(_BAD_TAGS if level in _LEVELS[3:] else _GOOD_TAGS)]
-                answer = await rating.post("/ratings", json={
+                answer, _ = await send_patiently(rating, "POST", "/ratings", json={  # the rater: from the token
                     "case_id": case_id, "touchpoint": t["touchpoint"], "item_code": t["item_code"], "level": level,
-                    "tags": tags, "rater_id_number": result.applicant_of[case_id], "rated_via": "device"})
+                    "tags": tags, "rated_via": "device"}, **acting(auth))
                 if answer.status_code == 201:
                     result.ratings[level] += 1
         progress.show(len(result.cases))
@@ -235,20 +254,23 @@ async def _rate(rating_url: str, result: DemoResult, rng: random.Random, deadlin
 async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequence[str] = ("P-01",), seed: int = 7,
                    timeout_s: float = 120.0, linger_s: float = 2.0, quiet: bool = False, late: int = 0,
                    supervision_url: str | None = None, simulators_url: str | None = None,
-                   rating_url: str | None = None) -> DemoResult:
+                   rating_url: str | None = None, keyring: KeyRing | None = None, tokens: SystemTokens | None = None,
+                   on_event: Callable[[Envelope], None] | None = None) -> DemoResult:
     """Submit ``cases`` applications, cycling through ``bundles``, and follow each to its one delivery.
 
     With ``rating_url`` each delivered case's applicant then rates it (一事多评). With ``late`` > 0 the first ``late`` cases are held at the departments and the supervision clock is moved
-    forward until each has its yellow card, red card and supervision order; then they are released."""
+    forward until each has its yellow card, red card and supervision order; then they are released. With
+    ``keyring`` only events whose signature verifies are counted; ``on_event`` sees each as it is read."""
     if late and not (supervision_url and simulators_url):
         raise ValueError("--late needs the supervision and simulator URLs of the running system")
     rng = random.Random(seed)
     result = DemoResult()
+    operator = tokens.staff(Role.OPERATOR) if tokens else None  # holds and the supervision clock
     progress = _Progress(cases, quiet)
     ready, stop = asyncio.Event(), asyncio.Event()
     async with httpx.AsyncClient(base_url=intake_url, timeout=30.0) as client:
         notices = {code: await one_time_notice(client, code) for code in dict.fromkeys(bundles)}
-        watcher = asyncio.create_task(_watch(bootstrap, result, ready, stop, progress))
+        watcher = asyncio.create_task(_watch(bootstrap, result, ready, stop, progress, keyring, on_event))
         await asyncio.wait_for(ready.wait(), 30)
         result.started = time.monotonic()
         deadline = time.monotonic() + timeout_s
@@ -258,19 +280,25 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
             notice = notices[bundles[n % len(bundles)]]
             async with limit:
                 applicant_id = applicant_identity(notice, rng)
-                draft = await _prefill(client, notice, applicant_id, deadline) if n % 3 == 0 else None
+                # The applicant signs in (统一身份认证: an enterprise with its 法人 account) to authorise the pre-fill
+                # and to rate; at a window, kiosk or hotline the clerk there accepts the application.
+                applicant = tokens.applicant(applicant_id, "演示申请人") if tokens else None
+                draft = await _prefill(client, notice, applicant_id, deadline, applicant) if n % 3 == 0 else None
                 body = application_for(notice, rng, n, applicant_id=applicant_id,
                                        prefilled=draft[1] if draft else None, draft_id=draft[0] if draft else None)
-                case = await submit_application(client, body, idempotency_key=f"demo-{seed}-{n}-{time.time_ns()}")
+                actor = tokens.submitter(body, applicant) if tokens else None
+                case = await submit_application(client, body, idempotency_key=f"demo-{seed}-{n}-{time.time_ns()}",
+                                                auth=actor)
                 if n < late:  # 压件: the departments sit on this case until the demo lets go
-                    async with httpx.AsyncClient(base_url=str(simulators_url), timeout=30.0) as simulators:
-                        (await simulators.post(f"/holds/{case['case_id']}")).raise_for_status()
+                    async with httpx.AsyncClient(base_url=str(simulators_url), timeout=30.0, auth=operator) as sims:
+                        (await sims.post(f"/holds/{case['case_id']}")).raise_for_status()
                     result.late.append(case["case_id"])
                 result.cases.append(case["case_id"])
                 result.bundle_of[case["case_id"]] = notice["bundle_code"]
                 result.applicant_of[case["case_id"]] = applicant_id
+                result.acting_for[case["case_id"]], result.applicant_auth[case["case_id"]] = actor, applicant
                 result.prefilled += draft is not None
-                await supply_deferred(client, case)
+                await supply_deferred(client, case, actor)
 
         await asyncio.gather(*(submit(n) for n in range(cases)))
         ours, corrected = set(result.cases), set[str]()
@@ -279,11 +307,13 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
         while time.monotonic() < deadline and not watcher.done():
             on_time = [c for c in result.cases if c not in result.late]
             if result.late and late_run is None and all(result.deliveries[c] >= 1 for c in on_time):
-                late_run = asyncio.create_task(_run_late(result, str(supervision_url), str(simulators_url), deadline))
+                late_run = asyncio.create_task(_run_late(result, str(supervision_url), str(simulators_url), deadline,
+                                                         operator))
             for case_id in sorted((result.to_correct & ours) - corrected):
                 corrected.add(case_id)  # 一次补正: answer, as the applicant would, the one notice
                 notice = notices[result.bundle_of[case_id]]
-                corrections.add(asyncio.create_task(_correct(client, notice, case_id, rng, deadline)))
+                corrections.add(asyncio.create_task(_correct(client, notice, case_id, rng, deadline,
+                                                             result.acting_for.get(case_id))))
             if all(result.deliveries[c] >= 1 for c in result.cases):
                 result.all_delivered_s = time.monotonic() - result.started
                 progress.say(f"核对有无重复送达 watching {linger_s:g} s more for duplicate deliveries …")

@@ -28,4 +28,5 @@ PROCESSES: tuple[ProcessSpec, ...] = (
     ProcessSpec("supervision", "supervision", 8104, True, "电子监察：法定时限", "Supervision: statutory clocks"),
     ProcessSpec("rating", "rating", 8105, True, "好差评", "Rating (好差评)"),
     ProcessSpec("simulators", "simulators", 8106, False, "部门业务系统模拟器", "Department system simulators"),
+    ProcessSpec("gateway", "gateway", 8107, True, "部门接入网关：HTTP 轮询、回调、签名答复", "Department gateway: HTTP poll, callback, signed answers"),
 )

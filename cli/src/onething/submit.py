@@ -2,16 +2,42 @@
 
 Read the one-time notice (一次告知), post the one form and one set of materials, then supply what 容缺
 deferred. When intake says no, :class:`IntakeRefused` carries its answer: the status, intake's zh-CN and
-English message and, for a 422, each field's problem.
+English message and, for a 422, each field's problem. A service that is restarting (connection refused or
+cut, 502/503) is asked again (:func:`send_patiently`), as an applicant's browser would, so a batch
+survives a process being killed and restarted under it (``onething chaos``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import httpx
 
-__all__ = ["IntakeRefused", "one_time_notice", "submit_application", "supply_deferred"]
+__all__ = ["IntakeRefused", "one_time_notice", "send_patiently", "submit_application", "supply_deferred"]
+
+_UNAVAILABLE = {502, 503, 504}
+
+
+async def send_patiently(client: httpx.AsyncClient, method: str, url: str, *, patience_s: float = 90.0,
+                         **kwargs: Any) -> tuple[httpx.Response, bool]:
+    """Send, and again with back-off while the service cannot be reached or says it is unavailable, for up
+    to ``patience_s``. Returns the answer and whether an earlier attempt may have reached the service (its
+    connection was cut after sending), so the caller can tell "done already" (409, 422) from a refusal."""
+    deadline, delay, maybe_done = time.monotonic() + patience_s, 0.2, False
+    while True:
+        try:
+            response = await client.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            if time.monotonic() > deadline:
+                raise
+            maybe_done = maybe_done or not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+        else:
+            if response.status_code not in _UNAVAILABLE or time.monotonic() > deadline:
+                return response, maybe_done
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 3.0)
 
 
 class IntakeRefused(RuntimeError):
@@ -40,9 +66,10 @@ class IntakeRefused(RuntimeError):
         return "\n".join(lines)
 
 
-async def one_time_notice(client: httpx.AsyncClient, code: str) -> dict[str, Any]:
-    """The one-thing's one-time notice: its items, one form and one set of materials."""
-    response = await client.get(f"/catalogue/{code}/notice")
+async def one_time_notice(client: httpx.AsyncClient, code: str, *, patience_s: float = 90.0) -> dict[str, Any]:
+    """The one-thing's one-time notice: its items, one form and one set of materials. The first call to intake:
+    ``patience_s`` is how long an intake that cannot be reached is waited for."""
+    response, _ = await send_patiently(client, "GET", f"/catalogue/{code}/notice", patience_s=patience_s)
     if response.status_code >= 400:
         raise IntakeRefused(f"one-thing {code}", response,
                             "`onething catalogue` lists the one-things 一件事目录" if response.status_code == 404 else "")
@@ -50,20 +77,31 @@ async def one_time_notice(client: httpx.AsyncClient, code: str) -> dict[str, Any
     return notice
 
 
-async def submit_application(client: httpx.AsyncClient, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-    """Post the application; the case intake accepted (``POST /cases``)."""
-    response = await client.post("/cases", json=body, headers={"Idempotency-Key": idempotency_key})
+def acting(auth: httpx.Auth | None) -> dict[str, Any]:
+    """Request options for acting as ``auth`` (a clerk's or applicant's token), or as the client is."""
+    return {} if auth is None else {"auth": auth}
+
+
+async def submit_application(client: httpx.AsyncClient, body: dict[str, Any], *, idempotency_key: str,
+                             auth: httpx.Auth | None = None) -> dict[str, Any]:
+    """Post the application as ``auth`` (the clerk of its window or the applicant); the case intake accepted
+    (``POST /cases``). The idempotency key makes a repeat after a cut connection return the same case."""
+    response, _ = await send_patiently(client, "POST", "/cases", json=body, headers={"Idempotency-Key": idempotency_key},
+                                       **acting(auth))
     if response.status_code >= 400:
         raise IntakeRefused(f"the application for {body.get('bundle_code')}", response)
     case: dict[str, Any] = response.json()
     return case
 
 
-async def supply_deferred(client: httpx.AsyncClient, case: dict[str, Any]) -> None:
+async def supply_deferred(client: httpx.AsyncClient, case: dict[str, Any], auth: httpx.Auth | None = None) -> None:
     """容缺补齐: upload every material accepted on a tolerance commitment, as the applicant promised."""
     deferred = {c["material_code"]: {"provision": "upload", "document": "sha256:" + "0" * 64}
                 for c in case["commitments"] if c["kind"] == "tolerance"}
     if deferred:
-        response = await client.post(f"/cases/{case['case_id']}/supplements", json={"materials": deferred})
+        response, maybe_done = await send_patiently(client, "POST", f"/cases/{case['case_id']}/supplements",
+                                                    json={"materials": deferred}, **acting(auth))
+        if maybe_done and response.status_code == 422:  # supplied by the attempt whose answer was lost
+            return
         if response.status_code >= 400:
             raise IntakeRefused(f"the supplements of {case['case_id']}", response)

@@ -2,7 +2,10 @@
 
 Every process in :data:`onething.processes.PROCESSES` runs as ``python -m <module>`` with its own
 environment; the embedded broker runs unless a Kafka is configured. ``start`` returns once every
-process answers ``/readyz``; ``dead`` reports processes that exited.
+process answers ``/readyz``; from then on each process (the embedded broker too, on its same port) is
+supervised: when one dies it is started again with the same command and environment, after a back-off
+(:mod:`onething.supervisor`), and the restart is reported and recorded in ``system.json``. Only
+``stop()`` ends it. ``dead`` reports processes that are not running at the moment.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -21,15 +25,24 @@ import httpx
 
 from contracts.departments import DEPARTMENTS, department_principal, seal_principal
 from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
+from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials
+from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.broker import EmbeddedBroker, free_port
 from exchange.settings import ExchangeSettings
 from exchange.signing import ensure_keys
 from onething.processes import PROCESSES, ProcessSpec
+from onething.supervisor import Child, Restart, RestartPolicy, Supervisor
+from onething.tokens import SystemTokens
 
-__all__ = ["ALL_PRINCIPALS", "STATE_FILE", "RunningProcess", "System", "SystemConfig", "read_state"]
+__all__ = [
+    "ALL_PRINCIPALS", "OPERATOR", "STATE_FILE", "RunningProcess", "System", "SystemConfig", "database_names", "read_state",
+]
 
+OPERATOR = "operator"  # the platform's operators (运维): signs dead-letter requests (onething dlq)
 ALL_PRINCIPALS = (
     *(p.name for p in PROCESSES),
+    OPERATOR,
+    IDENTITY_PRINCIPAL,  # 统一身份认证 (simulated in the simulators process): signs bearer tokens
     *(department_principal(d.code) for d in DEPARTMENTS),
     *(seal_principal(d.code) for d in DEPARTMENTS),
     *(registry_principal(r) for r in BASE_REGISTRIES),
@@ -45,29 +58,49 @@ class SystemConfig:
     database_prefix: str | None = None  # None: ONETHING_DATABASE_PREFIX as set, else the services' default
     host: str = "127.0.0.1"
     free_ports: bool = False  # tests: pick free ports instead of the defaults
-    keep_data: bool = False
+    fresh: bool = False  # the embedded default: delete the databases of earlier runs first (kept otherwise)
     env: Mapping[str, str] = field(default_factory=dict)  # extra ONETHING_* for every process
     ready_timeout_s: float = 120.0
+    supervise: bool = True  # restart a process that dies once the system is up
+    restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
 
 
 @dataclass
 class RunningProcess:
     spec: ProcessSpec
     port: int
-    popen: subprocess.Popen[bytes]
+    env: dict[str, str]
     log_path: Path
+    popen: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def returncode(self) -> int | None:
+        """None while it runs; its exit status once it has gone (negative: the signal that ended it)."""
+        return None if self.popen is None else self.popen.poll()
+
+    def launch(self) -> None:
+        """Start (or start again) ``python -m <module>``, its output appended to its log."""
+        with open(self.log_path, "ab") as log:
+            self.popen = subprocess.Popen(  # noqa: S603 - our own modules
+                [sys.executable, "-m", self.spec.module], env=self.env,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+
 
 class System:
-    def __init__(self, config: SystemConfig) -> None:
+    def __init__(self, config: SystemConfig, on_restart: Callable[[Restart], None] | None = None) -> None:
         self.config = config
         self.broker: EmbeddedBroker | None = None
         self.processes: dict[str, RunningProcess] = {}
         self.bootstrap = config.kafka_bootstrap or ""
+        self.restarts: list[Restart] = []  # every death since start, oldest first
+        self._on_restart = on_restart
+        self._supervisor: Supervisor | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -76,15 +109,30 @@ class System:
     def url(self, name: str) -> str:
         return self.processes[name].url
 
+    @property
+    def tokens(self) -> SystemTokens:
+        """Tokens from this system's identity platform, with the development credentials it was started with."""
+        return SystemTokens.of(self.data_dir, {name: p.url for name, p in self.processes.items()})
+
     def _prepare_data_dir(self) -> None:
+        # The data dir holds personal data (databases, logs, held requests) and private keys: the operating
+        # user's alone. Everything created below it from here on (by this process and the services) is 0600/0700.
+        os.umask(0o077)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
         (self.data_dir / "logs").mkdir(exist_ok=True)
-        if self.config.kafka_bootstrap is None and self.config.database_url is None and not self.config.keep_data:
-            # The embedded broker keeps nothing across restarts; databases that remember a bus
-            # that no longer exists would wait forever for facts that are gone. Start clean.
+        (self.data_dir / "logs").chmod(0o700)
+        for kept in [*self.data_dir.glob("*.db*"), *(self.data_dir / "logs").iterdir()]:  # from an earlier run
+            kept.chmod(0o600)
+        # Kept by default: the embedded broker forgets everything when it stops, but each service finds the new
+        # broker epoch and sends its outbox again (exchange.recovery), so cases in flight when the system
+        # stopped (Ctrl-C, a killed `onething up`, a power cut) complete, once. Deleting is asked for.
+        if self.config.fresh and self.config.kafka_bootstrap is None and self.config.database_url is None:
             for old in self.data_dir.glob("*.db*"):
                 old.unlink()
+            (self.data_dir / "simulator-holds.json").unlink(missing_ok=True)  # holds of requests on that bus
         ensure_keys(self.data_dir / "keys", ALL_PRINCIPALS)
+        ensure_dev_credentials(self.data_dir / CREDENTIALS_FILE)  # one OAuth client per role (开发用凭据)
 
     def _env(self, port: int) -> dict[str, str]:
         env = {
@@ -108,11 +156,13 @@ class System:
     def databases(self) -> str:
         """Where the services keep their state, as their settings will resolve it (for people; a service's own
         ONETHING_<SERVICE>_DATABASE_URL aside)."""
-        env = self._env(0)
-        if "ONETHING_DATABASE_URL" not in env:
+        if "ONETHING_DATABASE_URL" not in self._env(0):
             return f"SQLite {self.data_dir}/<service>.db"
-        prefix = env.get("ONETHING_DATABASE_PREFIX", ExchangeSettings.model_fields["database_prefix"].default)
-        return "PostgreSQL " + ", ".join(f"{prefix}{spec.name}" for spec in PROCESSES if spec.has_database)
+        return "PostgreSQL " + ", ".join(self.database_names())
+
+    def database_names(self) -> list[str]:
+        """The PostgreSQL database of each service, as their settings will name it."""
+        return database_names(self._env(0).get("ONETHING_DATABASE_PREFIX"))
 
     def start(self) -> None:
         """Start everything and wait until every process is ready; on any failure stop what started."""
@@ -123,6 +173,32 @@ class System:
         except BaseException:
             self.stop()
             raise
+        if self.config.supervise:
+            self._supervise()
+        self._write_state()
+
+    def _supervise(self) -> None:
+        children = [Child(name, self._poll(proc), proc.launch) for name, proc in self.processes.items()]
+        if self.broker is not None:
+            broker = self.broker
+            # The same port: every process keeps the bootstrap address it was started with.
+            children.insert(0, Child("broker", lambda: broker.process.poll() if broker.process else 0, broker.start))
+        self._supervisor = Supervisor(children, self.config.restart_policy, self._restarting, self._relaunched)
+        self._supervisor.start()
+
+    @staticmethod
+    def _poll(proc: RunningProcess) -> Callable[[], int | None]:
+        return lambda: proc.returncode
+
+    def _restarting(self, restart: Restart) -> None:
+        self.restarts.append(restart)
+        self._write_state()
+        if self._on_restart is not None:
+            self._on_restart(restart)
+
+    def _relaunched(self, child: Child) -> None:
+        if child.name in self.processes:
+            self.processes[child.name].restarts = child.restarts
         self._write_state()
 
     def _launch(self) -> None:
@@ -136,21 +212,19 @@ class System:
             env = self._env(port)
             # Status lists and verification links in every credential point at the licence service.
             env.setdefault("ONETHING_LICENCE_PUBLIC_URL", f"http://{self.config.host}:{ports['licence']}")
-            log_path = self.data_dir / "logs" / f"{spec.name}.log"
-            with open(log_path, "ab") as log:
-                popen = subprocess.Popen(  # noqa: S603 - our own modules
-                    [sys.executable, "-m", spec.module], env=env,
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                )
-            self.processes[spec.name] = RunningProcess(spec, port, popen, log_path)
+            proc = RunningProcess(spec, port, env, self.data_dir / "logs" / f"{spec.name}.log")
+            proc.launch()
+            self.processes[spec.name] = proc
 
     def wait_ready(self) -> None:
+        """Until every process answers ``/readyz``. Before supervision a death is a failed start; once
+        supervised, a dead process is waited for while it is restarted."""
         deadline = time.monotonic() + self.config.ready_timeout_s
         waiting = set(self.processes)
         with httpx.Client(timeout=2.0) as client:
             while waiting:
                 dead = self.dead()
-                if dead:
+                if dead and self._supervisor is None:
                     raise RuntimeError(self.describe_death(dead))
                 for name in sorted(waiting):
                     try:
@@ -163,40 +237,77 @@ class System:
                 time.sleep(0.2)
 
     def dead(self) -> list[RunningProcess]:
-        return [p for p in self.processes.values() if p.popen.poll() is not None]
+        return [p for p in self.processes.values() if p.returncode is not None]
 
     def describe_death(self, dead: list[RunningProcess]) -> str:
         lines = []
         for proc in dead:
             tail = proc.log_path.read_text(errors="replace").splitlines()[-15:]
-            lines.append(f"{proc.spec.name} exited with {proc.popen.returncode}; last log lines:")
+            lines.append(f"{proc.spec.name} exited with {proc.returncode}; last log lines:")
             lines.extend(f"    {line}" for line in tail)
         return "\n".join(lines)
 
     def _write_state(self) -> None:
+        """``system.json``: where everything runs, each process's pid and restarts, the latest deaths. Written
+        whole and renamed into place, so a reader (``onething status``, ``onething chaos``) never sees half."""
+        if self._supervisor is not None and self._supervisor.stopping:
+            return
+        broker = self.broker
         state = {
             "kafka_bootstrap": self.bootstrap,
             "pid": os.getpid(),
-            "processes": {n: {"url": p.url, "pid": p.popen.pid} for n, p in self.processes.items()},
+            "broker": {"pid": broker.process.pid, "embedded": True} if broker and broker.process else None,
+            "processes": {n: {"url": p.url, "pid": p.popen.pid if p.popen else None, "restarts": p.restarts}
+                          for n, p in self.processes.items()},
+            "restarts": [r.as_json() for r in self.restarts[-50:]],
+            "restart_count": len(self.restarts),
         }
-        (self.data_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+        path = self.data_dir / STATE_FILE
+        tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(state, indent=2))
+        os.replace(tmp, path)
+
+    def pid(self, name: str) -> int | None:
+        """The pid of ``name`` (a process of :data:`PROCESSES`, or ``broker``) as it runs now."""
+        if name == "broker":
+            return self.broker.process.pid if self.broker and self.broker.process else None
+        popen = self.processes[name].popen
+        return popen.pid if popen else None
 
     def stop(self) -> None:
-        for proc in self.processes.values():
-            if proc.popen.poll() is None:
-                proc.popen.terminate()
+        if self._supervisor is not None:
+            self._supervisor.stop()  # first: nothing is restarted while the system stops
+        running = [p.popen for p in self.processes.values() if p.popen is not None]
+        for popen in running:
+            if popen.poll() is None:
+                popen.terminate()
         deadline = time.monotonic() + 15
-        for proc in self.processes.values():
+        for popen in running:
             try:
-                proc.popen.wait(max(0.1, deadline - time.monotonic()))
+                popen.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.popen.kill()
-                proc.popen.wait()
+                popen.kill()
+                popen.wait()
         if self.broker is not None:
             self.broker.stop()
         state = self.data_dir / STATE_FILE
         if state.exists():
             state.unlink()
+
+    def power_cut(self) -> None:
+        """SIGKILL every process and the embedded broker at once, as a power cut would (for fault tests): nothing
+        shuts down cleanly. The data dir stays as the processes left it; start a new :class:`System` on it."""
+        if self._supervisor is not None:
+            self._supervisor.stop()
+        popens = [p.popen for p in self.processes.values() if p.popen is not None]
+        if self.broker is not None and self.broker.process is not None:
+            popens.append(self.broker.process)
+        for popen in popens:
+            if popen.poll() is None:
+                popen.kill()
+        for popen in popens:
+            popen.wait()
+        (self.data_dir / STATE_FILE).unlink(missing_ok=True)
 
     def __enter__(self) -> System:
         self.start()
@@ -204,6 +315,13 @@ class System:
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+def database_names(prefix: str | None) -> list[str]:
+    """The services' PostgreSQL databases under ``prefix`` (None: the services' default prefix)."""
+    if prefix is None:
+        prefix = str(ExchangeSettings.model_fields["database_prefix"].default)
+    return [f"{prefix}{spec.name}" for spec in PROCESSES if spec.has_database]
 
 
 def read_state(data_dir: Path) -> dict[str, object] | None:

@@ -23,7 +23,7 @@ from contracts.envelope import Envelope, EnvelopeError
 from exchange.errors import SignatureInvalid
 from exchange.signing import KeyRing
 
-__all__ = ["DEFAULT_LAST", "tail"]
+__all__ = ["DEFAULT_LAST", "tail", "until_end"]
 
 DEFAULT_LAST = 10  # events shown by a plain ``onething tail TOPIC``
 
@@ -69,10 +69,10 @@ async def tail(bootstrap: str, topic: str, *, from_beginning: bool, follow: bool
                 batch = await consumer.getmany(timeout_ms=500)
                 show.records(record for records in batch.values() for record in records)
         elif last is not None:
-            window = [r async for r in _until_end(consumer, tps, ends)]
+            window = [r async for r in until_end(consumer, tps, ends)]
             show.records(sorted(window, key=lambda r: (r.timestamp, r.partition, r.offset))[-last:])
         else:
-            async for record in _until_end(consumer, tps, ends):
+            async for record in until_end(consumer, tps, ends):
                 show.records([record])
                 if show.full:
                     break
@@ -81,18 +81,19 @@ async def tail(bootstrap: str, topic: str, *, from_beginning: bool, follow: bool
     return 0
 
 
-async def _until_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition],
+async def until_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition],
                      ends: dict[TopicPartition, int]) -> AsyncIterator[Record]:
-    """Every record up to the end offsets taken at the start (later events are left for --follow)."""
+    """Every record up to the end offsets taken at the start (later events are left for --follow), and the rest
+    of the batch that holds the last of them: the embedded broker (tansu) reports a partition's end as the first
+    offset of its last batch + 1, so records after that one were written before the start too."""
     while True:
         behind = [tp for tp in tps if await consumer.position(tp) < ends[tp]]
         if not behind:
             return
         batch = await consumer.getmany(*behind, timeout_ms=500)
-        for tp, records in batch.items():
+        for records in batch.values():
             for record in records:
-                if record.offset < ends[tp]:
-                    yield record
+                yield record
 
 
 class _Shown:

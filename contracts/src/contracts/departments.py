@@ -6,9 +6,18 @@ a department is connected. Names are Chinese first, English beside.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-__all__ = ["DEPARTMENTS", "Department", "department", "department_principal", "principal_department", "seal_principal"]
+__all__ = [
+    "DEPARTMENTS",
+    "Department",
+    "department",
+    "department_principal",
+    "http_departments",
+    "principal_department",
+    "seal_principal",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +105,29 @@ def seal_principal(code: str) -> str:
     department without ever being able to speak for the department on the bus.
     """
     return f"seal.{code}"
+
+
+def http_departments(value: object) -> dict[str, str | None]:
+    """The departments that reach the exchange over HTTP through the department gateway (部门接入网关), each with
+    its callback URL or None (it polls), from ``ONETHING_GATEWAY_DEPARTMENTS``: ``police,tax=https://tax.example/cb``,
+    a JSON list of codes, or a JSON object ``{"tax": "https://…", "police": null}``. Read by the gateway, which
+    serves them, and by the simulators, which then leave them alone."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("{", "[")):
+            value = json.loads(text)
+        else:
+            pairs = [part.strip().split("=", 1) for part in text.replace("\n", ",").split(",") if part.strip()]
+            value = {pair[0].strip(): (pair[1].strip() if len(pair) == 2 and pair[1].strip() else None)
+                     for pair in pairs}
+    if isinstance(value, list):
+        value = dict.fromkeys(value)
+    if not isinstance(value, dict):
+        raise ValueError("expected codes, code=url pairs, a JSON list or a JSON object (部门接入网关配置格式有误)")
+    served: dict[str, str | None] = {}
+    for code, url in value.items():
+        department(str(code))  # KeyError names an unknown code
+        if url is not None and not str(url).startswith(("http://", "https://")):
+            raise ValueError(f"callback of {code} must be an http(s) URL, not {url!r} (回调地址须为 http(s) 地址)")
+        served[str(code)] = None if url is None else str(url)
+    return served

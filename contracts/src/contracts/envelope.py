@@ -23,6 +23,8 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from contracts.text import json_problems
+
 __all__ = [
     "ChainLink",
     "Envelope",
@@ -133,6 +135,9 @@ class Envelope(BaseModel):
             raise EnvelopeError(f"not JSON: {exc}") from exc
         if not isinstance(obj, dict):
             raise EnvelopeError("envelope must be a JSON object")
+        # A NUL or a 65-bit integer would pass the schema and break a database write later: refuse it here.
+        if problem := next(json_problems(obj, "envelope"), None):
+            raise EnvelopeError(f"{problem.path}: {problem.message_en}")
         try:
             return cls.model_validate(obj), obj
         except ValueError as exc:

@@ -28,8 +28,9 @@ import contracts
 from contracts.departments import department, department_principal
 from contracts.dispatch.v1 import REFUSAL_TEXTS, AnswerRefused
 from contracts.envelope import Envelope, EventPayload
+from contracts.publishing import PUBLISHERS
 from contracts.registry import PAYLOADS
-from contracts.topics import ALL_TOPICS, DEPARTMENT_RESULTS, TopicSpec, dead_letter_topic
+from contracts.topics import ALL_TOPICS, DEPARTMENT_RESULTS, PLUMBING_TOPICS, TopicSpec, dead_letter_topic
 
 __all__ = [
     "ASYNCAPI_PATH",
@@ -66,6 +67,8 @@ PRODUCERS: dict[str, tuple[str, str]] = {
     "supervision": ("电子监察服务", "supervision service"),
     "rating": ("好差评服务", "rating service"),
     "department": ("部门业务系统（部门密钥签名）", "department systems (signed with the department's key)"),
+    "sharing": ("受理服务与各基础库", "intake (lookups) and the registries (answers)"),
+    "exchange": ("平台各服务（安全事件）", "any platform service (security events)"),
 }
 
 # AsyncAPI 3.0 schemas are JSON Schema draft-07; these 2020-12 keywords would be silently ignored there.
@@ -268,12 +271,15 @@ def _topic_messages(spec: TopicSpec, by_type: dict[str, list[type[EventPayload]]
 def _message(cls: type[EventPayload]) -> dict[str, Any]:
     key = message_key(cls)
     producer = _producer(cls.event_type)
+    publisher = PUBLISHERS[cls.event_type]
     return {
         "name": cls.event_type,
         "title": f"{cls.__name__} v{cls.event_version}",
         "summary": _summary(cls),
         "description": (
-            f"Produced by {_producer_label(producer)}. The Kafka value is the signed envelope; "
+            f"Produced by {_producer_label(producer)}. 发布权限 Publishing right: only {publisher.describe()} may "
+            "publish it; consumers dead-letter a record from anyone else (`x-security`) and report it on "
+            "`exchange.security.events`. The Kafka value is the signed envelope; "
             f"`type` is `{cls.event_type}`, `version` is {cls.event_version} and `data` is the payload "
             f"(schema file `{schema_path(cls).as_posix()}`)."
         ),
@@ -318,6 +324,8 @@ def _message(cls: type[EventPayload]) -> dict[str, Any]:
         "x-event-type": cls.event_type,
         "x-event-version": cls.event_version,
         "x-producer": producer,
+        "x-publisher": {"kind": publisher.kind.value, "principals": list(publisher.services),
+                        "rule": publisher.describe()},
     }
 
 
@@ -530,6 +538,16 @@ def topics_document() -> dict[str, Any]:
                 "event_types": list(spec.event_types),
             }
             for spec in ALL_TOPICS
+        ],
+        "plumbing_topics": [
+            {
+                "name": spec.name,
+                "partitions": spec.partitions,
+                "configs": spec.kafka_configs(),
+                "description_zh": spec.description_zh,
+                "description_en": spec.description_en,
+            }
+            for spec in PLUMBING_TOPICS
         ],
         "dead_letter_topics": {
             "name_pattern": DLQ_PATTERN,

@@ -11,11 +11,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contracts.department.v1 import ResultReturned, ReviewReturned
+from contracts.department.v1 import RequestReceived, ResultReturned, ReviewReturned
 from contracts.dispatch.v1 import (
     AnswerRefused,
     FindingBeyondList,
     RequestSent,
+    RequestUndeliverable,
     ReviewConcluded,
     ReviewRequested,
     TaskConcluded,
@@ -35,6 +36,7 @@ from contracts.rating.v1 import (
     RectificationOpened,
     RectificationReported,
 )
+from contracts.security.v1 import PublishRefused
 from contracts.sharing.v1 import LookupAnswered, LookupRequested
 from contracts.supervision.v1 import (
     CardIssued,
@@ -55,7 +57,9 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     CaseNotified,
     TaskReleased,
     RequestSent,
+    RequestUndeliverable,
     TaskConcluded,
+    RequestReceived,
     ResultReturned,
     ReviewRequested,
     ReviewReturned,
@@ -82,6 +86,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     AppealFiled,
     AppealDecided,
     RatingFigures,
+    PublishRefused,
 )
 
 _BY_KEY: dict[tuple[str, int], type[EventPayload]] = {

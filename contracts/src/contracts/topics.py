@@ -12,11 +12,14 @@ from contracts.departments import DEPARTMENTS
 
 __all__ = [
     "ALL_TOPICS",
+    "BROKER_EPOCH",
     "CASE_STREAM",
     "DEPARTMENT_RESULTS",
     "LICENCE_EVENTS",
+    "PLUMBING_TOPICS",
     "RATING_EVENTS",
     "RATING_FIGURES",
+    "SECURITY_EVENTS",
     "SHARING_ANSWERS",
     "SHARING_REQUESTS",
     "SUPERVISION_FIGURES",
@@ -79,6 +82,7 @@ CASE_STREAM = TopicSpec(
         "dispatch.finding.beyond_list",
         "dispatch.task.released",
         "dispatch.task.concluded",
+        "dispatch.request.undeliverable",
         "licence.licence.issued",
         "licence.licence.status_changed",
         "supervision.clock.started",
@@ -97,7 +101,7 @@ DEPARTMENT_RESULTS = TopicSpec(
     key="case_id",
     description_zh="部门办理结果回传（部门密钥签名）",
     description_en="Department results returned to the platform, signed by the department",
-    event_types=("department.result.returned", "department.review.returned"),
+    event_types=("department.result.returned", "department.review.returned", "department.request.received"),
 )
 
 SHARING_REQUESTS = TopicSpec(
@@ -191,6 +195,34 @@ def dead_letter_topic(source_topic: str, consumer: str) -> TopicSpec:
     )
 
 
+BROKER_EPOCH = TopicSpec(
+    name="exchange.broker.epoch",
+    key="none",
+    description_zh="消息代理纪元：偏移量 0 的记录标识这一次代理的数据；代理丢失主题或偏移量后由首个发现者重写，"
+                   "各服务据此重建主题、重启消费者并从发件箱重发（记录为 JSON，不是信封）",
+    description_en="Broker epoch: the record at offset 0 names this incarnation of the broker's data; whoever first "
+                   "finds it missing writes a new one, and every service then re-creates topics, restarts its "
+                   "consumers and re-publishes from its outbox (the record is plain JSON, not an envelope)",
+    event_types=(),
+    partitions=1,
+    retention_ms=None,
+)
+
+SECURITY_EVENTS = TopicSpec(
+    name="exchange.security.events",
+    key="claimed_source",
+    description_zh="安全事件：消费者因发布者无权发布而拒收的记录（不含个人信息；记录本身留在死信库）",
+    description_en="Security events: records consumers refused because their publisher may not publish them (no "
+                   "personal data; the record itself stays in the consumer's dead-letter store)",
+    event_types=("exchange.security.refused",),
+    partitions=1,
+    retention_ms=None,
+)
+
+# Topics of the exchange's own plumbing, carrying no envelopes: created at start like the others, but not
+# channels of the AsyncAPI document.
+PLUMBING_TOPICS: tuple[TopicSpec, ...] = (BROKER_EPOCH,)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     CASE_STREAM,
     DEPARTMENT_RESULTS,
@@ -200,6 +232,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     SHARING_REQUESTS,
     SHARING_ANSWERS,
     SUPERVISION_FIGURES,
+    SECURITY_EVENTS,
     *(department_requests(d.code) for d in DEPARTMENTS),
 )
 

@@ -19,12 +19,16 @@ from contracts.identifiers import make_resident_id
 from contracts.licence.v1 import LicenceIssued
 from contracts.supervision.v1 import ClockKind, ClockStarted
 from contracts.topics import CASE_STREAM
+from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.migrations import downgrade, upgrade
+from exchange.testing.access import AuthorisedClient, TestTokens
 from exchange.testing.outbox import outbox
 from intake.catalogue.loader import load_catalogue
 from intake.domain.errors import UnknownCase
 from intake.entrypoints.api import create_app
+from intake.entrypoints.examples import MOTHER_ID as EXAMPLE_MOTHER_ID
+from intake.service_layer.applications import IdempotencyKey
 from intake.service_layer.case_stream import CaseStreamFolder
 from intake.service_layer.catalogues import CatalogueStore
 
@@ -104,9 +108,11 @@ async def store(intake_db: Database) -> CatalogueStore:
 
 
 @pytest.fixture
-async def api(intake_db: Database, store: CatalogueStore) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(intake_db, store)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+async def api(intake_db: Database, store: CatalogueStore, api_client: AuthorisedClient
+              ) -> AsyncIterator[httpx.AsyncClient]:
+    """As window W01's clerk, who is also a supervisor, and as the examples' mother for her own pre-fill."""
+    async with api_client(create_app(intake_db, store), Role.CLERK, Role.SUPERVISOR, Role.APPLICANT,
+                          id_number=EXAMPLE_MOTHER_ID) as client:
         yield client
 
 
@@ -254,15 +260,19 @@ async def test_concurrent_requests_with_one_key_and_two_bodies_make_one_case(
     assert len(await outbox(intake_db)) == 1
 
 
+CLERK_SUBJECT = "window.W01"
+
+
 async def _legacy_case_then_upgrade(database: Database) -> None:
     """A case accepted under revision 0002 (no request digest), then the upgrade to head."""
     await upgrade(database, "intake", "0002")
     insert = sa.text(
         "INSERT INTO intake_case (case_id, idempotency_key, bundle_code, catalogue_version, status, applicant, channel,"
-        " delivery_method, form, items, correction_round, accepted_at) VALUES ('OT20260101LEGACY000001', 'legacy-1',"
+        " delivery_method, form, items, correction_round, accepted_at) VALUES ('OT20260101LEGACY000001', :key,"
         " 'P-01', '2026.11-3', 'accepted', '{}', 'window', 'window', '{}', '[]', 0, :at)")
     async with database.engine.begin() as conn:
-        await conn.execute(insert, {"at": datetime(2026, 1, 1, 2, tzinfo=UTC)})
+        await conn.execute(insert, {"at": datetime(2026, 1, 1, 2, tzinfo=UTC),
+                                    "key": IdempotencyKey(CLERK_SUBJECT, "legacy-1").stored})
     await upgrade(database, "intake")
     await upgrade(database, "intake")  # at head: nothing to do
     async with database.engine.connect() as conn:
@@ -270,11 +280,11 @@ async def _legacy_case_then_upgrade(database: Database) -> None:
     assert digest is None
 
 
-async def _retries_after_the_upgrade(database: Database) -> None:
+async def _retries_after_the_upgrade(database: Database, api_client: AuthorisedClient) -> None:
     catalogues = CatalogueStore(database, load_catalogue())
     await catalogues.record_current()
     app = create_app(database, catalogues)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with api_client(app, Role.CLERK, subject=CLERK_SUBJECT) as client:
         # A key of a case accepted before the digest was kept: nothing to compare with, so the case comes back.
         legacy = await client.post("/cases", json=application(), headers={"Idempotency-Key": "legacy-1"})
         assert legacy.status_code == 200 and legacy.json()["case_id"] == "OT20260101LEGACY000001"
@@ -288,20 +298,21 @@ async def _retries_after_the_upgrade(database: Database) -> None:
     await upgrade(database, "intake")
 
 
-async def test_the_request_digest_migration_on_embedded_sqlite(tmp_path: Path) -> None:
+async def test_the_request_digest_migration_on_embedded_sqlite(tmp_path: Path, api_client: AuthorisedClient) -> None:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}", source="intake")
     try:
         await _legacy_case_then_upgrade(database)
-        await _retries_after_the_upgrade(database)
+        await _retries_after_the_upgrade(database, api_client)
     finally:
         await database.dispose()
 
 
-async def test_the_request_digest_migration_on_postgresql(fresh_database_url: str) -> None:
+async def test_the_request_digest_migration_on_postgresql(fresh_database_url: str,
+                                                          api_client: AuthorisedClient) -> None:
     database = Database(fresh_database_url, source="intake")
     try:
         await _legacy_case_then_upgrade(database)
-        await _retries_after_the_upgrade(database)
+        await _retries_after_the_upgrade(database, api_client)
     finally:
         await database.dispose()
 
@@ -338,7 +349,8 @@ async def test_bad_applicant_id_checksum(api: httpx.AsyncClient, intake_db: Data
     assert await outbox(intake_db) == []
 
 
-async def test_applicant_born_after_today_is_refused(api: httpx.AsyncClient, intake_db: Database) -> None:
+async def test_applicant_born_after_today_is_refused(api: httpx.AsyncClient, intake_db: Database,
+                                                     tokens: TestTokens) -> None:
     born = china_today() + timedelta(days=2)  # two: the test may straddle midnight in China
     unborn = make_resident_id("110105", born, 24)
     response = await api.post("/cases", json=application(applicant={"name": "王芳", "id_number": unborn}))
@@ -348,8 +360,8 @@ async def test_applicant_born_after_today_is_refused(api: httpx.AsyncClient, int
     found = problems_of(await api.post("/cases", json=application(form=form_with(father_id_number=unborn))))
     assert found["form.father_id_number"]["message_zh"].startswith("父亲公民身份号码：")
     assert "晚于今天" in found["form.father_id_number"]["message_zh"]
-    drafted = await api.post("/drafts", json={"bundle_code": "P-01", "id_number": unborn,
-                                              "authorisation": {"granted": True}})
+    drafted = await api.post("/drafts", json={"bundle_code": "P-01", "authorisation": {"granted": True}},
+                             headers=tokens.headers(Role.APPLICANT, id_number=unborn))
     assert "晚于今天" in problems_of(drafted)["id_number"]["message_zh"]
     assert await outbox(intake_db) == []
 
@@ -682,17 +694,27 @@ async def request_examples(api: httpx.AsyncClient, path: str) -> dict[str, Any]:
     return {name: example["value"] for name, example in examples.items()}
 
 
-async def test_every_example_of_post_cases_is_accepted(api: httpx.AsyncClient, intake_db: Database) -> None:
+def as_sent_by(tokens: TestTokens, body: dict[str, Any]) -> dict[str, str]:
+    """The portal example is sent by the applicant herself, the window example by window W01's clerk."""
+    if body.get("channel") == "portal":
+        return tokens.headers(Role.APPLICANT, id_number=body["applicant"]["id_number"])
+    return tokens.headers(Role.CLERK)
+
+
+async def test_every_example_of_post_cases_is_accepted(api: httpx.AsyncClient, intake_db: Database,
+                                                       tokens: TestTokens) -> None:
     examples = await request_examples(api, "/cases")
     assert set(examples) == {"window", "portal_tolerance"}
     for name, body in examples.items():
-        response = await api.post("/cases", json=body)
+        response = await api.post("/cases", json=body, headers=as_sent_by(tokens, body))
         assert response.status_code == 201, (name, response.text)
     assert len(await outbox(intake_db, "intake.case.accepted")) == len(examples)
 
 
-async def test_the_supplement_example_completes_the_tolerance_example(api: httpx.AsyncClient) -> None:
-    case = (await api.post("/cases", json=(await request_examples(api, "/cases"))["portal_tolerance"])).json()
+async def test_the_supplement_example_completes_the_tolerance_example(api: httpx.AsyncClient,
+                                                                      tokens: TestTokens) -> None:
+    example = (await request_examples(api, "/cases"))["portal_tolerance"]
+    case = (await api.post("/cases", json=example, headers=as_sent_by(tokens, example))).json()
     assert {(c["material_code"], c["kind"]) for c in case["commitments"]} == {
         ("P-01-03-M4", "notification"), ("P-01-05-M1", "tolerance")}
     [body] = (await request_examples(api, "/cases/{case_id}/supplements")).values()

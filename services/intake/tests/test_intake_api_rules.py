@@ -17,7 +17,9 @@ from contracts.dispatch.v1 import Deficiency, ReviewConcluded
 from contracts.envelope import Envelope
 from contracts.identifiers import make_resident_id, make_uscc
 from contracts.sharing.v1 import LookupAnswered, Registry, registry_principal
+from exchange.access.roles import Role
 from exchange.db.database import Database
+from exchange.testing.access import AuthorisedClient, TestTokens
 from exchange.testing.outbox import outbox
 from intake.adapters.tables import IntakeCatalogue
 from intake.catalogue.loader import load_catalogue
@@ -47,7 +49,6 @@ def birth(**changes: Any) -> dict[str, Any]:
         },
         "materials": {"P-01-01-M1": {"document": "d1"}, "P-01-03-M4": {"document": "d2"},
                       "P-01-05-M1": {"document": "d3"}},
-        "channel": "portal",
     }
     body.update(changes)
     return body
@@ -59,11 +60,13 @@ async def intake_db(migrated_database: Callable[[str], Awaitable[Database]]) -> 
 
 
 @pytest.fixture
-async def api(intake_db: Database) -> AsyncIterator[httpx.AsyncClient]:
+async def api(intake_db: Database, api_client: AuthorisedClient) -> AsyncIterator[httpx.AsyncClient]:
+    """As window W01's clerk, who is also a supervisor, and as the mother for her own pre-fill (access itself is
+    tested in tests/integration/test_access_roles.py)."""
     store = CatalogueStore(intake_db, load_catalogue())
     await store.record_current()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(intake_db, store)),
-                                 base_url="http://t") as client:
+    async with api_client(create_app(intake_db, store), Role.CLERK, Role.SUPERVISOR, Role.APPLICANT,
+                          id_number=MOTHER) as client:
         yield client
 
 
@@ -109,7 +112,7 @@ async def test_one_time_notice_as_json_and_as_a_printable_page(api: httpx.AsyncC
 
 async def test_an_enterprise_one_thing_needs_a_credit_code(api: httpx.AsyncClient) -> None:
     notice = (await api.get("/catalogue/E-01/notice")).json()
-    body = {"bundle_code": "E-01", "applicant": {"name": "王芳", "id_number": MOTHER}, "channel": "portal"}
+    body = {"bundle_code": "E-01", "applicant": {"name": "王芳", "id_number": MOTHER}}
     response = await api.post("/cases", json=body)
     problems = {p["path"]: p for p in response.json()["problems"]}
     assert problems["applicant.id_number"]["type"] == "uscc_invalid"
@@ -121,18 +124,25 @@ async def test_an_enterprise_one_thing_needs_a_credit_code(api: httpx.AsyncClien
     assert "统一社会信用代码" in response.json()["problems"][0]["message_zh"]
 
 
-async def test_every_channel_applies_the_same_rules(api: httpx.AsyncClient) -> None:
+async def test_every_channel_applies_the_same_rules(api: httpx.AsyncClient, tokens: TestTokens) -> None:
     seen = []
-    for channel, extra in (("window", {"window_id": "W01", "staff_id": "S001"}), ("portal", {}), ("mobile", {}),
-                           ("kiosk", {"window_id": "K02"}), ("12345", {})):
-        case = await accepted(api, birth(channel=channel, **extra))
+    applicant = tokens.headers(Role.APPLICANT, id_number=MOTHER)
+    for channel, headers, body in (
+        ("window", tokens.headers(Role.CLERK), {}),
+        ("portal", applicant, {"channel": "portal"}), ("mobile", applicant, {"channel": "mobile"}),
+        ("kiosk", tokens.headers(Role.CLERK, channel="kiosk", window_id="K02", staff_id=None), {}),
+        ("12345", tokens.headers(Role.CLERK, channel="12345", window_id=None, staff_id=None), {}),
+    ):
+        response = await api.post("/cases", json=birth(**body), headers=headers)
+        assert response.status_code == 201, response.text
+        case = response.json()
         seen.append((case["limit_days"], [i["item_code"] for i in case["items"]], len(case["materials"])))
-        assert (case["channel"], case["window_id"], case["staff_id"]) == (
-            channel, extra.get("window_id"), extra.get("staff_id"))
-        refused = await api.post("/cases", json=birth(channel=channel, **extra, form={}))
+        window, staff = {"window": ("W01", "S001"), "kiosk": ("K02", None)}.get(channel, (None, None))
+        assert (case["channel"], case["window_id"], case["staff_id"]) == (channel, window, staff)
+        refused = await api.post("/cases", json=birth(**body, form={}), headers=headers)
         assert refused.status_code == 422 and len(refused.json()["problems"]) >= 8
     assert len(set(map(str, seen))) == 1  # 同一事项无差别受理、同标准办理
-    missing = await api.post("/cases", json=birth(channel="window"))
+    missing = await api.post("/cases", json=birth(), headers=tokens.headers(Role.CLERK, window_id=None, staff_id=None))
     assert {p["path"] for p in missing.json()["problems"]} == {"window_id", "staff_id"}
 
 
@@ -164,6 +174,13 @@ async def test_tolerated_material_is_accepted_missing_then_supplied(api: httpx.A
     assert status == {"P-01-05-M1": "fulfilled", "P-01-03-M4": "open"}
     [photo] = [m for m in done.json()["materials"] if m["code"] == "P-01-05-M1"]
     assert (photo["provision"], photo["document"]) == ("upload", "p")  # what the department now holds
+    # The same supplement again (a retry whose answer was lost) has no further effect; another document is refused.
+    again = await api.post(f"/cases/{case['case_id']}/supplements", json={"materials": {"P-01-05-M1": {"document": "p"}}})
+    assert again.status_code == 200 and again.json()["commitments"] == done.json()["commitments"]
+    other = await api.post(f"/cases/{case['case_id']}/supplements", json={"materials": {"P-01-05-M1": {"document": "q"}}})
+    assert other.status_code == 422 and other.json()["problems"][0]["type"] == "not_outstanding"
+    timeline = (await api.get(f"/cases/{case['case_id']}")).json()["timeline"]
+    assert [e["kind"] for e in timeline].count("supplemented") == 1
 
 
 async def test_shared_material_is_never_asked(api: httpx.AsyncClient) -> None:
@@ -188,7 +205,7 @@ async def test_proxy_is_recorded_and_free_for_the_groups_named(api: httpx.AsyncC
 async def test_blacklisted_applicant_loses_the_fast_track_with_the_reason(api: httpx.AsyncClient) -> None:
     assert (await accepted(api, birth(fast_track=True)))["fast_track"] is True
     listed = await api.post("/blacklist", json={"id_number": MOTHER, "reason_zh": "提供虚假材料",
-                                                "reason_en": "false materials", "listed_by": "S001"})
+                                                "reason_en": "false materials"})
     assert listed.status_code == 201
     case = await accepted(api, birth(fast_track=True))
     assert case["fast_track"] is False
@@ -284,9 +301,9 @@ async def test_prefill_answers_must_come_from_their_registry_about_the_applicant
 
 
 async def test_a_draft_serves_one_application_and_the_right_kind_of_applicant(api: httpx.AsyncClient) -> None:
-    wrong_kind = await api.post("/drafts", json={"bundle_code": "P-01", "id_number": ENTERPRISE,
-                                                 "authorisation": {"granted": True}})
-    assert wrong_kind.status_code == 422 and wrong_kind.json()["problems"][0]["type"] == "resident_id_invalid"
+    someone_else = await api.post("/drafts", json={"bundle_code": "P-01", "id_number": ENTERPRISE,
+                                                   "authorisation": {"granted": True}})
+    assert someone_else.status_code == 403, "a pre-fill is authorised by its subject's own token only"
     draft = (await api.post("/drafts", json={"bundle_code": "P-01", "id_number": MOTHER,
                                              "authorisation": {"granted": True}})).json()
     first = await accepted(api, birth(draft_id=draft["draft_id"], prefill_confirmed=True))
@@ -296,7 +313,7 @@ async def test_a_draft_serves_one_application_and_the_right_kind_of_applicant(ap
 
 
 async def test_listing_the_same_applicant_at_once_is_one_listing(api: httpx.AsyncClient) -> None:
-    body = {"id_number": FATHER, "reason_zh": "提供虚假材料", "reason_en": "false materials", "listed_by": "S1"}
+    body = {"id_number": FATHER, "reason_zh": "提供虚假材料", "reason_en": "false materials"}
     answers = await asyncio.gather(*(api.post("/blacklist", json=body) for _ in range(5)))
     assert {a.status_code for a in answers} == {201}
     assert len({a.json()["listed_at"] for a in answers}) == 1

@@ -20,8 +20,10 @@ from credentials.licence import LicenceClaims, licence_credential
 from credentials.proof import IssuerKey
 from credentials.status import status_entries
 from credentials.trust import issuer_id_for
+from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.signing import KeyRing
+from exchange.testing.access import AuthorisedClient
 from exchange.testing.outbox import outbox
 from intake.bootstrap import licence_verifier
 from intake.catalogue.loader import load_catalogue
@@ -42,11 +44,12 @@ async def intake_db(migrated_database: Callable[[str], Awaitable[Database]]) -> 
 
 
 @pytest.fixture
-async def api(intake_db: Database, keyring: KeyRing) -> AsyncIterator[httpx.AsyncClient]:
+async def api(intake_db: Database, keyring: KeyRing, api_client: AuthorisedClient) -> AsyncIterator[httpx.AsyncClient]:
+    """As the parent, on the portal: her own pre-fill, her own application."""
     store = CatalogueStore(intake_db, load_catalogue())
     await store.record_current()
     app = create_app(intake_db, store, licence_verifier(keyring, region="430100", region_name_zh="长沙市"))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with api_client(app, Role.APPLICANT, id_number=PARENT) as client:
         yield client
 
 

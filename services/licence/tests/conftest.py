@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from contracts.dispatch.v1 import Outcome, TaskConcluded
 from contracts.envelope import Envelope
 from exchange.db.database import Database
-from exchange.http_identity import async_signing_hook
 from exchange.signing import KeyRing
+from exchange.testing.access import trusting
+from exchange.testing.clients import SignedClients, signed_clients
 from licence.entrypoints.api import create_app
 from licence.entrypoints.consumers import build_handlers
 from licence.service_layer.issuers import Issuers
@@ -24,7 +24,7 @@ PUBLIC_URL = "http://licence.test"
 HOLDER = "430102202611210011"
 
 Approve = Callable[..., Awaitable[Envelope]]
-Client = Callable[[str | None], httpx.AsyncClient]
+Client = SignedClients
 
 
 @pytest.fixture
@@ -66,19 +66,10 @@ def approve(licence_db: Database, issuers: Issuers) -> Approve:
 @pytest.fixture
 async def client(licence_db: Database, keyring: KeyRing, issuers: Issuers) -> AsyncIterator[Client]:
     """``client(principal)``: requests signed as ``principal`` with a stated purpose; ``client(None)``: anonymous."""
-    app = create_app(licence_db, keyring, issuers, Verifier(licence_db, issuers), archive_readers=["intake", "dept.*"])
-    opened: list[httpx.AsyncClient] = []
-
-    def _client(principal: str | None) -> httpx.AsyncClient:
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL,
-                                 event_hooks={"request": [] if principal is None else [async_signing_hook(
-                                     keyring.signer(principal), "办理出生一件事：核验出生医学证明")]})
-        opened.append(http)
-        return http
-
-    yield _client
-    for http in opened:
-        await http.aclose()
+    app = trusting(create_app(licence_db, keyring, issuers, Verifier(licence_db, issuers),
+                              archive_readers=["intake", "dept.*"]), keyring)
+    async with signed_clients(app, keyring, "办理出生一件事：核验出生医学证明", PUBLIC_URL) as clients:
+        yield clients
 
 
 @pytest.fixture

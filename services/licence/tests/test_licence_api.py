@@ -20,13 +20,15 @@ from credentials.proof import IssuerKey
 from credentials.status import StatusList, StatusPurpose, status_entries, status_list_credential
 from credentials.trust import TrustList, issuer_id_for
 from credentials.verify import status_list_of
+from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.request_signing import REQUIRED_HEADERS, sign_request
+from exchange.testing.access import TestTokens
 from exchange.testing.outbox import outbox
 from licence.adapters.tables import ArchiveReadRow, StatusChangeRow
 from licence.domain.licences import licence_id_for
 from licence.service_layer.issuers import Issuers
-from licence.service_layer.verification import Verifier
+from licence.service_layer.verification import MAX_STATUS_LIST_BYTES, Verifier
 
 pytestmark = pytest.mark.integration
 LID = licence_id_for("C-1", "P-01-01")
@@ -121,8 +123,8 @@ async def test_archives_need_a_signed_reader_and_every_read_is_recorded(
     await approve("C-1")
     await approve("C-2", "E-01-01", department="market", licence_type="business-licence")
     anonymous = await client(None).get(f"/holders/{holder}/licences")
-    assert anonymous.status_code == 401 and anonymous.json()["detail"]["problem"] == "missing_headers"
-    assert anonymous.json()["detail"]["headers"] == list(REQUIRED_HEADERS)
+    assert anonymous.status_code == 401 and anonymous.json()["detail"]["problem"] == "missing"
+    assert anonymous.json()["detail"]["required_headers"] == list(REQUIRED_HEADERS)  # a token, or these
     assert (await client("registry.population").get(f"/holders/{holder}/licences")).status_code == 403
     assert (await client(None).get(f"/licences/{LID}")).status_code == 401
     archive = await client("dept.police").get(f"/holders/{holder}/licences")
@@ -131,6 +133,24 @@ async def test_archives_need_a_signed_reader_and_every_read_is_recorded(
     async with licence_db.sessions() as session:
         reads = (await session.exec(select(ArchiveReadRow))).all()
     assert [(r.holder_id, r.principal, r.purpose) for r in reads] == [(holder, "dept.police", "办理出生一件事：核验出生医学证明")]
+
+
+async def test_a_holder_reads_their_own_licences_with_a_token_and_nobody_elses(
+    client: Any, approve: Any, licence_db: Database, holder: str, tokens: TestTokens
+) -> None:
+    await approve("C-1")
+    own, stranger = tokens.headers(Role.APPLICANT, id_number=holder), tokens.headers(Role.APPLICANT)
+    http = client(None)
+    assert (await http.get(f"/licences/{LID}", headers=own)).status_code == 200
+    assert (await http.get(f"/licences/{LID}/pdf", headers=own)).headers["content-type"] == "application/pdf"
+    assert [lic["licence_id"] for lic in (await http.get(f"/holders/{holder}/licences", headers=own)).json()] == [LID]
+    assert (await http.get(f"/licences/{LID}", headers=stranger)).status_code == 404, "as an unknown licence"
+    assert (await http.get(f"/holders/{holder}/licences", headers=stranger)).json() == [], "as an empty archive"
+    assert (await http.get(f"/licences/{LID}", headers=tokens.headers(Role.CLERK))).status_code == 403
+    async with licence_db.sessions() as session:
+        reads = (await session.exec(select(ArchiveReadRow))).all()
+    assert {(r.principal, r.purpose) for r in reads} == {(f"applicant.{holder}", "持证人本人查阅")}, \
+        "the holder's own reads are recorded too; the refused ones are not"
 
 
 async def test_a_forged_signature_or_stale_date_is_refused(client: Any, approve: Any, holder: str) -> None:
@@ -186,15 +206,21 @@ async def test_the_printable_pdf_carries_a_credential_that_verifies(client: Any,
     assert await reason(client, credential_from_pdf(pdf.content)) == "valid"
 
 
+def recognising_shenzhen(keyring: Any) -> tuple[IssuerKey, Issuers]:
+    """Shenzhen's health commission (another region) and this region's issuers, which recognise it (互认)."""
+    shenzhen = IssuerKey(issuer_id_for("440300", "health"), Ed25519PrivateKey.generate())
+    published = {"issuers": [{"id": shenzhen.issuer_id, "name_zh": "深圳市卫生健康委员会", "region": "440300",
+                              "status_list_base": "https://licence.sz.example/status-lists/health/",
+                              "keys": [{"publicKeyMultibase": shenzhen.public_key_multibase}]}]}
+    return shenzhen, Issuers(keyring, region="430100", region_name_zh="长沙市", public_url="http://licence.test",
+                             recognised=TrustList.from_json(published, local=False))
+
+
 async def test_another_regions_licence_verifies_with_its_published_status_list(
     licence_db: Database, keyring: Any
 ) -> None:
     """互认 (LIC-04): Shenzhen's health commission is on the trust list; its status list is fetched and cached."""
-    shenzhen = IssuerKey(issuer_id_for("440300", "health"), Ed25519PrivateKey.generate())
-    published = {"issuers": [{"id": shenzhen.issuer_id, "name_zh": "深圳市卫生健康委员会", "region": "440300",
-                              "keys": [{"publicKeyMultibase": shenzhen.public_key_multibase}]}]}
-    issuers = Issuers(keyring, region="430100", region_name_zh="长沙市", public_url="http://licence.test",
-                      recognised=TrustList.from_json(published, local=False))
+    shenzhen, issuers = recognising_shenzhen(keyring)
     now = datetime.now(UTC)
     claims = LicenceClaims(licence_id="f00", licence_type="birth-medical-certificate", licence_name_zh="出生医学证明",
                            number="SZ-1", holder_id="440304202601010011", holder_name="陈一", case_id="SZ-C",
@@ -224,3 +250,52 @@ async def test_another_regions_licence_verifies_with_its_published_status_list(
     async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(503))) as down:
         unreachable = await Verifier(licence_db, issuers, http=down).verify(credential, now=now)
         assert unreachable.reason == "status_unavailable" and not unreachable.valid
+
+
+async def test_status_lists_are_fetched_only_from_where_the_issuer_publishes_them_and_only_for_a_sound_credential(
+    licence_db: Database, keyring: Any
+) -> None:
+    """No request leaves for a credential that names a status list elsewhere (an internal address, say), for a
+    tampered credential, past a redirect, or beyond the size limit: each reads as status unavailable."""
+    shenzhen, issuers = recognising_shenzhen(keyring)
+    now = datetime.now(UTC)
+    claims = LicenceClaims(licence_id="f01", licence_type="birth-medical-certificate", licence_name_zh="出生医学证明",
+                           number="SZ-2", holder_id="440304202601010011", holder_name="陈一", case_id="SZ-D",
+                           item_code="X", valid_from=now)
+
+    def credential_at(base: str) -> dict[str, Any]:
+        return licence_credential(claims, key=shenzhen, issuer_name_zh="深圳市卫生健康委员会",
+                                  credential_status=status_entries(base, "health", 1), issued_at=now)
+
+    fetched: list[str] = []
+    reply: dict[str, Any] = {"status": 200, "pad": 0, "location": None}
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        if reply["location"]:
+            return httpx.Response(302, headers={"location": reply["location"]})
+        purpose = StatusPurpose(str(request.url).split("/")[-2])
+        body = status_list_credential(url=str(request.url), purpose=purpose, status=StatusList.with_set(()),
+                                      key=shenzhen, issued_at=now)
+        if reply["pad"]:
+            body["padding"] = "x" * reply["pad"]
+        return httpx.Response(reply["status"], json=body)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(serve)) as http:
+        verifier = Verifier(licence_db, issuers, http=http, remote_ttl_s=0)
+        elsewhere = await verifier.verify(credential_at("http://169.254.169.254/latest"), now=now)
+        assert elsewhere.reason == "status_unavailable" and fetched == []
+
+        tampered = credential_at("https://licence.sz.example")
+        tampered["credentialSubject"] = {**tampered["credentialSubject"], "number": "SZ-999"}
+        assert (await verifier.verify(tampered, now=now)).reason == "tampered" and fetched == []
+
+        reply["location"] = "http://169.254.169.254/latest/meta-data"
+        redirected = await verifier.verify(credential_at("https://licence.sz.example"), now=now)
+        assert redirected.reason == "status_unavailable" and all("169.254" not in u for u in fetched)
+
+        reply.update(location=None, pad=MAX_STATUS_LIST_BYTES)
+        assert (await verifier.verify(credential_at("https://licence.sz.example"), now=now)).reason == \
+            "status_unavailable"
+        reply.update(pad=0)
+        assert (await verifier.verify(credential_at("https://licence.sz.example"), now=now)).valid

@@ -7,18 +7,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from contracts.days import china_today
 from contracts.envelope import Envelope, EventPayload
+from exchange.access.roles import Role
 from exchange.db.database import Database
-from exchange.http_identity import async_signing_hook
 from exchange.signing import KeyRing
+from exchange.testing.access import TestTokens, trusting
+from exchange.testing.clients import SignedClients, signed_clients
 from rating.config import RatingSettings
 from rating.entrypoints.api import create_app
 from rating.entrypoints.consumers import handlers
 from rating.service_layer.handlers import LoopPolicy, RatingLoop
 
-Client = Callable[[str | None], httpx.AsyncClient]
+Client = SignedClients
 Feed = Callable[[EventPayload], Awaitable[Envelope]]
 
 
@@ -47,18 +50,32 @@ def feed(rating_db: Database, loop: RatingLoop) -> Feed:
 
 
 @pytest.fixture
-async def client(rating_db: Database, keyring: KeyRing, loop: RatingLoop) -> AsyncIterator[Client]:
-    """``client(principal)`` signs as ``principal``; ``client(None)`` is an anonymous rating channel."""
-    app = create_app(rating_db, keyring, loop)
+def app(rating_db: Database, keyring: KeyRing, loop: RatingLoop) -> FastAPI:
+    return trusting(create_app(rating_db, keyring, loop), keyring)
+
+
+@pytest.fixture
+async def client(app: FastAPI, keyring: KeyRing) -> AsyncIterator[Client]:
+    """``client(principal)`` signs as ``principal`` (a department, a supervisor); ``client(None)`` is anonymous."""
+    async with signed_clients(app, keyring, "好差评整改", "http://rating") as clients:
+        yield clients
+
+
+Rater = Callable[..., httpx.AsyncClient]
+
+
+@pytest.fixture
+async def rater(app: FastAPI, tokens: TestTokens) -> AsyncIterator[Rater]:
+    """``rater(id_number)``: a client signed in as that applicant (统一身份认证); ``rater(role, …)`` any other role."""
     opened: list[httpx.AsyncClient] = []
 
-    def _client(principal: str | None) -> httpx.AsyncClient:
-        hooks = [] if principal is None else [async_signing_hook(keyring.signer(principal), "好差评整改")]
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rating",
-                                 event_hooks={"request": hooks})
-        opened.append(http)
-        return http
+    def open_client(who: str | Role, *roles: Role) -> httpx.AsyncClient:
+        headers = tokens.headers(Role.APPLICANT, id_number=who) if isinstance(who, str) and not isinstance(who, Role) \
+            else tokens.headers(Role(who), *roles)
+        opened.append(httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rating",
+                                        headers=headers))
+        return opened[-1]
 
-    yield _client
+    yield open_client
     for http in opened:
         await http.aclose()

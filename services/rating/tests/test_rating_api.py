@@ -30,8 +30,10 @@ from contracts.intake.v1 import (
 from contracts.rating.v1 import FigureBy, FigurePeriod, RatingFigures, Touchpoint
 from contracts.supervision.v1 import CardIssued, ClockStarted, OrderIssued
 from contracts.topics import CASE_STREAM, RATING_EVENTS
+from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
+from exchange.testing.access import AuthorisedClient
 from exchange.testing.outbox import outbox
 from rating.adapters.tables import RatingRow
 from rating.domain.ratings import rating_id_for
@@ -40,9 +42,11 @@ from rating.service_layer.handlers import rectification_id_for
 pytestmark = pytest.mark.integration
 
 Client = Callable[[str | None], httpx.AsyncClient]
+Rater = Callable[..., httpx.AsyncClient]
 Feed = Callable[[EventPayload], Awaitable[Envelope]]
 APPLICANT = make_resident_id("430102", date(1990, 1, 1), 1)
 RELATIVE = make_resident_id("430102", date(1962, 5, 5), 2)
+EXAMPLE_RATER = make_resident_id("430104", date(1992, 5, 17), 24)
 STAFF_PROXY = make_resident_id("430102", date(1985, 3, 3), 5)
 ITEMS = (("P-01-01", "health"), ("P-01-03", "police"))
 
@@ -79,15 +83,14 @@ def rating(level: str = "satisfied", **fields: Any) -> dict[str, Any]:
     return {"case_id": "C-1", "level": level, "rater_id_number": APPLICANT, "rated_via": "device", **fields}
 
 
-async def test_the_openapi_example_rates_a_delivered_case(rating_db: Database, feed: Feed, client: Client) -> None:
+async def test_the_openapi_example_rates_a_delivered_case(rating_db: Database, feed: Feed, client: Client, rater: Rater) -> None:
     """The example a person sends from /docs is accepted, once its case was delivered to its rater."""
-    api = client(None)
+    api = rater(EXAMPLE_RATER)
     document = (await api.get("/openapi.json")).json()
     body = document["paths"]["/ratings"]["post"]["requestBody"]["content"]["application/json"]["examples"][
         "delivery_very_satisfied"]["value"]
     case = accepted(body["case_id"])
-    await feed(case.model_copy(update={"applicant": case.applicant.model_copy(
-        update={"id_number": body["rater_id_number"]})}))
+    await feed(case.model_copy(update={"applicant": case.applicant.model_copy(update={"id_number": EXAMPLE_RATER})}))
     await feed(delivered(body["case_id"]))
     response = await api.post("/ratings", json=body)
     assert response.status_code == 201, response.text
@@ -95,10 +98,10 @@ async def test_the_openapi_example_rates_a_delivered_case(rating_db: Database, f
 
 
 async def test_invited_at_acceptance_then_at_delivery_once_each(rating_db: Database, feed: Feed,
-                                                                client: Client) -> None:
+                                                                client: Client, rater: Rater) -> None:
     for _ in range(2):
         await feed(accepted("C-1"))
-    api = client(None)
+    api = rater(APPLICANT)
     open_now = (await api.get("/cases/C-1/touchpoints")).json()
     assert open_now == [{"touchpoint": "acceptance", "item_code": None, "department": "approval", "rated": False}]
     early = await api.post("/ratings", json=rating())  # the delivery touchpoint is not invited yet
@@ -116,15 +119,20 @@ async def test_invited_at_acceptance_then_at_delivery_once_each(rating_db: Datab
 
 
 async def test_each_touchpoint_rated_once_by_the_applicant_or_a_relative(rating_db: Database, feed: Feed,
-                                                                         client: Client) -> None:
+                                                                         client: Client, rater: Rater) -> None:
     await feed(accepted("C-1", proxy=Proxy(name="李四", id_number=RELATIVE, role="relative", free=True)))
     await feed(accepted("C-2", proxy=Proxy(name="王五", id_number=STAFF_PROXY, role="staff", free=True)))
     await feed(delivered("C-1"))
     await feed(delivered("C-2"))
-    api = client(None)
+    api = rater(APPLICANT)
     stranger = make_resident_id("430102", date(1970, 7, 7), 9)
-    for body, status in ((rating(rater_id_number=stranger), 403),
-                         (rating(case_id="C-2", rater_id_number=STAFF_PROXY), 403),  # staff rate no colleagues
+    assert (await rater(stranger).post("/ratings", json=rating(rater_id_number=None))).status_code == 404, \
+        "someone else's case answers as an unknown one"
+    assert (await rater(stranger).get("/cases/C-1/touchpoints")).status_code == 404
+    assert (await rater(stranger).get("/cases/C-1/ratings")).status_code == 404
+    assert (await rater(STAFF_PROXY).post("/ratings", json=rating(case_id="C-2", rater_id_number=None))
+            ).status_code == 404, "staff rate no colleagues"
+    for body, status in ((rating(rater_id_number=stranger), 403),  # not who the token says
                          (rating(case_id="C-404"), 404),
                          (rating(touchpoint="item", item_code="P-99"), 404),
                          (rating(tags=["不在词表"]), 422)):
@@ -135,8 +143,8 @@ async def test_each_touchpoint_rated_once_by_the_applicant_or_a_relative(rating_
     created = await api.post("/ratings", json=rating("very_satisfied", tags=["efficient"], comment="一次办好"))
     assert created.status_code == 201, created.text
     assert created.json()["rating_id"] == rating_id_for("C-1", Touchpoint.DELIVERY)
-    by_relative = await api.post("/ratings", json=rating(touchpoint="item", item_code="P-01-03",
-                                                         rater_id_number=RELATIVE))
+    by_relative = await rater(RELATIVE).post("/ratings", json=rating(touchpoint="item", item_code="P-01-03",
+                                                                     rater_id_number=None))
     assert by_relative.status_code == 201
     again = await api.post("/ratings", json=rating("very_dissatisfied"))
     assert again.status_code == 409
@@ -158,12 +166,12 @@ async def test_each_touchpoint_rated_once_by_the_applicant_or_a_relative(rating_
 
 
 async def test_a_bad_review_opens_exactly_one_order_then_call_back_and_closure(
-        rating_db: Database, feed: Feed, client: Client) -> None:
+        rating_db: Database, feed: Feed, client: Client, rater: Rater) -> None:
     await feed(accepted("C-1"))
     await feed(delivered("C-1"))
     bad = rating("very_dissatisfied", touchpoint="item", item_code="P-01-03", tags=["slow"], comment="来回跑了三趟")
-    assert (await client(None).post("/ratings", json=bad)).status_code == 201
-    assert (await client(None).post("/ratings", json=bad)).status_code == 409
+    assert (await rater(APPLICANT).post("/ratings", json=bad)).status_code == 201
+    assert (await rater(APPLICANT).post("/ratings", json=bad)).status_code == 409
     opened = await events(rating_db, "rating.rectification.opened")
     assert len(opened) == 1
     order_id = rectification_id_for(rating_id_for("C-1", Touchpoint.ITEM, "P-01-03"))
@@ -208,10 +216,10 @@ async def test_a_bad_review_opens_exactly_one_order_then_call_back_and_closure(
 
 
 async def test_unreachable_applicant_closes_after_the_configured_attempts(rating_db: Database, feed: Feed,
-                                                                          client: Client) -> None:
+                                                                          client: Client, rater: Rater) -> None:
     await feed(accepted("C-1"))
     await feed(delivered("C-1"))
-    await client(None).post("/ratings", json=rating("dissatisfied"))
+    await rater(APPLICANT).post("/ratings", json=rating("dissatisfied"))
     path = f"/rectifications/{rectification_id_for(rating_id_for('C-1', Touchpoint.DELIVERY))}"
     await client("dept.health").post(f"{path}/report", json={"measures_zh": "已整改", "evidence": EVIDENCE})
     first = (await client("dept.approval").post(f"{path}/callback", json={"outcome": "unreachable"})).json()
@@ -221,10 +229,10 @@ async def test_unreachable_applicant_closes_after_the_configured_attempts(rating
 
 
 async def test_supervision_clock_due_date_and_escalation_are_followed(rating_db: Database, feed: Feed,
-                                                                      client: Client) -> None:
+                                                                      client: Client, rater: Rater) -> None:
     await feed(accepted("C-1"))
     await feed(delivered("C-1"))
-    await client(None).post("/ratings", json=rating("dissatisfied"))
+    await rater(APPLICANT).post("/ratings", json=rating("dissatisfied"))
     order_id = rectification_id_for(rating_id_for("C-1", Touchpoint.DELIVERY))
     today = china_today()
     due = today + timedelta(days=21)
@@ -248,11 +256,11 @@ async def test_supervision_clock_due_date_and_escalation_are_followed(rating_db:
 
 
 async def test_an_upheld_appeal_removes_the_review_and_withdraws_the_order(rating_db: Database, feed: Feed,
-                                                                           client: Client) -> None:
+                                                                           client: Client, rater: Rater) -> None:
     await feed(accepted("C-1"))
     await feed(delivered("C-1"))
-    await client(None).post("/ratings", json=rating("very_dissatisfied", touchpoint="item", item_code="P-01-03"))
-    await client(None).post("/ratings", json=rating("dissatisfied", touchpoint="item", item_code="P-01-01"))
+    await rater(APPLICANT).post("/ratings", json=rating("very_dissatisfied", touchpoint="item", item_code="P-01-03"))
+    await rater(APPLICANT).post("/ratings", json=rating("dissatisfied", touchpoint="item", item_code="P-01-01"))
     police_order = rectification_id_for(rating_id_for("C-1", Touchpoint.ITEM, "P-01-03"))
     health_order = rectification_id_for(rating_id_for("C-1", Touchpoint.ITEM, "P-01-01"))
     police, health, centre = client("dept.police"), client("dept.health"), client("dept.approval")
@@ -277,7 +285,7 @@ async def test_an_upheld_appeal_removes_the_review_and_withdraws_the_order(ratin
     assert (reported["state"], reported["appeal"]["upheld"], reported["review"]["level"]) == (
         "reported", False, "dissatisfied")  # the answer is the whole order, its appeal and review included
 
-    await client(None).post("/ratings", json=rating("very_dissatisfied"))  # the whole one-thing: health answers
+    await rater(APPLICANT).post("/ratings", json=rating("very_dissatisfied"))  # the whole one-thing: health answers
     whole_order = rectification_id_for(rating_id_for("C-1", Touchpoint.DELIVERY))
     late_appeal = (await health.post(f"/rectifications/{whole_order}/appeal", json=grounds)).json()
     await health.post(f"/rectifications/{whole_order}/report", json={"measures_zh": "已整改", "evidence": EVIDENCE})
@@ -297,10 +305,10 @@ async def test_an_upheld_appeal_removes_the_review_and_withdraws_the_order(ratin
                                                                      (whole_order, "rectified")]
 
 
-async def test_racing_ratings_of_one_touchpoint_yield_one(rating_db: Database, feed: Feed, client: Client) -> None:
+async def test_racing_ratings_of_one_touchpoint_yield_one(rating_db: Database, feed: Feed, client: Client, rater: Rater) -> None:
     await feed(accepted("C-1"))
     await feed(delivered("C-1"))
-    answers = await asyncio.gather(*(client(None).post("/ratings", json=rating()) for _ in range(5)))
+    answers = await asyncio.gather(*(rater(APPLICANT).post("/ratings", json=rating()) for _ in range(5)))
     assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
     assert len(await events(rating_db, "rating.rating.submitted")) == 1
 
@@ -313,20 +321,21 @@ def figure(version: int, good: int, bad: int, day: date) -> RatingFigures:
                          on_time_total=0, on_time_good=0, late_total=0, late_good=0, removed=0, version=version)
 
 
-async def test_current_figures_are_the_latest_record_of_each(feed: Feed, client: Client) -> None:
+async def test_current_figures_are_the_latest_record_of_each(feed: Feed, client: Client, rater: Rater) -> None:
     monday = date(2026, 11, 16)
     await feed(figure(7, good=1, bad=1, day=monday))
     await feed(figure(8, good=5, bad=5, day=monday - timedelta(days=7)))  # the week before
     await feed(figure(1, good=9, bad=1, day=monday))  # a rebuild starts versions at 1 again: the latest wins
-    answer = (await client(None).get("/figures", params={"by": "department", "period": "week",
+    answer = (await rater(Role.ANALYST).get("/figures", params={"by": "department", "period": "week",
                                                           "on": "2026-11-19"})).json()
     assert [(f["key"], f["version"], f["good_rate"]) for f in answer] == [("police", 1, 0.9)]
-    assert (await client(None).get("/figures", params={"period": "week"})).json()[0]["good_rate"] == 0.9
-    assert (await client(None).get("/figures", params={"period": "day"})).json() == []
-    assert (await client(None).get("/figures", params={"by": "staff"})).status_code == 422
+    assert (await rater(Role.ANALYST).get("/figures", params={"period": "week"})).json()[0]["good_rate"] == 0.9
+    assert (await rater(Role.ANALYST).get("/figures", params={"period": "day"})).json() == []
+    assert (await rater(Role.ANALYST).get("/figures", params={"by": "staff"})).status_code == 422
 
 
-async def test_embedded_sqlite_default_migrates_and_rates(tmp_path: Path, keyring: Any) -> None:
+async def test_embedded_sqlite_default_migrates_and_rates(tmp_path: Path, keyring: Any, api_client: AuthorisedClient
+                                                         ) -> None:
     from rating.config import RatingSettings
     from rating.entrypoints.api import create_app
     from rating.entrypoints.consumers import handlers
@@ -342,7 +351,7 @@ async def test_embedded_sqlite_default_migrates_and_rates(tmp_path: Path, keyrin
             async with database.unit_of_work(cause=envelope) as uow:
                 await handlers(loop)[payload.event_type](uow, envelope, payload)
         app = create_app(database, keyring, loop)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rating") as api:
+        async with api_client(app, Role.APPLICANT, id_number=APPLICANT, base_url="http://rating") as api:
             body = rating("dissatisfied", case_id="C-9")
             assert (await api.post("/ratings", json=body)).status_code == 201
             assert (await api.post("/ratings", json=body)).status_code == 409

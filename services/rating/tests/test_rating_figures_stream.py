@@ -402,4 +402,4 @@ async def test_published_figures_equal_a_recount_of_the_raw_events(
     assert garbage["x-error-type"] == b"Malformed"
     assert garbage["x-consumer"] == processor.app_id.encode()
     assert garbage["x-original-topic"] == ratings_topic.name.encode()
-    assert [h["x-error-type"] for v, h in by_value.items() if b"forged" in v] == [b"Rejected"]
+    assert [h["x-error-type"] for v, h in by_value.items() if b"forged" in v] == [b"NotPermitted"]

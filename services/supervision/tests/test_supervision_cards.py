@@ -9,8 +9,8 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
-import httpx
 import pytest
 
 from contracts.days import CHINA_TZ
@@ -18,6 +18,7 @@ from contracts.dispatch.v1 import (
     Deficiency,
     FindingBeyondList,
     Outcome,
+    RequestUndeliverable,
     ReviewConcluded,
     TaskConcluded,
     TaskReleased,
@@ -34,7 +35,9 @@ from contracts.intake.v1 import (
     DeliveryMethod,
 )
 from contracts.workdays import WorkingCalendar, national_calendar
+from exchange.access.roles import Role
 from exchange.db.database import Database
+from exchange.testing.access import AuthorisedClient
 from exchange.testing.outbox import outbox
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import handlers
@@ -100,7 +103,7 @@ async def events(database: Database, event_type: str) -> list[dict[str, Any]]:
     return [{**r.envelope["data"], "_id": r.event_id} for r in await outbox(database, event_type)]
 
 
-async def test_a_late_item_gets_its_yellow_then_its_red_card_and_an_order_once(db: Database) -> None:
+async def test_a_late_item_gets_its_yellow_then_its_red_card_and_an_order_once(api_client: AuthorisedClient, db: Database) -> None:
     await feed(db, accepted(), times=2)
     await feed(db, released("E-01-01", MONDAY), times=2)  # due Thursday 5 March
     assert (await scan(db, MONDAY, CAL)).yellow == 0
@@ -132,7 +135,7 @@ async def test_a_late_item_gets_its_yellow_then_its_red_card_and_an_order_once(d
     # Concluded late: the clock stops; no more cards for it, and the view says it was late.
     await feed(db, concluded("E-01-01", friday))
     app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, friday, CAL), clock_control=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+    async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         view = (await client.get(f"/cases/{CASE}/supervision")).json()
         forbidden = await client.post("/clock/advance", json={"days": 3})
     item = next(c for c in view["clocks"] if c["item_code"] == "E-01-01")
@@ -156,26 +159,28 @@ async def test_waiting_for_the_applicant_suspends_the_case_clock(db: Database) -
     assert (await scan(db, date(2026, 3, 9), CAL)).yellow == 1  # one working day left again
 
 
-async def test_an_extension_is_recorded_with_reason_and_approver(db: Database) -> None:
+async def test_an_extension_is_recorded_with_reason_and_the_approving_supervisor(
+        api_client: AuthorisedClient, db: Database) -> None:
     await feed(db, accepted())
     await feed(db, released("E-01-03", MONDAY))  # invoices, due Wednesday
     today = Today()
     app = create_app(db, CAL, today, scan_now=lambda: scan(db, today(), CAL), clock_control=True)
     clock_id = clock_id_for(f"{CASE}/E-01-03", 1)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+    async with api_client(app, Role.SUPERVISOR, base_url="http://s", subject="supervisor.li-ming") as client:
         document = (await client.get("/openapi.json")).json()  # the example a person would send from /docs
         body = document["paths"]["/clocks/{clock_id}/extensions"]["post"]["requestBody"]["content"][
             "application/json"]["examples"]["site_inspection"]["value"]
-        assert (body["days"], body["approver"]) == (2, "分管副局长李明")
+        assert body["days"] == 2
+        assert (await client.post(f"/clocks/{clock_id}/extensions", json={**body, "approver": "anyone"})
+                ).status_code == 422, "the approver is who asks, never a body field"
         response = await client.post(f"/clocks/{clock_id}/extensions", json=body)
         assert response.status_code == 201
         assert response.json()["due_on"] == "2026-03-06"  # Wednesday + 2 working days
-        assert (await client.post(f"/clocks/{clock_id}/extensions", json={"days": 0, "reason_zh": "xx",
-                                                                          "approver": "a"})).status_code == 422
-        assert (await client.post("/clocks/nope/extensions", json={"days": 1, "reason_zh": "xx",
-                                                                   "approver": "a"})).status_code == 404
+        assert (await client.post(f"/clocks/{clock_id}/extensions", json={"days": 0, "reason_zh": "xx"})
+                ).status_code == 422
+        assert (await client.post("/clocks/nope/extensions", json={"days": 1, "reason_zh": "xx"})).status_code == 404
     [extended] = await events(db, "supervision.clock.adjusted")
-    assert (extended["kind"], extended["days"], extended["approver"]) == ("extended", 2, "分管副局长李明")
+    assert (extended["kind"], extended["days"], extended["approver"]) == ("extended", 2, "supervisor.li-ming")
     # The projection follows the extended clock: on Thursday the invoices are no longer overdue.
     thursday = MONDAY + timedelta(days=3)
     view = await case_view(db, CASE, thursday, CAL)
@@ -195,13 +200,13 @@ async def test_a_calendar_change_moves_open_deadlines(db: Database) -> None:
     assert (await scan(db, MONDAY, local)).reprojected == 0  # once
 
 
-async def test_projection_names_the_blocking_department(db: Database) -> None:
+async def test_projection_names_the_blocking_department(api_client: AuthorisedClient, db: Database) -> None:
     await feed(db, accepted(limit=3))
     for code in ("E-01-01", "E-01-03"):
         await feed(db, released(code, MONDAY))
     await feed(db, concluded("E-01-03", MONDAY + timedelta(days=1)))
     app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+    async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         view = (await client.get(f"/cases/{CASE}/supervision")).json()
         assert (await client.get("/cases/nope/supervision")).status_code == 404
     projection = view["projection"]
@@ -225,7 +230,27 @@ async def test_a_request_beyond_the_list_gets_a_red_card_and_a_forced_stop_once(
     assert order["kind"] == "forced_stop" and "强制停止" in order["text_zh"]
 
 
-async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence(db: Database) -> None:
+async def test_a_request_parked_as_undeliverable_gets_one_yellow_card_per_parking(db: Database) -> None:
+    """无法送达: dispatch gave up re-sending a request nobody receipted; the department is carded once, however often
+    the fact is repeated, and again if the operator's re-drive went unreceipted too."""
+    await feed(db, accepted())
+    parked = RequestUndeliverable(request_id=uuid5(NAMESPACE_URL, "parked"), case_id=CASE, item_code="E-01-01",
+                                  department="market", kind="handling", sends=6, first_sent_at=at(MONDAY),
+                                  parked_at=at(MONDAY))
+    await feed(db, parked, times=3)
+    [card] = await events(db, "supervision.card.issued")
+    assert (card["colour"], card["reason"], card["department"], card["item_code"], card["staff_id"]) == (
+        "yellow", "undeliverable", "market", "E-01-01", "S007")
+    assert "无法送达" in card["text_zh"] and str(parked.request_id) in card["text_zh"] and "6 次" in card["text_zh"]
+    assert "re-drive" in card["text_en"]
+    await feed(db, parked.model_copy(update={"parking": 2}), times=2)  # re-driven, and parked again
+    assert len(await events(db, "supervision.card.issued")) == 2
+    assert await events(db, "supervision.order.issued") == []  # a warning, not an overdue order
+    view = await case_view(db, CASE, MONDAY, CAL)
+    assert view is not None and [c["reason"] for c in view["cards"]] == ["undeliverable", "undeliverable"]
+
+
+async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence(api_client: AuthorisedClient, db: Database) -> None:
     stream = handlers(CaseStream(CAL))
     facts = [accepted(), released("E-01-01", MONDAY), concluded("E-01-01", MONDAY + timedelta(days=1))]
     envelopes = [Envelope.wrap(f, source=s, subject=CASE) for f, s in zip(facts, ("intake", "dispatch", "dispatch"),
@@ -234,7 +259,7 @@ async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence
         async with db.unit_of_work(cause=envelope) as uow:
             await stream[fact.event_type](uow, envelope, fact)
     app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+    async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         trail = (await client.get(f"/cases/{CASE}/audit")).json()
         assert (await client.get("/cases/nope/audit")).status_code == 404
     assert [(t["event_type"], t["actor"], t["item_code"]) for t in trail] == [
@@ -244,7 +269,7 @@ async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence
         assert row["evidence_sha256"] == hashlib.sha256(canonical_bytes(envelope.to_wire())).hexdigest()
 
 
-async def test_a_resubmission_and_a_material_asked_again_are_flagged_once(db: Database) -> None:
+async def test_a_resubmission_and_a_material_asked_again_are_flagged_once(api_client: AuthorisedClient, db: Database) -> None:
     await feed(db, accepted())
     again = accepted(case_id="OT20260302SUPERVISE02").model_copy(update={"items": accepted().items[:1]})
     await feed(db, again, times=2)
@@ -258,7 +283,7 @@ async def test_a_resubmission_and_a_material_asked_again_are_flagged_once(db: Da
     assert [f["kind"] for f in flags] == ["resubmitted", "asked_again"]
     assert flags[1]["department"] == "market" and "重复索要" in flags[1]["text_zh"]
     app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+    async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         view = (await client.get(f"/cases/{CASE}/supervision")).json()
     assert [f["kind"] for f in view["flags"]] == ["asked_again"] and view["orders"][0]["kind"] == "forced_stop"
 
@@ -297,7 +322,7 @@ def concluded_on_promise(code: str, day: date) -> TaskConcluded:
                          attempt=1, outcome=Outcome.APPROVED, concluded_at=at(day))
 
 
-async def test_item_clocks_run_on_their_promises_and_the_case_keeps_its_limit(db: Database) -> None:
+async def test_item_clocks_run_on_their_promises_and_the_case_keeps_its_limit(api_client: AuthorisedClient, db: Database) -> None:
     case_due = CAL.add_working_days(MONDAY, PROMISED_LIMIT)  # Wednesday 11 March
     await feed(db, accepted_with_promises())
     await feed(db, released_with_promise("L", MONDAY))
@@ -324,7 +349,7 @@ async def test_item_clocks_run_on_their_promises_and_the_case_keeps_its_limit(db
     assert stopped["case"]["due_on"] == case_due.isoformat()
 
     app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, case_due, CAL), clock_control=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+    async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         view = (await client.get(f"/cases/{CASE}/supervision")).json()
         clocks = (await client.get(f"/cases/{CASE}/clocks")).json()
     assert {c["item_code"]: (c["statutory_days"], c["budget_days"]) for c in view["clocks"]} == {

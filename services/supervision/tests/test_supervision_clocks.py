@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
@@ -15,8 +14,10 @@ from contracts.dispatch.v1 import TaskReleased
 from contracts.envelope import Envelope
 from contracts.topics import CASE_STREAM
 from contracts.workdays import national_calendar
+from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
+from exchange.testing.access import AuthorisedClient
 from exchange.testing.outbox import outbox
 from supervision.adapters.tables import SupervisionClock
 from supervision.entrypoints.api import create_app
@@ -66,7 +67,7 @@ def test_consumes_the_case_stream() -> None:
 
 
 @pytest.mark.integration
-async def test_one_clock_per_task_attempt_however_often_delivered(supervision_db: Database) -> None:
+async def test_one_clock_per_task_attempt_however_often_delivered(api_client: AuthorisedClient, supervision_db: Database) -> None:
     cause = await deliver(supervision_db, released(), times=2)
 
     assert await clock_count(supervision_db) == 1
@@ -85,7 +86,7 @@ async def test_one_clock_per_task_attempt_however_often_delivered(supervision_db
     assert len(await outbox(supervision_db)) == 2
 
     app = create_app(supervision_db, national_calendar(), Today(), scan_now=_no_scan, clock_control=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as c:
+    async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as c:
         clocks = (await c.get("/cases/C-1/clocks")).json()
         assert [(k["attempt"], k["due_on"]) for k in clocks] == [(1, "2024-03-11"), (2, "2024-03-08")]
         missing = await c.get("/cases/nope/clocks")

@@ -7,7 +7,6 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-import httpx
 import pytest
 from sqlmodel import col, select
 
@@ -17,8 +16,10 @@ from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseItem, Channel, DeliveryMethod
 from contracts.topics import SUPERVISION_FIGURES
 from contracts.workdays import national_calendar
+from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.tables import OutboxMessage
+from exchange.testing.access import AuthorisedClient
 from supervision.domain.figures import CardFact, ClockFact, figures
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import handlers
@@ -77,7 +78,7 @@ async def feed(database: Database, payload: EventPayload, subject: str) -> None:
 
 
 @pytest.mark.integration
-async def test_daily_figures_go_out_once_without_personal_data(db: Database) -> None:
+async def test_daily_figures_go_out_once_without_personal_data(api_client: AuthorisedClient, db: Database) -> None:
     for n, (window, days_taken) in enumerate([("W01", 1), ("W01", 4), ("W02", 2)]):
         case_id = f"OT2026030200000{n}"
         await feed(db, CaseAccepted(
@@ -108,7 +109,7 @@ async def test_daily_figures_go_out_once_without_personal_data(db: Database) -> 
     assert APPLICANT_ID not in text and "13800138000" not in text and "张三" not in text
 
     app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+    async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         served = (await client.get("/figures", params={"by": "department"})).json()
         assert (await client.get("/figures", params={"by": "applicant"})).status_code == 422
     assert served == [{k: market[k] for k in served[0]}]  # the API and the analytics topic say the same

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -29,8 +28,10 @@ from contracts.intake.v1 import (
 )
 from contracts.rating.v1 import RatingLevel, RectificationClosed, RectificationOpened, Touchpoint
 from contracts.workdays import national_calendar
+from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.migrations import downgrade, upgrade
+from exchange.testing.access import AuthorisedClient
 from exchange.testing.outbox import outbox
 from supervision.adapters.tables import SupervisionClock
 from supervision.entrypoints.api import create_app
@@ -198,7 +199,7 @@ async def test_a_closure_without_an_opened_order_is_ignored(db: Database) -> Non
 
 
 @pytest.mark.integration
-async def test_a_rectification_clock_is_neither_a_case_nor_an_item_clock(db: Database) -> None:
+async def test_a_rectification_clock_is_neither_a_case_nor_an_item_clock(api_client: AuthorisedClient, db: Database) -> None:
     await feed(db, accepted())
     await feed(db, released("E-01-01", "market", 3, MONDAY))
     await feed(db, concluded("E-01-01", "market", MONDAY + timedelta(days=1)))
@@ -228,7 +229,7 @@ async def test_a_rectification_clock_is_neither_a_case_nor_an_item_clock(db: Dat
     # The invoices, never released, block; two overdue rectifications of market do not.
     assert (view["projection"]["blocking_item"], view["projection"]["blocking_department"]) == ("E-01-03", "tax")
     app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, wednesday, CAL), clock_control=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+    async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         listed = (await client.get(f"/cases/{CASE}/clocks")).json()
     assert [c["clock_id"] for c in listed] == [clock_id_for(f"{CASE}/E-01-01", 1)]
 

@@ -6,4 +6,10 @@ with the correction rate) and handling requests (approve / reject by rate) from 
 request always gets the same answer), signed with the department's own key. Beside them the base
 registries (人口基础信息库, 法人基础信息库) answer data-sharing lookups with records synthesised from the
 identifier, signed with the registry's own key.
+
+Every request is receipted at once (签收回执, ``department.request.received``) before any decision. The HTTP API
+(port 8106) also sets fault modes for chaos runs: ``GET``/``POST /faults`` with ``{"mode": "none" | "silent" |
+"slow" | "errors", "departments": [codes], "delay_s": 5, "ratio": 0.5}`` (see :mod:`simulators.faults` and
+docs/reliability.md, "Department deadlines 部门应答时限"); and holds cases (压件, ``/holds``), kept on file across
+restarts (:mod:`simulators.holds`).
 """

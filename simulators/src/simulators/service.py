@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import random
+from collections.abc import Callable
 from datetime import UTC, datetime
-from uuid import NAMESPACE_URL, uuid5
+from typing import Annotated, Literal
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, HTTPException
+from pydantic import BaseModel, Field
 
-from contracts.department.v1 import ResultReturned, ReviewReturned
+from contracts.department.v1 import RequestKind, RequestReceived, ResultReturned, ReviewReturned, receipt_event_id
+from contracts.department.v1 import answer_event_id as department_answer_id
 from contracts.departments import department_principal
 from contracts.dispatch.v1 import AnswerRefused, Outcome, RequestSent, ReviewRequested
 from contracts.envelope import Envelope, EventPayload
+from contracts.registry import decode_payload
 from contracts.sharing.v1 import (
     LookupAnswered,
     LookupRequested,
@@ -23,17 +27,25 @@ from contracts.sharing.v1 import (
     registry_principal,
 )
 from contracts.topics import DEPARTMENT_RESULTS, SHARING_ANSWERS, SHARING_REQUESTS, department_requests
+from exchange.access.http import ACCESS_RESPONSES, Allow
+from exchange.access.roles import Caller, Role
+from exchange.access.tokens import IDENTITY_PRINCIPAL
+from exchange.http_edge import harden
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.runtime import Platform, ServiceParts
 from exchange.signing import ensure_keys
 from simulators.config import SimulatorSettings
 from simulators.decisions import Rates, decide, decide_review, document_number
+from simulators.faults import FaultMode, Faults, Verdict
+from simulators.holds import Holds
+from simulators.identity import identity_router
 from simulators.records import enterprise_record, population_record
 from simulators.sending import ChainedSender
 
 __all__ = [
     "REGISTRIES",
     "DepartmentSimulator",
+    "FaultsBody",
     "RegistrySimulator",
     "build",
 ]
@@ -47,43 +59,27 @@ REGISTRIES: dict[Registry, tuple[SubjectKind, Callable[[str], dict[str, str] | N
 }
 
 
-class Holds:
-    """Cases whose handling the simulated departments sit on (压件), so a demo or test can make a case run
-    past its statutory limit. A held request is taken off the bus and answered when the hold is released."""
-
-    def __init__(self) -> None:
-        self.cases: set[str] = set()
-        self.parked: dict[str, list[Callable[[], Awaitable[None]]]] = {}
-
-    def hold(self, case_id: str) -> None:
-        self.cases.add(case_id)
-
-    def park(self, case_id: str, answer: Callable[[], Awaitable[None]]) -> bool:
-        if case_id not in self.cases:
-            return False
-        self.parked.setdefault(case_id, []).append(answer)
-        return True
-
-    async def release(self, case_id: str) -> int:
-        self.cases.discard(case_id)
-        waiting = self.parked.pop(case_id, [])
-        for answer in waiting:
-            await answer()
-        return len(waiting)
-
-
 class DepartmentSimulator:
-    """One simulated department system (部门业务系统): it keeps its own hash chain, as a real one would."""
+    """One simulated department system (部门业务系统): it keeps its own hash chain, as a real one would.
 
-    def __init__(self, code: str, sender: ChainedSender, seed: int, rates: Rates, holds: Holds | None = None) -> None:
+    Every request is receipted at once (签收回执), before any decision or hold; then answered after the drawn
+    latency. The current :class:`~simulators.faults.Faults` may drop or delay both.
+    """
+
+    def __init__(self, code: str, sender: ChainedSender, seed: int, rates: Rates, holds: Holds | None = None,
+                 faults: Callable[[], Faults] = Faults) -> None:
         self.code = code
         self.sender = sender
         self.seed = seed
         self.rates = rates
         self.holds = holds or Holds()
+        self.faults = faults
+        self._draw = random.Random(f"{seed}:{code}")  # errors mode: a fresh draw per delivery
         self.answered = 0
         self.reviewed = 0
         self.refused = 0
+        self.receipted = 0
+        self.dropped = 0
 
     def handlers(self) -> dict[str, DirectHandler]:
         return {RequestSent.event_type: self.handle, ReviewRequested.event_type: self.review,
@@ -96,9 +92,27 @@ class DepartmentSimulator:
         logger.warning("dept.%s: answer %s refused (%s): %s / %s", self.code, payload.refused_event_id,
                        payload.reason.value, payload.message_zh, payload.message_en)
 
+    async def _take(self, envelope: Envelope, payload: RequestSent | ReviewRequested, kind: RequestKind) -> bool:
+        """Receipt a request as the faults allow; False when this delivery goes unanswered (silent, errors)."""
+        verdict = self.faults().verdict(self.code, self._draw)
+        if verdict is Verdict.DROP:
+            self.dropped += 1
+            logger.info("dept.%s: fault: request %s dropped", self.code, payload.request_id)
+            return False
+        if verdict is Verdict.DELAY:
+            await asyncio.sleep(self.faults().delay_s)
+        receipt = RequestReceived(request_id=payload.request_id, case_id=payload.case_id, item_code=payload.item_code,
+                                  department=self.code, kind=kind, received_at=datetime.now(UTC))
+        await self.sender.reply(receipt, cause=envelope, topic=DEPARTMENT_RESULTS, key=payload.case_id,
+                                subject=payload.case_id, event_id=receipt_event_id(payload.request_id))
+        self.receipted += 1
+        return True
+
     async def review(self, envelope: Envelope, payload: EventPayload) -> None:
-        """预审: one answer per review request, listing deficiencies or none."""
+        """预审: a receipt, then one answer per review request, listing deficiencies or none."""
         assert isinstance(payload, ReviewRequested)
+        if not await self._take(envelope, payload, RequestKind.REVIEW):
+            return
         decision = decide_review(self.seed, self.rates, payload)
         await asyncio.sleep(decision.latency_ms / 1000)
         answer = ReviewReturned(
@@ -108,17 +122,19 @@ class DepartmentSimulator:
         )
         await self.sender.reply(
             answer, cause=envelope, topic=DEPARTMENT_RESULTS, key=payload.case_id, subject=payload.case_id,
-            event_id=uuid5(NAMESPACE_URL, f"onething:review:{payload.request_id}"),
+            event_id=department_answer_id(RequestKind.REVIEW, payload.request_id),
         )
         self.reviewed += 1
 
     async def handle(self, envelope: Envelope, payload: EventPayload) -> None:
-        """办理: approve or reject by rate, one result per request (later, if the case is held)."""
+        """办理: a receipt, then approve or reject by rate, one result per request (later, if the case is held)."""
         assert isinstance(payload, RequestSent)
-        if not self.holds.park(payload.case_id, lambda: self._decide(envelope, payload)):
-            await self._decide(envelope, payload)
+        if not await self._take(envelope, payload, RequestKind.HANDLING):
+            return
+        if not self.holds.park(payload.case_id, self.code, envelope):
+            await self.decide(envelope, payload)
 
-    async def _decide(self, envelope: Envelope, payload: RequestSent) -> None:
+    async def decide(self, envelope: Envelope, payload: RequestSent) -> None:
         decision = decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
         await asyncio.sleep(decision.latency_ms / 1000)
         result = ResultReturned(
@@ -133,7 +149,7 @@ class DepartmentSimulator:
         )
         await self.sender.reply(
             result, cause=envelope, topic=DEPARTMENT_RESULTS, key=payload.case_id, subject=payload.case_id,
-            event_id=uuid5(NAMESPACE_URL, f"onething:result:{payload.request_id}"),
+            event_id=department_answer_id(RequestKind.HANDLING, payload.request_id),
         )
         self.answered += 1
 
@@ -167,13 +183,26 @@ class RegistrySimulator:
         self.answered += 1
 
 
+class FaultsBody(BaseModel):
+    """故障注入 Fault mode of the simulated departments (see :mod:`simulators.faults`)."""
+
+    mode: Literal["none", "silent", "slow", "errors"]
+    departments: list[str] = Field(default_factory=list, description="department codes; empty: every one")
+    delay_s: float = Field(default=5.0, ge=0, le=3600, description="slow: seconds before receipt and answer")
+    ratio: float = Field(default=0.5, ge=0, le=1, description="errors: share of deliveries dropped")
+
+
+Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]  # faults and holds are the operators' demo levers
+
+
 def build(platform: Platform) -> ServiceParts:
     settings = platform.settings
     assert isinstance(settings, SimulatorSettings)
     registries = list(REGISTRIES) if settings.sim_registries else []
-    principals = [department_principal(code) for code in settings.sim_departments]
+    principals = [department_principal(code) for code in settings.simulated_departments]
     principals += [registry_principal(r) for r in registries]
-    ensure_keys(settings.keys_path, principals)  # a department system or registry holds its own key
+    # A department system or registry holds its own key; 统一身份认证 (simulated here) its token-signing key.
+    ensure_keys(settings.keys_path, [*principals, IDENTITY_PRINCIPAL])
     rates = Rates(
         settings.sim_reject_rate, settings.sim_correction_rate,
         settings.sim_latency_ms_min, settings.sim_latency_ms_max,
@@ -182,27 +211,69 @@ def build(platform: Platform) -> ServiceParts:
     def sender(principal: str) -> ChainedSender:
         return ChainedSender(platform.keyring.signer(principal), platform.producer)
 
-    holds = Holds()
+    holds = Holds(settings.holds_path)
+    faults = [Faults()]  # the current mode, replaced whole by POST /faults
     sims = [
-        DepartmentSimulator(code, sender(department_principal(code)), settings.sim_seed, rates, holds)
-        for code in settings.sim_departments
+        DepartmentSimulator(code, sender(department_principal(code)), settings.sim_seed, rates, holds,
+                            lambda: faults[0])
+        for code in settings.simulated_departments
     ]
+    by_code = {s.code: s for s in sims}
     regs = [RegistrySimulator(r, sender(registry_principal(r))) for r in registries]
-    app = FastAPI(title="OneThing department simulators 部门业务系统与基础库模拟器", version="1.0.0")
+    app = harden(FastAPI(title="OneThing department simulators 部门业务系统与基础库模拟器", version="1.0.0"))
+    app.include_router(identity_router(
+        platform.keyring, settings.clients_path, issuer=settings.auth_issuer,
+        audience=settings.auth_audience, ttl_s=settings.auth_token_ttl_s,
+        public_url=lambda request: str(request.base_url).rstrip("/")))
 
     @app.get("/departments", summary="模拟部门及应答数 Simulated departments")
     async def departments() -> list[dict[str, object]]:
-        return [{"department": s.code, "answered": s.answered, "reviewed": s.reviewed, "refused": s.refused}
-                for s in sims]
+        return [{"department": s.code, "answered": s.answered, "reviewed": s.reviewed, "refused": s.refused,
+                 "receipted": s.receipted, "dropped": s.dropped} for s in sims]
 
-    @app.post("/holds/{case_id}", status_code=201, summary="压件：暂不办理该办件（演示超期）Hold a case's handling")
-    async def hold(case_id: str) -> dict[str, object]:
+    def faults_view() -> dict[str, object]:
+        f = faults[0]
+        return {"mode": f.mode.value, "departments": sorted(f.departments), "delay_s": f.delay_s, "ratio": f.ratio}
+
+    @app.get("/faults", summary="当前故障模式 Current fault mode")
+    async def get_faults() -> dict[str, object]:
+        return faults_view()
+
+    @app.post("/faults", summary="设置故障模式（无响应、迟缓、间歇故障）Set the fault mode: none, silent, slow, errors",
+              responses=ACCESS_RESPONSES)
+    async def set_faults(body: FaultsBody, _: Operator) -> dict[str, object]:
+        unknown = sorted(set(body.departments) - set(by_code))
+        if unknown:
+            raise HTTPException(422, detail={"message_zh": f"未模拟的部门：{'、'.join(unknown)}",
+                                             "message_en": f"not simulated here: {', '.join(unknown)}"})
+        faults[0] = Faults(FaultMode(body.mode), frozenset(body.departments), body.delay_s, body.ratio)
+        logger.warning("simulators: fault mode %s", faults_view())
+        return faults_view()
+
+    @app.get("/holds", summary="被压的办件 Held cases and their parked requests")
+    async def holds_view() -> list[dict[str, object]]:
+        return holds.view()
+
+    @app.post("/holds/{case_id}", status_code=201, summary="压件：暂不办理该办件（演示超期）Hold a case's handling",
+              responses=ACCESS_RESPONSES)
+    async def hold(case_id: str, _: Operator) -> dict[str, object]:
         holds.hold(case_id)
         return {"case_id": case_id, "held": True}
 
-    @app.delete("/holds/{case_id}", summary="放行：办理被压的请求 Release a held case")
-    async def release(case_id: str) -> dict[str, object]:
-        return {"case_id": case_id, "answered": await holds.release(case_id)}
+    @app.delete("/holds/{case_id}", summary="放行：办理被压的请求 Release a held case", responses=ACCESS_RESPONSES)
+    async def release(case_id: str, _: Operator) -> dict[str, object]:
+        waiting = holds.lift(case_id)
+        ours = [(code, request) for code, request in waiting if code in by_code]
+        for code, request in ours:
+            payload = decode_payload(request)
+            assert isinstance(payload, RequestSent)
+            await by_code[code].decide(request, payload)
+        if len(ours) == len(waiting):
+            holds.answered(case_id)
+        else:  # parked by a department this process no longer simulates: kept on file for a process that does
+            logger.warning("simulators: %d held requests of %s are for departments not simulated here",
+                           len(waiting) - len(ours), case_id)
+        return {"case_id": case_id, "answered": len(ours)}
 
     @app.get("/registries", summary="模拟基础库及应答数 Simulated base registries")
     async def registries_view() -> list[dict[str, object]]:

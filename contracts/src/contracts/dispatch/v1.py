@@ -20,6 +20,7 @@ __all__ = [
     "Outcome",
     "RefusalReason",
     "RequestSent",
+    "RequestUndeliverable",
     "ReviewConcluded",
     "ReviewRequested",
     "TaskConcluded",
@@ -141,6 +142,25 @@ class RequestSent(EventPayload):
     licence_type: str | None = None
     materials: tuple[MaterialRef, ...] = ()
     fast_track: bool = False
+
+
+class RequestUndeliverable(EventPayload):
+    """无法送达: a department request (review or handling) got no receipt (签收回执) in time, was re-sent with the
+    same ``request_id`` with back-off as many times as allowed, and is now parked. Supervision cards the
+    department; an operator re-drives it (``POST /requests/{request_id}/redrive`` on dispatch). ``parking``
+    counts how often this request was parked (1 the first time, 2 after a re-drive that went unanswered too)."""
+
+    event_type: ClassVar[str] = "dispatch.request.undeliverable"
+
+    request_id: UUID
+    case_id: str
+    item_code: str
+    department: str
+    kind: Literal["review", "handling"]  # 预审请求 / 办理请求, as contracts.department.v1.RequestKind
+    sends: int = Field(ge=1)  # times sent in all, the first send included
+    first_sent_at: AwareDatetime
+    parked_at: AwareDatetime
+    parking: int = Field(default=1, ge=1)
 
 
 class TaskConcluded(EventPayload):

@@ -70,8 +70,9 @@ class ClockAdjusted(EventPayload):
 
 
 class CardIssued(EventPayload):
-    """A yellow card (预警, a clock near its end) or a red card (overdue, or materials beyond the published list)
-    to the responsible department and staff; each (clock, colour) is issued once (红黄牌)."""
+    """A yellow card (预警, a clock near its end; or a department request parked as undeliverable, 无法送达) or a
+    red card (overdue, or materials beyond the published list) to the responsible department and staff; each
+    (clock, colour) is issued once (红黄牌)."""
 
     event_type: ClassVar[str] = "supervision.card.issued"
 
@@ -82,7 +83,7 @@ class CardIssued(EventPayload):
     department: str
     staff_id: str | None = None
     colour: Literal["yellow", "red"]
-    reason: Literal["near_deadline", "overdue", "beyond_list"]
+    reason: Literal["near_deadline", "overdue", "beyond_list", "undeliverable"]  # undeliverable: 无法送达
     due_on: date
     working_days_left: int
     issued_on: date

@@ -20,8 +20,10 @@ def issuer_name_zh(region_name_zh: str, department_code: str) -> str:
     return f"{region_name_zh}{department(department_code).name_zh}"
 
 
-def local_trust_list(keyring: KeyRing, *, region: str, region_name_zh: str) -> TrustList:
-    """Every department of ``region`` whose seal's public key is published in the key ring's directory."""
+def local_trust_list(keyring: KeyRing, *, region: str, region_name_zh: str,
+                     public_url: str | None = None) -> TrustList:
+    """Every department of ``region`` whose seal's public key is published in the key ring's directory; with the
+    licence service's ``public_url``, each with where its status lists are published (for other regions)."""
     issuers = []
     for dept in DEPARTMENTS:
         try:
@@ -31,5 +33,6 @@ def local_trust_list(keyring: KeyRing, *, region: str, region_name_zh: str) -> T
         issuers.append(TrustedIssuer(
             issuer_id_for(region, dept.code), issuer_name_zh(region_name_zh, dept.code),
             f"{dept.name_en}, {region}", region, (TrustedKey(multikey_encode(public), public),), local=True,
+            status_list_base=f"{public_url.rstrip('/')}/status-lists/{dept.code}/" if public_url else None,
         ))
     return TrustList.of(issuers)

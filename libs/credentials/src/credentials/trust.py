@@ -5,8 +5,11 @@ mutual-recognition agreements (互通互认, LIC-04). The list is plain JSON, pu
 (``GET /trust-list``) and read from a file by offline verifiers:
 
     {"issuers": [{"id": "urn:onething:issuer:cn-430100:health", "name_zh": "…", "name_en": "…",
-                  "region": "430100", "keys": [{"publicKeyMultibase": "z6Mk…",
-                  "valid_from": "2026-01-01", "valid_until": null}]}]}
+                  "region": "430100", "status_list_base": "https://licence.example/status-lists/",
+                  "keys": [{"publicKeyMultibase": "z6Mk…", "valid_from": "2026-01-01", "valid_until": null}]}]}
+
+``status_list_base`` is where the issuer publishes its status lists: a verifier fetches a status list only from
+under it (never from wherever a credential says), and only once the credential's signature checks out.
 """
 
 from __future__ import annotations
@@ -54,6 +57,14 @@ class TrustedIssuer:
     region: str
     keys: tuple[TrustedKey, ...]
     local: bool = True  # False: recognised from another region (互认)
+    # Where the issuer publishes its status lists (a URL prefix): a verifier fetches a list only from under it.
+    status_list_base: str | None = None
+
+    def publishes(self, url: str) -> bool:
+        """Whether ``url`` is under this issuer's published status-list address (no '..' to climb out)."""
+        base = self.status_list_base
+        return base is not None and url.startswith(base) and ".." not in url[len(base):] and "#" not in url \
+            and "?" not in url and "@" not in url[len(base):]
 
     def key(self, verification_method: str) -> TrustedKey | None:
         """The issuer's key that ``verification_method`` (``<issuer id>#<Multikey>``) names, if it is one."""
@@ -66,6 +77,7 @@ class TrustedIssuer:
         return {
             "id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "region": self.region,
             "local": self.local,
+            **({"status_list_base": self.status_list_base} if self.status_list_base else {}),
             "keys": [
                 {
                     "publicKeyMultibase": key.public_key_multibase,
@@ -110,10 +122,15 @@ def _issuer(entry: Any, where: str, *, local: bool | None) -> TrustedIssuer:
                 _date(raw.get("valid_from"), key_where), _date(raw.get("valid_until"), key_where),
             )
         )
+    base = entry.get("status_list_base")
+    if base is not None and (not isinstance(base, str) or not base.startswith(("https://", "http://"))
+                             or "?" in base or "#" in base):
+        raise TrustListError(f"{where} ({entry['id']}): 'status_list_base' must be an http(s) URL prefix")
     return TrustedIssuer(
         id=entry["id"], name_zh=entry["name_zh"], name_en=str(entry.get("name_en") or entry["name_zh"]),
         region=entry["region"], keys=tuple(keys),
         local=bool(entry.get("local", True)) if local is None else local,
+        status_list_base=(base if base.endswith("/") else base + "/") if base else None,
     )
 
 

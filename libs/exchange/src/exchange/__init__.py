@@ -11,7 +11,7 @@ Errors (a tree, as they are raised):
   x Rejected            a message that will never succeed: dead-lettered, never retried
     + Malformed         not an envelope, or type, version or payload not as published
     + SignatureInvalid  bad, missing or untrusted signature
-  x Transient           infrastructure trouble: retried with back-off, then the consumer stops
+  x Transient           infrastructure trouble: waited out with back-off (see exchange.failures)
 """
 
 from exchange.errors import ExchangeError, Malformed, Rejected, SignatureInvalid, Transient

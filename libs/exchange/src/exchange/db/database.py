@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope
 from exchange.db.unit_of_work import UnitOfWork
+from exchange.failures import is_transient
 
 __all__ = ["Database", "create_database_if_missing"]
 
@@ -63,12 +64,14 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
-            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
+            # hide_parameters: a failed statement's values (names, ID numbers) never reach error text or logs.
+            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             # One writer at a time in-process: SQLite would otherwise answer "database is locked".
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
         else:
-            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                                              hide_parameters=True)
             self._write_lock = None
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         # Set whenever a transaction wrote outbox rows, so the relay publishes at once.
@@ -78,13 +81,16 @@ class Database:
     def sync_engine(self) -> Engine:
         return self.engine.sync_engine
 
-    async def ping(self) -> bool:
+    async def ping(self) -> tuple[bool, str]:
+        """Readiness: can a connection run ``SELECT 1`` now? (``/readyz`` bounds how long it may take.)"""
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-            return True
-        except (DBAPIError, OSError):
-            return False
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            return False, f"unavailable: {type(exc).__name__}: {exc}"[:500]
+        return True, "answers"
 
     @asynccontextmanager
     async def write_guard(self) -> AsyncIterator[None]:
@@ -101,7 +107,7 @@ class Database:
             uow = UnitOfWork(session, source=self.source, cause=cause)
             async with session.begin():
                 yield uow
-            if uow.emitted:
+            if uow.emitted or uow.republished:
                 self.outbox_written.set()
 
     async def dispose(self) -> None:

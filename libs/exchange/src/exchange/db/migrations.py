@@ -17,7 +17,17 @@ from sqlalchemy.engine import Connection
 
 from exchange.db.database import Database, create_database_if_missing
 
-__all__ = ["create_exchange_tables", "downgrade", "refuse_over_rows", "run_alembic_env", "upgrade"]
+__all__ = [
+    "add_broker_epoch_columns",
+    "create_dead_letter_table",
+    "create_exchange_tables",
+    "downgrade",
+    "drop_broker_epoch_columns",
+    "drop_dead_letter_table",
+    "refuse_over_rows",
+    "run_alembic_env",
+    "upgrade",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +103,60 @@ def create_exchange_tables() -> None:
         sa.Column("seq", sa.BigInteger, nullable=False),
         sa.Column("digest", sa.String(64), nullable=False),
     )
+
+
+def add_broker_epoch_columns() -> None:
+    """Broker epochs (消息代理纪元): the outbox keeps each row's signed bytes and the epoch it was sent in, and
+    ``exchange_marker`` the epoch last seen; called from one revision per service."""
+    op.add_column("outbox", sa.Column("wire", sa.LargeBinary))
+    op.add_column("outbox", sa.Column("epoch", sa.String(64)))
+    op.create_table(
+        "exchange_marker",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.String(255), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def drop_broker_epoch_columns() -> None:
+    """The way down of :func:`add_broker_epoch_columns`."""
+    op.drop_table("exchange_marker")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("epoch")
+        batch.drop_column("wire")
+
+
+def create_dead_letter_table() -> None:
+    """The dead-letter store (死信库, :class:`exchange.db.tables.DeadLetterRow`); one revision per service calls it."""
+    op.create_table(
+        "dead_letter",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("consumer_group", sa.String(255), nullable=False),
+        sa.Column("original_topic", sa.String(255), nullable=False),
+        sa.Column("original_partition", sa.Integer, nullable=False),
+        sa.Column("original_offset", sa.BigInteger, nullable=False),
+        sa.Column("record_key", sa.Text),
+        sa.Column("value", sa.LargeBinary),
+        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("error_type", sa.String(255), nullable=False),
+        sa.Column("error_message", sa.Text, nullable=False),
+        sa.Column("failure_class", sa.String(32), nullable=False),
+        sa.Column("event_id", sa.String(36)),
+        sa.Column("event_type", sa.String(255)),
+        sa.Column("case_id", sa.String(255)),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("fingerprint", sa.String(64)),
+        sa.Column("redrive_of", sa.BigInteger),
+        sa.Column("redriven_at", sa.DateTime(timezone=True)),
+        sa.Column("outcome", sa.String(32)),
+        sa.Column("redrive_count", sa.Integer, nullable=False, server_default="0"),
+        sa.UniqueConstraint("fingerprint", name="uq_dead_letter_fingerprint"),
+    )
+    op.create_index("ix_dead_letter_topic", "dead_letter", ["original_topic", "consumer_group"])
+    op.create_index("ix_dead_letter_case", "dead_letter", ["case_id"])
+    op.create_index("ix_dead_letter_failed_at", "dead_letter", ["failed_at"])
+
+
+def drop_dead_letter_table() -> None:
+    """The way down of the revisions that call :func:`create_dead_letter_table`."""
+    op.drop_table("dead_letter")

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, EventPayload
@@ -29,6 +30,7 @@ class UnitOfWork:
         self.source = source
         self.cause = cause
         self.emitted: list[Envelope] = []
+        self.republished = False
 
     def emit(
         self,
@@ -38,14 +40,17 @@ class UnitOfWork:
         topics: Sequence[TopicSpec] | None = None,
         key: str | None = None,
         event_id: UUID | None = None,
+        source: str | None = None,
     ) -> Envelope:
         """Stage an event in the outbox; it is published after, and only if, this transaction commits.
 
-        Correlation and causation follow the event being handled, so a whole case is one flow.
+        Correlation and causation follow the event being handled, so a whole case is one flow. ``source``
+        (default: this service) is who it is published and signed as: another principal only when the
+        service's relay holds that principal's key (``ServiceParts.signs_for``).
         """
         envelope = Envelope.wrap(
             payload,
-            source=self.source,
+            source=source or self.source,
             subject=subject,
             correlation_id=self.cause.correlation_id if self.cause else None,
             causation_id=self.cause.id if self.cause else None,
@@ -66,6 +71,28 @@ class UnitOfWork:
             )
         self.emitted.append(envelope)
         return envelope
+
+    async def republish(self, event_id: UUID) -> int:
+        """Send an event this service already published once more, byte for byte the same envelope under the same
+        id (a re-send, e.g. of a department request nobody receipted): its outbox rows are marked unpublished, and
+        the relay sends the bytes it sent before (same signature, same chain position) after this transaction
+        commits, so the re-send is a duplicate every inbox drops and the producer's chain gets no second entry for
+        one event (rows sent before the relay kept their bytes are signed anew). Returns how many
+        rows were marked; 0 when none was published yet (the first send is still waiting) or none exists."""
+        result = await self.session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.event_id) == str(event_id), col(OutboxMessage.published_at).is_not(None))
+            .values(published_at=None)
+        )
+        marked = int(result.rowcount)
+        self.republished = self.republished or marked > 0
+        return marked
+
+    async def waiting(self, event_id: UUID) -> bool:
+        """Whether an event this service emitted is still waiting in its outbox (not published yet)."""
+        found = await self.session.exec(select(OutboxMessage.seq).where(
+            col(OutboxMessage.event_id) == str(event_id), col(OutboxMessage.published_at).is_(None)).limit(1))
+        return found.first() is not None
 
     @property
     def _dialect(self) -> str:

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError
 
 from contracts.topics import TopicSpec
+from exchange.failures import is_transient
 
 __all__ = ["ensure_topics", "partition_counts", "wait_for_broker"]
 
@@ -26,9 +26,9 @@ async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
             await admin.start()
             await admin.close()
             return
-        except KafkaConnectionError:
+        except Exception as exc:
             await admin.close()
-            if asyncio.get_running_loop().time() > deadline:
+            if not is_transient(exc) or asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.3)
 

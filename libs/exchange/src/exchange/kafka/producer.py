@@ -9,11 +9,13 @@ the same (librdkafka: ``partitioner=murmur2_random``) for one case's messages to
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
@@ -53,6 +55,16 @@ class Producer:
             await self._producer.stop()
             self.started = False
 
+    async def ping(self) -> tuple[bool, str]:
+        """Readiness: does the broker answer a metadata request on this producer's own connections?"""
+        if not self.started:
+            return False, "producer not started"
+        try:
+            await self._producer.client.fetch_all_metadata()
+        except KafkaError as exc:
+            return False, f"unavailable: {type(exc).__name__}: {exc}"[:500]
+        return True, "answers"
+
     async def send(
         self, topic: str, key: str | None, value: bytes, headers: Headers | None = None
     ) -> RecordMetadata:
@@ -68,4 +80,9 @@ class Producer:
             await self._producer.send(topic, value=value, key=key.encode(), headers=headers)
             for topic, key, value, headers in messages
         ]
-        return [await f for f in futures]
+        # Wait for every acknowledgement before raising the first failure: none is left unretrieved.
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return [r for r in results if isinstance(r, RecordMetadata)]

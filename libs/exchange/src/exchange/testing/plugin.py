@@ -20,12 +20,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.departments import DEPARTMENTS, department_principal, seal_principal
 from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
+from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
 from exchange.signing import KeyRing, ensure_keys
+from exchange.testing.access import AuthorisedClient, TestTokens, authorised_client
 from exchange.testing.infrastructure import broker_bootstrap, postgres_server
 
-SERVICE_PRINCIPALS = ("intake", "dispatch", "licence", "supervision", "rating", "tests")
+SERVICE_PRINCIPALS = ("intake", "dispatch", "licence", "supervision", "rating", "gateway", "tests", "operator",
+                      IDENTITY_PRINCIPAL)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +55,18 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def keyring(keys_dir: Path) -> KeyRing:
     return KeyRing(keys_dir)
+
+
+@pytest.fixture(scope="session")
+def tokens(keyring: KeyRing) -> TestTokens:
+    """Bearer tokens signed by the session's identity key (apps made with :func:`trusting` accept them)."""
+    return TestTokens(keyring)
+
+
+@pytest.fixture(scope="session")
+def api_client(keyring: KeyRing) -> AuthorisedClient:
+    """``api_client(app, Role.CLERK, base_url=…)``: an in-process client carrying a token with those roles."""
+    return authorised_client(keyring)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Integer, String
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from exchange.db.timestamps import UtcDateTime
@@ -52,3 +52,27 @@ class DispatchTask(SQLModel, table=True):
     review_status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
     review_request_id: str | None = Field(default=None, sa_column=Column(String(36)))
     deficiencies: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class DispatchRequest(SQLModel, table=True):
+    """One department request, review or handling, and its answer deadline (应答时限): when it was sent, how
+    often, whether the department receipted or answered it, and whether it is parked as undeliverable."""
+
+    __tablename__ = "dispatch_request"
+    __table_args__ = (Index("ix_dispatch_request_open", "state", "last_sent_at"),)
+
+    request_id: str = Field(sa_column=Column(String(36), primary_key=True))  # also the request's envelope id
+    case_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    task_id: str = Field(sa_column=Column(String(96), nullable=False))
+    item_code: str = Field(sa_column=Column(String(32), nullable=False))
+    department: str = Field(sa_column=Column(String(64), nullable=False))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))  # review | handling
+    state: str = Field(sa_column=Column(String(16), nullable=False))  # domain.deadlines.RequestState
+    sends: int = Field(default=1, sa_column=Column(Integer, nullable=False))  # since the first send or a re-drive
+    total_sends: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    first_sent_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    last_sent_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    received_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    parked_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    parkings: int = Field(default=0, sa_column=Column(Integer, nullable=False))

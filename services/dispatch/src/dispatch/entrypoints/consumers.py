@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.department.v1 import ResultReturned, ReviewReturned
+from contracts.department.v1 import RequestReceived, ResultReturned, ReviewReturned
 from contracts.intake.v1 import CaseAccepted, CaseCorrected
 from contracts.topics import CASE_STREAM, DEPARTMENT_RESULTS
 from dispatch.service_layer import handlers
@@ -15,4 +15,5 @@ HANDLERS: dict[str, Handler] = {
     CaseCorrected.event_type: handlers.case_corrected,
     ResultReturned.event_type: handlers.result_returned,
     ReviewReturned.event_type: handlers.review_returned,
+    RequestReceived.event_type: handlers.request_received,
 }

@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlmodel import col, select
 
-from contracts.department.v1 import ResultReturned, ReviewReturned
+from contracts.department.v1 import RequestKind, RequestReceived, ResultReturned, ReviewReturned
 from contracts.departments import department_principal
 from contracts.dispatch.v1 import (
     Deficiency,
@@ -24,13 +24,14 @@ from contracts.dispatch.v1 import (
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, MaterialProvision, MaterialRef
 from contracts.topics import department_requests
-from dispatch.adapters.tables import DispatchCase, DispatchTask
+from dispatch.adapters.tables import DispatchCase, DispatchRequest, DispatchTask
+from dispatch.domain.deadlines import RequestState
 from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
 from dispatch.domain.review import Phase, ReviewStatus, ReviewView, merged_deficiencies, review_complete
 from dispatch.domain.sequencing import TaskStatus, TaskView, releasable, unreachable
 from exchange.db.unit_of_work import UnitOfWork
 
-__all__ = ["case_accepted", "case_corrected", "result_returned", "review_returned"]
+__all__ = ["case_accepted", "case_corrected", "request_received", "result_returned", "review_returned"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def _release(
         topics=[department_requests(task.department)],
         event_id=request_id,
     )
+    _sent(uow, request_id, task, RequestKind.HANDLING, now)
 
 
 def _concluded(
@@ -155,6 +157,63 @@ def _request_review(uow: UnitOfWork, case: DispatchCase, task: DispatchTask) -> 
         ),
         subject=case.case_id, topics=[department_requests(task.department)], event_id=request_id,
     )
+    _sent(uow, request_id, task, RequestKind.REVIEW, datetime.now(UTC))
+
+
+def _sent(uow: UnitOfWork, request_id: UUID, task: DispatchTask, kind: RequestKind, at: datetime) -> None:
+    """应答时限 starts: the department is to receipt this request (see domain.deadlines and service_layer.deadlines)."""
+    uow.session.add(DispatchRequest(
+        request_id=str(request_id), case_id=task.case_id, task_id=task.task_id, item_code=task.item_code,
+        department=task.department, kind=kind.value, state=RequestState.OPEN, sends=1, total_sends=1,
+        first_sent_at=at, last_sent_at=at, parkings=0))
+
+
+async def _request_for_update(uow: UnitOfWork, envelope: Envelope, request_id: UUID) -> DispatchRequest | None:
+    """The request a department receipted or answered, if dispatch keeps one (requests sent before the answer
+    deadlines were introduced have none); it must be addressed to the department that signed."""
+    request = await uow.get_for_update(DispatchRequest, str(request_id))
+    if request is not None and envelope.source != department_principal(request.department):
+        raise ForeignResult(f"{envelope.source} answered request {request_id}, sent to {request.department}")
+    return request
+
+
+async def _mark_answered(uow: UnitOfWork, envelope: Envelope, request_id: UUID) -> None:
+    """An answer ends the request's deadline (a receipt is implied): no more re-sends."""
+    request = await _request_for_update(uow, envelope, request_id)
+    if request is None or request.state == RequestState.ANSWERED:
+        return
+    now = datetime.now(UTC)
+    request.state, request.answered_at = RequestState.ANSWERED, now
+    request.received_at = request.received_at or now
+    uow.session.add(request)
+
+
+async def _sent_before_deadlines(uow: UnitOfWork, payload: RequestReceived) -> bool:
+    """A request of the case's task that has no deadline record (sent before revision 0004): nothing to stop."""
+    task = (await _tasks(uow, payload.case_id)).get(payload.item_code)
+    return task is not None and str(payload.request_id) in (task.request_id, task.review_request_id)
+
+
+async def request_received(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    """签收回执: the department took the request in; no more re-sends. A repeated receipt (the department answered a
+    re-send too) changes nothing."""
+    assert isinstance(payload, RequestReceived)
+    request = await _request_for_update(uow, envelope, payload.request_id)
+    if request is None:
+        if await _sent_before_deadlines(uow, payload):
+            logger.info("receipt for request %s, sent before answer deadlines were kept", payload.request_id)
+            return
+        raise UnknownTask(f"receipt for request {payload.request_id}, which dispatch never sent")
+    if request.case_id != payload.case_id or request.item_code != payload.item_code:
+        raise UnknownTask(f"receipt for request {payload.request_id} names case {payload.case_id} item "
+                          f"{payload.item_code}; it was sent for {request.case_id} {request.item_code}")
+    if request.received_at is not None:
+        logger.info("request %s already receipted", payload.request_id)
+        return
+    request.received_at = payload.received_at
+    if request.state in (RequestState.OPEN, RequestState.PARKED):  # a receipt after parking: the department is back
+        request.state = RequestState.RECEIVED
+    uow.session.add(request)
 
 
 async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
@@ -201,6 +260,7 @@ async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
     """A department's preliminary review; the last one in concludes the round with one merged notice."""
     assert isinstance(payload, ReviewReturned)
     case, tasks, task = await _answered(uow, envelope, payload.case_id, payload.item_code)
+    await _mark_answered(uow, envelope, payload.request_id)
     if task.review_request_id != str(payload.request_id) or task.review_status != ReviewStatus.PENDING:
         logger.info("stale review for %s round %d ignored", task.task_id, payload.round)
         return
@@ -234,6 +294,7 @@ async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
     case, tasks, task = await _answered(uow, envelope, payload.case_id, payload.item_code)
     if task.task_id != payload.task_id:
         raise UnknownTask(f"no task {payload.task_id} in case {payload.case_id}")
+    await _mark_answered(uow, envelope, payload.request_id)
     if task.request_id != str(payload.request_id) or task.status != TaskStatus.RELEASED:
         logger.info("stale result for %s attempt %d ignored", task.task_id, payload.attempt)
         return

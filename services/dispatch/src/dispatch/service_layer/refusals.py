@@ -10,6 +10,7 @@ fails, so a department also learns of answers forged in its name or signed with 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import UTC, datetime
@@ -88,8 +89,12 @@ def refusal_notifier(database: Database) -> RefusalHook:
             logger.warning("refused %s[%d]@%d names no known department; dead letter only",
                            record.topic, record.partition, record.offset)
             return
-        # Named by the record's place: a redelivery gives the same notice, an answer sent again gets its own.
-        notice_id = uuid5(NAMESPACE_URL, f"onething:refused:{record.topic}:{record.partition}:{record.offset}")
+        # Named by the record's place and content: a redelivery gives the same notice, an answer sent again gets its
+        # own, and so does a record at the same place after the broker lost its data (offsets start again at 0).
+        digest = hashlib.sha256(record.value or b"").hexdigest()
+        notice_id = uuid5(
+            NAMESPACE_URL, f"onething:refused:{record.topic}:{record.partition}:{record.offset}:{digest}"
+        )
         case_id = _name(wire.get("subject"))
         try:
             cause: Envelope | None = Envelope.model_validate(wire)  # the case's flow, when the answer names it

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, Header, HTTPException, Query, Response
+from fastapi import Body, Depends, FastAPI, Header, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
@@ -20,12 +20,16 @@ from contracts.sharing.v1 import Registry
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar, national_calendar
 from credentials.canonical import canonical_json
 from credentials.verify import Verification
+from exchange.access.http import ACCESS_RESPONSES, Allow
+from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
+from exchange.http_edge import harden
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus, case_due
-from intake.domain.errors import ApplicationInvalid, CaseNotFound, IdempotencyKeyReused, NothingToCorrect
+from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, IdempotencyKeyReused, NothingToCorrect
 from intake.domain.materials import Submitted
 from intake.domain.notice import one_time_notice
+from intake.domain.origin import Refusal, application_origin, may_follow
 from intake.entrypoints.errors import on_application_invalid, on_idempotency_key_reused, on_request_invalid
 from intake.entrypoints.examples import (
     BLACKLIST_EXAMPLES,
@@ -51,6 +55,7 @@ from intake.entrypoints.schemas import (
 from intake.service_layer.applications import (
     ApplicantIn,
     Application,
+    IdempotencyKey,
     ProxyRequest,
     accept_application,
     load_case,
@@ -73,7 +78,21 @@ _IDEMPOTENCY_KEY = (
     "body is refused with 422 (draft-ietf-httpapi-idempotency-key-header). Keys do not expire."
 )
 _NOT_FOUND = {"message_zh": "未找到该办件", "message_en": "case not found"}
-_INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic, "description": "内容有误 The request has errors"}}
+_INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic, "description": "内容有误 The request has errors"},
+                                           **ACCESS_RESPONSES}
+
+# Who may do what here (角色). A case or draft that is not the caller's own answers 404, as an unknown one does.
+Applicant = Annotated[Caller, Depends(Allow(Role.APPLICANT))]
+Acceptor = Annotated[Caller, Depends(Allow(Role.CLERK, Role.APPLICANT))]
+CaseReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.CLERK, Role.SUPERVISOR, Role.OPERATOR))]
+DraftReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.CLERK))]
+Supervisor = Annotated[Caller, Depends(Allow(Role.SUPERVISOR))]
+
+
+def _refused(refusal: Refusal) -> Exception:
+    if refusal.status == 422 and refusal.field is not None:
+        return ApplicationInvalid([FieldProblem(refusal.field, "from_token", refusal.message_zh, refusal.message_en)])
+    return HTTPException(refusal.status, detail={"message_zh": refusal.message_zh, "message_en": refusal.message_en})
 
 
 def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCalendar) -> CasePublic:
@@ -138,6 +157,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
             "One application for a life or business event; many departments behind it; one result, once."
         ),
     )
+    harden(app)
     app.add_exception_handler(RequestValidationError, on_request_invalid)
     app.add_exception_handler(ApplicationInvalid, on_application_invalid)
     app.add_exception_handler(IdempotencyKeyReused, on_idempotency_key_reused)
@@ -166,18 +186,27 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/drafts", status_code=201, response_model=DraftPublic, responses=_INVALID,
               summary="授权预填 Record the authorisation and look up shared data for the one form")
-    async def post_draft(body: Annotated[DraftCreate, Body(openapi_examples=DRAFT_EXAMPLES)]) -> DraftPublic:
+    async def post_draft(body: Annotated[DraftCreate, Body(openapi_examples=DRAFT_EXAMPLES)],
+                         applicant: Applicant) -> DraftPublic:
+        # 授权预填: the applicant's own token is the authorisation, and only for their own data.
+        subject_id = body.id_number or applicant.organisation or applicant.id_number
+        if not applicant.speaks_for(subject_id):
+            raise HTTPException(403, detail={"message_zh": "只能授权调取本人（或本人法人账号的企业）的信息", "message_en":
+                                             "you may authorise the lookup of your own (or your enterprise's) data only"})
         catalogue = catalogues.current
         bundle, selection = resolve_selection(catalogue, body.bundle_code, body.items)
-        draft = await create_draft(database, catalogue, bundle, selection.codes, body.id_number,
+        draft = await create_draft(database, catalogue, bundle, selection.codes, str(subject_id),
                                    Authorisation(body.authorisation.granted, body.authorisation.statement_zh,
-                                                 body.channel))
-        return await get_draft(draft.draft_id)
+                                                 body.channel, applicant.subject))
+        return await get_draft(draft.draft_id, applicant)
 
-    @app.get("/drafts/{draft_id}", response_model=DraftPublic, summary="预填结果 The pre-filled form so far")
-    async def get_draft(draft_id: str) -> DraftPublic:
+    @app.get("/drafts/{draft_id}", response_model=DraftPublic, summary="预填结果 The pre-filled form so far",
+             responses=ACCESS_RESPONSES)
+    async def get_draft(draft_id: str, caller: DraftReader) -> DraftPublic:
         try:
             draft = await load_draft(database, draft_id)
+            if not may_follow(caller, draft.subject_id, None):
+                raise DraftNotFound(draft_id)
         except DraftNotFound:
             raise HTTPException(404, detail={"message_zh": "未找到该草稿", "message_en": "draft not found"}) from None
         catalogue = await catalogues.version(draft.authorisation["catalogue_version"])
@@ -197,20 +226,27 @@ def create_app(database: Database, catalogues: CatalogueStore,
         response_model=CasePublic,
         responses={200: {"model": CasePublic, "description": "同一幂等键的重复提交 A retry with the same key"},
                    **_INVALID},
-        summary="受理一件事 Accept an application",
+        summary="受理一件事 Accept an application (a clerk for anyone present; an applicant as themselves)",
     )
     async def create_case(
         body: Annotated[CaseCreate, Body(openapi_examples=CASE_EXAMPLES)],
         response: Response,
+        caller: Acceptor,
         idempotency_key: Annotated[str | None, Header(max_length=128, description=_IDEMPOTENCY_KEY,
                                                       examples=["W01-20260110-0001"])] = None,
     ) -> CasePublic:
+        origin = application_origin(caller, channel=body.channel, window_id=body.window_id, staff_id=body.staff_id,
+                                    applicant_id=body.applicant.id_number,
+                                    proxy_id=body.proxy.id_number if body.proxy else None)
+        if isinstance(origin, Refusal):
+            raise _refused(origin)
         application = Application(
             bundle_code=body.bundle_code, items=body.items,
             applicant=ApplicantIn(body.applicant.name, body.applicant.id_number, body.applicant.phone),
-            form=body.form, channel=body.channel, delivery_method=body.delivery.method,
-            delivery_address=body.delivery.address, idempotency_key=idempotency_key,
-            materials=_submitted(body.materials), window_id=body.window_id, staff_id=body.staff_id,
+            form=body.form, channel=origin.channel, delivery_method=body.delivery.method,
+            delivery_address=body.delivery.address,
+            idempotency_key=IdempotencyKey(caller.subject, idempotency_key) if idempotency_key else None,
+            materials=_submitted(body.materials), window_id=origin.window_id, staff_id=origin.staff_id,
             proxy=ProxyRequest(body.proxy.name, body.proxy.id_number, body.proxy.role, list(body.proxy.circumstances))
             if body.proxy else None,
             fast_track=body.fast_track, draft_id=body.draft_id, prefill_confirmed=body.prefill_confirmed,
@@ -223,18 +259,28 @@ def create_app(database: Database, catalogues: CatalogueStore,
         case, entries = await load_case(database, case.case_id)
         return _public(case, entries, calendar)
 
-    @app.get("/cases/{case_id}", response_model=CasePublic, summary="办件进度 A case, its items and timeline")
-    async def get_case(case_id: str) -> CasePublic:
+    async def followed(case_id: str, caller: Caller) -> tuple[IntakeCase, list[IntakeTimeline]]:
+        """The case and its timeline; 404 unless it exists and ``caller`` may follow it (no difference between
+        the two)."""
         try:
             case, entries = await load_case(database, case_id)
         except CaseNotFound:
             raise HTTPException(404, detail=_NOT_FOUND) from None
+        if not may_follow(caller, str(case.applicant.get("id_number")), (case.proxy or {}).get("id_number")):
+            raise HTTPException(404, detail=_NOT_FOUND)
+        return case, entries
+
+    @app.get("/cases/{case_id}", response_model=CasePublic, summary="办件进度 A case, its items and timeline",
+             responses=ACCESS_RESPONSES)
+    async def get_case(case_id: str, caller: CaseReader) -> CasePublic:
+        case, entries = await followed(case_id, caller)
         return _public(case, entries, calendar)
 
     @app.post("/cases/{case_id}/corrections", response_model=CasePublic, responses=_INVALID,
               summary="一次补正 Answer the consolidated correction notice")
-    async def correct_case(case_id: str,
-                           body: Annotated[CorrectionCreate, Body(openapi_examples=CORRECTION_EXAMPLES)]) -> CasePublic:
+    async def correct_case(case_id: str, body: Annotated[CorrectionCreate, Body(openapi_examples=CORRECTION_EXAMPLES)],
+                           caller: Acceptor) -> CasePublic:
+        await followed(case_id, caller)
         try:
             await supply_correction(database, catalogues, case_id, body.form, _submitted(body.materials), calendar)
             case, entries = await load_case(database, case_id)
@@ -247,8 +293,9 @@ def create_app(database: Database, catalogues: CatalogueStore,
 
     @app.post("/cases/{case_id}/supplements", response_model=CasePublic, responses=_INVALID,
               summary="容缺补齐 Supply materials accepted missing")
-    async def supplement_case(case_id: str,
-                              body: Annotated[SupplementCreate, Body(openapi_examples=SUPPLEMENT_EXAMPLES)]) -> CasePublic:
+    async def supplement_case(case_id: str, body: Annotated[SupplementCreate, Body(openapi_examples=SUPPLEMENT_EXAMPLES)],
+                              caller: Acceptor) -> CasePublic:
+        await followed(case_id, caller)
         try:
             await supply_supplement(database, case_id, _submitted(body.materials))
             case, entries = await load_case(database, case_id)
@@ -257,10 +304,11 @@ def create_app(database: Database, catalogues: CatalogueStore,
         return _public(case, entries, calendar)
 
     @app.post("/blacklist", status_code=201, responses=_INVALID,
-              summary="列入黑名单 Blacklist an applicant for false materials (R-22)")
-    async def post_blacklist(body: Annotated[BlacklistCreate, Body(openapi_examples=BLACKLIST_EXAMPLES)]) -> dict[str, Any]:
+              summary="列入黑名单 Blacklist an applicant for false materials (R-22; supervisors)")
+    async def post_blacklist(body: Annotated[BlacklistCreate, Body(openapi_examples=BLACKLIST_EXAMPLES)],
+                             supervisor: Supervisor) -> dict[str, Any]:
         entry = IntakeBlacklist(id_number=body.id_number, reason_zh=body.reason_zh, reason_en=body.reason_en,
-                                case_id=body.case_id, listed_by=body.listed_by, listed_at=datetime.now(UTC))
+                                case_id=body.case_id, listed_by=supervisor.subject, listed_at=datetime.now(UTC))
         try:
             async with database.unit_of_work() as uow:
                 uow.session.add(entry)

@@ -45,8 +45,10 @@ def _example(summary: str, description: str, value: dict[str, Any]) -> Example:
 CASE_EXAMPLES: dict[str, Example] = {
     "window": _example(
         "综合窗口受理，材料齐全，免费寄递 At the window, every material, results by mail",
-        "新生儿出生一件事的全部六个事项；三份须申请人提交的材料都已上传（其余由部门共享获取）。"
-        " All six items of P-01; the three materials the applicant submits are uploaded (the others are shared).",
+        "新生儿出生一件事的全部六个事项；三份须申请人提交的材料都已上传（其余由部门共享获取）。以窗口人员令牌提交："
+        "渠道、窗口和受理人员取自令牌。"
+        " All six items of P-01; the three materials the applicant submits are uploaded (the others are shared)."
+        " Sent with a window clerk's token: channel, window and staff come from it.",
         {
             "bundle_code": "P-01",
             "applicant": _APPLICANT,
@@ -56,16 +58,14 @@ CASE_EXAMPLES: dict[str, Example] = {
                 "P-01-03-M4": {"provision": "upload", "document": _DOCUMENT},
                 "P-01-05-M1": {"provision": "upload", "document": _DOCUMENT},
             },
-            "channel": "window",
-            "window_id": "W01",
-            "staff_id": "S001",
             "delivery": {"method": "mail", "address": f"{_ADDRESS} 410006"},
         },
     ),
     "portal_tolerance": _example(
         "网上申请：容缺后补照片，告知承诺代替住所证明 Online, photo supplied later, a commitment for the residence proof",
-        "照片在容缺清单上，可先受理后补齐（POST /cases/{id}/supplements）；住所证明以告知承诺代替。"
-        " The photo is on the 容缺 list and follows later; a written commitment replaces the residence proof.",
+        "照片在容缺清单上，可先受理后补齐（POST /cases/{id}/supplements）；住所证明以告知承诺代替。以申请人本人令牌提交。"
+        " The photo is on the 容缺 list and follows later; a written commitment replaces the residence proof."
+        " Sent with the applicant's own token.",
         {
             "bundle_code": "P-01",
             "applicant": _APPLICANT,
@@ -84,9 +84,11 @@ CASE_EXAMPLES: dict[str, Example] = {
 DRAFT_EXAMPLES: dict[str, Example] = {
     "authorised": _example(
         "申请人授权调取共享数据预填 The applicant authorises the pre-fill",
-        "人口库、电子证照库作答后，用返回的 draft_id 与 prefill_confirmed=true 提交 POST /cases。"
-        " When the registries have answered, submit POST /cases with the draft_id and prefill_confirmed=true.",
-        {"bundle_code": "P-01", "id_number": MOTHER_ID, "channel": "portal", "authorisation": {"granted": True}},
+        "以申请人本人令牌提交（统一身份认证即授权凭据）；人口库、电子证照库作答后，用返回的 draft_id 与 "
+        "prefill_confirmed=true 提交 POST /cases。 Sent with the applicant's own token (the identity platform's proof is the"
+        " authorisation); when the registries have answered, submit POST /cases with the draft_id and"
+        " prefill_confirmed=true.",
+        {"bundle_code": "P-01", "channel": "portal", "authorisation": {"granted": True}},
     ),
 }
 
@@ -111,8 +113,9 @@ CORRECTION_EXAMPLES: dict[str, Example] = {
 BLACKLIST_EXAMPLES: dict[str, Example] = {
     "false_materials": _example(
         "提供虚假材料，列入黑名单 Listed for false materials",
-        "被列入者不再享有绿色通道（R-22）。 A listed applicant gets no fast track (R-22).",
+        "被列入者不再享有绿色通道（R-22）。列入人取自监察人员的令牌。 A listed applicant gets no fast track (R-22);"
+        " who listed them is the supervisor whose token asks.",
         {"id_number": make_resident_id("430102", date(1985, 3, 3), 31), "reason_zh": "提供虚假材料",
-         "reason_en": "false materials", "listed_by": "S001"},
+         "reason_en": "false materials"},
     ),
 }

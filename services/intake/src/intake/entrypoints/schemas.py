@@ -101,9 +101,13 @@ class CaseCreate(BaseModel):
     applicant: ApplicantCreate
     form: FormValues = Field(default_factory=dict, description="一张表单 The one form")
     materials: Materials = Field(default_factory=dict, description="一套材料 The one set of materials, by code")
-    channel: Channel = Channel.WINDOW
-    window_id: str | None = Field(default=None, max_length=64, description="受理窗口或自助终端编号 Window or kiosk id")
-    staff_id: str | None = Field(default=None, max_length=64, description="受理人员工号 Staff id")
+    channel: Channel | None = Field(default=None, description="受理渠道：取自调用者的令牌（窗口人员令牌中的渠道，申请人为网上"
+                                    "办事大厅或移动端）；可省略，填写须与令牌一致 / from the caller's token; if sent, "
+                                    "it must agree (an applicant may choose portal or mobile)")
+    window_id: str | None = Field(default=None, max_length=64, description="受理窗口或自助终端编号：取自窗口人员令牌，"
+                                  "可省略 / Window or kiosk id: from the clerk's token")
+    staff_id: str | None = Field(default=None, max_length=64, description="受理人员工号：取自窗口人员令牌，可省略 / "
+                                 "Staff id: from the clerk's token")
     proxy: ProxyCreate | None = None
     fast_track: bool = Field(default=False, description="申请绿色通道 Ask for the fast track")
     draft_id: str | None = Field(default=None, max_length=64, description="授权预填草稿 Pre-fill draft")
@@ -148,7 +152,8 @@ class DraftCreate(BaseModel):
 
     bundle_code: str = Field(min_length=1, max_length=32)
     items: list[str] | None = None
-    id_number: Identity
+    id_number: Identity | None = Field(default=None, description="缺省为令牌中本人的公民身份号码；填写须为本人 / "
+                                       "default: the applicant's own, from the token; if sent, it must be theirs")
     channel: Channel = Channel.PORTAL
     authorisation: AuthorisationCreate
 
@@ -172,7 +177,6 @@ class BlacklistCreate(BaseModel):
     reason_zh: str = Field(min_length=1, max_length=200, examples=["提供虚假材料"])
     reason_en: str = Field(min_length=1, max_length=200, examples=["false materials"])
     case_id: str | None = Field(default=None, max_length=64)
-    listed_by: str = Field(min_length=1, max_length=64)
 
 
 class ItemPublic(BaseModel):

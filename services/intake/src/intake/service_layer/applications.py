@@ -5,6 +5,7 @@ All problems found at the window are returned together (一次性告知), never 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class Application:
     channel: Channel
     delivery_method: DeliveryMethod
     delivery_address: str | None
-    idempotency_key: str | None
+    idempotency_key: IdempotencyKey | None
     materials: dict[str, Submitted] = field(default_factory=dict)
     request_digest: str | None = None  # fingerprint of the body sent with ``idempotency_key``
     window_id: str | None = None
@@ -94,6 +95,19 @@ class Application:
     draft_id: str | None = None
     prefill_confirmed: bool = False
     reuse_licences: bool = False  # the applicant's consent to reuse their e-licences (免提交)
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """An ``Idempotency-Key`` as a caller sent it. Kept scoped to the caller: the same key from another caller
+    is another request, so no one gets someone else's case back by guessing a key."""
+
+    caller: str  # the token's subject or the signing principal
+    sent: str
+
+    @property
+    def stored(self) -> str:
+        return hashlib.sha256(f"{self.caller}\n{self.sent}".encode()).hexdigest()
 
 
 def new_case_id(now: datetime, idempotency_key: str | None) -> str:
@@ -145,9 +159,9 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     without it no licence is reused.
     """
     if app.idempotency_key:
-        existing = await _by_idempotency_key(db, app.idempotency_key)
+        existing = await _by_idempotency_key(db, app.idempotency_key.stored)
         if existing is not None:
-            return _retried(existing, app.idempotency_key, app.request_digest), False
+            return _retried(existing, app.idempotency_key.sent, app.request_digest), False
     bundle, selection = resolve_selection(catalogue, app.bundle_code, app.items)
     fields = catalogue.fields_for(bundle, selection.codes)
     submitted_form = dict(app.form)
@@ -189,10 +203,10 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         # unique key until that commit, so it answers with the finished case, never 409 "still in progress".
         if not app.idempotency_key:
             raise
-        existing = await _by_idempotency_key(db, app.idempotency_key)
+        existing = await _by_idempotency_key(db, app.idempotency_key.stored)
         if existing is None:
             raise
-        return _retried(existing, app.idempotency_key, app.request_digest), False
+        return _retried(existing, app.idempotency_key.sent, app.request_digest), False
 
 
 def _retried(existing: IntakeCase, key: str, digest: str | None) -> IntakeCase:
@@ -245,13 +259,14 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
     async with db.unit_of_work() as uow:
         listed = await _blacklisted(uow, app.applicant.id_number)
         track = fast_track(app.fast_track, listed.reason_zh if listed else None, listed.reason_en if listed else None)
-        case_id = new_case_id(now, app.idempotency_key)
+        case_id = new_case_id(now, app.idempotency_key.stored if app.idempotency_key else None)
         state = CaseState(case_id, {
             i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence,
                               statutory_days=i.time_limit_days, promised_days=promised[i.code]) for i in items
         })
         case = IntakeCase(
-            case_id=case_id, idempotency_key=app.idempotency_key, request_digest=app.request_digest,
+            case_id=case_id, idempotency_key=app.idempotency_key.stored if app.idempotency_key else None,
+            request_digest=app.request_digest,
             bundle_code=bundle.code,
             catalogue_version=catalogue.version, status=CaseStatus.ACCEPTED,
             applicant=applicant.model_dump(mode="json"), channel=app.channel,

@@ -89,9 +89,13 @@ async def supply_supplement(db: Database, case_id: str, materials: dict[str, Sub
         if case is None:
             raise CaseNotFound(case_id)
         open_codes = {c["material_code"] for c in case.commitments if c["kind"] == "tolerance" and c["status"] == "open"}
+        # The same document for a material already supplied is a repeat (a retry whose answer was lost): no effect.
+        supplied = {c["material_code"]: c.get("document") for c in case.commitments
+                    if c["kind"] == "tolerance" and c["status"] == "fulfilled"}
+        repeats = {code for code, given in materials.items() if code in supplied and supplied[code] == given.document}
         problems = [FieldProblem(f"materials.{code}", "not_outstanding", f"材料 {code} 不是待补齐的容缺材料",
                                  f"material {code} is not an outstanding 容缺 material")
-                    for code in materials if code not in open_codes]
+                    for code in materials if code not in open_codes and code not in repeats]
         problems += [FieldProblem(f"materials.{code}", "document_missing", f"材料 {code} 缺少文件",
                                   f"material {code} has no document")
                      for code, given in materials.items() if not (given.document or "").strip()]
@@ -99,6 +103,9 @@ async def supply_supplement(db: Database, case_id: str, materials: dict[str, Sub
             problems.append(FieldProblem("materials", "missing", "请提交待补齐的材料", "supply the outstanding materials"))
         if problems:
             raise ApplicationInvalid(problems)
+        materials = {code: given for code, given in materials.items() if code not in repeats}
+        if not materials:
+            return case
         today = china_date(datetime.now(UTC)).isoformat()
         case.commitments = [
             {**c, "status": "fulfilled", "fulfilled_on": today, "document": materials[c["material_code"]].document}

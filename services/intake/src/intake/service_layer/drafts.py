@@ -43,6 +43,7 @@ class Authorisation:
     granted: bool
     statement_zh: str
     channel: Channel
+    granted_by: str  # the subject of the applicant's token (统一身份认证): who authorised, proven, not claimed
 
 
 async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items: tuple[str, ...], subject_id: str,
@@ -60,7 +61,7 @@ async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items
         draft_id=f"DR{uuid.uuid4().hex[:16].upper()}", bundle_code=bundle.code, items=list(items),
         subject_kind=kind.value, subject_id=subject_id,
         authorisation={"id": str(uuid.uuid4()), "granted_at": now.isoformat(), "statement_zh": authorisation.statement_zh,
-                       "channel": authorisation.channel.value, "catalogue_version": catalogue.version},
+                       "channel": authorisation.channel.value, "granted_by": authorisation.granted_by, "catalogue_version": catalogue.version},
         answers={}, created_at=now,
     )
     async with db.unit_of_work() as uow:

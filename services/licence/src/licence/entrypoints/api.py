@@ -13,7 +13,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
@@ -21,9 +21,12 @@ from contracts.days import china_date
 from contracts.licence.v1 import StatusAction
 from contracts.licence_types import licence_type
 from credentials.carriers import CarrierError, credential_from_text, qr_payload
-from credentials.status import StatusPurpose, status_list_credential, status_list_id
+from credentials.status import LIST_SIZE, StatusPurpose, status_list_credential, status_list_id
 from credentials.verify import Verification
+from exchange.access.http import ACCESS_RESPONSES, Access, accept_callers, authenticated_caller
+from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
+from exchange.http_edge import harden
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
 from exchange.request_signing import RequestIdentity
 from exchange.signing import KeyRing
@@ -82,9 +85,11 @@ class StatusChange(BaseModel):
     reason_zh: str = Field(min_length=1, max_length=500, examples=["出生医学证明信息有误，依法撤销"])
 
 
+# Status indices are 32-bit (licence_record.status_index): the last list that can hold one.
+_LAST_LIST = (2**31 - 1) // LIST_SIZE
 _NOT_FOUND = {"message_zh": "未找到该电子证照", "message_en": "licence not found"}
 # What a signed licence route may answer besides its own result; the PDF and the credential are not JSON.
-_SIGNED = {**SIGNED_RESPONSES, 404: {"description": "未找到该电子证照 / licence not found"}}
+_SIGNED = {**SIGNED_RESPONSES, **ACCESS_RESPONSES, 404: {"description": "未找到该电子证照 / licence not found"}}
 _PDF = {**_SIGNED, 200: {"description": "打印版电子证照 / the printable licence",
                          "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
 _CREDENTIAL = {**_SIGNED, 200: {"description": "W3C 可验证凭证 / the W3C Verifiable Credential",
@@ -92,15 +97,25 @@ _CREDENTIAL = {**_SIGNED, 200: {"description": "W3C 可验证凭证 / the W3C Ve
 _STATUS_CHANGE = {**_SIGNED, 409: {"description": "当前状态不允许 / not allowed in the licence's present state"}}
 
 
-def _reader(request: Request, identity: SignedCaller) -> RequestIdentity:
-    """A signed caller that may read holder archives (403 otherwise)."""
-    if not may_read_archive(identity.principal, request.app.state.archive_readers):
-        raise HTTPException(403, detail={"message_zh": "无权查阅证照档案",
-                                         "message_en": f"{identity.principal} may not read licence archives"})
-    return identity
+_OWN_READ_ZH = "持证人本人查阅"  # the purpose recorded when holders read their own licences
 
 
-Reader = Annotated[RequestIdentity, Depends(_reader)]
+def _reader(request: Request, caller: Annotated[Caller, Depends(authenticated_caller)]) -> Caller:
+    """A signed caller that may read holder archives, or an applicant (holder) reading their own (403 otherwise;
+    someone else's licence answers 404 to an applicant, as an unknown one)."""
+    if caller.via == "signature" and may_read_archive(caller.subject, request.app.state.archive_readers):
+        return caller
+    if caller.via == "token" and caller.has(Role.APPLICANT):
+        return caller
+    raise HTTPException(403, detail={"message_zh": "无权查阅证照档案",
+                                     "message_en": f"{caller.subject} may not read licence archives"})
+
+
+Reader = Annotated[Caller, Depends(_reader)]
+
+
+def _may_see(caller: Caller, holder_id: str) -> bool:
+    return caller.via == "signature" or caller.speaks_for(holder_id)
 
 
 def _masked(holder_id: str) -> str:
@@ -116,16 +131,18 @@ def create_app(
         description="电子证照的签发、归档、验真、撤销与暂停 / Electronic licences: issuing, holder archives, "
         "verification, revocation and suspension",
     )
+    harden(app)
     accept_signed_requests(app, keyring)
+    accept_callers(app, Access(None, keyring))  # signed readers; the runtime adds the token verifier
     app.state.archive_readers = archive_readers
 
-    async def _read(licence_id: str, identity: RequestIdentity) -> LicenceRow:
+    async def _read(licence_id: str, reader: Caller) -> LicenceRow:
         async with database.sessions() as session:
             row = await session.get(LicenceRow, licence_id)
-            if row is None:
+            if row is None or not _may_see(reader, row.holder_id):
                 raise HTTPException(404, detail=_NOT_FOUND)
-            session.add(ArchiveReadRow(holder_id=row.holder_id, licence_id=licence_id, principal=identity.principal,
-                                       purpose=identity.purpose, read_at=datetime.now(UTC)))
+            session.add(ArchiveReadRow(holder_id=row.holder_id, licence_id=licence_id, principal=reader.subject,
+                                       purpose=reader.purpose or _OWN_READ_ZH, read_at=datetime.now(UTC)))
             await session.commit()
             await session.refresh(row)
         return row
@@ -136,8 +153,9 @@ def create_app(
 
     @app.get("/status-lists/{department}/{purpose}/{number}",
              summary="证照状态列表 A department's revocation or suspension list (public, signed)")
-    async def status_list(department: str, purpose: StatusPurpose, number: int) -> dict[str, Any]:
-        if number < 0 or issuers.trust_list().issuer(issuers.issuer_id(department)) is None:
+    async def status_list(department: Annotated[str, Path(examples=["health"])], purpose: StatusPurpose,
+                          number: Annotated[int, Path(ge=0, le=_LAST_LIST)]) -> dict[str, Any]:
+        if issuers.trust_list().issuer(issuers.issuer_id(department)) is None:
             raise HTTPException(404, detail={"message_zh": "无此状态列表", "message_en": "no such status list"})
         url = status_list_id(issuers.public_url, department, purpose, number)
         bits = await status_bits(database, department, purpose, number)
@@ -167,7 +185,8 @@ def create_app(
             raise HTTPException(404, detail=_NOT_FOUND)
         return _public(await verifier.verify(json.loads(row.credential), now=datetime.now(UTC)))
 
-    @app.get("/licences/{licence_id}", response_model=LicencePublic, summary="电子证照 A licence (signed callers)",
+    @app.get("/licences/{licence_id}", response_model=LicencePublic,
+             summary="电子证照 A licence (signed callers; its holder with a token)",
              responses=_SIGNED)
     async def get_licence(licence_id: str, identity: Reader) -> LicencePublic:
         row = await _read(licence_id, identity)
@@ -175,13 +194,15 @@ def create_app(
         return LicencePublic.model_validate({**row.model_dump(), "credential": credential,
                                              "qr_payload": qr_payload(credential)})
 
-    @app.get("/licences/{licence_id}/credential", summary="可验证凭证 The W3C credential (signed callers)",
+    @app.get("/licences/{licence_id}/credential",
+             summary="可验证凭证 The W3C credential (signed callers; its holder with a token)",
              response_class=Response, responses=_CREDENTIAL)
     async def get_credential(licence_id: str, identity: Reader) -> Response:
         row = await _read(licence_id, identity)
         return Response(row.credential, media_type="application/vc+json")
 
-    @app.get("/licences/{licence_id}/pdf", summary="打印版电子证照 The printable licence, PDF (signed callers)",
+    @app.get("/licences/{licence_id}/pdf",
+             summary="打印版电子证照 The printable licence, PDF (signed callers; its holder with a token)",
              response_class=Response, responses=_PDF)
     async def get_pdf(licence_id: str, identity: Reader) -> Response:
         row = await _read(licence_id, identity)
@@ -199,14 +220,17 @@ def create_app(
                         headers={"Content-Disposition": f'inline; filename="{licence_id}.pdf"'})
 
     @app.get("/holders/{holder_id}/licences", response_model=list[LicenceSummary],
-             summary="持证主体的证照档案 A holder's licences (一人一档/一企一档; signed callers)",
-             responses=SIGNED_RESPONSES)
-    async def holder_licences(holder_id: str, identity: Reader) -> list[LicenceSummary]:
+             summary="持证主体的证照档案 A holder's licences (一人一档/一企一档; signed callers; the holder with a token)",
+             responses={**SIGNED_RESPONSES, **ACCESS_RESPONSES})
+    async def holder_licences(holder_id: Annotated[str, Path(max_length=64)], identity: Reader
+                              ) -> list[LicenceSummary]:  # the archive-read record holds up to 64 characters
+        if not _may_see(identity, holder_id):
+            return []  # another holder's archive looks like an empty one: no oracle
         async with database.sessions() as session:
             query = select(LicenceRow).where(col(LicenceRow.holder_id) == holder_id)
             rows = (await session.exec(query.order_by(col(LicenceRow.issued_at), col(LicenceRow.licence_id)))).all()
-            session.add(ArchiveReadRow(holder_id=holder_id, principal=identity.principal, purpose=identity.purpose,
-                                       read_at=datetime.now(UTC)))
+            session.add(ArchiveReadRow(holder_id=holder_id, principal=identity.subject,
+                                       purpose=identity.purpose or _OWN_READ_ZH, read_at=datetime.now(UTC)))
             await session.commit()
         return [LicenceSummary.model_validate(r, from_attributes=True) for r in rows]
 

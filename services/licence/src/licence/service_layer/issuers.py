@@ -45,6 +45,7 @@ class Issuers:
 
     def trust_list(self) -> TrustList:
         if self._trust is None:
-            local = local_trust_list(self._keyring, region=self.region, region_name_zh=self.region_name_zh)
+            local = local_trust_list(self._keyring, region=self.region, region_name_zh=self.region_name_zh,
+                                     public_url=self.public_url)
             self._trust = local.with_issuers(self._recognised.issuers.values())
         return self._trust

@@ -57,9 +57,9 @@ class NotInvited(RatingError):
 
 
 class UnrelatedRater(RatingError):
-    status = 403
-    message_zh = "评价人不是该办件的申请人或其委托人，不能评价"
-    message_en = "the rater is neither the applicant nor acting for them"
+    status = 404  # as for an unknown case: no one learns whose case it is by trying ID numbers
+    message_zh = CaseUnknown.message_zh  # word for word: no one tells someone else's case from an unknown one
+    message_en = CaseUnknown.message_en
 
 
 class AlreadyRated(RatingError):

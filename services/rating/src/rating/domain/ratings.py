@@ -101,8 +101,10 @@ class RatingInput(BaseModel):
     level: RatingLevel
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_COMMENT_CHARS)] | None = None
-    rater_id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=32)] = Field(
-        description="评价人证件号码（由评价渠道核验身份后提交，不保存）/ the rater's ID number, checked, not kept")
+    rater_id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=32)] | None = Field(
+        default=None, description="评价人证件号码：缺省取自评价人令牌（统一身份认证核验），填写须为本人或本人法人账号的企业；"
+        "只核对，不保存 / the rater's ID number: by default from their token; if sent, their own or their enterprise's; "
+        "checked, not kept")
     rated_via: RatedVia = "portal"
 
     @field_validator("tags")

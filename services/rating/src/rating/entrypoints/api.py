@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, FastAPI, HTTPException, Query
+from fastapi import Body, Depends, FastAPI, HTTPException, Query
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,6 @@ from sqlmodel import col, select
 
 from contracts.days import week_start
 from contracts.departments import department_principal, principal_department
-from contracts.identifiers import make_resident_id
 from contracts.rating.tags import REASON_TAGS
 from contracts.rating.v1 import (
     Evidence,
@@ -29,24 +28,27 @@ from contracts.rating.v1 import (
     RatingLevel,
     Touchpoint,
 )
+from exchange.access.http import ACCESS_RESPONSES, Allow
+from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
+from exchange.http_edge import harden
 from exchange.http_identity import SIGNED_RESPONSES, UNSIGNED, SignedCaller, accept_signed_requests
 from exchange.signing import KeyRing
 from rating.adapters.tables import AppealRow, RatingRow, RectificationRow
-from rating.domain.errors import AlreadyRated, NotAnswerable, OrderUnknown, RatingError
+from rating.domain.errors import AlreadyRated, CaseUnknown, NotAnswerable, OrderUnknown, RatingError
 from rating.domain.ratings import RatingInput, touchpoint_key
 from rating.service_layer.figures import current_figures
-from rating.service_layer.handlers import RatingLoop, invited_touchpoints
+from rating.service_layer.handlers import RatingLoop, invited_touchpoints, rated_by
 
 # What a person types by hand at /docs; test_rating_api posts it for a delivered case of that number.
 RATING_EXAMPLES = {"delivery_very_satisfied": Example(
     summary="办结送达后，申请人评价整件事：非常满意 The applicant rates the whole one-thing after delivery",
     description="case_id 换成受理返回的办件号；touchpoint 取 acceptance、item（须带 item_code）或 delivery，"
-                "GET /cases/{id}/touchpoints 列出可评环节。 Put the case id intake returned in case_id; touchpoint "
-                "is acceptance, item (with item_code) or delivery; GET /cases/{id}/touchpoints lists them.",
+                "GET /cases/{id}/touchpoints 列出可评环节；以申请人本人令牌提交。 Put the case id intake returned in "
+                "case_id; touchpoint is acceptance, item (with item_code) or delivery; GET /cases/{id}/touchpoints lists"
+                " them. Sent with the applicant's own token.",
     value={"case_id": "OT20260110A1B2C3D4E5F6", "touchpoint": "delivery", "level": "very_satisfied",
-           "tags": ["efficient"], "comment": "一次办好，不用来回跑",
-           "rater_id_number": make_resident_id("430104", date(1992, 5, 17), 24), "rated_via": "portal"},
+           "tags": ["efficient"], "comment": "一次办好，不用来回跑", "rated_via": "portal"},
 )}
 
 
@@ -109,6 +111,12 @@ def _order_view(row: RectificationRow, appeal: AppealRow | None) -> dict[str, An
     return view
 
 
+# Who may do what here (角色). Rectification work is signed by departments and supervisors (SignedCaller).
+Rater = Annotated[Caller, Depends(Allow(Role.APPLICANT))]
+CaseReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.SUPERVISOR, Role.OPERATOR))]
+FigureReader = Annotated[Caller, Depends(Allow(Role.SUPERVISOR, Role.ANALYST, Role.OPERATOR))]
+
+
 def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAPI:
     app = FastAPI(
         title="OneThing rating 好差评服务",
@@ -116,6 +124,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         description="一事多评、一事一号一评价；差评整改、回访、办结与申诉复核；满意度统计 / "
                     "Ratings per touchpoint, the bad-review loop with call-back and appeals, satisfaction figures",
     )
+    harden(app)
     accept_signed_requests(app, keyring)
 
     async def in_order(step: Any) -> Any:
@@ -130,9 +139,18 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         return [{"code": t.code, "name_zh": t.name_zh, "name_en": t.name_en, "positive": t.positive}
                 for t in REASON_TAGS]
 
-    @app.get("/cases/{case_id}/touchpoints", response_model=list[OpenTouchpoint],
+    async def followed(case_id: str, caller: Caller) -> None:
+        """404 unless ``caller`` serves cases or may rate this one (the same answer for an unknown case)."""
+        if caller.has(Role.SUPERVISOR, Role.OPERATOR):
+            return
+        async with database.sessions() as session:
+            if not await rated_by(session, case_id, (caller.id_number, caller.organisation)):
+                raise _http(CaseUnknown(case_id))
+
+    @app.get("/cases/{case_id}/touchpoints", response_model=list[OpenTouchpoint], responses=ACCESS_RESPONSES,
              summary="可评价环节 Touchpoints of a case open for rating")
-    async def touchpoints(case_id: str) -> list[OpenTouchpoint]:
+    async def touchpoints(case_id: str, caller: CaseReader) -> list[OpenTouchpoint]:
+        await followed(case_id, caller)
         async with database.sessions() as session:
             invited: dict[str, InvitedTouchpoint] = await invited_touchpoints(session, case_id)
             rated = {touchpoint_key(Touchpoint(r.touchpoint), r.item_code) for r in (await session.exec(
@@ -140,17 +158,25 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         return [OpenTouchpoint(touchpoint=t.touchpoint.value, item_code=t.item_code, department=t.department,
                                rated=k in rated) for k, t in invited.items()]
 
-    @app.post("/ratings", response_model=RatingPublic, status_code=201, summary="提交评价 Rate a touchpoint",
-              responses={k: v for k, v in _ERRORS.items() if k != 401})
-    async def rate(body: Annotated[RatingInput, Body(openapi_examples=RATING_EXAMPLES)]) -> RatingPublic:
+    @app.post("/ratings", response_model=RatingPublic, status_code=201,
+              summary="提交评价 Rate a touchpoint (the applicant, or a relative or agent acting for them)",
+              responses={**_ERRORS, **ACCESS_RESPONSES})
+    async def rate(body: Annotated[RatingInput, Body(openapi_examples=RATING_EXAMPLES)], rater: Rater) -> RatingPublic:
+        rater_id = body.rater_id_number or rater.organisation or rater.id_number
+        if not rater.speaks_for(rater_id):
+            raise HTTPException(403, detail={"message_zh": "只能以本人（或本人法人账号的企业）身份评价",
+                                             "message_en": "you may rate only as yourself or your enterprise"})
+        body = body.model_copy(update={"rater_id_number": rater_id})
         try:
             row = await in_order(lambda uow: loop.submit_rating(uow, body))
         except IntegrityError as exc:  # a concurrent rating of the same touchpoint won the race
             raise _http(AlreadyRated(body.case_id)) from exc
         return RatingPublic.model_validate(row, from_attributes=True)
 
-    @app.get("/cases/{case_id}/ratings", response_model=list[RatingPublic], summary="办件的评价 Ratings of a case")
-    async def case_ratings(case_id: str) -> list[RatingPublic]:
+    @app.get("/cases/{case_id}/ratings", response_model=list[RatingPublic], summary="办件的评价 Ratings of a case",
+             responses=ACCESS_RESPONSES)
+    async def case_ratings(case_id: str, caller: CaseReader) -> list[RatingPublic]:
+        await followed(case_id, caller)
         async with database.sessions() as session:
             rows = (await session.exec(select(RatingRow).where(col(RatingRow.case_id) == case_id)
                                        .order_by(col(RatingRow.submitted_at)))).all()
@@ -218,8 +244,10 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
                                                             body.reason_zh))
         return dict(row.model_dump(mode="json"))
 
-    @app.get("/figures", response_model=list[RatingFigures], summary="满意度指标 Current satisfaction figures")
+    @app.get("/figures", response_model=list[RatingFigures], summary="满意度指标 Current satisfaction figures",
+             responses=ACCESS_RESPONSES)
     async def figures(
+        _: FigureReader,
         by: FigureBy = FigureBy.DEPARTMENT,
         period: FigurePeriod = FigurePeriod.DAY,
         on: Annotated[date | None, Query(description="该日（或该日所在周）；缺省为最近一期 / default: latest")] = None,

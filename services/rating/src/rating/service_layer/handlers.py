@@ -4,7 +4,7 @@ loop (差评 → 整改单 → 整改反馈 → 回访 → 办结, 申诉复核)
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -79,6 +79,12 @@ class LoopPolicy:
                    rectification_working_days=settings.rating_rectification_working_days,
                    supervisors=frozenset(settings.rating_supervisors),
                    max_unreachable_callbacks=settings.rating_max_unreachable_callbacks)
+
+
+async def rated_by(session: AsyncSession, case_id: str, ids: Iterable[str | None]) -> bool:
+    """Whether any of ``ids`` may rate (and so see) the case: its applicant, or a relative or agent for them."""
+    case = await session.get(RatingCase, case_id)
+    return case is not None and any(_facts(case).may_rate(i) for i in ids if i)
 
 
 def _facts(row: RatingCase) -> CaseFacts:
@@ -167,7 +173,7 @@ class RatingLoop:
         case = await uow.session.get(RatingCase, rating.case_id)
         if case is None:
             raise CaseUnknown(rating.case_id)
-        if not _facts(case).may_rate(rating.rater_id_number):
+        if rating.rater_id_number is None or not _facts(case).may_rate(rating.rater_id_number):
             raise UnrelatedRater(rating.case_id)
         touchpoint = (await invited_touchpoints(uow.session, case.case_id)).get(touchpoint_key(rating.touchpoint, rating.item_code))
         if touchpoint is None:

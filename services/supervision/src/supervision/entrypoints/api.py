@@ -7,21 +7,30 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, HTTPException, Query
+from fastapi import Body, Depends, FastAPI, HTTPException, Query
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from contracts.supervision.v1 import FiguresPublished
+from contracts.text import InputProblem
 from contracts.workdays import WorkingCalendar
+from exchange.access.http import ACCESS_RESPONSES, Allow
+from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
+from exchange.http_edge import InputRefused, harden
 from supervision.adapters.tables import SupervisionClock
 from supervision.domain.errors import ClockNotFound
 from supervision.service_layer.audit import case_audit
 from supervision.service_layer.figures import current_figures
 from supervision.service_layer.scan import ScanResult
-from supervision.service_layer.today import Today
+from supervision.service_layer.today import LATEST_TODAY, ClockBeyondCalendar, Today
 from supervision.service_layer.views import case_view, extend_clock
+
+
+def _beyond_calendar(zh: str, en: str) -> InputRefused:
+    return InputRefused(InputProblem("body.days", "date_out_of_range", zh, en))
+
 
 _NOT_FOUND = {"message_zh": "未找到该办件的计时", "message_en": "no clocks for this case"}
 
@@ -61,19 +70,18 @@ class FigurePublic(BaseModel):
 
 
 class ExtensionCreate(BaseModel):
-    """延期 An extension of a clock, with its reason and approver."""
+    """延期 An extension of a clock and its reason; the approver (批准人) is the supervisor whose token asks."""
 
     model_config = ConfigDict(extra="forbid")
 
     days: int = Field(ge=1, le=60, description="延长的工作日 Working days added")
     reason_zh: str = Field(min_length=2, max_length=200, description="延期理由 Reason")
-    approver: str = Field(min_length=1, max_length=64, description="批准人 Approver")
 
 
 # What a person types by hand at /docs; test_supervision_cards posts it to a real clock.
 EXTENSION_EXAMPLES = {"site_inspection": Example(
     summary="需现场核查，批准延期 Two working days for a site inspection, approved",
-    value={"days": 2, "reason_zh": "需现场核查，经分管领导批准延期", "approver": "分管副局长李明"},
+    value={"days": 2, "reason_zh": "需现场核查，经分管领导批准延期"},
 )}
 
 
@@ -83,6 +91,14 @@ class AdvanceCreate(BaseModel):
     days: int = Field(ge=0, le=366, description="把监察时钟向前拨的日历天数 Calendar days to move forward")
 
 
+# Who may read and do what here (角色): the case views carry no personal data, only clocks, cards and actors.
+CaseReader = Annotated[Caller, Depends(Allow(Role.SUPERVISOR, Role.OPERATOR, Role.CLERK))]
+Supervisor = Annotated[Caller, Depends(Allow(Role.SUPERVISOR))]
+FigureReader = Annotated[Caller, Depends(Allow(Role.SUPERVISOR, Role.ANALYST, Role.OPERATOR))]
+Scanner = Annotated[Caller, Depends(Allow(Role.SUPERVISOR, Role.OPERATOR))]
+Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]
+
+
 def create_app(database: Database, calendar: WorkingCalendar, today: Today,
                scan_now: Callable[[], Awaitable[object]], *, clock_control: bool) -> FastAPI:
     app = FastAPI(
@@ -90,9 +106,11 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
         version="1.1.0",
         description="法定时限计时、红黄牌预警、督办、预计办结与阻塞部门 / Statutory clocks, cards, orders, projections",
     )
+    harden(app)
 
-    @app.get("/cases/{case_id}/clocks", response_model=list[ClockPublic], summary="办件的计时 Clocks of a case")
-    async def case_clocks(case_id: str) -> list[ClockPublic]:
+    @app.get("/cases/{case_id}/clocks", response_model=list[ClockPublic], summary="办件的计时 Clocks of a case",
+             responses=ACCESS_RESPONSES)
+    async def case_clocks(case_id: str, _: CaseReader) -> list[ClockPublic]:
         async with database.sessions() as session:
             query = select(SupervisionClock).where(col(SupervisionClock.case_id) == case_id,
                                                    col(SupervisionClock.kind) == "item")
@@ -104,32 +122,39 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
             update={"due_on_provisional": calendar.is_provisional(r.started_on, r.due_on)}) for r in rows]
 
     @app.get("/cases/{case_id}/supervision",
-             summary="办件监察视图 Clocks with ledgers, cards, orders, projected completion, blocking department")
-    async def supervision_view(case_id: str) -> dict[str, Any]:
+             summary="办件监察视图 Clocks with ledgers, cards, orders, projected completion, blocking department",
+             responses=ACCESS_RESPONSES)
+    async def supervision_view(case_id: str, _: CaseReader) -> dict[str, Any]:
         view = await case_view(database, case_id, today(), calendar)
         if view is None:
             raise HTTPException(404, detail=_NOT_FOUND)
         return view
 
-    @app.get("/cases/{case_id}/audit", summary="全程留痕 Every fact of a case: time, actor, evidence hash")
-    async def audit(case_id: str) -> list[dict[str, Any]]:
+    @app.get("/cases/{case_id}/audit", summary="全程留痕 Every fact of a case: time, actor, evidence hash",
+             responses=ACCESS_RESPONSES)
+    async def audit(case_id: str, _: CaseReader) -> list[dict[str, Any]]:
         rows = await case_audit(database, case_id)
         if not rows:
             raise HTTPException(404, detail=_NOT_FOUND)
         return rows
 
-    @app.post("/clocks/{clock_id}/extensions", status_code=201, summary="延期 Extend a clock")
-    async def extend(clock_id: str,
-                     body: Annotated[ExtensionCreate, Body(openapi_examples=EXTENSION_EXAMPLES)]) -> dict[str, Any]:
+    @app.post("/clocks/{clock_id}/extensions", status_code=201, summary="延期 Extend a clock (supervisors)",
+              responses=ACCESS_RESPONSES)
+    async def extend(clock_id: str, body: Annotated[ExtensionCreate, Body(openapi_examples=EXTENSION_EXAMPLES)],
+                     supervisor: Supervisor) -> dict[str, Any]:
         try:
-            row = await extend_clock(database, clock_id, body.days, body.reason_zh, body.approver, today(), calendar)
+            row = await extend_clock(database, clock_id, body.days, body.reason_zh, supervisor.subject, today(),
+                                     calendar)
         except ClockNotFound:
             raise HTTPException(404, detail={"message_zh": "未找到该计时", "message_en": "no such clock"}) from None
+        except OverflowError:  # the new due date would fall past 9999-12-31; nothing was written
+            raise _beyond_calendar("延期后的到期日超出日历范围（9999-12-31 之后），无法延期",
+                                   "the extended due date would fall after 9999-12-31") from None
         return {"clock_id": row.clock_id, "due_on": row.due_on, "extensions": row.extensions}
 
     @app.get("/figures", summary="办理效能 Cases, item clocks, on-time rate, mean and p90 working days per finished "
-                                 "item, cards per 100 cases")
-    async def get_figures(by: Annotated[str, Query(pattern="^(department|item|window)$")] = "department"
+                                 "item, cards per 100 cases", responses=ACCESS_RESPONSES)
+    async def get_figures(_: FigureReader, by: Annotated[str, Query(pattern="^(department|item|window)$")] = "department"
                           ) -> list[FigurePublic]:
         return [FigurePublic(**asdict(f), finished=f.items_finished)
                 for f in await current_figures(database, by, calendar)]
@@ -139,18 +164,23 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
         return {"today": today(), "offset_days": today.offset_days, "control": clock_control,
                 "calendar": calendar.source, "calendar_changes": list(calendar.changes)}
 
-    @app.post("/clock/advance", summary="拨快监察时钟并巡检（仅测试与演示）Move the clock forward, then scan")
-    async def advance(body: AdvanceCreate) -> dict[str, Any]:
+    @app.post("/clock/advance", summary="拨快监察时钟并巡检（仅测试与演示，运维）Move the clock forward, then scan",
+              responses=ACCESS_RESPONSES)
+    async def advance(body: AdvanceCreate, _: Operator) -> dict[str, Any]:
         if not clock_control:
             raise HTTPException(403, detail={"message_zh": "未启用时钟控制（ONETHING_CLOCK_CONTROL）",
                                              "message_en": "clock control is off (ONETHING_CLOCK_CONTROL)"})
-        today.advance(body.days)
+        try:
+            today.advance(body.days)
+        except ClockBeyondCalendar:
+            raise _beyond_calendar(f"监察时钟不能拨到 {LATEST_TODAY} 之后", f"the clock cannot move past {LATEST_TODAY}") from None
         result = await scan_now()
         assert isinstance(result, ScanResult)
         return asdict(result)
 
-    @app.post("/scan", summary="立即巡检 Scan now: re-project deadlines, issue due cards and orders")
-    async def scan_endpoint() -> dict[str, Any]:
+    @app.post("/scan", summary="立即巡检 Scan now: re-project deadlines, issue due cards and orders",
+              responses=ACCESS_RESPONSES)
+    async def scan_endpoint(_: Scanner) -> dict[str, Any]:
         result = await scan_now()
         assert isinstance(result, ScanResult)
         return asdict(result)

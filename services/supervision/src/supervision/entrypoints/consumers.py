@@ -1,9 +1,15 @@
 """Subscriptions of supervision: the case stream (acceptance, review, corrections, releases, conclusions,
-delivery, and the rectification orders of bad reviews)."""
+delivery, department requests parked as undeliverable, and the rectification orders of bad reviews)."""
 
 from __future__ import annotations
 
-from contracts.dispatch.v1 import FindingBeyondList, ReviewConcluded, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import (
+    FindingBeyondList,
+    RequestUndeliverable,
+    ReviewConcluded,
+    TaskConcluded,
+    TaskReleased,
+)
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
 from contracts.topics import CASE_STREAM
@@ -24,6 +30,7 @@ def handlers(stream: CaseStream) -> dict[str, Handler]:
         TaskConcluded.event_type: stream.task_concluded,
         CaseDelivered.event_type: stream.case_delivered,
         FindingBeyondList.event_type: stream.finding_beyond_list,
+        RequestUndeliverable.event_type: stream.request_undeliverable,
         RectificationOpened.event_type: stream.rectification_opened,
         RectificationClosed.event_type: stream.rectification_closed,
     })

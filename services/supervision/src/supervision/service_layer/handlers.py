@@ -14,7 +14,13 @@ from sqlmodel import col, select
 
 from contracts.days import china_date
 from contracts.departments import department
-from contracts.dispatch.v1 import FindingBeyondList, ReviewConcluded, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import (
+    FindingBeyondList,
+    RequestUndeliverable,
+    ReviewConcluded,
+    TaskConcluded,
+    TaskReleased,
+)
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
@@ -201,6 +207,27 @@ class CaseStream:
                         "该要求已撤销，办件按清单继续办理",
                         f"Forced stop: {dept.name_en} may not ask for '{payload.code}' on {payload.item_code}; the "
                         "request is withdrawn and the case continues by the published list"))
+
+    async def request_undeliverable(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """无法送达: dispatch parked a department request nobody receipted; the department gets a yellow card (预警),
+        one per parking of the request however often the fact is repeated, naming the request an operator
+        re-drives."""
+        assert isinstance(payload, RequestUndeliverable)
+        key = str(uuid5(NAMESPACE_URL, f"onething:undeliverable:{payload.request_id}:{payload.parking}"))
+        if await card_exists(uow, key, "yellow"):
+            return
+        on = china_date(payload.parked_at)
+        dept = department(payload.department)
+        what_zh, what_en = ("预审请求", "review request") if payload.kind == "review" else ("办理请求", "handling request")
+        case = await uow.session.get(SupervisionCase, payload.case_id)
+        issue_card(uow, Card(
+            key, payload.case_id, payload.item_code, payload.department, case.staff_id if case else None, "yellow",
+            "undeliverable", on, 0,
+            f"无法送达：{dept.name_zh}未签收办件 {payload.case_id} 事项 {payload.item_code} 的{what_zh}（已发送 "
+            f"{payload.sends} 次），请核查部门系统并人工重发（请求编号 {payload.request_id}）",
+            f"Undeliverable: {dept.name_en} did not receipt the {what_en} of case {payload.case_id} item "
+            f"{payload.item_code} (sent {payload.sends} times); check the department's system and re-drive request "
+            f"{payload.request_id}"), on)
 
     async def case_delivered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, CaseDelivered)

@@ -8,8 +8,6 @@ issue a card twice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from contracts.supervision.v1 import CardIssued, ClockAdjusted, OrderIssued
 from contracts.workdays import WorkingCalendar
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
+from exchange.periodic import PeriodicJob
 from supervision.adapters.tables import SupervisionCard, SupervisionClock, SupervisionOrder
 from supervision.domain.cards import CardDue, cards_due
 from supervision.service_layer.ledger import to_clock
@@ -165,24 +164,8 @@ def issue_card(uow: UnitOfWork, card: Card, today: date, *, order: Order | None 
              subject=card.case_id, event_id=uuid5(NAMESPACE_URL, f"onething:order-issued:{order_id}"))
 
 
-class Scanner:
+class Scanner(PeriodicJob):
     """The scan on a timer (a background job of the supervision process)."""
 
-    name = "supervision scan"
-
     def __init__(self, run_once: Callable[[], Awaitable[object]], interval_s: float) -> None:
-        self.run_once = run_once
-        self.interval_s = interval_s
-        self._stop = asyncio.Event()
-
-    async def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:  # a failed round is logged; the next round tries again
-                logger.exception("supervision scan failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.interval_s)
-
-    def stop(self) -> None:
-        self._stop.set()
+        super().__init__("supervision scan", run_once, interval_s)

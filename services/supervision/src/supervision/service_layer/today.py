@@ -7,7 +7,15 @@ from datetime import date, timedelta
 
 from contracts.days import china_today
 
-__all__ = ["Today"]
+__all__ = ["LATEST_TODAY", "ClockBeyondCalendar", "Today"]
+
+# The clock stops ten years short of the last date Python knows (9999-12-31), so every deadline, card and
+# projection counted from "today" still fits in a date.
+LATEST_TODAY = date.max - timedelta(days=3653)
+
+
+class ClockBeyondCalendar(OverflowError):
+    """An advance that would move the clock past :data:`LATEST_TODAY`."""
 
 
 class Today:
@@ -20,5 +28,7 @@ class Today:
     def advance(self, days: int) -> date:
         if days < 0:
             raise ValueError("the supervision clock only moves forward")
+        if self.offset_days + days > (LATEST_TODAY - china_today()).days:
+            raise ClockBeyondCalendar(f"the clock cannot pass {LATEST_TODAY}")
         self.offset_days += days
         return self()

@@ -1,0 +1,1 @@
+"""Security events of the exchange (安全事件)."""

@@ -1,0 +1,241 @@
+"""The HTTP edge of every service (服务边界): refuse what would break later, before any route runs.
+
+:func:`harden` is called once by every ``create_app`` (so an app a test builds directly refuses the same),
+and again by :func:`exchange.runtime.serve` with the process's settings (which sets the configured body
+limit, and hardens an app whose builder forgot). It adds:
+
+* a body limit (``ONETHING_HTTP_MAX_BODY_BYTES``, default 1 MiB): an honest ``Content-Length`` over it is
+  refused before reading; a body without one (chunked) is counted while it is read and refused as soon as it
+  passes the limit, so nothing larger is ever buffered. 413, in Chinese and English.
+* the text and number rules of :mod:`contracts.text` on every path parameter, query parameter and every
+  string, key and number of a JSON body, whatever the route's model: 422 naming each place
+  (``body.applicant.name``, ``path.case_id``, ``query.items``) in the shape intake's 422 answers use
+  (``error``, ``message_zh``, ``message_en``, ``problems[{path, type, message_zh, message_en}]``).
+* a 422 for an ``OverflowError`` a route meets (date arithmetic past year 9999, an integer too large for a
+  conversion), and for a PostgreSQL data exception (SQLSTATE class 22: a value too long or out of range for its
+  column) that escapes a route: a value out of range is the caller's, never a 500. Bounds on the parameters
+  come first; these are the safety net.
+
+No route takes more than a JSON document (no uploads), so one limit serves every route.
+
+* 限流: a client sending requests without a token or a signature (the open routes: the catalogue, notices,
+  verification, status lists) is held to ``ONETHING_HTTP_ANONYMOUS_RATE_PER_S`` with a burst of
+  ``ONETHING_HTTP_ANONYMOUS_BURST`` (:mod:`exchange.rate_limit`): 429 with ``Retry-After`` beyond it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contracts.text import InputProblem, json_problems, text_problem
+from exchange.rate_limit import RateLimiter
+from exchange.settings import ExchangeSettings
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "InputRefused", "harden", "refusal"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY_BYTES: int = ExchangeSettings.model_fields["http_max_body_bytes"].default  # one default: 1 MiB
+
+_INVALID_ZH = "请求内容有误，请按提示修改后重新提交"
+_INVALID_EN = "The request has errors; correct them and send it again"
+
+
+_SETTINGS = ExchangeSettings.model_fields
+
+
+@dataclass
+class EdgeLimits:
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    anonymous: RateLimiter = field(default_factory=lambda: RateLimiter(
+        _SETTINGS["http_anonymous_rate_per_s"].default, _SETTINGS["http_anonymous_burst"].default))
+
+
+_CREDENTIAL_HEADERS = (b"authorization", b"x-onething-signature")
+
+
+def _anonymous(scope: Scope) -> bool:
+    return not any(name in _CREDENTIAL_HEADERS for name, _ in scope["headers"])
+
+
+def _slow_down(wait_s: float) -> JSONResponse:
+    retry = max(1, math.ceil(wait_s))
+    return JSONResponse(status_code=429, headers={"Retry-After": str(retry)}, content={
+        "error": "too_many_requests", "message_zh": f"请求过于频繁，请 {retry} 秒后再试（未登录调用受限流）",
+        "message_en": f"too many requests without a token or signature: try again in {retry} s"})
+
+
+def refusal(status: int, problems: Iterable[InputProblem], *, error: str = "request_invalid",
+            message_zh: str = _INVALID_ZH, message_en: str = _INVALID_EN) -> JSONResponse:
+    """The edge's answer: intake's 422 shape, every problem with where it sits."""
+    return JSONResponse(status_code=status, content={
+        "error": error, "message_zh": message_zh, "message_en": message_en,
+        "problems": [asdict(p) for p in problems],
+    })
+
+
+class InputRefused(Exception):
+    """Raised by a route for a value its own rules refuse (e.g. a date past the calendar): 422, same shape."""
+
+    def __init__(self, *problems: InputProblem) -> None:
+        super().__init__("; ".join(f"{p.path}: {p.message_en}" for p in problems))
+        self.problems = problems
+
+
+async def _on_refused(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InputRefused)
+    return refusal(422, exc.problems)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    zh = f"请求体超过 {limit} 字节的上限，请精简后重新提交"
+    en = f"the request body is larger than the limit of {limit} bytes"
+    return refusal(413, [InputProblem("body", "body_too_large", zh, en)], error="body_too_large",
+                   message_zh=zh, message_en=en)
+
+
+def _path_params(scope: Scope) -> dict[str, Any]:
+    """The path parameters of the route the request will reach (the edge runs before routing)."""
+    app = scope.get("app")
+    for route in getattr(getattr(app, "router", None), "routes", []):
+        match, child = route.matches(scope)
+        if match is not Match.NONE:
+            return dict(child.get("path_params", {}))
+    return {}
+
+
+def _parameter_problems(scope: Scope) -> list[InputProblem]:
+    problems: list[InputProblem] = []
+    if (whole := text_problem(scope["path"], "path")) is not None:
+        problems += [p for name, value in _path_params(scope).items()
+                     if (p := text_problem(str(value), f"path.{name}")) is not None]
+        if not problems:  # no route names the part: the path as a whole
+            problems.append(whole)
+    query = scope.get("query_string", b"").decode("latin-1")
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return [*problems, InputProblem("query", "not_utf8", "查询参数不是有效的 UTF-8 编码",
+                                       "the query string is not valid UTF-8")]
+    for name, value in pairs:
+        problems += [p for p in (text_problem(name, "query"), text_problem(value, f"query.{name}")) if p]
+    return problems
+
+
+def _is_json(scope: Scope) -> bool:
+    """FastAPI reads a body as JSON when it has no content type, or application/json or application/*+json."""
+    content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+    return not content_type or content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json"))
+
+
+class _EdgeGuard:
+    """Pure ASGI, so the body is counted as it arrives and handed on unchanged."""
+
+    def __init__(self, app: ASGIApp, limits: EdgeLimits) -> None:
+        self.app, self.limits = app, limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _anonymous(scope) and (wait_s := self.limits.anonymous.wait_s(str((scope.get("client") or ("?",))[0]))):
+            await _slow_down(wait_s)(scope, receive, send)
+            return
+        if problems := _parameter_problems(scope):
+            await refusal(422, problems)(scope, receive, send)
+            return
+        limit = self.limits.max_body_bytes
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(limit)(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: nothing to answer
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _too_large(limit)(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if body and _is_json(scope):
+            try:
+                document = json.loads(body)
+            except ValueError:
+                document = None  # not JSON: the route answers that in its own words
+            if problems := list(json_problems(document, "body")):
+                await refusal(422, problems)(scope, receive, send)
+                return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, replay, tracked)
+        except Exception as exc:
+            if started or not _is_data_exception(exc):
+                raise
+            logger.warning("refused a value the database cannot hold: %s %s: %s", scope["method"], scope["path"], exc)
+            await refusal(422, [InputProblem(
+                "request", "out_of_range", "请求中的某个值超出可保存的范围（过长或过大）",
+                "a value in the request does not fit what the service stores (too long or out of range)",
+            )])(scope, receive, send)
+
+
+def _is_data_exception(exc: BaseException) -> bool:
+    """PostgreSQL's SQLSTATE class 22 (data exception: too long, out of range, bad encoding) for a value of the
+    request that no route bound foresaw; it can never succeed, so it is the caller's 422, never a 500 or a 503."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(exc, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("22")
+
+
+async def _on_overflow(request: Request, exc: Exception) -> JSONResponse:
+    return refusal(422, [InputProblem(
+        "request", "out_of_range", "数值或日期超出可处理的范围（日期不能晚于 9999-12-31）",
+        f"a number or date in the request is out of range (dates end at 9999-12-31): {exc}",
+    )])
+
+
+def harden(app: FastAPI, settings: ExchangeSettings | None = None) -> FastAPI:
+    """Install the edge on ``app`` once; with ``settings``, (re)apply the configured body limit."""
+    limits: EdgeLimits | None = getattr(app.state, "edge_limits", None)
+    if limits is None:
+        limits = app.state.edge_limits = EdgeLimits()
+        app.add_middleware(_EdgeGuard, limits=limits)
+        app.add_exception_handler(OverflowError, _on_overflow)
+        app.add_exception_handler(InputRefused, _on_refused)
+    if settings is not None:
+        limits.max_body_bytes = settings.http_max_body_bytes
+        limits.anonymous = RateLimiter(settings.http_anonymous_rate_per_s, settings.http_anonymous_burst)
+    return app

@@ -1,0 +1,22 @@
+"""Subscriptions of the gateway: the request topic of every department it serves, in one group."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from functools import partial
+
+from contracts.dispatch.v1 import AnswerRefused, RequestSent, ReviewRequested
+from contracts.topics import TopicSpec, department_requests
+from exchange.kafka.consumer import Handler
+from gateway.service_layer import receiving
+
+
+def topics(served: Collection[str]) -> list[TopicSpec]:
+    return [department_requests(code) for code in sorted(served)]
+
+
+def build_handlers(served: Collection[str]) -> dict[str, Handler]:
+    """预审 and 办理 requests are stored and receipted; refusal notices (拒收通知) are kept for the department."""
+    arrived = partial(receiving.request_arrived, served=frozenset(served))
+    return {RequestSent.event_type: arrived, ReviewRequested.event_type: arrived,
+            AnswerRefused.event_type: partial(receiving.answer_refused, served=frozenset(served))}

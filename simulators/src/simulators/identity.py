@@ -1,0 +1,164 @@
+"""The simulated unified identity platform (统一身份认证), standing in for the province's: an OAuth 2.0 token
+endpoint and its published keys.
+
+``POST /oauth/token`` (form-encoded, RFC 6749):
+
+* ``grant_type=client_credentials`` with ``client_id`` / ``client_secret`` (or HTTP Basic): a token with the
+  client's role and claims (a window clerk's window and staff id, a department's code), from the
+  development credentials ``onething up`` wrote (:mod:`exchange.access.credentials`);
+* ``grant_type=password`` with ``username`` = the applicant's resident ID number, ``password`` and ``name``:
+  an applicant's token. The real platform verifies identity by face or SMS; this one checks the ID number's
+  GB 11643 check digit and the development password. With ``username`` = an enterprise's unified social credit
+  code (法人账号), the token is its legal representative's (from the simulated enterprise registry) and names the
+  enterprise in ``organisation``. Failed attempts per username are limited.
+
+Tokens are EdDSA JWTs signed with the key of principal ``identity``; ``GET /.well-known/jwks.json`` publishes
+its public key, so services configured with ``ONETHING_AUTH_JWKS_URL`` verify them as they would any OIDC
+provider's.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from contracts.identifiers import resident_id_problem, uscc_problem
+from exchange.access.credentials import DevCredentials, read_dev_credentials
+from exchange.access.roles import Role
+from exchange.access.tokens import IDENTITY_PRINCIPAL, issue_token, jwk_of
+from exchange.signing import KeyRing
+from simulators.records import enterprise_record
+
+__all__ = ["FailureLimit", "identity_router"]
+
+_FORM = {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["grant_type"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["client_credentials", "password"]},
+        "client_id": {"type": "string", "examples": ["window.W01"]},
+        "client_secret": {"type": "string"},
+        "username": {"type": "string", "description": "申请人公民身份号码 (password grant)"},
+        "password": {"type": "string"},
+        "name": {"type": "string", "description": "申请人姓名 (password grant)"},
+    }}}}
+
+
+class FailureLimit:
+    """At most ``limit`` failed sign-ins per key within ``window_s`` (then 429 until the window passes)."""
+
+    def __init__(self, limit: int = 5, window_s: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window_s, self.clock = limit, window_s, clock
+        self._failures: dict[str, list[float]] = {}
+
+    def blocked(self, key: str) -> bool:
+        now = self.clock()
+        recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
+        self._failures[key] = recent
+        return len(recent) >= self.limit
+
+    def failed(self, key: str) -> None:
+        self._failures.setdefault(key, []).append(self.clock())
+
+
+def _error(status: int, error: str, zh: str, en: str) -> JSONResponse:
+    return JSONResponse({"error": error, "error_description": en, "message_zh": zh, "message_en": en},
+                        status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _basic(request: Request) -> tuple[str, str] | None:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user, secret
+
+
+def identity_router(keyring: KeyRing, credentials_path: Path, *, issuer: str, audience: str, ttl_s: int,
+                    public_url: Callable[[Request], str]) -> APIRouter:
+    router = APIRouter(tags=["统一身份认证（模拟）Identity platform (simulated)"])
+    limit = FailureLimit()
+    cache: dict[str, tuple[float, DevCredentials]] = {}
+
+    def credentials() -> DevCredentials | None:
+        try:
+            mtime = credentials_path.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        if credentials_path.name not in cache or cache[credentials_path.name][0] != mtime:
+            cache[credentials_path.name] = (mtime, read_dev_credentials(credentials_path))
+        return cache[credentials_path.name][1]
+
+    def token(subject: str, role: Role, claims: dict[str, str]) -> JSONResponse:
+        access = issue_token(keyring.private_key(IDENTITY_PRINCIPAL), key_id=IDENTITY_PRINCIPAL, issuer=issuer,
+                             audience=audience, subject=subject, roles=[role], ttl_s=ttl_s, claims=claims)
+        return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": ttl_s, "scope": role.value},
+                            headers={"Cache-Control": "no-store"})
+
+    @router.post("/oauth/token", summary="获取访问令牌 Get an access token (OAuth 2.0)",
+                 openapi_extra={"requestBody": {"required": True, "content": _FORM}},
+                 responses={400: {"description": "invalid_request / unsupported_grant_type / invalid_grant"},
+                            401: {"description": "invalid_client"}, 429: {"description": "too many failed sign-ins"}})
+    async def oauth_token(request: Request) -> JSONResponse:
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return _error(400, "invalid_request", "请以 application/x-www-form-urlencoded 提交",
+                          "send the form as application/x-www-form-urlencoded")
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+        known = credentials()
+        if known is None:
+            return _error(400, "invalid_request", "本模拟平台没有开发用凭据（onething up 会生成）",
+                          f"no development credentials at {credentials_path} (onething up writes them)")
+        grant = form.get("grant_type")
+        if grant == "client_credentials":
+            client_id, secret = _basic(request) or (form.get("client_id", ""), form.get("client_secret", ""))
+            client = known.clients.get(client_id)
+            if limit.blocked(client_id):
+                return _error(429, "slow_down", "失败次数过多，请稍后再试", "too many failed attempts: try later")
+            if client is None or not hmac.compare_digest(client.secret.encode(), secret.encode()):
+                limit.failed(client_id)
+                return _error(401, "invalid_client", "客户端编号或密钥错误", "unknown client or wrong secret")
+            return token(client.client_id, client.role, client.claims)
+        if grant == "password":
+            username, name = form.get("username", "").strip(), form.get("name", "").strip()
+            if limit.blocked(username):
+                return _error(429, "slow_down", "失败次数过多，请稍后再试", "too many failed attempts: try later")
+            enterprise = enterprise_record(username) if uscc_problem(username) is None else None
+            person = resident_id_problem(username) is None
+            if not (person or enterprise) or not name or len(name) > 64 or \
+                    not hmac.compare_digest(known.applicant_password.encode(), form.get("password", "").encode()):
+                limit.failed(username)  # one answer for every failure: no oracle for ID numbers
+                return _error(400, "invalid_grant", "身份核验未通过", "identity not verified")
+            subject = "applicant." + hashlib.sha256(username.encode()).hexdigest()[:20]
+            if enterprise is not None:  # 法人账号: the legal representative acts for the enterprise
+                return token(subject, Role.APPLICANT, {
+                    "id_number": enterprise["legal_representative_id"], "name": enterprise["legal_representative"],
+                    "organisation": username, "channel": "portal"})
+            return token(subject, Role.APPLICANT, {"id_number": username, "name": name, "channel": "portal"})
+        return _error(400, "unsupported_grant_type", "仅支持 client_credentials 与 password",
+                      "grant_type must be client_credentials or password")
+
+    @router.get("/.well-known/jwks.json", summary="签名公钥 The keys tokens are signed with (JWKS)")
+    async def jwks() -> dict[str, Any]:
+        return {"keys": [jwk_of(keyring.public_key(IDENTITY_PRINCIPAL), IDENTITY_PRINCIPAL)]}
+
+    @router.get("/.well-known/openid-configuration", summary="发现文档 OpenID Connect discovery")
+    async def discovery(request: Request) -> dict[str, Any]:
+        base = public_url(request)
+        return {"issuer": issuer, "token_endpoint": f"{base}/oauth/token", "jwks_uri": f"{base}/.well-known/jwks.json",
+                "grant_types_supported": ["client_credentials", "password"],
+                "id_token_signing_alg_values_supported": ["EdDSA"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"]}
+
+    return router

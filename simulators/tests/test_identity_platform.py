@@ -1,0 +1,151 @@
+"""统一身份认证 (simulated): the token endpoint, its keys, and a service route that only verifies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import jwt
+import pytest
+from fastapi import Depends, FastAPI
+
+from exchange.access.client import ApplicantSignIn, ClientCredentials, TokenEndpointRefused
+from exchange.access.credentials import ensure_dev_credentials, read_dev_credentials
+from exchange.access.http import Allow
+from exchange.access.roles import Caller, Role
+from exchange.access.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from exchange.http_identity import async_signing_hook
+from exchange.signing import KeyRing
+from exchange.testing.access import TEST_APPLICANT, TestTokens, trusting
+from simulators.identity import FailureLimit, identity_router
+
+
+@pytest.fixture
+def credentials_path(tmp_path: Path) -> Path:
+    path = tmp_path / "credentials.json"
+    ensure_dev_credentials(path)
+    return path
+
+
+@pytest.fixture
+async def http(keyring: KeyRing, credentials_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    app = FastAPI()
+    app.include_router(identity_router(keyring, credentials_path, issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE,
+                                       ttl_s=600, public_url=lambda request: "http://id"))
+
+    @app.post("/window-only")
+    async def window_only(caller: Annotated[Caller, Depends(Allow(Role.CLERK))]) -> dict[str, str | None]:
+        return {"subject": caller.subject, "window": caller.window_id, "via": caller.via}
+
+    @app.get("/me")
+    async def me(caller: Annotated[Caller, Depends(Allow(*Role))]) -> dict[str, str | None]:
+        return {"subject": caller.subject, "id_number": caller.id_number, "department": caller.department}
+
+    trusting(app, keyring)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://id") as client:
+        yield client
+
+
+def test_development_credentials_are_private_and_kept(credentials_path: Path) -> None:
+    assert credentials_path.stat().st_mode & 0o777 == 0o600
+    first = read_dev_credentials(credentials_path)
+    assert ensure_dev_credentials(credentials_path) == first, "secrets are kept across runs"
+    assert {c.role for c in first.clients.values()} == set(Role) - {Role.APPLICANT}
+
+
+async def test_a_window_clerk_gets_a_token_that_carries_the_window(http: httpx.AsyncClient,
+                                                                   credentials_path: Path) -> None:
+    client = read_dev_credentials(credentials_path).clients["window.W01"]
+    http.auth = ClientCredentials("http://id/oauth/token", client.client_id, client.secret)
+    answer = await http.post("/window-only")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"subject": "window.W01", "window": "W01", "via": "token"}
+
+
+async def test_an_applicant_signs_in_with_a_valid_id_number_and_gets_only_the_applicant_role(
+        http: httpx.AsyncClient, credentials_path: Path) -> None:
+    password = read_dev_credentials(credentials_path).applicant_password
+    http.auth = ApplicantSignIn("http://id/oauth/token", TEST_APPLICANT, "张三", password)
+    me = await http.get("/me")
+    assert me.json()["id_number"] == TEST_APPLICANT
+    assert (await http.post("/window-only")).status_code == 403
+
+
+async def test_failed_sign_ins_look_alike_and_are_limited(http: httpx.AsyncClient, credentials_path: Path) -> None:
+    password = read_dev_credentials(credentials_path).applicant_password
+    bad_id = await http.post("/oauth/token", data={"grant_type": "password", "username": "110101199003070012",
+                                                   "name": "张三", "password": password})
+    bad_password = await http.post("/oauth/token", data={"grant_type": "password", "username": TEST_APPLICANT,
+                                                         "name": "张三", "password": "guess"})
+    assert bad_id.status_code == bad_password.status_code == 400
+    assert bad_id.json() == bad_password.json(), "no oracle: an unknown and a known ID number fail alike"
+    for _ in range(4):
+        await http.post("/oauth/token", data={"grant_type": "password", "username": TEST_APPLICANT,
+                                              "name": "张三", "password": "guess"})
+    limited = await http.post("/oauth/token", data={"grant_type": "password", "username": TEST_APPLICANT,
+                                                    "name": "张三", "password": password})
+    assert limited.status_code == 429
+    wrong_secret = ClientCredentials("http://id/oauth/token", "supervisor", "not-the-secret")
+    with pytest.raises(TokenEndpointRefused, match="401"):
+        await http.get("/me", auth=wrong_secret)
+
+
+def test_the_failure_limit_forgets_after_its_window() -> None:
+    now = [0.0]
+    limit = FailureLimit(limit=2, window_s=10, clock=lambda: now[0])
+    limit.failed("k")
+    limit.failed("k")
+    assert limit.blocked("k")
+    now[0] = 11
+    assert not limit.blocked("k")
+
+
+async def test_the_published_keys_verify_the_tokens(http: httpx.AsyncClient, credentials_path: Path) -> None:
+    client = read_dev_credentials(credentials_path).clients["analyst"]
+    token = (await http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "analyst",
+                                                   "client_secret": client.secret})).json()["access_token"]
+    jwks = (await http.get("/.well-known/jwks.json")).json()
+    key = jwt.PyJWKSet.from_dict(jwks)["identity"].key
+    claims = jwt.decode(token, key, algorithms=["EdDSA"], audience=DEFAULT_AUDIENCE, issuer=DEFAULT_ISSUER)
+    assert claims["roles"] == ["analyst"]
+    discovery = (await http.get("/.well-known/openid-configuration")).json()
+    assert discovery["token_endpoint"] == "http://id/oauth/token"
+
+
+@pytest.mark.parametrize(("options", "problem"), [
+    ({"ttl_s": -120}, "expired"),
+    ({"audience": "another-platform"}, "wrong_audience"),
+    ({"issuer": "someone-else"}, "wrong_issuer"),
+    ({"key_id": "dept.health"}, "bad_signature"),  # a department's key is not the identity platform's
+])
+async def test_a_token_that_does_not_prove_a_caller_is_refused_with_the_reason(
+        http: httpx.AsyncClient, tokens: TestTokens, options: dict[str, object], problem: str) -> None:
+    answer = await http.post("/window-only", headers=tokens.headers(Role.CLERK, **options))
+    assert answer.status_code == 401
+    assert answer.json()["detail"]["problem"] == problem
+    assert "invalid_token" in answer.headers["www-authenticate"]
+
+
+async def test_no_credentials_get_401_naming_how_to_get_a_token(http: httpx.AsyncClient) -> None:
+    answer = await http.post("/window-only")
+    assert answer.status_code == 401 and answer.headers["www-authenticate"].startswith("Bearer")
+    assert "POST /oauth/token" in answer.json()["detail"]["message_en"]
+    assert (await http.post("/window-only", headers={"Authorization": "Bearer not-a-jwt"})).status_code == 401
+
+
+async def test_a_signed_request_proves_a_department_and_gets_its_role(http: httpx.AsyncClient, keyring: KeyRing) -> None:
+    http.event_hooks = {"request": [async_signing_hook(keyring.signer("dept.health"), "查询")]}
+    me = await http.get("/me")
+    assert me.status_code == 200 and me.json()["department"] == "health"
+    assert (await http.post("/window-only")).status_code == 403
+
+
+async def test_wrong_content_type_and_grant_are_named(http: httpx.AsyncClient) -> None:
+    as_json = await http.post("/oauth/token", content=json.dumps({"grant_type": "password"}),
+                              headers={"content-type": "application/json"})
+    assert as_json.status_code == 400 and as_json.json()["error"] == "invalid_request"
+    other = await http.post("/oauth/token", data={"grant_type": "authorization_code"})
+    assert other.json()["error"] == "unsupported_grant_type"

@@ -1,0 +1,162 @@
+"""Broker epochs (消息代理纪元) and the recovery after the broker lost its data.
+
+The decision is pure (``classify_epoch``, the epoch record); reading and starting an epoch, the relay's
+re-publication and a consumer's restart run on the real broker and on PostgreSQL and the SQLite default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from exchange.broker import EmbeddedBroker
+from exchange.db.database import Database
+from exchange.epoch import EpochChange, classify_epoch, epoch_of_record, epoch_record, read_or_start_epoch
+from exchange.kafka.consumer import ConsumerRunner
+from exchange.outbox import OutboxRelay
+from exchange.recovery import EPOCH_MARKER, read_marker, write_marker
+
+# --- the decision, pure ---------------------------------------------------------------------------
+
+
+def test_an_epoch_seen_before_is_the_same_broker() -> None:
+    assert classify_epoch("e1", "e1") is EpochChange.SAME
+
+
+def test_a_different_epoch_means_the_broker_lost_its_data() -> None:
+    assert classify_epoch("e1", "e2") is EpochChange.NEW
+
+
+def test_nothing_seen_before_adopts_the_epoch_found() -> None:
+    assert classify_epoch(None, "e1") is EpochChange.FIRST
+
+
+def test_an_epoch_record_names_its_epoch() -> None:
+    value = epoch_record("0b6e…", "intake", datetime(2026, 12, 4, tzinfo=UTC))
+    assert json.loads(value)["started_by"] == "intake"
+    assert epoch_of_record(value) == "0b6e…"
+
+
+def test_a_record_that_is_not_ours_still_names_one_epoch() -> None:
+    assert epoch_of_record(b"not json") == epoch_of_record(b"not json")
+    assert epoch_of_record(b"not json") != epoch_of_record(b"other")
+    assert epoch_of_record(None).startswith("sha256:")
+    assert epoch_of_record(b'{"epoch": ""}').startswith("sha256:")
+
+
+# --- the epoch on the real broker ------------------------------------------------------------------
+
+
+
+@pytest.mark.integration
+async def test_starters_that_race_agree_on_one_epoch_and_a_restarted_broker_has_a_new_one() -> None:
+    broker = EmbeddedBroker()
+    broker.start()
+    try:
+        found = await asyncio.gather(*(read_or_start_epoch(broker.bootstrap, f"s{n}") for n in range(4)))
+        assert len(set(found)) == 1
+        assert await read_or_start_epoch(broker.bootstrap, "later") == found[0]
+
+        assert broker.process is not None
+        broker.process.send_signal(signal.SIGKILL)
+        broker.process.wait()
+        broker = EmbeddedBroker(port=broker.port)
+        broker.start()
+        again = await read_or_start_epoch(broker.bootstrap, "after")
+        assert again != found[0]
+        assert await read_or_start_epoch(broker.bootstrap, "after-2") == again
+    finally:
+        broker.stop()
+
+
+# --- re-publication from the outbox ----------------------------------------------------------------
+
+
+async def _stamps(database: Database) -> list[tuple[Any, ...]]:
+    async with database.engine.connect() as conn:
+        return [tuple(r) for r in (await conn.execute(text("SELECT seq, epoch FROM outbox ORDER BY seq"))).all()]
+
+
+@pytest.mark.integration
+async def test_rows_of_an_earlier_epoch_are_sent_again_byte_for_byte_in_order(
+    outbox_db: Database, bus: Any, keyring: Any, envelopes: Any
+) -> None:
+    topic = bus.topic(partitions=1)
+    await bus.create(topic)
+    for case in ("case-a", "case-b", "case-c"):
+        async with outbox_db.unit_of_work() as uow:
+            uow.emit(envelopes.rating(case), subject=case, topics=[topic])
+    relay = OutboxRelay(outbox_db, bus.producer, keyring.signer("tests"))
+    relay.epoch = "epoch-1"
+    assert await relay.publish_pending() == 3
+    assert [e for _, e in await _stamps(outbox_db)] == ["epoch-1"] * 3
+    first = await bus.read(topic.name, 3)
+
+    # The oldest row was published before the window: it is not sent again.
+    async with outbox_db.engine.begin() as conn:
+        await conn.execute(text("UPDATE outbox SET published_at = :old WHERE seq = (SELECT min(seq) FROM outbox)"),
+                           {"old": datetime.now(UTC) - timedelta(days=30)})
+    since = datetime.now(UTC) - timedelta(days=7)
+    assert await relay.republish_since_epoch("epoch-2", since) == 2
+    records = await bus.read(topic.name, 5)
+    assert [r.value for r in records[3:]] == [r.value for r in first[1:]]  # same bytes, same order
+    assert [dict(r.headers) for r in records[3:]] == [dict(r.headers) for r in first[1:]]
+    assert [e for _, e in await _stamps(outbox_db)] == ["epoch-1", "epoch-2", "epoch-2"]
+    assert relay.epoch == "epoch-2"
+
+    assert await relay.republish_since_epoch("epoch-2", since) == 0  # nothing twice in one epoch
+    async with outbox_db.unit_of_work() as uow:  # and new rows are sent in the new epoch
+        uow.emit(envelopes.rating("case-d"), subject="case-d", topics=[topic])
+    assert await relay.publish_pending() == 1
+    assert (await _stamps(outbox_db))[-1][1] == "epoch-2"
+
+
+@pytest.mark.integration
+async def test_the_epoch_last_seen_is_remembered(outbox_db: Database) -> None:
+    assert await read_marker(outbox_db, EPOCH_MARKER) is None
+    await write_marker(outbox_db, EPOCH_MARKER, "epoch-1")
+    await write_marker(outbox_db, EPOCH_MARKER, "epoch-2")
+    assert await read_marker(outbox_db, EPOCH_MARKER) == "epoch-2"
+
+
+# --- a consumer restarted after the broker lost its offsets -----------------------------------------
+
+
+@pytest.mark.integration
+async def test_a_restarted_consumer_reads_again_from_the_start_and_applies_nothing_twice(
+    plumbing_db: Database, bus: Any, envelopes: Any, effect_handler: Any, effects: Any
+) -> None:
+    topic = bus.topic(partitions=2)
+    await bus.create(topic)
+    runner = ConsumerRunner(
+        group=bus.group(), topics=[topic], settings=bus.settings(topic_partitions=2), keyring=envelopes.keyring,
+        producer=bus.producer, database=plumbing_db, handlers={"rating.rating.submitted": effect_handler},
+    )
+    wires = [envelopes.wire(f"case-{n}") for n in range(6)]
+    async with bus.running(runner):
+        for wire in wires[:3]:
+            await bus.send(topic.name, wire["subject"], envelopes.encode(wire))
+        await bus.wait_until(lambda: _applied(effects, plumbing_db, 3), what="the first three applied", timeout_s=45)
+        runner.restart()  # as after a new broker epoch
+        await bus.wait_until(lambda: _is_ready(runner), what="the restarted consumer's partitions", timeout_s=45)
+        for wire in wires[3:]:
+            await bus.send(topic.name, wire["subject"], envelopes.encode(wire))
+        await bus.wait_until(lambda: _applied(effects, plumbing_db, 6), what="all six applied", timeout_s=45)
+        await asyncio.sleep(1.0)  # the first three were read again from the start: dropped by the inbox
+    counts = await effects(plumbing_db)
+    assert sorted(counts.values()) == [1] * 6
+    assert runner.applied == 6
+
+
+async def _applied(effects: Any, database: Database, count: int) -> bool:
+    return len(await effects(database)) >= count
+
+
+async def _is_ready(runner: ConsumerRunner) -> bool:
+    return runner.ready.is_set()

@@ -1,0 +1,43 @@
+"""The text and number rules every edge applies (contracts.text): which characters each kind of text refuses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from contracts.text import INT64_MAX, INT64_MIN, json_problems, text_problem
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\x80", "\x85",
+                                  "\x9f", "\ud800", "\udfff", "\ufdd0", "\ufdef", "\ufffe", "\uffff",
+                                  "\U0001fffe", "\U0010ffff"])
+def test_refused_everywhere(char: str) -> None:
+    for multiline in (True, False):
+        problem = text_problem(f"王{char}芳", "body.applicant.name", multiline=multiline)
+        assert problem is not None and problem.path == "body.applicant.name"
+        assert f"U+{ord(char):04X}" in problem.message_zh and f"U+{ord(char):04X}" in problem.message_en
+
+
+@pytest.mark.parametrize("char", ["\t", "\n", "\r"])
+def test_line_breaks_and_tabs_are_free_text_but_not_names(char: str) -> None:
+    assert text_problem(f"第一行{char}第二行", "body.reason_zh", multiline=True) is None
+    assert text_problem(f"OT1{char}", "path.case_id") is not None
+
+
+def test_ordinary_text_passes() -> None:
+    for value in ("王芳", "北京市东城区某街道1号 100010", "Zoë O'Brien", "𠀋𡈽", "\u00a0\u3000", "\ufffd", "😀"):
+        assert text_problem(value, "x") is None
+
+
+def test_a_json_document_is_walked_keys_values_and_numbers_with_their_places() -> None:
+    document = json.loads('{"applicant": {"name": "a\\u0000"}, "items": ["ok", "b\\u0085"], "k\\u0001": 1,'
+                          f' "big": {INT64_MAX + 1}, "small": {INT64_MIN - 1}, "edge": {INT64_MAX}, "nan": NaN,'
+                          ' "inf": -Infinity, "flag": true, "ratio": 0.5}')
+    found = [(p.path, p.type) for p in json_problems(document, "body")]
+    assert found == [
+        ("body.applicant.name", "control_character"), ("body.items.1", "control_character"),
+        ("body.k\\u0001", "control_character"), ("body.big", "number_out_of_range"),
+        ("body.small", "number_out_of_range"), ("body.nan", "number_out_of_range"),
+        ("body.inf", "number_out_of_range"),
+    ]
