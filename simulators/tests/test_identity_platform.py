@@ -14,9 +14,10 @@ from fastapi import Depends, FastAPI
 
 from exchange.access.client import ApplicantSignIn, ClientCredentials, TokenEndpointRefused
 from exchange.access.credentials import ensure_dev_credentials, read_dev_credentials
-from exchange.access.http import Allow
+from exchange.access.http import Access, Allow, accept_callers
 from exchange.access.roles import Caller, Role
-from exchange.access.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from exchange.access.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenVerifier
+from exchange.broker import free_port
 from exchange.http_identity import async_signing_hook
 from exchange.signing import KeyRing
 from exchange.testing.access import TEST_APPLICANT, TestTokens, trusting
@@ -96,11 +97,25 @@ async def test_failed_sign_ins_look_alike_and_are_limited(http: httpx.AsyncClien
 def test_the_failure_limit_forgets_after_its_window() -> None:
     now = [0.0]
     limit = FailureLimit(limit=2, window_s=10, clock=lambda: now[0])
-    limit.failed("k")
-    limit.failed("k")
-    assert limit.blocked("k")
+    limit.failed("10.0.0.9", "window.W01")
+    limit.failed("10.0.0.9", "window.W01")
+    assert limit.blocked("10.0.0.9", "window.W01")
     now[0] = 11
-    assert not limit.blocked("k")
+    assert not limit.blocked("10.0.0.9", "window.W01")
+
+
+def test_a_guesser_cannot_lock_an_account_out_from_elsewhere_nor_grow_the_limit_without_end() -> None:
+    now = [0.0]
+    limit = FailureLimit(limit=2, window_s=10, clock=lambda: now[0], max_keys=3)
+    limit.failed("10.0.0.66", "window.W01")
+    limit.failed("10.0.0.66", "window.W01")
+    assert limit.blocked("10.0.0.66", "window.W01")
+    assert not limit.blocked("10.0.0.1", "window.W01"), "the window's own terminal still signs in"
+    for n in range(10):
+        now[0] = n
+        limit.failed(f"10.0.1.{n}", f"guess-{n}")
+        assert not limit.blocked("10.0.2.1", f"never-failed-{n}")  # asking leaves nothing behind
+    assert len(limit._failures) == 3
 
 
 async def test_the_published_keys_verify_the_tokens(http: httpx.AsyncClient, credentials_path: Path) -> None:
@@ -141,6 +156,37 @@ async def test_a_signed_request_proves_a_department_and_gets_its_role(http: http
     me = await http.get("/me")
     assert me.status_code == 200 and me.json()["department"] == "health"
     assert (await http.post("/window-only")).status_code == 403
+
+
+async def test_a_signed_request_that_fails_is_a_401_naming_the_signature_scheme(
+        http: httpx.AsyncClient, keyring: KeyRing) -> None:
+    sign = async_signing_hook(keyring.signer("dept.health"), "查询")
+
+    async def tamper(request: httpx.Request) -> None:
+        await sign(request)
+        request.headers["X-OneThing-Request-Id"] = "another-request"  # signed as one request, sent as another
+
+    http.event_hooks = {"request": [tamper]}
+    answer = await http.get("/me")
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"].startswith("OneThing-Signature")
+    assert "X-OneThing-Signature" in answer.headers["www-authenticate"]
+
+
+async def test_an_unreachable_identity_platform_is_a_503_to_retry_not_a_401(tokens: TestTokens) -> None:
+    app = FastAPI()
+
+    @app.get("/me")
+    async def me(caller: Annotated[Caller, Depends(Allow(*Role))]) -> str:
+        return caller.subject
+
+    nowhere = f"http://127.0.0.1:{free_port()}/.well-known/jwks.json"  # nothing listens there
+    accept_callers(app, Access(verifier=TokenVerifier(DEFAULT_ISSUER, DEFAULT_AUDIENCE, jwks_url=nowhere),
+                               keyring=None))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as client:
+        answer = await client.get("/me", headers=tokens.headers(Role.CLERK))
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+    assert answer.json()["detail"]["problem"] == "issuer_unreachable"
 
 
 async def test_wrong_content_type_and_grant_are_named(http: httpx.AsyncClient) -> None:

@@ -36,7 +36,7 @@ from supervision.service_layer.scan import scan
 from supervision.service_layer.today import Today
 
 CAL = national_calendar()
-SIGNER = "dept.approval"  # a supervisor and an archive reader: signed routes reach their parameters
+SIGNER = "dept.approval"  # a department and an archive reader: signed routes reach their parameters
 SERVICES = ("intake", "dispatch", "licence", "rating", "supervision", "gateway", "simulators")
 Apps = Callable[[str], Awaitable[FastAPI]]
 

@@ -44,7 +44,7 @@ from supervision.service_layer.today import LATEST_TODAY, Today
 pytestmark = pytest.mark.integration
 
 CAL = national_calendar()
-SIGNER = "dept.approval"  # the signer the shared apps (conftest.py) trust as a supervisor and archive reader
+SIGNER = "dept.approval"  # a department the shared apps (conftest.py) know, and an archive reader
 MOTHER_ID = make_resident_id("110105", date(1992, 5, 17), 24)
 FATHER_ID = make_resident_id("110105", date(1990, 8, 1), 17)
 
@@ -77,10 +77,10 @@ Client = Callable[..., Awaitable[httpx.AsyncClient]]
 
 @pytest.fixture
 async def client(apps: Apps, keyring: KeyRing, tokens: TestTokens) -> AsyncIterator[Client]:
-    """``await client(service)``: requests to that service's app signed as a supervisor (``signed=False``: not
-    signed, for bodies streamed without a length, which a signature cannot cover before they are read), with a
-    token of every role besides (window W01's clerk, and the test applicant), so every route reaches its
-    parameters."""
+    """``await client(service)``: requests to that service's app signed as a department, with a token of every
+    role besides (window W01's clerk, and the test applicant). A signature wins over a token, so routes for
+    other roles take ``signed=False`` (the token alone), as do bodies streamed without a length, which a
+    signature cannot cover before they are read."""
     opened: dict[tuple[str, bool], httpx.AsyncClient] = {}
 
     async def _client(service: str, *, signed: bool = True) -> httpx.AsyncClient:
@@ -119,7 +119,8 @@ async def test_a_name_with_nul_is_refused_at_intake_and_no_case_is_created(
         assert (await session.exec(select(func.count()).select_from(IntakeCase))).one() == 0
     assert await outbox(await dbs("intake")) == []
     # The same application with a clean name is accepted: the refusal was the character, nothing else.
-    assert (await (await client("intake")).post("/cases", json=p01_application("王芳"))).status_code == 201
+    # (with the clerk's token alone: a signature would win over it, and it is a department's)
+    assert (await (await client("intake", signed=False)).post("/cases", json=p01_application("王芳"))).status_code == 201
 
 
 @pytest.mark.parametrize(("service", "method", "url", "body", "where"), [
@@ -146,7 +147,7 @@ async def test_a_control_character_in_any_body_field_is_refused_naming_it(
 
 async def test_line_breaks_and_tabs_are_free_text(client: Client) -> None:
     """A multi-line reason is legitimate: TAB, LF and CR pass the edge (the route's own rules then apply)."""
-    response = await (await client("supervision")).post("/clocks/nope/extensions",
+    response = await (await client("supervision", signed=False)).post("/clocks/nope/extensions",
                                                  json={"days": 1, "reason_zh": "现场核查\n\t经批准\r\n"})
     assert response.status_code == 404  # reached the route: no such clock
 
@@ -467,3 +468,7 @@ async def test_anonymous_callers_of_the_open_routes_are_rate_limited_and_told_wh
         assert limited.json()["error"] == "too_many_requests" and "秒后再试" in limited.json()["message_zh"]
         known = await http.get("/catalogue", headers=tokens.headers(Role.CLERK))
         assert known.status_code == 200, "a caller with a token is not held to the anonymous limit"
+        made_up = await http.get("/catalogue", headers={"Authorization": "Bearer not-a-token"})
+        assert made_up.status_code == 429, "a token that does not check out is no way around the limit"
+        forged = await http.get("/catalogue", headers={"X-OneThing-Principal": "operator", "X-OneThing-Signature": "AA"})
+        assert forged.status_code == 429, "nor is a signature that does not"

@@ -64,7 +64,9 @@ class Dispatch:
 
     async def read(self, topic: str, key: str, count: int) -> list[dict[str, Any]]:
         """Every record of ``topic`` under ``key`` (JSON, or ``{"raw": bytes}``), once ``count`` arrived."""
-        found = await records(self.bootstrap, topic, keep=lambda r: r.key == key.encode(), count=count, quiet_polls=5)
+        # 60 s: the shared dispatch first works through what earlier tests left on the results topic
+        found = await records(self.bootstrap, topic, keep=lambda r: r.key == key.encode(), count=count,
+                              quiet_polls=5, timeout_s=60)
         return [json.loads(r.value) if r.value and r.value.startswith(b"{") else {"raw": r.value} for r in found]
 
 

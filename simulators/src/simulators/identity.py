@@ -54,20 +54,32 @@ _FORM = {"application/x-www-form-urlencoded": {"schema": {
 
 
 class FailureLimit:
-    """At most ``limit`` failed sign-ins per key within ``window_s`` (then 429 until the window passes)."""
+    """At most ``limit`` failed sign-ins per key within ``window_s`` (then 429 until the window passes).
 
-    def __init__(self, limit: int = 5, window_s: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit, self.window_s, self.clock = limit, window_s, clock
-        self._failures: dict[str, list[float]] = {}
+    The key is the caller's address with the account it tries: someone guessing from one address is slowed
+    down, but cannot lock a window or an applicant out of their account from elsewhere. Keys without a recent
+    failure are forgotten, and at most ``max_keys`` are kept (the oldest go first).
+    """
 
-    def blocked(self, key: str) -> bool:
-        now = self.clock()
+    def __init__(self, limit: int = 5, window_s: float = 300.0, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 100_000) -> None:
+        self.limit, self.window_s, self.clock, self.max_keys = limit, window_s, clock, max_keys
+        self._failures: dict[tuple[str, str], list[float]] = {}
+
+    def blocked(self, address: str, account: str) -> bool:
+        key, now = (address, account), self.clock()
         recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
-        self._failures[key] = recent
+        if recent:
+            self._failures[key] = recent
+        else:
+            self._failures.pop(key, None)
         return len(recent) >= self.limit
 
-    def failed(self, key: str) -> None:
-        self._failures.setdefault(key, []).append(self.clock())
+    def failed(self, address: str, account: str) -> None:
+        self._failures.setdefault((address, account), []).append(self.clock())
+        while len(self._failures) > self.max_keys:
+            oldest = min(self._failures, key=lambda k: self._failures[k][-1])
+            del self._failures[oldest]
 
 
 def _error(status: int, error: str, zh: str, en: str) -> JSONResponse:
@@ -120,25 +132,25 @@ def identity_router(keyring: KeyRing, credentials_path: Path, *, issuer: str, au
         if known is None:
             return _error(400, "invalid_request", "本模拟平台没有开发用凭据（onething up 会生成）",
                           f"no development credentials at {credentials_path} (onething up writes them)")
-        grant = form.get("grant_type")
+        grant, address = form.get("grant_type"), request.client.host if request.client else "?"
         if grant == "client_credentials":
             client_id, secret = _basic(request) or (form.get("client_id", ""), form.get("client_secret", ""))
             client = known.clients.get(client_id)
-            if limit.blocked(client_id):
+            if limit.blocked(address, client_id):
                 return _error(429, "slow_down", "失败次数过多，请稍后再试", "too many failed attempts: try later")
             if client is None or not hmac.compare_digest(client.secret.encode(), secret.encode()):
-                limit.failed(client_id)
+                limit.failed(address, client_id)
                 return _error(401, "invalid_client", "客户端编号或密钥错误", "unknown client or wrong secret")
             return token(client.client_id, client.role, client.claims)
         if grant == "password":
             username, name = form.get("username", "").strip(), form.get("name", "").strip()
-            if limit.blocked(username):
+            if limit.blocked(address, username):
                 return _error(429, "slow_down", "失败次数过多，请稍后再试", "too many failed attempts: try later")
             enterprise = enterprise_record(username) if uscc_problem(username) is None else None
             person = resident_id_problem(username) is None
             if not (person or enterprise) or not name or len(name) > 64 or \
                     not hmac.compare_digest(known.applicant_password.encode(), form.get("password", "").encode()):
-                limit.failed(username)  # one answer for every failure: no oracle for ID numbers
+                limit.failed(address, username)  # one answer for every failure: no oracle for ID numbers
                 return _error(400, "invalid_grant", "身份核验未通过", "identity not verified")
             subject = "applicant." + hashlib.sha256(username.encode()).hexdigest()[:20]
             if enterprise is not None:  # 法人账号: the legal representative acts for the enterprise

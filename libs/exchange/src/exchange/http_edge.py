@@ -18,7 +18,7 @@ limit, and hardens an app whose builder forgot). It adds:
 
 No route takes more than a JSON document (no uploads), so one limit serves every route.
 
-* 限流: a client sending requests without a token or a signature (the open routes: the catalogue, notices,
+* 限流: a client sending requests without a token or a signature that checks out (the open routes: the catalogue, notices,
   verification, status lists) is held to ``ONETHING_HTTP_ANONYMOUS_RATE_PER_S`` with a burst of
   ``ONETHING_HTTP_ANONYMOUS_BURST`` (:mod:`exchange.rate_limit`): 429 with ``Retry-After`` beyond it.
 """
@@ -39,6 +39,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.text import InputProblem, json_problems, text_problem
+from exchange.access.http import proves_itself
 from exchange.rate_limit import RateLimiter
 from exchange.settings import ExchangeSettings
 
@@ -67,6 +68,15 @@ _CREDENTIAL_HEADERS = (b"authorization", b"x-onething-signature")
 
 def _anonymous(scope: Scope) -> bool:
     return not any(name in _CREDENTIAL_HEADERS for name, _ in scope["headers"])
+
+
+async def _unproven(scope: Scope, body: bytes) -> bool:
+    """A request that carries credentials which do not check out counts as anonymous."""
+    access = getattr(getattr(scope.get("app"), "state", None), "access", None)
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = scope["path"] + (f"?{query}" if query else "")
+    return not await proves_itself(access, headers, scope["method"], target, body)
 
 
 def _slow_down(wait_s: float) -> JSONResponse:
@@ -150,7 +160,9 @@ class _EdgeGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _anonymous(scope) and (wait_s := self.limits.anonymous.wait_s(str((scope.get("client") or ("?",))[0]))):
+        client = str((scope.get("client") or ("?",))[0])
+        anonymous = _anonymous(scope)
+        if anonymous and (wait_s := self.limits.anonymous.wait_s(client)):
             await _slow_down(wait_s)(scope, receive, send)
             return
         if problems := _parameter_problems(scope):
@@ -176,6 +188,9 @@ class _EdgeGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if not anonymous and await _unproven(scope, body) and (wait_s := self.limits.anonymous.wait_s(client)):
+            await _slow_down(wait_s)(scope, receive, send)
+            return
         if body and _is_json(scope):
             try:
                 document = json.loads(body)

@@ -2,7 +2,8 @@
 
 The catalogue, the notices, licence verification, the trust list and status lists answer anyone; a scraper
 or a script looping over ID numbers must not be able to ask them without end. Callers with a token or a
-signature are not limited here (they are known, and their own routes decide). Pure: the edge asks
+signature that checks out are not limited here (they are known, and their own routes decide); a bad token or
+signature counts as none. Pure: the edge asks
 :meth:`RateLimiter.wait_s` and answers 429 with ``Retry-After`` when it is not zero.
 """
 

@@ -9,7 +9,7 @@ schemes (``bearer`` JWT and ``signedRequest``) on every protected route.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -19,11 +19,11 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel, Field
 
 from exchange.access.roles import ROLE_ZH, Caller, Role, signed_caller_roles
-from exchange.access.tokens import TokenRefused, TokenVerifier
+from exchange.access.tokens import IssuerUnreachable, TokenRefused, TokenVerifier
 from exchange.request_signing import PRINCIPAL, REQUIRED_HEADERS, ReplayGuard, RequestRefused, verify_request
 from exchange.signing import KeyRing
 
-__all__ = ["ACCESS_RESPONSES", "Access", "Allow", "accept_callers", "authenticated_caller"]
+__all__ = ["ACCESS_RESPONSES", "Access", "Allow", "accept_callers", "authenticated_caller", "proves_itself"]
 
 SIGN_IN_HELP_ZH = "请先向统一身份认证平台获取访问令牌（POST /oauth/token），以 Authorization: Bearer <令牌> 调用；做法见 docs/security.md"
 SIGN_IN_HELP_EN = ("get an access token from the identity platform (POST /oauth/token) and send it as "
@@ -54,6 +54,34 @@ def accept_callers(app: FastAPI, access: Access) -> None:
         app.state.keyring, app.state.replay = access.keyring, access.replay
 
 
+# RFC 9110: a 401 names the scheme that would do; a signed request's is this platform's own (docs/signing.md).
+_SIGNATURE_CHALLENGE = 'OneThing-Signature realm="onething", headers="' + " ".join(REQUIRED_HEADERS) + '"'
+
+
+async def proves_itself(access: Access | None, headers: Mapping[str, str], method: str, target: str,
+                        body: bytes) -> bool:
+    """Whether a request's bearer token or signature checks out, for the edge's rate limit: only a caller
+    who proves who it is goes unlimited (any ``Authorization`` header would otherwise do). The signature is
+    checked without spending its request id; the route spends it."""
+    if access is None:
+        return False
+    lowered = {name.lower(): value for name, value in headers.items()}
+    scheme, _, token = lowered.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip() and access.verifier is not None:
+        try:
+            await access.verifier.verify(token.strip())
+            return True
+        except (TokenRefused, IssuerUnreachable):
+            pass
+    if PRINCIPAL.lower() in lowered and access.keyring is not None:
+        try:
+            verify_request(access.keyring, dict(headers), method, target, body=body, now=datetime.now(UTC))
+            return True
+        except RequestRefused:
+            pass
+    return False
+
+
 def _unauthenticated(problem: str, message_zh: str, message_en: str) -> HTTPException:
     return HTTPException(401, headers={"WWW-Authenticate": 'Bearer realm="onething", error="invalid_token"'
                                        if problem != "missing" else 'Bearer realm="onething"'},
@@ -78,7 +106,7 @@ async def authenticated_caller(
             identity = verify_request(access.keyring, dict(request.headers), request.method, target,
                                       body=await request.body(), now=datetime.now(UTC), replay=access.replay)
         except RequestRefused as exc:
-            raise HTTPException(401, detail=exc.to_json()) from None
+            raise HTTPException(401, detail=exc.to_json(), headers={"WWW-Authenticate": _SIGNATURE_CHALLENGE}) from None
         roles, department = signed_caller_roles(identity.principal, access.signed_roles)
         return Caller(subject=identity.principal, roles=roles, via="signature", department=department,
                       purpose=identity.purpose)
@@ -89,6 +117,10 @@ async def authenticated_caller(
             return await access.verifier.verify(bearer.credentials)
         except TokenRefused as exc:
             raise _unauthenticated(exc.problem, exc.message_zh, exc.message_en) from None
+        except IssuerUnreachable as exc:
+            raise HTTPException(503, headers={"Retry-After": "5"}, detail={
+                "problem": "issuer_unreachable", "message_zh": "暂时无法核验访问令牌（身份认证平台不可达），请稍后重试",
+                "message_en": f"the token cannot be checked right now: {exc}"}) from None
     raise _unauthenticated("missing", "未登录：缺少访问令牌（或签名调用的请求头）",
                            "not authenticated: no bearer token (nor the headers of a signed request)")
 

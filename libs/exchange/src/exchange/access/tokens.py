@@ -23,7 +23,8 @@ from exchange.access.roles import Caller, Role
 from exchange.errors import SignatureInvalid
 from exchange.signing import KeyRing
 
-__all__ = ["ALGORITHM", "DEFAULT_AUDIENCE", "DEFAULT_ISSUER", "IDENTITY_PRINCIPAL", "TokenRefused", "TokenVerifier", "issue_token", "jwk_of"]
+__all__ = ["ALGORITHM", "DEFAULT_AUDIENCE", "DEFAULT_ISSUER", "IDENTITY_PRINCIPAL", "IssuerUnreachable", "TokenRefused",
+           "TokenVerifier", "issue_token", "jwk_of"]
 
 ALGORITHM = "EdDSA"  # Ed25519, as every other signature on the platform
 IDENTITY_PRINCIPAL = "identity"  # the key id of 统一身份认证 in the embedded default
@@ -39,6 +40,11 @@ class TokenRefused(Exception):
     def __init__(self, problem: str, message_zh: str, message_en: str) -> None:
         super().__init__(message_en)
         self.problem, self.message_zh, self.message_en = problem, message_zh, message_en
+
+
+class IssuerUnreachable(Exception):
+    """The identity platform's published keys could not be fetched: the token may well be good, so this is the
+    service's 503 (try again), never the caller's 401."""
 
 
 def issue_token(key: Ed25519PrivateKey, *, key_id: str, issuer: str, audience: str, subject: str,
@@ -108,6 +114,9 @@ class TokenVerifier:
         if self._jwks is not None:
             try:
                 return (await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)).key
+            except jwt.PyJWKClientConnectionError as exc:
+                raise IssuerUnreachable(f"the identity platform's keys ({self.jwks_url}) are unreachable: {exc}") \
+                    from None
             except jwt.PyJWKClientError as exc:
                 raise TokenRefused("bad_signature", "无法取得访问令牌的签名公钥",
                                    f"no published key verifies the token: {exc}") from None

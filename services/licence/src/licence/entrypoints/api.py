@@ -88,13 +88,15 @@ class StatusChange(BaseModel):
 # Status indices are 32-bit (licence_record.status_index): the last list that can hold one.
 _LAST_LIST = (2**31 - 1) // LIST_SIZE
 _NOT_FOUND = {"message_zh": "未找到该电子证照", "message_en": "licence not found"}
-# What a signed licence route may answer besides its own result; the PDF and the credential are not JSON.
-_SIGNED = {**SIGNED_RESPONSES, **ACCESS_RESPONSES, 404: {"description": "未找到该电子证照 / licence not found"}}
+_UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "未找到该电子证照 / licence not found"}}
+# What an archive read (a signed caller or the holder's token) may answer besides its own result; the PDF and
+# the credential are not JSON.
+_SIGNED = {**SIGNED_RESPONSES, **ACCESS_RESPONSES, **_UNKNOWN}
 _PDF = {**_SIGNED, 200: {"description": "打印版电子证照 / the printable licence",
                          "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
 _CREDENTIAL = {**_SIGNED, 200: {"description": "W3C 可验证凭证 / the W3C Verifiable Credential",
                                 "content": {"application/vc+json": {"schema": {"type": "object"}}}}}
-_STATUS_CHANGE = {**_SIGNED, 409: {"description": "当前状态不允许 / not allowed in the licence's present state"}}
+_STATUS_CHANGE = {**SIGNED_RESPONSES, **_UNKNOWN, 409: {"description": "当前状态不允许 / not allowed in the licence's present state"}}
 
 
 _OWN_READ_ZH = "持证人本人查阅"  # the purpose recorded when holders read their own licences
