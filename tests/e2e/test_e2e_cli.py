@@ -77,7 +77,7 @@ def test_apply_submits_one_application_and_says_where_to_follow_it(
                          "--data-dir", data_dir)
     assert code == 0, err
     [line] = out.splitlines()
-    assert "intake.case.accepted" in line and f"case={case_id}" in line and "[signed-ok]" in line
+    assert "intake.case.registered" in line and f"case={case_id}" in line and "[signed-ok]" in line
 
 
 def test_token_prints_a_token_the_services_accept_for_that_role_only(

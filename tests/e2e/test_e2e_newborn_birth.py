@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import canonical_bytes
 from contracts.identifiers import make_resident_id
-from contracts.topics import ALL_TOPICS, CASE_STREAM, RATING_FIGURES, department_requests
+from contracts.topics import ALL_TOPICS, CASE_DOSSIER, CASE_STREAM, RATING_FIGURES, department_requests
 from contracts.workdays import national_calendar
 from credentials.platform import local_trust_list
 from credentials.verify import verify_credential
@@ -124,7 +124,7 @@ def test_a_bad_review_is_rectified_escalated_called_back_closed_and_counted(post
                                   timeout_s=120, quiet=True, tokens=postgres_system.tokens))
     assert result.ok
     case_id = result.cases[0]
-    accepted = next(w for w in asyncio.run(_read_topic(postgres_system.bootstrap, CASE_STREAM.name))
+    accepted = next(w for w in asyncio.run(_read_topic(postgres_system.bootstrap, CASE_DOSSIER.name))
                     if w["subject"] == case_id and w["type"] == "intake.case.accepted")
     applicant_id = accepted["data"]["applicant"]["id_number"]
     keyring = KeyRing(postgres_system.data_dir / "keys")
@@ -207,13 +207,18 @@ def test_every_one_thing_of_the_catalogue_goes_end_to_end(postgres_system: Syste
     for wire in stream:
         if wire["subject"] in result.bundle_of:
             by_case[wire["subject"]].append(wire)
+    dossiers = asyncio.run(_read_topic(postgres_system.bootstrap, CASE_DOSSIER.name))
     staff = TestTokens.of_system(postgres_system.data_dir).staff()
     with httpx.Client(base_url=postgres_system.url("intake"), headers=staff) as client:
         for case_id, code in result.bundle_of.items():
             notice, events = notices[code], by_case[case_id]
             items = {i["code"]: i for i in notice["items"]}
             # One acceptance (one event id); the topic is at-least-once, so a producer's retry may carry it twice.
-            [accepted] = {e["id"]: e["data"] for e in events if e["type"] == "intake.case.accepted"}.values()
+            [accepted] = {e["id"]: e["data"] for e in dossiers
+                          if e["subject"] == case_id and e["type"] == "intake.case.accepted"}.values()
+            # The case stream knows the case without the applicant: one registration, no ID number in it.
+            [registered] = {e["id"]: e["data"] for e in events if e["type"] == "intake.case.registered"}.values()
+            assert accepted["applicant"]["id_number"] not in json.dumps(registered), code
             # the deadline shown at acceptance is the notice's deadline for the whole selection.
             assert accepted["limit_days"] == notice["deadline"]["limit_days"], code
             # Shared materials were never asked of the applicant: the platform fetches them.

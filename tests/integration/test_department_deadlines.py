@@ -44,6 +44,7 @@ from exchange.outbox import OutboxRelay
 from exchange.runtime import Platform
 from exchange.signing import KeyRing, ensure_keys
 from exchange.testing.access import TestTokens, trusting
+from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
 from exchange.testing.topics import records
 from simulators.config import SimulatorSettings
@@ -176,7 +177,8 @@ async def test_a_silent_department_is_asked_again_parked_carded_and_re_driven(
             stream = await _case_stream(kafka_bootstrap, keyring, case_id, count=1)
             assert [e.type for e in stream] == ["dispatch.request.undeliverable"]
             for _ in range(2):  # supervision reads it, and reads it again (redelivered)
-                await _supervise(supervision_db, [Envelope.wrap(accepted(case_id), source="intake", subject=case_id),
+                await _supervise(supervision_db, [Envelope.wrap(on_the_case_stream(accepted(case_id)), source="intake",
+                                                                subject=case_id),
                                                   *stream])
             [card] = [r.envelope["data"] for r in await outbox(supervision_db, "supervision.card.issued")]
             assert (card["reason"], card["colour"], card["department"], card["item_code"]) == (

@@ -27,6 +27,7 @@ from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.testing.access import AuthorisedClient
 from exchange.testing.calendars import published_until
+from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
 from intake.catalogue.loader import load_catalogue
 from intake.config import IntakeSettings
@@ -93,7 +94,7 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
         accepted = await intake.post("/cases", json=body)
         assert accepted.status_code == 201, accepted.text
         case_id = accepted.json()["case_id"]
-        [row] = await outbox(intake_db, "intake.case.accepted")
+        [row] = await outbox(intake_db, "intake.case.registered")  # what supervision reads of the case
         await _supervise(supervision_db, calendar, Envelope.model_validate(row.envelope))
         # Dispatch releases the birth certificate (5 working days); supervision's clock comes back to intake.
         released = TaskReleased(case_id=case_id, task_id=f"{case_id}/P-01-01", item_code="P-01-01",
@@ -149,7 +150,8 @@ async def test_a_case_crossing_into_an_unpublished_year_is_due_alike_on_both_sid
                         time_limit_days=20),),
         form={}, accepted_at=datetime(2026, 12, 4, 2, 0, tzinfo=UTC), accepted_on=accepted_on, limit_days=20,
     )
-    await _supervise(supervision_db, calendar, Envelope.wrap(payload, source="intake", subject=payload.case_id))
+    await _supervise(supervision_db, calendar, Envelope.wrap(on_the_case_stream(payload), source="intake",
+                                                             subject=payload.case_id))
 
     intake_due = case_due(calendar, accepted_on, 20, paused_days=0)
     view: dict[str, Any] | None = await case_view(supervision_db, "C-2027", accepted_on, calendar)

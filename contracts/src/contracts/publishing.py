@@ -71,7 +71,8 @@ def _service(name: str, *event_types: str) -> dict[str, Publisher]:
 
 
 PUBLISHERS: dict[str, Publisher] = {
-    **_service("intake", "intake.case.accepted", "intake.case.corrected", "intake.case.delivered",
+    **_service("intake", "intake.case.accepted", "intake.case.corrected", "intake.case.registered",
+               "intake.case.correction_filed", "intake.case.delivered",
                "intake.case.notified", "sharing.lookup.requested"),
     **_service("dispatch", "dispatch.task.released", "dispatch.request.sent", "dispatch.request.undeliverable",
                "dispatch.task.concluded", "dispatch.review.requested", "dispatch.review.concluded",

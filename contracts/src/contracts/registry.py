@@ -23,7 +23,14 @@ from contracts.dispatch.v1 import (
     TaskReleased,
 )
 from contracts.envelope import Envelope, EventPayload
-from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered, CaseNotified
+from contracts.intake.v1 import (
+    CaseAccepted,
+    CaseCorrected,
+    CaseDelivered,
+    CaseNotified,
+    CaseRegistered,
+    CorrectionFiled,
+)
 from contracts.licence.v1 import LicenceIssued, LicenceStatusChanged
 from contracts.rating.v1 import (
     AppealDecided,
@@ -53,6 +60,8 @@ __all__ = ["PAYLOADS", "PayloadError", "UnknownEventType", "decode_payload", "pa
 PAYLOADS: tuple[type[EventPayload], ...] = (
     CaseAccepted,
     CaseCorrected,
+    CaseRegistered,
+    CorrectionFiled,
     CaseDelivered,
     CaseNotified,
     TaskReleased,

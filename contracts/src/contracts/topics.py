@@ -13,6 +13,7 @@ from contracts.departments import DEPARTMENTS
 __all__ = [
     "ALL_TOPICS",
     "BROKER_EPOCH",
+    "CASE_DOSSIER",
     "CASE_STREAM",
     "DEPARTMENT_RESULTS",
     "LICENCE_EVENTS",
@@ -74,8 +75,8 @@ CASE_STREAM = TopicSpec(
     description_zh="统一办件流：各服务关于同一办件的事实，按办件编号分区保序",
     description_en="Unified case stream: every service's facts about a case, keyed by case id",
     event_types=(
-        "intake.case.accepted",
-        "intake.case.corrected",
+        "intake.case.registered",
+        "intake.case.correction_filed",
         "intake.case.delivered",
         "intake.case.notified",
         "dispatch.review.concluded",
@@ -94,6 +95,16 @@ CASE_STREAM = TopicSpec(
         *RATING_LOOP,
     ),
     retention_ms=None,
+)
+
+CASE_DOSSIER = TopicSpec(
+    name="onething.case.dossier",
+    key="case_id",
+    description_zh="办件卷宗（受限）：申请人身份、表单、材料与补正内容，仅分派服务读取，按事项转交所需部门",
+    description_en="Case dossiers (restricted): the applicant's identity, the form, the materials and corrections; "
+                   "read by dispatch alone, which hands each department what its item needs",
+    event_types=("intake.case.accepted", "intake.case.corrected"),
+    retention_ms=90 * DAY_MS,
 )
 
 DEPARTMENT_RESULTS = TopicSpec(
@@ -225,6 +236,7 @@ PLUMBING_TOPICS: tuple[TopicSpec, ...] = (BROKER_EPOCH,)
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     CASE_STREAM,
+    CASE_DOSSIER,
     DEPARTMENT_RESULTS,
     LICENCE_EVENTS,
     RATING_EVENTS,

@@ -20,7 +20,7 @@ import pytest
 
 from contracts.envelope import Envelope
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseItem, Channel, DeliveryMethod
-from contracts.topics import ALL_TOPICS, CASE_STREAM, DEPARTMENT_RESULTS, department_requests
+from contracts.topics import ALL_TOPICS, CASE_DOSSIER, CASE_STREAM, DEPARTMENT_RESULTS, department_requests
 from dispatch.bootstrap import build as build_dispatch
 from dispatch.config import DispatchSettings
 from exchange.chain import GENESIS, link, verify_chain
@@ -143,7 +143,7 @@ async def test_a_department_on_http_polls_answers_and_dispatch_concludes_once(ex
                                                                               unique_name: str) -> None:
     case_id = f"OT{unique_name}"
     await exchange.publish(Envelope.wrap(accepted(case_id), source="intake", subject=case_id), "intake",
-                           CASE_STREAM.name)
+                           CASE_DOSSIER.name)
     path = f"/departments/{DEPARTMENT}"
 
     review = await exchange.polled("review", case_id)
@@ -159,7 +159,7 @@ async def test_a_department_on_http_polls_answers_and_dispatch_concludes_once(ex
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["event_id"] == again.json()["event_id"]
 
-    concluded = [w for w in await exchange.read(CASE_STREAM.name, case_id, 4)
+    concluded = [w for w in await exchange.read(CASE_STREAM.name, case_id, 3)  # reviewed, released, concluded
                  if w["type"] == "dispatch.task.concluded"]
     assert len(concluded) == 1  # one effect
     assert (concluded[0]["data"]["outcome"], concluded[0]["data"]["document_no"]) == ("approved", "VET-2026-0001")
@@ -181,7 +181,7 @@ async def test_a_request_sent_again_is_stored_once_and_receipted_identically(exc
     """Dispatch re-sends a request it heard no receipt for, with the same request id (a new envelope)."""
     case_id = f"OT{unique_name}"
     await exchange.publish(Envelope.wrap(accepted(case_id), source="intake", subject=case_id), "intake",
-                           CASE_STREAM.name)
+                           CASE_DOSSIER.name)
     review = await exchange.polled("review", case_id)
     [sent] = [w for w in await exchange.read(department_requests(DEPARTMENT).name, case_id, 1)
               if w["type"] == "dispatch.review.requested"]
@@ -205,7 +205,7 @@ async def test_a_request_re_sent_for_want_of_a_receipt_is_stored_once_and_a_late
     after the re-sends, concludes the task once."""
     case_id = f"OT{unique_name}"
     await exchange.publish(Envelope.wrap(accepted(case_id), source="intake", subject=case_id), "intake",
-                           CASE_STREAM.name)
+                           CASE_DOSSIER.name)
     review = await exchange.polled("review", case_id)
     sent = [w for w in await exchange.read(department_requests(DEPARTMENT).name, case_id, 2)]
     assert len(sent) >= 2 and {w["id"] for w in sent} == {review["request_id"]}  # re-sent under the same id
@@ -217,7 +217,7 @@ async def test_a_request_re_sent_for_want_of_a_receipt_is_stored_once_and_a_late
     answer = {"request_id": handling["request_id"], "outcome": "approved"}
     assert (await exchange.gateway.post(f"{path}/results", json=answer)).status_code == 201
 
-    concluded = [w for w in await exchange.read(CASE_STREAM.name, case_id, 4)
+    concluded = [w for w in await exchange.read(CASE_STREAM.name, case_id, 3)  # reviewed, released, concluded
                  if w["type"] == "dispatch.task.concluded"]
     assert len(concluded) == 1
     answered = (await exchange.gateway.get(f"{path}/requests", params={"state": "answered"})).json()["requests"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from contracts.envelope import Envelope, EventPayload
 from contracts.identifiers import make_resident_id
 from contracts.licence.v1 import LicenceIssued
 from contracts.supervision.v1 import ClockKind, ClockStarted
-from contracts.topics import CASE_STREAM
+from contracts.topics import CASE_DOSSIER, CASE_STREAM
 from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.migrations import downgrade, upgrade
@@ -155,9 +156,15 @@ async def test_valid_application_becomes_one_case_with_six_items(api: httpx.Asyn
         "P-01-06": (1, 1)}
 
     rows = await outbox(intake_db)
-    assert len(rows) == 1
-    row = rows[0]
-    assert (row.topic, row.key, row.envelope["type"]) == (CASE_STREAM.name, case["case_id"], "intake.case.accepted")
+    assert sorted((r.topic, r.key, r.envelope["type"]) for r in rows) == [
+        (CASE_DOSSIER.name, case["case_id"], "intake.case.accepted"),  # the dossier: dispatch alone reads it
+        (CASE_STREAM.name, case["case_id"], "intake.case.registered")]  # what everyone else learns
+    registered = json.dumps(next(r for r in rows if r.topic == CASE_STREAM.name).envelope, ensure_ascii=False)
+    sent = application()
+    for personal in (*sent["applicant"].values(), *(v for k, v in sent["form"].items() if k.endswith(
+            ("_name", "_id_number", "address", "bank_account")))):
+        assert str(personal) not in registered, "no personal data on the case stream"
+    row = next(r for r in rows if r.topic == CASE_DOSSIER.name)
     assert row.envelope["subject"] == case["case_id"] and row.envelope["source"] == "intake"
     data = row.envelope["data"]
     assert data["case_id"] == case["case_id"] and data["lead_department"] == "health"
@@ -208,7 +215,7 @@ async def test_same_idempotency_key_gives_the_same_case_once(api: httpx.AsyncCli
     assert first.status_code == 201, first.text
     assert second.status_code == 200, second.text
     assert second.json()["case_id"] == first.json()["case_id"]
-    assert len(await outbox(intake_db)) == 1
+    assert len(await outbox(intake_db, "intake.case.accepted")) == 1
     other = await api.post("/cases", json=application(), headers={"Idempotency-Key": "another"})
     assert other.status_code == 201 and other.json()["case_id"] != first.json()["case_id"]
     assert len(await outbox(intake_db, "intake.case.accepted")) == 2
@@ -243,7 +250,7 @@ async def test_the_same_key_with_another_body_is_refused_naming_the_key(
     assert "幂等键" in body["message_zh"] and "another body" in body["message_en"]
     assert first.json()["case_id"] not in refused.text  # the first case is not handed out for another body
     assert 'rel="describedby"' in refused.headers["link"]
-    assert len(await outbox(intake_db)) == 1  # nothing accepted twice, nothing lost
+    assert len(await outbox(intake_db, "intake.case.accepted")) == 1  # nothing accepted twice, nothing lost
     assert (await api.post("/cases", json=application(), headers=headers)).status_code == 200  # the true retry
     assert (await api.post("/cases", json=other, headers={"Idempotency-Key": "new-key"})).status_code == 201
 
@@ -257,7 +264,7 @@ async def test_concurrent_requests_with_one_key_and_two_bodies_make_one_case(
     assert sorted(r.status_code for r in answers) == [201, 422]
     refused = next(r for r in answers if r.status_code == 422)
     assert refused.json()["error"] == "idempotency_key_reused"
-    assert len(await outbox(intake_db)) == 1
+    assert len(await outbox(intake_db, "intake.case.accepted")) == 1
 
 
 CLERK_SUBJECT = "window.W01"
@@ -324,7 +331,7 @@ async def test_concurrent_retries_with_the_same_key_give_the_same_case(
     answers = await asyncio.gather(*(api.post("/cases", json=application(), headers=headers) for _ in range(2)))
     assert sorted(r.status_code for r in answers) == [200, 201]
     assert answers[0].json()["case_id"] == answers[1].json()["case_id"]
-    assert len(await outbox(intake_db)) == 1
+    assert len(await outbox(intake_db, "intake.case.accepted")) == 1
 
 
 async def test_lowercase_x_in_the_applicant_id_is_accepted(api: httpx.AsyncClient) -> None:

@@ -15,6 +15,7 @@ from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.signing import KeyRing
 from exchange.testing.access import TestTokens, trusting
+from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.clients import SignedClients, signed_clients
 from rating.config import RatingSettings
 from rating.entrypoints.api import create_app
@@ -41,6 +42,7 @@ def feed(rating_db: Database, loop: RatingLoop) -> Feed:
     table = handlers(loop)
 
     async def _feed(payload: EventPayload) -> Envelope:
+        payload = on_the_case_stream(payload)
         envelope = Envelope.wrap(payload, source="tests", subject=getattr(payload, "case_id", "figures"))
         async with rating_db.unit_of_work(cause=envelope) as uow:
             await table[payload.event_type](uow, envelope, payload)

@@ -34,6 +34,7 @@ from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
 from exchange.testing.access import AuthorisedClient
+from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
 from rating.adapters.tables import RatingRow
 from rating.domain.ratings import rating_id_for
@@ -346,7 +347,7 @@ async def test_embedded_sqlite_default_migrates_and_rates(tmp_path: Path, keyrin
     try:
         await upgrade(database, "rating")
         await upgrade(database, "rating")
-        for payload in (accepted("C-9"), delivered("C-9"), delivered("C-9")):
+        for payload in (on_the_case_stream(accepted("C-9")), delivered("C-9"), delivered("C-9")):
             envelope = Envelope.wrap(payload, source="tests", subject="C-9")
             async with database.unit_of_work(cause=envelope) as uow:
                 await handlers(loop)[payload.event_type](uow, envelope, payload)

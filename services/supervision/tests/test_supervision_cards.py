@@ -38,6 +38,7 @@ from contracts.workdays import WorkingCalendar, national_calendar
 from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.testing.access import AuthorisedClient
+from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import handlers
@@ -90,6 +91,7 @@ async def db(migrated_database: Callable[[str], Awaitable[Database]]) -> Databas
 
 async def feed(database: Database, payload: EventPayload, *, times: int = 1, calendar: WorkingCalendar = CAL,
                when: datetime | None = None) -> None:
+    payload = on_the_case_stream(payload)
     handler = handlers(CaseStream(calendar))[payload.event_type]
     envelope = Envelope.wrap(payload, source="x", subject=CASE)
     if when is not None:
@@ -252,7 +254,7 @@ async def test_a_request_parked_as_undeliverable_gets_one_yellow_card_per_parkin
 
 async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence(api_client: AuthorisedClient, db: Database) -> None:
     stream = handlers(CaseStream(CAL))
-    facts = [accepted(), released("E-01-01", MONDAY), concluded("E-01-01", MONDAY + timedelta(days=1))]
+    facts = [on_the_case_stream(accepted()), released("E-01-01", MONDAY), concluded("E-01-01", MONDAY + timedelta(days=1))]
     envelopes = [Envelope.wrap(f, source=s, subject=CASE) for f, s in zip(facts, ("intake", "dispatch", "dispatch"),
                                                                           strict=True)]
     for envelope, fact in [*zip(envelopes, facts, strict=True), (envelopes[1], facts[1])]:  # one redelivered
@@ -263,7 +265,7 @@ async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence
         trail = (await client.get(f"/cases/{CASE}/audit")).json()
         assert (await client.get("/cases/nope/audit")).status_code == 404
     assert [(t["event_type"], t["actor"], t["item_code"]) for t in trail] == [
-        ("intake.case.accepted", "intake", None), ("dispatch.task.released", "dispatch", "E-01-01"),
+        ("intake.case.registered", "intake", None), ("dispatch.task.released", "dispatch", "E-01-01"),
         ("dispatch.task.concluded", "dispatch", "E-01-01")]
     for row, envelope in zip(trail, envelopes, strict=True):
         assert row["evidence_sha256"] == hashlib.sha256(canonical_bytes(envelope.to_wire())).hexdigest()

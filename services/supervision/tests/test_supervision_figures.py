@@ -20,6 +20,7 @@ from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.tables import OutboxMessage
 from exchange.testing.access import AuthorisedClient
+from exchange.testing.case_stream import on_the_case_stream
 from supervision.domain.figures import CardFact, ClockFact, figures
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import handlers
@@ -72,6 +73,7 @@ async def db(migrated_database: Callable[[str], Awaitable[Database]]) -> Databas
 
 
 async def feed(database: Database, payload: EventPayload, subject: str) -> None:
+    payload = on_the_case_stream(payload)
     envelope = Envelope.wrap(payload, source="x", subject=subject)
     async with database.unit_of_work(cause=envelope) as uow:
         await handlers(CaseStream(CAL))[payload.event_type](uow, envelope, payload)

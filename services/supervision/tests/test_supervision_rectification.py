@@ -32,6 +32,7 @@ from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.migrations import downgrade, upgrade
 from exchange.testing.access import AuthorisedClient
+from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
 from supervision.adapters.tables import SupervisionClock
 from supervision.entrypoints.api import create_app
@@ -107,6 +108,7 @@ async def db(migrated_database: Callable[[str], Awaitable[Database]]) -> Databas
 
 
 async def feed(database: Database, payload: EventPayload, *, times: int = 1) -> None:
+    payload = on_the_case_stream(payload)
     handler = handlers(CaseStream(CAL))[payload.event_type]
     envelope = Envelope.wrap(payload, source="rating", subject=CASE)
     for _ in range(times):  # the same envelope again: a redelivery

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -17,13 +18,18 @@ __all__ = [
     "CaseDelivered",
     "CaseItem",
     "CaseNotified",
+    "CaseRegistered",
     "Channel",
     "Commitment",
+    "CorrectionFiled",
     "DeliveredItem",
     "DeliveryMethod",
+    "ItemPlan",
     "MaterialProvision",
     "MaterialRef",
     "Proxy",
+    "RaterRef",
+    "rater_digest",
 ]
 
 
@@ -100,8 +106,8 @@ class Proxy(_Part):
     free_reason: str | None = None
 
 
-class CaseItem(_Part):
-    """One selected item (事项) of the bundle, as dispatch needs it to route and sequence."""
+class ItemPlan(_Part):
+    """One selected item (事项) of the bundle as every service may know it: what, who, how long, after what."""
 
     item_code: str
     name_zh: str
@@ -111,7 +117,6 @@ class CaseItem(_Part):
     requires: tuple[str, ...] = ()  # prerequisite item codes (前置事项)
     yields_licence: bool = False
     licence_type: str | None = None
-    materials: tuple[MaterialRef, ...] = ()
     # 承诺时限（工作日）: the item's share of the case's R-05 limit, what its clock runs on; None: the statutory limit
     promised_limit_days: int | None = Field(default=None, ge=0)
 
@@ -120,8 +125,17 @@ class CaseItem(_Part):
         return self.time_limit_days if self.promised_limit_days is None else self.promised_limit_days
 
 
+class CaseItem(ItemPlan):
+    """One selected item with its materials, as dispatch needs it to route, sequence and hand to the department."""
+
+    materials: tuple[MaterialRef, ...] = ()
+
+
 class CaseAccepted(EventPayload):
-    """A bundle case (一件事) was accepted at one window and is ready for dispatch."""
+    """A bundle case (一件事) was accepted at one window and is ready for dispatch: the whole dossier (办件卷宗),
+    with the applicant's identity, the form and the materials. It travels on the restricted dossier topic
+    (``onething.case.dossier``), which only dispatch reads; everyone else learns of the case from
+    :class:`CaseRegistered` on the case stream."""
 
     event_type: ClassVar[str] = "intake.case.accepted"
 
@@ -149,7 +163,8 @@ class CaseAccepted(EventPayload):
 
 class CaseCorrected(EventPayload):
     """The applicant answered the round's one correction notice (一次补正); ``item_codes`` are the items it
-    named. The values and documents go with the department requests; handling then starts."""
+    named. The values and documents go with the department requests; handling then starts. On the restricted
+    dossier topic, as :class:`CaseAccepted`; the case stream has :class:`CorrectionFiled`."""
 
     event_type: ClassVar[str] = "intake.case.corrected"
 
@@ -158,6 +173,83 @@ class CaseCorrected(EventPayload):
     round: int = Field(ge=1)
     form: dict[str, str] = Field(default_factory=dict)
     materials: tuple[MaterialRef, ...] = ()
+
+
+class RaterRef(_Part):
+    """Who may rate the case (好差评), without saying who: :func:`rater_digest` of the case and an ID number."""
+
+    digest: str
+    acting_as: str  # "applicant", or the proxy's role (staff | volunteer | relative | agent)
+
+
+def rater_digest(case_id: str, id_number: str) -> str:
+    """What the platform keeps and publishes instead of a rater's ID number: enough to recognise the rater of
+    this case when they sign in, salted by the case so digests of two cases cannot be linked."""
+    return hashlib.sha256(f"{case_id}\n{id_number.strip().upper()}".encode()).hexdigest()
+
+
+class CaseRegistered(EventPayload):
+    """受理登记: the facts of an accepted case that every service and analyst may know, on the case stream. No
+    name, ID number, phone, address, form value, document or credential (数据最小化, PIPL): the applicant is a
+    keyed pseudonym (the same applicant case after case, for SUP-05's repeat check; not who they are), and those
+    who may rate it are case-salted digests."""
+
+    event_type: ClassVar[str] = "intake.case.registered"
+
+    case_id: str
+    bundle_code: str
+    bundle_name_zh: str
+    bundle_name_en: str
+    catalogue_version: str
+    lead_department: str
+    applicant_type: str  # "resident_id" | "uscc"
+    applicant_ref: str  # HMAC-SHA256 pseudonym, keyed by intake's secret
+    raters: tuple[RaterRef, ...]
+    channel: Channel
+    delivery_method: DeliveryMethod
+    items: tuple[ItemPlan, ...]
+    accepted_at: AwareDatetime
+    accepted_on: date
+    window_id: str | None = None  # 受理窗口 / 自助终端编号
+    staff_id: str | None = None  # 受理人员
+    proxy_role: str | None = None  # 帮办代办 by whom (staff | volunteer | relative | agent), not their name
+    fast_track: bool = False  # 绿色通道
+    commitments: tuple[Commitment, ...] = ()
+    limit_days: int | None = Field(default=None, ge=0)  # 一件事办结时限（工作日，R-05）
+    due_on: date | None = None
+
+    @classmethod
+    def of(cls, accepted: CaseAccepted, *, applicant_ref: str) -> CaseRegistered:
+        """What of a dossier the case stream may carry: the facts, the applicant as ``applicant_ref`` and who
+        may rate it as digests; no name, ID number, phone, form, material or credential."""
+        raters = [RaterRef(digest=rater_digest(accepted.case_id, accepted.applicant.id_number), acting_as="applicant")]
+        if accepted.proxy is not None:
+            raters.append(RaterRef(digest=rater_digest(accepted.case_id, accepted.proxy.id_number),
+                                   acting_as=accepted.proxy.role))
+        plan = set(ItemPlan.model_fields)
+        return cls(
+            case_id=accepted.case_id, bundle_code=accepted.bundle_code, bundle_name_zh=accepted.bundle_name_zh,
+            bundle_name_en=accepted.bundle_name_en, catalogue_version=accepted.catalogue_version,
+            lead_department=accepted.lead_department, applicant_type=accepted.applicant.id_type,
+            applicant_ref=applicant_ref, raters=tuple(raters), channel=accepted.channel,
+            delivery_method=accepted.delivery_method,
+            items=tuple(ItemPlan(**{k: v for k, v in dict(i).items() if k in plan}) for i in accepted.items),
+            accepted_at=accepted.accepted_at, accepted_on=accepted.accepted_on, window_id=accepted.window_id,
+            staff_id=accepted.staff_id, proxy_role=accepted.proxy.role if accepted.proxy else None,
+            fast_track=accepted.fast_track, commitments=accepted.commitments, limit_days=accepted.limit_days,
+            due_on=accepted.due_on,
+        )
+
+
+class CorrectionFiled(EventPayload):
+    """补正已提交: the applicant answered round ``round``'s correction notice for ``item_codes`` (the values
+    and documents travel only on the dossier topic, in :class:`CaseCorrected`)."""
+
+    event_type: ClassVar[str] = "intake.case.correction_filed"
+
+    case_id: str
+    item_codes: tuple[str, ...]
+    round: int = Field(ge=1)
 
 
 class DeliveredItem(_Part):

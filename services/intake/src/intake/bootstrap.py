@@ -13,6 +13,7 @@ from exchange.runtime import Platform, ServiceParts
 from exchange.signing import KeyRing
 from intake.catalogue.loader import load_catalogue
 from intake.config import IntakeSettings
+from intake.domain.pseudonyms import Pseudonyms
 from intake.entrypoints.api import create_app
 from intake.entrypoints.consumers import TOPICS, handlers
 from intake.service_layer.case_stream import CaseStreamFolder
@@ -34,7 +35,8 @@ def build(platform: Platform) -> ServiceParts:
     return ServiceParts(
         app=create_app(platform.database, store, licence_verifier(
             platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh),
-            calendar=working_calendar(settings.calendar_changes)),  # supervision's calendar: the same due dates
+            calendar=working_calendar(settings.calendar_changes),  # supervision's calendar: the same due dates
+            pseudonyms=Pseudonyms.derived_from(platform.keyring.private_key("intake").private_bytes_raw())),
         consumers=[platform.runner(topics=TOPICS, handlers=handlers(CaseStreamFolder(store)))],
         startup=[store.record_current],
     )

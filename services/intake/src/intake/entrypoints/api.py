@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -30,6 +31,7 @@ from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem,
 from intake.domain.materials import Submitted
 from intake.domain.notice import one_time_notice
 from intake.domain.origin import Refusal, application_origin, may_follow
+from intake.domain.pseudonyms import Pseudonyms
 from intake.entrypoints.errors import on_application_invalid, on_idempotency_key_reused, on_request_invalid
 from intake.entrypoints.examples import (
     BLACKLIST_EXAMPLES,
@@ -146,9 +148,11 @@ def _submitted(materials: dict[str, MaterialCreate]) -> dict[str, Submitted]:
 
 def create_app(database: Database, catalogues: CatalogueStore,
                verify_licence: Callable[[Any], Verification] | None = None, *,
-               calendar: WorkingCalendar | None = None) -> FastAPI:
-    """``calendar``: the working days due dates are counted on (supervision's); the national one when unset."""
+               calendar: WorkingCalendar | None = None, pseudonyms: Pseudonyms | None = None) -> FastAPI:
+    """``calendar``: the working days due dates are counted on (supervision's); the national one when unset.
+    ``pseudonyms``: the applicants' pseudonyms on the case stream; unset, a key of this process's own (tests)."""
     calendar = calendar or national_calendar()
+    pseudonyms = pseudonyms or Pseudonyms(secrets.token_bytes(32))
     app = FastAPI(
         title="OneThing intake 受理服务",
         version="1.1.0",
@@ -253,7 +257,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
             reuse_licences=body.reuse_licences, request_digest=_fingerprint(body) if idempotency_key else None,
         )
         case, created = await accept_application(database, catalogues.current, application, calendar,
-                                                 verify_licence=verify_licence)
+                                                 pseudonyms=pseudonyms, verify_licence=verify_licence)
         if not created:
             response.status_code = 200
         case, entries = await load_case(database, case.case_id)

@@ -20,6 +20,7 @@ from contracts.intake.v1 import (
     Applicant,
     CaseAccepted,
     CaseItem,
+    CaseRegistered,
     Channel,
     DeliveryMethod,
     MaterialProvision,
@@ -39,6 +40,7 @@ from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem,
 from intake.domain.form import check_form, normalise_form
 from intake.domain.identity import identity_problem
 from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials, submit_codes
+from intake.domain.pseudonyms import Pseudonyms
 from intake.domain.reuse import HeldLicence, reusable_licences
 from intake.domain.selection import Selection, select_items
 from intake.service_layer.drafts import prefilled_values
@@ -151,6 +153,7 @@ def _channel_problems(app: Application) -> list[FieldProblem]:
 
 
 async def accept_application(db: Database, catalogue: Catalogue, app: Application, calendar: WorkingCalendar, *,
+                             pseudonyms: Pseudonyms,
                              verify_licence: Callable[[Any], Verification] | None = None) -> tuple[IntakeCase, bool]:
     """Accept (受理) one application as one case; returns the case and whether it is new.
 
@@ -197,7 +200,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     changed = sorted(k for k, v in prefilled.items() if form.get(k) != normalise_form(fields, {k: v})[k])
     try:
         return await _accept(db, catalogue, bundle, selection, form, checked, submit_codes(needs), app, changed,
-                             calendar), True
+                             calendar, pseudonyms), True
     except IntegrityError:
         # The same key submitted twice at once: the other request created the case first. This one waited on the
         # unique key until that commit, so it answers with the finished case, never 409 "still in progress".
@@ -241,7 +244,7 @@ async def _blacklisted(uow: UnitOfWork, id_number: str) -> IntakeBlacklist | Non
 
 async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection: Selection, form: dict[str, str],
                   checked: MaterialsChecked, submit_code: dict[str, str], app: Application,
-                  changed_prefill: list[str], calendar: WorkingCalendar) -> IntakeCase:
+                  changed_prefill: list[str], calendar: WorkingCalendar, pseudonyms: Pseudonyms) -> IntakeCase:
     now = datetime.now(UTC)
     accepted_on = china_date(now)
     items = [bundle.item(code) for code in selection.codes]
@@ -301,25 +304,25 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
                      f"申请人同意复用电子证照，以下材料免提交（已核验签名、签发机关、有效期与状态）：{listed_zh}",
                      f"With the applicant's consent, verified e-licences replace {len(reused)} material(s): "
                      + ", ".join(reused.values()))
-        uow.emit(
-            CaseAccepted(
-                case_id=case_id, bundle_code=bundle.code, bundle_name_zh=bundle.name_zh,
-                bundle_name_en=bundle.name_en, catalogue_version=catalogue.version, lead_department=bundle.lead,
-                applicant=applicant, channel=app.channel, delivery_method=app.delivery_method,
-                items=tuple(
-                    CaseItem(item_code=i.code, name_zh=i.name_zh, name_en=i.name_en, department=i.department,
-                             time_limit_days=i.time_limit_days, promised_limit_days=promised[i.code],
-                             requires=tuple(r for r in i.requires if r in selection.codes),
-                             yields_licence=i.yields_licence, licence_type=i.licence_type,
-                             materials=checked.refs.get(i.code, ()))
-                    for i in items
-                ),
-                form=form, accepted_at=now, accepted_on=accepted_on, window_id=app.window_id,
-                staff_id=app.staff_id, proxy=proxy, fast_track=track.granted, commitments=checked.commitments,
-                limit_days=deadline.limit_days, due_on=due_on,
+        accepted = CaseAccepted(
+            case_id=case_id, bundle_code=bundle.code, bundle_name_zh=bundle.name_zh,
+            bundle_name_en=bundle.name_en, catalogue_version=catalogue.version, lead_department=bundle.lead,
+            applicant=applicant, channel=app.channel, delivery_method=app.delivery_method,
+            items=tuple(
+                CaseItem(item_code=i.code, name_zh=i.name_zh, name_en=i.name_en, department=i.department,
+                         time_limit_days=i.time_limit_days, promised_limit_days=promised[i.code],
+                         requires=tuple(r for r in i.requires if r in selection.codes),
+                         yields_licence=i.yields_licence, licence_type=i.licence_type,
+                         materials=checked.refs.get(i.code, ()))
+                for i in items
             ),
-            subject=case_id,
+            form=form, accepted_at=now, accepted_on=accepted_on, window_id=app.window_id,
+            staff_id=app.staff_id, proxy=proxy, fast_track=track.granted, commitments=checked.commitments,
+            limit_days=deadline.limit_days, due_on=due_on,
         )
+        uow.emit(accepted, subject=case_id)  # the dossier, for dispatch alone
+        uow.emit(CaseRegistered.of(accepted, applicant_ref=pseudonyms.applicant(applicant.id_number)),
+                 subject=case_id)  # the case stream's, without personal data
     return case
 
 

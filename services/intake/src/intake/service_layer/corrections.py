@@ -12,7 +12,7 @@ from typing import Any
 
 from contracts.days import china_date
 from contracts.dispatch.v1 import Deficiency
-from contracts.intake.v1 import CaseCorrected, MaterialProvision, MaterialRef
+from contracts.intake.v1 import CaseCorrected, CorrectionFiled, MaterialProvision, MaterialRef
 from contracts.workdays import WorkingCalendar
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeCase
@@ -72,7 +72,9 @@ async def supply_correction(db: Database, store: CatalogueStore, case_id: str, f
                  f"申请人已一次补正（第 {notice.round} 轮），办理时限暂停 {paused} 个工作日，办结期限顺延至 {case.due_on}",
                  f"Correction round {notice.round} supplied; the clock paused {paused} working day(s); due {case.due_on}")
         uow.emit(CaseCorrected(case_id=case_id, item_codes=notice.items(), round=notice.round, form=supplied,
-                               materials=tuple(refs)), subject=case_id)
+                               materials=tuple(refs)), subject=case_id)  # the values: dossier topic, dispatch
+        uow.emit(CorrectionFiled(case_id=case_id, item_codes=notice.items(), round=notice.round),
+                 subject=case_id)  # the fact: the case stream
     return case
 
 

@@ -14,13 +14,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from contracts.intake.v1 import rater_digest
 from contracts.rating.tags import reason_tag
 from contracts.rating.v1 import InvitedTouchpoint, RatingLevel, Touchpoint
 
@@ -52,11 +52,6 @@ def rating_id_for(case_id: str, touchpoint: Touchpoint, item_code: str | None = 
 
 def touchpoint_key(touchpoint: Touchpoint, item_code: str | None) -> str:
     return f"{touchpoint.value}:{item_code}" if touchpoint is Touchpoint.ITEM else touchpoint.value
-
-
-def rater_digest(case_id: str, id_number: str) -> str:
-    """What the rating service keeps instead of an ID number: enough to recognise the rater of this case."""
-    return hashlib.sha256(f"{case_id}\n{id_number.strip().upper()}".encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

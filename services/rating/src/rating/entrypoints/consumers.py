@@ -3,7 +3,7 @@ each rectification order, its cards and orders) and the figures its stream proce
 
 from __future__ import annotations
 
-from contracts.intake.v1 import CaseAccepted, CaseDelivered
+from contracts.intake.v1 import CaseDelivered, CaseRegistered
 from contracts.rating.v1 import RatingFigures
 from contracts.supervision.v1 import CardIssued, ClockAdjusted, ClockStarted, OrderIssued
 from contracts.topics import CASE_STREAM, RATING_FIGURES
@@ -16,7 +16,7 @@ TOPICS = (CASE_STREAM, RATING_FIGURES)
 
 def handlers(loop: RatingLoop) -> dict[str, Handler]:
     return {
-        CaseAccepted.event_type: loop.case_accepted,
+        CaseRegistered.event_type: loop.case_registered,
         CaseDelivered.event_type: loop.case_delivered,
         ClockStarted.event_type: loop.clock_started,
         ClockAdjusted.event_type: loop.clock_adjusted,

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.departments import department
 from contracts.envelope import Envelope, EventPayload
-from contracts.intake.v1 import CaseAccepted, CaseDelivered
+from contracts.intake.v1 import CaseDelivered, CaseRegistered
 from contracts.rating.v1 import (
     AppealDecided,
     AppealFiled,
@@ -40,7 +40,6 @@ from rating.domain.ratings import (
     RatingInput,
     acceptance_touchpoints,
     delivery_touchpoints,
-    rater_digest,
     rating_id_for,
     touchpoint_key,
 )
@@ -120,18 +119,17 @@ class RatingLoop:
 
     # --- invitations (评价邀请) -------------------------------------------------------------------------
 
-    async def case_accepted(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        """受理即邀评: remember who may rate (as digests) and invite a rating of the acceptance."""
-        assert isinstance(payload, CaseAccepted)
+    async def case_registered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """受理即邀评: remember who may rate (the digests intake published: the applicant, and a relative or
+        agent acting for them) and invite a rating of the acceptance."""
+        assert isinstance(payload, CaseRegistered)
         if await uow.session.get(RatingCase, payload.case_id) is not None:
             return
-        raters = [payload.applicant.id_number]
-        if payload.proxy is not None and payload.proxy.role in RATING_PROXY_ROLES:
-            raters.append(payload.proxy.id_number)
+        raters = {r.digest for r in payload.raters if r.acting_as == "applicant" or r.acting_as in RATING_PROXY_ROLES}
         uow.session.add(RatingCase(
             case_id=payload.case_id, bundle_code=payload.bundle_code, lead_department=payload.lead_department,
             channel=payload.channel.value, window_id=payload.window_id, staff_id=payload.staff_id,
-            rater_digests=sorted({rater_digest(payload.case_id, r) for r in raters}), accepted_at=payload.accepted_at,
+            rater_digests=sorted(raters), accepted_at=payload.accepted_at,
         ))
         self._invite(uow, payload.case_id, "acceptance", payload.channel.value, payload.accepted_at,
                      acceptance_touchpoints(self.policy.centre_department),

@@ -10,7 +10,7 @@ from contracts.dispatch.v1 import (
     TaskConcluded,
     TaskReleased,
 )
-from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
+from contracts.intake.v1 import CaseDelivered, CaseRegistered, CorrectionFiled
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
 from contracts.topics import CASE_STREAM
 from exchange.kafka.consumer import Handler
@@ -23,9 +23,9 @@ TOPICS = (CASE_STREAM,)
 def handlers(stream: CaseStream) -> dict[str, Handler]:
     """Every case-stream fact goes into the audit trail; these also move clocks and cards."""
     return audited(CASE_STREAM.event_types, {
-        CaseAccepted.event_type: stream.case_accepted,
+        CaseRegistered.event_type: stream.case_registered,
         ReviewConcluded.event_type: stream.review_concluded,
-        CaseCorrected.event_type: stream.case_corrected,
+        CorrectionFiled.event_type: stream.correction_filed,
         TaskReleased.event_type: stream.task_released,
         TaskConcluded.event_type: stream.task_concluded,
         CaseDelivered.event_type: stream.case_delivered,

@@ -22,7 +22,7 @@ from contracts.dispatch.v1 import (
     TaskReleased,
 )
 from contracts.envelope import Envelope, EventPayload
-from contracts.intake.v1 import CaseAccepted, CaseCorrected, CaseDelivered
+from contracts.intake.v1 import CaseDelivered, CaseRegistered, CorrectionFiled
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
 from contracts.supervision.v1 import ClockAdjusted, ClockStarted, ClockStopped, RepeatFlagged
 from contracts.workdays import WorkingCalendar
@@ -103,16 +103,16 @@ class CaseStream:
     def __init__(self, calendar: WorkingCalendar) -> None:
         self.calendar = calendar
 
-    async def case_accepted(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def case_registered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         """受理即计时: the case's own clock runs on the bundle limit (R-05) from the day of acceptance; each item is
         planned on its promised limit (承诺时限)."""
-        assert isinstance(payload, CaseAccepted)
+        assert isinstance(payload, CaseRegistered)
         if await uow.session.get(SupervisionCase, payload.case_id) is not None:
             return
         await self._flag_resubmission(uow, payload)
         uow.session.add(SupervisionCase(
             case_id=payload.case_id, bundle_code=payload.bundle_code, lead_department=payload.lead_department,
-            applicant_id=payload.applicant.id_number,
+            applicant_id=payload.applicant_ref,  # intake's pseudonym: the same applicant, not who
             window_id=payload.window_id, staff_id=payload.staff_id, accepted_on=payload.accepted_on,
             items=[{"item_code": i.item_code, "department": i.department, "requires": list(i.requires),
                     "limit_days": i.promised_days, "status": "waiting", "concluded_on": None}
@@ -164,16 +164,16 @@ class CaseStream:
         reason = f"等待申请人补正（第 {payload.round} 轮，{len(payload.deficiencies)} 处）"
         await self._adjust(uow, payload.case_id, on, lambda c: c.suspend(on, reason), "suspended", reason)
 
-    async def case_corrected(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, CaseCorrected)
+    async def correction_filed(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, CorrectionFiled)
         on = china_date(envelope.time)
         await self._adjust(uow, payload.case_id, on, lambda c: c.resume(on), "resumed", "申请人已补正，恢复计时")
 
-    async def _flag_resubmission(self, uow: UnitOfWork, payload: CaseAccepted) -> None:
+    async def _flag_resubmission(self, uow: UnitOfWork, payload: CaseRegistered) -> None:
         """SUP-05: the same applicant's open case already holds some of these items (重复申请)."""
         codes = {i.item_code for i in payload.items}
         others = (await uow.session.exec(select(SupervisionCase).where(
-            col(SupervisionCase.applicant_id) == payload.applicant.id_number,
+            col(SupervisionCase.applicant_id) == payload.applicant_ref,
             col(SupervisionCase.delivered_on).is_(None)))).all()
         for other in others:
             shared = sorted(codes & {i["item_code"] for i in other.items})
