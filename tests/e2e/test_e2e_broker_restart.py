@@ -165,7 +165,7 @@ def test_cases_in_flight_complete_once_after_the_broker_lost_its_data(
         # A licence is announced on two topics, one envelope each: counted by its licence id.
         licences: dict[tuple[str, str], set[str]] = {}
         for _, env in licence_events:
-            if env["type"] == "licence.licence.issued":
+            if env["type"] == "licence.licence.issued":  # in the licence service's outbox: the archive's event
                 licences.setdefault((env["subject"], env["data"]["item_code"]), set()).add(env["data"]["licence_id"])
         assert {c: deliveries[(c,)] for c in cases} == dict.fromkeys(cases, 1)
         assert {c: notices[(c,)] for c in cases} == dict.fromkeys(cases, 1)

@@ -91,7 +91,7 @@ def test_a_batch_of_births_is_each_delivered_exactly_once(postgres_system: Syste
             if ("P-01-03", "police") in released:
                 assert final["P-01-01"] == "approved"
             # One licence per approved licence-yielding item, and the case view agrees with the bus.
-            licences = Counter(e["data"]["item_code"] for e in events if e["type"] == "licence.licence.issued")
+            licences = Counter(e["data"]["item_code"] for e in events if e["type"] == "licence.case.licence_issued")
             expected = {i for i in ("P-01-01", "P-01-02", "P-01-05") if final[i] == "approved"}
             assert set(licences) == expected and all(n == 1 for n in licences.values()), case_id
             view = client.get(f"/cases/{case_id}").json()

@@ -11,7 +11,7 @@ def ev(event_id: str, type_: str, case: str, **data: str) -> Observed:
 
 def test_every_case_delivered_once_is_nothing_lost_nothing_duplicated() -> None:
     events = [ev("e1", "intake.case.delivered", "C1"), ev("e2", "intake.case.notified", "C1"),
-              ev("e3", "licence.licence.issued", "C1", licence_id="L1"),
+              ev("e3", "licence.case.licence_issued", "C1", licence_id="L1"),
               ev("e4", "intake.case.delivered", "C2"), ev("e5", "intake.case.notified", "C2")]
     result = tally(["C1", "C2"], events)
     assert (result.submitted, result.delivered, result.lost, result.duplicated_effects) == (2, 2, (), 0)
@@ -21,9 +21,9 @@ def test_every_case_delivered_once_is_nothing_lost_nothing_duplicated() -> None:
 
 def test_a_republished_event_is_no_duplicate_but_the_same_effect_under_another_id_is() -> None:
     events = [ev("e1", "intake.case.delivered", "C1"), ev("e1", "intake.case.delivered", "C1"),  # relay repeat
-              ev("e2", "licence.licence.issued", "C1", licence_id="L1"),
-              ev("e3", "licence.licence.issued", "C1", licence_id="L1"),  # a second licence for one task
-              ev("e4", "licence.licence.issued", "C1", licence_id="L2"),  # another item's licence: fine
+              ev("e2", "licence.case.licence_issued", "C1", licence_id="L1"),
+              ev("e3", "licence.case.licence_issued", "C1", licence_id="L1"),  # a second licence for one task
+              ev("e4", "licence.case.licence_issued", "C1", licence_id="L2"),  # another item's licence: fine
               ev("e5", "supervision.card.issued", "C1", card_id="K1"), ev("e6", "supervision.card.issued", "C1", card_id="K1"),
               ev("e7", "supervision.card.issued", "C1", card_id="K1")]
     result = tally(["C1"], events)
@@ -41,7 +41,7 @@ def test_a_case_never_delivered_is_lost_and_other_runs_cases_do_not_count() -> N
 
 def test_every_effect_the_issue_names_is_counted() -> None:
     kinds = {effect_of(ev("e", t, "C", licence_id="L", card_id="K", order_id="O", rectification_id="R"))[0]  # type: ignore[index]
-             for t in ("intake.case.delivered", "intake.case.notified", "licence.licence.issued",
+             for t in ("intake.case.delivered", "intake.case.notified", "licence.case.licence_issued",
                        "supervision.card.issued", "supervision.order.issued", "rating.rectification.opened")}
     assert kinds == {"delivery", "notice", "licence", "card", "order", "rectification"}
     assert effect_of(ev("e", "dispatch.task.concluded", "C")) is None

@@ -119,6 +119,18 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "outcome": "approved",
         "concluded_at": NOW,
     },
+    "dispatch.licence.requested": {
+        "case_id": "YJS-20260302-0001",
+        "task_id": "T-2",
+        "item_code": "hukou",
+        "department": "police",
+        "attempt": 1,
+        "licence_type": "hukou",
+        "document_no": "HK-0001",
+        "holder_id": "110101202603020011",
+        "holder_name": "张小明",
+        "concluded_at": NOW,
+    },
     "department.result.returned": {
         "request_id": REQUEST_ID,
         "case_id": "YJS-20260302-0001",
@@ -149,12 +161,22 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "status_index": 0,
         "credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:uuid:L-1"},
     },
+    "licence.case.licence_issued": {
+        "licence_id": "L-1",
+        "case_id": "YJS-20260302-0001",
+        "item_code": "hukou",
+        "licence_type": "hukou",
+        "number": "HK-0001",
+        "issuer_department": "police",
+        "issued_at": NOW,
+        "valid_from": "2026-03-02",
+        "record_digest": "0" * 64,
+    },
     "licence.licence.status_changed": {
         "licence_id": "L-1",
         "case_id": "YJS-20260302-0001",
         "item_code": "birth-cert",
         "licence_type": "birth-medical-certificate",
-        "holder_id": "110101202603020011",
         "issuer_department": "health",
         "action": "revoke",
         "state": "revoked",
@@ -440,6 +462,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
+# Superseded versions whose example differs from the current one's, by (type, version).
+EARLIER_EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
+    ("licence.licence.status_changed", 1): {**EXAMPLES["licence.licence.status_changed"], "holder_id": "110101202603020011"},
+}
+
+
 def example(cls: type[EventPayload]) -> EventPayload:
     """The example of ``cls``, validated."""
-    return cls(**EXAMPLES[cls.event_type])
+    return cls(**EARLIER_EXAMPLES.get((cls.event_type, cls.event_version), EXAMPLES[cls.event_type]))

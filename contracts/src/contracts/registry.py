@@ -15,6 +15,7 @@ from contracts.department.v1 import RequestReceived, ResultReturned, ReviewRetur
 from contracts.dispatch.v1 import (
     AnswerRefused,
     FindingBeyondList,
+    LicenceRequested,
     RequestSent,
     RequestUndeliverable,
     ReviewConcluded,
@@ -22,6 +23,7 @@ from contracts.dispatch.v1 import (
     TaskConcluded,
     TaskReleased,
 )
+from contracts.dispatch.v2 import TaskConcluded as TaskConcludedV2
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import (
     CaseAccepted,
@@ -31,7 +33,8 @@ from contracts.intake.v1 import (
     CaseRegistered,
     CorrectionFiled,
 )
-from contracts.licence.v1 import LicenceIssued, LicenceStatusChanged
+from contracts.licence.v1 import CaseLicenceIssued, LicenceIssued, LicenceStatusChanged
+from contracts.licence.v2 import LicenceStatusChanged as LicenceStatusChangedV2
 from contracts.rating.v1 import (
     AppealDecided,
     AppealFiled,
@@ -68,6 +71,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     RequestSent,
     RequestUndeliverable,
     TaskConcluded,
+    TaskConcludedV2,
     RequestReceived,
     ResultReturned,
     ReviewRequested,
@@ -75,10 +79,13 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     ReviewConcluded,
     FindingBeyondList,
     AnswerRefused,
+    LicenceRequested,
     LookupRequested,
     LookupAnswered,
     LicenceIssued,
+    CaseLicenceIssued,
     LicenceStatusChanged,
+    LicenceStatusChangedV2,
     ClockStarted,
     ClockAdjusted,
     ClockStopped,
@@ -102,8 +109,19 @@ _BY_KEY: dict[tuple[str, int], type[EventPayload]] = {
     (p.event_type, p.event_version): p for p in PAYLOADS
 }
 
+def _without(*names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def upcast(data: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in data.items() if k not in names}
+
+    return upcast
+
+
 # (type, from_version) -> function turning old data into the next version's data.
-UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    # v2 names no one on the case stream (数据最小化): the holder goes to the licence service alone.
+    ("dispatch.task.concluded", 1): _without("holder_id", "holder_name"),
+    ("licence.licence.status_changed", 1): _without("holder_id"),
+}
 
 
 class UnknownEventType(LookupError):

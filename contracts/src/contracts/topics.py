@@ -17,6 +17,7 @@ __all__ = [
     "CASE_STREAM",
     "DEPARTMENT_RESULTS",
     "LICENCE_EVENTS",
+    "LICENCE_REQUESTS",
     "PLUMBING_TOPICS",
     "RATING_EVENTS",
     "RATING_FIGURES",
@@ -84,7 +85,7 @@ CASE_STREAM = TopicSpec(
         "dispatch.task.released",
         "dispatch.task.concluded",
         "dispatch.request.undeliverable",
-        "licence.licence.issued",
+        "licence.case.licence_issued",
         "licence.licence.status_changed",
         "supervision.clock.started",
         "supervision.clock.adjusted",
@@ -133,6 +134,16 @@ SHARING_ANSWERS = TopicSpec(
     event_types=("sharing.lookup.answered",),
     partitions=3,
     retention_ms=7 * DAY_MS,
+)
+
+LICENCE_REQUESTS = TopicSpec(
+    name="onething.licence.requests",
+    key="case_id",
+    description_zh="发证请求（受限）：分派服务请电子证照服务向持证主体发证，含持证主体身份，仅电子证照服务读取",
+    description_en="Licence requests (restricted): dispatch asks the licence service to issue an item's e-licence "
+                   "to its holder, whose identity they carry; read by the licence service alone",
+    event_types=("dispatch.licence.requested",),
+    retention_ms=90 * DAY_MS,
 )
 
 LICENCE_EVENTS = TopicSpec(
@@ -238,6 +249,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     CASE_STREAM,
     CASE_DOSSIER,
     DEPARTMENT_RESULTS,
+    LICENCE_REQUESTS,
     LICENCE_EVENTS,
     RATING_EVENTS,
     RATING_FIGURES,

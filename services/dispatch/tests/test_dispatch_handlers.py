@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,7 @@ from contracts.intake.v1 import (
     MaterialProvision,
     MaterialRef,
 )
-from contracts.topics import CASE_STREAM, department_requests
+from contracts.topics import CASE_STREAM, LICENCE_REQUESTS, department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchTask
 from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
 from dispatch.service_layer.handlers import (
@@ -254,7 +255,11 @@ async def test_approval_releases_the_next_item_with_evidence(dispatch_db: Databa
     [concluded] = data(await outbox(dispatch_db, "dispatch.task.concluded"))
     assert concluded["item_code"] == "P-01-01" and concluded["outcome"] == "approved"
     assert concluded["document_no"] == "BMC-2026-000123" and concluded["licence_type"] == "birth-medical-certificate"
-    assert concluded["holder_id"] == HOLDER
+    assert "holder_id" not in concluded and HOLDER not in json.dumps(concluded)  # the case stream names no one
+    [licence] = await outbox(dispatch_db, "dispatch.licence.requested")  # the licence service is told whose
+    assert licence.topic == LICENCE_REQUESTS.name and licence.key == CASE
+    assert (licence.envelope["data"]["holder_id"], licence.envelope["data"]["licence_type"]) == (
+        HOLDER, "birth-medical-certificate")
 
     [police] = [
         r for r in await outbox(dispatch_db, "dispatch.request.sent") if r.envelope["data"]["item_code"] == "P-01-03"
@@ -341,6 +346,7 @@ async def test_rejection_marks_every_dependant_not_processed(dispatch_db: Databa
     for code in ("P-01-03", "P-01-04", "P-01-05"):
         assert concluded[code]["attempt"] == 1 and concluded[code]["reason_zh"] == "前置事项未通过，本事项未办理"
     assert len(await outbox(dispatch_db, "dispatch.request.sent")) == 2  # nothing went to police/insurance/hrss
+    assert await outbox(dispatch_db, "dispatch.licence.requested") == []  # a rejection yields no licence
 
     await result(dispatch_db, "P-01-02", Outcome.APPROVED, document_no="VAC-1")
     assert set((await statuses(dispatch_db)).values()) <= {"approved", "rejected", "not_processed"}  # joined

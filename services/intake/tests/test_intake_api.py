@@ -14,10 +14,11 @@ import pytest
 import sqlalchemy as sa
 
 from contracts.days import china_date, china_today
-from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskReleased
+from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope, EventPayload
 from contracts.identifiers import make_resident_id
-from contracts.licence.v1 import LicenceIssued
+from contracts.licence.v1 import CaseLicenceIssued
 from contracts.supervision.v1 import ClockKind, ClockStarted
 from contracts.topics import CASE_DOSSIER, CASE_STREAM
 from exchange.access.roles import Role
@@ -487,7 +488,7 @@ class Stream:
             ReviewConcluded.event_type: self.folder.review_concluded,
             TaskReleased.event_type: self.folder.task_released,
             TaskConcluded.event_type: self.folder.task_concluded,
-            LicenceIssued.event_type: self.folder.licence_issued,
+            CaseLicenceIssued.event_type: self.folder.licence_issued,
             ClockStarted.event_type: self.folder.clock_started,
         }
         self.last: tuple[Envelope, EventPayload] | None = None
@@ -531,8 +532,6 @@ class Stream:
                 document_no=f"DOC-{code}" if approved else None,
                 yields_licence=code in LICENSED,
                 licence_type=LICENSED.get(code),
-                holder_id=MOTHER_ID,
-                holder_name="李小明",
                 concluded_at=datetime.now(UTC),
             )
         )
@@ -540,20 +539,16 @@ class Stream:
     async def licence(self, code: str) -> None:
         now = datetime.now(UTC)
         await self.apply(
-            LicenceIssued(
+            CaseLicenceIssued(
                 licence_id=f"LIC-{self.case_id}-{code}",
                 case_id=self.case_id,
                 item_code=code,
                 licence_type=LICENSED[code],
                 number=f"N-{code}",
-                holder_id=MOTHER_ID,
-                holder_name="李小明",
                 issuer_department=P01_DEPARTMENTS[code],
                 issued_at=now,
                 valid_from=now.date(),
                 record_digest="0" * 64,
-                record_signature="sig",
-                signer="licence",
             ),
             source="licence",
         )

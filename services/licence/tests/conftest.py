@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from contracts.dispatch.v1 import Outcome, TaskConcluded
+from contracts.dispatch.v1 import LicenceRequested
 from contracts.envelope import Envelope
 from exchange.db.database import Database
 from exchange.signing import KeyRing
@@ -37,23 +37,22 @@ def issuers(keyring: KeyRing) -> Issuers:
     return Issuers(keyring, region="430100", region_name_zh="长沙市", public_url=PUBLIC_URL)
 
 
-def concluded(case_id: str = "C-1", item_code: str = "P-01-01", **overrides: Any) -> TaskConcluded:
+def licence_request(case_id: str = "C-1", item_code: str = "P-01-01", **overrides: Any) -> LicenceRequested:
     values: dict[str, Any] = {
         "case_id": case_id, "task_id": f"{case_id}/{item_code}", "item_code": item_code, "department": "health",
-        "attempt": 1, "outcome": Outcome.APPROVED, "document_no": None, "yields_licence": True,
-        "licence_type": "birth-medical-certificate", "holder_id": HOLDER, "holder_name": "张小明",
-        "concluded_at": datetime.now(UTC),
+        "attempt": 1, "document_no": None, "licence_type": "birth-medical-certificate", "holder_id": HOLDER,
+        "holder_name": "张小明", "concluded_at": datetime.now(UTC),
     }
-    return TaskConcluded.model_validate({**values, **overrides})
+    return LicenceRequested.model_validate({**values, **overrides})
 
 
 @pytest.fixture
 def approve(licence_db: Database, issuers: Issuers) -> Approve:
-    """Hand an approval to the issuing handler ``times`` times, one transaction each (as redeliveries)."""
+    """Hand dispatch's licence request (an approved item) to the issuing handler ``times`` times, one transaction each (as redeliveries)."""
 
     async def _approve(case_id: str = "C-1", item_code: str = "P-01-01", *, times: int = 1, **overrides: Any) -> Envelope:
-        payload = concluded(case_id, item_code, **overrides)
-        handler = build_handlers(issuers)[TaskConcluded.event_type]
+        payload = licence_request(case_id, item_code, **overrides)
+        handler = build_handlers(issuers)[LicenceRequested.event_type]
         envelope = Envelope.wrap(payload, source="dispatch", subject=case_id)
         for _ in range(times):
             async with licence_db.unit_of_work(cause=envelope) as uow:

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from contracts.dispatch.v1 import Outcome, TaskConcluded
+from contracts.dispatch.v1 import LicenceRequested
 from contracts.envelope import Envelope
-from contracts.topics import CASE_STREAM, dead_letter_topic
+from contracts.topics import LICENCE_REQUESTS, dead_letter_topic
 from exchange.db.database import Database
 from exchange.dead_letters import DeadLetterQuery, DeadLetterStore, Redriver
 from exchange.kafka.admin import ensure_topics
@@ -47,7 +47,7 @@ async def test_a_seal_installed_late_then_redriven_issues_the_licence_once(
     (keys / "seal.health.key").rename(tmp_path / "seal.health.key")  # not installed yet
     keyring = KeyRing(keys)
     issuers = Issuers(keyring, region="430100", region_name_zh="长沙市", public_url="http://licence.test")
-    topic = replace(CASE_STREAM, name=f"test.{uuid.uuid4().hex[:8]}.case", partitions=1)
+    topic = replace(LICENCE_REQUESTS, name=f"test.{uuid.uuid4().hex[:8]}.licence.requests", partitions=1)
     await ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(topic.name, "licence")], 1)
     producer = Producer(kafka_bootstrap, client_id="licence-tests")
     await producer.start()
@@ -57,11 +57,10 @@ async def test_a_seal_installed_late_then_redriven_issues_the_licence_once(
                             database=licence_db, handlers=build_handlers(issuers))
     store = DeadLetterStore(licence_db)
 
-    approval = TaskConcluded(
+    approval = LicenceRequested(
         case_id="C-9", task_id="C-9/P-01-01", item_code="P-01-01", department="health", attempt=1,
-        outcome=Outcome.APPROVED, document_no="湘卫出证〔2026〕9号", yields_licence=True,
-        licence_type="birth-medical-certificate", holder_id="430102202611210011", holder_name="张小明",
-        concluded_at=datetime.now(UTC))
+        document_no="湘卫出证〔2026〕9号", licence_type="birth-medical-certificate", holder_id="430102202611210011",
+        holder_name="张小明", concluded_at=datetime.now(UTC))
     envelope = Envelope.wrap(approval, source="dispatch", subject="C-9")
     value, headers = record_of(keyring.signer("dispatch").sign_envelope(envelope.to_wire()))
     task = asyncio.create_task(runner.run())
@@ -74,7 +73,7 @@ async def test_a_seal_installed_late_then_redriven_issues_the_licence_once(
             await asyncio.sleep(0.05)
         [letter], _ = await store.find(DeadLetterQuery(case_id="C-9"), limit=10)
         assert (letter.error_type, letter.event_id, letter.event_type) == (
-            "FileNotFoundError", str(envelope.id), TaskConcluded.event_type)
+            "FileNotFoundError", str(envelope.id), LicenceRequested.event_type)
         assert "seal.health" in letter.error_message
         assert await licences(licence_db) == 0
 
@@ -84,7 +83,7 @@ async def test_a_seal_installed_late_then_redriven_issues_the_licence_once(
         assert result is not None and result.outcome == "redriven"
         assert await licences(licence_db) == 1
         issued = len(await outbox(licence_db))
-        assert issued == 2  # licence.licence.issued on the case stream and the holder's licence events
+        assert issued == 2  # the holder's licence events, and the case stream's word of it
 
         again = await redriver.redrive(letter.id)
         assert again is not None and again.outcome == "already_applied"

@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from contracts.dispatch.v1 import Outcome
 from contracts.envelope import Envelope
-from contracts.topics import CASE_STREAM, LICENCE_EVENTS
+from contracts.topics import CASE_STREAM, LICENCE_EVENTS, LICENCE_REQUESTS
 from credentials.verify import verify_credential
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
@@ -33,7 +32,7 @@ async def licence_count(database: Database) -> int:
 
 
 def test_consumes_the_case_stream() -> None:
-    assert TOPICS == (CASE_STREAM,)
+    assert TOPICS == (LICENCE_REQUESTS,)
 
 
 @pytest.mark.integration
@@ -44,10 +43,15 @@ async def test_one_licence_and_one_event_per_topic_however_often_delivered(
 
     assert await licence_count(licence_db) == 1
     rows = await outbox(licence_db)
-    assert sorted(r.topic for r in rows) == sorted([CASE_STREAM.name, LICENCE_EVENTS.name])
+    assert sorted((r.topic, r.envelope["type"]) for r in rows) == sorted([
+        (CASE_STREAM.name, "licence.case.licence_issued"), (LICENCE_EVENTS.name, "licence.licence.issued")])
     by_topic = {r.topic: r for r in rows}
     assert (by_topic[CASE_STREAM.name].key, by_topic[LICENCE_EVENTS.name].key) == ("C-1", holder)
-    for row in rows:
+    # The case stream learns which licence, not whose: no holder, no credential.
+    on_stream = by_topic[CASE_STREAM.name].envelope["data"]
+    assert holder not in json.dumps(on_stream, ensure_ascii=False) and "张小明" not in json.dumps(on_stream, ensure_ascii=False)
+    assert on_stream["record_digest"] == by_topic[LICENCE_EVENTS.name].envelope["data"]["record_digest"]
+    for row in [by_topic[LICENCE_EVENTS.name]]:
         env = Envelope.model_validate(row.envelope)
         assert env.type == "licence.licence.issued" and env.source == "licence" and env.subject == "C-1"
         assert env.causation_id == cause.id
@@ -97,34 +101,33 @@ async def test_a_departments_first_licences_issued_at_once_take_indexes_in_turn(
 
 
 @pytest.mark.integration
-async def test_only_approved_licence_yielding_items_get_a_licence(licence_db: Database, approve: Any) -> None:
-    await approve("C-2", outcome=Outcome.REJECTED)
-    await approve("C-4", yields_licence=False, licence_type=None)
-    assert await licence_count(licence_db) == 0 and await outbox(licence_db) == []
+async def test_a_request_without_a_holder_or_of_an_unknown_type_issues_nothing(licence_db: Database,
+                                                                               approve: Any) -> None:
+    # (Only approved, licence-yielding items are asked for at all: dispatch's rule, in its own tests.)
     with pytest.raises(IncompleteConclusion):
-        await approve("C-5", holder_id=None)
+        await approve("C-5", holder_id=" ")
     with pytest.raises(UnknownLicenceType, match="flying-licence"):
         await approve("C-6", licence_type="flying-licence")
     assert await licence_count(licence_db) == 0
 
 
 async def test_embedded_sqlite_default_migrates_and_issues(tmp_path: Path, keyring: KeyRing, issuers: Issuers) -> None:
-    from contracts.dispatch.v1 import TaskConcluded
+    from contracts.dispatch.v1 import LicenceRequested
     from licence.entrypoints.consumers import build_handlers
 
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'licence.db'}", source="licence")
     try:
         await upgrade(database, "licence")
         await upgrade(database, "licence")  # already at head: nothing to do
-        payload = TaskConcluded(
+        payload = LicenceRequested(
             case_id="C-1", task_id="C-1/P-01-01", item_code="P-01-01", department="health", attempt=1,
-            outcome=Outcome.APPROVED, yields_licence=True, licence_type="birth-medical-certificate",
-            holder_id="430102202611210011", holder_name="张小明", concluded_at=datetime.now(UTC),
+            licence_type="birth-medical-certificate", holder_id="430102202611210011", holder_name="张小明",
+            concluded_at=datetime.now(UTC),
         )
         envelope = Envelope.wrap(payload, source="dispatch", subject="C-1")
         for _ in range(2):
             async with database.unit_of_work(cause=envelope) as uow:
-                await build_handlers(issuers)[TaskConcluded.event_type](uow, envelope, payload)
+                await build_handlers(issuers)[LicenceRequested.event_type](uow, envelope, payload)
         assert await licence_count(database) == 1
         assert len(await outbox(database)) == 2
     finally:

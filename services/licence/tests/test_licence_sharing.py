@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, uuid4, uuid5
 import pytest
 from sqlmodel import col, select
 
-from contracts.dispatch.v1 import TaskConcluded
+from contracts.dispatch.v1 import LicenceRequested
 from contracts.envelope import Envelope
 from contracts.sharing.v1 import LookupRequested, SubjectKind
 from contracts.topics import SHARING_ANSWERS, SHARING_REQUESTS
@@ -57,7 +57,7 @@ async def test_the_service_runs_the_archive_consumer(licence_db: Database, keyri
     assert set(groups) == {"licence", SHARING_GROUP}
     sharing = groups[SHARING_GROUP]
     assert sharing.topics == SHARING_TOPICS and sharing.handles(LookupRequested.event_type)
-    assert not sharing.handles(TaskConcluded.event_type) and sharing.database is licence_db
+    assert not sharing.handles(LicenceRequested.event_type) and sharing.database is licence_db
 
 
 @pytest.mark.integration

@@ -20,9 +20,9 @@ from contracts.dispatch.v1 import (
     Outcome,
     RequestUndeliverable,
     ReviewConcluded,
-    TaskConcluded,
     TaskReleased,
 )
+from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope, EventPayload, canonical_bytes
 from contracts.intake.v1 import (
     Applicant,

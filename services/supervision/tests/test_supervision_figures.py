@@ -11,7 +11,8 @@ import pytest
 from sqlmodel import col, select
 
 from contracts.days import CHINA_TZ
-from contracts.dispatch.v1 import Outcome, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import Outcome, TaskReleased
+from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseItem, Channel, DeliveryMethod
 from contracts.topics import SUPERVISION_FIGURES

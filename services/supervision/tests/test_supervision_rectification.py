@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from contracts.days import CHINA_TZ
-from contracts.dispatch.v1 import Outcome, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import Outcome, TaskReleased
+from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import (
     Applicant,

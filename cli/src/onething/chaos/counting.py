@@ -19,7 +19,7 @@ __all__ = ["EFFECTS", "Observed", "Tally", "effect_of", "tally"]
 EFFECTS: Mapping[str, tuple[str, str]] = {
     "intake.case.delivered": ("delivery", "case_id"),
     "intake.case.notified": ("notice", "case_id"),
-    "licence.licence.issued": ("licence", "licence_id"),  # one per case and item (licence_id_for)
+    "licence.case.licence_issued": ("licence", "licence_id"),  # one per case and item (licence_id_for)
     "supervision.card.issued": ("card", "card_id"),  # one per clock and colour (card_id_for)
     "supervision.order.issued": ("order", "order_id"),  # one per card
     "rating.rectification.opened": ("rectification", "rectification_id"),  # one per bad rating

@@ -17,6 +17,7 @@ __all__ = [
     "Deficiency",
     "Evidence",
     "FindingBeyondList",
+    "LicenceRequested",
     "Outcome",
     "RefusalReason",
     "RequestSent",
@@ -164,7 +165,9 @@ class RequestUndeliverable(EventPayload):
 
 
 class TaskConcluded(EventPayload):
-    """A department's result was verified and recorded against the task (结果实时回传)."""
+    """A department's result was verified and recorded against the task (结果实时回传). Superseded by
+    :class:`contracts.dispatch.v2.TaskConcluded`, which names no holder (read through the upcaster in
+    :mod:`contracts.registry`)."""
 
     event_type: ClassVar[str] = "dispatch.task.concluded"
 
@@ -181,6 +184,25 @@ class TaskConcluded(EventPayload):
     licence_type: str | None = None
     holder_id: str | None = None
     holder_name: str | None = None
+    concluded_at: AwareDatetime
+
+
+class LicenceRequested(EventPayload):
+    """办结即发证: an approved item yields an e-licence; the licence service is asked to issue it to the holder.
+    The holder's identity travels only here, on the restricted ``onething.licence.requests`` topic, never on
+    the case stream (where :class:`TaskConcluded` says the same conclusion without it)."""
+
+    event_type: ClassVar[str] = "dispatch.licence.requested"
+
+    case_id: str
+    task_id: str
+    item_code: str
+    department: str  # the issuing department: its seal signs the licence
+    attempt: int = Field(ge=1)
+    licence_type: str
+    document_no: str | None = None
+    holder_id: str  # resident ID or unified social credit code (持证主体)
+    holder_name: str
     concluded_at: AwareDatetime
 
 

@@ -10,14 +10,16 @@ from pydantic import AwareDatetime, Field
 
 from contracts.envelope import EventPayload
 
-__all__ = ["LicenceIssued", "LicenceState", "LicenceStatusChanged", "StatusAction"]
+__all__ = ["CaseLicenceIssued", "LicenceIssued", "LicenceState", "LicenceStatusChanged", "StatusAction"]
 
 
 class LicenceIssued(EventPayload):
     """An electronic licence (电子证照) was issued for an approved item, sealed by the issuing department.
 
     ``credential`` is the W3C Verifiable Credential itself (``eddsa-jcs-2022`` proof by the department's
-    seal key); anyone holding the event can verify it with the published trust list.
+    seal key); anyone holding the event can verify it with the published trust list. It names the holder, so it
+    goes to the holder's archive (``licence.licence.events``, 一人一档) only; the case stream hears of it as
+    :class:`CaseLicenceIssued`.
     """
 
     event_type: ClassVar[str] = "licence.licence.issued"
@@ -41,6 +43,31 @@ class LicenceIssued(EventPayload):
     credential: dict[str, Any] | None = None
 
 
+class CaseLicenceIssued(EventPayload):
+    """The case stream's word that an item's e-licence was issued: which licence, by whom, valid when; not whose
+    (the holder and the credential stay in the holder's archive)."""
+
+    event_type: ClassVar[str] = "licence.case.licence_issued"
+
+    licence_id: str
+    case_id: str
+    item_code: str
+    licence_type: str
+    number: str  # 证照编号
+    issuer_department: str
+    issued_at: AwareDatetime
+    valid_from: date
+    valid_until: date | None = None
+    record_digest: str  # sha256 of the credential's canonical JSON: ties this fact to the archived credential
+
+    @classmethod
+    def of(cls, issued: LicenceIssued) -> CaseLicenceIssued:
+        return cls(licence_id=issued.licence_id, case_id=issued.case_id, item_code=issued.item_code,
+                   licence_type=issued.licence_type, number=issued.number, issuer_department=issued.issuer_department,
+                   issued_at=issued.issued_at, valid_from=issued.valid_from, valid_until=issued.valid_until,
+                   record_digest=issued.record_digest)
+
+
 class LicenceState(StrEnum):
     ACTIVE = "active"  # 有效
     SUSPENDED = "suspended"  # 暂停
@@ -54,7 +81,9 @@ class StatusAction(StrEnum):
 
 
 class LicenceStatusChanged(EventPayload):
-    """The issuing department revoked, suspended or reinstated a licence; its status list changed with it."""
+    """The issuing department revoked, suspended or reinstated a licence; its status list changed with it.
+    Superseded by :class:`contracts.licence.v2.LicenceStatusChanged`, which names no holder (read through the
+    upcaster in :mod:`contracts.registry`)."""
 
     event_type: ClassVar[str] = "licence.licence.status_changed"
 

@@ -14,13 +14,14 @@ from contracts.dispatch.v1 import (
     Deficiency,
     Evidence,
     FindingBeyondList,
+    LicenceRequested,
     Outcome,
     RequestSent,
     ReviewConcluded,
     ReviewRequested,
-    TaskConcluded,
     TaskReleased,
 )
+from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, MaterialProvision, MaterialRef
 from contracts.topics import department_requests
@@ -116,8 +117,20 @@ def _concluded(
         case_id=case.case_id, task_id=task.task_id, item_code=task.item_code, department=task.department,
         attempt=max(task.attempt, 1), outcome=outcome, reason_zh=task.reason_zh, reason_en=reason_en,
         document_no=task.document_no, yields_licence=task.yields_licence, licence_type=task.licence_type,
-        holder_id=str(case.applicant.get("id_number")), holder_name=str(case.applicant.get("name")),
         concluded_at=at,
+    )
+
+
+def _licence_requested(task: DispatchTask, case: DispatchCase, concluded: TaskConcluded) -> LicenceRequested | None:
+    """办结即发证: the licence service's request, with the holder (the applicant), for an approved item that
+    yields a licence; None for any other conclusion."""
+    if concluded.outcome is not Outcome.APPROVED or not task.yields_licence or not task.licence_type:
+        return None
+    return LicenceRequested(
+        case_id=case.case_id, task_id=task.task_id, item_code=task.item_code, department=task.department,
+        attempt=concluded.attempt, licence_type=task.licence_type, document_no=task.document_no,
+        holder_id=str(case.applicant.get("id_number")), holder_name=str(case.applicant.get("name")),
+        concluded_at=concluded.concluded_at,
     )
 
 
@@ -308,7 +321,10 @@ async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
     task.reason_zh = payload.reason_zh
     task.concluded_at = now
     uow.session.add(task)
-    uow.emit(_concluded(task, case, payload.outcome, now, payload.reason_en), subject=case.case_id)
+    concluded = _concluded(task, case, payload.outcome, now, payload.reason_en)
+    uow.emit(concluded, subject=case.case_id)
+    if (licence := _licence_requested(task, case, concluded)) is not None:
+        uow.emit(licence, subject=case.case_id)  # the holder's identity: to the licence service alone
     await _advance(uow, case, tasks)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from contracts.dispatch.v1 import ReviewConcluded, TaskConcluded, TaskReleased
-from contracts.licence.v1 import LicenceIssued, LicenceStatusChanged
+from contracts.dispatch.v1 import ReviewConcluded, TaskReleased
+from contracts.dispatch.v2 import TaskConcluded
+from contracts.licence.v1 import CaseLicenceIssued
+from contracts.licence.v2 import LicenceStatusChanged
 from contracts.sharing.v1 import LookupAnswered
 from contracts.supervision.v1 import ClockStarted
 from contracts.topics import CASE_STREAM, SHARING_ANSWERS
@@ -19,7 +21,7 @@ def handlers(folder: CaseStreamFolder) -> dict[str, Handler]:
         ReviewConcluded.event_type: folder.review_concluded,
         TaskReleased.event_type: folder.task_released,
         TaskConcluded.event_type: folder.task_concluded,
-        LicenceIssued.event_type: folder.licence_issued,
+        CaseLicenceIssued.event_type: folder.licence_issued,
         LicenceStatusChanged.event_type: folder.licence_status_changed,
         ClockStarted.event_type: folder.clock_started,
         LookupAnswered.event_type: apply_answer,

@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 
 from contracts.days import china_date
 from contracts.departments import department
-from contracts.dispatch.v1 import ReviewConcluded, TaskConcluded, TaskReleased
+from contracts.dispatch.v1 import ReviewConcluded, TaskReleased
+from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope, EventPayload
 from contracts.intake.v1 import CaseDelivered, CaseNotified, Channel, DeliveredItem, DeliveryMethod
-from contracts.licence.v1 import LicenceIssued, LicenceStatusChanged
+from contracts.licence.v1 import CaseLicenceIssued
+from contracts.licence.v2 import LicenceStatusChanged
 from contracts.supervision.v1 import ClockStarted
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeCase
@@ -101,7 +103,7 @@ class CaseStreamFolder:
             self._save(uow, case, state)
 
     async def licence_issued(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, LicenceIssued)
+        assert isinstance(payload, CaseLicenceIssued)
         case, state = await self._load(uow, payload.case_id)
         if state.licence_issued(payload.item_code, payload.licence_id):
             item = state.items[payload.item_code]

@@ -1,25 +1,25 @@
-"""Subscriptions of licence: the case stream (dispatch's verified conclusions) and, as the e-licence
-archive (电子证照库), the data-sharing lookups in a group of their own."""
+"""Subscriptions of licence: dispatch's licence requests (a restricted topic: they name the holder) and, as
+the e-licence archive (电子证照库), the data-sharing lookups in a group of their own."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from contracts.dispatch.v1 import TaskConcluded
+from contracts.dispatch.v1 import LicenceRequested
 from contracts.sharing.v1 import LookupRequested
-from contracts.topics import CASE_STREAM, SHARING_REQUESTS
+from contracts.topics import LICENCE_REQUESTS, SHARING_REQUESTS
 from exchange.kafka.consumer import Handler
 from licence.service_layer import issuing, sharing
 from licence.service_layer.issuers import Issuers
 
-TOPICS = (CASE_STREAM,)
+TOPICS = (LICENCE_REQUESTS,)
 SHARING_GROUP = "licence.sharing"
 SHARING_TOPICS = (SHARING_REQUESTS,)
 
 
 def build_handlers(issuers: Issuers) -> dict[str, Handler]:
     """The handler table; each licence is sealed with its issuing department's key from ``issuers``."""
-    return {TaskConcluded.event_type: partial(issuing.task_concluded, issuers=issuers)}
+    return {LicenceRequested.event_type: partial(issuing.licence_requested, issuers=issuers)}
 
 
 def build_sharing_handlers() -> dict[str, Handler]:

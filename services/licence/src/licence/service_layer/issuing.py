@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from contracts.dispatch.v1 import Outcome, TaskConcluded
+from contracts.dispatch.v1 import LicenceRequested
 from contracts.envelope import Envelope, EventPayload
-from contracts.licence.v1 import LicenceIssued
+from contracts.licence.v1 import CaseLicenceIssued, LicenceIssued
 from contracts.licence_types import licence_type
 from contracts.topics import CASE_STREAM, LICENCE_EVENTS, TopicSpec
 from credentials.canonical import canonical_json
@@ -23,7 +23,7 @@ from licence.domain.errors import IncompleteConclusion, UnknownLicenceType
 from licence.domain.licences import licence_id_for, licence_number, validity
 from licence.service_layer.issuers import Issuers
 
-__all__ = ["issued_event_id", "task_concluded"]
+__all__ = ["issued_event_id", "licence_requested"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +43,11 @@ async def _next_status_index(uow: UnitOfWork, department: str) -> int:
     return index
 
 
-async def task_concluded(uow: UnitOfWork, envelope: Envelope, payload: EventPayload, *, issuers: Issuers) -> None:
+async def licence_requested(uow: UnitOfWork, envelope: Envelope, payload: EventPayload, *, issuers: Issuers) -> None:
     """One licence per approved, licence-yielding item, whatever the redelivery."""
-    assert isinstance(payload, TaskConcluded)
-    if payload.outcome is not Outcome.APPROVED or not payload.yields_licence:
-        return
-    if not payload.licence_type or not payload.holder_id or not payload.holder_name:
-        raise IncompleteConclusion(f"{payload.task_id} yields a licence but names no licence type or holder")
+    assert isinstance(payload, LicenceRequested)
+    if not payload.holder_id.strip() or not payload.holder_name.strip():
+        raise IncompleteConclusion(f"{payload.task_id} yields a licence but names no holder")
     try:
         kind = licence_type(payload.licence_type)
     except KeyError as exc:
@@ -88,7 +86,8 @@ async def task_concluded(uow: UnitOfWork, envelope: Envelope, payload: EventPayl
         **common, record_signature=credential["proof"]["proofValue"], issuer_id=seal.issuer_id,
         status_index=index, credential=credential,
     )
-    # The case stream is keyed by case, the licence archive by holder (一人一档): one emit per key.
-    for topic, key in ((CASE_STREAM, payload.case_id), (LICENCE_EVENTS, payload.holder_id)):
-        uow.emit(issued, subject=payload.case_id, topics=[topic], key=key,
-                 event_id=issued_event_id(licence_id, topic))
+    # The holder's archive (一人一档, keyed by holder) gets the credential; the case stream, that it was issued.
+    uow.emit(issued, subject=payload.case_id, topics=[LICENCE_EVENTS], key=payload.holder_id,
+             event_id=issued_event_id(licence_id, LICENCE_EVENTS))
+    uow.emit(CaseLicenceIssued.of(issued), subject=payload.case_id, topics=[CASE_STREAM],
+             event_id=issued_event_id(licence_id, CASE_STREAM))

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from contracts.licence.v1 import LicenceState, LicenceStatusChanged, StatusAction
+from contracts.licence.v1 import LicenceState, StatusAction
+from contracts.licence.v2 import LicenceStatusChanged
 from contracts.topics import CASE_STREAM, LICENCE_EVENTS
 from credentials.status import LIST_SIZE, StatusList, StatusPurpose
 from exchange.db.database import Database
@@ -45,7 +46,7 @@ async def change_status(
                                         reason_zh=reason_zh, actor=caller.principal, changed_at=now))
         changed = LicenceStatusChanged(
             licence_id=licence_id, case_id=row.case_id, item_code=row.item_code, licence_type=row.licence_type,
-            holder_id=row.holder_id, issuer_department=row.issuer_department, action=action, state=state,
+            issuer_department=row.issuer_department, action=action, state=state,
             reason_zh=reason_zh, actor=caller.principal, changed_at=now,
         )
         for topic, key in ((CASE_STREAM, row.case_id), (LICENCE_EVENTS, row.holder_id)):

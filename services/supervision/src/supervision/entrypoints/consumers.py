@@ -7,9 +7,9 @@ from contracts.dispatch.v1 import (
     FindingBeyondList,
     RequestUndeliverable,
     ReviewConcluded,
-    TaskConcluded,
     TaskReleased,
 )
+from contracts.dispatch.v2 import TaskConcluded
 from contracts.intake.v1 import CaseDelivered, CaseRegistered, CorrectionFiled
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
 from contracts.topics import CASE_STREAM
