@@ -234,17 +234,21 @@ def test_every_process_waits_for_its_infrastructure_and_reports_readiness(spec: 
 def test_database_backed_processes_get_the_postgres_server(spec: ProcessSpec) -> None:
     service = SERVICES[spec.name]
     env = _env(service)
-    url = env.get(f"{ENV_PREFIX}DATABASE_URL")
+    own = f"{ENV_PREFIX}{spec.name.upper()}_DATABASE_URL"
+    assert f"{ENV_PREFIX}DATABASE_URL" not in env, f"{spec.name}: no server-wide URL (it names the superuser)"
+    url = env.get(own)
     if not spec.has_database:
-        assert url is None, f"{spec.name} has no database but is given {ENV_PREFIX}DATABASE_URL"
+        assert url is None, f"{spec.name} has no database but is given {own}"
         return
-    assert url, f"{spec.name} needs {ENV_PREFIX}DATABASE_URL"
+    assert url, f"{spec.name} needs {own}"
     parts = urlsplit(_interpolate(url))
     assert parts.scheme == "postgresql+asyncpg"
     assert parts.hostname == "postgres"
     assert parts.port == 5432
-    assert parts.path == "/postgres", "the URL names the server; each service derives onething_<service>"
-    assert parts.password, "the password comes from ${POSTGRES_PASSWORD:-...}"
+    prefix = ExchangeSettings.model_fields["database_prefix"].default
+    assert parts.path == f"/{prefix}{spec.name}", "its own database"
+    assert parts.username == f"{prefix}{spec.name}", "as its own least-privilege role (deploy/postgres/init.sql)"
+    assert parts.password, "the password comes from ${POSTGRES_SERVICE_PASSWORD:-...}"
     assert _depends_on(service).get("postgres") == "service_healthy"
 
 
@@ -381,10 +385,11 @@ def test_postgres_is_healthchecked_and_creates_the_service_databases() -> None:
     init = [source for target, source in mounts.items() if target.startswith("/docker-entrypoint-initdb.d")]
     assert init and _norm(init[0]) == "deploy/postgres/init.sql"
     sql = (ROOT / "deploy/postgres/init.sql").read_text(encoding="utf-8")
-    prefix = ExchangeSettings.model_fields["database_prefix"].default
-    for spec in PROCESSES:
+    assert "\\set prefix onething_" in sql and ExchangeSettings.model_fields["database_prefix"].default == "onething_"
+    for spec in PROCESSES:  # each service's database and role (tests/integration/test_database_roles.py runs it)
         if spec.has_database:
-            assert re.search(rf"CREATE DATABASE \"?{prefix}{spec.name}\"?\s*;", sql), f"init.sql lacks {spec.name}"
+            assert f"('{spec.name}')" in sql, f"init.sql lacks {spec.name}"
+    assert "POSTGRES_SERVICE_PASSWORD" in env, "the roles' password reaches init.sql"
 
 
 def test_traces_flow_from_the_services_through_the_collector_to_jaeger() -> None:

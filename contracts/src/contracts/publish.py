@@ -340,11 +340,15 @@ def _channel(spec: TopicSpec, messages: list[type[EventPayload]]) -> dict[str, A
             "of its answers was refused and not applied (see the document's description).\n\n"
         )
     description += f"Kafka key / 分区键: `{spec.key}`. Dead letters / 死信: `{spec.name}.dlq.<consumer-group>`."
+    if spec.restricted:
+        description += ("\n\n受限 / Restricted: carries personal data for its reader alone; grant read access to "
+                        "that reader only (docs/security.md, \"Where personal data flows\").")
     return {
         "address": spec.name,
         "title": spec.name,
         "description": description,
         "x-kafka-key": spec.key,
+        "x-restricted": spec.restricted,
         "messages": {message_key(cls): {"$ref": f"#/components/messages/{message_key(cls)}"} for cls in messages},
         "bindings": {
             "kafka": {

@@ -47,6 +47,9 @@ class TopicSpec:
     compacted: bool = False
     configs: dict[str, str] = field(default_factory=dict)
     department: str | None = None  # set on a department's request topic: producers route to it explicitly
+    # 受限: carries personal data (names, ID numbers, phones, addresses, accounts) for the one reader that needs
+    # it; grant read access to that reader alone. Every other topic (the case stream, figures) carries none.
+    restricted: bool = False
 
     def kafka_configs(self) -> dict[str, str]:
         out = {"cleanup.policy": "compact" if self.compacted else "delete"}
@@ -106,6 +109,7 @@ CASE_DOSSIER = TopicSpec(
                    "read by dispatch alone, which hands each department what its item needs",
     event_types=("intake.case.accepted", "intake.case.corrected"),
     retention_ms=90 * DAY_MS,
+    restricted=True,
 )
 
 DEPARTMENT_RESULTS = TopicSpec(
@@ -124,6 +128,7 @@ SHARING_REQUESTS = TopicSpec(
     event_types=("sharing.lookup.requested",),
     partitions=3,
     retention_ms=7 * DAY_MS,
+    restricted=True,  # whose data is looked up
 )
 
 SHARING_ANSWERS = TopicSpec(
@@ -134,6 +139,7 @@ SHARING_ANSWERS = TopicSpec(
     event_types=("sharing.lookup.answered",),
     partitions=3,
     retention_ms=7 * DAY_MS,
+    restricted=True,  # the registries' records of the applicant
 )
 
 LICENCE_REQUESTS = TopicSpec(
@@ -144,6 +150,7 @@ LICENCE_REQUESTS = TopicSpec(
                    "to its holder, whose identity they carry; read by the licence service alone",
     event_types=("dispatch.licence.requested",),
     retention_ms=90 * DAY_MS,
+    restricted=True,
 )
 
 LICENCE_EVENTS = TopicSpec(
@@ -153,6 +160,7 @@ LICENCE_EVENTS = TopicSpec(
     description_en="Electronic licence events, keyed by holder (one archive per person/organisation)",
     event_types=("licence.licence.issued", "licence.licence.status_changed"),
     retention_ms=None,
+    restricted=True,  # 一人一档: keyed by the holder, the credential names them
 )
 
 RATING_EVENTS = TopicSpec(
@@ -201,11 +209,13 @@ def department_requests(code: str) -> TopicSpec:
         event_types=("dispatch.review.requested", "dispatch.request.sent", "dispatch.answer.refused"),
         partitions=3,
         department=code,
+        restricted=True,  # what the department needs for the item: the applicant, the form, the materials
     )
 
 
 def dead_letter_topic(source_topic: str, consumer: str) -> TopicSpec:
-    """Per-consumer dead letters (死信), so the owner of the failure is clear."""
+    """Per-consumer dead letters (死信), so the owner of the failure is clear; restricted as its source is."""
+    source = _BY_NAME.get(source_topic)
     return TopicSpec(
         name=f"{source_topic}.dlq.{consumer}",
         key="original key",
@@ -214,6 +224,7 @@ def dead_letter_topic(source_topic: str, consumer: str) -> TopicSpec:
         event_types=(),
         partitions=1,
         retention_ms=None,
+        restricted=source is None or source.restricted,  # an unknown topic's letters: assume the worst
     )
 
 

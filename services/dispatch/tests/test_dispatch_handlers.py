@@ -195,6 +195,21 @@ async def test_accepted_case_is_reviewed_by_every_department_at_once(dispatch_db
     assert concluded["round"] == 1 and concluded["deficiencies"] == []
 
 
+async def test_each_department_is_sent_its_items_fields_of_the_one_form_and_no_others(dispatch_db: Database) -> None:
+    fields = {"P-01-01": ("newborn_name", "birth_hospital"), "P-01-03": ("newborn_name", "household_address")}
+    one_form = {"newborn_name": "李小明", "birth_hospital": "市妇幼保健院", "household_address": "北京市东城区某街道1号",
+                "bank_account": "6222020200112233445"}
+    payload = accepted(items=("P-01-01", "P-01-03"))
+    payload = payload.model_copy(update={"form": one_form, "items": tuple(
+        i.model_copy(update={"form_fields": fields[i.item_code]}) for i in payload.items)})
+    await handle(dispatch_db, case_accepted, payload, source="intake")
+    sent = {r.envelope["data"]["item_code"]: r.envelope["data"]["form"]
+            for r in await outbox(dispatch_db, "dispatch.review.requested")}
+    assert sent == {"P-01-01": {"newborn_name": "李小明", "birth_hospital": "市妇幼保健院"},
+                    "P-01-03": {"newborn_name": "李小明", "household_address": "北京市东城区某街道1号"}}
+    # Nobody was sent the bank account: no selected item takes it.
+
+
 async def test_reviewed_case_releases_the_parallel_heads(dispatch_db: Database) -> None:
     await accept_reviewed(dispatch_db)
 

@@ -129,6 +129,9 @@ class CaseItem(ItemPlan):
     """One selected item with its materials, as dispatch needs it to route, sequence and hand to the department."""
 
     materials: tuple[MaterialRef, ...] = ()
+    # 表单字段 the item takes (from the catalogue): its department gets these of the one form and no others;
+    # None: not stated (every field, as before)
+    form_fields: tuple[str, ...] | None = None
 
 
 class CaseAccepted(EventPayload):

@@ -24,10 +24,23 @@ logger = logging.getLogger(__name__)
 
 
 async def create_database_if_missing(url: str) -> None:
-    """PostgreSQL: create the service's database on the server if it does not exist yet."""
+    """PostgreSQL: create the service's database on the server if it does not exist yet.
+
+    The database is asked first: a service running as a least-privilege role (deploy/postgres/init.sql) owns
+    a database made for it and may not connect to the server's maintenance database, nor create one.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql" or not parsed.database:
         return
+    own = create_async_engine(parsed, pool_size=1)
+    try:
+        async with own.connect():
+            return
+    except DBAPIError as exc:
+        if getattr(getattr(exc, "orig", None), "sqlstate", None) != "3D000":  # invalid_catalog_name: not there yet
+            raise
+    finally:
+        await own.dispose()
     admin = create_async_engine(
         parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", pool_size=1
     )

@@ -39,6 +39,8 @@ class DispatchTask(SQLModel, table=True):
     requires: list[str] = Field(sa_column=Column(JSON, nullable=False))
     time_limit_days: int = Field(sa_column=Column(Integer, nullable=False))  # 法定办结时限
     promised_limit_days: int | None = Field(default=None, sa_column=Column(Integer))  # 承诺时限; None: statutory
+    # 表单字段 the item takes: its department is sent these of the one form; None (older tasks): the whole form
+    form_fields: list[str] | None = Field(default=None, sa_column=Column(JSON))
     yields_licence: bool = False
     licence_type: str | None = Field(default=None, sa_column=Column(String(64)))
     status: str = Field(sa_column=Column(String(32), nullable=False, index=True))

@@ -28,6 +28,7 @@ from contracts.topics import department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchRequest, DispatchTask
 from dispatch.domain.deadlines import RequestState
 from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
+from dispatch.domain.minimisation import form_for_item
 from dispatch.domain.review import Phase, ReviewStatus, ReviewView, merged_deficiencies, review_complete
 from dispatch.domain.sequencing import TaskStatus, TaskView, releasable, unreachable
 from exchange.db.unit_of_work import UnitOfWork
@@ -100,7 +101,7 @@ def _release(
         RequestSent(
             request_id=request_id, case_id=case.case_id, task_id=task.task_id, item_code=task.item_code,
             item_name_zh=task.item_name_zh, department=task.department, attempt=task.attempt,
-            applicant=Applicant.model_validate(case.applicant), form=case.form, evidence=evidence,
+            applicant=Applicant.model_validate(case.applicant), form=_form_for(task, case), evidence=evidence,
             licence_type=task.licence_type, materials=_materials(task), fast_track=case.fast_track,
         ),
         subject=case.case_id,
@@ -154,6 +155,12 @@ def _split_findings(task: DispatchTask, case: DispatchCase,
     return listed, beyond
 
 
+def _form_for(task: DispatchTask, case: DispatchCase) -> dict[str, str]:
+    """数据最小化: the fields of the one form that the task's item takes, and no others (the whole form for a
+    task whose item did not say)."""
+    return form_for_item(case.form, task.form_fields)
+
+
 def _materials(task: DispatchTask) -> tuple[MaterialRef, ...]:
     return tuple(MaterialRef.model_validate(m) for m in task.materials)
 
@@ -166,7 +173,7 @@ def _request_review(uow: UnitOfWork, case: DispatchCase, task: DispatchTask) -> 
         ReviewRequested(
             request_id=request_id, case_id=case.case_id, item_code=task.item_code, item_name_zh=task.item_name_zh,
             department=task.department, round=case.review_round, applicant=Applicant.model_validate(case.applicant),
-            form=case.form, materials=_materials(task),
+            form=_form_for(task, case), materials=_materials(task),
         ),
         subject=case.case_id, topics=[department_requests(task.department)], event_id=request_id,
     )
@@ -248,6 +255,7 @@ async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: EventPaylo
             promised_limit_days=item.promised_limit_days,
             yields_licence=item.yields_licence, licence_type=item.licence_type, status=TaskStatus.WAITING,
             materials=[m.model_dump(mode="json") for m in item.materials],
+            form_fields=list(item.form_fields) if item.form_fields is not None else None,
         )
         for item in payload.items
     }

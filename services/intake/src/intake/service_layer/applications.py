@@ -313,7 +313,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
                          time_limit_days=i.time_limit_days, promised_limit_days=promised[i.code],
                          requires=tuple(r for r in i.requires if r in selection.codes),
                          yields_licence=i.yields_licence, licence_type=i.licence_type,
-                         materials=checked.refs.get(i.code, ()))
+                         materials=checked.refs.get(i.code, ()), form_fields=i.fields)
                 for i in items
             ),
             form=form, accepted_at=now, accepted_on=accepted_on, window_id=app.window_id,
