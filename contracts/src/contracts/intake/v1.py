@@ -134,13 +134,9 @@ class CaseItem(ItemPlan):
     form_fields: tuple[str, ...] | None = None
 
 
-class CaseAccepted(EventPayload):
-    """A bundle case (一件事) was accepted at one window and is ready for dispatch: the whole dossier (办件卷宗),
-    with the applicant's identity, the form and the materials. It travels on the restricted dossier topic
-    (``onething.case.dossier``), which only dispatch reads; everyone else learns of the case from
-    :class:`CaseRegistered` on the case stream."""
-
-    event_type: ClassVar[str] = "intake.case.accepted"
+class _CaseFacts(EventPayload):
+    """What is known of an accepted case without the person: shared by the dossier and the case stream's
+    registration."""
 
     case_id: str
     bundle_code: str
@@ -148,20 +144,30 @@ class CaseAccepted(EventPayload):
     bundle_name_en: str
     catalogue_version: str
     lead_department: str
-    applicant: Applicant
     channel: Channel
     delivery_method: DeliveryMethod
-    items: tuple[CaseItem, ...]
-    form: dict[str, str]
     accepted_at: AwareDatetime
     accepted_on: date
     window_id: str | None = None  # 受理窗口 / 自助终端编号
     staff_id: str | None = None  # 受理人员
-    proxy: Proxy | None = None
     fast_track: bool = False  # 绿色通道
     commitments: tuple[Commitment, ...] = ()
     limit_days: int | None = Field(default=None, ge=0)  # 一件事办结时限（工作日，R-05）
     due_on: date | None = None
+
+
+class CaseAccepted(_CaseFacts):
+    """A bundle case (一件事) was accepted at one window and is ready for dispatch: the whole dossier (办件卷宗),
+    with the applicant's identity, the form and the materials. It travels on the restricted dossier topic
+    (``onething.case.dossier``), which only dispatch reads; everyone else learns of the case from
+    :class:`CaseRegistered` on the case stream."""
+
+    event_type: ClassVar[str] = "intake.case.accepted"
+
+    applicant: Applicant
+    items: tuple[CaseItem, ...]
+    form: dict[str, str]
+    proxy: Proxy | None = None
 
 
 class CaseCorrected(EventPayload):
@@ -191,7 +197,7 @@ def rater_digest(case_id: str, id_number: str) -> str:
     return hashlib.sha256(f"{case_id}\n{id_number.strip().upper()}".encode()).hexdigest()
 
 
-class CaseRegistered(EventPayload):
+class CaseRegistered(_CaseFacts):
     """受理登记: the facts of an accepted case that every service and analyst may know, on the case stream. No
     name, ID number, phone, address, form value, document or credential (数据最小化, PIPL): the applicant is a
     keyed pseudonym (the same applicant case after case, for SUP-05's repeat check; not who they are), and those
@@ -199,27 +205,11 @@ class CaseRegistered(EventPayload):
 
     event_type: ClassVar[str] = "intake.case.registered"
 
-    case_id: str
-    bundle_code: str
-    bundle_name_zh: str
-    bundle_name_en: str
-    catalogue_version: str
-    lead_department: str
     applicant_type: str  # "resident_id" | "uscc"
     applicant_ref: str  # HMAC-SHA256 pseudonym, keyed by intake's secret
     raters: tuple[RaterRef, ...]
-    channel: Channel
-    delivery_method: DeliveryMethod
     items: tuple[ItemPlan, ...]
-    accepted_at: AwareDatetime
-    accepted_on: date
-    window_id: str | None = None  # 受理窗口 / 自助终端编号
-    staff_id: str | None = None  # 受理人员
     proxy_role: str | None = None  # 帮办代办 by whom (staff | volunteer | relative | agent), not their name
-    fast_track: bool = False  # 绿色通道
-    commitments: tuple[Commitment, ...] = ()
-    limit_days: int | None = Field(default=None, ge=0)  # 一件事办结时限（工作日，R-05）
-    due_on: date | None = None
 
     @classmethod
     def of(cls, accepted: CaseAccepted, *, applicant_ref: str) -> CaseRegistered:
@@ -231,16 +221,10 @@ class CaseRegistered(EventPayload):
                                    acting_as=accepted.proxy.role))
         plan = set(ItemPlan.model_fields)
         return cls(
-            case_id=accepted.case_id, bundle_code=accepted.bundle_code, bundle_name_zh=accepted.bundle_name_zh,
-            bundle_name_en=accepted.bundle_name_en, catalogue_version=accepted.catalogue_version,
-            lead_department=accepted.lead_department, applicant_type=accepted.applicant.id_type,
-            applicant_ref=applicant_ref, raters=tuple(raters), channel=accepted.channel,
-            delivery_method=accepted.delivery_method,
+            **{name: getattr(accepted, name) for name in _CaseFacts.model_fields},
+            applicant_type=accepted.applicant.id_type, applicant_ref=applicant_ref, raters=tuple(raters),
             items=tuple(ItemPlan(**{k: v for k, v in dict(i).items() if k in plan}) for i in accepted.items),
-            accepted_at=accepted.accepted_at, accepted_on=accepted.accepted_on, window_id=accepted.window_id,
-            staff_id=accepted.staff_id, proxy_role=accepted.proxy.role if accepted.proxy else None,
-            fast_track=accepted.fast_track, commitments=accepted.commitments, limit_days=accepted.limit_days,
-            due_on=accepted.due_on,
+            proxy_role=accepted.proxy.role if accepted.proxy else None,
         )
 
 
