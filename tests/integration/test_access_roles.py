@@ -122,6 +122,25 @@ async def test_window_staff_and_channel_come_from_the_clerks_token(apps: Apps, t
         assert claimed.status_code == 422 and claimed.json()["problems"][0]["path"] == "window_id"
 
 
+async def test_a_kiosk_accepts_for_the_person_present_and_follows_only_what_it_accepted(
+        apps: Apps, tokens: TestTokens) -> None:
+    k02, k03 = (tokens.headers(Role.KIOSK, window_id=k, subject=f"kiosk.{k}") for k in ("K02", "K03"))
+    async with await _client(apps, "intake") as intake:
+        accepted = await intake.post("/cases", json=birth(), headers=k02)
+        assert accepted.status_code == 201, accepted.text
+        case = accepted.json()
+        assert (case["channel"], case["window_id"], case["staff_id"]) == ("kiosk", "K02", None)
+        path = f"/cases/{case['case_id']}"
+        assert (await intake.get(path, headers=k02)).status_code == 200  # its own: to print the receipt
+        elsewhere = await intake.get(path, headers=k03)
+        assert elsewhere.status_code == 404, "another kiosk cannot look a case up by id"
+        window = await intake.post("/cases", json=birth(), headers=tokens.headers(Role.CLERK))
+        assert (await intake.get(f"/cases/{window.json()['case_id']}", headers=k02)).status_code == 404
+        assert (await intake.get(f"/drafts/{case['case_id']}", headers=k02)).status_code == 403  # no pre-fill reads
+    async with await _client(apps, "dispatch") as dispatch:  # nor a case's tasks
+        assert (await dispatch.get(f"{path}/tasks", headers=k02)).status_code == 403
+
+
 async def test_idempotency_keys_are_each_callers_own(apps: Apps, tokens: TestTokens) -> None:
     """The same key from two windows is two applications; no one gets another caller's case back by its key."""
     key = {"Idempotency-Key": "same-key-1"}

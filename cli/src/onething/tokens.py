@@ -43,9 +43,9 @@ class SystemTokens:
         return ClientCredentials(self.token_url, known.client_id, known.secret)
 
     def clerk_at(self, channel: str, window_id: str | None) -> ClientCredentials:
-        """The clerk client of a window, kiosk or hotline seat (``window.W03``, ``kiosk.K02``, ``hotline``)."""
+        """The client of a window, kiosk or hotline seat (``window.W03``, ``kiosk.K02``, ``hotline``)."""
         for client in self.credentials.clients.values():
-            if client.role is Role.CLERK and client.claims.get("channel") == channel and \
+            if client.role in (Role.CLERK, Role.KIOSK) and client.claims.get("channel") == channel and \
                     client.claims.get("window_id") == window_id:
                 return self.client(client.client_id)
         raise KeyError(f"no clerk client for {channel} {window_id}")

@@ -22,11 +22,12 @@ __all__ = ["CREDENTIALS_FILE", "Client", "DevCredentials", "ensure_dev_credentia
 CREDENTIALS_FILE = "credentials.json"
 
 # The clients of the embedded default: (client id, role, claims). The service centre's windows W01–W08 (综合窗口),
-# its self-service kiosks K01–K08 (自助终端) and a 12345 hotline seat (热线), each accepting as a clerk.
+# its self-service kiosks K01–K08 (自助终端, the kiosk role: they follow only what they accepted) and a 12345
+# hotline seat (热线, a clerk).
 _CLIENTS: list[tuple[str, Role, dict[str, str]]] = [
     *((f"window.W{n:02d}", Role.CLERK, {"window_id": f"W{n:02d}", "staff_id": f"S{n:03d}", "channel": "window"})
       for n in range(1, 9)),
-    *((f"kiosk.K{n:02d}", Role.CLERK, {"window_id": f"K{n:02d}", "channel": "kiosk"}) for n in range(1, 9)),
+    *((f"kiosk.K{n:02d}", Role.KIOSK, {"window_id": f"K{n:02d}", "channel": "kiosk"}) for n in range(1, 9)),
     ("hotline", Role.CLERK, {"staff_id": "S101", "channel": "12345"}),
     ("supervisor", Role.SUPERVISOR, {}),
     ("operator", Role.OPERATOR, {}),
@@ -67,11 +68,13 @@ def read_dev_credentials(path: Path) -> DevCredentials:
 
 def ensure_dev_credentials(path: Path) -> DevCredentials:
     """The credentials at ``path``, created (0600) with fresh secrets the first time; clients added since are
-    added, existing secrets kept."""
+    added, existing secrets kept, and each client's role and claims are the code's (a kiosk written as a clerk
+    by an earlier version becomes a kiosk)."""
     existing = read_dev_credentials(path) if path.exists() else None
     clients = dict(existing.clients) if existing else {}
     for client_id, role, claims in _CLIENTS:
-        clients.setdefault(client_id, Client(client_id, secrets.token_urlsafe(24), role, claims))
+        kept = clients.get(client_id)
+        clients[client_id] = Client(client_id, kept.secret if kept else secrets.token_urlsafe(24), role, claims)
     credentials = DevCredentials(clients, existing.applicant_password if existing else secrets.token_urlsafe(12))
     if existing is None or credentials != existing:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -15,7 +15,8 @@ __all__ = ["ROLE_ZH", "Caller", "Role", "signed_caller_roles"]
 
 class Role(StrEnum):
     APPLICANT = "applicant"  # 申请人: on the portal or app, identity verified by 统一身份认证
-    CLERK = "clerk"  # 综合窗口人员: accepts at a window of a service centre; window and staff id in the token
+    CLERK = "clerk"  # 综合窗口人员: accepts at a window of a service centre (or a 12345 seat); window and staff id in the token
+    KIOSK = "kiosk"  # 自助终端: accepts for the person present, and follows only what it accepted; its id in the token
     DEPARTMENT = "department"  # 部门: handles its items; its department code in the token or its signing key
     SUPERVISOR = "supervisor"  # 监察: cards, extensions, blacklist, rectification reviews
     OPERATOR = "operator"  # 运维: dead letters, re-drives, the demo clock, simulated faults
@@ -23,7 +24,7 @@ class Role(StrEnum):
 
 
 ROLE_ZH: dict[Role, str] = {
-    Role.APPLICANT: "申请人", Role.CLERK: "窗口人员", Role.DEPARTMENT: "部门", Role.SUPERVISOR: "监察人员",
+    Role.APPLICANT: "申请人", Role.CLERK: "窗口人员", Role.KIOSK: "自助终端", Role.DEPARTMENT: "部门", Role.SUPERVISOR: "监察人员",
     Role.OPERATOR: "运维人员", Role.ANALYST: "分析人员",
 }
 

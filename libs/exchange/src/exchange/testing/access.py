@@ -34,6 +34,7 @@ class TestTokens:
 
     DEFAULT_CLAIMS: ClassVar[dict[Role, dict[str, str]]] = {
         Role.CLERK: {"window_id": "W01", "staff_id": "S001", "channel": "window"},
+        Role.KIOSK: {"window_id": "K01", "channel": "kiosk"},
         Role.APPLICANT: {"id_number": TEST_APPLICANT, "name": "测试申请人", "channel": "portal"},
         Role.DEPARTMENT: {"department": "health"},
     }

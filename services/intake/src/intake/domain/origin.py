@@ -1,7 +1,8 @@
 """Where an application comes from (受理来源): decided from the caller's token, never from the body.
 
-A clerk (综合窗口、自助终端或 12345 热线) accepts for anyone who is present or calls, and the channel, window
-and staff id are the ones in the clerk's token. An applicant on the portal or the app (网上办事大厅、移动端)
+A clerk (综合窗口或 12345 热线) or a self-service kiosk (自助终端) accepts for anyone who is present or calls, and
+the channel, window (or kiosk) and staff id are the ones in its token; a kiosk then follows only the cases it
+accepted. An applicant on the portal or the app (网上办事大厅、移动端)
 applies only as themselves — as the applicant, as the proxy (帮办代办) of the person named, or, signed in
 with an enterprise's 法人 account, for that enterprise. Pure: the edge turns a :class:`Refusal` into 403 or 422.
 """
@@ -37,7 +38,11 @@ def application_origin(caller: Caller, *, channel: Channel | None, window_id: st
                        applicant_id: str, proxy_id: str | None) -> Origin | Refusal:
     """The channel, window and staff of an application ``caller`` submits; body values may repeat the
     token's, never differ from them."""
-    if caller.has(Role.CLERK):
+    if caller.has(Role.CLERK, Role.KIOSK):
+        if caller.has(Role.KIOSK) and not caller.has(Role.CLERK) and (
+                caller.channel != Channel.KIOSK or not caller.window_id):
+            return Refusal(403, None, "自助终端的令牌须载明终端编号与渠道 kiosk",
+                           "a kiosk's token names its terminal and the kiosk channel")
         if caller.channel not in (None, *Channel):
             return Refusal(403, None, "令牌中的受理渠道无效", f"the token's channel {caller.channel!r} is not a channel")
         origin = Origin(Channel(caller.channel or Channel.WINDOW), caller.window_id, caller.staff_id)
@@ -59,11 +64,14 @@ def application_origin(caller: Caller, *, channel: Channel | None, window_id: st
                            "you may apply only as yourself (or your 法人 account's enterprise), or as the proxy "
                            "of the person named")
         return Origin(channel or Channel.PORTAL, None, None)
-    return Refusal(403, None, "仅限窗口人员或申请人本人", "only a clerk or the applicants themselves")
+    return Refusal(403, None, "仅限窗口人员、自助终端或申请人本人", "only a clerk, a kiosk or the applicants themselves")
 
 
-def may_follow(caller: Caller, applicant_id: str, proxy_id: str | None) -> bool:
-    """Whether ``caller`` may read or answer for a case: staff who serve cases, or its own applicant or proxy."""
+def may_follow(caller: Caller, applicant_id: str, proxy_id: str | None, *, accepted_at: str | None = None) -> bool:
+    """Whether ``caller`` may read or answer for a case: staff who serve cases, the kiosk that accepted it
+    (``accepted_at``: the case's window or kiosk), or its own applicant or proxy."""
     if caller.has(Role.CLERK, Role.SUPERVISOR, Role.OPERATOR):
+        return True
+    if caller.has(Role.KIOSK) and accepted_at is not None and accepted_at == caller.window_id:
         return True
     return caller.speaks_for(applicant_id) or (proxy_id is not None and caller.speaks_for(proxy_id))

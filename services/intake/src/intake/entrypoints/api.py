@@ -85,8 +85,8 @@ _INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic, "descri
 
 # Who may do what here (角色). A case or draft that is not the caller's own answers 404, as an unknown one does.
 Applicant = Annotated[Caller, Depends(Allow(Role.APPLICANT))]
-Acceptor = Annotated[Caller, Depends(Allow(Role.CLERK, Role.APPLICANT))]
-CaseReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.CLERK, Role.SUPERVISOR, Role.OPERATOR))]
+Acceptor = Annotated[Caller, Depends(Allow(Role.CLERK, Role.KIOSK, Role.APPLICANT))]
+CaseReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.CLERK, Role.KIOSK, Role.SUPERVISOR, Role.OPERATOR))]
 DraftReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.CLERK))]
 Supervisor = Annotated[Caller, Depends(Allow(Role.SUPERVISOR))]
 
@@ -270,7 +270,8 @@ def create_app(database: Database, catalogues: CatalogueStore,
             case, entries = await load_case(database, case_id)
         except CaseNotFound:
             raise HTTPException(404, detail=_NOT_FOUND) from None
-        if not may_follow(caller, str(case.applicant.get("id_number")), (case.proxy or {}).get("id_number")):
+        if not may_follow(caller, str(case.applicant.get("id_number")), (case.proxy or {}).get("id_number"),
+                          accepted_at=case.window_id):
             raise HTTPException(404, detail=_NOT_FOUND)
         return case, entries
 
