@@ -18,8 +18,9 @@ import httpx
 
 from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials, read_dev_credentials
 from exchange.access.roles import Role
+from exchange.errors import SignatureInvalid
 from exchange.kafka.metadata import refuse_topic_auto_creation
-from exchange.signing import KeyRing, ensure_keys
+from exchange.signing import KeyRing, ensure_keys, revoke_key, rotate_key
 from onething.apply import apply_once, follow_lines
 from onething.audit import audit_chain_command
 from onething.call import CALL_SUMMARY, add_call_arguments, call_command
@@ -144,7 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "for its 法人 account)")
     token.add_argument("--name", default="申请人", help="the applicant's name (with --applicant)")
 
-    keys = command("keys", "create Ed25519 key pairs for every service and department")
+    keys = command("keys", "create Ed25519 key pairs for every service and department; rotate or revoke one "
+                           "principal's key (密钥轮换、吊销)")
+    keys.add_argument("action", nargs="?", choices=("create", "rotate", "revoke"), default="create",
+                      help="create (default): a pair for every principal that has none; rotate PRINCIPAL: a new pair, "
+                           "the old public key kept as retired (what it signed still verifies); revoke PRINCIPAL "
+                           "STAMP: a retired key verifies nothing any more")
+    keys.add_argument("principal", nargs="?", default=None, help="the principal (rotate, revoke): intake, "
+                                                                   "dept.police, seal.health …")
+    keys.add_argument("stamp", nargs="?", default=None, help="the retired key's stamp (revoke), as rotate printed it")
     keys.add_argument("--dir", type=Path, default=None, help="default <data-dir>/keys")
     keys.add_argument("--credentials", type=Path, default=None, metavar="FILE",
                       help="also write the development OAuth clients there (as `onething up` does in the data dir)")
@@ -431,11 +440,32 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     target = args.dir or args.data_dir / "keys"
+    if args.action != "create":
+        return _rotate_or_revoke(args, target)
     ensure_keys(target, ALL_PRINCIPALS)
     print(f"keys for {len(ALL_PRINCIPALS)} principals in {target}")
     if args.credentials is not None:
         ensure_dev_credentials(args.credentials)
         print(f"development OAuth clients in {args.credentials}")
+    return 0
+
+
+def _rotate_or_revoke(args: argparse.Namespace, target: Path) -> int:
+    if args.principal is None or (args.action == "revoke") != (args.stamp is not None):
+        print("用法 usage: onething keys rotate PRINCIPAL | onething keys revoke PRINCIPAL STAMP", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "rotate":
+            stamp = rotate_key(target, args.principal)
+            print(f"已轮换 rotated {args.principal}: new key in {target}; the old one is retired as {stamp} "
+                  f"(what it signed still verifies; revoke it with `onething keys revoke {args.principal} {stamp}`). "
+                  "Restart the processes that sign as it.")
+        else:
+            revoke_key(target, args.principal, args.stamp)
+            print(f"已吊销 revoked {args.principal} key {args.stamp}: nothing it signed verifies any more")
+    except (FileNotFoundError, SignatureInvalid) as exc:
+        print(f"onething keys {args.action}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

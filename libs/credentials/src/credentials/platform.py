@@ -27,12 +27,15 @@ def local_trust_list(keyring: KeyRing, *, region: str, region_name_zh: str,
     issuers = []
     for dept in DEPARTMENTS:
         try:
-            public = keyring.public_key_bytes(seal_principal(dept.code))
+            published = keyring.public_keys_bytes(seal_principal(dept.code))
         except SignatureInvalid:  # no seal published: that department issues no licences
             continue
+        # The current seal and the retired ones: a licence sealed before a rotation still verifies; a revoked seal
+        # is not listed, so nothing it sealed does.
         issuers.append(TrustedIssuer(
             issuer_id_for(region, dept.code), issuer_name_zh(region_name_zh, dept.code),
-            f"{dept.name_en}, {region}", region, (TrustedKey(multikey_encode(public), public),), local=True,
+            f"{dept.name_en}, {region}", region,
+            tuple(TrustedKey(multikey_encode(public), public) for public in published), local=True,
             status_list_base=f"{public_url.rstrip('/')}/status-lists/{dept.code}/" if public_url else None,
         ))
     return TrustList.of(issuers)

@@ -4,6 +4,11 @@ Keys live in a directory: ``<principal>.key`` (PKCS#8 PEM, private, only on the 
 and ``<principal>.pub`` (SubjectPublicKeyInfo PEM, the trust list every verifier reads). A
 principal is a service name (``intake``) or a department (``dept.police``). An envelope is only
 accepted when it is signed by the key of its own ``source``: nobody can speak for someone else.
+
+密钥轮换 (rotation): :func:`rotate_key` gives a principal a new key pair and keeps its old public key as
+``<principal>.retired-<stamp>.pub``, so what it signed before (envelopes, e-licences) still verifies;
+:func:`revoke_key` renames a retired key ``.revoked-<stamp>.pub``, and nothing it signed verifies any more.
+A verifier that does not know a new key yet reads the directory again before it refuses a signature.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from contracts.envelope import canonical_bytes
 from exchange.errors import SignatureInvalid
 
-__all__ = ["KeyRing", "Signer", "b64", "ensure_keys", "unb64"]
+__all__ = ["KeyRing", "Signer", "b64", "ensure_keys", "revoke_key", "rotate_key", "unb64"]
 
 
 def b64(raw: bytes) -> str:
@@ -36,24 +42,53 @@ def ensure_keys(keys_dir: Path, principals: Iterable[str]) -> None:
     """Create a key pair for every principal that has none yet (idempotent)."""
     keys_dir.mkdir(parents=True, exist_ok=True)
     for principal in principals:
-        private_path = keys_dir / f"{principal}.key"
-        if private_path.exists():
-            continue
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        tmp = private_path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(pem)
-        tmp.chmod(0o600)
-        (keys_dir / f"{principal}.pub").write_bytes(
-            key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
-        os.replace(tmp, private_path)
+        if not (keys_dir / f"{principal}.key").exists():
+            _new_pair(keys_dir, principal)
+
+
+def _new_pair(keys_dir: Path, principal: str) -> None:
+    """A fresh key pair for ``principal``: the public key first, then the private one in place atomically."""
+    _check_name(principal)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    private_path = keys_dir / f"{principal}.key"
+    tmp = private_path.with_suffix(f".tmp{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (keys_dir / f"{principal}.pub").write_bytes(public)
+    os.replace(tmp, private_path)
+
+
+def _check_name(principal: str) -> None:
+    # Principals are names, never paths: refuse anything that could escape the directory.
+    if not principal or "/" in principal or principal.startswith(".") or ".retired-" in principal \
+            or ".revoked-" in principal:
+        raise SignatureInvalid(f"malformed key id {principal!r}")
+
+
+def rotate_key(keys_dir: Path, principal: str, *, now: datetime | None = None) -> str:
+    """A new key pair for ``principal``; its old public key stays trusted as retired. Returns the old key's stamp
+    (what :func:`revoke_key` takes)."""
+    _check_name(principal)
+    current = keys_dir / f"{principal}.pub"
+    if not current.exists() or not (keys_dir / f"{principal}.key").exists():
+        raise FileNotFoundError(f"no key pair for {principal!r} in {keys_dir} (run `onething keys` first)")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    os.replace(current, keys_dir / f"{principal}.retired-{stamp}.pub")
+    _new_pair(keys_dir, principal)
+    return stamp
+
+
+def revoke_key(keys_dir: Path, principal: str, stamp: str) -> None:
+    """吊销: the retired key of ``principal`` from ``stamp`` verifies nothing any more."""
+    _check_name(principal)
+    retired = keys_dir / f"{principal}.retired-{stamp}.pub"
+    if not retired.exists():
+        known = sorted(p.name for p in keys_dir.glob(f"{principal}.retired-*.pub"))
+        raise FileNotFoundError(f"no retired key {retired.name} (retired keys of {principal}: {', '.join(known) or 'none'})")
+    os.replace(retired, keys_dir / f"{principal}.revoked-{stamp}.pub")
 
 
 class Signer:
@@ -84,7 +119,7 @@ class KeyRing:
 
     def __init__(self, keys_dir: Path) -> None:
         self.keys_dir = keys_dir
-        self._public: dict[str, Ed25519PublicKey] = {}
+        self._public: dict[str, list[Ed25519PublicKey]] = {}  # principal -> current key, then retired ones
 
     def signer(self, principal: str) -> Signer:
         return Signer(principal, self.private_key(principal))
@@ -103,31 +138,51 @@ class KeyRing:
         return key
 
     def public_key(self, principal: str) -> Ed25519PublicKey:
+        """The principal's current public key."""
+        return self.public_keys(principal)[0]
+
+    def public_keys(self, principal: str) -> list[Ed25519PublicKey]:
+        """The principal's current public key, then its retired ones (newest first); never a revoked one."""
         cached = self._public.get(principal)
         if cached is not None:
             return cached
-        # Principals are names, never paths: refuse anything that could escape the directory.
-        if not principal or "/" in principal or principal.startswith("."):
-            raise SignatureInvalid(f"malformed key id {principal!r}")
-        path = self.keys_dir / f"{principal}.pub"
-        try:
-            key = serialization.load_pem_public_key(path.read_bytes())
-        except FileNotFoundError:
-            raise SignatureInvalid(f"untrusted signer {principal!r}: no public key") from None
-        if not isinstance(key, Ed25519PublicKey):
-            raise SignatureInvalid(f"key of {principal!r} is not Ed25519")
-        self._public[principal] = key
-        return key
+        _check_name(principal)
+        paths = [self.keys_dir / f"{principal}.pub",
+                 *sorted(self.keys_dir.glob(f"{principal}.retired-*.pub"), reverse=True)]
+        keys = []
+        for path in paths:
+            try:
+                key = serialization.load_pem_public_key(path.read_bytes())
+            except FileNotFoundError:
+                if path == paths[0]:
+                    raise SignatureInvalid(f"untrusted signer {principal!r}: no public key") from None
+                continue  # revoked meanwhile
+            if not isinstance(key, Ed25519PublicKey):
+                raise SignatureInvalid(f"key of {principal!r} is not Ed25519")
+            keys.append(key)
+        self._public[principal] = keys
+        return keys
 
     def public_key_bytes(self, principal: str) -> bytes:
-        """The raw 32 bytes of a principal's public key (for Multikey publication)."""
-        return self.public_key(principal).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        """The raw 32 bytes of a principal's current public key (for Multikey publication)."""
+        return self.public_keys_bytes(principal)[0]
+
+    def public_keys_bytes(self, principal: str) -> list[bytes]:
+        """The raw bytes of each of the principal's trusted public keys: current first, then retired."""
+        return [k.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+                for k in self.public_keys(principal)]
 
     def verify_bytes(self, principal: str, data: bytes, signature: str) -> None:
-        try:
-            self.public_key(principal).verify(unb64(signature), data)
-        except (InvalidSignature, ValueError) as exc:
-            raise SignatureInvalid(f"signature by {principal!r} does not verify") from exc
+        for fresh in (False, True):  # on a miss, read the directory again: the key may have been rotated
+            if fresh:
+                self._public.pop(principal, None)
+            for key in self.public_keys(principal):
+                try:
+                    key.verify(unb64(signature), data)
+                    return
+                except (InvalidSignature, ValueError):
+                    continue
+        raise SignatureInvalid(f"signature by {principal!r} does not verify")
 
     def verify_envelope(self, wire: dict[str, Any]) -> None:
         """Raise :class:`SignatureInvalid` unless ``wire`` is signed by the key of its source."""
