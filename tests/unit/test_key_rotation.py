@@ -37,13 +37,19 @@ def signed_delivery(keys: Path) -> dict[str, Any]:
     return KeyRing(keys).signer("intake").sign_envelope(wire)
 
 
-def test_old_signatures_verify_after_a_rotation_and_not_after_a_revocation(keys: Path) -> None:
+def test_old_signatures_verify_after_a_rotation_and_not_after_a_revocation(
+        keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("exchange.signing.time.monotonic", lambda: clock[0])
     before = signed_delivery(keys)
     cached = KeyRing(keys)
     cached.verify_envelope(before)  # caches intake's key of the time
     stamp = rotate_key(keys, "intake")
     after = signed_delivery(keys)
     assert before["signature"]["value"] != after["signature"]["value"]
+    with pytest.raises(SignatureInvalid):  # read moments ago: bad signatures never make it read again and again
+        cached.verify_envelope(after)
+    clock[0] += 3
     for ring in (KeyRing(keys), cached):  # a fresh verifier, and one that knew only the old key
         ring.verify_envelope(before)
         ring.verify_envelope(after)

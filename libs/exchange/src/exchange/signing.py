@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ from contracts.envelope import canonical_bytes
 from exchange.errors import SignatureInvalid
 
 __all__ = ["KeyRing", "Signer", "b64", "ensure_keys", "revoke_key", "rotate_key", "unb64"]
+
+_REREAD_AFTER_S = 2.0  # at most one re-read of a principal's keys per this many seconds
 
 
 def b64(raw: bytes) -> str:
@@ -120,6 +123,7 @@ class KeyRing:
     def __init__(self, keys_dir: Path) -> None:
         self.keys_dir = keys_dir
         self._public: dict[str, list[Ed25519PublicKey]] = {}  # principal -> current key, then retired ones
+        self._read_at: dict[str, float] = {}  # principal -> when its keys were last read from the folder
 
     def signer(self, principal: str) -> Signer:
         return Signer(principal, self.private_key(principal))
@@ -161,6 +165,7 @@ class KeyRing:
                 raise SignatureInvalid(f"key of {principal!r} is not Ed25519")
             keys.append(key)
         self._public[principal] = keys
+        self._read_at[principal] = time.monotonic()
         return keys
 
     def public_key_bytes(self, principal: str) -> bytes:
@@ -175,6 +180,8 @@ class KeyRing:
     def verify_bytes(self, principal: str, data: bytes, signature: str) -> None:
         for fresh in (False, True):  # on a miss, read the directory again: the key may have been rotated
             if fresh:
+                if time.monotonic() - self._read_at.get(principal, 0.0) < _REREAD_AFTER_S:
+                    break  # read moments ago: a flood of bad signatures does not become a flood of reads
                 self._public.pop(principal, None)
             for key in self.public_keys(principal):
                 try:
