@@ -290,8 +290,14 @@ class ConsumerRunner:
         self._rewind_next = False  # the next Kafka consumer reads from the start (see restart())
         self._compacted = {t.name for t in self.topics if t.compacted}
         self.offset_guard = OffsetGuard()  # of the current Kafka consumer (see _consume)
+        self._gap_waits_before = 0  # waited for by the Kafka consumers this runner had before the current one
         self.applied = 0
         self.dead_lettered = 0
+
+    @property
+    def gap_waits(self) -> int:
+        """How often this runner waited for records a partition showed out of order (see :class:`OffsetGuard`)."""
+        return self._gap_waits_before + self.offset_guard.waits
 
     def handles(self, event_type: str) -> bool:
         return event_type in self.handlers or event_type in self.direct
@@ -366,6 +372,7 @@ class ConsumerRunner:
             max_poll_records=self.settings.consumer_batch_size,
         )
         rewind = consumer if self._rewind_next else None
+        self._gap_waits_before += self.offset_guard.waits
         guard = self.offset_guard = OffsetGuard()
         listener = _ReadyWhenAssigned(self.ready, guard, rewind)
         consumer.subscribe([t.name for t in self.topics], listener=listener)
