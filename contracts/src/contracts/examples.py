@@ -161,6 +161,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "status_index": 0,
         "credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:uuid:L-1"},
     },
+    "gateway.callback.parked": {
+        "request_id": REQUEST_ID,
+        "case_id": "YJS-20260302-0001",
+        "item_code": "hukou",
+        "department": "police",
+        "kind": "handling",
+        "attempts": 8,
+        "parked_at": NOW,
+    },
     "licence.case.licence_issued": {
         "licence_id": "L-1",
         "case_id": "YJS-20260302-0001",

@@ -80,6 +80,7 @@ PUBLISHERS: dict[str, Publisher] = {
     **dict.fromkeys(("department.request.received", "department.result.returned", "department.review.returned"),
                     Publisher(PublisherKind.DEPARTMENT)),
     "sharing.lookup.answered": Publisher(PublisherKind.REGISTRY),
+    **_service("gateway", "gateway.callback.parked"),
     **_service("licence", "licence.licence.issued", "licence.case.licence_issued", "licence.licence.status_changed"),
     **_service("supervision", "supervision.clock.started", "supervision.clock.adjusted", "supervision.clock.stopped",
                "supervision.card.issued", "supervision.order.issued", "supervision.repeat.flagged",

@@ -25,6 +25,7 @@ from contracts.dispatch.v1 import (
 )
 from contracts.dispatch.v2 import TaskConcluded as TaskConcludedV2
 from contracts.envelope import Envelope, EventPayload
+from contracts.gateway.v1 import CallbackParked
 from contracts.intake.v1 import (
     CaseAccepted,
     CaseCorrected,
@@ -84,6 +85,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     LookupAnswered,
     LicenceIssued,
     CaseLicenceIssued,
+    CallbackParked,
     LicenceStatusChanged,
     LicenceStatusChangedV2,
     ClockStarted,

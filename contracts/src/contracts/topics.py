@@ -88,6 +88,7 @@ CASE_STREAM = TopicSpec(
         "dispatch.task.released",
         "dispatch.task.concluded",
         "dispatch.request.undeliverable",
+        "gateway.callback.parked",
         "licence.case.licence_issued",
         "licence.licence.status_changed",
         "supervision.clock.started",

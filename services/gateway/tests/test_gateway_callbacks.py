@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from contracts.topics import CASE_STREAM
 from exchange.broker import free_port
 from exchange.db.database import Database
 from exchange.request_signing import verify_request
 from exchange.signing import KeyRing
+from exchange.testing.outbox import outbox
 from gateway.domain.requests import DeliveryPolicy
 from gateway.service_layer.delivery import CallbackDelivery
 
@@ -90,6 +92,10 @@ async def test_a_failing_callback_is_retried_with_back_off_then_parked_and_re_dr
     parked = await state()
     assert (parked["state"], parked["delivery_attempts"], parked["next_delivery_at"]) == ("undeliverable", 3, None)
     assert await delivery.deliver_due(t0 + timedelta(days=1)) == 0  # parked: never tried again by itself
+    [announced] = await outbox(gateway_db, "gateway.callback.parked")  # supervision cards the department
+    assert announced.topic == CASE_STREAM.name and announced.key == request.case_id
+    assert (announced.envelope["data"]["request_id"], announced.envelope["data"]["attempts"]) == (
+        str(request.request_id), 3)
     listed = (await http.get(f"/departments/{CALLED_BACK}/requests", params={"state": "undeliverable"})).json()
     assert [r["request_id"] for r in listed["requests"]] == [str(request.request_id)]
     polled = (await http.get(f"/departments/{CALLED_BACK}/requests")).json()  # polling works regardless
@@ -103,6 +109,7 @@ async def test_a_failing_callback_is_retried_with_back_off_then_parked_and_re_dr
     done = await state()
     assert (done["state"], done["last_delivery_error"]) == ("delivered", None)
     assert await delivery.deliver_due(datetime.now(UTC) + timedelta(days=1)) == 0
+    assert len(await outbox(gateway_db, "gateway.callback.parked")) == 1  # parked once, announced once
 
     assert len(department_system.received) == 4
     for headers, body, target in department_system.received:  # every push is signed by the gateway

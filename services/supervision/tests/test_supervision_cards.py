@@ -24,6 +24,7 @@ from contracts.dispatch.v1 import (
 )
 from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope, EventPayload, canonical_bytes
+from contracts.gateway.v1 import CallbackParked
 from contracts.intake.v1 import (
     Applicant,
     CaseAccepted,
@@ -250,6 +251,22 @@ async def test_a_request_parked_as_undeliverable_gets_one_yellow_card_per_parkin
     assert await events(db, "supervision.order.issued") == []  # a warning, not an overdue order
     view = await case_view(db, CASE, MONDAY, CAL)
     assert view is not None and [c["reason"] for c in view["cards"]] == ["undeliverable", "undeliverable"]
+
+
+async def test_a_callback_the_gateway_parked_gets_one_yellow_card_per_parking(db: Database) -> None:
+    """回调无法送达: the gateway holds and receipted the request, but the department's system took none of its
+    pushes; carded once however often the fact comes, and again for another parking."""
+    await feed(db, accepted())
+    parked = CallbackParked(request_id=uuid5(NAMESPACE_URL, "pushed"), case_id=CASE, item_code="E-01-01",
+                            department="market", kind="review", attempts=8, parked_at=at(MONDAY))
+    await feed(db, parked, times=2)
+    await feed(db, parked)  # the same parking, announced again
+    [card] = await events(db, "supervision.card.issued")
+    assert (card["colour"], card["reason"], card["department"], card["item_code"]) == (
+        "yellow", "undeliverable", "market", "E-01-01")
+    assert "回调无法送达" in card["text_zh"] and "8 次" in card["text_zh"] and "gateway" in card["text_en"]
+    await feed(db, parked.model_copy(update={"parked_at": at(MONDAY + timedelta(days=1))}))  # re-driven, parked again
+    assert len(await events(db, "supervision.card.issued")) == 2
 
 
 async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence(api_client: AuthorisedClient, db: Database) -> None:

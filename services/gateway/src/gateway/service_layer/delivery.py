@@ -12,11 +12,13 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from uuid import UUID
 
 import httpx
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from contracts.gateway.v1 import CallbackParked, callback_parked_event_id
 from exchange.db.database import Database
 from exchange.http_identity import async_signing_hook
 from exchange.signing import Signer
@@ -116,4 +118,9 @@ class CallbackDelivery:
                 if state is Delivery.UNDELIVERABLE:
                     logger.warning("request %s parked: %d callback attempts to %s failed, last: %s",
                                    row.request_id, row.delivery_attempts, self.callbacks[row.department], error)
+                    uow.emit(CallbackParked(  # supervision cards the department (the case stream)
+                        request_id=UUID(row.request_id), case_id=row.case_id, item_code=row.item_code,
+                        department=row.department, kind="review" if row.kind == "review" else "handling",
+                        attempts=row.delivery_attempts, parked_at=now,
+                    ), subject=row.case_id, event_id=callback_parked_event_id(row.request_id, now.isoformat()))
             uow.session.add(row)

@@ -10,6 +10,7 @@ from contracts.dispatch.v1 import (
     TaskReleased,
 )
 from contracts.dispatch.v2 import TaskConcluded
+from contracts.gateway.v1 import CallbackParked
 from contracts.intake.v1 import CaseDelivered, CaseRegistered, CorrectionFiled
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
 from contracts.topics import CASE_STREAM
@@ -31,6 +32,7 @@ def handlers(stream: CaseStream) -> dict[str, Handler]:
         CaseDelivered.event_type: stream.case_delivered,
         FindingBeyondList.event_type: stream.finding_beyond_list,
         RequestUndeliverable.event_type: stream.request_undeliverable,
+        CallbackParked.event_type: stream.callback_parked,
         RectificationOpened.event_type: stream.rectification_opened,
         RectificationClosed.event_type: stream.rectification_closed,
     })

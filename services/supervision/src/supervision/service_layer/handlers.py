@@ -22,6 +22,7 @@ from contracts.dispatch.v1 import (
 )
 from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope, EventPayload
+from contracts.gateway.v1 import CallbackParked, callback_parked_event_id
 from contracts.intake.v1 import CaseDelivered, CaseRegistered, CorrectionFiled
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
 from contracts.supervision.v1 import ClockAdjusted, ClockStarted, ClockStopped, RepeatFlagged
@@ -228,6 +229,25 @@ class CaseStream:
             f"Undeliverable: {dept.name_en} did not receipt the {what_en} of case {payload.case_id} item "
             f"{payload.item_code} (sent {payload.sends} times); check the department's system and re-drive request "
             f"{payload.request_id}"), on)
+
+    async def callback_parked(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+        """回调无法送达: the gateway holds the request, but the department's system took none of its pushes."""
+        assert isinstance(payload, CallbackParked)
+        key = str(callback_parked_event_id(str(payload.request_id), payload.parked_at.isoformat()))  # one per parking
+        if await card_exists(uow, key, "yellow"):
+            return
+        on = china_date(payload.parked_at)
+        dept = department(payload.department)
+        what_zh, what_en = ("预审请求", "review request") if payload.kind == "review" else ("办理请求", "handling request")
+        case = await uow.session.get(SupervisionCase, payload.case_id)
+        issue_card(uow, Card(
+            key, payload.case_id, payload.item_code, payload.department, case.staff_id if case else None, "yellow",
+            "undeliverable", on, 0,
+            f"回调无法送达：接入网关推送{dept.name_zh}办件 {payload.case_id} 事项 {payload.item_code} 的{what_zh}"
+            f"（{payload.attempts} 次）均失败，请部门核查其接收接口并在网关重投（请求编号 {payload.request_id}）",
+            f"Callback undeliverable: the gateway's {payload.attempts} pushes of the {what_en} of case "
+            f"{payload.case_id} item {payload.item_code} to {dept.name_en} all failed; the department should check "
+            f"its endpoint and re-drive request {payload.request_id} at the gateway"), on)
 
     async def case_delivered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, CaseDelivered)

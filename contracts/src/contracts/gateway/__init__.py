@@ -1,0 +1,1 @@
+"""Events owned by the department gateway (部门接入网关)."""
