@@ -38,7 +38,7 @@ class FakeProducer:
 
 @pytest.fixture
 def registry_keys(keys_dir: Path) -> KeyRing:
-    ensure_keys(keys_dir, [registry_principal(r) for r in Registry if r is not Registry.LICENCE])
+    ensure_keys(keys_dir, [registry_principal(r) for r in Registry if r is not Registry.LICENCE], holder="tests")
     return KeyRing(keys_dir)
 
 

@@ -79,7 +79,7 @@ async def simulators(kafka_bootstrap: str, keys_dir: Path,
         sim_departments=["health"], sim_latency_ms_min=0, sim_latency_ms_max=5,
         sim_reject_rate=0.0, sim_correction_rate=1.0,
     )
-    ensure_keys(keys_dir, ["simulators"])
+    ensure_keys(keys_dir, ["simulators"], holder="simulators")
     keyring = KeyRing(keys_dir)
     await ensure_topics(kafka_bootstrap, [SHARING_REQUESTS, SHARING_ANSWERS, DEPARTMENT_RESULTS,
                                           department_requests("health")], 1)

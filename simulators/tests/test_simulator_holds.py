@@ -67,7 +67,7 @@ async def running_simulators(kafka_bootstrap: str, keys_dir: Path, data_dir: Pat
         kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=300, sim_departments=["police"],
         sim_registries=False, sim_latency_ms_min=0, sim_latency_ms_max=5, sim_reject_rate=0.0,
     )
-    ensure_keys(keys_dir, ["simulators"])
+    ensure_keys(keys_dir, ["simulators"], holder="simulators")
     keyring = KeyRing(keys_dir)
     producer = Producer(kafka_bootstrap, client_id="simulator-hold-tests")
     await producer.start()

@@ -124,10 +124,13 @@ def test_the_key_formats_agree() -> None:
 
 @pytest.fixture
 def vector_keys(tmp_path: Path) -> KeyRing:
-    """A keys directory laid out as the platform's: ``<key_id>.key`` (PKCS#8) and ``<key_id>.pub`` (SPKI)."""
-    (tmp_path / f"{KEY['key_id']}.key").write_text(KEY["private_key_pem"])
-    (tmp_path / f"{KEY['key_id']}.pub").write_text(KEY["public_key_pem"])
-    return KeyRing(tmp_path)
+    """A keys directory laid out as the platform's: ``private/<holder>/<key_id>.key`` (PKCS#8) and
+    ``public/<key_id>.pub`` (SPKI)."""
+    (tmp_path / "private" / "tests").mkdir(parents=True)
+    (tmp_path / "public").mkdir()
+    (tmp_path / "private" / "tests" / f"{KEY['key_id']}.key").write_text(KEY["private_key_pem"])
+    (tmp_path / "public" / f"{KEY['key_id']}.pub").write_text(KEY["public_key_pem"])
+    return KeyRing(tmp_path, holder="tests")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from exchange.signing import KeyRing, ensure_keys
 
 @pytest.fixture
 def ring(tmp_path: Path) -> KeyRing:
-    ensure_keys(tmp_path, ["tests", "rating"])
+    ensure_keys(tmp_path, ["tests", "rating"], holder="tests")
     return KeyRing(tmp_path)
 
 

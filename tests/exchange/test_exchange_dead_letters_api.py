@@ -56,7 +56,7 @@ class Gate:
 @pytest.fixture
 async def service(bus, keyring, keys_dir, plumbing_db, envelopes) -> AsyncIterator[dict]:
     """A service with one consumer that dead-lettered three records of case-a and one of case-b."""
-    ensure_keys(keys_dir, ["ops.alice"])  # an operator matched by a pattern
+    ensure_keys(keys_dir, ["ops.alice"], holder="tests")  # an operator matched by a pattern
     topic, group = bus.topic(), bus.group()
     await bus.create(topic)
     wires = [envelopes.wire(c) for c in ("case-a", "case-a", "case-a", "case-b")]

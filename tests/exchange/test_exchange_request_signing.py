@@ -16,8 +16,8 @@ PATH = "/holders/430102202611210011/licences?kind=all"
 
 @pytest.fixture
 def ring(tmp_path: Path) -> KeyRing:
-    ensure_keys(tmp_path, ["dept.health", "dept.police", "ghost"])
-    (tmp_path / "ghost.pub").unlink()  # ghost holds a key nobody trusts
+    ensure_keys(tmp_path, ["dept.health", "dept.police", "ghost"], holder="tests")
+    (tmp_path / "public" / "ghost.pub").unlink()  # ghost holds a key nobody trusts
     return KeyRing(tmp_path)
 
 

@@ -17,8 +17,8 @@ from exchange.signing import KeyRing, b64, ensure_keys
 
 @pytest.fixture
 def ring(tmp_path: Path) -> KeyRing:
-    ensure_keys(tmp_path, ["tests", "rating", "ghost"])
-    (tmp_path / "ghost.pub").unlink()  # ghost can sign, but nobody trusts it
+    ensure_keys(tmp_path, ["tests", "rating", "ghost"], holder="tests")
+    (tmp_path / "public" / "ghost.pub").unlink()  # ghost can sign, but nobody trusts it
     return KeyRing(tmp_path)
 
 
@@ -131,8 +131,9 @@ def test_malformed_key_id_fails(ring: KeyRing, tmp_path: Path, key_id: str) -> N
     wire["source"] = key_id
     sig = ring.signer("tests").sign_bytes(canonical_bytes(wire))
     wire["signature"] = {"alg": "Ed25519", "key_id": key_id, "value": sig}
-    (tmp_path / "keys").mkdir(exist_ok=True)
-    (tmp_path / "keys" / "tests.pub").write_bytes((tmp_path / "tests.pub").read_bytes())
+    (tmp_path / "public" / "keys").mkdir(exist_ok=True)
+    (tmp_path / "public" / "keys" / "tests.pub").write_bytes((tmp_path / "public" / "tests.pub").read_bytes())
+    (tmp_path / "tests.pub").write_bytes((tmp_path / "public" / "tests.pub").read_bytes())  # ../tests from public/
     with pytest.raises(SignatureInvalid):
         ring.verify_envelope(wire)
     with pytest.raises(SignatureInvalid, match="malformed key id"):

@@ -86,7 +86,7 @@ async def apps(dbs: Callable[[str], Awaitable[Database]], keyring: KeyRing, tmp_
             built[service] = gateway_app(await dbs("gateway"), keyring,
                                          {"approval": None, "tax": "http://127.0.0.1:9/unused"})
         else:
-            ensure_keys(keyring.keys_dir, ["simulators"])
+            ensure_keys(keyring.keys_dir, ["simulators"], holder="simulators")
             settings = SimulatorSettings(data_dir=tmp_path, keys_dir=keyring.keys_dir)
             platform = Platform(settings, keyring, keyring.signer("simulators"), Producer("127.0.0.1:1", "t"), None)
             built[service] = simulators_build(platform).app

@@ -138,7 +138,7 @@ async def test_a_silent_department_is_asked_again_parked_carded_and_re_driven(
     await ensure_topics(kafka_bootstrap, [CASE_STREAM, DEPARTMENT_RESULTS, department_requests(DEPARTMENT)], None)
     group = f"dispatch-{unique_name}"
     await start_at_the_end(kafka_bootstrap, group, DEPARTMENT_RESULTS.name)
-    ensure_keys(keys_dir, ["simulators"])
+    ensure_keys(keys_dir, ["simulators"], holder="simulators")
     producer = Producer(kafka_bootstrap, client_id=f"deadlines-{unique_name}")
     await producer.start()
 

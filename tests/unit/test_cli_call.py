@@ -64,7 +64,7 @@ def test_a_signed_get_and_post(server: str, keys_dir: Path, capsys: Any) -> None
 
 
 def test_an_untrusted_key_is_refused_with_the_header_named(server: str, tmp_path: Path, capsys: Any) -> None:
-    ensure_keys(tmp_path, ["dept.stranger"])
+    ensure_keys(tmp_path, ["dept.stranger"], holder="tests")
     code, out, err = run(["call", "GET", f"{server}/whoami", "--as", "dept.stranger", "--purpose", "试探",
                           "--keys", str(tmp_path)], capsys)
     assert code == 1 and "401" in err and "X-OneThing-Principal" in err
@@ -75,7 +75,7 @@ def test_without_a_private_key_or_with_a_body_that_is_not_json(server: str, tmp_
     code, _, err = run(["call", "GET", f"{server}/whoami", "--as", "dept.health", "--purpose", "x",
                         "--keys", str(tmp_path)], capsys)
     assert code == 2 and "无法签名" in err and "dept.health" in err
-    ensure_keys(tmp_path, ["dept.health"])
+    ensure_keys(tmp_path, ["dept.health"], holder="tests")
     code, _, err = run(["call", "POST", f"{server}/whoami", "--as", "dept.health", "--purpose", "x",
                         "--json", "{not json", "--keys", str(tmp_path)], capsys)
     assert code == 2 and "无法签名" in err

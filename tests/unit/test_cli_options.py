@@ -79,4 +79,5 @@ def test_a_limit_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> Non
 def test_keys_after_the_command_go_to_that_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "keys", "--data-dir", str(tmp_path))
     assert code == 0 and str(tmp_path / "keys") in out
-    assert (tmp_path / "keys" / "intake.pub").exists() and os.listdir(tmp_path) == ["keys"]
+    assert (tmp_path / "keys" / "public" / "intake.pub").exists() and os.listdir(tmp_path) == ["keys"]
+    assert (tmp_path / "keys" / "private" / "intake" / "intake.key").exists()

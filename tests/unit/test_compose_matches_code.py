@@ -22,7 +22,10 @@ import yaml
 
 from contracts.topics import ALL_TOPICS
 from exchange.settings import ExchangeSettings
+from gateway.config import GatewaySettings
 from onething.processes import PROCESSES, ProcessSpec
+from onething.system import key_holdings
+from simulators.config import SimulatorSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -107,6 +110,21 @@ def _volume_mounts(service: dict[str, Any]) -> dict[str, str]:
             source, _, rest = str(volume).partition(":")
             out[rest.split(":", 1)[0]] = source
     return out
+
+
+def _assert_only_its_own_keys(name: str, service: dict[str, Any], keys_dir: str) -> None:
+    """最小持有: the trust list and the process's own private folder (as key_holdings plans it), read-only; never the
+    whole keys volume, never another holder's folder."""
+    keyed = {str(v["target"]): v for v in service.get("volumes") or [] if isinstance(v, dict) and v.get("source") == "keys"}
+    assert keys_dir not in _volume_mounts(service), f"{name}: the whole keys volume is mounted"
+    wanted = {f"{keys_dir}/public": "public", f"{keys_dir}/private/{name}": f"private/{name}"}
+    for target, subpath in wanted.items():
+        volume = keyed.get(target)
+        assert volume is not None, f"{name}: {target} is not mounted"
+        assert (volume.get("volume") or {}).get("subpath") == subpath and volume.get("read_only") is True, volume
+    others = set(keyed) - set(wanted) - {f"{keys_dir}/clients"}
+    assert not others, f"{name} mounts other keys: {others}"
+    assert name in key_holdings(), f"{name} holds no keys in onething.system.key_holdings"
 
 
 def _settings_env_names() -> set[str]:
@@ -221,7 +239,7 @@ def test_every_process_waits_for_its_infrastructure_and_reports_readiness(spec: 
     assert env.get("OTEL_EXPORTER_OTLP_ENDPOINT") == "http://otel-collector:4318"
     keys_dir = env.get(f"{ENV_PREFIX}KEYS_DIR")
     assert keys_dir, f"{spec.name}: {ENV_PREFIX}KEYS_DIR is not set"
-    assert _volume_mounts(service).get(keys_dir) == "keys", f"{spec.name}: the keys volume is not at {keys_dir}"
+    _assert_only_its_own_keys(spec.name, service, keys_dir)
     healthcheck = service.get("healthcheck") or {}
     assert not healthcheck.get("disable"), f"{spec.name} has no healthcheck"
     test = healthcheck.get("test")
@@ -298,6 +316,9 @@ def test_onething_commands_are_accepted_by_the_cli_parser(name: str) -> None:
 
 def test_every_onething_variable_is_read_by_the_settings() -> None:
     known = _settings_env_names() | _per_service_overrides()
+    # Read by the gateway and the simulators (their own settings) and by `onething keys` (who holds which key).
+    assert "gateway_departments" in GatewaySettings.model_fields and "gateway_departments" in SimulatorSettings.model_fields
+    known.add(f"{ENV_PREFIX}GATEWAY_DEPARTMENTS")
     for name, service in SERVICES.items():
         for variable in _env(service):
             if variable.startswith(ENV_PREFIX):

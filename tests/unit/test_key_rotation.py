@@ -92,9 +92,9 @@ def test_the_command_rotates_and_revokes_and_says_how(keys: Path, capsys: pytest
     code, out = run("rotate", "dept.police")
     assert code == 0 and "onething keys revoke dept.police" in out, out
     stamp = out.split("onething keys revoke dept.police ")[1].split("`")[0]
-    assert (keys / f"dept.police.retired-{stamp}.pub").exists()
+    assert (keys / "public" / f"dept.police.retired-{stamp}.pub").exists()
     assert run("revoke", "dept.police", stamp)[0] == 0
-    assert (keys / f"dept.police.revoked-{stamp}.pub").exists()
+    assert (keys / "public" / f"dept.police.revoked-{stamp}.pub").exists()
     assert run("revoke", "dept.police")[0] == 2  # no stamp: usage
     code, out = run("rotate", "../etc")
     assert code == 1 and "malformed key id" in out

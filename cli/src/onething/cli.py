@@ -16,11 +16,12 @@ from pathlib import Path
 
 import httpx
 
+from contracts.departments import http_departments
 from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials, read_dev_credentials
 from exchange.access.roles import Role
 from exchange.errors import SignatureInvalid
 from exchange.kafka.metadata import refuse_topic_auto_creation
-from exchange.signing import KeyRing, ensure_keys, revoke_key, rotate_key
+from exchange.signing import PRIVATE, PUBLIC, KeyRing, ensure_holdings, revoke_key, rotate_key
 from onething.apply import apply_once, follow_lines
 from onething.audit import audit_chain_command
 from onething.call import CALL_SUMMARY, add_call_arguments, call_command
@@ -33,7 +34,7 @@ from onething.processes import PROCESSES
 from onething.redrive import redrive_command
 from onething.submit import IntakeRefused
 from onething.supervisor import Restart
-from onething.system import ALL_PRINCIPALS, STATE_FILE, System, SystemConfig, read_state
+from onething.system import STATE_FILE, System, SystemConfig, key_holdings, read_state
 from onething.tail import DEFAULT_LAST, tail
 from onething.tokens import SystemTokens, command_auth
 from onething.verify import verify_command
@@ -145,8 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "for its 法人 account)")
     token.add_argument("--name", default="申请人", help="the applicant's name (with --applicant)")
 
-    keys = command("keys", "create Ed25519 key pairs for every service and department; rotate or revoke one "
-                           "principal's key (密钥轮换、吊销)")
+    keys = command("keys", "create Ed25519 key pairs for every service and department, each process's private keys "
+                           "in a folder of its own (ONETHING_GATEWAY_DEPARTMENTS: the gateway holds those departments' "
+                           "keys); rotate or revoke one principal's key (密钥轮换、吊销)")
     keys.add_argument("action", nargs="?", choices=("create", "rotate", "revoke"), default="create",
                       help="create (default): a pair for every principal that has none; rotate PRINCIPAL: a new pair, "
                            "the old public key kept as retired (what it signed still verifies); revoke PRINCIPAL "
@@ -442,8 +444,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
     target = args.dir or args.data_dir / "keys"
     if args.action != "create":
         return _rotate_or_revoke(args, target)
-    ensure_keys(target, ALL_PRINCIPALS)
-    print(f"keys for {len(ALL_PRINCIPALS)} principals in {target}")
+    holdings = key_holdings(http_departments(os.environ.get("ONETHING_GATEWAY_DEPARTMENTS", "")))
+    try:
+        ensure_holdings(target, holdings)
+    except (FileNotFoundError, SignatureInvalid) as exc:
+        print(f"onething keys: {exc}", file=sys.stderr)
+        return 1
+    print(f"public keys in {target / PUBLIC}; private keys, each holder its own folder (0700) in {target / PRIVATE}:")
+    for holder, principals in holdings.items():
+        print(f"  {holder}: {len(principals)}")
     if args.credentials is not None:
         ensure_dev_credentials(args.credentials)
         print(f"development OAuth clients in {args.credentials}")

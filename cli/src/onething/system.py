@@ -16,37 +16,47 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 
-from contracts.departments import DEPARTMENTS, department_principal, seal_principal
+from contracts.departments import DEPARTMENTS, department_principal, http_departments, seal_principal
 from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
 from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials
 from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.broker import EmbeddedBroker, free_port
 from exchange.settings import ExchangeSettings
-from exchange.signing import ensure_keys
+from exchange.signing import ensure_holdings
 from onething.processes import PROCESSES, ProcessSpec
 from onething.supervisor import Child, Restart, RestartPolicy, Supervisor
 from onething.tokens import SystemTokens
 
 __all__ = [
-    "ALL_PRINCIPALS", "OPERATOR", "STATE_FILE", "RunningProcess", "System", "SystemConfig", "database_names", "read_state",
+    "OPERATOR", "STATE_FILE", "RunningProcess", "System", "SystemConfig", "database_names", "key_holdings", "read_state",
 ]
 
 OPERATOR = "operator"  # the platform's operators (运维): signs dead-letter requests (onething dlq)
-ALL_PRINCIPALS = (
-    *(p.name for p in PROCESSES),
-    OPERATOR,
-    IDENTITY_PRINCIPAL,  # 统一身份认证 (simulated in the simulators process): signs bearer tokens
-    *(department_principal(d.code) for d in DEPARTMENTS),
-    *(seal_principal(d.code) for d in DEPARTMENTS),
-    *(registry_principal(r) for r in BASE_REGISTRIES),
-)
+
+
+def key_holdings(gateway_departments: Iterable[str] = ()) -> dict[str, list[str]]:
+    """Who holds which private keys (密钥持有): each process its own, the licence service the departments' seals
+    (统一电子印章), the gateway the departments it answers for over HTTP, the simulators every other department,
+    the base registries and 统一身份认证, the operators theirs. ``onething keys``, ``onething up`` and the compose
+    file's per-container mounts follow this one plan."""
+    served = set(gateway_departments)
+    codes = [d.code for d in DEPARTMENTS]
+    holdings: dict[str, list[str]] = {p.name: [p.name] for p in PROCESSES}
+    holdings["licence"] += [seal_principal(code) for code in codes]
+    holdings["gateway"] += [department_principal(code) for code in codes if code in served]
+    holdings["simulators"] += [IDENTITY_PRINCIPAL, *(department_principal(code) for code in codes if code not in served),
+                               *(registry_principal(r) for r in BASE_REGISTRIES)]
+    holdings[OPERATOR] = [OPERATOR]
+    return holdings
+
+
 STATE_FILE = "system.json"
 
 
@@ -131,7 +141,8 @@ class System:
             for old in self.data_dir.glob("*.db*"):
                 old.unlink()
             (self.data_dir / "simulator-holds.json").unlink(missing_ok=True)  # holds of requests on that bus
-        ensure_keys(self.data_dir / "keys", ALL_PRINCIPALS)
+        served = http_departments(self._env(0).get("ONETHING_GATEWAY_DEPARTMENTS", ""))
+        ensure_holdings(self.data_dir / "keys", key_holdings(served))
         ensure_dev_credentials(self.data_dir / CREDENTIALS_FILE)  # one OAuth client per role (开发用凭据)
 
     def _env(self, port: int) -> dict[str, str]:

@@ -44,8 +44,9 @@ async def test_a_seal_installed_late_then_redriven_issues_the_licence_once(
 ) -> None:
     keys = tmp_path / "keys"
     shutil.copytree(keys_dir, keys)
-    (keys / "seal.health.key").rename(tmp_path / "seal.health.key")  # not installed yet
-    keyring = KeyRing(keys)
+    seal = keys / "private" / "licence" / "seal.health.key"
+    seal.rename(tmp_path / "seal.health.key")  # not installed yet
+    keyring = KeyRing(keys, holder="licence")
     issuers = Issuers(keyring, region="430100", region_name_zh="长沙市", public_url="http://licence.test")
     topic = replace(LICENCE_REQUESTS, name=f"test.{uuid.uuid4().hex[:8]}.licence.requests", partitions=1)
     await ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(topic.name, "licence")], 1)
@@ -62,7 +63,7 @@ async def test_a_seal_installed_late_then_redriven_issues_the_licence_once(
         document_no="湘卫出证〔2026〕9号", licence_type="birth-medical-certificate", holder_id="430102202611210011",
         holder_name="张小明", concluded_at=datetime.now(UTC))
     envelope = Envelope.wrap(approval, source="dispatch", subject="C-9")
-    value, headers = record_of(keyring.signer("dispatch").sign_envelope(envelope.to_wire()))
+    value, headers = record_of(KeyRing(keys).signer("dispatch").sign_envelope(envelope.to_wire()))
     task = asyncio.create_task(runner.run())
     try:
         await asyncio.wait_for(runner.ready.wait(), 20)
@@ -77,7 +78,7 @@ async def test_a_seal_installed_late_then_redriven_issues_the_licence_once(
         assert "seal.health" in letter.error_message
         assert await licences(licence_db) == 0
 
-        (tmp_path / "seal.health.key").rename(keys / "seal.health.key")  # the operator installs the seal
+        (tmp_path / "seal.health.key").rename(seal)  # the operator installs the seal
         redriver = Redriver(store, [runner])
         result = await redriver.redrive(letter.id)
         assert result is not None and result.outcome == "redriven"

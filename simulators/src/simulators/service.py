@@ -33,7 +33,6 @@ from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.http_edge import harden
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.runtime import Platform, ServiceParts
-from exchange.signing import ensure_keys
 from simulators.config import SimulatorSettings
 from simulators.decisions import Rates, decide, decide_review, document_number
 from simulators.faults import FaultMode, Faults, Verdict
@@ -202,7 +201,9 @@ def build(platform: Platform) -> ServiceParts:
     principals = [department_principal(code) for code in settings.simulated_departments]
     principals += [registry_principal(r) for r in registries]
     # A department system or registry holds its own key; 统一身份认证 (simulated here) its token-signing key.
-    ensure_keys(settings.keys_path, [*principals, IDENTITY_PRINCIPAL])
+    # All are made by `onething keys` (or the deployment) in this process's folder: a missing one stops it.
+    for principal in [*principals, IDENTITY_PRINCIPAL]:
+        platform.keyring.private_key(principal)
     rates = Rates(
         settings.sim_reject_rate, settings.sim_correction_rate,
         settings.sim_latency_ms_min, settings.sim_latency_ms_max,

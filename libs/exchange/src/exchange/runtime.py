@@ -212,7 +212,7 @@ async def serve(
     """Run a service until signalled (exit 0) or until one of its parts fails for good (exit 1)."""
     name = settings.service_name
     configure_tracing(name, settings.otel_exporter_otlp_endpoint)
-    keyring = KeyRing(settings.keys_path)
+    keyring = KeyRing(settings.keys_path, holder=name)  # its own private keys only (最小持有)
     try:  # keys are made by `onething keys` or the deployment, never silently here (a new key is a new identity)
         keyring.signer(name)
     except (FileNotFoundError, ValueError) as missing:
@@ -234,7 +234,15 @@ async def serve(
             await database.dispose()
         return 0
     platform = Platform(settings, keyring, keyring.signer(name), producer, database)
-    parts = build(platform)
+    try:
+        parts = build(platform)
+        signers = {principal: keyring.signer(principal) for principal in parts.signs_for}
+    except FileNotFoundError as missing:  # a key it signs with (a department it answers for) is not in its folder
+        logger.error("%s cannot start: %s 缺少私钥，服务未启动", name, missing)
+        await producer.stop()
+        if database is not None:
+            await database.dispose()
+        return 2
     harden(parts.app, settings)  # the configured body limit; every create_app hardens its app already
     accept_callers(parts.app, Access(
         TokenVerifier(settings.auth_issuer, settings.auth_audience, keyring, jwks_url=settings.auth_jwks_url),
@@ -257,7 +265,7 @@ async def serve(
             platform.signer,
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_ms / 1000,
-            signers={principal: keyring.signer(principal) for principal in parts.signs_for},
+            signers=signers,
         )
     # After the broker lost its data: topics again, outbox re-published, consumers restarted (exchange.recovery).
     recovery = BrokerRecovery(

@@ -1,9 +1,17 @@
 """Ed25519 signing of envelopes (电子签名) with per-service and per-department keys.
 
-Keys live in a directory: ``<principal>.key`` (PKCS#8 PEM, private, only on the owner's machine)
-and ``<principal>.pub`` (SubjectPublicKeyInfo PEM, the trust list every verifier reads). A
-principal is a service name (``intake``) or a department (``dept.police``). An envelope is only
-accepted when it is signed by the key of its own ``source``: nobody can speak for someone else.
+A principal is a service name (``intake``), a department (``dept.police``), a seal (``seal.health``), a registry
+or the operators. An envelope is only accepted when it is signed by the key of its own ``source``: nobody can
+speak for someone else. The keys folder has two halves (最小持有, each process holds only its own keys)::
+
+    keys/public/<principal>.pub                 SubjectPublicKeyInfo PEM: the trust list every verifier reads
+    keys/private/<holder>/<principal>.key       PKCS#8 PEM, 0600 in a 0700 folder: only the holder's
+
+A holder is a process (``intake``, ``licence``, ``simulators``…) or a person's tool (``operator``). A process's
+:class:`KeyRing` reads private keys from its own folder only, and a deployment mounts only that folder into its
+container; ``licence`` holds the seals it affixes for departments, ``gateway`` the keys of the departments it
+answers for over HTTP. Keys are made by :func:`ensure_keys` (``onething keys``, the deployment), never by a
+service starting up: a new key would be a new identity.
 
 密钥轮换 (rotation): :func:`rotate_key` gives a principal a new key pair and keeps its old public key as
 ``<principal>.retired-<stamp>.pub``, so what it signed before (envelopes, e-licences) still verifies;
@@ -16,7 +24,7 @@ from __future__ import annotations
 import base64
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +36,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from contracts.envelope import canonical_bytes
 from exchange.errors import SignatureInvalid
 
-__all__ = ["KeyRing", "Signer", "b64", "ensure_keys", "revoke_key", "rotate_key", "unb64"]
+__all__ = ["PRIVATE", "PUBLIC", "KeyRing", "Signer", "b64", "ensure_holdings", "ensure_keys", "revoke_key", "rotate_key", "unb64"]
+
+PUBLIC = "public"  # the trust list: every principal's public keys, current, retired and revoked
+PRIVATE = "private"  # one folder per holder
+UNASSIGNED = "unassigned"  # private keys of a folder from before the split, until their holders take them
 
 _REREAD_AFTER_S = 2.0  # at most one re-read of a principal's keys per this many seconds
 
@@ -41,27 +53,109 @@ def unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def ensure_keys(keys_dir: Path, principals: Iterable[str]) -> None:
-    """Create a key pair for every principal that has none yet (idempotent)."""
-    keys_dir.mkdir(parents=True, exist_ok=True)
+def ensure_keys(keys_dir: Path, principals: Iterable[str], *, holder: str) -> None:
+    """Give ``holder`` a private key for every one of ``principals`` (idempotent).
+
+    A principal with no key anywhere gets a new pair. One that another holder keeps already is copied (the
+    deployment grants custody: the gateway answers on the bus for the departments it serves). One whose public
+    key is trusted but whose private key is nowhere here is refused: it lives with its owner, and making a new
+    one would replace its identity.
+    """
+    _check_name(holder)
+    _adopt_flat_layout(keys_dir)
+    own = _private_folder(keys_dir, holder)
     for principal in principals:
-        if not (keys_dir / f"{principal}.key").exists():
-            _new_pair(keys_dir, principal)
+        _check_name(principal)
+        if (own / f"{principal}.key").exists():
+            continue
+        held = _held_elsewhere(keys_dir, principal)
+        if held is not None:
+            _write_private(own / f"{principal}.key", held.read_bytes())
+        elif (_public_folder(keys_dir) / f"{principal}.pub").exists():
+            raise FileNotFoundError(
+                f"{principal!r} is trusted (public key in {_public_folder(keys_dir)}) but no one here holds its private "
+                "key: it lives with its owner; a new one would be a new identity (rotate it with `onething keys rotate`)")
+        else:
+            _new_pair(keys_dir, principal, [own])
 
 
-def _new_pair(keys_dir: Path, principal: str) -> None:
-    """A fresh key pair for ``principal``: the public key first, then the private one in place atomically."""
-    _check_name(principal)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    private_path = keys_dir / f"{principal}.key"
-    tmp = private_path.with_suffix(f".tmp{os.getpid()}")
+def ensure_holdings(keys_dir: Path, holdings: Mapping[str, Iterable[str]]) -> None:
+    """The deployment's whole key plan: every holder gets its principals' keys (:func:`ensure_keys`), and a holder
+    named here keeps nothing else (custody withdrawn, e.g. a department no longer served by the gateway); keys left
+    from a flat folder go once their holders have them."""
+    wanted = {holder: set(principals) for holder, principals in holdings.items()}
+    for holder, principals in wanted.items():
+        ensure_keys(keys_dir, sorted(principals), holder=holder)
+    for holder, principals in wanted.items():
+        for path in (keys_dir / PRIVATE / holder).glob("*.key"):
+            if path.stem not in principals:
+                path.unlink()
+    unassigned = keys_dir / PRIVATE / UNASSIGNED
+    for path in unassigned.glob("*.key"):
+        if any(folder != unassigned for folder in _holders(keys_dir, path.stem)):
+            path.unlink()
+    if unassigned.is_dir() and not any(unassigned.iterdir()):
+        unassigned.rmdir()
+
+
+def _public_folder(keys_dir: Path) -> Path:
+    public = keys_dir / PUBLIC
+    public.mkdir(parents=True, exist_ok=True)
+    return public
+
+
+def _private_folder(keys_dir: Path, holder: str) -> Path:
+    folder = keys_dir / PRIVATE / holder
+    for path in (keys_dir, keys_dir / PRIVATE, folder):
+        path.mkdir(exist_ok=True, mode=0o700)
+        path.chmod(0o700)  # also when made before under another umask
+    return folder
+
+
+def _holders(keys_dir: Path, principal: str) -> list[Path]:
+    """Each holder folder that keeps ``principal``'s private key."""
+    return sorted(folder for folder in (keys_dir / PRIVATE).glob("*") if (folder / f"{principal}.key").exists())
+
+
+def _held_elsewhere(keys_dir: Path, principal: str) -> Path | None:
+    folders = _holders(keys_dir, principal)
+    return folders[0] / f"{principal}.key" if folders else None
+
+
+def _adopt_flat_layout(keys_dir: Path) -> None:
+    """A keys folder from before the split (every key side by side) keeps its identities: public keys move to
+    ``public/``, private keys to ``private/unassigned/``, from where :func:`ensure_keys` copies them to their
+    holders (no key is made anew)."""
+    flat_public = [*keys_dir.glob("*.pub")]
+    flat_private = [*keys_dir.glob("*.key")]
+    if not flat_public and not flat_private:
+        return
+    public = _public_folder(keys_dir)
+    for path in flat_public:
+        os.replace(path, public / path.name)
+    unassigned = _private_folder(keys_dir, UNASSIGNED)
+    for path in flat_private:
+        path.chmod(0o600)
+        os.replace(path, unassigned / path.name)
+
+
+def _write_private(path: Path, pem: bytes) -> None:
+    """A private key file that is 0600 from its first byte, put in place atomically."""
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
+    os.replace(tmp, path)
+
+
+def _new_pair(keys_dir: Path, principal: str, holders: list[Path]) -> None:
+    """A fresh key pair for ``principal``: the public key first, then the private one in each holder's folder."""
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    (keys_dir / f"{principal}.pub").write_bytes(public)
-    os.replace(tmp, private_path)
+    (_public_folder(keys_dir) / f"{principal}.pub").write_bytes(public)
+    for folder in holders:
+        _write_private(folder / f"{principal}.key", pem)
 
 
 def _check_name(principal: str) -> None:
@@ -72,26 +166,31 @@ def _check_name(principal: str) -> None:
 
 
 def rotate_key(keys_dir: Path, principal: str, *, now: datetime | None = None) -> str:
-    """A new key pair for ``principal``; its old public key stays trusted as retired. Returns the old key's stamp
-    (what :func:`revoke_key` takes)."""
+    """A new key pair for ``principal``, given to every holder of the old one; its old public key stays trusted as
+    retired. Returns the old key's stamp (what :func:`revoke_key` takes)."""
     _check_name(principal)
-    current = keys_dir / f"{principal}.pub"
-    if not current.exists() or not (keys_dir / f"{principal}.key").exists():
+    _adopt_flat_layout(keys_dir)
+    public = keys_dir / PUBLIC
+    current = public / f"{principal}.pub"
+    holders = _holders(keys_dir, principal)
+    if not current.exists() or not holders:
         raise FileNotFoundError(f"no key pair for {principal!r} in {keys_dir} (run `onething keys` first)")
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
-    os.replace(current, keys_dir / f"{principal}.retired-{stamp}.pub")
-    _new_pair(keys_dir, principal)
+    os.replace(current, public / f"{principal}.retired-{stamp}.pub")
+    _new_pair(keys_dir, principal, holders)
     return stamp
 
 
 def revoke_key(keys_dir: Path, principal: str, stamp: str) -> None:
     """吊销: the retired key of ``principal`` from ``stamp`` verifies nothing any more."""
     _check_name(principal)
-    retired = keys_dir / f"{principal}.retired-{stamp}.pub"
+    _adopt_flat_layout(keys_dir)
+    public = keys_dir / PUBLIC
+    retired = public / f"{principal}.retired-{stamp}.pub"
     if not retired.exists():
-        known = sorted(p.name for p in keys_dir.glob(f"{principal}.retired-*.pub"))
+        known = sorted(p.name for p in public.glob(f"{principal}.retired-*.pub"))
         raise FileNotFoundError(f"no retired key {retired.name} (retired keys of {principal}: {', '.join(known) or 'none'})")
-    os.replace(retired, keys_dir / f"{principal}.revoked-{stamp}.pub")
+    os.replace(retired, public / f"{principal}.revoked-{stamp}.pub")
 
 
 class Signer:
@@ -118,10 +217,16 @@ class Signer:
 
 
 class KeyRing:
-    """Private key of the local principal(s) and the public keys of everyone trusted."""
+    """The private keys of one holder and the public keys of everyone trusted.
 
-    def __init__(self, keys_dir: Path) -> None:
+    ``holder=None`` is the whole deployment's view (an operator's tools and tests on the machine that made the keys):
+    a principal's private key is taken from whichever holder keeps it. A process always names itself.
+    """
+
+    def __init__(self, keys_dir: Path, *, holder: str | None = None) -> None:
         self.keys_dir = keys_dir
+        self.holder = holder
+        self._public_dir = keys_dir / PUBLIC
         self._public: dict[str, list[Ed25519PublicKey]] = {}  # principal -> current key, then retired ones
         self._read_at: dict[str, float] = {}  # principal -> when its keys were last read from the folder
 
@@ -130,12 +235,19 @@ class KeyRing:
 
     def private_key(self, principal: str) -> Ed25519PrivateKey:
         """The principal's private key, for signers of other formats (e-licence seals)."""
-        path = self.keys_dir / f"{principal}.key"
+        _check_name(principal)
+        if self.holder is not None:
+            path: Path | None = self.keys_dir / PRIVATE / self.holder / f"{principal}.key"
+        else:
+            path = _held_elsewhere(self.keys_dir, principal)
         try:
+            if path is None:
+                raise FileNotFoundError
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         except FileNotFoundError:
+            where = self.keys_dir / PRIVATE / (self.holder or "*")
             raise FileNotFoundError(
-                f"no private key for {principal!r} at {path} (run `onething keys` to create keys)"
+                f"no private key for {principal!r} in {where} (run `onething keys` to create keys)"
             ) from None
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path} is not an Ed25519 key")
@@ -151,8 +263,8 @@ class KeyRing:
         if cached is not None:
             return cached
         _check_name(principal)
-        paths = [self.keys_dir / f"{principal}.pub",
-                 *sorted(self.keys_dir.glob(f"{principal}.retired-*.pub"), reverse=True)]
+        paths = [self._public_dir / f"{principal}.pub",
+                 *sorted(self._public_dir.glob(f"{principal}.retired-*.pub"), reverse=True)]
         keys = []
         for path in paths:
             try:

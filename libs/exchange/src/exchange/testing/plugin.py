@@ -23,7 +23,7 @@ from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
 from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
-from exchange.signing import KeyRing, ensure_keys
+from exchange.signing import KeyRing, ensure_holdings
 from exchange.testing.access import AuthorisedClient, TestTokens, authorised_client
 from exchange.testing.infrastructure import broker_bootstrap, postgres_server
 
@@ -46,9 +46,15 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("keys")
-    ensure_keys(path, [*SERVICE_PRINCIPALS, *(department_principal(d.code) for d in DEPARTMENTS),
-                       *(seal_principal(d.code) for d in DEPARTMENTS),
-                       *(registry_principal(r) for r in BASE_REGISTRIES)])
+    # As a deployment lays them out (onething.system.key_holdings), except that the gateway may answer for any
+    # department here: tests choose which it serves. KeyRing(path) without a holder sees every private key.
+    departments = [department_principal(d.code) for d in DEPARTMENTS]
+    holdings = {principal: [principal] for principal in SERVICE_PRINCIPALS}
+    holdings["licence"] += [seal_principal(d.code) for d in DEPARTMENTS]
+    holdings["gateway"] += departments
+    holdings["simulators"] = ["simulators", IDENTITY_PRINCIPAL, *departments,
+                              *(registry_principal(r) for r in BASE_REGISTRIES)]
+    ensure_holdings(path, holdings)
     return path
 
 

@@ -214,40 +214,28 @@ class CaseStream:
         one per parking of the request however often the fact is repeated, naming the request an operator
         re-drives."""
         assert isinstance(payload, RequestUndeliverable)
-        key = str(uuid5(NAMESPACE_URL, f"onething:undeliverable:{payload.request_id}:{payload.parking}"))
-        if await card_exists(uow, key, "yellow"):
-            return
-        on = china_date(payload.parked_at)
         dept = department(payload.department)
-        what_zh, what_en = ("预审请求", "review request") if payload.kind == "review" else ("办理请求", "handling request")
-        case = await uow.session.get(SupervisionCase, payload.case_id)
-        issue_card(uow, Card(
-            key, payload.case_id, payload.item_code, payload.department, case.staff_id if case else None, "yellow",
-            "undeliverable", on, 0,
+        what_zh, what_en = _request_kind(payload.kind)
+        await _undeliverable_card(
+            uow, str(uuid5(NAMESPACE_URL, f"onething:undeliverable:{payload.request_id}:{payload.parking}")), payload,
             f"无法送达：{dept.name_zh}未签收办件 {payload.case_id} 事项 {payload.item_code} 的{what_zh}（已发送 "
             f"{payload.sends} 次），请核查部门系统并人工重发（请求编号 {payload.request_id}）",
             f"Undeliverable: {dept.name_en} did not receipt the {what_en} of case {payload.case_id} item "
             f"{payload.item_code} (sent {payload.sends} times); check the department's system and re-drive request "
-            f"{payload.request_id}"), on)
+            f"{payload.request_id}")
 
     async def callback_parked(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         """回调无法送达: the gateway holds the request, but the department's system took none of its pushes."""
         assert isinstance(payload, CallbackParked)
-        key = str(callback_parked_event_id(str(payload.request_id), payload.parked_at.isoformat()))  # one per parking
-        if await card_exists(uow, key, "yellow"):
-            return
-        on = china_date(payload.parked_at)
         dept = department(payload.department)
-        what_zh, what_en = ("预审请求", "review request") if payload.kind == "review" else ("办理请求", "handling request")
-        case = await uow.session.get(SupervisionCase, payload.case_id)
-        issue_card(uow, Card(
-            key, payload.case_id, payload.item_code, payload.department, case.staff_id if case else None, "yellow",
-            "undeliverable", on, 0,
+        what_zh, what_en = _request_kind(payload.kind)
+        await _undeliverable_card(
+            uow, str(callback_parked_event_id(str(payload.request_id), payload.parked_at.isoformat())), payload,
             f"回调无法送达：接入网关推送{dept.name_zh}办件 {payload.case_id} 事项 {payload.item_code} 的{what_zh}"
             f"（{payload.attempts} 次）均失败，请部门核查其接收接口并在网关重投（请求编号 {payload.request_id}）",
             f"Callback undeliverable: the gateway's {payload.attempts} pushes of the {what_en} of case "
             f"{payload.case_id} item {payload.item_code} to {dept.name_en} all failed; the department should check "
-            f"its endpoint and re-drive request {payload.request_id} at the gateway"), on)
+            f"its endpoint and re-drive request {payload.request_id} at the gateway")
 
     async def case_delivered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, CaseDelivered)
@@ -310,3 +298,18 @@ class CaseStream:
         case.items = [{**i, **{k: v.isoformat() if isinstance(v, date) else v for k, v in changes.items()}}
                       if i["item_code"] == item_code else i for i in case.items]
         uow.session.add(case)
+
+
+def _request_kind(kind: str) -> tuple[str, str]:
+    return ("预审请求", "review request") if kind == "review" else ("办理请求", "handling request")
+
+
+async def _undeliverable_card(uow: UnitOfWork, key: str, fact: RequestUndeliverable | CallbackParked,
+                              text_zh: str, text_en: str) -> None:
+    """One yellow ``undeliverable`` card per parking (``key``) of a department request, for its case's staff."""
+    if await card_exists(uow, key, "yellow"):
+        return
+    on = china_date(fact.parked_at)
+    case = await uow.session.get(SupervisionCase, fact.case_id)
+    issue_card(uow, Card(key, fact.case_id, fact.item_code, fact.department, case.staff_id if case else None,
+                         "yellow", "undeliverable", on, 0, text_zh, text_en), on)
