@@ -27,7 +27,9 @@ rows of earlier epochs again, byte for byte, in their order.
 
 A row is signed by its envelope's ``source``: the service's own key, or the key of another principal the
 service is given ``signers`` for (the department gateway signs its departments' receipts and answers); each
-principal keeps its own hash chain.
+principal keeps its own hash chain. A row whose source the relay holds no key for (a department no longer served
+by the gateway) is **held** (暂存), not failed: the other rows go on, the held ones are counted on ``/healthz``
+(``outbox_held``) and logged once per change, and they go out, in order, once a relay with that key runs.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ __all__ = ["OutboxRelay", "SignedBatch"]
 logger = logging.getLogger(__name__)
 
 LEADERSHIP_CHECK_S = 1.0  # how often the active relay makes sure it still holds its advisory lock
+HELD_CHECK_S = 10.0  # how often an idle relay looks for rows it holds no key for
+
+_SOURCE = col(OutboxMessage.envelope)["source"].as_string()  # who signs a row (JSON ->> on PostgreSQL and SQLite)
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class OutboxRelay:
         self.failing: str | None = None  # why the last round failed; None while publishing goes through
         self.outage = Outage(f"outbox relay of {signer.principal}", logger)
         self._stopping = asyncio.Event()
+        self._held: dict[str, int] = {}  # as last reported
         self.epoch: str | None = None  # the broker epoch rows are sent in (set by exchange.recovery)
         self._turn = asyncio.Lock()  # a batch and a re-publication never interleave
 
@@ -116,6 +122,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         lock_conn = await self._become_leader()
         checked = asyncio.get_running_loop().time()
+        held_checked = checked - HELD_CHECK_S  # look once at the start
         delays = backoff_delays()
         try:
             while not self._stopping.is_set():
@@ -139,6 +146,9 @@ class OutboxRelay:
                     self.failing = None
                     delays = backoff_delays()
                 if sent < self.batch_size:
+                    if asyncio.get_running_loop().time() - held_checked > HELD_CHECK_S:
+                        await self._report_held()
+                        held_checked = asyncio.get_running_loop().time()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.database.outbox_written.wait(), self.poll_interval_s)
         finally:
@@ -238,14 +248,38 @@ class OutboxRelay:
         self.published += len(batch.seqs)
         return len(batch.seqs)
 
+    async def held(self) -> dict[str, int]:
+        """Unpublished rows by source whose key this relay does not hold (``/healthz``: ``outbox_held``)."""
+        async with self.database.sessions() as session:
+            counted = await session.exec(
+                select(_SOURCE, sa.func.count())
+                .where(col(OutboxMessage.published_at).is_(None), _SOURCE.not_in(sorted(self.signers)))
+                .group_by(_SOURCE)
+            )
+            return {str(source): int(count) for source, count in counted.all()}
+
+    async def _report_held(self) -> None:
+        try:
+            held = await self.held()
+        except Exception as exc:  # the next publishing round meets (and reports) a database that is down
+            logger.debug("could not count held outbox rows: %s", exc)
+            return
+        if held != self._held:
+            if held:
+                logger.warning("outbox of %s holds %s: no key for their source here (暂存，待持有密钥的进程发送)",
+                               self.signer.principal, ", ".join(f"{n} from {source}" for source, n in held.items()))
+            else:
+                logger.info("outbox of %s holds no rows any more", self.signer.principal)
+            self._held = held
+
     async def _read_pending(self) -> tuple[Sequence[OutboxMessage], dict[str, ChainHead]]:
-        """The next pending rows in outbox order and the stored chain heads of their sources, read in a read-only
-        session."""
+        """The next pending rows in outbox order that this relay can sign, and the stored chain heads of their
+        sources, read in a read-only session."""
         async with self.database.sessions() as session:
             rows = (
                 await session.exec(
                     select(OutboxMessage)
-                    .where(col(OutboxMessage.published_at).is_(None))
+                    .where(col(OutboxMessage.published_at).is_(None), _SOURCE.in_(sorted(self.signers)))
                     .order_by(col(OutboxMessage.seq))
                     .limit(self.batch_size)
                 )

@@ -294,6 +294,8 @@ async def serve(
         redriver = Redriver(store, [r for r in parts.consumers if r.dead_letters is not None])
         mount_dead_letters(parts.app, redriver, keyring, operators=settings.dead_letter_operators)
         extras["dead_letters"] = store.counts
+    if relay is not None:
+        extras["outbox_held"] = relay.held
     if parts.consumers:
         extras["gap_waits"] = partial(_gap_waits, parts.consumers)
     parts.app.include_router(health_router(name, checks, extras))
