@@ -27,7 +27,7 @@ from exchange.chain import verify_chain
 from exchange.kafka.admin import ensure_topics
 from exchange.kafka.producer import Producer
 from exchange.request_signing import sign_request, verify_request
-from exchange.signing import KeyRing
+from exchange.signing import KeyRing, publish_key_list
 
 VECTORS_PATH = publish.REPO_ROOT / "contracts/test-vectors/signing.json"
 VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
@@ -124,12 +124,13 @@ def test_the_key_formats_agree() -> None:
 
 @pytest.fixture
 def vector_keys(tmp_path: Path) -> KeyRing:
-    """A keys directory laid out as the platform's: ``private/<holder>/<key_id>.key`` (PKCS#8) and
-    ``public/<key_id>.pub`` (SPKI)."""
+    """A keys directory laid out as the platform's: ``private/<holder>/<key_id>.key`` (PKCS#8),
+    ``public/<key_id>.pub`` (SPKI) and the signed key list naming it."""
     (tmp_path / "private" / "tests").mkdir(parents=True)
     (tmp_path / "public").mkdir()
     (tmp_path / "private" / "tests" / f"{KEY['key_id']}.key").write_text(KEY["private_key_pem"])
     (tmp_path / "public" / f"{KEY['key_id']}.pub").write_text(KEY["public_key_pem"])
+    publish_key_list(tmp_path)  # what verifiers trust: the signed key list (public/keys.json)
     return KeyRing(tmp_path, holder="tests")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from exchange.testing.spans import SpanSink
 from onething.chaos.runner import run_scenario
 from onething.chaos.scenarios import SCENARIOS
 from onething.chaos.target import Target
@@ -34,13 +35,22 @@ async def _drop_databases(server_url: str, prefix: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def postgres_system(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+def span_sink() -> Iterator[SpanSink]:
+    sink = SpanSink()
+    yield sink
+    sink.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_system(postgres_url: str, tmp_path_factory: pytest.TempPathFactory, span_sink: SpanSink) -> Iterator[System]:
     """Every process on PostgreSQL (one database each) and a broker of its own: the tests read whole topics
-    and check every signature and chain on them, so no other test's messages may be there."""
+    and check every signature and chain on them, so no other test's messages may be there. Their spans are
+    exported to ``span_sink``."""
     prefix = f"ot_e2e_{uuid.uuid4().hex[:8]}_"
     system = System(SystemConfig(
         data_dir=tmp_path_factory.mktemp("system"), kafka_bootstrap=None, database_url=postgres_url,
-        database_prefix=prefix, free_ports=True, env=FAST_GROUPS,
+        database_prefix=prefix, free_ports=True,
+        env={**FAST_GROUPS, "OTEL_EXPORTER_OTLP_ENDPOINT": span_sink.endpoint},
     ))
     try:
         system.start()

@@ -28,6 +28,7 @@ from exchange.http_identity import signing_hook
 from exchange.request_signing import sign_request
 from exchange.signing import KeyRing
 from exchange.testing.access import TestTokens
+from exchange.testing.spans import SpanSink
 from onething.applicants import application_for, correction_for
 from onething.case import case_report
 from onething.demo import run_demo
@@ -443,18 +444,23 @@ def _restricted(name: str) -> bool:
 _PERSONAL_FIELD = re.compile(r"(name|id_number|phone|mobile|address|account)$")
 
 
-def test_personal_data_is_only_on_the_restricted_topics_and_never_in_the_logs(postgres_system: System) -> None:
+def test_personal_data_is_only_on_the_restricted_topics_and_never_in_the_logs(
+    postgres_system: System, span_sink: SpanSink
+) -> None:
     """数据最小化 (PIPL): the applicants' names, ID numbers, phones, addresses and accounts reach the departments
-    that need them (restricted topics), never the case stream, figures, security events or any log."""
+    that need them (restricted topics), never the case stream, figures, security events, any log or any span the
+    services export."""
     result = asyncio.run(run_demo(postgres_system.url("intake"), postgres_system.bootstrap, 4, seed=515,
                                   timeout_s=180, quiet=True, tokens=postgres_system.tokens,
                                   rating_url=postgres_system.url("rating")))
     assert result.ok
     personal: set[str] = set()
+    cases: set[str] = set()
     for wire in asyncio.run(_read_topic(postgres_system.bootstrap, CASE_DOSSIER.name)):
         if wire["type"] != "intake.case.accepted":
             continue
         data = wire["data"]
+        cases.add(wire["subject"])
         parties = [data["applicant"], *([data["proxy"]] if data.get("proxy") else [])]
         personal |= {str(v) for p in parties for k, v in p.items() if v and _PERSONAL_FIELD.search(k)}
         personal |= {str(v) for k, v in data["form"].items() if v and _PERSONAL_FIELD.search(k)}
@@ -473,3 +479,8 @@ def test_personal_data_is_only_on_the_restricted_topics_and_never_in_the_logs(po
     assert logs
     leaked = {(name, value) for name, text in logs.items() for value in personal if value in text}
     assert not leaked, sorted(leaked)[:20]
+
+    spans = span_sink.settled()  # OTLP protobuf as exported: strings travel in it as UTF-8 bytes
+    assert any(case_id.encode() in body for body in spans for case_id in cases), "the spans name the cases"
+    traced = {value for body in spans for value in personal if value.encode() in body}
+    assert not traced, sorted(traced)[:20]

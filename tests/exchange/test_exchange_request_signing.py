@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exchange.request_signing import REQUIRED_HEADERS, ReplayGuard, RequestRefused, sign_request, verify_request
-from exchange.signing import KeyRing, ensure_keys
+from exchange.signing import KeyRing, ensure_keys, publish_key_list
 
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 PATH = "/holders/430102202611210011/licences?kind=all"
@@ -18,6 +18,7 @@ PATH = "/holders/430102202611210011/licences?kind=all"
 def ring(tmp_path: Path) -> KeyRing:
     ensure_keys(tmp_path, ["dept.health", "dept.police", "ghost"], holder="tests")
     (tmp_path / "public" / "ghost.pub").unlink()  # ghost holds a key nobody trusts
+    publish_key_list(tmp_path)  # the list no longer names it
     return KeyRing(tmp_path)
 
 

@@ -12,13 +12,14 @@ import pytest
 from contracts.envelope import Envelope, canonical_bytes
 from contracts.supervision.v1 import ClockStarted
 from exchange.errors import SignatureInvalid
-from exchange.signing import KeyRing, b64, ensure_keys
+from exchange.signing import KeyRing, b64, ensure_keys, publish_key_list
 
 
 @pytest.fixture
 def ring(tmp_path: Path) -> KeyRing:
     ensure_keys(tmp_path, ["tests", "rating", "ghost"], holder="tests")
     (tmp_path / "public" / "ghost.pub").unlink()  # ghost can sign, but nobody trusts it
+    publish_key_list(tmp_path)  # the list no longer names it
     return KeyRing(tmp_path)
 
 

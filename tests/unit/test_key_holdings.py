@@ -41,14 +41,16 @@ def test_each_holder_gets_exactly_its_keys_in_a_folder_only_it_reads(
     keys = tmp_path / "keys"
     make_keys(keys, capsys)
     plan = key_holdings()
-    assert {folder.name for folder in (keys / "private").iterdir()} == set(plan)
+    # …and the key list's signing key, which no process holds (compose mounts it nowhere).
+    assert {folder.name for folder in (keys / "private").iterdir()} == {*plan, "key-list"}
+    assert held(keys, "key-list") == {"key-list"} and all("key-list" not in p for p in plan.values())
     for holder, principals in plan.items():
         assert held(keys, holder) == set(principals), holder
         folder = keys / "private" / holder
         assert mode(folder) == 0o700 and all(mode(key) == 0o600 for key in folder.iterdir())
     assert mode(keys) == 0o700 and mode(keys / "private") == 0o700
     everyone = {principal for principals in plan.values() for principal in principals}
-    assert {path.stem for path in (keys / "public").glob("*.pub")} == everyone
+    assert {path.stem for path in (keys / "public").glob("*.pub")} == {*everyone, "key-list"}
     assert "seal.health" in held(keys, "licence") and "dept.police" in held(keys, "simulators")
     assert held(keys, "intake") == {"intake"}
 

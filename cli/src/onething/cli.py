@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials
 from exchange.access.roles import Role
 from exchange.errors import SignatureInvalid
 from exchange.kafka.metadata import refuse_topic_auto_creation
+from exchange.key_list import KEY_LIST_FILE, KEY_LIST_PRINCIPAL
 from exchange.signing import PRIVATE, PUBLIC, KeyRing, ensure_holdings, revoke_key, rotate_key
 from onething.apply import apply_once, follow_lines
 from onething.audit import audit_chain_command
@@ -157,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                                    "dept.police, seal.health …")
     keys.add_argument("stamp", nargs="?", default=None, help="the retired key's stamp (revoke), as rotate printed it")
     keys.add_argument("--dir", type=Path, default=None, help="default <data-dir>/keys")
+    keys.add_argument("--overlap-days", type=float, default=None, metavar="DAYS",
+                      help="rotate: how long envelopes signed with the retired key are still accepted (the key list's "
+                           "overlap window; default: as the list says, 7 days at first)")
     keys.add_argument("--credentials", type=Path, default=None, metavar="FILE",
                       help="also write the development OAuth clients there (as `onething up` does in the data dir)")
     add_call_arguments(command("call", CALL_SUMMARY))
@@ -453,6 +458,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     print(f"public keys in {target / PUBLIC}; private keys, each holder its own folder (0700) in {target / PRIVATE}:")
     for holder, principals in holdings.items():
         print(f"  {holder}: {len(principals)}")
+    print(f"signed key list 公钥清单: {target / PUBLIC / KEY_LIST_FILE} (its anchor: {KEY_LIST_PRINCIPAL}.pub)")
     if args.credentials is not None:
         ensure_dev_credentials(args.credentials)
         print(f"development OAuth clients in {args.credentials}")
@@ -465,9 +471,14 @@ def _rotate_or_revoke(args: argparse.Namespace, target: Path) -> int:
         return 2
     try:
         if args.action == "rotate":
-            stamp = rotate_key(target, args.principal)
+            if args.overlap_days is not None and not 0 <= args.overlap_days <= 365:
+                print("--overlap-days: from 0 to 365", file=sys.stderr)
+                return 2
+            overlap = None if args.overlap_days is None else timedelta(days=args.overlap_days)
+            stamp = rotate_key(target, args.principal, overlap=overlap)
             print(f"已轮换 rotated {args.principal}: new key in {target}; the old one is retired as {stamp} "
-                  f"(what it signed still verifies; revoke it with `onething keys revoke {args.principal} {stamp}`). "
+                  f"(envelopes it signed are accepted through the key list's overlap window, e-licences it sealed for "
+                  f"good; revoke it with `onething keys revoke {args.principal} {stamp}`). "
                   "Restart the processes that sign as it.")
         else:
             revoke_key(target, args.principal, args.stamp)

@@ -18,6 +18,7 @@ from exchange.db.database import Database
 from exchange.db.tables import OutboxMessage
 from exchange.errors import Rejected
 from exchange.http_identity import async_signing_hook
+from exchange.key_list import KeyList
 from exchange.signing import KeyRing
 from exchange.testing.outbox import outbox
 from gateway.adapters.tables import RequestRow
@@ -226,3 +227,13 @@ async def test_a_database_out_of_reach_answers_503_to_retry(keyring: KeyRing, un
     for response in (polled, answered):
         assert response.status_code == 503 and response.headers["Retry-After"] == "5"
         assert response.json()["message_zh"].startswith("服务暂时不可用")
+
+
+async def test_the_signed_key_list_is_published_to_anyone_and_verifies_against_its_anchor(
+        client: Client, keyring: KeyRing) -> None:
+    answer = await client(None).get("/key-list")  # public: what a department pins and fetches
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
+    anchor = keyring.key_list_anchor()
+    key_list = KeyList.verified(answer.content, anchor)
+    police = next(e for e in key_list.entries if e.principal == "dept.police" and e.status == "current")
+    assert police.public_key == keyring.public_key_bytes("dept.police")

@@ -6,6 +6,9 @@ licence service (which seals), intake and department systems (which verify) agre
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from contracts.days import CHINA_TZ
 from contracts.departments import DEPARTMENTS, department, seal_principal
 from credentials.multibase import multikey_encode
 from credentials.trust import TrustedIssuer, TrustedKey, TrustList, issuer_id_for
@@ -27,15 +30,22 @@ def local_trust_list(keyring: KeyRing, *, region: str, region_name_zh: str,
     issuers = []
     for dept in DEPARTMENTS:
         try:
-            published = keyring.public_keys_bytes(seal_principal(dept.code))
+            seals = keyring.key_entries(seal_principal(dept.code))
         except SignatureInvalid:  # no seal published: that department issues no licences
             continue
-        # The current seal and the retired ones: a licence sealed before a rotation still verifies; a revoked seal
-        # is not listed, so nothing it sealed does.
+        # The current seal and the retired ones, each with its period of service from the key list: a licence
+        # sealed before a rotation still verifies, one dated after its seal's retirement does not; a revoked seal is
+        # not listed, so nothing it sealed does.
         issuers.append(TrustedIssuer(
             issuer_id_for(region, dept.code), issuer_name_zh(region_name_zh, dept.code),
             f"{dept.name_en}, {region}", region,
-            tuple(TrustedKey(multikey_encode(public), public) for public in published), local=True,
+            tuple(TrustedKey(multikey_encode(seal.public_key), seal.public_key, _day(seal.valid_from),
+                             _day(seal.valid_until)) for seal in seals), local=True,
             status_list_base=f"{public_url.rstrip('/')}/status-lists/{dept.code}/" if public_url else None,
         ))
     return TrustList.of(issuers)
+
+
+def _day(instant: datetime | None) -> date | None:
+    """The day in China an instant falls on (the trust list's validity is by day)."""
+    return None if instant is None else instant.astimezone(CHINA_TZ).date()

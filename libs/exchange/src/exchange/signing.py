@@ -21,11 +21,9 @@ A verifier that does not know a new key yet reads the directory again before it 
 
 from __future__ import annotations
 
-import base64
 import os
-import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +32,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from contracts.envelope import canonical_bytes
+from exchange.base64url import b64, unb64
 from exchange.errors import SignatureInvalid
+from exchange.key_list import DEFAULT_OVERLAP, KEY_LIST_FILE, KEY_LIST_PRINCIPAL, KeyEntry, KeyList, Status, key_id_of
 
-__all__ = ["PRIVATE", "PUBLIC", "KeyRing", "Signer", "b64", "ensure_holdings", "ensure_keys", "revoke_key", "rotate_key", "unb64"]
+__all__ = ["PRIVATE", "PUBLIC", "KeyRing", "Signer", "b64", "ensure_holdings", "ensure_keys", "publish_key_list", "revoke_key", "rotate_key", "unb64"]
 
+_STAMP = "%Y%m%dT%H%M%S%fZ"  # when a key was retired, in its file name
 PUBLIC = "public"  # the trust list: every principal's public keys, current, retired and revoked
 PRIVATE = "private"  # one folder per holder
 UNASSIGNED = "unassigned"  # private keys of a folder from before the split, until their holders take them
 
-_REREAD_AFTER_S = 2.0  # at most one re-read of a principal's keys per this many seconds
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def ensure_keys(keys_dir: Path, principals: Iterable[str], *, holder: str) -> None:
@@ -64,6 +56,7 @@ def ensure_keys(keys_dir: Path, principals: Iterable[str], *, holder: str) -> No
     _check_name(holder)
     _adopt_flat_layout(keys_dir)
     own = _private_folder(keys_dir, holder)
+    fresh: set[str] = set()
     for principal in principals:
         _check_name(principal)
         if (own / f"{principal}.key").exists():
@@ -77,6 +70,76 @@ def ensure_keys(keys_dir: Path, principals: Iterable[str], *, holder: str) -> No
                 "key: it lives with its owner; a new one would be a new identity (rotate it with `onething keys rotate`)")
         else:
             _new_pair(keys_dir, principal, [own])
+            fresh.add(principal)
+    publish_key_list(keys_dir, fresh=fresh)
+
+
+def publish_key_list(keys_dir: Path, *, fresh: Iterable[str] = (), now: datetime | None = None,
+                     overlap: timedelta | None = None) -> KeyList:
+    """Write ``public/keys.json`` anew from the ``.pub`` files, signed by :data:`KEY_LIST_PRINCIPAL` (made on first
+    use, in a holder folder of its own). What the previous list said of a key (when it came into service, when it
+    was retired or revoked) is kept; a key of ``fresh`` principals comes into service ``now``."""
+    now = now or datetime.now(UTC)
+    public = _public_folder(keys_dir)
+    signer_folder = _private_folder(keys_dir, KEY_LIST_PRINCIPAL)
+    if not (signer_folder / f"{KEY_LIST_PRINCIPAL}.key").exists():
+        if (public / f"{KEY_LIST_PRINCIPAL}.pub").exists():
+            raise FileNotFoundError(f"the key list's signing key is not in {signer_folder}: the list is kept by whoever "
+                                    "holds it (a new one would be a new trust anchor)")
+        _new_pair(keys_dir, KEY_LIST_PRINCIPAL, [signer_folder])
+    anchor = _load_public(public / f"{KEY_LIST_PRINCIPAL}.pub")
+    listed = public / KEY_LIST_FILE
+    before = KeyList.verified(listed.read_bytes(), anchor) if listed.exists() else None
+    known = {e.key_id: e for e in before.entries} if before else {}
+    fresh = set(fresh)
+    entries = []
+    for path in sorted(public.glob("*.pub")):
+        principal, status, stamp = _pub_name(path.name)
+        raw = _load_public(path).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        key_id = key_id_of(principal, raw)
+        previous = known.get(key_id)
+        valid_from = previous.valid_from if previous else (now if principal in fresh and status == "current" else None)
+        if status == "current":
+            valid_until = None
+        else:
+            valid_until = previous.valid_until if previous and previous.valid_until else stamp
+        entries.append(KeyEntry(key_id, principal, raw, status, valid_from, valid_until))
+    if overlap is None:
+        overlap = before.overlap if before else DEFAULT_OVERLAP
+    key_list = KeyList(now, overlap, tuple(entries))
+    tmp = listed.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_bytes(key_list.signed_by(Signer(KEY_LIST_PRINCIPAL, _load_private(signer_folder / f"{KEY_LIST_PRINCIPAL}.key"))))
+    os.replace(tmp, listed)
+    return key_list
+
+
+def _pub_name(name: str) -> tuple[str, Status, datetime | None]:
+    """``intake.pub`` → current; ``intake.retired-<stamp>.pub`` → retired then (and ``revoked-`` alike)."""
+    stem = name.removesuffix(".pub")
+    for status in ("retired", "revoked"):
+        principal, marker, stamp = stem.partition(f".{status}-")
+        if marker:
+            return principal, status, datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
+    return stem, "current", None
+
+
+def _file_stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns  # the list is replaced whole (a new inode) each time it is written
+
+
+def _load_public(path: Path) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(path.read_bytes())
+    if not isinstance(key, Ed25519PublicKey):
+        raise SignatureInvalid(f"{path.name} is not an Ed25519 key")
+    return key
+
+
+def _load_private(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 key")
+    return key
 
 
 def ensure_holdings(keys_dir: Path, holdings: Mapping[str, Iterable[str]]) -> None:
@@ -165,9 +228,11 @@ def _check_name(principal: str) -> None:
         raise SignatureInvalid(f"malformed key id {principal!r}")
 
 
-def rotate_key(keys_dir: Path, principal: str, *, now: datetime | None = None) -> str:
-    """A new key pair for ``principal``, given to every holder of the old one; its old public key stays trusted as
-    retired. Returns the old key's stamp (what :func:`revoke_key` takes)."""
+def rotate_key(keys_dir: Path, principal: str, *, now: datetime | None = None,
+               overlap: timedelta | None = None) -> str:
+    """A new key pair for ``principal``, given to every holder of the old one; the old key is retired: it signed until
+    now, and envelopes it signed are still accepted for ``overlap`` (the key list's, default 7 days). Returns the
+    old key's stamp (what :func:`revoke_key` takes)."""
     _check_name(principal)
     _adopt_flat_layout(keys_dir)
     public = keys_dir / PUBLIC
@@ -175,9 +240,11 @@ def rotate_key(keys_dir: Path, principal: str, *, now: datetime | None = None) -
     holders = _holders(keys_dir, principal)
     if not current.exists() or not holders:
         raise FileNotFoundError(f"no key pair for {principal!r} in {keys_dir} (run `onething keys` first)")
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    now = now or datetime.now(UTC)
+    stamp = now.strftime(_STAMP)
     os.replace(current, public / f"{principal}.retired-{stamp}.pub")
     _new_pair(keys_dir, principal, holders)
+    publish_key_list(keys_dir, fresh=[principal], now=now, overlap=overlap)
     return stamp
 
 
@@ -191,6 +258,7 @@ def revoke_key(keys_dir: Path, principal: str, stamp: str) -> None:
         known = sorted(p.name for p in public.glob(f"{principal}.retired-*.pub"))
         raise FileNotFoundError(f"no retired key {retired.name} (retired keys of {principal}: {', '.join(known) or 'none'})")
     os.replace(retired, public / f"{principal}.revoked-{stamp}.pub")
+    publish_key_list(keys_dir)
 
 
 class Signer:
@@ -227,8 +295,9 @@ class KeyRing:
         self.keys_dir = keys_dir
         self.holder = holder
         self._public_dir = keys_dir / PUBLIC
-        self._public: dict[str, list[Ed25519PublicKey]] = {}  # principal -> current key, then retired ones
-        self._read_at: dict[str, float] = {}  # principal -> when its keys were last read from the folder
+        self._list: KeyList | None = None
+        self._list_file: tuple[int, int] | None = None  # (inode, mtime) of the list as read
+        self._public: dict[str, Ed25519PublicKey] = {}  # by key id
 
     def signer(self, principal: str) -> Signer:
         return Signer(principal, self.private_key(principal))
@@ -243,65 +312,97 @@ class KeyRing:
         try:
             if path is None:
                 raise FileNotFoundError
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            return _load_private(path)
         except FileNotFoundError:
             where = self.keys_dir / PRIVATE / (self.holder or "*")
             raise FileNotFoundError(
                 f"no private key for {principal!r} in {where} (run `onething keys` to create keys)"
             ) from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 key")
-        return key
 
     def public_key(self, principal: str) -> Ed25519PublicKey:
         """The principal's current public key."""
         return self.public_keys(principal)[0]
 
-    def public_keys(self, principal: str) -> list[Ed25519PublicKey]:
-        """The principal's current public key, then its retired ones (newest first); never a revoked one."""
-        cached = self._public.get(principal)
-        if cached is not None:
-            return cached
-        _check_name(principal)
-        paths = [self._public_dir / f"{principal}.pub",
-                 *sorted(self._public_dir.glob(f"{principal}.retired-*.pub"), reverse=True)]
-        keys = []
-        for path in paths:
+    def key_list(self) -> KeyList:
+        """The published key list, verified against its anchor (``public/key-list.pub``)."""
+        if self._list is None:
+            path = self._public_dir / KEY_LIST_FILE
             try:
-                key = serialization.load_pem_public_key(path.read_bytes())
+                self._list_file = _file_stamp(path)
+                self._list = KeyList.verified(path.read_bytes(), self.key_list_anchor())
             except FileNotFoundError:
-                if path == paths[0]:
-                    raise SignatureInvalid(f"untrusted signer {principal!r}: no public key") from None
-                continue  # revoked meanwhile
-            if not isinstance(key, Ed25519PublicKey):
-                raise SignatureInvalid(f"key of {principal!r} is not Ed25519")
-            keys.append(key)
-        self._public[principal] = keys
-        self._read_at[principal] = time.monotonic()
-        return keys
+                raise SignatureInvalid(f"no key list in {self._public_dir} (run `onething keys`)") from None
+        return self._list
+
+    def _list_changed(self) -> bool:
+        """Whether the list was rewritten since it was read (a stat, however many bad signatures arrive)."""
+        try:
+            return _file_stamp(self._public_dir / KEY_LIST_FILE) != self._list_file
+        except FileNotFoundError:
+            return False
+
+    def key_list_anchor(self) -> Ed25519PublicKey:
+        """The key the key list is signed with (``public/key-list.pub``): pinned by whoever trusts the list."""
+        try:
+            return _load_public(self._public_dir / f"{KEY_LIST_PRINCIPAL}.pub")
+        except FileNotFoundError:
+            raise SignatureInvalid(f"no key list in {self._public_dir} (run `onething keys`)") from None
+
+    def published_key_list(self) -> bytes:
+        """The signed key list as published, byte for byte (what a department fetches and checks itself)."""
+        raw = (self._public_dir / KEY_LIST_FILE).read_bytes()
+        KeyList.verified(raw, self.key_list_anchor())  # never hand out a list that does not verify
+        return raw
+
+    def key_entries(self, principal: str) -> list[KeyEntry]:
+        """The principal's current and retired keys with their periods of service (for the e-licence trust list);
+        :class:`SignatureInvalid` if it has no current key."""
+        _check_name(principal)
+        entries = [e for e in self.key_list().of(principal) if e.status != "revoked"]
+        if (not entries or entries[0].status != "current") and self._list_changed():  # a principal added since
+            self._list = None
+            entries = [e for e in self.key_list().of(principal) if e.status != "revoked"]
+        if not entries or entries[0].status != "current":
+            raise SignatureInvalid(f"untrusted signer {principal!r}: no public key")
+        return entries
+
+    def public_keys(self, principal: str) -> list[Ed25519PublicKey]:
+        """The keys that verify the principal's envelopes now: its current one, then the retired ones still in
+        their overlap window (newest first); never a revoked one."""
+        now = datetime.now(UTC)
+        overlap = self.key_list().overlap
+        return [self._loaded(e) for e in self.key_entries(principal) if e.accepts_at(now, overlap)]
+
+    def _loaded(self, entry: KeyEntry) -> Ed25519PublicKey:
+        key = self._public.get(entry.key_id)
+        if key is None:
+            key = self._public[entry.key_id] = Ed25519PublicKey.from_public_bytes(entry.public_key)
+        return key
 
     def public_key_bytes(self, principal: str) -> bytes:
         """The raw 32 bytes of a principal's current public key (for Multikey publication)."""
-        return self.public_keys_bytes(principal)[0]
-
-    def public_keys_bytes(self, principal: str) -> list[bytes]:
-        """The raw bytes of each of the principal's trusted public keys: current first, then retired."""
-        return [k.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-                for k in self.public_keys(principal)]
+        return self.key_entries(principal)[0].public_key
 
     def verify_bytes(self, principal: str, data: bytes, signature: str) -> None:
-        for fresh in (False, True):  # on a miss, read the directory again: the key may have been rotated
+        refusal = SignatureInvalid(f"signature by {principal!r} does not verify")
+        for fresh in (False, True):  # on a miss, read the list again if it was rewritten: a key rotated or added
             if fresh:
-                if time.monotonic() - self._read_at.get(principal, 0.0) < _REREAD_AFTER_S:
-                    break  # read moments ago: a flood of bad signatures does not become a flood of reads
-                self._public.pop(principal, None)
-            for key in self.public_keys(principal):
+                if not self._list_changed():
+                    break  # a flood of bad signatures costs a stat each, never a read
+                self._list = None
+            try:
+                keys = self.public_keys(principal)
+            except SignatureInvalid as untrusted:
+                refusal = untrusted
+                continue
+            refusal = SignatureInvalid(f"signature by {principal!r} does not verify")
+            for key in keys:
                 try:
                     key.verify(unb64(signature), data)
                     return
                 except (InvalidSignature, ValueError):
                     continue
-        raise SignatureInvalid(f"signature by {principal!r} does not verify")
+        raise refusal
 
     def verify_envelope(self, wire: dict[str, Any]) -> None:
         """Raise :class:`SignatureInvalid` unless ``wire`` is signed by the key of its source."""

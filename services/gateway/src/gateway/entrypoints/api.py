@@ -208,6 +208,13 @@ def create_app(database: Database, keyring: KeyRing, served: Mapping[str, str | 
 
     app.state.served = dict(served)
 
+    @app.get("/key-list", summary="公钥清单 The platform's signed key list: every principal's public keys, with key ids "
+                                  "and periods of service (public; verify it with the key-list anchor)",
+             response_class=Response, responses={200: {"content": {"application/json": {}},
+                                                       "description": "the list as published (docs/signing.md §6)"}})
+    async def key_list() -> Response:
+        return Response(keyring.published_key_list(), media_type="application/json")
+
     @app.get("/departments/{code}", response_model=DepartmentView, responses=_ROUTES,
              summary="本部门接入情况 The department's registration and queue counts")
     async def registration(code: Department) -> DepartmentView:
