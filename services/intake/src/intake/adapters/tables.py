@@ -107,3 +107,17 @@ class IntakeDraft(SQLModel, table=True):
     answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # registry → answer
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     case_id: str | None = Field(default=None, sa_column=Column(String(64)))
+
+
+class IntakeDelegation(SQLModel, table=True):
+    """委托授权: the applicant's own authorisation of an online proxy (:mod:`intake.domain.delegation`)."""
+
+    __tablename__ = "intake_delegation"
+
+    delegation_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    principal_id: str = Field(sa_column=Column(String(18), nullable=False, index=True))
+    proxy_id: str = Field(sa_column=Column(String(18), nullable=False, index=True))
+    bundle_code: str | None = Field(default=None, sa_column=Column(String(32)))
+    granted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))

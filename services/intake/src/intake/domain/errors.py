@@ -5,6 +5,8 @@
   x IdempotencyKeyReused   an Idempotency-Key sent again with another request body (HTTP 422)
   x CaseNotFound           (HTTP 404)
   x NothingToCorrect       no correction notice of the case is open (HTTP 409)
+  x NotDelegated           an online proxy without the applicant's authorisation (委托授权, HTTP 403)
+  x DelegationRefused      an authorisation that cannot be granted (HTTP 422)
   x exchange.Rejected      a case-stream fact intake cannot apply (dead-lettered)
     + UnknownCase
     + ForeignAnswer        a pre-fill answer from the wrong registry or about someone else
@@ -49,6 +51,16 @@ class CaseNotFound(IntakeError):
 
 class NothingToCorrect(IntakeError):
     pass
+
+
+class NotDelegated(IntakeError):
+    """An online proxy applied for someone who has not authorised them (for this one-thing, now)."""
+
+
+class DelegationRefused(IntakeError):
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_zh, self.message_en = message_zh, message_en
 
 
 class UnknownCase(Rejected):

@@ -3,8 +3,9 @@
 A clerk (综合窗口或 12345 热线) or a self-service kiosk (自助终端) accepts for anyone who is present or calls, and
 the channel, window (or kiosk) and staff id are the ones in its token; a kiosk then follows only the cases it
 accepted. An applicant on the portal or the app (网上办事大厅、移动端)
-applies only as themselves — as the applicant, as the proxy (帮办代办) of the person named, or, signed in
-with an enterprise's 法人 account, for that enterprise. Pure: the edge turns a :class:`Refusal` into 403 or 422.
+applies only as themselves — as the applicant, as the proxy (帮办代办) of the person named (who must have
+authorised them first: 委托授权, :mod:`intake.domain.delegation`), or, signed in with an enterprise's 法人
+account, for that enterprise. Pure: the edge turns a :class:`Refusal` into 403 or 422.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Origin:
     channel: Channel
     window_id: str | None
     staff_id: str | None
+    online_proxy: bool = False  # an applicant applying as the proxy of the person named: their 委托授权 is needed
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def application_origin(caller: Caller, *, channel: Channel | None, window_id: st
             return Refusal(403, "applicant.id_number", "只能以本人（或本人法人账号的企业）身份申请，或作为代办人为他人申请",
                            "you may apply only as yourself (or your 法人 account's enterprise), or as the proxy "
                            "of the person named")
-        return Origin(channel or Channel.PORTAL, None, None)
+        return Origin(channel or Channel.PORTAL, None, None, online_proxy=not caller.speaks_for(applicant_id))
     return Refusal(403, None, "仅限窗口人员、自助终端或申请人本人", "only a clerk, a kiosk or the applicants themselves")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Header, HTTPException, Query, Response
+from fastapi import Body, Depends, FastAPI, Header, HTTPException, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
@@ -27,12 +27,25 @@ from exchange.db.database import Database
 from exchange.http_edge import harden
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus, case_due
-from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, IdempotencyKeyReused, NothingToCorrect
+from intake.domain.errors import (
+    ApplicationInvalid,
+    CaseNotFound,
+    DelegationRefused,
+    FieldProblem,
+    IdempotencyKeyReused,
+    NotDelegated,
+    NothingToCorrect,
+)
 from intake.domain.materials import Submitted
 from intake.domain.notice import one_time_notice
 from intake.domain.origin import Refusal, application_origin, may_follow
 from intake.domain.pseudonyms import Pseudonyms
-from intake.entrypoints.errors import on_application_invalid, on_idempotency_key_reused, on_request_invalid
+from intake.entrypoints.errors import (
+    on_application_invalid,
+    on_idempotency_key_reused,
+    on_not_delegated,
+    on_request_invalid,
+)
 from intake.entrypoints.examples import (
     BLACKLIST_EXAMPLES,
     CASE_EXAMPLES,
@@ -46,6 +59,8 @@ from intake.entrypoints.schemas import (
     CaseCreate,
     CasePublic,
     CorrectionCreate,
+    DelegationCreate,
+    DelegationPublic,
     DraftCreate,
     DraftPublic,
     ErrorPublic,
@@ -54,6 +69,7 @@ from intake.entrypoints.schemas import (
     SupplementCreate,
     TimelinePublic,
 )
+from intake.service_layer import delegations
 from intake.service_layer.applications import (
     ApplicantIn,
     Application,
@@ -165,6 +181,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
     app.add_exception_handler(RequestValidationError, on_request_invalid)
     app.add_exception_handler(ApplicationInvalid, on_application_invalid)
     app.add_exception_handler(IdempotencyKeyReused, on_idempotency_key_reused)
+    app.add_exception_handler(NotDelegated, on_not_delegated)
 
     @app.get("/catalogue", summary="一件事目录 The one-thing catalogue")
     async def get_catalogue() -> dict[str, Any]:
@@ -187,6 +204,40 @@ def create_app(database: Database, catalogues: CatalogueStore,
         bundle, selection = resolve_selection(catalogue, code, items)
         notice = one_time_notice(catalogue, bundle, selection, china_today(), calendar)
         return HTMLResponse(render_notice(notice)) if format == "html" else notice
+
+    @app.post("/delegations", status_code=201, response_model=DelegationPublic, responses=_INVALID,
+              summary="委托授权 Authorise a person to apply for you online (帮办代办)")
+    async def post_delegation(body: DelegationCreate, applicant: Applicant) -> DelegationPublic:
+        principal_id = body.principal_id or applicant.id_number
+        if not applicant.speaks_for(principal_id):
+            raise HTTPException(403, detail={"message_zh": "只能以本人（或本人法人账号的企业）名义授权",
+                                             "message_en": "you may authorise for yourself (or your enterprise) only"})
+        if body.bundle_code is not None and catalogues.current.bundle(body.bundle_code) is None:
+            raise ApplicationInvalid([FieldProblem("bundle_code", "unknown_bundle", "没有该一件事", "no such one-thing")])
+        try:
+            row = await delegations.grant(database, principal_id=str(principal_id), proxy_id=body.proxy_id_number,
+                                          bundle_code=body.bundle_code, valid_days=body.valid_days)
+        except DelegationRefused as exc:
+            raise ApplicationInvalid([FieldProblem("proxy_id_number", "delegation_refused", exc.message_zh,
+                                                   exc.message_en)]) from None
+        return DelegationPublic.model_validate(row, from_attributes=True)
+
+    @app.get("/delegations", response_model=list[DelegationPublic], responses=ACCESS_RESPONSES,
+             summary="我的委托授权 The authorisations you granted or were given")
+    async def list_delegations(applicant: Applicant) -> list[DelegationPublic]:
+        ids = {i for i in (applicant.id_number, applicant.organisation) if i}
+        return [DelegationPublic.model_validate(r, from_attributes=True)
+                for r in await delegations.visible_to(database, ids)]
+
+    @app.delete("/delegations/{delegation_id}", response_model=DelegationPublic, responses=ACCESS_RESPONSES,
+                summary="撤销委托授权 Revoke an authorisation you granted")
+    async def revoke_delegation(delegation_id: Annotated[str, Path(max_length=64)],
+                                applicant: Applicant) -> DelegationPublic:
+        row = await delegations.revoke(database, delegation_id,
+                                       principal_ids={i for i in (applicant.id_number, applicant.organisation) if i})
+        if row is None:
+            raise HTTPException(404, detail={"message_zh": "没有该委托授权", "message_en": "no such authorisation"})
+        return DelegationPublic.model_validate(row, from_attributes=True)
 
     @app.post("/drafts", status_code=201, response_model=DraftPublic, responses=_INVALID,
               summary="授权预填 Record the authorisation and look up shared data for the one form")
@@ -255,6 +306,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
             if body.proxy else None,
             fast_track=body.fast_track, draft_id=body.draft_id, prefill_confirmed=body.prefill_confirmed,
             reuse_licences=body.reuse_licences, request_digest=_fingerprint(body) if idempotency_key else None,
+            online_proxy=origin.online_proxy,
         )
         case, created = await accept_application(database, catalogues.current, application, calendar,
                                                  pseudonyms=pseudonyms, verify_licence=verify_licence)

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from intake.domain.errors import ApplicationInvalid, FieldProblem, IdempotencyKeyReused
+from intake.domain.errors import ApplicationInvalid, FieldProblem, IdempotencyKeyReused, NotDelegated
 from intake.entrypoints.schemas import BilingualValueError
 
 _ZH = {
@@ -87,3 +87,15 @@ async def on_idempotency_key_reused(request: Request, exc: Exception) -> JSONRes
         [problem], error="idempotency_key_reused", message_zh=problem.message_zh, message_en=problem.message_en,
         headers={"Link": '</docs>; rel="describedby"; type="text/html"'},
     )
+
+
+async def on_not_delegated(request: Request, exc: Exception) -> JSONResponse:
+    """403: an online proxy needs the applicant's own authorisation first, and is told how it is given."""
+    assert isinstance(exc, NotDelegated)
+    return JSONResponse(status_code=403, content={"detail": {
+        "problem": "not_delegated",
+        "message_zh": "网上代办须先经申请人本人委托授权：请申请人登录后在“委托授权”中授权您办理此事（POST /delegations），"
+                      "授权在有效期内可用",
+        "message_en": "applying online for someone else needs their authorisation first: the applicant signs in and "
+                      "authorises you (POST /delegations) for this one-thing or any, for up to 30 days",
+    }})

@@ -91,6 +91,30 @@ class ProxyCreate(BaseModel):
 Materials = dict[Annotated[str, Field(max_length=40)], MaterialCreate]
 
 
+class DelegationCreate(BaseModel):
+    """委托授权: the applicant, signed in, lets one person apply for them online."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proxy_id_number: ResidentId = Field(description="受托代办人公民身份号码 The proxy's resident ID number")
+    principal_id: Identity | None = Field(
+        default=None, description="委托人：默认本人；法人账号可为其企业的统一社会信用代码 Whom it is for: yourself by "
+                                  "default, or your 法人 account's enterprise")
+    bundle_code: str | None = Field(default=None, max_length=32,
+                                    description="限于该一件事；不填则任一件事 Only this one-thing; any if left out")
+    valid_days: int = Field(default=7, ge=1, le=30, description="有效天数 Days it lasts (1–30)")
+
+
+class DelegationPublic(BaseModel):
+    delegation_id: str
+    principal_id: str
+    proxy_id: str
+    bundle_code: str | None
+    granted_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
 class CaseCreate(BaseModel):
     """一表申请: one application for a one-thing."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,13 +36,14 @@ from intake.catalogue.model import ApplicantKind, Bundle, Catalogue
 from intake.domain.assistance import fast_track, proxy_terms
 from intake.domain.case import CaseState, CaseStatus, ItemState, case_due
 from intake.domain.deadline import bundle_deadline
-from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, IdempotencyKeyReused
+from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, IdempotencyKeyReused, NotDelegated
 from intake.domain.form import check_form, normalise_form
 from intake.domain.identity import identity_problem
 from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials, submit_codes
 from intake.domain.pseudonyms import Pseudonyms
 from intake.domain.reuse import HeldLicence, reusable_licences
 from intake.domain.selection import Selection, select_items
+from intake.service_layer.delegations import authorised_by
 from intake.service_layer.drafts import prefilled_values
 
 __all__ = [
@@ -97,6 +98,8 @@ class Application:
     draft_id: str | None = None
     prefill_confirmed: bool = False
     reuse_licences: bool = False  # the applicant's consent to reuse their e-licences (免提交)
+    online_proxy: bool = False  # the caller is the proxy, applying online: the applicant's 委托授权 is needed
+    delegation_id: str | None = None  # the authorisation found for it
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,13 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         existing = await _by_idempotency_key(db, app.idempotency_key.stored)
         if existing is not None:
             return _retried(existing, app.idempotency_key.sent, app.request_digest), False
+    if app.online_proxy:
+        assert app.proxy is not None
+        delegation_id = await authorised_by(db, principal_id=app.applicant.id_number, proxy_id=app.proxy.id_number,
+                                            bundle_code=app.bundle_code)
+        if delegation_id is None:
+            raise NotDelegated(app.bundle_code)
+        app = replace(app, delegation_id=delegation_id)
     bundle, selection = resolve_selection(catalogue, app.bundle_code, app.items)
     fields = catalogue.fields_for(bundle, selection.codes)
     submitted_form = dict(app.form)
@@ -296,6 +306,9 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
                          f"The applicant changed pre-filled fields: {', '.join(changed_prefill)}")
         _accepted_timeline(uow, case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
                            track.reason_en)
+        if app.delegation_id is not None:
+            timeline(uow, case_id, "delegation", f"网上代办，依申请人委托授权 {app.delegation_id}",
+                     f"Applied online by the proxy under the applicant's authorisation {app.delegation_id}")
         reused = {str(r.licence_number): r.name_zh for refs in checked.refs.values() for r in refs
                   if r.provision is MaterialProvision.LICENCE}
         if reused:

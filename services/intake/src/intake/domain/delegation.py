@@ -1,0 +1,46 @@
+"""委托授权: an online proxy (网上帮办代办) applies for someone only with that person's own authorisation. Pure.
+
+At the window a clerk sees both people and the signed 授权委托书; online nobody does, so the person named as
+applicant grants the authorisation first, signed in as themselves (or with their 法人 account, for the
+enterprise): which proxy, for which one-thing (or any), for how long. An application by a proxy whose
+authorisation is missing, expired, revoked or for another one-thing is refused, saying what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+__all__ = ["MAX_VALID_DAYS", "Grant", "covers", "expiry", "grant_problem"]
+
+MAX_VALID_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """An authorisation as recorded."""
+
+    principal_id: str  # the applicant it speaks for
+    proxy_id: str
+    bundle_code: str | None  # None: any one-thing
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+def grant_problem(principal_id: str, proxy_id: str, valid_days: int) -> tuple[str, str] | None:
+    """Why an authorisation cannot be granted (zh, en), or None."""
+    if principal_id == proxy_id:
+        return "不能委托本人", "you cannot authorise yourself"
+    if not 1 <= valid_days <= MAX_VALID_DAYS:
+        return (f"授权有效期为 1 至 {MAX_VALID_DAYS} 天", f"an authorisation lasts 1 to {MAX_VALID_DAYS} days")
+    return None
+
+
+def expiry(granted_at: datetime, valid_days: int) -> datetime:
+    return granted_at + timedelta(days=valid_days)
+
+
+def covers(grant: Grant, *, principal_id: str, proxy_id: str, bundle_code: str, now: datetime) -> bool:
+    """Whether ``grant`` lets ``proxy_id`` apply for ``principal_id`` for ``bundle_code`` at ``now``."""
+    return (grant.principal_id == principal_id and grant.proxy_id == proxy_id and grant.revoked_at is None
+            and now < grant.expires_at and grant.bundle_code in (None, bundle_code))
