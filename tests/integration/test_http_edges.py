@@ -472,3 +472,23 @@ async def test_anonymous_callers_of_the_open_routes_are_rate_limited_and_told_wh
         assert made_up.status_code == 429, "a token that does not check out is no way around the limit"
         forged = await http.get("/catalogue", headers={"X-OneThing-Principal": "operator", "X-OneThing-Signature": "AA"})
         assert forged.status_code == 429, "nor is a signature that does not"
+
+
+async def test_a_bearer_token_is_verified_once_per_request(
+        apps: Apps, tokens: TestTokens, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edge proves the caller for its rate limit and the route takes the caller it proved: one signature
+    check per request, not two."""
+    app = await apps("intake")
+    verifier = app.state.access.verifier
+    checks: list[str] = []
+    verify = verifier.verify
+
+    async def counted(token: str) -> Any:
+        checks.append(token)
+        return await verify(token)
+
+    monkeypatch.setattr(verifier, "verify", counted)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake.test") as http:
+        answer = await http.get("/cases/OT-NONE", headers=tokens.headers(Role.CLERK))
+    assert answer.status_code == 404  # authenticated, authorised, and no such case
+    assert len(checks) == 1

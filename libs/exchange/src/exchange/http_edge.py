@@ -76,7 +76,7 @@ async def _unproven(scope: Scope, body: bytes) -> bool:
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
     query = scope.get("query_string", b"").decode("latin-1")
     target = scope["path"] + (f"?{query}" if query else "")
-    return not await proves_itself(access, headers, scope["method"], target, body)
+    return not await proves_itself(access, headers, scope["method"], target, body, scope.setdefault("state", {}))
 
 
 def _slow_down(wait_s: float) -> JSONResponse:

@@ -58,21 +58,28 @@ def accept_callers(app: FastAPI, access: Access) -> None:
 _SIGNATURE_CHALLENGE = 'OneThing-Signature realm="onething", headers="' + " ".join(REQUIRED_HEADERS) + '"'
 
 
+PROVEN_BEARER = "onething.proven_bearer"  # request state: (token, Caller) the edge already verified
+
+
 async def proves_itself(access: Access | None, headers: Mapping[str, str], method: str, target: str,
-                        body: bytes) -> bool:
+                        body: bytes, state: dict[str, object] | None = None) -> bool:
     """Whether a request's bearer token or signature checks out, for the edge's rate limit: only a caller
     who proves who it is goes unlimited (any ``Authorization`` header would otherwise do). The signature is
-    checked without spending its request id; the route spends it."""
+    checked without spending its request id; the route spends it. A verified bearer token is kept in ``state``
+    (the request's), so the route does not verify it a second time."""
     if access is None:
         return False
     lowered = {name.lower(): value for name, value in headers.items()}
     scheme, _, token = lowered.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip() and access.verifier is not None:
         try:
-            await access.verifier.verify(token.strip())
-            return True
+            caller = await access.verifier.verify(token.strip())
         except (TokenRefused, IssuerUnreachable):
             pass
+        else:
+            if state is not None:
+                state[PROVEN_BEARER] = (token.strip(), caller)
+            return True
     if PRINCIPAL.lower() in lowered and access.keyring is not None:
         try:
             verify_request(access.keyring, dict(headers), method, target, body=body, now=datetime.now(UTC))
@@ -111,6 +118,9 @@ async def authenticated_caller(
         return Caller(subject=identity.principal, roles=roles, via="signature", department=department,
                       purpose=identity.purpose)
     if bearer is not None:
+        proven = getattr(request.state, PROVEN_BEARER, None)
+        if isinstance(proven, tuple) and proven[0] == bearer.credentials and isinstance(proven[1], Caller):
+            return proven[1]  # the edge verified this very token for its rate limit a moment ago
         if access is None or access.verifier is None:
             raise _unauthenticated("no_issuer", "本服务未配置可信的身份认证平台", "this service trusts no token issuer")
         try:
