@@ -18,9 +18,12 @@ from sqlalchemy import text
 from exchange.broker import EmbeddedBroker
 from exchange.db.database import Database
 from exchange.epoch import EpochChange, classify_epoch, epoch_of_record, epoch_record, read_or_start_epoch
+from exchange.kafka.admin import ensure_topics
 from exchange.kafka.consumer import ConsumerRunner
+from exchange.kafka.producer import Producer
 from exchange.outbox import OutboxRelay
 from exchange.recovery import EPOCH_MARKER, read_marker, write_marker
+from exchange.testing.schema import create_plumbing_tables
 
 # --- the decision, pure ---------------------------------------------------------------------------
 
@@ -160,3 +163,63 @@ async def _applied(effects: Any, database: Database, count: int) -> bool:
 
 async def _is_ready(runner: ConsumerRunner) -> bool:
     return runner.ready.is_set()
+
+
+@pytest.mark.integration
+async def test_after_a_broker_failure_the_relay_checks_the_epoch_before_it_sends_anything_new(
+    tmp_path: Any, bus: Any, keyring: Any, envelopes: Any, unique_name: str
+) -> None:
+    """消息代理纪元: when a send fails because the broker went away, the relay asks the epoch check (which re-sends
+    what an empty new broker lost) before it sends a new row, so no new row reaches the new broker ahead of the
+    old ones. (The embedded SQLite default only: the send waits out aiokafka's 30 s request timeout.)"""
+    outbox_db = Database(f"sqlite+aiosqlite:///{tmp_path / 'relay.db'}", source="tests")
+    await create_plumbing_tables(outbox_db)
+    broker = EmbeddedBroker()
+    broker.start()
+    topic = bus.topic(partitions=1)
+    await ensure_topics(broker.bootstrap, [topic], 1)
+    producer = Producer(broker.bootstrap, client_id=unique_name)
+    await producer.start()
+    relay = OutboxRelay(outbox_db, producer, keyring.signer("tests"), poll_interval_s=0.05)
+    checks: list[int] = []
+
+    async def check_epoch() -> str:
+        checks.append(relay.published)  # what had gone out when it was asked
+        await ensure_topics(broker.bootstrap, [topic], 1)  # as the recovery does on a new broker
+        return "same"
+
+    relay.before_resuming = check_epoch
+    running = asyncio.create_task(relay.run())
+    try:
+        async with outbox_db.unit_of_work() as uow:
+            uow.emit(envelopes.rating("case-a"), subject="case-a", topics=[topic])
+        for _ in range(200):
+            if relay.published == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert relay.published == 1 and checks == []
+
+        assert broker.process is not None
+        broker.process.send_signal(signal.SIGKILL)
+        broker.process.wait()
+        async with outbox_db.unit_of_work() as uow:
+            uow.emit(envelopes.rating("case-b"), subject="case-b", topics=[topic])
+        for _ in range(1200):  # the send fails (connection refused, or the request times out)
+            if relay.failing is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert relay.failing is not None
+        broker = EmbeddedBroker(port=broker.port)
+        broker.start()
+        for _ in range(1200):
+            if relay.published == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert relay.published == 2
+        assert checks and checks[0] == 1, "the epoch was checked before the new row went out"
+    finally:
+        relay.stop()
+        await asyncio.wait_for(running, 10)
+        await producer.stop()
+        broker.stop()
+        await outbox_db.dispose()

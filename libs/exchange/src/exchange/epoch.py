@@ -203,12 +203,17 @@ class BrokerEpoch:
         self._stopping = asyncio.Event()
         self._nudged = asyncio.Event()
         self._unreachable = False
+        self._checking = asyncio.Lock()  # the watcher's own round and a relay resuming after a broker failure
 
     async def read(self) -> str:
         return await read_or_start_epoch(self.bootstrap, self.started_by)
 
     async def check(self) -> EpochChange | None:
-        """Read the epoch once and act on it; None when the broker could not be asked."""
+        """Read the epoch once and act on it; None when the broker could not be asked. One check at a time."""
+        async with self._checking:
+            return await self._check()
+
+    async def _check(self) -> EpochChange | None:
         try:
             found = await self.read()
         except EpochUnknown as exc:

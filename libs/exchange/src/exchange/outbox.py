@@ -38,11 +38,12 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from aiokafka.errors import KafkaConnectionError, KafkaError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -98,6 +99,10 @@ class OutboxRelay:
         self.outage = Outage(f"outbox relay of {signer.principal}", logger)
         self._stopping = asyncio.Event()
         self._held: dict[str, int] = {}  # as last reported
+        # After a broker failure, ask this before sending again (exchange.recovery sets it to the epoch check): a
+        # broker that came back empty is caught up with (old rows re-sent) before any new row goes to it.
+        self.before_resuming: Callable[[], Awaitable[object | None]] | None = None
+        self._broker_failed = False
         self.epoch: str | None = None  # the broker epoch rows are sent in (set by exchange.recovery)
         self._turn = asyncio.Lock()  # a batch and a re-publication never interleave
 
@@ -132,11 +137,16 @@ class OutboxRelay:
                 # Clear before reading, so a commit that lands while we publish wakes the next round.
                 self.database.outbox_written.clear()
                 try:
+                    if self._broker_failed and self.before_resuming is not None:
+                        if await self.before_resuming() is None:
+                            raise KafkaConnectionError("the broker epoch cannot be read yet")
+                        self._broker_failed = False
                     sent = await self.publish_pending()
                 except Exception as exc:
                     self.failing = f"{type(exc).__name__}: {exc}"[:500]
                     if classify(exc) is FailureKind.TRANSIENT:
                         self.outage.failed(exc)
+                        self._broker_failed = self._broker_failed or isinstance(exc, (KafkaError, OSError))
                     else:
                         logger.exception("outbox relay of %s failed", self.signer.principal)
                     await sleep_unless_stopped(next(delays), self._stopping)

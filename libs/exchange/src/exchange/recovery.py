@@ -88,6 +88,8 @@ class BrokerRecovery:
             settings.kafka_bootstrap, settings.service_name, self._on_epoch,
             interval_s=settings.broker_epoch_check_ms / 1000,
         )
+        if relay is not None:  # after a broker failure the relay checks the epoch before it sends anything new
+            relay.before_resuming = self.watcher.check
 
     async def start(self, stopping: asyncio.Event) -> None:
         """Before the relay and consumers run: find the epoch and catch up with it, waiting out a broker or
