@@ -1,15 +1,19 @@
-"""密钥轮换与吊销: a rotated key's old signatures (envelopes, e-licences) still verify, a revoked key's do not,
-and a verifier that cached the old key learns the new one without a restart."""
+"""密钥轮换与吊销 and the published key list (公钥清单): a rotated key's old signatures (envelopes, e-licences) still
+verify, a revoked key's do not, and a verifier that cached the old key learns the new one without a restart;
+verifiers trust the signed ``public/keys.json`` and nothing else; each key has an id and a period of service; a
+retired key verifies envelopes only within the overlap window, and e-licences only if sealed while in service."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from contracts.departments import seal_principal
 from contracts.envelope import Envelope
@@ -20,10 +24,11 @@ from credentials.platform import local_trust_list
 from credentials.proof import IssuerKey
 from credentials.status import status_entries
 from credentials.trust import issuer_id_for
-from credentials.verify import verify_credential
+from credentials.verify import Reason, verify_credential
+from exchange.base64url import b64
 from exchange.errors import SignatureInvalid
-from exchange.key_list import KeyList
-from exchange.signing import KeyRing, revoke_key, rotate_key
+from exchange.key_list import KEY_LIST_FILE, KeyList, key_id_of
+from exchange.signing import KeyRing, Signer, ensure_keys, revoke_key, rotate_key
 from onething.cli import main
 
 
@@ -110,3 +115,81 @@ def test_the_command_rotates_and_revokes_and_says_how(keys: Path, capsys: pytest
     assert code == 1 and "malformed key id" in out
     code, out = run("rotate", "nobody")
     assert code == 1 and "onething keys" in out
+
+
+# --- the published key list (公钥清单) ---------------------------------------------------------------
+
+
+def listed(keys: Path) -> dict[str, Any]:
+    return dict(json.loads((keys / "public" / KEY_LIST_FILE).read_text()))
+
+
+def test_every_key_is_listed_with_its_id_and_the_list_is_signed(keys: Path) -> None:
+    document = listed(keys)
+    assert document["type"] == "onething.key-list" and document["signature"]["key_id"] == "key-list"
+    entry = next(e for e in document["keys"] if e["principal"] == "intake")
+    raw = KeyRing(keys).public_key_bytes("intake")
+    assert entry["key_id"] == key_id_of("intake", raw) and entry["status"] == "current" and entry["valid_until"] is None
+    assert entry["key_id"].startswith("intake#") and len(entry["key_id"]) == len("intake#") + 16
+
+
+def test_a_tampered_list_or_a_key_slipped_into_the_folder_is_not_trusted(keys: Path) -> None:
+    signed = signed_delivery(keys)
+    KeyRing(keys).verify_envelope(signed)
+
+    impostor = Ed25519PrivateKey.generate()  # someone who can write the public folder swaps intake's key
+    (keys / "public" / "intake.pub").write_bytes(impostor.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    forged = Signer("intake", impostor).sign_envelope(
+        Envelope.wrap(example(CaseDelivered), source="intake", subject="C-1").to_wire())
+    with pytest.raises(SignatureInvalid):
+        KeyRing(keys).verify_envelope(forged)  # the list still names the real key
+    KeyRing(keys).verify_envelope(signed)
+
+    document = listed(keys)  # …and edits the list to name the impostor's key
+    raw = impostor.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    for entry in document["keys"]:
+        if entry["principal"] == "intake":
+            entry.update(public_key=b64(raw), key_id=key_id_of("intake", raw))
+    (keys / "public" / KEY_LIST_FILE).write_text(json.dumps(document))
+    with pytest.raises(SignatureInvalid, match="key list"):
+        KeyRing(keys).verify_envelope(forged)
+
+
+def test_a_retired_key_verifies_envelopes_within_the_overlap_window_only(keys: Path) -> None:
+    before = signed_delivery(keys)
+    rotate_key(keys, "intake")  # the default window: seven days
+    old = next(e for e in listed(keys)["keys"] if e["principal"] == "intake" and e["status"] == "retired")
+    assert old["valid_until"] is not None and listed(keys)["overlap_s"] == 7 * 24 * 3600
+    KeyRing(keys).verify_envelope(before)
+
+    rotate_key(keys, "intake", overlap=timedelta(0))  # no window: a key retired now verifies nothing from now on
+    with pytest.raises(SignatureInvalid):
+        KeyRing(keys).verify_envelope(before)
+    KeyRing(keys).verify_envelope(signed_delivery(keys))  # the new key
+
+
+def test_a_retired_seal_verifies_licences_it_sealed_in_service_and_no_later_one(keys: Path) -> None:
+    now = datetime.now(UTC)
+    old_seal = IssuerKey(issuer_id_for("430100", "health"), KeyRing(keys).private_key(seal_principal("health")))
+
+    def sealed_at(when: datetime) -> dict[str, Any]:
+        claims = LicenceClaims(licence_id="L-1", licence_type="birth-medical-certificate", licence_name_zh="出生医学证明",
+                               number="Q1", holder_id="430102202611210011", holder_name="张小明", case_id="C-1",
+                               item_code="P-01-01", valid_from=when - timedelta(hours=1))
+        return licence_credential(claims, key=old_seal, issuer_name_zh="长沙市卫生健康委员会",
+                                  credential_status=status_entries("https://l.example", "health", 1), issued_at=when)
+
+    in_service, after_retirement = sealed_at(now), sealed_at(now + timedelta(days=2))
+    rotate_key(keys, seal_principal("health"), now=now)
+    trust = local_trust_list(KeyRing(keys), region="430100", region_name_zh="长沙市")
+    later = now + timedelta(days=3)
+    assert verify_credential(in_service, trust=trust, now=later, status=None).valid
+    assert verify_credential(after_retirement, trust=trust, now=later, status=None).reason is Reason.WRONG_KEY
+
+
+def test_a_principal_added_after_the_list_was_read_is_known_at_once(keys: Path) -> None:
+    ring = KeyRing(keys)
+    ring.public_key("intake")  # the list as it was
+    ensure_keys(keys, ["ops.bob"], holder="operator")
+    assert ring.public_key_bytes("ops.bob") == KeyRing(keys).public_key_bytes("ops.bob")
