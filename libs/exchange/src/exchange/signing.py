@@ -4,7 +4,8 @@ A principal is a service name (``intake``), a department (``dept.police``), a se
 or the operators. An envelope is only accepted when it is signed by the key of its own ``source``: nobody can
 speak for someone else. The keys folder has two halves (最小持有, each process holds only its own keys)::
 
-    keys/public/<principal>.pub                 SubjectPublicKeyInfo PEM: the trust list every verifier reads
+    keys/public/keys.json                       the signed key list (公钥清单, exchange.key_list): what verifiers trust
+    keys/public/<principal>.pub                 SubjectPublicKeyInfo PEM: the material the list is made from
     keys/private/<holder>/<principal>.key       PKCS#8 PEM, 0600 in a 0700 folder: only the holder's
 
 A holder is a process (``intake``, ``licence``, ``simulators``…) or a person's tool (``operator``). A process's
@@ -14,9 +15,11 @@ answers for over HTTP. Keys are made by :func:`ensure_keys` (``onething keys``, 
 service starting up: a new key would be a new identity.
 
 密钥轮换 (rotation): :func:`rotate_key` gives a principal a new key pair and keeps its old public key as
-``<principal>.retired-<stamp>.pub``, so what it signed before (envelopes, e-licences) still verifies;
-:func:`revoke_key` renames a retired key ``.revoked-<stamp>.pub``, and nothing it signed verifies any more.
-A verifier that does not know a new key yet reads the directory again before it refuses a signature.
+``<principal>.retired-<stamp>.pub``, so what it signed before still verifies (envelopes through the list's overlap
+window, e-licences sealed while it was in service for good); :func:`revoke_key` renames a retired key
+``.revoked-<stamp>.pub``, and nothing it signed verifies any more. Each of them re-signs the list
+(:func:`publish_key_list`). A verifier that does not know a key yet reads the list again, if it was rewritten,
+before it refuses a signature.
 """
 
 from __future__ import annotations
@@ -39,10 +42,9 @@ from exchange.key_list import DEFAULT_OVERLAP, KEY_LIST_FILE, KEY_LIST_PRINCIPAL
 __all__ = ["PRIVATE", "PUBLIC", "KeyRing", "Signer", "b64", "ensure_holdings", "ensure_keys", "publish_key_list", "revoke_key", "rotate_key", "unb64"]
 
 _STAMP = "%Y%m%dT%H%M%S%fZ"  # when a key was retired, in its file name
-PUBLIC = "public"  # the trust list: every principal's public keys, current, retired and revoked
+PUBLIC = "public"  # every principal's public keys (current, retired, revoked) and the signed key list
 PRIVATE = "private"  # one folder per holder
 UNASSIGNED = "unassigned"  # private keys of a folder from before the split, until their holders take them
-
 
 
 def ensure_keys(keys_dir: Path, principals: Iterable[str], *, holder: str) -> None:
