@@ -90,6 +90,7 @@ async def test_revocation_is_final_and_fails_verification_at_once(
     assert [(c.action, c.actor, c.reason_zh) for c in changes] == [("revoke", "dept.health", body["reason_zh"])]
     events = [r for r in await outbox(licence_db) if r.envelope["type"] == "licence.licence.status_changed"]
     assert sorted((r.topic, r.key) for r in events) == sorted([(CASE_STREAM.name, "C-1"), (LICENCE_EVENTS.name, holder)])
+    assert len({r.event_id for r in events}) == 1, "one fact, one envelope, on both topics"
     assert Envelope.model_validate(events[0].envelope).data["state"] == "revoked"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -39,10 +39,14 @@ class UnitOfWork:
         subject: str,
         topics: Sequence[TopicSpec] | None = None,
         key: str | None = None,
+        key_by_topic: Mapping[str, str] | None = None,
         event_id: UUID | None = None,
         source: str | None = None,
     ) -> Envelope:
         """Stage an event in the outbox; it is published after, and only if, this transaction commits.
+
+        One fact is one envelope, however many topics carry it; each topic's record key is ``key`` (default: the
+        subject) unless ``key_by_topic`` names another for that topic (a holder's archive keyed by holder).
 
         Correlation and causation follow the event being handled, so a whole case is one flow. ``source``
         (default: this service) is who it is published and signed as: another principal only when the
@@ -64,7 +68,7 @@ class UnitOfWork:
                 OutboxMessage(
                     event_id=str(envelope.id),
                     topic=spec.name,
-                    key=key or subject,
+                    key=(key_by_topic or {}).get(spec.name) or key or subject,
                     envelope=wire,
                     created_at=now,
                 )

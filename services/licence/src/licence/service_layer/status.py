@@ -49,8 +49,9 @@ async def change_status(
             issuer_department=row.issuer_department, action=action, state=state,
             reason_zh=reason_zh, actor=caller.principal, changed_at=now,
         )
-        for topic, key in ((CASE_STREAM, row.case_id), (LICENCE_EVENTS, row.holder_id)):
-            uow.emit(changed, subject=row.case_id, topics=[topic], key=key)
+        # One fact, one envelope: on the case stream by case, in the holder's archive by holder.
+        uow.emit(changed, subject=row.case_id, topics=[CASE_STREAM, LICENCE_EVENTS],
+                 key_by_topic={LICENCE_EVENTS.name: row.holder_id})
     return row
 
 
