@@ -57,3 +57,32 @@ def test_every_log_record_and_traceback_is_masked(caplog: pytest.LogCaptureFixtu
     assert caplog.records[0].getMessage() == "handler failed for 430104********123X (phone 138****8000)"
     formatted = RedactingFormatter("%(message)s").format(caplog.records[1])
     assert "ValueError: bad applicant 430104********123X" in formatted and ID not in formatted
+
+
+def test_spans_leave_the_process_with_personal_numbers_masked() -> None:
+    """个人信息不出链路追踪: FastAPI's own spans carry the raw path (``/holders/<ID number>/licences``) and a recorded
+    exception its message; what the exporter is handed has them masked, the rest as it was."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import Status, StatusCode
+
+    from exchange.tracing import RedactingExporter
+
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()  # its own provider, not the process's: nothing global is touched
+    provider.add_span_processor(SimpleSpanProcessor(RedactingExporter(exported)))
+    holder = "431002199012153528"
+    with provider.get_tracer("test").start_as_current_span(f"GET /holders/{holder}/licences") as span:
+        span.set_attribute("url.path", f"/holders/{holder}/licences")
+        span.set_attribute("http.response.status_code", 200)
+        span.set_attribute("onething.phones", ["13800138000", "x"])
+        span.record_exception(ValueError(f"no licences for {holder}"))
+        span.set_status(Status(StatusCode.ERROR, f"holder {holder}"))
+    [sent] = exported.get_finished_spans()
+    text = repr((sent.name, dict(sent.attributes or {}), [(e.name, dict(e.attributes or {})) for e in sent.events],
+                 sent.status.description))
+    assert holder not in text and "13800138000" not in text, text
+    assert sent.attributes is not None and sent.attributes["url.path"] == "/holders/431002********3528/licences"
+    assert sent.attributes["http.response.status_code"] == 200 and sent.status.status_code is StatusCode.ERROR
+    assert sent.context.trace_id == span.get_span_context().trace_id

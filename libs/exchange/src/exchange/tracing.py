@@ -5,6 +5,10 @@ Kafka header, so a case can be followed from the HTTP request that created it th
 consumer. Consumers open one ``"{topic} process"`` span per handled message (aiokafka's own
 instrumentation ends its spans inside ``getmany``, which is why the runner does it). Only
 entrypoints configure the SDK; library code uses the API. Telemetry never breaks the app.
+
+Spans leave a process only through :class:`RedactingExporter`: every string in a span's name, attributes and
+events (FastAPI's own spans carry ``url.path``, e.g. ``/holders/<ID number>/licences``; a recorded exception
+carries its message) is masked by :func:`exchange.privacy.redact` on the way out.
 """
 
 from __future__ import annotations
@@ -15,10 +19,15 @@ from collections.abc import Sequence
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import Status
+from opentelemetry.util.types import Attributes
+
+from exchange.privacy import redact
 
 __all__ = [
+    "RedactingExporter",
     "configure_tracing",
     "context_from_headers",
     "current_traceparent",
@@ -42,9 +51,53 @@ def configure_tracing(
 
         exporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")
     if exporter is not None:
-        provider.add_span_processor(BatchSpanProcessor(exporter))
+        provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter)))
     trace.set_tracer_provider(provider)
     return provider
+
+
+class RedactingExporter(SpanExporter):
+    """Hands ``inner`` each span with its personal numbers masked (个人信息不出链路追踪)."""
+
+    def __init__(self, inner: SpanExporter) -> None:
+        self.inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.inner.export([_Redacted(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis)
+
+
+def _masked(attributes: Attributes) -> dict[str, object]:
+    masked: dict[str, object] = {}
+    for key, value in (attributes or {}).items():
+        if isinstance(value, str):
+            masked[key] = redact(value)
+        elif isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
+            masked[key] = tuple(redact(v) if isinstance(v, str) else v for v in value)
+        else:
+            masked[key] = value
+    return masked
+
+
+class _Redacted(ReadableSpan):
+    """A finished span as exported: the same span, its strings masked."""
+
+    def __init__(self, span: ReadableSpan) -> None:
+        super().__init__(
+            name=redact(span.name), context=span.context, parent=span.parent, resource=span.resource,
+            attributes=_masked(span.attributes),  # type: ignore[arg-type]
+            events=[Event(redact(e.name), _masked(e.attributes), e.timestamp)  # type: ignore[arg-type]
+                    for e in span.events],
+            links=span.links, kind=span.kind,
+            status=Status(span.status.status_code, redact(span.status.description))
+            if span.status.description else span.status, start_time=span.start_time,
+            end_time=span.end_time, instrumentation_scope=span.instrumentation_scope,
+        )
 
 
 def current_traceparent() -> str | None:
