@@ -16,7 +16,7 @@ from contracts.department.v1 import RequestKind, RequestReceived, ResultReturned
 from contracts.department.v1 import answer_event_id as department_answer_id
 from contracts.departments import department_principal
 from contracts.dispatch.v1 import AnswerRefused, Outcome, RequestSent, ReviewRequested
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.registry import decode_payload
 from contracts.sharing.v1 import (
     LookupAnswered,
@@ -32,6 +32,7 @@ from exchange.access.roles import Caller, Role
 from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.http_edge import harden
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler
+from exchange.kafka.subscriptions import handles_direct
 from exchange.runtime import Platform, ServiceParts
 from simulators.config import SimulatorSettings
 from simulators.decisions import Rates, decide, decide_review, document_number
@@ -81,12 +82,11 @@ class DepartmentSimulator:
         self.dropped = 0
 
     def handlers(self) -> dict[str, DirectHandler]:
-        return {RequestSent.event_type: self.handle, ReviewRequested.event_type: self.review,
-                AnswerRefused.event_type: self.heard_refusal}
+        return dict([handles_direct(RequestSent, self.handle), handles_direct(ReviewRequested, self.review),
+                     handles_direct(AnswerRefused, self.heard_refusal)])
 
-    async def heard_refusal(self, envelope: Envelope, payload: EventPayload) -> None:
+    async def heard_refusal(self, envelope: Envelope, payload: AnswerRefused) -> None:
         """拒收通知: the platform refused one of our answers; a real system would alert its operators."""
-        assert isinstance(payload, AnswerRefused)
         self.refused += 1
         logger.warning("dept.%s: answer %s refused (%s): %s / %s", self.code, payload.refused_event_id,
                        payload.reason.value, payload.message_zh, payload.message_en)
@@ -107,9 +107,8 @@ class DepartmentSimulator:
         self.receipted += 1
         return True
 
-    async def review(self, envelope: Envelope, payload: EventPayload) -> None:
+    async def review(self, envelope: Envelope, payload: ReviewRequested) -> None:
         """预审: a receipt, then one answer per review request, listing deficiencies or none."""
-        assert isinstance(payload, ReviewRequested)
         if not await self._take(envelope, payload, RequestKind.REVIEW):
             return
         decision = decide_review(self.seed, self.rates, payload)
@@ -125,9 +124,8 @@ class DepartmentSimulator:
         )
         self.reviewed += 1
 
-    async def handle(self, envelope: Envelope, payload: EventPayload) -> None:
+    async def handle(self, envelope: Envelope, payload: RequestSent) -> None:
         """办理: a receipt, then approve or reject by rate, one result per request (later, if the case is held)."""
-        assert isinstance(payload, RequestSent)
         if not await self._take(envelope, payload, RequestKind.HANDLING):
             return
         if not self.holds.park(payload.case_id, self.code, envelope):
@@ -163,9 +161,8 @@ class RegistrySimulator:
         self.sender = sender
         self.answered = 0
 
-    async def handle(self, envelope: Envelope, payload: EventPayload) -> None:
+    async def handle(self, envelope: Envelope, payload: LookupRequested) -> None:
         """共享查询: answer a lookup for a subject kind this registry holds; ignore the others."""
-        assert isinstance(payload, LookupRequested)
         holds, lookup = REGISTRIES[self.registry]
         if payload.subject_kind is not holds:
             return
@@ -290,7 +287,7 @@ def build(platform: Platform) -> ServiceParts:
     consumers += [
         platform.runner(
             group=reg.sender.principal, topics=[SHARING_REQUESTS],
-            direct={LookupRequested.event_type: reg.handle}, ordered=False,
+            direct=dict([handles_direct(LookupRequested, reg.handle)]), ordered=False,
         )
         for reg in regs
     ]

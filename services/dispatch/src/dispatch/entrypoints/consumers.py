@@ -8,13 +8,14 @@ from contracts.intake.v1 import CaseAccepted, CaseCorrected
 from contracts.topics import CASE_DOSSIER, DEPARTMENT_RESULTS
 from dispatch.service_layer import handlers
 from exchange.kafka.consumer import Handler
+from exchange.kafka.subscriptions import handles
 
 TOPICS = (CASE_DOSSIER, DEPARTMENT_RESULTS)
 
-HANDLERS: dict[str, Handler] = {
-    CaseAccepted.event_type: handlers.case_accepted,
-    CaseCorrected.event_type: handlers.case_corrected,
-    ResultReturned.event_type: handlers.result_returned,
-    ReviewReturned.event_type: handlers.review_returned,
-    RequestReceived.event_type: handlers.request_received,
-}
+HANDLERS: dict[str, Handler] = dict([
+    handles(CaseAccepted, handlers.case_accepted),
+    handles(CaseCorrected, handlers.case_corrected),
+    handles(ResultReturned, handlers.result_returned),
+    handles(ReviewReturned, handlers.review_returned),
+    handles(RequestReceived, handlers.request_received),
+])

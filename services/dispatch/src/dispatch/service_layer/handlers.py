@@ -22,7 +22,7 @@ from contracts.dispatch.v1 import (
     TaskReleased,
 )
 from contracts.dispatch.v2 import TaskConcluded
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.intake.v1 import Applicant, CaseAccepted, CaseCorrected, MaterialProvision, MaterialRef
 from contracts.topics import department_requests
 from dispatch.adapters.tables import DispatchCase, DispatchRequest, DispatchTask
@@ -214,10 +214,9 @@ async def _sent_before_deadlines(uow: UnitOfWork, payload: RequestReceived) -> b
     return task is not None and str(payload.request_id) in (task.request_id, task.review_request_id)
 
 
-async def request_received(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+async def request_received(uow: UnitOfWork, envelope: Envelope, payload: RequestReceived) -> None:
     """签收回执: the department took the request in; no more re-sends. A repeated receipt (the department answered a
     re-send too) changes nothing."""
-    assert isinstance(payload, RequestReceived)
     request = await _request_for_update(uow, envelope, payload.request_id)
     if request is None:
         if await _sent_before_deadlines(uow, payload):
@@ -236,9 +235,8 @@ async def request_received(uow: UnitOfWork, envelope: Envelope, payload: EventPa
     uow.session.add(request)
 
 
-async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+async def case_accepted(uow: UnitOfWork, envelope: Envelope, payload: CaseAccepted) -> None:
     """一次性分办: one task per selected item, every department reviews at once (同步预审)."""
-    assert isinstance(payload, CaseAccepted)
     if await uow.session.get(DispatchCase, payload.case_id) is not None:
         return  # the same case re-announced under a new event id: already dispatched
     case = DispatchCase(
@@ -277,9 +275,8 @@ async def _answered(uow: UnitOfWork, envelope: Envelope, case_id: str,
     return case, tasks, task
 
 
-async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: ReviewReturned) -> None:
     """A department's preliminary review; the last one in concludes the round with one merged notice."""
-    assert isinstance(payload, ReviewReturned)
     case, tasks, task = await _answered(uow, envelope, payload.case_id, payload.item_code)
     await _mark_answered(uow, envelope, payload.request_id)
     if task.review_request_id != str(payload.request_id) or task.review_status != ReviewStatus.PENDING:
@@ -309,9 +306,8 @@ async def review_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
         await _advance(uow, case, tasks)
 
 
-async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: ResultReturned) -> None:
     """结果实时回传: record a department's verified result, then release what it unblocks."""
-    assert isinstance(payload, ResultReturned)
     case, tasks, task = await _answered(uow, envelope, payload.case_id, payload.item_code)
     if task.task_id != payload.task_id:
         raise UnknownTask(f"no task {payload.task_id} in case {payload.case_id}")
@@ -336,9 +332,8 @@ async def result_returned(uow: UnitOfWork, envelope: Envelope, payload: EventPay
     await _advance(uow, case, tasks)
 
 
-async def case_corrected(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+async def case_corrected(uow: UnitOfWork, envelope: Envelope, payload: CaseCorrected) -> None:
     """一次补正之后: the supplied values and documents go with the requests, and handling starts."""
-    assert isinstance(payload, CaseCorrected)
     case = await uow.get_for_update(DispatchCase, payload.case_id)
     if case is None:
         raise UnknownTask(f"correction for unknown case {payload.case_id}")

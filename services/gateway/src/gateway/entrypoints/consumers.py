@@ -8,6 +8,7 @@ from functools import partial
 from contracts.dispatch.v1 import AnswerRefused, RequestSent, ReviewRequested
 from contracts.topics import TopicSpec, department_requests
 from exchange.kafka.consumer import Handler
+from exchange.kafka.subscriptions import handles
 from gateway.service_layer import receiving
 
 
@@ -18,5 +19,5 @@ def topics(served: Collection[str]) -> list[TopicSpec]:
 def build_handlers(served: Collection[str]) -> dict[str, Handler]:
     """预审 and 办理 requests are stored and receipted; refusal notices (拒收通知) are kept for the department."""
     arrived = partial(receiving.request_arrived, served=frozenset(served))
-    return {RequestSent.event_type: arrived, ReviewRequested.event_type: arrived,
-            AnswerRefused.event_type: partial(receiving.answer_refused, served=frozenset(served))}
+    return dict([handles(RequestSent, arrived), handles(ReviewRequested, arrived),
+                 handles(AnswerRefused, partial(receiving.answer_refused, served=frozenset(served)))])

@@ -10,7 +10,7 @@ from uuid import UUID
 from contracts.department.v1 import RequestKind, RequestReceived, receipt_event_id
 from contracts.departments import department_principal
 from contracts.dispatch.v1 import AnswerRefused, RequestSent, ReviewRequested
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.topics import DEPARTMENT_RESULTS
 from exchange.db.unit_of_work import UnitOfWork
 from exchange.errors import Rejected
@@ -45,12 +45,11 @@ def emit_receipt(uow: UnitOfWork, row: RequestRow) -> None:
              event_id=UUID(row.receipt_event_id), source=department_principal(row.department))
 
 
-async def request_arrived(uow: UnitOfWork, envelope: Envelope, payload: EventPayload, *,
+async def request_arrived(uow: UnitOfWork, envelope: Envelope, payload: RequestSent | ReviewRequested, *,
                           served: Collection[str]) -> None:
     """Store the request in its department's queue and receipt it; a request sent again (same ``request_id``, e.g.
     dispatch re-sending one it heard no receipt for) is not stored twice: its receipt, and its answer if it has one,
     go out again exactly as before (same envelope ids and contents)."""
-    assert isinstance(payload, RequestSent | ReviewRequested)
     _from_dispatch(envelope)
     if payload.department not in served:
         raise NotServed(f"request {payload.request_id} is for {payload.department}, which this gateway does not serve")
@@ -79,10 +78,9 @@ async def request_arrived(uow: UnitOfWork, envelope: Envelope, payload: EventPay
     emit_receipt(uow, row)
 
 
-async def answer_refused(uow: UnitOfWork, envelope: Envelope, payload: EventPayload, *,
+async def answer_refused(uow: UnitOfWork, envelope: Envelope, payload: AnswerRefused, *,
                          served: Collection[str]) -> None:
     """拒收通知: kept for the department to read (``GET /departments/{code}/notices``), once per notice."""
-    assert isinstance(payload, AnswerRefused)
     _from_dispatch(envelope)
     if payload.department not in served:
         raise NotServed(f"notice {envelope.id} is for {payload.department}, which this gateway does not serve")

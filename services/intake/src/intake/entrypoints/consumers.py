@@ -10,6 +10,7 @@ from contracts.sharing.v1 import LookupAnswered
 from contracts.supervision.v1 import ClockStarted
 from contracts.topics import CASE_STREAM, SHARING_ANSWERS
 from exchange.kafka.consumer import Handler
+from exchange.kafka.subscriptions import handles
 from intake.service_layer.case_stream import CaseStreamFolder
 from intake.service_layer.drafts import apply_answer
 
@@ -17,12 +18,12 @@ TOPICS = (CASE_STREAM, SHARING_ANSWERS)
 
 
 def handlers(folder: CaseStreamFolder) -> dict[str, Handler]:
-    return {
-        ReviewConcluded.event_type: folder.review_concluded,
-        TaskReleased.event_type: folder.task_released,
-        TaskConcluded.event_type: folder.task_concluded,
-        CaseLicenceIssued.event_type: folder.licence_issued,
-        LicenceStatusChanged.event_type: folder.licence_status_changed,
-        ClockStarted.event_type: folder.clock_started,
-        LookupAnswered.event_type: apply_answer,
-    }
+    return dict([
+        handles(ReviewConcluded, folder.review_concluded),
+        handles(TaskReleased, folder.task_released),
+        handles(TaskConcluded, folder.task_concluded),
+        handles(CaseLicenceIssued, folder.licence_issued),
+        handles(LicenceStatusChanged, folder.licence_status_changed),
+        handles(ClockStarted, folder.clock_started),
+        handles(LookupAnswered, apply_answer),
+    ])

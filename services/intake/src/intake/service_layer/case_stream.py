@@ -13,7 +13,7 @@ from contracts.days import china_date
 from contracts.departments import department
 from contracts.dispatch.v1 import ReviewConcluded, TaskReleased
 from contracts.dispatch.v2 import TaskConcluded
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.intake.v1 import CaseDelivered, CaseNotified, Channel, DeliveredItem, DeliveryMethod
 from contracts.licence.v1 import CaseLicenceIssued
 from contracts.licence.v2 import LicenceStatusChanged
@@ -54,9 +54,8 @@ class CaseStreamFolder:
         case.status = state.status
         uow.session.add(case)
 
-    async def review_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def review_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: ReviewConcluded) -> None:
         """Every department's preliminary review is in: one consolidated correction notice, or handling starts."""
-        assert isinstance(payload, ReviewConcluded)
         case, state = await self._load(uow, payload.case_id)
         if payload.round <= case.correction_round or case.correction is not None:
             return  # this round was answered already, or its notice is open
@@ -75,8 +74,7 @@ class CaseStreamFolder:
                  "The clock is paused.")
         self._save(uow, case, state)
 
-    async def task_released(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, TaskReleased)
+    async def task_released(self, uow: UnitOfWork, envelope: Envelope, payload: TaskReleased) -> None:
         case, state = await self._load(uow, payload.case_id)
         if state.released(payload.item_code, payload.attempt):
             dept = department(payload.department)
@@ -88,8 +86,7 @@ class CaseStreamFolder:
                      f"days / promised {payload.promised_days})", item_code=item.item_code, department=dept.code)
             self._save(uow, case, state)
 
-    async def task_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, TaskConcluded)
+    async def task_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: TaskConcluded) -> None:
         case, state = await self._load(uow, payload.case_id)
         if state.concluded(payload.item_code, payload.attempt, payload.outcome.value, payload.document_no,
                            payload.reason_zh):
@@ -102,8 +99,7 @@ class CaseStreamFolder:
             await self._deliver_if_ready(uow, case, state)
             self._save(uow, case, state)
 
-    async def licence_issued(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, CaseLicenceIssued)
+    async def licence_issued(self, uow: UnitOfWork, envelope: Envelope, payload: CaseLicenceIssued) -> None:
         case, state = await self._load(uow, payload.case_id)
         if state.licence_issued(payload.item_code, payload.licence_id):
             item = state.items[payload.item_code]
@@ -113,9 +109,8 @@ class CaseStreamFolder:
             await self._deliver_if_ready(uow, case, state)
             self._save(uow, case, state)
 
-    async def licence_status_changed(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def licence_status_changed(self, uow: UnitOfWork, envelope: Envelope, payload: LicenceStatusChanged) -> None:
         """撤销/暂停/恢复 after delivery: the case's history says so; the delivered result itself stands."""
-        assert isinstance(payload, LicenceStatusChanged)
         if await uow.session.get(IntakeCase, payload.case_id) is None:
             return  # another intake instance's case
         words = {"revoked": ("已被撤销", "revoked"), "suspended": ("已被暂停", "suspended"),
@@ -124,8 +119,7 @@ class CaseStreamFolder:
                  f"电子证照{words[0]}：{payload.reason_zh}", f"Electronic licence {words[1]}: {payload.reason_zh}",
                  item_code=payload.item_code, department=payload.issuer_department)
 
-    async def clock_started(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, ClockStarted)
+    async def clock_started(self, uow: UnitOfWork, envelope: Envelope, payload: ClockStarted) -> None:
         if payload.kind != "item":
             return  # a case's or a rectification order's (差评整改) clock is no item's due date
         case, state = await self._load(uow, payload.case_id)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts.days import china_date
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.intake.v1 import Channel
 from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, SubjectKind, registry_principal, serves
 from exchange.db.database import Database
@@ -75,9 +75,8 @@ async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items
     return draft
 
 
-async def apply_answer(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+async def apply_answer(uow: UnitOfWork, envelope: Envelope, payload: LookupAnswered) -> None:
     """A registry's answer lands in its draft (a late or repeated answer simply overwrites the same key)."""
-    assert isinstance(payload, LookupAnswered)
     if envelope.source != registry_principal(payload.registry):
         raise ForeignAnswer(f"{envelope.source} answered as the {payload.registry.value} registry")
     draft = await uow.get_for_update(IntakeDraft, payload.draft_id)

@@ -9,6 +9,7 @@ from contracts.dispatch.v1 import LicenceRequested
 from contracts.sharing.v1 import LookupRequested
 from contracts.topics import LICENCE_REQUESTS, SHARING_REQUESTS
 from exchange.kafka.consumer import Handler
+from exchange.kafka.subscriptions import handles
 from licence.service_layer import issuing, sharing
 from licence.service_layer.issuers import Issuers
 
@@ -19,9 +20,9 @@ SHARING_TOPICS = (SHARING_REQUESTS,)
 
 def build_handlers(issuers: Issuers) -> dict[str, Handler]:
     """The handler table; each licence is sealed with its issuing department's key from ``issuers``."""
-    return {LicenceRequested.event_type: partial(issuing.licence_requested, issuers=issuers)}
+    return dict([handles(LicenceRequested, partial(issuing.licence_requested, issuers=issuers))])
 
 
 def build_sharing_handlers() -> dict[str, Handler]:
     """共享查询: answers go out through the outbox, signed by the licence service."""
-    return {LookupRequested.event_type: sharing.lookup_requested}
+    return dict([handles(LookupRequested, sharing.lookup_requested)])

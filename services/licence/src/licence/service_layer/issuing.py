@@ -10,7 +10,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts.dispatch.v1 import LicenceRequested
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.licence.v1 import CaseLicenceIssued, LicenceIssued
 from contracts.licence_types import licence_type
 from contracts.topics import CASE_STREAM, LICENCE_EVENTS, TopicSpec
@@ -43,9 +43,8 @@ async def _next_status_index(uow: UnitOfWork, department: str) -> int:
     return index
 
 
-async def licence_requested(uow: UnitOfWork, envelope: Envelope, payload: EventPayload, *, issuers: Issuers) -> None:
+async def licence_requested(uow: UnitOfWork, envelope: Envelope, payload: LicenceRequested, *, issuers: Issuers) -> None:
     """One licence per approved, licence-yielding item, whatever the redelivery."""
-    assert isinstance(payload, LicenceRequested)
     if not payload.holder_id.strip() or not payload.holder_name.strip():
         raise IncompleteConclusion(f"{payload.task_id} yields a licence but names no holder")
     try:

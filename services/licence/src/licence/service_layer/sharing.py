@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 
 from contracts.days import china_date
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.licence.v1 import LicenceState
 from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, answer_event_id
 from contracts.topics import SHARING_ANSWERS
@@ -24,9 +24,8 @@ from licence.adapters.tables import LicenceRow
 __all__ = ["lookup_requested"]
 
 
-async def lookup_requested(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+async def lookup_requested(uow: UnitOfWork, envelope: Envelope, payload: LookupRequested) -> None:
     """证照共享: the subject's valid licences, or ``found = False`` when it has none."""
-    assert isinstance(payload, LookupRequested)
     now = datetime.now(UTC)
     today = china_date(now)
     rows = (

@@ -8,6 +8,7 @@ from contracts.rating.v1 import RatingFigures
 from contracts.supervision.v1 import CardIssued, ClockAdjusted, ClockStarted, OrderIssued
 from contracts.topics import CASE_STREAM, RATING_FIGURES
 from exchange.kafka.consumer import Handler
+from exchange.kafka.subscriptions import handles
 from rating.service_layer.figures import figures_updated
 from rating.service_layer.handlers import RatingLoop
 
@@ -15,12 +16,12 @@ TOPICS = (CASE_STREAM, RATING_FIGURES)
 
 
 def handlers(loop: RatingLoop) -> dict[str, Handler]:
-    return {
-        CaseRegistered.event_type: loop.case_registered,
-        CaseDelivered.event_type: loop.case_delivered,
-        ClockStarted.event_type: loop.clock_started,
-        ClockAdjusted.event_type: loop.clock_adjusted,
-        CardIssued.event_type: loop.card_issued,
-        OrderIssued.event_type: loop.order_issued,
-        RatingFigures.event_type: figures_updated,
-    }
+    return dict([
+        handles(CaseRegistered, loop.case_registered),
+        handles(CaseDelivered, loop.case_delivered),
+        handles(ClockStarted, loop.clock_started),
+        handles(ClockAdjusted, loop.clock_adjusted),
+        handles(CardIssued, loop.card_issued),
+        handles(OrderIssued, loop.order_issued),
+        handles(RatingFigures, figures_updated),
+    ])

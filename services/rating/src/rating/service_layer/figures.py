@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.rating.v1 import FigureBy, FigurePeriod, RatingFigures
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
@@ -16,10 +16,9 @@ from rating.adapters.tables import RatingFigureRow
 __all__ = ["current_figures", "figures_updated"]
 
 
-async def figures_updated(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+async def figures_updated(uow: UnitOfWork, envelope: Envelope, payload: RatingFigures) -> None:
     """The latest record of a figure is the figure: the topic has one partition and one writer per key, read in
     order (a repeat is dropped by the inbox). Versions are not compared: a rebuild starts them at 1 again."""
-    assert isinstance(payload, RatingFigures)
     key = (payload.period.value, payload.period_start, payload.by.value, payload.key)
     row = await uow.get_for_update(RatingFigureRow, key)
     row = row or RatingFigureRow(period=key[0], period_start=key[1], by=key[2], key=key[3], version=0, figures={})

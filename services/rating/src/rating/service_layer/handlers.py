@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.departments import department
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.intake.v1 import CaseDelivered, CaseRegistered
 from contracts.rating.v1 import (
     AppealDecided,
@@ -119,10 +119,9 @@ class RatingLoop:
 
     # --- invitations (评价邀请) -------------------------------------------------------------------------
 
-    async def case_registered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def case_registered(self, uow: UnitOfWork, envelope: Envelope, payload: CaseRegistered) -> None:
         """受理即邀评: remember who may rate (the digests intake published: the applicant, and a relative or
         agent acting for them) and invite a rating of the acceptance."""
-        assert isinstance(payload, CaseRegistered)
         if await uow.session.get(RatingCase, payload.case_id) is not None:
             return
         raters = {r.digest for r in payload.raters if r.acting_as == "applicant" or r.acting_as in RATING_PROXY_ROLES}
@@ -137,9 +136,8 @@ class RatingLoop:
                      f"Your application '{payload.bundle_name_en}' was accepted (case {payload.case_id}); "
                      "please rate the service at acceptance")
 
-    async def case_delivered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def case_delivered(self, uow: UnitOfWork, envelope: Envelope, payload: CaseDelivered) -> None:
         """办完即评: invite a rating of the whole one-thing and of each department's item."""
-        assert isinstance(payload, CaseDelivered)
         case = await uow.get_for_update(RatingCase, payload.case_id)
         if case is None:
             logger.warning("case %s delivered but never seen accepted: no invitation", payload.case_id)
@@ -309,9 +307,8 @@ class RatingLoop:
 
     # --- supervision's clock of each order (监察计时、督办) -------------------------------------------
 
-    async def clock_started(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def clock_started(self, uow: UnitOfWork, envelope: Envelope, payload: ClockStarted) -> None:
         """The order's due date, counted by supervision on its working-day calendar."""
-        assert isinstance(payload, ClockStarted)
         if payload.kind != "rectification":
             return
         row = await uow.get_for_update(RectificationRow, payload.task_id)
@@ -319,16 +316,14 @@ class RatingLoop:
             row.clock_id, row.due_on = payload.clock_id, payload.due_on
             uow.session.add(row)
 
-    async def clock_adjusted(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, ClockAdjusted)
+    async def clock_adjusted(self, uow: UnitOfWork, envelope: Envelope, payload: ClockAdjusted) -> None:
         row = await self._by_clock(uow, payload.clock_id)
         if row is not None:
             row.due_on = payload.due_on
             uow.session.add(row)
 
-    async def card_issued(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def card_issued(self, uow: UnitOfWork, envelope: Envelope, payload: CardIssued) -> None:
         """超期即督办: a red card on an order's clock means the rectification is overdue and escalated."""
-        assert isinstance(payload, CardIssued)
         if payload.colour != "red":
             return
         row = await self._by_clock(uow, payload.clock_id)
@@ -336,8 +331,7 @@ class RatingLoop:
             row.red_card_id, row.escalated_on = payload.card_id, payload.issued_on
             uow.session.add(row)
 
-    async def order_issued(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, OrderIssued)
+    async def order_issued(self, uow: UnitOfWork, envelope: Envelope, payload: OrderIssued) -> None:
         row = (await uow.session.exec(select(RectificationRow).where(
             col(RectificationRow.red_card_id) == payload.card_id))).first()
         if row is not None:

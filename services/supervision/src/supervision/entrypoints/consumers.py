@@ -15,6 +15,7 @@ from contracts.intake.v1 import CaseDelivered, CaseRegistered, CorrectionFiled
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
 from contracts.topics import CASE_STREAM
 from exchange.kafka.consumer import Handler
+from exchange.kafka.subscriptions import handles
 from supervision.service_layer.audit import audited
 from supervision.service_layer.handlers import CaseStream
 
@@ -23,16 +24,16 @@ TOPICS = (CASE_STREAM,)
 
 def handlers(stream: CaseStream) -> dict[str, Handler]:
     """Every case-stream fact goes into the audit trail; these also move clocks and cards."""
-    return audited(CASE_STREAM.event_types, {
-        CaseRegistered.event_type: stream.case_registered,
-        ReviewConcluded.event_type: stream.review_concluded,
-        CorrectionFiled.event_type: stream.correction_filed,
-        TaskReleased.event_type: stream.task_released,
-        TaskConcluded.event_type: stream.task_concluded,
-        CaseDelivered.event_type: stream.case_delivered,
-        FindingBeyondList.event_type: stream.finding_beyond_list,
-        RequestUndeliverable.event_type: stream.request_undeliverable,
-        CallbackParked.event_type: stream.callback_parked,
-        RectificationOpened.event_type: stream.rectification_opened,
-        RectificationClosed.event_type: stream.rectification_closed,
-    })
+    return audited(CASE_STREAM.event_types, dict([
+        handles(CaseRegistered, stream.case_registered),
+        handles(ReviewConcluded, stream.review_concluded),
+        handles(CorrectionFiled, stream.correction_filed),
+        handles(TaskReleased, stream.task_released),
+        handles(TaskConcluded, stream.task_concluded),
+        handles(CaseDelivered, stream.case_delivered),
+        handles(FindingBeyondList, stream.finding_beyond_list),
+        handles(RequestUndeliverable, stream.request_undeliverable),
+        handles(CallbackParked, stream.callback_parked),
+        handles(RectificationOpened, stream.rectification_opened),
+        handles(RectificationClosed, stream.rectification_closed),
+    ]))

@@ -21,7 +21,7 @@ from contracts.dispatch.v1 import (
     TaskReleased,
 )
 from contracts.dispatch.v2 import TaskConcluded
-from contracts.envelope import Envelope, EventPayload
+from contracts.envelope import Envelope
 from contracts.gateway.v1 import CallbackParked, callback_parked_event_id
 from contracts.intake.v1 import CaseDelivered, CaseRegistered, CorrectionFiled
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
@@ -104,10 +104,9 @@ class CaseStream:
     def __init__(self, calendar: WorkingCalendar) -> None:
         self.calendar = calendar
 
-    async def case_registered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def case_registered(self, uow: UnitOfWork, envelope: Envelope, payload: CaseRegistered) -> None:
         """受理即计时: the case's own clock runs on the bundle limit (R-05) from the day of acceptance; each item is
         planned on its promised limit (承诺时限)."""
-        assert isinstance(payload, CaseRegistered)
         if await uow.session.get(SupervisionCase, payload.case_id) is not None:
             return
         await self._flag_resubmission(uow, payload)
@@ -128,10 +127,9 @@ class CaseStream:
             due_on=self.calendar.add_working_days(payload.accepted_on, limit), staff_id=payload.staff_id,
         ))
 
-    async def task_released(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def task_released(self, uow: UnitOfWork, envelope: Envelope, payload: TaskReleased) -> None:
         """推送即计时: each release of a task starts its own clock, on the item's promised limit (承诺时限): the
         statutory one may be longer than the whole compressed chain it is on (R-05)."""
-        assert isinstance(payload, TaskReleased)
         clock_id = clock_id_for(payload.task_id, payload.attempt)
         if await uow.session.get(SupervisionClock, clock_id) is not None:
             logger.info("clock of %s attempt %d already started", payload.task_id, payload.attempt)
@@ -148,25 +146,22 @@ class CaseStream:
         await self._item(uow, payload.case_id, payload.item_code, status="released")
         _started(uow, clock)
 
-    async def task_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, TaskConcluded)
+    async def task_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: TaskConcluded) -> None:
         on = china_date(payload.concluded_at)
         row = await uow.get_for_update(SupervisionClock, clock_id_for(payload.task_id, payload.attempt))
         if row is not None:
             stop_clock(uow, row, on, self.calendar)
         await self._item(uow, payload.case_id, payload.item_code, status=payload.outcome.value, concluded_on=on)
 
-    async def review_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def review_concluded(self, uow: UnitOfWork, envelope: Envelope, payload: ReviewConcluded) -> None:
         """一次性告知补正: the case clock waits for the applicant, recorded with the reason."""
-        assert isinstance(payload, ReviewConcluded)
         if not payload.deficiencies:
             return
         on = china_date(payload.concluded_at)
         reason = f"等待申请人补正（第 {payload.round} 轮，{len(payload.deficiencies)} 处）"
         await self._adjust(uow, payload.case_id, on, lambda c: c.suspend(on, reason), "suspended", reason)
 
-    async def correction_filed(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, CorrectionFiled)
+    async def correction_filed(self, uow: UnitOfWork, envelope: Envelope, payload: CorrectionFiled) -> None:
         on = china_date(envelope.time)
         await self._adjust(uow, payload.case_id, on, lambda c: c.resume(on), "resumed", "申请人已补正，恢复计时")
 
@@ -183,9 +178,8 @@ class CaseStream:
                       f"重复申请：申请人已有未办结的办件 {other.case_id} 含相同事项 {'、'.join(shared)}",
                       other_case_id=other.case_id)
 
-    async def finding_beyond_list(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def finding_beyond_list(self, uow: UnitOfWork, envelope: Envelope, payload: FindingBeyondList) -> None:
         """R-04: a request beyond the published list earns a red card and a forced stop (强制停止实施)."""
-        assert isinstance(payload, FindingBeyondList)
         key = str(uuid5(NAMESPACE_URL, f"onething:beyond-list:{payload.case_id}:{payload.item_code}:{payload.code}"))
         if await card_exists(uow, key, "red"):
             return
@@ -209,11 +203,10 @@ class CaseStream:
                         f"Forced stop: {dept.name_en} may not ask for '{payload.code}' on {payload.item_code}; the "
                         "request is withdrawn and the case continues by the published list"))
 
-    async def request_undeliverable(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def request_undeliverable(self, uow: UnitOfWork, envelope: Envelope, payload: RequestUndeliverable) -> None:
         """无法送达: dispatch parked a department request nobody receipted; the department gets a yellow card (预警),
         one per parking of the request however often the fact is repeated, naming the request an operator
         re-drives."""
-        assert isinstance(payload, RequestUndeliverable)
         dept = department(payload.department)
         what_zh, what_en = _request_kind(payload.kind)
         await _undeliverable_card(
@@ -224,9 +217,8 @@ class CaseStream:
             f"{payload.item_code} (sent {payload.sends} times); check the department's system and re-drive request "
             f"{payload.request_id}")
 
-    async def callback_parked(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def callback_parked(self, uow: UnitOfWork, envelope: Envelope, payload: CallbackParked) -> None:
         """回调无法送达: the gateway holds the request, but the department's system took none of its pushes."""
-        assert isinstance(payload, CallbackParked)
         dept = department(payload.department)
         what_zh, what_en = _request_kind(payload.kind)
         await _undeliverable_card(
@@ -237,8 +229,7 @@ class CaseStream:
             f"{payload.case_id} item {payload.item_code} to {dept.name_en} all failed; the department should check "
             f"its endpoint and re-drive request {payload.request_id} at the gateway")
 
-    async def case_delivered(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, CaseDelivered)
+    async def case_delivered(self, uow: UnitOfWork, envelope: Envelope, payload: CaseDelivered) -> None:
         on = china_date(payload.delivered_at)
         row = await uow.get_for_update(SupervisionClock, case_clock_id(payload.case_id))
         if row is not None:
@@ -248,9 +239,8 @@ class CaseStream:
             case.delivered_on = on
             uow.session.add(case)
 
-    async def rectification_opened(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+    async def rectification_opened(self, uow: UnitOfWork, envelope: Envelope, payload: RectificationOpened) -> None:
         """差评整改时限: the order's limit counted on supervision's calendar, carded and ordered like an item's."""
-        assert isinstance(payload, RectificationOpened)
         clock_id = rectification_clock_id(payload.rectification_id)
         if await uow.session.get(SupervisionClock, clock_id) is not None:
             return  # redelivered
@@ -265,8 +255,7 @@ class CaseStream:
         uow.session.add(clock)
         _started(uow, clock)
 
-    async def rectification_closed(self, uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, RectificationClosed)
+    async def rectification_closed(self, uow: UnitOfWork, envelope: Envelope, payload: RectificationClosed) -> None:
         row = await uow.get_for_update(SupervisionClock, rectification_clock_id(payload.rectification_id))
         if row is None:
             logger.warning("rectification %s closed without a clock", payload.rectification_id)
