@@ -193,3 +193,21 @@ def test_a_principal_added_after_the_list_was_read_is_known_at_once(keys: Path) 
     ring.public_key("intake")  # the list as it was
     ensure_keys(keys, ["ops.bob"], holder="operator")
     assert ring.public_key_bytes("ops.bob") == KeyRing(keys).public_key_bytes("ops.bob")
+
+
+def test_a_pinned_anchor_refuses_a_list_signed_by_anyone_else(keys: Path, tmp_path: Path) -> None:
+    """ONETHING_KEY_LIST_ANCHOR: someone who can write the public folder replaces the anchor and the list with their
+    own; a verifier with the anchor pinned refuses it, one reading the folder's anchor would not."""
+    pinned = KeyRing(keys).key_list_anchor().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    signed = signed_delivery(keys)
+    KeyRing(keys, anchor=pinned).verify_envelope(signed)
+
+    forged = tmp_path / "forged"  # a whole keys folder of the forger's, list and anchor included
+    ensure_keys(forged, ["intake"], holder="forger")
+    for name in (KEY_LIST_FILE, "key-list.pub"):
+        (keys / "public" / name).write_bytes((forged / "public" / name).read_bytes())
+    impostor = Signer("intake", KeyRing(forged).private_key("intake")).sign_envelope(
+        Envelope.wrap(example(CaseDelivered), source="intake", subject="C-1").to_wire())
+    KeyRing(keys).verify_envelope(impostor)  # the folder's anchor: fooled
+    with pytest.raises(SignatureInvalid, match="key list"):
+        KeyRing(keys, anchor=pinned).verify_envelope(impostor)

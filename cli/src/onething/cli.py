@@ -16,13 +16,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from contracts.departments import http_departments
 from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials, read_dev_credentials
 from exchange.access.roles import Role
+from exchange.base64url import b64
 from exchange.errors import SignatureInvalid
 from exchange.kafka.metadata import refuse_topic_auto_creation
-from exchange.key_list import KEY_LIST_FILE, KEY_LIST_PRINCIPAL
+from exchange.key_list import KEY_LIST_FILE
 from exchange.signing import PRIVATE, PUBLIC, KeyRing, ensure_holdings, revoke_key, rotate_key
 from onething.apply import apply_once, follow_lines
 from onething.audit import audit_chain_command
@@ -458,7 +460,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
     print(f"public keys in {target / PUBLIC}; private keys, each holder its own folder (0700) in {target / PRIVATE}:")
     for holder, principals in holdings.items():
         print(f"  {holder}: {len(principals)}")
-    print(f"signed key list 公钥清单: {target / PUBLIC / KEY_LIST_FILE} (its anchor: {KEY_LIST_PRINCIPAL}.pub)")
+    anchor = KeyRing(target).key_list_anchor().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    print(f"signed key list 公钥清单: {target / PUBLIC / KEY_LIST_FILE}; pin its anchor in every service with "
+          f"ONETHING_KEY_LIST_ANCHOR={b64(anchor)}")
     if args.credentials is not None:
         ensure_dev_credentials(args.credentials)
         print(f"development OAuth clients in {args.credentials}")

@@ -33,6 +33,7 @@ from contracts.publishing import PLATFORM_SERVICES
 from contracts.topics import ALL_TOPICS, TopicSpec
 from exchange.access.http import Access, accept_callers
 from exchange.access.tokens import TokenVerifier
+from exchange.base64url import unb64
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
 from exchange.dead_letters import DeadLetterStore, Redriver
@@ -212,7 +213,8 @@ async def serve(
     """Run a service until signalled (exit 0) or until one of its parts fails for good (exit 1)."""
     name = settings.service_name
     configure_tracing(name, settings.otel_exporter_otlp_endpoint)
-    keyring = KeyRing(settings.keys_path, holder=name)  # its own private keys only (最小持有)
+    keyring = KeyRing(settings.keys_path, holder=name,  # its own private keys only (最小持有)
+                      anchor=unb64(settings.key_list_anchor) if settings.key_list_anchor else None)
     try:  # keys are made by `onething keys` or the deployment, never silently here (a new key is a new identity)
         keyring.signer(name)
     except (FileNotFoundError, ValueError) as missing:

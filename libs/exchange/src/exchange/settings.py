@@ -49,6 +49,10 @@ class ExchangeSettings(BaseSettings):
         "every service that counts working days (intake and supervision), so they count alike")
     service_database_url: str | None = None  # subclasses bind it to ONETHING_<SVC>_DATABASE_URL
     keys_dir: Path | None = Field(default=None, description="Ed25519 keys; default <data_dir>/keys")
+    key_list_anchor: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]{43}$",
+        description="the key list's signing key, pinned: its raw Ed25519 public key in base64url (as `onething keys` "
+                    "prints it); without it, public/key-list.pub in the keys folder")
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(default=None, ge=0, le=65535)
     http_max_body_bytes: int = Field(

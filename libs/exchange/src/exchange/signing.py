@@ -293,9 +293,10 @@ class KeyRing:
     a principal's private key is taken from whichever holder keeps it. A process always names itself.
     """
 
-    def __init__(self, keys_dir: Path, *, holder: str | None = None) -> None:
+    def __init__(self, keys_dir: Path, *, holder: str | None = None, anchor: bytes | None = None) -> None:
         self.keys_dir = keys_dir
         self.holder = holder
+        self._anchor = None if anchor is None else Ed25519PublicKey.from_public_bytes(anchor)  # pinned: not the folder's
         self._public_dir = keys_dir / PUBLIC
         self._list: KeyList | None = None
         self._list_file: tuple[int, int] | None = None  # (inode, mtime) of the list as read
@@ -344,7 +345,10 @@ class KeyRing:
             return False
 
     def key_list_anchor(self) -> Ed25519PublicKey:
-        """The key the key list is signed with (``public/key-list.pub``): pinned by whoever trusts the list."""
+        """The key the key list is signed with: the pinned one (``ONETHING_KEY_LIST_ANCHOR``), else
+        ``public/key-list.pub``."""
+        if self._anchor is not None:
+            return self._anchor
         try:
             return _load_public(self._public_dir / f"{KEY_LIST_PRINCIPAL}.pub")
         except FileNotFoundError:
