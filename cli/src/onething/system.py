@@ -24,6 +24,7 @@ from types import TracebackType
 import httpx
 
 from contracts.departments import DEPARTMENTS, department_principal, http_departments, seal_principal
+from contracts.intake.v1 import RATERS_PRINCIPAL
 from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
 from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials
 from exchange.access.tokens import IDENTITY_PRINCIPAL
@@ -50,6 +51,8 @@ def key_holdings(gateway_departments: Iterable[str] = ()) -> dict[str, list[str]
     codes = [d.code for d in DEPARTMENTS]
     holdings: dict[str, list[str]] = {p.name: [p.name] for p in PROCESSES}
     holdings["licence"] += [seal_principal(code) for code in codes]
+    holdings["intake"] += [RATERS_PRINCIPAL]  # the secret that keys the rater digests, shared with rating
+    holdings["rating"] += [RATERS_PRINCIPAL]
     holdings["gateway"] += [department_principal(code) for code in codes if code in served]
     holdings["simulators"] += [IDENTITY_PRINCIPAL, *(department_principal(code) for code in codes if code not in served),
                                *(registry_principal(r) for r in BASE_REGISTRIES)]

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from contracts.identifiers import make_resident_id
+from contracts.intake.v1 import rater_key
 from contracts.rating.v1 import RatingLevel, Touchpoint
 from rating.domain.errors import NotAnswerable, NotSupervisor, OwnOrder, WrongState
 from rating.domain.ratings import (
@@ -30,9 +31,12 @@ def rate(**fields: Any) -> RatingInput:
                                        **fields})
 
 
-def case(*raters: str) -> CaseFacts:
+KEY = rater_key(b"\x01" * 32)
+
+
+def case(*raters: str, key: bytes | None = KEY) -> CaseFacts:
     return CaseFacts("C-1", "P-01", "health", "window", "W-1", "S-1",
-                     frozenset(rater_digest("C-1", r) for r in raters))
+                     frozenset(rater_digest("C-1", r, key) for r in raters))
 
 
 def test_levels_split_into_good_and_bad_with_scores() -> None:
@@ -52,10 +56,20 @@ def test_one_id_per_touchpoint() -> None:
 def test_only_the_applicant_or_their_relative_rates() -> None:
     relative = make_resident_id("430102", date(1965, 1, 1), 2)
     facts = case(APPLICANT, relative)
-    assert facts.may_rate(APPLICANT) and facts.may_rate(f" {relative.lower()} ")
-    assert not facts.may_rate(make_resident_id("430102", date(1970, 1, 1), 3))
-    assert not case(APPLICANT).may_rate(relative)
+    assert facts.may_rate(APPLICANT, KEY) and facts.may_rate(f" {relative.lower()} ", KEY)
+    assert not facts.may_rate(make_resident_id("430102", date(1970, 1, 1), 3), KEY)
+    assert not case(APPLICANT).may_rate(relative, KEY)
     assert APPLICANT not in "".join(facts.rater_digests)  # digests, not ID numbers
+
+
+def test_rater_digests_are_keyed_so_a_reader_of_the_stream_cannot_test_guesses() -> None:
+    """Someone who reads the case stream knows the case id; without the raters' key a guessed ID number gives
+    another digest. A case registered before keying (plain digests) is still rated by its own."""
+    keyed = case(APPLICANT)
+    [published] = keyed.rater_digests
+    assert published.startswith("k1:") and rater_digest("C-1", APPLICANT) != published
+    assert not keyed.may_rate(APPLICANT, rater_key(b"\x02" * 32))  # another key: not recognised
+    assert case(APPLICANT, key=None).may_rate(APPLICANT, KEY)  # from before keying
 
 
 def test_touchpoints_at_acceptance_and_delivery() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -12,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from contracts.envelope import EventPayload
 
 __all__ = [
+    "RATERS_PRINCIPAL",
     "Applicant",
     "CaseAccepted",
     "CaseCorrected",
@@ -30,6 +32,7 @@ __all__ = [
     "Proxy",
     "RaterRef",
     "rater_digest",
+    "rater_key",
 ]
 
 
@@ -191,10 +194,24 @@ class RaterRef(_Part):
     acting_as: str  # "applicant", or the proxy's role (staff | volunteer | relative | agent)
 
 
-def rater_digest(case_id: str, id_number: str) -> str:
+RATERS_PRINCIPAL = "raters"  # the secret intake and rating share to key rater digests (held by both, no one else)
+_RATER_CONTEXT = b"onething/raters/digest/v1"
+
+
+def rater_key(secret: bytes) -> bytes:
+    """The rater-digest key for the shared ``secret`` (the raw private key of :data:`RATERS_PRINCIPAL`)."""
+    return hmac.new(secret, _RATER_CONTEXT, hashlib.sha256).digest()
+
+
+def rater_digest(case_id: str, id_number: str, key: bytes | None = None) -> str:
     """What the platform keeps and publishes instead of a rater's ID number: enough to recognise the rater of
-    this case when they sign in, salted by the case so digests of two cases cannot be linked."""
-    return hashlib.sha256(f"{case_id}\n{id_number.strip().upper()}".encode()).hexdigest()
+    this case when they sign in, salted by the case so digests of two cases cannot be linked. With ``key``
+    (:func:`rater_key`) it is an HMAC, ``k1:``-prefixed: a reader of the case stream who knows a case id cannot
+    test guessed ID numbers against it. Without, the plain digest of cases registered before keying."""
+    message = f"{case_id}\n{id_number.strip().upper()}".encode()
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return "k1:" + hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 class CaseRegistered(_CaseFacts):
@@ -212,12 +229,13 @@ class CaseRegistered(_CaseFacts):
     proxy_role: str | None = None  # 帮办代办 by whom (staff | volunteer | relative | agent), not their name
 
     @classmethod
-    def of(cls, accepted: CaseAccepted, *, applicant_ref: str) -> CaseRegistered:
+    def of(cls, accepted: CaseAccepted, *, applicant_ref: str, rater_key: bytes | None) -> CaseRegistered:
         """What of a dossier the case stream may carry: the facts, the applicant as ``applicant_ref`` and who
-        may rate it as digests; no name, ID number, phone, form, material or credential."""
-        raters = [RaterRef(digest=rater_digest(accepted.case_id, accepted.applicant.id_number), acting_as="applicant")]
+        may rate it as digests (keyed with ``rater_key``); no name, ID number, phone, form, material or credential."""
+        raters = [RaterRef(digest=rater_digest(accepted.case_id, accepted.applicant.id_number, rater_key),
+                           acting_as="applicant")]
         if accepted.proxy is not None:
-            raters.append(RaterRef(digest=rater_digest(accepted.case_id, accepted.proxy.id_number),
+            raters.append(RaterRef(digest=rater_digest(accepted.case_id, accepted.proxy.id_number, rater_key),
                                    acting_as=accepted.proxy.role))
         plan = set(ItemPlan.model_fields)
         return cls(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from contracts.intake.v1 import RATERS_PRINCIPAL, rater_key
 from contracts.workdays import working_calendar
 from credentials.platform import local_trust_list
 from credentials.verify import Verification, verify_credential
@@ -36,7 +37,9 @@ def build(platform: Platform) -> ServiceParts:
         app=create_app(platform.database, store, licence_verifier(
             platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh),
             calendar=working_calendar(settings.calendar_changes),  # supervision's calendar: the same due dates
-            pseudonyms=Pseudonyms.derived_from(platform.keyring.private_key("intake").private_bytes_raw())),
+            pseudonyms=Pseudonyms.derived_from(
+                platform.keyring.private_key("intake").private_bytes_raw(),
+                rater_key=rater_key(platform.keyring.private_key(RATERS_PRINCIPAL).private_bytes_raw()))),
         consumers=[platform.runner(topics=TOPICS, handlers=handlers(CaseStreamFolder(store)))],
         startup=[store.record_current],
     )

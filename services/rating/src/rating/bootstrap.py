@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.days import china_today
+from contracts.intake.v1 import RATERS_PRINCIPAL, rater_key
 from exchange.runtime import Platform, ServiceParts
 from rating.config import RatingSettings
 from rating.entrypoints.api import create_app
@@ -15,7 +16,8 @@ def build(platform: Platform) -> ServiceParts:
     assert platform.database is not None
     settings = platform.settings
     assert isinstance(settings, RatingSettings)
-    loop = RatingLoop(LoopPolicy.of(settings), china_today)
+    shared = platform.keyring.private_key(RATERS_PRINCIPAL).private_bytes_raw()  # held by intake and rating
+    loop = RatingLoop(LoopPolicy.of(settings, rater_key=rater_key(shared)), china_today)
     return ServiceParts(
         app=create_app(platform.database, platform.keyring, loop),
         consumers=[platform.runner(topics=TOPICS, handlers=handlers(loop))],

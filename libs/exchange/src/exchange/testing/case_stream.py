@@ -19,9 +19,11 @@ def pseudonym_for_tests(id_number: str) -> str:
     return hashlib.sha256(f"test-pseudonym\n{id_number}".encode()).hexdigest()
 
 
-def on_the_case_stream(payload: EventPayload) -> EventPayload:
+def on_the_case_stream(payload: EventPayload, *, rater_key: bytes | None = None) -> EventPayload:
+    """``payload`` as the case stream carries it; with ``rater_key`` the rater digests are keyed, as intake keys them."""
     if isinstance(payload, CaseAccepted):
-        return CaseRegistered.of(payload, applicant_ref=pseudonym_for_tests(payload.applicant.id_number))
+        return CaseRegistered.of(payload, applicant_ref=pseudonym_for_tests(payload.applicant.id_number),
+                                 rater_key=rater_key)
     if isinstance(payload, CaseCorrected):
         return CorrectionFiled(case_id=payload.case_id, item_codes=payload.item_codes, round=payload.round)
     return payload

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.departments import DEPARTMENTS, department_principal, seal_principal
+from contracts.intake.v1 import RATERS_PRINCIPAL
 from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
 from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.db.database import Database
@@ -51,6 +52,8 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     departments = [department_principal(d.code) for d in DEPARTMENTS]
     holdings = {principal: [principal] for principal in SERVICE_PRINCIPALS}
     holdings["licence"] += [seal_principal(d.code) for d in DEPARTMENTS]
+    holdings["intake"] += [RATERS_PRINCIPAL]
+    holdings["rating"] += [RATERS_PRINCIPAL]
     holdings["gateway"] += departments
     holdings["simulators"] = ["simulators", IDENTITY_PRINCIPAL, *departments,
                               *(registry_principal(r) for r in BASE_REGISTRIES)]

@@ -21,11 +21,12 @@ _CONTEXT = b"onething/intake/applicant-pseudonym/v1"
 @dataclass(frozen=True, slots=True)
 class Pseudonyms:
     key: bytes
+    rater_key: bytes | None = None  # keys the rater digests (contracts.intake.v1.rater_key); shared with rating
 
     @classmethod
-    def derived_from(cls, secret: bytes) -> Pseudonyms:
+    def derived_from(cls, secret: bytes, *, rater_key: bytes | None = None) -> Pseudonyms:
         """The pseudonym key for ``secret`` (intake's raw private key bytes): a key of its own, for this use only."""
-        return cls(hmac.new(secret, _CONTEXT, hashlib.sha256).digest())
+        return cls(hmac.new(secret, _CONTEXT, hashlib.sha256).digest(), rater_key)
 
     def applicant(self, id_number: str) -> str:
         return hmac.new(self.key, id_number.strip().upper().encode(), hashlib.sha256).hexdigest()

@@ -334,7 +334,8 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
             limit_days=deadline.limit_days, due_on=due_on,
         )
         uow.emit(accepted, subject=case_id)  # the dossier, for dispatch alone
-        uow.emit(CaseRegistered.of(accepted, applicant_ref=pseudonyms.applicant(applicant.id_number)),
+        uow.emit(CaseRegistered.of(accepted, applicant_ref=pseudonyms.applicant(applicant.id_number),
+                                     rater_key=pseudonyms.rater_key),
                  subject=case_id)  # the case stream's, without personal data
     return case
 

@@ -66,8 +66,10 @@ class CaseFacts:
     staff_id: str | None
     rater_digests: frozenset[str]  # the applicant's, and a relative's or agent's acting for them
 
-    def may_rate(self, id_number: str) -> bool:
-        return rater_digest(self.case_id, id_number) in self.rater_digests
+    def may_rate(self, id_number: str, key: bytes | None) -> bool:
+        """The keyed digest (``key``: the raters' key), or the plain one of a case registered before keying."""
+        digests = {rater_digest(self.case_id, id_number)} | ({rater_digest(self.case_id, id_number, key)} if key else set())
+        return not digests.isdisjoint(self.rater_digests)
 
 
 def acceptance_touchpoints(centre_department: str) -> tuple[InvitedTouchpoint, ...]:

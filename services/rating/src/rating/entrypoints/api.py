@@ -144,7 +144,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         if caller.has(Role.SUPERVISOR, Role.OPERATOR):
             return
         async with database.sessions() as session:
-            if not await rated_by(session, case_id, (caller.id_number, caller.organisation)):
+            if not await rated_by(session, case_id, (caller.id_number, caller.organisation), loop.policy.rater_key):
                 raise _http(CaseUnknown(case_id))
 
     @app.get("/cases/{case_id}/touchpoints", response_model=list[OpenTouchpoint], responses=ACCESS_RESPONSES,

@@ -71,19 +71,20 @@ class LoopPolicy:
     rectification_working_days: int
     supervisors: frozenset[str]
     max_unreachable_callbacks: int
+    rater_key: bytes | None = None  # keys the rater digests (contracts.intake.v1.rater_key), shared with intake
 
     @classmethod
-    def of(cls, settings: RatingSettings) -> LoopPolicy:
-        return cls(centre_department=settings.rating_centre_department,
+    def of(cls, settings: RatingSettings, *, rater_key: bytes | None = None) -> LoopPolicy:
+        return cls(rater_key=rater_key, centre_department=settings.rating_centre_department,
                    rectification_working_days=settings.rating_rectification_working_days,
                    supervisors=frozenset(settings.rating_supervisors),
                    max_unreachable_callbacks=settings.rating_max_unreachable_callbacks)
 
 
-async def rated_by(session: AsyncSession, case_id: str, ids: Iterable[str | None]) -> bool:
+async def rated_by(session: AsyncSession, case_id: str, ids: Iterable[str | None], rater_key: bytes | None) -> bool:
     """Whether any of ``ids`` may rate (and so see) the case: its applicant, or a relative or agent for them."""
     case = await session.get(RatingCase, case_id)
-    return case is not None and any(_facts(case).may_rate(i) for i in ids if i)
+    return case is not None and any(_facts(case).may_rate(i, rater_key) for i in ids if i)
 
 
 def _facts(row: RatingCase) -> CaseFacts:
@@ -169,7 +170,7 @@ class RatingLoop:
         case = await uow.session.get(RatingCase, rating.case_id)
         if case is None:
             raise CaseUnknown(rating.case_id)
-        if rating.rater_id_number is None or not _facts(case).may_rate(rating.rater_id_number):
+        if rating.rater_id_number is None or not _facts(case).may_rate(rating.rater_id_number, self.policy.rater_key):
             raise UnrelatedRater(rating.case_id)
         touchpoint = (await invited_touchpoints(uow.session, case.case_id)).get(touchpoint_key(rating.touchpoint, rating.item_code))
         if touchpoint is None:
