@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -94,12 +94,20 @@ class KeyList:
     issued_at: datetime
     overlap: timedelta
     entries: tuple[KeyEntry, ...]
+    _by_principal: dict[str, list[KeyEntry]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Sorted once per list, not once per verified envelope (verification is the consumers' hot path).
+        order = {"current": 0, "retired": 1, "revoked": 2}
+        by_principal: dict[str, list[KeyEntry]] = {}
+        for entry in sorted(self.entries, key=lambda e: (order[e.status],
+                                                         -(e.valid_until.timestamp() if e.valid_until else 0.0))):
+            by_principal.setdefault(entry.principal, []).append(entry)
+        object.__setattr__(self, "_by_principal", by_principal)
 
     def of(self, principal: str) -> list[KeyEntry]:
         """The principal's entries: current first, then retired and revoked, each newest first."""
-        order = {"current": 0, "retired": 1, "revoked": 2}
-        mine = [e for e in self.entries if e.principal == principal]
-        return sorted(mine, key=lambda e: (order[e.status], -(e.valid_until.timestamp() if e.valid_until else 0.0)))
+        return list(self._by_principal.get(principal, ()))
 
     def unsigned(self) -> dict[str, Any]:
         return {"type": _TYPE, "version": 1, "issued_at": self.issued_at.isoformat(),

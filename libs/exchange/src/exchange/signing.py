@@ -55,6 +55,11 @@ def ensure_keys(keys_dir: Path, principals: Iterable[str], *, holder: str) -> No
     key is trusted but whose private key is nowhere here is refused: it lives with its owner, and making a new
     one would replace its identity.
     """
+    publish_key_list(keys_dir, fresh=_give(keys_dir, principals, holder))
+
+
+def _give(keys_dir: Path, principals: Iterable[str], holder: str) -> set[str]:
+    """:func:`ensure_keys` without publishing the list; returns the principals that got a new pair."""
     _check_name(holder)
     _adopt_flat_layout(keys_dir)
     own = _private_folder(keys_dir, holder)
@@ -73,7 +78,7 @@ def ensure_keys(keys_dir: Path, principals: Iterable[str], *, holder: str) -> No
         else:
             _new_pair(keys_dir, principal, [own])
             fresh.add(principal)
-    publish_key_list(keys_dir, fresh=fresh)
+    return fresh
 
 
 def publish_key_list(keys_dir: Path, *, fresh: Iterable[str] = (), now: datetime | None = None,
@@ -149,8 +154,8 @@ def ensure_holdings(keys_dir: Path, holdings: Mapping[str, Iterable[str]]) -> No
     named here keeps nothing else (custody withdrawn, e.g. a department no longer served by the gateway); keys left
     from a flat folder go once their holders have them."""
     wanted = {holder: set(principals) for holder, principals in holdings.items()}
-    for holder, principals in wanted.items():
-        ensure_keys(keys_dir, sorted(principals), holder=holder)
+    fresh = set().union(*(_give(keys_dir, sorted(principals), holder) for holder, principals in wanted.items()))
+    publish_key_list(keys_dir, fresh=fresh)  # once, for the whole plan
     for holder, principals in wanted.items():
         for path in (keys_dir / PRIVATE / holder).glob("*.key"):
             if path.stem not in principals:
