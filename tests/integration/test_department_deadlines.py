@@ -31,10 +31,12 @@ from contracts.workdays import national_calendar
 from dispatch.adapters.tables import DispatchRequest, DispatchTask
 from dispatch.config import DispatchSettings
 from dispatch.domain.deadlines import DeadlinePolicy
+from dispatch.domain.model import review_id_for
 from dispatch.entrypoints.api import create_app as dispatch_app
 from dispatch.entrypoints.consumers import HANDLERS
 from dispatch.service_layer.deadlines import AnswerDeadlines
-from dispatch.service_layer.handlers import case_accepted, review_id_for
+from dispatch.service_layer.handlers import case_accepted
+from dispatch.service_layer.unit_of_work import in_dispatch_work
 from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.kafka.admin import ensure_topics
@@ -162,7 +164,7 @@ async def test_a_silent_department_is_asked_again_parked_carded_and_re_driven(
             await until(lambda: _ready(dispatch, *sims.consumers), "consumers assigned")
             intake = Envelope.wrap(accepted(case_id), source="intake", subject=case_id)
             async with dispatch_db.unit_of_work(cause=intake) as uow:  # as dispatch's case-stream consumer would
-                await case_accepted(uow, intake, decode_payload(intake))
+                await in_dispatch_work(case_accepted)(uow, intake, decode_payload(intake))
 
             await until(lambda: _state(dispatch_db, review_id, "parked"), "the review request parked")
             sent = await records(kafka_bootstrap, department_requests(DEPARTMENT).name, count=1 + RESENDS,

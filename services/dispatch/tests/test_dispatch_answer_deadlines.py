@@ -15,12 +15,15 @@ from sqlmodel import col, select
 
 from contracts.department.v1 import RequestKind, RequestReceived, ReviewReturned
 from contracts.envelope import Envelope, EventPayload
+from dispatch.adapters.messages import undeliverable_id_for
 from dispatch.adapters.tables import DispatchRequest
 from dispatch.domain.deadlines import DeadlinePolicy
 from dispatch.domain.errors import ForeignResult, UnknownTask
+from dispatch.domain.model import review_id_for
 from dispatch.entrypoints.api import create_app
-from dispatch.service_layer.deadlines import AnswerDeadlines, DeadlineRound, undeliverable_id_for
-from dispatch.service_layer.handlers import case_accepted, request_received, review_id_for, review_returned
+from dispatch.service_layer.deadlines import AnswerDeadlines, DeadlineRound
+from dispatch.service_layer.handlers import case_accepted, request_received, review_returned
+from dispatch.service_layer.unit_of_work import in_dispatch_work
 from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.tables import OutboxMessage
@@ -61,7 +64,7 @@ async def handle_once(database: Database, handler: Callable[..., Awaitable[None]
     envelope = envelope or Envelope.wrap(payload, source=source, subject=CASE)
     async with database.unit_of_work(cause=envelope) as uow:
         if await uow.claim("dispatch", envelope.id):
-            await handler(uow, envelope, payload)
+            await in_dispatch_work(handler)(uow, envelope, payload)
     return envelope
 
 

@@ -1,4 +1,6 @@
-"""Dispatch's handlers on the real PostgreSQL: one case in, department requests out, results joined."""
+"""Dispatch's use cases on its unit of work in memory (``fakes.py``): one case in, department requests out, results
+joined. The same aggregates and messages as in production; the tables and outbox are covered on PostgreSQL in
+``test_dispatch_repositories.py``."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlmodel import col, select
 
 from contracts.department.v1 import ResultReturned, ReviewReturned
 from contracts.dispatch.v1 import Deficiency, Outcome
@@ -25,22 +26,17 @@ from contracts.intake.v1 import (
     MaterialRef,
 )
 from contracts.topics import CASE_STREAM, LICENCE_REQUESTS, department_requests
-from dispatch.adapters.tables import DispatchCase, DispatchTask
 from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
+from dispatch.domain.model import Task, request_id_for, review_id_for
 from dispatch.service_layer.handlers import (
     case_accepted,
     case_corrected,
-    request_id_for,
     result_returned,
-    review_id_for,
     review_returned,
 )
-from exchange.db.database import Database
-from exchange.db.tables import OutboxMessage
-from exchange.db.unit_of_work import UnitOfWork
-from exchange.testing.outbox import outbox
+from dispatch.service_layer.unit_of_work import DispatchUnitOfWork
 
-pytestmark = pytest.mark.integration
+from .fakes import FakeDispatch, Staged
 
 CASE = "OT20260110ABCDEF123456"
 HOLDER = "11010519491231002X"
@@ -57,7 +53,7 @@ LICENCES = {
     "P-01-05": "social-security-card",
 }
 
-Handler = Callable[[UnitOfWork, Envelope, EventPayload], Awaitable[None]]
+Handler = Callable[[DispatchUnitOfWork, Envelope, Any], Awaitable[None]]
 
 
 def accepted(case_id: str = CASE, items: tuple[str, ...] = tuple(P01)) -> CaseAccepted:
@@ -100,32 +96,35 @@ def task_id(code: str, case_id: str = CASE) -> str:
 
 
 @pytest.fixture
-async def dispatch_db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
-    return await migrated_database("dispatch")
+def dispatch_db() -> FakeDispatch:
+    return FakeDispatch()
 
 
 async def handle(
-    database: Database, handler: Handler, payload: EventPayload, *, source: str, envelope: Envelope | None = None
+    database: FakeDispatch, handler: Handler, payload: EventPayload, *, source: str, envelope: Envelope | None = None
 ) -> Envelope:
     envelope = envelope or Envelope.wrap(payload, source=source, subject=getattr(payload, "case_id", "x"))
-    async with database.unit_of_work(cause=envelope) as uow:
+    async with database.unit_of_work() as uow:
         await handler(uow, envelope, payload)
     return envelope
 
 
 
-async def tasks(database: Database, case_id: str = CASE) -> dict[str, DispatchTask]:
-    async with database.sessions() as session:
-        rows = (await session.exec(select(DispatchTask).where(col(DispatchTask.case_id) == case_id))).all()
-    return {t.item_code: t for t in rows}
+async def tasks(database: FakeDispatch, case_id: str = CASE) -> dict[str, Task]:
+    case = database.cases.get(case_id)
+    return dict(case.tasks) if case is not None else {}
 
 
-async def statuses(database: Database) -> dict[str, str]:
+async def outbox(database: FakeDispatch, event_type: str | None = None) -> list[Staged]:
+    return database.staged(event_type)
+
+
+async def statuses(database: FakeDispatch) -> dict[str, str]:
     return {code: t.status for code, t in (await tasks(database)).items()}
 
 
 async def result(
-    database: Database,
+    database: FakeDispatch,
     code: str,
     outcome: Outcome,
     *,
@@ -151,7 +150,7 @@ async def result(
     return await handle(database, result_returned, payload, source=source or f"dept.{department}")
 
 
-async def review(database: Database, code: str, *deficiencies: Deficiency, round_: int = 1,
+async def review(database: FakeDispatch, code: str, *deficiencies: Deficiency, round_: int = 1,
                  source: str | None = None) -> Envelope:
     department = P01[code][0]
     payload = ReviewReturned(
@@ -160,7 +159,7 @@ async def review(database: Database, code: str, *deficiencies: Deficiency, round
     return await handle(database, review_returned, payload, source=source or f"dept.{department}")
 
 
-async def accept_reviewed(database: Database, payload: CaseAccepted | None = None) -> Envelope:
+async def accept_reviewed(database: FakeDispatch, payload: CaseAccepted | None = None) -> Envelope:
     """Accepted, and every department's preliminary review passed (预审通过): handling starts."""
     payload = payload or accepted()
     envelope = await handle(database, case_accepted, payload, source="intake")
@@ -174,11 +173,11 @@ def deficiency(code: str, kind: str, what: str) -> Deficiency:
                       reason_en="illegible")
 
 
-def data(rows: list[OutboxMessage]) -> list[dict[str, Any]]:
+def data(rows: list[Staged]) -> list[dict[str, Any]]:
     return [r.envelope["data"] for r in rows]
 
 
-async def test_accepted_case_is_reviewed_by_every_department_at_once(dispatch_db: Database) -> None:
+async def test_accepted_case_is_reviewed_by_every_department_at_once(dispatch_db: FakeDispatch) -> None:
     await handle(dispatch_db, case_accepted, accepted(), source="intake")
     reviews = await outbox(dispatch_db, "dispatch.review.requested")
     # Sequential items too: every deficiency is found in one round (R-14).
@@ -195,7 +194,7 @@ async def test_accepted_case_is_reviewed_by_every_department_at_once(dispatch_db
     assert concluded["round"] == 1 and concluded["deficiencies"] == []
 
 
-async def test_each_department_is_sent_its_items_fields_of_the_one_form_and_no_others(dispatch_db: Database) -> None:
+async def test_each_department_is_sent_its_items_fields_of_the_one_form_and_no_others(dispatch_db: FakeDispatch) -> None:
     fields = {"P-01-01": ("newborn_name", "birth_hospital"), "P-01-03": ("newborn_name", "household_address")}
     one_form = {"newborn_name": "李小明", "birth_hospital": "市妇幼保健院", "household_address": "北京市东城区某街道1号",
                 "bank_account": "6222020200112233445"}
@@ -210,7 +209,7 @@ async def test_each_department_is_sent_its_items_fields_of_the_one_form_and_no_o
     # Nobody was sent the bank account: no selected item takes it.
 
 
-async def test_reviewed_case_releases_the_parallel_heads(dispatch_db: Database) -> None:
+async def test_reviewed_case_releases_the_parallel_heads(dispatch_db: FakeDispatch) -> None:
     await accept_reviewed(dispatch_db)
 
     found = await tasks(dispatch_db)
@@ -245,18 +244,17 @@ async def test_reviewed_case_releases_the_parallel_heads(dispatch_db: Database) 
     assert len(await outbox(dispatch_db)) == 5 + 1 + 4  # reviews, the round's conclusion, requests and releases
 
 
-async def test_the_same_case_accepted_twice_creates_tasks_once(dispatch_db: Database) -> None:
+async def test_the_same_case_accepted_twice_creates_tasks_once(dispatch_db: FakeDispatch) -> None:
     payload = accepted()
     envelope = await handle(dispatch_db, case_accepted, payload, source="intake")
     await handle(dispatch_db, case_accepted, payload, source="intake", envelope=envelope)  # redelivered
     await handle(dispatch_db, case_accepted, payload, source="intake")  # re-announced under a new id
     assert len(await tasks(dispatch_db)) == 5
-    async with dispatch_db.sessions() as session:
-        assert len((await session.exec(select(DispatchCase))).all()) == 1
+    assert len(dispatch_db.cases) == 1
     assert len(await outbox(dispatch_db, "dispatch.review.requested")) == 5
 
 
-async def test_approval_releases_the_next_item_with_evidence(dispatch_db: Database) -> None:
+async def test_approval_releases_the_next_item_with_evidence(dispatch_db: FakeDispatch) -> None:
     await accept_reviewed(dispatch_db)
     await result(dispatch_db, "P-01-01", Outcome.APPROVED, document_no="BMC-2026-000123")
 
@@ -288,7 +286,7 @@ async def test_approval_releases_the_next_item_with_evidence(dispatch_db: Databa
     assert sorted(released) == ["P-01-01", "P-01-02", "P-01-03"]
 
 
-async def test_each_release_carries_the_items_statutory_and_promised_limits(dispatch_db: Database) -> None:
+async def test_each_release_carries_the_items_statutory_and_promised_limits(dispatch_db: FakeDispatch) -> None:
     payload = accepted()
     promised = {"P-01-01": 2, "P-01-02": 5, "P-01-03": 1}  # 承诺时限, the items' shares of the case's R-05 limit
     payload = payload.model_copy(update={"items": tuple(
@@ -301,7 +299,7 @@ async def test_each_release_carries_the_items_statutory_and_promised_limits(disp
     assert (await tasks(dispatch_db))["P-01-04"].promised_limit_days is None  # none given: the statutory limit
 
 
-async def test_whole_case_joins_in_order(dispatch_db: Database) -> None:
+async def test_whole_case_joins_in_order(dispatch_db: FakeDispatch) -> None:
     await accept_reviewed(dispatch_db)
     for code in ("P-01-02", "P-01-01", "P-01-03", "P-01-04"):
         await result(dispatch_db, code, Outcome.APPROVED, document_no=f"DOC-{code}")
@@ -314,7 +312,7 @@ async def test_whole_case_joins_in_order(dispatch_db: Database) -> None:
     assert len(await outbox(dispatch_db, "dispatch.request.sent")) == 5
 
 
-async def test_result_signed_by_another_department_is_foreign(dispatch_db: Database) -> None:
+async def test_result_signed_by_another_department_is_foreign(dispatch_db: FakeDispatch) -> None:
     await accept_reviewed(dispatch_db)
     before = len(await outbox(dispatch_db))
     with pytest.raises(ForeignResult):
@@ -325,7 +323,7 @@ async def test_result_signed_by_another_department_is_foreign(dispatch_db: Datab
     assert len(await outbox(dispatch_db)) == before
 
 
-async def test_result_for_an_unknown_task(dispatch_db: Database) -> None:
+async def test_result_for_an_unknown_task(dispatch_db: FakeDispatch) -> None:
     with pytest.raises(UnknownTask):
         await result(dispatch_db, "P-01-01", Outcome.APPROVED)
     await accept_reviewed(dispatch_db, accepted(items=("P-01-02",)))
@@ -333,14 +331,14 @@ async def test_result_for_an_unknown_task(dispatch_db: Database) -> None:
         await result(dispatch_db, "P-01-01", Outcome.APPROVED)
 
 
-async def test_result_with_a_wrong_request_id_is_ignored(dispatch_db: Database) -> None:
+async def test_result_with_a_wrong_request_id_is_ignored(dispatch_db: FakeDispatch) -> None:
     await accept_reviewed(dispatch_db)
     await result(dispatch_db, "P-01-01", Outcome.APPROVED, request_id=request_id_for(task_id("P-01-01"), 7))
     assert (await statuses(dispatch_db))["P-01-01"] == "released"
     assert await outbox(dispatch_db, "dispatch.task.concluded") == []
 
 
-async def test_rejection_marks_every_dependant_not_processed(dispatch_db: Database) -> None:
+async def test_rejection_marks_every_dependant_not_processed(dispatch_db: FakeDispatch) -> None:
     await accept_reviewed(dispatch_db)
     await result(dispatch_db, "P-01-01", Outcome.REJECTED)
 
@@ -367,7 +365,7 @@ async def test_rejection_marks_every_dependant_not_processed(dispatch_db: Databa
     assert set((await statuses(dispatch_db)).values()) <= {"approved", "rejected", "not_processed"}  # joined
 
 
-async def test_deficiencies_of_every_department_make_one_notice_and_one_correction(dispatch_db: Database) -> None:
+async def test_deficiencies_of_every_department_make_one_notice_and_one_correction(dispatch_db: FakeDispatch) -> None:
     await handle(dispatch_db, case_accepted, accepted(), source="intake")
     await review(dispatch_db, "P-01-01", deficiency("P-01-01", "material", "P-01-01-M1"))
     await review(dispatch_db, "P-01-05", deficiency("P-01-05", "field", "birth_hospital"),
@@ -394,26 +392,26 @@ async def test_deficiencies_of_every_department_make_one_notice_and_one_correcti
     assert len(await outbox(dispatch_db, "dispatch.request.sent")) == 2
 
 
-async def test_a_correction_asked_while_handling_is_refused(dispatch_db: Database) -> None:
+async def test_a_correction_asked_while_handling_is_refused(dispatch_db: FakeDispatch) -> None:
     await accept_reviewed(dispatch_db)
     with pytest.raises(CorrectionOutsideReview):
         await result(dispatch_db, "P-01-01", Outcome.NEEDS_CORRECTION)
     assert (await statuses(dispatch_db))["P-01-01"] == "released"
 
 
-async def test_review_signed_by_another_department_is_foreign(dispatch_db: Database) -> None:
+async def test_review_signed_by_another_department_is_foreign(dispatch_db: FakeDispatch) -> None:
     await handle(dispatch_db, case_accepted, accepted(), source="intake")
     with pytest.raises(ForeignResult):
         await review(dispatch_db, "P-01-01", source="dept.police")
 
 
-async def test_prerequisite_not_selected_does_not_block(dispatch_db: Database) -> None:
+async def test_prerequisite_not_selected_does_not_block(dispatch_db: FakeDispatch) -> None:
     # The applicant selected P-01-03 and P-01-04 only (intake drops requires outside the selection).
     await accept_reviewed(dispatch_db, accepted(items=("P-01-03", "P-01-04")))
     assert await statuses(dispatch_db) == {"P-01-03": "released", "P-01-04": "waiting"}
 
 
-async def test_correction_for_an_unknown_case(dispatch_db: Database) -> None:
+async def test_correction_for_an_unknown_case(dispatch_db: FakeDispatch) -> None:
     with pytest.raises(UnknownTask):
         await handle(
             dispatch_db, case_corrected, CaseCorrected(case_id="nope", item_codes=("X",), round=1), source="intake"
@@ -427,7 +425,7 @@ def test_request_id_depends_on_task_and_attempt() -> None:
     assert request_id_for("a/b", 1) == request_id_for("a/b", 1)
 
 
-async def test_a_finding_beyond_the_published_list_is_dropped_and_reported(dispatch_db: Database) -> None:
+async def test_a_finding_beyond_the_published_list_is_dropped_and_reported(dispatch_db: FakeDispatch) -> None:
     case = accepted()
     first = case.items[0]
     reused = MaterialRef(code=f"{first.item_code}-M3", name_zh="预防接种证", provision=MaterialProvision.LICENCE,

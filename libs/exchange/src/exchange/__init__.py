@@ -11,9 +11,11 @@ Errors (a tree, as they are raised):
   x Rejected            a message that will never succeed: dead-lettered, never retried
     + Malformed         not an envelope, or type, version or payload not as published
     + SignatureInvalid  bad, missing or untrusted signature
+  x DomainRefusal       a service's business rule refuses (dispatch.domain.errors, …); each edge maps it once:
+                        the consumer runner dead-letters it, an HTTP edge answers with its service's status
   x Transient           infrastructure trouble: waited out with back-off (see exchange.failures)
 """
 
-from exchange.errors import ExchangeError, Malformed, Rejected, SignatureInvalid, Transient
+from exchange.errors import DomainRefusal, ExchangeError, Malformed, Rejected, SignatureInvalid, Transient
 
-__all__ = ["ExchangeError", "Malformed", "Rejected", "SignatureInvalid", "Transient"]
+__all__ = ["DomainRefusal", "ExchangeError", "Malformed", "Rejected", "SignatureInvalid", "Transient"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ExchangeError", "Malformed", "NotPermitted", "Rejected", "SignatureInvalid", "Transient"]
+__all__ = ["DomainRefusal", "ExchangeError", "Malformed", "NotPermitted", "Rejected", "SignatureInvalid", "Transient"]
 
 
 class ExchangeError(Exception):
@@ -29,6 +29,14 @@ class NotPermitted(Rejected):
         super().__init__(reason)
         self.reason, self.source, self.event_type, self.event_id, self.subject = (
             reason, source, event_type, event_id, subject)
+
+
+class DomainRefusal(ExchangeError):
+    """A service's business rule refuses what it was asked (a department answering another's task, a re-drive of an
+    answered request). It says nothing of transport: each edge maps it in one place. The consumer runner takes it as
+    poison (dead-lettered, and handed to the service's refusal hook, like a :class:`Rejected`); a service's HTTP edge
+    answers it with the status and text its error table gives. Each service roots its own refusals here
+    (``<service>.domain.errors``)."""
 
 
 class Transient(ExchangeError):

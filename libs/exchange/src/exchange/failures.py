@@ -13,8 +13,9 @@ the HTTP error handler, start-up) asks :func:`classify` what a failure means:
   (aiokafka connection errors, timeouts, any ``KafkaError`` marked ``retriable``).
   Waited out with capped back-off, for as long as it lasts; never dead-lettered.
 * ``POISON`` (毒消息): the input can never succeed: :class:`~exchange.errors.Rejected` (undecodable, bad
-  signature, schema violation, a domain refusal), an integrity or data error (SQLSTATE classes 22 and 23,
-  e.g. U+0000 in text on PostgreSQL is 22021, a unique violation 23505), a pydantic ``ValidationError``.
+  signature, schema violation), a :class:`~exchange.errors.DomainRefusal` (a service's business rule
+  refuses it), an integrity or data error (SQLSTATE classes 22 and 23, e.g. U+0000 in text on PostgreSQL
+  is 22021, a unique violation 23505), a pydantic ``ValidationError``.
   Dead-lettered at once.
 * ``UNEXPECTED`` (未预料故障): anything else, most likely a bug. The consumer runner retries it a bounded
   number of times (a bug may be a race), then dead-letters it with ``x-failure: unexpected`` and an ERROR
@@ -39,7 +40,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError,
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
-from exchange.errors import Rejected, Transient
+from exchange.errors import DomainRefusal, Rejected, Transient
 
 __all__ = [
     "BACKOFF_CAP_S",
@@ -111,7 +112,7 @@ def _classify_one(exc: BaseException) -> FailureKind | None:
     """What ``exc`` alone says, or None when it is not decisive (look at what it wraps)."""
     if isinstance(exc, Transient):
         return FailureKind.TRANSIENT
-    if isinstance(exc, Rejected | ValidationError):
+    if isinstance(exc, Rejected | DomainRefusal | ValidationError):
         return FailureKind.POISON
     code = _sqlstate(exc)
     if code is not None:

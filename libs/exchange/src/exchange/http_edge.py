@@ -117,12 +117,23 @@ def _too_large(limit: int) -> JSONResponse:
 
 def _path_params(scope: Scope) -> dict[str, Any]:
     """The path parameters of the route the request will reach (the edge runs before routing)."""
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", []):
+    return _params_in(getattr(getattr(scope.get("app"), "router", None), "routes", []), scope) or {}
+
+
+def _params_in(routes: Iterable[Any], scope: Scope) -> dict[str, Any] | None:
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI ≥ 0.165 includes an APIRouter lazily
+        if included is not None:
+            prefix = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+            if scope["path"].startswith(prefix):
+                found = _params_in(included.routes, {**scope, "path": scope["path"][len(prefix):]})
+                if found is not None:
+                    return found
+            continue
         match, child = route.matches(scope)
         if match is not Match.NONE:
             return dict(child.get("path_params", {}))
-    return {}
+    return None
 
 
 def _parameter_problems(scope: Scope) -> list[InputProblem]:

@@ -16,9 +16,9 @@ What a failure does depends on its cause (:func:`exchange.failures.classify`, ``
   waits. Sending a dead letter waits out a broker outage the same way. :meth:`ConsumerRunner.stop`
   interrupts the wait; the record is then redelivered to whoever consumes next.
 * **Poison** (not an envelope, bad signature, payload not matching its schema, a handler's
-  :class:`~exchange.errors.Rejected`, a broken constraint or bad data such as U+0000 in text): dead-lettered
+  :class:`~exchange.errors.Rejected` or :class:`~exchange.errors.DomainRefusal`, a broken constraint or bad data such as U+0000 in text): dead-lettered
   at once to the consumer's own dead-letter topic with the error in headers (``x-failure: poison``), and the
-  consumer carries on. A refusal (a :class:`~exchange.errors.Rejected`, not a bug of ours) is then handed to
+  consumer carries on. A refusal (either of those two, not a bug of ours) is then handed to
   the ``on_refused`` hook, so the service can tell the sender (dispatch tells a department).
 * **Unexpected** (anything else, most likely a bug): retried ``consumer_unexpected_retries`` times (default
   3) with back-off, because a bug may be a race that passes; if it still fails, it is logged at ERROR with
@@ -64,7 +64,7 @@ from exchange.dead_letters import (
     decode_headers,
     peek_envelope,
 )
-from exchange.errors import Malformed, NotPermitted, Rejected
+from exchange.errors import DomainRefusal, Malformed, NotPermitted, Rejected
 from exchange.failures import (
     BACKOFF_CAP_S,
     FailureKind,
@@ -92,7 +92,7 @@ T = TypeVar("T")
 Handler = Callable[[UnitOfWork, Envelope, EventPayload], Awaitable[None]]
 DirectHandler = Callable[[Envelope, EventPayload], Awaitable[None]]
 AppliedHook = Callable[[Envelope], Awaitable[None]]
-RefusalHook = Callable[[ConsumerRecord[bytes, bytes], Rejected], Awaitable[None]]
+RefusalHook = Callable[[ConsumerRecord[bytes, bytes], Rejected | DomainRefusal], Awaitable[None]]
 
 def _peek_traceparent(value: bytes | None) -> str | None:
     """The envelope's own trace context, for records whose headers were stripped on the way."""
@@ -563,7 +563,7 @@ class ConsumerRunner:
                         "handler of %s id=%s failed unexpectedly %d times; dead-lettered for a re-drive",
                         envelope.type, envelope.id, unexpected + 1, exc_info=exc,
                     )
-                elif not isinstance(exc, Rejected):  # bad data or a broken constraint: say which
+                elif not isinstance(exc, Rejected | DomainRefusal):  # bad data or a broken constraint: say which
                     logger.warning("handler of %s id=%s hit bad data: %s", envelope.type, envelope.id, exc)
                 await self._dead_letter(record, exc)
                 return False
@@ -623,7 +623,7 @@ class ConsumerRunner:
             report = refusal_report(self.reporter, exc, consumer=self.group, topic=record.topic,
                                     partition=record.partition, offset=record.offset)
             await self._persist(lambda: self.producer.send(*report))
-        if self.on_refused is not None and isinstance(exc, Rejected):
+        if self.on_refused is not None and isinstance(exc, Rejected | DomainRefusal):
             refused = self.on_refused
             await self._persist(lambda: refused(record, exc))
 

@@ -1,24 +1,55 @@
-"""Dispatch errors.
+"""Dispatch's refusals (分办服务的拒绝), one tree rooted in the library's and free of transport policy.
 
-* exchange.Rejected          (dead-lettered by the consumer runner; the department is told: service_layer.refusals)
-  + ForeignResult            a result signed by a department other than the task's
-  + UnknownTask              a result for a task dispatch never created
-  + CorrectionOutsideReview  a department asked for corrections while handling (R-14)
+* exchange.DomainRefusal
+  + DispatchRefusal
+    + ForeignResult            a department answered for a task, or receipted a request, that is not its own
+    + UnknownTask              an answer or receipt for a task or request dispatch never created
+    + CorrectionOutsideReview  a department asked for corrections while handling (R-14)
+    + UnknownRequest           an operator named a department request dispatch does not keep
+    + RedriveRefused           an operator re-drove a request the department has answered
+
+What each means at an edge is decided once there: the consumer runner dead-letters a refused answer and
+``service_layer.refusals`` tells the department why; ``entrypoints.errors`` gives the HTTP status and text.
 """
 
 from __future__ import annotations
 
-from exchange.errors import Rejected
+from dispatch.domain.deadlines import RedriveRefusal
+from exchange.errors import DomainRefusal
+
+__all__ = [
+    "CorrectionOutsideReview",
+    "DispatchRefusal",
+    "ForeignResult",
+    "RedriveRefused",
+    "UnknownRequest",
+    "UnknownTask",
+]
 
 
-class ForeignResult(Rejected):
+class DispatchRefusal(DomainRefusal):
+    """A rule of dispatch refuses what it was sent or asked."""
+
+
+class ForeignResult(DispatchRefusal):
     """A department answered for a task that is not its own."""
 
 
-class UnknownTask(Rejected):
+class UnknownTask(DispatchRefusal):
     """A result names a task that does not exist."""
 
 
-class CorrectionOutsideReview(Rejected):
+class CorrectionOutsideReview(DispatchRefusal):
     """Deficiencies are raised in preliminary review, once; a handling result approves or rejects."""
 
+
+class UnknownRequest(DispatchRefusal):
+    """No department request has this id."""
+
+
+class RedriveRefused(DispatchRefusal):
+    """The request may not be re-driven, for ``reason``."""
+
+    def __init__(self, reason: RedriveRefusal) -> None:
+        super().__init__(reason.value)
+        self.reason = reason

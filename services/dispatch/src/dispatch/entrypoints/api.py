@@ -1,22 +1,27 @@
 """Dispatch HTTP API: department tasks of a case (for ops and the hall's progress view), department requests and their
-answer deadlines, and the operator's re-drive of a request parked as undeliverable (无法送达)."""
+answer deadlines, and the operator's re-drive of a request parked as undeliverable (无法送达).
+
+Routes read through ``adapters.views`` and change state through use cases; refusals become HTTP answers in
+``entrypoints.errors``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel
-from sqlmodel import col, select
 
-from dispatch.adapters.tables import DispatchRequest, DispatchTask
-from dispatch.domain.deadlines import RedriveRefusal
-from dispatch.service_layer.deadlines import RedriveRefused, UnknownRequest, redrive
+from dispatch.adapters import views
+from dispatch.domain.deadlines import RequestState
+from dispatch.entrypoints.errors import answer_refusals
+from dispatch.service_layer.deadlines import redrive
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
 from exchange.http_edge import harden
+
+__all__ = ["RequestPublic", "TaskPublic", "create_app", "router"]
 
 
 class TaskPublic(BaseModel):
@@ -52,17 +57,47 @@ class RequestPublic(BaseModel):
     parkings: int
 
 
-_NO_REQUEST = {"message_zh": "未找到该部门请求", "message_en": "no such department request"}
-_REDRIVE_REFUSED: dict[RedriveRefusal, dict[str, str]] = {
-    RedriveRefusal.ANSWERED: {"message_zh": "部门已答复该请求，无需重发",
-                              "message_en": "the department has answered this request already; nothing to re-drive"},
-}
 _REDRIVE_ERRORS: dict[int | str, dict[str, object]] = {
     404: {"description": "无此请求 no such request"}, 409: {"description": "已答复 answered already"}, **ACCESS_RESPONSES}
 
 # Who may read and do what here (角色): tasks carry no personal data; re-driving is the operators' work.
 TaskReader = Annotated[Caller, Depends(Allow(Role.CLERK, Role.SUPERVISOR, Role.OPERATOR))]
 Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+DispatchDatabase = Annotated[Database, Depends(_database)]
+
+router = APIRouter()
+
+
+@router.get("/cases/{case_id}/tasks", response_model=list[TaskPublic], summary="办件的部门任务 Tasks of a case",
+            responses=ACCESS_RESPONSES)
+async def case_tasks(case_id: str, _: TaskReader, database: DispatchDatabase) -> list[TaskPublic]:
+    rows = await views.case_tasks(database, case_id)
+    if not rows:
+        raise HTTPException(404, detail={"message_zh": "未找到该办件", "message_en": "case not found"})
+    return [TaskPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.get("/requests", response_model=list[RequestPublic],
+            summary="部门请求及应答状态（无法送达者待人工重发）Department requests by state, e.g. parked ones",
+            responses=ACCESS_RESPONSES)
+async def requests(_: Operator, database: DispatchDatabase,
+                   state: Literal["open", "received", "answered", "parked"] | None = None,
+                   case_id: str | None = None, limit: int = Query(default=100, ge=1, le=1000)) -> list[RequestPublic]:
+    rows = await views.requests(database, state=RequestState(state) if state else None, case_id=case_id, limit=limit)
+    return [RequestPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/requests/{request_id}/redrive", response_model=RequestPublic, responses=_REDRIVE_ERRORS,
+             summary="人工重发部门请求（同一请求编号）Re-drive a department request under the same request id")
+async def redrive_request(request_id: str, _: Operator, database: DispatchDatabase) -> RequestPublic:
+    return RequestPublic.model_validate(await redrive(database, request_id), from_attributes=True)
 
 
 def create_app(database: Database) -> FastAPI:
@@ -72,40 +107,7 @@ def create_app(database: Database) -> FastAPI:
         description="部门子任务的推送与结果汇集 / Department tasks: release and results",
     )
     harden(app)
-
-    @app.get("/cases/{case_id}/tasks", response_model=list[TaskPublic], summary="办件的部门任务 Tasks of a case",
-             responses=ACCESS_RESPONSES)
-    async def case_tasks(case_id: str, _: TaskReader) -> list[TaskPublic]:
-        async with database.sessions() as session:
-            query = select(DispatchTask).where(col(DispatchTask.case_id) == case_id)
-            rows = (await session.exec(query.order_by(col(DispatchTask.item_code)))).all()
-        if not rows:
-            raise HTTPException(404, detail={"message_zh": "未找到该办件", "message_en": "case not found"})
-        return [TaskPublic.model_validate(r, from_attributes=True) for r in rows]
-
-    @app.get("/requests", response_model=list[RequestPublic],
-             summary="部门请求及应答状态（无法送达者待人工重发）Department requests by state, e.g. parked ones",
-             responses=ACCESS_RESPONSES)
-    async def requests(_: Operator, state: Literal["open", "received", "answered", "parked"] | None = None,
-                       case_id: str | None = None, limit: int = Query(default=100, ge=1, le=1000)) -> list[RequestPublic]:
-        query = select(DispatchRequest)
-        if state is not None:
-            query = query.where(col(DispatchRequest.state) == state)
-        if case_id is not None:
-            query = query.where(col(DispatchRequest.case_id) == case_id)
-        async with database.sessions() as session:
-            rows = (await session.exec(query.order_by(col(DispatchRequest.first_sent_at)).limit(limit))).all()
-        return [RequestPublic.model_validate(r, from_attributes=True) for r in rows]
-
-    @app.post("/requests/{request_id}/redrive", response_model=RequestPublic, responses=_REDRIVE_ERRORS,
-              summary="人工重发部门请求（同一请求编号）Re-drive a department request under the same request id")
-    async def redrive_request(request_id: str, _: Operator) -> RequestPublic:
-        try:
-            row = await redrive(database, request_id)
-        except UnknownRequest:
-            raise HTTPException(404, detail=_NO_REQUEST) from None
-        except RedriveRefused as refused:
-            raise HTTPException(409, detail=_REDRIVE_REFUSED[refused.reason]) from None
-        return RequestPublic.model_validate(row, from_attributes=True)
-
+    answer_refusals(app)
+    app.state.database = database
+    app.include_router(router)
     return app

@@ -7,15 +7,16 @@ from contracts.department.v1 import RequestReceived, ResultReturned, ReviewRetur
 from contracts.intake.v1 import CaseAccepted, CaseCorrected
 from contracts.topics import CASE_DOSSIER, DEPARTMENT_RESULTS
 from dispatch.service_layer import handlers
+from dispatch.service_layer.unit_of_work import in_dispatch_work
 from exchange.kafka.consumer import Handler
 from exchange.kafka.subscriptions import handles
 
 TOPICS = (CASE_DOSSIER, DEPARTMENT_RESULTS)
 
 HANDLERS: dict[str, Handler] = dict([
-    handles(CaseAccepted, handlers.case_accepted),
-    handles(CaseCorrected, handlers.case_corrected),
-    handles(ResultReturned, handlers.result_returned),
-    handles(ReviewReturned, handlers.review_returned),
-    handles(RequestReceived, handlers.request_received),
+    handles(CaseAccepted, in_dispatch_work(handlers.case_accepted)),
+    handles(CaseCorrected, in_dispatch_work(handlers.case_corrected)),
+    handles(ResultReturned, in_dispatch_work(handlers.result_returned)),
+    handles(ReviewReturned, in_dispatch_work(handlers.review_returned)),
+    handles(RequestReceived, in_dispatch_work(handlers.request_received)),
 ])

@@ -15,36 +15,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
-from sqlmodel import col, select
-
-from contracts.dispatch.v1 import RequestUndeliverable
-from dispatch.adapters.tables import DispatchRequest
-from dispatch.domain.deadlines import (
-    DeadlinePolicy,
-    NextStep,
-    RedriveRefusal,
-    RequestState,
-    RequestView,
-    next_step,
-    redrive_refusal,
-)
+from dispatch.adapters import views
+from dispatch.domain.deadlines import DeadlinePolicy, NextStep
+from dispatch.domain.errors import UnknownRequest
+from dispatch.domain.requests import DepartmentRequest
+from dispatch.service_layer.unit_of_work import DispatchUnitOfWork, dispatch_work
 from exchange.db.database import Database
-from exchange.db.unit_of_work import UnitOfWork
 from exchange.periodic import PeriodicJob
 
-__all__ = ["AnswerDeadlines", "DeadlineRound", "RedriveRefused", "UnknownRequest", "redrive", "undeliverable_id_for"]
+__all__ = ["AnswerDeadlines", "DeadlineRound", "redrive"]
 
 logger = logging.getLogger(__name__)
-
-
-def undeliverable_id_for(request_id: str, parking: int) -> UUID:
-    return uuid5(NAMESPACE_URL, f"onething:undeliverable:{request_id}:{parking}")
-
-
-def _view(row: DispatchRequest) -> RequestView:
-    return RequestView(RequestState(row.state), row.sends, row.last_sent_at)
 
 
 @dataclass
@@ -53,15 +36,13 @@ class DeadlineRound:
     parked: int = 0
 
 
-async def _resend(uow: UnitOfWork, row: DispatchRequest, now: datetime) -> bool:
+async def _send_again(uow: DispatchUnitOfWork, request: DepartmentRequest, now: datetime) -> bool:
     """Send the request again; False when its outbox row is gone (nothing to repeat)."""
-    if not await uow.republish(UUID(row.request_id)):
-        logger.error("request %s to %s cannot be sent again: its outbox row is gone", row.request_id, row.department)
+    if not await uow.send_again(UUID(request.request_id)):
+        logger.error("request %s to %s cannot be sent again: its outbox row is gone", request.request_id,
+                     request.department)
         return False
-    row.sends += 1
-    row.total_sends += 1
-    row.last_sent_at = now
-    uow.session.add(row)
+    request.resent(now)
     return True
 
 
@@ -81,72 +62,38 @@ class AnswerDeadlines(PeriodicJob):
         now = self.clock()
         done = DeadlineRound()
         waited_enough = now - self.policy.interval(0)  # no send is due sooner than this
-        async with self.database.sessions() as session:
-            ids = (await session.exec(select(DispatchRequest.request_id).where(
-                col(DispatchRequest.state) == RequestState.OPEN,
-                col(DispatchRequest.last_sent_at) <= waited_enough))).all()
-        for request_id in ids:
-            async with self.database.unit_of_work() as uow:
-                row = await uow.get_for_update(DispatchRequest, request_id)
-                if row is None:
+        for request_id in await views.open_requests_sent_before(self.database, waited_enough):
+            async with dispatch_work(self.database) as uow:
+                request = await uow.requests.get_for_update(request_id)
+                if request is None:
                     continue
-                step = next_step(_view(row), now, self.policy)
-                if step in (NextStep.RESEND, NextStep.PARK) and await uow.waiting(UUID(row.request_id)):
-                    # The last send is still in the outbox (the relay is behind, or the broker is down): the
-                    # department has not had it yet, so its wait starts again and nothing is counted.
-                    row.last_sent_at = now
-                    uow.session.add(row)
-                elif step is NextStep.RESEND and await _resend(uow, row, now):
+                step = request.next_step(now, self.policy)
+                if step in (NextStep.RESEND, NextStep.PARK) and await uow.unsent(UUID(request.request_id)):
+                    # The last send is still in the outbox (the relay is behind, or the broker is down).
+                    request.wait_again(now)
+                elif step is NextStep.RESEND and await _send_again(uow, request, now):
                     done.resent += 1
-                    logger.warning("request %s to %s unreceipted: sent again (%d)", row.request_id, row.department,
-                                   row.sends)
+                    logger.warning("request %s to %s unreceipted: sent again (%d)", request.request_id,
+                                   request.department, request.sends)
                 elif step is NextStep.PARK:
-                    _park(uow, row, now)
+                    request.park(now)
                     done.parked += 1
+                    logger.error("request %s to %s parked as undeliverable after %d sends", request.request_id,
+                                 request.department, request.sends)
         if done.resent:
             self.database.outbox_written.set()  # the relay sends the re-sends at once
         return done
 
 
-def _park(uow: UnitOfWork, row: DispatchRequest, now: datetime) -> None:
-    row.state, row.parked_at = RequestState.PARKED, now
-    row.parkings += 1
-    uow.session.add(row)
-    uow.emit(RequestUndeliverable(
-        request_id=UUID(row.request_id), case_id=row.case_id, item_code=row.item_code, department=row.department,
-        kind=row.kind,  # type: ignore[arg-type]
-        sends=row.sends, first_sent_at=row.first_sent_at, parked_at=now, parking=row.parkings,
-    ), subject=row.case_id, event_id=undeliverable_id_for(row.request_id, row.parkings))
-    logger.error("request %s to %s parked as undeliverable after %d sends", row.request_id, row.department, row.sends)
-
-
-class RedriveRefused(Exception):
-    def __init__(self, reason: RedriveRefusal) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-
-
-class UnknownRequest(LookupError):
-    pass
-
-
-async def redrive(database: Database, request_id: str) -> DispatchRequest:
-    """人工重发: send the request again now, its deadline and re-send count started afresh."""
-    async with database.unit_of_work() as uow:
-        row = await uow.get_for_update(DispatchRequest, request_id)
-        if row is None:
+async def redrive(database: Database, request_id: str) -> DepartmentRequest:
+    """人工重发: send the request again now, under the same request id, its deadline and re-send count started
+    afresh. Raises :class:`~dispatch.domain.errors.UnknownRequest` or ``RedriveRefused``."""
+    async with dispatch_work(database) as uow:
+        request = await uow.requests.get_for_update(request_id)
+        if request is None:
             raise UnknownRequest(request_id)
-        refusal = redrive_refusal(_view(row))
-        if refusal is not None:
-            raise RedriveRefused(refusal)
-        now = datetime.now(UTC)
-        await uow.republish(UUID(row.request_id))  # 0 rows: the first send is still waiting, and will go
-        # The deadline runs again unless the department has receipted it already: its receipt of this request id
-        # would be the same event again, which the inbox drops.
-        row.state = RequestState.OPEN if row.received_at is None else RequestState.RECEIVED
-        row.sends, row.last_sent_at = 1, now
-        row.total_sends += 1
-        uow.session.add(row)
+        request.redrive(datetime.now(UTC))
+        await uow.send_again(UUID(request.request_id))  # False: the first send is still waiting, and will go
     database.outbox_written.set()
-    logger.warning("request %s to %s re-driven by an operator", row.request_id, row.department)
-    return row
+    logger.warning("request %s to %s re-driven by an operator", request.request_id, request.department)
+    return request

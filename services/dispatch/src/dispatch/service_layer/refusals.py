@@ -25,7 +25,7 @@ from contracts.envelope import Envelope
 from contracts.topics import DEPARTMENT_RESULTS, department_requests
 from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
 from exchange.db.database import Database
-from exchange.errors import Malformed, Rejected, SignatureInvalid
+from exchange.errors import DomainRefusal, Malformed, Rejected, SignatureInvalid
 from exchange.kafka.consumer import RefusalHook
 
 __all__ = ["NOTICES", "refusal_notifier", "refusal_reason"]
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 NOTICES = "dispatch.refusal-notices"  # inbox name: one notice per refused record, however often it is redelivered
 
-_REASONS: tuple[tuple[type[Rejected], RefusalReason], ...] = (
+_REASONS: tuple[tuple[type[Rejected | DomainRefusal], RefusalReason], ...] = (
     (SignatureInvalid, RefusalReason.SIGNATURE_INVALID),
     (Malformed, RefusalReason.MALFORMED),
     (ForeignResult, RefusalReason.FOREIGN_TASK),
@@ -43,7 +43,7 @@ _REASONS: tuple[tuple[type[Rejected], RefusalReason], ...] = (
 )
 
 
-def refusal_reason(error: Rejected) -> RefusalReason:
+def refusal_reason(error: Rejected | DomainRefusal) -> RefusalReason:
     return next((reason for kind, reason in _REASONS if isinstance(error, kind)), RefusalReason.OTHER)
 
 
@@ -80,7 +80,7 @@ def _sender(wire: dict[str, Any]) -> str | None:
 def refusal_notifier(database: Database) -> RefusalHook:
     """The consumer runner's ``on_refused`` hook for dispatch: a notice through the outbox, once per record."""
 
-    async def notify(record: ConsumerRecord[bytes, bytes], error: Rejected) -> None:
+    async def notify(record: ConsumerRecord[bytes, bytes], error: Rejected | DomainRefusal) -> None:
         if record.topic != DEPARTMENT_RESULTS.name:
             return
         wire = _claimed(record.value)

@@ -1,0 +1,125 @@
+"""Dispatch's unit of work (工作单元): its repositories and outbox in one transaction.
+
+Use cases take a :class:`DispatchUnitOfWork`: ``uow.cases`` and ``uow.requests`` hand out aggregates, whose methods
+decide; when the use case returns, :func:`dispatch_work` writes every aggregate it touched back and turns the events
+they recorded into outbox messages (``adapters.messages``), in the library's transaction with the inbox record. A
+use case that raises leaves nothing: the transaction rolls back. Handler tests drive the same use cases on an
+in-memory unit of work (``tests/fakes.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from contracts.envelope import Envelope, EventPayload
+from contracts.topics import TopicSpec
+from dispatch.adapters.messages import case_messages, request_messages
+from dispatch.adapters.repositories import SqlCases, SqlRequests
+from dispatch.domain.model import Case
+from dispatch.domain.requests import DepartmentRequest
+from exchange.db.database import Database
+from exchange.db.unit_of_work import UnitOfWork
+
+__all__ = [
+    "CaseRepository", "DispatchUnitOfWork", "Emit", "RequestRepository", "dispatch_work", "in_dispatch_work", "stage",
+]
+
+
+class CaseRepository(Protocol):
+    async def exists(self, case_id: str) -> bool: ...
+
+    async def get_for_update(self, case_id: str) -> Case | None: ...
+
+    def add(self, case: Case) -> None: ...
+
+
+class RequestRepository(Protocol):
+    async def get_for_update(self, request_id: str) -> DepartmentRequest | None: ...
+
+    def add(self, request: DepartmentRequest) -> None: ...
+
+
+class DispatchUnitOfWork(Protocol):
+    @property
+    def cases(self) -> CaseRepository: ...
+
+    @property
+    def requests(self) -> RequestRepository: ...
+
+    async def send_again(self, event_id: UUID) -> bool:
+        """Mark a message dispatch published for publication once more, the very same envelope (a re-send); False
+        when there is nothing to repeat (not published yet, or gone)."""
+        ...
+
+    async def unsent(self, event_id: UUID) -> bool:
+        """Whether a message dispatch emitted still waits in its outbox."""
+        ...
+
+
+class SqlDispatchUnitOfWork:
+    """:class:`DispatchUnitOfWork` over the library's unit of work (the session, inbox and outbox)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self.cases = SqlCases(uow)
+        self.requests = SqlRequests(uow)
+
+    async def send_again(self, event_id: UUID) -> bool:
+        return await self._uow.republish(event_id) > 0
+
+    async def unsent(self, event_id: UUID) -> bool:
+        return await self._uow.waiting(event_id)
+
+    def publish(self) -> None:
+        """Write back what changed and stage what happened."""
+        self.cases.save()
+        self.requests.save()
+        stage(self.cases.seen, self.requests.seen, self._uow.emit)
+
+
+class Emit(Protocol):
+    def __call__(self, payload: EventPayload, *, subject: str, topics: Sequence[TopicSpec] | None = None,
+                 event_id: UUID | None = None) -> object: ...
+
+
+def stage(cases: Iterable[Case], requests: Iterable[DepartmentRequest], emit: Emit) -> None:
+    """Every event the aggregates recorded, as the messages it makes (``adapters.messages``), in the order it
+    happened per aggregate; each keyed by its case."""
+    for case in cases:
+        for event in case.collect():
+            for message in case_messages(case, event):
+                emit(message.payload, subject=case.case_id, topics=message.topics, event_id=message.event_id)
+    for request in requests:
+        for parked in request.collect():
+            for message in request_messages(request, parked):
+                emit(message.payload, subject=request.case_id, topics=message.topics, event_id=message.event_id)
+
+
+@asynccontextmanager
+async def over(uow: UnitOfWork) -> AsyncIterator[SqlDispatchUnitOfWork]:
+    work = SqlDispatchUnitOfWork(uow)
+    yield work
+    work.publish()
+
+
+@asynccontextmanager
+async def dispatch_work(database: Database) -> AsyncIterator[SqlDispatchUnitOfWork]:
+    """One transaction of dispatch's own (an operator's re-drive, a deadline round)."""
+    async with database.unit_of_work() as uow, over(uow) as work:
+        yield work
+
+
+P = TypeVar("P", bound=EventPayload)
+UseCase = Callable[[DispatchUnitOfWork, Envelope, P], Awaitable[None]]
+
+
+def in_dispatch_work(use_case: UseCase[P]) -> Callable[[UnitOfWork, Envelope, P], Awaitable[None]]:
+    """A consumer handler running ``use_case`` in the transaction the consumer runner opened for the event."""
+    async def handle(uow: UnitOfWork, envelope: Envelope, payload: P) -> None:
+        async with over(uow) as work:
+            await use_case(work, envelope, payload)
+
+    return handle

@@ -1,0 +1,115 @@
+"""Dispatch's unit of work in memory, for fast tests of its use cases: the same aggregates, the same messages
+(``adapters.messages`` through ``unit_of_work.stage``), no database. A transaction works on copies of what it
+loads and keeps them, with what it emitted, only if the use case returns: one that raises leaves nothing, as a
+rollback would. The PostgreSQL tests cover the repositories and the outbox (``test_dispatch_repositories.py``,
+``test_dispatch_answer_deadlines.py``)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from contracts.envelope import Envelope, EventPayload
+from contracts.topics import TopicSpec, default_topics
+from dispatch.domain.model import Case
+from dispatch.domain.requests import DepartmentRequest
+from dispatch.service_layer.unit_of_work import stage
+
+__all__ = ["FakeDispatch", "Staged"]
+
+
+@dataclass
+class Staged:
+    """A message as the outbox would hold it."""
+
+    topic: str
+    key: str
+    event_id: str
+    envelope: dict[str, Any]
+    published: bool = False
+
+
+@dataclass
+class FakeDispatch:
+    """Dispatch's state and outbox, committed."""
+
+    cases: dict[str, Case] = field(default_factory=dict)
+    requests: dict[str, DepartmentRequest] = field(default_factory=dict)
+    outbox: list[Staged] = field(default_factory=list)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[_Transaction]:
+        work = _Transaction(self)
+        yield work
+        work.commit()
+
+    def staged(self, event_type: str | None = None) -> list[Staged]:
+        return [s for s in self.outbox if event_type is None or s.envelope["type"] == event_type]
+
+
+class _Cases:
+    def __init__(self, store: FakeDispatch) -> None:
+        self._store = store
+        self.seen: dict[str, Case] = {}
+
+    async def exists(self, case_id: str) -> bool:
+        return case_id in self._store.cases or case_id in self.seen
+
+    async def get_for_update(self, case_id: str) -> Case | None:
+        if case_id not in self.seen and case_id in self._store.cases:
+            self.seen[case_id] = copy.deepcopy(self._store.cases[case_id])
+        return self.seen.get(case_id)
+
+    def add(self, case: Case) -> None:
+        self.seen[case.case_id] = case
+
+
+class _Requests:
+    def __init__(self, store: FakeDispatch) -> None:
+        self._store = store
+        self.seen: dict[str, DepartmentRequest] = {}
+
+    async def get_for_update(self, request_id: str) -> DepartmentRequest | None:
+        if request_id not in self.seen and request_id in self._store.requests:
+            self.seen[request_id] = copy.deepcopy(self._store.requests[request_id])
+        return self.seen.get(request_id)
+
+    def add(self, request: DepartmentRequest) -> None:
+        self.seen[request.request_id] = request
+
+
+class _Transaction:
+    def __init__(self, store: FakeDispatch) -> None:
+        self._store = store
+        self.cases = _Cases(store)
+        self.requests = _Requests(store)
+        self._emitted: list[Staged] = []
+        self._send_again: set[str] = set()
+
+    async def send_again(self, event_id: UUID) -> bool:
+        found = [s for s in self._store.outbox if s.event_id == str(event_id) and s.published]
+        self._send_again.update(s.event_id for s in found)
+        return bool(found)
+
+    async def unsent(self, event_id: UUID) -> bool:
+        return any(s.event_id == str(event_id) and not s.published for s in self._store.outbox + self._emitted)
+
+    def _emit(self, payload: EventPayload, *, subject: str, topics: Sequence[TopicSpec] | None = None,
+              event_id: UUID | None = None) -> object:
+        envelope = Envelope.wrap(payload, source="dispatch", subject=subject, event_id=event_id)
+        for spec in topics or default_topics(payload.event_type):
+            self._emitted.append(Staged(spec.name, subject, str(envelope.id), envelope.to_wire()))
+        return envelope
+
+    def commit(self) -> None:
+        stage(self.cases.seen.values(), self.requests.seen.values(), self._emit)
+        self._store.cases.update(self.cases.seen)
+        self._store.requests.update(self.requests.seen)
+        for staged in self._store.outbox:
+            if staged.event_id in self._send_again:
+                staged.published = False
+        self._store.outbox.extend(self._emitted)
