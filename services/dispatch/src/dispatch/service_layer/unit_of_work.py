@@ -1,16 +1,17 @@
 """Dispatch's unit of work (工作单元): its repositories and outbox in one transaction.
 
 Use cases take a :class:`DispatchUnitOfWork`: ``uow.cases`` and ``uow.requests`` hand out aggregates, whose methods
-decide; when the use case returns, :func:`dispatch_work` writes every aggregate it touched back and turns the events
-they recorded into outbox messages (``adapters.messages``), in the library's transaction with the inbox record. A
-use case that raises leaves nothing: the transaction rolls back. Handler tests drive the same use cases on an
+decide. When the use case returns, :meth:`SqlDispatchUnitOfWork.publish` (run by ``exchange.db.service_work``)
+writes every aggregate it touched back and turns the events they recorded into outbox messages
+(``adapters.messages``), in the library's transaction with the inbox record. A use case that raises leaves
+nothing: the transaction rolls back. Handler tests drive the same use cases on an
 in-memory unit of work (``tests/fakes.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from dispatch.adapters.repositories import SqlCases, SqlRequests
 from dispatch.domain.model import Case
 from dispatch.domain.requests import DepartmentRequest
 from exchange.db.database import Database
+from exchange.db.service_work import in_work, service_work
 from exchange.db.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -98,28 +100,15 @@ def stage(cases: Iterable[Case], requests: Iterable[DepartmentRequest], emit: Em
                 emit(message.payload, subject=request.case_id, topics=message.topics, event_id=message.event_id)
 
 
-@asynccontextmanager
-async def over(uow: UnitOfWork) -> AsyncIterator[SqlDispatchUnitOfWork]:
-    work = SqlDispatchUnitOfWork(uow)
-    yield work
-    work.publish()
-
-
-@asynccontextmanager
-async def dispatch_work(database: Database) -> AsyncIterator[SqlDispatchUnitOfWork]:
+def dispatch_work(database: Database) -> AbstractAsyncContextManager[SqlDispatchUnitOfWork]:
     """One transaction of dispatch's own (an operator's re-drive, a deadline round)."""
-    async with database.unit_of_work() as uow, over(uow) as work:
-        yield work
+    return service_work(database, SqlDispatchUnitOfWork)
 
 
 P = TypeVar("P", bound=EventPayload)
-UseCase = Callable[[DispatchUnitOfWork, Envelope, P], Awaitable[None]]
 
 
-def in_dispatch_work(use_case: UseCase[P]) -> Callable[[UnitOfWork, Envelope, P], Awaitable[None]]:
+def in_dispatch_work(use_case: Callable[[DispatchUnitOfWork, Envelope, P], Awaitable[None]]
+                     ) -> Callable[[UnitOfWork, Envelope, P], Awaitable[None]]:
     """A consumer handler running ``use_case`` in the transaction the consumer runner opened for the event."""
-    async def handle(uow: UnitOfWork, envelope: Envelope, payload: P) -> None:
-        async with over(uow) as work:
-            await use_case(work, envelope, payload)
-
-    return handle
+    return in_work(SqlDispatchUnitOfWork, use_case)
