@@ -1,5 +1,5 @@
 """Dispatch's unit of work in memory, for fast tests of its use cases: the same aggregates, the same messages
-(``adapters.messages`` through ``unit_of_work.stage``), no database. A transaction works on copies of what it
+(``adapters.messages`` through ``unit_of_work.publish_recorded``), no database. A transaction works on copies of what it
 loads and keeps them, with what it emitted, only if the use case returns: one that raises leaves nothing, as a
 rollback would. The PostgreSQL tests cover the repositories and the outbox (``test_dispatch_repositories.py``,
 ``test_dispatch_answer_deadlines.py``)."""
@@ -7,7 +7,7 @@ rollback would. The PostgreSQL tests cover the repositories and the outbox (``te
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +17,7 @@ from contracts.envelope import Envelope, EventPayload
 from contracts.topics import TopicSpec, default_topics
 from dispatch.domain.model import Case
 from dispatch.domain.requests import DepartmentRequest
-from dispatch.service_layer.unit_of_work import stage
+from dispatch.service_layer.unit_of_work import publish_recorded
 
 __all__ = ["FakeDispatch", "Staged"]
 
@@ -99,14 +99,16 @@ class _Transaction:
         return any(s.event_id == str(event_id) and not s.published for s in self._store.outbox + self._emitted)
 
     def _emit(self, payload: EventPayload, *, subject: str, topics: Sequence[TopicSpec] | None = None,
+              key: str | None = None, key_by_topic: Mapping[str, str] | None = None,
               event_id: UUID | None = None) -> object:
         envelope = Envelope.wrap(payload, source="dispatch", subject=subject, event_id=event_id)
         for spec in topics or default_topics(payload.event_type):
-            self._emitted.append(Staged(spec.name, subject, str(envelope.id), envelope.to_wire()))
+            key_here = (key_by_topic or {}).get(spec.name) or key or subject
+            self._emitted.append(Staged(spec.name, key_here, str(envelope.id), envelope.to_wire()))
         return envelope
 
     def commit(self) -> None:
-        stage(self.cases.seen.values(), self.requests.seen.values(), self._emit)
+        publish_recorded(self.cases.seen.values(), self.requests.seen.values(), self._emit)
         self._store.cases.update(self.cases.seen)
         self._store.requests.update(self.requests.seen)
         for staged in self._store.outbox:

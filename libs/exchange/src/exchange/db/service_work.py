@@ -10,15 +10,44 @@ transaction (a route, a background job).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
+from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
+from contracts.topics import TopicSpec
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 
-__all__ = ["ServiceWork", "in_work", "service_work", "work_over"]
+__all__ = ["Message", "ServiceWork", "in_work", "service_work", "stage", "work_over"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A contract payload a domain event makes (a service's ``adapters/messages.py``), with where it goes: its topics
+    (None: the event type's default topics), its envelope id (None: a new one) and its record key on each topic
+    (None: the subject, the case id)."""
+
+    payload: EventPayload
+    topics: Sequence[TopicSpec] | None = None
+    event_id: UUID | None = None
+    key: str | None = None
+    key_by_topic: Mapping[str, str] | None = None
+
+
+class Emit(Protocol):
+    def __call__(self, payload: EventPayload, *, subject: str, topics: Sequence[TopicSpec] | None = None,
+                 key: str | None = None, key_by_topic: Mapping[str, str] | None = None,
+                 event_id: UUID | None = None) -> object: ...
+
+
+def stage(messages: Iterable[Message], *, subject: str, emit: Emit) -> None:
+    """Stage each message about ``subject`` through ``emit`` (:meth:`UnitOfWork.emit`, or a test's fake)."""
+    for m in messages:
+        emit(m.payload, subject=subject, topics=m.topics, key=m.key, key_by_topic=m.key_by_topic,
+             event_id=m.event_id)
 
 
 class ServiceWork(Protocol):

@@ -11,8 +11,6 @@ with the topics and envelope ids they go under.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts.dispatch.v1 import (
@@ -26,8 +24,7 @@ from contracts.dispatch.v1 import (
     TaskReleased,
 )
 from contracts.dispatch.v2 import TaskConcluded
-from contracts.envelope import EventPayload
-from contracts.topics import TopicSpec, department_requests
+from contracts.topics import department_requests
 from dispatch.domain.model import (
     Case,
     CaseEvent,
@@ -39,17 +36,9 @@ from dispatch.domain.model import (
     Task,
 )
 from dispatch.domain.requests import DepartmentRequest, Parked, RequestEvent
+from exchange.db.service_work import Message
 
-__all__ = ["Message", "case_messages", "request_messages", "undeliverable_id_for"]
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A payload to emit, with its topics (None: the event type's default topics) and envelope id (None: new)."""
-
-    payload: EventPayload
-    topics: Sequence[TopicSpec] | None = None
-    event_id: UUID | None = None
+__all__ = ["case_messages", "request_messages", "undeliverable_id_for"]
 
 
 def undeliverable_id_for(request_id: str, parking: int) -> UUID:

@@ -10,23 +10,23 @@ in-memory unit of work (``tests/fakes.py``).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
-from contracts.topics import TopicSpec
 from dispatch.adapters.messages import case_messages, request_messages
 from dispatch.adapters.repositories import SqlCases, SqlRequests
 from dispatch.domain.model import Case
 from dispatch.domain.requests import DepartmentRequest
 from exchange.db.database import Database
-from exchange.db.service_work import in_work, service_work
+from exchange.db.service_work import Emit, in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 
 __all__ = [
-    "CaseRepository", "DispatchUnitOfWork", "Emit", "RequestRepository", "dispatch_work", "in_dispatch_work", "stage",
+    "CaseRepository", "DispatchUnitOfWork", "RequestRepository", "dispatch_work", "in_dispatch_work",
+    "publish_recorded",
 ]
 
 
@@ -79,25 +79,18 @@ class SqlDispatchUnitOfWork:
         """Write back what changed and stage what happened."""
         self.cases.save()
         self.requests.save()
-        stage(self.cases.seen, self.requests.seen, self._uow.emit)
+        publish_recorded(self.cases.seen, self.requests.seen, self._uow.emit)
 
 
-class Emit(Protocol):
-    def __call__(self, payload: EventPayload, *, subject: str, topics: Sequence[TopicSpec] | None = None,
-                 event_id: UUID | None = None) -> object: ...
-
-
-def stage(cases: Iterable[Case], requests: Iterable[DepartmentRequest], emit: Emit) -> None:
+def publish_recorded(cases: Iterable[Case], requests: Iterable[DepartmentRequest], emit: Emit) -> None:
     """Every event the aggregates recorded, as the messages it makes (``adapters.messages``), in the order it
-    happened per aggregate; each keyed by its case."""
+    happened per aggregate; each about its case."""
     for case in cases:
         for event in case.collect():
-            for message in case_messages(case, event):
-                emit(message.payload, subject=case.case_id, topics=message.topics, event_id=message.event_id)
+            stage(case_messages(case, event), subject=case.case_id, emit=emit)
     for request in requests:
         for parked in request.collect():
-            for message in request_messages(request, parked):
-                emit(message.payload, subject=request.case_id, topics=message.topics, event_id=message.event_id)
+            stage(request_messages(request, parked), subject=request.case_id, emit=emit)
 
 
 def dispatch_work(database: Database) -> AbstractAsyncContextManager[SqlDispatchUnitOfWork]:
