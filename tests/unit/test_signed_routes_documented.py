@@ -3,6 +3,7 @@ PDF and credential are declared with their own media types, not as JSON."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,21 @@ def _signed(dependant: Dependant) -> bool:
     return any(d.call is signed_caller or _signed(d) for d in dependant.dependencies)
 
 
+def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """The app's routes, those of the routers it includes too (FastAPI includes an APIRouter lazily)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _api_routes(included.routes)
+        elif isinstance(route, APIRoute):
+            yield route
+
+
 def signed_operations(app: FastAPI) -> dict[str, dict[str, Any]]:
     """``"METHOD path"`` → OpenAPI operation, for every route that depends (directly or not) on a signed caller."""
     paths = app.openapi()["paths"]
     return {f"{method} {route.path}": paths[route.path][method.lower()]
-            for route in app.routes if isinstance(route, APIRoute) and _signed(route.dependant)
+            for route in _api_routes(app.routes) if _signed(route.dependant)
             for method in route.methods}
 
 

@@ -28,9 +28,9 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
@@ -40,10 +40,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.text import InputProblem, json_problems, text_problem
 from exchange.access.http import proves_itself
+from exchange.errors import DomainRefusal
 from exchange.rate_limit import RateLimiter
 from exchange.settings import ExchangeSettings
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "InputRefused", "harden", "refusal"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "HttpRefusal", "InputRefused", "answer_refusals", "harden", "refusal"]
 
 logger = logging.getLogger(__name__)
 
@@ -265,3 +266,19 @@ def harden(app: FastAPI, settings: ExchangeSettings | None = None) -> FastAPI:
         limits.max_body_bytes = settings.http_max_body_bytes
         limits.anonymous = RateLimiter(settings.http_anonymous_rate_per_s, settings.http_anonymous_burst)
     return app
+
+
+R = TypeVar("R", bound=DomainRefusal)
+HttpRefusal = tuple[int, str, str]  # status, Chinese text, English text
+
+
+def answer_refusals(app: FastAPI, refused: type[R], to_http: Callable[[R], HttpRefusal]) -> None:
+    """Answer every ``refused`` (a service's refusal tree) a route raises with the status and texts ``to_http``
+    gives (the service's ``entrypoints/errors.py``): ``{"detail": {"message_zh": …, "message_en": …}}``."""
+    async def answer(_request: Request, exc: Exception) -> JSONResponse:
+        if not isinstance(exc, refused):
+            raise exc
+        status, message_zh, message_en = to_http(exc)
+        return JSONResponse({"detail": {"message_zh": message_zh, "message_en": message_en}}, status_code=status)
+
+    app.add_exception_handler(refused, answer)

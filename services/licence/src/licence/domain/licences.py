@@ -19,6 +19,7 @@ from uuid import NAMESPACE_URL, uuid5
 from contracts.days import CHINA_TZ, china_date
 from contracts.departments import department_principal
 from contracts.licence.v1 import LicenceState, StatusAction
+from licence.domain.errors import StatusChangeRefused
 
 __all__ = [
     "StatusChangeRefused",
@@ -71,15 +72,6 @@ def validity(issued_at: datetime, valid_years: int | None) -> Validity:
         return Validity(issued_at, None)
     last_day = _years_later(china_date(issued_at), valid_years) - timedelta(days=1)
     return Validity(issued_at, datetime.combine(last_day, time(23, 59, 59), CHINA_TZ))
-
-
-class StatusChangeRefused(ValueError):
-    """A status change the licence's current state does not allow."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 _TRANSITIONS: dict[tuple[LicenceState, StatusAction], LicenceState] = {

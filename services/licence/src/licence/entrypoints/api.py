@@ -13,9 +13,8 @@ import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
 from contracts.days import china_date
 from contracts.licence.v1 import StatusAction
@@ -30,20 +29,16 @@ from exchange.http_edge import harden
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
 from exchange.request_signing import RequestIdentity
 from exchange.signing import KeyRing
+from licence.adapters import views
 from licence.adapters.printable import PrintableLicence, render_pdf
-from licence.adapters.tables import ArchiveReadRow, LicenceRow
+from licence.adapters.tables import LicenceRow
 from licence.domain.licences import may_read_archive
+from licence.entrypoints.errors import answer_refusals
 from licence.service_layer.issuers import Issuers
-from licence.service_layer.status import (
-    LicenceNotFound,
-    NotTheIssuer,
-    StatusChangeRefused,
-    change_status,
-    status_bits,
-)
+from licence.service_layer.status import change_status, status_bits
 from licence.service_layer.verification import Verifier
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "router"]
 
 
 class LicenceSummary(BaseModel):
@@ -124,6 +119,156 @@ def _masked(holder_id: str) -> str:
     return holder_id[:6] + "*" * max(len(holder_id) - 10, 0) + holder_id[-4:] if len(holder_id) > 10 else holder_id
 
 
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _issuers(request: Request) -> Issuers:
+    issuers: Issuers = request.app.state.issuers
+    return issuers
+
+
+def _verifier(request: Request) -> Verifier:
+    verifier: Verifier = request.app.state.verifier
+    return verifier
+
+
+LicenceDatabase = Annotated[Database, Depends(_database)]
+TheIssuers = Annotated[Issuers, Depends(_issuers)]
+TheVerifier = Annotated[Verifier, Depends(_verifier)]
+
+router = APIRouter()
+
+
+async def _read(database: Database, licence_id: str, reader: Caller) -> LicenceRow:
+    row = await views.read_licence(database, licence_id, views.ArchiveRead(reader.subject, reader.purpose or _OWN_READ_ZH),
+                                   lambda holder_id: _may_see(reader, holder_id))
+    if row is None:
+        raise HTTPException(404, detail=_NOT_FOUND)
+    return row
+
+
+@router.get("/trust-list", summary="可信签发机关名录 The issuers whose licences verify here (public)")
+async def trust_list(issuers: TheIssuers) -> dict[str, Any]:
+    return issuers.trust_list().to_json()
+
+
+@router.get("/status-lists/{department}/{purpose}/{number}",
+            summary="证照状态列表 A department's revocation or suspension list (public, signed)")
+async def status_list(department: Annotated[str, Path(examples=["health"])], purpose: StatusPurpose,
+                      number: Annotated[int, Path(ge=0, le=_LAST_LIST)], database: LicenceDatabase,
+                      issuers: TheIssuers) -> dict[str, Any]:
+    if issuers.trust_list().issuer(issuers.issuer_id(department)) is None:
+        raise HTTPException(404, detail={"message_zh": "无此状态列表", "message_en": "no such status list"})
+    url = status_list_id(issuers.public_url, department, purpose, number)
+    bits = await status_bits(database, department, purpose, number)
+    return status_list_credential(url=url, purpose=purpose, status=bits, key=issuers.seal(department),
+                                  issued_at=datetime.now(UTC))
+
+
+def _public(result: Verification) -> VerificationPublic:
+    return VerificationPublic.model_validate(result.to_json())
+
+
+@router.post("/verify", response_model=VerificationPublic,
+             summary="证照验真 Verify a credential, or a QR payload as {\"qr\": \"OT1:…\"} (public)")
+async def verify(body: dict[str, Any], verifier: TheVerifier) -> VerificationPublic:
+    document: Any = body
+    if set(body) == {"qr"}:
+        try:
+            document = credential_from_text(str(body["qr"]))
+        except CarrierError as exc:
+            raise HTTPException(422, detail={"message_zh": "二维码内容无法识别", "message_en": str(exc)}) from None
+    return _public(await verifier.verify(document, now=datetime.now(UTC)))
+
+
+@router.get("/licences/{licence_id}/verification", response_model=VerificationPublic,
+            summary="按编号验真 Verify a stored licence by id (public; no personal data in the answer)")
+async def verify_stored(licence_id: str, database: LicenceDatabase, verifier: TheVerifier) -> VerificationPublic:
+    row = await views.licence(database, licence_id)
+    if row is None:
+        raise HTTPException(404, detail=_NOT_FOUND)
+    return _public(await verifier.verify(json.loads(row.credential), now=datetime.now(UTC)))
+
+
+@router.get("/licences/{licence_id}", response_model=LicencePublic,
+            summary="电子证照 A licence (signed callers; its holder with a token)", responses=_SIGNED)
+async def get_licence(licence_id: str, identity: Reader, database: LicenceDatabase) -> LicencePublic:
+    row = await _read(database, licence_id, identity)
+    credential = json.loads(row.credential)
+    return LicencePublic.model_validate({**row.model_dump(), "credential": credential,
+                                         "qr_payload": qr_payload(credential)})
+
+
+@router.get("/licences/{licence_id}/credential",
+            summary="可验证凭证 The W3C credential (signed callers; its holder with a token)",
+            response_class=Response, responses=_CREDENTIAL)
+async def get_credential(licence_id: str, identity: Reader, database: LicenceDatabase) -> Response:
+    row = await _read(database, licence_id, identity)
+    return Response(row.credential, media_type="application/vc+json")
+
+
+@router.get("/licences/{licence_id}/pdf",
+            summary="打印版电子证照 The printable licence, PDF (signed callers; its holder with a token)",
+            response_class=Response, responses=_PDF)
+async def get_pdf(licence_id: str, identity: Reader, database: LicenceDatabase, issuers: TheIssuers) -> Response:
+    row = await _read(database, licence_id, identity)
+    credential = json.loads(row.credential)
+    kind = licence_type(row.licence_type)
+    printable = PrintableLicence(
+        title_zh=kind.name_zh, title_en=kind.name_en, number=row.number, holder_name=row.holder_name,
+        holder_id_masked=_masked(row.holder_id), issuer_name_zh=issuers.name_zh(row.issuer_department),
+        issued_on=china_date(row.issued_at), valid_from=row.valid_from, valid_until=row.valid_until,
+        fields=(("办件编号 Case No.", row.case_id), ("事项编码 Item code", row.item_code)),
+        verify_url=f"{issuers.public_url}/licences/{licence_id}/verification",
+        qr_payload=qr_payload(credential), credential_json=row.credential.encode(),
+    )
+    return Response(render_pdf(printable), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{licence_id}.pdf"'})
+
+
+@router.get("/holders/{holder_id}/licences", response_model=list[LicenceSummary],
+            summary="持证主体的证照档案 A holder's licences (一人一档/一企一档; signed callers; the holder with a token)",
+            responses={**SIGNED_RESPONSES, **ACCESS_RESPONSES})
+async def holder_licences(holder_id: Annotated[str, Path(max_length=64)], identity: Reader,
+                          database: LicenceDatabase) -> list[LicenceSummary]:
+    # The archive-read record holds up to 64 characters.
+    if not _may_see(identity, holder_id):
+        return []  # another holder's archive looks like an empty one: no oracle
+    rows = await views.holder_licences(database, holder_id,
+                                       views.ArchiveRead(identity.subject, identity.purpose or _OWN_READ_ZH))
+    return [LicenceSummary.model_validate(r, from_attributes=True) for r in rows]
+
+
+async def _change(database: Database, licence_id: str, action: StatusAction, body: StatusChange,
+                  identity: RequestIdentity) -> dict[str, Any]:
+    licence = await change_status(database, licence_id, action, reason_zh=body.reason_zh, actor=identity.principal,
+                                  now=datetime.now(UTC))
+    return {"licence_id": licence_id, "state": licence.state.value, "reason_zh": licence.state_reason}
+
+
+@router.post("/licences/{licence_id}/revocation", summary="撤销 Revoke (issuing department only; final)",
+             responses=_STATUS_CHANGE)
+async def revoke(licence_id: str, body: StatusChange, identity: SignedCaller,
+                 database: LicenceDatabase) -> dict[str, Any]:
+    return await _change(database, licence_id, StatusAction.REVOKE, body, identity)
+
+
+@router.post("/licences/{licence_id}/suspension", summary="暂停 Suspend (issuing department only)",
+             responses=_STATUS_CHANGE)
+async def suspend(licence_id: str, body: StatusChange, identity: SignedCaller,
+                  database: LicenceDatabase) -> dict[str, Any]:
+    return await _change(database, licence_id, StatusAction.SUSPEND, body, identity)
+
+
+@router.post("/licences/{licence_id}/reinstatement", summary="恢复 Lift a suspension (issuing department only)",
+             responses=_STATUS_CHANGE)
+async def reinstate(licence_id: str, body: StatusChange, identity: SignedCaller,
+                    database: LicenceDatabase) -> dict[str, Any]:
+    return await _change(database, licence_id, StatusAction.REINSTATE, body, identity)
+
+
 def create_app(
     database: Database, keyring: KeyRing, issuers: Issuers, verifier: Verifier, *, archive_readers: list[str]
 ) -> FastAPI:
@@ -136,132 +281,8 @@ def create_app(
     harden(app)
     accept_signed_requests(app, keyring)
     accept_callers(app, Access(None, keyring))  # signed readers; the runtime adds the token verifier
+    answer_refusals(app)
+    app.state.database, app.state.issuers, app.state.verifier = database, issuers, verifier
     app.state.archive_readers = archive_readers
-
-    async def _read(licence_id: str, reader: Caller) -> LicenceRow:
-        async with database.sessions() as session:
-            row = await session.get(LicenceRow, licence_id)
-            if row is None or not _may_see(reader, row.holder_id):
-                raise HTTPException(404, detail=_NOT_FOUND)
-            session.add(ArchiveReadRow(holder_id=row.holder_id, licence_id=licence_id, principal=reader.subject,
-                                       purpose=reader.purpose or _OWN_READ_ZH, read_at=datetime.now(UTC)))
-            await session.commit()
-            await session.refresh(row)
-        return row
-
-    @app.get("/trust-list", summary="可信签发机关名录 The issuers whose licences verify here (public)")
-    async def trust_list() -> dict[str, Any]:
-        return issuers.trust_list().to_json()
-
-    @app.get("/status-lists/{department}/{purpose}/{number}",
-             summary="证照状态列表 A department's revocation or suspension list (public, signed)")
-    async def status_list(department: Annotated[str, Path(examples=["health"])], purpose: StatusPurpose,
-                          number: Annotated[int, Path(ge=0, le=_LAST_LIST)]) -> dict[str, Any]:
-        if issuers.trust_list().issuer(issuers.issuer_id(department)) is None:
-            raise HTTPException(404, detail={"message_zh": "无此状态列表", "message_en": "no such status list"})
-        url = status_list_id(issuers.public_url, department, purpose, number)
-        bits = await status_bits(database, department, purpose, number)
-        return status_list_credential(url=url, purpose=purpose, status=bits, key=issuers.seal(department),
-                                      issued_at=datetime.now(UTC))
-
-    def _public(result: Verification) -> VerificationPublic:
-        return VerificationPublic.model_validate(result.to_json())
-
-    @app.post("/verify", response_model=VerificationPublic,
-              summary="证照验真 Verify a credential, or a QR payload as {\"qr\": \"OT1:…\"} (public)")
-    async def verify(body: dict[str, Any]) -> VerificationPublic:
-        document: Any = body
-        if set(body) == {"qr"}:
-            try:
-                document = credential_from_text(str(body["qr"]))
-            except CarrierError as exc:
-                raise HTTPException(422, detail={"message_zh": "二维码内容无法识别", "message_en": str(exc)}) from None
-        return _public(await verifier.verify(document, now=datetime.now(UTC)))
-
-    @app.get("/licences/{licence_id}/verification", response_model=VerificationPublic,
-             summary="按编号验真 Verify a stored licence by id (public; no personal data in the answer)")
-    async def verify_stored(licence_id: str) -> VerificationPublic:
-        async with database.sessions() as session:
-            row = await session.get(LicenceRow, licence_id)
-        if row is None:
-            raise HTTPException(404, detail=_NOT_FOUND)
-        return _public(await verifier.verify(json.loads(row.credential), now=datetime.now(UTC)))
-
-    @app.get("/licences/{licence_id}", response_model=LicencePublic,
-             summary="电子证照 A licence (signed callers; its holder with a token)",
-             responses=_SIGNED)
-    async def get_licence(licence_id: str, identity: Reader) -> LicencePublic:
-        row = await _read(licence_id, identity)
-        credential = json.loads(row.credential)
-        return LicencePublic.model_validate({**row.model_dump(), "credential": credential,
-                                             "qr_payload": qr_payload(credential)})
-
-    @app.get("/licences/{licence_id}/credential",
-             summary="可验证凭证 The W3C credential (signed callers; its holder with a token)",
-             response_class=Response, responses=_CREDENTIAL)
-    async def get_credential(licence_id: str, identity: Reader) -> Response:
-        row = await _read(licence_id, identity)
-        return Response(row.credential, media_type="application/vc+json")
-
-    @app.get("/licences/{licence_id}/pdf",
-             summary="打印版电子证照 The printable licence, PDF (signed callers; its holder with a token)",
-             response_class=Response, responses=_PDF)
-    async def get_pdf(licence_id: str, identity: Reader) -> Response:
-        row = await _read(licence_id, identity)
-        credential = json.loads(row.credential)
-        kind = licence_type(row.licence_type)
-        printable = PrintableLicence(
-            title_zh=kind.name_zh, title_en=kind.name_en, number=row.number, holder_name=row.holder_name,
-            holder_id_masked=_masked(row.holder_id), issuer_name_zh=issuers.name_zh(row.issuer_department),
-            issued_on=china_date(row.issued_at), valid_from=row.valid_from, valid_until=row.valid_until,
-            fields=(("办件编号 Case No.", row.case_id), ("事项编码 Item code", row.item_code)),
-            verify_url=f"{issuers.public_url}/licences/{licence_id}/verification",
-            qr_payload=qr_payload(credential), credential_json=row.credential.encode(),
-        )
-        return Response(render_pdf(printable), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{licence_id}.pdf"'})
-
-    @app.get("/holders/{holder_id}/licences", response_model=list[LicenceSummary],
-             summary="持证主体的证照档案 A holder's licences (一人一档/一企一档; signed callers; the holder with a token)",
-             responses={**SIGNED_RESPONSES, **ACCESS_RESPONSES})
-    async def holder_licences(holder_id: Annotated[str, Path(max_length=64)], identity: Reader
-                              ) -> list[LicenceSummary]:  # the archive-read record holds up to 64 characters
-        if not _may_see(identity, holder_id):
-            return []  # another holder's archive looks like an empty one: no oracle
-        async with database.sessions() as session:
-            query = select(LicenceRow).where(col(LicenceRow.holder_id) == holder_id)
-            rows = (await session.exec(query.order_by(col(LicenceRow.issued_at), col(LicenceRow.licence_id)))).all()
-            session.add(ArchiveReadRow(holder_id=holder_id, principal=identity.subject,
-                                       purpose=identity.purpose or _OWN_READ_ZH, read_at=datetime.now(UTC)))
-            await session.commit()
-        return [LicenceSummary.model_validate(r, from_attributes=True) for r in rows]
-
-    async def _change(licence_id: str, action: StatusAction, body: StatusChange, identity: RequestIdentity) -> dict[str, Any]:
-        try:
-            row = await change_status(database, licence_id, action, reason_zh=body.reason_zh, caller=identity,
-                                      now=datetime.now(UTC))
-        except LicenceNotFound:
-            raise HTTPException(404, detail=_NOT_FOUND) from None
-        except NotTheIssuer:
-            raise HTTPException(403, detail={"message_zh": "只有签发机关可以变更证照状态",
-                                             "message_en": "only the issuing department may change a licence's status"}) from None
-        except StatusChangeRefused as exc:
-            raise HTTPException(409, detail={"message_zh": exc.message_zh, "message_en": exc.message_en}) from None
-        return {"licence_id": licence_id, "state": row.state, "reason_zh": row.state_reason}
-
-    @app.post("/licences/{licence_id}/revocation", summary="撤销 Revoke (issuing department only; final)",
-              responses=_STATUS_CHANGE)
-    async def revoke(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
-        return await _change(licence_id, StatusAction.REVOKE, body, identity)
-
-    @app.post("/licences/{licence_id}/suspension", summary="暂停 Suspend (issuing department only)",
-              responses=_STATUS_CHANGE)
-    async def suspend(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
-        return await _change(licence_id, StatusAction.SUSPEND, body, identity)
-
-    @app.post("/licences/{licence_id}/reinstatement", summary="恢复 Lift a suspension (issuing department only)",
-              responses=_STATUS_CHANGE)
-    async def reinstate(licence_id: str, body: StatusChange, identity: SignedCaller) -> dict[str, Any]:
-        return await _change(licence_id, StatusAction.REINSTATE, body, identity)
-
+    app.include_router(router)
     return app

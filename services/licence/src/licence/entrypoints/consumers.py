@@ -12,6 +12,7 @@ from exchange.kafka.consumer import Handler
 from exchange.kafka.subscriptions import handles
 from licence.service_layer import issuing, sharing
 from licence.service_layer.issuers import Issuers
+from licence.service_layer.unit_of_work import in_licence_work
 
 TOPICS = (LICENCE_REQUESTS,)
 SHARING_GROUP = "licence.sharing"
@@ -20,9 +21,9 @@ SHARING_TOPICS = (SHARING_REQUESTS,)
 
 def build_handlers(issuers: Issuers) -> dict[str, Handler]:
     """The handler table; each licence is sealed with its issuing department's key from ``issuers``."""
-    return dict([handles(LicenceRequested, partial(issuing.licence_requested, issuers=issuers))])
+    return dict([handles(LicenceRequested, in_licence_work(partial(issuing.licence_requested, issuers=issuers)))])
 
 
 def build_sharing_handlers() -> dict[str, Handler]:
     """共享查询: answers go out through the outbox, signed by the licence service."""
-    return dict([handles(LookupRequested, sharing.lookup_requested)])
+    return dict([handles(LookupRequested, in_licence_work(sharing.lookup_requested))])

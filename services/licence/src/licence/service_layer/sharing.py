@@ -11,36 +11,27 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlmodel import col, select
-
 from contracts.days import china_date
 from contracts.envelope import Envelope
-from contracts.licence.v1 import LicenceState
 from contracts.sharing.v1 import LookupAnswered, LookupRequested, Registry, answer_event_id
 from contracts.topics import SHARING_ANSWERS
-from exchange.db.unit_of_work import UnitOfWork
-from licence.adapters.tables import LicenceRow
+from exchange.db.service_work import Message
+from licence.service_layer.unit_of_work import LicenceUnitOfWork
 
 __all__ = ["lookup_requested"]
 
 
-async def lookup_requested(uow: UnitOfWork, envelope: Envelope, payload: LookupRequested) -> None:
+async def lookup_requested(uow: LicenceUnitOfWork, envelope: Envelope, payload: LookupRequested) -> None:
     """证照共享: the subject's valid licences, or ``found = False`` when it has none."""
     now = datetime.now(UTC)
     today = china_date(now)
-    rows = (
-        await uow.session.exec(
-            select(LicenceRow)
-            .where(col(LicenceRow.holder_id) == payload.subject_id, col(LicenceRow.state) == LicenceState.ACTIVE.value)
-            .order_by(col(LicenceRow.issued_at), col(LicenceRow.licence_id))
-        )
-    ).all()
-    newest = {row.licence_type: row for row in rows if row.valid_until is None or row.valid_until >= today}
+    held = await uow.licences.active_held_by(payload.subject_id)
+    newest = {licence.licence_type: licence for licence in held if licence.valid_on(today)}
     answer = LookupAnswered(
         request_id=payload.request_id, draft_id=payload.draft_id, registry=Registry.LICENCE,
         subject_id=payload.subject_id, found=bool(newest),
-        licences={kind: row.number for kind, row in newest.items()},
-        credentials=[json.loads(row.credential) for row in newest.values()], answered_at=now,
+        licences={kind: licence.number for kind, licence in newest.items()},
+        credentials=[json.loads(licence.credential) for licence in newest.values()], answered_at=now,
     )
-    uow.emit(answer, subject=payload.draft_id, topics=[SHARING_ANSWERS], key=payload.draft_id,
-             event_id=answer_event_id(payload.request_id, Registry.LICENCE))
+    uow.send(Message(answer, topics=[SHARING_ANSWERS], key=payload.draft_id,
+                     event_id=answer_event_id(payload.request_id, Registry.LICENCE)), subject=payload.draft_id)
