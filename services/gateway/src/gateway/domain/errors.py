@@ -1,12 +1,23 @@
-"""What the gateway refuses, each with its message in Chinese and English (for the API's error bodies)."""
+"""What the gateway refuses (部门接入网关的拒绝), each with its message in Chinese and English, in one tree rooted in
+the library's; the HTTP status of each is decided at the edge (``entrypoints/errors.py``).
+
+* exchange.DomainRefusal
+  + GatewayRefusal
+    + UnknownRequest   no such request was addressed to the department
+    + WrongKind        a review answered as a result, or the other way round
+    + AnswerConflict   an answer repeated with other content
+    + NotRedrivable    only a request whose delivery is parked can be re-delivered
+"""
 
 from __future__ import annotations
 
+from exchange.errors import DomainRefusal
 
-class GatewayRefusal(Exception):
-    """A refusal the department can act on; ``status`` is the HTTP status it is answered with."""
+__all__ = ["AnswerConflict", "GatewayRefusal", "NotRedrivable", "UnknownRequest", "WrongKind"]
 
-    status = 409
+
+class GatewayRefusal(DomainRefusal):
+    """A refusal the department can act on."""
 
     def __init__(self, message_zh: str, message_en: str) -> None:
         super().__init__(message_en)
@@ -15,20 +26,18 @@ class GatewayRefusal(Exception):
 
 
 class UnknownRequest(GatewayRefusal):
-    status = 404
-
     def __init__(self, department: str, request_id: str) -> None:
         super().__init__(f"本部门（{department}）没有编号为 {request_id} 的请求",
                          f"no request {request_id} was addressed to {department}")
 
 
 class WrongKind(GatewayRefusal):
-    status = 409
+    pass
 
 
 class AnswerConflict(GatewayRefusal):
-    status = 409
+    pass
 
 
 class NotRedrivable(GatewayRefusal):
-    status = 409
+    pass

@@ -14,7 +14,6 @@ from uuid import UUID
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from contracts.department.v1 import RequestKind
@@ -24,9 +23,8 @@ from exchange.http_edge import harden
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
 from exchange.runtime import answer_unavailable
 from exchange.signing import KeyRing
-from gateway.domain.errors import GatewayRefusal
 from gateway.domain.requests import RequestState
-from gateway.entrypoints.errors import INVALID, UNAVAILABLE, on_request_invalid
+from gateway.entrypoints.errors import INVALID, UNAVAILABLE, answer_refusals, on_request_invalid
 from gateway.service_layer import answering, queue
 
 __all__ = ["create_app"]
@@ -200,11 +198,7 @@ def create_app(database: Database, keyring: KeyRing, served: Mapping[str, str | 
     app.add_exception_handler(RequestValidationError, on_request_invalid)
     answer_unavailable(app)  # 503 with Retry-After while the database is out of reach (serve() does it too)
 
-    @app.exception_handler(GatewayRefusal)
-    async def refused(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, GatewayRefusal)
-        return JSONResponse({"detail": {"message_zh": exc.message_zh, "message_en": exc.message_en}},
-                            status_code=exc.status)
+    answer_refusals(app)
 
     app.state.served = dict(served)
 

@@ -1,14 +1,19 @@
-"""422 answers that name each field at fault, in Chinese and English (as intake answers them)."""
+"""The gateway's HTTP edge answers: 422 naming each field at fault, in Chinese and English (as intake answers them),
+and the gateway's refusals with their status (the one place that decides it)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+
+from exchange.http_edge import HttpRefusal
+from exchange.http_edge import answer_refusals as answer
+from gateway.domain.errors import GatewayRefusal, UnknownRequest
 
 _ZH = {
     "missing": "必填项缺失",
@@ -76,3 +81,12 @@ async def on_request_invalid(_request: Request, exc: Exception) -> JSONResponse:
 
 UNAVAILABLE: dict[str, Any] = {"description": "暂时无法处理（数据库或消息总线不可用），请稍后原样重试 / temporarily "
                                               "unavailable (database or bus down): send the same request again later"}
+
+
+def http_refusal(refusal: GatewayRefusal) -> HttpRefusal:
+    """Unknown requests are 404; every other refusal conflicts with the request's state (409)."""
+    return (404 if isinstance(refusal, UnknownRequest) else 409), refusal.message_zh, refusal.message_en
+
+
+def answer_refusals(app: FastAPI) -> None:
+    answer(app, GatewayRefusal, http_refusal)

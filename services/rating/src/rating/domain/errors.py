@@ -1,18 +1,22 @@
-"""Rating errors (raised by the use cases, answered by the API in Chinese and English).
+"""Rating's refusals (好差评服务的拒绝), one tree rooted in the library's, each with what it says to the caller in
+Chinese and English; what HTTP status each is answered with is decided at the edge (``entrypoints/errors.py``).
 
-* RatingError
-  + CaseUnknown       no such case here (404)
-  + NotInvited        the touchpoint was not (yet) invited: e.g. the case is not delivered yet (404)
-  + UnrelatedRater    the rater is neither the applicant nor acting for them (403)
-  + AlreadyRated      the touchpoint was rated before: one rating each (409)
-  + OrderUnknown      no such rectification order or appeal (404)
-  + NotAnswerable     the caller is not the department the order is addressed to (403)
-  + NotSupervisor     the caller may not call back or decide appeals (403)
-  + OwnOrder          a supervisor may not call back or decide on its own department's order (403)
-  + WrongState        the order is not in a state that allows this step (409)
+* exchange.DomainRefusal
+  + RatingError
+    + CaseUnknown       no such case here
+    + NotInvited        the touchpoint was not (yet) invited: e.g. the case is not delivered yet
+    + UnrelatedRater    the rater is neither the applicant nor acting for them
+    + AlreadyRated      the touchpoint was rated before: one rating each
+    + OrderUnknown      no such rectification order or appeal
+    + NotAnswerable     the caller is not the department the order is addressed to
+    + NotSupervisor     the caller may not call back or decide appeals
+    + OwnOrder          a supervisor may not call back or decide on its own department's order
+    + WrongState        the order is not in a state that allows this step
 """
 
 from __future__ import annotations
+
+from exchange.errors import DomainRefusal
 
 __all__ = [
     "AlreadyRated",
@@ -28,10 +32,9 @@ __all__ = [
 ]
 
 
-class RatingError(Exception):
-    """A request the rating service refuses; carries the message for the caller and its HTTP status."""
+class RatingError(DomainRefusal):
+    """A request the rating service refuses, with the message for the caller."""
 
-    status: int = 400
     message_zh: str = "无法处理该请求"
     message_en: str = "the request cannot be accepted"
 
@@ -45,54 +48,46 @@ class RatingError(Exception):
 
 
 class CaseUnknown(RatingError):
-    status = 404
     message_zh = "未找到该办件"
     message_en = "case not found"
 
 
 class NotInvited(RatingError):
-    status = 404
     message_zh = "该环节尚未邀请评价（办件未受理或未送达，或事项不在办件中）"
     message_en = "this touchpoint was not invited for rating (case not accepted or delivered, or no such item)"
 
 
 class UnrelatedRater(RatingError):
-    status = 404  # as for an unknown case: no one learns whose case it is by trying ID numbers
-    message_zh = CaseUnknown.message_zh  # word for word: no one tells someone else's case from an unknown one
+    # Word for word as an unknown case: no one tells someone else's case from an unknown one by trying ID numbers.
+    message_zh = CaseUnknown.message_zh
     message_en = CaseUnknown.message_en
 
 
 class AlreadyRated(RatingError):
-    status = 409
     message_zh = "该环节已评价，一事一号一评价"
     message_en = "this touchpoint was rated already (one rating per touchpoint)"
 
 
 class OrderUnknown(RatingError):
-    status = 404
     message_zh = "未找到该整改单或申诉"
     message_en = "rectification order or appeal not found"
 
 
 class NotAnswerable(RatingError):
-    status = 403
     message_zh = "只有被评价部门可以办理该整改单"
     message_en = "only the department the order is addressed to may act on it"
 
 
 class NotSupervisor(RatingError):
-    status = 403
     message_zh = "只有政务服务监督机构可以回访或复核申诉"
     message_en = "only the supervising body may call back or decide appeals"
 
 
 class OwnOrder(RatingError):
-    status = 403
     message_zh = "不得回访或复核本部门的整改单"
     message_en = "a department may not call back or decide appeals on its own orders"
 
 
 class WrongState(RatingError):
-    status = 409
     message_zh = "整改单当前状态不允许该操作"
     message_en = "the order's state does not allow this step"

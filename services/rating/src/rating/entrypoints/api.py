@@ -35,8 +35,9 @@ from exchange.http_edge import harden
 from exchange.http_identity import SIGNED_RESPONSES, UNSIGNED, SignedCaller, accept_signed_requests
 from exchange.signing import KeyRing
 from rating.adapters.tables import AppealRow, RatingRow, RectificationRow
-from rating.domain.errors import AlreadyRated, CaseUnknown, NotAnswerable, OrderUnknown, RatingError
+from rating.domain.errors import AlreadyRated, CaseUnknown, NotAnswerable, OrderUnknown
 from rating.domain.ratings import RatingInput, touchpoint_key
+from rating.entrypoints.errors import answer_refusals
 from rating.service_layer.figures import current_figures
 from rating.service_layer.handlers import RatingLoop, invited_touchpoints, rated_by
 
@@ -101,10 +102,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _http(error: RatingError) -> HTTPException:
-    return HTTPException(error.status, detail={"message_zh": error.message_zh, "message_en": error.message_en})
-
-
 def _order_view(row: RectificationRow, appeal: AppealRow | None) -> dict[str, Any]:
     view = row.model_dump(mode="json")
     view["appeal"] = None if appeal is None else appeal.model_dump(mode="json")
@@ -126,13 +123,11 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
     )
     harden(app)
     accept_signed_requests(app, keyring)
+    answer_refusals(app)
 
     async def in_order(step: Any) -> Any:
-        try:
-            async with database.unit_of_work() as uow:
-                return await step(uow)
-        except RatingError as exc:
-            raise _http(exc) from exc
+        async with database.unit_of_work() as uow:
+            return await step(uow)
 
     @app.get("/tags", summary="评价标签 Reason tags")
     async def tags() -> list[dict[str, Any]]:
@@ -145,7 +140,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
             return
         async with database.sessions() as session:
             if not await rated_by(session, case_id, (caller.id_number, caller.organisation), loop.policy.rater_key):
-                raise _http(CaseUnknown(case_id))
+                raise CaseUnknown(case_id)
 
     @app.get("/cases/{case_id}/touchpoints", response_model=list[OpenTouchpoint], responses=ACCESS_RESPONSES,
              summary="可评价环节 Touchpoints of a case open for rating")
@@ -170,7 +165,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         try:
             row = await in_order(lambda uow: loop.submit_rating(uow, body))
         except IntegrityError as exc:  # a concurrent rating of the same touchpoint won the race
-            raise _http(AlreadyRated(body.case_id)) from exc
+            raise AlreadyRated(body.case_id) from exc
         return RatingPublic.model_validate(row, from_attributes=True)
 
     @app.get("/cases/{case_id}/ratings", response_model=list[RatingPublic], summary="办件的评价 Ratings of a case",
@@ -201,10 +196,10 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         async with database.sessions() as session:
             row = await session.get(RectificationRow, rectification_id)
             if row is None:
-                raise _http(OrderUnknown(rectification_id))
+                raise OrderUnknown(rectification_id)
             if principal is not None and principal not in loop.policy.supervisors and \
                     principal != department_principal(row.department):
-                raise _http(NotAnswerable(rectification_id))
+                raise NotAnswerable(rectification_id)
             appeal = (await session.exec(select(AppealRow).where(
                 col(AppealRow.rectification_id) == rectification_id))).first()
             rating = await session.get(RatingRow, row.rating_id)
