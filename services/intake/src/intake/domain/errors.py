@@ -1,26 +1,28 @@
-"""Intake errors.
+"""Intake's refusals (受理服务的拒绝), one tree rooted in the library's. What each means at an edge is decided there:
+``entrypoints/errors.py`` and the routes give the HTTP status (noted here in brackets); the consumer runner
+dead-letters the last two.
 
-* IntakeError
-  x ApplicationInvalid     the application breaks a rule (HTTP 422, with field paths)
-  x IdempotencyKeyReused   an Idempotency-Key sent again with another request body (HTTP 422)
-  x CaseNotFound           (HTTP 404)
-  x NothingToCorrect       no correction notice of the case is open (HTTP 409)
-  x NotDelegated           an online proxy without the applicant's authorisation (委托授权, HTTP 403)
-  x DelegationRefused      an authorisation that cannot be granted (HTTP 422)
-  x exchange.Rejected      a case-stream fact intake cannot apply (dead-lettered)
-    + UnknownCase
-    + ForeignAnswer        a pre-fill answer from the wrong registry or about someone else
+* exchange.DomainRefusal
+  + IntakeError
+    + ApplicationInvalid     the application breaks a rule (422, with field paths)
+    + IdempotencyKeyReused   an Idempotency-Key sent again with another request body (422)
+    + CaseNotFound           (404)
+    + NothingToCorrect       no correction notice of the case is open (409)
+    + NotDelegated           an online proxy without the applicant's authorisation (委托授权, 403)
+    + DelegationRefused      an authorisation that cannot be granted (422)
+    + UnknownCase            a case-stream fact about a case intake never accepted
+    + ForeignAnswer          a pre-fill answer from the wrong registry or about someone else
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from exchange.errors import Rejected
+from exchange.errors import DomainRefusal
 
 
-class IntakeError(Exception):
-    """Root of intake's own errors."""
+class IntakeError(DomainRefusal):
+    """Root of intake's own refusals."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +65,9 @@ class DelegationRefused(IntakeError):
         self.message_zh, self.message_en = message_zh, message_en
 
 
-class UnknownCase(Rejected):
+class UnknownCase(IntakeError):
     """A fact about a case intake never accepted."""
 
 
-class ForeignAnswer(Rejected):
+class ForeignAnswer(IntakeError):
     """A pre-fill answer signed by another principal than its registry, or about another subject."""
