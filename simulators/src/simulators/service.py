@@ -264,8 +264,8 @@ def build(platform: Platform) -> ServiceParts:
         ours = [(code, request) for code, request in waiting if code in by_code]
         for code, request in ours:
             payload = decode_payload(request)
-            assert isinstance(payload, RequestSent)
-            await by_code[code].decide(request, payload)
+            if isinstance(payload, RequestSent):  # only handling requests are ever held
+                await by_code[code].decide(request, payload)
         if len(ours) == len(waiting):
             holds.answered(case_id)
         else:  # parked by a department this process no longer simulates: kept on file for a process that does

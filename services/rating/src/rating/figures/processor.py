@@ -48,7 +48,7 @@ from faust.types import Message, TableT
 from contracts.rating.v1 import AppealDecided, RatingSubmitted
 from contracts.supervision.v1 import ClockStopped
 from contracts.topics import CASE_STREAM, RATING_EVENTS, RATING_FIGURES, TopicSpec
-from exchange.errors import Rejected
+from exchange.errors import Malformed, Rejected
 from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing, Signer
 from exchange.streams import StreamProcessor, bytes_topic, open_record, signed_record
@@ -123,7 +123,8 @@ class FiguresProcessor(StreamProcessor):
                 return
             # Who may publish each event (figures are official statistics) was checked by open_record.
             envelope, payload = opened
-            assert isinstance(payload, RatingSubmitted | AppealDecided | ClockStopped)
+            if not isinstance(payload, RatingSubmitted | AppealDecided | ClockStopped):  # a registry mistake
+                raise Malformed(f"{envelope.type} decoded as {type(payload).__name__}, not a figures event")
             if message.key != payload.case_id.encode():
                 # The case's state lives in the partition of its case id; another key would split it.
                 raise Rejected(f"{envelope.type} of case {payload.case_id} is not keyed by its case id")
