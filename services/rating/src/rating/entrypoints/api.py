@@ -7,6 +7,7 @@ Signed (exchange.http_identity): the answerable department reports rectification
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -14,7 +15,6 @@ from fastapi import Body, Depends, FastAPI, HTTPException, Query
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 
 from contracts.days import week_start
 from contracts.departments import department_principal, principal_department
@@ -23,10 +23,8 @@ from contracts.rating.v1 import (
     Evidence,
     FigureBy,
     FigurePeriod,
-    InvitedTouchpoint,
     RatingFigures,
     RatingLevel,
-    Touchpoint,
 )
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
@@ -34,12 +32,14 @@ from exchange.db.database import Database
 from exchange.http_edge import harden
 from exchange.http_identity import SIGNED_RESPONSES, UNSIGNED, SignedCaller, accept_signed_requests
 from exchange.signing import KeyRing
-from rating.adapters.tables import AppealRow, RatingRow, RectificationRow
+from rating.adapters import views
+from rating.adapters.tables import AppealRow, RectificationRow
 from rating.domain.errors import AlreadyRated, CaseUnknown, NotAnswerable, OrderUnknown
-from rating.domain.ratings import RatingInput, touchpoint_key
+from rating.domain.ratings import RatingInput
 from rating.entrypoints.errors import answer_refusals
 from rating.service_layer.figures import current_figures
-from rating.service_layer.handlers import RatingLoop, invited_touchpoints, rated_by
+from rating.service_layer.handlers import RatingLoop
+from rating.service_layer.unit_of_work import rating_work
 
 # What a person types by hand at /docs; test_rating_api posts it for a delivered case of that number.
 RATING_EXAMPLES = {"delivery_very_satisfied": Example(
@@ -126,7 +126,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
     answer_refusals(app)
 
     async def in_order(step: Any) -> Any:
-        async with database.unit_of_work() as uow:
+        async with rating_work(database) as uow:
             return await step(uow)
 
     @app.get("/tags", summary="评价标签 Reason tags")
@@ -138,20 +138,15 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         """404 unless ``caller`` serves cases or may rate this one (the same answer for an unknown case)."""
         if caller.has(Role.SUPERVISOR, Role.OPERATOR):
             return
-        async with database.sessions() as session:
-            if not await rated_by(session, case_id, (caller.id_number, caller.organisation), loop.policy.rater_key):
-                raise CaseUnknown(case_id)
+        if not await views.may_rate(database, case_id, (caller.id_number, caller.organisation), loop.policy.rater_key):
+            raise CaseUnknown(case_id)
 
     @app.get("/cases/{case_id}/touchpoints", response_model=list[OpenTouchpoint], responses=ACCESS_RESPONSES,
              summary="可评价环节 Touchpoints of a case open for rating")
     async def touchpoints(case_id: str, caller: CaseReader) -> list[OpenTouchpoint]:
         await followed(case_id, caller)
-        async with database.sessions() as session:
-            invited: dict[str, InvitedTouchpoint] = await invited_touchpoints(session, case_id)
-            rated = {touchpoint_key(Touchpoint(r.touchpoint), r.item_code) for r in (await session.exec(
-                select(RatingRow).where(col(RatingRow.case_id) == case_id))).all()}
         return [OpenTouchpoint(touchpoint=t.touchpoint.value, item_code=t.item_code, department=t.department,
-                               rated=k in rated) for k, t in invited.items()]
+                               rated=rated) for t, rated in await views.touchpoints(database, case_id)]
 
     @app.post("/ratings", response_model=RatingPublic, status_code=201,
               summary="提交评价 Rate a touchpoint (the applicant, or a relative or agent acting for them)",
@@ -163,50 +158,42 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
                                              "message_en": "you may rate only as yourself or your enterprise"})
         body = body.model_copy(update={"rater_id_number": rater_id})
         try:
-            row = await in_order(lambda uow: loop.submit_rating(uow, body))
+            rated = await in_order(lambda uow: loop.submit_rating(uow, body))
         except IntegrityError as exc:  # a concurrent rating of the same touchpoint won the race
             raise AlreadyRated(body.case_id) from exc
-        return RatingPublic.model_validate(row, from_attributes=True)
+        return RatingPublic.model_validate({**asdict(rated), "case_id": body.case_id, "tags": list(rated.tags)})
 
     @app.get("/cases/{case_id}/ratings", response_model=list[RatingPublic], summary="办件的评价 Ratings of a case",
              responses=ACCESS_RESPONSES)
     async def case_ratings(case_id: str, caller: CaseReader) -> list[RatingPublic]:
         await followed(case_id, caller)
-        async with database.sessions() as session:
-            rows = (await session.exec(select(RatingRow).where(col(RatingRow.case_id) == case_id)
-                                       .order_by(col(RatingRow.submitted_at)))).all()
-        return [RatingPublic.model_validate(r, from_attributes=True) for r in rows]
+        return [RatingPublic.model_validate(r, from_attributes=True) for r in await views.case_ratings(database, case_id)]
 
     @app.get("/rectifications", summary="整改单 Rectification orders (the caller's department; all for supervisors)",
              responses={401: UNSIGNED})
     async def rectifications(caller: SignedCaller, state: str | None = None) -> list[dict[str, Any]]:
-        async with database.sessions() as session:
-            query = select(RectificationRow).order_by(col(RectificationRow.opened_on))
-            if caller.principal not in loop.policy.supervisors:
-                query = query.where(col(RectificationRow.department) == principal_department(caller.principal))
-            if state is not None:
-                query = query.where(col(RectificationRow.state) == state)
-            rows = (await session.exec(query)).all()
-            appeals = {a.rectification_id: a for a in (await session.exec(select(AppealRow).where(
-                col(AppealRow.rectification_id).in_([r.rectification_id for r in rows])))).all()}
-        return [_order_view(r, appeals.get(r.rectification_id)) for r in rows]
+        department = None if caller.principal in loop.policy.supervisors else principal_department(caller.principal)
+        return [_order_view(r, a) for r, a in await views.orders(database, department=department, state=state)]
 
     async def order_detail(rectification_id: str, principal: str | None = None) -> dict[str, Any]:
         """An order with its appeal and the review it answers; ``principal`` must be allowed to read it."""
-        async with database.sessions() as session:
-            row = await session.get(RectificationRow, rectification_id)
-            if row is None:
-                raise OrderUnknown(rectification_id)
-            if principal is not None and principal not in loop.policy.supervisors and \
-                    principal != department_principal(row.department):
-                raise NotAnswerable(rectification_id)
-            appeal = (await session.exec(select(AppealRow).where(
-                col(AppealRow.rectification_id) == rectification_id))).first()
-            rating = await session.get(RatingRow, row.rating_id)
+        found = await views.order(database, rectification_id)
+        if found is None:
+            raise OrderUnknown(rectification_id)
+        row, appeal, rating = found
+        if principal is not None and principal not in loop.policy.supervisors and \
+                principal != department_principal(row.department):
+            raise NotAnswerable(rectification_id)
         view = _order_view(row, appeal)
         view["review"] = None if rating is None else {"level": rating.level, "tags": rating.tags,
                                                       "comment": rating.comment}
         return view
+
+    async def appeal_view(appeal_id: str) -> dict[str, Any]:
+        row = await views.appeal(database, appeal_id)
+        if row is None:
+            raise OrderUnknown(appeal_id)
+        return dict(row.model_dump(mode="json"))
 
     @app.get("/rectifications/{rectification_id}", summary="整改单详情 One rectification order", responses=_ERRORS)
     async def rectification(rectification_id: str, caller: SignedCaller) -> dict[str, Any]:
@@ -229,15 +216,14 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
     @app.post("/rectifications/{rectification_id}/appeal", status_code=201, summary="申诉 Appeal the review",
               responses=_ERRORS)
     async def appeal(rectification_id: str, body: Appeal, caller: SignedCaller) -> dict[str, Any]:
-        row = await in_order(lambda uow: loop.file_appeal(uow, rectification_id, caller.principal, body.grounds,
-                                                          body.reason_zh, tuple(body.evidence)))
-        return dict(row.model_dump(mode="json"))
+        filed = await in_order(lambda uow: loop.file_appeal(uow, rectification_id, caller.principal, body.grounds,
+                                                            body.reason_zh, tuple(body.evidence)))
+        return await appeal_view(filed.appeal_id)
 
     @app.post("/appeals/{appeal_id}/decision", summary="申诉复核结论 Decide an appeal", responses=_ERRORS)
     async def decide(appeal_id: str, body: Decision, caller: SignedCaller) -> dict[str, Any]:
-        row = await in_order(lambda uow: loop.decide_appeal(uow, appeal_id, caller.principal, body.upheld,
-                                                            body.reason_zh))
-        return dict(row.model_dump(mode="json"))
+        await in_order(lambda uow: loop.decide_appeal(uow, appeal_id, caller.principal, body.upheld, body.reason_zh))
+        return await appeal_view(appeal_id)
 
     @app.get("/figures", response_model=list[RatingFigures], summary="满意度指标 Current satisfaction figures",
              responses=ACCESS_RESPONSES)

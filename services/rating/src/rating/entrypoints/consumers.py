@@ -11,17 +11,18 @@ from exchange.kafka.consumer import Handler
 from exchange.kafka.subscriptions import handles
 from rating.service_layer.figures import figures_updated
 from rating.service_layer.handlers import RatingLoop
+from rating.service_layer.unit_of_work import in_rating_work
 
 TOPICS = (CASE_STREAM, RATING_FIGURES)
 
 
 def handlers(loop: RatingLoop) -> dict[str, Handler]:
     return dict([
-        handles(CaseRegistered, loop.case_registered),
-        handles(CaseDelivered, loop.case_delivered),
-        handles(ClockStarted, loop.clock_started),
-        handles(ClockAdjusted, loop.clock_adjusted),
-        handles(CardIssued, loop.card_issued),
-        handles(OrderIssued, loop.order_issued),
+        handles(CaseRegistered, in_rating_work(loop.case_registered)),
+        handles(CaseDelivered, in_rating_work(loop.case_delivered)),
+        handles(ClockStarted, in_rating_work(loop.clock_started)),
+        handles(ClockAdjusted, in_rating_work(loop.clock_adjusted)),
+        handles(CardIssued, in_rating_work(loop.card_issued)),
+        handles(OrderIssued, in_rating_work(loop.order_issued)),
         handles(RatingFigures, figures_updated),
     ])
