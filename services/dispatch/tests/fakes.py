@@ -100,8 +100,8 @@ class _Transaction:
 
     def _emit(self, payload: EventPayload, *, subject: str, topics: Sequence[TopicSpec] | None = None,
               key: str | None = None, key_by_topic: Mapping[str, str] | None = None,
-              event_id: UUID | None = None) -> object:
-        envelope = Envelope.wrap(payload, source="dispatch", subject=subject, event_id=event_id)
+              event_id: UUID | None = None, source: str | None = None, cause: Envelope | None = None) -> object:
+        envelope = Envelope.wrap(payload, source=source or "dispatch", subject=subject, event_id=event_id)
         for spec in topics or default_topics(payload.event_type):
             key_here = (key_by_topic or {}).get(spec.name) or key or subject
             self._emitted.append(Staged(spec.name, key_here, str(envelope.id), envelope.to_wire()))

@@ -42,22 +42,25 @@ class UnitOfWork:
         key_by_topic: Mapping[str, str] | None = None,
         event_id: UUID | None = None,
         source: str | None = None,
+        cause: Envelope | None = None,
     ) -> Envelope:
         """Stage an event in the outbox; it is published after, and only if, this transaction commits.
 
         One fact is one envelope, however many topics carry it; each topic's record key is ``key`` (default: the
         subject) unless ``key_by_topic`` names another for that topic (a holder's archive keyed by holder).
 
-        Correlation and causation follow the event being handled, so a whole case is one flow. ``source``
+        Correlation and causation follow the event being handled (or ``cause``, when the event continues another
+        flow: a department's answer continues its request's), so a whole case is one flow. ``source``
         (default: this service) is who it is published and signed as: another principal only when the
         service's relay holds that principal's key (``ServiceParts.signs_for``).
         """
+        flow = cause or self.cause
         envelope = Envelope.wrap(
             payload,
             source=source or self.source,
             subject=subject,
-            correlation_id=self.cause.correlation_id if self.cause else None,
-            causation_id=self.cause.id if self.cause else None,
+            correlation_id=flow.correlation_id if flow else None,
+            causation_id=flow.id if flow else None,
             event_id=event_id,
             traceparent=current_traceparent(),
         )

@@ -23,6 +23,7 @@ from exchange.http_edge import harden
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
 from exchange.runtime import answer_unavailable
 from exchange.signing import KeyRing
+from gateway.adapters import views
 from gateway.domain.requests import RequestState
 from gateway.entrypoints.errors import INVALID, UNAVAILABLE, answer_refusals, on_request_invalid
 from gateway.service_layer import answering, queue
@@ -214,7 +215,7 @@ def create_app(database: Database, keyring: KeyRing, served: Mapping[str, str | 
     async def registration(code: Department) -> DepartmentView:
         known = department(code)
         return DepartmentView(department=code, name_zh=known.name_zh, name_en=known.name_en,
-                              callback_url=served[code], requests=await queue.counts(database, code))
+                              callback_url=served[code], requests=await views.counts(database, code))
 
     @app.get("/departments/{code}/requests", response_model=RequestPage, responses=_ROUTES,
              summary="轮询请求（最早的在前）Poll the department's requests, oldest first, from a cursor")
@@ -226,25 +227,25 @@ def create_app(database: Database, keyring: KeyRing, served: Mapping[str, str | 
                                                                "position (the previous page's next_after)")] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> RequestPage:
-        rows = await queue.poll(database, code, state=state, after=after, limit=limit)
-        return RequestPage(requests=[QueuedRequest.model_validate(queue.as_json(r)) for r in rows],
+        rows = await views.poll(database, code, state=state, after=after, limit=limit)
+        return RequestPage(requests=[QueuedRequest.model_validate(views.as_json(r)) for r in rows],
                            next_after=rows[-1].seq if rows else after)
 
     @app.get("/departments/{code}/requests/{request_id}", response_model=QueuedRequest, responses=_ROUTES,
              summary="一个请求 One request, with its delivery and answer")
     async def one(code: Department, request_id: UUID) -> QueuedRequest:
-        return QueuedRequest.model_validate(queue.as_json(await queue.one(database, code, request_id)))
+        return QueuedRequest.model_validate(views.as_json(await views.one(database, code, request_id)))
 
     @app.post("/departments/{code}/requests/{request_id}/ack", response_model=QueuedRequest, responses=_ROUTES,
               summary="确认已取走（可选）Acknowledge a request: it leaves state=pending (optional)")
     async def ack(code: Department, request_id: UUID) -> QueuedRequest:
-        return QueuedRequest.model_validate(queue.as_json(await queue.acknowledge(database, code, request_id)))
+        return QueuedRequest.model_validate(views.as_json(await queue.acknowledge(database, code, request_id)))
 
     @app.post("/departments/{code}/requests/{request_id}/redrive", response_model=QueuedRequest,
               responses={**_ROUTES, 409: _refused("投递未搁置，或已答复 / the delivery is not parked, or answered")},
               summary="重投搁置的回调 Re-drive a parked callback delivery (attempts start afresh)")
     async def redrive(code: Department, request_id: UUID) -> QueuedRequest:
-        return QueuedRequest.model_validate(queue.as_json(await queue.redrive(database, code, request_id)))
+        return QueuedRequest.model_validate(views.as_json(await queue.redrive(database, code, request_id)))
 
     @app.get("/departments/{code}/notices", response_model=NoticePage, responses=_ROUTES,
              summary="拒收通知（最早的在前）Refusal notices about the department's answers, oldest first")
@@ -253,7 +254,7 @@ def create_app(database: Database, keyring: KeyRing, served: Mapping[str, str | 
         after: Annotated[int, Query(ge=0, le=2**62, description="上一页的 next_after / the previous page's next_after")] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> NoticePage:
-        rows = await queue.notices(database, code, after=after, limit=limit)
+        rows = await views.notices(database, code, after=after, limit=limit)
         return NoticePage(notices=[Notice.model_validate(r, from_attributes=True) for r in rows],
                           next_after=(rows[-1].id or after) if rows else after)
 

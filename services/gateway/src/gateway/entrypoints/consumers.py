@@ -10,6 +10,7 @@ from contracts.topics import TopicSpec, department_requests
 from exchange.kafka.consumer import Handler
 from exchange.kafka.subscriptions import handles
 from gateway.service_layer import receiving
+from gateway.service_layer.unit_of_work import in_gateway_work
 
 
 def topics(served: Collection[str]) -> list[TopicSpec]:
@@ -18,6 +19,6 @@ def topics(served: Collection[str]) -> list[TopicSpec]:
 
 def build_handlers(served: Collection[str]) -> dict[str, Handler]:
     """预审 and 办理 requests are stored and receipted; refusal notices (拒收通知) are kept for the department."""
-    arrived = partial(receiving.request_arrived, served=frozenset(served))
+    arrived = in_gateway_work(partial(receiving.request_arrived, served=frozenset(served)))
     return dict([handles(RequestSent, arrived), handles(ReviewRequested, arrived),
                  handles(AnswerRefused, partial(receiving.answer_refused, served=frozenset(served)))])

@@ -12,19 +12,16 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from uuid import UUID
 
 import httpx
-from sqlalchemy import or_
-from sqlmodel import col, select
 
-from contracts.gateway.v1 import CallbackParked, callback_parked_event_id
 from exchange.db.database import Database
 from exchange.http_identity import async_signing_hook
 from exchange.signing import Signer
+from gateway.adapters import views
 from gateway.adapters.tables import RequestRow
-from gateway.domain.requests import Delivery, DeliveryPolicy, after_failed_delivery
-from gateway.service_layer.queue import as_json
+from gateway.domain.requests import Delivery, DeliveryPolicy
+from gateway.service_layer.unit_of_work import gateway_work
 
 __all__ = ["CALLBACK_PURPOSE", "CallbackDelivery"]
 
@@ -75,16 +72,7 @@ class CallbackDelivery:
         if not self.callbacks:
             return 0
         now = now or datetime.now(UTC)
-        query = (
-            select(RequestRow)
-            .where(col(RequestRow.department).in_(list(self.callbacks)), col(RequestRow.answered_at).is_(None),
-                   col(RequestRow.delivery) == Delivery.PENDING.value,
-                   or_(col(RequestRow.next_delivery_at).is_(None), col(RequestRow.next_delivery_at) <= now))
-            .order_by(col(RequestRow.seq))
-            .limit(self.batch_size)
-        )
-        async with self.database.sessions() as session:
-            due = (await session.exec(query)).all()
+        due = await views.due_for_callback(self.database, list(self.callbacks), now, self.batch_size)
         await asyncio.gather(*(self._deliver(row, now) for row in due))
         return len(due)
 
@@ -92,7 +80,7 @@ class CallbackDelivery:
         url = self.callbacks[row.department]
         error: str | None = None
         try:
-            response = await self.http.post(url, content=json.dumps(as_json(row), ensure_ascii=False).encode(),
+            response = await self.http.post(url, content=json.dumps(views.as_json(row), ensure_ascii=False).encode(),
                                             headers={"Content-Type": "application/json"})
             if not response.is_success:
                 error = f"HTTP {response.status_code}: {response.text[:500]}"
@@ -102,25 +90,12 @@ class CallbackDelivery:
 
     async def _record(self, tried: RequestRow, error: str | None, now: datetime) -> None:
         """Note the attempt, unless the request changed meanwhile (answered, acknowledged or re-driven)."""
-        async with self.database.unit_of_work() as uow:
-            row = await uow.get_for_update(RequestRow, tried.request_id)
-            if (row is None or row.answered_at is not None or row.delivery != Delivery.PENDING
-                    or row.delivery_attempts != tried.delivery_attempts):
+        async with gateway_work(self.database) as uow:
+            request = await uow.requests.get(tried.request_id)
+            if request is None or not request.still_due(tried.delivery_attempts):
                 return
-            row.delivery_attempts += 1
-            if error is None:
-                row.delivery, row.delivered_at, row.next_delivery_at = Delivery.DELIVERED, now, None
-                row.last_delivery_error = None
-            else:
-                row.last_delivery_error = error
-                state, row.next_delivery_at = after_failed_delivery(self.policy, row.delivery_attempts, now)
-                row.delivery = state.value
-                if state is Delivery.UNDELIVERABLE:
-                    logger.warning("request %s parked: %d callback attempts to %s failed, last: %s",
-                                   row.request_id, row.delivery_attempts, self.callbacks[row.department], error)
-                    uow.emit(CallbackParked(  # supervision cards the department (the case stream)
-                        request_id=UUID(row.request_id), case_id=row.case_id, item_code=row.item_code,
-                        department=row.department, kind="review" if row.kind == "review" else "handling",
-                        attempts=row.delivery_attempts, parked_at=now,
-                    ), subject=row.case_id, event_id=callback_parked_event_id(row.request_id, now.isoformat()))
-            uow.session.add(row)
+            request.delivery_tried(error, self.policy, now)
+            if request.delivery is Delivery.UNDELIVERABLE:  # supervision cards the department (the case stream)
+                logger.warning("request %s parked: %d callback attempts to %s failed, last: %s",
+                               request.request_id, request.delivery_attempts, self.callbacks[request.department],
+                               error)

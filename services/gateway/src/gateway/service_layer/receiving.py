@@ -7,15 +7,14 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from uuid import UUID
 
-from contracts.department.v1 import RequestKind, RequestReceived, receipt_event_id
-from contracts.departments import department_principal
+from contracts.department.v1 import RequestKind, receipt_event_id
 from contracts.dispatch.v1 import AnswerRefused, RequestSent, ReviewRequested
 from contracts.envelope import Envelope
-from contracts.topics import DEPARTMENT_RESULTS
 from exchange.db.unit_of_work import UnitOfWork
 from exchange.errors import Rejected
-from gateway.adapters.tables import DepartmentCursorRow, NoticeRow, RequestRow
-from gateway.domain.requests import Delivery
+from gateway.adapters.notices import keep_notice
+from gateway.domain.model import QueuedRequest
+from gateway.service_layer.unit_of_work import GatewayUnitOfWork
 
 __all__ = ["NotServed", "answer_refused", "request_arrived"]
 
@@ -35,17 +34,7 @@ def _from_dispatch(envelope: Envelope) -> None:
         raise Rejected(f"{envelope.type} {envelope.id} comes from {envelope.source!r}, not from {REQUEST_SOURCE}")
 
 
-def _receipt(row: RequestRow) -> RequestReceived:
-    return RequestReceived(request_id=UUID(row.request_id), case_id=row.case_id, item_code=row.item_code,
-                           department=row.department, kind=RequestKind(row.kind), received_at=row.received_at)
-
-
-def emit_receipt(uow: UnitOfWork, row: RequestRow) -> None:
-    uow.emit(_receipt(row), subject=row.case_id, key=row.case_id, topics=[DEPARTMENT_RESULTS],
-             event_id=UUID(row.receipt_event_id), source=department_principal(row.department))
-
-
-async def request_arrived(uow: UnitOfWork, envelope: Envelope, payload: RequestSent | ReviewRequested, *,
+async def request_arrived(uow: GatewayUnitOfWork, envelope: Envelope, payload: RequestSent | ReviewRequested, *,
                           served: Collection[str]) -> None:
     """Store the request in its department's queue and receipt it; a request sent again (same ``request_id``, e.g.
     dispatch re-sending one it heard no receipt for) is not stored twice: its receipt, and its answer if it has one,
@@ -54,28 +43,21 @@ async def request_arrived(uow: UnitOfWork, envelope: Envelope, payload: RequestS
     if payload.department not in served:
         raise NotServed(f"request {payload.request_id} is for {payload.department}, which this gateway does not serve")
     kind = RequestKind.HANDLING if isinstance(payload, RequestSent) else RequestKind.REVIEW
-    stored = await uow.get_for_update(RequestRow, str(payload.request_id))
+    stored = await uow.requests.get(str(payload.request_id))
     if stored is not None:
-        if stored.department != payload.department or stored.kind != kind:
-            raise Rejected(f"request id {payload.request_id} was first sent as a {stored.kind} request to "
+        if stored.department != payload.department or stored.kind is not kind:
+            raise Rejected(f"request id {payload.request_id} was first sent as a {stored.kind.value} request to "
                            f"{stored.department}")
         logger.info("request %s to %s sent again: receipt repeated", payload.request_id, payload.department)
-        # Published again as they were; one whose first send is still waiting in the outbox goes out anyway.
-        await uow.republish(UUID(stored.receipt_event_id))
+        await uow.send_again(UUID(stored.receipt_event_id))
         if stored.answer_event_id is not None:
-            await uow.republish(UUID(stored.answer_event_id))
+            await uow.send_again(UUID(stored.answer_event_id))
         return
-    cursor = await uow.get_or_create_for_update(DepartmentCursorRow, {"code": payload.department}, next_seq=1)
-    seq, cursor.next_seq = cursor.next_seq, cursor.next_seq + 1
-    uow.session.add(cursor)
-    row = RequestRow(
-        request_id=str(payload.request_id), department=payload.department, seq=seq, kind=kind,
-        case_id=payload.case_id, item_code=payload.item_code, envelope=envelope.to_wire(),
-        received_at=datetime.now(UTC), receipt_event_id=str(receipt_event_id(payload.request_id)),
-        delivery=Delivery.PENDING, delivery_attempts=0,
-    )
-    uow.session.add(row)
-    emit_receipt(uow, row)
+    uow.requests.add(QueuedRequest.stored(
+        request_id=str(payload.request_id), department=payload.department,
+        seq=await uow.cursors.take(payload.department), kind=kind, case_id=payload.case_id,
+        item_code=payload.item_code, envelope=envelope.to_wire(), received_at=datetime.now(UTC),
+        receipt_event_id=str(receipt_event_id(payload.request_id))))
 
 
 async def answer_refused(uow: UnitOfWork, envelope: Envelope, payload: AnswerRefused, *,
@@ -86,5 +68,4 @@ async def answer_refused(uow: UnitOfWork, envelope: Envelope, payload: AnswerRef
         raise NotServed(f"notice {envelope.id} is for {payload.department}, which this gateway does not serve")
     logger.warning("dept.%s: answer %s refused (%s)", payload.department, payload.refused_event_id,
                    payload.reason.value)
-    uow.session.add(NoticeRow(event_id=str(envelope.id), department=payload.department, case_id=payload.case_id,
-                              notice=payload.model_dump(mode="json"), received_at=datetime.now(UTC)))
+    keep_notice(uow, envelope, payload)

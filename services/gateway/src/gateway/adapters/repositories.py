@@ -1,0 +1,68 @@
+"""The gateway's repositories (仓储): the departments' queued requests and each department's queue cursor. The only
+SQL of the gateway's write side."""
+
+from __future__ import annotations
+
+from contracts.department.v1 import RequestKind
+from exchange.db.unit_of_work import UnitOfWork
+from gateway.adapters.tables import DepartmentCursorRow, RequestRow
+from gateway.domain.model import QueuedRequest
+from gateway.domain.requests import Delivery
+
+__all__ = ["SqlQueueCursors", "SqlRequests"]
+
+
+class SqlRequests:
+    """Queued requests, one transaction's worth, each locked when loaded (an answer, an acknowledgement, a callback
+    attempt and a re-drive take turns)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._loaded: dict[str, tuple[QueuedRequest, RequestRow]] = {}
+
+    async def get(self, request_id: str) -> QueuedRequest | None:
+        if request_id in self._loaded:
+            return self._loaded[request_id][0]
+        row = await self._uow.get_for_update(RequestRow, request_id)
+        if row is None:
+            return None
+        request = QueuedRequest(
+            row.request_id, row.department, row.seq, RequestKind(row.kind), row.case_id, row.item_code,
+            dict(row.envelope), row.received_at, row.receipt_event_id, Delivery(row.delivery), row.delivery_attempts,
+            row.next_delivery_at, row.last_delivery_error, row.delivered_at, row.answer, row.answer_event_id,
+            row.answered_at)
+        self._loaded[request_id] = (request, row)
+        return request
+
+    def add(self, request: QueuedRequest) -> None:
+        row = RequestRow(request_id=request.request_id, department=request.department, seq=request.seq,
+                         kind=request.kind.value, case_id=request.case_id, item_code=request.item_code,
+                         envelope=request.envelope, received_at=request.received_at,
+                         receipt_event_id=request.receipt_event_id, delivery=request.delivery.value)
+        self._loaded[request.request_id] = (request, row)
+
+    @property
+    def seen(self) -> list[QueuedRequest]:
+        return [request for request, _ in self._loaded.values()]
+
+    def save(self) -> None:
+        for request, row in self._loaded.values():
+            row.delivery, row.delivery_attempts = request.delivery.value, request.delivery_attempts
+            row.next_delivery_at, row.last_delivery_error = request.next_delivery_at, request.last_delivery_error
+            row.delivered_at = request.delivered_at
+            row.answer, row.answer_event_id, row.answered_at = request.answer, request.answer_event_id, \
+                request.answered_at
+            self._uow.session.add(row)
+
+
+class SqlQueueCursors:
+    """Each department's next queue position."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def take(self, department: str) -> int:
+        cursor = await self._uow.get_or_create_for_update(DepartmentCursorRow, {"code": department}, next_seq=1)
+        seq, cursor.next_seq = cursor.next_seq, cursor.next_seq + 1
+        self._uow.session.add(cursor)
+        return seq

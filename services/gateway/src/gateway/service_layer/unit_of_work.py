@@ -1,0 +1,74 @@
+"""The gateway's unit of work (工作单元): queued requests, queue cursors and the outbox in one transaction.
+
+Use cases take a :class:`GatewayUnitOfWork`; when they return, :meth:`SqlGatewayUnitOfWork.publish` (run by
+``exchange.db.service_work``) writes the requests back and stages what they recorded (``adapters.messages``).
+``send_again`` marks a message the gateway published for publication once more, byte for byte (a receipt or an
+answer repeated when dispatch sends a request again). A use case that raises leaves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from contracts.envelope import Envelope, EventPayload
+from exchange.db.database import Database
+from exchange.db.service_work import in_work, service_work, stage
+from exchange.db.unit_of_work import UnitOfWork
+from gateway.adapters.messages import request_messages
+from gateway.adapters.repositories import SqlQueueCursors, SqlRequests
+from gateway.domain.model import QueuedRequest
+
+__all__ = ["GatewayUnitOfWork", "gateway_work", "in_gateway_work"]
+
+
+class RequestRepository(Protocol):
+    async def get(self, request_id: str) -> QueuedRequest | None: ...
+
+    def add(self, request: QueuedRequest) -> None: ...
+
+
+class QueueCursors(Protocol):
+    async def take(self, department: str) -> int: ...
+
+
+class GatewayUnitOfWork(Protocol):
+    @property
+    def requests(self) -> RequestRepository: ...
+
+    @property
+    def cursors(self) -> QueueCursors: ...
+
+    async def send_again(self, event_id: UUID) -> None: ...
+
+
+class SqlGatewayUnitOfWork:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self.requests = SqlRequests(uow)
+        self.cursors = SqlQueueCursors(uow)
+
+    async def send_again(self, event_id: UUID) -> None:
+        await self._uow.republish(event_id)  # one whose first send is still waiting goes out anyway
+
+    def publish(self) -> None:
+        self.requests.save()
+        for request in self.requests.seen:
+            for event in request.collect():
+                stage(request_messages(request, event), subject=request.case_id, emit=self._uow.emit)
+
+
+def gateway_work(database: Database) -> AbstractAsyncContextManager[SqlGatewayUnitOfWork]:
+    """One transaction of the gateway's own (an answer, an acknowledgement, a callback attempt, a re-drive)."""
+    return service_work(database, SqlGatewayUnitOfWork)
+
+
+P = TypeVar("P", bound=EventPayload)
+
+
+def in_gateway_work(use_case: Callable[[GatewayUnitOfWork, Envelope, P], Awaitable[None]]
+                    ) -> Callable[[UnitOfWork, Envelope, P], Awaitable[None]]:
+    """A consumer handler running ``use_case`` in the transaction the consumer runner opened for the event."""
+    return in_work(SqlGatewayUnitOfWork, use_case)
