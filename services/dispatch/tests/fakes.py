@@ -7,10 +7,10 @@ rollback would. The PostgreSQL tests cover the repositories and the outbox (``te
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
@@ -20,6 +20,8 @@ from dispatch.domain.requests import DepartmentRequest
 from dispatch.service_layer.unit_of_work import publish_recorded
 
 __all__ = ["FakeDispatch", "Staged"]
+
+A = TypeVar("A")
 
 
 @dataclass
@@ -51,42 +53,31 @@ class FakeDispatch:
         return [s for s in self.outbox if event_type is None or s.envelope["type"] == event_type]
 
 
-class _Cases:
-    def __init__(self, store: FakeDispatch) -> None:
-        self._store = store
-        self.seen: dict[str, Case] = {}
+class _Copies(Generic[A]):
+    """One transaction's aggregates of one kind: a copy of each committed one it loads, and each it adds."""
 
-    async def exists(self, case_id: str) -> bool:
-        return case_id in self._store.cases or case_id in self.seen
+    def __init__(self, committed: dict[str, A], key: Callable[[A], str]) -> None:
+        self._committed = committed
+        self._key = key
+        self.seen: dict[str, A] = {}
 
-    async def get_for_update(self, case_id: str) -> Case | None:
-        if case_id not in self.seen and case_id in self._store.cases:
-            self.seen[case_id] = copy.deepcopy(self._store.cases[case_id])
-        return self.seen.get(case_id)
+    async def exists(self, key: str) -> bool:
+        return key in self._committed or key in self.seen
 
-    def add(self, case: Case) -> None:
-        self.seen[case.case_id] = case
+    async def get_for_update(self, key: str) -> A | None:
+        if key not in self.seen and key in self._committed:
+            self.seen[key] = copy.deepcopy(self._committed[key])
+        return self.seen.get(key)
 
-
-class _Requests:
-    def __init__(self, store: FakeDispatch) -> None:
-        self._store = store
-        self.seen: dict[str, DepartmentRequest] = {}
-
-    async def get_for_update(self, request_id: str) -> DepartmentRequest | None:
-        if request_id not in self.seen and request_id in self._store.requests:
-            self.seen[request_id] = copy.deepcopy(self._store.requests[request_id])
-        return self.seen.get(request_id)
-
-    def add(self, request: DepartmentRequest) -> None:
-        self.seen[request.request_id] = request
+    def add(self, aggregate: A) -> None:
+        self.seen[self._key(aggregate)] = aggregate
 
 
 class _Transaction:
     def __init__(self, store: FakeDispatch) -> None:
         self._store = store
-        self.cases = _Cases(store)
-        self.requests = _Requests(store)
+        self.cases = _Copies(store.cases, lambda case: case.case_id)
+        self.requests = _Copies(store.requests, lambda request: request.request_id)
         self._emitted: list[Staged] = []
         self._send_again: set[str] = set()
 
