@@ -38,12 +38,12 @@ from intake.service_layer.case_stream import CaseStreamFolder
 from intake.service_layer.catalogues import CatalogueStore
 from onething.applicants import application_for
 from onething.case import case_lines
+from supervision.adapters.views import case_view
 from supervision.config import SupervisionSettings
 from supervision.entrypoints.api import create_app as supervision_app
 from supervision.entrypoints.consumers import handlers
 from supervision.service_layer.handlers import CaseStream
 from supervision.service_layer.today import Today
-from supervision.service_layer.views import case_view
 
 
 def test_intake_and_supervision_read_the_same_calendar_changes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

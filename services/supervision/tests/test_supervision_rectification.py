@@ -36,13 +36,14 @@ from exchange.testing.access import AuthorisedClient
 from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
 from supervision.adapters.tables import SupervisionClock
+from supervision.adapters.views import case_view
+from supervision.domain.model import case_clock_id, clock_id_for, rectification_clock_id
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import handlers
 from supervision.service_layer.figures import current_figures
-from supervision.service_layer.handlers import CaseStream, case_clock_id, clock_id_for, rectification_clock_id
+from supervision.service_layer.handlers import CaseStream
 from supervision.service_layer.scan import scan
 from supervision.service_layer.today import Today
-from supervision.service_layer.views import case_view
 
 CAL = national_calendar()
 CASE = "OT20260929RATING0001"

@@ -30,21 +30,25 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.text import InputProblem, json_problems, text_problem
 from exchange.access.http import proves_itself
+from exchange.db.database import Database
 from exchange.errors import DomainRefusal
 from exchange.rate_limit import RateLimiter
 from exchange.settings import ExchangeSettings
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "HttpRefusal", "InputRefused", "answer_refusals", "harden", "refusal"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "HttpRefusal", "InputRefused", "ServiceDatabase", "answer_refusals", "harden",
+    "refusal", "service_database",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -267,6 +271,14 @@ def harden(app: FastAPI, settings: ExchangeSettings | None = None) -> FastAPI:
         limits.anonymous = RateLimiter(settings.http_anonymous_rate_per_s, settings.http_anonymous_burst)
     return app
 
+
+def service_database(request: Request) -> Database:
+    """The service's database, which its ``create_app`` keeps as ``app.state.database`` (a routes' dependency)."""
+    database: Database = request.app.state.database
+    return database
+
+
+ServiceDatabase = Annotated[Database, Depends(service_database)]
 
 R = TypeVar("R", bound=DomainRefusal)
 HttpRefusal = tuple[int, str, str]  # status, Chinese text, English text

@@ -16,16 +16,16 @@ from dispatch.domain.model import Case, Task
 from dispatch.domain.requests import DepartmentRequest
 from dispatch.domain.review import Phase, ReviewStatus
 from dispatch.domain.sequencing import TaskStatus
+from exchange.db.identity import Loaded
 from exchange.db.unit_of_work import UnitOfWork
 
 __all__ = ["SqlCases", "SqlRequests"]
 
 
 @dataclass
-class _LoadedCase:
-    case: Case
+class _CaseRows:
     row: DispatchCase
-    tasks: dict[str, DispatchTask]
+    tasks: dict[str, DispatchTask]  # by item code
 
 
 class SqlCases:
@@ -33,7 +33,7 @@ class SqlCases:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._loaded: dict[str, _LoadedCase] = {}
+        self._loaded: Loaded[Case, _CaseRows] = Loaded()
 
     async def exists(self, case_id: str) -> bool:
         return await self._uow.session.get(DispatchCase, case_id) is not None
@@ -41,38 +41,36 @@ class SqlCases:
     async def get_for_update(self, case_id: str) -> Case | None:
         """The case, locked until the transaction ends: answers and corrections of one case arrive on different
         topics, possibly at once."""
-        if case_id in self._loaded:
-            return self._loaded[case_id].case
+        if (case := self._loaded.get(case_id)) is not None:
+            return case
         row = await self._uow.get_for_update(DispatchCase, case_id)
         if row is None:
             return None
         task_rows = (await self._uow.session.exec(
             select(DispatchTask).where(col(DispatchTask.case_id) == case_id))).all()
         tasks = {t.item_code: t for t in task_rows}
-        case = _case(row, tasks)
-        self._loaded[case_id] = _LoadedCase(case, row, tasks)
-        return case
+        return self._loaded.keep(case_id, _case(row, tasks), _CaseRows(row, tasks))
 
     def add(self, case: Case) -> None:
         row = DispatchCase(case_id=case.case_id, bundle_code=case.bundle_code, applicant={}, form={},
                            accepted_at=case.accepted_at)
-        self._loaded[case.case_id] = _LoadedCase(case, row, {})
+        self._loaded.keep(case.case_id, case, _CaseRows(row, {}))
 
     @property
     def seen(self) -> list[Case]:
-        return [loaded.case for loaded in self._loaded.values()]
+        return self._loaded.aggregates
 
     def save(self) -> None:
         """Write every case this transaction loaded or added back to its rows (unchanged columns stay as they are)."""
         session = self._uow.session
-        for loaded in self._loaded.values():
-            _write_case(loaded.case, loaded.row)
-            session.add(loaded.row)
-            for code, task in loaded.case.tasks.items():
-                row = loaded.tasks.get(code)
+        for case, rows in self._loaded:
+            _write_case(case, rows.row)
+            session.add(rows.row)
+            for code, task in case.tasks.items():
+                row = rows.tasks.get(code)
                 if row is None:
-                    row = loaded.tasks[code] = DispatchTask(
-                        task_id=task.task_id, case_id=loaded.case.case_id, item_code=code, item_name_zh=task.item_name_zh,
+                    row = rows.tasks[code] = DispatchTask(
+                        task_id=task.task_id, case_id=case.case_id, item_code=code, item_name_zh=task.item_name_zh,
                         department=task.department, requires=list(task.requires), time_limit_days=task.time_limit_days,
                         status=task.status)
                 _write_task(task, row)
@@ -126,32 +124,28 @@ class SqlRequests:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._loaded: dict[str, tuple[DepartmentRequest, DispatchRequest]] = {}
+        self._requests: Loaded[DepartmentRequest, DispatchRequest] = Loaded()
 
     async def get_for_update(self, request_id: str) -> DepartmentRequest | None:
         """The request, locked: the deadline job, a receipt and an operator's re-drive take turns on it."""
-        if request_id in self._loaded:
-            return self._loaded[request_id][0]
+        if (request := self._requests.get(request_id)) is not None:
+            return request
         row = await self._uow.get_for_update(DispatchRequest, request_id)
-        if row is None:
-            return None
-        request = _request(row)
-        self._loaded[request_id] = (request, row)
-        return request
+        return None if row is None else self._requests.keep(request_id, _request(row), row)
 
     def add(self, request: DepartmentRequest) -> None:
         row = DispatchRequest(request_id=request.request_id, case_id=request.case_id, task_id=request.task_id,
                               item_code=request.item_code, department=request.department, kind=request.kind.value,
                               state=request.state.value, first_sent_at=request.first_sent_at,
                               last_sent_at=request.last_sent_at)
-        self._loaded[request.request_id] = (request, row)
+        self._requests.keep(request.request_id, request, row)
 
     @property
     def seen(self) -> list[DepartmentRequest]:
-        return [request for request, _ in self._loaded.values()]
+        return self._requests.aggregates
 
     def save(self) -> None:
-        for request, row in self._loaded.values():
+        for request, row in self._requests:
             _write_request(request, row)
             self._uow.session.add(row)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 from pydantic import BaseModel
 
 from dispatch.adapters import views
@@ -19,7 +19,7 @@ from dispatch.service_layer.deadlines import redrive
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import harden
+from exchange.http_edge import ServiceDatabase, harden
 
 __all__ = ["RequestPublic", "TaskPublic", "create_app", "router"]
 
@@ -65,19 +65,13 @@ TaskReader = Annotated[Caller, Depends(Allow(Role.CLERK, Role.SUPERVISOR, Role.O
 Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]
 
 
-def _database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
-DispatchDatabase = Annotated[Database, Depends(_database)]
 
 router = APIRouter()
 
 
 @router.get("/cases/{case_id}/tasks", response_model=list[TaskPublic], summary="办件的部门任务 Tasks of a case",
             responses=ACCESS_RESPONSES)
-async def case_tasks(case_id: str, _: TaskReader, database: DispatchDatabase) -> list[TaskPublic]:
+async def case_tasks(case_id: str, _: TaskReader, database: ServiceDatabase) -> list[TaskPublic]:
     rows = await views.case_tasks(database, case_id)
     if not rows:
         raise HTTPException(404, detail={"message_zh": "未找到该办件", "message_en": "case not found"})
@@ -87,7 +81,7 @@ async def case_tasks(case_id: str, _: TaskReader, database: DispatchDatabase) ->
 @router.get("/requests", response_model=list[RequestPublic],
             summary="部门请求及应答状态（无法送达者待人工重发）Department requests by state, e.g. parked ones",
             responses=ACCESS_RESPONSES)
-async def requests(_: Operator, database: DispatchDatabase,
+async def requests(_: Operator, database: ServiceDatabase,
                    state: Literal["open", "received", "answered", "parked"] | None = None,
                    case_id: str | None = None, limit: int = Query(default=100, ge=1, le=1000)) -> list[RequestPublic]:
     rows = await views.requests(database, state=RequestState(state) if state else None, case_id=case_id, limit=limit)
@@ -96,7 +90,7 @@ async def requests(_: Operator, database: DispatchDatabase,
 
 @router.post("/requests/{request_id}/redrive", response_model=RequestPublic, responses=_REDRIVE_ERRORS,
              summary="人工重发部门请求（同一请求编号）Re-drive a department request under the same request id")
-async def redrive_request(request_id: str, _: Operator, database: DispatchDatabase) -> RequestPublic:
+async def redrive_request(request_id: str, _: Operator, database: ServiceDatabase) -> RequestPublic:
     return RequestPublic.model_validate(await redrive(database, request_id), from_attributes=True)
 
 

@@ -4,6 +4,7 @@ SQL of the gateway's write side."""
 from __future__ import annotations
 
 from contracts.department.v1 import RequestKind
+from exchange.db.identity import Loaded
 from exchange.db.unit_of_work import UnitOfWork
 from gateway.adapters.tables import DepartmentCursorRow, RequestRow
 from gateway.domain.model import QueuedRequest
@@ -18,11 +19,11 @@ class SqlRequests:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._loaded: dict[str, tuple[QueuedRequest, RequestRow]] = {}
+        self._loaded: Loaded[QueuedRequest, RequestRow] = Loaded()
 
     async def get(self, request_id: str) -> QueuedRequest | None:
-        if request_id in self._loaded:
-            return self._loaded[request_id][0]
+        if (request := self._loaded.get(request_id)) is not None:
+            return request
         row = await self._uow.get_for_update(RequestRow, request_id)
         if row is None:
             return None
@@ -31,22 +32,21 @@ class SqlRequests:
             dict(row.envelope), row.received_at, row.receipt_event_id, Delivery(row.delivery), row.delivery_attempts,
             row.next_delivery_at, row.last_delivery_error, row.delivered_at, row.answer, row.answer_event_id,
             row.answered_at)
-        self._loaded[request_id] = (request, row)
-        return request
+        return self._loaded.keep(request_id, request, row)
 
     def add(self, request: QueuedRequest) -> None:
         row = RequestRow(request_id=request.request_id, department=request.department, seq=request.seq,
                          kind=request.kind.value, case_id=request.case_id, item_code=request.item_code,
                          envelope=request.envelope, received_at=request.received_at,
                          receipt_event_id=request.receipt_event_id, delivery=request.delivery.value)
-        self._loaded[request.request_id] = (request, row)
+        self._loaded.keep(request.request_id, request, row)
 
     @property
     def seen(self) -> list[QueuedRequest]:
-        return [request for request, _ in self._loaded.values()]
+        return self._loaded.aggregates
 
     def save(self) -> None:
-        for request, row in self._loaded.values():
+        for request, row in self._loaded:
             row.delivery, row.delivery_attempts = request.delivery.value, request.delivery_attempts
             row.next_delivery_at, row.last_delivery_error = request.next_delivery_at, request.last_delivery_error
             row.delivered_at = request.delivered_at

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from contracts.licence.v1 import LicenceState
+from exchange.db.identity import Loaded
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.tables import LicenceRow, StatusChangeRow, StatusCounterRow
 from licence.domain.model import Licence, StatusChanged
@@ -18,21 +19,17 @@ class SqlLicences:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._loaded: dict[str, tuple[Licence, LicenceRow]] = {}
+        self._loaded: Loaded[Licence, LicenceRow] = Loaded()
 
     async def exists(self, licence_id: str) -> bool:
         return licence_id in self._loaded or await self._uow.session.get(LicenceRow, licence_id) is not None
 
     async def get_for_update(self, licence_id: str) -> Licence | None:
         """The licence, locked: two status changes of one licence take turns."""
-        if licence_id in self._loaded:
-            return self._loaded[licence_id][0]
+        if (licence := self._loaded.get(licence_id)) is not None:
+            return licence
         row = await self._uow.get_for_update(LicenceRow, licence_id)
-        if row is None:
-            return None
-        licence = _licence(row)
-        self._loaded[licence_id] = (licence, row)
-        return licence
+        return None if row is None else self._loaded.keep(licence_id, _licence(row), row)
 
     async def active_held_by(self, holder_id: str) -> list[Licence]:
         """The holder's active licences, oldest first (read only: not written back)."""
@@ -49,15 +46,15 @@ class SqlLicences:
                          issued_at=licence.issued_at, valid_from=licence.valid_from, valid_until=licence.valid_until,
                          credential=licence.credential, record_digest=licence.record_digest, signer=licence.signer,
                          status_index=licence.status_index)
-        self._loaded[licence.licence_id] = (licence, row)
+        self._loaded.keep(licence.licence_id, licence, row)
 
     @property
     def seen(self) -> list[Licence]:
-        return [licence for licence, _ in self._loaded.values()]
+        return self._loaded.aggregates
 
     def save(self) -> None:
         """Write every licence back, and each status change it recorded to the ledger (证照状态变更记录)."""
-        for licence, row in self._loaded.values():
+        for licence, row in self._loaded:
             row.state, row.state_reason, row.state_changed_at = (
                 licence.state.value, licence.state_reason, licence.state_changed_at)
             self._uow.session.add(row)

@@ -25,7 +25,7 @@ from credentials.verify import Verification
 from exchange.access.http import ACCESS_RESPONSES, Access, accept_callers, authenticated_caller
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import harden
+from exchange.http_edge import ServiceDatabase, harden
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
 from exchange.request_signing import RequestIdentity
 from exchange.signing import KeyRing
@@ -119,11 +119,6 @@ def _masked(holder_id: str) -> str:
     return holder_id[:6] + "*" * max(len(holder_id) - 10, 0) + holder_id[-4:] if len(holder_id) > 10 else holder_id
 
 
-def _database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
 def _issuers(request: Request) -> Issuers:
     issuers: Issuers = request.app.state.issuers
     return issuers
@@ -134,7 +129,6 @@ def _verifier(request: Request) -> Verifier:
     return verifier
 
 
-LicenceDatabase = Annotated[Database, Depends(_database)]
 TheIssuers = Annotated[Issuers, Depends(_issuers)]
 TheVerifier = Annotated[Verifier, Depends(_verifier)]
 
@@ -157,7 +151,7 @@ async def trust_list(issuers: TheIssuers) -> dict[str, Any]:
 @router.get("/status-lists/{department}/{purpose}/{number}",
             summary="证照状态列表 A department's revocation or suspension list (public, signed)")
 async def status_list(department: Annotated[str, Path(examples=["health"])], purpose: StatusPurpose,
-                      number: Annotated[int, Path(ge=0, le=_LAST_LIST)], database: LicenceDatabase,
+                      number: Annotated[int, Path(ge=0, le=_LAST_LIST)], database: ServiceDatabase,
                       issuers: TheIssuers) -> dict[str, Any]:
     if issuers.trust_list().issuer(issuers.issuer_id(department)) is None:
         raise HTTPException(404, detail={"message_zh": "无此状态列表", "message_en": "no such status list"})
@@ -185,7 +179,7 @@ async def verify(body: dict[str, Any], verifier: TheVerifier) -> VerificationPub
 
 @router.get("/licences/{licence_id}/verification", response_model=VerificationPublic,
             summary="按编号验真 Verify a stored licence by id (public; no personal data in the answer)")
-async def verify_stored(licence_id: str, database: LicenceDatabase, verifier: TheVerifier) -> VerificationPublic:
+async def verify_stored(licence_id: str, database: ServiceDatabase, verifier: TheVerifier) -> VerificationPublic:
     row = await views.licence(database, licence_id)
     if row is None:
         raise HTTPException(404, detail=_NOT_FOUND)
@@ -194,7 +188,7 @@ async def verify_stored(licence_id: str, database: LicenceDatabase, verifier: Th
 
 @router.get("/licences/{licence_id}", response_model=LicencePublic,
             summary="电子证照 A licence (signed callers; its holder with a token)", responses=_SIGNED)
-async def get_licence(licence_id: str, identity: Reader, database: LicenceDatabase) -> LicencePublic:
+async def get_licence(licence_id: str, identity: Reader, database: ServiceDatabase) -> LicencePublic:
     row = await _read(database, licence_id, identity)
     credential = json.loads(row.credential)
     return LicencePublic.model_validate({**row.model_dump(), "credential": credential,
@@ -204,7 +198,7 @@ async def get_licence(licence_id: str, identity: Reader, database: LicenceDataba
 @router.get("/licences/{licence_id}/credential",
             summary="可验证凭证 The W3C credential (signed callers; its holder with a token)",
             response_class=Response, responses=_CREDENTIAL)
-async def get_credential(licence_id: str, identity: Reader, database: LicenceDatabase) -> Response:
+async def get_credential(licence_id: str, identity: Reader, database: ServiceDatabase) -> Response:
     row = await _read(database, licence_id, identity)
     return Response(row.credential, media_type="application/vc+json")
 
@@ -212,7 +206,7 @@ async def get_credential(licence_id: str, identity: Reader, database: LicenceDat
 @router.get("/licences/{licence_id}/pdf",
             summary="打印版电子证照 The printable licence, PDF (signed callers; its holder with a token)",
             response_class=Response, responses=_PDF)
-async def get_pdf(licence_id: str, identity: Reader, database: LicenceDatabase, issuers: TheIssuers) -> Response:
+async def get_pdf(licence_id: str, identity: Reader, database: ServiceDatabase, issuers: TheIssuers) -> Response:
     row = await _read(database, licence_id, identity)
     credential = json.loads(row.credential)
     kind = licence_type(row.licence_type)
@@ -232,7 +226,7 @@ async def get_pdf(licence_id: str, identity: Reader, database: LicenceDatabase, 
             summary="持证主体的证照档案 A holder's licences (一人一档/一企一档; signed callers; the holder with a token)",
             responses={**SIGNED_RESPONSES, **ACCESS_RESPONSES})
 async def holder_licences(holder_id: Annotated[str, Path(max_length=64)], identity: Reader,
-                          database: LicenceDatabase) -> list[LicenceSummary]:
+                          database: ServiceDatabase) -> list[LicenceSummary]:
     # The archive-read record holds up to 64 characters.
     if not _may_see(identity, holder_id):
         return []  # another holder's archive looks like an empty one: no oracle
@@ -251,21 +245,21 @@ async def _change(database: Database, licence_id: str, action: StatusAction, bod
 @router.post("/licences/{licence_id}/revocation", summary="撤销 Revoke (issuing department only; final)",
              responses=_STATUS_CHANGE)
 async def revoke(licence_id: str, body: StatusChange, identity: SignedCaller,
-                 database: LicenceDatabase) -> dict[str, Any]:
+                 database: ServiceDatabase) -> dict[str, Any]:
     return await _change(database, licence_id, StatusAction.REVOKE, body, identity)
 
 
 @router.post("/licences/{licence_id}/suspension", summary="暂停 Suspend (issuing department only)",
              responses=_STATUS_CHANGE)
 async def suspend(licence_id: str, body: StatusChange, identity: SignedCaller,
-                  database: LicenceDatabase) -> dict[str, Any]:
+                  database: ServiceDatabase) -> dict[str, Any]:
     return await _change(database, licence_id, StatusAction.SUSPEND, body, identity)
 
 
 @router.post("/licences/{licence_id}/reinstatement", summary="恢复 Lift a suspension (issuing department only)",
              responses=_STATUS_CHANGE)
 async def reinstate(licence_id: str, body: StatusChange, identity: SignedCaller,
-                    database: LicenceDatabase) -> dict[str, Any]:
+                    database: ServiceDatabase) -> dict[str, Any]:
     return await _change(database, licence_id, StatusAction.REINSTATE, body, identity)
 
 

@@ -3,11 +3,13 @@ their appeals), loaded from their tables as aggregates and written back. The onl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
 
 from contracts.rating.v1 import Evidence, InvitedTouchpoint, RatingLevel, Touchpoint
+from exchange.db.identity import Loaded
 from exchange.db.unit_of_work import UnitOfWork
 from rating.adapters.tables import AppealRow, RatingCase, RatingInvitation, RatingRow, RectificationRow
 from rating.domain.model import Appeal, Invitation, Order, RatedCase, Rating
@@ -17,17 +19,24 @@ from rating.domain.rectification import AppealStatus, Rectification, State
 __all__ = ["SqlOrders", "SqlRatedCases"]
 
 
+@dataclass
+class _CaseRows:
+    row: RatingCase
+    invitations: set[str]  # the ids stored already
+    ratings: dict[str, RatingRow]
+
+
 class SqlRatedCases:
     """Rated cases, one transaction's worth."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._loaded: dict[str, tuple[RatedCase, RatingCase, set[str], dict[str, RatingRow]]] = {}
+        self._loaded: Loaded[RatedCase, _CaseRows] = Loaded()
 
     async def get(self, case_id: str, *, for_update: bool = False) -> RatedCase | None:
         """The case with its invitations and ratings; locked with ``for_update`` (a delivery and its invitation)."""
-        if case_id in self._loaded:
-            return self._loaded[case_id][0]
+        if (loaded := self._loaded.get(case_id)) is not None:
+            return loaded
         session = self._uow.session
         row = await (self._uow.get_for_update(RatingCase, case_id) if for_update else session.get(RatingCase, case_id))
         if row is None:
@@ -44,8 +53,7 @@ class SqlRatedCases:
                                                                      for t in i.touchpoints), i.channel, i.invited_at)
                          for i in invitations],
             ratings={rid: _rating(r) for rid, r in ratings.items()})
-        self._loaded[case_id] = (case, row, {i.invitation_id for i in invitations}, ratings)
-        return case
+        return self._loaded.keep(case_id, case, _CaseRows(row, {i.invitation_id for i in invitations}, ratings))
 
     async def exists(self, case_id: str) -> bool:
         return case_id in self._loaded or await self._uow.session.get(RatingCase, case_id) is not None
@@ -55,15 +63,16 @@ class SqlRatedCases:
         row = RatingCase(case_id=facts.case_id, bundle_code=facts.bundle_code, lead_department=facts.lead_department,
                          channel=facts.channel, window_id=facts.window_id, staff_id=facts.staff_id,
                          rater_digests=sorted(facts.rater_digests), accepted_at=case.accepted_at)
-        self._loaded[facts.case_id] = (case, row, set(), {})
+        self._loaded.keep(facts.case_id, case, _CaseRows(row, set(), {}))
 
     @property
     def seen(self) -> list[RatedCase]:
-        return [loaded[0] for loaded in self._loaded.values()]
+        return self._loaded.aggregates
 
     def save(self) -> None:
         session = self._uow.session
-        for case, row, stored_invitations, rating_rows in self._loaded.values():
+        for case, rows in self._loaded:
+            row, stored_invitations, rating_rows = rows.row, rows.invitations, rows.ratings
             row.delivered_at = case.delivered_at
             session.add(row)
             for i in case.invitations:
@@ -89,17 +98,23 @@ def _rating(row: RatingRow) -> Rating:
                   tuple(row.tags), row.comment, row.rated_via, row.submitted_at, row.removed)
 
 
+@dataclass
+class _OrderRows:
+    row: RectificationRow
+    appeal: AppealRow | None
+
+
 class SqlOrders:
     """Rectification orders, one transaction's worth, each locked when loaded (a report and a call-back take
     turns)."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._loaded: dict[str, tuple[Order, RectificationRow, AppealRow | None]] = {}
+        self._loaded: Loaded[Order, _OrderRows] = Loaded()
 
     async def get(self, rectification_id: str) -> Order | None:
-        if rectification_id in self._loaded:
-            return self._loaded[rectification_id][0]
+        if (order := self._loaded.get(rectification_id)) is not None:
+            return order
         return await self._load(await self._uow.get_for_update(RectificationRow, rectification_id))
 
     async def with_appeal(self, appeal_id: str) -> Order | None:
@@ -117,13 +132,11 @@ class SqlOrders:
     async def _load(self, row: RectificationRow | None) -> Order | None:
         if row is None:
             return None
-        if row.rectification_id in self._loaded:
-            return self._loaded[row.rectification_id][0]
+        if (order := self._loaded.get(row.rectification_id)) is not None:
+            return order
         appeal = (await self._uow.session.exec(select(AppealRow).where(
             col(AppealRow.rectification_id) == row.rectification_id))).first()
-        order = _order(row, appeal)
-        self._loaded[row.rectification_id] = (order, row, appeal)
-        return order
+        return self._loaded.keep(row.rectification_id, _order(row, appeal), _OrderRows(row, appeal))
 
     def add(self, order: Order) -> None:
         row = RectificationRow(
@@ -131,15 +144,16 @@ class SqlOrders:
             department=order.department, touchpoint=order.touchpoint.value, item_code=order.item_code,
             level=order.level.value, limit_working_days=order.limit_working_days, opened_on=order.opened_on,
             state=order.state.value)
-        self._loaded[order.rectification_id] = (order, row, None)
+        self._loaded.keep(order.rectification_id, order, _OrderRows(row, None))
 
     @property
     def seen(self) -> list[Order]:
-        return [loaded[0] for loaded in self._loaded.values()]
+        return self._loaded.aggregates
 
     def save(self) -> None:
         session = self._uow.session
-        for rectification_id, (order, row, appeal_row) in list(self._loaded.items()):
+        for order, rows in self._loaded:
+            row, appeal_row, rectification_id = rows.row, rows.appeal, order.rectification_id
             _write(order, row)
             session.add(row)
             if order.appeal is not None:
@@ -149,7 +163,7 @@ class SqlOrders:
                         case_id=order.case_id, department=order.department, grounds=order.appeal.grounds,
                         reason_zh=order.appeal.reason_zh, evidence=_evidence(order.appeal.evidence),
                         filed_on=order.appeal.filed_on)
-                    self._loaded[rectification_id] = (order, row, appeal_row)
+                    rows.appeal = appeal_row
                 a = order.appeal
                 appeal_row.upheld, appeal_row.decision_zh = a.upheld, a.decision_zh
                 appeal_row.decided_by, appeal_row.decided_on = a.decided_by, a.decided_on

@@ -1,16 +1,18 @@
-"""Supervision HTTP API (电子监察): clocks, cards, orders, projected completion and who is blocking a case."""
+"""Supervision HTTP API (电子监察): clocks, cards, orders, projected completion and who is blocking a case.
+
+Routes read through ``adapters.views`` and change state through use cases; refusals become HTTP answers in
+``entrypoints.errors``."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import col, select
 
 from contracts.supervision.v1 import FiguresPublished
 from contracts.text import InputProblem
@@ -18,14 +20,15 @@ from contracts.workdays import WorkingCalendar
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import InputRefused, harden
-from supervision.adapters.tables import SupervisionClock
-from supervision.domain.errors import ClockNotFound
-from supervision.service_layer.audit import case_audit
+from exchange.http_edge import InputRefused, ServiceDatabase, harden
+from supervision.adapters import views
+from supervision.entrypoints.errors import answer_refusals
+from supervision.service_layer.extensions import extend_clock
 from supervision.service_layer.figures import current_figures
 from supervision.service_layer.scan import ScanResult
 from supervision.service_layer.today import LATEST_TODAY, ClockBeyondCalendar, Today
-from supervision.service_layer.views import case_view, extend_clock
+
+__all__ = ["ClockPublic", "FigurePublic", "create_app", "router"]
 
 
 def _beyond_calendar(zh: str, en: str) -> InputRefused:
@@ -33,6 +36,24 @@ def _beyond_calendar(zh: str, en: str) -> InputRefused:
 
 
 _NOT_FOUND = {"message_zh": "未找到该办件的计时", "message_en": "no clocks for this case"}
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisionTime:
+    """The supervision clock the routes judge by (its calendar and its idea of today), and what moving it runs."""
+
+    calendar: WorkingCalendar
+    today: Today
+    scan_now: Callable[[], Awaitable[object]]
+    control: bool  # whether operators may move it (tests and the demo only)
+
+
+def _clock(request: Request) -> SupervisionTime:
+    clock: SupervisionTime = request.app.state.supervision_clock
+    return clock
+
+
+TheClock = Annotated[SupervisionTime, Depends(_clock)]
 
 
 class ClockPublic(BaseModel):
@@ -99,6 +120,93 @@ Scanner = Annotated[Caller, Depends(Allow(Role.SUPERVISOR, Role.OPERATOR))]
 Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]
 
 
+router = APIRouter()
+
+
+@router.get("/cases/{case_id}/clocks", response_model=list[ClockPublic], summary="办件的计时 Clocks of a case",
+            responses=ACCESS_RESPONSES)
+async def case_clocks(case_id: str, _: CaseReader, database: ServiceDatabase, clock: TheClock) -> list[ClockPublic]:
+    rows = await views.item_clocks(database, case_id)
+    if not rows:
+        raise HTTPException(404, detail=_NOT_FOUND)
+    return [ClockPublic.model_validate(r, from_attributes=True).model_copy(
+        update={"due_on_provisional": clock.calendar.is_provisional(r.started_on, r.due_on)}) for r in rows]
+
+
+@router.get("/cases/{case_id}/supervision",
+            summary="办件监察视图 Clocks with ledgers, cards, orders, projected completion, blocking department",
+            responses=ACCESS_RESPONSES)
+async def supervision_view(case_id: str, _: CaseReader, database: ServiceDatabase, clock: TheClock
+                           ) -> dict[str, Any]:
+    view = await views.case_view(database, case_id, clock.today(), clock.calendar)
+    if view is None:
+        raise HTTPException(404, detail=_NOT_FOUND)
+    return view
+
+
+@router.get("/cases/{case_id}/audit", summary="全程留痕 Every fact of a case: time, actor, evidence hash",
+            responses=ACCESS_RESPONSES)
+async def audit(case_id: str, _: CaseReader, database: ServiceDatabase) -> list[dict[str, Any]]:
+    rows = await views.case_audit(database, case_id)
+    if not rows:
+        raise HTTPException(404, detail=_NOT_FOUND)
+    return rows
+
+
+@router.post("/clocks/{clock_id}/extensions", status_code=201, summary="延期 Extend a clock (supervisors)",
+             responses=ACCESS_RESPONSES)
+async def extend(clock_id: str, body: Annotated[ExtensionCreate, Body(openapi_examples=EXTENSION_EXAMPLES)],
+                 supervisor: Supervisor, database: ServiceDatabase, clock: TheClock) -> dict[str, Any]:
+    try:
+        extended = await extend_clock(database, clock_id, body.days, body.reason_zh, supervisor.subject,
+                                      clock.today(), clock.calendar)
+    except OverflowError:  # the new due date would fall past 9999-12-31; nothing was written
+        raise _beyond_calendar("延期后的到期日超出日历范围（9999-12-31 之后），无法延期",
+                               "the extended due date would fall after 9999-12-31") from None
+    return {"clock_id": extended.clock_id, "due_on": extended.due_on,
+            "extensions": [asdict(e) for e in extended.ledger.extensions]}
+
+
+@router.get("/figures", summary="办理效能 Cases, item clocks, on-time rate, mean and p90 working days per finished "
+                                "item, cards per 100 cases", responses=ACCESS_RESPONSES)
+async def get_figures(_: FigureReader, database: ServiceDatabase, clock: TheClock,
+                      by: Annotated[str, Query(pattern="^(department|item|window)$")] = "department"
+                      ) -> list[FigurePublic]:
+    return [FigurePublic(**asdict(f), finished=f.items_finished)
+            for f in await current_figures(database, by, clock.calendar)]
+
+
+@router.get("/clock", summary="监察时钟 The supervision clock")
+async def get_clock(clock: TheClock) -> dict[str, Any]:
+    return {"today": clock.today(), "offset_days": clock.today.offset_days, "control": clock.control,
+            "calendar": clock.calendar.source, "calendar_changes": list(clock.calendar.changes)}
+
+
+@router.post("/clock/advance", summary="拨快监察时钟并巡检（仅测试与演示，运维）Move the clock forward, then scan",
+             responses=ACCESS_RESPONSES)
+async def advance(body: AdvanceCreate, _: Operator, clock: TheClock) -> dict[str, Any]:
+    if not clock.control:
+        raise HTTPException(403, detail={"message_zh": "未启用时钟控制（ONETHING_CLOCK_CONTROL）",
+                                         "message_en": "clock control is off (ONETHING_CLOCK_CONTROL)"})
+    try:
+        clock.today.advance(body.days)
+    except ClockBeyondCalendar:
+        raise _beyond_calendar(f"监察时钟不能拨到 {LATEST_TODAY} 之后", f"the clock cannot move past {LATEST_TODAY}") from None
+    return await _scan(clock)
+
+
+@router.post("/scan", summary="立即巡检 Scan now: re-project deadlines, issue due cards and orders",
+             responses=ACCESS_RESPONSES)
+async def scan_endpoint(_: Scanner, clock: TheClock) -> dict[str, Any]:
+    return await _scan(clock)
+
+
+async def _scan(clock: SupervisionTime) -> dict[str, Any]:
+    result = await clock.scan_now()
+    assert isinstance(result, ScanResult)
+    return asdict(result)
+
+
 def create_app(database: Database, calendar: WorkingCalendar, today: Today,
                scan_now: Callable[[], Awaitable[object]], *, clock_control: bool) -> FastAPI:
     app = FastAPI(
@@ -107,82 +215,8 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
         description="法定时限计时、红黄牌预警、督办、预计办结与阻塞部门 / Statutory clocks, cards, orders, projections",
     )
     harden(app)
-
-    @app.get("/cases/{case_id}/clocks", response_model=list[ClockPublic], summary="办件的计时 Clocks of a case",
-             responses=ACCESS_RESPONSES)
-    async def case_clocks(case_id: str, _: CaseReader) -> list[ClockPublic]:
-        async with database.sessions() as session:
-            query = select(SupervisionClock).where(col(SupervisionClock.case_id) == case_id,
-                                                   col(SupervisionClock.kind) == "item")
-            order = (col(SupervisionClock.item_code), col(SupervisionClock.attempt))
-            rows = (await session.exec(query.order_by(*order))).all()
-        if not rows:
-            raise HTTPException(404, detail=_NOT_FOUND)
-        return [ClockPublic.model_validate(r, from_attributes=True).model_copy(
-            update={"due_on_provisional": calendar.is_provisional(r.started_on, r.due_on)}) for r in rows]
-
-    @app.get("/cases/{case_id}/supervision",
-             summary="办件监察视图 Clocks with ledgers, cards, orders, projected completion, blocking department",
-             responses=ACCESS_RESPONSES)
-    async def supervision_view(case_id: str, _: CaseReader) -> dict[str, Any]:
-        view = await case_view(database, case_id, today(), calendar)
-        if view is None:
-            raise HTTPException(404, detail=_NOT_FOUND)
-        return view
-
-    @app.get("/cases/{case_id}/audit", summary="全程留痕 Every fact of a case: time, actor, evidence hash",
-             responses=ACCESS_RESPONSES)
-    async def audit(case_id: str, _: CaseReader) -> list[dict[str, Any]]:
-        rows = await case_audit(database, case_id)
-        if not rows:
-            raise HTTPException(404, detail=_NOT_FOUND)
-        return rows
-
-    @app.post("/clocks/{clock_id}/extensions", status_code=201, summary="延期 Extend a clock (supervisors)",
-              responses=ACCESS_RESPONSES)
-    async def extend(clock_id: str, body: Annotated[ExtensionCreate, Body(openapi_examples=EXTENSION_EXAMPLES)],
-                     supervisor: Supervisor) -> dict[str, Any]:
-        try:
-            row = await extend_clock(database, clock_id, body.days, body.reason_zh, supervisor.subject, today(),
-                                     calendar)
-        except ClockNotFound:
-            raise HTTPException(404, detail={"message_zh": "未找到该计时", "message_en": "no such clock"}) from None
-        except OverflowError:  # the new due date would fall past 9999-12-31; nothing was written
-            raise _beyond_calendar("延期后的到期日超出日历范围（9999-12-31 之后），无法延期",
-                                   "the extended due date would fall after 9999-12-31") from None
-        return {"clock_id": row.clock_id, "due_on": row.due_on, "extensions": row.extensions}
-
-    @app.get("/figures", summary="办理效能 Cases, item clocks, on-time rate, mean and p90 working days per finished "
-                                 "item, cards per 100 cases", responses=ACCESS_RESPONSES)
-    async def get_figures(_: FigureReader, by: Annotated[str, Query(pattern="^(department|item|window)$")] = "department"
-                          ) -> list[FigurePublic]:
-        return [FigurePublic(**asdict(f), finished=f.items_finished)
-                for f in await current_figures(database, by, calendar)]
-
-    @app.get("/clock", summary="监察时钟 The supervision clock")
-    async def get_clock() -> dict[str, Any]:
-        return {"today": today(), "offset_days": today.offset_days, "control": clock_control,
-                "calendar": calendar.source, "calendar_changes": list(calendar.changes)}
-
-    @app.post("/clock/advance", summary="拨快监察时钟并巡检（仅测试与演示，运维）Move the clock forward, then scan",
-              responses=ACCESS_RESPONSES)
-    async def advance(body: AdvanceCreate, _: Operator) -> dict[str, Any]:
-        if not clock_control:
-            raise HTTPException(403, detail={"message_zh": "未启用时钟控制（ONETHING_CLOCK_CONTROL）",
-                                             "message_en": "clock control is off (ONETHING_CLOCK_CONTROL)"})
-        try:
-            today.advance(body.days)
-        except ClockBeyondCalendar:
-            raise _beyond_calendar(f"监察时钟不能拨到 {LATEST_TODAY} 之后", f"the clock cannot move past {LATEST_TODAY}") from None
-        result = await scan_now()
-        assert isinstance(result, ScanResult)
-        return asdict(result)
-
-    @app.post("/scan", summary="立即巡检 Scan now: re-project deadlines, issue due cards and orders",
-              responses=ACCESS_RESPONSES)
-    async def scan_endpoint(_: Scanner) -> dict[str, Any]:
-        result = await scan_now()
-        assert isinstance(result, ScanResult)
-        return asdict(result)
-
+    answer_refusals(app)
+    app.state.database = database
+    app.state.supervision_clock = SupervisionTime(calendar, today, scan_now, clock_control)
+    app.include_router(router)
     return app

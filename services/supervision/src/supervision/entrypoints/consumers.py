@@ -18,6 +18,7 @@ from exchange.kafka.consumer import Handler
 from exchange.kafka.subscriptions import handles
 from supervision.service_layer.audit import audited
 from supervision.service_layer.handlers import CaseStream
+from supervision.service_layer.unit_of_work import in_supervision_work
 
 TOPICS = (CASE_STREAM,)
 
@@ -25,15 +26,15 @@ TOPICS = (CASE_STREAM,)
 def handlers(stream: CaseStream) -> dict[str, Handler]:
     """Every case-stream fact goes into the audit trail; these also move clocks and cards."""
     return audited(CASE_STREAM.event_types, dict([
-        handles(CaseRegistered, stream.case_registered),
-        handles(ReviewConcluded, stream.review_concluded),
-        handles(CorrectionFiled, stream.correction_filed),
-        handles(TaskReleased, stream.task_released),
-        handles(TaskConcluded, stream.task_concluded),
-        handles(CaseDelivered, stream.case_delivered),
-        handles(FindingBeyondList, stream.finding_beyond_list),
-        handles(RequestUndeliverable, stream.request_undeliverable),
-        handles(CallbackParked, stream.callback_parked),
-        handles(RectificationOpened, stream.rectification_opened),
-        handles(RectificationClosed, stream.rectification_closed),
+        handles(CaseRegistered, in_supervision_work(stream.case_registered)),
+        handles(ReviewConcluded, in_supervision_work(stream.review_concluded)),
+        handles(CorrectionFiled, in_supervision_work(stream.correction_filed)),
+        handles(TaskReleased, in_supervision_work(stream.task_released)),
+        handles(TaskConcluded, in_supervision_work(stream.task_concluded)),
+        handles(CaseDelivered, in_supervision_work(stream.case_delivered)),
+        handles(FindingBeyondList, in_supervision_work(stream.finding_beyond_list)),
+        handles(RequestUndeliverable, in_supervision_work(stream.request_undeliverable)),
+        handles(CallbackParked, in_supervision_work(stream.callback_parked)),
+        handles(RectificationOpened, in_supervision_work(stream.rectification_opened)),
+        handles(RectificationClosed, in_supervision_work(stream.rectification_closed)),
     ]))

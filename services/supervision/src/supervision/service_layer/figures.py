@@ -11,48 +11,20 @@ from dataclasses import asdict
 from datetime import date
 from uuid import NAMESPACE_URL, uuid5
 
-from sqlmodel import select
-
 from contracts.supervision.v1 import FiguresPublished
 from contracts.topics import SUPERVISION_FIGURES
 from contracts.workdays import WorkingCalendar
 from exchange.db.database import Database
-from supervision.adapters.tables import SupervisionCard, SupervisionCase, SupervisionClock
-from supervision.domain.figures import CardFact, ClockFact, Figure, figures
-from supervision.service_layer.ledger import to_clock
+from supervision.adapters.views import figure_facts
+from supervision.domain.figures import Figure, figures
 
 __all__ = ["DIMENSIONS", "DailyFigures", "current_figures"]
 
 DIMENSIONS = ("department", "item", "window")
 
 
-async def _facts(database: Database, calendar: WorkingCalendar) -> tuple[list[ClockFact], list[CardFact]]:
-    async with database.sessions() as session:
-        clocks = (await session.exec(select(SupervisionClock))).all()
-        cards = (await session.exec(select(SupervisionCard))).all()
-        windows = {c.case_id: c.window_id or "online" for c in (await session.exec(select(SupervisionCase))).all()}
-
-    def keys(case_id: str, department: str, item_code: str) -> dict[str, str]:
-        out = {"department": department, "window": windows.get(case_id, "online")}
-        if item_code:
-            out["item"] = item_code
-        return out
-
-    clock_facts = []
-    for row in clocks:
-        if row.kind != "item":
-            continue  # the case's own clock is counted through its items; a rectification is no handling
-        clock = to_clock(row)
-        clock_facts.append(ClockFact(row.case_id, keys(row.case_id, row.department, row.item_code),
-                                     clock.on_time(calendar), clock.handling_days(calendar)))
-    rectifications = {row.clock_id for row in clocks if row.kind == "rectification"}
-    card_facts = [CardFact(c.case_id, keys(c.case_id, c.department, c.item_code), c.colour) for c in cards
-                  if c.clock_id not in rectifications]
-    return clock_facts, card_facts
-
-
 async def current_figures(database: Database, by: str, calendar: WorkingCalendar) -> list[Figure]:
-    return figures(by, *await _facts(database, calendar))
+    return figures(by, *await figure_facts(database, calendar))
 
 
 class DailyFigures:
@@ -67,7 +39,7 @@ class DailyFigures:
     async def publish(self, today: date) -> int:
         if self.published_for == today:
             return 0
-        clocks, cards = await _facts(self.database, self.calendar)
+        clocks, cards = await figure_facts(self.database, self.calendar)
         published = 0
         async with self.database.unit_of_work() as uow:
             for by in DIMENSIONS:

@@ -1,34 +1,34 @@
-"""What supervision shows of a case: clocks with their ledgers, cards, orders, the projected completion
-and the department currently blocking it (for the API and ``onething case``)."""
+"""Supervision's read side: what it shows of a case (clocks with their ledgers, cards, orders, flags, the projected
+completion and the department currently blocking it, for the API and ``onething case``), its audit trail, the facts
+the efficiency figures are counted from, and the clocks the scan visits."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import NAMESPACE_URL, uuid5
 
 from sqlmodel import col, select
 
 from contracts.departments import department
-from contracts.supervision.v1 import ClockAdjusted
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar
 from exchange.db.database import Database
+from supervision.adapters.repositories import ledger_of
 from supervision.adapters.tables import (
+    SupervisionAudit,
     SupervisionCard,
     SupervisionCase,
     SupervisionClock,
     SupervisionFlag,
     SupervisionOrder,
 )
-from supervision.domain.errors import ClockNotFound
+from supervision.domain.figures import CardFact, ClockFact
 from supervision.domain.projection import ItemPlan, project
-from supervision.service_layer.ledger import store, to_clock
 
-__all__ = ["case_view", "extend_clock"]
+__all__ = ["case_audit", "case_view", "figure_facts", "item_clocks", "open_clock_ids"]
 
 
 def _clock_view(row: SupervisionClock, today: date, calendar: WorkingCalendar) -> dict[str, Any]:
-    clock = to_clock(row)
+    clock = ledger_of(row)
     due = clock.due_on(calendar, today)
     state = ("finished" if clock.finished_on else "suspended" if clock.suspended
              else "overdue" if today > due else "running")
@@ -57,9 +57,9 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
         flags = (await session.exec(select(SupervisionFlag).where(col(SupervisionFlag.case_id) == case_id))).all()
     case_clock = next((c for c in clocks if c.kind == "case"), None)
     item_clocks = [c for c in clocks if c.kind == "item"]  # a rectification clock neither projects nor blocks
-    waiting = case_clock is not None and to_clock(case_clock).suspended
+    waiting = case_clock is not None and ledger_of(case_clock).suspended
     # An item is due when its latest clock says: extensions and re-projections change the clock, nothing else.
-    due_by_item = {c.item_code: to_clock(c).due_on(calendar, today) for c in item_clocks}
+    due_by_item = {c.item_code: ledger_of(c).due_on(calendar, today) for c in item_clocks}
     plans = [ItemPlan(i["item_code"], i["department"], tuple(i["requires"]), i["limit_days"], i["status"],
                       due_by_item.get(i["item_code"]),
                       date.fromisoformat(i["concluded_on"]) if i.get("concluded_on") else None) for i in case.items]
@@ -104,20 +104,53 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
     }
 
 
-async def extend_clock(database: Database, clock_id: str, days: int, reason_zh: str, approver: str, today: date,
-                       calendar: WorkingCalendar) -> SupervisionClock:
-    """延期: more working days, with the reason and who approved it, recorded in the ledger and on the bus."""
-    async with database.unit_of_work() as uow:
-        row = await uow.get_for_update(SupervisionClock, clock_id)
-        if row is None:
-            raise ClockNotFound(clock_id)
-        clock = to_clock(row).extend(days, reason_zh, approver)
-        store(row, clock)
-        row.due_on = clock.due_on(calendar, today)
-        uow.session.add(row)
-        uow.emit(ClockAdjusted(case_id=row.case_id, clock_id=clock_id, item_code=row.item_code or None,
-                               kind="extended", days=days, reason_zh=reason_zh, approver=approver, due_on=row.due_on,
-                               on=today),
-                 subject=row.case_id,
-                 event_id=uuid5(NAMESPACE_URL, f"onething:extension:{clock_id}:{len(clock.extensions)}"))
-    return row
+async def item_clocks(database: Database, case_id: str) -> list[SupervisionClock]:
+    """The item clocks of a case, by item and attempt."""
+    async with database.sessions() as session:
+        query = select(SupervisionClock).where(col(SupervisionClock.case_id) == case_id,
+                                               col(SupervisionClock.kind) == "item")
+        return list((await session.exec(query.order_by(col(SupervisionClock.item_code),
+                                                       col(SupervisionClock.attempt)))).all())
+
+
+async def case_audit(database: Database, case_id: str) -> list[dict[str, Any]]:
+    async with database.sessions() as session:
+        rows = (await session.exec(select(SupervisionAudit).where(col(SupervisionAudit.case_id) == case_id)
+                                   .order_by(col(SupervisionAudit.at), col(SupervisionAudit.event_id)))).all()
+    return [{"at": r.at, "event_type": r.event_type, "actor": r.actor, "item_code": r.item_code,
+             "event_id": r.event_id, "evidence_sha256": r.evidence_sha256} for r in rows]
+
+
+async def open_clock_ids(database: Database) -> list[str]:
+    """Every clock still running or suspended (the scan visits each in a transaction of its own)."""
+    async with database.sessions() as session:
+        return list((await session.exec(select(SupervisionClock.clock_id)
+                                        .where(col(SupervisionClock.finished_on).is_(None)))).all())
+
+
+async def figure_facts(database: Database, calendar: WorkingCalendar) -> tuple[list[ClockFact], list[CardFact]]:
+    """Each item clock's verdict and each card, keyed by department, window and item. Rectification clocks of bad
+    reviews (差评整改) and their cards are left out: they time a department's answer to a review after the case,
+    not its handling of the case."""
+    async with database.sessions() as session:
+        clocks = (await session.exec(select(SupervisionClock))).all()
+        cards = (await session.exec(select(SupervisionCard))).all()
+        windows = {c.case_id: c.window_id or "online" for c in (await session.exec(select(SupervisionCase))).all()}
+
+    def keys(case_id: str, department: str, item_code: str) -> dict[str, str]:
+        out = {"department": department, "window": windows.get(case_id, "online")}
+        if item_code:
+            out["item"] = item_code
+        return out
+
+    clock_facts = []
+    for row in clocks:
+        if row.kind != "item":
+            continue  # the case's own clock is counted through its items; a rectification is no handling
+        clock = ledger_of(row)
+        clock_facts.append(ClockFact(row.case_id, keys(row.case_id, row.department, row.item_code),
+                                     clock.on_time(calendar), clock.handling_days(calendar)))
+    rectifications = {row.clock_id for row in clocks if row.kind == "rectification"}
+    card_facts = [CardFact(c.case_id, keys(c.case_id, c.department, c.item_code), c.colour) for c in cards
+                  if c.clock_id not in rectifications]
+    return clock_facts, card_facts

@@ -1,0 +1,40 @@
+"""The identity map of a repository (标识映射): what one transaction's repository handed out, each aggregate with
+the rows it was loaded from or will be written to.
+
+A second load of the same id in the transaction returns the same aggregate (what one use case changed, the next
+step sees), and when the use case returns the repository writes back exactly what it handed out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Generic, TypeVar
+
+__all__ = ["Loaded"]
+
+A = TypeVar("A")  # the aggregate
+R = TypeVar("R")  # its row, or whatever the repository needs to write it back
+
+
+class Loaded(Generic[A, R]):
+    def __init__(self) -> None:
+        self._by_id: dict[str, tuple[A, R]] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._by_id
+
+    def get(self, key: str) -> A | None:
+        """The aggregate handed out under ``key`` in this transaction, if any."""
+        found = self._by_id.get(key)
+        return None if found is None else found[0]
+
+    def keep(self, key: str, aggregate: A, rows: R) -> A:
+        self._by_id[key] = (aggregate, rows)
+        return aggregate
+
+    @property
+    def aggregates(self) -> list[A]:
+        return [aggregate for aggregate, _ in self._by_id.values()]
+
+    def __iter__(self) -> Iterator[tuple[A, R]]:
+        return iter(list(self._by_id.values()))
