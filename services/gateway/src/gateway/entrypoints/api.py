@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from contracts.department.v1 import RequestKind
 from contracts.departments import department, department_principal
 from exchange.db.database import Database
-from exchange.http_edge import harden
+from exchange.http_edge import ServiceDatabase, harden
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
 from exchange.runtime import answer_unavailable
 from exchange.signing import KeyRing
@@ -28,7 +28,7 @@ from gateway.domain.requests import RequestState
 from gateway.entrypoints.errors import INVALID, UNAVAILABLE, answer_refusals, on_request_invalid
 from gateway.service_layer import answering, queue
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "router"]
 
 REQUEST_ID = "5b0e3c1e-6a53-5b8e-9d43-0c1d0f6f2a11"
 
@@ -185,6 +185,102 @@ def served_department(code: str, request: Request, identity: SignedCaller) -> st
 Department = Annotated[str, Depends(served_department)]
 
 
+router = APIRouter()
+
+
+@router.get("/key-list", summary="公钥清单 The platform's signed key list: every principal's public keys, with key ids "
+                                 "and periods of service (public; verify it with the key-list anchor)",
+            response_class=Response, responses={200: {"content": {"application/json": {}},
+                                                      "description": "the list as published (docs/signing.md §6)"}})
+async def key_list(request: Request) -> Response:
+    keyring: KeyRing = request.app.state.keyring
+    return Response(keyring.published_key_list(), media_type="application/json")
+
+
+@router.get("/departments/{code}", response_model=DepartmentView, responses=_ROUTES,
+            summary="本部门接入情况 The department's registration and queue counts")
+async def registration(code: Department, request: Request, database: ServiceDatabase) -> DepartmentView:
+    known = department(code)
+    return DepartmentView(department=code, name_zh=known.name_zh, name_en=known.name_en,
+                          callback_url=request.app.state.served[code], requests=await views.counts(database, code))
+
+
+@router.get("/departments/{code}/requests", response_model=RequestPage, responses=_ROUTES,
+            summary="轮询请求（最早的在前）Poll the department's requests, oldest first, from a cursor")
+async def poll(
+    code: Department,
+    database: ServiceDatabase,
+    state: Annotated[RequestState, Query(description="open 未答复（默认）| pending 未取 | delivered 已送达 | "
+                                                     "undeliverable 投递搁置 | answered 已答复")] = RequestState.OPEN,
+    after: Annotated[int, Query(ge=0, le=2**62, description="只返回位置大于此值的请求 / only requests past this "
+                                                           "position (the previous page's next_after)")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> RequestPage:
+    rows = await views.poll(database, code, state=state, after=after, limit=limit)
+    return RequestPage(requests=[QueuedRequest.model_validate(views.as_json(r)) for r in rows],
+                       next_after=rows[-1].seq if rows else after)
+
+
+@router.get("/departments/{code}/requests/{request_id}", response_model=QueuedRequest, responses=_ROUTES,
+            summary="一个请求 One request, with its delivery and answer")
+async def one(code: Department, request_id: UUID, database: ServiceDatabase) -> QueuedRequest:
+    return QueuedRequest.model_validate(views.as_json(await views.one(database, code, request_id)))
+
+
+@router.post("/departments/{code}/requests/{request_id}/ack", response_model=QueuedRequest, responses=_ROUTES,
+             summary="确认已取走（可选）Acknowledge a request: it leaves state=pending (optional)")
+async def ack(code: Department, request_id: UUID, database: ServiceDatabase) -> QueuedRequest:
+    return QueuedRequest.model_validate(views.as_json(await queue.acknowledge(database, code, request_id)))
+
+
+@router.post("/departments/{code}/requests/{request_id}/redrive", response_model=QueuedRequest,
+             responses={**_ROUTES, 409: _refused("投递未搁置，或已答复 / the delivery is not parked, or answered")},
+             summary="重投搁置的回调 Re-drive a parked callback delivery (attempts start afresh)")
+async def redrive(code: Department, request_id: UUID, database: ServiceDatabase) -> QueuedRequest:
+    return QueuedRequest.model_validate(views.as_json(await queue.redrive(database, code, request_id)))
+
+
+@router.get("/departments/{code}/notices", response_model=NoticePage, responses=_ROUTES,
+            summary="拒收通知（最早的在前）Refusal notices about the department's answers, oldest first")
+async def notices(
+    code: Department,
+    database: ServiceDatabase,
+    after: Annotated[int, Query(ge=0, le=2**62, description="上一页的 next_after / the previous page's next_after")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> NoticePage:
+    rows = await views.notices(database, code, after=after, limit=limit)
+    return NoticePage(notices=[Notice.model_validate(r, from_attributes=True) for r in rows],
+                      next_after=(rows[-1].id or after) if rows else after)
+
+
+async def _answer(database: Database, code: str, kind: RequestKind, request_id: UUID, decision: dict[str, Any],
+                  response: Response) -> AnswerAccepted:
+    done = await answering.answer(database, code, kind, request_id, decision)
+    response.status_code = 200 if done.duplicate else 201
+    return AnswerAccepted(request_id=done.request_id, event_id=done.event_id, event_type=done.event_type,
+                          answered_at=done.answered_at, duplicate=done.duplicate)
+
+
+@router.post("/departments/{code}/results", response_model=AnswerAccepted, status_code=201,
+             responses=_ANSWER_ROUTES,
+             summary="答复办理结果 Answer a handling request (办理): approved or rejected")
+async def result(code: Department, body: ResultAnswer, response: Response, database: ServiceDatabase
+                 ) -> AnswerAccepted:
+    decision = body.model_dump(mode="json", exclude={"request_id"})
+    decision["decided_at"] = decision["decided_at"] or datetime.now(UTC).isoformat()
+    return await _answer(database, code, RequestKind.HANDLING, body.request_id, decision, response)
+
+
+@router.post("/departments/{code}/reviews", response_model=AnswerAccepted, status_code=201,
+             responses=_ANSWER_ROUTES,
+             summary="答复预审结论 Answer a preliminary review request (预审): nothing, or what to correct")
+async def review(code: Department, body: ReviewAnswer, response: Response, database: ServiceDatabase
+                 ) -> AnswerAccepted:
+    decision = body.model_dump(mode="json", exclude={"request_id"})
+    decision["reviewed_at"] = decision["reviewed_at"] or datetime.now(UTC).isoformat()
+    return await _answer(database, code, RequestKind.REVIEW, body.request_id, decision, response)
+
+
 def create_app(database: Database, keyring: KeyRing, served: Mapping[str, str | None]) -> FastAPI:
     app = FastAPI(
         title="OneThing gateway 部门接入网关",
@@ -202,83 +298,7 @@ def create_app(database: Database, keyring: KeyRing, served: Mapping[str, str | 
     answer_refusals(app)
 
     app.state.served = dict(served)
-
-    @app.get("/key-list", summary="公钥清单 The platform's signed key list: every principal's public keys, with key ids "
-                                  "and periods of service (public; verify it with the key-list anchor)",
-             response_class=Response, responses={200: {"content": {"application/json": {}},
-                                                       "description": "the list as published (docs/signing.md §6)"}})
-    async def key_list() -> Response:
-        return Response(keyring.published_key_list(), media_type="application/json")
-
-    @app.get("/departments/{code}", response_model=DepartmentView, responses=_ROUTES,
-             summary="本部门接入情况 The department's registration and queue counts")
-    async def registration(code: Department) -> DepartmentView:
-        known = department(code)
-        return DepartmentView(department=code, name_zh=known.name_zh, name_en=known.name_en,
-                              callback_url=served[code], requests=await views.counts(database, code))
-
-    @app.get("/departments/{code}/requests", response_model=RequestPage, responses=_ROUTES,
-             summary="轮询请求（最早的在前）Poll the department's requests, oldest first, from a cursor")
-    async def poll(
-        code: Department,
-        state: Annotated[RequestState, Query(description="open 未答复（默认）| pending 未取 | delivered 已送达 | "
-                                                         "undeliverable 投递搁置 | answered 已答复")] = RequestState.OPEN,
-        after: Annotated[int, Query(ge=0, le=2**62, description="只返回位置大于此值的请求 / only requests past this "
-                                                               "position (the previous page's next_after)")] = 0,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    ) -> RequestPage:
-        rows = await views.poll(database, code, state=state, after=after, limit=limit)
-        return RequestPage(requests=[QueuedRequest.model_validate(views.as_json(r)) for r in rows],
-                           next_after=rows[-1].seq if rows else after)
-
-    @app.get("/departments/{code}/requests/{request_id}", response_model=QueuedRequest, responses=_ROUTES,
-             summary="一个请求 One request, with its delivery and answer")
-    async def one(code: Department, request_id: UUID) -> QueuedRequest:
-        return QueuedRequest.model_validate(views.as_json(await views.one(database, code, request_id)))
-
-    @app.post("/departments/{code}/requests/{request_id}/ack", response_model=QueuedRequest, responses=_ROUTES,
-              summary="确认已取走（可选）Acknowledge a request: it leaves state=pending (optional)")
-    async def ack(code: Department, request_id: UUID) -> QueuedRequest:
-        return QueuedRequest.model_validate(views.as_json(await queue.acknowledge(database, code, request_id)))
-
-    @app.post("/departments/{code}/requests/{request_id}/redrive", response_model=QueuedRequest,
-              responses={**_ROUTES, 409: _refused("投递未搁置，或已答复 / the delivery is not parked, or answered")},
-              summary="重投搁置的回调 Re-drive a parked callback delivery (attempts start afresh)")
-    async def redrive(code: Department, request_id: UUID) -> QueuedRequest:
-        return QueuedRequest.model_validate(views.as_json(await queue.redrive(database, code, request_id)))
-
-    @app.get("/departments/{code}/notices", response_model=NoticePage, responses=_ROUTES,
-             summary="拒收通知（最早的在前）Refusal notices about the department's answers, oldest first")
-    async def notices(
-        code: Department,
-        after: Annotated[int, Query(ge=0, le=2**62, description="上一页的 next_after / the previous page's next_after")] = 0,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    ) -> NoticePage:
-        rows = await views.notices(database, code, after=after, limit=limit)
-        return NoticePage(notices=[Notice.model_validate(r, from_attributes=True) for r in rows],
-                          next_after=(rows[-1].id or after) if rows else after)
-
-    async def _answer(code: str, kind: RequestKind, request_id: UUID, decision: dict[str, Any],
-                      response: Response) -> AnswerAccepted:
-        done = await answering.answer(database, code, kind, request_id, decision)
-        response.status_code = 200 if done.duplicate else 201
-        return AnswerAccepted(request_id=done.request_id, event_id=done.event_id, event_type=done.event_type,
-                              answered_at=done.answered_at, duplicate=done.duplicate)
-
-    @app.post("/departments/{code}/results", response_model=AnswerAccepted, status_code=201,
-              responses=_ANSWER_ROUTES,
-              summary="答复办理结果 Answer a handling request (办理): approved or rejected")
-    async def result(code: Department, body: ResultAnswer, response: Response) -> AnswerAccepted:
-        decision = body.model_dump(mode="json", exclude={"request_id"})
-        decision["decided_at"] = decision["decided_at"] or datetime.now(UTC).isoformat()
-        return await _answer(code, RequestKind.HANDLING, body.request_id, decision, response)
-
-    @app.post("/departments/{code}/reviews", response_model=AnswerAccepted, status_code=201,
-              responses=_ANSWER_ROUTES,
-              summary="答复预审结论 Answer a preliminary review request (预审): nothing, or what to correct")
-    async def review(code: Department, body: ReviewAnswer, response: Response) -> AnswerAccepted:
-        decision = body.model_dump(mode="json", exclude={"request_id"})
-        decision["reviewed_at"] = decision["reviewed_at"] or datetime.now(UTC).isoformat()
-        return await _answer(code, RequestKind.REVIEW, body.request_id, decision, response)
-
+    app.state.database = database
+    app.state.keyring = keyring
+    app.include_router(router)
     return app
