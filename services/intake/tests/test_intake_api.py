@@ -29,6 +29,7 @@ from exchange.testing.outbox import outbox
 from intake.catalogue.loader import load_catalogue
 from intake.domain.errors import UnknownCase
 from intake.entrypoints.api import create_app
+from intake.entrypoints.consumers import handlers
 from intake.entrypoints.examples import MOTHER_ID as EXAMPLE_MOTHER_ID
 from intake.service_layer.applications import IdempotencyKey
 from intake.service_layer.case_stream import CaseStreamFolder
@@ -484,13 +485,7 @@ class Stream:
         self.database = database
         self.case_id = case_id
         self.folder = CaseStreamFolder(CatalogueStore(database, load_catalogue()))
-        self.handlers = {
-            ReviewConcluded.event_type: self.folder.review_concluded,
-            TaskReleased.event_type: self.folder.task_released,
-            TaskConcluded.event_type: self.folder.task_concluded,
-            CaseLicenceIssued.event_type: self.folder.licence_issued,
-            ClockStarted.event_type: self.folder.clock_started,
-        }
+        self.handlers = handlers(self.folder)  # the consumer's own table
         self.last: tuple[Envelope, EventPayload] | None = None
 
     async def apply(self, payload: EventPayload, source: str = "dispatch", envelope: Envelope | None = None) -> None:

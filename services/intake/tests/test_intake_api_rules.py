@@ -26,6 +26,7 @@ from intake.catalogue.loader import load_catalogue
 from intake.catalogue.model import CatalogueError
 from intake.domain.errors import ForeignAnswer
 from intake.entrypoints.api import create_app
+from intake.entrypoints.consumers import handlers
 from intake.service_layer.case_stream import CaseStreamFolder
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.drafts import apply_answer
@@ -326,7 +327,8 @@ async def test_a_correction_answers_with_documents_not_promises(api: httpx.Async
                    reason_en="blurred photo"),))
     envelope = Envelope.wrap(notice, source="dispatch", subject=case_id)
     async with intake_db.unit_of_work(cause=envelope) as uow:
-        await CaseStreamFolder(CatalogueStore(intake_db, load_catalogue())).review_concluded(uow, envelope, notice)
+        await handlers(CaseStreamFolder(CatalogueStore(intake_db, load_catalogue())))[notice.event_type](
+            uow, envelope, notice)
     promise = await api.post(f"/cases/{case_id}/corrections",
                              json={"materials": {"P-01-05-M1": {"provision": "deferred"}}})
     assert promise.status_code == 422 and promise.json()["problems"][0]["type"] == "missing"

@@ -13,17 +13,18 @@ from exchange.kafka.consumer import Handler
 from exchange.kafka.subscriptions import handles
 from intake.service_layer.case_stream import CaseStreamFolder
 from intake.service_layer.drafts import apply_answer
+from intake.service_layer.unit_of_work import in_intake_work
 
 TOPICS = (CASE_STREAM, SHARING_ANSWERS)
 
 
 def handlers(folder: CaseStreamFolder) -> dict[str, Handler]:
     return dict([
-        handles(ReviewConcluded, folder.review_concluded),
-        handles(TaskReleased, folder.task_released),
-        handles(TaskConcluded, folder.task_concluded),
-        handles(CaseLicenceIssued, folder.licence_issued),
-        handles(LicenceStatusChanged, folder.licence_status_changed),
-        handles(ClockStarted, folder.clock_started),
+        handles(ReviewConcluded, in_intake_work(folder.review_concluded)),
+        handles(TaskReleased, in_intake_work(folder.task_released)),
+        handles(TaskConcluded, in_intake_work(folder.task_concluded)),
+        handles(CaseLicenceIssued, in_intake_work(folder.licence_issued)),
+        handles(LicenceStatusChanged, in_intake_work(folder.licence_status_changed)),
+        handles(ClockStarted, in_intake_work(folder.clock_started)),
         handles(LookupAnswered, apply_answer),
     ])

@@ -1,0 +1,149 @@
+"""Intake's case aggregate (办件聚合) as the case stream moves it. Pure: no I/O.
+
+A :class:`Case` folds what the departments, licence and supervision say about it (``domain/case.py``'s
+:class:`~intake.domain.case.CaseState`) and decides what the applicant is told: every step is recorded as a
+:class:`Noted` entry of the case's timeline (进度, 全程留痕), the consolidated correction notice (一次性告知) is opened
+once per review round, and the result is delivered once (一次送达, :class:`Delivered`) when every item has settled.
+``adapters/messages.py`` turns a delivery into the contract's payloads; the repository writes the timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from contracts.departments import department
+from contracts.dispatch.v1 import Deficiency
+from exchange.aggregates import Aggregate
+from intake.domain.case import ITEM_STATUS_ZH, CaseState, notice_texts
+
+__all__ = ["Case", "CaseEvent", "Delivered", "Noted", "OpenCorrection"]
+
+
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """A step of the case as the applicant sees it on its timeline."""
+
+    kind: str
+    text_zh: str
+    text_en: str
+    item_code: str | None = None
+    department: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """The result went out once, with the one notice (统一反馈)."""
+
+    at: datetime
+
+
+CaseEvent = Noted | Delivered
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCorrection:
+    """The consolidated correction notice waiting for the applicant (补正)."""
+
+    round: int
+    requested_on: date
+    deficiencies: tuple[Deficiency, ...]
+
+
+def _name_zh(code: str) -> str:
+    try:
+        return department(code).name_zh
+    except KeyError:
+        return code
+
+
+@dataclass
+class Case(Aggregate[CaseEvent]):
+    case_id: str
+    bundle_code: str
+    catalogue_version: str
+    channel: str
+    delivery_method: str
+    correction_round: int  # the last round the applicant answered
+    correction: OpenCorrection | None
+    state: CaseState
+    delivered_at: datetime | None = None
+    notice_zh: str | None = None
+    notice_en: str | None = None
+
+    def note(self, kind: str, text_zh: str, text_en: str, *, item_code: str | None = None,
+             department: str | None = None) -> None:
+        self.record(Noted(kind, text_zh, text_en, item_code, department))
+
+    def review_concluded(self, round_: int, deficiencies: tuple[Deficiency, ...], on: date) -> None:
+        """Every department's preliminary review is in: one consolidated correction notice, or handling starts."""
+        if round_ <= self.correction_round or self.correction is not None:
+            return  # this round was answered already, or its notice is open
+        if not deficiencies:
+            self.note("reviewed", "各部门预审通过，进入办理", "Every department's review passed")
+            return
+        self.correction = OpenCorrection(round_, on, deficiencies)
+        self.state.correction_open = True
+        lines_zh = "；".join(f"{d.code}（{_name_zh(d.department)}）：{d.reason_zh}" for d in deficiencies)
+        lines_en = "; ".join(f"{d.code} ({d.department}): {d.reason_en}" for d in deficiencies)
+        self.note("correction_requested",
+                  f"一次性补正告知（第 {round_} 轮，共 {len(deficiencies)} 处）：{lines_zh}。办理时限暂停。",
+                  f"One correction notice (round {round_}, {len(deficiencies)} point(s)): {lines_en}. "
+                  "The clock is paused.")
+
+    def released(self, item_code: str, attempt: int, department_code: str, statutory_days: int,
+                 promised_days: int) -> None:
+        if not self.state.released(item_code, attempt):
+            return  # a stale or repeated fact
+        dept, item = department(department_code), self.state.items[item_code]
+        self.note("released",
+                  f"「{item.name_zh}」已推送{dept.name_zh}办理（法定时限 {statutory_days} 个工作日 / "
+                  f"承诺时限 {promised_days} 个工作日）",
+                  f"'{item.name_en}' sent to {dept.name_en} (statutory limit {statutory_days} working "
+                  f"days / promised {promised_days})", item_code=item.item_code, department=dept.code)
+
+    def concluded(self, item_code: str, attempt: int, outcome: str, document_no: str | None, reason_zh: str | None,
+                  reason_en: str | None, department_code: str) -> bool:
+        """Whether the conclusion was new (then the case may be ready for delivery)."""
+        if not self.state.concluded(item_code, attempt, outcome, document_no, reason_zh):
+            return False
+        item = self.state.items[item_code]
+        self.note(f"concluded.{outcome}",
+                  f"「{item.name_zh}」{ITEM_STATUS_ZH[item.status]}" + (f"：{reason_zh}" if reason_zh else ""),
+                  f"'{item.name_en}' {outcome}" + (f": {reason_en}" if reason_en else ""),
+                  item_code=item.item_code, department=department_code)
+        return True
+
+    def licence_issued(self, item_code: str, licence_id: str, number: str, issuer_department: str) -> bool:
+        """Whether the licence was new (then the case may be ready for delivery)."""
+        if not self.state.licence_issued(item_code, licence_id):
+            return False
+        self.note("licence", f"电子证照已签发：{number}", f"Electronic licence issued: {number}", item_code=item_code,
+                  department=issuer_department)
+        return True
+
+    def licence_status_changed(self, state: str, reason_zh: str, item_code: str, issuer_department: str) -> None:
+        """撤销/暂停/恢复 after delivery: the case's history says so; the delivered result itself stands."""
+        words = {"revoked": ("已被撤销", "revoked"), "suspended": ("已被暂停", "suspended"),
+                 "active": ("已恢复有效", "reinstated")}[state]
+        self.note(f"licence_{state}", f"电子证照{words[0]}：{reason_zh}", f"Electronic licence {words[1]}: {reason_zh}",
+                  item_code=item_code, department=issuer_department)
+
+    def item_due(self, item_code: str, due_on: date) -> None:
+        """The item's clock started at supervision: its due date, as the applicant sees it."""
+        self.state.clock_started(item_code, due_on.isoformat())
+
+    @property
+    def ready_for_delivery(self) -> bool:
+        return self.state.ready_for_delivery()
+
+    def deliver(self, at: datetime, bundle_name_zh: str, bundle_name_en: str) -> None:
+        """一次送达: once, when every item has settled, with the one notice naming every item's outcome."""
+        if not self.ready_for_delivery:
+            return
+        self.state.delivered = True
+        self.delivered_at = at
+        self.notice_zh, self.notice_en = notice_texts(self.state, bundle_name_zh, bundle_name_en, self.delivery_method)
+        self.record(Delivered(at))
+        how = ("免费寄递", "free mail") if self.delivery_method == "mail" else ("窗口领取", "window pick-up")
+        self.note("delivered", f"办理结果已一次送达（{how[0]}）", f"Result delivered once ({how[1]})")
