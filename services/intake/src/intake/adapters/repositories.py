@@ -1,6 +1,6 @@
-"""Intake's repository of cases as the case stream moves them (仓储): the case row with its items, open correction
-and delivery, and the timeline entries the case notes. Acceptance, corrections and drafts still write their rows in
-``service_layer`` (issue 15 moves them here next)."""
+"""Intake's repositories (仓储): cases (the case row with its items, form, materials, commitments, open correction and
+delivery, and the timeline entries the case notes), pre-fill drafts claimed by an application, and the blacklist
+(失信黑名单) an acceptance consults. The only SQL of intake's write side for them; rows never leave this module."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 from contracts.dispatch.v1 import Deficiency
 from exchange.db.identity import Loaded
 from exchange.db.unit_of_work import UnitOfWork
-from intake.adapters.tables import IntakeCase, IntakeTimeline
-from intake.domain.case import CaseState
+from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDraft, IntakeTimeline
+from intake.domain.case import CaseState, CaseStatus
 from intake.domain.model import Case, Noted, OpenCorrection
 
-__all__ = ["SqlCases"]
+__all__ = ["SqlBlacklist", "SqlCases", "SqlDrafts"]
 
 
 class SqlCases:
@@ -37,7 +37,24 @@ class SqlCases:
             row.case_id, row.bundle_code, row.catalogue_version, row.channel, row.delivery_method,
             row.correction_round, correction,
             CaseState.from_rows(row.case_id, row.items, row.delivered_at is not None, row.correction is not None),
-            row.delivered_at, row.notice_zh, row.notice_en), row)
+            row.delivered_at, row.notice_zh, row.notice_en, form=dict(row.form), materials=list(row.materials),
+            commitments=list(row.commitments), limit_days=row.limit_days, due_on=row.due_on,
+            paused_days=row.paused_days), row)
+
+    def add(self, case: Case) -> None:
+        """A case just accepted: its row is written from what the application said (``case.acceptance``)."""
+        a = case.acceptance
+        assert a is not None, "a new case carries its acceptance"
+        self._loaded.keep(case.case_id, case, IntakeCase(
+            case_id=case.case_id, idempotency_key=a.idempotency_key, request_digest=a.request_digest,
+            bundle_code=case.bundle_code, catalogue_version=case.catalogue_version, status=CaseStatus.ACCEPTED,
+            applicant=a.applicant.model_dump(mode="json"), channel=case.channel,
+            delivery_method=case.delivery_method, delivery_address=a.delivery_address, form=case.form, items=[],
+            accepted_at=a.accepted_at, window_id=a.window_id, staff_id=a.staff_id,
+            proxy=a.proxy.model_dump(mode="json") if a.proxy else None, fast_track=a.fast_track.granted,
+            fast_track_note_zh=a.fast_track.reason_zh, fast_track_note_en=a.fast_track.reason_en,
+            materials=case.materials, commitments=case.commitments, limit_days=case.limit_days, due_on=case.due_on,
+            draft_id=a.draft_id))
 
     @property
     def seen(self) -> list[Case]:
@@ -53,6 +70,8 @@ class SqlCases:
                 "round": c.round, "requested_on": c.requested_on.isoformat(),
                 "deficiencies": [d.model_dump(mode="json") for d in c.deficiencies]}
             row.delivered_at, row.notice_zh, row.notice_en = case.delivered_at, case.notice_zh, case.notice_en
+            row.form, row.materials, row.commitments = case.form, case.materials, case.commitments
+            row.correction_round, row.paused_days, row.due_on = case.correction_round, case.paused_days, case.due_on
             session.add(row)
             for event in case.recorded:
                 if isinstance(event, Noted):
@@ -60,3 +79,30 @@ class SqlCases:
                         case_id=case.case_id, at=datetime.now(UTC), kind=event.kind, item_code=event.item_code,
                         department=event.department, text_zh=event.text_zh, text_en=event.text_en,
                         event_id=str(cause.id) if cause else None))
+
+
+class SqlDrafts:
+    """Pre-fill drafts (预填草稿): each authorises one application (本次申请)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def claim(self, draft_id: str, case_id: str) -> bool:
+        """Mark the draft used by ``case_id``; False if it is gone or another application used it first."""
+        draft = await self._uow.get_for_update(IntakeDraft, draft_id)
+        if draft is None or draft.case_id is not None:
+            return False
+        draft.case_id = case_id
+        self._uow.session.add(draft)
+        return True
+
+
+class SqlBlacklist:
+    """失信黑名单 (R-22): why an applicant is listed, if they are."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def reasons(self, id_number: str) -> tuple[str, str] | None:
+        listed = await self._uow.session.get(IntakeBlacklist, id_number)
+        return None if listed is None else (listed.reason_zh, listed.reason_en)

@@ -1,23 +1,29 @@
-"""Intake's case aggregate (办件聚合) as the case stream moves it. Pure: no I/O.
+"""Intake's case aggregate (办件聚合). Pure: no I/O.
 
-A :class:`Case` folds what the departments, licence and supervision say about it (``domain/case.py``'s
+A :class:`Case` is accepted once (受理, :class:`Accepted`: the dossier for dispatch and the facts for the case stream),
+answers its consolidated correction notice once per round (一次补正, :class:`Corrected`) and takes its 容缺 materials;
+it folds what the departments, licence and supervision say about it (``domain/case.py``'s
 :class:`~intake.domain.case.CaseState`) and decides what the applicant is told: every step is recorded as a
 :class:`Noted` entry of the case's timeline (进度, 全程留痕), the consolidated correction notice (一次性告知) is opened
 once per review round, and the result is delivered once (一次送达, :class:`Delivered`) when every item has settled.
-``adapters/messages.py`` turns a delivery into the contract's payloads; the repository writes the timeline.
+``adapters/messages.py`` turns the events into the contract's payloads; the repository writes the timeline.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from contracts.departments import department
 from contracts.dispatch.v1 import Deficiency
+from contracts.intake.v1 import Applicant, CaseItem, Commitment, MaterialProvision, MaterialRef, Proxy
 from exchange.aggregates import Aggregate
+from intake.domain.assistance import FastTrack
 from intake.domain.case import ITEM_STATUS_ZH, CaseState, notice_texts
 
-__all__ = ["Case", "CaseEvent", "Delivered", "Noted", "OpenCorrection"]
+__all__ = ["Acceptance", "Accepted", "Case", "CaseEvent", "Corrected", "Delivered", "Noted", "OpenCorrection"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +44,47 @@ class Delivered:
     at: datetime
 
 
-CaseEvent = Noted | Delivered
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """受理: the whole application as one case, with what its dossier names beyond the case itself."""
+
+    bundle_name_zh: str
+    bundle_name_en: str
+    lead_department: str
+    items: tuple[CaseItem, ...]
+    commitments: tuple[Commitment, ...]
+    applicant_ref: str  # intake's pseudonym of the applicant, for the case stream
+    rater_key: bytes | None  # keys the digests of who may rate the case
+
+
+@dataclass(frozen=True, slots=True)
+class Corrected:
+    """一次补正: the applicant answered the round's notice; ``form`` and ``materials`` are what they supplied."""
+
+    round: int
+    item_codes: tuple[str, ...]
+    form: dict[str, str]
+    materials: tuple[MaterialRef, ...]
+
+
+CaseEvent = Noted | Accepted | Corrected | Delivered
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """What the application said at acceptance, written once with the case and never changed."""
+
+    applicant: Applicant
+    accepted_at: datetime
+    accepted_on: date
+    delivery_address: str | None
+    window_id: str | None
+    staff_id: str | None
+    proxy: Proxy | None
+    fast_track: FastTrack
+    idempotency_key: str | None  # as stored: scoped to the caller
+    request_digest: str | None
+    draft_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +116,54 @@ class Case(Aggregate[CaseEvent]):
     delivered_at: datetime | None = None
     notice_zh: str | None = None
     notice_en: str | None = None
+    form: dict[str, str] = field(default_factory=dict)
+    materials: list[dict[str, Any]] = field(default_factory=list)  # what the departments receive, by submit code
+    commitments: list[dict[str, Any]] = field(default_factory=list)  # 容缺 and 告知承诺, with their status
+    limit_days: int = 0
+    due_on: date | None = None
+    paused_days: int = 0  # working days paused for corrections so far
+    acceptance: Acceptance | None = None  # only on the case just accepted: what its row is written from
+
+    @classmethod
+    def accept(cls, case_id: str, bundle_code: str, catalogue_version: str, channel: str, delivery_method: str,
+               state: CaseState, form: dict[str, str], materials: list[dict[str, Any]], limit_days: int,
+               due_on: date, acceptance: Acceptance, accepted: Accepted) -> Case:
+        """受理: one case for the whole application, its dossier announced once."""
+        case = cls(case_id, bundle_code, catalogue_version, channel, delivery_method, 0, None, state, form=form,
+                   materials=materials, commitments=[c.model_dump(mode="json") | {"status": "open"}
+                                                     for c in accepted.commitments],
+                   limit_days=limit_days, due_on=due_on, acceptance=acceptance)
+        case.record(accepted)
+        return case
+
+    def correct(self, supplied: dict[str, str], documents: dict[str, str], refs: tuple[MaterialRef, ...],
+                item_codes: tuple[str, ...], paused: int, add_working_days: Callable[[date, int], date]) -> None:
+        """一次补正 of the open notice (checked by the caller against it): the values and documents supplied, the
+        clock moved on by the working days it was paused, the notice closed."""
+        notice = self.correction
+        assert notice is not None, "a correction answers an open notice"
+        self.paused_days += paused
+        if self.due_on is not None:
+            self.due_on = add_working_days(self.due_on, paused)
+        self.form = {**self.form, **supplied}
+        self.materials = _with_documents(self.materials, documents)
+        self.correction_round, self.correction = notice.round, None
+        self.state.correction_open = False
+        self.record(Corrected(notice.round, item_codes, supplied, refs))
+        self.note("corrected",
+                  f"申请人已一次补正（第 {notice.round} 轮），办理时限暂停 {paused} 个工作日，办结期限顺延至 {self.due_on}",
+                  f"Correction round {notice.round} supplied; the clock paused {paused} working day(s); due {self.due_on}")
+
+    def supplement(self, documents: dict[str, str], today: date) -> None:
+        """容缺补齐: documents for materials accepted missing (by material code), each fulfilling its commitment."""
+        self.commitments = [
+            {**c, "status": "fulfilled", "fulfilled_on": today.isoformat(), "document": documents[c["material_code"]]}
+            if c["kind"] == "tolerance" and c["material_code"] in documents else c
+            for c in self.commitments
+        ]
+        self.materials = _with_documents(self.materials, documents)
+        self.note("supplemented", f"容缺材料已补齐：{'、'.join(sorted(documents))}",
+                  f"Outstanding materials supplied: {', '.join(sorted(documents))}")
 
     def note(self, kind: str, text_zh: str, text_en: str, *, item_code: str | None = None,
              department: str | None = None) -> None:
@@ -147,3 +241,9 @@ class Case(Aggregate[CaseEvent]):
         self.record(Delivered(at))
         how = ("免费寄递", "free mail") if self.delivery_method == "mail" else ("窗口领取", "window pick-up")
         self.note("delivered", f"办理结果已一次送达（{how[0]}）", f"Result delivered once ({how[1]})")
+
+
+def _with_documents(rows: list[dict[str, Any]], documents: dict[str, str]) -> list[dict[str, Any]]:
+    """The case's material list with newly supplied documents (by submit code) in place: what departments hold."""
+    return [{**row, "provision": MaterialProvision.UPLOAD.value, "document": documents[row["submit_code"]]}
+            if row.get("submit_code") in documents else row for row in rows]

@@ -308,11 +308,11 @@ def create_app(database: Database, catalogues: CatalogueStore,
             reuse_licences=body.reuse_licences, request_digest=_fingerprint(body) if idempotency_key else None,
             online_proxy=origin.online_proxy,
         )
-        case, created = await accept_application(database, catalogues.current, application, calendar,
-                                                 pseudonyms=pseudonyms, verify_licence=verify_licence)
+        case_id, created = await accept_application(database, catalogues.current, application, calendar,
+                                                    pseudonyms=pseudonyms, verify_licence=verify_licence)
         if not created:
             response.status_code = 200
-        case, entries = await load_case(database, case.case_id)
+        case, entries = await load_case(database, case_id)
         return _public(case, entries, calendar)
 
     async def followed(case_id: str, caller: Caller) -> tuple[IntakeCase, list[IntakeTimeline]]:

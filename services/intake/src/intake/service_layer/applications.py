@@ -18,9 +18,7 @@ from sqlmodel import col, select
 from contracts.days import china_date
 from contracts.intake.v1 import (
     Applicant,
-    CaseAccepted,
     CaseItem,
-    CaseRegistered,
     Channel,
     DeliveryMethod,
     MaterialProvision,
@@ -30,21 +28,22 @@ from contracts.sharing.v1 import Registry
 from contracts.workdays import WorkingCalendar
 from credentials.verify import Verification
 from exchange.db.database import Database
-from exchange.db.unit_of_work import UnitOfWork
-from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDraft, IntakeTimeline
+from intake.adapters.tables import IntakeCase, IntakeDraft, IntakeTimeline
 from intake.catalogue.model import ApplicantKind, Bundle, Catalogue
 from intake.domain.assistance import fast_track, proxy_terms
-from intake.domain.case import CaseState, CaseStatus, ItemState, case_due
+from intake.domain.case import CaseState, ItemState, case_due
 from intake.domain.deadline import bundle_deadline
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, IdempotencyKeyReused, NotDelegated
 from intake.domain.form import check_form, normalise_form
 from intake.domain.identity import identity_problem
 from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials, submit_codes
+from intake.domain.model import Acceptance, Accepted, Case
 from intake.domain.pseudonyms import Pseudonyms
 from intake.domain.reuse import HeldLicence, reusable_licences
 from intake.domain.selection import Selection, select_items
 from intake.service_layer.delegations import authorised_by
 from intake.service_layer.drafts import prefilled_values
+from intake.service_layer.unit_of_work import intake_work
 
 __all__ = [
     "ApplicantIn",
@@ -53,7 +52,6 @@ __all__ = [
     "accept_application",
     "load_case",
     "resolve_selection",
-    "timeline",
 ]
 
 _CASE_NAMESPACE = uuid.UUID("6f1c2a8e-3b0d-4c9e-9a57-0e1d5b7c9f11")
@@ -121,16 +119,6 @@ def new_case_id(now: datetime, idempotency_key: str | None) -> str:
     return f"OT{now:%Y%m%d}{suffix.hex[:12].upper()}"
 
 
-def timeline(uow: UnitOfWork, case_id: str, kind: str, zh: str, en: str, *, item_code: str | None = None,
-             department: str | None = None) -> None:
-    uow.session.add(
-        IntakeTimeline(
-            case_id=case_id, at=datetime.now(UTC), kind=kind, item_code=item_code, department=department,
-            text_zh=zh, text_en=en, event_id=str(uow.cause.id) if uow.cause else None,
-        )
-    )
-
-
 def resolve_selection(catalogue: Catalogue, bundle_code: str, items: list[str] | None) -> tuple[Bundle, Selection]:
     bundle = catalogue.bundle(bundle_code)
     if bundle is None:
@@ -157,8 +145,8 @@ def _channel_problems(app: Application) -> list[FieldProblem]:
 
 async def accept_application(db: Database, catalogue: Catalogue, app: Application, calendar: WorkingCalendar, *,
                              pseudonyms: Pseudonyms,
-                             verify_licence: Callable[[Any], Verification] | None = None) -> tuple[IntakeCase, bool]:
-    """Accept (受理) one application as one case; returns the case and whether it is new.
+                             verify_licence: Callable[[Any], Verification] | None = None) -> tuple[str, bool]:
+    """Accept (受理) one application as one case; returns the case's number and whether it is new.
 
     The same rules apply whatever the channel (同一事项无差别受理、同标准办理, R-18). Due dates are counted on
     ``calendar``, supervision's. ``verify_licence`` checks the e-licences an applicant consents to reuse;
@@ -222,12 +210,12 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         return _retried(existing, app.idempotency_key.sent, app.request_digest), False
 
 
-def _retried(existing: IntakeCase, key: str, digest: str | None) -> IntakeCase:
+def _retried(existing: IntakeCase, key: str, digest: str | None) -> str:
     """The case a retry gets back; the same key with another body is refused (draft-ietf-httpapi-idempotency-
     key-header: 422). A case from before revision 0003 has no digest to compare with and is handed back."""
     if existing.request_digest is not None and existing.request_digest != digest:
         raise IdempotencyKeyReused(key)
-    return existing
+    return existing.case_id
 
 
 async def _draft(db: Database, app: Application, bundle: Bundle) -> IntakeDraft:
@@ -248,13 +236,9 @@ async def _by_idempotency_key(db: Database, key: str) -> IntakeCase | None:
         return (await session.exec(query)).first()
 
 
-async def _blacklisted(uow: UnitOfWork, id_number: str) -> IntakeBlacklist | None:
-    return await uow.session.get(IntakeBlacklist, id_number)
-
-
 async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection: Selection, form: dict[str, str],
                   checked: MaterialsChecked, submit_code: dict[str, str], app: Application,
-                  changed_prefill: list[str], calendar: WorkingCalendar, pseudonyms: Pseudonyms) -> IntakeCase:
+                  changed_prefill: list[str], calendar: WorkingCalendar, pseudonyms: Pseudonyms) -> str:
     now = datetime.now(UTC)
     accepted_on = china_date(now)
     items = [bundle.item(code) for code in selection.codes]
@@ -269,95 +253,70 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
     applicant = Applicant(
         name=app.applicant.name, id_number=app.applicant.id_number, phone=app.applicant.phone,
         id_type="uscc" if bundle.applicant_kind is ApplicantKind.ORGANISATION else "resident_id")
-    async with db.unit_of_work() as uow:
-        listed = await _blacklisted(uow, app.applicant.id_number)
-        track = fast_track(app.fast_track, listed.reason_zh if listed else None, listed.reason_en if listed else None)
-        case_id = new_case_id(now, app.idempotency_key.stored if app.idempotency_key else None)
+    idempotency_key = app.idempotency_key.stored if app.idempotency_key else None
+    async with intake_work(db) as uow:
+        listed = await uow.blacklist.reasons(app.applicant.id_number)
+        track = fast_track(app.fast_track, *(listed or (None, None)))
+        case_id = new_case_id(now, idempotency_key)
         state = CaseState(case_id, {
             i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence,
                               statutory_days=i.time_limit_days, promised_days=promised[i.code]) for i in items
         })
-        case = IntakeCase(
-            case_id=case_id, idempotency_key=app.idempotency_key.stored if app.idempotency_key else None,
-            request_digest=app.request_digest,
-            bundle_code=bundle.code,
-            catalogue_version=catalogue.version, status=CaseStatus.ACCEPTED,
-            applicant=applicant.model_dump(mode="json"), channel=app.channel,
-            delivery_method=app.delivery_method, delivery_address=app.delivery_address, form=form,
-            items=state.item_rows(), accepted_at=now, window_id=app.window_id, staff_id=app.staff_id,
-            proxy=proxy.model_dump(mode="json") if proxy else None, fast_track=track.granted,
-            fast_track_note_zh=track.reason_zh, fast_track_note_en=track.reason_en,
+        case = Case.accept(
+            case_id, bundle.code, catalogue.version, app.channel, app.delivery_method, state, form,
             materials=[r.model_dump(mode="json") | {"item_code": code, "submit_code": submit_code.get(r.code, r.code)}
                        for code, refs in checked.refs.items() for r in refs],
-            commitments=[c.model_dump(mode="json") | {"status": "open"} for c in checked.commitments],
-            limit_days=deadline.limit_days, due_on=due_on, draft_id=app.draft_id,
-        )
-        uow.session.add(case)
+            limit_days=deadline.limit_days, due_on=due_on,
+            acceptance=Acceptance(applicant, now, accepted_on, app.delivery_address, app.window_id, app.staff_id,
+                                  proxy, track, idempotency_key, app.request_digest, app.draft_id),
+            accepted=Accepted(
+                bundle.name_zh, bundle.name_en, bundle.lead,
+                tuple(CaseItem(item_code=i.code, name_zh=i.name_zh, name_en=i.name_en, department=i.department,
+                               time_limit_days=i.time_limit_days, promised_limit_days=promised[i.code],
+                               requires=tuple(r for r in i.requires if r in selection.codes),
+                               yields_licence=i.yields_licence, licence_type=i.licence_type,
+                               materials=checked.refs.get(i.code, ()), form_fields=i.fields) for i in items),
+                checked.commitments, pseudonyms.applicant(applicant.id_number), pseudonyms.rater_key))
+        uow.cases.add(case)
         if app.draft_id:
-            draft = await uow.get_for_update(IntakeDraft, app.draft_id)
-            if draft is None or draft.case_id is not None:
+            if not await uow.drafts.claim(app.draft_id, case_id):
                 raise ApplicationInvalid([FieldProblem("draft_id", "draft_used", "该预填草稿已被使用",
                                                        "this draft was already used")])
-            draft.case_id = case_id
-            uow.session.add(draft)
             if changed_prefill:
-                timeline(uow, case_id, "prefill_changed",
-                         f"申请人修改了共享数据预填的字段：{'、'.join(changed_prefill)}",
-                         f"The applicant changed pre-filled fields: {', '.join(changed_prefill)}")
-        _accepted_timeline(uow, case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
+                case.note("prefill_changed", f"申请人修改了共享数据预填的字段：{'、'.join(changed_prefill)}",
+                          f"The applicant changed pre-filled fields: {', '.join(changed_prefill)}")
+        _accepted_timeline(case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
                            track.reason_en)
         if app.delegation_id is not None:
-            timeline(uow, case_id, "delegation", f"网上代办，依申请人委托授权 {app.delegation_id}",
-                     f"Applied online by the proxy under the applicant's authorisation {app.delegation_id}")
+            case.note("delegation", f"网上代办，依申请人委托授权 {app.delegation_id}",
+                      f"Applied online by the proxy under the applicant's authorisation {app.delegation_id}")
         reused = {str(r.licence_number): r.name_zh for refs in checked.refs.values() for r in refs
                   if r.provision is MaterialProvision.LICENCE}
         if reused:
             listed_zh = "；".join(f"「{name}」由电子证照 {number} 证明" for number, name in reused.items())
-            timeline(uow, case_id, "licence_reused",
-                     f"申请人同意复用电子证照，以下材料免提交（已核验签名、签发机关、有效期与状态）：{listed_zh}",
-                     f"With the applicant's consent, verified e-licences replace {len(reused)} material(s): "
-                     + ", ".join(reused.values()))
-        accepted = CaseAccepted(
-            case_id=case_id, bundle_code=bundle.code, bundle_name_zh=bundle.name_zh,
-            bundle_name_en=bundle.name_en, catalogue_version=catalogue.version, lead_department=bundle.lead,
-            applicant=applicant, channel=app.channel, delivery_method=app.delivery_method,
-            items=tuple(
-                CaseItem(item_code=i.code, name_zh=i.name_zh, name_en=i.name_en, department=i.department,
-                         time_limit_days=i.time_limit_days, promised_limit_days=promised[i.code],
-                         requires=tuple(r for r in i.requires if r in selection.codes),
-                         yields_licence=i.yields_licence, licence_type=i.licence_type,
-                         materials=checked.refs.get(i.code, ()), form_fields=i.fields)
-                for i in items
-            ),
-            form=form, accepted_at=now, accepted_on=accepted_on, window_id=app.window_id,
-            staff_id=app.staff_id, proxy=proxy, fast_track=track.granted, commitments=checked.commitments,
-            limit_days=deadline.limit_days, due_on=due_on,
-        )
-        uow.emit(accepted, subject=case_id)  # the dossier, for dispatch alone
-        uow.emit(CaseRegistered.of(accepted, applicant_ref=pseudonyms.applicant(applicant.id_number),
-                                     rater_key=pseudonyms.rater_key),
-                 subject=case_id)  # the case stream's, without personal data
-    return case
+            case.note("licence_reused",
+                      f"申请人同意复用电子证照，以下材料免提交（已核验签名、签发机关、有效期与状态）：{listed_zh}",
+                      f"With the applicant's consent, verified e-licences replace {len(reused)} material(s): "
+                      + ", ".join(reused.values()))
+    return case_id
 
 
-def _accepted_timeline(uow: UnitOfWork, case: IntakeCase, bundle: Bundle, selection: Selection, limit_days: int,
-                       checked: MaterialsChecked, proxy: Proxy | None, track_zh: str | None,
-                       track_en: str | None) -> None:
-    cid = case.case_id
-    timeline(uow, cid, "accepted",
-             f"「{bundle.name_zh}」已受理，共 {len(selection.codes)} 项，承诺 {limit_days} 个工作日内办结（{case.due_on}）",
-             f"'{bundle.name_en}' accepted with {len(selection.codes)} item(s), due in {limit_days} working days "
-             f"({case.due_on})")
+def _accepted_timeline(case: Case, bundle: Bundle, selection: Selection, limit_days: int, checked: MaterialsChecked,
+                       proxy: Proxy | None, track_zh: str | None, track_en: str | None) -> None:
+    case.note("accepted",
+              f"「{bundle.name_zh}」已受理，共 {len(selection.codes)} 项，承诺 {limit_days} 个工作日内办结（{case.due_on}）",
+              f"'{bundle.name_en}' accepted with {len(selection.codes)} item(s), due in {limit_days} working days "
+              f"({case.due_on})")
     for added in selection.added:
-        timeline(uow, cid, "item_added", added.message_zh, added.message_en, item_code=added.item_code)
+        case.note("item_added", added.message_zh, added.message_en, item_code=added.item_code)
     for commitment in checked.commitments:
-        timeline(uow, cid, f"commitment.{commitment.kind}", commitment.text_zh,
-                 f"Commitment recorded for material {commitment.material_code}, due {commitment.due_on}")
+        case.note(f"commitment.{commitment.kind}", commitment.text_zh,
+                  f"Commitment recorded for material {commitment.material_code}, due {commitment.due_on}")
     if proxy is not None:
-        timeline(uow, cid, "proxy", f"帮办代办：{proxy.name}（{proxy.role}），{proxy.free_reason}",
-                 f"Handled by proxy {proxy.name} ({proxy.role}); {'free' if proxy.free else 'fee per agreement'}")
+        case.note("proxy", f"帮办代办：{proxy.name}（{proxy.role}），{proxy.free_reason}",
+                  f"Handled by proxy {proxy.name} ({proxy.role}); {'free' if proxy.free else 'fee per agreement'}")
     if track_zh and track_en:
-        timeline(uow, cid, "fast_track_refused", track_zh, track_en)
+        case.note("fast_track_refused", track_zh, track_en)
 
 
 async def load_case(db: Database, case_id: str) -> tuple[IntakeCase, list[IntakeTimeline]]:

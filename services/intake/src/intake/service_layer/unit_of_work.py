@@ -1,42 +1,67 @@
-"""Intake's unit of work for the case stream (工作单元): ``uow.cases`` hands out case aggregates, whose methods decide.
-When the use case returns, :meth:`SqlIntakeUnitOfWork.publish` (run by ``exchange.db.service_work``) writes them
-back with their timelines and turns a delivery into outbox messages (``adapters.messages``). A use case that raises
-leaves nothing."""
+"""Intake's unit of work (工作单元): ``uow.cases`` hands out case aggregates, whose methods decide; ``uow.drafts`` and
+``uow.blacklist`` are what an acceptance consults and claims. When the use case returns,
+:meth:`SqlIntakeUnitOfWork.publish` (run by ``exchange.db.service_work``) writes the cases back with their timelines
+and turns what they recorded into outbox messages (``adapters.messages``). A use case that raises leaves nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
 from contracts.envelope import Envelope, EventPayload
-from exchange.db.service_work import in_work, stage
+from exchange.db.database import Database
+from exchange.db.service_work import in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.messages import case_messages
-from intake.adapters.repositories import SqlCases
+from intake.adapters.repositories import SqlBlacklist, SqlCases, SqlDrafts
 from intake.domain.model import Case
 
-__all__ = ["CaseRepository", "IntakeUnitOfWork", "in_intake_work"]
+__all__ = ["Blacklist", "CaseRepository", "Drafts", "IntakeUnitOfWork", "in_intake_work", "intake_work"]
 
 
 class CaseRepository(Protocol):
     async def get_for_update(self, case_id: str) -> Case | None: ...
+
+    def add(self, case: Case) -> None: ...
+
+
+class Drafts(Protocol):
+    async def claim(self, draft_id: str, case_id: str) -> bool: ...
+
+
+class Blacklist(Protocol):
+    async def reasons(self, id_number: str) -> tuple[str, str] | None: ...
 
 
 class IntakeUnitOfWork(Protocol):
     @property
     def cases(self) -> CaseRepository: ...
 
+    @property
+    def drafts(self) -> Drafts: ...
+
+    @property
+    def blacklist(self) -> Blacklist: ...
+
 
 class SqlIntakeUnitOfWork:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
         self.cases = SqlCases(uow)
+        self.drafts = SqlDrafts(uow)
+        self.blacklist = SqlBlacklist(uow)
 
     def publish(self) -> None:
         self.cases.save()
         for case in self.cases.seen:
             for event in case.collect():
                 stage(case_messages(case, event), subject=case.case_id, emit=self._uow.emit)
+
+
+def intake_work(database: Database) -> AbstractAsyncContextManager[SqlIntakeUnitOfWork]:
+    """One transaction of intake's own (an acceptance, a correction, a supplement)."""
+    return service_work(database, SqlIntakeUnitOfWork)
 
 
 P = TypeVar("P", bound=EventPayload)
