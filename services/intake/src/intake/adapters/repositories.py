@@ -10,6 +10,7 @@ from contracts.dispatch.v1 import Deficiency
 from exchange.db.identity import Loaded
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDraft, IntakeTimeline
+from intake.domain.blacklist import Listing
 from intake.domain.case import CaseState, CaseStatus
 from intake.domain.model import Case, Noted, OpenCorrection
 
@@ -98,11 +99,17 @@ class SqlDrafts:
 
 
 class SqlBlacklist:
-    """失信黑名单 (R-22): why an applicant is listed, if they are."""
+    """失信黑名单 (R-22): who is listed, and why."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def reasons(self, id_number: str) -> tuple[str, str] | None:
-        listed = await self._uow.session.get(IntakeBlacklist, id_number)
-        return None if listed is None else (listed.reason_zh, listed.reason_en)
+    async def get(self, id_number: str) -> Listing | None:
+        row = await self._uow.session.get(IntakeBlacklist, id_number)
+        return None if row is None else Listing(row.id_number, row.reason_zh, row.reason_en, row.case_id,
+                                                row.listed_by, row.listed_at)
+
+    def add(self, listing: Listing) -> None:
+        self._uow.session.add(IntakeBlacklist(
+            id_number=listing.id_number, reason_zh=listing.reason_zh, reason_en=listing.reason_en,
+            case_id=listing.case_id, listed_by=listing.listed_by, listed_at=listing.listed_at))

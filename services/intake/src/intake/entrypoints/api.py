@@ -1,18 +1,22 @@
-"""Intake HTTP API (受理接口) for the hall's comprehensive window, the portal, the app, kiosks and 12345."""
+"""Intake HTTP API (受理接口) for the hall's comprehensive window, the portal, the app, kiosks and 12345.
+
+Routes are on one ``APIRouter``; the database and the catalogue, calendar, pseudonyms and licence verifier come in as
+dependencies. They change state through use cases (``service_layer``) and read through them.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Header, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 
 from contracts.days import china_date, china_today
 from contracts.departments import department
@@ -24,8 +28,8 @@ from credentials.verify import Verification
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import harden
-from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeTimeline
+from exchange.http_edge import ServiceDatabase, harden
+from intake.adapters.tables import IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus, case_due
 from intake.domain.errors import (
     ApplicationInvalid,
@@ -69,7 +73,7 @@ from intake.entrypoints.schemas import (
     SupplementCreate,
     TimelinePublic,
 )
-from intake.service_layer import delegations
+from intake.service_layer import blacklist, delegations
 from intake.service_layer.applications import (
     ApplicantIn,
     Application,
@@ -162,6 +166,232 @@ def _submitted(materials: dict[str, MaterialCreate]) -> dict[str, Submitted]:
     return {code: Submitted(MaterialProvision(m.provision), m.document) for code, m in materials.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class IntakeEdge:
+    """What intake's routes work with beside the database: the catalogue, the working-day calendar due dates are
+    counted on (supervision's), the applicants' pseudonyms on the case stream, and the e-licence verifier."""
+
+    catalogues: CatalogueStore
+    calendar: WorkingCalendar
+    pseudonyms: Pseudonyms
+    verify_licence: Callable[[Any], Verification] | None
+
+
+def _edge(request: Request) -> IntakeEdge:
+    edge: IntakeEdge = request.app.state.intake
+    return edge
+
+
+TheIntake = Annotated[IntakeEdge, Depends(_edge)]
+
+router = APIRouter()
+
+
+@router.get("/catalogue", summary="一件事目录 The one-thing catalogue")
+async def get_catalogue(edge: TheIntake) -> dict[str, Any]:
+    return edge.catalogues.current.summary()
+
+
+@router.get("/catalogue/{code}", summary="一件事详情 One one-thing, as published")
+async def get_bundle(code: str, edge: TheIntake) -> dict[str, Any]:
+    bundle = edge.catalogues.current.bundle(code)
+    if bundle is None:
+        raise HTTPException(404, detail={"message_zh": "没有该一件事", "message_en": "no such one-thing"})
+    return {"version": edge.catalogues.current.version, **bundle.model_dump(mode="json")}
+
+
+@router.get("/catalogue/{code}/notice", responses={200: {"content": {"text/html": {}}}, **_INVALID},
+            summary="一次性告知单 The one-time notice (JSON, or a printable zh-CN page with format=html)")
+async def get_notice(code: str, edge: TheIntake, items: Annotated[list[str] | None, Query()] = None,
+                     format: Annotated[str, Query(pattern="^(json|html)$")] = "json") -> Any:
+    catalogue = edge.catalogues.current
+    if catalogue.bundle(code) is None:
+        raise HTTPException(404, detail={"message_zh": "没有该一件事", "message_en": "no such one-thing"})
+    bundle, selection = resolve_selection(catalogue, code, items)
+    notice = one_time_notice(catalogue, bundle, selection, china_today(), edge.calendar)
+    return HTMLResponse(render_notice(notice)) if format == "html" else notice
+
+
+@router.post("/delegations", status_code=201, response_model=DelegationPublic, responses=_INVALID,
+             summary="委托授权 Authorise a person to apply for you online (帮办代办)")
+async def post_delegation(body: DelegationCreate, applicant: Applicant, database: ServiceDatabase,
+                          edge: TheIntake) -> DelegationPublic:
+    principal_id = body.principal_id or applicant.id_number
+    if not applicant.speaks_for(principal_id):
+        raise HTTPException(403, detail={"message_zh": "只能以本人（或本人法人账号的企业）名义授权",
+                                         "message_en": "you may authorise for yourself (or your enterprise) only"})
+    if body.bundle_code is not None and edge.catalogues.current.bundle(body.bundle_code) is None:
+        raise ApplicationInvalid([FieldProblem("bundle_code", "unknown_bundle", "没有该一件事", "no such one-thing")])
+    try:
+        row = await delegations.grant(database, principal_id=str(principal_id), proxy_id=body.proxy_id_number,
+                                      bundle_code=body.bundle_code, valid_days=body.valid_days)
+    except DelegationRefused as exc:
+        raise ApplicationInvalid([FieldProblem("proxy_id_number", "delegation_refused", exc.message_zh,
+                                               exc.message_en)]) from None
+    return DelegationPublic.model_validate(row, from_attributes=True)
+
+
+@router.get("/delegations", response_model=list[DelegationPublic], responses=ACCESS_RESPONSES,
+            summary="我的委托授权 The authorisations you granted or were given")
+async def list_delegations(applicant: Applicant, database: ServiceDatabase) -> list[DelegationPublic]:
+    ids = {i for i in (applicant.id_number, applicant.organisation) if i}
+    return [DelegationPublic.model_validate(r, from_attributes=True)
+            for r in await delegations.visible_to(database, ids)]
+
+
+@router.delete("/delegations/{delegation_id}", response_model=DelegationPublic, responses=ACCESS_RESPONSES,
+               summary="撤销委托授权 Revoke an authorisation you granted")
+async def revoke_delegation(delegation_id: Annotated[str, Path(max_length=64)], applicant: Applicant,
+                            database: ServiceDatabase) -> DelegationPublic:
+    row = await delegations.revoke(database, delegation_id,
+                                   principal_ids={i for i in (applicant.id_number, applicant.organisation) if i})
+    if row is None:
+        raise HTTPException(404, detail={"message_zh": "没有该委托授权", "message_en": "no such authorisation"})
+    return DelegationPublic.model_validate(row, from_attributes=True)
+
+
+@router.post("/drafts", status_code=201, response_model=DraftPublic, responses=_INVALID,
+             summary="授权预填 Record the authorisation and look up shared data for the one form")
+async def post_draft(body: Annotated[DraftCreate, Body(openapi_examples=DRAFT_EXAMPLES)], applicant: Applicant,
+                     database: ServiceDatabase, edge: TheIntake) -> DraftPublic:
+    # 授权预填: the applicant's own token is the authorisation, and only for their own data.
+    subject_id = body.id_number or applicant.organisation or applicant.id_number
+    if not applicant.speaks_for(subject_id):
+        raise HTTPException(403, detail={"message_zh": "只能授权调取本人（或本人法人账号的企业）的信息", "message_en":
+                                         "you may authorise the lookup of your own (or your enterprise's) data only"})
+    catalogue = edge.catalogues.current
+    bundle, selection = resolve_selection(catalogue, body.bundle_code, body.items)
+    draft = await create_draft(database, catalogue, bundle, selection.codes, str(subject_id),
+                               Authorisation(body.authorisation.granted, body.authorisation.statement_zh,
+                                             body.channel, applicant.subject))
+    return await get_draft(draft.draft_id, applicant, database, edge)
+
+
+@router.get("/drafts/{draft_id}", response_model=DraftPublic, summary="预填结果 The pre-filled form so far",
+            responses=ACCESS_RESPONSES)
+async def get_draft(draft_id: str, caller: DraftReader, database: ServiceDatabase, edge: TheIntake
+                    ) -> DraftPublic:
+    try:
+        draft = await load_draft(database, draft_id)
+        if not may_follow(caller, draft.subject_id, None):
+            raise DraftNotFound(draft_id)
+    except DraftNotFound:
+        raise HTTPException(404, detail={"message_zh": "未找到该草稿", "message_en": "draft not found"}) from None
+    catalogue = await edge.catalogues.version(draft.authorisation["catalogue_version"])
+    bundle = catalogue.bundle(draft.bundle_code)
+    assert bundle is not None, "a recorded catalogue version holds the draft's one-thing"
+    licences = draft.answers.get(Registry.LICENCE.value, {}).get("licences", {})
+    return DraftPublic(
+        draft_id=draft.draft_id, bundle_code=draft.bundle_code, items=draft.items,
+        subject_kind=draft.subject_kind, authorisation=draft.authorisation,
+        registries_answered=sorted(draft.answers), ready=draft_ready(draft),
+        prefilled=prefilled_values(catalogue, bundle, draft.items, draft), held_licences=licences,
+    )
+
+
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=CasePublic,
+    responses={200: {"model": CasePublic, "description": "同一幂等键的重复提交 A retry with the same key"},
+               **_INVALID},
+    summary="受理一件事 Accept an application (a clerk for anyone present; an applicant as themselves)",
+)
+async def create_case(
+    body: Annotated[CaseCreate, Body(openapi_examples=CASE_EXAMPLES)],
+    response: Response,
+    caller: Acceptor,
+    database: ServiceDatabase,
+    edge: TheIntake,
+    idempotency_key: Annotated[str | None, Header(max_length=128, description=_IDEMPOTENCY_KEY,
+                                                  examples=["W01-20260110-0001"])] = None,
+) -> CasePublic:
+    origin = application_origin(caller, channel=body.channel, window_id=body.window_id, staff_id=body.staff_id,
+                                applicant_id=body.applicant.id_number,
+                                proxy_id=body.proxy.id_number if body.proxy else None)
+    if isinstance(origin, Refusal):
+        raise _refused(origin)
+    application = Application(
+        bundle_code=body.bundle_code, items=body.items,
+        applicant=ApplicantIn(body.applicant.name, body.applicant.id_number, body.applicant.phone),
+        form=body.form, channel=origin.channel, delivery_method=body.delivery.method,
+        delivery_address=body.delivery.address,
+        idempotency_key=IdempotencyKey(caller.subject, idempotency_key) if idempotency_key else None,
+        materials=_submitted(body.materials), window_id=origin.window_id, staff_id=origin.staff_id,
+        proxy=ProxyRequest(body.proxy.name, body.proxy.id_number, body.proxy.role, list(body.proxy.circumstances))
+        if body.proxy else None,
+        fast_track=body.fast_track, draft_id=body.draft_id, prefill_confirmed=body.prefill_confirmed,
+        reuse_licences=body.reuse_licences, request_digest=_fingerprint(body) if idempotency_key else None,
+        online_proxy=origin.online_proxy,
+    )
+    case_id, created = await accept_application(database, edge.catalogues.current, application, edge.calendar,
+                                                pseudonyms=edge.pseudonyms, verify_licence=edge.verify_licence)
+    if not created:
+        response.status_code = 200
+    case, entries = await load_case(database, case_id)
+    return _public(case, entries, edge.calendar)
+
+
+async def _followed(database: Database, case_id: str, caller: Caller) -> tuple[IntakeCase, list[IntakeTimeline]]:
+    """The case and its timeline; 404 unless it exists and ``caller`` may follow it (no difference between
+    the two)."""
+    try:
+        case, entries = await load_case(database, case_id)
+    except CaseNotFound:
+        raise HTTPException(404, detail=_NOT_FOUND) from None
+    if not may_follow(caller, str(case.applicant.get("id_number")), (case.proxy or {}).get("id_number"),
+                      accepted_at=case.window_id):
+        raise HTTPException(404, detail=_NOT_FOUND)
+    return case, entries
+
+
+@router.get("/cases/{case_id}", response_model=CasePublic, summary="办件进度 A case, its items and timeline",
+            responses=ACCESS_RESPONSES)
+async def get_case(case_id: str, caller: CaseReader, database: ServiceDatabase, edge: TheIntake) -> CasePublic:
+    case, entries = await _followed(database, case_id, caller)
+    return _public(case, entries, edge.calendar)
+
+
+@router.post("/cases/{case_id}/corrections", response_model=CasePublic, responses=_INVALID,
+             summary="一次补正 Answer the consolidated correction notice")
+async def correct_case(case_id: str, body: Annotated[CorrectionCreate, Body(openapi_examples=CORRECTION_EXAMPLES)],
+                       caller: Acceptor, database: ServiceDatabase, edge: TheIntake) -> CasePublic:
+    await _followed(database, case_id, caller)
+    try:
+        await supply_correction(database, edge.catalogues, case_id, body.form, _submitted(body.materials),
+                                edge.calendar)
+        case, entries = await load_case(database, case_id)
+    except CaseNotFound:
+        raise HTTPException(404, detail=_NOT_FOUND) from None
+    except NothingToCorrect:
+        raise HTTPException(409, detail={"message_zh": "该办件没有待答复的补正告知",
+                                         "message_en": "no correction notice of this case is open"}) from None
+    return _public(case, entries, edge.calendar)
+
+
+@router.post("/cases/{case_id}/supplements", response_model=CasePublic, responses=_INVALID,
+             summary="容缺补齐 Supply materials accepted missing")
+async def supplement_case(case_id: str, body: Annotated[SupplementCreate, Body(openapi_examples=SUPPLEMENT_EXAMPLES)],
+                          caller: Acceptor, database: ServiceDatabase, edge: TheIntake) -> CasePublic:
+    await _followed(database, case_id, caller)
+    try:
+        await supply_supplement(database, case_id, _submitted(body.materials))
+        case, entries = await load_case(database, case_id)
+    except CaseNotFound:
+        raise HTTPException(404, detail=_NOT_FOUND) from None
+    return _public(case, entries, edge.calendar)
+
+
+
+@router.post("/blacklist", status_code=201, responses=_INVALID,
+             summary="列入黑名单 Blacklist an applicant for false materials (R-22; supervisors)")
+async def post_blacklist(body: Annotated[BlacklistCreate, Body(openapi_examples=BLACKLIST_EXAMPLES)],
+                         supervisor: Supervisor, database: ServiceDatabase) -> dict[str, Any]:
+    entry = await blacklist.list_applicant(database, body.id_number, body.reason_zh, body.reason_en, body.case_id,
+                                           listed_by=supervisor.subject)
+    return {"id_number": entry.id_number, "reason_zh": entry.reason_zh, "listed_at": entry.listed_at}
+
+
 def create_app(database: Database, catalogues: CatalogueStore,
                verify_licence: Callable[[Any], Verification] | None = None, *,
                calendar: WorkingCalendar | None = None, pseudonyms: Pseudonyms | None = None) -> FastAPI:
@@ -182,198 +412,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
     app.add_exception_handler(ApplicationInvalid, on_application_invalid)
     app.add_exception_handler(IdempotencyKeyReused, on_idempotency_key_reused)
     app.add_exception_handler(NotDelegated, on_not_delegated)
-
-    @app.get("/catalogue", summary="一件事目录 The one-thing catalogue")
-    async def get_catalogue() -> dict[str, Any]:
-        return catalogues.current.summary()
-
-    @app.get("/catalogue/{code}", summary="一件事详情 One one-thing, as published")
-    async def get_bundle(code: str) -> dict[str, Any]:
-        bundle = catalogues.current.bundle(code)
-        if bundle is None:
-            raise HTTPException(404, detail={"message_zh": "没有该一件事", "message_en": "no such one-thing"})
-        return {"version": catalogues.current.version, **bundle.model_dump(mode="json")}
-
-    @app.get("/catalogue/{code}/notice", responses={200: {"content": {"text/html": {}}}, **_INVALID},
-             summary="一次性告知单 The one-time notice (JSON, or a printable zh-CN page with format=html)")
-    async def get_notice(code: str, items: Annotated[list[str] | None, Query()] = None,
-                         format: Annotated[str, Query(pattern="^(json|html)$")] = "json") -> Any:
-        catalogue = catalogues.current
-        if catalogue.bundle(code) is None:
-            raise HTTPException(404, detail={"message_zh": "没有该一件事", "message_en": "no such one-thing"})
-        bundle, selection = resolve_selection(catalogue, code, items)
-        notice = one_time_notice(catalogue, bundle, selection, china_today(), calendar)
-        return HTMLResponse(render_notice(notice)) if format == "html" else notice
-
-    @app.post("/delegations", status_code=201, response_model=DelegationPublic, responses=_INVALID,
-              summary="委托授权 Authorise a person to apply for you online (帮办代办)")
-    async def post_delegation(body: DelegationCreate, applicant: Applicant) -> DelegationPublic:
-        principal_id = body.principal_id or applicant.id_number
-        if not applicant.speaks_for(principal_id):
-            raise HTTPException(403, detail={"message_zh": "只能以本人（或本人法人账号的企业）名义授权",
-                                             "message_en": "you may authorise for yourself (or your enterprise) only"})
-        if body.bundle_code is not None and catalogues.current.bundle(body.bundle_code) is None:
-            raise ApplicationInvalid([FieldProblem("bundle_code", "unknown_bundle", "没有该一件事", "no such one-thing")])
-        try:
-            row = await delegations.grant(database, principal_id=str(principal_id), proxy_id=body.proxy_id_number,
-                                          bundle_code=body.bundle_code, valid_days=body.valid_days)
-        except DelegationRefused as exc:
-            raise ApplicationInvalid([FieldProblem("proxy_id_number", "delegation_refused", exc.message_zh,
-                                                   exc.message_en)]) from None
-        return DelegationPublic.model_validate(row, from_attributes=True)
-
-    @app.get("/delegations", response_model=list[DelegationPublic], responses=ACCESS_RESPONSES,
-             summary="我的委托授权 The authorisations you granted or were given")
-    async def list_delegations(applicant: Applicant) -> list[DelegationPublic]:
-        ids = {i for i in (applicant.id_number, applicant.organisation) if i}
-        return [DelegationPublic.model_validate(r, from_attributes=True)
-                for r in await delegations.visible_to(database, ids)]
-
-    @app.delete("/delegations/{delegation_id}", response_model=DelegationPublic, responses=ACCESS_RESPONSES,
-                summary="撤销委托授权 Revoke an authorisation you granted")
-    async def revoke_delegation(delegation_id: Annotated[str, Path(max_length=64)],
-                                applicant: Applicant) -> DelegationPublic:
-        row = await delegations.revoke(database, delegation_id,
-                                       principal_ids={i for i in (applicant.id_number, applicant.organisation) if i})
-        if row is None:
-            raise HTTPException(404, detail={"message_zh": "没有该委托授权", "message_en": "no such authorisation"})
-        return DelegationPublic.model_validate(row, from_attributes=True)
-
-    @app.post("/drafts", status_code=201, response_model=DraftPublic, responses=_INVALID,
-              summary="授权预填 Record the authorisation and look up shared data for the one form")
-    async def post_draft(body: Annotated[DraftCreate, Body(openapi_examples=DRAFT_EXAMPLES)],
-                         applicant: Applicant) -> DraftPublic:
-        # 授权预填: the applicant's own token is the authorisation, and only for their own data.
-        subject_id = body.id_number or applicant.organisation or applicant.id_number
-        if not applicant.speaks_for(subject_id):
-            raise HTTPException(403, detail={"message_zh": "只能授权调取本人（或本人法人账号的企业）的信息", "message_en":
-                                             "you may authorise the lookup of your own (or your enterprise's) data only"})
-        catalogue = catalogues.current
-        bundle, selection = resolve_selection(catalogue, body.bundle_code, body.items)
-        draft = await create_draft(database, catalogue, bundle, selection.codes, str(subject_id),
-                                   Authorisation(body.authorisation.granted, body.authorisation.statement_zh,
-                                                 body.channel, applicant.subject))
-        return await get_draft(draft.draft_id, applicant)
-
-    @app.get("/drafts/{draft_id}", response_model=DraftPublic, summary="预填结果 The pre-filled form so far",
-             responses=ACCESS_RESPONSES)
-    async def get_draft(draft_id: str, caller: DraftReader) -> DraftPublic:
-        try:
-            draft = await load_draft(database, draft_id)
-            if not may_follow(caller, draft.subject_id, None):
-                raise DraftNotFound(draft_id)
-        except DraftNotFound:
-            raise HTTPException(404, detail={"message_zh": "未找到该草稿", "message_en": "draft not found"}) from None
-        catalogue = await catalogues.version(draft.authorisation["catalogue_version"])
-        bundle = catalogue.bundle(draft.bundle_code)
-        assert bundle is not None, "a recorded catalogue version holds the draft's one-thing"
-        licences = draft.answers.get(Registry.LICENCE.value, {}).get("licences", {})
-        return DraftPublic(
-            draft_id=draft.draft_id, bundle_code=draft.bundle_code, items=draft.items,
-            subject_kind=draft.subject_kind, authorisation=draft.authorisation,
-            registries_answered=sorted(draft.answers), ready=draft_ready(draft),
-            prefilled=prefilled_values(catalogue, bundle, draft.items, draft), held_licences=licences,
-        )
-
-    @app.post(
-        "/cases",
-        status_code=201,
-        response_model=CasePublic,
-        responses={200: {"model": CasePublic, "description": "同一幂等键的重复提交 A retry with the same key"},
-                   **_INVALID},
-        summary="受理一件事 Accept an application (a clerk for anyone present; an applicant as themselves)",
-    )
-    async def create_case(
-        body: Annotated[CaseCreate, Body(openapi_examples=CASE_EXAMPLES)],
-        response: Response,
-        caller: Acceptor,
-        idempotency_key: Annotated[str | None, Header(max_length=128, description=_IDEMPOTENCY_KEY,
-                                                      examples=["W01-20260110-0001"])] = None,
-    ) -> CasePublic:
-        origin = application_origin(caller, channel=body.channel, window_id=body.window_id, staff_id=body.staff_id,
-                                    applicant_id=body.applicant.id_number,
-                                    proxy_id=body.proxy.id_number if body.proxy else None)
-        if isinstance(origin, Refusal):
-            raise _refused(origin)
-        application = Application(
-            bundle_code=body.bundle_code, items=body.items,
-            applicant=ApplicantIn(body.applicant.name, body.applicant.id_number, body.applicant.phone),
-            form=body.form, channel=origin.channel, delivery_method=body.delivery.method,
-            delivery_address=body.delivery.address,
-            idempotency_key=IdempotencyKey(caller.subject, idempotency_key) if idempotency_key else None,
-            materials=_submitted(body.materials), window_id=origin.window_id, staff_id=origin.staff_id,
-            proxy=ProxyRequest(body.proxy.name, body.proxy.id_number, body.proxy.role, list(body.proxy.circumstances))
-            if body.proxy else None,
-            fast_track=body.fast_track, draft_id=body.draft_id, prefill_confirmed=body.prefill_confirmed,
-            reuse_licences=body.reuse_licences, request_digest=_fingerprint(body) if idempotency_key else None,
-            online_proxy=origin.online_proxy,
-        )
-        case_id, created = await accept_application(database, catalogues.current, application, calendar,
-                                                    pseudonyms=pseudonyms, verify_licence=verify_licence)
-        if not created:
-            response.status_code = 200
-        case, entries = await load_case(database, case_id)
-        return _public(case, entries, calendar)
-
-    async def followed(case_id: str, caller: Caller) -> tuple[IntakeCase, list[IntakeTimeline]]:
-        """The case and its timeline; 404 unless it exists and ``caller`` may follow it (no difference between
-        the two)."""
-        try:
-            case, entries = await load_case(database, case_id)
-        except CaseNotFound:
-            raise HTTPException(404, detail=_NOT_FOUND) from None
-        if not may_follow(caller, str(case.applicant.get("id_number")), (case.proxy or {}).get("id_number"),
-                          accepted_at=case.window_id):
-            raise HTTPException(404, detail=_NOT_FOUND)
-        return case, entries
-
-    @app.get("/cases/{case_id}", response_model=CasePublic, summary="办件进度 A case, its items and timeline",
-             responses=ACCESS_RESPONSES)
-    async def get_case(case_id: str, caller: CaseReader) -> CasePublic:
-        case, entries = await followed(case_id, caller)
-        return _public(case, entries, calendar)
-
-    @app.post("/cases/{case_id}/corrections", response_model=CasePublic, responses=_INVALID,
-              summary="一次补正 Answer the consolidated correction notice")
-    async def correct_case(case_id: str, body: Annotated[CorrectionCreate, Body(openapi_examples=CORRECTION_EXAMPLES)],
-                           caller: Acceptor) -> CasePublic:
-        await followed(case_id, caller)
-        try:
-            await supply_correction(database, catalogues, case_id, body.form, _submitted(body.materials), calendar)
-            case, entries = await load_case(database, case_id)
-        except CaseNotFound:
-            raise HTTPException(404, detail=_NOT_FOUND) from None
-        except NothingToCorrect:
-            raise HTTPException(409, detail={"message_zh": "该办件没有待答复的补正告知",
-                                             "message_en": "no correction notice of this case is open"}) from None
-        return _public(case, entries, calendar)
-
-    @app.post("/cases/{case_id}/supplements", response_model=CasePublic, responses=_INVALID,
-              summary="容缺补齐 Supply materials accepted missing")
-    async def supplement_case(case_id: str, body: Annotated[SupplementCreate, Body(openapi_examples=SUPPLEMENT_EXAMPLES)],
-                              caller: Acceptor) -> CasePublic:
-        await followed(case_id, caller)
-        try:
-            await supply_supplement(database, case_id, _submitted(body.materials))
-            case, entries = await load_case(database, case_id)
-        except CaseNotFound:
-            raise HTTPException(404, detail=_NOT_FOUND) from None
-        return _public(case, entries, calendar)
-
-    @app.post("/blacklist", status_code=201, responses=_INVALID,
-              summary="列入黑名单 Blacklist an applicant for false materials (R-22; supervisors)")
-    async def post_blacklist(body: Annotated[BlacklistCreate, Body(openapi_examples=BLACKLIST_EXAMPLES)],
-                             supervisor: Supervisor) -> dict[str, Any]:
-        entry = IntakeBlacklist(id_number=body.id_number, reason_zh=body.reason_zh, reason_en=body.reason_en,
-                                case_id=body.case_id, listed_by=supervisor.subject, listed_at=datetime.now(UTC))
-        try:
-            async with database.unit_of_work() as uow:
-                uow.session.add(entry)
-        except IntegrityError:  # listed already (终身): the first listing stands
-            async with database.sessions() as session:
-                found = await session.get(IntakeBlacklist, body.id_number)
-            assert found is not None
-            entry = found
-        return {"id_number": entry.id_number, "reason_zh": entry.reason_zh, "listed_at": entry.listed_at}
-
+    app.state.database = database
+    app.state.intake = IntakeEdge(catalogues, calendar, pseudonyms, verify_licence)
+    app.include_router(router)
     return app

@@ -255,8 +255,8 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
         id_type="uscc" if bundle.applicant_kind is ApplicantKind.ORGANISATION else "resident_id")
     idempotency_key = app.idempotency_key.stored if app.idempotency_key else None
     async with intake_work(db) as uow:
-        listed = await uow.blacklist.reasons(app.applicant.id_number)
-        track = fast_track(app.fast_track, *(listed or (None, None)))
+        listed = await uow.blacklist.get(app.applicant.id_number)
+        track = fast_track(app.fast_track, listed.reason_zh if listed else None, listed.reason_en if listed else None)
         case_id = new_case_id(now, idempotency_key)
         state = CaseState(case_id, {
             i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence,

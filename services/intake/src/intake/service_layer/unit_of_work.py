@@ -15,6 +15,7 @@ from exchange.db.service_work import in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.messages import case_messages
 from intake.adapters.repositories import SqlBlacklist, SqlCases, SqlDrafts
+from intake.domain.blacklist import Listing
 from intake.domain.model import Case
 
 __all__ = ["Blacklist", "CaseRepository", "Drafts", "IntakeUnitOfWork", "in_intake_work", "intake_work"]
@@ -31,7 +32,9 @@ class Drafts(Protocol):
 
 
 class Blacklist(Protocol):
-    async def reasons(self, id_number: str) -> tuple[str, str] | None: ...
+    async def get(self, id_number: str) -> Listing | None: ...
+
+    def add(self, listing: Listing) -> None: ...
 
 
 class IntakeUnitOfWork(Protocol):
