@@ -30,6 +30,7 @@ from intake.entrypoints.consumers import handlers
 from intake.service_layer.case_stream import CaseStreamFolder
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.drafts import apply_answer
+from intake.service_layer.unit_of_work import in_intake_work
 
 pytestmark = pytest.mark.integration
 
@@ -237,7 +238,7 @@ async def test_authorised_prefill_fills_the_form_and_the_applicant_confirms(api:
                                 found=bool(record), record=record, answered_at=datetime.now(UTC))
         envelope = Envelope.wrap(answer, source=registry_principal(registry), subject=draft["draft_id"])
         async with intake_db.unit_of_work(cause=envelope) as uow:
-            await apply_answer(uow, envelope, answer)
+            await in_intake_work(apply_answer)(uow, envelope, answer)
     draft = (await api.get(f"/drafts/{draft['draft_id']}")).json()
     assert draft["ready"] is True
     assert draft["prefilled"] == {"household_address": {"value": "湖南省长沙市天心区书院路9号", "source": "population"}}
@@ -290,7 +291,7 @@ async def test_prefill_answers_must_come_from_their_registry_about_the_applicant
                                  found=True, record={"household_address": "假地址"}, answered_at=datetime.now(UTC))
         envelope = Envelope.wrap(payload, source=source, subject=draft["draft_id"])
         async with intake_db.unit_of_work(cause=envelope) as uow:
-            await apply_answer(uow, envelope, payload)
+            await in_intake_work(apply_answer)(uow, envelope, payload)
 
     with pytest.raises(ForeignAnswer):  # a department key posing as the population registry
         await answer(Registry.POPULATION, "dept.police", MOTHER)

@@ -30,6 +30,7 @@ from intake.catalogue.loader import load_catalogue
 from intake.entrypoints.api import create_app
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.drafts import apply_answer
+from intake.service_layer.unit_of_work import in_intake_work
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +76,7 @@ async def draft_with(api: httpx.AsyncClient, intake_db: Database, credentials: l
             answered_at=datetime.now(UTC))
         envelope = Envelope.wrap(answer, source=registry_principal(registry), subject=draft["draft_id"])
         async with intake_db.unit_of_work(cause=envelope) as uow:
-            await apply_answer(uow, envelope, answer)
+            await in_intake_work(apply_answer)(uow, envelope, answer)
     return str(draft["draft_id"])
 
 

@@ -4,7 +4,8 @@
   dispatch reads) and the case-stream facts without personal data (``CaseRegistered``);
 * a correction is the values supplied (``CaseCorrected``, the dossier topic) and the fact (``CorrectionFiled``);
 * a delivery is the result (``CaseDelivered``) and the one notice to the applicant on the channel they applied
-  through (``CaseNotified``).
+  through (``CaseNotified``);
+* a draft's authorised lookup is one request to the registries (``LookupRequested``, keyed by the subject).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from contracts.intake.v1 import (
     DeliveredItem,
     DeliveryMethod,
 )
+from contracts.sharing.v1 import LookupRequested
 from exchange.db.service_work import Message
+from intake.domain.draft import Draft, DraftEvent, LookupAsked
 from intake.domain.model import Accepted, Case, CaseEvent, Corrected, Delivered, Noted
 
-__all__ = ["case_messages"]
+__all__ = ["case_messages", "draft_messages"]
 
 
 def case_messages(case: Case, event: CaseEvent) -> list[Message]:
@@ -65,3 +68,13 @@ def case_messages(case: Case, event: CaseEvent) -> list[Message]:
             ]
         case Noted():
             return []  # the case's own timeline (the repository writes it), not a message
+
+
+def draft_messages(draft: Draft, event: DraftEvent) -> list[Message]:
+    match event:
+        case LookupAsked(request_id=request_id, purpose_zh=purpose_zh, at=at):
+            return [Message(LookupRequested(
+                request_id=request_id, draft_id=draft.draft_id, subject_kind=draft.subject_kind,
+                subject_id=draft.subject_id, authorisation_id=draft.authorisation["id"], purpose_zh=purpose_zh,
+                requested_at=at,
+            ), key=draft.subject_id)]

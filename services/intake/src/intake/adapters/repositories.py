@@ -1,5 +1,5 @@
 """Intake's repositories (仓储): cases (the case row with its items, form, materials, commitments, open correction and
-delivery, and the timeline entries the case notes), pre-fill drafts claimed by an application, and the blacklist
+delivery, and the timeline entries the case notes), pre-fill drafts and their answers, 委托授权, and the blacklist
 (失信黑名单) an acceptance consults. The only SQL of intake's write side for them; rows never leave this module."""
 
 from __future__ import annotations
@@ -7,14 +7,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from contracts.dispatch.v1 import Deficiency
+from contracts.sharing.v1 import SubjectKind
 from exchange.db.identity import Loaded
 from exchange.db.unit_of_work import UnitOfWork
-from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDraft, IntakeTimeline
+from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDelegation, IntakeDraft, IntakeTimeline
 from intake.domain.blacklist import Listing
 from intake.domain.case import CaseState, CaseStatus
+from intake.domain.delegation import Delegation
+from intake.domain.draft import Draft
 from intake.domain.model import Case, Noted, OpenCorrection
 
-__all__ = ["SqlBlacklist", "SqlCases", "SqlDrafts"]
+__all__ = ["SqlBlacklist", "SqlCases", "SqlDelegations", "SqlDrafts", "delegation_of", "draft_of"]
 
 
 class SqlCases:
@@ -82,20 +85,69 @@ class SqlCases:
                         event_id=str(cause.id) if cause else None))
 
 
+def draft_of(row: IntakeDraft) -> Draft:
+    return Draft(row.draft_id, row.bundle_code, list(row.items), SubjectKind(row.subject_kind), row.subject_id,
+                 dict(row.authorisation), dict(row.answers), row.created_at, row.case_id)
+
+
 class SqlDrafts:
-    """Pre-fill drafts (预填草稿): each authorises one application (本次申请)."""
+    """Pre-fill drafts (预填草稿), one transaction's worth."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
+        self._loaded: Loaded[Draft, IntakeDraft] = Loaded()
 
-    async def claim(self, draft_id: str, case_id: str) -> bool:
-        """Mark the draft used by ``case_id``; False if it is gone or another application used it first."""
-        draft = await self._uow.get_for_update(IntakeDraft, draft_id)
-        if draft is None or draft.case_id is not None:
-            return False
-        draft.case_id = case_id
-        self._uow.session.add(draft)
-        return True
+    async def get_for_update(self, draft_id: str) -> Draft | None:
+        """The draft, locked: two answers, or an answer and the application that claims it, take turns."""
+        if (draft := self._loaded.get(draft_id)) is not None:
+            return draft
+        row = await self._uow.get_for_update(IntakeDraft, draft_id)
+        return None if row is None else self._loaded.keep(draft_id, draft_of(row), row)
+
+    def add(self, draft: Draft) -> None:
+        self._loaded.keep(draft.draft_id, draft, IntakeDraft(
+            draft_id=draft.draft_id, bundle_code=draft.bundle_code, items=draft.items,
+            subject_kind=draft.subject_kind.value, subject_id=draft.subject_id, authorisation=draft.authorisation,
+            answers=draft.answers, created_at=draft.created_at))
+
+    @property
+    def seen(self) -> list[Draft]:
+        return self._loaded.aggregates
+
+    def save(self) -> None:
+        for draft, row in self._loaded:
+            row.answers, row.case_id = draft.answers, draft.case_id
+            self._uow.session.add(row)
+
+
+def delegation_of(row: IntakeDelegation) -> Delegation:
+    return Delegation(row.delegation_id, row.principal_id, row.proxy_id, row.bundle_code, row.granted_at,
+                      row.expires_at, row.revoked_at)
+
+
+class SqlDelegations:
+    """委托授权, one transaction's worth."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._loaded: Loaded[Delegation, IntakeDelegation] = Loaded()
+
+    async def get_for_update(self, delegation_id: str) -> Delegation | None:
+        if (delegation := self._loaded.get(delegation_id)) is not None:
+            return delegation
+        row = await self._uow.get_for_update(IntakeDelegation, delegation_id)
+        return None if row is None else self._loaded.keep(delegation_id, delegation_of(row), row)
+
+    def add(self, delegation: Delegation) -> None:
+        self._loaded.keep(delegation.delegation_id, delegation, IntakeDelegation(
+            delegation_id=delegation.delegation_id, principal_id=delegation.principal_id,
+            proxy_id=delegation.proxy_id, bundle_code=delegation.bundle_code, granted_at=delegation.granted_at,
+            expires_at=delegation.expires_at))
+
+    def save(self) -> None:
+        for delegation, row in self._loaded:
+            row.revoked_at = delegation.revoked_at
+            self._uow.session.add(row)
 
 
 class SqlBlacklist:

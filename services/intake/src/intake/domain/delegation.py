@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-__all__ = ["MAX_VALID_DAYS", "Grant", "covers", "expiry", "grant_problem"]
+__all__ = ["MAX_VALID_DAYS", "Delegation", "Grant", "covers", "expiry", "grant_problem"]
 
 MAX_VALID_DAYS = 30
 
@@ -25,6 +25,28 @@ class Grant:
     bundle_code: str | None  # None: any one-thing
     expires_at: datetime
     revoked_at: datetime | None = None
+
+
+@dataclass
+class Delegation:
+    """委托授权 as the applicant granted it: its id, when, and whether it was revoked since."""
+
+    delegation_id: str
+    principal_id: str
+    proxy_id: str
+    bundle_code: str | None
+    granted_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def grant(self) -> Grant:
+        return Grant(self.principal_id, self.proxy_id, self.bundle_code, self.expires_at, self.revoked_at)
+
+    def revoke(self, now: datetime) -> None:
+        """Revoked once: a second revocation keeps the first time."""
+        if self.revoked_at is None:
+            self.revoked_at = now
 
 
 def grant_problem(principal_id: str, proxy_id: str, valid_days: int) -> tuple[str, str] | None:

@@ -29,6 +29,7 @@ from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
 from exchange.http_edge import ServiceDatabase, harden
+from intake.adapters import views
 from intake.adapters.tables import IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus, case_due
 from intake.domain.errors import (
@@ -85,14 +86,7 @@ from intake.service_layer.applications import (
 )
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.corrections import supply_correction, supply_supplement
-from intake.service_layer.drafts import (
-    Authorisation,
-    DraftNotFound,
-    create_draft,
-    draft_ready,
-    load_draft,
-    prefilled_values,
-)
+from intake.service_layer.drafts import Authorisation, create_draft, prefilled_values
 
 _IDEMPOTENCY_KEY = (
     "幂等键：重试同一申请时原样重发同一键和同一内容，得到同一办件（200）；同一键配不同内容答 422。"
@@ -236,7 +230,7 @@ async def post_delegation(body: DelegationCreate, applicant: Applicant, database
 async def list_delegations(applicant: Applicant, database: ServiceDatabase) -> list[DelegationPublic]:
     ids = {i for i in (applicant.id_number, applicant.organisation) if i}
     return [DelegationPublic.model_validate(r, from_attributes=True)
-            for r in await delegations.visible_to(database, ids)]
+            for r in await views.delegations_visible_to(database, ids)]
 
 
 @router.delete("/delegations/{delegation_id}", response_model=DelegationPublic, responses=ACCESS_RESPONSES,
@@ -271,12 +265,9 @@ async def post_draft(body: Annotated[DraftCreate, Body(openapi_examples=DRAFT_EX
             responses=ACCESS_RESPONSES)
 async def get_draft(draft_id: str, caller: DraftReader, database: ServiceDatabase, edge: TheIntake
                     ) -> DraftPublic:
-    try:
-        draft = await load_draft(database, draft_id)
-        if not may_follow(caller, draft.subject_id, None):
-            raise DraftNotFound(draft_id)
-    except DraftNotFound:
-        raise HTTPException(404, detail={"message_zh": "未找到该草稿", "message_en": "draft not found"}) from None
+    draft = await views.draft(database, draft_id)
+    if draft is None or not may_follow(caller, draft.subject_id, None):
+        raise HTTPException(404, detail={"message_zh": "未找到该草稿", "message_en": "draft not found"})
     catalogue = await edge.catalogues.version(draft.authorisation["catalogue_version"])
     bundle = catalogue.bundle(draft.bundle_code)
     assert bundle is not None, "a recorded catalogue version holds the draft's one-thing"
@@ -284,7 +275,7 @@ async def get_draft(draft_id: str, caller: DraftReader, database: ServiceDatabas
     return DraftPublic(
         draft_id=draft.draft_id, bundle_code=draft.bundle_code, items=draft.items,
         subject_kind=draft.subject_kind, authorisation=draft.authorisation,
-        registries_answered=sorted(draft.answers), ready=draft_ready(draft),
+        registries_answered=sorted(draft.answers), ready=draft.ready,
         prefilled=prefilled_values(catalogue, bundle, draft.items, draft), held_licences=licences,
     )
 

@@ -26,5 +26,5 @@ def handlers(folder: CaseStreamFolder) -> dict[str, Handler]:
         handles(CaseLicenceIssued, in_intake_work(folder.licence_issued)),
         handles(LicenceStatusChanged, in_intake_work(folder.licence_status_changed)),
         handles(ClockStarted, in_intake_work(folder.clock_started)),
-        handles(LookupAnswered, apply_answer),
+        handles(LookupAnswered, in_intake_work(apply_answer)),
     ])

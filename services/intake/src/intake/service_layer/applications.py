@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 
 from contracts.days import china_date
 from contracts.intake.v1 import (
@@ -28,11 +27,13 @@ from contracts.sharing.v1 import Registry
 from contracts.workdays import WorkingCalendar
 from credentials.verify import Verification
 from exchange.db.database import Database
-from intake.adapters.tables import IntakeCase, IntakeDraft, IntakeTimeline
+from intake.adapters import views
+from intake.adapters.tables import IntakeCase, IntakeTimeline
 from intake.catalogue.model import ApplicantKind, Bundle, Catalogue
 from intake.domain.assistance import fast_track, proxy_terms
 from intake.domain.case import CaseState, ItemState, case_due
 from intake.domain.deadline import bundle_deadline
+from intake.domain.draft import Draft
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, IdempotencyKeyReused, NotDelegated
 from intake.domain.form import check_form, normalise_form
 from intake.domain.identity import identity_problem
@@ -153,7 +154,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     without it no licence is reused.
     """
     if app.idempotency_key:
-        existing = await _by_idempotency_key(db, app.idempotency_key.stored)
+        existing = await views.case_by_idempotency_key(db, app.idempotency_key.stored)
         if existing is not None:
             return _retried(existing, app.idempotency_key.sent, app.request_digest), False
     if app.online_proxy:
@@ -204,7 +205,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         # unique key until that commit, so it answers with the finished case, never 409 "still in progress".
         if not app.idempotency_key:
             raise
-        existing = await _by_idempotency_key(db, app.idempotency_key.stored)
+        existing = await views.case_by_idempotency_key(db, app.idempotency_key.stored)
         if existing is None:
             raise
         return _retried(existing, app.idempotency_key.sent, app.request_digest), False
@@ -218,9 +219,8 @@ def _retried(existing: IntakeCase, key: str, digest: str | None) -> str:
     return existing.case_id
 
 
-async def _draft(db: Database, app: Application, bundle: Bundle) -> IntakeDraft:
-    async with db.sessions() as session:
-        draft = await session.get(IntakeDraft, app.draft_id)
+async def _draft(db: Database, app: Application, bundle: Bundle) -> Draft:
+    draft = await views.draft(db, app.draft_id) if app.draft_id else None
     if draft is None or draft.subject_id != app.applicant.id_number or draft.bundle_code != bundle.code:
         raise ApplicationInvalid([FieldProblem("draft_id", "unknown_draft", "预填草稿不存在或不属于本申请人",
                                                "no such pre-fill draft for this applicant and one-thing")])
@@ -228,12 +228,6 @@ async def _draft(db: Database, app: Application, bundle: Bundle) -> IntakeDraft:
         raise ApplicationInvalid([FieldProblem("draft_id", "draft_used", f"该预填草稿已用于办件 {draft.case_id}",
                                                f"this draft was already used for case {draft.case_id}")])
     return draft
-
-
-async def _by_idempotency_key(db: Database, key: str) -> IntakeCase | None:
-    async with db.sessions() as session:
-        query = select(IntakeCase).where(col(IntakeCase.idempotency_key) == key)
-        return (await session.exec(query)).first()
 
 
 async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection: Selection, form: dict[str, str],
@@ -279,7 +273,8 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
                 checked.commitments, pseudonyms.applicant(applicant.id_number), pseudonyms.rater_key))
         uow.cases.add(case)
         if app.draft_id:
-            if not await uow.drafts.claim(app.draft_id, case_id):
+            claimed = await uow.drafts.get_for_update(app.draft_id)
+            if claimed is None or not claimed.claim(case_id):
                 raise ApplicationInvalid([FieldProblem("draft_id", "draft_used", "该预填草稿已被使用",
                                                        "this draft was already used")])
             if changed_prefill:
@@ -320,10 +315,7 @@ def _accepted_timeline(case: Case, bundle: Bundle, selection: Selection, limit_d
 
 
 async def load_case(db: Database, case_id: str) -> tuple[IntakeCase, list[IntakeTimeline]]:
-    async with db.sessions() as session:
-        case = await session.get(IntakeCase, case_id)
-        if case is None:
-            raise CaseNotFound(case_id)
-        query = select(IntakeTimeline).where(col(IntakeTimeline.case_id) == case_id)
-        entries = (await session.exec(query.order_by(col(IntakeTimeline.id)))).all()
-    return case, list(entries)
+    found = await views.case_with_timeline(db, case_id)
+    if found is None:
+        raise CaseNotFound(case_id)
+    return found

@@ -1,5 +1,5 @@
 """Intake's unit of work (工作单元): ``uow.cases`` hands out case aggregates, whose methods decide; ``uow.drafts`` and
-``uow.blacklist`` are what an acceptance consults and claims. When the use case returns,
+``uow.blacklist`` are what an acceptance consults and claims, ``uow.delegations`` the applicants' 委托授权. When the use case returns,
 :meth:`SqlIntakeUnitOfWork.publish` (run by ``exchange.db.service_work``) writes the cases back with their timelines
 and turns what they recorded into outbox messages (``adapters.messages``). A use case that raises leaves nothing."""
 
@@ -13,12 +13,16 @@ from contracts.envelope import Envelope, EventPayload
 from exchange.db.database import Database
 from exchange.db.service_work import in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
-from intake.adapters.messages import case_messages
-from intake.adapters.repositories import SqlBlacklist, SqlCases, SqlDrafts
+from intake.adapters.messages import case_messages, draft_messages
+from intake.adapters.repositories import SqlBlacklist, SqlCases, SqlDelegations, SqlDrafts
 from intake.domain.blacklist import Listing
+from intake.domain.delegation import Delegation
+from intake.domain.draft import Draft
 from intake.domain.model import Case
 
-__all__ = ["Blacklist", "CaseRepository", "Drafts", "IntakeUnitOfWork", "in_intake_work", "intake_work"]
+__all__ = [
+    "Blacklist", "CaseRepository", "Delegations", "Drafts", "IntakeUnitOfWork", "in_intake_work", "intake_work",
+]
 
 
 class CaseRepository(Protocol):
@@ -28,7 +32,15 @@ class CaseRepository(Protocol):
 
 
 class Drafts(Protocol):
-    async def claim(self, draft_id: str, case_id: str) -> bool: ...
+    async def get_for_update(self, draft_id: str) -> Draft | None: ...
+
+    def add(self, draft: Draft) -> None: ...
+
+
+class Delegations(Protocol):
+    async def get_for_update(self, delegation_id: str) -> Delegation | None: ...
+
+    def add(self, delegation: Delegation) -> None: ...
 
 
 class Blacklist(Protocol):
@@ -45,6 +57,9 @@ class IntakeUnitOfWork(Protocol):
     def drafts(self) -> Drafts: ...
 
     @property
+    def delegations(self) -> Delegations: ...
+
+    @property
     def blacklist(self) -> Blacklist: ...
 
 
@@ -53,13 +68,18 @@ class SqlIntakeUnitOfWork:
         self._uow = uow
         self.cases = SqlCases(uow)
         self.drafts = SqlDrafts(uow)
+        self.delegations = SqlDelegations(uow)
         self.blacklist = SqlBlacklist(uow)
 
     def publish(self) -> None:
-        self.cases.save()
+        for repository in (self.cases, self.drafts, self.delegations):
+            repository.save()
         for case in self.cases.seen:
             for event in case.collect():
                 stage(case_messages(case, event), subject=case.case_id, emit=self._uow.emit)
+        for draft in self.drafts.seen:
+            for draft_event in draft.collect():
+                stage(draft_messages(draft, draft_event), subject=draft.draft_id, emit=self._uow.emit)
 
 
 def intake_work(database: Database) -> AbstractAsyncContextManager[SqlIntakeUnitOfWork]:
