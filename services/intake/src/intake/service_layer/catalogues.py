@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
 from exchange.db.database import Database
-from intake.adapters.tables import IntakeCatalogue
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.catalogue.model import Catalogue, CatalogueError
 
 __all__ = ["CatalogueStore"]
@@ -28,35 +27,29 @@ def _digest(catalogue: Catalogue) -> str:
 
 class CatalogueStore:
     def __init__(self, database: Database, current: Catalogue) -> None:
-        self.database = database
+        self.versions = SqlCatalogueVersions(database)
         self.current = current
         self._older: dict[str, Catalogue] = {}
 
     async def record_current(self) -> None:
         digest = _digest(self.current)
-        async with self.database.unit_of_work() as uow:
-            row = await uow.get_for_update(IntakeCatalogue, self.current.version)
-            if row is None:
-                uow.session.add(IntakeCatalogue(version=self.current.version, digest=digest,
-                                                content=self.current.model_dump(mode="json"),
-                                                loaded_at=datetime.now(UTC)))
-            elif row.digest != digest:
-                raise CatalogueError(
-                    f"目录版本 {self.current.version} 已对应另一份内容；修改目录后须提升版本号 / catalogue version "
-                    f"{self.current.version} already names other content; bump the version after a change"
-                )
+        recorded = await self.versions.record(self.current.version, digest, self.current.model_dump(mode="json"))
+        if recorded != digest:
+            raise CatalogueError(
+                f"目录版本 {self.current.version} 已对应另一份内容；修改目录后须提升版本号 / catalogue version "
+                f"{self.current.version} already names other content; bump the version after a change"
+            )
 
     async def version(self, version: str) -> Catalogue:
         """The catalogue a case was accepted under."""
         if version == self.current.version:
             return self.current
         if version not in self._older:
-            async with self.database.sessions() as session:
-                row = await session.get(IntakeCatalogue, version)
-            if row is None:
+            content = await self.versions.content(version)
+            if content is None:
                 raise CatalogueError(f"未知目录版本 unknown catalogue version {version!r}")
             try:
-                self._older[version] = Catalogue.model_validate(row.content)
+                self._older[version] = Catalogue.model_validate(content)
             except ValidationError as exc:  # recorded by an older intake whose model has since changed
                 raise CatalogueError(f"目录版本 {version!r} 已无法读取 catalogue version no longer loads: {exc}") from None
         return self._older[version]

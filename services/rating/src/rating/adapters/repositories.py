@@ -8,15 +8,22 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from contracts.rating.v1 import Evidence, InvitedTouchpoint, RatingLevel, Touchpoint
+from contracts.rating.v1 import Evidence, InvitedTouchpoint, RatingFigures, RatingLevel, Touchpoint
 from exchange.db.identity import Loaded
 from exchange.db.unit_of_work import UnitOfWork
-from rating.adapters.tables import AppealRow, RatingCase, RatingInvitation, RatingRow, RectificationRow
+from rating.adapters.tables import (
+    AppealRow,
+    RatingCase,
+    RatingFigureRow,
+    RatingInvitation,
+    RatingRow,
+    RectificationRow,
+)
 from rating.domain.model import Appeal, Invitation, Order, RatedCase, Rating
 from rating.domain.ratings import CaseFacts
 from rating.domain.rectification import AppealStatus, Rectification, State
 
-__all__ = ["SqlOrders", "SqlRatedCases"]
+__all__ = ["SqlFigures", "SqlOrders", "SqlRatedCases"]
 
 
 @dataclass
@@ -200,3 +207,17 @@ def _write(order: Order, row: RectificationRow) -> None:
     row.clock_id, row.due_on = order.clock_id, order.due_on
     row.red_card_id, row.escalated_on = order.red_card_id, order.escalated_on
     row.order_id, row.respond_by = order.order_id, order.respond_by
+
+
+class SqlFigures:
+    """The latest value of each satisfaction figure (期/维度/键)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def keep_latest(self, figures: RatingFigures) -> None:
+        key = (figures.period.value, figures.period_start, figures.by.value, figures.key)
+        row = await self._uow.get_for_update(RatingFigureRow, key)
+        row = row or RatingFigureRow(period=key[0], period_start=key[1], by=key[2], key=key[3], version=0, figures={})
+        row.version, row.figures, row.good_rate = figures.version, figures.model_dump(mode="json"), figures.good_rate
+        self._uow.session.add(row)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlmodel import col, select
 
-from contracts.rating.v1 import InvitedTouchpoint, Touchpoint
+from contracts.rating.v1 import FigureBy, FigurePeriod, InvitedTouchpoint, RatingFigures, Touchpoint
 from exchange.db.database import Database
-from rating.adapters.tables import AppealRow, RatingCase, RatingInvitation, RatingRow, RectificationRow
+from rating.adapters.tables import AppealRow, RatingCase, RatingFigureRow, RatingInvitation, RatingRow, RectificationRow
 from rating.domain.ratings import CaseFacts, touchpoint_key
 
-__all__ = ["appeal", "case_ratings", "may_rate", "order", "orders", "touchpoints"]
+__all__ = ["appeal", "case_ratings", "current_figures", "may_rate", "order", "orders", "touchpoints"]
 
 
 async def may_rate(database: Database, case_id: str, ids: Iterable[str | None], rater_key: bytes | None) -> bool:
@@ -73,3 +74,20 @@ async def order(database: Database, rectification_id: str
 async def appeal(database: Database, appeal_id: str) -> AppealRow | None:
     async with database.sessions() as session:
         return await session.get(AppealRow, appeal_id)
+
+
+async def current_figures(database: Database, period: FigurePeriod, by: FigureBy,
+                          period_start: date | None) -> list[RatingFigures]:
+    """One period's current satisfaction figures (the latest period if none is named), worst good rate first: the
+    latest value of each figure the stream processor published, kept here so every replica answers alike."""
+    async with database.sessions() as session:
+        query = select(RatingFigureRow).where(col(RatingFigureRow.period) == period.value,
+                                              col(RatingFigureRow.by) == by.value)
+        if period_start is None:
+            latest = (await session.exec(query.order_by(col(RatingFigureRow.period_start).desc()))).first()
+            if latest is None:
+                return []
+            period_start = latest.period_start
+        rows = (await session.exec(query.where(col(RatingFigureRow.period_start) == period_start))).all()
+    figures = [RatingFigures.model_validate(r.figures) for r in rows]
+    return sorted(figures, key=lambda f: (f.good_rate if f.good_rate is not None else 2.0, f.key))

@@ -41,7 +41,6 @@ from rating.adapters.tables import AppealRow, RectificationRow
 from rating.domain.errors import AlreadyRated, CaseUnknown, NotAnswerable, OrderUnknown
 from rating.domain.ratings import RatingInput
 from rating.entrypoints.errors import answer_refusals
-from rating.service_layer.figures import current_figures
 from rating.service_layer.handlers import RatingLoop
 from rating.service_layer.unit_of_work import RatingUnitOfWork, rating_work
 
@@ -268,7 +267,7 @@ async def figures(
     on: Annotated[date | None, Query(description="该日（或该日所在周）；缺省为最近一期 / default: latest")] = None,
 ) -> list[RatingFigures]:
     start = None if on is None else (week_start(on) if period is FigurePeriod.WEEK else on)
-    return await current_figures(database, period, by, start)
+    return await views.current_figures(database, period, by, start)
 
 
 def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAPI:

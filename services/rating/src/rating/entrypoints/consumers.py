@@ -24,5 +24,5 @@ def handlers(loop: RatingLoop) -> dict[str, Handler]:
         handles(ClockAdjusted, in_rating_work(loop.clock_adjusted)),
         handles(CardIssued, in_rating_work(loop.card_issued)),
         handles(OrderIssued, in_rating_work(loop.order_issued)),
-        handles(RatingFigures, figures_updated),
+        handles(RatingFigures, in_rating_work(figures_updated)),
     ])

@@ -12,11 +12,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
 from contracts.envelope import Envelope, EventPayload
+from contracts.rating.v1 import RatingFigures
 from exchange.db.database import Database
 from exchange.db.service_work import in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from rating.adapters.messages import case_messages, order_messages
-from rating.adapters.repositories import SqlOrders, SqlRatedCases
+from rating.adapters.repositories import SqlFigures, SqlOrders, SqlRatedCases
 from rating.domain.model import Order, RatedCase
 
 __all__ = ["OrderRepository", "RatedCaseRepository", "RatingUnitOfWork", "in_rating_work", "rating_work"]
@@ -42,6 +43,10 @@ class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
 
 
+class FigureStore(Protocol):
+    async def keep_latest(self, figures: RatingFigures) -> None: ...
+
+
 class RatingUnitOfWork(Protocol):
     @property
     def cases(self) -> RatedCaseRepository: ...
@@ -49,12 +54,16 @@ class RatingUnitOfWork(Protocol):
     @property
     def orders(self) -> OrderRepository: ...
 
+    @property
+    def figures(self) -> FigureStore: ...
+
 
 class SqlRatingUnitOfWork:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
         self.cases = SqlRatedCases(uow)
         self.orders = SqlOrders(uow)
+        self.figures = SqlFigures(uow)
 
     def publish(self) -> None:
         self.cases.save()
