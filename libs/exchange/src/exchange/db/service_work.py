@@ -21,7 +21,7 @@ from contracts.topics import TopicSpec
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 
-__all__ = ["Message", "ServiceWork", "in_work", "service_work", "stage", "work_over"]
+__all__ = ["Emit", "Message", "ServiceWork", "in_work", "service_work", "stage", "work_over"]
 
 
 @dataclass(frozen=True, slots=True)

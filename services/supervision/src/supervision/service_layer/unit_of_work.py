@@ -9,13 +9,13 @@ then the flags, then the cards. A use case that raises leaves nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
 from contracts.envelope import Envelope, EventPayload
 from exchange.db.database import Database
-from exchange.db.service_work import in_work, service_work, stage
+from exchange.db.service_work import Emit, in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.messages import card_messages, clock_messages, flag_messages
 from supervision.adapters.repositories import SqlAuditTrail, SqlCards, SqlCases, SqlClocks, SqlFlags
@@ -23,7 +23,7 @@ from supervision.domain.model import Card, Flag, SupervisedCase, SupervisedClock
 
 __all__ = [
     "AuditTrail", "CardRepository", "CaseRepository", "ClockRepository", "FlagRepository", "SupervisionUnitOfWork",
-    "in_supervision_work", "supervision_work",
+    "in_supervision_work", "publish_recorded", "supervision_work",
 ]
 
 
@@ -90,15 +90,22 @@ class SqlSupervisionUnitOfWork:
     def publish(self) -> None:
         for repository in (self.clocks, self.cases, self.cards, self.flags):
             repository.save()
-        for clock in self.clocks.seen:
-            for event in clock.collect():
-                stage(clock_messages(clock, event), subject=clock.case_id, emit=self._uow.emit)
-        for flag in self.flags.added:
-            if flag.collect():
-                stage(flag_messages(flag), subject=flag.case_id, emit=self._uow.emit)
-        for card in self.cards.added:
-            if card.collect():
-                stage(card_messages(card), subject=card.case_id, emit=self._uow.emit)
+        publish_recorded(self.clocks.seen, self.flags.added, self.cards.added, self._uow.emit)
+
+
+def publish_recorded(clocks: Iterable[SupervisedClock], flags: Iterable[Flag], cards: Iterable[Card],
+                     emit: Emit) -> None:
+    """Every event the clocks, flags and cards recorded, as the messages it makes (``adapters.messages``): the clocks'
+    first, then the flags, then the cards; each about its case."""
+    for clock in clocks:
+        for event in clock.collect():
+            stage(clock_messages(clock, event), subject=clock.case_id, emit=emit)
+    for flag in flags:
+        if flag.collect():
+            stage(flag_messages(flag), subject=flag.case_id, emit=emit)
+    for card in cards:
+        if card.collect():
+            stage(card_messages(card), subject=card.case_id, emit=emit)
 
 
 def supervision_work(database: Database) -> AbstractAsyncContextManager[SqlSupervisionUnitOfWork]:

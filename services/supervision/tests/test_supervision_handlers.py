@@ -1,0 +1,153 @@
+"""Supervision's case-stream use cases on its unit of work in memory (``fakes.py``): clocks start and stop once,
+the case clock waits for the applicant, a request beyond the list earns one red card with a forced stop and a flag,
+a parked request one yellow card per parking, a resubmission one flag; whatever is redelivered. The same handler
+table the consumer runs; what goes out is read from the staged messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from uuid import NAMESPACE_URL, uuid5
+
+from contracts.days import CHINA_TZ
+from contracts.dispatch.v1 import (
+    Deficiency,
+    FindingBeyondList,
+    Outcome,
+    RequestUndeliverable,
+    ReviewConcluded,
+    TaskReleased,
+)
+from contracts.dispatch.v2 import TaskConcluded
+from contracts.envelope import Envelope, EventPayload
+from contracts.intake.v1 import (
+    Applicant,
+    CaseAccepted,
+    CaseItem,
+    CaseRegistered,
+    Channel,
+    CorrectionFiled,
+    DeliveryMethod,
+)
+from contracts.workdays import national_calendar
+from supervision.domain.model import case_clock_id, clock_id_for
+from supervision.service_layer.handlers import CaseStream
+
+from .fakes import FakeSupervision
+
+CAL = national_calendar()
+MONDAY = date(2026, 3, 2)  # an ordinary week: no holiday near it
+CASE = "OT20260302SUPERVISE01"
+ITEMS = {"E-01-01": ("market", (), 3), "E-01-02": ("police", ("E-01-01",), 1)}
+STREAM = CaseStream(CAL)
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, time(10), CHINA_TZ).astimezone(UTC)
+
+
+def registered(case_id: str = CASE, items: tuple[str, ...] = tuple(ITEMS)) -> CaseRegistered:
+    accepted = CaseAccepted(
+        case_id=case_id, bundle_code="E-01", bundle_name_zh="企业开办一件事", bundle_name_en="Enterprise opening",
+        catalogue_version="test", lead_department="market",
+        applicant=Applicant(name="湖南某公司", id_type="uscc", id_number="91350100M000100Y43"),
+        channel=Channel.WINDOW, delivery_method=DeliveryMethod.WINDOW, window_id="W03", staff_id="S007",
+        items=tuple(CaseItem(item_code=c, name_zh=c, name_en=c, department=ITEMS[c][0], time_limit_days=ITEMS[c][2],
+                             requires=ITEMS[c][1]) for c in items),
+        form={}, accepted_at=at(MONDAY), accepted_on=MONDAY, limit_days=3, due_on=CAL.add_working_days(MONDAY, 3))
+    return CaseRegistered.of(accepted, applicant_ref="applicant-ref", rater_key=None)
+
+
+def released(code: str) -> TaskReleased:
+    return TaskReleased(case_id=CASE, task_id=f"{CASE}/{code}", item_code=code, department=ITEMS[code][0], attempt=1,
+                        time_limit_days=ITEMS[code][2], released_at=at(MONDAY))
+
+
+HANDLERS = {
+    CaseRegistered.event_type: STREAM.case_registered, TaskReleased.event_type: STREAM.task_released,
+    TaskConcluded.event_type: STREAM.task_concluded, ReviewConcluded.event_type: STREAM.review_concluded,
+    CorrectionFiled.event_type: STREAM.correction_filed, FindingBeyondList.event_type: STREAM.finding_beyond_list,
+    RequestUndeliverable.event_type: STREAM.request_undeliverable,
+}
+
+
+async def feed(store: FakeSupervision, payload: EventPayload, *, times: int = 1, when: datetime | None = None) -> None:
+    envelope = Envelope.wrap(payload, source="x", subject=CASE)
+    if when is not None:
+        envelope = envelope.model_copy(update={"time": when})
+    for _ in range(times):  # the same fact again: a redelivery past the inbox
+        async with store.unit_of_work() as uow:
+            await HANDLERS[payload.event_type](uow, envelope, payload)
+
+
+async def test_a_release_starts_one_clock_and_its_conclusion_stops_it_once() -> None:
+    store = FakeSupervision()
+    await feed(store, registered(), times=2)
+    await feed(store, released("E-01-01"), times=2)
+    concluded = TaskConcluded(case_id=CASE, task_id=f"{CASE}/E-01-01", item_code="E-01-01", department="market",
+                              attempt=1, outcome=Outcome.APPROVED, concluded_at=at(MONDAY))
+    await feed(store, concluded, times=2)
+    assert set(store.clocks) == {case_clock_id(CASE), clock_id_for(f"{CASE}/E-01-01", 1)}
+    [started] = store.staged("supervision.clock.started")
+    assert started.envelope["data"]["due_on"] == "2026-03-05" and started.key == CASE
+    [stopped] = store.staged("supervision.clock.stopped")
+    assert stopped.envelope["data"]["on_time"] is True and stopped.envelope["data"]["handling_days"] == 0
+    assert [(i.item_code, i.status) for i in store.cases[CASE].items] == [("E-01-01", "approved"), ("E-01-02", "waiting")]
+
+
+async def test_the_case_clock_waits_for_the_applicant_once_per_notice() -> None:
+    store = FakeSupervision()
+    await feed(store, registered())
+    missing = Deficiency(item_code="E-01-01", department="market", kind="material", code="M1", reason_zh="不清晰",
+                         reason_en="not legible")
+    notice = ReviewConcluded(case_id=CASE, round=1, deficiencies=(missing,), concluded_at=at(MONDAY))
+    await feed(store, notice, times=2)
+    await feed(store, CorrectionFiled(case_id=CASE, item_codes=("E-01-01",), round=1), times=2,
+               when=at(date(2026, 3, 4)))
+    adjusted = [s.envelope["data"] for s in store.staged("supervision.clock.adjusted")]
+    assert [(a["kind"], a["days"], a["due_on"]) for a in adjusted] == [
+        ("suspended", 0, "2026-03-05"), ("resumed", 2, "2026-03-09")]
+    assert not store.clocks[case_clock_id(CASE)].ledger.suspended
+
+
+async def test_a_request_beyond_the_list_earns_one_red_card_a_forced_stop_and_a_flag() -> None:
+    store = FakeSupervision()
+    await feed(store, registered())
+    finding = FindingBeyondList(case_id=CASE, item_code="E-01-01", department="market", kind="material",
+                                code="E-01-01-M2", reason_zh="请提交营业执照复印件", found_at=at(MONDAY), already_held=True)
+    await feed(store, finding, times=3)
+    [card] = [s.envelope["data"] for s in store.staged("supervision.card.issued")]
+    [order] = [s.envelope["data"] for s in store.staged("supervision.order.issued")]
+    [flag] = [s.envelope["data"] for s in store.staged("supervision.repeat.flagged")]
+    assert (card["colour"], card["reason"], card["staff_id"]) == ("red", "beyond_list", "S007")
+    assert (order["kind"], order["card_id"]) == ("forced_stop", card["card_id"])
+    assert flag["kind"] == "asked_again" and "重复索要" in flag["text_zh"]
+
+
+async def test_a_parked_request_earns_one_yellow_card_per_parking() -> None:
+    store = FakeSupervision()
+    await feed(store, registered())
+    for parking in (1, 1, 2):
+        await feed(store, RequestUndeliverable(
+            request_id=uuid5(NAMESPACE_URL, "parked"), case_id=CASE, item_code="E-01-01", department="market",
+            kind="handling", sends=6, first_sent_at=at(MONDAY), parked_at=at(MONDAY), parking=parking))
+    cards = [s.envelope["data"] for s in store.staged("supervision.card.issued")]
+    assert [(c["colour"], c["reason"]) for c in cards] == [("yellow", "undeliverable")] * 2
+
+
+async def test_a_resubmission_is_flagged_against_the_open_case() -> None:
+    store = FakeSupervision()
+    await feed(store, registered())
+    await feed(store, registered("OT20260302SUPERVISE02", ("E-01-02",)), times=2)
+    [flag] = [s.envelope["data"] for s in store.staged("supervision.repeat.flagged")]
+    assert (flag["kind"], flag["other_case_id"], flag["item_codes"]) == ("resubmitted", CASE, ["E-01-02"])
+
+
+async def test_a_use_case_that_raises_leaves_nothing() -> None:
+    store = FakeSupervision()
+    try:
+        async with store.unit_of_work() as uow:
+            await STREAM.case_registered(uow, Envelope.wrap(registered(), source="x", subject=CASE), registered())
+            raise RuntimeError("the transaction fails after the use case")
+    except RuntimeError:
+        pass
+    assert store.clocks == {} and store.cases == {} and store.outbox == []
