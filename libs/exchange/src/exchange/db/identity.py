@@ -7,7 +7,7 @@ step sees), and when the use case returns the repository writes back exactly wha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Generic, TypeVar
 
 __all__ = ["Loaded"]
@@ -31,6 +31,14 @@ class Loaded(Generic[A, R]):
     def keep(self, key: str, aggregate: A, rows: R) -> A:
         self._by_id[key] = (aggregate, rows)
         return aggregate
+
+    async def get_or_load(self, key: str, fetch: Callable[[], Awaitable[R | None]], build: Callable[[R], A]) -> A | None:
+        """The aggregate handed out under ``key``; else the one ``build`` makes of the row ``fetch`` finds (kept);
+        else None."""
+        if (found := self.get(key)) is not None:
+            return found
+        row = await fetch()
+        return None if row is None else self.keep(key, build(row), row)
 
     @property
     def aggregates(self) -> list[A]:

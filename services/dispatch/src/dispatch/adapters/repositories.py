@@ -128,10 +128,8 @@ class SqlRequests:
 
     async def get_for_update(self, request_id: str) -> DepartmentRequest | None:
         """The request, locked: the deadline job, a receipt and an operator's re-drive take turns on it."""
-        if (request := self._requests.get(request_id)) is not None:
-            return request
-        row = await self._uow.get_for_update(DispatchRequest, request_id)
-        return None if row is None else self._requests.keep(request_id, _request(row), row)
+        return await self._requests.get_or_load(
+            request_id, lambda: self._uow.get_for_update(DispatchRequest, request_id), _request)
 
     def add(self, request: DepartmentRequest) -> None:
         row = DispatchRequest(request_id=request.request_id, case_id=request.case_id, task_id=request.task_id,

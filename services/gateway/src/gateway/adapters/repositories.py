@@ -13,6 +13,14 @@ from gateway.domain.requests import Delivery
 __all__ = ["SqlQueueCursors", "SqlRequests"]
 
 
+def _request(row: RequestRow) -> QueuedRequest:
+    return QueuedRequest(
+        row.request_id, row.department, row.seq, RequestKind(row.kind), row.case_id, row.item_code,
+        dict(row.envelope), row.received_at, row.receipt_event_id, Delivery(row.delivery), row.delivery_attempts,
+        row.next_delivery_at, row.last_delivery_error, row.delivered_at, row.answer, row.answer_event_id,
+        row.answered_at)
+
+
 class SqlRequests:
     """Queued requests, one transaction's worth, each locked when loaded (an answer, an acknowledgement, a callback
     attempt and a re-drive take turns)."""
@@ -22,17 +30,8 @@ class SqlRequests:
         self._loaded: Loaded[QueuedRequest, RequestRow] = Loaded()
 
     async def get(self, request_id: str) -> QueuedRequest | None:
-        if (request := self._loaded.get(request_id)) is not None:
-            return request
-        row = await self._uow.get_for_update(RequestRow, request_id)
-        if row is None:
-            return None
-        request = QueuedRequest(
-            row.request_id, row.department, row.seq, RequestKind(row.kind), row.case_id, row.item_code,
-            dict(row.envelope), row.received_at, row.receipt_event_id, Delivery(row.delivery), row.delivery_attempts,
-            row.next_delivery_at, row.last_delivery_error, row.delivered_at, row.answer, row.answer_event_id,
-            row.answered_at)
-        return self._loaded.keep(request_id, request, row)
+        return await self._loaded.get_or_load(request_id, lambda: self._uow.get_for_update(RequestRow, request_id),
+                                              _request)
 
     def add(self, request: QueuedRequest) -> None:
         row = RequestRow(request_id=request.request_id, department=request.department, seq=request.seq,

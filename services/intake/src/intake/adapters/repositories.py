@@ -20,6 +20,18 @@ from intake.domain.model import Case, Noted, OpenCorrection
 __all__ = ["SqlBlacklist", "SqlCases", "SqlDelegations", "SqlDrafts", "delegation_of", "draft_of"]
 
 
+def _case(row: IntakeCase) -> Case:
+    correction = None if row.correction is None else OpenCorrection(
+        row.correction["round"], date.fromisoformat(row.correction["requested_on"]),
+        tuple(Deficiency.model_validate(d) for d in row.correction["deficiencies"]))
+    return Case(
+        row.case_id, row.bundle_code, row.catalogue_version, row.channel, row.delivery_method, row.correction_round,
+        correction,
+        CaseState.from_rows(row.case_id, row.items, row.delivered_at is not None, row.correction is not None),
+        row.delivered_at, row.notice_zh, row.notice_en, form=dict(row.form), materials=list(row.materials),
+        commitments=list(row.commitments), limit_days=row.limit_days, due_on=row.due_on, paused_days=row.paused_days)
+
+
 class SqlCases:
     """Cases, one transaction's worth, each locked when loaded (facts of one case arrive on one partition, but a
     correction or a delivery view may write it at once)."""
@@ -29,21 +41,7 @@ class SqlCases:
         self._loaded: Loaded[Case, IntakeCase] = Loaded()
 
     async def get_for_update(self, case_id: str) -> Case | None:
-        if (case := self._loaded.get(case_id)) is not None:
-            return case
-        row = await self._uow.get_for_update(IntakeCase, case_id)
-        if row is None:
-            return None
-        correction = None if row.correction is None else OpenCorrection(
-            row.correction["round"], date.fromisoformat(row.correction["requested_on"]),
-            tuple(Deficiency.model_validate(d) for d in row.correction["deficiencies"]))
-        return self._loaded.keep(case_id, Case(
-            row.case_id, row.bundle_code, row.catalogue_version, row.channel, row.delivery_method,
-            row.correction_round, correction,
-            CaseState.from_rows(row.case_id, row.items, row.delivered_at is not None, row.correction is not None),
-            row.delivered_at, row.notice_zh, row.notice_en, form=dict(row.form), materials=list(row.materials),
-            commitments=list(row.commitments), limit_days=row.limit_days, due_on=row.due_on,
-            paused_days=row.paused_days), row)
+        return await self._loaded.get_or_load(case_id, lambda: self._uow.get_for_update(IntakeCase, case_id), _case)
 
     def add(self, case: Case) -> None:
         """A case just accepted: its row is written from what the application said (``case.acceptance``)."""
@@ -99,10 +97,8 @@ class SqlDrafts:
 
     async def get_for_update(self, draft_id: str) -> Draft | None:
         """The draft, locked: two answers, or an answer and the application that claims it, take turns."""
-        if (draft := self._loaded.get(draft_id)) is not None:
-            return draft
-        row = await self._uow.get_for_update(IntakeDraft, draft_id)
-        return None if row is None else self._loaded.keep(draft_id, draft_of(row), row)
+        return await self._loaded.get_or_load(draft_id, lambda: self._uow.get_for_update(IntakeDraft, draft_id),
+                                              draft_of)
 
     def add(self, draft: Draft) -> None:
         self._loaded.keep(draft.draft_id, draft, IntakeDraft(
@@ -133,10 +129,8 @@ class SqlDelegations:
         self._loaded: Loaded[Delegation, IntakeDelegation] = Loaded()
 
     async def get_for_update(self, delegation_id: str) -> Delegation | None:
-        if (delegation := self._loaded.get(delegation_id)) is not None:
-            return delegation
-        row = await self._uow.get_for_update(IntakeDelegation, delegation_id)
-        return None if row is None else self._loaded.keep(delegation_id, delegation_of(row), row)
+        return await self._loaded.get_or_load(
+            delegation_id, lambda: self._uow.get_for_update(IntakeDelegation, delegation_id), delegation_of)
 
     def add(self, delegation: Delegation) -> None:
         self._loaded.keep(delegation.delegation_id, delegation, IntakeDelegation(

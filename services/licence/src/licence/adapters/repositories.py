@@ -26,10 +26,8 @@ class SqlLicences:
 
     async def get_for_update(self, licence_id: str) -> Licence | None:
         """The licence, locked: two status changes of one licence take turns."""
-        if (licence := self._loaded.get(licence_id)) is not None:
-            return licence
-        row = await self._uow.get_for_update(LicenceRow, licence_id)
-        return None if row is None else self._loaded.keep(licence_id, _licence(row), row)
+        return await self._loaded.get_or_load(licence_id, lambda: self._uow.get_for_update(LicenceRow, licence_id),
+                                              _licence)
 
     async def active_held_by(self, holder_id: str) -> list[Licence]:
         """The holder's active licences, oldest first (read only: not written back)."""

@@ -119,10 +119,8 @@ class SqlCases:
         return None if row is None else _case(row)
 
     async def get_for_update(self, case_id: str) -> SupervisedCase | None:
-        if (case := self._loaded.get(case_id)) is not None:
-            return case
-        row = await self._uow.get_for_update(SupervisionCase, case_id)
-        return None if row is None else self._loaded.keep(case_id, _case(row), row)
+        return await self._loaded.get_or_load(case_id, lambda: self._uow.get_for_update(SupervisionCase, case_id),
+                                              _case)
 
     async def open_of_applicant(self, applicant_ref: str) -> list[SupervisedCase]:
         """The applicant's cases not yet delivered (read only)."""
