@@ -1,30 +1,24 @@
-"""Sequencing and joining rules (并联/串联办理与结果汇集). Pure: no I/O, driven directly by unit tests.
+"""Sequencing rules (并联/串联办理). Pure: no I/O, driven directly by unit tests.
 
 * An item with no prerequisite in the case is released at once (同步分发).
 * An item whose prerequisites are all approved is released next (前置事项办结后推送).
 * An item whose prerequisite was rejected or not processed is not processed either.
-* The case is joined when every task is final.
+
+The join (结果汇集: every item final, with its licence) is intake's, which delivers the case once on it
+(``intake.domain.case``); which statuses are final is ``contracts.progress``'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
-__all__ = ["TaskStatus", "TaskView", "is_joined", "releasable", "unreachable"]
+from contracts.progress import ItemStatus
+
+__all__ = ["TaskStatus", "TaskView", "releasable", "unreachable"]
 
 
-class TaskStatus(StrEnum):
-    WAITING = "waiting"  # 等待前置事项
-    RELEASED = "released"  # 已推送部门
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    NOT_PROCESSED = "not_processed"
-
-    @property
-    def final(self) -> bool:
-        return self in (TaskStatus.APPROVED, TaskStatus.REJECTED, TaskStatus.NOT_PROCESSED)
+TaskStatus = ItemStatus  # a task is an item of the case as dispatch sequences it: one vocabulary (contracts.progress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +58,3 @@ def unreachable(tasks: Iterable[TaskView]) -> list[str]:
                 out.append(code)
                 changed = True
     return out
-
-
-def is_joined(tasks: Iterable[TaskView]) -> bool:
-    """Every task of the case is final: the department results are all in (结果汇集)."""
-    return all(t.status.final for t in tasks)

@@ -12,21 +12,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from contracts.progress import ItemStatus
 from contracts.workdays import WorkingCalendar
 
 __all__ = ["CaseState", "CaseStatus", "Due", "ItemState", "ItemStatus", "case_due", "notice_texts"]
-
-
-class ItemStatus(StrEnum):
-    WAITING = "waiting"
-    RELEASED = "released"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    NOT_PROCESSED = "not_processed"
-
-    @property
-    def final(self) -> bool:
-        return self in (ItemStatus.APPROVED, ItemStatus.REJECTED, ItemStatus.NOT_PROCESSED)
 
 
 ITEM_STATUS_ZH = {
