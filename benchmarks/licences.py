@@ -23,7 +23,7 @@ from uuid import uuid4
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.canonical import canonical_json
+from contracts.canonical import canonical_json
 from credentials.licence import LicenceClaims, licence_credential
 from credentials.multibase import multikey_decode
 from credentials.proof import IssuerKey

@@ -23,6 +23,7 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from contracts.canonical import canonical_json
 from contracts.text import json_problems
 
 __all__ = [
@@ -145,13 +146,10 @@ class Envelope(BaseModel):
 
 
 def canonical_bytes(wire: dict[str, Any]) -> bytes:
-    """The bytes that are signed: the envelope without its signature, keys sorted, no spaces."""
-    unsigned = {k: v for k, v in wire.items() if k != "signature"}
-    return json.dumps(unsigned, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    """The bytes that are signed: the envelope without its signature, in RFC 8785 canonical JSON."""
+    return canonical_json({k: v for k, v in wire.items() if k != "signature"})
 
 
 def envelope_digest(wire: dict[str, Any]) -> str:
     """Hex sha256 of a *signed* envelope: the value the next envelope's ``chain.prev`` carries."""
-    return hashlib.sha256(
-        json.dumps(wire, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-    ).hexdigest()
+    return hashlib.sha256(canonical_json(wire)).hexdigest()

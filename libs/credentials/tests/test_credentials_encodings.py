@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credentials.canonical import canonical_json, check_signable
 from credentials.multibase import (
     b45decode,
     b45encode,
@@ -39,25 +38,3 @@ def test_multikeys_round_trip(key: bytes) -> None:
 def test_base45_refuses_what_rfc_9285_forbids(text: str) -> None:
     with pytest.raises(ValueError):
         b45decode(text)
-
-
-def test_canonical_json_is_jcs_for_the_signed_subset() -> None:
-    assert canonical_json({"b": [1, True, None], "a": "出生医学证明\n"}) == '{"a":"出生医学证明\\n","b":[1,true,null]}'.encode()
-    with pytest.raises(ValueError, match="floats"):
-        check_signable({"fee": 1.5})
-    with pytest.raises(ValueError, match="ASCII"):
-        check_signable({"名称": "x"})
-
-
-@given(st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127), max_size=8),
-                       st.recursive(st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
-                                    | st.text(alphabet=st.characters(blacklist_categories=("Cs",))),
-                                    lambda inner: st.lists(inner, max_size=4)
-                                    | st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127), max_size=5),
-                                                      inner, max_size=4),
-                                    max_leaves=12)))
-def test_canonical_json_matches_sorted_compact_json_dumps(value: dict[str, object]) -> None:
-    import json
-
-    expected = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    assert canonical_json(value) == expected

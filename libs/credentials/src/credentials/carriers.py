@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from credentials.canonical import canonical_json
+from contracts.canonical import canonical_json
 from credentials.multibase import b45decode, b45encode
 
 __all__ = ["PDF_ATTACHMENT", "QR_PREFIX", "CarrierError", "credential_from_pdf", "credential_from_text", "qr_payload", "read_qr_payload"]

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from credentials.canonical import canonical_json, check_signable
+from contracts.canonical import canonical_json
 from credentials.multibase import base58btc_decode, base58btc_encode, multikey_encode
 
 __all__ = ["CRYPTOSUITE", "IssuerKey", "ProofError", "proof_of", "proof_signature_valid", "xsd_datetime"]
@@ -61,7 +61,6 @@ class IssuerKey:
         """A copy of ``document`` (which must not carry a proof) with its ``eddsa-jcs-2022`` proof."""
         if "proof" in document:
             raise ValueError("the document already carries a proof")
-        check_signable(document)
         options: dict[str, Any] = {
             "type": "DataIntegrityProof",
             "cryptosuite": CRYPTOSUITE,

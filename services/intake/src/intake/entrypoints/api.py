@@ -18,12 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from contracts.canonical import canonical_json
 from contracts.days import china_date, china_today
 from contracts.departments import department
 from contracts.intake.v1 import MaterialProvision
 from contracts.sharing.v1 import Registry
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar, national_calendar
-from credentials.canonical import canonical_json
 from credentials.verify import Verification
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role

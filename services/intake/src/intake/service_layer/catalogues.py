@@ -7,10 +7,10 @@ changing the version is refused, so a version always means one content.
 from __future__ import annotations
 
 import hashlib
-import json
 
 from pydantic import ValidationError
 
+from contracts.canonical import canonical_json
 from exchange.db.database import Database
 from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.catalogue.model import Catalogue, CatalogueError
@@ -20,9 +20,7 @@ __all__ = ["CatalogueStore"]
 
 def _digest(catalogue: Catalogue) -> str:
     # Defaults left out: a new model attribute with a default does not change what a version means.
-    content = json.dumps(catalogue.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False, sort_keys=True,
-                         separators=(",", ":"))
-    return hashlib.sha256(content.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(catalogue.model_dump(mode="json", exclude_defaults=True))).hexdigest()
 
 
 class CatalogueStore:
@@ -34,11 +32,20 @@ class CatalogueStore:
     async def record_current(self) -> None:
         digest = _digest(self.current)
         recorded = await self.versions.record(self.current.version, digest, self.current.model_dump(mode="json"))
-        if recorded != digest:
+        if recorded != digest and not await self._recorded_content_is(digest):
             raise CatalogueError(
                 f"目录版本 {self.current.version} 已对应另一份内容；修改目录后须提升版本号 / catalogue version "
                 f"{self.current.version} already names other content; bump the version after a change"
             )
+
+    async def _recorded_content_is(self, digest: str) -> bool:
+        """Whether the recorded content, digested as today, is the current one: the digest's form may have changed
+        since it was recorded (catalogues recorded before RFC 8785 wrote ``20.0`` where it now writes ``20``)."""
+        content = await self.versions.content(self.current.version)
+        try:
+            return content is not None and _digest(Catalogue.model_validate(content)) == digest
+        except ValidationError:
+            return False
 
     async def version(self, version: str) -> Catalogue:
         """The catalogue a case was accepted under."""

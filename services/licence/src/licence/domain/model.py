@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from contracts.canonical import canonical_json
 from contracts.licence.v1 import LicenceState, StatusAction
-from credentials.canonical import canonical_json
 from exchange.aggregates import Aggregate
 from licence.domain.errors import NotTheIssuer
 from licence.domain.licences import may_change_status, next_state
