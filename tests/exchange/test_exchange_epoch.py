@@ -171,14 +171,14 @@ async def test_after_a_broker_failure_the_relay_checks_the_epoch_before_it_sends
 ) -> None:
     """消息代理纪元: when a send fails because the broker went away, the relay asks the epoch check (which re-sends
     what an empty new broker lost) before it sends a new row, so no new row reaches the new broker ahead of the
-    old ones. (The embedded SQLite default only: the send waits out aiokafka's 30 s request timeout.)"""
+    old ones. (The embedded SQLite default only; the send waits out a 3 s request timeout, 30 s in production.)"""
     outbox_db = Database(f"sqlite+aiosqlite:///{tmp_path / 'relay.db'}", source="tests")
     await create_plumbing_tables(outbox_db)
     broker = EmbeddedBroker()
     broker.start()
     topic = bus.topic(partitions=1)
     await ensure_topics(broker.bootstrap, [topic], 1)
-    producer = Producer(broker.bootstrap, client_id=unique_name)
+    producer = Producer(broker.bootstrap, client_id=unique_name, request_timeout_ms=3000)
     await producer.start()
     relay = OutboxRelay(outbox_db, producer, keyring.signer("tests"), poll_interval_s=0.05)
     checks: list[int] = []

@@ -34,14 +34,14 @@ def record_of(wire: dict[str, Any]) -> tuple[bytes, Headers]:
 
 
 class Producer:
-    def __init__(self, bootstrap: str, client_id: str) -> None:
+    def __init__(self, bootstrap: str, client_id: str, *, request_timeout_ms: int = 30000) -> None:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
             client_id=client_id,
             acks="all",
             linger_ms=2,
             max_request_size=4 * 1024 * 1024,
-            request_timeout_ms=30000,
+            request_timeout_ms=request_timeout_ms,  # how long a send waits for a broker that went away
             partitioner=DefaultPartitioner(),  # murmur2(key), the Java client's: stated in the AsyncAPI document
         )
         self.started = False
