@@ -22,6 +22,7 @@ WORKDIR /src
 COPY contracts ./contracts
 COPY libs/exchange ./libs/exchange
 COPY libs/credentials ./libs/credentials
+COPY libs/catalogue ./libs/catalogue
 COPY services/intake ./services/intake
 COPY services/dispatch ./services/dispatch
 COPY services/licence ./services/licence
@@ -35,6 +36,7 @@ RUN pip install --no-cache-dir \
         ./contracts \
         ./libs/exchange \
         ./libs/credentials \
+        ./libs/catalogue \
         ./services/intake \
         ./services/dispatch \
         ./services/licence \

@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.canonical import canonical_json
 from credentials.licence import LicenceClaims, licence_credential
@@ -30,6 +29,7 @@ from credentials.proof import IssuerKey
 from credentials.status import StatusList, StatusPurpose, status_entries
 from credentials.trust import TrustedIssuer, TrustedKey, TrustList, issuer_id_for
 from credentials.verify import verify_credential
+from exchange.ed25519 import SigningKey
 
 BASE = "https://licence.example.gov.cn"
 
@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    key = IssuerKey(issuer_id_for("430100", "health"), Ed25519PrivateKey.generate())
+    key = IssuerKey(issuer_id_for("430100", "health"), SigningKey.generate())
     trust = TrustList.of([TrustedIssuer(key.issuer_id, "长沙市卫生健康委员会", "Health Commission", "430100", (
         TrustedKey(key.public_key_multibase, multikey_decode(key.public_key_multibase)),))])
     now = datetime.now(UTC)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from contracts.identifiers import USCC_ALPHABET, make_resident_id, make_uscc, resident_id_problem
 from simulators.records import ENTERPRISE_TYPES, MARITAL_STATUSES, enterprise_record, population_record
 
-MANIFEST = Path(__file__).resolve().parents[2] / "services/intake/src/intake/catalogue/data/manifest.json"
+MANIFEST = Path(__file__).resolve().parents[2] / "libs/catalogue/src/onething_catalogue/data/manifest.json"
 NUMBER = re.compile(r"^\d+(\.\d+)?$")  # the intake's number check
 TODAY = date(2026, 1, 15)
 PERSON_KEYS = {"name", "sex", "birth_date", "household_address", "residence_address", "marital_status", "ethnicity"}

@@ -12,7 +12,7 @@ import pytest
 
 from contracts.licence_types import LICENCE_TYPES, LicenceType, licence_type
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "services/intake/src/intake/catalogue/data/one-things"
+CATALOGUE = Path(__file__).resolve().parents[2] / "libs/catalogue/src/onething_catalogue/data/one-things"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

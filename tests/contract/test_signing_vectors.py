@@ -1,6 +1,6 @@
 """The signing test vectors (contracts/test-vectors/signing.json) are what the code does, and what an
 independent implementation does from the written rules alone (docs/signing.md): a hand-written RFC 8785
-canonicaliser, libsodium's Ed25519 (PyNaCl, not the ``cryptography`` package the platform signs with), a
+canonicaliser, OpenSSL's Ed25519 (the ``cryptography`` package, not libsodium, which the platform signs with), a
 hand-written murmur2. So the vectors cannot drift from the code, and the rules are enough to sign."""
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from urllib.parse import quote
 
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given
 from hypothesis import strategies as st
-from nacl.signing import SigningKey, VerifyKey
 
 from contracts import publish
 from contracts.envelope import Envelope, canonical_bytes, envelope_digest
@@ -115,7 +116,7 @@ def murmur2(data: bytes) -> int:
 
 def test_the_key_formats_agree() -> None:
     seed, public = bytes.fromhex(KEY["seed_hex"]), bytes.fromhex(KEY["public_key_hex"])
-    assert bytes(SigningKey(seed).verify_key) == public
+    assert Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw) == public
     assert unb64url(KEY["public_key_base64url"]) == public
     pem_body = lambda pem: base64.b64decode("".join(pem.strip().splitlines()[1:-1]))  # noqa: E731
     assert pem_body(KEY["private_key_pem"]) == PKCS8_ED25519_PREFIX + seed
@@ -157,8 +158,8 @@ def test_envelope_vectors_follow_from_the_written_rules(vector: dict[str, Any]) 
     assert signed["signature"] == {"alg": "Ed25519", "key_id": signed["source"], "value": vector["signature"]}
     signature = unb64url(vector["signature"])
     assert len(signature) == 64 and len(vector["signature"]) == 86
-    assert SigningKey(bytes.fromhex(KEY["seed_hex"])).sign(canonical).signature == signature
-    VerifyKey(bytes.fromhex(KEY["public_key_hex"])).verify(canonical, signature)
+    assert Ed25519PrivateKey.from_private_bytes(bytes.fromhex(KEY["seed_hex"])).sign(canonical) == signature
+    Ed25519PublicKey.from_public_bytes(bytes.fromhex(KEY["public_key_hex"])).verify(signature, canonical)
     assert hashlib.sha256(jcs(signed)).hexdigest() == vector["digest"]
 
 
@@ -225,8 +226,8 @@ def test_request_vectors_follow_from_the_written_rules(vector: dict[str, Any]) -
                       hashlib.sha256(body).hexdigest()]).encode("utf-8")
     assert text == vector["signed_text"].encode() and hashlib.sha256(body).hexdigest() == vector["body_sha256"]
     signature = unb64url(headers["X-OneThing-Signature"])
-    assert SigningKey(bytes.fromhex(KEY["seed_hex"])).sign(text).signature == signature
-    VerifyKey(bytes.fromhex(KEY["public_key_hex"])).verify(text, signature)
+    assert Ed25519PrivateKey.from_private_bytes(bytes.fromhex(KEY["seed_hex"])).sign(text) == signature
+    Ed25519PublicKey.from_public_bytes(bytes.fromhex(KEY["public_key_hex"])).verify(signature, text)
 
 
 # ---------------------------------------------------------------------------------------------------

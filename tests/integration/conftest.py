@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from onething_catalogue.loader import load_catalogue
 
 from contracts.days import china_today
 from contracts.workdays import national_calendar
@@ -20,7 +21,6 @@ from exchange.runtime import Platform
 from exchange.signing import KeyRing, ensure_keys
 from exchange.testing.access import trusting
 from gateway.entrypoints.api import create_app as gateway_app
-from intake.catalogue.loader import load_catalogue
 from intake.entrypoints.api import create_app as intake_app
 from intake.service_layer.catalogues import CatalogueStore
 from licence.entrypoints.api import create_app as licence_app

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from onething_catalogue.loader import load_catalogue
 
 from contracts.days import china_today
 from contracts.dispatch.v1 import TaskReleased
@@ -29,7 +30,6 @@ from exchange.testing.access import AuthorisedClient
 from exchange.testing.calendars import published_until
 from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
-from intake.catalogue.loader import load_catalogue
 from intake.config import IntakeSettings
 from intake.domain.case import case_due
 from intake.entrypoints.api import create_app as intake_app

@@ -8,8 +8,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from onething_catalogue.loader import default_catalogue_dir
 
-from intake.catalogue.loader import default_catalogue_dir
 from onething.cli import main
 
 

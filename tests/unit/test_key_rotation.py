@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from contracts.departments import seal_principal
 from contracts.envelope import Envelope
@@ -26,6 +24,7 @@ from credentials.status import status_entries
 from credentials.trust import issuer_id_for
 from credentials.verify import Reason, verify_credential
 from exchange.base64url import b64
+from exchange.ed25519 import SigningKey, VerifyKey
 from exchange.errors import SignatureInvalid
 from exchange.key_list import KEY_LIST_FILE, KeyList, key_id_of
 from exchange.signing import KeyRing, Signer, ensure_keys, revoke_key, rotate_key
@@ -52,7 +51,7 @@ def test_old_signatures_verify_after_a_rotation_and_not_after_a_revocation(
     reads: list[bytes] = []
     real_verified = KeyList.verified
 
-    def counted(raw: bytes, anchor: Ed25519PublicKey) -> KeyList:
+    def counted(raw: bytes, anchor: VerifyKey) -> KeyList:
         reads.append(raw)
         return real_verified(raw, anchor)
 
@@ -137,9 +136,8 @@ def test_a_tampered_list_or_a_key_slipped_into_the_folder_is_not_trusted(keys: P
     signed = signed_delivery(keys)
     KeyRing(keys).verify_envelope(signed)
 
-    impostor = Ed25519PrivateKey.generate()  # someone who can write the public folder swaps intake's key
-    (keys / "public" / "intake.pub").write_bytes(impostor.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    impostor = SigningKey.generate()  # someone who can write the public folder swaps intake's key
+    (keys / "public" / "intake.pub").write_bytes(impostor.public_key.to_pem())
     forged = Signer("intake", impostor).sign_envelope(
         Envelope.wrap(example(CaseDelivered), source="intake", subject="C-1").to_wire())
     with pytest.raises(SignatureInvalid):
@@ -147,7 +145,7 @@ def test_a_tampered_list_or_a_key_slipped_into_the_folder_is_not_trusted(keys: P
     KeyRing(keys).verify_envelope(signed)
 
     document = listed(keys)  # …and edits the list to name the impostor's key
-    raw = impostor.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw = impostor.public_key.raw
     for entry in document["keys"]:
         if entry["principal"] == "intake":
             entry.update(public_key=b64(raw), key_id=key_id_of("intake", raw))
@@ -198,7 +196,7 @@ def test_a_principal_added_after_the_list_was_read_is_known_at_once(keys: Path) 
 def test_a_pinned_anchor_refuses_a_list_signed_by_anyone_else(keys: Path, tmp_path: Path) -> None:
     """ONETHING_KEY_LIST_ANCHOR: someone who can write the public folder replaces the anchor and the list with their
     own; a verifier with the anchor pinned refuses it, one reading the folder's anchor would not."""
-    pinned = KeyRing(keys).key_list_anchor().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    pinned = KeyRing(keys).key_list_anchor().raw
     signed = signed_delivery(keys)
     KeyRing(keys, anchor=pinned).verify_envelope(signed)
 

@@ -12,7 +12,7 @@ __all__ = ["bundle_mix", "catalogue_rows", "display_width", "print_catalogue"]
 
 def catalogue_rows(directory: Path | None) -> dict[str, Any]:
     # The catalogue is intake's data; the CLI reads the same files intake serves (no running system needed).
-    from intake.catalogue.loader import load_catalogue
+    from onething_catalogue.loader import load_catalogue
 
     return load_catalogue(directory).summary()
 

@@ -16,7 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from contracts.departments import http_departments
 from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials, read_dev_credentials
@@ -460,7 +459,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     print(f"public keys in {target / PUBLIC}; private keys, each holder its own folder (0700) in {target / PRIVATE}:")
     for holder, principals in holdings.items():
         print(f"  {holder}: {len(principals)}")
-    anchor = KeyRing(target).key_list_anchor().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    anchor = KeyRing(target).key_list_anchor().raw
     print(f"signed key list 公钥清单: {target / PUBLIC / KEY_LIST_FILE}; pin its anchor in every service with "
           f"ONETHING_KEY_LIST_ANCHOR={b64(anchor)}")
     if args.credentials is not None:

@@ -38,7 +38,7 @@ DAY_MS = 24 * 3600 * 1000
 @dataclass(frozen=True, slots=True)
 class TopicSpec:
     name: str
-    key: str  # what the Kafka key is, e.g. "case_id"
+    key: str  # the payload field(s) the Kafka record key is made of, e.g. "case_id" or "by:key" (see record_key)
     description_zh: str
     description_en: str
     event_types: tuple[str, ...]
@@ -50,6 +50,16 @@ class TopicSpec:
     # 受限: carries personal data (names, ID numbers, phones, addresses, accounts) for the one reader that needs
     # it; grant read access to that reader alone. Every other topic (the case stream, figures) carries none.
     restricted: bool = False
+
+    def record_key(self, payload: object, default: str) -> str:
+        """The Kafka record key of ``payload`` on this topic, so that what must stay in order shares a partition:
+        the values of the payload fields :attr:`key` names, joined by ``:``; ``default`` (the envelope's subject)
+        when the payload does not carry one of them (a holder's licence events: the status change names no
+        holder, so its producer gives the key)."""
+        values = [getattr(payload, name, None) for name in self.key.split(":")]
+        if any(value is None for value in values):
+            return default
+        return ":".join(str(value) for value in values)
 
     def kafka_configs(self) -> dict[str, str]:
         out = {"cleanup.policy": "compact" if self.compacted else "delete"}
@@ -190,7 +200,7 @@ RATING_FIGURES = TopicSpec(
 
 SUPERVISION_FIGURES = TopicSpec(
     name="analytics.supervision.figures",
-    key="dimension:key",
+    key="by:key",
     description_zh="办理效能指标（按部门、事项、窗口，每日一次；不含个人信息）",
     description_en="Efficiency figures per department, item and window, daily; no personal data",
     event_types=("supervision.figures.published",),

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from credentials.carriers import CarrierError, credential_from_text, qr_payload, read_qr_payload
 from credentials.licence import LicenceClaims, licence_credential
@@ -15,6 +14,7 @@ from credentials.proof import IssuerKey
 from credentials.status import LIST_SIZE, StatusList, StatusPurpose, status_entries, status_list_credential
 from credentials.trust import TrustedIssuer, TrustedKey, TrustList, TrustListError, issuer_id_for
 from credentials.verify import Reason, status_list_of, verify_credential
+from exchange.ed25519 import SigningKey
 
 BASE = "https://licence.example.gov.cn"
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ class Lists:
 
 @pytest.fixture(scope="module")
 def health_key() -> IssuerKey:
-    return IssuerKey(HEALTH, Ed25519PrivateKey.generate())
+    return IssuerKey(HEALTH, SigningKey.generate())
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_dropping_the_status_entries_is_tampering(health_key: IssuerKey, trust: 
 
 
 def test_a_licence_signed_by_a_key_that_is_not_the_issuers_fails_as_wrong_key(trust: TrustList) -> None:
-    impostor = IssuerKey(HEALTH, Ed25519PrivateKey.generate())  # claims to be the health commission
+    impostor = IssuerKey(HEALTH, SigningKey.generate())  # claims to be the health commission
     result = verify_credential(_issue(impostor), trust=trust, now=NOW, status=Lists())
     assert result.reason is Reason.WRONG_KEY and "密钥" in result.message_zh
 
@@ -141,7 +141,7 @@ def test_a_key_retired_before_the_signature_fails_as_wrong_key(health_key: Issue
 
 
 def test_an_issuer_not_on_the_trust_list_fails_as_untrusted(trust: TrustList) -> None:
-    stranger = IssuerKey(issuer_id_for("999999", "dept.unknown"), Ed25519PrivateKey.generate())
+    stranger = IssuerKey(issuer_id_for("999999", "dept.unknown"), SigningKey.generate())
     result = verify_credential(_issue(stranger), trust=trust, now=NOW, status=Lists())
     assert result.reason is Reason.UNTRUSTED_ISSUER and "可信名录" in result.message_zh
 
@@ -195,7 +195,7 @@ def test_a_licence_without_proof_is_malformed(health_key: IssuerKey, trust: Trus
 
 
 def test_another_regions_issuer_verifies_once_recognised(health_key: IssuerKey, trust: TrustList) -> None:
-    shenzhen = IssuerKey(FOREIGN, Ed25519PrivateKey.generate())
+    shenzhen = IssuerKey(FOREIGN, SigningKey.generate())
     document = _issue(shenzhen)
     assert verify_credential(document, trust=trust, now=NOW, status=Lists()).reason is Reason.UNTRUSTED_ISSUER
     published = TrustList.of([_trusted(shenzhen, "深圳市卫生健康委员会", "440300")]).to_json()

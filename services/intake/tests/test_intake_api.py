@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from onething_catalogue.loader import load_catalogue
 
 from contracts.days import china_date, china_today
 from contracts.dispatch.v1 import Deficiency, Outcome, ReviewConcluded, TaskReleased
@@ -26,7 +27,6 @@ from exchange.db.database import Database
 from exchange.db.migrations import downgrade, upgrade
 from exchange.testing.access import AuthorisedClient, TestTokens
 from exchange.testing.outbox import outbox
-from intake.catalogue.loader import load_catalogue
 from intake.domain.errors import UnknownCase
 from intake.entrypoints.api import create_app
 from intake.entrypoints.consumers import handlers

@@ -11,6 +11,8 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from onething_catalogue.loader import load_catalogue
+from onething_catalogue.model import CatalogueError
 
 from contracts.days import china_today
 from contracts.dispatch.v1 import Deficiency, ReviewConcluded
@@ -22,8 +24,6 @@ from exchange.db.database import Database
 from exchange.testing.access import AuthorisedClient, TestTokens
 from exchange.testing.outbox import outbox
 from intake.adapters.tables import IntakeCatalogue
-from intake.catalogue.loader import load_catalogue
-from intake.catalogue.model import CatalogueError
 from intake.domain.errors import ForeignAnswer
 from intake.entrypoints.api import create_app
 from intake.entrypoints.consumers import handlers

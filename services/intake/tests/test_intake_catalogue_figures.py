@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from onething_catalogue.loader import load_catalogue
+from onething_catalogue.model import MaterialSource
+
 from contracts.departments import DEPARTMENTS
-from intake.catalogue.loader import load_catalogue
-from intake.catalogue.model import MaterialSource
 from intake.domain.deadline import bundle_deadline
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from intake.catalogue.catch_all import is_catch_all_condition, is_catch_all_material, normalise_wording
-from intake.catalogue.loader import default_catalogue_dir, load_catalogue
-from intake.catalogue.model import (
+from onething_catalogue.catch_all import is_catch_all_condition, is_catch_all_material, normalise_wording
+from onething_catalogue.loader import default_catalogue_dir, load_catalogue
+from onething_catalogue.model import (
     Bundle,
     Catalogue,
     CatalogueError,

@@ -7,12 +7,12 @@ import json
 from collections.abc import Awaitable, Callable
 
 import pytest
+from onething_catalogue.loader import load_catalogue
+from onething_catalogue.model import CatalogueError
 from sqlalchemy import update
 
 from exchange.db.database import Database
 from intake.adapters.tables import IntakeCatalogue
-from intake.catalogue.loader import load_catalogue
-from intake.catalogue.model import CatalogueError
 from intake.service_layer.catalogues import CatalogueStore
 
 pytestmark = pytest.mark.integration

@@ -8,8 +8,8 @@ from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
+from onething_catalogue.model import Item, Settings
 
-from intake.catalogue.model import Item, Settings
 from intake.domain.deadline import Chain, bundle_deadline, chain_limit, promised_shares
 
 COMPRESSION = Settings().sequential_compression  # 0.3

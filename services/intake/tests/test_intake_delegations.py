@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from onething_catalogue.loader import load_catalogue
 
 from contracts.identifiers import make_resident_id
 from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.testing.access import AuthorisedClient
-from intake.catalogue.loader import load_catalogue
 from intake.domain.delegation import Grant, covers, grant_problem
 from intake.entrypoints.api import create_app
 from intake.service_layer.catalogues import CatalogueStore

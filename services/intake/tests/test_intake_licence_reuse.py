@@ -11,6 +11,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from onething_catalogue.loader import load_catalogue
 
 from contracts.departments import seal_principal
 from contracts.envelope import Envelope
@@ -26,7 +27,6 @@ from exchange.signing import KeyRing
 from exchange.testing.access import AuthorisedClient
 from exchange.testing.outbox import outbox
 from intake.bootstrap import licence_verifier
-from intake.catalogue.loader import load_catalogue
 from intake.entrypoints.api import create_app
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.drafts import apply_answer

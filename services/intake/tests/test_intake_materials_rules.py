@@ -6,11 +6,11 @@ from datetime import date
 from typing import Any
 
 import pytest
+from onething_catalogue.loader import default_catalogue_dir
+from onething_catalogue.model import Bundle, Material, MaterialSource, Settings
 
 from contracts.intake.v1 import MaterialProvision
 from contracts.workdays import add_working_days
-from intake.catalogue.loader import default_catalogue_dir
-from intake.catalogue.model import Bundle, Material, MaterialSource, Settings
 from intake.domain.errors import FieldProblem
 from intake.domain.materials import MaterialNeed, MaterialsChecked, Submitted, check_materials, one_set_of_materials
 

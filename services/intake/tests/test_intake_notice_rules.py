@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from onething_catalogue.loader import default_catalogue_dir, load_catalogue
+from onething_catalogue.model import Bundle, Catalogue, Manifest
 
 from contracts.departments import DEPARTMENTS, department
 from contracts.sharing.v1 import REGISTRY_NAMES, Registry, registry_principal
@@ -21,8 +23,6 @@ from contracts.workdays import (
     national_calendar,
 )
 from exchange.testing.calendars import published_until
-from intake.catalogue.loader import default_catalogue_dir, load_catalogue
-from intake.catalogue.model import Bundle, Catalogue, Manifest
 from intake.domain.deadline import bundle_deadline
 from intake.domain.notice import one_time_notice
 from intake.domain.selection import select_items

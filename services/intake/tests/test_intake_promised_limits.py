@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from onething_catalogue.loader import load_catalogue
+from onething_catalogue.model import Bundle, Item
 
 from contracts.workdays import national_calendar
-from intake.catalogue.loader import load_catalogue
-from intake.catalogue.model import Bundle, Item
 from intake.domain.deadline import bundle_deadline
 from intake.domain.selection import select_items
 

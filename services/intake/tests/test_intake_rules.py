@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from onething_catalogue.loader import load_catalogue
+from onething_catalogue.model import Bundle, Catalogue, CatalogueError, FieldType, FormField
 
-from intake.catalogue.loader import load_catalogue
-from intake.catalogue.model import Bundle, Catalogue, CatalogueError, FieldType, FormField
 from intake.domain.case import CaseState, CaseStatus, ItemState, ItemStatus, notice_texts
 from intake.domain.errors import FieldProblem
 from intake.domain.form import check_form

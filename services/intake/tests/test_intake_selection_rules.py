@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from onething_catalogue.loader import default_catalogue_dir
+from onething_catalogue.model import Bundle, Item
 
-from intake.catalogue.loader import default_catalogue_dir
-from intake.catalogue.model import Bundle, Item
 from intake.domain.selection import Addition, select_items
 
 P01 = Bundle.model_validate_json(

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
 from contracts.envelope import Envelope
@@ -22,6 +21,7 @@ from credentials.trust import TrustList, issuer_id_for
 from credentials.verify import status_list_of
 from exchange.access.roles import Role
 from exchange.db.database import Database
+from exchange.ed25519 import SigningKey
 from exchange.request_signing import REQUIRED_HEADERS, sign_request
 from exchange.testing.access import TestTokens
 from exchange.testing.outbox import outbox
@@ -54,8 +54,8 @@ async def test_public_verification_gives_each_failure_its_own_reason(client: Any
     tampered = copy.deepcopy(credential)
     tampered["credentialSubject"]["holderName"] = "李四"
     assert await reason(client, tampered) == "tampered"
-    stranger = IssuerKey(issuer_id_for("999999", "health"), Ed25519PrivateKey.generate())
-    impostor = IssuerKey(issuer_id_for("430100", "health"), Ed25519PrivateKey.generate())
+    stranger = IssuerKey(issuer_id_for("999999", "health"), SigningKey.generate())
+    impostor = IssuerKey(issuer_id_for("430100", "health"), SigningKey.generate())
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
     stranger_doc = {**unsigned, "issuer": {"id": stranger.issuer_id, "name": "某地卫健委"}}
     assert await reason(client, stranger.sign(stranger_doc, created=datetime.now(UTC))) == "untrusted_issuer"
@@ -209,7 +209,7 @@ async def test_the_printable_pdf_carries_a_credential_that_verifies(client: Any,
 
 def recognising_shenzhen(keyring: Any) -> tuple[IssuerKey, Issuers]:
     """Shenzhen's health commission (another region) and this region's issuers, which recognise it (互认)."""
-    shenzhen = IssuerKey(issuer_id_for("440300", "health"), Ed25519PrivateKey.generate())
+    shenzhen = IssuerKey(issuer_id_for("440300", "health"), SigningKey.generate())
     published = {"issuers": [{"id": shenzhen.issuer_id, "name_zh": "深圳市卫生健康委员会", "region": "440300",
                               "status_list_base": "https://licence.sz.example/status-lists/health/",
                               "keys": [{"publicKeyMultibase": shenzhen.public_key_multibase}]}]}

@@ -32,7 +32,7 @@ class ChainedSender:
         return self.signer.principal
 
     async def reply(
-        self, payload: EventPayload, *, cause: Envelope, topic: TopicSpec, key: str, subject: str, event_id: UUID
+        self, payload: EventPayload, *, cause: Envelope, topic: TopicSpec, subject: str, event_id: UUID
     ) -> dict[str, object]:
         """Answer ``cause`` with ``payload``: same correlation and trace, deterministic ``event_id`` (so a
         redelivered request is deduplicated downstream). Returns the signed wire envelope sent."""
@@ -42,6 +42,6 @@ class ChainedSender:
         )
         async with self._lock:  # one chain position per envelope, in send order
             wire = self.signer.sign_envelope(link(envelope.to_wire(), self.head))
-            await self.producer.send(topic.name, key, *record_of(wire))
+            await self.producer.send(topic.name, topic.record_key(payload, subject), *record_of(wire))
             self.head = self.head.advance(wire)  # only once sent: a failed send is retried at the same seq
         return wire

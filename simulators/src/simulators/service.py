@@ -102,7 +102,7 @@ class DepartmentSimulator:
             await asyncio.sleep(self.faults().delay_s)
         receipt = RequestReceived(request_id=payload.request_id, case_id=payload.case_id, item_code=payload.item_code,
                                   department=self.code, kind=kind, received_at=datetime.now(UTC))
-        await self.sender.reply(receipt, cause=envelope, topic=DEPARTMENT_RESULTS, key=payload.case_id,
+        await self.sender.reply(receipt, cause=envelope, topic=DEPARTMENT_RESULTS,
                                 subject=payload.case_id, event_id=receipt_event_id(payload.request_id))
         self.receipted += 1
         return True
@@ -119,7 +119,7 @@ class DepartmentSimulator:
             reviewed_at=datetime.now(UTC),
         )
         await self.sender.reply(
-            answer, cause=envelope, topic=DEPARTMENT_RESULTS, key=payload.case_id, subject=payload.case_id,
+            answer, cause=envelope, topic=DEPARTMENT_RESULTS, subject=payload.case_id,
             event_id=department_answer_id(RequestKind.REVIEW, payload.request_id),
         )
         self.reviewed += 1
@@ -145,7 +145,7 @@ class DepartmentSimulator:
             decided_at=datetime.now(UTC),
         )
         await self.sender.reply(
-            result, cause=envelope, topic=DEPARTMENT_RESULTS, key=payload.case_id, subject=payload.case_id,
+            result, cause=envelope, topic=DEPARTMENT_RESULTS, subject=payload.case_id,
             event_id=department_answer_id(RequestKind.HANDLING, payload.request_id),
         )
         self.answered += 1
@@ -173,7 +173,7 @@ class RegistrySimulator:
             answered_at=datetime.now(UTC),
         )
         await self.sender.reply(
-            answer, cause=envelope, topic=SHARING_ANSWERS, key=payload.draft_id, subject=payload.draft_id,
+            answer, cause=envelope, topic=SHARING_ANSWERS, subject=payload.draft_id,
             event_id=answer_event_id(payload.request_id, self.registry),
         )
         self.answered += 1

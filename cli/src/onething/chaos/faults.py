@@ -21,13 +21,13 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from contracts.topics import ALL_TOPICS
 from exchange.access.roles import Role
+from exchange.ed25519 import SigningKey
 from exchange.signing import Signer
 from onething.chaos.target import Target
 from onething.submit import send_patiently
@@ -154,7 +154,7 @@ def poison_records(topic: str, event_type: str, target: Target, rng: random.Rand
     case = f"OTCHAOS{rng.getrandbits(48):012X}"
     data = {"case_id": case, "department": "police", "item_code": "P-01-03", "outcome": "approved"}
     unsigned = _envelope(event_type, "intake", case, data)
-    forged = Signer("dispatch", Ed25519PrivateKey.generate()).sign_envelope(_envelope(event_type, "dispatch", case, data))
+    forged = Signer("dispatch", SigningKey.generate()).sign_envelope(_envelope(event_type, "dispatch", case, data))
     # Signed by a real department, but a department's answer about another department's item, on a topic
     # that does not carry it (or, on the results topic, claiming to be police).
     misaddressed = target.keyring.signer("dept.health").sign_envelope(

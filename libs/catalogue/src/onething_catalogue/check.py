@@ -1,12 +1,12 @@
-"""``python -m intake.catalogue.check [DIR]``: check a catalogue folder and print what it holds."""
+"""``python -m onething_catalogue.check [DIR]``: check a catalogue folder and print what it holds."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from intake.catalogue.loader import load_catalogue
-from intake.catalogue.model import CatalogueError
+from onething_catalogue.loader import load_catalogue
+from onething_catalogue.model import CatalogueError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from intake.catalogue.model import Bundle, Catalogue, CatalogueError, Manifest
+from onething_catalogue.model import Bundle, Catalogue, CatalogueError, Manifest
 
 __all__ = ["default_catalogue_dir", "load_catalogue"]
 
@@ -21,7 +21,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def default_catalogue_dir() -> Path:
-    return Path(str(files("intake.catalogue") / "data"))
+    return Path(str(files("onething_catalogue") / "data"))
 
 
 def _read(path: Path, model: type[M]) -> M:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from contracts.departments import DEPARTMENTS, department
 from contracts.sharing.v1 import Registry, registry_principal
-from intake.catalogue.catch_all import is_catch_all_condition, is_catch_all_material
+from onething_catalogue.catch_all import is_catch_all_condition, is_catch_all_material
 
 __all__ = [
     "ApplicantKind",

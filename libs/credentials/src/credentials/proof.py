@@ -2,8 +2,9 @@
 
 Signing (§3.3 of the cryptosuite): the proof options carry the document's ``@context``; the signed bytes
 are ``sha256(JCS(proof options)) || sha256(JCS(document without proof))``; ``proofValue`` is the Ed25519
-signature as multibase base58btc. Ed25519 runs through libsodium (PyNaCl), about twice as fast as
-OpenSSL's on this machine's CPUs, because verification throughput is a product requirement.
+signature as multibase base58btc. Ed25519 is the platform's one implementation (``exchange.ed25519``,
+libsodium), about twice as fast as OpenSSL's on this machine's CPUs: verification throughput is a product
+requirement.
 """
 
 from __future__ import annotations
@@ -13,13 +14,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from nacl.exceptions import BadSignatureError
-from nacl.signing import SigningKey, VerifyKey
-
 from contracts.canonical import canonical_json
 from credentials.multibase import base58btc_decode, base58btc_encode, multikey_encode
+from exchange.ed25519 import SigningKey, VerifyKey
 
 __all__ = ["CRYPTOSUITE", "IssuerKey", "ProofError", "proof_of", "proof_signature_valid", "xsd_datetime"]
 
@@ -44,17 +41,10 @@ def _hash_data(options: Mapping[str, Any], document: Mapping[str, Any]) -> bytes
 class IssuerKey:
     """An issuer's signing key (签发机关电子印章密钥): its verification method is ``<issuer id>#<Multikey>``."""
 
-    def __init__(self, issuer_id: str, private_key: Ed25519PrivateKey | bytes) -> None:
-        seed = (
-            private_key.private_bytes(
-                serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-            )
-            if isinstance(private_key, Ed25519PrivateKey)
-            else private_key
-        )
-        self._key = SigningKey(seed)
+    def __init__(self, issuer_id: str, private_key: SigningKey) -> None:
+        self._key = private_key
         self.issuer_id = issuer_id
-        self.public_key_multibase = multikey_encode(bytes(self._key.verify_key))
+        self.public_key_multibase = multikey_encode(private_key.public_key.raw)
         self.verification_method = f"{issuer_id}#{self.public_key_multibase}"
 
     def sign(self, document: Mapping[str, Any], *, created: datetime) -> dict[str, Any]:
@@ -70,7 +60,7 @@ class IssuerKey:
         }
         if "@context" in document:
             options["@context"] = document["@context"]
-        signature = self._key.sign(_hash_data(options, document)).signature
+        signature = self._key.sign(_hash_data(options, document))
         return {**document, "proof": {**options, "proofValue": base58btc_encode(signature)}}
 
 
@@ -96,8 +86,7 @@ def proof_signature_valid(document: Mapping[str, Any], proof: Mapping[str, Any],
         return False  # the proof was made for another document
     unsecured = {name: value for name, value in document.items() if name != "proof"}
     try:
-        signature = base58btc_decode(proof["proofValue"])
-        VerifyKey(public_key).verify(_hash_data(options, unsecured), signature)
-    except (BadSignatureError, ValueError, TypeError):
+        signature, key = base58btc_decode(proof["proofValue"]), VerifyKey(public_key)
+    except (ValueError, TypeError):
         return False
-    return True
+    return key.verifies(signature, _hash_data(options, unsecured))

@@ -28,11 +28,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from contracts.envelope import canonical_bytes
 from exchange.base64url import b64, unb64
+from exchange.ed25519 import VerifyKey
 from exchange.errors import SignatureInvalid
 
 if TYPE_CHECKING:
@@ -121,17 +119,16 @@ class KeyList:
         return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
     @classmethod
-    def verified(cls, raw: bytes, anchor: Ed25519PublicKey) -> KeyList:
+    def verified(cls, raw: bytes, anchor: VerifyKey) -> KeyList:
         """The list in ``raw``, if the anchor signed it (:class:`SignatureInvalid` otherwise)."""
         try:
             document = json.loads(raw)
             signature = document.pop("signature")
             if document.get("type") != _TYPE or signature.get("key_id") != KEY_LIST_PRINCIPAL:
                 raise ValueError("not a key list")
-            anchor.verify(unb64(str(signature["value"])), canonical_bytes(document))
+            if not anchor.verifies(unb64(str(signature["value"])), canonical_bytes(document)):
+                raise SignatureInvalid("the key list's signature does not verify (公钥清单签名无效)")
             return cls(datetime.fromisoformat(document["issued_at"]), timedelta(seconds=int(document["overlap_s"])),
                        tuple(KeyEntry.from_json(e) for e in document["keys"]))
-        except InvalidSignature:
-            raise SignatureInvalid("the key list's signature does not verify (公钥清单签名无效)") from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise SignatureInvalid(f"the key list is malformed: {exc}") from None

@@ -30,12 +30,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from contracts.envelope import canonical_bytes
 from exchange.base64url import b64, unb64
+from exchange.ed25519 import KeyFormatError, SigningKey, VerifyKey
 from exchange.errors import SignatureInvalid
 from exchange.key_list import DEFAULT_OVERLAP, KEY_LIST_FILE, KEY_LIST_PRINCIPAL, KeyEntry, KeyList, Status, key_id_of
 
@@ -102,7 +99,7 @@ def publish_key_list(keys_dir: Path, *, fresh: Iterable[str] = (), now: datetime
     entries = []
     for path in sorted(public.glob("*.pub")):
         principal, status, stamp = _pub_name(path.name)
-        raw = _load_public(path).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        raw = _load_public(path).raw
         key_id = key_id_of(principal, raw)
         previous = known.get(key_id)
         valid_from = previous.valid_from if previous else (now if principal in fresh and status == "current" else None)
@@ -135,18 +132,18 @@ def _file_stamp(path: Path) -> tuple[int, int]:
     return stat.st_ino, stat.st_mtime_ns  # the list is replaced whole (a new inode) each time it is written
 
 
-def _load_public(path: Path) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(path.read_bytes())
-    if not isinstance(key, Ed25519PublicKey):
-        raise SignatureInvalid(f"{path.name} is not an Ed25519 key")
-    return key
+def _load_public(path: Path) -> VerifyKey:
+    try:
+        return VerifyKey.from_pem(path.read_bytes())
+    except KeyFormatError as exc:
+        raise SignatureInvalid(f"{path.name}: {exc}") from None
 
 
-def _load_private(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 key")
-    return key
+def _load_private(path: Path) -> SigningKey:
+    try:
+        return SigningKey.from_pem(path.read_bytes())
+    except KeyFormatError as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 def ensure_holdings(keys_dir: Path, holdings: Mapping[str, Iterable[str]]) -> None:
@@ -220,10 +217,9 @@ def _write_private(path: Path, pem: bytes) -> None:
 
 def _new_pair(keys_dir: Path, principal: str, holders: list[Path]) -> None:
     """A fresh key pair for ``principal``: the public key first, then the private one in each holder's folder."""
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    (_public_folder(keys_dir) / f"{principal}.pub").write_bytes(public)
+    key = SigningKey.generate()
+    pem = key.to_pem()
+    (_public_folder(keys_dir) / f"{principal}.pub").write_bytes(key.public_key.to_pem())
     for folder in holders:
         _write_private(folder / f"{principal}.key", pem)
 
@@ -271,7 +267,7 @@ def revoke_key(keys_dir: Path, principal: str, stamp: str) -> None:
 class Signer:
     """Signs envelopes (as wire dicts) and other records for one principal."""
 
-    def __init__(self, principal: str, key: Ed25519PrivateKey) -> None:
+    def __init__(self, principal: str, key: SigningKey) -> None:
         self.principal = principal
         self._key = key
 
@@ -301,16 +297,16 @@ class KeyRing:
     def __init__(self, keys_dir: Path, *, holder: str | None = None, anchor: bytes | None = None) -> None:
         self.keys_dir = keys_dir
         self.holder = holder
-        self._anchor = None if anchor is None else Ed25519PublicKey.from_public_bytes(anchor)  # pinned: not the folder's
+        self._anchor = None if anchor is None else VerifyKey(anchor)  # pinned: not the folder's
         self._public_dir = keys_dir / PUBLIC
         self._list: KeyList | None = None
         self._list_file: tuple[int, int] | None = None  # (inode, mtime) of the list as read
-        self._public: dict[str, Ed25519PublicKey] = {}  # by key id
+        self._public: dict[str, VerifyKey] = {}  # by key id
 
     def signer(self, principal: str) -> Signer:
         return Signer(principal, self.private_key(principal))
 
-    def private_key(self, principal: str) -> Ed25519PrivateKey:
+    def private_key(self, principal: str) -> SigningKey:
         """The principal's private key, for signers of other formats (e-licence seals)."""
         _check_name(principal)
         if self.holder is not None:
@@ -327,7 +323,7 @@ class KeyRing:
                 f"no private key for {principal!r} in {where} (run `onething keys` to create keys)"
             ) from None
 
-    def public_key(self, principal: str) -> Ed25519PublicKey:
+    def public_key(self, principal: str) -> VerifyKey:
         """The principal's current public key."""
         return self.public_keys(principal)[0]
 
@@ -349,7 +345,7 @@ class KeyRing:
         except FileNotFoundError:
             return False
 
-    def key_list_anchor(self) -> Ed25519PublicKey:
+    def key_list_anchor(self) -> VerifyKey:
         """The key the key list is signed with: the pinned one (``ONETHING_KEY_LIST_ANCHOR``), else
         ``public/key-list.pub``."""
         if self._anchor is not None:
@@ -377,17 +373,17 @@ class KeyRing:
             raise SignatureInvalid(f"untrusted signer {principal!r}: no public key")
         return entries
 
-    def public_keys(self, principal: str) -> list[Ed25519PublicKey]:
+    def public_keys(self, principal: str) -> list[VerifyKey]:
         """The keys that verify the principal's envelopes now: its current one, then the retired ones still in
         their overlap window (newest first); never a revoked one."""
         now = datetime.now(UTC)
         overlap = self.key_list().overlap
         return [self._loaded(e) for e in self.key_entries(principal) if e.accepts_at(now, overlap)]
 
-    def _loaded(self, entry: KeyEntry) -> Ed25519PublicKey:
+    def _loaded(self, entry: KeyEntry) -> VerifyKey:
         key = self._public.get(entry.key_id)
         if key is None:
-            key = self._public[entry.key_id] = Ed25519PublicKey.from_public_bytes(entry.public_key)
+            key = self._public[entry.key_id] = VerifyKey(entry.public_key)
         return key
 
     def public_key_bytes(self, principal: str) -> bytes:
@@ -407,12 +403,12 @@ class KeyRing:
                 refusal = untrusted
                 continue
             refusal = SignatureInvalid(f"signature by {principal!r} does not verify")
-            for key in keys:
-                try:
-                    key.verify(unb64(signature), data)
-                    return
-                except (InvalidSignature, ValueError):
-                    continue
+            try:
+                raw = unb64(signature)
+            except ValueError:
+                break
+            if any(key.verifies(raw, data) for key in keys):
+                return
         raise refusal
 
     def verify_envelope(self, wire: dict[str, Any]) -> None:

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from onething_catalogue.loader import load_catalogue
+
 from contracts.intake.v1 import RATERS_PRINCIPAL, rater_key
 from contracts.workdays import working_calendar
 from credentials.platform import local_trust_list
 from credentials.verify import Verification, verify_credential
 from exchange.runtime import Platform, ServiceParts
 from exchange.signing import KeyRing
-from intake.catalogue.loader import load_catalogue
 from intake.config import IntakeSettings
 from intake.domain.pseudonyms import Pseudonyms
 from intake.entrypoints.api import create_app
@@ -38,8 +39,8 @@ def build(platform: Platform) -> ServiceParts:
             platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh),
             calendar=working_calendar(settings.calendar_changes),  # supervision's calendar: the same due dates
             pseudonyms=Pseudonyms.derived_from(
-                platform.keyring.private_key("intake").private_bytes_raw(),
-                rater_key=rater_key(platform.keyring.private_key(RATERS_PRINCIPAL).private_bytes_raw()))),
+                platform.keyring.private_key("intake").seed,
+                rater_key=rater_key(platform.keyring.private_key(RATERS_PRINCIPAL).seed))),
         consumers=[platform.runner(topics=TOPICS, handlers=handlers(CaseStreamFolder(store)))],
         startup=[store.record_current],
     )

@@ -16,7 +16,7 @@ def build(platform: Platform) -> ServiceParts:
     assert platform.database is not None
     settings = platform.settings
     assert isinstance(settings, RatingSettings)
-    shared = platform.keyring.private_key(RATERS_PRINCIPAL).private_bytes_raw()  # held by intake and rating
+    shared = platform.keyring.private_key(RATERS_PRINCIPAL).seed  # held by intake and rating
     loop = RatingLoop(LoopPolicy.of(settings, rater_key=rater_key(shared)), china_today)
     return ServiceParts(
         app=create_app(platform.database, platform.keyring, loop),

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from exchange.access.roles import Caller, Role
+from exchange.base64url import b64
+from exchange.ed25519 import SigningKey, VerifyKey
 from exchange.errors import SignatureInvalid
 from exchange.signing import KeyRing
 
@@ -47,7 +48,7 @@ class IssuerUnreachable(Exception):
     service's 503 (try again), never the caller's 401."""
 
 
-def issue_token(key: Ed25519PrivateKey, *, key_id: str, issuer: str, audience: str, subject: str,
+def issue_token(key: SigningKey, *, key_id: str, issuer: str, audience: str, subject: str,
                 roles: Sequence[Role], ttl_s: int, claims: Mapping[str, str] | None = None,
                 now: float | None = None) -> str:
     """A signed access token for ``subject`` with ``roles``, valid ``ttl_s`` seconds."""
@@ -57,13 +58,12 @@ def issue_token(key: Ed25519PrivateKey, *, key_id: str, issuer: str, audience: s
         "jti": uuid.uuid4().hex, "roles": [r.value for r in roles],
         **{k: v for k, v in (claims or {}).items() if k in _CLAIMS and v is not None},
     }
-    return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"kid": key_id})
+    return jwt.encode(payload, key.to_pem(), algorithm=ALGORITHM, headers={"kid": key_id})
 
 
-def jwk_of(key: Ed25519PublicKey, key_id: str) -> dict[str, Any]:
+def jwk_of(key: VerifyKey, key_id: str) -> dict[str, Any]:
     """The public key as a JWK (RFC 8037 OKP), for a JWKS document."""
-    jwk: dict[str, Any] = jwt.algorithms.OKPAlgorithm.to_jwk(key, as_dict=True)
-    return {**jwk, "kid": key_id, "use": "sig", "alg": ALGORITHM}
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64(key.raw), "kid": key_id, "use": "sig", "alg": ALGORITHM}
 
 
 @dataclass
@@ -72,7 +72,8 @@ class TokenVerifier:
 
     Keys come from the key ring (the embedded default: ``kid`` names a principal, and only ``trusted_kids``
     are accepted) or, with ``jwks_url``, from an OIDC provider's published keys (fetched off the event loop,
-    cached by PyJWT).
+    cached by PyJWT). PyJWT is the JOSE layer only: it is handed the platform's keys as PEM (RFC 8410) and runs
+    EdDSA through its own backend.
     """
 
     issuer: str
@@ -124,7 +125,7 @@ class TokenVerifier:
         if self.keyring is None or kid not in self.trusted_kids:
             raise TokenRefused("bad_signature", "访问令牌的签名密钥不受信任", f"untrusted token key id {kid!r}")
         try:
-            return self.keyring.public_key(str(kid))
+            return self.keyring.public_key(str(kid)).to_pem()
         except SignatureInvalid:  # the issuer's public key is not in the keys folder
             raise TokenRefused("bad_signature", "本服务没有身份认证平台的公钥", f"no public key for {kid!r} here") from None
 

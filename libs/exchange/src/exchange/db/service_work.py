@@ -27,13 +27,13 @@ __all__ = ["Emit", "Message", "ServiceWork", "in_work", "service_work", "stage",
 @dataclass(frozen=True, slots=True)
 class Message:
     """A contract payload a domain event makes (a service's ``adapters/messages.py``), with where it goes: its topics
-    (None: the event type's default topics), its envelope id (None: a new one) and its record key on each topic
-    (None: the subject, the case id), and who signs it and which flow it continues when not the defaults."""
+    (None: the event type's default topics), its envelope id (None: a new one), its record key on a topic whose key
+    field the payload does not carry (otherwise :meth:`TopicSpec.record_key`), and who signs it and which flow it
+    continues when not the defaults."""
 
     payload: EventPayload
     topics: Sequence[TopicSpec] | None = None
     event_id: UUID | None = None
-    key: str | None = None
     key_by_topic: Mapping[str, str] | None = None
     source: str | None = None  # published as another principal whose key the service holds (the gateway's departments)
     cause: Envelope | None = None  # the flow it continues, when not the event being handled
@@ -41,14 +41,14 @@ class Message:
 
 class Emit(Protocol):
     def __call__(self, payload: EventPayload, *, subject: str, topics: Sequence[TopicSpec] | None = None,
-                 key: str | None = None, key_by_topic: Mapping[str, str] | None = None,
+                 key_by_topic: Mapping[str, str] | None = None,
                  event_id: UUID | None = None, source: str | None = None, cause: Envelope | None = None) -> object: ...
 
 
 def stage(messages: Iterable[Message], *, subject: str, emit: Emit) -> None:
     """Stage each message about ``subject`` through ``emit`` (:meth:`UnitOfWork.emit`, or a test's fake)."""
     for m in messages:
-        emit(m.payload, subject=subject, topics=m.topics, key=m.key, key_by_topic=m.key_by_topic,
+        emit(m.payload, subject=subject, topics=m.topics, key_by_topic=m.key_by_topic,
              event_id=m.event_id, source=m.source, cause=m.cause)
 
 

@@ -38,7 +38,6 @@ class UnitOfWork:
         *,
         subject: str,
         topics: Sequence[TopicSpec] | None = None,
-        key: str | None = None,
         key_by_topic: Mapping[str, str] | None = None,
         event_id: UUID | None = None,
         source: str | None = None,
@@ -46,8 +45,9 @@ class UnitOfWork:
     ) -> Envelope:
         """Stage an event in the outbox; it is published after, and only if, this transaction commits.
 
-        One fact is one envelope, however many topics carry it; each topic's record key is ``key`` (default: the
-        subject) unless ``key_by_topic`` names another for that topic (a holder's archive keyed by holder).
+        One fact is one envelope, however many topics carry it; each topic's record key is made of the payload fields
+        the topic's spec names (:meth:`TopicSpec.record_key`: the case id on the case stream), else ``key_by_topic``'s
+        for that topic (a holder's licence events, keyed by a holder the payload does not name), else the subject.
 
         Correlation and causation follow the event being handled (or ``cause``, when the event continues another
         flow: a department's answer continues its request's), so a whole case is one flow. ``source``
@@ -71,7 +71,7 @@ class UnitOfWork:
                 OutboxMessage(
                     event_id=str(envelope.id),
                     topic=spec.name,
-                    key=(key_by_topic or {}).get(spec.name) or key or subject,
+                    key=spec.record_key(payload, (key_by_topic or {}).get(spec.name) or subject),
                     envelope=wire,
                     created_at=now,
                 )

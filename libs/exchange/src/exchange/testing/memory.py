@@ -68,10 +68,10 @@ class StagingOutbox:
         self.staged: list[Staged] = []
 
     def emit(self, payload: EventPayload, *, subject: str, topics: Sequence[TopicSpec] | None = None,
-             key: str | None = None, key_by_topic: Mapping[str, str] | None = None,
+             key_by_topic: Mapping[str, str] | None = None,
              event_id: UUID | None = None, source: str | None = None, cause: Envelope | None = None) -> Envelope:
         envelope = Envelope.wrap(payload, source=source or self.source, subject=subject, event_id=event_id)
         for spec in topics or default_topics(payload.event_type):
-            key_here = (key_by_topic or {}).get(spec.name) or key or subject
+            key_here = spec.record_key(payload, (key_by_topic or {}).get(spec.name) or subject)
             self.staged.append(Staged(spec.name, key_here, str(envelope.id), envelope.to_wire()))
         return envelope

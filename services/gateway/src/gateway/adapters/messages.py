@@ -48,10 +48,10 @@ def request_messages(request: QueuedRequest, event: GatewayEvent) -> list[Messag
             return [Message(RequestReceived(
                 request_id=UUID(request.request_id), case_id=request.case_id, item_code=request.item_code,
                 department=request.department, kind=request.kind, received_at=request.received_at,
-            ), topics=[DEPARTMENT_RESULTS], key=request.case_id, event_id=UUID(request.receipt_event_id),
+            ), topics=[DEPARTMENT_RESULTS], event_id=UUID(request.receipt_event_id),
                 source=as_department)]
         case model.AnswerGiven(decision=decision, event_id=event_id):
-            return [Message(answer_payload(request, decision), topics=[DEPARTMENT_RESULTS], key=request.case_id,
+            return [Message(answer_payload(request, decision), topics=[DEPARTMENT_RESULTS],
                             event_id=UUID(event_id), source=as_department,
                             cause=Envelope.model_validate(request.envelope))]
         case model.CallbackParked(attempts=attempts, parked_at=parked_at):

@@ -77,4 +77,4 @@ def draft_messages(draft: Draft, event: DraftEvent) -> list[Message]:
                 request_id=request_id, draft_id=draft.draft_id, subject_kind=draft.subject_kind,
                 subject_id=draft.subject_id, authorisation_id=draft.authorisation["id"], purpose_zh=purpose_zh,
                 requested_at=at,
-            ), key=draft.subject_id)]
+            ))]

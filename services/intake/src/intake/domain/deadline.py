@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from intake.catalogue.model import Item
+from onething_catalogue.model import Item
 
 __all__ = ["BundleDeadline", "Chain", "bundle_deadline", "chain_limit", "promised_shares"]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from onething_catalogue.model import FieldType, FormField
+
 from contracts.identifiers import resident_id_problem, uscc_problem
-from intake.catalogue.model import FieldType, FormField
 from intake.domain.errors import FieldProblem
 
 __all__ = ["check_form", "normalise_form"]

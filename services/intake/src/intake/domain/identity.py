@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from onething_catalogue.model import ApplicantKind, Bundle
+
 from contracts.identifiers import resident_id_problem, uscc_problem
-from intake.catalogue.model import ApplicantKind, Bundle
 
 __all__ = ["identity_problem"]
 

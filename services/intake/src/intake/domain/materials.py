@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from onething_catalogue.model import Bundle, MaterialSource, Settings
+
 from contracts.intake.v1 import Commitment, MaterialProvision, MaterialRef
-from intake.catalogue.model import Bundle, MaterialSource, Settings
 from intake.domain.errors import FieldProblem
 from intake.domain.reuse import HeldLicence
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from onething_catalogue.model import Bundle, Catalogue, MaterialSource
+
 from contracts.departments import department
 from contracts.sharing.v1 import REGISTRY_NAMES, principal_registry
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar
-from intake.catalogue.model import Bundle, Catalogue, MaterialSource
 from intake.domain.assistance import FREE_CIRCUMSTANCES
 from intake.domain.deadline import bundle_deadline
 from intake.domain.materials import one_set_of_materials

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intake.catalogue.model import Bundle
+from onething_catalogue.model import Bundle
+
 from intake.domain.errors import FieldProblem
 
 __all__ = ["Addition", "Selection", "select_items"]

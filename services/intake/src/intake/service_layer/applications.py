@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from onething_catalogue.model import ApplicantKind, Bundle, Catalogue
 from sqlalchemy.exc import IntegrityError
 
 from contracts.days import china_date
@@ -29,7 +30,6 @@ from credentials.verify import Verification
 from exchange.db.database import Database
 from intake.adapters import views
 from intake.adapters.tables import IntakeCase, IntakeTimeline
-from intake.catalogue.model import ApplicantKind, Bundle, Catalogue
 from intake.domain.assistance import fast_track, proxy_terms
 from intake.domain.case import CaseState, ItemState, case_due
 from intake.domain.deadline import bundle_deadline

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from onething_catalogue.model import CatalogueError
+
 from contracts.days import china_date
 from contracts.dispatch.v1 import ReviewConcluded, TaskReleased
 from contracts.dispatch.v2 import TaskConcluded
@@ -17,7 +19,6 @@ from contracts.envelope import Envelope
 from contracts.licence.v1 import CaseLicenceIssued
 from contracts.licence.v2 import LicenceStatusChanged
 from contracts.supervision.v1 import ClockStarted
-from intake.catalogue.model import CatalogueError
 from intake.domain.errors import UnknownCase
 from intake.domain.model import Case
 from intake.service_layer.catalogues import CatalogueStore

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 
+from onething_catalogue.model import Catalogue, CatalogueError
 from pydantic import ValidationError
 
 from contracts.canonical import canonical_json
 from exchange.db.database import Database
 from intake.adapters.catalogue_versions import SqlCatalogueVersions
-from intake.catalogue.model import Catalogue, CatalogueError
 
 __all__ = ["CatalogueStore"]
 

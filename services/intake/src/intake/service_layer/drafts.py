@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from onething_catalogue.model import ApplicantKind, Bundle, Catalogue, PrefillSource
+
 from contracts.days import china_date
 from contracts.envelope import Envelope
 from contracts.intake.v1 import Channel
 from contracts.sharing.v1 import LookupAnswered, SubjectKind, registry_principal
 from exchange.db.database import Database
-from intake.catalogue.model import ApplicantKind, Bundle, Catalogue, PrefillSource
 from intake.domain.draft import Draft
 from intake.domain.errors import ApplicationInvalid, FieldProblem, ForeignAnswer
 from intake.domain.identity import identity_problem

@@ -36,7 +36,7 @@ def licence_messages(licence: Licence, event: LicenceEvent) -> list[Message]:
                 signer=licence.signer, issuer_id=issuer_id, status_index=licence.status_index, credential=credential,
             )
             return [
-                Message(issued, topics=[LICENCE_EVENTS], key=licence.holder_id,
+                Message(issued, topics=[LICENCE_EVENTS],
                         event_id=issued_event_id(licence.licence_id, LICENCE_EVENTS)),
                 Message(CaseLicenceIssued.of(issued), topics=[CASE_STREAM],
                         event_id=issued_event_id(licence.licence_id, CASE_STREAM)),

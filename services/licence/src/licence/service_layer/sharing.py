@@ -33,5 +33,5 @@ async def lookup_requested(uow: LicenceUnitOfWork, envelope: Envelope, payload: 
         licences={kind: licence.number for kind, licence in newest.items()},
         credentials=[json.loads(licence.credential) for licence in newest.values()], answered_at=now,
     )
-    uow.send(Message(answer, topics=[SHARING_ANSWERS], key=payload.draft_id,
+    uow.send(Message(answer, topics=[SHARING_ANSWERS],
                      event_id=answer_event_id(payload.request_id, Registry.LICENCE)), subject=payload.draft_id)
