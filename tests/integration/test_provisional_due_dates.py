@@ -100,7 +100,8 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
         released = TaskReleased(case_id=case_id, task_id=f"{case_id}/P-01-01", item_code="P-01-01",
                                 department="health", attempt=1, time_limit_days=5, released_at=datetime.now(UTC))
         await _supervise(supervision_db, calendar, Envelope.wrap(released, source="dispatch", subject=case_id))
-        [started] = await outbox(supervision_db, "supervision.clock.started")
+        [started] = [r for r in await outbox(supervision_db, "supervision.clock.started")
+                     if r.envelope["data"]["kind"] == "item"]
         await _fold(intake_db, store, Envelope.model_validate(started.envelope))
         case = (await intake.get(f"/cases/{case_id}")).json()
 
@@ -131,6 +132,25 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
     assert f"承诺办结 {case['due_on']}（{PROVISIONAL_ZH}）" in lines[0]
     assert any(f"期限 {case['due_on']}（{PROVISIONAL_ZH}）" in line for line in lines if "case clock" in line)
     assert lines[-1].endswith(f"（{PROVISIONAL_NOTE_EN}）")
+    assert not case["due_on_supervised"]  # supervision's case clock has not reached intake yet: the estimate
+
+    # 电子监察 owns the case clock: once its start and an approved extension reach intake, intake shows its date.
+    async with api_client(supervision_app(supervision_db, calendar, Today(), _no_scan, clock_control=False),
+                          Role.SUPERVISOR, base_url="http://supervision") as sup:
+        extended = await sup.post(f"/clocks/{view['case_clock']['clock_id']}/extensions",
+                                  json={"days": 3, "reason_zh": "需现场核查"})
+        assert extended.status_code == 201, extended.text
+        view = (await sup.get(f"/cases/{case_id}/supervision")).json()
+    case_clock = [r for r in await outbox(supervision_db, "supervision.clock.started")
+                  if r.envelope["data"]["kind"] == "case"]
+    for row in [*case_clock, *await outbox(supervision_db, "supervision.clock.adjusted")]:
+        await _fold(intake_db, store, Envelope.model_validate(row.envelope))
+    async with api_client(intake_app(intake_db, store, calendar=calendar), Role.CLERK, base_url="http://intake"
+                          ) as intake:
+        case = (await intake.get(f"/cases/{case_id}")).json()
+    assert case["due_on_supervised"]
+    assert case["due_on"] == view["case_clock"]["due_on"] == calendar.add_working_days(today, 13).isoformat()
+    assert any("延长 3 个工作日" in t["text_zh"] for t in case["timeline"])
 
 
 @pytest.mark.integration

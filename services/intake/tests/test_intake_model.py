@@ -55,9 +55,9 @@ def test_one_notice_per_round_and_a_correction_closes_it_once() -> None:
     case.review_concluded(1, (MISSING,), date(2026, 11, 24))  # the same round again: the notice is open
     assert case.correction is not None and case.state.status is CaseStatus.AWAITING_CORRECTION
     refs = (MaterialRef(code="M2", name_zh="户口簿", provision=MaterialProvision.UPLOAD, document="doc-2"),)
-    case.correct({}, {"M2": "doc-2"}, refs, ("P-01-02",), 2, CAL.add_working_days)
+    case.correct({}, {"M2": "doc-2"}, refs, ("P-01-02",), 2)
     assert case.correction is None and case.correction_round == 1
-    assert case.paused_days == 2 and case.due_on == date(2026, 12, 7)
+    assert case.paused_days == 2 and case.due_on == date(2026, 12, 3)  # the estimate at acceptance stays as it was
     assert case.materials[0]["document"] == "doc-2" and case.materials[1].get("document") is None
     assert [e for e in case.recorded if isinstance(e, Corrected)] == [Corrected(1, ("P-01-02",), {}, refs)]
     assert notes(case) == ["correction_requested", "corrected"]
@@ -90,3 +90,29 @@ def test_delivered_once_when_every_item_has_settled_with_its_licence() -> None:
     assert case.state.items["P-01-02"].status is ItemStatus.REJECTED and case.state.status is CaseStatus.DELIVERED
     assert case.notice_zh is not None and "未准予 户口登记" in case.notice_zh
     assert notes(case) == ["released", "concluded.approved", "concluded.rejected", "licence", "delivered"]
+
+
+def test_once_supervision_keeps_the_case_clock_its_due_date_is_the_cases() -> None:
+    case = accepted()
+    case.collect()
+    case.case_clock_started("clock-case", date(2026, 12, 3))
+    case.clock_moved("clock-case", "suspended", date(2026, 12, 3), 0, "补正")  # nothing the applicant sees moves
+    case.clock_moved("clock-case", "resumed", date(2026, 12, 7), 2, "申请人已补正，恢复计时")
+    case.clock_moved("clock-case", "extended", date(2026, 12, 14), 5, "需现场核查")
+    case.clock_moved("clock-case", "extended", date(2026, 12, 14), 5, "需现场核查")  # redelivered: once
+    assert case.supervised_due_on == date(2026, 12, 14)
+    assert case.due_on == date(2026, 12, 3)  # intake's estimate is kept, no longer shown
+    assert notes(case) == ["due_date_moved", "due_date_moved"]
+    moved = [e for e in case.recorded if isinstance(e, Noted)]
+    assert "2026-12-07" in moved[0].text_zh and "延长 5 个工作日至 2026-12-14：需现场核查" in moved[1].text_zh
+
+
+def test_an_item_clock_moves_its_item_and_other_clocks_move_nothing() -> None:
+    case = accepted()
+    case.case_clock_started("clock-case", date(2026, 12, 3))
+    case.item_due("P-01-01", date(2026, 11, 26), "clock-item-1")
+    case.clock_moved("clock-item-1", "extended", date(2026, 11, 30), 2, "需补充检验")
+    case.clock_moved("clock-rectification", "extended", date(2027, 1, 8), 10, "整改延期")  # 差评整改: not the applicant's
+    assert case.state.items["P-01-01"].due_on == "2026-11-30"
+    assert case.state.items["P-01-02"].due_on is None
+    assert case.supervised_due_on == date(2026, 12, 3)

@@ -244,7 +244,7 @@ def test_release_and_conclusion_are_folded(p01: Bundle) -> None:
 
 def test_licence_and_clock_are_folded(p01: Bundle) -> None:
     state = new_state(p01)
-    state.clock_started("P-01-03", "2026-01-09")
+    state.clock_started("P-01-03", "2026-01-09", "clock-P-01-03")
     assert state.items["P-01-03"].due_on == "2026-01-09"
     assert state.licence_issued("P-01-01", "LIC-1")
     assert not state.licence_issued("P-01-01", "LIC-1")  # the same licence again

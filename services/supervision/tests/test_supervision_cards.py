@@ -347,7 +347,7 @@ async def test_item_clocks_run_on_their_promises_and_the_case_keeps_its_limit(ap
     await feed(db, accepted_with_promises())
     await feed(db, released_with_promise("L", MONDAY))
     await feed(db, released_with_promise("F", MONDAY))
-    started = {e["item_code"]: e for e in await events(db, "supervision.clock.started")}
+    started = {e["item_code"]: e for e in await events(db, "supervision.clock.started") if e["kind"] == "item"}
     assert {c: (e["limit_working_days"], e["statutory_working_days"], e["due_on"]) for c, e in started.items()} == {
         "L": (6, 20, "2026-03-10"), "F": (2, 2, "2026-03-04")}
 

@@ -87,7 +87,8 @@ async def test_a_release_starts_one_clock_and_its_conclusion_stops_it_once() -> 
                               attempt=1, outcome=Outcome.APPROVED, concluded_at=at(MONDAY))
     await feed(store, concluded, times=2)
     assert set(store.clocks) == {case_clock_id(CASE), clock_id_for(f"{CASE}/E-01-01", 1)}
-    [started] = store.staged("supervision.clock.started")
+    case_clock, started = store.staged("supervision.clock.started")  # the case's, then the item's (once each)
+    assert case_clock.envelope["data"]["kind"] == "case" and case_clock.key == CASE
     assert started.envelope["data"]["due_on"] == "2026-03-05" and started.key == CASE
     [stopped] = store.staged("supervision.clock.stopped")
     assert stopped.envelope["data"]["on_time"] is True and stopped.envelope["data"]["handling_days"] == 0

@@ -37,10 +37,10 @@ def test_a_release_starts_its_own_clock_on_the_promised_limit_and_announces_it()
     assert clock.collect() == [Started()]
 
 
-def test_the_case_clock_starts_unannounced() -> None:
+def test_the_case_clock_is_announced_for_its_due_date_is_the_one_the_applicant_sees() -> None:
     clock = SupervisedClock.of_case("C-1", "health", 10, datetime(2026, 11, 23, 1, tzinfo=UTC), MONDAY, "staff-7", CAL)
     assert clock.kind == "case" and clock.staff_id == "staff-7"
-    assert clock.collect() == []
+    assert clock.collect() == [Started()] and clock.due_on == CAL.add_working_days(MONDAY, 10)
 
 
 def test_a_clock_stops_once_with_its_verdict() -> None:

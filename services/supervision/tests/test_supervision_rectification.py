@@ -249,7 +249,7 @@ async def test_item_and_case_clocks_say_when_they_stop(db: Database, delivered_o
     await feed(db, delivered(delivered_on), times=2)
 
     started = await events(db, "supervision.clock.started")
-    assert {(s["clock_id"], s["kind"]) for s in started} == {
+    assert {(s["clock_id"], s["kind"]) for s in started} == {(case_clock_id(CASE), "case"),
         (clock_id_for(f"{CASE}/E-01-01", 1), "item"), (clock_id_for(f"{CASE}/E-01-03", 1), "item")}
     stopped = {s["clock_id"]: s for s in await events(db, "supervision.clock.stopped")}
     assert len(stopped) == 3 and len(await events(db, "supervision.clock.stopped")) == 3  # once each

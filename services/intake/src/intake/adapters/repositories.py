@@ -29,7 +29,8 @@ def _case(row: IntakeCase) -> Case:
         correction,
         CaseState.from_rows(row.case_id, row.items, row.delivered_at is not None, row.correction is not None),
         row.delivered_at, row.notice_zh, row.notice_en, form=dict(row.form), materials=list(row.materials),
-        commitments=list(row.commitments), limit_days=row.limit_days, due_on=row.due_on, paused_days=row.paused_days)
+        commitments=list(row.commitments), limit_days=row.limit_days, due_on=row.due_on, paused_days=row.paused_days,
+        supervised_due_on=row.supervised_due_on, case_clock_id=row.case_clock_id)
 
 
 class SqlCases:
@@ -74,6 +75,7 @@ class SqlCases:
             row.delivered_at, row.notice_zh, row.notice_en = case.delivered_at, case.notice_zh, case.notice_en
             row.form, row.materials, row.commitments = case.form, case.materials, case.commitments
             row.correction_round, row.paused_days, row.due_on = case.correction_round, case.paused_days, case.due_on
+            row.supervised_due_on, row.case_clock_id = case.supervised_due_on, case.case_clock_id
             session.add(row)
             for event in case.recorded:
                 if isinstance(event, Noted):

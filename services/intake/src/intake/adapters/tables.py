@@ -43,7 +43,9 @@ class IntakeCase(SQLModel, table=True):
     materials: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     commitments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     limit_days: int = Field(default=0, sa_column=Column(Integer, nullable=False))
-    due_on: date | None = Field(default=None, sa_column=Column(Date))
+    due_on: date | None = Field(default=None, sa_column=Column(Date))  # intake's estimate at acceptance
+    supervised_due_on: date | None = Field(default=None, sa_column=Column(Date))  # supervision's case clock
+    case_clock_id: str | None = Field(default=None, sa_column=Column(String(64)))
     # 补正: the open correction notice (round, deficiencies, requested_on) and the working days paused so far
     correction: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     paused_days: int = Field(default=0, sa_column=Column(Integer, nullable=False))

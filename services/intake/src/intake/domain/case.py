@@ -56,6 +56,7 @@ class ItemState:
     document_no: str | None = None
     licence_id: str | None = None
     due_on: str | None = None
+    clock_id: str | None = None  # supervision's clock of the item's latest release: what moves its due date
     reason_zh: str | None = None
 
     @property
@@ -120,8 +121,17 @@ class CaseState:
         item.licence_id = licence_id
         return True
 
-    def clock_started(self, item_code: str, due_on: str) -> None:
-        self.items[item_code].due_on = due_on
+    def clock_started(self, item_code: str, due_on: str, clock_id: str | None) -> None:
+        item = self.items[item_code]
+        item.due_on, item.clock_id = due_on, clock_id
+
+    def clock_moved(self, clock_id: str, due_on: str) -> bool:
+        """An item's clock moved (an extension, a re-projection); False when it is no item's current clock."""
+        for item in self.items.values():
+            if item.clock_id == clock_id:
+                item.due_on = due_on
+                return True
+        return False
 
     def ready_for_delivery(self) -> bool:
         return not self.delivered and all(i.settled for i in self.items.values())
@@ -134,9 +144,9 @@ class Due:
 
 
 def case_due(calendar: WorkingCalendar, accepted_on: date, limit_days: int, paused_days: int) -> Due:
-    """The case's due date (R-05): its limit plus the working days paused for corrections, after the day of
-    acceptance. Counted on supervision's calendar as its case clock is, and again at every view, so a published
-    arrangement or a jurisdiction's change moves it on both alike."""
+    """Intake's estimate of the case's due date (R-05): its limit plus the working days paused for corrections,
+    after the day of acceptance, on the calendar supervision's case clock runs on. Shown only until that clock has
+    started: from then on the date is supervision's (``Case.supervised_due_on``), extensions included."""
     on = calendar.add_working_days(accepted_on, limit_days + paused_days)
     return Due(on, calendar.is_provisional(accepted_on, on))
 

@@ -11,7 +11,6 @@ once per review round, and the result is delivered once (一次送达, :class:`D
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -120,8 +119,10 @@ class Case(Aggregate[CaseEvent]):
     materials: list[dict[str, Any]] = field(default_factory=list)  # what the departments receive, by submit code
     commitments: list[dict[str, Any]] = field(default_factory=list)  # 容缺 and 告知承诺, with their status
     limit_days: int = 0
-    due_on: date | None = None
+    due_on: date | None = None  # intake's estimate at acceptance (R-05), shown until supervision's clock starts
     paused_days: int = 0  # working days paused for corrections so far
+    supervised_due_on: date | None = None  # the case clock as 电子监察 keeps it: the one due date once it is known
+    case_clock_id: str | None = None
     acceptance: Acceptance | None = None  # only on the case just accepted: what its row is written from
 
     @classmethod
@@ -137,22 +138,21 @@ class Case(Aggregate[CaseEvent]):
         return case
 
     def correct(self, supplied: dict[str, str], documents: dict[str, str], refs: tuple[MaterialRef, ...],
-                item_codes: tuple[str, ...], paused: int, add_working_days: Callable[[date, int], date]) -> None:
+                item_codes: tuple[str, ...], paused: int) -> None:
         """一次补正 of the open notice (checked by the caller against it): the values and documents supplied, the
-        clock moved on by the working days it was paused, the notice closed."""
+        working days it was paused counted, the notice closed. The new due date is supervision's to say
+        (:meth:`case_clock_moved`)."""
         notice = self.correction
         assert notice is not None, "a correction answers an open notice"
         self.paused_days += paused
-        if self.due_on is not None:
-            self.due_on = add_working_days(self.due_on, paused)
         self.form = {**self.form, **supplied}
         self.materials = _with_documents(self.materials, documents)
         self.correction_round, self.correction = notice.round, None
         self.state.correction_open = False
         self.record(Corrected(notice.round, item_codes, supplied, refs))
         self.note("corrected",
-                  f"申请人已一次补正（第 {notice.round} 轮），办理时限暂停 {paused} 个工作日，办结期限顺延至 {self.due_on}",
-                  f"Correction round {notice.round} supplied; the clock paused {paused} working day(s); due {self.due_on}")
+                  f"申请人已一次补正（第 {notice.round} 轮），办理时限暂停 {paused} 个工作日，恢复计时",
+                  f"Correction round {notice.round} supplied; the clock paused {paused} working day(s) and runs again")
 
     def supplement(self, documents: dict[str, str], today: date) -> None:
         """容缺补齐: documents for materials accepted missing (by material code), each fulfilling its commitment."""
@@ -223,9 +223,33 @@ class Case(Aggregate[CaseEvent]):
         self.note(f"licence_{state}", f"电子证照{words[0]}：{reason_zh}", f"Electronic licence {words[1]}: {reason_zh}",
                   item_code=item_code, department=issuer_department)
 
-    def item_due(self, item_code: str, due_on: date) -> None:
+    def item_due(self, item_code: str, due_on: date, clock_id: str | None = None) -> None:
         """The item's clock started at supervision: its due date, as the applicant sees it."""
-        self.state.clock_started(item_code, due_on.isoformat())
+        self.state.clock_started(item_code, due_on.isoformat(), clock_id)
+
+    def case_clock_started(self, clock_id: str, due_on: date) -> None:
+        """电子监察 started the case clock (R-05): from now on its due date is the case's."""
+        self.case_clock_id, self.supervised_due_on = clock_id, due_on
+
+    def clock_moved(self, clock_id: str, kind: str, due_on: date, days: int, reason_zh: str) -> None:
+        """A clock's ledger moved at supervision (计时台账). The case clock: resumed after a correction, extended
+        with an approver's reason, or re-projected after a holiday arrangement changed, and its new due date is
+        the case's. An item's: its due date moves with it. Any other clock (差评整改) is not the applicant's."""
+        if clock_id != self.case_clock_id:
+            self.state.clock_moved(clock_id, due_on.isoformat())
+            return
+        if self.supervised_due_on == due_on:
+            return  # a suspension, or a repeat: nothing the applicant sees changes
+        self.supervised_due_on = due_on
+        texts = {
+            "resumed": (f"恢复计时，办结期限顺延至 {due_on}", f"The clock runs again; due {due_on}"),
+            "extended": (f"办结期限经批准延长 {days} 个工作日至 {due_on}：{reason_zh}",
+                         f"Time limit extended by {days} working day(s) with approval; due {due_on}"),
+            "reprojected": (f"节假日安排调整，办结期限改为 {due_on}",
+                            f"The holiday arrangement changed; due {due_on}"),
+        }
+        zh, en = texts.get(kind, (f"办结期限改为 {due_on}", f"Due {due_on}"))
+        self.note("due_date_moved", zh, en)
 
     @property
     def ready_for_delivery(self) -> bool:

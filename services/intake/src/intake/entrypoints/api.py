@@ -31,7 +31,7 @@ from exchange.db.database import Database
 from exchange.http_edge import ServiceDatabase, harden
 from intake.adapters import views
 from intake.adapters.tables import IntakeCase, IntakeTimeline
-from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, ItemStatus, case_due
+from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, Due, ItemStatus, case_due
 from intake.domain.errors import (
     ApplicationInvalid,
     CaseNotFound,
@@ -118,7 +118,11 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCa
     def provisional(due_on: str | date | None) -> bool:
         return due_on is not None and calendar.is_provisional(accepted_on, date.fromisoformat(str(due_on)))
 
-    due = case_due(calendar, accepted_on, case.limit_days, case.paused_days) if case.due_on is not None else None
+    # The due date is supervision's once its case clock has started (R-05: its calendar, suspensions, extensions);
+    # until then intake's own estimate, counted the same way.
+    due = (Due(case.supervised_due_on, calendar.is_provisional(accepted_on, case.supervised_due_on))
+           if case.supervised_due_on is not None
+           else case_due(calendar, accepted_on, case.limit_days, case.paused_days) if case.due_on is not None else None)
     items = []
     for row in case.items:
         dept = department(row["department"])
@@ -143,6 +147,7 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCa
         fast_track_note_zh=case.fast_track_note_zh, fast_track_note_en=case.fast_track_note_en,
         materials=case.materials, commitments=commitments, limit_days=case.limit_days,
         due_on=due.on if due else None, due_on_provisional=due is not None and due.provisional,
+        due_on_supervised=case.supervised_due_on is not None,
         calendar_note_zh=PROVISIONAL_NOTE_ZH if any_provisional else None,
         calendar_note_en=PROVISIONAL_NOTE_EN if any_provisional else None,
         paused_days=case.paused_days, notice_zh=case.notice_zh, notice_en=case.notice_en, items=items,

@@ -7,7 +7,7 @@ from contracts.dispatch.v2 import TaskConcluded
 from contracts.licence.v1 import CaseLicenceIssued
 from contracts.licence.v2 import LicenceStatusChanged
 from contracts.sharing.v1 import LookupAnswered
-from contracts.supervision.v1 import ClockStarted
+from contracts.supervision.v1 import ClockAdjusted, ClockStarted
 from contracts.topics import CASE_STREAM, SHARING_ANSWERS
 from exchange.kafka.consumer import Handler
 from exchange.kafka.subscriptions import handles
@@ -26,5 +26,6 @@ def handlers(folder: CaseStreamFolder) -> dict[str, Handler]:
         handles(CaseLicenceIssued, in_intake_work(folder.licence_issued)),
         handles(LicenceStatusChanged, in_intake_work(folder.licence_status_changed)),
         handles(ClockStarted, in_intake_work(folder.clock_started)),
+        handles(ClockAdjusted, in_intake_work(folder.clock_adjusted)),
         handles(LookupAnswered, in_intake_work(apply_answer)),
     ])

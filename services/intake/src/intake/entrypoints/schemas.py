@@ -255,6 +255,9 @@ class CasePublic(BaseModel):
     due_on: date | None
     due_on_provisional: bool = Field(default=False, description="暂定：counted over a year whose holiday "
                                      "arrangement is not yet published; it moves when the year is published")
+    due_on_supervised: bool = Field(default=False, description="电子监察计时：the date supervision's case clock "
+                                    "keeps (its calendar, suspensions for corrections, approved extensions); false: "
+                                    "intake's estimate at acceptance, until that clock has started")
     calendar_note_zh: str | None = Field(default=None, description="what 暂定 means, when a date of the case is")
     calendar_note_en: str | None = None
     paused_days: int

@@ -18,7 +18,7 @@ from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope
 from contracts.licence.v1 import CaseLicenceIssued
 from contracts.licence.v2 import LicenceStatusChanged
-from contracts.supervision.v1 import ClockStarted
+from contracts.supervision.v1 import ClockAdjusted, ClockStarted
 from intake.domain.errors import UnknownCase
 from intake.domain.model import Case
 from intake.service_layer.catalogues import CatalogueStore
@@ -69,10 +69,20 @@ class CaseStreamFolder:
                                     payload.issuer_department)
 
     async def clock_started(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: ClockStarted) -> None:
-        if payload.kind != "item":
-            return  # a case's or a rectification order's (差评整改) clock is no item's due date
+        if payload.kind == "rectification":
+            return  # a rectification order's (差评整改) clock is the department's, not the case's
         case = await self._case(uow, payload.case_id)
-        case.item_due(payload.item_code, payload.due_on)
+        clock_id = payload.clock_id or ""
+        if payload.kind == "case":
+            case.case_clock_started(clock_id, payload.due_on)
+        else:
+            case.item_due(payload.item_code, payload.due_on, clock_id)
+
+    async def clock_adjusted(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: ClockAdjusted) -> None:
+        case = await uow.cases.get_for_update(payload.case_id)
+        if case is None:
+            return  # another intake instance's case
+        case.clock_moved(payload.clock_id, payload.kind, payload.due_on, payload.days, payload.reason_zh)
 
     async def _deliver_if_ready(self, case: Case) -> None:
         if not case.ready_for_delivery:

@@ -47,7 +47,7 @@ async def supply_correction(db: Database, store: CatalogueStore, case_id: str, f
                                  document=materials[n.code].document)
                      for n in needs if n.code in materials for code in n.codes_by_item.values())
         case.correct(supplied, {code: m.document or "" for code, m in materials.items()}, refs, notice.items(),
-                     calendar.working_days_between(case.correction.requested_on, today), calendar.add_working_days)
+                     calendar.working_days_between(case.correction.requested_on, today))
 
 
 async def supply_supplement(db: Database, case_id: str, materials: dict[str, Submitted]) -> None:

@@ -261,9 +261,12 @@ class SupervisedClock(Aggregate[ClockEvent]):
     @classmethod
     def of_case(cls, case_id: str, department: str, limit_days: int, started_at: datetime, started_on: date,
                 staff_id: str | None, calendar: WorkingCalendar) -> SupervisedClock:
-        """受理即计时: the case's own clock, on the bundle limit (R-05) from the day of acceptance."""
-        return cls(case_clock_id(case_id), case_id, case_id, 0, "", "case", department, limit_days, started_at,
-                   calendar.add_working_days(started_on, limit_days), Clock(started_on, limit_days), staff_id=staff_id)
+        """受理即计时: the case's own clock, on the bundle limit (R-05) from the day of acceptance; announced, for
+        its due date is the one the applicant is shown (intake shows what supervision keeps)."""
+        clock = cls(case_clock_id(case_id), case_id, case_id, 0, "", "case", department, limit_days, started_at,
+                    calendar.add_working_days(started_on, limit_days), Clock(started_on, limit_days), staff_id=staff_id)
+        clock.record(Started())
+        return clock
 
     @classmethod
     def of_release(cls, case_id: str, task_id: str, attempt: int, item_code: str, department: str, promised_days: int,
