@@ -40,11 +40,12 @@ class FakeSupervision:
 
 class _Cases(Copies[SupervisedCase]):
     async def open_of_applicant(self, applicant_ref: str) -> list[SupervisedCase]:
+        # Committed cases only, as the SQL read sees them: this transaction's rows are written at its end.
         return [c for c in self._committed.values() if c.applicant_ref == applicant_ref and c.delivered_on is None]
 
 
 class _Issued:
-    """Cards or flags issued in this transaction, beside those committed."""
+    """Cards issued in this transaction, beside those committed."""
 
     def __init__(self, committed: list[Card]) -> None:
         self._committed = committed

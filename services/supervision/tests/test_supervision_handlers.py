@@ -19,6 +19,7 @@ from contracts.dispatch.v1 import (
 )
 from contracts.dispatch.v2 import TaskConcluded
 from contracts.envelope import Envelope, EventPayload
+from contracts.examples import example
 from contracts.intake.v1 import (
     Applicant,
     CaseAccepted,
@@ -28,9 +29,11 @@ from contracts.intake.v1 import (
     CorrectionFiled,
     DeliveryMethod,
 )
+from contracts.rating.v1 import RatingSubmitted
+from contracts.topics import CASE_STREAM
 from contracts.workdays import national_calendar
 from supervision.domain.model import case_clock_id, clock_id_for
-from supervision.service_layer.handlers import CaseStream
+from supervision.service_layer.handlers import CaseStream, case_stream_use_cases
 
 from .fakes import FakeSupervision
 
@@ -62,12 +65,7 @@ def released(code: str) -> TaskReleased:
                         time_limit_days=ITEMS[code][2], released_at=at(MONDAY))
 
 
-HANDLERS = {
-    CaseRegistered.event_type: STREAM.case_registered, TaskReleased.event_type: STREAM.task_released,
-    TaskConcluded.event_type: STREAM.task_concluded, ReviewConcluded.event_type: STREAM.review_concluded,
-    CorrectionFiled.event_type: STREAM.correction_filed, FindingBeyondList.event_type: STREAM.finding_beyond_list,
-    RequestUndeliverable.event_type: STREAM.request_undeliverable,
-}
+USE_CASES = case_stream_use_cases(STREAM)  # the table the consumer runs
 
 
 async def feed(store: FakeSupervision, payload: EventPayload, *, times: int = 1, when: datetime | None = None) -> None:
@@ -76,7 +74,7 @@ async def feed(store: FakeSupervision, payload: EventPayload, *, times: int = 1,
         envelope = envelope.model_copy(update={"time": when})
     for _ in range(times):  # the same fact again: a redelivery past the inbox
         async with store.unit_of_work() as uow:
-            await HANDLERS[payload.event_type](uow, envelope, payload)
+            await USE_CASES[payload.event_type](uow, envelope, payload)
 
 
 async def test_a_release_starts_one_clock_and_its_conclusion_stops_it_once() -> None:
@@ -152,3 +150,13 @@ async def test_a_use_case_that_raises_leaves_nothing() -> None:
     except RuntimeError:
         pass
     assert store.clocks == {} and store.cases == {} and store.outbox == []
+
+
+async def test_every_case_stream_fact_is_audited_once_with_what_it_moves() -> None:
+    store = FakeSupervision()
+    await feed(store, registered(), times=2)  # acted on: a case clock, and its record
+    rated = example(RatingSubmitted)  # kept only
+    await feed(store, rated, times=2)
+    assert len(store.audited) == 2 and set(USE_CASES) == set(CASE_STREAM.event_types)
+    [case_clock] = store.staged("supervision.clock.started")
+    assert case_clock.envelope["data"]["kind"] == "case"

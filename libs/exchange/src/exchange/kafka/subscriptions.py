@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from contracts.envelope import Envelope, EventPayload
-from exchange.db.unit_of_work import UnitOfWork
 from exchange.errors import Malformed
-from exchange.kafka.consumer import DirectHandler, Handler
+from exchange.kafka.consumer import DirectHandler
 
 __all__ = ["handles", "handles_direct"]
 
 P = TypeVar("P", bound=EventPayload)
+U = TypeVar("U")  # the unit of work the handler runs in: the library's, or a service's (its use cases, its fakes)
 
 
 def _checked(payload_type: type[P], envelope: Envelope, payload: EventPayload) -> P:
@@ -27,10 +27,11 @@ def _checked(payload_type: type[P], envelope: Envelope, payload: EventPayload) -
     return payload
 
 
-def handles(payload_type: type[P], handler: Callable[[UnitOfWork, Envelope, P], Awaitable[None]]
-            ) -> tuple[str, Handler]:
-    """A subscription entry: ``payload_type``'s event type, and ``handler`` given that payload type only."""
-    async def typed(uow: UnitOfWork, envelope: Envelope, payload: EventPayload) -> None:
+def handles(payload_type: type[P], handler: Callable[[U, Envelope, P], Awaitable[None]]
+            ) -> tuple[str, Callable[[U, Envelope, EventPayload], Awaitable[None]]]:
+    """A subscription entry: ``payload_type``'s event type, and ``handler`` given that payload type only (a
+    :data:`Handler` when ``handler`` takes the library's unit of work; a service's table of use cases otherwise)."""
+    async def typed(uow: U, envelope: Envelope, payload: EventPayload) -> None:
         await handler(uow, envelope, _checked(payload_type, envelope, payload))
 
     return payload_type.event_type, typed

@@ -6,6 +6,7 @@ delivery and the closing of the order stop the clocks, each announced once. The 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from uuid import NAMESPACE_URL, uuid5
 
 from contracts.days import china_date
@@ -17,11 +18,13 @@ from contracts.dispatch.v1 import (
     TaskReleased,
 )
 from contracts.dispatch.v2 import TaskConcluded
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, EventPayload
 from contracts.gateway.v1 import CallbackParked, callback_parked_event_id
 from contracts.intake.v1 import CaseDelivered, CaseRegistered, CorrectionFiled
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
+from contracts.topics import CASE_STREAM
 from contracts.workdays import WorkingCalendar
+from exchange.kafka.subscriptions import handles
 from supervision.domain.model import (
     Card,
     Flag,
@@ -34,9 +37,10 @@ from supervision.domain.model import (
     rectification_clock_id,
     resubmission_flags,
 )
+from supervision.service_layer.audit import audited, record_fact
 from supervision.service_layer.unit_of_work import SupervisionUnitOfWork
 
-__all__ = ["CaseStream"]
+__all__ = ["CaseStream", "StreamUseCase", "case_stream_use_cases"]
 
 logger = logging.getLogger(__name__)
 
@@ -188,3 +192,26 @@ async def _undeliverable_card(uow: SupervisionUnitOfWork, key: str, fact: Reques
     case = await uow.cases.get(fact.case_id)
     uow.cards.add(Card.issue(key, fact.case_id, fact.item_code, fact.department, case.staff_id if case else None,
                              "yellow", "undeliverable", on, 0, on, text_zh, text_en))
+
+
+StreamUseCase = Callable[[SupervisionUnitOfWork, Envelope, EventPayload], Awaitable[None]]
+
+
+def case_stream_use_cases(stream: CaseStream) -> dict[str, StreamUseCase]:
+    """What supervision does with each case-stream fact, by event type: every fact goes into the audit trail, and
+    these also move clocks and cards, in the same unit of work as their record. The consumer runs this table
+    (``entrypoints/consumers.py``); the handler tests run it on the unit of work in memory."""
+    acting = dict([
+        handles(CaseRegistered, audited(stream.case_registered)),
+        handles(ReviewConcluded, audited(stream.review_concluded)),
+        handles(CorrectionFiled, audited(stream.correction_filed)),
+        handles(TaskReleased, audited(stream.task_released)),
+        handles(TaskConcluded, audited(stream.task_concluded)),
+        handles(CaseDelivered, audited(stream.case_delivered)),
+        handles(FindingBeyondList, audited(stream.finding_beyond_list)),
+        handles(RequestUndeliverable, audited(stream.request_undeliverable)),
+        handles(CallbackParked, audited(stream.callback_parked)),
+        handles(RectificationOpened, audited(stream.rectification_opened)),
+        handles(RectificationClosed, audited(stream.rectification_closed)),
+    ])
+    return {event_type: acting.get(event_type, record_fact) for event_type in CASE_STREAM.event_types}
