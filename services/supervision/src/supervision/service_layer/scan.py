@@ -17,6 +17,7 @@ from contracts.workdays import WorkingCalendar
 from exchange.db.database import Database
 from exchange.periodic import PeriodicJob
 from supervision.adapters.views import open_clock_ids
+from supervision.domain.model import Adjusted
 from supervision.service_layer.unit_of_work import supervision_work
 
 __all__ = ["ScanResult", "Scanner", "scan"]
@@ -43,13 +44,12 @@ async def scan(database: Database, today: date, calendar: WorkingCalendar, *, th
             if clock is None or clock.finished_on is not None:
                 continue
             result.clocks += 1
-            due_before = clock.due_on
             for card in clock.scan(today, calendar, threshold=threshold, respond_days=respond_days):
                 uow.cards.add(card)
                 result.yellow += card.colour == "yellow"
                 result.red += card.colour == "red"
                 result.orders += card.order is not None
-            result.reprojected += clock.due_on != due_before
+            result.reprojected += any(isinstance(e, Adjusted) and e.kind == "reprojected" for e in clock.recorded)
     return result
 
 
