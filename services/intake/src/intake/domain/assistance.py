@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from intake.domain.messages import MESSAGES
+
 __all__ = ["FREE_CIRCUMSTANCES", "FastTrack", "ProxyTerms", "fast_track", "proxy_terms"]
 
+
+def _circumstance(code: str) -> tuple[str, str]:
+    text = MESSAGES.text(f"free_circumstance_{code}")
+    return text.zh, text.en
+
+
 FREE_CIRCUMSTANCES: dict[str, tuple[str, str]] = {
-    "elderly": ("老年人", "elderly applicant"),
-    "weak": ("体弱", "frail applicant"),
-    "sick": ("患病", "sick applicant"),
-    "disabled": ("残疾人", "disabled applicant"),
-    "pregnant": ("孕妇", "pregnant applicant"),
-    "poor": ("困难家庭", "poor household"),
-    "not_in_centre": ("事项未进驻政务服务中心", "the item is not in the service centre"),
-    "multi_level": ("涉及上下级审批", "the item involves upper- or lower-level authority"),
+    code: _circumstance(code)
+    for code in ("elderly", "weak", "sick", "disabled", "pregnant", "poor", "not_in_centre", "multi_level")
 }
 
 
@@ -37,9 +39,10 @@ def proxy_terms(circumstances: list[str]) -> ProxyTerms:
     because the HTTP edge already refused them."""
     matched = [FREE_CIRCUMSTANCES[c] for c in circumstances if c in FREE_CIRCUMSTANCES]
     if matched:
-        return ProxyTerms(True, "免费帮办代办：" + "、".join(zh for zh, _ in matched),
-                          "free proxy handling: " + ", ".join(en for _, en in matched))
-    return ProxyTerms(False, "不属于免费帮办代办情形，费用按代办协议", "not a free-proxy circumstance; fee per agreement")
+        return ProxyTerms(True, MESSAGES.text("proxy_free", circumstances="、".join(zh for zh, _ in matched)).zh,
+                          MESSAGES.text("proxy_free", circumstances=", ".join(en for _, en in matched)).en)
+    text = MESSAGES.text("proxy_not_free")
+    return ProxyTerms(False, text.zh, text.en)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,7 @@ def fast_track(requested: bool, blacklisted_for_zh: str | None, blacklisted_for_
     if blacklisted_for_zh is not None:
         return FastTrack(
             False,
-            f"因{blacklisted_for_zh}被列入黑名单，终身不再享受绿色通道；本件按普通程序办理",
-            f"blacklisted for {blacklisted_for_en}: no fast track, ever; the case goes the ordinary way",
+            MESSAGES.text("fast_track_refused", reason=blacklisted_for_zh).zh,
+            MESSAGES.text("fast_track_refused", reason=blacklisted_for_en).en,
         )
     return FastTrack(True)

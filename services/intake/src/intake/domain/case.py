@@ -14,17 +14,18 @@ from typing import Any
 
 from contracts.progress import ItemStatus
 from contracts.workdays import WorkingCalendar
+from exchange.messages import Text
+from intake.domain.messages import MESSAGES
 
-__all__ = ["CaseState", "CaseStatus", "Due", "ItemState", "ItemStatus", "case_due", "notice_texts"]
+__all__ = ["CaseState", "CaseStatus", "Due", "ItemState", "ItemStatus", "case_due", "item_status_text", "notice_texts"]
 
 
-ITEM_STATUS_ZH = {
-    ItemStatus.WAITING: "等待办理",
-    ItemStatus.RELEASED: "部门办理中",
-    ItemStatus.APPROVED: "已办结（准予）",
-    ItemStatus.REJECTED: "已办结（不予）",
-    ItemStatus.NOT_PROCESSED: "未办理（前置事项未通过）",
-}
+def item_status_text(status: ItemStatus) -> Text:
+    """An item's status as the applicant reads it (the English is the status code)."""
+    return MESSAGES.text(f"item_status_{status.value}")
+
+
+ITEM_STATUS_ZH = {status: item_status_text(status).zh for status in ItemStatus}
 
 
 class CaseStatus(StrEnum):
@@ -34,12 +35,7 @@ class CaseStatus(StrEnum):
     DELIVERED = "delivered"  # 已送达
 
 
-CASE_STATUS_ZH = {
-    CaseStatus.ACCEPTED: "已受理",
-    CaseStatus.IN_PROGRESS: "办理中",
-    CaseStatus.AWAITING_CORRECTION: "待补正",
-    CaseStatus.DELIVERED: "已送达",
-}
+CASE_STATUS_ZH = {status: MESSAGES.text(f"case_status_{status.value}").zh for status in CaseStatus}
 
 
 @dataclass
@@ -155,11 +151,14 @@ def notice_texts(state: CaseState, bundle_name_zh: str, bundle_name_en: str, met
     """The one notice (统一反馈): every item's outcome and how the result reaches the applicant."""
     done = [i for i in state.items.values() if i.status is ItemStatus.APPROVED]
     not_done = [i for i in state.items.values() if i.status is not ItemStatus.APPROVED]
-    how_zh = "已免费寄递，请注意查收" if method == "mail" else "请到综合窗口一次领取"
-    how_en = "sent to you by free mail" if method == "mail" else "ready for collection at the comprehensive window"
-    zh = f"您申请的「{bundle_name_zh}」（办件编号 {state.case_id}）已全部办结：准予 {len(done)} 项"
-    en = f"Your '{bundle_name_en}' case {state.case_id} is complete: {len(done)} item(s) approved"
-    if not_done:
-        zh += "，未准予 " + "、".join(f"{i.name_zh}（{ITEM_STATUS_ZH[i.status]}）" for i in not_done)
-        en += ", not approved: " + ", ".join(f"{i.name_en} ({i.status.value})" for i in not_done)
-    return f"{zh}。办理结果{how_zh}。", f"{en}. The result is {how_en}."
+    how = MESSAGES.text("result_mailed" if method == "mail" else "result_at_window")
+    key = "notice_some_not_approved" if not_done else "notice_all_approved"
+    not_approved_zh = "、".join(
+        MESSAGES.text("notice_item_outcome", item=i.name_zh, status=item_status_text(i.status).zh).zh for i in not_done)
+    not_approved_en = ", ".join(
+        MESSAGES.text("notice_item_outcome", item=i.name_en, status=item_status_text(i.status).en).en for i in not_done)
+    zh = MESSAGES.text(key, bundle=bundle_name_zh, case_id=state.case_id, approved=len(done),
+                       not_approved=not_approved_zh, how=how.zh).zh
+    en = MESSAGES.text(key, bundle=bundle_name_en, case_id=state.case_id, approved=len(done),
+                       not_approved=not_approved_en, how=how.en).en
+    return zh, en

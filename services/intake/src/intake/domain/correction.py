@@ -13,6 +13,7 @@ from contracts.dispatch.v1 import Deficiency
 from contracts.intake.v1 import MaterialProvision
 from intake.domain.errors import FieldProblem
 from intake.domain.materials import Submitted
+from intake.domain.messages import MESSAGES
 
 __all__ = ["CorrectionNotice", "check_correction"]
 
@@ -40,21 +41,20 @@ def check_correction(notice: CorrectionNotice, form: dict[str, str], materials: 
     wanted_materials = {material_codes.get(c, c) for c in notice.materials()}
     for name in sorted(notice.fields()):
         if not form.get(name, "").strip():
-            problems.append(FieldProblem(f"form.{name}", "missing", f"补正告知要求重新填写 {name}",
-                                         f"the correction notice asks for {name}"))
+            problems.append(FieldProblem.said(f"form.{name}", "missing",
+                                              MESSAGES.text("correction_field_missing", name=name)))
     for code in sorted(wanted_materials):
         given = materials.get(code)
         if given is None or given.provision is not MaterialProvision.UPLOAD or not (given.document or "").strip():
-            problems.append(FieldProblem(f"materials.{code}", "missing", f"补正告知要求重新提交材料 {code}",
-                                         f"the correction notice asks for material {code}"))
+            problems.append(FieldProblem.said(f"materials.{code}", "missing",
+                                              MESSAGES.text("correction_material_missing", code=code)))
     problems.extend(
-        FieldProblem(f"form.{name}", "not_requested", f"{name} 已收取，无需重复提交（一次补正只补所缺）",
-                     f"{name} is already held; supply only what the notice lists")
+        FieldProblem.said(f"form.{name}", "not_requested", MESSAGES.text("correction_field_not_requested", name=name))
         for name in form if name not in notice.fields()
     )
     problems.extend(
-        FieldProblem(f"materials.{code}", "not_requested", f"材料 {code} 已收取，无需重复提交",
-                     f"material {code} is already held; supply only what the notice lists")
+        FieldProblem.said(f"materials.{code}", "not_requested",
+                          MESSAGES.text("correction_material_not_requested", code=code))
         for code in materials if code not in wanted_materials
     )
     return problems

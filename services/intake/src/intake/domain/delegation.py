@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from intake.domain.messages import MESSAGES
+
 __all__ = ["MAX_VALID_DAYS", "Delegation", "Grant", "covers", "expiry", "grant_problem"]
 
 MAX_VALID_DAYS = 30
@@ -52,10 +54,12 @@ class Delegation:
 def grant_problem(principal_id: str, proxy_id: str, valid_days: int) -> tuple[str, str] | None:
     """Why an authorisation cannot be granted (zh, en), or None."""
     if principal_id == proxy_id:
-        return "不能委托本人", "you cannot authorise yourself"
-    if not 1 <= valid_days <= MAX_VALID_DAYS:
-        return (f"授权有效期为 1 至 {MAX_VALID_DAYS} 天", f"an authorisation lasts 1 to {MAX_VALID_DAYS} days")
-    return None
+        text = MESSAGES.text("delegation_to_self")
+    elif not 1 <= valid_days <= MAX_VALID_DAYS:
+        text = MESSAGES.text("delegation_validity", max_days=MAX_VALID_DAYS)
+    else:
+        return None
+    return text.zh, text.en
 
 
 def expiry(granted_at: datetime, valid_days: int) -> datetime:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.errors import DomainRefusal
+from exchange.messages import Text
 
 
 class IntakeError(DomainRefusal):
@@ -31,6 +32,11 @@ class FieldProblem:
     type: str
     message_zh: str
     message_en: str
+
+    @classmethod
+    def said(cls, path: str, type_: str, text: Text) -> FieldProblem:
+        """A problem worded by a text of the catalogue (``intake.domain.messages``)."""
+        return cls(path, type_, text.zh, text.en)
 
 
 class ApplicationInvalid(IntakeError):

@@ -9,6 +9,7 @@ from onething_catalogue.model import FieldType, FormField
 
 from contracts.identifiers import resident_id_problem, uscc_problem
 from intake.domain.errors import FieldProblem
+from intake.domain.messages import MESSAGES
 
 __all__ = ["check_form", "normalise_form"]
 
@@ -25,33 +26,43 @@ def normalise_form(fields: list[FormField], form: dict[str, str]) -> dict[str, s
     return {k: v.strip().upper() if kinds.get(k) in _UPPER else v.strip() for k, v in form.items()}
 
 
+def _texts(key: str, spec: FormField, **values: str) -> tuple[str, str]:
+    """The text ``key`` about ``spec``, each language with the field's label in that language."""
+    return MESSAGES.text(key, label=spec.label_zh, **values).zh, MESSAGES.text(key, label=spec.label_en, **values).en
+
+
 def _field_problem(spec: FormField, value: str, today: date) -> tuple[str, str, str] | None:
     match spec.type:
         case FieldType.DATE:
             if not _ISO_DATE.fullmatch(value):  # fromisoformat also takes 20240101 and 2024-W01-1
-                return "date_invalid", f"{spec.label_zh}应为 YYYY-MM-DD 格式的日期", f"{spec.label_en} must be a date YYYY-MM-DD"
+                return "date_invalid", *_texts("date_invalid", spec)
             try:
                 day = date.fromisoformat(value)
             except ValueError:
-                return "date_invalid", f"{spec.label_zh}应为 YYYY-MM-DD 格式的日期", f"{spec.label_en} must be a date YYYY-MM-DD"
+                return "date_invalid", *_texts("date_invalid", spec)
             if day > today:
-                return "date_in_future", f"{spec.label_zh}不能晚于今天", f"{spec.label_en} cannot be in the future"
+                return "date_in_future", *_texts("date_in_future", spec)
         case FieldType.ENUM if value not in spec.options:
-            allowed = "、".join(spec.options)
-            return "not_an_option", f"{spec.label_zh}只能是：{allowed}", f"{spec.label_en} must be one of: {allowed}"
+            return "not_an_option", *_texts("not_an_option", spec, allowed="、".join(spec.options))
         case FieldType.NUMBER if not _NUMBER.fullmatch(value):
-            return "not_a_number", f"{spec.label_zh}应为数字", f"{spec.label_en} must be a number"
+            return "not_a_number", *_texts("not_a_number", spec)
         case FieldType.PHONE if not _PHONE.fullmatch(value):
-            return "phone_invalid", f"{spec.label_zh}应为手机号码或区号加固定电话", f"{spec.label_en} must be a phone number"
+            return "phone_invalid", *_texts("phone_invalid", spec)
         case FieldType.RESIDENT_ID:
             problem = resident_id_problem(value, today=today)
             if problem:
-                return "resident_id_invalid", f"{spec.label_zh}：{problem[0]}", f"{spec.label_en}: {problem[1]}"
+                return "resident_id_invalid", *_identifier_texts(spec, problem)
         case FieldType.USCC:
             problem = uscc_problem(value)
             if problem:
-                return "uscc_invalid", f"{spec.label_zh}：{problem[0]}", f"{spec.label_en}: {problem[1]}"
+                return "uscc_invalid", *_identifier_texts(spec, problem)
     return None
+
+
+def _identifier_texts(spec: FormField, problem: tuple[str, str]) -> tuple[str, str]:
+    """An identifier's problem (zh, en, from ``contracts.identifiers``) after the field's label."""
+    return (MESSAGES.text("identifier_invalid", label=spec.label_zh, problem=problem[0]).zh,
+            MESSAGES.text("identifier_invalid", label=spec.label_en, problem=problem[1]).en)
 
 
 def check_form(fields: list[FormField], form: dict[str, str], today: date) -> list[FieldProblem]:
@@ -63,15 +74,14 @@ def check_form(fields: list[FormField], form: dict[str, str], today: date) -> li
         path = f"form.{spec.name}"
         if not value:
             if spec.required:
-                problems.append(FieldProblem(path, "missing", f"请填写{spec.label_zh}", f"{spec.label_en} is required"))
+                problems.append(FieldProblem(path, "missing", *_texts("field_missing", spec)))
             continue
         found = _field_problem(spec, value, today)
         if found:
             problems.append(FieldProblem(path, *found))
     known = {f.name for f in fields}
     problems.extend(
-        FieldProblem(f"form.{name}", "unexpected_field", f"所选事项不需要字段 {name}",
-                     f"field {name} is not used by the selected items")
+        FieldProblem.said(f"form.{name}", "unexpected_field", MESSAGES.text("unexpected_field", name=name))
         for name in form
         if name not in known
     )

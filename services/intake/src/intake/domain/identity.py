@@ -7,6 +7,7 @@ from datetime import date
 from onething_catalogue.model import ApplicantKind, Bundle
 
 from contracts.identifiers import resident_id_problem, uscc_problem
+from intake.domain.messages import MESSAGES
 
 __all__ = ["identity_problem"]
 
@@ -17,11 +18,11 @@ def identity_problem(bundle: Bundle, id_number: str, today: date) -> tuple[str, 
     if bundle.applicant_kind is ApplicantKind.ORGANISATION:
         problem = uscc_problem(id_number)
         if problem:
-            return ("uscc_invalid", f"本一件事由企业或组织申请：{problem[0]}",
-                    f"this one-thing is applied for by an organisation: {problem[1]}")
+            return ("uscc_invalid", MESSAGES.text("applicant_not_organisation", problem=problem[0]).zh,
+                    MESSAGES.text("applicant_not_organisation", problem=problem[1]).en)
         return None
     problem = resident_id_problem(id_number, today=today)
     if problem:
-        return ("resident_id_invalid", f"本一件事由个人申请：{problem[0]}",
-                f"this one-thing is applied for by a person: {problem[1]}")
+        return ("resident_id_invalid", MESSAGES.text("applicant_not_person", problem=problem[0]).zh,
+                MESSAGES.text("applicant_not_person", problem=problem[1]).en)
     return None

@@ -21,6 +21,7 @@ from onething_catalogue.model import Bundle, MaterialSource, Settings
 
 from contracts.intake.v1 import Commitment, MaterialProvision, MaterialRef
 from intake.domain.errors import FieldProblem
+from intake.domain.messages import MESSAGES
 from intake.domain.reuse import HeldLicence
 
 __all__ = [
@@ -102,8 +103,7 @@ def check_materials(
     refs: dict[str, list[MaterialRef]] = {}
     by_code = {n.code: n for n in needs}
     problems.extend(
-        FieldProblem(f"materials.{code}", "unknown_material", f"所选事项不需要材料 {code}",
-                     f"material {code} is not needed by the selected items")
+        FieldProblem.said(f"materials.{code}", "unknown_material", MESSAGES.text("unknown_material", code=code))
         for code in submitted
         if code not in by_code
     )
@@ -112,8 +112,7 @@ def check_materials(
         given = submitted.get(need.code)
         if need.provided_by is MaterialSource.SHARING:
             if given is not None:
-                problems.append(FieldProblem(path, "not_required", f"「{need.name_zh}」由部门共享获取，无需提交",
-                                             f"'{need.name_en}' is obtained by data sharing; do not submit it"))
+                problems.append(FieldProblem(path, "not_required", *_texts("material_shared", need)))
             _add_refs(refs, need, MaterialProvision.SHARING, None)
             continue
         licence = (held or {}).get(need.licence_type) if need.licence_type and given is None else None
@@ -129,35 +128,37 @@ def check_materials(
             due = add_working_days(accepted_on, settings.tolerance_supplement_days)
             commitments.append(Commitment(
                 material_code=need.code, kind="tolerance", due_on=due,
-                text_zh=f"申请人承诺于 {due.isoformat()} 前补齐「{need.name_zh}」（容缺受理）"))
+                text_zh=MESSAGES.text("commitment_tolerance", due=due.isoformat(), name=need.name_zh).zh))
         elif given.provision is MaterialProvision.COMMITMENT:
             due = add_working_days(accepted_on, settings.commitment_verification_days)
             commitments.append(Commitment(
                 material_code=need.code, kind="notification", due_on=due,
-                text_zh=f"申请人书面承诺符合「{need.name_zh}」所证明的条件（告知承诺），"
-                        f"{due.isoformat()} 前核查"))
+                text_zh=MESSAGES.text("commitment_notification", due=due.isoformat(), name=need.name_zh).zh))
         _add_refs(refs, need, given.provision, given.document)
     return MaterialsChecked({k: tuple(v) for k, v in refs.items()}, tuple(commitments), tuple(problems))
 
 
+def _texts(key: str, need: MaterialNeed, **values: str) -> tuple[str, str]:
+    """The text ``key`` about ``need``, each language with the material's name in that language."""
+    return MESSAGES.text(key, name=need.name_zh, **values).zh, MESSAGES.text(key, name=need.name_en, **values).en
+
+
 def _applicant_problem(need: MaterialNeed, given: Submitted | None) -> tuple[str, str, str] | None:
     if given is None:
-        hint_zh = "；本材料可容缺受理" if need.tolerable else ""
-        hint_zh += "；可以书面承诺代替" if need.commitment_allowed else ""
-        hint_en = "; it may be supplied later (容缺)" if need.tolerable else ""
-        hint_en += "; a written commitment may replace it" if need.commitment_allowed else ""
-        return "material_missing", f"请提交「{need.name_zh}」{hint_zh}", f"'{need.name_en}' is required{hint_en}"
+        hints = [MESSAGES.text(key) for key, applies in
+                 (("hint_tolerable", need.tolerable), ("hint_commitment", need.commitment_allowed)) if applies]
+        zh = MESSAGES.text("material_missing", name=need.name_zh, hints="".join(h.zh for h in hints)).zh
+        en = MESSAGES.text("material_missing", name=need.name_en, hints="".join(h.en for h in hints)).en
+        return "material_missing", zh, en
     match given.provision:
         case MaterialProvision.UPLOAD if not (given.document or "").strip():
-            return "document_missing", f"「{need.name_zh}」缺少文件", f"'{need.name_en}' has no document"
+            return "document_missing", *_texts("document_missing", need)
         case MaterialProvision.DEFERRED if not need.tolerable:
-            return "not_tolerable", f"「{need.name_zh}」不在容缺受理清单内，须当场提交", \
-                f"'{need.name_en}' is not on the 容缺 list and must be submitted now"
+            return "not_tolerable", *_texts("not_tolerable", need)
         case MaterialProvision.COMMITMENT if not need.commitment_allowed:
-            return "commitment_not_allowed", f"「{need.name_zh}」不适用告知承诺", \
-                f"a commitment cannot replace '{need.name_en}'"
+            return "commitment_not_allowed", *_texts("commitment_not_allowed", need)
         case MaterialProvision.SHARING | MaterialProvision.LICENCE:
-            return "provision_invalid", f"「{need.name_zh}」须由申请人提交", f"'{need.name_en}' must be submitted"
+            return "provision_invalid", *_texts("provision_invalid", need)
     return None
 
 

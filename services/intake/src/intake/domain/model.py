@@ -20,7 +20,8 @@ from contracts.dispatch.v1 import Deficiency
 from contracts.intake.v1 import Applicant, CaseItem, Commitment, MaterialProvision, MaterialRef, Proxy
 from exchange.aggregates import Aggregate
 from intake.domain.assistance import FastTrack
-from intake.domain.case import ITEM_STATUS_ZH, CaseState, notice_texts
+from intake.domain.case import CaseState, item_status_text, notice_texts
+from intake.domain.messages import MESSAGES
 
 __all__ = ["Acceptance", "Accepted", "Case", "CaseEvent", "Corrected", "Delivered", "Noted", "OpenCorrection"]
 
@@ -150,9 +151,8 @@ class Case(Aggregate[CaseEvent]):
         self.correction_round, self.correction = notice.round, None
         self.state.correction_open = False
         self.record(Corrected(notice.round, item_codes, supplied, refs))
-        self.note("corrected",
-                  f"申请人已一次补正（第 {notice.round} 轮），办理时限暂停 {paused} 个工作日，恢复计时",
-                  f"Correction round {notice.round} supplied; the clock paused {paused} working day(s) and runs again")
+        text = MESSAGES.text("corrected", round=notice.round, paused=paused)
+        self.note("corrected", text.zh, text.en)
 
     def supplement(self, documents: dict[str, str], today: date) -> None:
         """容缺补齐: documents for materials accepted missing (by material code), each fulfilling its commitment."""
@@ -162,8 +162,8 @@ class Case(Aggregate[CaseEvent]):
             for c in self.commitments
         ]
         self.materials = _with_documents(self.materials, documents)
-        self.note("supplemented", f"容缺材料已补齐：{'、'.join(sorted(documents))}",
-                  f"Outstanding materials supplied: {', '.join(sorted(documents))}")
+        self.note("supplemented", MESSAGES.text("supplemented", materials="、".join(sorted(documents))).zh,
+                  MESSAGES.text("supplemented", materials=", ".join(sorted(documents))).en)
 
     def note(self, kind: str, text_zh: str, text_en: str, *, item_code: str | None = None,
              department: str | None = None) -> None:
@@ -174,16 +174,20 @@ class Case(Aggregate[CaseEvent]):
         if round_ <= self.correction_round or self.correction is not None:
             return  # this round was answered already, or its notice is open
         if not deficiencies:
-            self.note("reviewed", "各部门预审通过，进入办理", "Every department's review passed")
+            text = MESSAGES.text("reviewed")
+            self.note("reviewed", text.zh, text.en)
             return
         self.correction = OpenCorrection(round_, on, deficiencies)
         self.state.correction_open = True
-        lines_zh = "；".join(f"{d.code}（{_name_zh(d.department)}）：{d.reason_zh}" for d in deficiencies)
-        lines_en = "; ".join(f"{d.code} ({d.department}): {d.reason_en}" for d in deficiencies)
+        lines_zh = "；".join(MESSAGES.text("deficiency", code=d.code, department=_name_zh(d.department),
+                                           reason=d.reason_zh).zh for d in deficiencies)
+        lines_en = "; ".join(MESSAGES.text("deficiency", code=d.code, department=d.department,
+                                           reason=d.reason_en).en for d in deficiencies)
         self.note("correction_requested",
-                  f"一次性补正告知（第 {round_} 轮，共 {len(deficiencies)} 处）：{lines_zh}。办理时限暂停。",
-                  f"One correction notice (round {round_}, {len(deficiencies)} point(s)): {lines_en}. "
-                  "The clock is paused.")
+                  MESSAGES.text("correction_requested", round=round_, count=len(deficiencies),
+                                deficiencies=lines_zh).zh,
+                  MESSAGES.text("correction_requested", round=round_, count=len(deficiencies),
+                                deficiencies=lines_en).en)
 
     def released(self, item_code: str, attempt: int, department_code: str, statutory_days: int,
                  promised_days: int) -> None:
@@ -191,10 +195,11 @@ class Case(Aggregate[CaseEvent]):
             return  # a stale or repeated fact
         dept, item = department(department_code), self.state.items[item_code]
         self.note("released",
-                  f"「{item.name_zh}」已推送{dept.name_zh}办理（法定时限 {statutory_days} 个工作日 / "
-                  f"承诺时限 {promised_days} 个工作日）",
-                  f"'{item.name_en}' sent to {dept.name_en} (statutory limit {statutory_days} working "
-                  f"days / promised {promised_days})", item_code=item.item_code, department=dept.code)
+                  MESSAGES.text("released", item=item.name_zh, department=dept.name_zh, statutory=statutory_days,
+                                promised=promised_days).zh,
+                  MESSAGES.text("released", item=item.name_en, department=dept.name_en, statutory=statutory_days,
+                                promised=promised_days).en,
+                  item_code=item.item_code, department=dept.code)
 
     def concluded(self, item_code: str, attempt: int, outcome: str, document_no: str | None, reason_zh: str | None,
                   reason_en: str | None, department_code: str) -> bool:
@@ -202,9 +207,12 @@ class Case(Aggregate[CaseEvent]):
         if not self.state.concluded(item_code, attempt, outcome, document_no, reason_zh):
             return False
         item = self.state.items[item_code]
+        status = item_status_text(item.status)
         self.note(f"concluded.{outcome}",
-                  f"「{item.name_zh}」{ITEM_STATUS_ZH[item.status]}" + (f"：{reason_zh}" if reason_zh else ""),
-                  f"'{item.name_en}' {outcome}" + (f": {reason_en}" if reason_en else ""),
+                  MESSAGES.text("item_concluded_because" if reason_zh else "item_concluded", item=item.name_zh,
+                                status=status.zh, reason=reason_zh).zh,
+                  MESSAGES.text("item_concluded_because" if reason_en else "item_concluded", item=item.name_en,
+                                status=status.en, reason=reason_en).en,
                   item_code=item.item_code, department=department_code)
         return True
 
@@ -212,16 +220,14 @@ class Case(Aggregate[CaseEvent]):
         """Whether the licence was new (then the case may be ready for delivery)."""
         if not self.state.licence_issued(item_code, licence_id):
             return False
-        self.note("licence", f"电子证照已签发：{number}", f"Electronic licence issued: {number}", item_code=item_code,
-                  department=issuer_department)
+        text = MESSAGES.text("licence_issued", number=number)
+        self.note("licence", text.zh, text.en, item_code=item_code, department=issuer_department)
         return True
 
     def licence_status_changed(self, state: str, reason_zh: str, item_code: str, issuer_department: str) -> None:
         """撤销/暂停/恢复 after delivery: the case's history says so; the delivered result itself stands."""
-        words = {"revoked": ("已被撤销", "revoked"), "suspended": ("已被暂停", "suspended"),
-                 "active": ("已恢复有效", "reinstated")}[state]
-        self.note(f"licence_{state}", f"电子证照{words[0]}：{reason_zh}", f"Electronic licence {words[1]}: {reason_zh}",
-                  item_code=item_code, department=issuer_department)
+        text = MESSAGES.text(f"licence_{state}", reason=reason_zh)  # licence_revoked, _suspended or _active
+        self.note(f"licence_{state}", text.zh, text.en, item_code=item_code, department=issuer_department)
 
     def item_due(self, item_code: str, due_on: date, clock_id: str | None = None) -> None:
         """The item's clock started at supervision: its due date, as the applicant sees it."""
@@ -241,14 +247,13 @@ class Case(Aggregate[CaseEvent]):
         if self.supervised_due_on == due_on:
             return  # a suspension, or a repeat: nothing the applicant sees changes
         self.supervised_due_on = due_on
-        texts = {
-            "resumed": (f"恢复计时，办结期限顺延至 {due_on}", f"The clock runs again; due {due_on}"),
-            "extended": (f"办结期限经批准延长 {days} 个工作日至 {due_on}：{reason_zh}",
-                         f"Time limit extended by {days} working day(s) with approval; due {due_on}"),
-            "reprojected": (f"节假日安排调整，办结期限改为 {due_on}",
-                            f"The holiday arrangement changed; due {due_on}"),
-        }
-        zh, en = texts.get(kind, (f"办结期限改为 {due_on}", f"Due {due_on}"))
+        if kind == "extended":  # the reason is given in zh-CN only
+            zh = MESSAGES.text("due_extended_because", days=days, due=due_on, reason=reason_zh).zh
+            en = MESSAGES.text("due_extended", days=days, due=due_on).en
+        else:
+            key = {"resumed": "due_resumed", "reprojected": "due_reprojected"}.get(kind, "due_moved")
+            text = MESSAGES.text(key, due=due_on)
+            zh, en = text.zh, text.en
         self.note("due_date_moved", zh, en)
 
     @property
@@ -263,8 +268,8 @@ class Case(Aggregate[CaseEvent]):
         self.delivered_at = at
         self.notice_zh, self.notice_en = notice_texts(self.state, bundle_name_zh, bundle_name_en, self.delivery_method)
         self.record(Delivered(at))
-        how = ("免费寄递", "free mail") if self.delivery_method == "mail" else ("窗口领取", "window pick-up")
-        self.note("delivered", f"办理结果已一次送达（{how[0]}）", f"Result delivered once ({how[1]})")
+        how = MESSAGES.text("delivered_by_mail" if self.delivery_method == "mail" else "delivered_at_window")
+        self.note("delivered", MESSAGES.text("delivered", how=how.zh).zh, MESSAGES.text("delivered", how=how.en).en)
 
 
 def _with_documents(rows: list[dict[str, Any]], documents: dict[str, str]) -> list[dict[str, Any]]:

@@ -17,18 +17,14 @@ from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, Working
 from intake.domain.assistance import FREE_CIRCUMSTANCES
 from intake.domain.deadline import bundle_deadline
 from intake.domain.materials import one_set_of_materials
+from intake.domain.messages import MESSAGES
 from intake.domain.selection import Selection
 
 __all__ = ["PROCESS", "one_time_notice"]
 
-PROCESS: tuple[tuple[str, str], ...] = (
-    ("一次告知：查看本告知单，备齐一套材料", "Read this notice and prepare the one set of materials"),
-    ("一表申请：授权预填并确认一张表单，在任一渠道提交", "Authorise pre-fill, confirm the one form, submit in any channel"),
-    ("预审：各部门同步预审，如需补正一次性告知", "Every department reviews at once; any correction is asked once"),
-    ("受理与分办：一次分办至各部门，并联事项同步办理", "One dispatch to every department; parallel items run at once"),
-    ("办理：前置事项办结后自动推送后续事项", "A sequential item starts when its prerequisites are done"),
-    ("出件：全部结果一次送达（窗口领取或免费寄递）", "Every result delivered once (window or free mail)"),
-    ("评价：办完即评（好差评）", "Rate the service when it is done"),
+_STEPS = ("notice", "apply", "review", "dispatch", "handle", "deliver", "rate")
+PROCESS: tuple[tuple[str, str], ...] = tuple(
+    (MESSAGES.text(f"process_{step}").zh, MESSAGES.text(f"process_{step}").en) for step in _STEPS
 )
 
 
@@ -42,6 +38,8 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
     fields = catalogue.fields_for(bundle, selection.codes)
     needs = one_set_of_materials(bundle, selection.codes)
     names = {i.code: i.name_zh for i in items}
+    rule = MESSAGES.text("deadline_rule", percent=round(catalogue.settings.sequential_compression * 100))
+    channels = MESSAGES.text("channels")
     return {
         "bundle_code": bundle.code,
         "name_zh": bundle.name_zh,
@@ -84,22 +82,20 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
             "due_on_provisional": provisional,
             "provisional_note_zh": PROVISIONAL_NOTE_ZH if provisional else None,
             "provisional_note_en": PROVISIONAL_NOTE_EN if provisional else None,
-            "rule_zh": "并联办理取各事项时限最长者；串联办理不超过法定时限之和的 "
-                       f"{round(catalogue.settings.sequential_compression * 100)}%（工作日，至少 1 个工作日），"
-                       "并按各事项法定时限分配为各事项的承诺时限",
-            "rule_en": "parallel items take the longest limit; a sequential chain at most "
-                       f"{round(catalogue.settings.sequential_compression * 100)}% of the sum (working days, at "
-                       "least one), shared out over its items as their promised limits",
+            "rule_zh": rule.zh,
+            "rule_en": rule.en,
             "chains": [{"items": list(c.items), "statutory_days": c.statutory_days, "limit_days": c.limit_days}
                        for c in deadline.chains],
         },
         "fees": {"total_yuan": sum(i.fee_yuan for i in items),
                  "lines": [{"item_code": i.code, "fee_zh": i.fee_zh, "fee_yuan": i.fee_yuan} for i in items]},
         "process": [{"step": n + 1, "zh": zh, "en": en} for n, (zh, en) in enumerate(PROCESS)],
-        "channels_zh": "综合窗口、网上办事大厅、移动端、自助终端、12345热线，同一标准受理",
-        "channels_en": "window, portal, mobile, kiosk and the 12345 hotline, one standard everywhere",
-        "proxy_free_zh": "以下情形帮办代办免费：" + "、".join(zh for zh, _ in FREE_CIRCUMSTANCES.values()),
-        "proxy_free_en": "proxy handling is free for: " + ", ".join(en for _, en in FREE_CIRCUMSTANCES.values()),
+        "channels_zh": channels.zh,
+        "channels_en": channels.en,
+        "proxy_free_zh": MESSAGES.text("proxy_free_circumstances",
+                                       circumstances="、".join(zh for zh, _ in FREE_CIRCUMSTANCES.values())).zh,
+        "proxy_free_en": MESSAGES.text("proxy_free_circumstances",
+                                       circumstances=", ".join(en for _, en in FREE_CIRCUMSTANCES.values())).en,
         "tolerance_supplement_days": catalogue.settings.tolerance_supplement_days,
         "commitment_verification_days": catalogue.settings.commitment_verification_days,
     }

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from contracts.intake.v1 import Channel
 from exchange.access.roles import Caller, Role
+from intake.domain.messages import MESSAGES
 
 __all__ = ["Origin", "Refusal", "application_origin", "may_follow"]
 
@@ -43,30 +44,29 @@ def application_origin(caller: Caller, *, channel: Channel | None, window_id: st
     if caller.has(Role.CLERK, Role.KIOSK):
         if caller.has(Role.KIOSK) and not caller.has(Role.CLERK) and (
                 caller.channel != Channel.KIOSK or not caller.window_id):
-            return Refusal(403, None, "自助终端的令牌须载明终端编号与渠道 kiosk",
-                           "a kiosk's token names its terminal and the kiosk channel")
+            return _refusal(403, None, "kiosk_token_incomplete")
         if caller.channel not in (None, *Channel):
             return Refusal(403, None, "令牌中的受理渠道无效", f"the token's channel {caller.channel!r} is not a channel")
         origin = Origin(Channel(caller.channel or Channel.WINDOW), caller.window_id, caller.staff_id)
         for name, sent, held in (("channel", channel, origin.channel), ("window_id", window_id, origin.window_id),
                                  ("staff_id", staff_id, origin.staff_id)):
             if sent is not None and sent != held:
-                return Refusal(422, name, f"{name} 取自受理人员的登录凭据（{held}），不能另填",
-                               f"{name} comes from your token ({held}); leave it out")
+                return _refusal(422, name, "taken_from_token", name=name, held=held)
         return origin
     if caller.has(Role.APPLICANT):
         if channel is not None and channel not in _SELF_SERVICE:
-            return Refusal(422, "channel", "申请人自助申请的渠道只能是网上办事大厅或移动端",
-                           "an applicant applies through the portal or the app")
+            return _refusal(422, "channel", "self_service_channel")
         if window_id is not None or staff_id is not None:
-            return Refusal(422, "window_id" if window_id is not None else "staff_id",
-                           "自助申请没有受理窗口和受理人员", "a self-service application has no window or staff")
+            return _refusal(422, "window_id" if window_id is not None else "staff_id", "self_service_no_window")
         if not (caller.speaks_for(applicant_id) or (proxy_id is not None and caller.id_number == proxy_id)):
-            return Refusal(403, "applicant.id_number", "只能以本人（或本人法人账号的企业）身份申请，或作为代办人为他人申请",
-                           "you may apply only as yourself (or your 法人 account's enterprise), or as the proxy "
-                           "of the person named")
+            return _refusal(403, "applicant.id_number", "apply_as_yourself")
         return Origin(channel or Channel.PORTAL, None, None, online_proxy=not caller.speaks_for(applicant_id))
-    return Refusal(403, None, "仅限窗口人员、自助终端或申请人本人", "only a clerk, a kiosk or the applicants themselves")
+    return _refusal(403, None, "not_an_applying_role")
+
+
+def _refusal(status: int, field: str | None, key: str, **values: object) -> Refusal:
+    text = MESSAGES.text(key, **values)
+    return Refusal(status, field, text.zh, text.en)
 
 
 def may_follow(caller: Caller, applicant_id: str, proxy_id: str | None, *, accepted_at: str | None = None) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from onething_catalogue.model import Bundle
 
 from intake.domain.errors import FieldProblem
+from intake.domain.messages import MESSAGES
 
 __all__ = ["Addition", "Selection", "select_items"]
 
@@ -38,12 +39,11 @@ def select_items(bundle: Bundle, wanted: list[str] | None) -> Selection:
     if wanted is None:
         return Selection(tuple(i.code for i in bundle.items), (), ())
     if not wanted:
-        return Selection((), (), (FieldProblem("items", "nothing_selected", "请至少选择一个事项",
-                                                "select at least one item"),))
+        return Selection((), (), (FieldProblem.said("items", "nothing_selected", MESSAGES.text("nothing_selected")),))
     known = {i.code for i in bundle.items}
     problems = tuple(
-        FieldProblem(f"items.{n}", "unknown_item", f"事项 {code} 不属于「{bundle.name_zh}」",
-                     f"item {code} is not part of '{bundle.name_en}'")
+        FieldProblem(f"items.{n}", "unknown_item", MESSAGES.text("unknown_item", code=code, bundle=bundle.name_zh).zh,
+                     MESSAGES.text("unknown_item", code=code, bundle=bundle.name_en).en)
         for n, code in enumerate(wanted)
         if code not in known
     )
@@ -66,10 +66,6 @@ def select_items(bundle: Bundle, wanted: list[str] | None) -> Selection:
 
 def _addition(bundle: Bundle, code: str, because_of: str, reason: str) -> Addition:
     item, cause = bundle.item(code), bundle.item(because_of)
-    if reason == "prerequisite":
-        zh = f"已自动加选「{item.name_zh}」：它是「{cause.name_zh}」的前置事项"
-        en = f"'{item.name_en}' was added: '{cause.name_en}' needs its result first"
-    else:
-        zh = f"已自动加选「{item.name_zh}」：依法须与「{cause.name_zh}」一并办理"
-        en = f"'{item.name_en}' was added: the law requires it together with '{cause.name_en}'"
-    return Addition(code, because_of, reason, zh, en)
+    key = "added_prerequisite" if reason == "prerequisite" else "added_together"
+    return Addition(code, because_of, reason, MESSAGES.text(key, item=item.name_zh, cause=cause.name_zh).zh,
+                    MESSAGES.text(key, item=item.name_en, cause=cause.name_en).en)

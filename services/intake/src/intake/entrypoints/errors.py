@@ -11,7 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from intake.domain.errors import ApplicationInvalid, FieldProblem, IdempotencyKeyReused, NotDelegated
+from intake.domain.messages import MESSAGES
 from intake.entrypoints.schemas import BilingualValueError
+
+_INVALID = MESSAGES.text("application_invalid")
 
 _ZH = {
     "missing": "必填项缺失",
@@ -52,8 +55,7 @@ def problems_from(exc: RequestValidationError) -> list[FieldProblem]:
 
 
 def problem_response(problems: list[FieldProblem], *, error: str = "application_invalid",
-                     message_zh: str = "申请内容有误，请按提示修改后重新提交",
-                     message_en: str = "The application has errors; correct them and submit again",
+                     message_zh: str = _INVALID.zh, message_en: str = _INVALID.en,
                      headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
         status_code=422,
@@ -77,12 +79,8 @@ async def on_idempotency_key_reused(request: Request, exc: Exception) -> JSONRes
     """422 naming the key, with a link to where the key's rule is published (draft-ietf-httpapi-idempotency-key-
     header, "Error Scenarios": the same key with another payload)."""
     assert isinstance(exc, IdempotencyKeyReused)
-    problem = FieldProblem(
-        "headers.Idempotency-Key", "idempotency_key_reused",
-        f"幂等键 Idempotency-Key「{exc.key}」已用于内容不同的另一份申请：重试请原样提交，新的申请请换用新的幂等键",
-        f"Idempotency-Key {exc.key!r} was already used for an application with another body: retry with the same "
-        "body, or send a new application with a new key",
-    )
+    problem = FieldProblem.said("headers.Idempotency-Key", "idempotency_key_reused",
+                                MESSAGES.text("idempotency_key_reused", key_sent=exc.key))
     return problem_response(
         [problem], error="idempotency_key_reused", message_zh=problem.message_zh, message_en=problem.message_en,
         headers={"Link": '</docs>; rel="describedby"; type="text/html"'},
@@ -92,10 +90,7 @@ async def on_idempotency_key_reused(request: Request, exc: Exception) -> JSONRes
 async def on_not_delegated(request: Request, exc: Exception) -> JSONResponse:
     """403: an online proxy needs the applicant's own authorisation first, and is told how it is given."""
     assert isinstance(exc, NotDelegated)
+    text = MESSAGES.text("not_delegated")
     return JSONResponse(status_code=403, content={"detail": {
-        "problem": "not_delegated",
-        "message_zh": "网上代办须先经申请人本人委托授权：请申请人登录后在“委托授权”中授权您办理此事（POST /delegations），"
-                      "授权在有效期内可用",
-        "message_en": "applying online for someone else needs their authorisation first: the applicant signs in and "
-                      "authorises you (POST /delegations) for this one-thing or any, for up to 30 days",
+        "problem": "not_delegated", "message_zh": text.zh, "message_en": text.en,
     }})

@@ -38,6 +38,7 @@ from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem,
 from intake.domain.form import check_form, normalise_form
 from intake.domain.identity import identity_problem
 from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials, submit_codes
+from intake.domain.messages import MESSAGES
 from intake.domain.model import Acceptance, Accepted, Case
 from intake.domain.pseudonyms import Pseudonyms
 from intake.domain.reuse import HeldLicence, reusable_licences
@@ -123,8 +124,8 @@ def new_case_id(now: datetime, idempotency_key: str | None) -> str:
 def resolve_selection(catalogue: Catalogue, bundle_code: str, items: list[str] | None) -> tuple[Bundle, Selection]:
     bundle = catalogue.bundle(bundle_code)
     if bundle is None:
-        raise ApplicationInvalid([FieldProblem("bundle_code", "unknown_bundle", f"没有编号为 {bundle_code} 的一件事",
-                                               f"there is no one-thing with code {bundle_code}")])
+        raise ApplicationInvalid([FieldProblem.said("bundle_code", "unknown_bundle",
+                                                    MESSAGES.text("unknown_bundle", code=bundle_code))])
     selection = select_items(bundle, items)
     if selection.problems:
         raise ApplicationInvalid(list(selection.problems))
@@ -134,13 +135,11 @@ def resolve_selection(catalogue: Catalogue, bundle_code: str, items: list[str] |
 def _channel_problems(app: Application) -> list[FieldProblem]:
     problems = []
     if app.channel in _WINDOW_CHANNELS and not app.window_id:
-        problems.append(FieldProblem("window_id", "missing", "窗口或自助终端受理须记录窗口/终端编号",
-                                     "a window or kiosk case records its window or kiosk id"))
+        problems.append(FieldProblem.said("window_id", "missing", MESSAGES.text("window_id_missing")))
     if app.channel is Channel.WINDOW and not app.staff_id:
-        problems.append(FieldProblem("staff_id", "missing", "窗口受理须记录受理人员", "a window case records its staff"))
+        problems.append(FieldProblem.said("staff_id", "missing", MESSAGES.text("staff_id_missing")))
     if app.delivery_method is DeliveryMethod.MAIL and not (app.delivery_address or "").strip():
-        problems.append(FieldProblem("delivery.address", "missing", "选择免费寄递时请填写寄递地址",
-                                     "a mailing address is required for free mail delivery"))
+        problems.append(FieldProblem.said("delivery.address", "missing", MESSAGES.text("delivery_address_missing")))
     return problems
 
 
@@ -175,8 +174,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     prefilled: dict[str, str] = {}
     held: dict[str, HeldLicence] = {}
     if app.reuse_licences and not app.draft_id:
-        problems.append(FieldProblem("reuse_licences", "no_draft", "复用电子证照须先授权查询（预填草稿）",
-                                     "reusing e-licences needs the authorised lookup of a pre-fill draft"))
+        problems.append(FieldProblem.said("reuse_licences", "no_draft", MESSAGES.text("reuse_needs_draft")))
     if app.draft_id:
         draft = await _draft(db, app, bundle)
         prefilled = {name: v["value"] for name, v in prefilled_values(catalogue, bundle, selection.codes, draft).items()}
@@ -185,8 +183,8 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
             held = reusable_licences(list(answer.get("credentials", [])), holder_id=app.applicant.id_number,
                                         verify=verify_licence)
         if not app.prefill_confirmed:
-            problems.append(FieldProblem("prefill_confirmed", "not_confirmed", "请申请人确认预填的表单内容",
-                                         "the applicant must confirm the pre-filled form"))
+            problems.append(FieldProblem.said("prefill_confirmed", "not_confirmed",
+                                              MESSAGES.text("prefill_not_confirmed")))
         submitted_form = {**prefilled, **submitted_form}  # the applicant's own entries win, and are recorded
     form = normalise_form(fields, submitted_form)
     problems += check_form(fields, form, accepted_on)
@@ -222,11 +220,10 @@ def _retried(existing: IntakeCase, key: str, digest: str | None) -> str:
 async def _draft(db: Database, app: Application, bundle: Bundle) -> Draft:
     draft = await views.draft(db, app.draft_id) if app.draft_id else None
     if draft is None or draft.subject_id != app.applicant.id_number or draft.bundle_code != bundle.code:
-        raise ApplicationInvalid([FieldProblem("draft_id", "unknown_draft", "预填草稿不存在或不属于本申请人",
-                                               "no such pre-fill draft for this applicant and one-thing")])
+        raise ApplicationInvalid([FieldProblem.said("draft_id", "unknown_draft", MESSAGES.text("draft_unknown"))])
     if draft.case_id is not None:  # the authorisation was for one application (本次申请)
-        raise ApplicationInvalid([FieldProblem("draft_id", "draft_used", f"该预填草稿已用于办件 {draft.case_id}",
-                                               f"this draft was already used for case {draft.case_id}")])
+        raise ApplicationInvalid([FieldProblem.said("draft_id", "draft_used",
+                                                    MESSAGES.text("draft_used_for_case", case_id=draft.case_id))])
     return draft
 
 
@@ -275,16 +272,15 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
         if app.draft_id:
             claimed = await uow.drafts.get_for_update(app.draft_id)
             if claimed is None or not claimed.claim(case_id):
-                raise ApplicationInvalid([FieldProblem("draft_id", "draft_used", "该预填草稿已被使用",
-                                                       "this draft was already used")])
+                raise ApplicationInvalid([FieldProblem.said("draft_id", "draft_used", MESSAGES.text("draft_used"))])
             if changed_prefill:
-                case.note("prefill_changed", f"申请人修改了共享数据预填的字段：{'、'.join(changed_prefill)}",
-                          f"The applicant changed pre-filled fields: {', '.join(changed_prefill)}")
+                case.note("prefill_changed", MESSAGES.text("prefill_changed", fields="、".join(changed_prefill)).zh,
+                          MESSAGES.text("prefill_changed", fields=", ".join(changed_prefill)).en)
         _accepted_timeline(case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
                            track.reason_en)
         if app.delegation_id is not None:
-            case.note("delegation", f"网上代办，依申请人委托授权 {app.delegation_id}",
-                      f"Applied online by the proxy under the applicant's authorisation {app.delegation_id}")
+            delegated = MESSAGES.text("delegated", delegation_id=app.delegation_id)
+            case.note("delegation", delegated.zh, delegated.en)
         reused = {str(r.licence_number): r.name_zh for refs in checked.refs.values() for r in refs
                   if r.provision is MaterialProvision.LICENCE}
         if reused:
@@ -298,18 +294,19 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
 
 def _accepted_timeline(case: Case, bundle: Bundle, selection: Selection, limit_days: int, checked: MaterialsChecked,
                        proxy: Proxy | None, track_zh: str | None, track_en: str | None) -> None:
+    count = len(selection.codes)
     case.note("accepted",
-              f"「{bundle.name_zh}」已受理，共 {len(selection.codes)} 项，承诺 {limit_days} 个工作日内办结（{case.due_on}）",
-              f"'{bundle.name_en}' accepted with {len(selection.codes)} item(s), due in {limit_days} working days "
-              f"({case.due_on})")
+              MESSAGES.text("accepted", bundle=bundle.name_zh, count=count, days=limit_days, due=case.due_on).zh,
+              MESSAGES.text("accepted", bundle=bundle.name_en, count=count, days=limit_days, due=case.due_on).en)
     for added in selection.added:
         case.note("item_added", added.message_zh, added.message_en, item_code=added.item_code)
-    for commitment in checked.commitments:
+    for commitment in checked.commitments:  # in zh-CN the commitment's own text
         case.note(f"commitment.{commitment.kind}", commitment.text_zh,
-                  f"Commitment recorded for material {commitment.material_code}, due {commitment.due_on}")
-    if proxy is not None:
-        case.note("proxy", f"帮办代办：{proxy.name}（{proxy.role}），{proxy.free_reason}",
-                  f"Handled by proxy {proxy.name} ({proxy.role}); {'free' if proxy.free else 'fee per agreement'}")
+                  MESSAGES.text("commitment_recorded", code=commitment.material_code, due=commitment.due_on).en)
+    if proxy is not None:  # in zh-CN the reason the proxy is free or not, in English whether it is
+        fee = MESSAGES.text("proxy_fee_free" if proxy.free else "proxy_fee_agreed")
+        case.note("proxy", MESSAGES.text("proxy_handled", name=proxy.name, role=proxy.role, terms=proxy.free_reason).zh,
+                  MESSAGES.text("proxy_handled", name=proxy.name, role=proxy.role, terms=fee.en).en)
     if track_zh and track_en:
         case.note("fast_track_refused", track_zh, track_en)
 

@@ -17,6 +17,7 @@ from intake.domain.correction import CorrectionNotice, check_correction
 from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, NothingToCorrect
 from intake.domain.form import check_form, normalise_form
 from intake.domain.materials import Submitted, one_set_of_materials, submit_codes
+from intake.domain.messages import MESSAGES
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.unit_of_work import intake_work
 
@@ -61,14 +62,14 @@ async def supply_supplement(db: Database, case_id: str, materials: dict[str, Sub
         supplied = {c["material_code"]: c.get("document") for c in case.commitments
                     if c["kind"] == "tolerance" and c["status"] == "fulfilled"}
         repeats = {code for code, given in materials.items() if code in supplied and supplied[code] == given.document}
-        problems = [FieldProblem(f"materials.{code}", "not_outstanding", f"材料 {code} 不是待补齐的容缺材料",
-                                 f"material {code} is not an outstanding 容缺 material")
+        problems = [FieldProblem.said(f"materials.{code}", "not_outstanding",
+                                      MESSAGES.text("not_outstanding", code=code))
                     for code in materials if code not in open_codes and code not in repeats]
-        problems += [FieldProblem(f"materials.{code}", "document_missing", f"材料 {code} 缺少文件",
-                                  f"material {code} has no document")
+        problems += [FieldProblem.said(f"materials.{code}", "document_missing",
+                                       MESSAGES.text("supplement_document_missing", code=code))
                      for code, given in materials.items() if not (given.document or "").strip()]
         if not materials:
-            problems.append(FieldProblem("materials", "missing", "请提交待补齐的材料", "supply the outstanding materials"))
+            problems.append(FieldProblem.said("materials", "missing", MESSAGES.text("supplement_missing")))
         if problems:
             raise ApplicationInvalid(problems)
         fresh = {code: given.document or "" for code, given in materials.items() if code not in repeats}

@@ -22,6 +22,7 @@ from exchange.db.database import Database
 from intake.domain.draft import Draft
 from intake.domain.errors import ApplicationInvalid, FieldProblem, ForeignAnswer
 from intake.domain.identity import identity_problem
+from intake.domain.messages import MESSAGES
 from intake.service_layer.unit_of_work import IntakeUnitOfWork, intake_work
 
 __all__ = ["Authorisation", "apply_answer", "create_draft", "prefilled_values"]
@@ -42,16 +43,15 @@ async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items
     if problem:
         raise ApplicationInvalid([FieldProblem("id_number", *problem)])
     if not authorisation.granted:
-        raise ApplicationInvalid([FieldProblem(
-            "authorisation.granted", "not_authorised", "未经申请人授权，不调取共享数据预填表单",
-            "without the applicant's authorisation no shared data is looked up")])
+        raise ApplicationInvalid([FieldProblem.said("authorisation.granted", "not_authorised",
+                                                    MESSAGES.text("not_authorised"))])
     kind = SubjectKind.ORGANISATION if bundle.applicant_kind is ApplicantKind.ORGANISATION else SubjectKind.PERSON
     draft = Draft.authorised(
         f"DR{uuid.uuid4().hex[:16].upper()}", bundle.code, list(items), kind, subject_id,
         {"id": str(uuid.uuid4()), "granted_at": now.isoformat(), "statement_zh": authorisation.statement_zh,
          "channel": authorisation.channel.value, "granted_by": authorisation.granted_by,
          "catalogue_version": catalogue.version},
-        uuid.uuid4(), f"预填「{bundle.name_zh}」申请表", now)
+        uuid.uuid4(), MESSAGES.text("lookup_purpose", bundle=bundle.name_zh).zh, now)
     async with intake_work(db) as uow:
         uow.drafts.add(draft)
     return draft

@@ -20,6 +20,7 @@ from contracts.days import CHINA_TZ, china_date
 from contracts.departments import department_principal
 from contracts.licence.v1 import LicenceState, StatusAction
 from licence.domain.errors import StatusChangeRefused
+from licence.domain.messages import MESSAGES
 
 __all__ = [
     "StatusChangeRefused",
@@ -88,11 +89,10 @@ def next_state(current: LicenceState, action: StatusAction) -> LicenceState:
         return _TRANSITIONS[(current, action)]
     except KeyError:
         if current is LicenceState.REVOKED:
-            raise StatusChangeRefused("证照已撤销，撤销不可恢复", "the licence is revoked; revocation is final") from None
-        raise StatusChangeRefused(
-            f"证照当前状态为「{current.value}」，不能执行「{action.value}」",
-            f"a licence that is {current.value} cannot be {action.value}d",
-        ) from None
+            text = MESSAGES.text("revocation_final")
+        else:
+            text = MESSAGES.text("status_change_not_allowed", state=current.value, action=action.value)
+        raise StatusChangeRefused(text.zh, text.en) from None
 
 
 def may_change_status(principal: str, issuer_department: str) -> bool:

@@ -8,18 +8,24 @@ from fastapi import FastAPI
 from exchange.http_edge import HttpRefusal
 from exchange.http_edge import answer_refusals as answer
 from licence.domain.errors import LicenceNotFound, LicenceRefusal, NotTheIssuer, StatusChangeRefused
+from licence.domain.messages import MESSAGES
 
 __all__ = ["answer_refusals", "http_refusal"]
 
 
+def _refusal(status: int, key: str) -> HttpRefusal:
+    text = MESSAGES.text(key)
+    return status, text.zh, text.en
+
+
 def http_refusal(refusal: LicenceRefusal) -> HttpRefusal:
     if isinstance(refusal, LicenceNotFound):
-        return 404, "未找到该电子证照", "licence not found"
+        return _refusal(404, "licence_not_found")
     if isinstance(refusal, NotTheIssuer):
-        return 403, "只有签发机关可以变更证照状态", "only the issuing department may change a licence's status"
+        return _refusal(403, "not_the_issuer")
     if isinstance(refusal, StatusChangeRefused):
         return 409, refusal.message_zh, refusal.message_en
-    return 422, "请求被拒绝", "refused"
+    return _refusal(422, "refused")
 
 
 def answer_refusals(app: FastAPI) -> None:

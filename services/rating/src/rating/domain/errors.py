@@ -16,7 +16,11 @@ Chinese and English; what HTTP status each is answered with is decided at the ed
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from exchange.errors import DomainRefusal
+from exchange.messages import Text
+from rating.domain.messages import MESSAGES
 
 __all__ = [
     "AlreadyRated",
@@ -35,59 +39,49 @@ __all__ = [
 class RatingError(DomainRefusal):
     """A request the rating service refuses, with the message for the caller."""
 
-    message_zh: str = "无法处理该请求"
-    message_en: str = "the request cannot be accepted"
+    message_key: ClassVar[str] = "request_refused"  # the text in the catalogue (domain.messages)
+    message_zh: str
+    message_en: str
 
-    def __init__(self, subject: str, detail_zh: str | None = None, detail_en: str | None = None) -> None:
+    def __init__(self, subject: str, detail: Text | None = None) -> None:
         super().__init__(f"{type(self).__name__}: {subject}")
         self.subject = subject
-        if detail_zh is not None:
-            self.message_zh = detail_zh
-        if detail_en is not None:
-            self.message_en = detail_en
+        text = MESSAGES.text(self.message_key) if detail is None else detail
+        self.message_zh, self.message_en = text.zh, text.en
 
 
 class CaseUnknown(RatingError):
-    message_zh = "未找到该办件"
-    message_en = "case not found"
+    message_key = "case_not_found"
 
 
 class NotInvited(RatingError):
-    message_zh = "该环节尚未邀请评价（办件未受理或未送达，或事项不在办件中）"
-    message_en = "this touchpoint was not invited for rating (case not accepted or delivered, or no such item)"
+    message_key = "touchpoint_not_invited"
 
 
 class UnrelatedRater(RatingError):
     # Word for word as an unknown case: no one tells someone else's case from an unknown one by trying ID numbers.
-    message_zh = CaseUnknown.message_zh
-    message_en = CaseUnknown.message_en
+    message_key = CaseUnknown.message_key
 
 
 class AlreadyRated(RatingError):
-    message_zh = "该环节已评价，一事一号一评价"
-    message_en = "this touchpoint was rated already (one rating per touchpoint)"
+    message_key = "touchpoint_rated_already"
 
 
 class OrderUnknown(RatingError):
-    message_zh = "未找到该整改单或申诉"
-    message_en = "rectification order or appeal not found"
+    message_key = "order_not_found"
 
 
 class NotAnswerable(RatingError):
-    message_zh = "只有被评价部门可以办理该整改单"
-    message_en = "only the department the order is addressed to may act on it"
+    message_key = "order_not_addressed_to_caller"
 
 
 class NotSupervisor(RatingError):
-    message_zh = "只有政务服务监督机构可以回访或复核申诉"
-    message_en = "only the supervising body may call back or decide appeals"
+    message_key = "not_a_supervisor"
 
 
 class OwnOrder(RatingError):
-    message_zh = "不得回访或复核本部门的整改单"
-    message_en = "a department may not call back or decide appeals on its own orders"
+    message_key = "own_order"
 
 
 class WrongState(RatingError):
-    message_zh = "整改单当前状态不允许该操作"
-    message_en = "the order's state does not allow this step"
+    message_key = "order_state_forbids_step"

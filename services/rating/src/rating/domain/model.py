@@ -21,6 +21,7 @@ from contracts.departments import department
 from contracts.rating.v1 import Evidence, InvitedTouchpoint, RatingLevel, Touchpoint
 from exchange.aggregates import Aggregate
 from rating.domain.errors import AlreadyRated, NotInvited, UnrelatedRater
+from rating.domain.messages import MESSAGES
 from rating.domain.ratings import CaseFacts, RatedVia, RatingInput, rating_id_for, touchpoint_key
 from rating.domain.rectification import CallbackOutcome, Closure, Rectification, State
 
@@ -245,14 +246,17 @@ class Order(Aggregate[OrderEvent]):
                     rating.item_code, rating.level, limit_working_days, today,
                     Rectification(rectification_id, rating.department))
         answerable = department(rating.department)
+        # What was rated and the level it got are said in Chinese only (the English names the touchpoint by its code),
+        # so these parts have no English counterpart for the catalogue and are put together here.
         what_zh = f"事项 {rating.item_code}" if rating.item_code else {
             Touchpoint.ACCEPTANCE: "受理服务", Touchpoint.DELIVERY: "一件事办理"}[rating.touchpoint]
+        rated_zh = f"{what_zh}获评「{rating.level.name_zh}」"
         order.record(Opened(
             tags=rating.tags,
-            text_zh=f"差评整改：办件 {case_id} 的{what_zh}获评「{rating.level.name_zh}」，"
-                    f"请{answerable.name_zh}于 {limit_working_days} 个工作日内核实整改并反馈",
-            text_en=f"Bad review of case {case_id} ({rating.touchpoint.value}): {answerable.name_en} to rectify and "
-                    f"report back within {limit_working_days} working days"))
+            text_zh=MESSAGES.text("rectification_opened", case_id=case_id, rated=rated_zh,
+                                  department=answerable.name_zh, days=limit_working_days).zh,
+            text_en=MESSAGES.text("rectification_opened", case_id=case_id, rated=rating.touchpoint.value,
+                                  department=answerable.name_en, days=limit_working_days).en))
         return order
 
     @property

@@ -21,6 +21,7 @@ from typing import Literal
 
 from contracts.departments import department_principal
 from rating.domain.errors import NotAnswerable, NotSupervisor, OwnOrder, WrongState
+from rating.domain.messages import MESSAGES
 
 __all__ = ["AppealStatus", "CallbackOutcome", "Closure", "Rectification", "State", "check_supervisor"]
 
@@ -58,8 +59,7 @@ class Rectification:
         """整改反馈: the department says what it put right, with evidence (the caller keeps the evidence)."""
         self._answerable(principal)
         if self.state is not State.OPEN:
-            raise WrongState(self.rectification_id, "整改单不在整改中，不能反馈整改结果",
-                             "the order is not open for a report")
+            raise WrongState(self.rectification_id, MESSAGES.text("report_order_not_open"))
         return replace(self, state=State.REPORTED, unreachable_since_report=0)
 
     def call_back(self, principal: str, supervisors: frozenset[str], outcome: CallbackOutcome,
@@ -67,8 +67,7 @@ class Rectification:
         """回访: by a supervisor of another department, only after a report; the applicant's answer decides."""
         self._independent(principal, supervisors)
         if self.state is not State.REPORTED:
-            raise WrongState(self.rectification_id, "部门尚未反馈整改结果，不能回访",
-                             "the department has not reported yet; nothing to call back about")
+            raise WrongState(self.rectification_id, MESSAGES.text("call_back_before_report"))
         if outcome == "satisfied":
             return replace(self, state=State.CLOSED, closed_how="rectified")
         if outcome == "not_satisfied":
@@ -81,15 +80,15 @@ class Rectification:
     def file_appeal(self, principal: str) -> Rectification:
         self._answerable(principal)
         if self.state is State.CLOSED:
-            raise WrongState(self.rectification_id, "整改单已办结，不能申诉", "the order is closed; no appeal")
+            raise WrongState(self.rectification_id, MESSAGES.text("appeal_order_closed"))
         if self.appeal is not None:
-            raise WrongState(self.rectification_id, "每张整改单只能申诉一次", "an order may be appealed once")
+            raise WrongState(self.rectification_id, MESSAGES.text("appeal_filed_already"))
         return replace(self, appeal=AppealStatus.PENDING)
 
     def decide_appeal(self, principal: str, supervisors: frozenset[str], upheld: bool) -> Rectification:
         self._independent(principal, supervisors)
         if self.appeal is not AppealStatus.PENDING:
-            raise WrongState(self.rectification_id, "没有待复核的申诉", "no appeal is waiting for a decision")
+            raise WrongState(self.rectification_id, MESSAGES.text("no_appeal_pending"))
         if not upheld:
             return replace(self, appeal=AppealStatus.REJECTED)
         if self.state is State.CLOSED:  # closed while the appeal waited: the review still leaves the figures

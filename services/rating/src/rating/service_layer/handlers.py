@@ -14,6 +14,7 @@ from contracts.rating.v1 import Evidence
 from contracts.supervision.v1 import CardIssued, ClockAdjusted, ClockStarted, OrderIssued
 from rating.config import RatingSettings
 from rating.domain.errors import CaseUnknown, OrderUnknown
+from rating.domain.messages import MESSAGES
 from rating.domain.model import Appeal, Grounds, Order, RatedCase, Rating, appeal_id_for, rectification_id_for
 from rating.domain.ratings import (
     RATING_PROXY_ROLES,
@@ -67,9 +68,10 @@ class RatingLoop:
                                    payload.channel.value, payload.window_id, payload.staff_id, frozenset(raters)),
                          accepted_at=payload.accepted_at)
         case.invite("acceptance", acceptance_touchpoints(self.policy.centre_department), payload.accepted_at,
-                    text_zh=f"您申请的「{payload.bundle_name_zh}」已受理（办件编号 {payload.case_id}），请对受理服务进行评价",
-                    text_en=f"Your application '{payload.bundle_name_en}' was accepted (case {payload.case_id}); "
-                            "please rate the service at acceptance")
+                    text_zh=MESSAGES.text("rating_invited_at_acceptance", bundle=payload.bundle_name_zh,
+                                          case_id=payload.case_id).zh,
+                    text_en=MESSAGES.text("rating_invited_at_acceptance", bundle=payload.bundle_name_en,
+                                          case_id=payload.case_id).en)
         uow.cases.add(case)
 
     async def case_delivered(self, uow: RatingUnitOfWork, envelope: Envelope, payload: CaseDelivered) -> None:
@@ -80,10 +82,9 @@ class RatingLoop:
             return
         if not case.deliver(payload.delivered_at):
             return
+        invitation = MESSAGES.text("rating_invited_at_delivery", case_id=case.case_id)
         case.invite("delivery", delivery_touchpoints(case.facts, [(i.item_code, i.department) for i in payload.items]),
-                    payload.delivered_at,
-                    text_zh=f"您的办件 {case.case_id} 已办结送达，请对本次一件事办理及各部门服务进行评价（一事多评）",
-                    text_en=f"Case {case.case_id} is done and delivered; please rate the one-thing and each department")
+                    payload.delivered_at, text_zh=invitation.zh, text_en=invitation.en)
 
     # --- ratings (评价) --------------------------------------------------------------------------------
 

@@ -23,8 +23,10 @@ from contracts.departments import department
 from contracts.supervision.v1 import ClockKind
 from contracts.workdays import WorkingCalendar
 from exchange.aggregates import Aggregate
+from exchange.messages import Text
 from supervision.domain.cards import CardDue, cards_due
 from supervision.domain.clocks import Clock
+from supervision.domain.messages import MESSAGES
 
 __all__ = [
     "Adjusted", "Card", "CardEvent", "CardIssued", "ClockEvent", "Flag", "FlagEvent", "Flagged", "ItemProgress",
@@ -197,7 +199,8 @@ def resubmission_flags(case: SupervisedCase, open_cases: list[SupervisedCase]) -
         if shared:
             flags.append(Flag.raise_(
                 case.case_id, "resubmitted", tuple(shared), case.accepted_on,
-                f"重复申请：申请人已有未办结的办件 {other.case_id} 含相同事项 {'、'.join(shared)}",
+                MESSAGES.text("resubmitted", other_case_id=other.case_id,
+                              items=Text("、".join(shared), ", ".join(shared))).zh,
                 other_case_id=other.case_id))
     return flags
 
@@ -311,8 +314,8 @@ class SupervisedClock(Aggregate[ClockEvent]):
         after = self.ledger.resume(on)
         if after != self.ledger:
             days = after.suspensions[-1].working_days(calendar, on)
-            self._adjust(after, Adjusted("resumed", on, "申请人已补正，恢复计时", days, ordinal=len(after.suspensions)),
-                         calendar)
+            self._adjust(after, Adjusted("resumed", on, MESSAGES.text("correction_filed").zh, days,
+                                         ordinal=len(after.suspensions)), calendar)
 
     def extend(self, days: int, reason_zh: str, approver: str, today: date, calendar: WorkingCalendar) -> None:
         """延期: more working days, with the reason and who approved it. ``OverflowError`` when the new due date
@@ -335,7 +338,7 @@ class SupervisedClock(Aggregate[ClockEvent]):
         due = self.ledger.due_on(calendar, today)
         if due != self.due_on and not self.ledger.suspended:  # the calendar changed under an open deadline
             self.due_on = due
-            self.record(Adjusted("reprojected", today, "工作日历调整，重新计算办结期限"))
+            self.record(Adjusted("reprojected", today, MESSAGES.text("calendar_changed").zh))
         earned = [self._card(due_card, today, calendar, respond_days)
                   for due_card in cards_due(self.ledger, today, calendar, threshold=threshold, issued=self.cards_issued)]
         self.cards_issued |= {card.colour for card in earned}
@@ -343,31 +346,33 @@ class SupervisedClock(Aggregate[ClockEvent]):
 
     def _card(self, due: CardDue, today: date, calendar: WorkingCalendar, respond_days: int) -> Card:
         dept = department(self.department)
+        name = Text(dept.name_zh, dept.name_en)
         left = max(due.working_days_left, 0)
-        if self.kind == "rectification":  # 差评整改: the department's answer to a bad review, not its handling
-            item_zh, item_en = (f"事项 {self.item_code} ", f"item {self.item_code} ") if self.item_code else ("", "")
-            what_zh = f"办件 {self.case_id} {item_zh}的整改单（{dept.name_zh}）"
-            what_en = f"the rectification order on case {self.case_id} {item_en}({dept.name_en})"
-            yellow = (f"差评整改预警：{what_zh}将于 {due.due_on} 到期，剩余 {left} 个工作日",
-                      f"Rectification warning: {what_en} is due {due.due_on}, {left} working days left")
-            red = (f"差评整改超期：{what_zh}已超过整改期限 {due.due_on}，发出督办",
-                   f"Rectification overdue: {what_en} is overdue since {due.due_on}")
-            order_zh = f"前完成办件 {self.case_id} 的差评整改并反馈"
-            order_en = f"to complete the rectification on case {self.case_id} and report"
+        rectification = self.kind == "rectification"  # 差评整改: the department's answer to a bad review
+        if rectification and self.item_code:
+            what = MESSAGES.text("rectification_of_item", case_id=self.case_id, item_code=self.item_code,
+                                 department=name)
+        elif rectification:
+            what = MESSAGES.text("rectification_of_case", case_id=self.case_id, department=name)
+        elif self.kind == "item":
+            what = MESSAGES.text("clock_of_item", case_id=self.case_id, item_code=self.item_code)
         else:
-            what_zh = f"办件 {self.case_id} " + (f"事项 {self.item_code}" if self.kind == "item" else "一件事整体时限")
-            what_en = f"case {self.case_id} " + (f"item {self.item_code}" if self.kind == "item" else "the whole case")
-            yellow = (f"黄牌预警：{what_zh}（{dept.name_zh}）将于 {due.due_on} 到期，剩余 {left} 个工作日",
-                      f"Yellow card: {what_en} ({dept.name_en}) is due {due.due_on}")
-            red = (f"红牌：{what_zh}（{dept.name_zh}）已超过办结期限 {due.due_on}，发出督办",
-                   f"Red card: {what_en} ({dept.name_en}) is overdue since {due.due_on}")
-            order_zh = f"前办结{what_zh}并说明超期原因"
-            order_en = f"to conclude {what_en}"
+            what = MESSAGES.text("clock_of_case", case_id=self.case_id)
         if due.colour == "yellow":
+            if rectification:
+                text = MESSAGES.text("rectification_warning", what=what, due_on=due.due_on, left=left)
+            else:  # the days left are told in Chinese only
+                card = MESSAGES.text("yellow_card", what=what, department=name, due_on=due.due_on)
+                text = Text(card.zh + MESSAGES.text("yellow_card_days_left", left=left).zh, card.en)
             return Card.issue(self.clock_id, self.case_id, self.item_code, self.department, self.staff_id, "yellow",
-                              "near_deadline", due.due_on, due.working_days_left, today, *yellow)
+                              "near_deadline", due.due_on, due.working_days_left, today, text.zh, text.en)
         respond_by = calendar.add_working_days(today, respond_days)
+        if rectification:
+            text = MESSAGES.text("rectification_overdue", what=what, due_on=due.due_on)
+            order = MESSAGES.text("rectification_order", department=name, respond_by=respond_by, case_id=self.case_id)
+        else:
+            text = MESSAGES.text("red_card", what=what, department=name, due_on=due.due_on)
+            order = MESSAGES.text("overdue_order", department=name, respond_by=respond_by, what=what)
         return Card.issue(self.clock_id, self.case_id, self.item_code, self.department, self.staff_id, "red", "overdue",
-                          due.due_on, due.working_days_left, today, *red,
-                          order=Order("overdue", respond_by, f"督办：请{dept.name_zh}于 {respond_by} {order_zh}",
-                                      f"Supervision order: {dept.name_en} {order_en} by {respond_by}"))
+                          due.due_on, due.working_days_left, today, text.zh, text.en,
+                          order=Order("overdue", respond_by, order.zh, order.en))

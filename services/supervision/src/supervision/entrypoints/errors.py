@@ -7,14 +7,15 @@ from fastapi import FastAPI
 from exchange.http_edge import HttpRefusal
 from exchange.http_edge import answer_refusals as answer
 from supervision.domain.errors import ClockNotFound, SupervisionError
+from supervision.domain.messages import MESSAGES
 
 __all__ = ["answer_refusals", "http_refusal"]
 
 
 def http_refusal(refusal: SupervisionError) -> HttpRefusal:
-    if isinstance(refusal, ClockNotFound):
-        return 404, "未找到该计时", "no such clock"
-    return 422, "请求被拒绝", "refused"
+    status, key = (404, "clock_not_found") if isinstance(refusal, ClockNotFound) else (422, "refused")
+    text = MESSAGES.text(key)
+    return status, text.zh, text.en
 
 
 def answer_refusals(app: FastAPI) -> None:

@@ -25,6 +25,8 @@ from contracts.rating.v1 import RectificationClosed, RectificationOpened
 from contracts.topics import CASE_STREAM
 from contracts.workdays import WorkingCalendar
 from exchange.kafka.subscriptions import handles
+from exchange.messages import Text
+from supervision.domain.messages import MESSAGES
 from supervision.domain.model import (
     Card,
     Flag,
@@ -92,8 +94,8 @@ class CaseStream:
         if not payload.deficiencies:
             return
         if (clock := await uow.clocks.get_for_update(case_clock_id(payload.case_id))) is not None:
-            clock.suspend(china_date(payload.concluded_at),
-                          f"等待申请人补正（第 {payload.round} 轮，{len(payload.deficiencies)} 处）", self.calendar)
+            reason = MESSAGES.text("awaiting_correction", round=payload.round, count=len(payload.deficiencies))
+            clock.suspend(china_date(payload.concluded_at), reason.zh, self.calendar)
 
     async def correction_filed(self, uow: SupervisionUnitOfWork, envelope: Envelope, payload: CorrectionFiled) -> None:
         if (clock := await uow.clocks.get_for_update(case_clock_id(payload.case_id))) is not None:
@@ -107,21 +109,24 @@ class CaseStream:
             return
         on = china_date(payload.found_at)
         dept = department(payload.department)
-        what = "材料" if payload.kind == "material" else "表单字段"
+        name = Text(dept.name_zh, dept.name_en)
+        what = MESSAGES.text("material" if payload.kind == "material" else "form_field")
         if payload.already_held:  # SUP-05 / R-13: the platform holds it already; asking again is flagged too
             uow.flags.add(Flag.raise_(
                 payload.case_id, "asked_again", (payload.item_code,), on,
-                f"重复索要：{dept.name_zh}要求申请人提交平台已共享获取的材料「{payload.code}」",
+                MESSAGES.text("asked_again", department=name, code=payload.code).zh,
                 department=payload.department, material_code=payload.code))
         case = await uow.cases.get(payload.case_id)
+        card = MESSAGES.text("beyond_list_card", department=name, item_code=payload.item_code, what=what,
+                             code=payload.code)
         uow.cards.add(Card.issue(
             key, payload.case_id, payload.item_code, payload.department, case.staff_id if case else None, "red",
             "beyond_list", on, 0, on,
-            f"红牌：{dept.name_zh}在事项 {payload.item_code} 预审中要求清单外{what}「{payload.code}」（{payload.reason_zh}）",
-            f"Red card: {dept.name_en} asked for {payload.kind} '{payload.code}' beyond the published list of "
-            f"{payload.item_code}",
+            card.zh + MESSAGES.text("beyond_list_reason", reason=payload.reason_zh).zh,  # the reason is in Chinese
+            card.en,
+            # Inline: the English order names no material or field, so no one template (same placeholders) fits both.
             order=Order("forced_stop", on,
-                        f"强制停止：{dept.name_zh}不得在事项 {payload.item_code} 中要求清单外{what}「{payload.code}」，"
+                        f"强制停止：{dept.name_zh}不得在事项 {payload.item_code} 中要求清单外{what.zh}「{payload.code}」，"
                         "该要求已撤销，办件按清单继续办理",
                         f"Forced stop: {dept.name_en} may not ask for '{payload.code}' on {payload.item_code}; the "
                         "request is withdrawn and the case continues by the published list")))
@@ -132,26 +137,20 @@ class CaseStream:
         one per parking of the request however often the fact is repeated, naming the request an operator
         re-drives."""
         dept = department(payload.department)
-        what_zh, what_en = _request_kind(payload.kind)
         await _undeliverable_card(
             uow, str(uuid5(NAMESPACE_URL, f"onething:undeliverable:{payload.request_id}:{payload.parking}")), payload,
-            f"无法送达：{dept.name_zh}未签收办件 {payload.case_id} 事项 {payload.item_code} 的{what_zh}（已发送 "
-            f"{payload.sends} 次），请核查部门系统并人工重发（请求编号 {payload.request_id}）",
-            f"Undeliverable: {dept.name_en} did not receipt the {what_en} of case {payload.case_id} item "
-            f"{payload.item_code} (sent {payload.sends} times); check the department's system and re-drive request "
-            f"{payload.request_id}")
+            MESSAGES.text("request_undeliverable", department=Text(dept.name_zh, dept.name_en),
+                          case_id=payload.case_id, item_code=payload.item_code, what=_request_kind(payload.kind),
+                          sends=payload.sends, request_id=payload.request_id))
 
     async def callback_parked(self, uow: SupervisionUnitOfWork, envelope: Envelope, payload: CallbackParked) -> None:
         """回调无法送达: the gateway holds the request, but the department's system took none of its pushes."""
         dept = department(payload.department)
-        what_zh, what_en = _request_kind(payload.kind)
         await _undeliverable_card(
             uow, str(callback_parked_event_id(str(payload.request_id), payload.parked_at.isoformat())), payload,
-            f"回调无法送达：接入网关推送{dept.name_zh}办件 {payload.case_id} 事项 {payload.item_code} 的{what_zh}"
-            f"（{payload.attempts} 次）均失败，请部门核查其接收接口并在网关重投（请求编号 {payload.request_id}）",
-            f"Callback undeliverable: the gateway's {payload.attempts} pushes of the {what_en} of case "
-            f"{payload.case_id} item {payload.item_code} to {dept.name_en} all failed; the department should check "
-            f"its endpoint and re-drive request {payload.request_id} at the gateway")
+            MESSAGES.text("callback_parked", department=Text(dept.name_zh, dept.name_en), case_id=payload.case_id,
+                          item_code=payload.item_code, what=_request_kind(payload.kind), attempts=payload.attempts,
+                          request_id=payload.request_id))
 
     async def case_delivered(self, uow: SupervisionUnitOfWork, envelope: Envelope, payload: CaseDelivered) -> None:
         on = china_date(payload.delivered_at)
@@ -179,19 +178,19 @@ class CaseStream:
         clock.stop(payload.closed_on, self.calendar)
 
 
-def _request_kind(kind: str) -> tuple[str, str]:
-    return ("预审请求", "review request") if kind == "review" else ("办理请求", "handling request")
+def _request_kind(kind: str) -> Text:
+    return MESSAGES.text("review_request" if kind == "review" else "handling_request")
 
 
 async def _undeliverable_card(uow: SupervisionUnitOfWork, key: str, fact: RequestUndeliverable | CallbackParked,
-                              text_zh: str, text_en: str) -> None:
+                              text: Text) -> None:
     """One yellow ``undeliverable`` card per parking (``key``) of a department request, for its case's staff."""
     if await uow.cards.exists(key, "yellow"):
         return
     on = china_date(fact.parked_at)
     case = await uow.cases.get(fact.case_id)
     uow.cards.add(Card.issue(key, fact.case_id, fact.item_code, fact.department, case.staff_id if case else None,
-                             "yellow", "undeliverable", on, 0, on, text_zh, text_en))
+                             "yellow", "undeliverable", on, 0, on, text.zh, text.en))
 
 
 StreamUseCase = Callable[[SupervisionUnitOfWork, Envelope, EventPayload], Awaitable[None]]
