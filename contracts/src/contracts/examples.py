@@ -138,9 +138,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "item_code": "hukou",
         "department": "police",
         "attempt": 1,
-        "outcome": "needs_correction",
-        "reason_zh": "缺少父母结婚证",
-        "reason_en": "Parents' marriage certificate missing",
+        "outcome": "rejected",
+        "reason_zh": "不符合落户条件",
+        "reason_en": "Not eligible for household registration",
         "decided_at": NOW,
     },
     "licence.licence.issued": {
@@ -343,8 +343,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "item_code": "P-01-03",
         "department": "police",
         "round": 1,
-        "deficiencies": [{"item_code": "P-01-03", "department": "police", "kind": "field",
-                          "code": "household_address", "reason_zh": "地址不完整", "reason_en": "incomplete address"}],
+        "deficiencies": [{"kind": "field", "code": "household_address", "reason_zh": "地址不完整",
+                          "reason_en": "incomplete address"}],
         "reviewed_at": NOW,
     },
     "dispatch.review.concluded": {
@@ -473,6 +473,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 # Superseded versions whose example differs from the current one's, by (type, version).
 EARLIER_EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
+    ("department.review.returned", 1): {**EXAMPLES["department.review.returned"], "deficiencies": [
+        {"item_code": "P-01-03", "department": "police", **EXAMPLES["department.review.returned"]["deficiencies"][0]}]},
     ("licence.licence.status_changed", 1): {**EXAMPLES["licence.licence.status_changed"], "holder_id": "110101202603020011"},
 }
 

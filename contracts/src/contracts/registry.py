@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from contracts.department.v1 import RequestReceived, ResultReturned, ReviewReturned
+from contracts.department.v2 import ResultReturned as ResultReturnedV2
+from contracts.department.v2 import ReviewReturned as ReviewReturnedV2
 from contracts.dispatch.v1 import (
     AnswerRefused,
     FindingBeyondList,
@@ -75,8 +77,10 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     TaskConcludedV2,
     RequestReceived,
     ResultReturned,
+    ResultReturnedV2,
     ReviewRequested,
     ReviewReturned,
+    ReviewReturnedV2,
     ReviewConcluded,
     FindingBeyondList,
     AnswerRefused,
@@ -118,11 +122,33 @@ def _without(*names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return upcast
 
 
+def _findings_of_the_item(data: dict[str, Any]) -> dict[str, Any]:
+    """A v1 review's deficiencies as v2 findings: the item and department each repeated are dropped where they are the
+    review's own; a deficiency about another item or department keeps them, and v2 refuses it."""
+    own = (data.get("item_code"), data.get("department"))
+
+    def finding(deficiency: Any) -> Any:
+        if isinstance(deficiency, dict) and (deficiency.get("item_code"), deficiency.get("department")) == own:
+            return {k: v for k, v in deficiency.items() if k not in ("item_code", "department")}
+        return deficiency
+
+    deficiencies = data.get("deficiencies")
+    return {**data, "deficiencies": [finding(d) for d in deficiencies]} if isinstance(deficiencies, list) else data
+
+
+def _unchanged(data: dict[str, Any]) -> dict[str, Any]:
+    return data
+
+
 # (type, from_version) -> function turning old data into the next version's data.
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     # v2 names no one on the case stream (数据最小化): the holder goes to the licence service alone.
     ("dispatch.task.concluded", 1): _without("holder_id", "holder_name"),
     ("licence.licence.status_changed", 1): _without("holder_id"),
+    # v2 says only what can be said: a decision, never needs_correction (R-14: that is preliminary review's), which
+    # v2 then refuses; and findings of the reviewed item only.
+    ("department.result.returned", 1): _unchanged,
+    ("department.review.returned", 1): _findings_of_the_item,
 }
 
 

@@ -154,17 +154,23 @@ async def test_each_department_hears_of_its_refused_answers_and_nothing_else_cha
                              department="civil-affairs", attempt=1, outcome=Outcome.APPROVED,
                              decided_at=datetime.now(UTC))
     stray = await dispatch.answer(unknown, source="dept.civil-affairs", case_id=case_id)
+    # A v1 result asking for corrections while handling: v2 cannot say it, so it is malformed, told as R-14.
+    asks = ResultReturned(request_id=uuid.uuid4(), case_id=case_id, task_id=f"{case_id}/T-01", item_code="T-01",
+                          department="civil-affairs", attempt=1, outcome=Outcome.NEEDS_CORRECTION,
+                          decided_at=datetime.now(UTC))
+    correction = await dispatch.answer(asks, source="dept.civil-affairs", case_id=case_id)
 
-    civil = [w for w in await dispatch.read(department_requests("civil-affairs").name, case_id, 5)
+    civil = [w for w in await dispatch.read(department_requests("civil-affairs").name, case_id, 6)
              if w["type"] == "dispatch.answer.refused"]
     justice = [w for w in await dispatch.read(department_requests("justice").name, case_id, 1)
                if w["type"] == "dispatch.answer.refused"]
     by_event = {w["data"]["refused_event_id"]: w["data"] for w in civil}
-    assert len(civil) == 4 and set(by_event) == {forged["id"], malformed["id"], stray["id"]}
+    assert len(civil) == 5 and set(by_event) == {forged["id"], malformed["id"], stray["id"], correction["id"]}
     assert len({w["data"]["offset"] for w in civil if w["data"]["refused_event_id"] == forged["id"]}) == 2
     assert by_event[forged["id"]]["reason"] == RefusalReason.SIGNATURE_INVALID
     assert by_event[malformed["id"]]["reason"] == RefusalReason.MALFORMED
     assert by_event[stray["id"]]["reason"] == RefusalReason.UNKNOWN_TASK
+    assert by_event[correction["id"]]["reason"] == RefusalReason.CORRECTION_OUTSIDE_REVIEW
     [notice] = justice
     assert (notice["data"]["reason"], notice["data"]["refused_event_id"]) == (RefusalReason.FOREIGN_TASK, foreign["id"])
     for wire in (*civil, *justice):
@@ -176,8 +182,8 @@ async def test_each_department_hears_of_its_refused_answers_and_nothing_else_cha
     assert by_event[forged["id"]]["refused_event_type"] == "department.review.returned"
 
     # The platform keeps every refused record as a dead letter; the case is untouched by them.
-    dead = await dispatch.read(dead_letter_topic(DEPARTMENT_RESULTS.name, "dispatch").name, case_id, 6)
-    assert len(dead) == 6
+    dead = await dispatch.read(dead_letter_topic(DEPARTMENT_RESULTS.name, "dispatch").name, case_id, 7)
+    assert len(dead) == 7
     tasks = await tasks_of(dispatch.database, case_id)
     assert tasks["T-01"].review_status == ReviewStatus.PENDING
     assert await dispatch.read(CASE_STREAM.name, case_id, 0) == []  # nothing released, nothing concluded

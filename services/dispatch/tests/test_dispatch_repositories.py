@@ -10,7 +10,8 @@ from uuid import uuid4
 
 import pytest
 
-from contracts.department.v1 import RequestKind, ReviewReturned
+from contracts.department.v1 import RequestKind
+from contracts.department.v2 import ReviewReturned
 from contracts.dispatch.v1 import Deficiency
 from contracts.envelope import Envelope
 from dispatch.domain.deadlines import RequestState
@@ -110,12 +111,12 @@ async def test_what_a_use_case_records_is_staged_with_its_state_or_not_at_all(di
     before = len(await outbox(dispatch_db))
     [review] = [r.envelope["data"] for r in await outbox(dispatch_db, "dispatch.review.requested")
                 if r.envelope["data"]["item_code"] == "P-01-01"]
-    # The health department's review of P-01-01, with a finding about the police's item.
+    # A review of the health department's P-01-01, with a finding, signed by the police.
     answer = ReviewReturned(request_id=review["request_id"], case_id=CASE, item_code=review["item_code"],
                             department=review["department"], round=1, reviewed_at=datetime.now(UTC),
-                            deficiencies=(deficiency("P-01-03", "field", "newborn_name"),))
+                            deficiencies=(deficiency("field", "newborn_name"),))
     with pytest.raises(ForeignResult):
-        await handle(review_returned, answer, f"dept.{review['department']}")
+        await handle(review_returned, answer, "dept.police")
     assert len(await outbox(dispatch_db)) == before  # refused: nothing staged, nothing changed
     async with dispatch_work(dispatch_db) as uow:
         request = await uow.requests.get_for_update(review["request_id"])

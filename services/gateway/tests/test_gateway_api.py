@@ -163,7 +163,7 @@ async def test_answers_are_checked_against_the_request(
     assert done.status_code == 201 and done.json()["event_type"] == "department.review.returned"
     [row] = await outbox(gateway_db, "department.review.returned")
     assert row.envelope["data"]["round"] == 1
-    assert row.envelope["data"]["deficiencies"] == [{**deficiency, "item_code": "V-01", "department": POLLING}]
+    assert row.envelope["data"]["deficiencies"] == [deficiency]  # v2: findings of the reviewed item, as answered
     not_parked = await http.post(f"/departments/{POLLING}/requests/{handled.request_id}/redrive")
     assert not_parked.status_code == 409
 

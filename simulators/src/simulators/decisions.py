@@ -6,7 +6,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
-from contracts.dispatch.v1 import Deficiency, Outcome, ReviewRequested
+from contracts.department.v2 import Decision as Ruling
+from contracts.department.v2 import Finding
+from contracts.dispatch.v1 import ReviewRequested
 from contracts.intake.v1 import MaterialProvision
 from simulators.draws import unit
 
@@ -23,7 +25,7 @@ class Rates:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    outcome: Outcome
+    outcome: Ruling
     latency_ms: int
     reason_zh: str | None
     reason_en: str | None
@@ -33,7 +35,7 @@ class Decision:
 class ReviewDecision:
     """预审结论 a preliminary review's answer: nothing found, or what to correct."""
 
-    deficiencies: tuple[Deficiency, ...]
+    deficiencies: tuple[Finding, ...]
     latency_ms: int
 
 
@@ -67,8 +69,8 @@ def decide(seed: int, rates: Rates, case_id: str, item_code: str, attempt: int) 
     u = _unit(seed, case_id, item_code, str(attempt))
     latency = _latency(seed, rates, case_id, item_code, str(attempt))
     if u < rates.reject:
-        return Decision(Outcome.REJECTED, latency, "不符合受理条件", "Acceptance conditions are not met")
-    return Decision(Outcome.APPROVED, latency, None, None)
+        return Decision(Ruling.REJECTED, latency, "不符合受理条件", "Acceptance conditions are not met")
+    return Decision(Ruling.APPROVED, latency, None, None)
 
 
 def decide_review(seed: int, rates: Rates, request: ReviewRequested) -> ReviewDecision:
@@ -94,8 +96,7 @@ def decide_review(seed: int, rates: Rates, request: ReviewRequested) -> ReviewDe
             reason_zh, reason_en = f"{names[code]}：{zh}", f"Material {code}: {en}"
         else:
             reason_zh, reason_en = f"表单字段 {code} {zh}", f"Form field {code} {en}"
-        found.append(Deficiency(item_code=request.item_code, department=request.department, kind=kind,
-                                code=code, reason_zh=reason_zh, reason_en=reason_en))
+        found.append(Finding(kind=kind, code=code, reason_zh=reason_zh, reason_en=reason_en))
     return ReviewDecision(tuple(found), latency)
 
 

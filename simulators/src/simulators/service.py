@@ -12,10 +12,12 @@ from typing import Annotated, Literal
 from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
-from contracts.department.v1 import RequestKind, RequestReceived, ResultReturned, ReviewReturned, receipt_event_id
+from contracts.department.v1 import RequestKind, RequestReceived, receipt_event_id
 from contracts.department.v1 import answer_event_id as department_answer_id
+from contracts.department.v2 import Decision as Ruling
+from contracts.department.v2 import ResultReturned, ReviewReturned
 from contracts.departments import department_principal
-from contracts.dispatch.v1 import AnswerRefused, Outcome, RequestSent, ReviewRequested
+from contracts.dispatch.v1 import AnswerRefused, RequestSent, ReviewRequested
 from contracts.envelope import Envelope
 from contracts.registry import decode_payload
 from contracts.sharing.v1 import (
@@ -140,7 +142,7 @@ class DepartmentSimulator:
             outcome=decision.outcome, reason_zh=decision.reason_zh, reason_en=decision.reason_en,
             document_no=(
                 document_number(self.code, payload.case_id, payload.item_code)
-                if decision.outcome is Outcome.APPROVED else None
+                if decision.outcome is Ruling.APPROVED else None
             ),
             decided_at=datetime.now(UTC),
         )

@@ -4,12 +4,13 @@
   + DispatchRefusal
     + ForeignResult            a department answered for a task, or receipted a request, that is not its own
     + UnknownTask              an answer or receipt for a task or request dispatch never created
-    + CorrectionOutsideReview  a department asked for corrections while handling (R-14)
     + UnknownRequest           an operator named a department request dispatch does not keep
     + RedriveRefused           an operator re-drove a request the department has answered
 
 What each means at an edge is decided once there: the consumer runner dead-letters a refused answer and
-``service_layer.refusals`` tells the department why; ``entrypoints.errors`` gives the HTTP status and text.
+``service_layer.refusals`` tells the department why; ``entrypoints.errors`` gives the HTTP status and text. (A
+correction asked for while handling is not a refusal of dispatch's any more: ``department.result.returned`` v2 cannot
+say it, and a v1 record that does is refused as malformed, with the R-14 reason in the notice.)
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from dispatch.domain.deadlines import RedriveRefusal
 from exchange.errors import DomainRefusal
 
 __all__ = [
-    "CorrectionOutsideReview",
     "DispatchRefusal",
     "ForeignResult",
     "RedriveRefused",
@@ -37,10 +37,6 @@ class ForeignResult(DispatchRefusal):
 
 class UnknownTask(DispatchRefusal):
     """A result names a task that does not exist."""
-
-
-class CorrectionOutsideReview(DispatchRefusal):
-    """Deficiencies are raised in preliminary review, once; a handling result approves or rejects."""
 
 
 class UnknownRequest(DispatchRefusal):

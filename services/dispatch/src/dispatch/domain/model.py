@@ -13,10 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from contracts.department.v2 import Decision, Finding
 from contracts.departments import department_principal
 from contracts.dispatch.v1 import Deficiency, Evidence, Outcome
 from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
-from dispatch.domain.errors import CorrectionOutsideReview, ForeignResult, UnknownTask
+from dispatch.domain.errors import ForeignResult, UnknownTask
+from dispatch.domain.messages import MESSAGES
 from dispatch.domain.minimisation import form_for_item
 from dispatch.domain.review import Phase, ReviewStatus, ReviewView, merged_deficiencies, review_complete
 from dispatch.domain.sequencing import TaskStatus, TaskView, releasable, unreachable
@@ -35,9 +37,6 @@ __all__ = [
     "review_id_for",
     "task_id_for",
 ]
-
-NOT_PROCESSED_ZH = "前置事项未通过，本事项未办理"
-NOT_PROCESSED_EN = "A prerequisite item was not approved; this item was not processed"
 
 
 def task_id_for(case_id: str, item_code: str) -> str:
@@ -199,15 +198,14 @@ class Case(Aggregate[CaseEvent]):
             raise ForeignResult(f"{principal} answered for {task.task_id}, which belongs to {task.department}")
         return task
 
-    def take_review(self, task: Task, *, request_id: UUID, deficiencies: tuple[Deficiency, ...],
+    def take_review(self, task: Task, *, request_id: UUID, findings: tuple[Finding, ...],
                     reviewed_at: datetime, now: datetime) -> bool:
-        """A department's preliminary review; the last one in concludes the round with one merged notice. False:
-        a stale review (another round's, or a repeat), which changes nothing."""
+        """A department's preliminary review of its item; the last one in concludes the round with one merged
+        notice. False: a stale review (another round's, or a repeat), which changes nothing."""
         if task.review_request_id != str(request_id) or task.review_status is not ReviewStatus.PENDING:
             return False
-        if any(d.item_code != task.item_code or d.department != task.department for d in deficiencies):
-            raise ForeignResult(f"{department_principal(task.department)} reviewed {task.task_id} with findings "
-                                "about another item")
+        deficiencies = tuple(Deficiency(item_code=task.item_code, department=task.department, kind=f.kind, code=f.code,
+                                        reason_zh=f.reason_zh, reason_en=f.reason_en) for f in findings)
         listed, beyond = task.split_findings(deficiencies, self.form)
         for finding, held in beyond:  # 清单之外 or already held: a red card and a forced stop at supervision (R-04)
             self.record(FindingOutsideList(finding, held, reviewed_at, request_id))
@@ -241,19 +239,16 @@ class Case(Aggregate[CaseEvent]):
 
     # -- 结果实时回传 ------------------------------------------------------------------------------------------
 
-    def take_result(self, task: Task, *, request_id: UUID, outcome: Outcome, document_no: str | None,
+    def take_result(self, task: Task, *, request_id: UUID, decision: Decision, document_no: str | None,
                     reason_zh: str | None, reason_en: str | None, now: datetime) -> bool:
-        """Record a department's result, then release what it unblocks. False: a stale result (an earlier
-        attempt's, or a repeat), which changes nothing."""
+        """Record a department's decision, then release what it unblocks. False: a stale result (an earlier
+        attempt's, or a repeat), which changes nothing. (A correction is never asked for here: the contract has
+        no such decision, R-14.)"""
         if task.request_id != str(request_id) or task.status is not TaskStatus.RELEASED:
             return False
-        if outcome is Outcome.NEEDS_CORRECTION:
-            raise CorrectionOutsideReview(
-                f"{task.department} asked for a correction of {task.task_id} while handling; deficiencies are raised "
-                "in preliminary review, once (R-14)")
-        task.status = TaskStatus(outcome.value)
+        task.status = TaskStatus(decision.value)
         task.document_no, task.reason_zh, task.concluded_at = document_no, reason_zh, now
-        self.record(Concluded(replace(task), outcome, reason_en, now))
+        self.record(Concluded(replace(task), Outcome(decision.value), reason_en, now))
         self._advance(now)
         return True
 
@@ -261,10 +256,11 @@ class Case(Aggregate[CaseEvent]):
 
     def _advance(self, now: datetime) -> None:
         views = [t.sequencing for t in self.tasks.values()]
+        not_processed = MESSAGES.text("prerequisite_not_approved")
         for code in unreachable(views):
             task = self.tasks[code]
-            task.status, task.concluded_at, task.reason_zh = TaskStatus.NOT_PROCESSED, now, NOT_PROCESSED_ZH
-            self.record(Concluded(replace(task), Outcome.NOT_PROCESSED, NOT_PROCESSED_EN, now))
+            task.status, task.concluded_at, task.reason_zh = TaskStatus.NOT_PROCESSED, now, not_processed.zh
+            self.record(Concluded(replace(task), Outcome.NOT_PROCESSED, not_processed.en, now))
         for code in releasable([t.sequencing for t in self.tasks.values()]):
             self._release(self.tasks[code], now)
 

@@ -3,7 +3,8 @@ results."""
 
 from __future__ import annotations
 
-from contracts.department.v1 import RequestReceived, ResultReturned, ReviewReturned
+from contracts.department.v1 import RequestReceived
+from contracts.department.v2 import ResultReturned, ReviewReturned
 from contracts.intake.v1 import CaseAccepted, CaseCorrected
 from contracts.topics import CASE_DOSSIER, DEPARTMENT_RESULTS
 from dispatch.service_layer import handlers

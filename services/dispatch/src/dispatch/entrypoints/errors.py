@@ -7,23 +7,28 @@ from fastapi import FastAPI
 
 from dispatch.domain.deadlines import RedriveRefusal
 from dispatch.domain.errors import DispatchRefusal, RedriveRefused, UnknownRequest
+from dispatch.domain.messages import MESSAGES
 from exchange.http_edge import HttpRefusal
 from exchange.http_edge import answer_refusals as answer
 
 __all__ = ["answer_refusals", "http_refusal"]
 
-_REDRIVE_REFUSED: dict[RedriveRefusal, HttpRefusal] = {
-    RedriveRefusal.ANSWERED: (409, "部门已答复该请求，无需重发",
-                              "the department has answered this request already; nothing to re-drive"),
+_REDRIVE_REFUSED: dict[RedriveRefusal, tuple[int, str]] = {
+    RedriveRefusal.ANSWERED: (409, "redrive_answered"),
 }
+
+
+def _refusal(status: int, key: str) -> HttpRefusal:
+    text = MESSAGES.text(key)
+    return status, text.zh, text.en
 
 
 def http_refusal(refusal: DispatchRefusal) -> HttpRefusal:
     if isinstance(refusal, UnknownRequest):
-        return 404, "未找到该部门请求", "no such department request"
+        return _refusal(404, "request_not_found")
     if isinstance(refusal, RedriveRefused):
-        return _REDRIVE_REFUSED[refusal.reason]
-    return 422, "请求被拒绝", "refused"
+        return _refusal(*_REDRIVE_REFUSED[refusal.reason])
+    return _refusal(422, "refused")
 
 
 def answer_refusals(app: FastAPI) -> None:

@@ -10,7 +10,8 @@ import logging
 from datetime import UTC, datetime
 from uuid import UUID
 
-from contracts.department.v1 import RequestKind, RequestReceived, ResultReturned, ReviewReturned
+from contracts.department.v1 import RequestKind, RequestReceived
+from contracts.department.v2 import ResultReturned, ReviewReturned
 from contracts.envelope import Envelope
 from contracts.intake.v1 import CaseAccepted, CaseCorrected
 from dispatch.domain.errors import UnknownTask
@@ -80,7 +81,7 @@ async def review_returned(uow: DispatchUnitOfWork, envelope: Envelope, payload: 
     case, task = await _answered(uow, envelope, payload.case_id, payload.item_code)
     await _request_answered(uow, envelope, payload.request_id)
     now = datetime.now(UTC)
-    if not case.take_review(task, request_id=payload.request_id, deficiencies=payload.deficiencies,
+    if not case.take_review(task, request_id=payload.request_id, findings=payload.deficiencies,
                             reviewed_at=payload.reviewed_at, now=now):
         logger.info("stale review for %s round %d ignored", task.task_id, payload.round)
     _track_requests(uow, case, now)
@@ -93,7 +94,7 @@ async def result_returned(uow: DispatchUnitOfWork, envelope: Envelope, payload: 
         raise UnknownTask(f"no task {payload.task_id} in case {payload.case_id}")
     await _request_answered(uow, envelope, payload.request_id)
     now = datetime.now(UTC)
-    if not case.take_result(task, request_id=payload.request_id, outcome=payload.outcome,
+    if not case.take_result(task, request_id=payload.request_id, decision=payload.outcome,
                             document_no=payload.document_no, reason_zh=payload.reason_zh,
                             reason_en=payload.reason_en, now=now):
         logger.info("stale result for %s attempt %d ignored", task.task_id, payload.attempt)

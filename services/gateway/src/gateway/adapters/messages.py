@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from contracts.department.v1 import RequestKind, RequestReceived, ResultReturned, ReviewReturned
+from contracts.department.v1 import RequestKind, RequestReceived
+from contracts.department.v2 import Decision, Finding, ResultReturned, ReviewReturned
 from contracts.departments import department_principal
-from contracts.dispatch.v1 import Deficiency, Outcome
 from contracts.envelope import Envelope, EventPayload
 from contracts.gateway.v1 import CallbackParked, callback_parked_event_id
 from contracts.topics import DEPARTMENT_RESULTS
@@ -28,15 +28,14 @@ def answer_payload(request: QueuedRequest, decision: dict[str, Any]) -> EventPay
         return ResultReturned(
             request_id=UUID(request.request_id), case_id=request.case_id, task_id=sent["task_id"],
             item_code=request.item_code, department=request.department, attempt=sent["attempt"],
-            outcome=Outcome(decision["outcome"]), reason_zh=decision.get("reason_zh"),
+            outcome=Decision(decision["outcome"]), reason_zh=decision.get("reason_zh"),
             reason_en=decision.get("reason_en"), document_no=decision.get("document_no"),
             decided_at=datetime.fromisoformat(decision["decided_at"]),
         )
     return ReviewReturned(
         request_id=UUID(request.request_id), case_id=request.case_id, item_code=request.item_code,
         department=request.department, round=sent["round"],
-        deficiencies=tuple(Deficiency(item_code=request.item_code, department=request.department, **d)
-                           for d in decision["deficiencies"]),
+        deficiencies=tuple(Finding(**d) for d in decision["deficiencies"]),
         reviewed_at=datetime.fromisoformat(decision["reviewed_at"]),
     )
 

@@ -12,6 +12,8 @@ the library's; the HTTP status of each is decided at the edge (``entrypoints/err
 from __future__ import annotations
 
 from exchange.errors import DomainRefusal
+from exchange.messages import Text
+from gateway.domain.messages import MESSAGES
 
 __all__ = ["AnswerConflict", "GatewayRefusal", "NotRedrivable", "UnknownRequest", "WrongKind"]
 
@@ -19,16 +21,16 @@ __all__ = ["AnswerConflict", "GatewayRefusal", "NotRedrivable", "UnknownRequest"
 class GatewayRefusal(DomainRefusal):
     """A refusal the department can act on."""
 
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_zh = message_zh
-        self.message_en = message_en
+    def __init__(self, message: Text) -> None:
+        super().__init__(message.en)
+        self.message_zh = message.zh
+        self.message_en = message.en
 
 
 class UnknownRequest(GatewayRefusal):
     def __init__(self, department: str, request_id: str) -> None:
-        super().__init__(f"本部门（{department}）没有编号为 {request_id} 的请求",
-                         f"no request {request_id} was addressed to {department}")
+        super().__init__(MESSAGES.text("request_not_addressed_to_department", department=department,
+                                       request_id=request_id))
 
 
 class WrongKind(GatewayRefusal):

@@ -15,7 +15,9 @@ from typing import Any
 
 from contracts.department.v1 import RequestKind
 from exchange.aggregates import Aggregate
+from exchange.messages import Text
 from gateway.domain.errors import AnswerConflict, NotRedrivable, WrongKind
+from gateway.domain.messages import MESSAGES
 from gateway.domain.requests import Delivery, DeliveryPolicy, after_failed_delivery, same_decision
 
 __all__ = ["AnswerGiven", "CallbackParked", "GatewayEvent", "QueuedRequest", "Receipted"]
@@ -78,17 +80,14 @@ class QueuedRequest(Aggregate[GatewayEvent]):
         """A department decides once per request: False when this is the answer it gave before (nothing new);
         :class:`WrongKind` or :class:`AnswerConflict` when it may not be taken."""
         if kind is not self.kind:
-            route = _ROUTE[self.kind]
-            raise WrongKind(f"请求 {self.request_id} 是{'预审' if self.kind is RequestKind.REVIEW else '办理'}请求，"
-                            f"请提交到 /departments/{self.department}/{route}",
-                            f"request {self.request_id} is a {self.kind.value} request: answer it at "
-                            f"/departments/{self.department}/{route}")
+            named = MESSAGES.text(f"request_kind_{self.kind.value}")  # the request's kind, in each language
+            where = {"request_id": self.request_id, "department": self.department, "route": _ROUTE[self.kind]}
+            raise WrongKind(Text(MESSAGES.text("answer_at_other_route", kind=named.zh, **where).zh,
+                                 MESSAGES.text("answer_at_other_route", kind=named.en, **where).en))
         if self.answer is not None and self.answered_at is not None:
             if not same_decision(decision, self.answer):
-                raise AnswerConflict(f"请求 {self.request_id} 已于 {self.answered_at.isoformat()} 答复，答复内容不同；"
-                                     "同一请求只能答复一次",
-                                     f"request {self.request_id} was answered differently at "
-                                     f"{self.answered_at.isoformat()}; a request is answered once")
+                raise AnswerConflict(MESSAGES.text("answered_differently", request_id=self.request_id,
+                                                   answered_at=self.answered_at.isoformat()))
             return False
         self.answer, self.answer_event_id, self.answered_at = decision, event_id, now
         self.record(AnswerGiven(decision, event_id))
@@ -103,9 +102,7 @@ class QueuedRequest(Aggregate[GatewayEvent]):
         """重投: a parked callback delivery is tried again from the start (attempts counted afresh)."""
         if self.answered_at is not None or self.delivery is not Delivery.UNDELIVERABLE:
             state = "answered" if self.answered_at is not None else self.delivery.value
-            raise NotRedrivable(f"只有投递已搁置（undeliverable）的请求可以重投；该请求状态为 {state}",
-                                f"only a request whose delivery is parked (undeliverable) can be re-driven; "
-                                f"this one is {state}")
+            raise NotRedrivable(MESSAGES.text("not_redrivable", state=state))
         self.delivery, self.delivery_attempts, self.next_delivery_at = Delivery.PENDING, 0, now
 
     def still_due(self, attempts_seen: int) -> bool:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from exchange.http_edge import HttpRefusal
 from exchange.http_edge import answer_refusals as answer
 from gateway.domain.errors import GatewayRefusal, UnknownRequest
+from gateway.domain.messages import MESSAGES
 
 _ZH = {
     "missing": "必填项缺失",
@@ -74,9 +75,9 @@ async def on_request_invalid(_request: Request, exc: Exception) -> JSONResponse:
             message_zh = message_en = message_en.removeprefix("Value error, ")
         problems.append(FieldProblem(field=_field(err["loc"], err["type"]), problem=err["type"],
                                      message_zh=message_zh, message_en=message_en))
+    invalid = MESSAGES.text("request_invalid")
     return JSONResponse(status_code=422, content=Invalid(
-        message_zh="请求内容有误，请按提示修改后重新提交", message_en="The request has errors; correct them and send it again",
-        problems=problems).model_dump())
+        message_zh=invalid.zh, message_en=invalid.en, problems=problems).model_dump())
 
 
 UNAVAILABLE: dict[str, Any] = {"description": "暂时无法处理（数据库或消息总线不可用），请稍后原样重试 / temporarily "

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from contracts.department.v1 import RequestKind, ResultReturned, ReviewReturned, answer_event_id
+from contracts.department.v1 import RequestKind, answer_event_id
+from contracts.department.v2 import ResultReturned, ReviewReturned
 from exchange.db.database import Database
 from gateway.domain.errors import UnknownRequest
 from gateway.service_layer.unit_of_work import gateway_work

@@ -1,0 +1,25 @@
+"""部门接入网关的消息目录 (the department gateway's message catalogue): every text it shows people, zh-CN and English."""
+
+from __future__ import annotations
+
+from exchange.messages import Messages
+
+__all__ = ["MESSAGES"]
+
+MESSAGES = Messages({
+    # Refusals of a department's call (domain.errors; the HTTP status is decided in entrypoints.errors): the
+    # department's developer reads them.
+    "request_not_addressed_to_department": ("本部门（{department}）没有编号为 {request_id} 的请求",
+                                            "no request {request_id} was addressed to {department}"),
+    # ``kind`` is one of the request kinds below, in each language.
+    "answer_at_other_route": ("请求 {request_id} 是{kind}请求，请提交到 /departments/{department}/{route}",
+                              "request {request_id} is a {kind} request: answer it at /departments/{department}/{route}"),
+    "request_kind_review": ("预审", "review"),
+    "request_kind_handling": ("办理", "handling"),
+    "answered_differently": ("请求 {request_id} 已于 {answered_at} 答复，答复内容不同；同一请求只能答复一次",
+                             "request {request_id} was answered differently at {answered_at}; a request is answered once"),
+    "not_redrivable": ("只有投递已搁置（undeliverable）的请求可以重投；该请求状态为 {state}",
+                       "only a request whose delivery is parked (undeliverable) can be re-driven; this one is {state}"),
+    # The request does not match the API (422, entrypoints.errors): said above the list of fields at fault.
+    "request_invalid": ("请求内容有误，请按提示修改后重新提交", "The request has errors; correct them and send it again"),
+})
