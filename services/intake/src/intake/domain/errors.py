@@ -1,14 +1,18 @@
 """Intake's refusals (受理服务的拒绝), one tree rooted in the library's. What each means at an edge is decided there:
-``entrypoints/errors.py`` and the routes give the HTTP status (noted here in brackets); the consumer runner
+``entrypoints/errors.py`` gives the HTTP status (noted here in brackets) and the text; the consumer runner
 dead-letters the last two.
 
 * exchange.DomainRefusal
   + IntakeError
     + ApplicationInvalid     the application breaks a rule (422, with field paths)
     + IdempotencyKeyReused   an Idempotency-Key sent again with another request body (422)
-    + CaseNotFound           (404)
+    + CaseNotFound           no such case, or not one the caller may follow (404: the same answer)
+    + UnknownOneThing        no such one-thing in the catalogue in force (404)
+    + DelegationNotFound     no such authorisation of the caller's (404)
+    + DraftNotFound          no such pre-fill draft the caller may read (404)
     + NothingToCorrect       no correction notice of the case is open (409)
     + NotDelegated           an online proxy without the applicant's authorisation (委托授权, 403)
+    + NotOneself             authorising for, or looking up, someone else (403)
     + DelegationRefused      an authorisation that cannot be granted (422)
     + UnknownCase            a case-stream fact about a case intake never accepted
     + ForeignAnswer          a pre-fill answer from the wrong registry or about someone else
@@ -57,8 +61,28 @@ class CaseNotFound(IntakeError):
     pass
 
 
+class UnknownOneThing(IntakeError):
+    pass
+
+
+class DelegationNotFound(IntakeError):
+    pass
+
+
+class DraftNotFound(IntakeError):
+    pass
+
+
 class NothingToCorrect(IntakeError):
     pass
+
+
+class NotOneself(IntakeError):
+    """Someone else's authorisation or data: ``about`` is ``delegation`` (authorising for them) or ``lookup``."""
+
+    def __init__(self, about: str) -> None:
+        super().__init__(f"not the caller's own {about}")
+        self.about = about
 
 
 class NotDelegated(IntakeError):

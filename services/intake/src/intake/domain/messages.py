@@ -198,4 +198,14 @@ MESSAGES = Messages({
                       "授权在有效期内可用",
                       "applying online for someone else needs their authorisation first: the applicant signs in and "
                       "authorises you (POST /delegations) for this one-thing or any, for up to 30 days"),
+    "case_not_found": ("未找到该办件", "case not found"),
+    "nothing_to_correct": ("该办件没有待答复的补正告知", "no correction notice of this case is open"),
+    "no_such_one_thing": ("没有该一件事", "no such one-thing"),
+    "no_such_delegation": ("没有该委托授权", "no such authorisation"),
+    "draft_not_found": ("未找到该草稿", "draft not found"),
+    "authorise_for_yourself": ("只能以本人（或本人法人账号的企业）名义授权",
+                               "you may authorise for yourself (or your enterprise) only"),
+    "look_up_your_own": ("只能授权调取本人（或本人法人账号的企业）的信息",
+                         "you may authorise the lookup of your own (or your enterprise's) data only"),
+    "refused": ("请求被拒绝", "the request was refused"),
 })

@@ -14,7 +14,6 @@ from datetime import UTC, date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
@@ -35,22 +34,19 @@ from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, Due, 
 from intake.domain.errors import (
     ApplicationInvalid,
     CaseNotFound,
+    DelegationNotFound,
     DelegationRefused,
+    DraftNotFound,
     FieldProblem,
-    IdempotencyKeyReused,
-    NotDelegated,
-    NothingToCorrect,
+    NotOneself,
+    UnknownOneThing,
 )
 from intake.domain.materials import Submitted
+from intake.domain.messages import MESSAGES
 from intake.domain.notice import one_time_notice
 from intake.domain.origin import Refusal, application_origin, may_follow
 from intake.domain.pseudonyms import Pseudonyms
-from intake.entrypoints.errors import (
-    on_application_invalid,
-    on_idempotency_key_reused,
-    on_not_delegated,
-    on_request_invalid,
-)
+from intake.entrypoints.errors import answer_refusals
 from intake.entrypoints.examples import (
     BLACKLIST_EXAMPLES,
     CASE_EXAMPLES,
@@ -93,7 +89,6 @@ _IDEMPOTENCY_KEY = (
     " A key for retries: the same key with the same body gets the same case back (200); the same key with another "
     "body is refused with 422 (draft-ietf-httpapi-idempotency-key-header). Keys do not expire."
 )
-_NOT_FOUND = {"message_zh": "未找到该办件", "message_en": "case not found"}
 _INVALID: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic, "description": "内容有误 The request has errors"},
                                            **ACCESS_RESPONSES}
 
@@ -195,7 +190,7 @@ async def get_catalogue(edge: TheIntake) -> dict[str, Any]:
 async def get_bundle(code: str, edge: TheIntake) -> dict[str, Any]:
     bundle = edge.catalogues.current.bundle(code)
     if bundle is None:
-        raise HTTPException(404, detail={"message_zh": "没有该一件事", "message_en": "no such one-thing"})
+        raise UnknownOneThing(code)
     return {"version": edge.catalogues.current.version, **bundle.model_dump(mode="json")}
 
 
@@ -205,7 +200,7 @@ async def get_notice(code: str, edge: TheIntake, items: Annotated[list[str] | No
                      format: Annotated[str, Query(pattern="^(json|html)$")] = "json") -> Any:
     catalogue = edge.catalogues.current
     if catalogue.bundle(code) is None:
-        raise HTTPException(404, detail={"message_zh": "没有该一件事", "message_en": "no such one-thing"})
+        raise UnknownOneThing(code)
     bundle, selection = resolve_selection(catalogue, code, items)
     notice = one_time_notice(catalogue, bundle, selection, china_today(), edge.calendar)
     return HTMLResponse(render_notice(notice)) if format == "html" else notice
@@ -217,10 +212,10 @@ async def post_delegation(body: DelegationCreate, applicant: Applicant, database
                           edge: TheIntake) -> DelegationPublic:
     principal_id = body.principal_id or applicant.id_number
     if not applicant.speaks_for(principal_id):
-        raise HTTPException(403, detail={"message_zh": "只能以本人（或本人法人账号的企业）名义授权",
-                                         "message_en": "you may authorise for yourself (or your enterprise) only"})
+        raise NotOneself("delegation")
     if body.bundle_code is not None and edge.catalogues.current.bundle(body.bundle_code) is None:
-        raise ApplicationInvalid([FieldProblem("bundle_code", "unknown_bundle", "没有该一件事", "no such one-thing")])
+        raise ApplicationInvalid([FieldProblem.said("bundle_code", "unknown_bundle",
+                                                    MESSAGES.text("no_such_one_thing"))])
     try:
         row = await delegations.grant(database, principal_id=str(principal_id), proxy_id=body.proxy_id_number,
                                       bundle_code=body.bundle_code, valid_days=body.valid_days)
@@ -245,7 +240,7 @@ async def revoke_delegation(delegation_id: Annotated[str, Path(max_length=64)], 
     row = await delegations.revoke(database, delegation_id,
                                    principal_ids={i for i in (applicant.id_number, applicant.organisation) if i})
     if row is None:
-        raise HTTPException(404, detail={"message_zh": "没有该委托授权", "message_en": "no such authorisation"})
+        raise DelegationNotFound(delegation_id)
     return DelegationPublic.model_validate(row, from_attributes=True)
 
 
@@ -256,8 +251,7 @@ async def post_draft(body: Annotated[DraftCreate, Body(openapi_examples=DRAFT_EX
     # 授权预填: the applicant's own token is the authorisation, and only for their own data.
     subject_id = body.id_number or applicant.organisation or applicant.id_number
     if not applicant.speaks_for(subject_id):
-        raise HTTPException(403, detail={"message_zh": "只能授权调取本人（或本人法人账号的企业）的信息", "message_en":
-                                         "you may authorise the lookup of your own (or your enterprise's) data only"})
+        raise NotOneself("lookup")
     catalogue = edge.catalogues.current
     bundle, selection = resolve_selection(catalogue, body.bundle_code, body.items)
     draft = await create_draft(database, catalogue, bundle, selection.codes, str(subject_id),
@@ -272,7 +266,7 @@ async def get_draft(draft_id: str, caller: DraftReader, database: ServiceDatabas
                     ) -> DraftPublic:
     draft = await views.draft(database, draft_id)
     if draft is None or not may_follow(caller, draft.subject_id, None):
-        raise HTTPException(404, detail={"message_zh": "未找到该草稿", "message_en": "draft not found"})
+        raise DraftNotFound(draft_id)
     catalogue = await edge.catalogues.version(draft.authorisation["catalogue_version"])
     bundle = catalogue.bundle(draft.bundle_code)
     assert bundle is not None, "a recorded catalogue version holds the draft's one-thing"
@@ -331,13 +325,10 @@ async def create_case(
 async def _followed(database: Database, case_id: str, caller: Caller) -> tuple[IntakeCase, list[IntakeTimeline]]:
     """The case and its timeline; 404 unless it exists and ``caller`` may follow it (no difference between
     the two)."""
-    try:
-        case, entries = await load_case(database, case_id)
-    except CaseNotFound:
-        raise HTTPException(404, detail=_NOT_FOUND) from None
+    case, entries = await load_case(database, case_id)
     if not may_follow(caller, str(case.applicant.get("id_number")), (case.proxy or {}).get("id_number"),
                       accepted_at=case.window_id):
-        raise HTTPException(404, detail=_NOT_FOUND)
+        raise CaseNotFound(case_id)
     return case, entries
 
 
@@ -353,16 +344,8 @@ async def get_case(case_id: str, caller: CaseReader, database: ServiceDatabase, 
 async def correct_case(case_id: str, body: Annotated[CorrectionCreate, Body(openapi_examples=CORRECTION_EXAMPLES)],
                        caller: Acceptor, database: ServiceDatabase, edge: TheIntake) -> CasePublic:
     await _followed(database, case_id, caller)
-    try:
-        await supply_correction(database, edge.catalogues, case_id, body.form, _submitted(body.materials),
-                                edge.calendar)
-        case, entries = await load_case(database, case_id)
-    except CaseNotFound:
-        raise HTTPException(404, detail=_NOT_FOUND) from None
-    except NothingToCorrect:
-        raise HTTPException(409, detail={"message_zh": "该办件没有待答复的补正告知",
-                                         "message_en": "no correction notice of this case is open"}) from None
-    return _public(case, entries, edge.calendar)
+    await supply_correction(database, edge.catalogues, case_id, body.form, _submitted(body.materials), edge.calendar)
+    return _public(*await load_case(database, case_id), edge.calendar)
 
 
 @router.post("/cases/{case_id}/supplements", response_model=CasePublic, responses=_INVALID,
@@ -370,12 +353,8 @@ async def correct_case(case_id: str, body: Annotated[CorrectionCreate, Body(open
 async def supplement_case(case_id: str, body: Annotated[SupplementCreate, Body(openapi_examples=SUPPLEMENT_EXAMPLES)],
                           caller: Acceptor, database: ServiceDatabase, edge: TheIntake) -> CasePublic:
     await _followed(database, case_id, caller)
-    try:
-        await supply_supplement(database, case_id, _submitted(body.materials))
-        case, entries = await load_case(database, case_id)
-    except CaseNotFound:
-        raise HTTPException(404, detail=_NOT_FOUND) from None
-    return _public(case, entries, edge.calendar)
+    await supply_supplement(database, case_id, _submitted(body.materials))
+    return _public(*await load_case(database, case_id), edge.calendar)
 
 
 
@@ -404,10 +383,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
         ),
     )
     harden(app)
-    app.add_exception_handler(RequestValidationError, on_request_invalid)
-    app.add_exception_handler(ApplicationInvalid, on_application_invalid)
-    app.add_exception_handler(IdempotencyKeyReused, on_idempotency_key_reused)
-    app.add_exception_handler(NotDelegated, on_not_delegated)
+    answer_refusals(app)
     app.state.database = database
     app.state.intake = IntakeEdge(catalogues, calendar, pseudonyms, verify_licence)
     app.include_router(router)

@@ -1,4 +1,5 @@
-"""Turning validation failures into 422 answers with field paths and zh-CN/English messages."""
+"""Intake's refusals at the HTTP edge (拒绝 → HTTP): the one place each gets its status and text (zh-CN, en), and
+validation failures become 422 answers with field paths. On the bus the consumer runner dead-letters them instead."""
 
 from __future__ import annotations
 
@@ -6,11 +7,26 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from intake.domain.errors import ApplicationInvalid, FieldProblem, IdempotencyKeyReused, NotDelegated
+from exchange.http_edge import HttpRefusal
+from exchange.http_edge import answer_refusals as answer
+from intake.domain.errors import (
+    ApplicationInvalid,
+    CaseNotFound,
+    DelegationNotFound,
+    DelegationRefused,
+    DraftNotFound,
+    FieldProblem,
+    IdempotencyKeyReused,
+    IntakeError,
+    NotDelegated,
+    NothingToCorrect,
+    NotOneself,
+    UnknownOneThing,
+)
 from intake.domain.messages import MESSAGES
 from intake.entrypoints.schemas import BilingualValueError
 
@@ -94,3 +110,36 @@ async def on_not_delegated(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=403, content={"detail": {
         "problem": "not_delegated", "message_zh": text.zh, "message_en": text.en,
     }})
+
+
+_BY_REFUSAL: tuple[tuple[type[IntakeError], int, str], ...] = (
+    (CaseNotFound, 404, "case_not_found"),  # a case the caller may not follow answers alike: nothing to learn
+    (UnknownOneThing, 404, "no_such_one_thing"),
+    (DelegationNotFound, 404, "no_such_delegation"),
+    (DraftNotFound, 404, "draft_not_found"),
+    (NothingToCorrect, 409, "nothing_to_correct"),
+)
+_NOT_ONESELF = {"delegation": "authorise_for_yourself", "lookup": "look_up_your_own"}
+
+
+def http_refusal(refusal: IntakeError) -> HttpRefusal:
+    """The status and texts of a refusal without a body of its own (those with one have their handlers above)."""
+    if isinstance(refusal, NotOneself):
+        text = MESSAGES.text(_NOT_ONESELF[refusal.about])
+        return 403, text.zh, text.en
+    if isinstance(refusal, DelegationRefused):
+        return 422, refusal.message_zh, refusal.message_en
+    status, key = next(((status, key) for kind, status, key in _BY_REFUSAL if isinstance(refusal, kind)),
+                       (422, "refused"))
+    text = MESSAGES.text(key)
+    return status, text.zh, text.en
+
+
+def answer_refusals(app: FastAPI) -> None:
+    """Every refusal a route raises, answered in one place: validation failures with their field paths, the rest
+    with :func:`http_refusal`."""
+    app.add_exception_handler(RequestValidationError, on_request_invalid)
+    app.add_exception_handler(ApplicationInvalid, on_application_invalid)
+    app.add_exception_handler(IdempotencyKeyReused, on_idempotency_key_reused)
+    app.add_exception_handler(NotDelegated, on_not_delegated)
+    answer(app, IntakeError, http_refusal)
