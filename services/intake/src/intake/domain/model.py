@@ -19,6 +19,7 @@ from contracts.departments import department
 from contracts.dispatch.v1 import Deficiency
 from contracts.intake.v1 import Applicant, CaseItem, Commitment, MaterialProvision, MaterialRef, Proxy
 from exchange.aggregates import Aggregate
+from exchange.messages import Text
 from intake.domain.assistance import FastTrack
 from intake.domain.case import CaseState, item_status_text, notice_texts
 from intake.domain.messages import MESSAGES
@@ -151,8 +152,7 @@ class Case(Aggregate[CaseEvent]):
         self.correction_round, self.correction = notice.round, None
         self.state.correction_open = False
         self.record(Corrected(notice.round, item_codes, supplied, refs))
-        text = MESSAGES.text("corrected", round=notice.round, paused=paused)
-        self.note("corrected", text.zh, text.en)
+        self.note("corrected", MESSAGES.text("corrected", round=notice.round, paused=paused))
 
     def supplement(self, documents: dict[str, str], today: date) -> None:
         """容缺补齐: documents for materials accepted missing (by material code), each fulfilling its commitment."""
@@ -162,43 +162,36 @@ class Case(Aggregate[CaseEvent]):
             for c in self.commitments
         ]
         self.materials = _with_documents(self.materials, documents)
-        self.note("supplemented", MESSAGES.text("supplemented", materials="、".join(sorted(documents))).zh,
-                  MESSAGES.text("supplemented", materials=", ".join(sorted(documents))).en)
+        self.note("supplemented", MESSAGES.text("supplemented", materials=Text("、".join(sorted(documents)),
+                                                                                 ", ".join(sorted(documents)))))
 
-    def note(self, kind: str, text_zh: str, text_en: str, *, item_code: str | None = None,
-             department: str | None = None) -> None:
-        self.record(Noted(kind, text_zh, text_en, item_code, department))
+    def note(self, kind: str, text: Text, *, item_code: str | None = None, department: str | None = None) -> None:
+        """A line of the case's timeline (办件进度), in both languages."""
+        self.record(Noted(kind, text.zh, text.en, item_code, department))
 
     def review_concluded(self, round_: int, deficiencies: tuple[Deficiency, ...], on: date) -> None:
         """Every department's preliminary review is in: one consolidated correction notice, or handling starts."""
         if round_ <= self.correction_round or self.correction is not None:
             return  # this round was answered already, or its notice is open
         if not deficiencies:
-            text = MESSAGES.text("reviewed")
-            self.note("reviewed", text.zh, text.en)
+            self.note("reviewed", MESSAGES.text("reviewed"))
             return
         self.correction = OpenCorrection(round_, on, deficiencies)
         self.state.correction_open = True
-        lines_zh = "；".join(MESSAGES.text("deficiency", code=d.code, department=_name_zh(d.department),
-                                           reason=d.reason_zh).zh for d in deficiencies)
-        lines_en = "; ".join(MESSAGES.text("deficiency", code=d.code, department=d.department,
-                                           reason=d.reason_en).en for d in deficiencies)
-        self.note("correction_requested",
-                  MESSAGES.text("correction_requested", round=round_, count=len(deficiencies),
-                                deficiencies=lines_zh).zh,
-                  MESSAGES.text("correction_requested", round=round_, count=len(deficiencies),
-                                deficiencies=lines_en).en)
+        lines = [MESSAGES.text("deficiency", code=d.code, department=Text(_name_zh(d.department), d.department),
+                               reason=Text(d.reason_zh, d.reason_en)) for d in deficiencies]
+        self.note("correction_requested", MESSAGES.text(
+            "correction_requested", round=round_, count=len(deficiencies),
+            deficiencies=Text("；".join(line.zh for line in lines), "; ".join(line.en for line in lines))))
 
     def released(self, item_code: str, attempt: int, department_code: str, statutory_days: int,
                  promised_days: int) -> None:
         if not self.state.released(item_code, attempt):
             return  # a stale or repeated fact
         dept, item = department(department_code), self.state.items[item_code]
-        self.note("released",
-                  MESSAGES.text("released", item=item.name_zh, department=dept.name_zh, statutory=statutory_days,
-                                promised=promised_days).zh,
-                  MESSAGES.text("released", item=item.name_en, department=dept.name_en, statutory=statutory_days,
-                                promised=promised_days).en,
+        self.note("released", MESSAGES.text("released", item=Text(item.name_zh, item.name_en),
+                                            department=Text(dept.name_zh, dept.name_en), statutory=statutory_days,
+                                            promised=promised_days),
                   item_code=item.item_code, department=dept.code)
 
     def concluded(self, item_code: str, attempt: int, outcome: str, document_no: str | None, reason_zh: str | None,
@@ -208,26 +201,26 @@ class Case(Aggregate[CaseEvent]):
             return False
         item = self.state.items[item_code]
         status = item_status_text(item.status)
-        self.note(f"concluded.{outcome}",
-                  MESSAGES.text("item_concluded_because" if reason_zh else "item_concluded", item=item.name_zh,
-                                status=status.zh, reason=reason_zh).zh,
-                  MESSAGES.text("item_concluded_because" if reason_en else "item_concluded", item=item.name_en,
-                                status=status.en, reason=reason_en).en,
-                  item_code=item.item_code, department=department_code)
+        name = Text(item.name_zh, item.name_en)
+        zh = MESSAGES.text("item_concluded_because" if reason_zh else "item_concluded", item=name, status=status,
+                           reason=reason_zh).zh
+        en = MESSAGES.text("item_concluded_because" if reason_en else "item_concluded", item=name, status=status,
+                           reason=reason_en).en  # a department may give its reason in one language only
+        self.note(f"concluded.{outcome}", Text(zh, en), item_code=item.item_code, department=department_code)
         return True
 
     def licence_issued(self, item_code: str, licence_id: str, number: str, issuer_department: str) -> bool:
         """Whether the licence was new (then the case may be ready for delivery)."""
         if not self.state.licence_issued(item_code, licence_id):
             return False
-        text = MESSAGES.text("licence_issued", number=number)
-        self.note("licence", text.zh, text.en, item_code=item_code, department=issuer_department)
+        self.note("licence", MESSAGES.text("licence_issued", number=number), item_code=item_code,
+                  department=issuer_department)
         return True
 
     def licence_status_changed(self, state: str, reason_zh: str, item_code: str, issuer_department: str) -> None:
         """撤销/暂停/恢复 after delivery: the case's history says so; the delivered result itself stands."""
-        text = MESSAGES.text(f"licence_{state}", reason=reason_zh)  # licence_revoked, _suspended or _active
-        self.note(f"licence_{state}", text.zh, text.en, item_code=item_code, department=issuer_department)
+        self.note(f"licence_{state}", MESSAGES.text(f"licence_{state}", reason=reason_zh),  # revoked, suspended, active
+                  item_code=item_code, department=issuer_department)
 
     def item_due(self, item_code: str, due_on: date, clock_id: str | None = None) -> None:
         """The item's clock started at supervision: its due date, as the applicant sees it."""
@@ -248,13 +241,12 @@ class Case(Aggregate[CaseEvent]):
             return  # a suspension, or a repeat: nothing the applicant sees changes
         self.supervised_due_on = due_on
         if kind == "extended":  # the reason is given in zh-CN only
-            zh = MESSAGES.text("due_extended_because", days=days, due=due_on, reason=reason_zh).zh
-            en = MESSAGES.text("due_extended", days=days, due=due_on).en
+            self.note("due_date_moved", Text(
+                MESSAGES.text("due_extended_because", days=days, due=due_on, reason=reason_zh).zh,
+                MESSAGES.text("due_extended", days=days, due=due_on).en))
         else:
             key = {"resumed": "due_resumed", "reprojected": "due_reprojected"}.get(kind, "due_moved")
-            text = MESSAGES.text(key, due=due_on)
-            zh, en = text.zh, text.en
-        self.note("due_date_moved", zh, en)
+            self.note("due_date_moved", MESSAGES.text(key, due=due_on))
 
     @property
     def ready_for_delivery(self) -> bool:
@@ -269,7 +261,7 @@ class Case(Aggregate[CaseEvent]):
         self.notice_zh, self.notice_en = notice_texts(self.state, bundle_name_zh, bundle_name_en, self.delivery_method)
         self.record(Delivered(at))
         how = MESSAGES.text("delivered_by_mail" if self.delivery_method == "mail" else "delivered_at_window")
-        self.note("delivered", MESSAGES.text("delivered", how=how.zh).zh, MESSAGES.text("delivered", how=how.en).en)
+        self.note("delivered", MESSAGES.text("delivered", how=how))
 
 
 def _with_documents(rows: list[dict[str, Any]], documents: dict[str, str]) -> list[dict[str, Any]]:

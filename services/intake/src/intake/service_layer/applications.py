@@ -28,6 +28,7 @@ from contracts.sharing.v1 import Registry
 from contracts.workdays import WorkingCalendar
 from credentials.verify import Verification
 from exchange.db.database import Database
+from exchange.messages import Text
 from intake.adapters import views
 from intake.adapters.tables import IntakeCase, IntakeTimeline
 from intake.domain.assistance import fast_track, proxy_terms
@@ -274,41 +275,39 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
             if claimed is None or not claimed.claim(case_id):
                 raise ApplicationInvalid([FieldProblem.said("draft_id", "draft_used", MESSAGES.text("draft_used"))])
             if changed_prefill:
-                case.note("prefill_changed", MESSAGES.text("prefill_changed", fields="、".join(changed_prefill)).zh,
-                          MESSAGES.text("prefill_changed", fields=", ".join(changed_prefill)).en)
+                case.note("prefill_changed", MESSAGES.text("prefill_changed", fields=Text(
+                    "、".join(changed_prefill), ", ".join(changed_prefill))))
         _accepted_timeline(case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
                            track.reason_en)
         if app.delegation_id is not None:
-            delegated = MESSAGES.text("delegated", delegation_id=app.delegation_id)
-            case.note("delegation", delegated.zh, delegated.en)
+            case.note("delegation", MESSAGES.text("delegated", delegation_id=app.delegation_id))
         reused = {str(r.licence_number): r.name_zh for refs in checked.refs.values() for r in refs
                   if r.provision is MaterialProvision.LICENCE}
         if reused:
             listed_zh = "；".join(f"「{name}」由电子证照 {number} 证明" for number, name in reused.items())
-            case.note("licence_reused",
-                      f"申请人同意复用电子证照，以下材料免提交（已核验签名、签发机关、有效期与状态）：{listed_zh}",
-                      f"With the applicant's consent, verified e-licences replace {len(reused)} material(s): "
-                      + ", ".join(reused.values()))
+            case.note("licence_reused", Text(
+                f"申请人同意复用电子证照，以下材料免提交（已核验签名、签发机关、有效期与状态）：{listed_zh}",
+                f"With the applicant's consent, verified e-licences replace {len(reused)} material(s): "
+                + ", ".join(reused.values())))
     return case_id
 
 
 def _accepted_timeline(case: Case, bundle: Bundle, selection: Selection, limit_days: int, checked: MaterialsChecked,
                        proxy: Proxy | None, track_zh: str | None, track_en: str | None) -> None:
     count = len(selection.codes)
-    case.note("accepted",
-              MESSAGES.text("accepted", bundle=bundle.name_zh, count=count, days=limit_days, due=case.due_on).zh,
-              MESSAGES.text("accepted", bundle=bundle.name_en, count=count, days=limit_days, due=case.due_on).en)
+    case.note("accepted", MESSAGES.text("accepted", bundle=Text(bundle.name_zh, bundle.name_en), count=count,
+                                        days=limit_days, due=case.due_on))
     for added in selection.added:
-        case.note("item_added", added.message_zh, added.message_en, item_code=added.item_code)
+        case.note("item_added", Text(added.message_zh, added.message_en), item_code=added.item_code)
     for commitment in checked.commitments:  # in zh-CN the commitment's own text
-        case.note(f"commitment.{commitment.kind}", commitment.text_zh,
-                  MESSAGES.text("commitment_recorded", code=commitment.material_code, due=commitment.due_on).en)
+        case.note(f"commitment.{commitment.kind}", Text(commitment.text_zh, MESSAGES.text(
+            "commitment_recorded", code=commitment.material_code, due=commitment.due_on).en))
     if proxy is not None:  # in zh-CN the reason the proxy is free or not, in English whether it is
         fee = MESSAGES.text("proxy_fee_free" if proxy.free else "proxy_fee_agreed")
-        case.note("proxy", MESSAGES.text("proxy_handled", name=proxy.name, role=proxy.role, terms=proxy.free_reason).zh,
-                  MESSAGES.text("proxy_handled", name=proxy.name, role=proxy.role, terms=fee.en).en)
+        case.note("proxy", MESSAGES.text("proxy_handled", name=proxy.name, role=proxy.role,
+                                         terms=Text(str(proxy.free_reason), fee.en)))
     if track_zh and track_en:
-        case.note("fast_track_refused", track_zh, track_en)
+        case.note("fast_track_refused", Text(track_zh, track_en))
 
 
 async def load_case(db: Database, case_id: str) -> tuple[IntakeCase, list[IntakeTimeline]]:
