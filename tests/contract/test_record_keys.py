@@ -8,12 +8,10 @@ from datetime import date
 import pytest
 
 from contracts.examples import example
-from contracts.licence.v1 import LicenceIssued
 from contracts.licence.v2 import LicenceStatusChanged
 from contracts.registry import PAYLOADS
 from contracts.supervision.v1 import FiguresPublished
-from contracts.topics import ALL_TOPICS, CASE_STREAM, LICENCE_EVENTS, SUPERVISION_FIGURES, TopicSpec
-from exchange.testing.memory import StagingOutbox
+from contracts.topics import ALL_TOPICS, LICENCE_EVENTS, SUPERVISION_FIGURES, TopicSpec
 
 _NOT_FIELDS = {"none", "original key"}  # the broker epoch (one partition) and dead letters (the failed record's key)
 
@@ -31,16 +29,3 @@ def test_a_composite_key_joins_its_fields_and_a_missing_field_falls_back_to_the_
                                                "key": "health", "day": date(2026, 12, 4)})
     assert SUPERVISION_FIGURES.record_key(figures, "subject") == "department:health"
     assert LICENCE_EVENTS.record_key(example(LicenceStatusChanged), "the holder") == "the holder"
-
-
-def test_one_licence_fact_is_one_envelope_keyed_per_topic() -> None:
-    outbox = StagingOutbox("licence")
-    changed = example(LicenceStatusChanged)
-    outbox.emit(changed, subject=changed.case_id, topics=[CASE_STREAM, LICENCE_EVENTS],
-                key_by_topic={LICENCE_EVENTS.name: "holder-1"})
-    outbox.emit(example(LicenceIssued), subject="C-1", topics=[LICENCE_EVENTS])
-
-    by_topic = [(s.topic, s.key) for s in outbox.staged]
-    assert by_topic == [(CASE_STREAM.name, changed.case_id), (LICENCE_EVENTS.name, "holder-1"),
-                        (LICENCE_EVENTS.name, example(LicenceIssued).holder_id)]
-    assert outbox.staged[0].event_id == outbox.staged[1].event_id
