@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 DEMO_CASES ?= 20
 TEST_WORKERS ?= 2
 
-.PHONY: run test setup lint typecheck unit docs clean
+.PHONY: run test setup lint typecheck unit docs clean bench
 
 $(STAMP): $(foreach p,$(PKGS),$(p)/pyproject.toml) requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
+## Sustained closed-loop load on the whole system (docs/performance.md); BENCH_ARGS="--bundle P-01 --database-url …".
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e "cli[bench]"
+	$(BIN)/onething bench $(BENCH_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not e2e"

@@ -1,6 +1,6 @@
 """``onething``: run the whole system (up) and see it (status), a demo batch (demo), one application (apply), a
 case, the catalogue, read a topic (tail), verify a licence, keys, dead letters (dlq), re-drive a department request
-parked as undeliverable, inject faults (chaos). ``--data-dir`` goes before or after the command."""
+parked as undeliverable, inject faults (chaos), measure it under load (bench). ``--data-dir`` goes before or after the command."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from exchange.key_list import KEY_LIST_FILE
 from exchange.signing import PRIVATE, PUBLIC, KeyRing, ensure_holdings, revoke_key, rotate_key
 from onething.apply import apply_once, follow_lines
 from onething.audit import audit_chain_command
+from onething.bench.command import BENCH_SUMMARY, add_bench_arguments, bench_command
 from onething.call import CALL_SUMMARY, add_call_arguments, call_command
 from onething.case import print_case
 from onething.catalogue import bundle_mix, print_catalogue
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     redrive.add_argument("--dispatch-url", default=None, help="a running dispatch; default: the system in the data dir")
     redrive.add_argument("--json", action="store_true", help="dispatch's answer as JSON")
     add_chaos_arguments(command("chaos", CHAOS_SUMMARY))
+    add_bench_arguments(command("bench", BENCH_SUMMARY))
     return parser
 
 
@@ -525,7 +527,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "up": cmd_up, "status": cmd_status, "demo": cmd_demo, "apply": cmd_apply, "case": cmd_case,
     "catalogue": cmd_catalogue, "tail": cmd_tail, "verify": cmd_verify, "keys": cmd_keys, "token": cmd_token, "call": call_command,
-    "dlq": cmd_dlq, "redrive-request": cmd_redrive_request, "chaos": chaos_command,
+    "dlq": cmd_dlq, "redrive-request": cmd_redrive_request, "chaos": chaos_command, "bench": bench_command,
     "audit-chain": cmd_audit_chain,
 }
 

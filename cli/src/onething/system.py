@@ -22,6 +22,9 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.departments import DEPARTMENTS, department_principal, http_departments, seal_principal
 from contracts.intake.v1 import RATERS_PRINCIPAL
@@ -36,7 +39,7 @@ from onething.supervisor import Child, Restart, RestartPolicy, Supervisor
 from onething.tokens import SystemTokens
 
 __all__ = [
-    "OPERATOR", "STATE_FILE", "RunningProcess", "System", "SystemConfig", "database_names", "key_holdings", "read_state",
+    "OPERATOR", "STATE_FILE", "RunningProcess", "System", "SystemConfig", "database_names", "drop_databases", "key_holdings", "read_state",
 ]
 
 OPERATOR = "operator"  # the platform's operators (运维): signs dead-letter requests (onething dlq)
@@ -350,3 +353,13 @@ def read_state(data_dir: Path) -> dict[str, object] | None:
         return None
     return state
 
+
+async def drop_databases(server_url: str, names: list[str]) -> None:
+    """Drop the named databases of a system this process started on ``server_url`` (chaos, bench)."""
+    engine = create_async_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for name in names:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()

@@ -18,16 +18,12 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from onething.catalogue import bundle_mix
 from onething.chaos.runner import Outcome, run_scenario
 from onething.chaos.scenarios import SCENARIOS, resolve
 from onething.chaos.target import Target
 from onething.supervisor import Restart
-from onething.system import System, SystemConfig
+from onething.system import System, SystemConfig, drop_databases
 
 __all__ = ["CHAOS_SUMMARY", "add_chaos_arguments", "chaos_command", "run_chaos"]
 
@@ -51,16 +47,6 @@ def add_chaos_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-ratings", action="store_true",
                         help="skip the applicants' ratings after delivery (faster; no rectification orders then)")
     parser.add_argument("--json", action="store_true", help="one JSON object per scenario instead of the lines")
-
-
-async def _drop_databases(server_url: str, names: list[str]) -> None:
-    engine = create_async_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            for name in names:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await engine.dispose()
 
 
 async def run_chaos(target: Target, names: list[str], *, cases: int, seed: int, timeout_s: float,
@@ -106,7 +92,7 @@ def chaos_command(args: argparse.Namespace) -> int:
         if system is not None:
             system.stop()
             if database_url:
-                asyncio.run(_drop_databases(database_url, system.database_names()))
+                asyncio.run(drop_databases(database_url, system.database_names()))
     not_run = [o.scenario for o in outcomes if o.not_run is not None]
     if not_run and not args.json:
         print(f"未运行 not run: {', '.join(not_run)}", file=sys.stderr)

@@ -1,0 +1,164 @@
+"""The closed loop (闭环压测): ``window`` applicants, each submitting an application, waiting for its one
+delivery on the case stream, and submitting the next, for as long as the run lasts.
+
+Applications are the demo's own (:func:`onething.applicants.application_for`: 容缺, 告知承诺, proxies, the fast
+track), all accepted at a window, kiosk or 12345 seat whose clerk token is fetched once (an applicant signing in
+on the portal would cost the identity platform a token per case, which is not OneThing's work). Deliveries are
+read from the case stream, so what is measured is what an applicant would see: submission → delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from contracts.envelope import Envelope, EnvelopeError
+from contracts.topics import CASE_STREAM
+from onething.applicants import application_for
+from onething.submit import one_time_notice, submit_application, supply_deferred
+from onething.tokens import SystemTokens
+
+__all__ = ["ClosedLoop", "Deliveries"]
+
+DELIVERED = "intake.case.delivered"
+
+
+@dataclass
+class Deliveries:
+    """When each case was submitted and delivered, and under which event ids (one id per delivery: a relay
+    republishing the same event is not a second delivery)."""
+
+    submitted_at: dict[str, float] = field(default_factory=dict)
+    delivered_at: dict[str, float] = field(default_factory=dict)
+    event_ids: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    waiting: dict[str, asyncio.Future[None]] = field(default_factory=dict)
+
+    def delivered(self, case_id: str, event_id: str, at: float) -> None:
+        self.event_ids[case_id].add(event_id)
+        self.delivered_at.setdefault(case_id, at)
+        waiter = self.waiting.pop(case_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def latencies_ms(self, since: float, until: float) -> list[float]:
+        """Submission → delivery of the cases delivered in ``[since, until)``."""
+        return [1000 * (at - self.submitted_at[c]) for c, at in self.delivered_at.items()
+                if since <= at < until and c in self.submitted_at]
+
+    def count(self, since: float, until: float) -> int:
+        return sum(1 for c, at in self.delivered_at.items() if since <= at < until and c in self.submitted_at)
+
+
+class ClosedLoop:
+    def __init__(self, intake_url: str, bootstrap: str, tokens: SystemTokens | None, bundles: Sequence[str],
+                 window: int, seed: int = 7, case_timeout_s: float = 120.0) -> None:
+        self.intake_url, self.bootstrap, self.tokens = intake_url, bootstrap, tokens
+        self.bundles, self.window, self.case_timeout_s = list(bundles), window, case_timeout_s
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.seen = Deliveries()
+        self.refused: list[str] = []  # applications intake answered with an error (each must be explained)
+        self.stuck: list[str] = []  # cases not delivered within the case timeout (the loop went on)
+        self._numbers = itertools.count()
+        self._submitting = asyncio.Event()
+        self._auth: dict[tuple[str, str | None], httpx.Auth] = {}
+        self._notices: dict[str, dict[str, Any]] = {}
+
+    async def _watch(self, ready: asyncio.Event, stop: asyncio.Event) -> None:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                    auto_offset_reset="earliest", fetch_max_wait_ms=50)
+        await consumer.start()
+        try:
+            partitions = [TopicPartition(CASE_STREAM.name, p)
+                          for p in consumer.partitions_for_topic(CASE_STREAM.name) or []]
+            consumer.assign(partitions)
+            await consumer.seek_to_end(*partitions)  # earlier runs' cases are not this run's
+            for tp in partitions:
+                await consumer.position(tp)
+            ready.set()
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=100)
+                now = time.monotonic()
+                for records in batch.values():
+                    for record in records:
+                        if b'"intake.case.delivered"' not in (record.value or b""):
+                            continue  # cheap: most of the stream is other events
+                        try:
+                            envelope, _ = Envelope.from_bytes(record.value or b"")
+                        except EnvelopeError:
+                            continue
+                        if envelope.type == DELIVERED:
+                            self.seen.delivered(envelope.subject, str(envelope.id), now)
+        finally:
+            await consumer.stop()
+
+    def _submitter(self, body: dict[str, Any], n: int) -> httpx.Auth | None:
+        if body["channel"] in ("portal", "mobile"):  # accepted at a window instead (see the module docstring)
+            body.update(channel="window", window_id=f"W{n % 8 + 1:02d}", staff_id=f"S{n % 8 + 1:03d}")
+        if self.tokens is None:
+            return None
+        seat = (body["channel"], body.get("window_id"))
+        if seat not in self._auth:
+            self._auth[seat] = self.tokens.submitter(body)
+        return self._auth[seat]
+
+    async def _one(self, client: httpx.AsyncClient) -> None:
+        n = next(self._numbers)
+        notice = self._notices[self.bundles[n % len(self.bundles)]]
+        body = application_for(notice, self.rng, n)
+        auth = self._submitter(body, n)
+        started = time.monotonic()
+        case = await submit_application(client, body, idempotency_key=f"bench-{self.seed}-{n}-{time.time_ns()}",
+                                        auth=auth)
+        case_id = case["case_id"]
+        self.seen.submitted_at[case_id] = started
+        if case_id not in self.seen.delivered_at:
+            waiter = self.seen.waiting[case_id] = asyncio.get_running_loop().create_future()
+        else:
+            return
+        await supply_deferred(client, case, auth)
+        try:
+            await asyncio.wait_for(waiter, self.case_timeout_s)
+        except TimeoutError:
+            self.stuck.append(case_id)
+
+    async def _applicant(self, client: httpx.AsyncClient) -> None:
+        while self._submitting.is_set():
+            try:
+                await self._one(client)
+            except Exception as exc:
+                self.refused.append(f"{type(exc).__name__}: {exc}")
+                await asyncio.sleep(0.5)
+
+    async def run(self, phases: Sequence[tuple[float, Any]]) -> None:
+        """Keep ``window`` applications in flight while ``phases`` run in turn (each ``(seconds, callback)``:
+        the callback is awaited when its phase begins); then stop submitting and wait for those in flight."""
+        ready, stop = asyncio.Event(), asyncio.Event()
+        limits = httpx.Limits(max_connections=self.window + 4, max_keepalive_connections=self.window + 4)
+        async with httpx.AsyncClient(base_url=self.intake_url, timeout=60.0, limits=limits) as client:
+            for code in dict.fromkeys(self.bundles):
+                self._notices[code] = await one_time_notice(client, code)
+            watcher = asyncio.create_task(self._watch(ready, stop))
+            await asyncio.wait_for(ready.wait(), 30)
+            self._submitting.set()
+            applicants = [asyncio.create_task(self._applicant(client)) for _ in range(self.window)]
+            try:
+                for seconds, begin in phases:
+                    if begin is not None:
+                        await begin()
+                    await asyncio.sleep(seconds)
+            finally:
+                self._submitting.clear()
+                await asyncio.gather(*applicants, return_exceptions=True)
+                await asyncio.sleep(2.0)  # a duplicate delivery would show up now
+                stop.set()
+                await watcher

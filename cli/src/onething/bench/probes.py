@@ -1,0 +1,127 @@
+"""Reading the running system from outside while the load runs (观测): each process's CPU and resident size
+from ``/proc`` (Linux), and from the broker every partition's end offset and every consumer group's committed
+offsets, so lag and messages per case are counted where they happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+__all__ = ["BusProbe", "BusSnapshot", "ProcessSampler", "cpu_seconds", "resident_mb"]
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` so far (None once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14 and 15 of proc(5))
+
+
+def resident_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class ProcessSampler:
+    """CPU spent and peak RSS per named process between :meth:`open` and :meth:`close`; pids are read
+    again at every sample (a supervised process restarted gets a new one)."""
+
+    pid_of: Callable[[str], int | None]
+    names: list[str]
+    cpu_at_open: dict[str, float] = field(default_factory=dict)
+    cpu_at_close: dict[str, float] = field(default_factory=dict)
+    peak_rss: dict[str, float] = field(default_factory=dict)
+
+    def _cpu(self) -> dict[str, float]:
+        out = {}
+        for name in self.names:
+            pid = self.pid_of(name)
+            used = cpu_seconds(pid) if pid else None
+            if used is not None:
+                out[name] = used
+        return out
+
+    def open(self) -> None:
+        self.cpu_at_open = self._cpu()
+        self.peak_rss = {}
+        self.sample()
+
+    def sample(self) -> None:
+        for name in self.names:
+            pid = self.pid_of(name)
+            rss = resident_mb(pid) if pid else None
+            if rss is not None:
+                self.peak_rss[name] = max(rss, self.peak_rss.get(name, 0.0))
+
+    def close(self) -> None:
+        self.sample()
+        self.cpu_at_close = self._cpu()
+
+    def used(self, name: str) -> float:
+        return max(0.0, self.cpu_at_close.get(name, 0.0) - self.cpu_at_open.get(name, 0.0))
+
+
+@dataclass(frozen=True)
+class BusSnapshot:
+    ends: Mapping[TopicPartition, int]  # every partition's end offset
+    committed: Mapping[str, Mapping[TopicPartition, int]]  # group -> its committed offsets
+
+    def lag(self) -> dict[str, int]:
+        return {group: sum(max(0, self.ends.get(tp, at) - at) for tp, at in offsets.items())
+                for group, offsets in self.committed.items()}
+
+    def topics_of(self, group: str) -> set[str]:
+        return {tp.topic for tp in self.committed.get(group, {})}
+
+
+def arrived(before: BusSnapshot, after: BusSnapshot, topics: set[str] | None = None) -> int:
+    """Records produced between the snapshots (on ``topics``, or on every topic)."""
+    return sum(end - before.ends.get(tp, 0) for tp, end in after.ends.items()
+               if topics is None or tp.topic in topics)
+
+
+class BusProbe:
+    """End offsets and committed offsets, read with one admin client and one group-less consumer."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="onething-bench")
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, client_id="onething-bench", group_id=None)
+
+    async def start(self) -> None:
+        await self._admin.start()
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+        await self._admin.close()
+
+    async def snapshot(self) -> BusSnapshot:
+        await self._consumer._client.force_metadata_update()  # topics created since the last look
+        partitions = [TopicPartition(topic, p) for topic in await self._consumer.topics()
+                      for p in self._consumer.partitions_for_topic(topic) or ()]
+        ends = await self._consumer.end_offsets(partitions) if partitions else {}
+        groups = [g[0] for g in await self._admin.list_consumer_groups()]
+        # every partition named: the embedded broker drops the connection on "all of the group's offsets"
+        offsets = await asyncio.gather(*(self._admin.list_consumer_group_offsets(g, partitions=partitions)
+                                         for g in groups))
+        committed = {g: {tp: meta.offset for tp, meta in found.items() if meta.offset >= 0}
+                     for g, found in zip(groups, offsets, strict=True)}
+        return BusSnapshot(ends, {g: c for g, c in committed.items() if c and g != "onething-bench"})
