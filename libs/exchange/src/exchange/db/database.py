@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope
+from exchange.db.inline_sqlite import DRIVER as INLINE_SQLITE
+from exchange.db.inline_sqlite import register as register_inline_sqlite
 from exchange.db.unit_of_work import UnitOfWork
 from exchange.failures import is_transient
 
@@ -64,7 +66,7 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=0")  # never wait on the loop's thread (exchange.db.inline_sqlite)
     cursor.close()
 
 
@@ -77,8 +79,11 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
-            # hide_parameters: a failed statement's values (names, ID numbers) never reach error text or logs.
-            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+            register_inline_sqlite()
+            # On the loop's own thread (exchange.db.inline_sqlite); hide_parameters: a failed statement's values
+            # (names, ID numbers) never reach error text or logs.
+            self.engine: AsyncEngine = create_async_engine(make_url(url).set(drivername=INLINE_SQLITE),
+                                                           hide_parameters=True)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             # One writer at a time in-process: SQLite would otherwise answer "database is locked".
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
