@@ -9,6 +9,7 @@ number of times and then dead-lettered.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ import signal
 import sys
 import textwrap
 import time
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,11 +26,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from contracts.envelope import canonical_bytes
+from contracts.envelope import Envelope, canonical_bytes
 from contracts.rating.v1 import RatingSubmitted
 from contracts.topics import dead_letter_topic
 from exchange.broker import EmbeddedBroker
-from exchange.errors import Transient
+from exchange.db.unit_of_work import UnitOfWork
+from exchange.errors import Rejected, Transient
 from exchange.failures import backoff_delays
 from exchange.kafka import consumer as consumer_module
 from exchange.kafka.admin import ensure_topics
@@ -122,7 +125,7 @@ CRASHING_CONSUMER = textwrap.dedent(
         bootstrap, db_url, keys_dir, topic, group = sys.argv[1:6]
         settings = ExchangeSettings(
             kafka_bootstrap=bootstrap, kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=300,
-            topic_partitions=1,
+            topic_partitions=1, consumer_transaction_records=1,  # killed after the FIRST record's own commit
         )
         database = Database(db_url, source="tests")
         producer = Producer(bootstrap, client_id=group)
@@ -209,6 +212,42 @@ async def test_killed_after_db_commit_before_offset_commit_has_no_duplicate(
     assert set(second_run) == {w["id"] for w in wires}
     assert second_run[killed] == first_run[killed] < restarted_at  # the inbox row is the crashed run's own
     assert all(second_run[w["id"]] >= restarted_at for w in wires[1:])
+
+
+async def test_a_polls_records_share_one_transaction_and_a_refused_one_is_still_judged_alone(
+    bus, keyring, plumbing_db, envelopes, effect_handler, effects
+) -> None:
+    """Records of one poll are applied in one transaction; when one of them is refused, nothing of that
+    transaction is kept, and one by one the others apply once and only the refused one is dead-lettered."""
+    topic, group = bus.topic(), bus.group()
+    await bus.create(topic)
+    first = [envelopes.wire("case-t") for _ in range(4)]
+    refused, last = envelopes.wire("case-t"), envelopes.wire("case-t")
+    for wire in [*first, refused, last]:
+        await bus.send(topic.name, "case-t", envelopes.encode(wire))
+    sessions: dict[str, set[int]] = {}  # event id -> the units of work it was handled in, numbered
+    numbers: weakref.WeakKeyDictionary[UnitOfWork, int] = weakref.WeakKeyDictionary()
+    counter = itertools.count()
+
+    async def handler(uow: UnitOfWork, envelope: Envelope, payload: object) -> None:
+        sessions.setdefault(str(envelope.id), set()).add(numbers.setdefault(uow, next(counter)))
+        if str(envelope.id) == refused["id"]:
+            raise Rejected("refused on purpose")
+        await effect_handler(uow, envelope, payload)
+
+    runner = runner_for(bus, keyring, plumbing_db, topic, group, handler)
+    async with bus.running(runner):
+        await bus.wait_until(lambda: _committed_at(bus, group, topic.name, 6), what="offset commit")
+
+    applied = [w["id"] for w in [*first, last]]
+    assert await effects(plumbing_db) == {i: 1 for i in applied}
+    assert runner.applied == 5 and runner.dead_lettered == 1
+    assert (await bus.read(dead_letter_topic(topic.name, group).name, 1))[0].value == envelopes.encode(refused)
+    # The first try shared one unit of work among the records it reached (all fetched by one poll here) …
+    first_tries = {min(sessions[w["id"]]) for w in first}
+    assert len(first_tries) < len(first), sessions
+    # … and after the refusal each was handled again in one of its own (the shared transaction was not kept).
+    assert all(len(sessions[i]) == 2 for i in applied[:4])
 
 
 async def test_malformed_messages_are_dead_lettered_and_the_consumer_goes_on(

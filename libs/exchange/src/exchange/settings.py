@@ -74,6 +74,10 @@ class ExchangeSettings(BaseSettings):
         description="principals (glob patterns) whose signed requests may list, read and re-drive dead letters",
     )
     consumer_batch_size: int = Field(default=200, ge=1)
+    consumer_transaction_records: int = Field(
+        default=100, ge=1, description="records of one poll a consumer applies in one database transaction (each "
+        "still claimed in the inbox and handled in order; any failure and they are taken one by one); 1: a "
+        "transaction per record")
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_ms: int = Field(default=250, ge=10)
     broker_epoch_check_ms: int = Field(

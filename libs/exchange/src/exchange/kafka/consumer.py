@@ -4,7 +4,10 @@ For every record, in partition order and without a gap in its partition's offset
 the envelope → verify its signature → skip types this consumer does not handle → check that its signer may publish
 it (:mod:`contracts.publishing`; if not, dead-letter it and report it on ``exchange.security.events``) → in ONE
 database transaction record the event id (inbox) and apply the handler (its outbox rows ride in the same
-transaction) → commit the Kafka offset only after that.
+transaction) → commit the Kafka offset only after that. The records of one poll share that transaction (up to
+``consumer_transaction_records``, each still claimed and handled in order); if any of them cannot simply be
+applied, nothing of the shared transaction is kept and they are taken one by one, so every failure below is
+judged for its own record.
 
 What a failure does depends on its cause (:func:`exchange.failures.classify`, ``docs/reliability.md``):
 
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import time
@@ -296,6 +300,9 @@ class ConsumerRunner:
         self._gap_waits_before = 0  # waited for by the Kafka consumers this runner had before the current one
         self.applied = 0
         self.dead_lettered = 0
+        # Records of one poll applied in one transaction (see _apply_together); 0: one transaction per record.
+        n = settings.consumer_transaction_records
+        self._together = n if n > 1 and database is not None and handlers is not None and ordered else 0
 
     @property
     def gap_waits(self) -> int:
@@ -452,9 +459,20 @@ class ConsumerRunner:
             self._commit_outage.recovered()
 
     async def _process_batch(self, partitions: list[list[ConsumerRecord[bytes, bytes]]]) -> None:
-        """Partitions side by side (each in order unless ``ordered`` is off). When one fails for good (or
-        the runner is stopped while waiting), the others are cancelled and nothing of the batch is committed:
-        it is all redelivered."""
+        """First all together, in transactions of up to ``consumer_transaction_records`` records
+        (:meth:`_apply_together`); from the first group that cannot be, one by one: partitions side by side (each in
+        order unless ``ordered`` is off). When one fails for good (or the runner is stopped while waiting), the
+        others are cancelled and no offset of the batch is committed: it is all redelivered (what was committed
+        already, the inbox drops)."""
+        if self._together and sum(len(records) for records in partitions) > 1:
+            flat = [record for records in partitions for record in records]
+            start = 0
+            while start < len(flat) and await self._apply_together(flat[start:start + self._together]):
+                start += self._together
+            if start >= len(flat):
+                return
+            # From the first group that could not be applied together on, one by one (each partition in order).
+            partitions = [list(g) for _, g in itertools.groupby(flat[start:], key=lambda r: (r.topic, r.partition))]
         try:
             async with asyncio.TaskGroup() as group:
                 for records in partitions:
@@ -471,10 +489,10 @@ class ConsumerRunner:
         for record in records:
             await self._process(record)
 
-    async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+    def _span(self, record: ConsumerRecord[bytes, bytes]) -> contextlib.AbstractContextManager[trace.Span]:
         headers = list(record.headers or ())
         fallback = None if any(n == "traceparent" for n, _ in headers) else _peek_traceparent(record.value)
-        with tracer().start_as_current_span(
+        return tracer().start_as_current_span(
             f"{record.topic} process",
             context=context_from_headers(headers, fallback),
             kind=SpanKind.CONSUMER,
@@ -486,7 +504,19 @@ class ConsumerRunner:
                 "messaging.destination.partition.id": str(record.partition),
                 "messaging.kafka.offset": record.offset,
             },
-        ) as span:
+        )
+
+    @staticmethod
+    def _describe(span: trace.Span, record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> None:
+        span.set_attribute("messaging.message.id", str(envelope.id))
+        span.set_attribute("onething.case_id", envelope.subject)
+        span.set_attribute("onething.event_type", envelope.type)
+        redrive_of = next((v for n, v in record.headers or () if n == REDRIVE_HEADER), None)
+        if redrive_of is not None:
+            span.set_attribute("onething.redrive_of", redrive_of.decode(errors="replace"))
+
+    async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        with self._span(record) as span:
             try:
                 envelope, payload = self._decode(record)
             except Rejected as exc:
@@ -494,16 +524,57 @@ class ConsumerRunner:
                 return
             if envelope is None or payload is None:
                 return  # a type this consumer does not handle
-            span.set_attribute("messaging.message.id", str(envelope.id))
-            span.set_attribute("onething.case_id", envelope.subject)
-            span.set_attribute("onething.event_type", envelope.type)
-            redrive_of = next((v for n, v in headers if n == REDRIVE_HEADER), None)
-            if redrive_of is not None:
-                span.set_attribute("onething.redrive_of", redrive_of.decode(errors="replace"))
+            self._describe(span, record, envelope)
             if await self._apply(record, envelope, payload):
                 self.applied += 1
                 if self.after_apply is not None:
                     await self.after_apply(envelope)
+
+    async def _apply_together(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> bool:
+        """Apply a poll's records in ONE transaction (每批一个事务): each record still claimed in the inbox and
+        handled in order, partition after partition, but one commit instead of one per record. False, with
+        nothing committed, when any record cannot simply be applied (it is not an envelope, its handler refuses
+        it or fails, the database is unavailable): the caller then takes them one by one, where each failure
+        gets its own treatment (dead letter, retry, waiting out an outage)."""
+        decoded: list[tuple[ConsumerRecord[bytes, bytes], Envelope, EventPayload]] = []
+        for record in records:
+            try:
+                envelope, payload = self._decode(record)
+            except Rejected:
+                return False
+            if envelope is not None and payload is not None:
+                decoded.append((record, envelope, payload))
+        if not decoded:
+            return True  # none of its types: nothing to do
+        try:
+            applied = await unless_stopped(lambda: self._apply_all_once(decoded), self._stopping)
+        except Interrupted:
+            raise
+        except Exception as exc:
+            logger.debug("%s: %d records taken one by one after %s: %s", self.group, len(records),
+                         type(exc).__name__, exc)
+            return False
+        self.applied += len(applied)
+        if self.after_apply is not None:
+            for envelope in applied:
+                await self.after_apply(envelope)
+        return True
+
+    async def _apply_all_once(self, decoded: Sequence[tuple[ConsumerRecord[bytes, bytes], Envelope, EventPayload]]
+                              ) -> list[Envelope]:
+        assert self.database is not None
+        applied = []
+        async with self.database.unit_of_work() as uow:
+            for record, envelope, payload in decoded:
+                with self._span(record) as span:
+                    self._describe(span, record, envelope)
+                    uow.cause = envelope
+                    if not await uow.claim(self.group, envelope.id):
+                        logger.debug("duplicate %s id=%s skipped", envelope.type, envelope.id)
+                        continue
+                    await self.handlers[envelope.type](uow, envelope, payload)
+                    applied.append(envelope)
+        return applied
 
     def _decode(
         self, record: ConsumerRecord[bytes, bytes]
