@@ -204,9 +204,52 @@ class BrokerEpoch:
         self._nudged = asyncio.Event()
         self._unreachable = False
         self._checking = asyncio.Lock()  # the watcher's own round and a relay resuming after a broker failure
+        self._watch: AIOKafkaConsumer | None = None  # kept open between checks (see read)
 
     async def read(self) -> str:
-        return await read_or_start_epoch(self.bootstrap, self.started_by)
+        """The epoch, through the watcher's own consumer while the record is where it was (a fetch on a
+        connection kept open: the watch costs next to nothing), else the full way (creating the topic and
+        starting an epoch if need be) with fresh clients."""
+        if self._watch is not None:
+            try:
+                found = await _bounded(self._read_first(self._watch), 5.0, "re-reading the broker epoch")
+            except (KafkaError, OSError, EpochUnknown) as exc:
+                logger.debug("%s: broker epoch re-read failed (%s); reading it anew", self.started_by, exc)
+            else:
+                if found is not None:
+                    return epoch_of_record(found)
+            await self._close_watch()
+        found_epoch = await read_or_start_epoch(self.bootstrap, self.started_by)
+        await self._open_watch()
+        return found_epoch
+
+    @staticmethod
+    async def _read_first(consumer: AIOKafkaConsumer) -> bytes | None:
+        tp = TopicPartition(BROKER_EPOCH.name, 0)
+        start = (await consumer.beginning_offsets([tp]))[tp]
+        if (await consumer.end_offsets([tp]))[tp] <= start:
+            return None
+        consumer.seek(tp, start)
+        for _ in range(10):
+            for record in (await consumer.getmany(tp, timeout_ms=200, max_records=1)).get(tp, []):
+                return record.value or b""
+        return None
+
+    async def _open_watch(self) -> None:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
+                                    request_timeout_ms=5000)
+        try:
+            await _bounded(consumer.start(), 5.0, "starting the epoch watch")
+            consumer.assign([TopicPartition(BROKER_EPOCH.name, 0)])
+        except (KafkaError, OSError, EpochUnknown):
+            await _close(consumer.stop())
+            return
+        self._watch = consumer
+
+    async def _close_watch(self) -> None:
+        if self._watch is not None:
+            watch, self._watch = self._watch, None
+            await _close(watch.stop())
 
     async def check(self) -> EpochChange | None:
         """Read the epoch once and act on it; None when the broker could not be asked. One check at a time."""
@@ -235,21 +278,24 @@ class BrokerEpoch:
         self._nudged.set()
 
     async def run(self) -> None:
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._nudged.wait(), self.interval_s)
-            self._nudged.clear()
-            if self._stopping.is_set():
-                return
-            try:
-                await self.check()
-            except (KafkaError, OSError) as exc:  # e.g. a topic created a moment ago refusing its first write
-                logger.warning("%s: recovery after a broker epoch change failed, retrying: %s: %s",
-                               self.started_by, type(exc).__name__, exc)
-                self._nudged.set()  # soon, not at the next tick
-                await asyncio.sleep(0.3)
-            except Exception:  # the hook failed (database down?): the epoch stays unseen, try again
-                logger.exception("%s: recovery after a broker epoch change failed; retrying", self.started_by)
+        try:
+            while not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._nudged.wait(), self.interval_s)
+                self._nudged.clear()
+                if self._stopping.is_set():
+                    return
+                try:
+                    await self.check()
+                except (KafkaError, OSError) as exc:  # e.g. a topic created a moment ago refusing its first write
+                    logger.warning("%s: recovery after a broker epoch change failed, retrying: %s: %s",
+                                   self.started_by, type(exc).__name__, exc)
+                    self._nudged.set()  # soon, not at the next tick
+                    await asyncio.sleep(0.3)
+                except Exception:  # the hook failed (database down?): the epoch stays unseen, try again
+                    logger.exception("%s: recovery after a broker epoch change failed; retrying", self.started_by)
+        finally:
+            await self._close_watch()
 
     def stop(self) -> None:
         self._stopping.set()
