@@ -31,11 +31,11 @@ from contracts.rating.v1 import RatingSubmitted
 from contracts.topics import dead_letter_topic
 from exchange.broker import EmbeddedBroker
 from exchange.db.unit_of_work import UnitOfWork
-from exchange.errors import Rejected, Transient
+from exchange.errors import Malformed, Rejected, Transient
 from exchange.failures import backoff_delays
 from exchange.kafka import consumer as consumer_module
 from exchange.kafka.admin import ensure_topics
-from exchange.kafka.consumer import ConsumerRunner
+from exchange.kafka.consumer import ConsumerRunner, decode_record
 from exchange.kafka.producer import Producer
 
 pytestmark = pytest.mark.integration
@@ -115,7 +115,7 @@ CRASHING_CONSUMER = textwrap.dedent(
     from contracts.rating.v1 import RatingSubmitted
     from contracts.topics import TopicSpec
     from exchange.db.database import Database
-    from exchange.kafka.consumer import ConsumerRunner
+    from exchange.kafka.consumer import ConsumerRunner, decode_record
     from exchange.kafka.producer import Producer
     from exchange.settings import ExchangeSettings
     from exchange.signing import KeyRing
@@ -578,3 +578,12 @@ async def test_a_dead_letter_waits_for_the_broker(bus, keyring, plumbing_db, env
             os.kill(elsewhere.process.pid, signal.SIGCONT)
         await dead_letters.stop()
         await asyncio.to_thread(elsewhere.stop)
+
+
+def test_a_record_whose_event_type_header_is_not_handled_is_passed_over_unparsed(keyring) -> None:
+    handles = {RATING}.__contains__
+    assert decode_record(b"\x00 not even json", keyring, handles, [("event-type", b"intake.case.accepted")]) is None
+    with pytest.raises(Malformed):  # a type it handles: decoded, and refused for what it is
+        decode_record(b"\x00 not even json", keyring, handles, [("event-type", RATING.encode())])
+    with pytest.raises(Malformed):  # no header: decoded to find out
+        decode_record(b"\x00 not even json", keyring, handles)

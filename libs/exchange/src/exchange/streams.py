@@ -91,16 +91,11 @@ def _header_pairs(headers: Sequence[tuple[str, bytes]] | Mapping[str, bytes] | N
 def open_record(
     message: Message, keyring: KeyRing, handles: Callable[[str], bool]
 ) -> tuple[Envelope, EventPayload] | None:
-    """The envelope and payload of a consumed record, or None for a type the processor does not take.
-
-    The ``event-type`` header (see :func:`~exchange.kafka.producer.record_of`) lets most records of a busy
-    shared topic be skipped unparsed; without the header the value is decoded to find out. Raises
+    """The envelope and payload of a consumed record, or None for a type the processor does not take (its
+    ``event-type`` header is enough to say so: :func:`~exchange.kafka.consumer.decode_record`). Raises
     :class:`~exchange.errors.Rejected` for a record to dead-letter.
     """
-    declared = dict(_header_pairs(message.headers)).get("event-type")
-    if declared is not None and not handles(declared.decode(errors="replace")):
-        return None
-    return decode_record(message.value, keyring, handles)
+    return decode_record(message.value, keyring, handles, _header_pairs(message.headers))
 
 
 def signed_record(signer: Signer, payload: EventPayload, *, subject: str, event_id: UUID) -> tuple[bytes, Headers]:

@@ -109,7 +109,8 @@ def _peek_traceparent(value: bytes | None) -> str | None:
 
 
 def decode_record(
-    value: bytes | None, keyring: KeyRing, handles: Callable[[str], bool]
+    value: bytes | None, keyring: KeyRing, handles: Callable[[str], bool],
+    headers: Iterable[tuple[str, bytes]] = (),
 ) -> tuple[Envelope, EventPayload] | None:
     """Envelope and payload of a record value, its signature verified; None for a type ``handles`` refuses.
 
@@ -119,7 +120,15 @@ def decode_record(
     the case stream most records are someone else's; an Ed25519 verification is ~0.1 ms each). Shared by the
     consumer runner and the stream processors (:mod:`exchange.streams`), so both accept exactly the same
     records.
+
+    A record whose ``event-type`` header (:func:`~exchange.kafka.producer.record_of`) names a type ``handles``
+    refuses is passed over unparsed: most records of a shared topic are someone else's. The header is not
+    signed; a false one can only make this consumer pass a record over (the signed body decides everything
+    else), never apply something it should not.
     """
+    declared = next((v for n, v in headers if n == "event-type"), None)
+    if declared is not None and not handles(declared.decode(errors="replace")):
+        return None
     if value is None:
         raise Malformed("record has no value")
     try:
@@ -579,7 +588,7 @@ class ConsumerRunner:
     def _decode(
         self, record: ConsumerRecord[bytes, bytes]
     ) -> tuple[Envelope | None, EventPayload | None]:
-        return decode_record(record.value, self.keyring, self.handles) or (None, None)
+        return decode_record(record.value, self.keyring, self.handles, record.headers or ()) or (None, None)
 
     async def _apply_once(self, envelope: Envelope, payload: EventPayload) -> bool:
         """One attempt: the handler and the inbox record in one transaction. False for a duplicate."""
