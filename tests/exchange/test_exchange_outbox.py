@@ -129,7 +129,7 @@ async def test_rolled_back_unit_of_work_publishes_nothing(outbox_db: Database, b
     with pytest.raises(Boom):
         async with outbox_db.unit_of_work() as uow:
             uow.emit(envelopes.rating("case-x"), subject="case-x", topics=[topic])
-            await uow.session.flush()  # the row really reached the database before the rollback
+            await uow.flush_outbox()  # the row really reached the database before the rollback
             assert len(await outbox_rows_in(uow)) == 1
             raise Boom
     assert await outbox_rows(outbox_db) == []
@@ -356,3 +356,15 @@ async def test_rows_of_other_principals_are_signed_with_their_keys_on_their_own_
     last = decode(await bus.read(topic.name, len(sources) + 3))[-1]
     assert last["id"] == str(held.id) and last["source"] == "dept.health"
     keyring.verify_envelope(last)
+
+
+async def test_rows_emitted_in_one_unit_of_work_are_written_in_order_and_seen_by_its_own_reads(
+    outbox_db: Database, bus, envelopes
+) -> None:
+    topic = bus.topic()
+    async with outbox_db.unit_of_work() as uow:
+        emitted = [uow.emit(envelopes.rating(f"case-{n}"), subject=f"case-{n}", topics=[topic]) for n in range(3)]
+        assert await uow.waiting(emitted[1].id)  # staged rows are written before the outbox is read
+        later = uow.emit(envelopes.rating("case-3"), subject="case-3", topics=[topic])
+    rows = await outbox_rows(outbox_db)
+    assert [event_id for _, event_id, *_ in rows] == [str(e.id) for e in [*emitted, later]]  # ordered by seq

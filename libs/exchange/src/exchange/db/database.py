@@ -125,6 +125,7 @@ class Database:
             uow = UnitOfWork(session, source=self.source, cause=cause)
             async with session.begin():
                 yield uow
+                await uow.flush_outbox()
             if uow.emitted or uow.republished:
                 self.outbox_written.set()
 

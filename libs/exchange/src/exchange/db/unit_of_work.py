@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +31,7 @@ class UnitOfWork:
         self.cause = cause
         self.emitted: list[Envelope] = []
         self.republished = False
+        self._outbox: list[dict[str, Any]] = []  # rows staged by emit, written by flush_outbox (Core, in order)
 
     def emit(
         self,
@@ -67,17 +68,24 @@ class UnitOfWork:
         wire = envelope.to_wire()
         now = datetime.now(UTC)
         for spec in topics or default_topics(payload.event_type):
-            self.session.add(
-                OutboxMessage(
-                    event_id=str(envelope.id),
-                    topic=spec.name,
-                    key=spec.record_key(payload, (key_by_topic or {}).get(spec.name) or subject),
-                    envelope=wire,
-                    created_at=now,
-                )
-            )
+            self._outbox.append({
+                "event_id": str(envelope.id),
+                "topic": spec.name,
+                "key": spec.record_key(payload, (key_by_topic or {}).get(spec.name) or subject),
+                "envelope": wire,
+                "created_at": now,
+            })
         self.emitted.append(envelope)
         return envelope
+
+    async def flush_outbox(self) -> None:
+        """Write the rows :meth:`emit` staged, in the order emitted (their ``seq`` is the publishing order), with
+        one Core statement: no ORM objects to build and flush (``docs/performance.md``). The unit of work calls it
+        before committing; reading the outbox here calls it first."""
+        if self._outbox:
+            rows, self._outbox = self._outbox, []
+            connection = await self.session.connection()
+            await connection.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
 
     async def republish(self, event_id: UUID) -> int:
         """Send an event this service already published once more, byte for byte the same envelope under the same
@@ -86,6 +94,7 @@ class UnitOfWork:
         commits, so the re-send is a duplicate every inbox drops and the producer's chain gets no second entry for
         one event (rows sent before the relay kept their bytes are signed anew). Returns how many
         rows were marked; 0 when none was published yet (the first send is still waiting) or none exists."""
+        await self.flush_outbox()
         result = await self.session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.event_id) == str(event_id), col(OutboxMessage.published_at).is_not(None))
@@ -97,6 +106,7 @@ class UnitOfWork:
 
     async def waiting(self, event_id: UUID) -> bool:
         """Whether an event this service emitted is still waiting in its outbox (not published yet)."""
+        await self.flush_outbox()
         found = await self.session.exec(select(OutboxMessage.seq).where(
             col(OutboxMessage.event_id) == str(event_id), col(OutboxMessage.published_at).is_(None)).limit(1))
         return found.first() is not None
@@ -122,12 +132,15 @@ class UnitOfWork:
         return row
 
     async def claim(self, consumer: str, event_id: UUID) -> bool:
-        """Record that ``consumer`` applies ``event_id`` now; False if it already did (a duplicate)."""
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        """Record that ``consumer`` applies ``event_id`` now; False if it already did (a duplicate). A Core
+        statement on the session's connection: through the session it would first flush everything the records
+        handled before in this transaction (their turn comes at the commit)."""
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         stmt = (
-            insert(ProcessedEvent)
+            dialect_insert(ProcessedEvent.__table__)  # type: ignore[attr-defined]
             .values(consumer=consumer, event_id=str(event_id), processed_at=datetime.now(UTC))
             .on_conflict_do_nothing()
         )
-        result = await self.session.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        connection = await self.session.connection()
+        result = await connection.execute(stmt)
+        return bool(result.rowcount)
