@@ -18,11 +18,12 @@ from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
 from contracts.sharing.v1 import LookupRequested, Registry, SubjectKind, answer_event_id, registry_principal
 from contracts.topics import DEPARTMENT_RESULTS, SHARING_ANSWERS
 from exchange.chain import verify_chain
+from exchange.errors import Malformed
 from exchange.signing import KeyRing, ensure_keys
 from simulators.decisions import Rates
 from simulators.records import enterprise_record, population_record
 from simulators.sending import ChainedSender
-from simulators.service import DepartmentSimulator, RegistrySimulator
+from simulators.service import DepartmentDesk, DepartmentSimulator, RegistrySimulator
 
 ALWAYS_REVIEW = Rates(reject=0.0, correction=1.0, latency_ms_min=0, latency_ms_max=0)
 APPLICANT = Applicant(name="张三", id_type="resident_id", id_number="430104198803090213")
@@ -55,8 +56,8 @@ async def test_review_and_result_share_one_signed_chain(keyring: KeyRing) -> Non
     handling = RequestSent(request_id=uuid4(), case_id="C-1", task_id="C-1/P-01-03", item_code="P-01-03",
                            item_name_zh="出生登记", department="police", attempt=1, applicant=APPLICANT, form={})
     review_cause, handling_cause = cause(review), cause(handling)
-    await sim.handlers()[ReviewRequested.event_type](review_cause, review)
-    await sim.handlers()[RequestSent.event_type](handling_cause, handling)
+    await DepartmentDesk({sim.code: sim}).handlers()[ReviewRequested.event_type](review_cause, review)
+    await DepartmentDesk({sim.code: sim}).handlers()[RequestSent.event_type](handling_cause, handling)
     await sim.review(review_cause, review)  # a redelivered request: the same event id again
 
     assert [(t, k) for t, k, _, _ in producer.sent] == [(DEPARTMENT_RESULTS.name, "C-1")] * 6
@@ -112,3 +113,8 @@ async def test_registries_answer_only_the_subjects_they_hold(registry_keys: KeyR
     _, _, missing = answers[(nobody.draft_id, "registry.population")]
     assert missing["data"]["found"] is False and missing["data"]["record"] == {}
     assert (population.answered, enterprise.answered) == (2, 1)
+
+
+def test_the_desk_refuses_a_request_for_a_department_it_does_not_simulate() -> None:
+    with pytest.raises(Malformed, match="not simulated here"):
+        DepartmentDesk({})._of("police")

@@ -32,6 +32,7 @@ from contracts.topics import DEPARTMENT_RESULTS, SHARING_ANSWERS, SHARING_REQUES
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.access.tokens import IDENTITY_PRINCIPAL
+from exchange.errors import Malformed
 from exchange.http_edge import harden
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.kafka.subscriptions import handles_direct
@@ -61,6 +62,36 @@ REGISTRIES: dict[Registry, tuple[SubjectKind, Callable[[str], dict[str, str] | N
 }
 
 
+DEPARTMENTS_GROUP = "dept-simulators"  # the one consumer group of the simulated departments
+
+
+class DepartmentDesk:
+    """Every simulated department's requests through one consumer (一个消费者，按部门分派): each request goes to
+    the simulator of the department it names (a request names its department; it is on that department's topic)."""
+
+    def __init__(self, by_code: dict[str, DepartmentSimulator]) -> None:
+        self.by_code = by_code
+
+    def _of(self, department: str) -> DepartmentSimulator:
+        found = self.by_code.get(department)
+        if found is None:
+            raise Malformed(f"a request for department {department!r}, which is not simulated here")
+        return found
+
+    async def handle(self, envelope: Envelope, payload: RequestSent) -> None:
+        await self._of(payload.department).handle(envelope, payload)
+
+    async def review(self, envelope: Envelope, payload: ReviewRequested) -> None:
+        await self._of(payload.department).review(envelope, payload)
+
+    async def heard_refusal(self, envelope: Envelope, payload: AnswerRefused) -> None:
+        await self._of(payload.department).heard_refusal(envelope, payload)
+
+    def handlers(self) -> dict[str, DirectHandler]:
+        return dict([handles_direct(RequestSent, self.handle), handles_direct(ReviewRequested, self.review),
+                     handles_direct(AnswerRefused, self.heard_refusal)])
+
+
 class DepartmentSimulator:
     """One simulated department system (部门业务系统): it keeps its own hash chain, as a real one would.
 
@@ -82,10 +113,6 @@ class DepartmentSimulator:
         self.refused = 0
         self.receipted = 0
         self.dropped = 0
-
-    def handlers(self) -> dict[str, DirectHandler]:
-        return dict([handles_direct(RequestSent, self.handle), handles_direct(ReviewRequested, self.review),
-                     handles_direct(AnswerRefused, self.heard_refusal)])
 
     async def heard_refusal(self, envelope: Envelope, payload: AnswerRefused) -> None:
         """拒收通知: the platform refused one of our answers; a real system would alert its operators."""
@@ -279,13 +306,14 @@ def build(platform: Platform) -> ServiceParts:
     async def registries_view() -> list[dict[str, object]]:
         return [{"registry": r.registry.value, "answered": r.answered} for r in regs]
 
+    # One consumer for every simulated department, routed by the payload's department: one per department (45)
+    # spent more on polling the broker than the departments spent answering (docs/performance.md).
     consumers: list[ConsumerRunner] = [
         platform.runner(
-            group=department_principal(sim.code), topics=[department_requests(sim.code)],
-            direct=sim.handlers(), ordered=False,
+            group=DEPARTMENTS_GROUP, topics=[department_requests(sim.code) for sim in sims],
+            direct=DepartmentDesk(by_code).handlers(), ordered=False,
         )
-        for sim in sims
-    ]
+    ] if sims else []
     consumers += [
         platform.runner(
             group=reg.sender.principal, topics=[SHARING_REQUESTS],

@@ -388,6 +388,7 @@ class ConsumerRunner:
             auto_offset_reset="earliest",
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
+            fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
             max_poll_records=self.settings.consumer_batch_size,
         )
         rewind = consumer if self._rewind_next else None
