@@ -212,7 +212,7 @@ class BrokerEpoch:
         starting an epoch if need be) with fresh clients."""
         if self._watch is not None:
             try:
-                found = await _bounded(self._read_first(self._watch), 5.0, "re-reading the broker epoch")
+                found = await _bounded(self._read_first(self._watch), 1.0, "re-reading the broker epoch")
             except (KafkaError, OSError, EpochUnknown) as exc:
                 logger.debug("%s: broker epoch re-read failed (%s); reading it anew", self.started_by, exc)
             else:
@@ -269,7 +269,13 @@ class BrokerEpoch:
             self._unreachable = False
         change = classify_epoch(self.current, found)
         if change is not EpochChange.SAME:
-            await self.on_change(self.current, found)
+            try:
+                await self.on_change(self.current, found)
+            except BaseException:
+                # Retried at once (run): the next read takes the full way with fresh clients, not the kept
+                # consumer, which may not know the topics the broker has just been given.
+                await self._close_watch()
+                raise
             self.current = found
         return change
 
