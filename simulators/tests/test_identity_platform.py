@@ -164,13 +164,13 @@ async def test_a_signed_request_that_fails_is_a_401_naming_the_signature_scheme(
 
     async def tamper(request: httpx.Request) -> None:
         await sign(request)
-        request.headers["X-OneThing-Request-Id"] = "another-request"  # signed as one request, sent as another
+        request.headers["OneThing-Purpose"] = "another-purpose"  # signed for one purpose, sent for another
 
     http.event_hooks = {"request": [tamper]}
     answer = await http.get("/me")
     assert answer.status_code == 401
-    assert answer.headers["www-authenticate"].startswith("OneThing-Signature")
-    assert "X-OneThing-Signature" in answer.headers["www-authenticate"]
+    assert answer.headers["www-authenticate"].startswith("Signature")
+    assert '"onething-purpose"' in answer.headers["accept-signature"]  # RFC 9421 §5.1: which signature to send
 
 
 async def test_an_unreachable_identity_platform_is_a_503_to_retry_not_a_401(tokens: TestTokens) -> None:

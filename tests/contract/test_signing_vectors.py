@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,7 +27,7 @@ from contracts.topics import ALL_TOPICS, DEPARTMENT_RESULTS, TopicSpec
 from exchange.chain import verify_chain
 from exchange.kafka.admin import ensure_topics
 from exchange.kafka.producer import Producer
-from exchange.request_signing import sign_request, verify_request
+from exchange.request_signing import RequestRefused, sign_request, verify_request
 from exchange.signing import KeyRing, publish_key_list
 
 VECTORS_PATH = publish.REPO_ROOT / "contracts/test-vectors/signing.json"
@@ -209,7 +209,7 @@ def test_request_vectors_are_what_the_platform_does(vector: dict[str, Any], vect
     body = vector["body_utf8"].encode()
     headers = sign_request(vector_keys.signer(vector["principal"]), vector["method"], vector["target"],
                            purpose=vector["purpose"], body=body, at=datetime.fromisoformat(vector["date"]),
-                           request_id=vector["request_id"])
+                           request_id=vector["nonce"])
     assert headers == vector["headers"]
     identity = verify_request(vector_keys, headers, vector["method"], vector["target"], body=body,
                               now=datetime.fromisoformat(vector["date"]))
@@ -218,16 +218,26 @@ def test_request_vectors_are_what_the_platform_does(vector: dict[str, Any], vect
 
 @pytest.mark.parametrize("vector", VECTORS["requests"], ids=lambda v: v["name_en"])
 def test_request_vectors_follow_from_the_written_rules(vector: dict[str, Any]) -> None:
+    """RFC 9421 §2.5's signature base, written out by hand from docs/signing.md §5, signed with OpenSSL."""
     body = vector["body_utf8"].encode()
     headers = vector["headers"]
-    assert headers["X-OneThing-Purpose"] == quote(vector["purpose"].encode("utf-8"), safe="")
-    text = "\n".join([vector["method"].upper(), vector["target"], headers["X-OneThing-Date"],
-                      headers["X-OneThing-Principal"], headers["X-OneThing-Purpose"], headers["X-OneThing-Request-Id"],
-                      hashlib.sha256(body).hexdigest()]).encode("utf-8")
-    assert text == vector["signed_text"].encode() and hashlib.sha256(body).hexdigest() == vector["body_sha256"]
-    signature = unb64url(headers["X-OneThing-Signature"])
-    assert Ed25519PrivateKey.from_private_bytes(bytes.fromhex(KEY["seed_hex"])).sign(text) == signature
-    Ed25519PublicKey.from_public_bytes(bytes.fromhex(KEY["public_key_hex"])).verify(signature, text)
+    assert headers["OneThing-Purpose"] == quote(vector["purpose"].encode("utf-8"), safe="")
+    digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    assert headers["Content-Digest"] == vector["content_digest"] == f"sha-256=:{digest}:"  # RFC 9530
+    path, _, query = vector["target"].partition("?")
+    params = ('("@method" "@path" "@query" "content-digest" "onething-purpose")'
+              f';created={vector["created"]};keyid="{vector["principal"]}";nonce="{vector["nonce"]}"'
+              ';alg="ed25519";tag="onething"')
+    assert vector["created"] == int(datetime.fromisoformat(vector["date"]).timestamp())
+    base = "\n".join([f'"@method": {vector["method"].upper()}', f'"@path": {path}', f'"@query": ?{query}',
+                      f'"content-digest": sha-256=:{digest}:', f'"onething-purpose": {headers["OneThing-Purpose"]}',
+                      f'"@signature-params": {params}']).encode("utf-8")
+    assert base == vector["signature_base"].encode()
+    assert headers["Signature-Input"] == f"onething={params}"
+    signature = base64.b64decode(vector["signature_base64"])
+    assert headers["Signature"] == f"onething=:{vector['signature_base64']}:"
+    assert Ed25519PrivateKey.from_private_bytes(bytes.fromhex(KEY["seed_hex"])).sign(base) == signature
+    Ed25519PublicKey.from_public_bytes(bytes.fromhex(KEY["public_key_hex"])).verify(signature, base)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -294,6 +304,23 @@ def test_the_worked_example_quotes_the_vectors() -> None:
     guide = (publish.REPO_ROOT / "docs/signing.md").read_text(encoding="utf-8")
     envelope, request = VECTORS["envelopes"][0], VECTORS["requests"][0]
     for quoted in (KEY["seed_hex"], KEY["public_key_hex"], KEY["public_key_pem"].strip(), envelope["canonical_utf8"],
-                   envelope["canonical_sha256"], envelope["signature"], envelope["digest"], request["signed_text"],
-                   request["signature"], PKCS8_ED25519_PREFIX.hex(), SPKI_ED25519_PREFIX.hex()):
+                   envelope["canonical_sha256"], envelope["signature"], envelope["digest"], request["signature_base"],
+                   request["signature_base64"], PKCS8_ED25519_PREFIX.hex(), SPKI_ED25519_PREFIX.hex()):
         assert quoted in guide, quoted[:60]
+
+
+def test_the_gateway_guides_own_python_client_signs_as_the_platform_verifies(vector_keys: KeyRing) -> None:
+    """docs/gateway.md shows a department's client without any of the platform's code: its ``signed_headers``,
+    taken from the page and run as written (OpenSSL's Ed25519; the test key, so as dept.health), passes
+    ``verify_request``, and a body other than the one signed does not."""
+    guide = (publish.REPO_ROOT / "docs/gateway.md").read_text(encoding="utf-8")
+    code = guide[guide.index("import base64, hashlib, json, time, uuid"):guide.index('target = "/departments/')]
+    code = code.replace('open("dept.police.key", "rb").read()', "KEY_PEM").replace('"dept.police"', '"dept.health"')
+    namespace: dict[str, Any] = {"KEY_PEM": KEY["private_key_pem"].encode()}
+    exec(compile(code, "docs/gateway.md", "exec"), namespace)  # the guide's own code, on purpose
+    target, body = "/departments/police/results?x=1", b'{"request_id": "r-1", "outcome": "approved"}'
+    headers = namespace["signed_headers"]("POST", target, body)
+    identity = verify_request(vector_keys, headers, "POST", target, body=body, now=datetime.now(UTC))
+    assert (identity.principal, identity.purpose) == ("dept.health", "户口登记审批")
+    with pytest.raises(RequestRefused):
+        verify_request(vector_keys, headers, "POST", target, body=body + b" ", now=datetime.now(UTC))

@@ -470,7 +470,8 @@ async def test_anonymous_callers_of_the_open_routes_are_rate_limited_and_told_wh
         assert known.status_code == 200, "a caller with a token is not held to the anonymous limit"
         made_up = await http.get("/catalogue", headers={"Authorization": "Bearer not-a-token"})
         assert made_up.status_code == 429, "a token that does not check out is no way around the limit"
-        forged = await http.get("/catalogue", headers={"X-OneThing-Principal": "operator", "X-OneThing-Signature": "AA"})
+        forged = await http.get("/catalogue", headers={"Signature-Input": 'onething=();keyid="operator"',
+                                                         "Signature": "onething=:AA==:"})
         assert forged.status_code == 429, "nor is a signature that does not"
 
 

@@ -3,7 +3,7 @@
 What a department's developer runs to try a signed route (a licence archive, a licence PDF, a rectification
 order) before writing their own client: the request is signed with ``PRINCIPAL``'s private key from the keys
 directory (``<data-dir>/keys`` unless ``--keys``), as :func:`exchange.request_signing.sign_request` does and
-``docs/signing.md`` spells out. ``--print-headers`` prints the five headers and sends nothing, to paste
+``docs/signing.md`` spells out. ``--print-headers`` prints the four headers and sends nothing, to paste
 into curl. The answer's body goes to standard output (or ``--output FILE``; a binary body such as a PDF
 needs one); a refusal prints its Chinese and English message.
 Exit status: 0 for a 2xx answer, 1 for any other answer, 2 when the request could not be made.

@@ -154,30 +154,32 @@ async def test_a_holder_reads_their_own_licences_with_a_token_and_nobody_elses(
         "the holder's own reads are recorded too; the refused ones are not"
 
 
-async def test_a_forged_signature_or_stale_date_is_refused(client: Any, approve: Any, holder: str) -> None:
+async def test_a_forged_signature_or_stale_date_is_refused(client: Any, approve: Any, keyring: Any,
+                                                          holder: str) -> None:
     await approve()
-    http = client(None)
-    headers = {"X-OneThing-Principal": "dept.police", "X-OneThing-Date": datetime.now(UTC).isoformat(),
-               "X-OneThing-Purpose": "x", "X-OneThing-Request-Id": "r-1", "X-OneThing-Signature": "AAAA"}
-    assert (await http.get(f"/holders/{holder}/licences", headers=headers)).status_code == 401
-    stale = {**headers, "X-OneThing-Date": "2020-01-01T00:00:00+00:00"}
-    assert "时间" in (await http.get(f"/holders/{holder}/licences", headers=stale)).json()["detail"]["message_zh"]
+    http, path = client(None), f"/holders/{holder}/licences"
+    headers = {**sign_request(keyring.signer("dept.police"), "GET", path, purpose="x"), "Signature": "onething=:AAAA:"}
+    forged = await http.get(path, headers=headers)
+    assert forged.status_code == 401 and forged.json()["detail"]["problem"] == "bad_signature"
+    assert forged.headers["accept-signature"].startswith('onething=("@method"')
+    stale = sign_request(keyring.signer("dept.police"), "GET", path, purpose="x", at=datetime(2020, 1, 1, tzinfo=UTC))
+    assert "时间" in (await http.get(path, headers=stale)).json()["detail"]["message_zh"]
 
 
 async def test_a_request_without_its_purpose_is_told_which_header_is_missing(
     client: Any, approve: Any, keyring: Any, holder: str
 ) -> None:
-    """The 401 names X-OneThing-Purpose, in Chinese and English, and every header a signed request needs."""
+    """The 401 names OneThing-Purpose, in Chinese and English, and every header a signed request needs."""
     await approve()
     path = f"/holders/{holder}/licences"
     headers = sign_request(keyring.signer("dept.police"), "GET", path, purpose="核验出生医学证明")
-    del headers["X-OneThing-Purpose"]
+    del headers["OneThing-Purpose"]
     refused = await client(None).get(path, headers=headers)
     assert refused.status_code == 401
     detail = refused.json()["detail"]
-    assert (detail["problem"], detail["headers"]) == ("missing_headers", ["X-OneThing-Purpose"])
-    assert detail["message_zh"].startswith("缺少请求头 X-OneThing-Purpose")
-    assert detail["message_en"].startswith("missing header X-OneThing-Purpose")
+    assert (detail["problem"], detail["headers"]) == ("missing_headers", ["OneThing-Purpose"])
+    assert detail["message_zh"].startswith("缺少请求头 OneThing-Purpose")
+    assert detail["message_en"].startswith("missing header OneThing-Purpose")
     for name in REQUIRED_HEADERS:
         assert name in detail["message_zh"] and name in detail["message_en"]
     assert detail["required_headers"] == list(REQUIRED_HEADERS)
@@ -190,13 +192,13 @@ async def test_a_signed_write_can_be_neither_altered_nor_replayed(client: Any, a
     headers = {**sign_request(keyring.signer("dept.health"), "POST", path, purpose="核查", body=body),
                "content-type": "application/json"}
     altered = await http.post(path, content='{"reason_zh": "伪造的原因"}'.encode(), headers=headers)
-    assert altered.status_code == 401 and altered.json()["detail"]["headers"] == ["X-OneThing-Signature"]
-    assert altered.json()["detail"]["message_zh"].startswith("请求头 X-OneThing-Signature 验证失败")
+    assert altered.status_code == 401 and altered.json()["detail"]["headers"] == ["Content-Digest"]
+    assert altered.json()["detail"]["message_zh"].startswith("请求头 Content-Digest 与请求体不符")
     assert (await http.post(path, content=body, headers=headers)).json()["state"] == "suspended"
     await client("dept.health").post(f"/licences/{LID}/reinstatement", json={"reason_zh": "核查无误"})
     replayed = await http.post(path, content=body, headers=headers)  # the captured suspension, sent again
     assert replayed.status_code == 401 and replayed.json()["detail"]["problem"] == "replayed"
-    assert replayed.json()["detail"]["headers"] == ["X-OneThing-Request-Id"]
+    assert replayed.json()["detail"]["headers"] == ["Signature-Input"]
     assert (await client(None).get(f"/licences/{LID}/verification")).json()["reason"] == "valid"
 
 

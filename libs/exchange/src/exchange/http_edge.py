@@ -43,6 +43,7 @@ from exchange.access.http import proves_itself
 from exchange.db.database import Database
 from exchange.errors import DomainRefusal
 from exchange.rate_limit import RateLimiter
+from exchange.request_signing import signed_target
 from exchange.settings import ExchangeSettings
 
 __all__ = [
@@ -68,7 +69,7 @@ class EdgeLimits:
         _SETTINGS["http_anonymous_rate_per_s"].default, _SETTINGS["http_anonymous_burst"].default))
 
 
-_CREDENTIAL_HEADERS = (b"authorization", b"x-onething-signature")
+_CREDENTIAL_HEADERS = (b"authorization", b"signature")
 
 
 def _anonymous(scope: Scope) -> bool:
@@ -79,9 +80,8 @@ async def _unproven(scope: Scope, body: bytes) -> bool:
     """A request that carries credentials which do not check out counts as anonymous."""
     access = getattr(getattr(scope.get("app"), "state", None), "access", None)
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-    query = scope.get("query_string", b"").decode("latin-1")
-    target = scope["path"] + (f"?{query}" if query else "")
-    return not await proves_itself(access, headers, scope["method"], target, body, scope.setdefault("state", {}))
+    return not await proves_itself(access, headers, scope["method"], signed_target(scope), body,
+                                   scope.setdefault("state", {}))
 
 
 def _slow_down(wait_s: float) -> JSONResponse:

@@ -19,10 +19,12 @@ from pydantic import BaseModel, Field
 
 from exchange.request_signing import (
     REQUIRED_HEADERS,
+    SIGNATURE_CHALLENGE,
     ReplayGuard,
     RequestIdentity,
     RequestRefused,
     sign_request,
+    signed_target,
     verify_request,
 )
 from exchange.signing import KeyRing, Signer
@@ -47,12 +49,12 @@ def accept_signed_requests(app: FastAPI, keyring: KeyRing) -> None:
 
 async def signed_caller(request: Request) -> RequestIdentity:
     """The principal that signed the request (401 otherwise)."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     try:
-        return verify_request(request.app.state.keyring, dict(request.headers), request.method, target,
+        return verify_request(request.app.state.keyring, dict(request.headers), request.method,
+                              signed_target(request.scope),
                               body=await request.body(), now=datetime.now(UTC), replay=request.app.state.replay)
     except RequestRefused as exc:
-        raise HTTPException(401, detail=exc.to_json()) from None
+        raise HTTPException(401, detail=exc.to_json(), headers=SIGNATURE_CHALLENGE) from None
 
 
 SignedCaller = Annotated[RequestIdentity, Depends(signed_caller)]
@@ -61,11 +63,11 @@ SignedCaller = Annotated[RequestIdentity, Depends(signed_caller)]
 class SignatureRefusal(BaseModel):
     """Why a request was not accepted as signed (调用身份未通过)."""
 
-    message_zh: str = Field(examples=["缺少请求头 X-OneThing-Purpose。签名调用须带齐请求头：…；做法见 docs/signing.md"])
-    message_en: str = Field(examples=["missing header X-OneThing-Purpose. A signed request carries the headers …"])
-    problem: str = Field(description="missing_headers | bad_date | stale_date | unknown_principal | bad_signature | "
-                                     "replayed", examples=["missing_headers"])
-    headers: list[str] = Field(description="the header(s) missing or wrong", examples=[["X-OneThing-Purpose"]])
+    message_zh: str = Field(examples=["缺少请求头 OneThing-Purpose。签名调用须带齐请求头：…；做法见 docs/signing.md"])
+    message_en: str = Field(examples=["missing header OneThing-Purpose. A signed request carries the headers …"])
+    problem: str = Field(description="missing_headers | bad_signature_input | stale_date | unknown_principal | "
+                                     "bad_digest | bad_signature | replayed", examples=["missing_headers"])
+    headers: list[str] = Field(description="the header(s) missing or wrong", examples=[["OneThing-Purpose"]])
     required_headers: list[str] = Field(description="every header a signed request carries",
                                         examples=[list(REQUIRED_HEADERS)])
 

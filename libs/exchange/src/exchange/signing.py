@@ -274,6 +274,10 @@ class Signer:
     def sign_bytes(self, data: bytes) -> str:
         return b64(self._key.sign(data))
 
+    def sign_raw(self, data: bytes) -> bytes:
+        """The 64 signature bytes themselves (for formats that encode them their own way, such as RFC 9421)."""
+        return self._key.sign(data)
+
     def sign_envelope(self, wire: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``wire`` with its signature; ``wire['source']`` must be this principal."""
         if wire.get("source") != self.principal:
@@ -391,6 +395,15 @@ class KeyRing:
         return self.key_entries(principal)[0].public_key
 
     def verify_bytes(self, principal: str, data: bytes, signature: str) -> None:
+        """Raise :class:`SignatureInvalid` unless ``signature`` (base64url) is ``principal``'s over ``data``."""
+        try:
+            raw = unb64(signature)
+        except ValueError:
+            raw = b""
+        self.verify_raw(principal, data, raw)
+
+    def verify_raw(self, principal: str, data: bytes, signature: bytes) -> None:
+        """The same for the signature's bytes themselves."""
         refusal = SignatureInvalid(f"signature by {principal!r} does not verify")
         for fresh in (False, True):  # on a miss, read the list again if it was rewritten: a key rotated or added
             if fresh:
@@ -403,11 +416,9 @@ class KeyRing:
                 refusal = untrusted
                 continue
             refusal = SignatureInvalid(f"signature by {principal!r} does not verify")
-            try:
-                raw = unb64(signature)
-            except ValueError:
+            if not signature:
                 break
-            if any(key.verifies(raw, data) for key in keys):
+            if any(key.verifies(signature, data) for key in keys):
                 return
         raise refusal
 

@@ -20,7 +20,15 @@ from pydantic import BaseModel, Field
 
 from exchange.access.roles import ROLE_ZH, Caller, Role, signed_caller_roles
 from exchange.access.tokens import IssuerUnreachable, TokenRefused, TokenVerifier
-from exchange.request_signing import PRINCIPAL, REQUIRED_HEADERS, ReplayGuard, RequestRefused, verify_request
+from exchange.request_signing import (
+    REQUIRED_HEADERS,
+    SIGNATURE_CHALLENGE,
+    SIGNATURE_INPUT,
+    ReplayGuard,
+    RequestRefused,
+    signed_target,
+    verify_request,
+)
 from exchange.signing import KeyRing
 
 __all__ = ["ACCESS_RESPONSES", "Access", "Allow", "accept_callers", "authenticated_caller", "proves_itself"]
@@ -32,9 +40,10 @@ SIGN_IN_HELP_EN = ("get an access token from the identity platform (POST /oauth/
 _bearer = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="JWT",
                      description="OAuth 2.0 访问令牌 bearer token from 统一身份认证 (POST /oauth/token on the identity "
                                  "platform; in the embedded default the simulators' port)")
-_signed = APIKeyHeader(name=PRINCIPAL, auto_error=False, scheme_name="signedRequest",
+_signed = APIKeyHeader(name=SIGNATURE_INPUT, auto_error=False, scheme_name="signedRequest",
                        description="签名调用 a request signed by a department system or an operator's console: "
-                                   "X-OneThing-Principal, -Date, -Purpose, -Request-Id and -Signature (docs/signing.md)")
+                                   "RFC 9421 HTTP message signature (Ed25519, label onething) over the method, path, "
+                                   "query, Content-Digest (RFC 9530) and OneThing-Purpose (docs/signing.md)")
 
 
 @dataclass
@@ -52,10 +61,6 @@ def accept_callers(app: FastAPI, access: Access) -> None:
     app.state.access = access
     if access.keyring is not None and not hasattr(app.state, "keyring"):  # routes that take SignedCaller too
         app.state.keyring, app.state.replay = access.keyring, access.replay
-
-
-# RFC 9110: a 401 names the scheme that would do; a signed request's is this platform's own (docs/signing.md).
-_SIGNATURE_CHALLENGE = 'OneThing-Signature realm="onething", headers="' + " ".join(REQUIRED_HEADERS) + '"'
 
 
 PROVEN_BEARER = "onething.proven_bearer"  # request state: (token, Caller) the edge already verified
@@ -80,7 +85,7 @@ async def proves_itself(access: Access | None, headers: Mapping[str, str], metho
             if state is not None:
                 state[PROVEN_BEARER] = (token.strip(), caller)
             return True
-    if PRINCIPAL.lower() in lowered and access.keyring is not None:
+    if SIGNATURE_INPUT.lower() in lowered and access.keyring is not None:
         try:
             verify_request(access.keyring, dict(headers), method, target, body=body, now=datetime.now(UTC))
             return True
@@ -108,12 +113,11 @@ async def authenticated_caller(
     # A signed request is the stronger proof (it binds the body, a purpose and a one-time id): it wins over a
     # bearer token sent beside it.
     if signed_by is not None and access is not None and access.keyring is not None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         try:
-            identity = verify_request(access.keyring, dict(request.headers), request.method, target,
+            identity = verify_request(access.keyring, dict(request.headers), request.method, signed_target(request.scope),
                                       body=await request.body(), now=datetime.now(UTC), replay=access.replay)
         except RequestRefused as exc:
-            raise HTTPException(401, detail=exc.to_json(), headers={"WWW-Authenticate": _SIGNATURE_CHALLENGE}) from None
+            raise HTTPException(401, detail=exc.to_json(), headers=SIGNATURE_CHALLENGE) from None
         roles, department = signed_caller_roles(identity.principal, access.signed_roles)
         return Caller(subject=identity.principal, roles=roles, via="signature", department=department,
                       purpose=identity.purpose)
