@@ -4,24 +4,27 @@ Use cases take a :class:`LicenceUnitOfWork`: ``uow.licences`` hands out licence 
 and ``uow.status_indexes`` a department's next place in its status lists. When the use case returns,
 :meth:`SqlLicenceUnitOfWork.publish` (run by ``exchange.db.service_work``) writes the licences back and turns
 what they recorded into outbox messages (``adapters.messages``); ``send`` stages a message no licence records
-(the answer to a sharing lookup). A use case that raises leaves nothing.
+(the answer to a sharing lookup). A use case that raises leaves nothing. Handler tests drive the same use cases on
+an in-memory unit of work (``tests/fakes.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
 from contracts.envelope import Envelope, EventPayload
 from exchange.db.database import Database
-from exchange.db.service_work import Message, in_work, service_work, stage
+from exchange.db.service_work import Emit, Message, in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.messages import licence_messages
 from licence.adapters.repositories import SqlLicences, SqlStatusIndexes
 from licence.domain.model import Licence
 
-__all__ = ["LicenceRepository", "LicenceUnitOfWork", "StatusIndexes", "in_licence_work", "licence_work"]
+__all__ = [
+    "LicenceRepository", "LicenceUnitOfWork", "StatusIndexes", "in_licence_work", "licence_work", "publish_recorded",
+]
 
 
 class LicenceRepository(Protocol):
@@ -61,9 +64,15 @@ class SqlLicenceUnitOfWork:
 
     def publish(self) -> None:
         self.licences.save()
-        for licence in self.licences.seen:
-            for event in licence.collect():
-                stage(licence_messages(licence, event), subject=licence.case_id, emit=self._uow.emit)
+        publish_recorded(self.licences.seen, self._uow.emit)
+
+
+def publish_recorded(licences: Iterable[Licence], emit: Emit) -> None:
+    """Every event the licences recorded, as the messages it makes (``adapters.messages``), in the order it happened
+    per licence; each about the licence's case."""
+    for licence in licences:
+        for event in licence.collect():
+            stage(licence_messages(licence, event), subject=licence.case_id, emit=emit)
 
 
 def licence_work(database: Database) -> AbstractAsyncContextManager[SqlLicenceUnitOfWork]:
