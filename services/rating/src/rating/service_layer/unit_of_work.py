@@ -1,26 +1,29 @@
 """Rating's unit of work (工作单元): rated cases and rectification orders, and the outbox, in one transaction.
 
 Use cases take a :class:`RatingUnitOfWork`; when they return, :meth:`SqlRatingUnitOfWork.publish` (run by
-``exchange.db.service_work``) writes the aggregates back and stages what they recorded (``adapters.messages``).
-A use case that raises leaves nothing.
+``exchange.db.service_work``) writes the aggregates back and stages what they recorded (``adapters.messages``,
+through :func:`publish_recorded`). A use case that raises leaves nothing. Handler tests drive the same use cases on
+an in-memory unit of work (``tests/fakes.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.rating.v1 import RatingFigures
 from exchange.db.database import Database
-from exchange.db.service_work import in_work, service_work, stage
+from exchange.db.service_work import Emit, in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from rating.adapters.messages import case_messages, order_messages
 from rating.adapters.repositories import SqlFigures, SqlOrders, SqlRatedCases
 from rating.domain.model import Order, RatedCase
 
-__all__ = ["OrderRepository", "RatedCaseRepository", "RatingUnitOfWork", "in_rating_work", "rating_work"]
+__all__ = [
+    "OrderRepository", "RatedCaseRepository", "RatingUnitOfWork", "in_rating_work", "publish_recorded", "rating_work",
+]
 
 
 class RatedCaseRepository(Protocol):
@@ -68,12 +71,18 @@ class SqlRatingUnitOfWork:
     def publish(self) -> None:
         self.cases.save()
         self.orders.save()
-        for case in self.cases.seen:
-            for event in case.collect():
-                stage(case_messages(case, event), subject=case.case_id, emit=self._uow.emit)
-        for order in self.orders.seen:
-            for step in order.collect():
-                stage(order_messages(order, step), subject=order.case_id, emit=self._uow.emit)
+        publish_recorded(self.cases.seen, self.orders.seen, self._uow.emit)
+
+
+def publish_recorded(cases: Iterable[RatedCase], orders: Iterable[Order], emit: Emit) -> None:
+    """Every event the rated cases and orders recorded, as the messages it makes (``adapters.messages``): the cases'
+    first, then the orders'; in the order it happened per aggregate, each about its case."""
+    for case in cases:
+        for event in case.collect():
+            stage(case_messages(case, event), subject=case.case_id, emit=emit)
+    for order in orders:
+        for step in order.collect():
+            stage(order_messages(order, step), subject=order.case_id, emit=emit)
 
 
 def rating_work(database: Database) -> AbstractAsyncContextManager[SqlRatingUnitOfWork]:
