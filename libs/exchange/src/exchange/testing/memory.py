@@ -61,7 +61,8 @@ class Copies(Generic[A]):
 
 class StagingOutbox:
     """``emit`` as :meth:`exchange.db.unit_of_work.UnitOfWork.emit` stages it: one envelope, a row per topic, keyed
-    per topic, signed as ``source`` unless the message names another."""
+    per topic, signed as ``source`` unless the message names another, continuing ``cause``'s flow when the message
+    names one (the event being handled, the real one's default, is not known here)."""
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -70,7 +71,9 @@ class StagingOutbox:
     def emit(self, payload: EventPayload, *, subject: str, topics: Sequence[TopicSpec] | None = None,
              key_by_topic: Mapping[str, str] | None = None,
              event_id: UUID | None = None, source: str | None = None, cause: Envelope | None = None) -> Envelope:
-        envelope = Envelope.wrap(payload, source=source or self.source, subject=subject, event_id=event_id)
+        envelope = Envelope.wrap(payload, source=source or self.source, subject=subject, event_id=event_id,
+                                 correlation_id=cause.correlation_id if cause else None,
+                                 causation_id=cause.id if cause else None)
         for spec in topics or default_topics(payload.event_type):
             key_here = spec.record_key(payload, (key_by_topic or {}).get(spec.name) or subject)
             self.staged.append(Staged(spec.name, key_here, str(envelope.id), envelope.to_wire()))

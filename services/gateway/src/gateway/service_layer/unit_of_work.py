@@ -3,25 +3,26 @@
 Use cases take a :class:`GatewayUnitOfWork`; when they return, :meth:`SqlGatewayUnitOfWork.publish` (run by
 ``exchange.db.service_work``) writes the requests back and stages what they recorded (``adapters.messages``).
 ``send_again`` marks a message the gateway published for publication once more, byte for byte (a receipt or an
-answer repeated when dispatch sends a request again). A use case that raises leaves nothing.
+answer repeated when dispatch sends a request again). A use case that raises leaves nothing. Handler tests drive the
+same use cases on an in-memory unit of work (``tests/fakes.py``), which stages through :func:`publish_recorded` too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
 from exchange.db.database import Database
-from exchange.db.service_work import in_work, service_work, stage
+from exchange.db.service_work import Emit, in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from gateway.adapters.messages import request_messages
 from gateway.adapters.repositories import SqlQueueCursors, SqlRequests
 from gateway.domain.model import QueuedRequest
 
-__all__ = ["GatewayUnitOfWork", "gateway_work", "in_gateway_work"]
+__all__ = ["GatewayUnitOfWork", "gateway_work", "in_gateway_work", "publish_recorded"]
 
 
 class RequestRepository(Protocol):
@@ -55,9 +56,15 @@ class SqlGatewayUnitOfWork:
 
     def publish(self) -> None:
         self.requests.save()
-        for request in self.requests.seen:
-            for event in request.collect():
-                stage(request_messages(request, event), subject=request.case_id, emit=self._uow.emit)
+        publish_recorded(self.requests.seen, self._uow.emit)
+
+
+def publish_recorded(requests: Iterable[QueuedRequest], emit: Emit) -> None:
+    """Every event the requests recorded, as the messages it makes (``adapters.messages``), in the order it happened
+    per request; each about its case."""
+    for request in requests:
+        for event in request.collect():
+            stage(request_messages(request, event), subject=request.case_id, emit=emit)
 
 
 def gateway_work(database: Database) -> AbstractAsyncContextManager[SqlGatewayUnitOfWork]:
