@@ -1,17 +1,18 @@
 """Intake's unit of work (工作单元): ``uow.cases`` hands out case aggregates, whose methods decide; ``uow.drafts`` and
 ``uow.blacklist`` are what an acceptance consults and claims, ``uow.delegations`` the applicants' 委托授权. When the use case returns,
 :meth:`SqlIntakeUnitOfWork.publish` (run by ``exchange.db.service_work``) writes the cases back with their timelines
-and turns what they recorded into outbox messages (``adapters.messages``). A use case that raises leaves nothing."""
+and turns what they recorded into outbox messages (``adapters.messages``, through :func:`publish_recorded`). A use
+case that raises leaves nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
 from contracts.envelope import Envelope, EventPayload
 from exchange.db.database import Database
-from exchange.db.service_work import in_work, service_work, stage
+from exchange.db.service_work import Emit, in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.messages import case_messages, draft_messages
 from intake.adapters.repositories import SqlBlacklist, SqlCases, SqlDelegations, SqlDrafts
@@ -22,6 +23,7 @@ from intake.domain.model import Case
 
 __all__ = [
     "Blacklist", "CaseRepository", "Delegations", "Drafts", "IntakeUnitOfWork", "in_intake_work", "intake_work",
+    "publish_recorded",
 ]
 
 
@@ -74,12 +76,18 @@ class SqlIntakeUnitOfWork:
     def publish(self) -> None:
         for repository in (self.cases, self.drafts, self.delegations):
             repository.save()
-        for case in self.cases.seen:
-            for event in case.collect():
-                stage(case_messages(case, event), subject=case.case_id, emit=self._uow.emit)
-        for draft in self.drafts.seen:
-            for draft_event in draft.collect():
-                stage(draft_messages(draft, draft_event), subject=draft.draft_id, emit=self._uow.emit)
+        publish_recorded(self.cases.seen, self.drafts.seen, self._uow.emit)
+
+
+def publish_recorded(cases: Iterable[Case], drafts: Iterable[Draft], emit: Emit) -> None:
+    """Every event the cases and drafts recorded, as the messages it makes (``adapters.messages``), in the order it
+    happened per aggregate: the cases' first, each about its case, then the drafts', each about its draft."""
+    for case in cases:
+        for event in case.collect():
+            stage(case_messages(case, event), subject=case.case_id, emit=emit)
+    for draft in drafts:
+        for draft_event in draft.collect():
+            stage(draft_messages(draft, draft_event), subject=draft.draft_id, emit=emit)
 
 
 def intake_work(database: Database) -> AbstractAsyncContextManager[SqlIntakeUnitOfWork]:
