@@ -8,30 +8,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from exchange.testing.spans import SpanSink
 from onething.chaos.runner import run_scenario
 from onething.chaos.scenarios import SCENARIOS
 from onething.chaos.target import Target
 from onething.cli import _system_config, build_parser
-from onething.processes import PROCESSES
-from onething.system import System, SystemConfig
+from onething.system import System, SystemConfig, drop_databases
 
 FAST_GROUPS = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
                "ONETHING_CLOCK_CONTROL": "true"}  # the late-case test moves the supervision clock
-
-
-async def _drop_databases(server_url: str, prefix: str) -> None:
-    engine = create_async_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            for spec in PROCESSES:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{prefix}{spec.name}" WITH (FORCE)'))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +43,7 @@ def postgres_system(postgres_url: str, tmp_path_factory: pytest.TempPathFactory,
         yield system
     finally:
         system.stop()
-        asyncio.run(_drop_databases(postgres_url, prefix))
+        asyncio.run(drop_databases(postgres_url, system.database_names()))
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +61,13 @@ def cli_system(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         try:
             system.start()  # the processes take their environment from this one, as it is now
         except BaseException:
-            asyncio.run(_drop_databases(postgres_url, prefix))
+            asyncio.run(drop_databases(postgres_url, system.database_names()))
             raise
     try:
         yield system, prefix
     finally:
         system.stop()
-        asyncio.run(_drop_databases(postgres_url, prefix))
+        asyncio.run(drop_databases(postgres_url, system.database_names()))
 
 
 @pytest.fixture

@@ -29,9 +29,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from exchange.access.roles import Role
 from exchange.broker import _port_open
 from onething.applicants import applicant_identity, application_for
-from onething.processes import PROCESSES
 from onething.submit import one_time_notice, submit_application, supply_deferred
-from onething.system import System, SystemConfig
+from onething.system import System, SystemConfig, drop_databases
 from onething.tokens import SystemTokens
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -121,17 +120,6 @@ def _database_url(system: System, service: str, postgres_url: str | None, prefix
     return make_url(postgres_url).set(database=f"{prefix}{service}").render_as_string(hide_password=False)
 
 
-async def _drop_databases(server_url: str, prefix: str) -> None:
-    engine = create_async_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            for spec in PROCESSES:
-                if spec.has_database:
-                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{prefix}{spec.name}" WITH (FORCE)'))
-    finally:
-        await engine.dispose()
-
-
 @pytest.mark.parametrize("store", ["sqlite", "postgresql"])
 def test_cases_in_flight_complete_once_after_the_broker_lost_its_data(
     store: str, tmp_path: Path, postgres_url: str, fast_groups: dict[str, str]
@@ -182,7 +170,7 @@ def test_cases_in_flight_complete_once_after_the_broker_lost_its_data(
     finally:
         system.stop()
         if server is not None:
-            asyncio.run(_drop_databases(server, prefix))
+            asyncio.run(drop_databases(server, system.database_names()))
 
 
 def test_cases_in_flight_when_the_whole_system_lost_power_complete_once_when_it_starts_again(

@@ -158,6 +158,7 @@ def test_dlq_shows_and_redrives_what_a_service_could_not_apply(
     health = httpx.get(healthz, timeout=10).json()
     assert health["dead_letters"][dlq] == {"total": before["total"] + 1, "pending": before["pending"] + 1}
     assert isinstance(health["gap_waits"]["dispatch"], int)  # records waited for when shown out of order
+    assert isinstance(health["polls_taken_one_by_one"]["dispatch"], int)
     assert health["outbox_held"] == {}  # every row of its outbox is one it can sign
 
     code, out, err = run(capsys, "dlq", "list", "--topic", DEPARTMENT_RESULTS.name, "--json", "--data-dir", data_dir)

@@ -242,6 +242,7 @@ async def test_a_polls_records_share_one_transaction_and_a_refused_one_is_still_
     applied = [w["id"] for w in [*first, last]]
     assert await effects(plumbing_db) == {i: 1 for i in applied}
     assert runner.applied == 5 and runner.dead_lettered == 1
+    assert runner.taken_one_by_one >= 1  # counted: what /healthz shows as polls_taken_one_by_one
     assert (await bus.read(dead_letter_topic(topic.name, group).name, 1))[0].value == envelopes.encode(refused)
     # The first try shared one unit of work among the records it reached (all fetched by one poll here) …
     first_tries = {min(sessions[w["id"]]) for w in first}

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import Envelope, EnvelopeError
-from contracts.topics import CASE_STREAM
 from exchange.access.roles import Role
 from exchange.errors import SignatureInvalid
 from exchange.signing import KeyRing
 from onething.applicants import applicant_identity, application_for, correction_for
+from onething.case_stream import case_stream_reader
 from onething.submit import acting, one_time_notice, send_patiently, submit_application, supply_deferred
 from onething.tokens import SystemTokens
 
@@ -125,12 +124,7 @@ async def _watch(bootstrap: str, result: DemoResult, ready: asyncio.Event, stop:
                  progress: _Progress, keyring: KeyRing | None, on_event: Callable[[Envelope], None] | None) -> None:
     # Read the whole stream and keep counts for every case; only our cases are judged at the end.
     # (Seeking to the end first was tried and lost deliveries on the embedded broker's new partitions.)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(CASE_STREAM.name, p) for p in consumer.partitions_for_topic(CASE_STREAM.name) or []]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+    async with case_stream_reader(bootstrap, start="beginning") as (consumer, _):
         ready.set()
         while not stop.is_set():
             batch = await consumer.getmany(timeout_ms=200)
@@ -146,8 +140,6 @@ async def _watch(bootstrap: str, result: DemoResult, ready: asyncio.Event, stop:
                     if on_event is not None:
                         on_event(env)
             progress.show(sum(1 for c in result.cases if result.deliveries[c] >= 1))
-    finally:
-        await consumer.stop()
 
 
 def _count(result: DemoResult, env: Envelope) -> None:

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.envelope import Envelope, EnvelopeError
-from contracts.topics import CASE_STREAM
 from onething.applicants import application_for
+from onething.case_stream import case_stream_reader
 from onething.submit import one_time_notice, submit_application, supply_deferred
 from onething.tokens import SystemTokens
 
@@ -74,16 +73,8 @@ class ClosedLoop:
         self._notices: dict[str, dict[str, Any]] = {}
 
     async def _watch(self, ready: asyncio.Event, stop: asyncio.Event) -> None:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", fetch_max_wait_ms=50)
-        await consumer.start()
-        try:
-            partitions = [TopicPartition(CASE_STREAM.name, p)
-                          for p in consumer.partitions_for_topic(CASE_STREAM.name) or []]
-            consumer.assign(partitions)
-            await consumer.seek_to_end(*partitions)  # earlier runs' cases are not this run's
-            for tp in partitions:
-                await consumer.position(tp)
+        # earlier runs' cases are not this run's: from the end
+        async with case_stream_reader(self.bootstrap, start="end", fetch_max_wait_ms=50) as (consumer, _):
             ready.set()
             while not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=100)
@@ -98,8 +89,6 @@ class ClosedLoop:
                             continue
                         if envelope.type == DELIVERED:
                             self.seen.delivered(envelope.subject, str(envelope.id), now)
-        finally:
-            await consumer.stop()
 
     def _submitter(self, body: dict[str, Any], n: int) -> httpx.Auth | None:
         if body["channel"] in ("portal", "mobile"):  # accepted at a window instead (see the module docstring)

@@ -114,9 +114,10 @@ class BusProbe:
         await self._admin.close()
 
     async def snapshot(self) -> BusSnapshot:
-        await self._consumer._client.force_metadata_update()  # topics created since the last look
-        partitions = [TopicPartition(topic, p) for topic in await self._consumer.topics()
-                      for p in self._consumer.partitions_for_topic(topic) or ()]
+        # every topic as it is now (topics created since the last look too)
+        partitions = [TopicPartition(topic["topic"], partition["partition"])
+                      for topic in await self._admin.describe_topics() if not topic.get("is_internal", False)
+                      for partition in topic["partitions"]]
         ends = await self._consumer.end_offsets(partitions) if partitions else {}
         groups = [g[0] for g in await self._admin.list_consumer_groups()]
         # every partition named: the embedded broker drops the connection on "all of the group's offsets"

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from contracts.envelope import Envelope, EnvelopeError
-from contracts.topics import CASE_STREAM
 from exchange.errors import SignatureInvalid
 from exchange.signing import KeyRing
+from onething.case_stream import case_stream_reader
 from onething.chaos.counting import Observed, Tally, tally
 from onething.chaos.scenarios import Scenario
 from onething.chaos.target import Target
@@ -79,14 +78,8 @@ class Outcome:
 async def read_case_stream(bootstrap: str, keyring: KeyRing) -> list[Observed]:
     """Every event of the case stream, from the beginning to its end now, whose signature verifies (what
     poison records forge is not counted)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
     observed: list[Observed] = []
-    try:
-        await consumer.topics()
-        tps = [TopicPartition(CASE_STREAM.name, p) for p in sorted(consumer.partitions_for_topic(CASE_STREAM.name) or [])]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
+    async with case_stream_reader(bootstrap, start="beginning") as (consumer, tps):
         ends = await consumer.end_offsets(tps)
         async for record in until_end(consumer, tps, ends):
             try:
@@ -95,8 +88,6 @@ async def read_case_stream(bootstrap: str, keyring: KeyRing) -> list[Observed]:
             except (EnvelopeError, SignatureInvalid):
                 continue
             observed.append(Observed(str(env.id), env.type, env.subject, env.data))
-    finally:
-        await consumer.stop()
     return observed
 
 

@@ -124,26 +124,29 @@ async def _ensure_epoch_topic(bootstrap: str, timeout_ms: int) -> None:
 
 
 async def _first_record(bootstrap: str, timeout_s: float) -> bytes | None:
-    """The value at the start of the epoch partition, or None when the partition is empty."""
+    """The value at the start of the epoch partition, or None when the partition is empty (with fresh clients)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 request_timeout_ms=int(timeout_s * 1000) + 1000)
     await consumer.start()
     try:
-        tp = TopicPartition(BROKER_EPOCH.name, 0)
-        consumer.assign([tp])
-        start = (await consumer.beginning_offsets([tp]))[tp]
-        end = (await consumer.end_offsets([tp]))[tp]
-        if end <= start:
-            return None
-        consumer.seek(tp, start)
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(tp, timeout_ms=200, max_records=1)
-            for record in batch.get(tp, []):
-                return record.value or b""
-        raise EpochUnknown(f"{BROKER_EPOCH.name} holds records but none could be read")
+        consumer.assign([TopicPartition(BROKER_EPOCH.name, 0)])
+        return await _read_start(consumer, timeout_s)
     finally:
         await _close(consumer.stop())
+
+
+async def _read_start(consumer: AIOKafkaConsumer, timeout_s: float) -> bytes | None:
+    """The value at the start of the epoch partition, through ``consumer`` (assigned to it); None when empty."""
+    tp = TopicPartition(BROKER_EPOCH.name, 0)
+    start = (await consumer.beginning_offsets([tp]))[tp]
+    if (await consumer.end_offsets([tp]))[tp] <= start:
+        return None
+    consumer.seek(tp, start)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while asyncio.get_running_loop().time() < deadline:
+        for record in (await consumer.getmany(tp, timeout_ms=200, max_records=1)).get(tp, []):
+            return record.value or b""
+    raise EpochUnknown(f"{BROKER_EPOCH.name} holds records but none could be read")
 
 
 async def _write_record(bootstrap: str, value: bytes) -> None:
@@ -212,7 +215,7 @@ class BrokerEpoch:
         starting an epoch if need be) with fresh clients."""
         if self._watch is not None:
             try:
-                found = await _bounded(self._read_first(self._watch), 1.0, "re-reading the broker epoch")
+                found = await _bounded(_read_start(self._watch, 1.0), 1.0, "re-reading the broker epoch")
             except (KafkaError, OSError, EpochUnknown) as exc:
                 logger.debug("%s: broker epoch re-read failed (%s); reading it anew", self.started_by, exc)
             else:
@@ -222,18 +225,6 @@ class BrokerEpoch:
         found_epoch = await read_or_start_epoch(self.bootstrap, self.started_by)
         await self._open_watch()
         return found_epoch
-
-    @staticmethod
-    async def _read_first(consumer: AIOKafkaConsumer) -> bytes | None:
-        tp = TopicPartition(BROKER_EPOCH.name, 0)
-        start = (await consumer.beginning_offsets([tp]))[tp]
-        if (await consumer.end_offsets([tp]))[tp] <= start:
-            return None
-        consumer.seek(tp, start)
-        for _ in range(10):
-            for record in (await consumer.getmany(tp, timeout_ms=200, max_records=1)).get(tp, []):
-                return record.value or b""
-        return None
 
     async def _open_watch(self) -> None:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,

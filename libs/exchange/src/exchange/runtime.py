@@ -300,6 +300,7 @@ async def serve(
         extras["outbox_held"] = relay.held
     if parts.consumers:
         extras["gap_waits"] = partial(_gap_waits, parts.consumers)
+        extras["polls_taken_one_by_one"] = partial(_taken_one_by_one, parts.consumers)
     parts.app.include_router(health_router(name, checks, extras))
     answer_unavailable(parts.app)
 
@@ -355,6 +356,12 @@ async def _gap_waits(runners: Sequence[ConsumerRunner]) -> dict[str, int]:
     """Per consumer group: how often records showed out of order and were waited for (the embedded broker's
     known fault, :class:`~exchange.kafka.consumer.OffsetGuard`; a figure that keeps growing is worth a look)."""
     return {runner.group: runner.gap_waits for runner in runners}
+
+
+async def _taken_one_by_one(runners: Sequence[ConsumerRunner]) -> dict[str, int]:
+    """Per consumer group: how many polls could not share one transaction and were applied record by record (a
+    poison record, a refusal, an outage in the batch; a figure that grows with the load is worth a look)."""
+    return {runner.group: runner.taken_one_by_one for runner in runners}
 
 
 async def _answer(readiness: Callable[[], CheckResult]) -> CheckResult:

@@ -309,6 +309,7 @@ class ConsumerRunner:
         self._gap_waits_before = 0  # waited for by the Kafka consumers this runner had before the current one
         self.applied = 0
         self.dead_lettered = 0
+        self.taken_one_by_one = 0  # polls whose shared transaction gave way to one per record (see _apply_together)
         # Records of one poll applied in one transaction (see _apply_together); 0: one transaction per record.
         n = settings.consumer_transaction_records
         self._together = n if n > 1 and database is not None and handlers is not None and ordered else 0
@@ -551,6 +552,7 @@ class ConsumerRunner:
             try:
                 envelope, payload = self._decode(record)
             except Rejected:
+                self.taken_one_by_one += 1
                 return False
             if envelope is not None and payload is not None:
                 decoded.append((record, envelope, payload))
@@ -561,6 +563,7 @@ class ConsumerRunner:
         except Interrupted:
             raise
         except Exception as exc:
+            self.taken_one_by_one += 1
             logger.debug("%s: %d records taken one by one after %s: %s", self.group, len(records),
                          type(exc).__name__, exc)
             return False
