@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from jwt.algorithms import OKPAlgorithm
 
 from exchange.access.roles import Caller, Role
 from exchange.base64url import b64
@@ -58,7 +59,20 @@ def issue_token(key: SigningKey, *, key_id: str, issuer: str, audience: str, sub
         "jti": uuid.uuid4().hex, "roles": [r.value for r in roles],
         **{k: v for k, v in (claims or {}).items() if k in _CLAIMS and v is not None},
     }
-    return jwt.encode(payload, key.to_pem(), algorithm=ALGORITHM, headers={"kid": key_id})
+    return jwt.encode(payload, _jose_key("private", key.seed, key.to_pem), algorithm=ALGORITHM,
+                      headers={"kid": key_id})
+
+
+_PREPARED: dict[tuple[str, bytes], Any] = {}
+
+
+def _jose_key(kind: str, raw: bytes, pem: Callable[[], bytes]) -> Any:
+    """One of our keys as PyJWT's backend holds it, parsed once per key (found by its raw bytes: a rotated key is
+    another entry), not on every token: handed PEM, PyJWT parses it on each call."""
+    prepared = _PREPARED.get((kind, raw))
+    if prepared is None:
+        prepared = _PREPARED[(kind, raw)] = OKPAlgorithm().prepare_key(pem())
+    return prepared
 
 
 def jwk_of(key: VerifyKey, key_id: str) -> dict[str, Any]:
@@ -125,7 +139,8 @@ class TokenVerifier:
         if self.keyring is None or kid not in self.trusted_kids:
             raise TokenRefused("bad_signature", "访问令牌的签名密钥不受信任", f"untrusted token key id {kid!r}")
         try:
-            return self.keyring.public_key(str(kid)).to_pem()
+            public = self.keyring.public_key(str(kid))
+            return _jose_key("public", public.raw, public.to_pem)
         except SignatureInvalid:  # the issuer's public key is not in the keys folder
             raise TokenRefused("bad_signature", "本服务没有身份认证平台的公钥", f"no public key for {kid!r} here") from None
 
