@@ -67,7 +67,15 @@ MESSAGES = Messages({
                             "Waiting for the applicant's correction (round {round}, {count} deficiencies)"),
     "correction_filed": ("申请人已补正，恢复计时", "The applicant has made the correction; the clock runs again"),
     "calendar_changed": ("工作日历调整，重新计算办结期限", "The working calendar changed; the due date is counted again"),
-    # Refusals at the HTTP edge (entrypoints.errors): supervisors and department staff read them.
+    # Who holds a case up (adapters.views, blocking_department_zh) when it is the applicant: in Chinese only.
+    "blocking_applicant": ("申请人（待补正）", "the applicant (awaiting correction)"),
+    # Refusals at the HTTP edge (entrypoints.errors, and the routes themselves): supervisors, department staff and
+    # operators read them.
     "clock_not_found": ("未找到该计时", "no such clock"),
     "refused": ("请求被拒绝", "refused"),
+    "case_clocks_not_found": ("未找到该办件的计时", "no clocks for this case"),
+    "clock_control_off": ("未启用时钟控制（ONETHING_CLOCK_CONTROL）", "clock control is off (ONETHING_CLOCK_CONTROL)"),
+    "extension_beyond_calendar": ("延期后的到期日超出日历范围（9999-12-31 之后），无法延期",
+                                  "the extended due date would fall after 9999-12-31"),
+    "clock_beyond_calendar": ("监察时钟不能拨到 {latest} 之后", "the clock cannot move past {latest}"),
 })
