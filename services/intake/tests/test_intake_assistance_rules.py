@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from exchange.messages import Text
 from intake.domain.assistance import FREE_CIRCUMSTANCES, FastTrack, fast_track, proxy_terms
 
 # elderly, weak, sick, disabled, pregnant, poor household; item not in the centre; upper/lower level.
@@ -20,7 +21,7 @@ R21_CIRCUMSTANCES = {
 
 
 def test_r21_the_free_circumstances_are_exactly_the_seeds() -> None:
-    assert {code: zh for code, (zh, _) in FREE_CIRCUMSTANCES.items()} == R21_CIRCUMSTANCES
+    assert {code: text.zh for code, text in FREE_CIRCUMSTANCES.items()} == R21_CIRCUMSTANCES
 
 
 @pytest.mark.parametrize(("circumstance", "label_zh"), sorted(R21_CIRCUMSTANCES.items()))
@@ -28,7 +29,7 @@ def test_r21_each_circumstance_makes_the_proxy_free(circumstance: str, label_zh:
     terms = proxy_terms([circumstance])
     assert terms.free
     assert label_zh in terms.reason_zh
-    assert FREE_CIRCUMSTANCES[circumstance][1] in terms.reason_en
+    assert FREE_CIRCUMSTANCES[circumstance].en in terms.reason_en
 
 
 def test_r21_several_circumstances_are_all_named() -> None:
@@ -50,7 +51,7 @@ def test_r21_an_unknown_circumstance_does_not_hide_a_free_one() -> None:
 
 
 def test_r22_blacklisted_applicant_gets_no_fast_track_and_is_told_why() -> None:
-    track = fast_track(True, "提供虚假材料", "false materials")
+    track = fast_track(True, Text("提供虚假材料", "false materials"))
     assert not track.granted
     assert track.reason_zh is not None
     assert track.reason_en is not None
@@ -60,9 +61,9 @@ def test_r22_blacklisted_applicant_gets_no_fast_track_and_is_told_why() -> None:
 
 
 def test_r22_fast_track_not_requested_gives_no_note() -> None:
-    assert fast_track(False, None, None) == FastTrack(False, None, None)
-    assert fast_track(False, "提供虚假信息", "false information") == FastTrack(False, None, None)
+    assert fast_track(False, None) == FastTrack(False, None, None)
+    assert fast_track(False, Text("提供虚假信息", "false information")) == FastTrack(False, None, None)
 
 
 def test_r22_clean_applicant_is_granted_the_fast_track() -> None:
-    assert fast_track(True, None, None) == FastTrack(True, None, None)
+    assert fast_track(True, None) == FastTrack(True, None, None)

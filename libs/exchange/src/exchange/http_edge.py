@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,13 +42,14 @@ from contracts.text import InputProblem, json_problems, text_problem
 from exchange.access.http import proves_itself
 from exchange.db.database import Database
 from exchange.errors import DomainRefusal
+from exchange.messages import Text
 from exchange.rate_limit import RateLimiter
 from exchange.request_signing import signed_target
 from exchange.settings import ExchangeSettings
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "HttpRefusal", "InputRefused", "ServiceDatabase", "answer_refusals", "harden",
-    "refusal", "service_database",
+    "refusal", "refused", "service_database",
 ]
 
 logger = logging.getLogger(__name__)
@@ -294,3 +295,10 @@ def answer_refusals(app: FastAPI, refused: type[R], to_http: Callable[[R], HttpR
         return JSONResponse({"detail": {"message_zh": message_zh, "message_en": message_en}}, status_code=status)
 
     app.add_exception_handler(refused, answer)
+
+
+def refused(status: int, text: Text) -> HTTPException:
+    """What a route raises to refuse by itself (no domain refusal behind it: an unknown id its view did not find, a
+    caller its dependency turns away), with a text of the service's catalogue: the same
+    ``{"detail": {"message_zh": …, "message_en": …}}`` as :func:`answer_refusals`."""
+    return HTTPException(status, detail={"message_zh": text.zh, "message_en": text.en})

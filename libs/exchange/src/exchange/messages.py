@@ -11,11 +11,11 @@ Pure: no I/O, so the domain may use it.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Messages", "Text"]
+__all__ = ["Messages", "Text", "listed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,12 @@ class Text:
 
     zh: str
     en: str
+
+
+def listed(texts: Iterable[Text]) -> Text:
+    """Texts listed in each language's way: "、" between the zh-CN ones, ", " between the English ones."""
+    texts = list(texts)
+    return Text("、".join(t.zh for t in texts), ", ".join(t.en for t in texts))
 
 
 def _fields(template: str) -> set[str]:

@@ -10,7 +10,9 @@ MESSAGES = Messages({
     # A task concluded unprocessed: the applicant reads it on the case timeline.
     "prerequisite_not_approved": ("前置事项未通过，本事项未办理",
                                   "A prerequisite item was not approved; this item was not processed"),
-    # Refusals at the HTTP edge (entrypoints.errors): the operator or department staff read them.
+    # Refusals at the HTTP edge (entrypoints.errors, and the routes themselves): the operator or department staff
+    # read them.
+    "case_not_found": ("未找到该办件", "case not found"),
     "request_not_found": ("未找到该部门请求", "no such department request"),
     "redrive_answered": ("部门已答复该请求，无需重发",
                          "the department has answered this request already; nothing to re-drive"),

@@ -9,17 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
+from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel
 
 from dispatch.adapters import views
 from dispatch.domain.deadlines import RequestState
+from dispatch.domain.messages import MESSAGES
 from dispatch.entrypoints.errors import answer_refusals
 from dispatch.service_layer.deadlines import redrive
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, harden
+from exchange.http_edge import ServiceDatabase, harden, refused
 
 __all__ = ["RequestPublic", "TaskPublic", "create_app", "router"]
 
@@ -74,7 +75,7 @@ router = APIRouter()
 async def case_tasks(case_id: str, _: TaskReader, database: ServiceDatabase) -> list[TaskPublic]:
     rows = await views.case_tasks(database, case_id)
     if not rows:
-        raise HTTPException(404, detail={"message_zh": "未找到该办件", "message_en": "case not found"})
+        raise refused(404, MESSAGES.text("case_not_found"))
     return [TaskPublic.model_validate(r, from_attributes=True) for r in rows]
 
 

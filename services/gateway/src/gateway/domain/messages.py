@@ -22,4 +22,11 @@ MESSAGES = Messages({
                        "only a request whose delivery is parked (undeliverable) can be re-driven; this one is {state}"),
     # The request does not match the API (422, entrypoints.errors): said above the list of fields at fault.
     "request_invalid": ("请求内容有误，请按提示修改后重新提交", "The request has errors; correct them and send it again"),
+    # A field's problem our own rules find (entrypoints.api): a value error is answered with one message in both
+    # languages, "zh-CN/ English".
+    "rejection_needs_reason": ("不予许可须说明理由（reason_zh）", "a rejection states its reason (reason_zh)"),
+    # Refused by the routes themselves (entrypoints.api, served_department): the department's developer reads them.
+    "not_the_department": ("调用方 {caller} 不能代表部门 {department}：须以该部门密钥 dept.{department} 签名",
+                           "{caller} may not act for department {department}: sign with dept.{department}"),
+    "department_not_served": ("本网关未接入部门 {department}", "department {department} is not served by this gateway"),
 })

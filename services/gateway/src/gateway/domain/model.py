@@ -15,7 +15,6 @@ from typing import Any
 
 from contracts.department.v1 import RequestKind
 from exchange.aggregates import Aggregate
-from exchange.messages import Text
 from gateway.domain.errors import AnswerConflict, NotRedrivable, WrongKind
 from gateway.domain.messages import MESSAGES
 from gateway.domain.requests import Delivery, DeliveryPolicy, after_failed_delivery, same_decision
@@ -80,10 +79,9 @@ class QueuedRequest(Aggregate[GatewayEvent]):
         """A department decides once per request: False when this is the answer it gave before (nothing new);
         :class:`WrongKind` or :class:`AnswerConflict` when it may not be taken."""
         if kind is not self.kind:
-            named = MESSAGES.text(f"request_kind_{self.kind.value}")  # the request's kind, in each language
-            where = {"request_id": self.request_id, "department": self.department, "route": _ROUTE[self.kind]}
-            raise WrongKind(Text(MESSAGES.text("answer_at_other_route", kind=named.zh, **where).zh,
-                                 MESSAGES.text("answer_at_other_route", kind=named.en, **where).en))
+            raise WrongKind(MESSAGES.text("answer_at_other_route", request_id=self.request_id,
+                                          kind=MESSAGES.text(f"request_kind_{self.kind.value}"),  # in each language
+                                          department=self.department, route=_ROUTE[self.kind]))
         if self.answer is not None and self.answered_at is not None:
             if not same_decision(decision, self.answer):
                 raise AnswerConflict(MESSAGES.text("answered_differently", request_id=self.request_id,

@@ -12,18 +12,19 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from contracts.department.v1 import RequestKind
 from contracts.departments import department, department_principal
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, harden
+from exchange.http_edge import ServiceDatabase, harden, refused
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
 from exchange.runtime import answer_unavailable
 from exchange.signing import KeyRing
 from gateway.adapters import views
+from gateway.domain.messages import MESSAGES
 from gateway.domain.requests import RequestState
 from gateway.entrypoints.errors import INVALID, UNAVAILABLE, answer_refusals, on_request_invalid
 from gateway.service_layer import answering, queue
@@ -116,7 +117,9 @@ class ResultAnswer(BaseModel):
     @model_validator(mode="after")
     def _reason_for_a_rejection(self) -> ResultAnswer:
         if self.outcome == "rejected" and not self.reason_zh:
-            raise ValueError("不予许可须说明理由（reason_zh）/ a rejection states its reason (reason_zh)")
+            # A value error is answered with one message for both languages (entrypoints.errors).
+            text = MESSAGES.text("rejection_needs_reason")
+            raise ValueError(f"{text.zh}/ {text.en}")
         return self
 
 
@@ -173,12 +176,9 @@ class NoticePage(BaseModel):
 def served_department(code: str, request: Request, identity: SignedCaller) -> str:
     """The department in the path, once the caller proved it is that department (403 otherwise)."""
     if identity.principal != department_principal(code):
-        raise HTTPException(403, detail={
-            "message_zh": f"调用方 {identity.principal} 不能代表部门 {code}：须以该部门密钥 dept.{code} 签名",
-            "message_en": f"{identity.principal} may not act for department {code}: sign with dept.{code}"})
+        raise refused(403, MESSAGES.text("not_the_department", caller=identity.principal, department=code))
     if code not in request.app.state.served:
-        raise HTTPException(404, detail={"message_zh": f"本网关未接入部门 {code}",
-                                         "message_en": f"department {code} is not served by this gateway"})
+        raise refused(404, MESSAGES.text("department_not_served", department=code))
     return code
 
 

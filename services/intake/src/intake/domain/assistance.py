@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exchange.messages import Text, listed
 from intake.domain.messages import MESSAGES
 
 __all__ = ["FREE_CIRCUMSTANCES", "FastTrack", "ProxyTerms", "fast_track", "proxy_terms"]
 
 
-def _circumstance(code: str) -> tuple[str, str]:
-    text = MESSAGES.text(f"free_circumstance_{code}")
-    return text.zh, text.en
-
-
-FREE_CIRCUMSTANCES: dict[str, tuple[str, str]] = {
-    code: _circumstance(code)
+FREE_CIRCUMSTANCES: dict[str, Text] = {
+    code: MESSAGES.text(f"free_circumstance_{code}")
     for code in ("elderly", "weak", "sick", "disabled", "pregnant", "poor", "not_in_centre", "multi_level")
 }
 
@@ -39,8 +35,8 @@ def proxy_terms(circumstances: list[str]) -> ProxyTerms:
     because the HTTP edge already refused them."""
     matched = [FREE_CIRCUMSTANCES[c] for c in circumstances if c in FREE_CIRCUMSTANCES]
     if matched:
-        return ProxyTerms(True, MESSAGES.text("proxy_free", circumstances="、".join(zh for zh, _ in matched)).zh,
-                          MESSAGES.text("proxy_free", circumstances=", ".join(en for _, en in matched)).en)
+        text = MESSAGES.text("proxy_free", circumstances=listed(matched))
+        return ProxyTerms(True, text.zh, text.en)
     text = MESSAGES.text("proxy_not_free")
     return ProxyTerms(False, text.zh, text.en)
 
@@ -52,14 +48,12 @@ class FastTrack:
     reason_en: str | None = None
 
 
-def fast_track(requested: bool, blacklisted_for_zh: str | None, blacklisted_for_en: str | None) -> FastTrack:
-    """绿色通道 unless the applicant is blacklisted (终身不再享受绿色通道)."""
+def fast_track(requested: bool, blacklisted_for: Text | None) -> FastTrack:
+    """绿色通道 unless the applicant is blacklisted (终身不再享受绿色通道) for ``blacklisted_for`` (the listing's
+    reason in both languages)."""
     if not requested:
         return FastTrack(False)
-    if blacklisted_for_zh is not None:
-        return FastTrack(
-            False,
-            MESSAGES.text("fast_track_refused", reason=blacklisted_for_zh).zh,
-            MESSAGES.text("fast_track_refused", reason=blacklisted_for_en).en,
-        )
+    if blacklisted_for is not None:
+        text = MESSAGES.text("fast_track_refused", reason=blacklisted_for)
+        return FastTrack(False, text.zh, text.en)
     return FastTrack(True)

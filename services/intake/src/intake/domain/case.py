@@ -14,7 +14,7 @@ from typing import Any
 
 from contracts.progress import ItemStatus
 from contracts.workdays import WorkingCalendar
-from exchange.messages import Text
+from exchange.messages import Text, listed
 from intake.domain.messages import MESSAGES
 
 __all__ = ["CaseState", "CaseStatus", "Due", "ItemState", "ItemStatus", "case_due", "item_status_text", "notice_texts"]
@@ -153,12 +153,8 @@ def notice_texts(state: CaseState, bundle_name_zh: str, bundle_name_en: str, met
     not_done = [i for i in state.items.values() if i.status is not ItemStatus.APPROVED]
     how = MESSAGES.text("result_mailed" if method == "mail" else "result_at_window")
     key = "notice_some_not_approved" if not_done else "notice_all_approved"
-    not_approved_zh = "、".join(
-        MESSAGES.text("notice_item_outcome", item=i.name_zh, status=item_status_text(i.status).zh).zh for i in not_done)
-    not_approved_en = ", ".join(
-        MESSAGES.text("notice_item_outcome", item=i.name_en, status=item_status_text(i.status).en).en for i in not_done)
-    zh = MESSAGES.text(key, bundle=bundle_name_zh, case_id=state.case_id, approved=len(done),
-                       not_approved=not_approved_zh, how=how.zh).zh
-    en = MESSAGES.text(key, bundle=bundle_name_en, case_id=state.case_id, approved=len(done),
-                       not_approved=not_approved_en, how=how.en).en
-    return zh, en
+    not_approved = listed(MESSAGES.text("notice_item_outcome", item=Text(i.name_zh, i.name_en),
+                                        status=item_status_text(i.status)) for i in not_done)
+    text = MESSAGES.text(key, bundle=Text(bundle_name_zh, bundle_name_en), case_id=state.case_id, approved=len(done),
+                         not_approved=not_approved, how=how)
+    return text.zh, text.en

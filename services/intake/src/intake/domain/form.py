@@ -8,6 +8,7 @@ from datetime import date
 from onething_catalogue.model import FieldType, FormField
 
 from contracts.identifiers import resident_id_problem, uscc_problem
+from exchange.messages import Text
 from intake.domain.errors import FieldProblem
 from intake.domain.messages import MESSAGES
 
@@ -26,43 +27,37 @@ def normalise_form(fields: list[FormField], form: dict[str, str]) -> dict[str, s
     return {k: v.strip().upper() if kinds.get(k) in _UPPER else v.strip() for k, v in form.items()}
 
 
-def _texts(key: str, spec: FormField, **values: str) -> tuple[str, str]:
+def _text(key: str, spec: FormField, **values: str | Text) -> Text:
     """The text ``key`` about ``spec``, each language with the field's label in that language."""
-    return MESSAGES.text(key, label=spec.label_zh, **values).zh, MESSAGES.text(key, label=spec.label_en, **values).en
+    return MESSAGES.text(key, label=Text(spec.label_zh, spec.label_en), **values)
 
 
-def _field_problem(spec: FormField, value: str, today: date) -> tuple[str, str, str] | None:
+def _field_problem(spec: FormField, value: str, today: date) -> tuple[str, Text] | None:
     match spec.type:
         case FieldType.DATE:
             if not _ISO_DATE.fullmatch(value):  # fromisoformat also takes 20240101 and 2024-W01-1
-                return "date_invalid", *_texts("date_invalid", spec)
+                return "date_invalid", _text("date_invalid", spec)
             try:
                 day = date.fromisoformat(value)
             except ValueError:
-                return "date_invalid", *_texts("date_invalid", spec)
+                return "date_invalid", _text("date_invalid", spec)
             if day > today:
-                return "date_in_future", *_texts("date_in_future", spec)
+                return "date_in_future", _text("date_in_future", spec)
         case FieldType.ENUM if value not in spec.options:
-            return "not_an_option", *_texts("not_an_option", spec, allowed="、".join(spec.options))
+            return "not_an_option", _text("not_an_option", spec, allowed="、".join(spec.options))
         case FieldType.NUMBER if not _NUMBER.fullmatch(value):
-            return "not_a_number", *_texts("not_a_number", spec)
+            return "not_a_number", _text("not_a_number", spec)
         case FieldType.PHONE if not _PHONE.fullmatch(value):
-            return "phone_invalid", *_texts("phone_invalid", spec)
+            return "phone_invalid", _text("phone_invalid", spec)
         case FieldType.RESIDENT_ID:
             problem = resident_id_problem(value, today=today)
             if problem:
-                return "resident_id_invalid", *_identifier_texts(spec, problem)
+                return "resident_id_invalid", _text("identifier_invalid", spec, problem=Text(*problem))
         case FieldType.USCC:
             problem = uscc_problem(value)
             if problem:
-                return "uscc_invalid", *_identifier_texts(spec, problem)
+                return "uscc_invalid", _text("identifier_invalid", spec, problem=Text(*problem))
     return None
-
-
-def _identifier_texts(spec: FormField, problem: tuple[str, str]) -> tuple[str, str]:
-    """An identifier's problem (zh, en, from ``contracts.identifiers``) after the field's label."""
-    return (MESSAGES.text("identifier_invalid", label=spec.label_zh, problem=problem[0]).zh,
-            MESSAGES.text("identifier_invalid", label=spec.label_en, problem=problem[1]).en)
 
 
 def check_form(fields: list[FormField], form: dict[str, str], today: date) -> list[FieldProblem]:
@@ -74,11 +69,11 @@ def check_form(fields: list[FormField], form: dict[str, str], today: date) -> li
         path = f"form.{spec.name}"
         if not value:
             if spec.required:
-                problems.append(FieldProblem(path, "missing", *_texts("field_missing", spec)))
+                problems.append(FieldProblem.said(path, "missing", _text("field_missing", spec)))
             continue
         found = _field_problem(spec, value, today)
         if found:
-            problems.append(FieldProblem(path, *found))
+            problems.append(FieldProblem.said(path, *found))
     known = {f.name for f in fields}
     problems.extend(
         FieldProblem.said(f"form.{name}", "unexpected_field", MESSAGES.text("unexpected_field", name=name))

@@ -20,6 +20,7 @@ from datetime import date
 from onething_catalogue.model import Bundle, MaterialSource, Settings
 
 from contracts.intake.v1 import Commitment, MaterialProvision, MaterialRef
+from exchange.messages import Text
 from intake.domain.errors import FieldProblem
 from intake.domain.messages import MESSAGES
 from intake.domain.reuse import HeldLicence
@@ -112,7 +113,7 @@ def check_materials(
         given = submitted.get(need.code)
         if need.provided_by is MaterialSource.SHARING:
             if given is not None:
-                problems.append(FieldProblem(path, "not_required", *_texts("material_shared", need)))
+                problems.append(FieldProblem.said(path, "not_required", _text("material_shared", need)))
             _add_refs(refs, need, MaterialProvision.SHARING, None)
             continue
         licence = (held or {}).get(need.licence_type) if need.licence_type and given is None else None
@@ -121,7 +122,7 @@ def check_materials(
             continue
         problem = _applicant_problem(need, given)
         if problem:
-            problems.append(FieldProblem(path, *problem))
+            problems.append(FieldProblem.said(path, *problem))
             continue
         assert given is not None
         if given.provision is MaterialProvision.DEFERRED:
@@ -138,27 +139,26 @@ def check_materials(
     return MaterialsChecked({k: tuple(v) for k, v in refs.items()}, tuple(commitments), tuple(problems))
 
 
-def _texts(key: str, need: MaterialNeed, **values: str) -> tuple[str, str]:
+def _text(key: str, need: MaterialNeed, **values: str | Text) -> Text:
     """The text ``key`` about ``need``, each language with the material's name in that language."""
-    return MESSAGES.text(key, name=need.name_zh, **values).zh, MESSAGES.text(key, name=need.name_en, **values).en
+    return MESSAGES.text(key, name=Text(need.name_zh, need.name_en), **values)
 
 
-def _applicant_problem(need: MaterialNeed, given: Submitted | None) -> tuple[str, str, str] | None:
+def _applicant_problem(need: MaterialNeed, given: Submitted | None) -> tuple[str, Text] | None:
     if given is None:
         hints = [MESSAGES.text(key) for key, applies in
                  (("hint_tolerable", need.tolerable), ("hint_commitment", need.commitment_allowed)) if applies]
-        zh = MESSAGES.text("material_missing", name=need.name_zh, hints="".join(h.zh for h in hints)).zh
-        en = MESSAGES.text("material_missing", name=need.name_en, hints="".join(h.en for h in hints)).en
-        return "material_missing", zh, en
+        return "material_missing", _text("material_missing", need, hints=Text("".join(h.zh for h in hints),
+                                                                                 "".join(h.en for h in hints)))
     match given.provision:
         case MaterialProvision.UPLOAD if not (given.document or "").strip():
-            return "document_missing", *_texts("document_missing", need)
+            return "document_missing", _text("document_missing", need)
         case MaterialProvision.DEFERRED if not need.tolerable:
-            return "not_tolerable", *_texts("not_tolerable", need)
+            return "not_tolerable", _text("not_tolerable", need)
         case MaterialProvision.COMMITMENT if not need.commitment_allowed:
-            return "commitment_not_allowed", *_texts("commitment_not_allowed", need)
+            return "commitment_not_allowed", _text("commitment_not_allowed", need)
         case MaterialProvision.SHARING | MaterialProvision.LICENCE:
-            return "provision_invalid", *_texts("provision_invalid", need)
+            return "provision_invalid", _text("provision_invalid", need)
     return None
 
 

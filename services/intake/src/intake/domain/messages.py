@@ -159,6 +159,8 @@ MESSAGES = Messages({
     # --- Where an application comes from (domain.origin): the caller reads the refusal.
     "kiosk_token_incomplete": ("自助终端的令牌须载明终端编号与渠道 kiosk",
                                "a kiosk's token names its terminal and the kiosk channel"),
+    # ``channel`` is the token's, named in the English only: its zh-CN side is empty (``Text("", …)``).
+    "token_channel_invalid": ("令牌中的受理渠道{channel}无效", "the token's channel {channel} is not a channel"),
     "taken_from_token": ("{name} 取自受理人员的登录凭据（{held}），不能另填", "{name} comes from your token ({held}); leave it out"),
     "self_service_channel": ("申请人自助申请的渠道只能是网上办事大厅或移动端",
                              "an applicant applies through the portal or the app"),

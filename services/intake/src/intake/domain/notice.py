@@ -14,6 +14,7 @@ from onething_catalogue.model import Bundle, Catalogue, MaterialSource
 from contracts.departments import department
 from contracts.sharing.v1 import REGISTRY_NAMES, principal_registry
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar
+from exchange.messages import Text, listed
 from intake.domain.assistance import FREE_CIRCUMSTANCES
 from intake.domain.deadline import bundle_deadline
 from intake.domain.materials import one_set_of_materials
@@ -23,9 +24,7 @@ from intake.domain.selection import Selection
 __all__ = ["PROCESS", "one_time_notice"]
 
 _STEPS = ("notice", "apply", "review", "dispatch", "handle", "deliver", "rate")
-PROCESS: tuple[tuple[str, str], ...] = tuple(
-    (MESSAGES.text(f"process_{step}").zh, MESSAGES.text(f"process_{step}").en) for step in _STEPS
-)
+PROCESS: tuple[Text, ...] = tuple(MESSAGES.text(f"process_{step}") for step in _STEPS)
 
 
 def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, today: date,
@@ -40,6 +39,7 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
     names = {i.code: i.name_zh for i in items}
     rule = MESSAGES.text("deadline_rule", percent=round(catalogue.settings.sequential_compression * 100))
     channels = MESSAGES.text("channels")
+    proxy_free = MESSAGES.text("proxy_free_circumstances", circumstances=listed(FREE_CIRCUMSTANCES.values()))
     return {
         "bundle_code": bundle.code,
         "name_zh": bundle.name_zh,
@@ -89,13 +89,11 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
         },
         "fees": {"total_yuan": sum(i.fee_yuan for i in items),
                  "lines": [{"item_code": i.code, "fee_zh": i.fee_zh, "fee_yuan": i.fee_yuan} for i in items]},
-        "process": [{"step": n + 1, "zh": zh, "en": en} for n, (zh, en) in enumerate(PROCESS)],
+        "process": [{"step": n + 1, "zh": step.zh, "en": step.en} for n, step in enumerate(PROCESS)],
         "channels_zh": channels.zh,
         "channels_en": channels.en,
-        "proxy_free_zh": MESSAGES.text("proxy_free_circumstances",
-                                       circumstances="、".join(zh for zh, _ in FREE_CIRCUMSTANCES.values())).zh,
-        "proxy_free_en": MESSAGES.text("proxy_free_circumstances",
-                                       circumstances=", ".join(en for _, en in FREE_CIRCUMSTANCES.values())).en,
+        "proxy_free_zh": proxy_free.zh,
+        "proxy_free_en": proxy_free.en,
         "tolerance_supplement_days": catalogue.settings.tolerance_supplement_days,
         "commitment_verification_days": catalogue.settings.commitment_verification_days,
     }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from onething_catalogue.model import Bundle
 
+from exchange.messages import Text
 from intake.domain.errors import FieldProblem
 from intake.domain.messages import MESSAGES
 
@@ -41,9 +42,9 @@ def select_items(bundle: Bundle, wanted: list[str] | None) -> Selection:
     if not wanted:
         return Selection((), (), (FieldProblem.said("items", "nothing_selected", MESSAGES.text("nothing_selected")),))
     known = {i.code for i in bundle.items}
+    name = Text(bundle.name_zh, bundle.name_en)
     problems = tuple(
-        FieldProblem(f"items.{n}", "unknown_item", MESSAGES.text("unknown_item", code=code, bundle=bundle.name_zh).zh,
-                     MESSAGES.text("unknown_item", code=code, bundle=bundle.name_en).en)
+        FieldProblem.said(f"items.{n}", "unknown_item", MESSAGES.text("unknown_item", code=code, bundle=name))
         for n, code in enumerate(wanted)
         if code not in known
     )
@@ -67,5 +68,5 @@ def select_items(bundle: Bundle, wanted: list[str] | None) -> Selection:
 def _addition(bundle: Bundle, code: str, because_of: str, reason: str) -> Addition:
     item, cause = bundle.item(code), bundle.item(because_of)
     key = "added_prerequisite" if reason == "prerequisite" else "added_together"
-    return Addition(code, because_of, reason, MESSAGES.text(key, item=item.name_zh, cause=cause.name_zh).zh,
-                    MESSAGES.text(key, item=item.name_en, cause=cause.name_en).en)
+    text = MESSAGES.text(key, item=Text(item.name_zh, item.name_en), cause=Text(cause.name_zh, cause.name_en))
+    return Addition(code, because_of, reason, text.zh, text.en)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
@@ -46,7 +46,7 @@ from intake.domain.messages import MESSAGES
 from intake.domain.notice import one_time_notice
 from intake.domain.origin import Refusal, application_origin, may_follow
 from intake.domain.pseudonyms import Pseudonyms
-from intake.entrypoints.errors import answer_refusals
+from intake.entrypoints.errors import answer_refusals, origin_refused
 from intake.entrypoints.examples import (
     BLACKLIST_EXAMPLES,
     CASE_EXAMPLES,
@@ -98,12 +98,6 @@ Acceptor = Annotated[Caller, Depends(Allow(Role.CLERK, Role.KIOSK, Role.APPLICAN
 CaseReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.CLERK, Role.KIOSK, Role.SUPERVISOR, Role.OPERATOR))]
 DraftReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.CLERK))]
 Supervisor = Annotated[Caller, Depends(Allow(Role.SUPERVISOR))]
-
-
-def _refused(refusal: Refusal) -> Exception:
-    if refusal.status == 422 and refusal.field is not None:
-        return ApplicationInvalid([FieldProblem(refusal.field, "from_token", refusal.message_zh, refusal.message_en)])
-    return HTTPException(refusal.status, detail={"message_zh": refusal.message_zh, "message_en": refusal.message_en})
 
 
 def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCalendar) -> CasePublic:
@@ -300,7 +294,7 @@ async def create_case(
                                 applicant_id=body.applicant.id_number,
                                 proxy_id=body.proxy.id_number if body.proxy else None)
     if isinstance(origin, Refusal):
-        raise _refused(origin)
+        raise origin_refused(origin)
     application = Application(
         bundle_code=body.bundle_code, items=body.items,
         applicant=ApplicantIn(body.applicant.name, body.applicant.id_number, body.applicant.phone),

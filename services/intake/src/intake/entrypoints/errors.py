@@ -1,5 +1,6 @@
 """Intake's refusals at the HTTP edge (拒绝 → HTTP): the one place each gets its status and text (zh-CN, en), and
-validation failures become 422 answers with field paths. On the bus the consumer runner dead-letters them instead."""
+validation failures become 422 answers with field paths, and where an application comes from
+(``domain.origin``) is judged. On the bus the consumer runner dead-letters them instead."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -28,6 +29,7 @@ from intake.domain.errors import (
     UnknownOneThing,
 )
 from intake.domain.messages import MESSAGES
+from intake.domain.origin import OriginProblem, Refusal
 from intake.entrypoints.schemas import BilingualValueError
 
 _INVALID = MESSAGES.text("application_invalid")
@@ -133,6 +135,28 @@ def http_refusal(refusal: IntakeError) -> HttpRefusal:
                        (422, "refused"))
     text = MESSAGES.text(key)
     return status, text.zh, text.en
+
+
+# Where an application comes from (domain.origin): 403 when it is not this caller's to do; 422, naming the field,
+# when a body field contradicts the caller's token.
+_ORIGIN_STATUS: dict[OriginProblem, int] = {
+    OriginProblem.KIOSK_INCOMPLETE: 403,
+    OriginProblem.CHANNEL_UNKNOWN: 403,
+    OriginProblem.BODY_DIFFERS: 422,
+    OriginProblem.SELF_SERVICE_CHANNEL: 422,
+    OriginProblem.SELF_SERVICE_NO_WINDOW: 422,
+    OriginProblem.NOT_ONESELF: 403,
+    OriginProblem.NOT_AN_APPLYING_ROLE: 403,
+}
+
+
+def origin_refused(refusal: Refusal) -> Exception:
+    """What the acceptance route raises for an application whose origin is refused: a 422 with the field at fault
+    among the application's problems, or a 403."""
+    status = _ORIGIN_STATUS[refusal.problem]
+    if status == 422 and refusal.field is not None:
+        return ApplicationInvalid([FieldProblem(refusal.field, "from_token", refusal.message_zh, refusal.message_en)])
+    return HTTPException(status, detail={"message_zh": refusal.message_zh, "message_en": refusal.message_en})
 
 
 def answer_refusals(app: FastAPI) -> None:

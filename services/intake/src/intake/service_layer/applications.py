@@ -171,7 +171,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     problems = _channel_problems(app)
     identity = identity_problem(bundle, app.applicant.id_number, accepted_on)
     if identity:
-        problems.append(FieldProblem("applicant.id_number", *identity))
+        problems.append(FieldProblem.said("applicant.id_number", *identity))
     prefilled: dict[str, str] = {}
     held: dict[str, HeldLicence] = {}
     if app.reuse_licences and not app.draft_id:
@@ -248,7 +248,7 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
     idempotency_key = app.idempotency_key.stored if app.idempotency_key else None
     async with intake_work(db) as uow:
         listed = await uow.blacklist.get(app.applicant.id_number)
-        track = fast_track(app.fast_track, listed.reason_zh if listed else None, listed.reason_en if listed else None)
+        track = fast_track(app.fast_track, Text(listed.reason_zh, listed.reason_en) if listed else None)
         case_id = new_case_id(now, idempotency_key)
         state = CaseState(case_id, {
             i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence,

@@ -41,7 +41,7 @@ async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items
     now = datetime.now(UTC)
     problem = identity_problem(bundle, subject_id, china_date(now))
     if problem:
-        raise ApplicationInvalid([FieldProblem("id_number", *problem)])
+        raise ApplicationInvalid([FieldProblem.said("id_number", *problem)])
     if not authorisation.granted:
         raise ApplicationInvalid([FieldProblem.said("authorisation.granted", "not_authorised",
                                                     MESSAGES.text("not_authorised"))])

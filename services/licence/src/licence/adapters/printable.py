@@ -39,8 +39,10 @@ from fpdf.fonts import FontFace
 from contracts.days import CHINA_TZ
 from credentials.carriers import PDF_ATTACHMENT
 from credentials.multibase import BASE45_ALPHABET
+from exchange.messages import Text
+from licence.domain.messages import MESSAGES
 
-__all__ = ["PrintableLicence", "render_pdf"]
+__all__ = ["PrintableLicence", "label", "render_pdf"]
 
 _QR_ALPHABET = frozenset(BASE45_ALPHABET)  # QR alphanumeric mode: base45 was made to fit it
 
@@ -88,12 +90,13 @@ def render_pdf(licence: PrintableLicence) -> bytes:
     pdf.set_creation_date(created)
     pdf.set_lang("zh-CN")
     pdf.set_title(f"{licence.title_zh} {licence.title_en} {licence.number}")
-    pdf.set_subject("电子证照 Electronic licence")
+    pdf.set_subject(label(MESSAGES.text("printable_subject")))
     pdf.set_author(licence.issuer_name_zh)
-    pdf.set_creator("OneThing 一件事")
+    creator = MESSAGES.text("printable_creator")
+    pdf.set_creator(f"{creator.en} {creator.zh}")
     pdf.embed_file(
         bytes=licence.credential_json, basename=PDF_ATTACHMENT, mime_type="application/json",
-        modification_date=created, desc="机器可读电子证照 Machine-readable licence credential",
+        modification_date=created, desc=label(MESSAGES.text("printable_attachment")),
     )
     pdf.add_page()
 
@@ -149,13 +152,11 @@ class _LicencePage(FPDF):
         self.set_xy(_MARGIN, top + 8)
         self.set_text_color(*_INK)
         self.set_font(_FONT, size=9.5)
-        self.cell(self.epw, 14, "本电子证照由签发机关电子签名，可离线验证。", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        statement = MESSAGES.text("printable_footer")
+        self.cell(self.epw, 14, statement.zh, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*_GREY)
         self.set_font(_FONT, size=8)
-        self.cell(
-            self.epw, 12, "This electronic licence is digitally signed by the issuing authority and can be verified offline.",
-            align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-        )
+        self.cell(self.epw, 12, statement.en, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 @functools.cache
@@ -169,7 +170,8 @@ def _font_path() -> Path:
 def _header(pdf: FPDF, licence: PrintableLicence) -> None:
     pdf.set_text_color(*_GREY)
     pdf.set_font(_FONT, size=10)
-    pdf.cell(pdf.epw, 16, "电子证照 Electronic Licence", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(pdf.epw, 16, label(MESSAGES.text("printable_heading")), align=Align.C, new_x=XPos.LMARGIN,
+             new_y=YPos.NEXT)
     pdf.ln(6)
     pdf.set_text_color(*_INK)
     pdf.set_font(_FONT, size=26)
@@ -180,26 +182,35 @@ def _header(pdf: FPDF, licence: PrintableLicence) -> None:
     pdf.ln(18)
 
 
-def _zh_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日 ({day.isoformat()})"
+def label(text: Text) -> str:
+    """A label as the page prints it: zh-CN, then English ("证照编号 Licence No.")."""
+    return f"{text.zh} {text.en}"
 
 
-def _validity(licence: PrintableLicence) -> str:
-    start = f"{licence.valid_from.year}年{licence.valid_from.month}月{licence.valid_from.day}日"
+def _bracketed(text: Text) -> str:
+    """A value as the page prints it: zh-CN, then English in brackets ("2024年3月1日 (2024-03-01)")."""
+    return f"{text.zh} ({text.en})"
+
+
+def _date(day: date) -> Text:
+    return MESSAGES.text("printable_date", year=day.year, month=day.month, day=day.day)
+
+
+def _validity(licence: PrintableLicence) -> Text:
+    start = _date(licence.valid_from)
     if licence.valid_until is None:
-        return f"{start}起 长期 (long-term, from {licence.valid_from.isoformat()})"
-    end = licence.valid_until
-    return f"{start}至{end.year}年{end.month}月{end.day}日 ({licence.valid_from.isoformat()} – {end.isoformat()})"
+        return MESSAGES.text("printable_valid_long_term", start=start)
+    return MESSAGES.text("printable_valid_between", start=start, end=_date(licence.valid_until))
 
 
 def _rows(licence: PrintableLicence) -> list[tuple[str, str]]:
     return [
-        ("证照编号 Licence No.", licence.number),
-        ("持证人 Holder", licence.holder_name),
-        ("证件号码 ID No.", licence.holder_id_masked),
-        ("签发机关 Issued by", licence.issuer_name_zh),
-        ("签发日期 Date of issue", _zh_date(licence.issued_on)),
-        ("有效期 Valid", _validity(licence)),
+        (label(MESSAGES.text("printable_number")), licence.number),
+        (label(MESSAGES.text("printable_holder")), licence.holder_name),
+        (label(MESSAGES.text("printable_holder_id")), licence.holder_id_masked),
+        (label(MESSAGES.text("printable_issuer")), licence.issuer_name_zh),
+        (label(MESSAGES.text("printable_issued_on")), _bracketed(_date(licence.issued_on))),
+        (label(MESSAGES.text("printable_validity")), _bracketed(_validity(licence))),
         *licence.fields,
     ]
 
@@ -241,7 +252,8 @@ def _qr_block(pdf: FPDF, qr: segno.QRCode, verify_url: str) -> None:
     pdf.set_xy(_MARGIN, y0 + side + max(8, 4 * module))
     pdf.set_text_color(*_INK)
     pdf.set_font(_FONT, size=11)
-    pdf.cell(pdf.epw, 14, "扫码验真 Scan to verify", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(pdf.epw, 14, label(MESSAGES.text("printable_scan_to_verify")), align=Align.C, new_x=XPos.LMARGIN,
+             new_y=YPos.NEXT)
     pdf.set_text_color(*_GREY)
     pdf.set_font(_FONT, size=8.5)
     link = verify_url if verify_url.startswith(("https://", "http://")) else None

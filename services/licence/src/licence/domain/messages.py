@@ -11,8 +11,39 @@ MESSAGES = Messages({
     "revocation_final": ("证照已撤销，撤销不可恢复", "the licence is revoked; revocation is final"),
     "status_change_not_allowed": ("证照当前状态为「{state}」，不能执行「{action}」",
                                   "a licence that is {state} cannot be {action}d"),
-    # Refusals at the HTTP edge (entrypoints.errors).
+    # Refusals at the HTTP edge (entrypoints.errors, and the routes themselves).
     "licence_not_found": ("未找到该电子证照", "licence not found"),
     "not_the_issuer": ("只有签发机关可以变更证照状态", "only the issuing department may change a licence's status"),
     "refused": ("请求被拒绝", "refused"),
+    "status_list_not_found": ("无此状态列表", "no such status list"),
+    # ``subject`` is the caller, named in the English only: its zh-CN side is empty (``Text("", subject)``).
+    "archive_read_forbidden": ("{subject}无权查阅证照档案", "{subject} may not read licence archives"),
+    # The English answer is the QR carrier's own problem (CarrierError), so this English is not shown yet.
+    "qr_unreadable": ("二维码内容无法识别", "the QR payload cannot be read"),
+    # The purpose recorded with a holder's read of their own licences (档案查阅记录): recorded in zh-CN only, the
+    # English is not shown yet.
+    "own_read_purpose": ("持证人本人查阅", "read by the holder"),
+
+    # --- The printable licence (adapters.printable): whoever holds or checks the paper reads it. A label is printed
+    # zh-CN first, then English ("证照编号 Licence No."); a date or validity zh-CN first, then English in brackets.
+    "printable_heading": ("电子证照", "Electronic Licence"),
+    "printable_subject": ("电子证照", "Electronic licence"),  # the PDF's subject (document properties)
+    "printable_creator": ("一件事", "OneThing"),  # the PDF's creator, printed English first ("OneThing 一件事")
+    "printable_attachment": ("机器可读电子证照", "Machine-readable licence credential"),  # credential.json's description
+    "printable_number": ("证照编号", "Licence No."),
+    "printable_holder": ("持证人", "Holder"),
+    "printable_holder_id": ("证件号码", "ID No."),
+    "printable_issuer": ("签发机关", "Issued by"),
+    "printable_issued_on": ("签发日期", "Date of issue"),
+    "printable_validity": ("有效期", "Valid"),
+    "printable_case_id": ("办件编号", "Case No."),
+    "printable_item_code": ("事项编码", "Item code"),
+    "printable_date": ("{year}年{month}月{day}日", "{year:04}-{month:02}-{day:02}"),  # the English is ISO 8601
+    # ``start`` and ``end`` are dates (printable_date) in each language.
+    "printable_valid_long_term": ("{start}起 长期", "long-term, from {start}"),
+    "printable_valid_between": ("{start}至{end}", "{start} – {end}"),
+    "printable_scan_to_verify": ("扫码验真", "Scan to verify"),
+    "printable_footer": ("本电子证照由签发机关电子签名，可离线验证。",
+                         "This electronic licence is digitally signed by the issuing authority and can be verified "
+                         "offline."),
 })

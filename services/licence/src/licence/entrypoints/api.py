@@ -13,7 +13,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from contracts.days import china_date
@@ -25,14 +25,16 @@ from credentials.verify import Verification
 from exchange.access.http import ACCESS_RESPONSES, Access, accept_callers, authenticated_caller
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, harden
+from exchange.http_edge import ServiceDatabase, harden, refused
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
+from exchange.messages import Text
 from exchange.request_signing import RequestIdentity
 from exchange.signing import KeyRing
 from licence.adapters import views
-from licence.adapters.printable import PrintableLicence, render_pdf
+from licence.adapters.printable import PrintableLicence, label, render_pdf
 from licence.adapters.tables import LicenceRow
 from licence.domain.licences import may_read_archive
+from licence.domain.messages import MESSAGES
 from licence.entrypoints.errors import answer_refusals
 from licence.service_layer.issuers import Issuers
 from licence.service_layer.status import change_status, status_bits
@@ -82,7 +84,6 @@ class StatusChange(BaseModel):
 
 # Status indices are 32-bit (licence_record.status_index): the last list that can hold one.
 _LAST_LIST = (2**31 - 1) // LIST_SIZE
-_NOT_FOUND = {"message_zh": "未找到该电子证照", "message_en": "licence not found"}
 _UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "未找到该电子证照 / licence not found"}}
 # What an archive read (a signed caller or the holder's token) may answer besides its own result; the PDF and
 # the credential are not JSON.
@@ -94,7 +95,7 @@ _CREDENTIAL = {**_SIGNED, 200: {"description": "W3C 可验证凭证 / the W3C Ve
 _STATUS_CHANGE = {**SIGNED_RESPONSES, **_UNKNOWN, 409: {"description": "当前状态不允许 / not allowed in the licence's present state"}}
 
 
-_OWN_READ_ZH = "持证人本人查阅"  # the purpose recorded when holders read their own licences
+_OWN_READ_ZH = MESSAGES.text("own_read_purpose").zh  # the purpose recorded when holders read their own licences
 
 
 def _reader(request: Request, caller: Annotated[Caller, Depends(authenticated_caller)]) -> Caller:
@@ -104,8 +105,7 @@ def _reader(request: Request, caller: Annotated[Caller, Depends(authenticated_ca
         return caller
     if caller.via == "token" and caller.has(Role.APPLICANT):
         return caller
-    raise HTTPException(403, detail={"message_zh": "无权查阅证照档案",
-                                     "message_en": f"{caller.subject} may not read licence archives"})
+    raise refused(403, MESSAGES.text("archive_read_forbidden", subject=Text("", caller.subject)))
 
 
 Reader = Annotated[Caller, Depends(_reader)]
@@ -139,7 +139,7 @@ async def _read(database: Database, licence_id: str, reader: Caller) -> LicenceR
     row = await views.read_licence(database, licence_id, views.ArchiveRead(reader.subject, reader.purpose or _OWN_READ_ZH),
                                    lambda holder_id: _may_see(reader, holder_id))
     if row is None:
-        raise HTTPException(404, detail=_NOT_FOUND)
+        raise refused(404, MESSAGES.text("licence_not_found"))
     return row
 
 
@@ -154,7 +154,7 @@ async def status_list(department: Annotated[str, Path(examples=["health"])], pur
                       number: Annotated[int, Path(ge=0, le=_LAST_LIST)], database: ServiceDatabase,
                       issuers: TheIssuers) -> dict[str, Any]:
     if issuers.trust_list().issuer(issuers.issuer_id(department)) is None:
-        raise HTTPException(404, detail={"message_zh": "无此状态列表", "message_en": "no such status list"})
+        raise refused(404, MESSAGES.text("status_list_not_found"))
     url = status_list_id(issuers.public_url, department, purpose, number)
     bits = await status_bits(database, department, purpose, number)
     return status_list_credential(url=url, purpose=purpose, status=bits, key=issuers.seal(department),
@@ -173,7 +173,7 @@ async def verify(body: dict[str, Any], verifier: TheVerifier) -> VerificationPub
         try:
             document = credential_from_text(str(body["qr"]))
         except CarrierError as exc:
-            raise HTTPException(422, detail={"message_zh": "二维码内容无法识别", "message_en": str(exc)}) from None
+            raise refused(422, Text(MESSAGES.text("qr_unreadable").zh, str(exc))) from None
     return _public(await verifier.verify(document, now=datetime.now(UTC)))
 
 
@@ -182,7 +182,7 @@ async def verify(body: dict[str, Any], verifier: TheVerifier) -> VerificationPub
 async def verify_stored(licence_id: str, database: ServiceDatabase, verifier: TheVerifier) -> VerificationPublic:
     row = await views.licence(database, licence_id)
     if row is None:
-        raise HTTPException(404, detail=_NOT_FOUND)
+        raise refused(404, MESSAGES.text("licence_not_found"))
     return _public(await verifier.verify(json.loads(row.credential), now=datetime.now(UTC)))
 
 
@@ -214,7 +214,8 @@ async def get_pdf(licence_id: str, identity: Reader, database: ServiceDatabase, 
         title_zh=kind.name_zh, title_en=kind.name_en, number=row.number, holder_name=row.holder_name,
         holder_id_masked=_masked(row.holder_id), issuer_name_zh=issuers.name_zh(row.issuer_department),
         issued_on=china_date(row.issued_at), valid_from=row.valid_from, valid_until=row.valid_until,
-        fields=(("办件编号 Case No.", row.case_id), ("事项编码 Item code", row.item_code)),
+        fields=((label(MESSAGES.text("printable_case_id")), row.case_id),
+                (label(MESSAGES.text("printable_item_code")), row.item_code)),
         verify_url=f"{issuers.public_url}/licences/{licence_id}/verification",
         qr_payload=qr_payload(credential), credential_json=row.credential.encode(),
     )

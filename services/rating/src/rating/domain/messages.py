@@ -32,6 +32,8 @@ MESSAGES = Messages({
     "not_a_supervisor": ("只有政务服务监督机构可以回访或复核申诉", "only the supervising body may call back or decide appeals"),
     "own_order": ("不得回访或复核本部门的整改单", "a department may not call back or decide appeals on its own orders"),
     "order_state_forbids_step": ("整改单当前状态不允许该操作", "the order's state does not allow this step"),
+    # Refused at the HTTP edge by the route itself (entrypoints.api): a rating in someone else's name.
+    "rate_as_yourself": ("只能以本人（或本人法人账号的企业）身份评价", "you may rate only as yourself or your enterprise"),
     # Steps the order's state does not allow (domain.rectification), each said precisely.
     "report_order_not_open": ("整改单不在整改中，不能反馈整改结果", "the order is not open for a report"),
     "call_back_before_report": ("部门尚未反馈整改结果，不能回访",

@@ -20,6 +20,7 @@ from uuid import NAMESPACE_URL, uuid5
 from contracts.departments import department
 from contracts.rating.v1 import Evidence, InvitedTouchpoint, RatingLevel, Touchpoint
 from exchange.aggregates import Aggregate
+from exchange.messages import Text
 from rating.domain.errors import AlreadyRated, NotInvited, UnrelatedRater
 from rating.domain.messages import MESSAGES
 from rating.domain.ratings import CaseFacts, RatedVia, RatingInput, rating_id_for, touchpoint_key
@@ -251,12 +252,9 @@ class Order(Aggregate[OrderEvent]):
         what_zh = f"事项 {rating.item_code}" if rating.item_code else {
             Touchpoint.ACCEPTANCE: "受理服务", Touchpoint.DELIVERY: "一件事办理"}[rating.touchpoint]
         rated_zh = f"{what_zh}获评「{rating.level.name_zh}」"
-        order.record(Opened(
-            tags=rating.tags,
-            text_zh=MESSAGES.text("rectification_opened", case_id=case_id, rated=rated_zh,
-                                  department=answerable.name_zh, days=limit_working_days).zh,
-            text_en=MESSAGES.text("rectification_opened", case_id=case_id, rated=rating.touchpoint.value,
-                                  department=answerable.name_en, days=limit_working_days).en))
+        text = MESSAGES.text("rectification_opened", case_id=case_id, rated=Text(rated_zh, rating.touchpoint.value),
+                             department=Text(answerable.name_zh, answerable.name_en), days=limit_working_days)
+        order.record(Opened(tags=rating.tags, text_zh=text.zh, text_en=text.en))
         return order
 
     @property

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -33,12 +33,13 @@ from contracts.rating.v1 import (
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, harden
+from exchange.http_edge import ServiceDatabase, harden, refused
 from exchange.http_identity import SIGNED_RESPONSES, UNSIGNED, SignedCaller, accept_signed_requests
 from exchange.signing import KeyRing
 from rating.adapters import views
 from rating.adapters.tables import AppealRow, RectificationRow
 from rating.domain.errors import AlreadyRated, CaseUnknown, NotAnswerable, OrderUnknown
+from rating.domain.messages import MESSAGES
 from rating.domain.ratings import RatingInput
 from rating.entrypoints.errors import answer_refusals
 from rating.service_layer.handlers import RatingLoop
@@ -190,8 +191,7 @@ async def rate(body: Annotated[RatingInput, Body(openapi_examples=RATING_EXAMPLE
                database: ServiceDatabase, loop: TheLoop) -> RatingPublic:
     rater_id = body.rater_id_number or rater.organisation or rater.id_number
     if not rater.speaks_for(rater_id):
-        raise HTTPException(403, detail={"message_zh": "只能以本人（或本人法人账号的企业）身份评价",
-                                         "message_en": "you may rate only as yourself or your enterprise"})
+        raise refused(403, MESSAGES.text("rate_as_yourself"))
     body = body.model_copy(update={"rater_id_number": rater_id})
     try:
         rated = await _in_order(database, lambda uow: loop.submit_rating(uow, body))

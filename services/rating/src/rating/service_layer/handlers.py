@@ -12,6 +12,7 @@ from contracts.envelope import Envelope
 from contracts.intake.v1 import CaseDelivered, CaseRegistered
 from contracts.rating.v1 import Evidence
 from contracts.supervision.v1 import CardIssued, ClockAdjusted, ClockStarted, OrderIssued
+from exchange.messages import Text
 from rating.config import RatingSettings
 from rating.domain.errors import CaseUnknown, OrderUnknown
 from rating.domain.messages import MESSAGES
@@ -67,11 +68,10 @@ class RatingLoop:
         case = RatedCase(CaseFacts(payload.case_id, payload.bundle_code, payload.lead_department,
                                    payload.channel.value, payload.window_id, payload.staff_id, frozenset(raters)),
                          accepted_at=payload.accepted_at)
+        invitation = MESSAGES.text("rating_invited_at_acceptance",
+                                   bundle=Text(payload.bundle_name_zh, payload.bundle_name_en), case_id=payload.case_id)
         case.invite("acceptance", acceptance_touchpoints(self.policy.centre_department), payload.accepted_at,
-                    text_zh=MESSAGES.text("rating_invited_at_acceptance", bundle=payload.bundle_name_zh,
-                                          case_id=payload.case_id).zh,
-                    text_en=MESSAGES.text("rating_invited_at_acceptance", bundle=payload.bundle_name_en,
-                                          case_id=payload.case_id).en)
+                    text_zh=invitation.zh, text_en=invitation.en)
         uow.cases.add(case)
 
     async def case_delivered(self, uow: RatingUnitOfWork, envelope: Envelope, payload: CaseDelivered) -> None:

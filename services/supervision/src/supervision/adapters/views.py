@@ -22,6 +22,7 @@ from supervision.adapters.tables import (
     SupervisionOrder,
 )
 from supervision.domain.figures import CardFact, ClockFact
+from supervision.domain.messages import MESSAGES
 from supervision.domain.projection import ItemPlan, project
 
 __all__ = ["case_audit", "case_view", "figure_facts", "item_clocks", "open_clock_ids"]
@@ -96,7 +97,7 @@ async def case_view(database: Database, case_id: str, today: date, calendar: Wor
             "critical_path": list(projection.critical_path),
             "blocking_department": None if case.delivered_on else blocking,
             "blocking_department_zh": None if case.delivered_on or blocking is None else (
-                "申请人（待补正）" if blocking == "applicant" else department(blocking).name_zh),
+                MESSAGES.text("blocking_applicant").zh if blocking == "applicant" else department(blocking).name_zh),
             "blocking_item": None if case.delivered_on else projection.blocking_item,
             "due_on": case_clock_view["due_on"] if case_clock_view else None,
             "due_on_provisional": case_clock_view["due_on_provisional"] if case_clock_view else False,

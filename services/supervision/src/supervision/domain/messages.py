@@ -17,8 +17,9 @@ MESSAGES = Messages({
     "clock_of_case": ("办件 {case_id} 一件事整体时限", "case {case_id} the whole case"),
     # Cards and supervision orders of an item's or the case's clock (红黄牌、督办单): the department's staff, the case's
     # staff and supervisors read them. ``department`` is the department's name in each language.
-    "yellow_card": ("黄牌预警：{what}（{department}）将于 {due_on} 到期", "Yellow card: {what} ({department}) is due {due_on}"),
-    # Added to the Chinese yellow card only (the English card names no days left).
+    # ``days_left`` is yellow_card_days_left in Chinese; the English card names no days left (its side is empty).
+    "yellow_card": ("黄牌预警：{what}（{department}）将于 {due_on} 到期{days_left}",
+                    "Yellow card: {what} ({department}) is due {due_on}{days_left}"),
     "yellow_card_days_left": ("，剩余 {left} 个工作日", ", {left} working days left"),
     "red_card": ("红牌：{what}（{department}）已超过办结期限 {due_on}，发出督办",
                  "Red card: {what} ({department}) is overdue since {due_on}"),
@@ -39,10 +40,18 @@ MESSAGES = Messages({
     # A request beyond the published list (清单外, R-04): the red card. ``what`` is one of the two kinds below.
     "material": ("材料", "material"),
     "form_field": ("表单字段", "field"),
-    "beyond_list_card": ("红牌：{department}在事项 {item_code} 预审中要求清单外{what}「{code}」",
-                         "Red card: {department} asked for {what} '{code}' beyond the published list of {item_code}"),
-    # Added to the Chinese card only: the department's own reason, which it gives in Chinese.
+    # ``reason`` is beyond_list_reason in Chinese: the department's own reason, which it gives in Chinese; the English
+    # card names none (its side is empty).
+    "beyond_list_card": ("红牌：{department}在事项 {item_code} 预审中要求清单外{what}「{code}」{reason}",
+                         "Red card: {department} asked for {what} '{code}' beyond the published list of "
+                         "{item_code}{reason}"),
     "beyond_list_reason": ("（{reason}）", " ({reason})"),
+    # The forced stop (强制停止) of such a request. The English names no material or field: its side of ``what`` is
+    # empty.
+    "beyond_list_order": ("强制停止：{department}不得在事项 {item_code} 中要求清单外{what}「{code}」，该要求已撤销，"
+                          "办件按清单继续办理",
+                          "Forced stop: {department} may not ask for {what}'{code}' on {item_code}; the request is "
+                          "withdrawn and the case continues by the published list"),
     # A department request nobody receipted (无法送达): the yellow card. ``what`` is one of the two kinds below.
     "review_request": ("预审请求", "review request"),
     "handling_request": ("办理请求", "handling request"),
@@ -67,7 +76,15 @@ MESSAGES = Messages({
                             "Waiting for the applicant's correction (round {round}, {count} deficiencies)"),
     "correction_filed": ("申请人已补正，恢复计时", "The applicant has made the correction; the clock runs again"),
     "calendar_changed": ("工作日历调整，重新计算办结期限", "The working calendar changed; the due date is counted again"),
-    # Refusals at the HTTP edge (entrypoints.errors): supervisors and department staff read them.
+    # Who holds a case up (adapters.views, blocking_department_zh) when it is the applicant: in Chinese only.
+    "blocking_applicant": ("申请人（待补正）", "the applicant (awaiting correction)"),
+    # Refusals at the HTTP edge (entrypoints.errors, and the routes themselves): supervisors, department staff and
+    # operators read them.
     "clock_not_found": ("未找到该计时", "no such clock"),
     "refused": ("请求被拒绝", "refused"),
+    "case_clocks_not_found": ("未找到该办件的计时", "no clocks for this case"),
+    "clock_control_off": ("未启用时钟控制（ONETHING_CLOCK_CONTROL）", "clock control is off (ONETHING_CLOCK_CONTROL)"),
+    "extension_beyond_calendar": ("延期后的到期日超出日历范围（9999-12-31 之后），无法延期",
+                                  "the extended due date would fall after 9999-12-31"),
+    "clock_beyond_calendar": ("监察时钟不能拨到 {latest} 之后", "the clock cannot move past {latest}"),
 })

@@ -362,8 +362,8 @@ class SupervisedClock(Aggregate[ClockEvent]):
             if rectification:
                 text = MESSAGES.text("rectification_warning", what=what, due_on=due.due_on, left=left)
             else:  # the days left are told in Chinese only
-                card = MESSAGES.text("yellow_card", what=what, department=name, due_on=due.due_on)
-                text = Text(card.zh + MESSAGES.text("yellow_card_days_left", left=left).zh, card.en)
+                days_left = Text(MESSAGES.text("yellow_card_days_left", left=left).zh, "")
+                text = MESSAGES.text("yellow_card", what=what, department=name, due_on=due.due_on, days_left=days_left)
             return Card.issue(self.clock_id, self.case_id, self.item_code, self.department, self.staff_id, "yellow",
                               "near_deadline", due.due_on, due.working_days_left, today, text.zh, text.en)
         respond_by = calendar.add_working_days(today, respond_days)

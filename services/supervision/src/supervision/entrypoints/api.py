@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,8 +20,10 @@ from contracts.workdays import WorkingCalendar
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import InputRefused, ServiceDatabase, harden
+from exchange.http_edge import InputRefused, ServiceDatabase, harden, refused
+from exchange.messages import Text
 from supervision.adapters import views
+from supervision.domain.messages import MESSAGES
 from supervision.entrypoints.errors import answer_refusals
 from supervision.service_layer.extensions import extend_clock
 from supervision.service_layer.figures import current_figures
@@ -31,11 +33,8 @@ from supervision.service_layer.today import LATEST_TODAY, ClockBeyondCalendar, T
 __all__ = ["ClockPublic", "FigurePublic", "create_app", "router"]
 
 
-def _beyond_calendar(zh: str, en: str) -> InputRefused:
-    return InputRefused(InputProblem("body.days", "date_out_of_range", zh, en))
-
-
-_NOT_FOUND = {"message_zh": "未找到该办件的计时", "message_en": "no clocks for this case"}
+def _beyond_calendar(text: Text) -> InputRefused:
+    return InputRefused(InputProblem("body.days", "date_out_of_range", text.zh, text.en))
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +127,7 @@ router = APIRouter()
 async def case_clocks(case_id: str, _: CaseReader, database: ServiceDatabase, clock: TheClock) -> list[ClockPublic]:
     rows = await views.item_clocks(database, case_id)
     if not rows:
-        raise HTTPException(404, detail=_NOT_FOUND)
+        raise refused(404, MESSAGES.text("case_clocks_not_found"))
     return [ClockPublic.model_validate(r, from_attributes=True).model_copy(
         update={"due_on_provisional": clock.calendar.is_provisional(r.started_on, r.due_on)}) for r in rows]
 
@@ -140,7 +139,7 @@ async def supervision_view(case_id: str, _: CaseReader, database: ServiceDatabas
                            ) -> dict[str, Any]:
     view = await views.case_view(database, case_id, clock.today(), clock.calendar)
     if view is None:
-        raise HTTPException(404, detail=_NOT_FOUND)
+        raise refused(404, MESSAGES.text("case_clocks_not_found"))
     return view
 
 
@@ -149,7 +148,7 @@ async def supervision_view(case_id: str, _: CaseReader, database: ServiceDatabas
 async def audit(case_id: str, _: CaseReader, database: ServiceDatabase) -> list[dict[str, Any]]:
     rows = await views.case_audit(database, case_id)
     if not rows:
-        raise HTTPException(404, detail=_NOT_FOUND)
+        raise refused(404, MESSAGES.text("case_clocks_not_found"))
     return rows
 
 
@@ -161,8 +160,7 @@ async def extend(clock_id: str, body: Annotated[ExtensionCreate, Body(openapi_ex
         extended = await extend_clock(database, clock_id, body.days, body.reason_zh, supervisor.subject,
                                       clock.today(), clock.calendar)
     except OverflowError:  # the new due date would fall past 9999-12-31; nothing was written
-        raise _beyond_calendar("延期后的到期日超出日历范围（9999-12-31 之后），无法延期",
-                               "the extended due date would fall after 9999-12-31") from None
+        raise _beyond_calendar(MESSAGES.text("extension_beyond_calendar")) from None
     return {"clock_id": extended.clock_id, "due_on": extended.due_on,
             "extensions": [asdict(e) for e in extended.ledger.extensions]}
 
@@ -186,12 +184,11 @@ async def get_clock(clock: TheClock) -> dict[str, Any]:
              responses=ACCESS_RESPONSES)
 async def advance(body: AdvanceCreate, _: Operator, clock: TheClock) -> dict[str, Any]:
     if not clock.control:
-        raise HTTPException(403, detail={"message_zh": "未启用时钟控制（ONETHING_CLOCK_CONTROL）",
-                                         "message_en": "clock control is off (ONETHING_CLOCK_CONTROL)"})
+        raise refused(403, MESSAGES.text("clock_control_off"))
     try:
         clock.today.advance(body.days)
     except ClockBeyondCalendar:
-        raise _beyond_calendar(f"监察时钟不能拨到 {LATEST_TODAY} 之后", f"the clock cannot move past {LATEST_TODAY}") from None
+        raise _beyond_calendar(MESSAGES.text("clock_beyond_calendar", latest=LATEST_TODAY)) from None
     return await _scan(clock)
 
 

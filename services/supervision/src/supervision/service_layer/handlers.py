@@ -117,19 +117,14 @@ class CaseStream:
                 MESSAGES.text("asked_again", department=name, code=payload.code).zh,
                 department=payload.department, material_code=payload.code))
         case = await uow.cases.get(payload.case_id)
+        reason = Text(MESSAGES.text("beyond_list_reason", reason=payload.reason_zh).zh, "")  # given in Chinese only
         card = MESSAGES.text("beyond_list_card", department=name, item_code=payload.item_code, what=what,
-                             code=payload.code)
+                             code=payload.code, reason=reason)
+        order = MESSAGES.text("beyond_list_order", department=name, item_code=payload.item_code,
+                              what=Text(what.zh, ""), code=payload.code)  # the English names no material or field
         uow.cards.add(Card.issue(
             key, payload.case_id, payload.item_code, payload.department, case.staff_id if case else None, "red",
-            "beyond_list", on, 0, on,
-            card.zh + MESSAGES.text("beyond_list_reason", reason=payload.reason_zh).zh,  # the reason is in Chinese
-            card.en,
-            # Inline: the English order names no material or field, so no one template (same placeholders) fits both.
-            order=Order("forced_stop", on,
-                        f"强制停止：{dept.name_zh}不得在事项 {payload.item_code} 中要求清单外{what.zh}「{payload.code}」，"
-                        "该要求已撤销，办件按清单继续办理",
-                        f"Forced stop: {dept.name_en} may not ask for '{payload.code}' on {payload.item_code}; the "
-                        "request is withdrawn and the case continues by the published list")))
+            "beyond_list", on, 0, on, card.zh, card.en, order=Order("forced_stop", on, order.zh, order.en)))
 
     async def request_undeliverable(self, uow: SupervisionUnitOfWork, envelope: Envelope,
                                     payload: RequestUndeliverable) -> None:
