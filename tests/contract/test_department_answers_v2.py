@@ -35,5 +35,9 @@ def test_a_v1_result_asking_for_correction_is_refused_and_a_decision_is_read() -
     result = example(v1.ResultReturned)
     decoded = decode_payload(_v1(result))
     assert isinstance(decoded, v2.ResultReturned) and decoded.outcome is v2.Decision.REJECTED
-    with pytest.raises(PayloadError, match="outcome"):
+    with pytest.raises(PayloadError, match="corrections") as refused:
         decode_payload(_v1(result.model_copy(update={"outcome": Outcome.NEEDS_CORRECTION})))
+    assert refused.value.code == "correction_outside_review"  # the name the department's refusal notice gives
+    with pytest.raises(PayloadError, match="outcome") as mismatched:  # a plain schema mismatch has no code
+        decode_payload(_v1(result.model_copy(update={"outcome": "perhaps"})))
+    assert mismatched.value.code is None

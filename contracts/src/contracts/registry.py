@@ -140,14 +140,24 @@ def _unchanged(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-# (type, from_version) -> function turning old data into the next version's data.
+def _decision_only(data: dict[str, Any]) -> dict[str, Any]:
+    """A v1 result is a v2 result unless it asks for corrections, which v2 cannot say (R-14: only preliminary review
+    may): refused with the code the department's refusal notice names."""
+    if data.get("outcome") == "needs_correction":
+        raise PayloadError("department.result.returned v1: a result cannot ask for corrections (R-14); raise them in "
+                           "preliminary review", code="correction_outside_review")
+    return data
+
+
+# (type, from_version) -> function turning old data into the next version's data; one that refuses raises
+# PayloadError (with a code when the refusal has a name of its own).
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     # v2 names no one on the case stream (数据最小化): the holder goes to the licence service alone.
     ("dispatch.task.concluded", 1): _without("holder_id", "holder_name"),
     ("licence.licence.status_changed", 1): _without("holder_id"),
-    # v2 says only what can be said: a decision, never needs_correction (R-14: that is preliminary review's), which
-    # v2 then refuses; and findings of the reviewed item only.
-    ("department.result.returned", 1): _unchanged,
+    # v2 says only what can be said: a decision, never needs_correction (R-14: that is preliminary review's); and
+    # findings of the reviewed item only.
+    ("department.result.returned", 1): _decision_only,
     ("department.review.returned", 1): _findings_of_the_item,
 }
 
@@ -157,7 +167,12 @@ class UnknownEventType(LookupError):
 
 
 class PayloadError(ValueError):
-    """The envelope's data does not match its declared payload schema."""
+    """The envelope's data does not match its declared payload schema. ``code`` names a refusal the contract itself
+    defines (an upcaster's), for whoever tells the sender why; None for a plain schema mismatch."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def payload_class(event_type: str, version: int) -> type[EventPayload]:

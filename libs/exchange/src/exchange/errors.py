@@ -14,7 +14,12 @@ class Rejected(ExchangeError):
 
 
 class Malformed(Rejected):
-    """The record is no envelope, or its type, version or payload does not match the published schema."""
+    """The record is no envelope, or its type, version or payload does not match the published schema. ``code``
+    names a refusal the contract defines (``contracts.registry.PayloadError.code``), if it is one."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class SignatureInvalid(Rejected):

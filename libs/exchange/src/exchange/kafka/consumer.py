@@ -141,7 +141,9 @@ def decode_record(
     check_publisher(envelope)  # who signed it may publish it at all (contracts.publishing)
     try:
         return envelope, decode_payload(envelope)
-    except (PayloadError, UnknownEventType) as exc:
+    except PayloadError as exc:
+        raise Malformed(str(exc), code=exc.code) from exc
+    except UnknownEventType as exc:
         raise Malformed(str(exc)) from exc
 
 

@@ -19,9 +19,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from aiokafka import ConsumerRecord
 
-from contracts.department.v2 import ResultReturned
 from contracts.departments import department, principal_department
-from contracts.dispatch.v1 import AnswerRefused, Outcome, RefusalReason
+from contracts.dispatch.v1 import AnswerRefused, RefusalReason
 from contracts.envelope import Envelope
 from contracts.topics import DEPARTMENT_RESULTS, department_requests
 from dispatch.domain.errors import ForeignResult, UnknownTask
@@ -43,18 +42,15 @@ _REASONS: tuple[tuple[type[Rejected | DomainRefusal], RefusalReason], ...] = (
 )
 
 
-def refusal_reason(error: Rejected | DomainRefusal, answer: dict[str, Any] | None = None) -> RefusalReason:
-    """Why an answer was refused, for the notice: by the refusal, and a result asking for corrections (which v2 of
-    the contract cannot say, so it is refused as malformed) by what it asked (R-14)."""
-    if isinstance(error, Malformed) and _asks_for_correction(answer or {}):
-        return RefusalReason.CORRECTION_OUTSIDE_REVIEW
+def refusal_reason(error: Rejected | DomainRefusal) -> RefusalReason:
+    """Why an answer was refused, for the notice: by the refusal, or by the code the contract gave a malformed one
+    (a v1 result asking for corrections, R-14: ``correction_outside_review``)."""
+    if isinstance(error, Malformed) and error.code is not None:
+        try:
+            return RefusalReason(error.code)
+        except ValueError:
+            pass
     return next((reason for kind, reason in _REASONS if isinstance(error, kind)), RefusalReason.OTHER)
-
-
-def _asks_for_correction(answer: dict[str, Any]) -> bool:
-    data = answer.get("data")
-    return answer.get("type") == ResultReturned.event_type and isinstance(data, dict) and (
-        data.get("outcome") == Outcome.NEEDS_CORRECTION.value)
 
 
 def _claimed(value: bytes | None) -> dict[str, Any]:
@@ -111,7 +107,7 @@ def refusal_notifier(database: Database) -> RefusalHook:
         except ValueError:
             cause = None
         notice = AnswerRefused.saying(
-            refusal_reason(error, wire), department=code, refused_event_id=_uuid(wire.get("id")),
+            refusal_reason(error), department=code, refused_event_id=_uuid(wire.get("id")),
             refused_event_type=_name(wire.get("type")), case_id=case_id,
             topic=record.topic, partition=record.partition, offset=record.offset, refused_at=datetime.now(UTC))
         async with database.unit_of_work(cause=cause) as uow:
