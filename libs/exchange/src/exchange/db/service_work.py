@@ -11,9 +11,9 @@ transaction (a route, a background job).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeAlias, TypeVar
 from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
@@ -21,7 +21,7 @@ from contracts.topics import TopicSpec
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 
-__all__ = ["Emit", "Message", "ServiceWork", "in_work", "service_work", "stage", "work_over"]
+__all__ = ["Emit", "Message", "Opener", "ServiceWork", "in_work", "service_work", "stage", "work_over"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,12 @@ class ServiceWork(Protocol):
 
 W = TypeVar("W", bound=ServiceWork)
 P = TypeVar("P", bound=EventPayload)
+U = TypeVar("U")
+
+# How a use case that needs transactions of its own gets them (a route's, a background job's): ``async with
+# work() as uow``. In production ``partial(<service>_work, database)``, in a test the in-memory fake's
+# ``unit_of_work``; a use case takes ``work: Opener[<Service>UnitOfWork]``, never a Database.
+Opener: TypeAlias = Callable[[], AbstractAsyncContextManager[U]]
 
 
 @asynccontextmanager
