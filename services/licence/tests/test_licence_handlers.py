@@ -13,7 +13,7 @@ import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -24,7 +24,6 @@ from contracts.licence.v1 import LicenceState, StatusAction
 from contracts.sharing.v1 import LookupRequested, Registry, SubjectKind, answer_event_id
 from contracts.topics import CASE_STREAM, LICENCE_EVENTS, SHARING_ANSWERS
 from credentials.verify import verify_credential
-from exchange.db.database import Database
 from exchange.signing import KeyRing
 from licence.adapters.messages import issued_event_id
 from licence.domain.errors import (
@@ -36,7 +35,6 @@ from licence.domain.errors import (
 )
 from licence.domain.licences import licence_id_for
 from licence.domain.model import Licence
-from licence.service_layer import status
 from licence.service_layer.issuers import Issuers
 from licence.service_layer.issuing import licence_requested
 from licence.service_layer.sharing import lookup_requested
@@ -51,10 +49,7 @@ PUBLIC_URL = "http://licence.test"  # the ``issuers`` fixture's (conftest.py)
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> FakeLicence:
-    # A status change opens a transaction of the licence service's own (``licence_work(database)``), as a route's
-    # use case: the fake stands in for the database it is handed.
-    monkeypatch.setattr(status, "licence_work", lambda database: cast(FakeLicence, database).unit_of_work())
+def store() -> FakeLicence:
     return FakeLicence()
 
 
@@ -95,7 +90,9 @@ def answer(store: FakeLicence, draft_id: str = "D-1") -> dict[str, Any]:
 
 async def change(store: FakeLicence, action: StatusAction, *, licence_id: str = LID, actor: str = "dept.health",
                  reason_zh: str = "信息有误，依法撤销") -> Licence:
-    return await change_status(cast(Database, store), licence_id, action, reason_zh=reason_zh, actor=actor, now=NOW)
+    """A status change in a transaction of its own, as the route opens it."""
+    async with store.unit_of_work() as uow:
+        return await change_status(uow, licence_id, action, reason_zh=reason_zh, actor=actor, now=NOW)
 
 
 def by_topic(staged: list[Staged]) -> dict[str, Staged]:

@@ -38,6 +38,7 @@ from licence.domain.messages import MESSAGES
 from licence.entrypoints.errors import answer_refusals
 from licence.service_layer.issuers import Issuers
 from licence.service_layer.status import change_status, status_bits
+from licence.service_layer.unit_of_work import licence_work
 from licence.service_layer.verification import Verifier
 
 __all__ = ["create_app", "router"]
@@ -238,8 +239,9 @@ async def holder_licences(holder_id: Annotated[str, Path(max_length=64)], identi
 
 async def _change(database: Database, licence_id: str, action: StatusAction, body: StatusChange,
                   identity: RequestIdentity) -> dict[str, Any]:
-    licence = await change_status(database, licence_id, action, reason_zh=body.reason_zh, actor=identity.principal,
-                                  now=datetime.now(UTC))
+    async with licence_work(database) as uow:
+        licence = await change_status(uow, licence_id, action, reason_zh=body.reason_zh, actor=identity.principal,
+                                      now=datetime.now(UTC))
     return {"licence_id": licence_id, "state": licence.state.value, "reason_zh": licence.state_reason}
 
 

@@ -12,20 +12,19 @@ from exchange.db.database import Database
 from licence.adapters import views
 from licence.domain.errors import LicenceNotFound
 from licence.domain.model import Licence
-from licence.service_layer.unit_of_work import licence_work
+from licence.service_layer.unit_of_work import LicenceUnitOfWork
 
 __all__ = ["change_status", "status_bits"]
 
 
-async def change_status(database: Database, licence_id: str, action: StatusAction, *, reason_zh: str, actor: str,
-                        now: datetime) -> Licence:
+async def change_status(uow: LicenceUnitOfWork, licence_id: str, action: StatusAction, *, reason_zh: str,
+                        actor: str, now: datetime) -> Licence:
     """Apply ``action`` for ``actor`` (a principal); ``LicenceNotFound``, ``NotTheIssuer`` or
     ``StatusChangeRefused`` otherwise."""
-    async with licence_work(database) as uow:
-        licence = await uow.licences.get_for_update(licence_id)
-        if licence is None:
-            raise LicenceNotFound(licence_id)
-        licence.change_status(action, reason_zh=reason_zh, actor=actor, now=now)
+    licence = await uow.licences.get_for_update(licence_id)
+    if licence is None:
+        raise LicenceNotFound(licence_id)
+    licence.change_status(action, reason_zh=reason_zh, actor=actor, now=now)
     return licence
 
 
