@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
+from dispatch.domain.deadlines import RequestState
 from dispatch.domain.model import Case
 from dispatch.domain.requests import DepartmentRequest
 from dispatch.service_layer.unit_of_work import publish_recorded
@@ -37,11 +39,18 @@ class FakeDispatch:
         return [s for s in self.outbox if event_type is None or s.envelope["type"] == event_type]
 
 
+class _Requests(Copies[DepartmentRequest]):
+    async def open_sent_before(self, before: datetime) -> list[str]:
+        # Committed requests only, as the SQL read sees them (this transaction's rows are written at its end).
+        return [r.request_id for r in self._committed.values()
+                if r.state is RequestState.OPEN and r.last_sent_at <= before]
+
+
 class _Transaction:
     def __init__(self, store: FakeDispatch) -> None:
         self._store = store
         self.cases = Copies(store.cases, lambda case: case.case_id)
-        self.requests = Copies(store.requests, lambda request: request.request_id)
+        self.requests = _Requests(store.requests, lambda request: request.request_id)
         self._outbox = StagingOutbox("dispatch")
         self._send_again: set[str] = set()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -25,8 +25,10 @@ from contracts.intake.v1 import (
     MaterialRef,
 )
 from contracts.topics import CASE_STREAM, LICENCE_REQUESTS, department_requests
-from dispatch.domain.errors import ForeignResult, UnknownTask
+from dispatch.domain.deadlines import DeadlinePolicy, RequestState
+from dispatch.domain.errors import ForeignResult, RedriveRefused, UnknownRequest, UnknownTask
 from dispatch.domain.model import Task, request_id_for, review_id_for
+from dispatch.service_layer.deadlines import DeadlineRound, deadline_round, redrive
 from dispatch.service_layer.handlers import (
     case_accepted,
     case_corrected,
@@ -436,3 +438,55 @@ async def test_a_finding_beyond_the_published_list_is_dropped_and_reported(dispa
         "P-01-01-M2": True, "P-01-01-M3": True, "P-01-01-M9": False, "favourite_colour": False}
     assert {b["department"] for b in beyond} == {"health"}
     assert (await tasks(dispatch_db))["P-01-01"].review_status == "passed"  # the case is not held by it
+
+
+# 应答时限: the deadline round and the operator's re-drive (the outbox and the HTTP edge on PostgreSQL in
+# ``test_dispatch_answer_deadlines.py``)
+
+
+def relay_publishes(database: FakeDispatch) -> None:
+    for staged in database.outbox:
+        staged.published = True
+
+
+async def test_an_unreceipted_request_is_sent_again_then_parked_then_re_driven(dispatch_db: FakeDispatch) -> None:
+    policy = DeadlinePolicy(timeout_s=10, max_resends=1)
+    await handle(dispatch_db, case_accepted, accepted(items=("P-01-01",)), source="intake")
+    [request_id] = dispatch_db.requests
+    sent = dispatch_db.requests[request_id].first_sent_at
+    # The first send is still in the outbox: its wait starts again, nothing is counted.
+    assert await deadline_round(dispatch_db.unit_of_work, policy, sent + timedelta(seconds=10)) == DeadlineRound()
+    relay_publishes(dispatch_db)
+    assert await deadline_round(dispatch_db.unit_of_work, policy, sent + timedelta(seconds=19)) == DeadlineRound()
+    assert await deadline_round(dispatch_db.unit_of_work, policy, sent + timedelta(seconds=20)) == DeadlineRound(
+        resent=1)
+    [review] = dispatch_db.staged("dispatch.review.requested")
+    assert review.event_id == request_id and not review.published  # the very envelope, to be sent again
+    relay_publishes(dispatch_db)
+    parked_at = sent + timedelta(seconds=40)
+    assert await deadline_round(dispatch_db.unit_of_work, policy, parked_at) == DeadlineRound(parked=1)
+    request = dispatch_db.requests[request_id]
+    assert (request.state, request.sends, request.total_sends, request.parkings) == (RequestState.PARKED, 2, 2, 1)
+    assert len(dispatch_db.staged("dispatch.request.undeliverable")) == 1
+    assert await deadline_round(dispatch_db.unit_of_work, policy, parked_at + timedelta(hours=1)) == DeadlineRound()
+
+    async with dispatch_db.unit_of_work() as uow:
+        redriven = await redrive(uow, request_id, parked_at + timedelta(hours=2))
+    assert (redriven.state, redriven.sends, redriven.total_sends) == (RequestState.OPEN, 1, 3)
+    assert dispatch_db.requests[request_id].state is RequestState.OPEN and not review.published  # sent again
+
+
+async def test_a_re_drive_of_an_answered_or_unknown_request_is_refused_and_changes_nothing(
+    dispatch_db: FakeDispatch,
+) -> None:
+    await handle(dispatch_db, case_accepted, accepted(items=("P-01-01",)), source="intake")
+    [request_id] = dispatch_db.requests
+    dispatch_db.requests[request_id].answered(datetime.now(UTC))
+    with pytest.raises(RedriveRefused):
+        async with dispatch_db.unit_of_work() as uow:
+            await redrive(uow, request_id, datetime.now(UTC))
+    with pytest.raises(UnknownRequest):
+        async with dispatch_db.unit_of_work() as uow:
+            await redrive(uow, str(UUID(int=7)), datetime.now(UTC))
+    request = dispatch_db.requests[request_id]
+    assert (request.state, request.total_sends) == (RequestState.ANSWERED, 1)

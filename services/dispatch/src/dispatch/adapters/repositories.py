@@ -4,6 +4,7 @@ back. The only SQL of dispatch's write side; rows never leave this module."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import col, select
 
@@ -130,6 +131,11 @@ class SqlRequests:
         """The request, locked: the deadline job, a receipt and an operator's re-drive take turns on it."""
         return await self._requests.get_or_load(
             request_id, lambda: self._uow.get_for_update(DispatchRequest, request_id), _request)
+
+    async def open_sent_before(self, before: datetime) -> list[str]:
+        """Ids of the requests still waiting for a receipt whose last send was at or before ``before``."""
+        return list((await self._uow.session.exec(select(DispatchRequest.request_id).where(
+            col(DispatchRequest.state) == RequestState.OPEN, col(DispatchRequest.last_sent_at) <= before))).all())
 
     def add(self, request: DepartmentRequest) -> None:
         row = DispatchRequest(request_id=request.request_id, case_id=request.case_id, task_id=request.task_id,

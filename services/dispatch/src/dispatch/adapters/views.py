@@ -1,9 +1,7 @@
-"""Dispatch's read side (查询): what its HTTP API and the deadline job read, straight from the tables. Nothing here
+"""Dispatch's read side (查询): what its HTTP API reads, straight from the tables. Nothing here
 changes state; every change goes through an aggregate (``domain.model``, ``domain.requests``)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlmodel import col, select
 
@@ -11,7 +9,7 @@ from dispatch.adapters.tables import DispatchRequest, DispatchTask
 from dispatch.domain.deadlines import RequestState
 from exchange.db.database import Database
 
-__all__ = ["case_tasks", "open_requests_sent_before", "requests"]
+__all__ = ["case_tasks", "requests"]
 
 
 async def case_tasks(database: Database, case_id: str) -> list[DispatchTask]:
@@ -31,10 +29,3 @@ async def requests(database: Database, *, state: RequestState | None, case_id: s
         query = query.where(col(DispatchRequest.case_id) == case_id)
     async with database.sessions() as session:
         return list((await session.exec(query.order_by(col(DispatchRequest.first_sent_at)).limit(limit))).all())
-
-
-async def open_requests_sent_before(database: Database, before: datetime) -> list[str]:
-    """Ids of the requests still waiting for a receipt whose last send was at or before ``before``."""
-    async with database.sessions() as session:
-        return list((await session.exec(select(DispatchRequest.request_id).where(
-            col(DispatchRequest.state) == RequestState.OPEN, col(DispatchRequest.last_sent_at) <= before))).all())

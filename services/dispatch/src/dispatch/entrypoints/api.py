@@ -6,7 +6,7 @@ Routes read through ``adapters.views`` and change state through use cases; refus
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query
@@ -17,6 +17,7 @@ from dispatch.domain.deadlines import RequestState
 from dispatch.domain.messages import MESSAGES
 from dispatch.entrypoints.errors import answer_refusals
 from dispatch.service_layer.deadlines import redrive
+from dispatch.service_layer.unit_of_work import dispatch_work
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
@@ -92,7 +93,10 @@ async def requests(_: Operator, database: ServiceDatabase,
 @router.post("/requests/{request_id}/redrive", response_model=RequestPublic, responses=_REDRIVE_ERRORS,
              summary="人工重发部门请求（同一请求编号）Re-drive a department request under the same request id")
 async def redrive_request(request_id: str, _: Operator, database: ServiceDatabase) -> RequestPublic:
-    return RequestPublic.model_validate(await redrive(database, request_id), from_attributes=True)
+    async with dispatch_work(database) as uow:
+        request = await redrive(uow, request_id, datetime.now(UTC))
+    database.outbox_written.set()  # the relay sends it at once
+    return RequestPublic.model_validate(request, from_attributes=True)
 
 
 def create_app(database: Database) -> FastAPI:

@@ -15,17 +15,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from uuid import UUID
 
-from dispatch.adapters import views
 from dispatch.domain.deadlines import DeadlinePolicy, NextStep
 from dispatch.domain.errors import UnknownRequest
 from dispatch.domain.requests import DepartmentRequest
 from dispatch.service_layer.unit_of_work import DispatchUnitOfWork, dispatch_work
 from exchange.db.database import Database
+from exchange.db.service_work import Opener
 from exchange.periodic import PeriodicJob
 
-__all__ = ["AnswerDeadlines", "DeadlineRound", "redrive"]
+__all__ = ["AnswerDeadlines", "DeadlineRound", "deadline_round", "redrive"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +47,36 @@ async def _send_again(uow: DispatchUnitOfWork, request: DepartmentRequest, now: 
     return True
 
 
+async def deadline_round(work: Opener[DispatchUnitOfWork], policy: DeadlinePolicy, now: datetime) -> DeadlineRound:
+    """Re-send or park each request whose wait for a receipt ran out, each in a transaction of its own."""
+    done = DeadlineRound()
+    waited_enough = now - policy.interval(0)  # no send is due sooner than this
+    async with work() as uow:
+        due = await uow.requests.open_sent_before(waited_enough)
+    for request_id in due:
+        async with work() as uow:
+            request = await uow.requests.get_for_update(request_id)
+            if request is None:
+                continue
+            step = request.next_step(now, policy)
+            if step in (NextStep.RESEND, NextStep.PARK) and await uow.unsent(UUID(request.request_id)):
+                # The last send is still in the outbox (the relay is behind, or the broker is down).
+                request.wait_again(now)
+            elif step is NextStep.RESEND and await _send_again(uow, request, now):
+                done.resent += 1
+                logger.warning("request %s to %s unreceipted: sent again (%d)", request.request_id,
+                               request.department, request.sends)
+            elif step is NextStep.PARK:
+                request.park(now)
+                done.parked += 1
+                logger.error("request %s to %s parked as undeliverable after %d sends", request.request_id,
+                             request.department, request.sends)
+    return done
+
+
 class AnswerDeadlines(PeriodicJob):
-    """The deadline job (a background job of the dispatch process): every ``interval_s``, re-send or park each
-    request whose wait for a receipt ran out."""
+    """The deadline job (a background job of the dispatch process): every ``interval_s``, a :func:`deadline_round`
+    in dispatch's own transactions."""
 
     def __init__(self, database: Database, policy: DeadlinePolicy,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), interval_s: float | None = None) -> None:
@@ -59,41 +87,19 @@ class AnswerDeadlines(PeriodicJob):
         self.clock = clock
 
     async def run_once(self) -> DeadlineRound:
-        now = self.clock()
-        done = DeadlineRound()
-        waited_enough = now - self.policy.interval(0)  # no send is due sooner than this
-        for request_id in await views.open_requests_sent_before(self.database, waited_enough):
-            async with dispatch_work(self.database) as uow:
-                request = await uow.requests.get_for_update(request_id)
-                if request is None:
-                    continue
-                step = request.next_step(now, self.policy)
-                if step in (NextStep.RESEND, NextStep.PARK) and await uow.unsent(UUID(request.request_id)):
-                    # The last send is still in the outbox (the relay is behind, or the broker is down).
-                    request.wait_again(now)
-                elif step is NextStep.RESEND and await _send_again(uow, request, now):
-                    done.resent += 1
-                    logger.warning("request %s to %s unreceipted: sent again (%d)", request.request_id,
-                                   request.department, request.sends)
-                elif step is NextStep.PARK:
-                    request.park(now)
-                    done.parked += 1
-                    logger.error("request %s to %s parked as undeliverable after %d sends", request.request_id,
-                                 request.department, request.sends)
+        done = await deadline_round(partial(dispatch_work, self.database), self.policy, self.clock())
         if done.resent:
             self.database.outbox_written.set()  # the relay sends the re-sends at once
         return done
 
 
-async def redrive(database: Database, request_id: str) -> DepartmentRequest:
+async def redrive(uow: DispatchUnitOfWork, request_id: str, now: datetime) -> DepartmentRequest:
     """人工重发: send the request again now, under the same request id, its deadline and re-send count started
     afresh. Raises :class:`~dispatch.domain.errors.UnknownRequest` or ``RedriveRefused``."""
-    async with dispatch_work(database) as uow:
-        request = await uow.requests.get_for_update(request_id)
-        if request is None:
-            raise UnknownRequest(request_id)
-        request.redrive(datetime.now(UTC))
-        await uow.send_again(UUID(request.request_id))  # False: the first send is still waiting, and will go
-    database.outbox_written.set()
+    request = await uow.requests.get_for_update(request_id)
+    if request is None:
+        raise UnknownRequest(request_id)
+    request.redrive(now)
+    await uow.send_again(UUID(request.request_id))  # False: the first send is still waiting, and will go
     logger.warning("request %s to %s re-driven by an operator", request.request_id, request.department)
     return request

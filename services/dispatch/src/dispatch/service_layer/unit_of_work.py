@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol, TypeVar
 from uuid import UUID
 
@@ -40,6 +41,10 @@ class CaseRepository(Protocol):
 
 class RequestRepository(Protocol):
     async def get_for_update(self, request_id: str) -> DepartmentRequest | None: ...
+
+    async def open_sent_before(self, before: datetime) -> list[str]:
+        """Ids of the requests still waiting for a receipt whose last send was at or before ``before``."""
+        ...
 
     def add(self, request: DepartmentRequest) -> None: ...
 
