@@ -4,6 +4,7 @@ on its own migrated PostgreSQL database, made to trust the session's tokens and 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ from simulators.service import build as simulators_build
 from supervision.entrypoints.api import create_app as supervision_app
 from supervision.service_layer.scan import scan
 from supervision.service_layer.today import Today
+from supervision.service_layer.unit_of_work import supervision_work
 
 CAL = national_calendar()
 SIGNER = "dept.approval"  # a department and an archive reader: signed routes reach their parameters
@@ -80,8 +82,8 @@ async def apps(dbs: Callable[[str], Awaitable[Database]], keyring: KeyRing, tmp_
             built[service] = rating_app(await dbs("rating"), keyring, loop)
         elif service == "supervision":
             database, today = await dbs("supervision"), Today()
-            built[service] = supervision_app(database, CAL, today, lambda: scan(database, today(), CAL),
-                                             clock_control=True)
+            work = partial(supervision_work, database)
+            built[service] = supervision_app(database, CAL, today, lambda: scan(work, today(), CAL), clock_control=True)
         elif service == "gateway":  # one department polling (the signer's own: its routes reach their parameters)
             built[service] = gateway_app(await dbs("gateway"), keyring,
                                          {"approval": None, "tax": "http://127.0.0.1:9/unused"})

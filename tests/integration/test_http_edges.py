@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -40,6 +41,7 @@ from supervision.adapters.tables import SupervisionClock
 from supervision.entrypoints.api import create_app as supervision_app
 from supervision.service_layer.scan import scan
 from supervision.service_layer.today import LATEST_TODAY, Today
+from supervision.service_layer.unit_of_work import supervision_work
 
 pytestmark = pytest.mark.integration
 
@@ -376,7 +378,8 @@ async def test_a_clock_advance_past_the_calendar_is_refused(dbs: Callable[[str],
                                                             api_client: AuthorisedClient) -> None:
     today = Today(offset_days=(LATEST_TODAY - china_today()).days - 10)  # ten days before the clock's end
     database = await dbs("supervision")
-    app = supervision_app(database, CAL, today, lambda: scan(database, today(), CAL), clock_control=True)
+    work = partial(supervision_work, database)
+    app = supervision_app(database, CAL, today, lambda: scan(work, today(), CAL), clock_control=True)
     async with api_client(app, Role.OPERATOR, base_url="http://s") as http:
         response = await http.post("/clock/advance", json={"days": 366})
         assert response.status_code == 422, response.text
@@ -397,7 +400,8 @@ async def test_an_extension_past_the_calendar_is_refused(dbs: Callable[[str], Aw
             department="market", limit_working_days=20, statutory_working_days=20,
             started_at=datetime(9999, 11, 20, 2, tzinfo=UTC),
             started_on=started, due_on=CAL.add_working_days(started, 20)))
-    app = supervision_app(database, CAL, Today(), lambda: scan(database, china_today(), CAL), clock_control=True)
+    work = partial(supervision_work, database)
+    app = supervision_app(database, CAL, Today(), lambda: scan(work, china_today(), CAL), clock_control=True)
     async with api_client(app, Role.SUPERVISOR, base_url="http://s") as http:
         response = await http.post("/clocks/far/extensions", json={"days": 60, "reason_zh": "现场核查"})
         assert response.status_code == 422, response.text

@@ -43,6 +43,7 @@ from supervision.config import SupervisionSettings
 from supervision.entrypoints.api import create_app as supervision_app
 from supervision.entrypoints.consumers import handlers
 from supervision.service_layer.handlers import CaseStream
+from supervision.service_layer.scan import ScanResult
 from supervision.service_layer.today import Today
 
 
@@ -52,7 +53,7 @@ def test_intake_and_supervision_read_the_same_calendar_changes(monkeypatch: pyte
     assert IntakeSettings().calendar_changes == SupervisionSettings().calendar_changes == files
 
 
-async def _no_scan() -> object:
+async def _no_scan() -> ScanResult:
     raise AssertionError("not scanned here")
 
 

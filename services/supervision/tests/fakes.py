@@ -44,6 +44,12 @@ class _Cases(Copies[SupervisedCase]):
         return [c for c in self._committed.values() if c.applicant_ref == applicant_ref and c.delivered_on is None]
 
 
+class _Clocks(Copies[SupervisedClock]):
+    async def open_ids(self) -> list[str]:
+        # Committed clocks only, as the SQL read sees them.
+        return [c.clock_id for c in self._committed.values() if c.finished_on is None]
+
+
 class _Issued:
     """Cards issued in this transaction, beside those committed."""
 
@@ -79,7 +85,7 @@ class _Audit:
 class _Transaction:
     def __init__(self, store: FakeSupervision) -> None:
         self._store = store
-        self.clocks = Copies(store.clocks, lambda clock: clock.clock_id)
+        self.clocks = _Clocks(store.clocks, lambda clock: clock.clock_id)
         self.cases = _Cases(store.cases, lambda case: case.case_id)
         self.cards = _Issued(store.cards)
         self.flags = _Flags()

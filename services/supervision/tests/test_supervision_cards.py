@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
@@ -38,6 +39,7 @@ from contracts.intake.v1 import (
 from contracts.workdays import WorkingCalendar, national_calendar
 from exchange.access.roles import Role
 from exchange.db.database import Database
+from exchange.db.service_work import Opener
 from exchange.testing.access import AuthorisedClient
 from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
@@ -48,6 +50,7 @@ from supervision.entrypoints.consumers import handlers
 from supervision.service_layer.handlers import CaseStream
 from supervision.service_layer.scan import scan
 from supervision.service_layer.today import Today
+from supervision.service_layer.unit_of_work import SupervisionUnitOfWork, supervision_work
 
 pytestmark = pytest.mark.integration
 
@@ -56,6 +59,11 @@ MONDAY = date(2026, 3, 2)  # an ordinary week: no holiday near it
 CASE = "OT20260302SUPERVISE01"
 # A chain: business licence (market, 3 days) → seal (police, 1 day); and invoices (tax, 2 days) in parallel.
 ITEMS = {"E-01-01": ("market", (), 3), "E-01-02": ("police", ("E-01-01",), 1), "E-01-03": ("tax", (), 2)}
+
+
+def work(database: Database) -> Opener[SupervisionUnitOfWork]:
+    """Supervision's own transactions on ``database``, as production hands them to the scan."""
+    return partial(supervision_work, database)
 
 
 def at(day: date) -> datetime:
@@ -110,19 +118,19 @@ async def events(database: Database, event_type: str) -> list[dict[str, Any]]:
 async def test_a_late_item_gets_its_yellow_then_its_red_card_and_an_order_once(api_client: AuthorisedClient, db: Database) -> None:
     await feed(db, accepted(), times=2)
     await feed(db, released("E-01-01", MONDAY), times=2)  # due Thursday 5 March
-    assert (await scan(db, MONDAY, CAL)).yellow == 0
+    assert (await scan(work(db), MONDAY, CAL)).yellow == 0
 
     wednesday = MONDAY + timedelta(days=2)
-    first = await scan(db, wednesday, CAL)  # one working day left on the item; the case clock too
+    first = await scan(work(db), wednesday, CAL)  # one working day left on the item; the case clock too
     assert (first.yellow, first.red) == (2, 0)
-    again = await scan(db, wednesday, CAL)  # a second scanner, or a restart: nothing new
+    again = await scan(work(db), wednesday, CAL)  # a second scanner, or a restart: nothing new
     assert (again.yellow, again.red) == (0, 0)
 
     friday = MONDAY + timedelta(days=4)
-    late = await scan(db, friday, CAL)
+    late = await scan(work(db), friday, CAL)
     assert (late.yellow, late.red, late.orders) == (0, 2, 2)
     for _ in range(3):
-        assert (await scan(db, friday + timedelta(days=7), CAL)).red == 0
+        assert (await scan(work(db), friday + timedelta(days=7), CAL)).red == 0
 
     cards = await events(db, "supervision.card.issued")
     assert sorted((c["item_code"] or "case", c["colour"]) for c in cards) == [
@@ -138,7 +146,7 @@ async def test_a_late_item_gets_its_yellow_then_its_red_card_and_an_order_once(a
 
     # Concluded late: the clock stops; no more cards for it, and the view says it was late.
     await feed(db, concluded("E-01-01", friday))
-    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, friday, CAL), clock_control=False)
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(work(db), friday, CAL), clock_control=False)
     async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         view = (await client.get(f"/cases/{CASE}/supervision")).json()
         forbidden = await client.post("/clock/advance", json={"days": 3})
@@ -154,13 +162,13 @@ async def test_waiting_for_the_applicant_suspends_the_case_clock(db: Database) -
                             reason_en="r")
     await feed(db, ReviewConcluded(case_id=CASE, round=1, deficiencies=(deficiency,), concluded_at=at(MONDAY)), times=2)
     # Suspended: no card even long after the original due date.
-    assert (await scan(db, MONDAY + timedelta(days=9), CAL)).yellow == 0
+    assert (await scan(work(db), MONDAY + timedelta(days=9), CAL)).yellow == 0
     await feed(db, CaseCorrected(case_id=CASE, item_codes=("E-01-01",), round=1),
                when=at(MONDAY + timedelta(days=3)), times=2)  # answered on Thursday: 3 working days waited
     [suspended, resumed] = await events(db, "supervision.clock.adjusted")
     assert (suspended["kind"], resumed["kind"], resumed["days"]) == ("suspended", "resumed", 3)
     assert resumed["due_on"] == "2026-03-10"  # Thursday 5 March + 3 working days
-    assert (await scan(db, date(2026, 3, 9), CAL)).yellow == 1  # one working day left again
+    assert (await scan(work(db), date(2026, 3, 9), CAL)).yellow == 1  # one working day left again
 
 
 async def test_an_extension_is_recorded_with_reason_and_the_approving_supervisor(
@@ -168,7 +176,7 @@ async def test_an_extension_is_recorded_with_reason_and_the_approving_supervisor
     await feed(db, accepted())
     await feed(db, released("E-01-03", MONDAY))  # invoices, due Wednesday
     today = Today()
-    app = create_app(db, CAL, today, scan_now=lambda: scan(db, today(), CAL), clock_control=True)
+    app = create_app(db, CAL, today, scan_now=lambda: scan(work(db), today(), CAL), clock_control=True)
     clock_id = clock_id_for(f"{CASE}/E-01-03", 1)
     async with api_client(app, Role.SUPERVISOR, base_url="http://s", subject="supervisor.li-ming") as client:
         document = (await client.get("/openapi.json")).json()  # the example a person would send from /docs
@@ -197,11 +205,11 @@ async def test_a_calendar_change_moves_open_deadlines(db: Database) -> None:
     await feed(db, accepted())
     await feed(db, released("E-01-01", MONDAY))  # due Thursday 5 March
     local = CAL.with_changes("某县临时放假", holidays=frozenset({date(2026, 3, 4)}))  # Wednesday off there
-    result = await scan(db, MONDAY, local)
+    result = await scan(work(db), MONDAY, local)
     assert result.reprojected == 2  # the item's clock and the case's clock
     moved = {e["item_code"]: e["due_on"] for e in await events(db, "supervision.clock.adjusted")}
     assert moved == {"E-01-01": "2026-03-06", None: "2026-03-06"}
-    assert (await scan(db, MONDAY, local)).reprojected == 0  # once
+    assert (await scan(work(db), MONDAY, local)).reprojected == 0  # once
 
 
 async def test_projection_names_the_blocking_department(api_client: AuthorisedClient, db: Database) -> None:
@@ -209,7 +217,7 @@ async def test_projection_names_the_blocking_department(api_client: AuthorisedCl
     for code in ("E-01-01", "E-01-03"):
         await feed(db, released(code, MONDAY))
     await feed(db, concluded("E-01-03", MONDAY + timedelta(days=1)))
-    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(work(db), MONDAY, CAL), clock_control=False)
     async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         view = (await client.get(f"/cases/{CASE}/supervision")).json()
         assert (await client.get("/cases/nope/supervision")).status_code == 404
@@ -278,7 +286,7 @@ async def test_every_fact_of_a_case_is_in_the_audit_trail_once_with_its_evidence
     for envelope, fact in [*zip(envelopes, facts, strict=True), (envelopes[1], facts[1])]:  # one redelivered
         async with db.unit_of_work(cause=envelope) as uow:
             await stream[fact.event_type](uow, envelope, fact)
-    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(work(db), MONDAY, CAL), clock_control=False)
     async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         trail = (await client.get(f"/cases/{CASE}/audit")).json()
         assert (await client.get("/cases/nope/audit")).status_code == 404
@@ -302,7 +310,7 @@ async def test_a_resubmission_and_a_material_asked_again_are_flagged_once(api_cl
     flags = await events(db, "supervision.repeat.flagged")
     assert [f["kind"] for f in flags] == ["resubmitted", "asked_again"]
     assert flags[1]["department"] == "market" and "重复索要" in flags[1]["text_zh"]
-    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(work(db), MONDAY, CAL), clock_control=False)
     async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         view = (await client.get(f"/cases/{CASE}/supervision")).json()
     assert [f["kind"] for f in view["flags"]] == ["asked_again"] and view["orders"][0]["kind"] == "forced_stop"
@@ -361,14 +369,14 @@ async def test_item_clocks_run_on_their_promises_and_the_case_keeps_its_limit(ap
         DeliveredItem(item_code=c, department=d, outcome="approved") for c, (d, *_) in PROMISED.items())))
     day = MONDAY
     while day <= case_due:
-        assert (await scan(db, day, CAL)).red == 0, day
+        assert (await scan(work(db), day, CAL)).red == 0, day
         day += timedelta(days=1)
 
     stopped = {e["item_code"] or "case": e for e in await events(db, "supervision.clock.stopped")}
     assert {c: e["on_time"] for c, e in stopped.items()} == {"F": True, "L": True, "S": True, "case": True}
     assert stopped["case"]["due_on"] == case_due.isoformat()
 
-    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, case_due, CAL), clock_control=False)
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(work(db), case_due, CAL), clock_control=False)
     async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         view = (await client.get(f"/cases/{CASE}/supervision")).json()
         clocks = (await client.get(f"/cases/{CASE}/clocks")).json()

@@ -23,6 +23,7 @@ from supervision.adapters.tables import SupervisionClock
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import TOPICS, handlers
 from supervision.service_layer.handlers import CaseStream
+from supervision.service_layer.scan import ScanResult
 from supervision.service_layer.today import Today
 
 HANDLERS = handlers(CaseStream(national_calendar()))
@@ -58,7 +59,7 @@ async def supervision_db(migrated_database: Callable[[str], Awaitable[Database]]
     return await migrated_database("supervision")
 
 
-async def _no_scan() -> object:
+async def _no_scan() -> ScanResult:
     raise AssertionError("not scanned here")
 
 

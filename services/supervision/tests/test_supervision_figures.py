@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 import pytest
 from sqlmodel import col, select
@@ -19,6 +20,7 @@ from contracts.topics import SUPERVISION_FIGURES
 from contracts.workdays import national_calendar
 from exchange.access.roles import Role
 from exchange.db.database import Database
+from exchange.db.service_work import Opener
 from exchange.db.tables import OutboxMessage
 from exchange.testing.access import AuthorisedClient
 from exchange.testing.case_stream import on_the_case_stream
@@ -29,10 +31,16 @@ from supervision.service_layer.figures import DailyFigures
 from supervision.service_layer.handlers import CaseStream
 from supervision.service_layer.scan import scan
 from supervision.service_layer.today import Today
+from supervision.service_layer.unit_of_work import SupervisionUnitOfWork, supervision_work
 
 CAL = national_calendar()
 MONDAY = date(2026, 3, 2)
 APPLICANT_ID = "11010519491231002X"
+
+
+def work(database: Database) -> Opener[SupervisionUnitOfWork]:
+    """Supervision's own transactions on ``database``, as production hands them to the scan."""
+    return partial(supervision_work, database)
 
 
 def test_figures_by_department_recount() -> None:
@@ -111,7 +119,7 @@ async def test_daily_figures_go_out_once_without_personal_data(api_client: Autho
     text = json.dumps(published, ensure_ascii=False)
     assert APPLICANT_ID not in text and "13800138000" not in text and "张三" not in text
 
-    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, MONDAY, CAL), clock_control=False)
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(work(db), MONDAY, CAL), clock_control=False)
     async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         served = (await client.get("/figures", params={"by": "department"})).json()
         assert (await client.get("/figures", params={"by": "applicant"})).status_code == 422

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from uuid import NAMESPACE_URL, uuid5
 
+import pytest
+
 from contracts.days import CHINA_TZ
 from contracts.dispatch.v1 import (
     Deficiency,
@@ -32,8 +34,11 @@ from contracts.intake.v1 import (
 from contracts.rating.v1 import RatingSubmitted
 from contracts.topics import CASE_STREAM
 from contracts.workdays import national_calendar
+from supervision.domain.errors import ClockNotFound
 from supervision.domain.model import case_clock_id, clock_id_for
+from supervision.service_layer.extensions import extend_clock
 from supervision.service_layer.handlers import CaseStream, case_stream_use_cases
+from supervision.service_layer.scan import scan
 
 from .fakes import FakeSupervision
 
@@ -160,3 +165,45 @@ async def test_every_case_stream_fact_is_audited_once_with_what_it_moves() -> No
     assert len(store.audited) == 2 and set(USE_CASES) == set(CASE_STREAM.event_types)
     [case_clock] = store.staged("supervision.clock.started")
     assert case_clock.envelope["data"]["kind"] == "case"
+
+
+# The scan and a supervisor's extension, each in supervision's own transactions (the outbox, the HTTP edge and the
+# calendar's reprojection on PostgreSQL in ``test_supervision_cards.py``)
+
+
+async def test_the_scan_issues_each_card_once_a_transaction_per_clock() -> None:
+    store = FakeSupervision()
+    await feed(store, registered())
+    await feed(store, released("E-01-01"))  # due Thursday 5 March, as the case
+    quiet = await scan(store.unit_of_work, MONDAY, CAL)
+    assert (quiet.clocks, quiet.yellow, quiet.red) == (2, 0, 0)
+    wednesday, friday = date(2026, 3, 4), date(2026, 3, 6)
+    first = await scan(store.unit_of_work, wednesday, CAL)  # one working day left on the item and the case
+    assert (first.yellow, first.red) == (2, 0)
+    again = await scan(store.unit_of_work, wednesday, CAL)  # a second scanner, or a restart: nothing new
+    assert (again.yellow, again.red) == (0, 0)
+    late = await scan(store.unit_of_work, friday, CAL)
+    assert (late.yellow, late.red, late.orders) == (0, 2, 2)
+    cards = [s.envelope["data"] for s in store.staged("supervision.card.issued")]
+    assert sorted((c["item_code"] or "case", c["colour"]) for c in cards) == [
+        ("E-01-01", "red"), ("E-01-01", "yellow"), ("case", "red"), ("case", "yellow")]
+    assert len(store.staged("supervision.order.issued")) == 2
+
+
+async def test_an_extension_moves_the_due_date_and_one_of_an_unknown_clock_leaves_nothing() -> None:
+    store = FakeSupervision()
+    await feed(store, registered())
+    await feed(store, released("E-01-01"))  # due Thursday 5 March
+    clock_id = clock_id_for(f"{CASE}/E-01-01", 1)
+    async with store.unit_of_work() as uow:
+        extended = await extend_clock(uow, clock_id, 2, "需现场核查", "supervisor.li-ming", MONDAY, CAL)
+    assert extended.due_on == store.clocks[clock_id].due_on == date(2026, 3, 9)
+    [adjusted] = store.staged("supervision.clock.adjusted")
+    data = adjusted.envelope["data"]
+    assert (data["kind"], data["days"], data["approver"]) == ("extended", 2, "supervisor.li-ming")
+    assert (await scan(store.unit_of_work, date(2026, 3, 4), CAL)).yellow == 1  # the case clock's only
+    outbox = list(store.outbox)
+    with pytest.raises(ClockNotFound):
+        async with store.unit_of_work() as uow:
+            await extend_clock(uow, "nope", 1, "核查", "supervisor.li-ming", MONDAY, CAL)
+    assert store.outbox == outbox

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +33,7 @@ from contracts.workdays import national_calendar
 from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.migrations import downgrade, upgrade
+from exchange.db.service_work import Opener
 from exchange.testing.access import AuthorisedClient
 from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
@@ -44,6 +46,7 @@ from supervision.service_layer.figures import current_figures
 from supervision.service_layer.handlers import CaseStream
 from supervision.service_layer.scan import scan
 from supervision.service_layer.today import Today
+from supervision.service_layer.unit_of_work import SupervisionUnitOfWork, supervision_work
 
 CAL = national_calendar()
 CASE = "OT20260929RATING0001"
@@ -53,6 +56,11 @@ OPENED_ON = date(2026, 9, 29)
 # 15 working days: Wed 30 Sep; Thu 8, Fri 9, Sat 10 (调休), Mon 12 … Fri 16, Mon 19 … Fri 23, Mon 26 Oct.
 DUE_ON = date(2026, 10, 26)
 MONDAY = date(2026, 3, 2)  # an ordinary week for the case and item clocks
+
+
+def work(database: Database) -> Opener[SupervisionUnitOfWork]:
+    """Supervision's own transactions on ``database``, as production hands them to the scan."""
+    return partial(supervision_work, database)
 
 
 def at(day: date) -> datetime:
@@ -153,8 +161,8 @@ async def test_a_rectification_of_no_item_runs_on_its_own_limit(db: Database) ->
 @pytest.mark.integration
 async def test_an_overdue_rectification_gets_its_cards_and_one_order_once(db: Database) -> None:
     await feed(db, opened())
-    assert (await scan(db, date(2026, 10, 22), CAL)).yellow == 0  # two working days left
-    near = await scan(db, date(2026, 10, 23), CAL)
+    assert (await scan(work(db), date(2026, 10, 22), CAL)).yellow == 0  # two working days left
+    near = await scan(work(db), date(2026, 10, 23), CAL)
     assert (near.yellow, near.red) == (1, 0)
     [yellow] = await events(db, "supervision.card.issued")
     assert yellow["text_zh"] == (f"差评整改预警：办件 {CASE} 事项 E-01-01 的整改单（市场监督管理局）将于 2026-10-26 到期，"
@@ -162,10 +170,10 @@ async def test_an_overdue_rectification_gets_its_cards_and_one_order_once(db: Da
     assert yellow["text_en"].startswith("Rectification warning")
 
     late_day = date(2026, 10, 27)
-    late = await scan(db, late_day, CAL)
+    late = await scan(work(db), late_day, CAL)
     assert (late.yellow, late.red, late.orders) == (0, 1, 1)
     for day in (late_day, late_day + timedelta(days=7)):  # again, and a week later: nothing more
-        again = await scan(db, day, CAL)
+        again = await scan(work(db), day, CAL)
         assert (again.yellow, again.red, again.orders) == (0, 0, 0)
 
     red = next(c for c in await events(db, "supervision.card.issued") if c["colour"] == "red")
@@ -193,7 +201,7 @@ async def test_closing_a_rectification_stops_its_clock_once_with_its_verdict(
         rectification_clock_id(RECTIFICATION), "rectification", RECTIFICATION, "E-01-01")
     assert (stopped["due_on"], stopped["finished_on"]) == (DUE_ON.isoformat(), closed_on.isoformat())
     assert (stopped["on_time"], stopped["handling_days"]) == (on_time, handling_days)
-    assert (await scan(db, date(2026, 11, 30), CAL)).red == 0  # a closed order earns no card
+    assert (await scan(work(db), date(2026, 11, 30), CAL)).red == 0  # a closed order earns no card
 
 
 @pytest.mark.integration
@@ -211,7 +219,7 @@ async def test_a_rectification_clock_is_neither_a_case_nor_an_item_clock(api_cli
     await feed(db, opened(item_code=None, limit=1, on=MONDAY, rectification_id="RECT-A"))
     await feed(db, opened(item_code="E-01-01", limit=1, on=MONDAY, rectification_id="RECT-B"))
     wednesday = MONDAY + timedelta(days=2)
-    result = await scan(db, wednesday, CAL)  # the case clock (due Thu) gets its yellow; the rectifications red
+    result = await scan(work(db), wednesday, CAL)  # the case clock (due Thu) gets its yellow; the rectifications red
     assert (result.yellow, result.red) == (3, 2)
     await feed(db, closed(wednesday, rectification_id="RECT-B"))  # finished late: still no item handling
 
@@ -232,7 +240,7 @@ async def test_a_rectification_clock_is_neither_a_case_nor_an_item_clock(api_cli
     assert view["projection"]["due_on"] == view["case_clock"]["due_on"] == date(2026, 3, 5)
     # The invoices, never released, block; two overdue rectifications of market do not.
     assert (view["projection"]["blocking_item"], view["projection"]["blocking_department"]) == ("E-01-03", "tax")
-    app = create_app(db, CAL, Today(), scan_now=lambda: scan(db, wednesday, CAL), clock_control=False)
+    app = create_app(db, CAL, Today(), scan_now=lambda: scan(work(db), wednesday, CAL), clock_control=False)
     async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         listed = (await client.get(f"/cases/{CASE}/clocks")).json()
     assert [c["clock_id"] for c in listed] == [clock_id_for(f"{CASE}/E-01-01", 1)]

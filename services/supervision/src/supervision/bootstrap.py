@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from contracts.workdays import working_calendar
 from exchange.runtime import Platform, ServiceParts
 from supervision.config import SupervisionSettings
@@ -9,8 +11,9 @@ from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import TOPICS, handlers
 from supervision.service_layer.figures import DailyFigures
 from supervision.service_layer.handlers import CaseStream
-from supervision.service_layer.scan import Scanner, scan
+from supervision.service_layer.scan import Scanner, ScanResult, scan
 from supervision.service_layer.today import Today
+from supervision.service_layer.unit_of_work import supervision_work
 
 
 def build(platform: Platform) -> ServiceParts:
@@ -21,9 +24,9 @@ def build(platform: Platform) -> ServiceParts:
     calendar, today = working_calendar(settings.calendar_changes), Today()
     daily = DailyFigures(database, calendar)
 
-    async def scan_now() -> object:
-        result = await scan(database, today(), calendar, threshold=settings.card_threshold_days,
-                            respond_days=settings.order_respond_days)
+    async def scan_now() -> ScanResult:
+        result = await scan(partial(supervision_work, database), today(), calendar,
+                            threshold=settings.card_threshold_days, respond_days=settings.order_respond_days)
         await daily.publish(today())
         return result
 

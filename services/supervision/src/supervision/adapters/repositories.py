@@ -58,6 +58,11 @@ class SqlClocks:
     async def exists(self, clock_id: str) -> bool:
         return clock_id in self._loaded or await self._uow.session.get(SupervisionClock, clock_id) is not None
 
+    async def open_ids(self) -> list[str]:
+        """Every clock still running or suspended (the scan visits each in a transaction of its own)."""
+        return list((await self._uow.session.exec(
+            select(SupervisionClock.clock_id).where(col(SupervisionClock.finished_on).is_(None)))).all())
+
     async def get_for_update(self, clock_id: str) -> SupervisedClock | None:
         """The clock, locked: the scan, a supervisor's extension and the case stream take turns on it."""
         if (clock := self._loaded.get(clock_id)) is not None:

@@ -25,7 +25,7 @@ from supervision.domain.figures import CardFact, ClockFact
 from supervision.domain.messages import MESSAGES
 from supervision.domain.projection import ItemPlan, project
 
-__all__ = ["case_audit", "case_view", "figure_facts", "item_clocks", "open_clock_ids"]
+__all__ = ["case_audit", "case_view", "figure_facts", "item_clocks"]
 
 
 def _clock_view(row: SupervisionClock, today: date, calendar: WorkingCalendar) -> dict[str, Any]:
@@ -120,13 +120,6 @@ async def case_audit(database: Database, case_id: str) -> list[dict[str, Any]]:
                                    .order_by(col(SupervisionAudit.at), col(SupervisionAudit.event_id)))).all()
     return [{"at": r.at, "event_type": r.event_type, "actor": r.actor, "item_code": r.item_code,
              "event_id": r.event_id, "evidence_sha256": r.evidence_sha256} for r in rows]
-
-
-async def open_clock_ids(database: Database) -> list[str]:
-    """Every clock still running or suspended (the scan visits each in a transaction of its own)."""
-    async with database.sessions() as session:
-        return list((await session.exec(select(SupervisionClock.clock_id)
-                                        .where(col(SupervisionClock.finished_on).is_(None)))).all())
 
 
 async def figure_facts(database: Database, calendar: WorkingCalendar) -> tuple[list[ClockFact], list[CardFact]]:

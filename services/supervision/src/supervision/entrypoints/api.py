@@ -29,6 +29,7 @@ from supervision.service_layer.extensions import extend_clock
 from supervision.service_layer.figures import current_figures
 from supervision.service_layer.scan import ScanResult
 from supervision.service_layer.today import LATEST_TODAY, ClockBeyondCalendar, Today
+from supervision.service_layer.unit_of_work import supervision_work
 
 __all__ = ["ClockPublic", "FigurePublic", "create_app", "router"]
 
@@ -43,7 +44,7 @@ class SupervisionTime:
 
     calendar: WorkingCalendar
     today: Today
-    scan_now: Callable[[], Awaitable[object]]
+    scan_now: Callable[[], Awaitable[ScanResult]]
     control: bool  # whether operators may move it (tests and the demo only)
 
 
@@ -157,8 +158,9 @@ async def audit(case_id: str, _: CaseReader, database: ServiceDatabase) -> list[
 async def extend(clock_id: str, body: Annotated[ExtensionCreate, Body(openapi_examples=EXTENSION_EXAMPLES)],
                  supervisor: Supervisor, database: ServiceDatabase, clock: TheClock) -> dict[str, Any]:
     try:
-        extended = await extend_clock(database, clock_id, body.days, body.reason_zh, supervisor.subject,
-                                      clock.today(), clock.calendar)
+        async with supervision_work(database) as uow:
+            extended = await extend_clock(uow, clock_id, body.days, body.reason_zh, supervisor.subject,
+                                          clock.today(), clock.calendar)
     except OverflowError:  # the new due date would fall past 9999-12-31; nothing was written
         raise _beyond_calendar(MESSAGES.text("extension_beyond_calendar")) from None
     return {"clock_id": extended.clock_id, "due_on": extended.due_on,
@@ -199,13 +201,11 @@ async def scan_endpoint(_: Scanner, clock: TheClock) -> dict[str, Any]:
 
 
 async def _scan(clock: SupervisionTime) -> dict[str, Any]:
-    result = await clock.scan_now()
-    assert isinstance(result, ScanResult)
-    return asdict(result)
+    return asdict(await clock.scan_now())
 
 
 def create_app(database: Database, calendar: WorkingCalendar, today: Today,
-               scan_now: Callable[[], Awaitable[object]], *, clock_control: bool) -> FastAPI:
+               scan_now: Callable[[], Awaitable[ScanResult]], *, clock_control: bool) -> FastAPI:
     app = FastAPI(
         title="OneThing supervision 电子监察服务",
         version="1.1.0",

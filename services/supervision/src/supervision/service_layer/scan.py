@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from contracts.workdays import WorkingCalendar
-from exchange.db.database import Database
+from exchange.db.service_work import Opener
 from exchange.periodic import PeriodicJob
-from supervision.adapters.views import open_clock_ids
 from supervision.domain.model import Adjusted
-from supervision.service_layer.unit_of_work import supervision_work
+from supervision.service_layer.unit_of_work import SupervisionUnitOfWork
 
 __all__ = ["ScanResult", "Scanner", "scan"]
 
@@ -35,11 +34,14 @@ class ScanResult:
     reprojected: int = 0
 
 
-async def scan(database: Database, today: date, calendar: WorkingCalendar, *, threshold: int = 1,
+async def scan(work: Opener[SupervisionUnitOfWork], today: date, calendar: WorkingCalendar, *, threshold: int = 1,
                respond_days: int = 3) -> ScanResult:
+    """One round: the open clocks as they stand, then each in a transaction of its own (``work()``)."""
     result = ScanResult(today)
-    for clock_id in await open_clock_ids(database):
-        async with supervision_work(database) as uow:
+    async with work() as uow:
+        open_ids = await uow.clocks.open_ids()
+    for clock_id in open_ids:
+        async with work() as uow:
             clock = await uow.clocks.get_for_update(clock_id)
             if clock is None or clock.finished_on is not None:
                 continue
