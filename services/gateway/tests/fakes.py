@@ -6,9 +6,7 @@ only if the use case returns: one that raises leaves nothing, as a rollback woul
 Most of the gateway's use cases open their own transaction on the database (``gateway_work(database)``: an answer,
 an acknowledgement, a re-drive, a callback attempt) and read a view after (``views.one``, ``views.due_for_callback``):
 :meth:`FakeGateway.stand_in` has them open this fake's and read its dicts instead, and :data:`NO_DATABASE` is the
-database they are handed (anything that reached for a real one would fail). ``answer_refused`` takes the library's
-unit of work and keeps its notice through the session (``adapters.notices``): :func:`as_library_work` hands it a
-transaction whose ``session`` keeps what is added.
+database they are handed (anything that reached for a real one would fail).
 
 The PostgreSQL (and SQLite) tests cover the repositories, the outbox, the views and the HTTP edge
 (``test_gateway_api.py``, ``test_gateway_callbacks.py``, ``test_gateway_journey.py``)."""
@@ -25,17 +23,16 @@ from uuid import UUID
 import pytest
 
 from exchange.db.database import Database
-from exchange.db.unit_of_work import UnitOfWork
 from exchange.testing.memory import Copies, Staged, StagingOutbox
 from gateway.adapters import views
-from gateway.adapters.tables import NoticeRow, RequestRow
+from gateway.adapters.tables import RequestRow
 from gateway.domain.errors import UnknownRequest
-from gateway.domain.model import QueuedRequest
+from gateway.domain.model import QueuedRequest, RefusalNotice
 from gateway.domain.requests import Delivery
 from gateway.service_layer import answering, delivery, queue
 from gateway.service_layer.unit_of_work import publish_recorded
 
-__all__ = ["NO_DATABASE", "FakeGateway", "Staged", "as_library_work"]
+__all__ = ["NO_DATABASE", "FakeGateway", "Staged"]
 
 NO_DATABASE = cast(Database, object())  # what the use cases are handed: the fake's stand-ins never read it
 
@@ -46,7 +43,7 @@ class FakeGateway:
 
     requests: dict[str, QueuedRequest] = field(default_factory=dict)
     cursors: dict[str, int] = field(default_factory=dict)  # each department's next queue position
-    notices: list[NoticeRow] = field(default_factory=list)
+    notices: list[RefusalNotice] = field(default_factory=list)
     outbox: list[Staged] = field(default_factory=list)
 
     @asynccontextmanager
@@ -86,11 +83,6 @@ class FakeGateway:
         return [_row(r) for r in due[:limit]]
 
 
-def as_library_work(work: _Transaction) -> UnitOfWork:
-    """The transaction as ``answer_refused`` takes it (the library's unit of work): it uses only ``session.add``."""
-    return cast(UnitOfWork, work)
-
-
 def _row(request: QueuedRequest) -> RequestRow:
     """The request as its table row (``SqlRequests.add`` and ``save``), as the views hand it out."""
     return RequestRow(
@@ -124,14 +116,14 @@ class _Cursors:
         self._committed.update(self.taken)
 
 
-class _Session:
-    """What ``adapters.notices`` adds through the library's session."""
+class _Notices:
+    """Refusal notices kept in this transaction."""
 
     def __init__(self) -> None:
-        self.added: list[NoticeRow] = []
+        self.added: list[RefusalNotice] = []
 
-    def add(self, row: NoticeRow) -> None:
-        self.added.append(row)
+    def add(self, notice: RefusalNotice) -> None:
+        self.added.append(notice)
 
 
 class _Transaction:
@@ -139,7 +131,7 @@ class _Transaction:
         self._store = store
         self.requests = _Requests(store.requests, lambda request: request.request_id)
         self.cursors = _Cursors(store.cursors)
-        self.session = _Session()
+        self.notices = _Notices()
         self._outbox = StagingOutbox("gateway")
         self._send_again: set[str] = set()
 
@@ -151,7 +143,7 @@ class _Transaction:
         publish_recorded(self.requests.seen.values(), self._outbox.emit)
         self.requests.commit()
         self.cursors.commit()
-        self._store.notices.extend(self.session.added)
+        self._store.notices.extend(self.notices.added)
         for staged in self._store.outbox:
             if staged.event_id in self._send_again:
                 staged.published = False

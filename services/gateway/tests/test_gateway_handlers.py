@@ -37,7 +37,7 @@ from gateway.service_layer.queue import acknowledge, redrive
 from gateway.service_layer.receiving import NotServed, answer_refused, request_arrived
 
 from .conftest import CALLED_BACK, POLLING, handling, review
-from .fakes import NO_DATABASE, FakeGateway, Staged, as_library_work
+from .fakes import NO_DATABASE, FakeGateway, Staged
 
 SERVED = frozenset({POLLING, CALLED_BACK})  # as entrypoints.consumers binds the use cases
 CASE = "OT20260112GATEWAY0001"
@@ -205,7 +205,7 @@ async def test_a_refusal_notice_is_kept_for_its_department(gateway: FakeGateway)
     notice = refusal()
     envelope = Envelope.wrap(notice, source="dispatch", subject=CASE)
     async with gateway.unit_of_work() as uow:
-        await answer_refused(as_library_work(uow), envelope, notice, served=SERVED)
+        await answer_refused(uow, envelope, notice, served=SERVED)
     [kept] = gateway.notices
     assert (kept.event_id, kept.department, kept.case_id) == (str(envelope.id), POLLING, CASE)
     assert kept.notice == notice.model_dump(mode="json") and kept.notice["reason"] == "signature_invalid"
@@ -217,7 +217,7 @@ async def test_a_refusal_notice_from_anyone_but_dispatch_or_for_a_department_not
     for notice, source, refused in ((refusal(), "dept.police", Rejected), (refusal("police"), "dispatch", NotServed)):
         with pytest.raises(refused):
             async with gateway.unit_of_work() as uow:
-                await answer_refused(as_library_work(uow), Envelope.wrap(notice, source=source, subject=CASE),
+                await answer_refused(uow, Envelope.wrap(notice, source=source, subject=CASE),
                                      notice, served=SERVED)
     assert gateway.notices == []
 

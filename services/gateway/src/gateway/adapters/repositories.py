@@ -1,16 +1,16 @@
-"""The gateway's repositories (仓储): the departments' queued requests and each department's queue cursor. The only
-SQL of the gateway's write side."""
+"""The gateway's repositories (仓储): the departments' queued requests, each department's queue cursor and the
+refusal notices kept for them. The only SQL of the gateway's write side."""
 
 from __future__ import annotations
 
 from contracts.department.v1 import RequestKind
 from exchange.db.identity import Loaded
 from exchange.db.unit_of_work import UnitOfWork
-from gateway.adapters.tables import DepartmentCursorRow, RequestRow
-from gateway.domain.model import QueuedRequest
+from gateway.adapters.tables import DepartmentCursorRow, NoticeRow, RequestRow
+from gateway.domain.model import QueuedRequest, RefusalNotice
 from gateway.domain.requests import Delivery
 
-__all__ = ["SqlQueueCursors", "SqlRequests"]
+__all__ = ["SqlNotices", "SqlQueueCursors", "SqlRequests"]
 
 
 def _request(row: RequestRow) -> QueuedRequest:
@@ -65,3 +65,14 @@ class SqlQueueCursors:
         seq, cursor.next_seq = cursor.next_seq, cursor.next_seq + 1
         self._uow.session.add(cursor)
         return seq
+
+
+class SqlNotices:
+    """Refusal notices kept for the departments to read."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, notice: RefusalNotice) -> None:
+        self._uow.session.add(NoticeRow(event_id=notice.event_id, department=notice.department,
+                                        case_id=notice.case_id, notice=notice.notice, received_at=notice.received_at))

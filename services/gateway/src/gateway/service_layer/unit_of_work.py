@@ -1,4 +1,5 @@
-"""The gateway's unit of work (工作单元): queued requests, queue cursors and the outbox in one transaction.
+"""The gateway's unit of work (工作单元): queued requests, queue cursors, refusal notices and the outbox in one
+transaction.
 
 Use cases take a :class:`GatewayUnitOfWork`; when they return, :meth:`SqlGatewayUnitOfWork.publish` (run by
 ``exchange.db.service_work``) writes the requests back and stages what they recorded (``adapters.messages``).
@@ -19,10 +20,13 @@ from exchange.db.database import Database
 from exchange.db.service_work import Emit, in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from gateway.adapters.messages import request_messages
-from gateway.adapters.repositories import SqlQueueCursors, SqlRequests
-from gateway.domain.model import QueuedRequest
+from gateway.adapters.repositories import SqlNotices, SqlQueueCursors, SqlRequests
+from gateway.domain.model import QueuedRequest, RefusalNotice
 
-__all__ = ["GatewayUnitOfWork", "gateway_work", "in_gateway_work", "publish_recorded"]
+__all__ = [
+    "GatewayUnitOfWork", "NoticeRepository", "QueueCursors", "RequestRepository", "gateway_work", "in_gateway_work",
+    "publish_recorded",
+]
 
 
 class RequestRepository(Protocol):
@@ -35,12 +39,19 @@ class QueueCursors(Protocol):
     async def take(self, department: str) -> int: ...
 
 
+class NoticeRepository(Protocol):
+    def add(self, notice: RefusalNotice) -> None: ...
+
+
 class GatewayUnitOfWork(Protocol):
     @property
     def requests(self) -> RequestRepository: ...
 
     @property
     def cursors(self) -> QueueCursors: ...
+
+    @property
+    def notices(self) -> NoticeRepository: ...
 
     async def send_again(self, event_id: UUID) -> None: ...
 
@@ -50,6 +61,7 @@ class SqlGatewayUnitOfWork:
         self._uow = uow
         self.requests = SqlRequests(uow)
         self.cursors = SqlQueueCursors(uow)
+        self.notices = SqlNotices(uow)
 
     async def send_again(self, event_id: UUID) -> None:
         await self._uow.republish(event_id)  # one whose first send is still waiting goes out anyway
