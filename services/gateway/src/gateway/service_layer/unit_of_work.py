@@ -1,7 +1,9 @@
 """The gateway's unit of work (工作单元): queued requests, queue cursors, refusal notices and the outbox in one
 transaction.
 
-Use cases take a :class:`GatewayUnitOfWork`; when they return, :meth:`SqlGatewayUnitOfWork.publish` (run by
+Use cases take a :class:`GatewayUnitOfWork` (or, the callback job, an ``Opener`` of them: a transaction per
+attempt), never a Database: their caller opens the transaction (a route ``gateway_work(database)``, a consumer
+``in_gateway_work``); when they return, :meth:`SqlGatewayUnitOfWork.publish` (run by
 ``exchange.db.service_work``) writes the requests back and stages what they recorded (``adapters.messages``).
 ``send_again`` marks a message the gateway published for publication once more, byte for byte (a receipt or an
 answer repeated when dispatch sends a request again). A use case that raises leaves nothing. Handler tests drive the
@@ -10,8 +12,9 @@ same use cases on an in-memory unit of work (``tests/fakes.py``), which stages t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol, TypeVar
 from uuid import UUID
 
@@ -30,7 +33,14 @@ __all__ = [
 
 
 class RequestRepository(Protocol):
-    async def get(self, request_id: str) -> QueuedRequest | None: ...
+    async def get(self, request_id: str) -> QueuedRequest | None:
+        """The request, locked for this transaction; what the use case changes is written back."""
+        ...
+
+    async def due_for_callback(self, departments: Collection[str], now: datetime, limit: int) -> list[QueuedRequest]:
+        """Unanswered requests of ``departments`` whose callback delivery is due at ``now``, oldest first, at most
+        ``limit``: as they stand, read only (not locked, not written back)."""
+        ...
 
     def add(self, request: QueuedRequest) -> None: ...
 
