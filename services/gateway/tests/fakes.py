@@ -3,41 +3,25 @@ same messages (``adapters.messages`` through ``unit_of_work.publish_recorded``),
 copies of what it loads and keeps them, with the queue positions it took, the notices it kept and what it emitted,
 only if the use case returns: one that raises leaves nothing, as a rollback would.
 
-Most of the gateway's use cases open their own transaction on the database (``gateway_work(database)``: an answer,
-an acknowledgement, a re-drive, a callback attempt) and read a view after (``views.one``, ``views.due_for_callback``):
-:meth:`FakeGateway.stand_in` has them open this fake's and read its dicts instead, and :data:`NO_DATABASE` is the
-database they are handed (anything that reached for a real one would fail). ``answer_refused`` takes the library's
-unit of work and keeps its notice through the session (``adapters.notices``): :func:`as_library_work` hands it a
-transaction whose ``session`` keeps what is added.
-
-The PostgreSQL (and SQLite) tests cover the repositories, the outbox, the views and the HTTP edge
-(``test_gateway_api.py``, ``test_gateway_callbacks.py``, ``test_gateway_journey.py``)."""
+The use cases take the transaction (``uow``) as a route or the consumer hands it to them; the callback job takes
+:meth:`FakeGateway.unit_of_work` as its opener. The PostgreSQL (and SQLite) tests cover the repositories, the outbox,
+the views and the HTTP edge (``test_gateway_api.py``, ``test_gateway_callbacks.py``, ``test_gateway_journey.py``)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
 from uuid import UUID
 
-import pytest
-
-from exchange.db.database import Database
-from exchange.db.unit_of_work import UnitOfWork
 from exchange.testing.memory import Copies, Staged, StagingOutbox
-from gateway.adapters import views
-from gateway.adapters.tables import NoticeRow, RequestRow
-from gateway.domain.errors import UnknownRequest
-from gateway.domain.model import QueuedRequest
+from gateway.domain.model import QueuedRequest, RefusalNotice
 from gateway.domain.requests import Delivery
-from gateway.service_layer import answering, delivery, queue
 from gateway.service_layer.unit_of_work import publish_recorded
 
-__all__ = ["NO_DATABASE", "FakeGateway", "Staged", "as_library_work"]
-
-NO_DATABASE = cast(Database, object())  # what the use cases are handed: the fake's stand-ins never read it
+__all__ = ["FakeGateway", "Staged"]
 
 
 @dataclass
@@ -46,7 +30,7 @@ class FakeGateway:
 
     requests: dict[str, QueuedRequest] = field(default_factory=dict)
     cursors: dict[str, int] = field(default_factory=dict)  # each department's next queue position
-    notices: list[NoticeRow] = field(default_factory=list)
+    notices: list[RefusalNotice] = field(default_factory=list)
     outbox: list[Staged] = field(default_factory=list)
 
     @asynccontextmanager
@@ -63,49 +47,23 @@ class FakeGateway:
         for staged in self.outbox:
             staged.published = True
 
-    def stand_in(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """The use cases that open their own transaction open this fake's, and read its dicts for the views."""
-        for module in (answering, queue, delivery):
-            monkeypatch.setattr(module, "gateway_work", lambda database: self.unit_of_work())
-        monkeypatch.setattr(views, "one", self._one)
-        monkeypatch.setattr(views, "due_for_callback", self._due_for_callback)
-
-    async def _one(self, database: Database, department: str, request_id: UUID) -> RequestRow:
-        """``views.one`` over the dicts."""
-        found = self.requests.get(str(request_id))
-        if found is None or found.department != department:
-            raise UnknownRequest(department, str(request_id))
-        return _row(found)
-
-    async def _due_for_callback(self, database: Database, departments: Collection[str], now: datetime,
-                                limit: int) -> list[RequestRow]:
-        """``views.due_for_callback`` over the dicts: unanswered, pending, due by ``now``, oldest first."""
-        due = sorted((r for r in self.requests.values()
-                      if r.department in departments and r.answered_at is None and r.delivery is Delivery.PENDING
-                      and (r.next_delivery_at is None or r.next_delivery_at <= now)), key=lambda r: r.seq)
-        return [_row(r) for r in due[:limit]]
-
-
-def as_library_work(work: _Transaction) -> UnitOfWork:
-    """The transaction as ``answer_refused`` takes it (the library's unit of work): it uses only ``session.add``."""
-    return cast(UnitOfWork, work)
-
-
-def _row(request: QueuedRequest) -> RequestRow:
-    """The request as its table row (``SqlRequests.add`` and ``save``), as the views hand it out."""
-    return RequestRow(
-        request_id=request.request_id, department=request.department, seq=request.seq, kind=request.kind.value,
-        case_id=request.case_id, item_code=request.item_code, envelope=request.envelope,
-        received_at=request.received_at, receipt_event_id=request.receipt_event_id, delivery=request.delivery.value,
-        delivery_attempts=request.delivery_attempts, next_delivery_at=request.next_delivery_at,
-        last_delivery_error=request.last_delivery_error, delivered_at=request.delivered_at, answer=request.answer,
-        answer_event_id=request.answer_event_id, answered_at=request.answered_at)
-
 
 class _Requests(Copies[QueuedRequest]):
+    def __init__(self, committed: dict[str, QueuedRequest]) -> None:
+        super().__init__(committed, lambda request: request.request_id)
+        self._all = committed
+
     async def get(self, key: str) -> QueuedRequest | None:
         """For update: ``SqlRequests.get`` locks the row and writes back what the use case changes."""
         return await self.get_for_update(key)
+
+    async def due_for_callback(self, departments: Collection[str], now: datetime, limit: int) -> list[QueuedRequest]:
+        """As ``SqlRequests.due_for_callback``: unanswered, pending, due by ``now``, oldest first; copies of the
+        committed ones, read only (changing them changes nothing)."""
+        due = sorted((r for r in self._all.values()
+                      if r.department in departments and r.answered_at is None and r.delivery is Delivery.PENDING
+                      and (r.next_delivery_at is None or r.next_delivery_at <= now)), key=lambda r: r.seq)
+        return [copy.deepcopy(r) for r in due[:limit]]
 
 
 class _Cursors:
@@ -124,22 +82,22 @@ class _Cursors:
         self._committed.update(self.taken)
 
 
-class _Session:
-    """What ``adapters.notices`` adds through the library's session."""
+class _Notices:
+    """Refusal notices kept in this transaction."""
 
     def __init__(self) -> None:
-        self.added: list[NoticeRow] = []
+        self.added: list[RefusalNotice] = []
 
-    def add(self, row: NoticeRow) -> None:
-        self.added.append(row)
+    def add(self, notice: RefusalNotice) -> None:
+        self.added.append(notice)
 
 
 class _Transaction:
     def __init__(self, store: FakeGateway) -> None:
         self._store = store
-        self.requests = _Requests(store.requests, lambda request: request.request_id)
+        self.requests = _Requests(store.requests)
         self.cursors = _Cursors(store.cursors)
-        self.session = _Session()
+        self.notices = _Notices()
         self._outbox = StagingOutbox("gateway")
         self._send_again: set[str] = set()
 
@@ -151,7 +109,7 @@ class _Transaction:
         publish_recorded(self.requests.seen.values(), self._outbox.emit)
         self.requests.commit()
         self.cursors.commit()
-        self._store.notices.extend(self.session.added)
+        self._store.notices.extend(self.notices.added)
         for staged in self._store.outbox:
             if staged.event_id in self._send_again:
                 staged.published = False

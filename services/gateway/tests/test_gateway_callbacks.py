@@ -5,9 +5,11 @@ and still answerable by polling), and re-driven on the department's word."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -19,8 +21,11 @@ from exchange.db.database import Database
 from exchange.request_signing import verify_request
 from exchange.signing import KeyRing
 from exchange.testing.outbox import outbox
+from gateway.adapters import views
+from gateway.adapters.requests_json import as_json
 from gateway.domain.requests import DeliveryPolicy
 from gateway.service_layer.delivery import CallbackDelivery
+from gateway.service_layer.unit_of_work import gateway_work
 
 from .conftest import CALLED_BACK, Client, Feed, handling
 
@@ -62,8 +67,8 @@ async def department_system() -> AsyncIterator[DepartmentSystem]:
 async def test_a_failing_callback_is_retried_with_back_off_then_parked_and_re_driven(
         gateway_db: Database, keyring: KeyRing, feed: Feed, client: Client, department_system: DepartmentSystem,
         unique_name: str) -> None:
-    delivery = CallbackDelivery(gateway_db, {CALLED_BACK: department_system.url}, POLICY, keyring.signer("gateway"),
-                                timeout_s=0.5, poll_s=0.05)
+    delivery = CallbackDelivery(partial(gateway_work, gateway_db), {CALLED_BACK: department_system.url}, POLICY,
+                                keyring.signer("gateway"), timeout_s=0.5, poll_s=0.05)
     request = handling(f"OT{unique_name}", department=CALLED_BACK)
     await feed(request)
     http = client(f"dept.{CALLED_BACK}")
@@ -73,8 +78,10 @@ async def test_a_failing_callback_is_retried_with_back_off_then_parked_and_re_dr
         assert response.status_code == 200
         return dict(response.json())
 
+    shown = as_json(await views.one(gateway_db, CALLED_BACK, request.request_id))  # as the department polls it
     t0 = datetime.now(UTC)
     assert await delivery.deliver_due(t0) == 1
+    assert json.loads(department_system.received[0][1]) == shown  # pushed as it would have polled it
     first = await state()
     assert (first["state"], first["delivery_attempts"]) == ("pending", 1)
     assert first["last_delivery_error"].startswith("HTTP 503")
@@ -122,8 +129,8 @@ async def test_the_delivery_job_runs_until_stopped_and_delivers_new_requests(
         gateway_db: Database, keyring: KeyRing, feed: Feed, department_system: DepartmentSystem,
         unique_name: str) -> None:
     department_system.status = 200
-    delivery = CallbackDelivery(gateway_db, {CALLED_BACK: department_system.url}, POLICY, keyring.signer("gateway"),
-                                timeout_s=2.0, poll_s=0.05)
+    delivery = CallbackDelivery(partial(gateway_work, gateway_db), {CALLED_BACK: department_system.url}, POLICY,
+                                keyring.signer("gateway"), timeout_s=2.0, poll_s=0.05)
     job = asyncio.create_task(delivery.run())
     try:
         await feed(handling(f"OT{unique_name}", department=CALLED_BACK))

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -35,9 +35,10 @@ from gateway.service_layer.answering import Answered, answer
 from gateway.service_layer.delivery import CallbackDelivery
 from gateway.service_layer.queue import acknowledge, redrive
 from gateway.service_layer.receiving import NotServed, answer_refused, request_arrived
+from gateway.service_layer.unit_of_work import GatewayUnitOfWork
 
 from .conftest import CALLED_BACK, POLLING, handling, review
-from .fakes import NO_DATABASE, FakeGateway, Staged, as_library_work
+from .fakes import FakeGateway, Staged
 
 SERVED = frozenset({POLLING, CALLED_BACK})  # as entrypoints.consumers binds the use cases
 CASE = "OT20260112GATEWAY0001"
@@ -47,10 +48,8 @@ CALLBACK_URL = "http://meteorology.example/onething"
 
 
 @pytest.fixture
-def gateway(monkeypatch: pytest.MonkeyPatch) -> FakeGateway:
-    store = FakeGateway()
-    store.stand_in(monkeypatch)
-    return store
+def gateway() -> FakeGateway:
+    return FakeGateway()
 
 
 async def arrive(store: FakeGateway, payload: RequestSent | ReviewRequested, *, source: str = "dispatch",
@@ -60,6 +59,22 @@ async def arrive(store: FakeGateway, payload: RequestSent | ReviewRequested, *, 
     async with store.unit_of_work() as uow:
         await request_arrived(uow, envelope, payload, served=SERVED)
     return envelope
+
+
+async def give_answer(store: FakeGateway, department: str, kind: RequestKind, request_id: UUID,
+                      decision: dict[str, Any]) -> Answered:
+    """The answer as ``POST /departments/{code}/results`` (or ``/reviews``) gives it: in a transaction of its own."""
+    async with store.unit_of_work() as uow:
+        return await answer(uow, department, kind, request_id, decision)
+
+
+async def in_queue(store: FakeGateway, use_case: Callable[[GatewayUnitOfWork, str, UUID], Awaitable[None]],
+                   department: str, request_id: UUID) -> QueuedRequest:
+    """An acknowledgement or a re-drive as its route runs it, in a transaction of its own; then the request as it
+    stands (the route reads it after)."""
+    async with store.unit_of_work() as uow:
+        await use_case(uow, department, request_id)
+    return store.requests[str(request_id)]
 
 
 def result(outcome: str = "approved", **fields: Any) -> dict[str, Any]:
@@ -149,7 +164,7 @@ async def test_a_request_sent_again_after_its_answer_repeats_the_receipt_and_the
         gateway: FakeGateway) -> None:
     request = handling(CASE)
     await arrive(gateway, request)
-    await answer(NO_DATABASE, POLLING, RequestKind.HANDLING, request.request_id, result(document_no="V-1"))
+    await give_answer(gateway, POLLING, RequestKind.HANDLING, request.request_id, result(document_no="V-1"))
     gateway.published()
     before = [dict(s.envelope) for s in gateway.outbox]
     await arrive(gateway, request)
@@ -205,7 +220,7 @@ async def test_a_refusal_notice_is_kept_for_its_department(gateway: FakeGateway)
     notice = refusal()
     envelope = Envelope.wrap(notice, source="dispatch", subject=CASE)
     async with gateway.unit_of_work() as uow:
-        await answer_refused(as_library_work(uow), envelope, notice, served=SERVED)
+        await answer_refused(uow, envelope, notice, served=SERVED)
     [kept] = gateway.notices
     assert (kept.event_id, kept.department, kept.case_id) == (str(envelope.id), POLLING, CASE)
     assert kept.notice == notice.model_dump(mode="json") and kept.notice["reason"] == "signature_invalid"
@@ -217,7 +232,7 @@ async def test_a_refusal_notice_from_anyone_but_dispatch_or_for_a_department_not
     for notice, source, refused in ((refusal(), "dept.police", Rejected), (refusal("police"), "dispatch", NotServed)):
         with pytest.raises(refused):
             async with gateway.unit_of_work() as uow:
-                await answer_refused(as_library_work(uow), Envelope.wrap(notice, source=source, subject=CASE),
+                await answer_refused(uow, Envelope.wrap(notice, source=source, subject=CASE),
                                      notice, served=SERVED)
     assert gateway.notices == []
 
@@ -230,7 +245,7 @@ async def test_a_handling_answer_is_published_once_as_the_department_continuing_
     request = handling(CASE, attempt=2)
     sent = await arrive(gateway, request)
     given = result(document_no="V-2026-1")
-    done = await answer(NO_DATABASE, POLLING, RequestKind.HANDLING, request.request_id, given)
+    done = await give_answer(gateway, POLLING, RequestKind.HANDLING, request.request_id, given)
     expected = str(answer_event_id(RequestKind.HANDLING, request.request_id))
     assert done == Answered(str(request.request_id), expected, "department.result.returned", done.answered_at,
                             duplicate=False)
@@ -251,7 +266,7 @@ async def test_a_handling_answer_is_published_once_as_the_department_continuing_
 async def test_a_rejection_carries_its_reasons(gateway: FakeGateway) -> None:
     request = handling(CASE)
     await arrive(gateway, request)
-    await answer(NO_DATABASE, POLLING, RequestKind.HANDLING, request.request_id,
+    await give_answer(gateway, POLLING, RequestKind.HANDLING, request.request_id,
                  result("rejected", reason_zh="不符合条件", reason_en="not eligible"))
     [answered] = data(gateway.staged("department.result.returned"))
     assert (answered["outcome"], answered["reason_zh"], answered["reason_en"]) == ("rejected", "不符合条件", "not eligible")
@@ -262,7 +277,7 @@ async def test_a_review_answer_is_published_with_its_round_and_findings(gateway:
     request = review(CASE)
     await arrive(gateway, request)
     finding = {"kind": "material", "code": "M1", "reason_zh": "材料不清晰", "reason_en": "not legible"}
-    done = await answer(NO_DATABASE, POLLING, RequestKind.REVIEW, request.request_id, reviewed(finding))
+    done = await give_answer(gateway, POLLING, RequestKind.REVIEW, request.request_id, reviewed(finding))
     assert (done.event_type, done.event_id) == (
         "department.review.returned", str(answer_event_id(RequestKind.REVIEW, request.request_id)))
     [row] = gateway.staged("department.review.returned")
@@ -273,9 +288,9 @@ async def test_a_review_answer_is_published_with_its_round_and_findings(gateway:
 async def test_the_same_answer_again_is_a_duplicate_and_publishes_nothing(gateway: FakeGateway) -> None:
     request = handling(CASE)
     await arrive(gateway, request)
-    first = await answer(NO_DATABASE, POLLING, RequestKind.HANDLING, request.request_id, result())
+    first = await give_answer(gateway, POLLING, RequestKind.HANDLING, request.request_id, result())
     later = result(decided_at=(DECIDED + timedelta(hours=1)).isoformat())  # when it says is not the decision
-    again = await answer(NO_DATABASE, POLLING, RequestKind.HANDLING, request.request_id, later)
+    again = await give_answer(gateway, POLLING, RequestKind.HANDLING, request.request_id, later)
     assert again == Answered(first.request_id, first.event_id, first.event_type, first.answered_at, duplicate=True)
     assert len(gateway.staged("department.result.returned")) == 1
     assert gateway.requests[str(request.request_id)].answer == result()  # the first answer stands
@@ -284,9 +299,9 @@ async def test_the_same_answer_again_is_a_duplicate_and_publishes_nothing(gatewa
 async def test_a_different_answer_is_refused_and_the_first_stands(gateway: FakeGateway) -> None:
     request = handling(CASE)
     await arrive(gateway, request)
-    await answer(NO_DATABASE, POLLING, RequestKind.HANDLING, request.request_id, result(document_no="V-1"))
+    await give_answer(gateway, POLLING, RequestKind.HANDLING, request.request_id, result(document_no="V-1"))
     with pytest.raises(AnswerConflict) as refused:
-        await answer(NO_DATABASE, POLLING, RequestKind.HANDLING, request.request_id,
+        await give_answer(gateway, POLLING, RequestKind.HANDLING, request.request_id,
                      result("rejected", reason_zh="不符合条件"))
     assert "答复内容不同" in refused.value.message_zh
     assert gateway.requests[str(request.request_id)].answer == result(document_no="V-1")
@@ -298,9 +313,9 @@ async def test_an_answer_at_the_route_of_the_other_kind_is_refused(gateway: Fake
     await arrive(gateway, handled)
     await arrive(gateway, to_review)
     with pytest.raises(WrongKind, match=f"/departments/{POLLING}/results"):
-        await answer(NO_DATABASE, POLLING, RequestKind.REVIEW, handled.request_id, reviewed())
+        await give_answer(gateway, POLLING, RequestKind.REVIEW, handled.request_id, reviewed())
     with pytest.raises(WrongKind, match=f"/departments/{POLLING}/reviews") as refused:
-        await answer(NO_DATABASE, POLLING, RequestKind.HANDLING, to_review.request_id, result())
+        await give_answer(gateway, POLLING, RequestKind.HANDLING, to_review.request_id, result())
     assert "预审" in refused.value.message_zh
     assert all(r.answer is None for r in gateway.requests.values())
     assert gateway.staged("department.result.returned") == gateway.staged("department.review.returned") == []
@@ -311,7 +326,7 @@ async def test_an_answer_to_an_unknown_request_or_another_departments_is_refused
     await arrive(gateway, theirs)
     for request_id in (uuid4(), theirs.request_id):
         with pytest.raises(UnknownRequest, match=f"no request {request_id} was addressed to {POLLING}"):
-            await answer(NO_DATABASE, POLLING, RequestKind.HANDLING, request_id, result())
+            await give_answer(gateway, POLLING, RequestKind.HANDLING, request_id, result())
     assert gateway.requests[str(theirs.request_id)].answer is None
     assert gateway.staged("department.result.returned") == []
 
@@ -322,11 +337,11 @@ async def test_an_answer_to_an_unknown_request_or_another_departments_is_refused
 async def test_an_acknowledgement_takes_a_request_off_pending_once(gateway: FakeGateway) -> None:
     request = handling(CASE)
     await arrive(gateway, request)
-    row = await acknowledge(NO_DATABASE, POLLING, request.request_id)
+    row = await in_queue(gateway, acknowledge, POLLING, request.request_id)
     assert (row.request_id, row.delivery) == (str(request.request_id), "delivered")
     stored = gateway.requests[str(request.request_id)]
     assert stored.delivery is Delivery.DELIVERED and stored.delivered_at is not None
-    again = await acknowledge(NO_DATABASE, POLLING, request.request_id)  # idempotent: the first time stands
+    again = await in_queue(gateway, acknowledge, POLLING, request.request_id)  # idempotent: the first time stands
     assert again.delivered_at == stored.delivered_at
     assert len(gateway.outbox) == 1  # the receipt only: an acknowledgement is no fact on the bus
 
@@ -338,7 +353,7 @@ async def test_an_acknowledgement_or_re_drive_of_an_unknown_or_another_departmen
     for use_case in (acknowledge, redrive):
         for request_id in (uuid4(), theirs.request_id):
             with pytest.raises(UnknownRequest):
-                await use_case(NO_DATABASE, POLLING, request_id)
+                await in_queue(gateway, use_case, POLLING, request_id)
     assert gateway.requests[str(theirs.request_id)].delivery is Delivery.PENDING
 
 
@@ -346,16 +361,16 @@ async def test_only_an_unanswered_parked_delivery_is_re_driven(gateway: FakeGate
     request = handling(CASE, department=CALLED_BACK)
     await arrive(gateway, request)
     with pytest.raises(NotRedrivable, match="this one is pending"):
-        await redrive(NO_DATABASE, CALLED_BACK, request.request_id)
-    await acknowledge(NO_DATABASE, CALLED_BACK, request.request_id)
+        await in_queue(gateway, redrive, CALLED_BACK, request.request_id)
+    await in_queue(gateway, acknowledge, CALLED_BACK, request.request_id)
     with pytest.raises(NotRedrivable, match="this one is delivered"):
-        await redrive(NO_DATABASE, CALLED_BACK, request.request_id)
+        await in_queue(gateway, redrive, CALLED_BACK, request.request_id)
     parked = handling(CASE, department=CALLED_BACK, item_code="V-02")
     await arrive(gateway, parked)
     _park(gateway.requests[str(parked.request_id)])
-    await answer(NO_DATABASE, CALLED_BACK, RequestKind.HANDLING, parked.request_id, result())
+    await give_answer(gateway, CALLED_BACK, RequestKind.HANDLING, parked.request_id, result())
     with pytest.raises(NotRedrivable, match="this one is answered"):  # answered: nothing left to deliver
-        await redrive(NO_DATABASE, CALLED_BACK, parked.request_id)
+        await in_queue(gateway, redrive, CALLED_BACK, parked.request_id)
     assert gateway.requests[str(parked.request_id)].delivery is Delivery.UNDELIVERABLE
 
 
@@ -364,7 +379,7 @@ async def test_a_re_driven_delivery_starts_afresh_and_is_due_at_once(gateway: Fa
     await arrive(gateway, request)
     _park(gateway.requests[str(request.request_id)])
     before = datetime.now(UTC)
-    row = await redrive(NO_DATABASE, CALLED_BACK, request.request_id)
+    row = await in_queue(gateway, redrive, CALLED_BACK, request.request_id)
     assert (row.delivery, row.delivery_attempts) == ("pending", 0)
     assert row.next_delivery_at is not None and before <= row.next_delivery_at <= datetime.now(UTC)
     assert row.last_delivery_error == "HTTP 503"  # kept until the next attempt tells otherwise
@@ -399,7 +414,7 @@ class DepartmentSystem:
 async def called_back(gateway: FakeGateway) -> AsyncIterator[tuple[CallbackDelivery, DepartmentSystem]]:
     """The callback job for ``CALLED_BACK``, its HTTP going to a :class:`DepartmentSystem` in memory."""
     system = DepartmentSystem()
-    job = CallbackDelivery(NO_DATABASE, {CALLED_BACK: CALLBACK_URL}, POLICY, Signer("gateway", SigningKey.generate()),
+    job = CallbackDelivery(gateway.unit_of_work, {CALLED_BACK: CALLBACK_URL}, POLICY, Signer("gateway", SigningKey.generate()),
                            timeout_s=1.0, poll_s=1.0)
     await job.http.aclose()
     job.http = httpx.AsyncClient(transport=httpx.MockTransport(system))
@@ -458,7 +473,7 @@ async def test_a_delivery_parked_again_after_a_re_drive_is_announced_again(
     await arrive(gateway, request)
     for attempt in range(POLICY.max_attempts):
         await job.deliver_due(DECIDED + timedelta(seconds=10 * attempt))
-    await redrive(NO_DATABASE, CALLED_BACK, request.request_id)
+    await in_queue(gateway, redrive, CALLED_BACK, request.request_id)
     later = datetime.now(UTC) + timedelta(minutes=1)
     for attempt in range(POLICY.max_attempts):
         assert await job.deliver_due(later + timedelta(seconds=10 * attempt)) == 1
@@ -473,7 +488,7 @@ async def test_an_attempt_overtaken_by_the_department_is_not_counted(
     await arrive(gateway, request)
 
     async def acknowledged_meanwhile() -> None:
-        await acknowledge(NO_DATABASE, CALLED_BACK, request.request_id)  # it polled and acknowledged meanwhile
+        await in_queue(gateway, acknowledge, CALLED_BACK, request.request_id)  # it polled and acknowledged meanwhile
 
     system.meanwhile = acknowledged_meanwhile
     assert await job.deliver_due(DECIDED) == 1

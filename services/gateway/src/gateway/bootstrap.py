@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from contracts.departments import department_principal
 from exchange.runtime import Platform, ServiceParts
 from gateway.config import GatewaySettings
@@ -9,6 +11,7 @@ from gateway.domain.requests import DeliveryPolicy
 from gateway.entrypoints.api import create_app
 from gateway.entrypoints.consumers import build_handlers, topics
 from gateway.service_layer.delivery import CallbackDelivery
+from gateway.service_layer.unit_of_work import gateway_work
 
 
 def policy_of(settings: GatewaySettings) -> DeliveryPolicy:
@@ -22,8 +25,9 @@ def build(platform: Platform) -> ServiceParts:
     assert isinstance(settings, GatewaySettings)
     served = settings.gateway_departments
     callbacks = {code: url for code, url in served.items() if url}
-    delivery = CallbackDelivery(platform.database, callbacks, policy_of(settings), platform.signer,
-                                timeout_s=settings.gateway_callback_timeout_s, poll_s=settings.gateway_callback_poll_s)
+    delivery = CallbackDelivery(partial(gateway_work, platform.database), callbacks, policy_of(settings),
+                                platform.signer, timeout_s=settings.gateway_callback_timeout_s,
+                                poll_s=settings.gateway_callback_poll_s)
     return ServiceParts(
         app=create_app(platform.database, platform.keyring, served),
         # No department served: nothing to subscribe to, but the API still answers (with 404s) and is ready.

@@ -1,13 +1,13 @@
-"""A department's queue as it reads it (查询): poll (oldest first, by cursor), one request, the counts, the refusal
-notices, what is due for a callback, and a request as the department sees it. Nothing here changes state."""
+"""A department's queue as it reads it (查询), for the routes: poll (oldest first, by cursor), one request, the
+counts, the refusal notices (a request as the department sees it: ``adapters.requests_json``). Nothing here changes
+state, and no use case reads here: what they read goes through the unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from exchange.db.database import Database
@@ -15,7 +15,7 @@ from gateway.adapters.tables import NoticeRow, RequestRow
 from gateway.domain.errors import UnknownRequest
 from gateway.domain.requests import Delivery, RequestState
 
-__all__ = ["as_json", "counts", "due_for_callback", "notices", "one", "poll"]
+__all__ = ["counts", "notices", "one", "poll"]
 
 
 async def poll(database: Database, department: str, *, state: RequestState, after: int,
@@ -59,33 +59,3 @@ async def notices(database: Database, department: str, *, after: int, limit: int
     query = select(NoticeRow).where(col(NoticeRow.department) == department, col(NoticeRow.id) > after)
     async with database.sessions() as session:
         return (await session.exec(query.order_by(col(NoticeRow.id)).limit(limit))).all()
-
-
-def as_json(row: RequestRow) -> dict[str, object]:
-    """A request as the department sees it, when it polls and when it is called back."""
-    state = RequestState.ANSWERED if row.answered_at is not None else RequestState(row.delivery)
-    return {
-        "request_id": row.request_id, "seq": row.seq, "kind": row.kind, "state": state.value,
-        "department": row.department, "case_id": row.case_id, "item_code": row.item_code,
-        "event_type": row.envelope.get("type"), "event_id": row.envelope.get("id"),
-        "received_at": row.received_at.isoformat(), "request": row.envelope.get("data", {}),
-        "delivery_attempts": row.delivery_attempts, "last_delivery_error": row.last_delivery_error,
-        "next_delivery_at": row.next_delivery_at.isoformat() if row.next_delivery_at else None,
-        "answer": row.answer, "answer_event_id": row.answer_event_id,
-        "answered_at": row.answered_at.isoformat() if row.answered_at else None,
-    }
-
-
-async def due_for_callback(database: Database, departments: Collection[str], now: datetime,
-                           limit: int) -> Sequence[RequestRow]:
-    """Unanswered requests of ``departments`` whose callback delivery is due at ``now``, oldest first."""
-    query = (
-        select(RequestRow)
-        .where(col(RequestRow.department).in_(list(departments)), col(RequestRow.answered_at).is_(None),
-               col(RequestRow.delivery) == Delivery.PENDING.value,
-               or_(col(RequestRow.next_delivery_at).is_(None), col(RequestRow.next_delivery_at) <= now))
-        .order_by(col(RequestRow.seq))
-        .limit(limit)
-    )
-    async with database.sessions() as session:
-        return (await session.exec(query)).all()

@@ -19,7 +19,7 @@ from gateway.domain.errors import AnswerConflict, NotRedrivable, WrongKind
 from gateway.domain.messages import MESSAGES
 from gateway.domain.requests import Delivery, DeliveryPolicy, after_failed_delivery, same_decision
 
-__all__ = ["AnswerGiven", "CallbackParked", "GatewayEvent", "QueuedRequest", "Receipted"]
+__all__ = ["AnswerGiven", "CallbackParked", "GatewayEvent", "QueuedRequest", "Receipted", "RefusalNotice"]
 
 _ROUTE = {RequestKind.REVIEW: "reviews", RequestKind.HANDLING: "results"}
 
@@ -46,6 +46,18 @@ class CallbackParked:
 
 
 GatewayEvent = Receipted | AnswerGiven | CallbackParked
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalNotice:
+    """拒收通知: dispatch refused an answer given in the department's name; kept, as dispatch signed it, for the
+    department to read (``GET /departments/{code}/notices``). Nothing follows from it here."""
+
+    event_id: str  # the notice's envelope id
+    department: str
+    case_id: str | None
+    notice: dict[str, Any]  # the payload, as dispatch signed it
+    received_at: datetime
 
 
 @dataclass

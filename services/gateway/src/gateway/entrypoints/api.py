@@ -3,6 +3,9 @@
 Every route is signed (签名调用, docs/signing.md) with the department's own key ``dept.<code>``: 401 unsigned or
 signed wrong, 403 signed by someone else, 404 a department this gateway does not serve or a request that was not
 addressed to it. Each answer is published on the bus signed as the department, once.
+
+Routes read through ``adapters.views`` and change state through use cases, each in a transaction the route opens
+(``gateway_work``); a route that answers with the request reads it after the use case's transaction committed.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed
 from exchange.runtime import answer_unavailable
 from exchange.signing import KeyRing
 from gateway.adapters import views
+from gateway.adapters.requests_json import as_json
 from gateway.domain.messages import MESSAGES
 from gateway.domain.requests import RequestState
 from gateway.entrypoints.errors import INVALID, UNAVAILABLE, answer_refusals, on_request_invalid
 from gateway.service_layer import answering, queue
+from gateway.service_layer.unit_of_work import gateway_work
 
 __all__ = ["create_app", "router"]
 
@@ -217,27 +222,35 @@ async def poll(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> RequestPage:
     rows = await views.poll(database, code, state=state, after=after, limit=limit)
-    return RequestPage(requests=[QueuedRequest.model_validate(views.as_json(r)) for r in rows],
+    return RequestPage(requests=[QueuedRequest.model_validate(as_json(r)) for r in rows],
                        next_after=rows[-1].seq if rows else after)
 
 
 @router.get("/departments/{code}/requests/{request_id}", response_model=QueuedRequest, responses=_ROUTES,
             summary="一个请求 One request, with its delivery and answer")
 async def one(code: Department, request_id: UUID, database: ServiceDatabase) -> QueuedRequest:
-    return QueuedRequest.model_validate(views.as_json(await views.one(database, code, request_id)))
+    return await _as_it_stands(database, code, request_id)
+
+
+async def _as_it_stands(database: Database, code: str, request_id: UUID) -> QueuedRequest:
+    return QueuedRequest.model_validate(as_json(await views.one(database, code, request_id)))
 
 
 @router.post("/departments/{code}/requests/{request_id}/ack", response_model=QueuedRequest, responses=_ROUTES,
              summary="确认已取走（可选）Acknowledge a request: it leaves state=pending (optional)")
 async def ack(code: Department, request_id: UUID, database: ServiceDatabase) -> QueuedRequest:
-    return QueuedRequest.model_validate(views.as_json(await queue.acknowledge(database, code, request_id)))
+    async with gateway_work(database) as uow:
+        await queue.acknowledge(uow, code, request_id)
+    return await _as_it_stands(database, code, request_id)
 
 
 @router.post("/departments/{code}/requests/{request_id}/redrive", response_model=QueuedRequest,
              responses={**_ROUTES, 409: _refused("投递未搁置，或已答复 / the delivery is not parked, or answered")},
              summary="重投搁置的回调 Re-drive a parked callback delivery (attempts start afresh)")
 async def redrive(code: Department, request_id: UUID, database: ServiceDatabase) -> QueuedRequest:
-    return QueuedRequest.model_validate(views.as_json(await queue.redrive(database, code, request_id)))
+    async with gateway_work(database) as uow:
+        await queue.redrive(uow, code, request_id)
+    return await _as_it_stands(database, code, request_id)
 
 
 @router.get("/departments/{code}/notices", response_model=NoticePage, responses=_ROUTES,
@@ -255,7 +268,8 @@ async def notices(
 
 async def _answer(database: Database, code: str, kind: RequestKind, request_id: UUID, decision: dict[str, Any],
                   response: Response) -> AnswerAccepted:
-    done = await answering.answer(database, code, kind, request_id, decision)
+    async with gateway_work(database) as uow:
+        done = await answering.answer(uow, code, kind, request_id, decision)
     response.status_code = 200 if done.duplicate else 201
     return AnswerAccepted(request_id=done.request_id, event_id=done.event_id, event_type=done.event_type,
                           answered_at=done.answered_at, duplicate=done.duplicate)

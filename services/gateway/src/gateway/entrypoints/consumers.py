@@ -20,5 +20,5 @@ def topics(served: Collection[str]) -> list[TopicSpec]:
 def build_handlers(served: Collection[str]) -> dict[str, Handler]:
     """预审 and 办理 requests are stored and receipted; refusal notices (拒收通知) are kept for the department."""
     arrived = in_gateway_work(partial(receiving.request_arrived, served=frozenset(served)))
-    return dict([handles(RequestSent, arrived), handles(ReviewRequested, arrived),
-                 handles(AnswerRefused, partial(receiving.answer_refused, served=frozenset(served)))])
+    refused = in_gateway_work(partial(receiving.answer_refused, served=frozenset(served)))
+    return dict([handles(RequestSent, arrived), handles(ReviewRequested, arrived), handles(AnswerRefused, refused)])

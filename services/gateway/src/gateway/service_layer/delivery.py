@@ -1,7 +1,8 @@
 """回调推送: each new request is POSTed to its department's callback URL, signed by the gateway; a failure is retried
 with exponential back-off, and after the last attempt the delivery is parked (undeliverable) until re-driven.
 
-Delivery is at least once: a department dedupes by ``request_id``. Polling works whatever happens here.
+Delivery is at least once: a department dedupes by ``request_id``. Polling works whatever happens here. The job
+opens its own transactions (``work``): one to read what is due, then one per attempt to record it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from datetime import UTC, datetime
 
 import httpx
 
-from exchange.db.database import Database
+from exchange.db.service_work import Opener
 from exchange.http_identity import async_signing_hook
 from exchange.signing import Signer
-from gateway.adapters import views
-from gateway.adapters.tables import RequestRow
+from gateway.adapters.requests_json import as_json
+from gateway.domain.model import QueuedRequest
 from gateway.domain.requests import Delivery, DeliveryPolicy
-from gateway.service_layer.unit_of_work import gateway_work
+from gateway.service_layer.unit_of_work import GatewayUnitOfWork
 
 __all__ = ["CALLBACK_PURPOSE", "CallbackDelivery"]
 
@@ -35,9 +36,9 @@ class CallbackDelivery:
 
     name = "callback delivery"
 
-    def __init__(self, database: Database, callbacks: Mapping[str, str], policy: DeliveryPolicy, signer: Signer, *,
-                 timeout_s: float, poll_s: float, batch_size: int = 50) -> None:
-        self.database = database
+    def __init__(self, work: Opener[GatewayUnitOfWork], callbacks: Mapping[str, str], policy: DeliveryPolicy,
+                 signer: Signer, *, timeout_s: float, poll_s: float, batch_size: int = 50) -> None:
+        self.work = work
         self.callbacks = dict(callbacks)
         self.policy = policy
         self.poll_s = poll_s
@@ -72,25 +73,26 @@ class CallbackDelivery:
         if not self.callbacks:
             return 0
         now = now or datetime.now(UTC)
-        due = await views.due_for_callback(self.database, list(self.callbacks), now, self.batch_size)
-        await asyncio.gather(*(self._deliver(row, now) for row in due))
+        async with self.work() as uow:
+            due = await uow.requests.due_for_callback(list(self.callbacks), now, self.batch_size)
+        await asyncio.gather(*(self._deliver(request, now) for request in due))
         return len(due)
 
-    async def _deliver(self, row: RequestRow, now: datetime) -> None:
-        url = self.callbacks[row.department]
+    async def _deliver(self, due: QueuedRequest, now: datetime) -> None:
+        url = self.callbacks[due.department]
         error: str | None = None
         try:
-            response = await self.http.post(url, content=json.dumps(views.as_json(row), ensure_ascii=False).encode(),
+            response = await self.http.post(url, content=json.dumps(as_json(due), ensure_ascii=False).encode(),
                                             headers={"Content-Type": "application/json"})
             if not response.is_success:
                 error = f"HTTP {response.status_code}: {response.text[:500]}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:1000]
-        await self._record(row, error, now)
+        await self._record(due, error, now)
 
-    async def _record(self, tried: RequestRow, error: str | None, now: datetime) -> None:
+    async def _record(self, tried: QueuedRequest, error: str | None, now: datetime) -> None:
         """Note the attempt, unless the request changed meanwhile (answered, acknowledged or re-driven)."""
-        async with gateway_work(self.database) as uow:
+        async with self.work() as uow:
             request = await uow.requests.get(tried.request_id)
             if request is None or not request.still_due(tried.delivery_attempts):
                 return

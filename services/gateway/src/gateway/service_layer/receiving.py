@@ -10,10 +10,8 @@ from uuid import UUID
 from contracts.department.v1 import RequestKind, receipt_event_id
 from contracts.dispatch.v1 import AnswerRefused, RequestSent, ReviewRequested
 from contracts.envelope import Envelope
-from exchange.db.unit_of_work import UnitOfWork
 from exchange.errors import Rejected
-from gateway.adapters.notices import keep_notice
-from gateway.domain.model import QueuedRequest
+from gateway.domain.model import QueuedRequest, RefusalNotice
 from gateway.service_layer.unit_of_work import GatewayUnitOfWork
 
 __all__ = ["NotServed", "answer_refused", "request_arrived"]
@@ -60,7 +58,7 @@ async def request_arrived(uow: GatewayUnitOfWork, envelope: Envelope, payload: R
         receipt_event_id=str(receipt_event_id(payload.request_id))))
 
 
-async def answer_refused(uow: UnitOfWork, envelope: Envelope, payload: AnswerRefused, *,
+async def answer_refused(uow: GatewayUnitOfWork, envelope: Envelope, payload: AnswerRefused, *,
                          served: Collection[str]) -> None:
     """拒收通知: kept for the department to read (``GET /departments/{code}/notices``), once per notice."""
     _from_dispatch(envelope)
@@ -68,4 +66,5 @@ async def answer_refused(uow: UnitOfWork, envelope: Envelope, payload: AnswerRef
         raise NotServed(f"notice {envelope.id} is for {payload.department}, which this gateway does not serve")
     logger.warning("dept.%s: answer %s refused (%s)", payload.department, payload.refused_event_id,
                    payload.reason.value)
-    keep_notice(uow, envelope, payload)
+    uow.notices.add(RefusalNotice(event_id=str(envelope.id), department=payload.department, case_id=payload.case_id,
+                                  notice=payload.model_dump(mode="json"), received_at=datetime.now(UTC)))

@@ -1,6 +1,9 @@
-"""The gateway's unit of work (工作单元): queued requests, queue cursors and the outbox in one transaction.
+"""The gateway's unit of work (工作单元): queued requests, queue cursors, refusal notices and the outbox in one
+transaction.
 
-Use cases take a :class:`GatewayUnitOfWork`; when they return, :meth:`SqlGatewayUnitOfWork.publish` (run by
+Use cases take a :class:`GatewayUnitOfWork` (or, the callback job, an ``Opener`` of them: a transaction per
+attempt), never a Database: their caller opens the transaction (a route ``gateway_work(database)``, a consumer
+``in_gateway_work``); when they return, :meth:`SqlGatewayUnitOfWork.publish` (run by
 ``exchange.db.service_work``) writes the requests back and stages what they recorded (``adapters.messages``).
 ``send_again`` marks a message the gateway published for publication once more, byte for byte (a receipt or an
 answer repeated when dispatch sends a request again). A use case that raises leaves nothing. Handler tests drive the
@@ -9,8 +12,9 @@ same use cases on an in-memory unit of work (``tests/fakes.py``), which stages t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol, TypeVar
 from uuid import UUID
 
@@ -19,20 +23,34 @@ from exchange.db.database import Database
 from exchange.db.service_work import Emit, in_work, service_work, stage
 from exchange.db.unit_of_work import UnitOfWork
 from gateway.adapters.messages import request_messages
-from gateway.adapters.repositories import SqlQueueCursors, SqlRequests
-from gateway.domain.model import QueuedRequest
+from gateway.adapters.repositories import SqlNotices, SqlQueueCursors, SqlRequests
+from gateway.domain.model import QueuedRequest, RefusalNotice
 
-__all__ = ["GatewayUnitOfWork", "gateway_work", "in_gateway_work", "publish_recorded"]
+__all__ = [
+    "GatewayUnitOfWork", "NoticeRepository", "QueueCursors", "RequestRepository", "gateway_work", "in_gateway_work",
+    "publish_recorded",
+]
 
 
 class RequestRepository(Protocol):
-    async def get(self, request_id: str) -> QueuedRequest | None: ...
+    async def get(self, request_id: str) -> QueuedRequest | None:
+        """The request, locked for this transaction; what the use case changes is written back."""
+        ...
+
+    async def due_for_callback(self, departments: Collection[str], now: datetime, limit: int) -> list[QueuedRequest]:
+        """Unanswered requests of ``departments`` whose callback delivery is due at ``now``, oldest first, at most
+        ``limit``: as they stand, read only (not locked, not written back)."""
+        ...
 
     def add(self, request: QueuedRequest) -> None: ...
 
 
 class QueueCursors(Protocol):
     async def take(self, department: str) -> int: ...
+
+
+class NoticeRepository(Protocol):
+    def add(self, notice: RefusalNotice) -> None: ...
 
 
 class GatewayUnitOfWork(Protocol):
@@ -42,6 +60,9 @@ class GatewayUnitOfWork(Protocol):
     @property
     def cursors(self) -> QueueCursors: ...
 
+    @property
+    def notices(self) -> NoticeRepository: ...
+
     async def send_again(self, event_id: UUID) -> None: ...
 
 
@@ -50,6 +71,7 @@ class SqlGatewayUnitOfWork:
         self._uow = uow
         self.requests = SqlRequests(uow)
         self.cursors = SqlQueueCursors(uow)
+        self.notices = SqlNotices(uow)
 
     async def send_again(self, event_id: UUID) -> None:
         await self._uow.republish(event_id)  # one whose first send is still waiting goes out anyway
