@@ -22,6 +22,7 @@ from exchange.runtime import Platform
 from exchange.signing import KeyRing, ensure_keys
 from exchange.testing.access import trusting
 from gateway.entrypoints.api import create_app as gateway_app
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.entrypoints.api import create_app as intake_app
 from intake.service_layer.catalogues import CatalogueStore
 from licence.entrypoints.api import create_app as licence_app
@@ -65,7 +66,7 @@ async def apps(dbs: Callable[[str], Awaitable[Database]], keyring: KeyRing, tmp_
         if service in built:
             return built[service]
         if service == "intake":
-            store = CatalogueStore(await dbs("intake"), load_catalogue())
+            store = CatalogueStore(SqlCatalogueVersions(await dbs("intake")), load_catalogue())
             await store.record_current()
             built[service] = intake_app(await dbs("intake"), store)
         elif service == "dispatch":  # with the dead-letter routes serve() mounts on every service

@@ -30,6 +30,7 @@ from exchange.testing.access import AuthorisedClient
 from exchange.testing.calendars import published_until
 from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.config import IntakeSettings
 from intake.domain.case import case_due
 from intake.entrypoints.api import create_app as intake_app
@@ -85,7 +86,7 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
     # The year of acceptance is not yet published on this calendar, whenever the test runs; P-01 takes 10 days.
     law = published_until(today.year - 1)
     calendar = _jurisdiction(tmp_path, law, today, 10)
-    store = CatalogueStore(intake_db, load_catalogue())
+    store = CatalogueStore(SqlCatalogueVersions(intake_db), load_catalogue())
     await store.record_current()
 
     async with api_client(intake_app(intake_db, store, calendar=calendar), Role.CLERK, base_url="http://intake"

@@ -4,31 +4,30 @@ database. A transaction works on copies of what it loads and keeps them, with th
 emitted, only if the use case returns: one that raises leaves nothing, as a rollback would. A new case whose number or
 idempotency key is taken, or a second listing of one applicant, fails at commit as the unique keys would.
 
-The consumers' use cases take the unit of work; acceptance, corrections, drafts, delegations and the blacklist open
-their own (``intake_work``) and read the read side (``adapters.views``): :meth:`FakeIntake.work` and
-:attr:`FakeIntake.views` stand in for both. The PostgreSQL tests cover the repositories, the views, the timeline
-rows and the outbox (``test_intake_api.py``, ``test_intake_delegations.py``, ``test_intake_licence_reuse.py``,
+Every use case takes the unit of work (:meth:`FakeIntake.unit_of_work` opens one), or, when it opens its own
+transactions (an acceptance, a listing), the opener itself. :class:`FakeCatalogueVersions` keeps the catalogue
+versions served. The PostgreSQL tests cover the repositories, the views, the timeline rows and the outbox
+(``test_intake_api.py``, ``test_intake_delegations.py``, ``test_intake_licence_reuse.py``,
 ``test_intake_catalogue_versions.py``)."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from exchange.db.database import Database
 from exchange.testing.memory import Copies, Staged, StagingOutbox
-from intake.adapters.tables import IntakeCase
 from intake.domain.blacklist import Listing
 from intake.domain.delegation import Delegation
 from intake.domain.draft import Draft
-from intake.domain.model import Acceptance, Case, Noted
+from intake.domain.model import Acceptance, Case, KeyedCase, Noted
 from intake.service_layer.unit_of_work import publish_recorded
 
-__all__ = ["FakeIntake", "Staged"]
+__all__ = ["FakeCatalogueVersions", "FakeIntake", "Staged"]
 
 
 @dataclass
@@ -43,18 +42,11 @@ class FakeIntake:
     blacklist: dict[str, Listing] = field(default_factory=dict)
     outbox: list[Staged] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.views = _Views(self)
-
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[_Transaction]:
         work = _Transaction(self)
         yield work
         work.commit()
-
-    def work(self, database: Database) -> AbstractAsyncContextManager[_Transaction]:
-        """``intake_work`` for the use cases that open a transaction of their own."""
-        return self.unit_of_work()
 
     def staged(self, event_type: str | None = None) -> list[Staged]:
         return [s for s in self.outbox if event_type is None or s.envelope["type"] == event_type]
@@ -64,30 +56,23 @@ class FakeIntake:
         return [entry.kind for entry in self.timelines.get(case_id, [])]
 
 
-class _Views:
-    """``intake.adapters.views`` over what is committed (the read side sees no open transaction)."""
-
+class _Cases(Copies[Case]):
     def __init__(self, store: FakeIntake) -> None:
-        self._store = store
+        super().__init__(store.cases, lambda case: case.case_id)
+        self._acceptances = store.acceptances
 
-    async def case_by_idempotency_key(self, database: Database, key: str) -> IntakeCase | None:
-        for case_id, a in self._store.acceptances.items():
-            if a.idempotency_key == key:
-                case = self._store.cases[case_id]
-                return IntakeCase(
-                    case_id=case_id, idempotency_key=a.idempotency_key, request_digest=a.request_digest,
-                    bundle_code=case.bundle_code, catalogue_version=case.catalogue_version, status=case.state.status,
-                    applicant=a.applicant.model_dump(mode="json"), channel=case.channel,
-                    delivery_method=case.delivery_method, form=case.form, items=case.state.item_rows(),
-                    accepted_at=a.accepted_at)
-        return None
+    async def by_idempotency_key(self, key: str) -> KeyedCase | None:
+        """Among the committed cases, as the unique key sees them (a case this transaction adds is not yet one)."""
+        return next((KeyedCase(case_id, a.request_digest) for case_id, a in self._acceptances.items()
+                     if a.idempotency_key == key), None)
 
-    async def draft(self, database: Database, draft_id: str) -> Draft | None:
-        found = self._store.drafts.get(draft_id)
-        return None if found is None else copy.deepcopy(found)
 
-    async def delegations_between(self, database: Database, *, principal_id: str, proxy_id: str) -> list[Delegation]:
-        return [copy.deepcopy(d) for d in self._store.delegations.values()
+class _Delegations(Copies[Delegation]):
+    def __init__(self, committed: dict[str, Delegation]) -> None:
+        super().__init__(committed, lambda delegation: delegation.delegation_id)
+
+    async def between(self, *, principal_id: str, proxy_id: str) -> list[Delegation]:
+        return [copy.deepcopy(d) for d in {**self._committed, **self.seen}.values()
                 if d.principal_id == principal_id and d.proxy_id == proxy_id]
 
 
@@ -110,9 +95,9 @@ def _unique(what: str) -> IntegrityError:
 class _Transaction:
     def __init__(self, store: FakeIntake) -> None:
         self._store = store
-        self.cases = Copies(store.cases, lambda case: case.case_id)
+        self.cases = _Cases(store)
         self.drafts = Copies(store.drafts, lambda draft: draft.draft_id)
-        self.delegations = Copies(store.delegations, lambda delegation: delegation.delegation_id)
+        self.delegations = _Delegations(store.delegations)
         self.blacklist = _Blacklist(store.blacklist)
         self._outbox = StagingOutbox("intake")
 
@@ -143,3 +128,18 @@ class _Transaction:
         self.delegations.commit()
         self._store.blacklist.update((x.id_number, x) for x in self.blacklist.added)
         self._store.outbox.extend(self._outbox.staged)
+
+
+class FakeCatalogueVersions:
+    """``adapters.catalogue_versions`` in memory: version → (digest, content)."""
+
+    def __init__(self, recorded: dict[str, dict[str, Any]] | None = None) -> None:
+        self.recorded: dict[str, tuple[str, dict[str, Any]]] = {
+            version: ("", content) for version, content in (recorded or {}).items()}
+
+    async def record(self, version: str, digest: str, content: dict[str, Any]) -> str:
+        return self.recorded.setdefault(version, (digest, content))[0]
+
+    async def content(self, version: str) -> dict[str, Any] | None:
+        found = self.recorded.get(version)
+        return None if found is None else found[1]

@@ -27,6 +27,7 @@ from exchange.db.database import Database
 from exchange.db.migrations import downgrade, upgrade
 from exchange.testing.access import AuthorisedClient, TestTokens
 from exchange.testing.outbox import outbox
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.domain.errors import UnknownCase
 from intake.entrypoints.api import create_app
 from intake.entrypoints.consumers import handlers
@@ -105,7 +106,7 @@ async def intake_db(migrated_database: Callable[[str], Awaitable[Database]]) -> 
 
 @pytest.fixture
 async def store(intake_db: Database) -> CatalogueStore:
-    catalogues = CatalogueStore(intake_db, load_catalogue())
+    catalogues = CatalogueStore(SqlCatalogueVersions(intake_db), load_catalogue())
     await catalogues.record_current()
     return catalogues
 
@@ -290,7 +291,7 @@ async def _legacy_case_then_upgrade(database: Database) -> None:
 
 
 async def _retries_after_the_upgrade(database: Database, api_client: AuthorisedClient) -> None:
-    catalogues = CatalogueStore(database, load_catalogue())
+    catalogues = CatalogueStore(SqlCatalogueVersions(database), load_catalogue())
     await catalogues.record_current()
     app = create_app(database, catalogues)
     async with api_client(app, Role.CLERK, subject=CLERK_SUBJECT) as client:
@@ -484,7 +485,7 @@ class Stream:
     def __init__(self, database: Database, case_id: str) -> None:
         self.database = database
         self.case_id = case_id
-        self.folder = CaseStreamFolder(CatalogueStore(database, load_catalogue()))
+        self.folder = CaseStreamFolder(CatalogueStore(SqlCatalogueVersions(database), load_catalogue()))
         self.handlers = handlers(self.folder)  # the consumer's own table
         self.last: tuple[Envelope, EventPayload] | None = None
 

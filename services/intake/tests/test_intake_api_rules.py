@@ -23,6 +23,7 @@ from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.testing.access import AuthorisedClient, TestTokens
 from exchange.testing.outbox import outbox
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.adapters.tables import IntakeCatalogue
 from intake.domain.errors import ForeignAnswer
 from intake.entrypoints.api import create_app
@@ -65,7 +66,7 @@ async def intake_db(migrated_database: Callable[[str], Awaitable[Database]]) -> 
 async def api(intake_db: Database, api_client: AuthorisedClient) -> AsyncIterator[httpx.AsyncClient]:
     """As window W01's clerk, who is also a supervisor, and as the mother for her own pre-fill (access itself is
     tested in tests/integration/test_access_roles.py)."""
-    store = CatalogueStore(intake_db, load_catalogue())
+    store = CatalogueStore(SqlCatalogueVersions(intake_db), load_catalogue())
     await store.record_current()
     async with api_client(create_app(intake_db, store), Role.CLERK, Role.SUPERVISOR, Role.APPLICANT,
                           id_number=MOTHER) as client:
@@ -260,13 +261,13 @@ async def test_authorised_prefill_fills_the_form_and_the_applicant_confirms(api:
 
 async def test_a_case_keeps_its_catalogue_version(intake_db: Database) -> None:
     current = load_catalogue()
-    store = CatalogueStore(intake_db, current)
+    store = CatalogueStore(SqlCatalogueVersions(intake_db), current)
     await store.record_current()
     await store.record_current()  # the same content again: fine
     changed = current.model_copy(update={"note_zh": "改过的说明"})
     with pytest.raises(CatalogueError, match="版本"):
-        await CatalogueStore(intake_db, changed).record_current()
-    newer = CatalogueStore(intake_db, current.model_copy(update={"version": "2099.01-1"}))
+        await CatalogueStore(SqlCatalogueVersions(intake_db), changed).record_current()
+    newer = CatalogueStore(SqlCatalogueVersions(intake_db), current.model_copy(update={"version": "2099.01-1"}))
     await newer.record_current()
     old = await newer.version(current.version)
     assert old.version == current.version and old.bundle("P-01") == current.bundle("P-01")
@@ -328,7 +329,7 @@ async def test_a_correction_answers_with_documents_not_promises(api: httpx.Async
                    reason_en="blurred photo"),))
     envelope = Envelope.wrap(notice, source="dispatch", subject=case_id)
     async with intake_db.unit_of_work(cause=envelope) as uow:
-        await handlers(CaseStreamFolder(CatalogueStore(intake_db, load_catalogue())))[notice.event_type](
+        await handlers(CaseStreamFolder(CatalogueStore(SqlCatalogueVersions(intake_db), load_catalogue())))[notice.event_type](
             uow, envelope, notice)
     promise = await api.post(f"/cases/{case_id}/corrections",
                              json={"materials": {"P-01-05-M1": {"provision": "deferred"}}})

@@ -12,6 +12,7 @@ from onething_catalogue.model import CatalogueError
 from sqlalchemy import update
 
 from exchange.db.database import Database
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.adapters.tables import IntakeCatalogue
 from intake.service_layer.catalogues import CatalogueStore
 
@@ -22,21 +23,21 @@ async def test_a_version_recorded_under_the_digest_form_before_rfc_8785_still_st
         migrated_database: Callable[[str], Awaitable[Database]]) -> None:
     database = await migrated_database("intake")
     catalogue = load_catalogue()
-    await CatalogueStore(database, catalogue).record_current()
+    await CatalogueStore(SqlCatalogueVersions(database), catalogue).record_current()
     before = json.dumps(catalogue.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False, sort_keys=True,
                         separators=(",", ":"))  # how the digest was written until contracts.canonical: 20.0, not 20
     async with database.unit_of_work() as uow:
         await uow.session.execute(update(IntakeCatalogue).values(digest=hashlib.sha256(before.encode()).hexdigest()))
 
-    await CatalogueStore(database, catalogue).record_current()  # same content: accepted
+    await CatalogueStore(SqlCatalogueVersions(database), catalogue).record_current()  # same content: accepted
 
 
 async def test_other_content_under_a_recorded_version_is_refused(
         migrated_database: Callable[[str], Awaitable[Database]]) -> None:
     database = await migrated_database("intake")
     catalogue = load_catalogue()
-    await CatalogueStore(database, catalogue).record_current()
+    await CatalogueStore(SqlCatalogueVersions(database), catalogue).record_current()
     changed = catalogue.model_copy(update={"note_en": catalogue.note_en + " (reworded)"})
 
     with pytest.raises(CatalogueError, match="bump the version"):
-        await CatalogueStore(database, changed).record_current()
+        await CatalogueStore(SqlCatalogueVersions(database), changed).record_current()

@@ -14,6 +14,7 @@ from contracts.identifiers import make_resident_id
 from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.testing.access import AuthorisedClient
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.domain.delegation import Grant, covers, grant_problem
 from intake.entrypoints.api import create_app
 from intake.service_layer.catalogues import CatalogueStore
@@ -43,7 +44,7 @@ def test_a_grant_covers_its_proxy_its_one_thing_and_its_time_only() -> None:
 @pytest.fixture
 async def app(migrated_database: Callable[[str], Awaitable[Database]]) -> Any:
     database = await migrated_database("intake")
-    catalogues = CatalogueStore(database, load_catalogue())
+    catalogues = CatalogueStore(SqlCatalogueVersions(database), load_catalogue())
     await catalogues.record_current()
     return create_app(database, catalogues)
 

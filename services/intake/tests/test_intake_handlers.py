@@ -9,10 +9,11 @@ timeline rows, the read side and the HTTP edge (``test_intake_api.py``, ``test_i
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -30,7 +31,6 @@ from contracts.sharing.v1 import LookupAnswered, Registry, registry_principal
 from contracts.supervision.v1 import ClockAdjusted, ClockKind, ClockStarted
 from contracts.topics import CASE_DOSSIER, CASE_STREAM
 from contracts.workdays import national_calendar
-from exchange.db.database import Database
 from intake.domain.case import CaseStatus, ItemStatus
 from intake.domain.errors import (
     ApplicationInvalid,
@@ -47,13 +47,12 @@ from intake.domain.pseudonyms import Pseudonyms
 from intake.entrypoints.consumers import handlers
 from intake.service_layer import applications, blacklist, corrections, delegations, drafts
 from intake.service_layer.applications import ApplicantIn, Application, IdempotencyKey, ProxyRequest
-from intake.service_layer.case_stream import CaseStreamFolder
+from intake.service_layer.case_stream import CaseStreamFolder, event_use_cases
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.unit_of_work import IntakeUnitOfWork
 
-from .fakes import FakeIntake, Staged
+from .fakes import FakeCatalogueVersions, FakeIntake, Staged
 
-NO_DATABASE = cast(Database, None)  # the use cases reach the fake through ``intake_work`` and ``views``, never this
 CATALOGUE = load_catalogue()
 CAL = national_calendar()
 PSEUDONYMS = Pseudonyms(b"k" * 32)
@@ -70,29 +69,16 @@ MISSING_SIGNATURE = Deficiency(item_code="P-01-01", department="health", kind="m
 SHORT_ADDRESS = Deficiency(item_code="P-01-03", department="police", kind="field", code="household_address",
                            reason_zh="地址不完整", reason_en="address incomplete")
 
-UseCase = Callable[[IntakeUnitOfWork, Envelope, Any], Awaitable[None]]
+
+
+def catalogues(**recorded: dict[str, Any]) -> CatalogueStore:
+    """The catalogue in force, and the earlier versions' content as ``recorded``."""
+    return CatalogueStore(FakeCatalogueVersions(recorded), CATALOGUE)
 
 
 @pytest.fixture
-def intake(monkeypatch: pytest.MonkeyPatch) -> FakeIntake:
-    """The fake, also standing in for the transactions and reads of the use cases that open their own."""
-    store = FakeIntake()
-    for module in (applications, corrections, drafts, delegations, blacklist):
-        monkeypatch.setattr(module, "intake_work", store.work)
-    for module in (applications, delegations):
-        monkeypatch.setattr(module, "views", store.views)
-    return store
-
-
-def folder_of(catalogues: CatalogueStore) -> tuple[CaseStreamFolder, dict[str, UseCase]]:
-    folder = CaseStreamFolder(catalogues)
-    return folder, {  # the consumer's table (entrypoints.consumers), without its SQL unit of work
-        ReviewConcluded.event_type: folder.review_concluded, TaskReleased.event_type: folder.task_released,
-        TaskConcluded.event_type: folder.task_concluded, CaseLicenceIssued.event_type: folder.licence_issued,
-        LicenceStatusChanged.event_type: folder.licence_status_changed,
-        ClockStarted.event_type: folder.clock_started, ClockAdjusted.event_type: folder.clock_adjusted,
-        LookupAnswered.event_type: drafts.apply_answer,
-    }
+def intake() -> FakeIntake:
+    return FakeIntake()
 
 
 # --- applications (受理) --------------------------------------------------------------------------------------
@@ -114,8 +100,8 @@ def application(**changes: Any) -> Application:
 
 
 async def accept(store: FakeIntake, app: Application | None = None) -> str:
-    case_id, created = await applications.accept_application(NO_DATABASE, CATALOGUE, app or application(), CAL,
-                                                             pseudonyms=PSEUDONYMS)
+    case_id, created = await applications.accept_application(store.unit_of_work, CATALOGUE, app or application(),
+                                                             CAL, pseudonyms=PSEUDONYMS)
     assert created
     return case_id
 
@@ -153,7 +139,7 @@ async def test_an_invalid_application_is_refused_with_every_problem_at_once_and_
 async def test_the_same_idempotency_key_gives_the_same_case_once(intake: FakeIntake) -> None:
     app = application(idempotency_key=IdempotencyKey("clerk-1", "W01-0001"), request_digest="digest-1")
     case_id = await accept(intake, app)
-    again = await applications.accept_application(NO_DATABASE, CATALOGUE, app, CAL, pseudonyms=PSEUDONYMS)
+    again = await applications.accept_application(intake.unit_of_work, CATALOGUE, app, CAL, pseudonyms=PSEUDONYMS)
     assert again == (case_id, False)
     assert len(intake.cases) == 1 and len(intake.staged("intake.case.accepted")) == 1
     # The same key from another caller is another request: another case.
@@ -165,34 +151,34 @@ async def test_the_same_key_with_another_body_is_refused(intake: FakeIntake) -> 
     key = IdempotencyKey("clerk-1", "W01-0001")
     await accept(intake, application(idempotency_key=key, request_digest="digest-1"))
     with pytest.raises(IdempotencyKeyReused):
-        await applications.accept_application(NO_DATABASE, CATALOGUE,
+        await applications.accept_application(intake.unit_of_work, CATALOGUE,
                                               application(idempotency_key=key, request_digest="digest-2"), CAL,
                                               pseudonyms=PSEUDONYMS)
     assert len(intake.cases) == 1
 
 
-async def test_a_retry_that_raced_the_first_answers_with_the_case_the_first_made(
-        intake: FakeIntake, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_retry_that_raced_the_first_answers_with_the_case_the_first_made(intake: FakeIntake) -> None:
     app = application(idempotency_key=IdempotencyKey("clerk-1", "W01-0001"), request_digest="digest-1")
-    case_id = await accept(intake, app)
-    looked = intake.views.case_by_idempotency_key
-    blind = [True]
+    first: list[str] = []
 
-    async def missed_once(database: Database, key: str) -> Any:  # the retry looked before the first committed
-        if blind.pop() if blind else False:
-            return None
-        return await looked(database, key)
+    @asynccontextmanager
+    async def racing() -> AsyncIterator[IntakeUnitOfWork]:
+        """The store's transactions; the first request commits its case just after the retry looked its key up."""
+        async with intake.unit_of_work() as uow:
+            yield uow
+        if not first:
+            first.append(await accept(intake, app))
 
-    monkeypatch.setattr(intake.views, "case_by_idempotency_key", missed_once)
-    again = await applications.accept_application(NO_DATABASE, CATALOGUE, app, CAL, pseudonyms=PSEUDONYMS)
-    assert again == (case_id, False)  # the unique key refused its insert; the answer is the first case
+    again = await applications.accept_application(racing, CATALOGUE, app, CAL, pseudonyms=PSEUDONYMS)
+    assert again == (first[0], False)  # the unique key refused its insert; the answer is the first case
     assert len(intake.cases) == 1 and len(intake.staged("intake.case.accepted")) == 1
 
 
 async def test_a_listed_applicant_is_accepted_without_the_fast_track(intake: FakeIntake) -> None:
-    first = await blacklist.list_applicant(NO_DATABASE, MOTHER_ID, "提供虚假材料", "false materials", None,
+    first = await blacklist.list_applicant(intake.unit_of_work, MOTHER_ID, "提供虚假材料", "false materials", None,
                                            listed_by="sup-1")
-    again = await blacklist.list_applicant(NO_DATABASE, MOTHER_ID, "另一理由", "another", None, listed_by="sup-2")
+    again = await blacklist.list_applicant(intake.unit_of_work, MOTHER_ID, "另一理由", "another", None,
+                                           listed_by="sup-2")
     assert again == first and intake.blacklist[MOTHER_ID].listed_by == "sup-1"  # the first listing stands
     case_id = await accept(intake, application(fast_track=True))
     assert intake.acceptances[case_id].fast_track.granted is False
@@ -216,18 +202,22 @@ async def test_an_online_proxy_is_accepted_only_with_the_applicants_authorisatio
     with pytest.raises(NotDelegated):
         await accept(intake, online)
     assert intake.cases == {}
-    other_thing = await delegations.grant(NO_DATABASE, principal_id=MOTHER_ID, proxy_id=PROXY_ID, bundle_code="P-02",
-                                          valid_days=7)
+    async with intake.unit_of_work() as uow:
+        other_thing = await delegations.grant(uow, principal_id=MOTHER_ID, proxy_id=PROXY_ID, bundle_code="P-02",
+                                              valid_days=7)
     with pytest.raises(NotDelegated):
         await accept(intake, online)  # authorised for another one-thing only
-    granted = await delegations.grant(NO_DATABASE, principal_id=MOTHER_ID, proxy_id=PROXY_ID, bundle_code="P-01",
-                                      valid_days=7)
+    async with intake.unit_of_work() as uow:
+        granted = await delegations.grant(uow, principal_id=MOTHER_ID, proxy_id=PROXY_ID, bundle_code="P-01",
+                                          valid_days=7)
     case_id = await accept(intake, online)
     [note] = [e for e in intake.timelines[case_id] if e.kind == "delegation"]
     assert granted.delegation_id in note.text_zh and other_thing.delegation_id not in note.text_zh
-    assert await delegations.revoke(NO_DATABASE, granted.delegation_id, principal_ids={PROXY_ID}) is None
+    async with intake.unit_of_work() as uow:
+        assert await delegations.revoke(uow, granted.delegation_id, principal_ids={PROXY_ID}) is None
     assert intake.delegations[granted.delegation_id].revoked_at is None  # only the principal revokes
-    assert await delegations.revoke(NO_DATABASE, granted.delegation_id, principal_ids={MOTHER_ID}) is not None
+    async with intake.unit_of_work() as uow:
+        assert await delegations.revoke(uow, granted.delegation_id, principal_ids={MOTHER_ID}) is not None
     assert intake.delegations[granted.delegation_id].revoked_at is not None
     with pytest.raises(NotDelegated):
         await accept(intake, online)
@@ -250,8 +240,9 @@ async def feed_answer(store: FakeIntake, payload: LookupAnswered, source: str | 
 async def new_draft(store: FakeIntake) -> str:
     bundle = CATALOGUE.bundle("P-01")
     assert bundle is not None
-    draft = await drafts.create_draft(NO_DATABASE, CATALOGUE, bundle, ("P-01-01",), MOTHER_ID, drafts.Authorisation(
-        granted=True, statement_zh="本人授权", channel=Channel.PORTAL, granted_by="applicant-1"))
+    async with store.unit_of_work() as uow:
+        draft = await drafts.create_draft(uow, CATALOGUE, bundle, ("P-01-01",), MOTHER_ID, drafts.Authorisation(
+            granted=True, statement_zh="本人授权", channel=Channel.PORTAL, granted_by="applicant-1"))
     return draft.draft_id
 
 
@@ -263,8 +254,9 @@ async def test_an_authorised_draft_asks_the_registries_once_carrying_the_authori
     bundle = CATALOGUE.bundle("P-01")
     assert bundle is not None
     with pytest.raises(ApplicationInvalid):
-        await drafts.create_draft(NO_DATABASE, CATALOGUE, bundle, ("P-01-01",), MOTHER_ID, drafts.Authorisation(
-            granted=False, statement_zh="", channel=Channel.PORTAL, granted_by="applicant-1"))
+        async with intake.unit_of_work() as uow:
+            await drafts.create_draft(uow, CATALOGUE, bundle, ("P-01-01",), MOTHER_ID, drafts.Authorisation(
+                granted=False, statement_zh="", channel=Channel.PORTAL, granted_by="applicant-1"))
     assert len(intake.drafts) == 1 and len(intake.outbox) == 1
 
 
@@ -306,9 +298,9 @@ class Stream:
     """Applies case-stream facts about one case through intake's use cases, one transaction each, as the consumer
     would."""
 
-    def __init__(self, store: FakeIntake, case_id: str, catalogues: CatalogueStore | None = None) -> None:
+    def __init__(self, store: FakeIntake, case_id: str, versions: CatalogueStore | None = None) -> None:
         self.store, self.case_id = store, case_id
-        _, self.use_cases = folder_of(catalogues or CatalogueStore(NO_DATABASE, CATALOGUE))
+        self.use_cases = event_use_cases(CaseStreamFolder(versions or catalogues()))  # the table the consumer runs
         self.last: tuple[Envelope, EventPayload] | None = None
 
     @property
@@ -367,9 +359,11 @@ class Stream:
             await self.licence(code)
 
 
-def test_the_table_is_the_consumers() -> None:
-    _, use_cases = folder_of(CatalogueStore(NO_DATABASE, CATALOGUE))
-    assert set(use_cases) == set(handlers(CaseStreamFolder(CatalogueStore(NO_DATABASE, CATALOGUE))))
+def test_the_consumer_runs_every_use_case_of_the_table() -> None:
+    folder = CaseStreamFolder(catalogues())
+    assert set(handlers(folder)) == set(event_use_cases(folder)) == {
+        t.event_type for t in (ReviewConcluded, TaskReleased, TaskConcluded, CaseLicenceIssued, LicenceStatusChanged,
+                               ClockStarted, ClockAdjusted, LookupAnswered)}
 
 
 async def test_a_review_with_deficiencies_opens_one_consolidated_notice_per_round(intake: FakeIntake) -> None:
@@ -485,16 +479,11 @@ async def test_a_rejection_delivers_once_with_its_unprocessed_dependants_at_the_
 
 
 async def test_a_case_whose_catalogue_version_no_longer_loads_is_delivered_under_its_code(
-        intake: FakeIntake, monkeypatch: pytest.MonkeyPatch) -> None:
+        intake: FakeIntake) -> None:
     case_id = await accept(intake)
-    intake.cases[case_id].catalogue_version = "2020.01-1"  # accepted under a version whose content is gone
-    catalogues = CatalogueStore(NO_DATABASE, CATALOGUE)
-
-    async def no_content(version: str) -> dict[str, Any] | None:
-        return {"version": version, "bundles": "no longer this shape"}
-
-    monkeypatch.setattr(catalogues.versions, "content", no_content)
-    stream = Stream(intake, case_id, catalogues)
+    intake.cases[case_id].catalogue_version = "2020.01-1"  # accepted under a version whose content no longer loads
+    stream = Stream(intake, case_id, catalogues(**{"2020.01-1": {"version": "2020.01-1",
+                                                                   "bundles": "no longer this shape"}}))
     await stream.all_approved()
     [notice] = data(intake.staged("intake.case.notified"))
     assert "P-01" in notice["text_zh"] and "新生儿出生一件事" not in notice["text_zh"]
@@ -545,9 +534,14 @@ async def test_the_case_clock_is_the_cases_due_date_and_each_move_is_noted_once(
 # --- the one correction (一次补正) and 容缺 supplements ------------------------------------------------------------
 
 
-async def correct(form: dict[str, str], materials: dict[str, Submitted], case_id: str) -> None:
-    await corrections.supply_correction(NO_DATABASE, CatalogueStore(NO_DATABASE, CATALOGUE), case_id, form,
-                                        materials, CAL)
+async def correct(store: FakeIntake, form: dict[str, str], materials: dict[str, Submitted], case_id: str) -> None:
+    async with store.unit_of_work() as uow:
+        await corrections.supply_correction(uow, catalogues(), case_id, form, materials, CAL)
+
+
+async def supplement(store: FakeIntake, case_id: str, materials: dict[str, Submitted]) -> None:
+    async with store.unit_of_work() as uow:
+        await corrections.supply_supplement(uow, case_id, materials)
 
 
 SIGNED_AGAIN = {"P-01-01-M1": Submitted(MaterialProvision.UPLOAD, "sha256:" + "9" * 64)}
@@ -556,7 +550,7 @@ SIGNED_AGAIN = {"P-01-01-M1": Submitted(MaterialProvision.UPLOAD, "sha256:" + "9
 async def test_a_correction_answers_the_notice_once_for_dispatch_and_the_stream(intake: FakeIntake) -> None:
     stream = Stream(intake, await accept(intake))
     await stream.review(1, MISSING_SIGNATURE, SHORT_ADDRESS)
-    await correct({"household_address": " 北京市东城区某街道1号101室 "}, SIGNED_AGAIN, stream.case_id)
+    await correct(intake, {"household_address": " 北京市东城区某街道1号101室 "}, SIGNED_AGAIN, stream.case_id)
     case = stream.case
     assert case.correction is None and case.correction_round == 1 and case.state.status is CaseStatus.ACCEPTED
     assert case.form["household_address"] == "北京市东城区某街道1号101室"  # trimmed, as stored
@@ -572,7 +566,7 @@ async def test_a_correction_answers_the_notice_once_for_dispatch_and_the_stream(
     assert "corrected" in intake.timeline(stream.case_id)
 
     with pytest.raises(NothingToCorrect):
-        await correct({}, {}, stream.case_id)
+        await correct(intake, {}, {}, stream.case_id)
     await stream.review(1, MISSING_SIGNATURE)  # the answered round redelivered: no second notice
     assert stream.case.correction is None and len(intake.staged("intake.case.corrected")) == 1
 
@@ -581,7 +575,7 @@ async def test_a_correction_must_answer_everything_listed_and_nothing_else(intak
     stream = Stream(intake, await accept(intake))
     await stream.review(1, MISSING_SIGNATURE, SHORT_ADDRESS)
     with pytest.raises(ApplicationInvalid) as refused:
-        await correct({"household_address": "x路1号", "birth_hospital": "y"}, {}, stream.case_id)
+        await correct(intake, {"household_address": "x路1号", "birth_hospital": "y"}, {}, stream.case_id)
     assert {(p.path, p.type) for p in refused.value.problems} == {
         ("materials.P-01-01-M1", "missing"), ("form.birth_hospital", "not_requested")}
     assert stream.case.correction is not None and stream.case.form["birth_hospital"] == "市妇幼保健院"
@@ -590,10 +584,10 @@ async def test_a_correction_must_answer_everything_listed_and_nothing_else(intak
 
 async def test_a_correction_without_a_case_or_an_open_notice_is_refused(intake: FakeIntake) -> None:
     with pytest.raises(CaseNotFound):
-        await correct({}, {}, "OT20260101NEVERSEEN")
+        await correct(intake, {}, {}, "OT20260101NEVERSEEN")
     case_id = await accept(intake)
     with pytest.raises(NothingToCorrect):
-        await correct({"birth_hospital": "x"}, {}, case_id)
+        await correct(intake, {"birth_hospital": "x"}, {}, case_id)
     assert len(intake.outbox) == 2
 
 
@@ -601,7 +595,7 @@ async def test_the_working_days_a_notice_waited_are_counted_as_paused(intake: Fa
     stream = Stream(intake, await accept(intake))
     asked = datetime.now(UTC) - timedelta(days=21)
     await stream.review(1, MISSING_SIGNATURE, on=asked)
-    await correct({}, SIGNED_AGAIN, stream.case_id)
+    await correct(intake, {}, SIGNED_AGAIN, stream.case_id)
     paused = CAL.working_days_between(china_date(asked), china_today())
     assert paused > 0 and stream.case.paused_days == paused
 
@@ -610,32 +604,32 @@ async def test_a_supplement_fulfils_its_commitment_and_a_repeat_changes_nothing(
     materials = {**application().materials, "P-01-05-M1": Submitted(MaterialProvision.DEFERRED)}
     case_id = await accept(intake, application(materials=materials))
     photo = {"P-01-05-M1": Submitted(MaterialProvision.UPLOAD, "sha256:" + "7" * 64)}
-    await corrections.supply_supplement(NO_DATABASE, case_id, photo)
+    await supplement(intake, case_id, photo)
     [commitment] = intake.cases[case_id].commitments
     assert (commitment["status"], commitment["document"]) == ("fulfilled", "sha256:" + "7" * 64)
     assert [m["document"] for m in intake.cases[case_id].materials if m["code"] == "P-01-05-M1"] == [
         "sha256:" + "7" * 64]
-    await corrections.supply_supplement(NO_DATABASE, case_id, photo)  # a retry whose answer was lost
+    await supplement(intake, case_id, photo)  # a retry whose answer was lost
     assert intake.timeline(case_id).count("supplemented") == 1
     with pytest.raises(ApplicationInvalid) as refused:  # another document for what is no longer outstanding
-        await corrections.supply_supplement(
-            NO_DATABASE, case_id, {"P-01-05-M1": Submitted(MaterialProvision.UPLOAD, "sha256:" + "8" * 64)})
+        await supplement(
+            intake, case_id, {"P-01-05-M1": Submitted(MaterialProvision.UPLOAD, "sha256:" + "8" * 64)})
     assert [(p.path, p.type) for p in refused.value.problems] == [("materials.P-01-05-M1", "not_outstanding")]
     assert len(intake.outbox) == 2  # a supplement is the case's own: no message
 
 
 async def test_a_supplement_needs_an_outstanding_material_with_its_document(intake: FakeIntake) -> None:
     with pytest.raises(CaseNotFound):
-        await corrections.supply_supplement(NO_DATABASE, "OT20260101NEVERSEEN", {})
+        await supplement(intake, "OT20260101NEVERSEEN", {})
     materials = {**application().materials, "P-01-05-M1": Submitted(MaterialProvision.DEFERRED)}
     case_id = await accept(intake, application(materials=materials))
     with pytest.raises(ApplicationInvalid) as refused:
-        await corrections.supply_supplement(NO_DATABASE, case_id, {
+        await supplement(intake, case_id, {
             "P-01-05-M1": Submitted(MaterialProvision.UPLOAD, " "),
             "P-01-01-M1": Submitted(MaterialProvision.UPLOAD, DOCUMENT)})
     assert {(p.path, p.type) for p in refused.value.problems} == {
         ("materials.P-01-05-M1", "document_missing"), ("materials.P-01-01-M1", "not_outstanding")}
     with pytest.raises(ApplicationInvalid) as empty:
-        await corrections.supply_supplement(NO_DATABASE, case_id, {})
+        await supplement(intake, case_id, {})
     assert [(p.path, p.type) for p in empty.value.problems] == [("materials", "missing")]
     assert intake.cases[case_id].commitments[0]["status"] == "open"

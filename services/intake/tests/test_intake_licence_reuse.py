@@ -26,6 +26,7 @@ from exchange.db.database import Database
 from exchange.signing import KeyRing
 from exchange.testing.access import AuthorisedClient
 from exchange.testing.outbox import outbox
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.bootstrap import licence_verifier
 from intake.entrypoints.api import create_app
 from intake.service_layer.catalogues import CatalogueStore
@@ -47,7 +48,7 @@ async def intake_db(migrated_database: Callable[[str], Awaitable[Database]]) -> 
 @pytest.fixture
 async def api(intake_db: Database, keyring: KeyRing, api_client: AuthorisedClient) -> AsyncIterator[httpx.AsyncClient]:
     """As the parent, on the portal: her own pre-fill, her own application."""
-    store = CatalogueStore(intake_db, load_catalogue())
+    store = CatalogueStore(SqlCatalogueVersions(intake_db), load_catalogue())
     await store.record_current()
     app = create_app(intake_db, store, licence_verifier(keyring, region="430100", region_name_zh="长沙市"))
     async with api_client(app, Role.APPLICANT, id_number=PARENT) as client:

@@ -14,6 +14,7 @@ from credentials.platform import local_trust_list
 from credentials.verify import Verification, verify_credential
 from exchange.runtime import Platform, ServiceParts
 from exchange.signing import KeyRing
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
 from intake.config import IntakeSettings
 from intake.domain.pseudonyms import Pseudonyms
 from intake.entrypoints.api import create_app
@@ -33,7 +34,7 @@ def build(platform: Platform) -> ServiceParts:
     assert platform.database is not None
     settings = platform.settings
     catalogue = load_catalogue(settings.catalogue_path if isinstance(settings, IntakeSettings) else None)
-    store = CatalogueStore(platform.database, catalogue)
+    store = CatalogueStore(SqlCatalogueVersions(platform.database), catalogue)
     return ServiceParts(
         app=create_app(platform.database, store, licence_verifier(
             platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from sqlmodel import col, select
+
 from contracts.dispatch.v1 import Deficiency
 from contracts.sharing.v1 import SubjectKind
 from exchange.db.identity import Loaded
@@ -15,7 +17,7 @@ from intake.domain.blacklist import Listing
 from intake.domain.case import CaseState, CaseStatus
 from intake.domain.delegation import Delegation
 from intake.domain.draft import Draft
-from intake.domain.model import Case, Noted, OpenCorrection
+from intake.domain.model import Case, KeyedCase, Noted, OpenCorrection
 
 __all__ = ["SqlBlacklist", "SqlCases", "SqlDelegations", "SqlDrafts", "delegation_of", "draft_of"]
 
@@ -43,6 +45,11 @@ class SqlCases:
 
     async def get_for_update(self, case_id: str) -> Case | None:
         return await self._loaded.get_or_load(case_id, lambda: self._uow.get_for_update(IntakeCase, case_id), _case)
+
+    async def by_idempotency_key(self, key: str) -> KeyedCase | None:
+        query = select(IntakeCase.case_id, IntakeCase.request_digest).where(col(IntakeCase.idempotency_key) == key)
+        found = (await self._uow.session.exec(query)).first()
+        return None if found is None else KeyedCase(found[0], found[1])
 
     def add(self, case: Case) -> None:
         """A case just accepted: its row is written from what the application said (``case.acceptance``)."""
@@ -102,6 +109,11 @@ class SqlDrafts:
         return await self._loaded.get_or_load(draft_id, lambda: self._uow.get_for_update(IntakeDraft, draft_id),
                                               draft_of)
 
+    async def get(self, draft_id: str) -> Draft | None:
+        """The draft as it stands, not locked; a copy whose changes are not saved."""
+        row = (await self._uow.session.exec(select(IntakeDraft).where(col(IntakeDraft.draft_id) == draft_id))).first()
+        return None if row is None else draft_of(row)
+
     def add(self, draft: Draft) -> None:
         self._loaded.keep(draft.draft_id, draft, IntakeDraft(
             draft_id=draft.draft_id, bundle_code=draft.bundle_code, items=draft.items,
@@ -133,6 +145,12 @@ class SqlDelegations:
     async def get_for_update(self, delegation_id: str) -> Delegation | None:
         return await self._loaded.get_or_load(
             delegation_id, lambda: self._uow.get_for_update(IntakeDelegation, delegation_id), delegation_of)
+
+    async def between(self, *, principal_id: str, proxy_id: str) -> list[Delegation]:
+        """Every authorisation ``principal_id`` gave ``proxy_id``, not locked; copies whose changes are not saved."""
+        rows = (await self._uow.session.exec(select(IntakeDelegation).where(
+            col(IntakeDelegation.principal_id) == principal_id, col(IntakeDelegation.proxy_id) == proxy_id))).all()
+        return [delegation_of(row) for row in rows]
 
     def add(self, delegation: Delegation) -> None:
         self._loaded.keep(delegation.delegation_id, delegation, IntakeDelegation(

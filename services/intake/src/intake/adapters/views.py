@@ -1,5 +1,5 @@
-"""Intake's read side: a case with its timeline (for the API and ``onething case``), the case a retried
-``Idempotency-Key`` already made, a pre-fill draft as it stands, and 委托授权 by who is in them."""
+"""Intake's read side, for the routes: a case with its timeline (for the API and ``onething case``), a pre-fill draft
+as it stands, and the 委托授权 a caller granted or was given. The use cases read through the unit of work instead."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from intake.adapters.tables import IntakeCase, IntakeDelegation, IntakeDraft, In
 from intake.domain.delegation import Delegation
 from intake.domain.draft import Draft
 
-__all__ = ["case_by_idempotency_key", "case_with_timeline", "delegations_between", "delegations_visible_to", "draft"]
+__all__ = ["case_with_timeline", "delegations_visible_to", "draft"]
 
 
 async def case_with_timeline(db: Database, case_id: str) -> tuple[IntakeCase, list[IntakeTimeline]] | None:
@@ -22,11 +22,6 @@ async def case_with_timeline(db: Database, case_id: str) -> tuple[IntakeCase, li
         query = select(IntakeTimeline).where(col(IntakeTimeline.case_id) == case_id)
         entries = (await session.exec(query.order_by(col(IntakeTimeline.id)))).all()
     return case, list(entries)
-
-
-async def case_by_idempotency_key(db: Database, key: str) -> IntakeCase | None:
-    async with db.sessions() as session:
-        return (await session.exec(select(IntakeCase).where(col(IntakeCase.idempotency_key) == key))).first()
 
 
 async def draft(db: Database, draft_id: str) -> Draft | None:
@@ -44,9 +39,3 @@ async def delegations_visible_to(db: Database, ids: set[str]) -> list[Delegation
             .order_by(col(IntakeDelegation.granted_at).desc()).limit(200))).all()
     return [delegation_of(row) for row in rows]
 
-
-async def delegations_between(db: Database, *, principal_id: str, proxy_id: str) -> list[Delegation]:
-    async with db.sessions() as session:
-        rows = (await session.exec(select(IntakeDelegation).where(
-            col(IntakeDelegation.principal_id) == principal_id, col(IntakeDelegation.proxy_id) == proxy_id))).all()
-    return [delegation_of(row) for row in rows]

@@ -24,7 +24,9 @@ from intake.domain.assistance import FastTrack
 from intake.domain.case import CaseState, item_status_text, notice_texts
 from intake.domain.messages import MESSAGES
 
-__all__ = ["Acceptance", "Accepted", "Case", "CaseEvent", "Corrected", "Delivered", "Noted", "OpenCorrection"]
+__all__ = [
+    "Acceptance", "Accepted", "Case", "CaseEvent", "Corrected", "Delivered", "KeyedCase", "Noted", "OpenCorrection",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,15 @@ class Acceptance:
     idempotency_key: str | None  # as stored: scoped to the caller
     request_digest: str | None
     draft_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedCase:
+    """The case an ``Idempotency-Key`` (as stored) already made, and the fingerprint of the request that made it
+    (None for a case from before revision 0003)."""
+
+    case_id: str
+    request_digest: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Intake HTTP API (受理接口) for the hall's comprehensive window, the portal, the app, kiosks and 12345.
 
 Routes are on one ``APIRouter``; the database and the catalogue, calendar, pseudonyms and licence verifier come in as
-dependencies. They change state through use cases (``service_layer``) and read through them.
+dependencies. They change state through use cases (``service_layer``), opening the transaction a use case runs in
+(``intake_work``) or handing one that opens its own the opener (``partial(intake_work, database)``), and read the
+read side (``adapters.views``) themselves, after the use case has returned.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request, Response
@@ -77,12 +80,12 @@ from intake.service_layer.applications import (
     IdempotencyKey,
     ProxyRequest,
     accept_application,
-    load_case,
     resolve_selection,
 )
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.corrections import supply_correction, supply_supplement
 from intake.service_layer.drafts import Authorisation, create_draft, prefilled_values
+from intake.service_layer.unit_of_work import intake_work
 
 _IDEMPOTENCY_KEY = (
     "幂等键：重试同一申请时原样重发同一键和同一内容，得到同一办件（200）；同一键配不同内容答 422。"
@@ -211,8 +214,9 @@ async def post_delegation(body: DelegationCreate, applicant: Applicant, database
         raise ApplicationInvalid([FieldProblem.said("bundle_code", "unknown_bundle",
                                                     MESSAGES.text("no_such_one_thing"))])
     try:
-        row = await delegations.grant(database, principal_id=str(principal_id), proxy_id=body.proxy_id_number,
-                                      bundle_code=body.bundle_code, valid_days=body.valid_days)
+        async with intake_work(database) as uow:
+            row = await delegations.grant(uow, principal_id=str(principal_id), proxy_id=body.proxy_id_number,
+                                          bundle_code=body.bundle_code, valid_days=body.valid_days)
     except DelegationRefused as exc:
         raise ApplicationInvalid([FieldProblem("proxy_id_number", "delegation_refused", exc.message_zh,
                                                exc.message_en)]) from None
@@ -231,8 +235,9 @@ async def list_delegations(applicant: Applicant, database: ServiceDatabase) -> l
                summary="撤销委托授权 Revoke an authorisation you granted")
 async def revoke_delegation(delegation_id: Annotated[str, Path(max_length=64)], applicant: Applicant,
                             database: ServiceDatabase) -> DelegationPublic:
-    row = await delegations.revoke(database, delegation_id,
-                                   principal_ids={i for i in (applicant.id_number, applicant.organisation) if i})
+    async with intake_work(database) as uow:
+        row = await delegations.revoke(uow, delegation_id,
+                                       principal_ids={i for i in (applicant.id_number, applicant.organisation) if i})
     if row is None:
         raise DelegationNotFound(delegation_id)
     return DelegationPublic.model_validate(row, from_attributes=True)
@@ -248,9 +253,10 @@ async def post_draft(body: Annotated[DraftCreate, Body(openapi_examples=DRAFT_EX
         raise NotOneself("lookup")
     catalogue = edge.catalogues.current
     bundle, selection = resolve_selection(catalogue, body.bundle_code, body.items)
-    draft = await create_draft(database, catalogue, bundle, selection.codes, str(subject_id),
-                               Authorisation(body.authorisation.granted, body.authorisation.statement_zh,
-                                             body.channel, applicant.subject))
+    async with intake_work(database) as uow:
+        draft = await create_draft(uow, catalogue, bundle, selection.codes, str(subject_id),
+                                   Authorisation(body.authorisation.granted, body.authorisation.statement_zh,
+                                                 body.channel, applicant.subject))
     return await get_draft(draft.draft_id, applicant, database, edge)
 
 
@@ -308,18 +314,27 @@ async def create_case(
         reuse_licences=body.reuse_licences, request_digest=_fingerprint(body) if idempotency_key else None,
         online_proxy=origin.online_proxy,
     )
-    case_id, created = await accept_application(database, edge.catalogues.current, application, edge.calendar,
-                                                pseudonyms=edge.pseudonyms, verify_licence=edge.verify_licence)
+    case_id, created = await accept_application(partial(intake_work, database), edge.catalogues.current, application,
+                                                edge.calendar, pseudonyms=edge.pseudonyms,
+                                                verify_licence=edge.verify_licence)
     if not created:
         response.status_code = 200
-    case, entries = await load_case(database, case_id)
+    case, entries = await _case(database, case_id)
     return _public(case, entries, edge.calendar)
+
+
+async def _case(database: Database, case_id: str) -> tuple[IntakeCase, list[IntakeTimeline]]:
+    """The case and its timeline, as they stand; 404 if there is no such case."""
+    found = await views.case_with_timeline(database, case_id)
+    if found is None:
+        raise CaseNotFound(case_id)
+    return found
 
 
 async def _followed(database: Database, case_id: str, caller: Caller) -> tuple[IntakeCase, list[IntakeTimeline]]:
     """The case and its timeline; 404 unless it exists and ``caller`` may follow it (no difference between
     the two)."""
-    case, entries = await load_case(database, case_id)
+    case, entries = await _case(database, case_id)
     if not may_follow(caller, str(case.applicant.get("id_number")), (case.proxy or {}).get("id_number"),
                       accepted_at=case.window_id):
         raise CaseNotFound(case_id)
@@ -338,8 +353,9 @@ async def get_case(case_id: str, caller: CaseReader, database: ServiceDatabase, 
 async def correct_case(case_id: str, body: Annotated[CorrectionCreate, Body(openapi_examples=CORRECTION_EXAMPLES)],
                        caller: Acceptor, database: ServiceDatabase, edge: TheIntake) -> CasePublic:
     await _followed(database, case_id, caller)
-    await supply_correction(database, edge.catalogues, case_id, body.form, _submitted(body.materials), edge.calendar)
-    return _public(*await load_case(database, case_id), edge.calendar)
+    async with intake_work(database) as uow:
+        await supply_correction(uow, edge.catalogues, case_id, body.form, _submitted(body.materials), edge.calendar)
+    return _public(*await _case(database, case_id), edge.calendar)
 
 
 @router.post("/cases/{case_id}/supplements", response_model=CasePublic, responses=_INVALID,
@@ -347,8 +363,9 @@ async def correct_case(case_id: str, body: Annotated[CorrectionCreate, Body(open
 async def supplement_case(case_id: str, body: Annotated[SupplementCreate, Body(openapi_examples=SUPPLEMENT_EXAMPLES)],
                           caller: Acceptor, database: ServiceDatabase, edge: TheIntake) -> CasePublic:
     await _followed(database, case_id, caller)
-    await supply_supplement(database, case_id, _submitted(body.materials))
-    return _public(*await load_case(database, case_id), edge.calendar)
+    async with intake_work(database) as uow:
+        await supply_supplement(uow, case_id, _submitted(body.materials))
+    return _public(*await _case(database, case_id), edge.calendar)
 
 
 
@@ -356,8 +373,8 @@ async def supplement_case(case_id: str, body: Annotated[SupplementCreate, Body(o
              summary="列入黑名单 Blacklist an applicant for false materials (R-22; supervisors)")
 async def post_blacklist(body: Annotated[BlacklistCreate, Body(openapi_examples=BLACKLIST_EXAMPLES)],
                          supervisor: Supervisor, database: ServiceDatabase) -> dict[str, Any]:
-    entry = await blacklist.list_applicant(database, body.id_number, body.reason_zh, body.reason_en, body.case_id,
-                                           listed_by=supervisor.subject)
+    entry = await blacklist.list_applicant(partial(intake_work, database), body.id_number, body.reason_zh,
+                                           body.reason_en, body.case_id, listed_by=supervisor.subject)
     return {"id_number": entry.id_number, "reason_zh": entry.reason_zh, "listed_at": entry.listed_at}
 
 

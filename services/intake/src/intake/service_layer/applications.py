@@ -27,33 +27,30 @@ from contracts.intake.v1 import (
 from contracts.sharing.v1 import Registry
 from contracts.workdays import WorkingCalendar
 from credentials.verify import Verification
-from exchange.db.database import Database
+from exchange.db.service_work import Opener
 from exchange.messages import Text
-from intake.adapters import views
-from intake.adapters.tables import IntakeCase, IntakeTimeline
 from intake.domain.assistance import fast_track, proxy_terms
 from intake.domain.case import CaseState, ItemState, case_due
 from intake.domain.deadline import bundle_deadline
 from intake.domain.draft import Draft
-from intake.domain.errors import ApplicationInvalid, CaseNotFound, FieldProblem, IdempotencyKeyReused, NotDelegated
+from intake.domain.errors import ApplicationInvalid, FieldProblem, IdempotencyKeyReused, NotDelegated
 from intake.domain.form import check_form, normalise_form
 from intake.domain.identity import identity_problem
 from intake.domain.materials import MaterialsChecked, Submitted, check_materials, one_set_of_materials, submit_codes
 from intake.domain.messages import MESSAGES
-from intake.domain.model import Acceptance, Accepted, Case
+from intake.domain.model import Acceptance, Accepted, Case, KeyedCase
 from intake.domain.pseudonyms import Pseudonyms
 from intake.domain.reuse import HeldLicence, reusable_licences
 from intake.domain.selection import Selection, select_items
 from intake.service_layer.delegations import authorised_by
 from intake.service_layer.drafts import prefilled_values
-from intake.service_layer.unit_of_work import intake_work
+from intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 __all__ = [
     "ApplicantIn",
     "Application",
     "ProxyRequest",
     "accept_application",
-    "load_case",
     "resolve_selection",
 ]
 
@@ -144,26 +141,30 @@ def _channel_problems(app: Application) -> list[FieldProblem]:
     return problems
 
 
-async def accept_application(db: Database, catalogue: Catalogue, app: Application, calendar: WorkingCalendar, *,
-                             pseudonyms: Pseudonyms,
+async def accept_application(work: Opener[IntakeUnitOfWork], catalogue: Catalogue, app: Application,
+                             calendar: WorkingCalendar, *, pseudonyms: Pseudonyms,
                              verify_licence: Callable[[Any], Verification] | None = None) -> tuple[str, bool]:
     """Accept (受理) one application as one case; returns the case's number and whether it is new.
 
     The same rules apply whatever the channel (同一事项无差别受理、同标准办理, R-18). Due dates are counted on
     ``calendar``, supervision's. ``verify_licence`` checks the e-licences an applicant consents to reuse;
-    without it no licence is reused.
+    without it no licence is reused. Transactions of its own (``work``): one reads what the application is checked
+    against (the case its idempotency key made, the applicant's 委托授权, the draft), one creates the case, and one
+    more reads the case a request with the same key created at the same moment.
     """
-    if app.idempotency_key:
-        existing = await views.case_by_idempotency_key(db, app.idempotency_key.stored)
-        if existing is not None:
-            return _retried(existing, app.idempotency_key.sent, app.request_digest), False
-    if app.online_proxy:
-        assert app.proxy is not None
-        delegation_id = await authorised_by(db, principal_id=app.applicant.id_number, proxy_id=app.proxy.id_number,
-                                            bundle_code=app.bundle_code)
-        if delegation_id is None:
-            raise NotDelegated(app.bundle_code)
-        app = replace(app, delegation_id=delegation_id)
+    async with work() as uow:
+        if app.idempotency_key:
+            existing = await uow.cases.by_idempotency_key(app.idempotency_key.stored)
+            if existing is not None:
+                return _retried(existing, app.idempotency_key.sent, app.request_digest), False
+        if app.online_proxy:
+            assert app.proxy is not None
+            delegation_id = await authorised_by(uow, principal_id=app.applicant.id_number,
+                                                proxy_id=app.proxy.id_number, bundle_code=app.bundle_code)
+            if delegation_id is None:
+                raise NotDelegated(app.bundle_code)
+            app = replace(app, delegation_id=delegation_id)
+        found_draft = await uow.drafts.get(app.draft_id) if app.draft_id else None
     bundle, selection = resolve_selection(catalogue, app.bundle_code, app.items)
     fields = catalogue.fields_for(bundle, selection.codes)
     submitted_form = dict(app.form)
@@ -177,7 +178,7 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
     if app.reuse_licences and not app.draft_id:
         problems.append(FieldProblem.said("reuse_licences", "no_draft", MESSAGES.text("reuse_needs_draft")))
     if app.draft_id:
-        draft = await _draft(db, app, bundle)
+        draft = _usable_draft(found_draft, app, bundle)
         prefilled = {name: v["value"] for name, v in prefilled_values(catalogue, bundle, selection.codes, draft).items()}
         if app.reuse_licences and verify_licence is not None:
             answer = draft.answers.get(Registry.LICENCE.value) or {}
@@ -197,20 +198,23 @@ async def accept_application(db: Database, catalogue: Catalogue, app: Applicatio
         raise ApplicationInvalid(problems)
     changed = sorted(k for k, v in prefilled.items() if form.get(k) != normalise_form(fields, {k: v})[k])
     try:
-        return await _accept(db, catalogue, bundle, selection, form, checked, submit_codes(needs), app, changed,
-                             calendar, pseudonyms), True
+        async with work() as uow:
+            case_id = await _accept(uow, catalogue, bundle, selection, form, checked, submit_codes(needs), app,
+                                    changed, calendar, pseudonyms)
+        return case_id, True
     except IntegrityError:
         # The same key submitted twice at once: the other request created the case first. This one waited on the
         # unique key until that commit, so it answers with the finished case, never 409 "still in progress".
         if not app.idempotency_key:
             raise
-        existing = await views.case_by_idempotency_key(db, app.idempotency_key.stored)
+        async with work() as uow:
+            existing = await uow.cases.by_idempotency_key(app.idempotency_key.stored)
         if existing is None:
             raise
         return _retried(existing, app.idempotency_key.sent, app.request_digest), False
 
 
-def _retried(existing: IntakeCase, key: str, digest: str | None) -> str:
+def _retried(existing: KeyedCase, key: str, digest: str | None) -> str:
     """The case a retry gets back; the same key with another body is refused (draft-ietf-httpapi-idempotency-
     key-header: 422). A case from before revision 0003 has no digest to compare with and is handed back."""
     if existing.request_digest is not None and existing.request_digest != digest:
@@ -218,8 +222,7 @@ def _retried(existing: IntakeCase, key: str, digest: str | None) -> str:
     return existing.case_id
 
 
-async def _draft(db: Database, app: Application, bundle: Bundle) -> Draft:
-    draft = await views.draft(db, app.draft_id) if app.draft_id else None
+def _usable_draft(draft: Draft | None, app: Application, bundle: Bundle) -> Draft:
     if draft is None or draft.subject_id != app.applicant.id_number or draft.bundle_code != bundle.code:
         raise ApplicationInvalid([FieldProblem.said("draft_id", "unknown_draft", MESSAGES.text("draft_unknown"))])
     if draft.case_id is not None:  # the authorisation was for one application (本次申请)
@@ -228,8 +231,8 @@ async def _draft(db: Database, app: Application, bundle: Bundle) -> Draft:
     return draft
 
 
-async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection: Selection, form: dict[str, str],
-                  checked: MaterialsChecked, submit_code: dict[str, str], app: Application,
+async def _accept(uow: IntakeUnitOfWork, catalogue: Catalogue, bundle: Bundle, selection: Selection,
+                  form: dict[str, str], checked: MaterialsChecked, submit_code: dict[str, str], app: Application,
                   changed_prefill: list[str], calendar: WorkingCalendar, pseudonyms: Pseudonyms) -> str:
     now = datetime.now(UTC)
     accepted_on = china_date(now)
@@ -246,49 +249,48 @@ async def _accept(db: Database, catalogue: Catalogue, bundle: Bundle, selection:
         name=app.applicant.name, id_number=app.applicant.id_number, phone=app.applicant.phone,
         id_type="uscc" if bundle.applicant_kind is ApplicantKind.ORGANISATION else "resident_id")
     idempotency_key = app.idempotency_key.stored if app.idempotency_key else None
-    async with intake_work(db) as uow:
-        listed = await uow.blacklist.get(app.applicant.id_number)
-        track = fast_track(app.fast_track, Text(listed.reason_zh, listed.reason_en) if listed else None)
-        case_id = new_case_id(now, idempotency_key)
-        state = CaseState(case_id, {
-            i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence,
-                              statutory_days=i.time_limit_days, promised_days=promised[i.code]) for i in items
-        })
-        case = Case.accept(
-            case_id, bundle.code, catalogue.version, app.channel, app.delivery_method, state, form,
-            materials=[r.model_dump(mode="json") | {"item_code": code, "submit_code": submit_code.get(r.code, r.code)}
-                       for code, refs in checked.refs.items() for r in refs],
-            limit_days=deadline.limit_days, due_on=due_on,
-            acceptance=Acceptance(applicant, now, accepted_on, app.delivery_address, app.window_id, app.staff_id,
-                                  proxy, track, idempotency_key, app.request_digest, app.draft_id),
-            accepted=Accepted(
-                bundle.name_zh, bundle.name_en, bundle.lead,
-                tuple(CaseItem(item_code=i.code, name_zh=i.name_zh, name_en=i.name_en, department=i.department,
-                               time_limit_days=i.time_limit_days, promised_limit_days=promised[i.code],
-                               requires=tuple(r for r in i.requires if r in selection.codes),
-                               yields_licence=i.yields_licence, licence_type=i.licence_type,
-                               materials=checked.refs.get(i.code, ()), form_fields=i.fields) for i in items),
-                checked.commitments, pseudonyms.applicant(applicant.id_number), pseudonyms.rater_key))
-        uow.cases.add(case)
-        if app.draft_id:
-            claimed = await uow.drafts.get_for_update(app.draft_id)
-            if claimed is None or not claimed.claim(case_id):
-                raise ApplicationInvalid([FieldProblem.said("draft_id", "draft_used", MESSAGES.text("draft_used"))])
-            if changed_prefill:
-                case.note("prefill_changed", MESSAGES.text("prefill_changed", fields=Text(
-                    "、".join(changed_prefill), ", ".join(changed_prefill))))
-        _accepted_timeline(case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
-                           track.reason_en)
-        if app.delegation_id is not None:
-            case.note("delegation", MESSAGES.text("delegated", delegation_id=app.delegation_id))
-        reused = {str(r.licence_number): r.name_zh for refs in checked.refs.values() for r in refs
-                  if r.provision is MaterialProvision.LICENCE}
-        if reused:
-            listed_zh = "；".join(f"「{name}」由电子证照 {number} 证明" for number, name in reused.items())
-            case.note("licence_reused", Text(
-                f"申请人同意复用电子证照，以下材料免提交（已核验签名、签发机关、有效期与状态）：{listed_zh}",
-                f"With the applicant's consent, verified e-licences replace {len(reused)} material(s): "
-                + ", ".join(reused.values())))
+    listed = await uow.blacklist.get(app.applicant.id_number)
+    track = fast_track(app.fast_track, Text(listed.reason_zh, listed.reason_en) if listed else None)
+    case_id = new_case_id(now, idempotency_key)
+    state = CaseState(case_id, {
+        i.code: ItemState(i.code, i.name_zh, i.name_en, i.department, i.yields_licence,
+                          statutory_days=i.time_limit_days, promised_days=promised[i.code]) for i in items
+    })
+    case = Case.accept(
+        case_id, bundle.code, catalogue.version, app.channel, app.delivery_method, state, form,
+        materials=[r.model_dump(mode="json") | {"item_code": code, "submit_code": submit_code.get(r.code, r.code)}
+                   for code, refs in checked.refs.items() for r in refs],
+        limit_days=deadline.limit_days, due_on=due_on,
+        acceptance=Acceptance(applicant, now, accepted_on, app.delivery_address, app.window_id, app.staff_id,
+                              proxy, track, idempotency_key, app.request_digest, app.draft_id),
+        accepted=Accepted(
+            bundle.name_zh, bundle.name_en, bundle.lead,
+            tuple(CaseItem(item_code=i.code, name_zh=i.name_zh, name_en=i.name_en, department=i.department,
+                           time_limit_days=i.time_limit_days, promised_limit_days=promised[i.code],
+                           requires=tuple(r for r in i.requires if r in selection.codes),
+                           yields_licence=i.yields_licence, licence_type=i.licence_type,
+                           materials=checked.refs.get(i.code, ()), form_fields=i.fields) for i in items),
+            checked.commitments, pseudonyms.applicant(applicant.id_number), pseudonyms.rater_key))
+    uow.cases.add(case)
+    if app.draft_id:
+        claimed = await uow.drafts.get_for_update(app.draft_id)
+        if claimed is None or not claimed.claim(case_id):
+            raise ApplicationInvalid([FieldProblem.said("draft_id", "draft_used", MESSAGES.text("draft_used"))])
+        if changed_prefill:
+            case.note("prefill_changed", MESSAGES.text("prefill_changed", fields=Text(
+                "、".join(changed_prefill), ", ".join(changed_prefill))))
+    _accepted_timeline(case, bundle, selection, deadline.limit_days, checked, proxy, track.reason_zh,
+                       track.reason_en)
+    if app.delegation_id is not None:
+        case.note("delegation", MESSAGES.text("delegated", delegation_id=app.delegation_id))
+    reused = {str(r.licence_number): r.name_zh for refs in checked.refs.values() for r in refs
+              if r.provision is MaterialProvision.LICENCE}
+    if reused:
+        listed_zh = "；".join(f"「{name}」由电子证照 {number} 证明" for number, name in reused.items())
+        case.note("licence_reused", Text(
+            f"申请人同意复用电子证照，以下材料免提交（已核验签名、签发机关、有效期与状态）：{listed_zh}",
+            f"With the applicant's consent, verified e-licences replace {len(reused)} material(s): "
+            + ", ".join(reused.values())))
     return case_id
 
 
@@ -309,9 +311,3 @@ def _accepted_timeline(case: Case, bundle: Bundle, selection: Selection, limit_d
     if track_zh and track_en:
         case.note("fast_track_refused", Text(track_zh, track_en))
 
-
-async def load_case(db: Database, case_id: str) -> tuple[IntakeCase, list[IntakeTimeline]]:
-    found = await views.case_with_timeline(db, case_id)
-    if found is None:
-        raise CaseNotFound(case_id)
-    return found

@@ -4,10 +4,13 @@ Facts from every service about a case arrive in order on one partition (key = ca
 applied in the consumer's transaction together with its inbox record, so the delivery and the
 notice are emitted exactly once, whatever is redelivered. The case decides (``domain/model.py``); these load it,
 hand it the fact and, when it is ready, the names its notice needs from the catalogue it was accepted under.
+:func:`event_use_cases` is the table of what intake does with each event it subscribes to (these, and a registry's
+answer to a pre-fill lookup); the consumer runs it (``entrypoints/consumers.py``), the handler tests run it in memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from onething_catalogue.model import CatalogueError
@@ -15,16 +18,19 @@ from onething_catalogue.model import CatalogueError
 from contracts.days import china_date
 from contracts.dispatch.v1 import ReviewConcluded, TaskReleased
 from contracts.dispatch.v2 import TaskConcluded
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, EventPayload
 from contracts.licence.v1 import CaseLicenceIssued
 from contracts.licence.v2 import LicenceStatusChanged
+from contracts.sharing.v1 import LookupAnswered
 from contracts.supervision.v1 import ClockAdjusted, ClockStarted
+from exchange.kafka.subscriptions import handles
 from intake.domain.errors import UnknownCase
 from intake.domain.model import Case
 from intake.service_layer.catalogues import CatalogueStore
+from intake.service_layer.drafts import apply_answer
 from intake.service_layer.unit_of_work import IntakeUnitOfWork
 
-__all__ = ["CaseStreamFolder"]
+__all__ = ["CaseStreamFolder", "EventUseCase", "event_use_cases"]
 
 
 class CaseStreamFolder:
@@ -93,3 +99,20 @@ class CaseStreamFolder:
             bundle = None
         name_zh, name_en = (bundle.name_zh, bundle.name_en) if bundle else (case.bundle_code, case.bundle_code)
         case.deliver(datetime.now(UTC), name_zh, name_en)
+
+
+EventUseCase = Callable[[IntakeUnitOfWork, Envelope, EventPayload], Awaitable[None]]
+
+
+def event_use_cases(folder: CaseStreamFolder) -> dict[str, EventUseCase]:
+    """What intake does with each event it subscribes to, by event type, in the unit of work it is handed."""
+    return dict([
+        handles(ReviewConcluded, folder.review_concluded),
+        handles(TaskReleased, folder.task_released),
+        handles(TaskConcluded, folder.task_concluded),
+        handles(CaseLicenceIssued, folder.licence_issued),
+        handles(LicenceStatusChanged, folder.licence_status_changed),
+        handles(ClockStarted, folder.clock_started),
+        handles(ClockAdjusted, folder.clock_adjusted),
+        handles(LookupAnswered, apply_answer),
+    ])

@@ -7,15 +7,24 @@ changing the version is refused, so a version always means one content.
 from __future__ import annotations
 
 import hashlib
+from typing import Any, Protocol
 
 from onething_catalogue.model import Catalogue, CatalogueError
 from pydantic import ValidationError
 
 from contracts.canonical import canonical_json
-from exchange.db.database import Database
-from intake.adapters.catalogue_versions import SqlCatalogueVersions
 
-__all__ = ["CatalogueStore"]
+__all__ = ["CatalogueStore", "CatalogueVersions"]
+
+
+class CatalogueVersions(Protocol):
+    """Where every version served is kept (``adapters.catalogue_versions.SqlCatalogueVersions``)."""
+
+    async def record(self, version: str, digest: str, content: dict[str, Any]) -> str:
+        """Record ``version`` with its content unless it is recorded already; the digest it is recorded under."""
+        ...
+
+    async def content(self, version: str) -> dict[str, Any] | None: ...
 
 
 def _digest(catalogue: Catalogue) -> str:
@@ -24,8 +33,8 @@ def _digest(catalogue: Catalogue) -> str:
 
 
 class CatalogueStore:
-    def __init__(self, database: Database, current: Catalogue) -> None:
-        self.versions = SqlCatalogueVersions(database)
+    def __init__(self, versions: CatalogueVersions, current: Catalogue) -> None:
+        self.versions = versions
         self.current = current
         self._older: dict[str, Catalogue] = {}
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from exchange.db.database import Database
-from intake.adapters import views
 from intake.domain.delegation import Delegation, covers, expiry, grant_problem
 from intake.domain.errors import DelegationRefused
-from intake.service_layer.unit_of_work import intake_work
+from intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 __all__ = ["authorised_by", "grant", "revoke"]
 
 
-async def grant(db: Database, *, principal_id: str, proxy_id: str, bundle_code: str | None,
+async def grant(uow: IntakeUnitOfWork, *, principal_id: str, proxy_id: str, bundle_code: str | None,
                 valid_days: int) -> Delegation:
     problem = grant_problem(principal_id, proxy_id, valid_days)
     if problem is not None:
@@ -22,26 +20,24 @@ async def grant(db: Database, *, principal_id: str, proxy_id: str, bundle_code: 
     now = datetime.now(UTC)
     delegation = Delegation(f"DG{uuid.uuid4().hex[:16].upper()}", principal_id, proxy_id, bundle_code, now,
                             expiry(now, valid_days))
-    async with intake_work(db) as uow:
-        uow.delegations.add(delegation)
+    uow.delegations.add(delegation)
     return delegation
 
 
-async def revoke(db: Database, delegation_id: str, *, principal_ids: set[str]) -> Delegation | None:
+async def revoke(uow: IntakeUnitOfWork, delegation_id: str, *, principal_ids: set[str]) -> Delegation | None:
     """Revoke one of the caller's own authorisations (``principal_ids``: whom the caller speaks for); None if
     there is no such authorisation of theirs."""
-    async with intake_work(db) as uow:
-        delegation = await uow.delegations.get_for_update(delegation_id)
-        if delegation is None or delegation.principal_id not in principal_ids:
-            return None
-        delegation.revoke(datetime.now(UTC))
+    delegation = await uow.delegations.get_for_update(delegation_id)
+    if delegation is None or delegation.principal_id not in principal_ids:
+        return None
+    delegation.revoke(datetime.now(UTC))
     return delegation
 
 
-async def authorised_by(db: Database, *, principal_id: str, proxy_id: str, bundle_code: str) -> str | None:
+async def authorised_by(uow: IntakeUnitOfWork, *, principal_id: str, proxy_id: str, bundle_code: str) -> str | None:
     """The id of an authorisation that lets ``proxy_id`` apply for ``principal_id`` now, or None."""
     now = datetime.now(UTC)
-    for delegation in await views.delegations_between(db, principal_id=principal_id, proxy_id=proxy_id):
+    for delegation in await uow.delegations.between(principal_id=principal_id, proxy_id=proxy_id):
         if covers(delegation.grant, principal_id=principal_id, proxy_id=proxy_id, bundle_code=bundle_code, now=now):
             return delegation.delegation_id
     return None

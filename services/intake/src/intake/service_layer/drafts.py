@@ -18,12 +18,11 @@ from contracts.days import china_date
 from contracts.envelope import Envelope
 from contracts.intake.v1 import Channel
 from contracts.sharing.v1 import LookupAnswered, SubjectKind, registry_principal
-from exchange.db.database import Database
 from intake.domain.draft import Draft
 from intake.domain.errors import ApplicationInvalid, FieldProblem, ForeignAnswer
 from intake.domain.identity import identity_problem
 from intake.domain.messages import MESSAGES
-from intake.service_layer.unit_of_work import IntakeUnitOfWork, intake_work
+from intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 __all__ = ["Authorisation", "apply_answer", "create_draft", "prefilled_values"]
 
@@ -36,8 +35,8 @@ class Authorisation:
     granted_by: str  # the subject of the applicant's token (统一身份认证): who authorised, proven, not claimed
 
 
-async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items: tuple[str, ...], subject_id: str,
-                       authorisation: Authorisation) -> Draft:
+async def create_draft(uow: IntakeUnitOfWork, catalogue: Catalogue, bundle: Bundle, items: tuple[str, ...],
+                       subject_id: str, authorisation: Authorisation) -> Draft:
     now = datetime.now(UTC)
     problem = identity_problem(bundle, subject_id, china_date(now))
     if problem:
@@ -52,8 +51,7 @@ async def create_draft(db: Database, catalogue: Catalogue, bundle: Bundle, items
          "channel": authorisation.channel.value, "granted_by": authorisation.granted_by,
          "catalogue_version": catalogue.version},
         uuid.uuid4(), MESSAGES.text("lookup_purpose", bundle=bundle.name_zh).zh, now)
-    async with intake_work(db) as uow:
-        uow.drafts.add(draft)
+    uow.drafts.add(draft)
     return draft
 
 

@@ -2,7 +2,10 @@
 ``uow.blacklist`` are what an acceptance consults and claims, ``uow.delegations`` the applicants' 委托授权. When the use case returns,
 :meth:`SqlIntakeUnitOfWork.publish` (run by ``exchange.db.service_work``) writes the cases back with their timelines
 and turns what they recorded into outbox messages (``adapters.messages``, through :func:`publish_recorded`). A use
-case that raises leaves nothing."""
+case that raises leaves nothing. A use case takes the unit of work its caller opened (a route: ``intake_work``, the
+consumer: :func:`in_intake_work`), or, when it needs transactions of its own (an acceptance, a listing), an opener of
+them (``exchange.db.service_work.Opener``: ``partial(intake_work, database)``); it reads through the repositories,
+never a Database."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from intake.adapters.repositories import SqlBlacklist, SqlCases, SqlDelegations,
 from intake.domain.blacklist import Listing
 from intake.domain.delegation import Delegation
 from intake.domain.draft import Draft
-from intake.domain.model import Case
+from intake.domain.model import Case, KeyedCase
 
 __all__ = [
     "Blacklist", "CaseRepository", "Delegations", "Drafts", "IntakeUnitOfWork", "in_intake_work", "intake_work",
@@ -30,17 +33,29 @@ __all__ = [
 class CaseRepository(Protocol):
     async def get_for_update(self, case_id: str) -> Case | None: ...
 
+    async def by_idempotency_key(self, key: str) -> KeyedCase | None:
+        """The case a request with this key (as stored) already made, if any."""
+        ...
+
     def add(self, case: Case) -> None: ...
 
 
 class Drafts(Protocol):
     async def get_for_update(self, draft_id: str) -> Draft | None: ...
 
+    async def get(self, draft_id: str) -> Draft | None:
+        """The draft as it stands, read only: what changes on it is not saved."""
+        ...
+
     def add(self, draft: Draft) -> None: ...
 
 
 class Delegations(Protocol):
     async def get_for_update(self, delegation_id: str) -> Delegation | None: ...
+
+    async def between(self, *, principal_id: str, proxy_id: str) -> list[Delegation]:
+        """Every authorisation ``principal_id`` gave ``proxy_id``, read only."""
+        ...
 
     def add(self, delegation: Delegation) -> None: ...
 
