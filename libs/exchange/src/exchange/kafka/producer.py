@@ -47,18 +47,19 @@ class Producer:
         self.started = False
         self._tracked: set[str] = set()
 
-    async def _track(self, topics: Iterable[str]) -> None:
+    def _track(self, topics: Iterable[str]) -> None:
         """Have the client track every topic this producer sends to, before a record for it is queued.
 
         aiokafka fetches all topics' metadata at start and, from the first topic it is asked to track on, only the
         tracked ones; a topic first sent to while known from that first fetch is never tracked, so the update that
         a new topic brings (a dead-letter topic, a department's request topic) forgets it, and a record queued for
         it waits for a leader that never comes until the request timeout (NotLeaderForPartition). The same fault
-        as the stream processors' (``exchange.streams``); ``tests/exchange/test_exchange_producer.py``."""
-        new = sorted(set(topics) - self._tracked)
-        if new:
-            await asyncio.gather(*(self._producer.client.add_topic(topic) for topic in new))
-            self._tracked.update(new)
+        as the stream processors' (``exchange.streams``); ``tests/exchange/test_exchange_producer.py``. The topic
+        is tracked at once; the metadata update that asks for runs in the background and is not waited for (with
+        the broker away, or the client not started, it would never come)."""
+        for topic in set(topics) - self._tracked:
+            self._producer.client.add_topic(topic)
+            self._tracked.add(topic)
 
     async def start(self) -> None:
         await self._producer.start()
@@ -82,7 +83,7 @@ class Producer:
     async def send(
         self, topic: str, key: str | None, value: bytes, headers: Headers | None = None
     ) -> RecordMetadata:
-        await self._track([topic])
+        self._track([topic])
         return await self._producer.send_and_wait(
             topic, value=value, key=key.encode() if key is not None else None, headers=headers or []
         )
@@ -91,7 +92,7 @@ class Producer:
         self, messages: Sequence[tuple[str, str, bytes, Headers]]
     ) -> list[RecordMetadata]:
         """Send many records and wait for all acknowledgements (order per partition is kept)."""
-        await self._track(topic for topic, *_ in messages)
+        self._track(topic for topic, *_ in messages)
         futures = [
             await self._producer.send(topic, value=value, key=key.encode(), headers=headers)
             for topic, key, value, headers in messages
