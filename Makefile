@@ -22,15 +22,21 @@ run: $(STAMP)
 	$(BIN)/onething up --demo $(DEMO_CASES)
 
 ## Every check and test: lint, types, unit, contracts, bus and storage on the real broker and PostgreSQL, end to end.
-test: $(STAMP)
+test: $(STAMP) .venv-peers/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
-## Sustained closed-loop load on the whole system (docs/performance.md); BENCH_ARGS="--bundle P-01 --database-url …".
-bench: $(STAMP)
+## Sustained closed-loop load on the whole system (docs/performance.md); BENCH_ARGS="--bundle P-01 --peers --database-url …".
+bench: $(STAMP) .venv-peers/.installed
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e "cli[bench]"
 	$(BIN)/onething bench $(BENCH_ARGS)
+
+## The DBOS peer's own environment (requirements/peers.txt: it cannot share the platform's).
+.venv-peers/.installed: requirements/peers.txt
+	test -x .venv-peers/bin/python || $(PYTHON) -m venv .venv-peers
+	.venv-peers/bin/python -m pip install -q --disable-pip-version-check -r requirements/peers.txt
+	touch .venv-peers/.installed
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not e2e"
@@ -40,4 +46,4 @@ docs: $(STAMP)
 	$(BIN)/python -m contracts.publish
 
 clean:
-	rm -rf $(VENV) .onething
+	rm -rf $(VENV) .venv-peers .onething

@@ -5,7 +5,16 @@ from __future__ import annotations
 import math
 import re
 
-from onething.bench.figures import LAG_GROWTH_FLOOR, BenchFigures, GroupLag, ProcessUse, lags, percentile
+from onething.bench.figures import (
+    LAG_GROWTH_FLOOR,
+    BenchFigures,
+    GroupLag,
+    PeerFigures,
+    ProcessUse,
+    lags,
+    percentile,
+    with_peers,
+)
 
 
 def figures(**overrides: object) -> BenchFigures:
@@ -78,3 +87,22 @@ def test_the_table_and_the_json_line_carry_the_figures() -> None:
 def test_lags_pair_each_group_at_both_ends_of_the_window() -> None:
     paired = lags({"a": 3}, {"a": 5, "b": 2}, {"a": 100})
     assert paired == [GroupLag("a", 3, 5, 100), GroupLag("b", 0, 2, 0)]
+
+
+def test_the_summary_gives_each_peer_as_a_ratio_and_the_raw_bus_as_a_share() -> None:
+    onething = figures(delivered=600)  # 10.0 cases/s over 60 s
+    peers = [PeerFigures("raw", 8, 60.0, 12000, [5.0] * 10, 30.0, "6 hops"),  # 200 cases/s
+             PeerFigures("celery", 8, 60.0, 7200, [90.0, 100.0], 100.8, "chord"),  # 120 cases/s
+             PeerFigures("dbos", 8, 60.0, 3000, [110.0], 75.0, "workflow")]  # 50 cases/s
+    summary, table = with_peers(onething, peers)
+    assert summary == ("bench E-02 sqlite: onething 10.0 cases/s p99 99 ms | raw 200.0 (5.0%) | celery 120.0 (0.08x) | "
+                       "dbos 50.0 (0.20x)")
+    assert peers[1].cpu_per_case == 0.014 and peers[1].p(99) == 100.0
+    rows = table.splitlines()
+    assert rows[2].startswith("| onething | 8 | 10.0 |") and rows[4].startswith("| celery | 8 | 120.0 | 90 | 100 | 0.014 |")
+    assert len(rows) == 6
+
+
+def test_a_peer_that_delivered_nothing_gives_no_ratio() -> None:
+    summary, _ = with_peers(figures(), [PeerFigures("celery", 8, 60.0, 0, [], 0.0)])
+    assert summary.endswith("| celery 0.0 (delivered none)")

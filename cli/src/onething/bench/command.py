@@ -21,8 +21,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from contracts.topics import CASE_STREAM
-from onething.bench.figures import BenchFigures, ProcessUse, lags, percentile
+from onething.bench.figures import BenchFigures, ProcessUse, lags, percentile, with_peers
 from onething.bench.load import ClosedLoop
+from onething.bench.peers.run import PEERS, run_peers
 from onething.bench.probes import BusProbe, BusSnapshot, ProcessSampler, arrived, cpu_seconds
 from onething.catalogue import bundle_mix
 from onething.processes import PROCESSES
@@ -48,11 +49,26 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-results"), metavar="DIR",
                         help="where the table, chart and results.jsonl go (default ./bench-results)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--peers", nargs="?", const="raw,celery,dbos", default=None, metavar="LIST",
+                        help="then run the peers in the same closed loop (raw bus, Celery chord, DBOS workflow; default "
+                             "all three) and give OneThing's rate as a ratio to each (docs/performance.md)")
+    parser.add_argument("--peers-database-url", default=None, metavar="URL",
+                        help="PostgreSQL server the Celery and DBOS peers write to (default: --database-url, else "
+                             "postgresql://postgres@127.0.0.1:5432/postgres); databases of their own, dropped after")
+    parser.add_argument("--peers-python", type=Path, default=Path(".venv-peers/bin/python"), metavar="PATH",
+                        help="the interpreter the DBOS peer runs in (made by `make bench`; default .venv-peers)")
+    parser.add_argument("--raw-hops", type=int, default=6,
+                        help="sequential hops of the raw bus peer (default 6: a case's longest chain of events)")
 
 
 def bench_command(args: argparse.Namespace) -> int:
     if args.window < 1 or args.duration <= 0 or args.warmup < 0:
         print("--window ≥ 1, --duration > 0 and --warmup ≥ 0, please", file=sys.stderr)
+        return 2
+    peers = [] if args.peers is None else [name.strip() for name in args.peers.split(",") if name.strip()]
+    unknown = sorted(set(peers) - set(PEERS))
+    if unknown or args.raw_hops < 1:
+        print(f"--peers takes {', '.join(PEERS)} (got {', '.join(unknown)}); --raw-hops ≥ 1", file=sys.stderr)
         return 2
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     bundles = bundle_mix(args.bundle or ["E-02"])
@@ -79,9 +95,19 @@ def bench_command(args: argparse.Namespace) -> int:
         results.write(json.dumps({"at": stamp, **figures.as_json()}, ensure_ascii=False) + "\n")
     chart = _chart(figures, args.out / f"bench-{stamp}.png")
     print(figures.markdown())
+    summary = figures.summary()
+    if peers:
+        measured = asyncio.run(run_peers(peers, figures, args))
+        summary, side_by_side = with_peers(figures, measured)
+        print("\n" + side_by_side)
+        with open(table, "a") as written:
+            written.write("\n" + side_by_side + "\n")
+        with open(args.out / "results.jsonl", "a") as results:
+            results.write(json.dumps({"at": stamp, "peers": [p.as_json() for p in measured], "summary": summary},
+                                     ensure_ascii=False) + "\n")
     print(f"\n表 table {table}; 图 chart {chart or 'not drawn (pip install onething-cli[bench])'}; "
           f"结果 results {args.out / 'results.jsonl'}", file=sys.stderr)
-    print(figures.summary())
+    print(summary)
     return 0 if figures.exactly_once else 1
 
 

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["LAG_GROWTH_ALLOWED", "LAG_GROWTH_FLOOR", "BenchFigures", "GroupLag", "ProcessUse", "percentile"]
+__all__ = ["LAG_GROWTH_ALLOWED", "LAG_GROWTH_FLOOR", "BenchFigures", "GroupLag", "PeerFigures", "ProcessUse",
+           "percentile", "with_peers"]
 
 LAG_GROWTH_ALLOWED = 0.05  # of the records a group had to read in the window
 LAG_GROWTH_FLOOR = 50  # records; below it a group's lag is noise (one poll's worth)
@@ -139,6 +140,58 @@ class BenchFigures:
                    sustained=self.sustained, exactly_once=self.exactly_once, cpu_per_case=self.cpu_per_case,
                    summary=self.summary())
         return out
+
+
+@dataclass(frozen=True)
+class PeerFigures:
+    """What a peer (``onething bench --peers``) did in its own closed loop of the same shape: the raw bus (the same
+    messages per case through the same broker, no processing), a Celery chord, a DBOS workflow."""
+
+    name: str  # "raw", "celery", "dbos"
+    window: int
+    duration_s: float
+    delivered: int
+    latencies_ms: Sequence[float]
+    cpu_s: float  # the peer's own processes in the window (its workers, or the bench process for in-process peers)
+    note: str = ""  # how it was run (workers, messages per case, …)
+
+    @property
+    def rate(self) -> float:
+        return self.delivered / self.duration_s if self.duration_s > 0 else 0.0
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies_ms, q)
+
+    @property
+    def cpu_per_case(self) -> float:
+        return self.cpu_s / self.delivered if self.delivered else math.nan
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "window": self.window, "duration_s": self.duration_s, "delivered": self.delivered,
+                "rate": round(self.rate, 2), "p50_ms": self.p(50), "p99_ms": self.p(99),
+                "cpu_per_case": self.cpu_per_case, "note": self.note}
+
+
+def with_peers(onething: BenchFigures, peers: Sequence[PeerFigures]) -> tuple[str, str]:
+    """The summary line with each peer as a ratio (OneThing's rate over the peer's; for the raw bus, OneThing's share
+    of it), and a markdown table of all of them side by side."""
+    parts = [onething.summary()]
+    for peer in peers:
+        if not peer.rate:
+            parts.append(f"{peer.name} 0.0 (delivered none)")
+        elif peer.name == "raw":
+            parts.append(f"raw {peer.rate:.1f} ({100 * onething.rate / peer.rate:.1f}%)")
+        else:
+            parts.append(f"{peer.name} {peer.rate:.1f} ({onething.rate / peer.rate:.2f}x)")
+    rows = [
+        "| system | in flight | cases/s | p50 ms | p99 ms | CPU per case (core-s) | how |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        f"| onething | {onething.window} | {onething.rate:.1f} | {onething.p(50):.0f} | {onething.p(99):.0f} | "
+        f"{onething.cpu_per_case:.3f} | every service in its own process, {onething.database} |",
+        *(f"| {p.name} | {p.window} | {p.rate:.1f} | {p.p(50):.0f} | {p.p(99):.0f} | {p.cpu_per_case:.3f} | {p.note} |"
+          for p in peers),
+    ]
+    return " | ".join(parts), "\n".join(rows)
 
 
 def lags(start: Mapping[str, int], end: Mapping[str, int], arrived: Mapping[str, int],
