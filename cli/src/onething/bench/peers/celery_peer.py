@@ -5,6 +5,7 @@ submitting from this process). CPU counted: the worker tree and its Redis, not t
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import os
 import subprocess
@@ -68,6 +69,9 @@ async def run_celery(*, server_url: str, window: int, warmup_s: float, duration_
                 await watch.stop()
                 client.shutdown()
                 await asyncio.to_thread(_stop, worker)
+                # The client's results unsubscribe from Redis when collected: collect them while it still answers
+                # (some sit in reference cycles; collected after it stopped, each would raise in __del__).
+                gc.collect()
     note = (f"chord of 4 on its own Redis, prefork -c {CONCURRENCY}, PostgreSQL"
             + (f"; {len(result.failures)} failed" if result.failures else ""))
     return PeerFigures("celery", window, duration_s, result.delivered, result.latencies_ms, result.cpu_s, note)
