@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from exchange.testing.memory import Copies, Staged, StagingOutbox
+from exchange.testing.memory import Copies, Counters, Staged, StagingOutbox
 from gateway.domain.model import QueuedRequest, RefusalNotice
 from gateway.domain.requests import Delivery
 from gateway.service_layer.unit_of_work import publish_recorded
@@ -66,22 +66,6 @@ class _Requests(Copies[QueuedRequest]):
         return [copy.deepcopy(r) for r in due[:limit]]
 
 
-class _Cursors:
-    """Queue positions taken in this transaction, beside those committed."""
-
-    def __init__(self, committed: dict[str, int]) -> None:
-        self._committed = committed
-        self.taken: dict[str, int] = {}
-
-    async def take(self, department: str) -> int:
-        seq = self.taken.get(department, self._committed.get(department, 1))
-        self.taken[department] = seq + 1
-        return seq
-
-    def commit(self) -> None:
-        self._committed.update(self.taken)
-
-
 class _Notices:
     """Refusal notices kept in this transaction."""
 
@@ -96,7 +80,7 @@ class _Transaction:
     def __init__(self, store: FakeGateway) -> None:
         self._store = store
         self.requests = _Requests(store.requests)
-        self.cursors = _Cursors(store.cursors)
+        self.cursors = Counters(store.cursors, first=1)
         self.notices = _Notices()
         self._outbox = StagingOutbox("gateway")
         self._send_again: set[str] = set()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from contracts.licence.v1 import LicenceState
 from exchange.db.service_work import Message, stage
-from exchange.testing.memory import Copies, Staged, StagingOutbox
+from exchange.testing.memory import Copies, Counters, Staged, StagingOutbox
 from licence.domain.model import Licence
 from licence.service_layer.unit_of_work import publish_recorded
 
@@ -49,27 +49,11 @@ class _Licences(Copies[Licence]):
         return [copy.deepcopy(lic) for lic in sorted(held, key=lambda lic: (lic.issued_at, lic.licence_id))]
 
 
-class _StatusIndexes:
-    """Each department's next free place, taken in this transaction on top of those committed."""
-
-    def __init__(self, committed: dict[str, int]) -> None:
-        self._committed = committed
-        self.taken: dict[str, int] = {}
-
-    async def take(self, department: str) -> int:
-        index = self.taken.get(department, self._committed.get(department, 0))
-        self.taken[department] = index + 1
-        return index
-
-    def commit(self) -> None:
-        self._committed.update(self.taken)
-
-
 class _Transaction:
     def __init__(self, store: FakeLicence) -> None:
         self._store = store
         self.licences = _Licences(store.licences, lambda licence: licence.licence_id)
-        self.status_indexes = _StatusIndexes(store.next_index)
+        self.status_indexes = Counters(store.next_index, first=0)
         self._outbox = StagingOutbox("licence")
 
     def send(self, message: Message, *, subject: str) -> None:

@@ -13,7 +13,7 @@ from uuid import UUID
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import TopicSpec, default_topics
 
-__all__ = ["Copies", "Staged", "StagingOutbox"]
+__all__ = ["Copies", "Counters", "Staged", "StagingOutbox"]
 
 A = TypeVar("A")
 
@@ -57,6 +57,24 @@ class Copies(Generic[A]):
 
     def commit(self) -> None:
         self._committed.update(self.seen)
+
+
+class Counters:
+    """Numbers handed out per key (a department's queue positions, its places in its status lists) in one
+    transaction, on top of those committed; ``commit`` keeps them, a transaction that raises gives them back."""
+
+    def __init__(self, committed: dict[str, int], *, first: int) -> None:
+        self._committed = committed
+        self._first = first
+        self.taken: dict[str, int] = {}
+
+    async def take(self, key: str) -> int:
+        number = self.taken.get(key, self._committed.get(key, self._first))
+        self.taken[key] = number + 1
+        return number
+
+    def commit(self) -> None:
+        self._committed.update(self.taken)
 
 
 class StagingOutbox:
