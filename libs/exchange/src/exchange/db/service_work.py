@@ -53,7 +53,7 @@ def stage(messages: Iterable[Message], *, subject: str, emit: Emit) -> None:
 
 
 class ServiceWork(Protocol):
-    def publish(self) -> None:
+    async def publish(self) -> None:
         """Write back every aggregate handed out and stage what they recorded."""
         ...
 
@@ -73,7 +73,7 @@ async def work_over(uow: UnitOfWork, make: Callable[[UnitOfWork], W]) -> AsyncIt
     """The service's unit of work in the transaction ``uow`` holds."""
     work = make(uow)
     yield work
-    work.publish()
+    await work.publish()
 
 
 @asynccontextmanager

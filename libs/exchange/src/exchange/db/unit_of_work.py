@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.emitted: list[Envelope] = []
         self.republished = False
         self._outbox: list[dict[str, Any]] = []  # rows staged by emit, written by flush_outbox (Core, in order)
+        self._connection: AsyncConnection | None = None
 
     def emit(
         self,
@@ -84,7 +86,7 @@ class UnitOfWork:
         before committing; reading the outbox here calls it first."""
         if self._outbox:
             rows, self._outbox = self._outbox, []
-            connection = await self.session.connection()
+            connection = await self.connection()
             await connection.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
 
     async def republish(self, event_id: UUID) -> int:
@@ -112,20 +114,26 @@ class UnitOfWork:
         return found.first() is not None
 
     @property
-    def _dialect(self) -> str:
+    def dialect(self) -> str:
         return self.session.bind.dialect.name if self.session.bind else ""
+
+    async def connection(self) -> AsyncConnection:
+        """The transaction's connection, for Core statements (``exchange.db.rows``); asked of the session once."""
+        if self._connection is None:
+            self._connection = await self.session.connection()
+        return self._connection
 
     async def get_for_update(self, model: type[T], key: object) -> T | None:
         """Read a row and hold it until this transaction ends, so two writers of one aggregate
         (an API call and a consumer, or two topics about one case) take turns. PostgreSQL locks the
         row; the embedded SQLite default already lets one writer in at a time."""
-        return await self.session.get(model, key, with_for_update=self._dialect == "postgresql")
+        return await self.session.get(model, key, with_for_update=self.dialect == "postgresql")
 
     async def get_or_create_for_update(self, model: type[T], key: dict[str, Any], **values: Any) -> T:
         """Like :meth:`get_for_update`, creating the row first when it is missing. Two transactions that both
         find it missing take turns on the one row (INSERT … ON CONFLICT DO NOTHING, then the locked read)
         instead of the second failing on the primary key."""
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         await self.session.execute(insert(model).values(**key, **values).on_conflict_do_nothing())
         row = await self.get_for_update(model, tuple(key.values()) if len(key) > 1 else next(iter(key.values())))
         assert row is not None  # inserted above, or by the transaction that won
@@ -135,12 +143,12 @@ class UnitOfWork:
         """Record that ``consumer`` applies ``event_id`` now; False if it already did (a duplicate). A Core
         statement on the session's connection: through the session it would first flush everything the records
         handled before in this transaction (their turn comes at the commit)."""
-        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         stmt = (
             dialect_insert(ProcessedEvent.__table__)  # type: ignore[attr-defined]
             .values(consumer=consumer, event_id=str(event_id), processed_at=datetime.now(UTC))
             .on_conflict_do_nothing()
         )
-        connection = await self.session.connection()
+        connection = await self.connection()
         result = await connection.execute(stmt)
         return bool(result.rowcount)

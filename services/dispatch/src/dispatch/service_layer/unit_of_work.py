@@ -80,10 +80,10 @@ class SqlDispatchUnitOfWork:
     async def unsent(self, event_id: UUID) -> bool:
         return await self._uow.waiting(event_id)
 
-    def publish(self) -> None:
+    async def publish(self) -> None:
         """Write back what changed and stage what happened."""
-        self.cases.save()
-        self.requests.save()
+        await self.cases.save()
+        await self.requests.save()
         publish_recorded(self.cases.seen, self.requests.seen, self._uow.emit)
 
 

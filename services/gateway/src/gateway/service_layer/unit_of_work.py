@@ -76,7 +76,7 @@ class SqlGatewayUnitOfWork:
     async def send_again(self, event_id: UUID) -> None:
         await self._uow.republish(event_id)  # one whose first send is still waiting goes out anyway
 
-    def publish(self) -> None:
+    async def publish(self) -> None:
         self.requests.save()
         publish_recorded(self.requests.seen, self._uow.emit)
 

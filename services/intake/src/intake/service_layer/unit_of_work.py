@@ -88,7 +88,7 @@ class SqlIntakeUnitOfWork:
         self.delegations = SqlDelegations(uow)
         self.blacklist = SqlBlacklist(uow)
 
-    def publish(self) -> None:
+    async def publish(self) -> None:
         for repository in (self.cases, self.drafts, self.delegations):
             repository.save()
         publish_recorded(self.cases.seen, self.drafts.seen, self._uow.emit)

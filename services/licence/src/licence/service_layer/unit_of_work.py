@@ -62,7 +62,7 @@ class SqlLicenceUnitOfWork:
     def send(self, message: Message, *, subject: str) -> None:
         stage([message], subject=subject, emit=self._uow.emit)
 
-    def publish(self) -> None:
+    async def publish(self) -> None:
         self.licences.save()
         publish_recorded(self.licences.seen, self._uow.emit)
 

@@ -68,7 +68,7 @@ class SqlRatingUnitOfWork:
         self.orders = SqlOrders(uow)
         self.figures = SqlFigures(uow)
 
-    def publish(self) -> None:
+    async def publish(self) -> None:
         self.cases.save()
         self.orders.save()
         publish_recorded(self.cases.seen, self.orders.seen, self._uow.emit)

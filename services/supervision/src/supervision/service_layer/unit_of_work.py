@@ -91,7 +91,7 @@ class SqlSupervisionUnitOfWork:
         self.flags = SqlFlags(uow)
         self.audit = SqlAuditTrail(uow)
 
-    def publish(self) -> None:
+    async def publish(self) -> None:
         for repository in (self.clocks, self.cases, self.cards, self.flags):
             repository.save()
         publish_recorded(self.clocks.seen, self.flags.added, self.cards.added, self._uow.emit)
