@@ -41,11 +41,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.chain import GENESIS, ChainHead, link
@@ -62,6 +63,8 @@ logger = logging.getLogger(__name__)
 LEADERSHIP_CHECK_S = 1.0  # how often the active relay makes sure it still holds its advisory lock
 HELD_CHECK_S = 10.0  # how often an idle relay looks for rows it holds no key for
 
+_OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_HEADS: sa.Table = ChainHeadRow.__table__  # type: ignore[attr-defined]
 _SOURCE = col(OutboxMessage.envelope)["source"].as_string()  # who signs a row (JSON ->> on PostgreSQL and SQLite)
 
 
@@ -282,33 +285,31 @@ class OutboxRelay:
                 logger.info("outbox of %s holds no rows any more", self.signer.principal)
             self._held = held
 
-    async def _read_pending(self) -> tuple[Sequence[OutboxMessage], dict[str, ChainHead]]:
+    async def _read_pending(self) -> tuple[Sequence[_Pending], dict[str, ChainHead]]:
         """The next pending rows in outbox order that this relay can sign, and the stored chain heads of their
-        sources, read in a read-only session."""
+        sources, read in a read-only session (Core: plain rows, no ORM objects to build)."""
         async with self.database.sessions() as session:
-            rows = (
-                await session.exec(
-                    select(OutboxMessage)
-                    .where(col(OutboxMessage.published_at).is_(None), _SOURCE.in_(sorted(self.signers)))
-                    .order_by(col(OutboxMessage.seq))
-                    .limit(self.batch_size)
-                )
-            ).all()
-            sources = {_source_of(row) for row in rows}
-            stored = (
-                await session.exec(select(ChainHeadRow).where(col(ChainHeadRow.producer).in_(sources)))
-            ).all() if rows else []
-        # Closing the session ended its read transaction; the rows stay loaded (detached).
-        return rows, {h.producer: ChainHead(h.seq, h.digest) for h in stored}
+            connection = await session.connection()
+            rows = [_Pending(*row) for row in await connection.execute(
+                sa.select(_OUTBOX.c.seq, _OUTBOX.c.topic, _OUTBOX.c.key, _OUTBOX.c.envelope, _OUTBOX.c.wire)
+                .where(_OUTBOX.c.published_at.is_(None), _SOURCE.in_(sorted(self.signers)))
+                .order_by(_OUTBOX.c.seq)
+                .limit(self.batch_size)
+            )]
+            sources = {row.source for row in rows}
+            stored = list(await connection.execute(
+                sa.select(_HEADS.c.producer, _HEADS.c.seq, _HEADS.c.digest).where(_HEADS.c.producer.in_(sources))
+            )) if rows else []
+        return rows, {producer: ChainHead(seq, digest) for producer, seq, digest in stored}
 
-    def _sign(self, rows: Sequence[OutboxMessage], stored_heads: dict[str, ChainHead]) -> SignedBatch:
+    def _sign(self, rows: Sequence[_Pending], stored_heads: dict[str, ChainHead]) -> SignedBatch:
         heads = dict(stored_heads)
         messages: list[tuple[str, str, bytes, Headers]] = []
         for row in rows:
             if row.wire is not None:  # a re-send (UnitOfWork.republish): the bytes sent before, at their chain position
                 messages.append((row.topic, row.key, *record_of(json.loads(row.wire))))
                 continue
-            source = _source_of(row)
+            source = row.source
             head = heads.get(source, GENESIS)
             wire = self._signer_of(source).sign_envelope(link(row.envelope, head))
             heads[source] = head.advance(wire)
@@ -327,7 +328,7 @@ class OutboxRelay:
         async with db.write_guard(), db.sessions() as session, session.begin():
             # Each row keeps the bytes sent and the epoch they were sent in, for a re-publication after the
             # broker lost its data (republish_since_epoch).
-            outbox = SQLModel.metadata.tables[OutboxMessage.__tablename__]  # Core: one UPDATE per row, executemany
+            outbox = _OUTBOX  # Core: one UPDATE per row, executemany
             connection = await session.connection()
             await connection.execute(
                 sa.update(outbox)
@@ -408,6 +409,16 @@ class OutboxRelay:
                              "whose key it was not given") from None
 
 
-def _source_of(row: OutboxMessage) -> str:
-    """Who the row is signed as: its envelope's ``source``."""
-    return str(row.envelope.get("source"))
+class _Pending(NamedTuple):
+    """An outbox row waiting to be sent, as the relay reads it."""
+
+    seq: int
+    topic: str
+    key: str
+    envelope: dict[str, Any]
+    wire: str | None
+
+    @property
+    def source(self) -> str:
+        """Who the row is signed as: its envelope's ``source``."""
+        return str(self.envelope.get("source"))

@@ -1,0 +1,111 @@
+"""``exchange.db.rows.TableRows`` on PostgreSQL and the embedded SQLite: a row read comes back as it was stored; a
+save writes only the columns that changed, and nothing when none did; a row never read is inserted with the
+model's defaults; and a later read in the same transaction sees what was written."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, Column, Integer, MetaData, String, event
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from exchange.db.database import Database, create_database_if_missing
+from exchange.db.rows import TableRows
+from exchange.db.timestamps import UtcDateTime
+
+pytestmark = pytest.mark.integration
+
+_PROBE_METADATA = MetaData()  # not the services' metadata: no migration knows this table
+
+
+class Probe(SQLModel, table=True):
+    metadata = _PROBE_METADATA
+    __tablename__ = "rows_probe"
+
+    probe_id: str = Field(sa_column=Column(String(32), primary_key=True))
+    label: str = Field(sa_column=Column(String(64), nullable=False))
+    count: int = Field(default=3, sa_column=Column(Integer, nullable=False))
+    tags: list[str] = Field(default=[], sa_column=Column(JSON, nullable=False))
+    at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+
+
+@pytest.fixture
+async def database(each_database_url: str) -> AsyncIterator[Database]:
+    db = Database(each_database_url, source="rating")
+    await create_database_if_missing(db.url)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_PROBE_METADATA.create_all)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+def statements(database: Database) -> list[str]:
+    """Every INSERT and UPDATE the engine sends, as SQL text."""
+    seen: list[str] = []
+
+    def note(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            seen.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", note)
+    return seen
+
+
+async def test_a_new_row_is_inserted_with_the_models_defaults_and_read_back_as_stored(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        await TableRows(uow, Probe).save({"probe_id": "p1", "label": "新", "tags": ["a", "b"]})
+    async with database.unit_of_work() as uow:
+        row = await TableRows(uow, Probe).get("p1")
+    assert row == {"probe_id": "p1", "label": "新", "count": 3, "tags": ["a", "b"], "at": None}
+
+
+async def test_a_save_updates_only_the_changed_columns_and_nothing_when_none_changed(
+    database: Database, statements: list[str]
+) -> None:
+    async with database.unit_of_work() as uow:
+        await TableRows(uow, Probe).save({"probe_id": "p1", "label": "one", "tags": []})
+    statements.clear()
+
+    at = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+    async with database.unit_of_work() as uow:
+        rows = TableRows(uow, Probe)
+        row = await rows.get("p1", for_update=True)
+        assert row is not None
+        await rows.save({**row, "count": 4, "at": at})
+        await rows.save({**row, "count": 4, "at": at})  # the same again: already written
+    [update] = statements
+    assert update.lstrip().upper().startswith("UPDATE")
+    assert "count" in update and "at" in update and "label" not in update and "tags" not in update
+
+    statements.clear()
+    async with database.unit_of_work() as uow:
+        rows = TableRows(uow, Probe)
+        row = await rows.get("p1")
+        assert row is not None and row["count"] == 4 and row["at"] == at
+        await rows.save(dict(row))
+    assert statements == []
+
+
+async def test_a_later_read_in_the_same_transaction_sees_what_was_written(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        first = TableRows(uow, Probe)
+        await first.save_all([{"probe_id": "p1", "label": "one"}, {"probe_id": "p2", "label": "two", "count": 9}])
+        second = TableRows(uow, Probe)  # the next record's repository, in the same shared transaction
+        assert await second.exists("p2") and not await second.exists("p3")
+        found = await second.where(second.column("count") > 5)
+        assert [r["probe_id"] for r in found] == ["p2"]
+        assert sorted(await second.values_of(second.column("label"))) == ["one", "two"]
+
+
+async def test_nothing_is_kept_when_the_transaction_rolls_back(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.unit_of_work() as uow:
+            await TableRows(uow, Probe).save({"probe_id": "p1", "label": "one"})
+            raise RuntimeError("the use case failed")
+    async with database.unit_of_work() as uow:
+        assert await TableRows(uow, Probe).get("p1") is None
