@@ -1,16 +1,22 @@
 """Supervision's repositories (仓储): clocks with their ledgers and cards, cases, cards, flags and the audit trail.
-The only SQL of supervision's write side; rows never leave this module."""
+The only SQL of supervision's write side; rows never leave this module.
+
+Rows are read and written through SQLAlchemy Core (``exchange.db.rows``), not the ORM session: each repository keeps
+the aggregates it handed out in this transaction and, when the use case returns, writes back only the columns that
+changed (an ``UPDATE``), or the whole row of one it added (an ``INSERT``). Row dicts read here are never changed in
+place: the ``_values`` functions build fresh ones (fresh lists for the JSON columns)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from contracts.envelope import Envelope, canonical_bytes
-from exchange.db.identity import Loaded
+from exchange.db.rows import TableRows
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import (
     SupervisionAudit,
@@ -27,73 +33,88 @@ __all__ = ["SqlAuditTrail", "SqlCards", "SqlCases", "SqlClocks", "SqlFlags", "le
 
 
 def ledger_of(row: SupervisionClock) -> Clock:
-    """The clock row's ledger (计时台账, stored as JSON beside it) as the pure clock."""
+    """The clock row's ledger (计时台账, stored as JSON beside it) as the pure clock (for the read side's rows)."""
+    return _ledger(row.started_on, row.limit_working_days, row.suspensions, row.extensions, row.finished_on)
+
+
+def _ledger(started_on: date, budget_days: int, suspensions: Sequence[dict[str, Any]],
+            extensions: Sequence[dict[str, Any]], finished_on: date | None) -> Clock:
     return Clock(
-        started_on=row.started_on,
-        budget_days=row.limit_working_days,
+        started_on=started_on,
+        budget_days=budget_days,
         suspensions=tuple(
             Suspension(date.fromisoformat(s["since"]), date.fromisoformat(s["until"]) if s["until"] else None,
                        s["reason_zh"])
-            for s in row.suspensions
+            for s in suspensions
         ),
-        extensions=tuple(Extension(e["days"], e["reason_zh"], e["approver"]) for e in row.extensions),
-        finished_on=row.finished_on,
+        extensions=tuple(Extension(e["days"], e["reason_zh"], e["approver"]) for e in extensions),
+        finished_on=finished_on,
     )
 
 
-def _store_ledger(row: SupervisionClock, clock: Clock) -> None:
-    row.suspensions = [{"since": s.since.isoformat(), "until": s.until.isoformat() if s.until else None,
-                        "reason_zh": s.reason_zh} for s in clock.suspensions]
-    row.extensions = [{"days": e.days, "reason_zh": e.reason_zh, "approver": e.approver} for e in clock.extensions]
-    row.finished_on = clock.finished_on
+def _clock(row: dict[str, Any], colours: list[str]) -> SupervisedClock:
+    return SupervisedClock(
+        row["clock_id"], row["case_id"], row["task_id"], row["attempt"], row["item_code"], row["kind"],
+        row["department"], row["limit_working_days"], row["started_at"], row["due_on"],
+        _ledger(row["started_on"], row["limit_working_days"], row["suspensions"], row["extensions"],
+                row["finished_on"]),
+        statutory_working_days=row["statutory_working_days"], staff_id=row["staff_id"],
+        cards_issued=frozenset(colours),
+    )
+
+
+def _clock_values(clock: SupervisedClock) -> dict[str, Any]:
+    ledger = clock.ledger
+    return {
+        "clock_id": clock.clock_id, "case_id": clock.case_id, "task_id": clock.task_id, "attempt": clock.attempt,
+        "item_code": clock.item_code, "kind": clock.kind, "department": clock.department,
+        "limit_working_days": clock.limit_working_days, "statutory_working_days": clock.statutory_working_days,
+        "started_at": clock.started_at, "started_on": clock.started_on, "due_on": clock.due_on,
+        "finished_on": ledger.finished_on, "staff_id": clock.staff_id,
+        # the ledger (计时台账), fresh lists of fresh dicts
+        "suspensions": [{"since": s.since.isoformat(), "until": s.until.isoformat() if s.until else None,
+                         "reason_zh": s.reason_zh} for s in ledger.suspensions],
+        "extensions": [{"days": e.days, "reason_zh": e.reason_zh, "approver": e.approver} for e in ledger.extensions],
+    }
 
 
 class SqlClocks:
     """Clocks, one transaction's worth, each with the colours of the cards it has earned."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._loaded: Loaded[SupervisedClock, SupervisionClock] = Loaded()
+        self._clocks = TableRows(uow, SupervisionClock)
+        self._cards = TableRows(uow, SupervisionCard)
+        self._loaded: dict[str, SupervisedClock] = {}
 
     async def exists(self, clock_id: str) -> bool:
-        return clock_id in self._loaded or await self._uow.session.get(SupervisionClock, clock_id) is not None
+        return clock_id in self._loaded or await self._clocks.exists(clock_id)
 
     async def open_ids(self) -> list[str]:
         """Every clock still running or suspended (the scan visits each in a transaction of its own)."""
-        return list((await self._uow.session.exec(
-            select(SupervisionClock.clock_id).where(col(SupervisionClock.finished_on).is_(None)))).all())
+        c = self._clocks.column
+        return await self._clocks.values_of(c("clock_id"), c("finished_on").is_(None))
 
     async def get_for_update(self, clock_id: str) -> SupervisedClock | None:
         """The clock, locked: the scan, a supervisor's extension and the case stream take turns on it."""
         if (clock := self._loaded.get(clock_id)) is not None:
             return clock
-        row = await self._uow.get_for_update(SupervisionClock, clock_id)
+        row = await self._clocks.get(clock_id, for_update=True)
         if row is None:
             return None
-        colours = (await self._uow.session.exec(
-            select(SupervisionCard.colour).where(col(SupervisionCard.clock_id) == clock_id))).all()
-        return self._loaded.keep(clock_id, SupervisedClock(
-            row.clock_id, row.case_id, row.task_id, row.attempt, row.item_code, row.kind, row.department,
-            row.limit_working_days, row.started_at, row.due_on, ledger_of(row),
-            statutory_working_days=row.statutory_working_days, staff_id=row.staff_id, cards_issued=frozenset(colours),
-        ), row)
+        colours = await self._cards.values_of(self._cards.column("colour"), self._cards.column("clock_id") == clock_id)
+        clock = self._loaded[clock_id] = _clock(row, colours)
+        return clock
 
     def add(self, clock: SupervisedClock) -> None:
-        self._loaded.keep(clock.clock_id, clock, SupervisionClock(
-            clock_id=clock.clock_id, case_id=clock.case_id, task_id=clock.task_id, attempt=clock.attempt,
-            item_code=clock.item_code, kind=clock.kind, department=clock.department,
-            limit_working_days=clock.limit_working_days, statutory_working_days=clock.statutory_working_days,
-            started_at=clock.started_at, started_on=clock.started_on, due_on=clock.due_on, staff_id=clock.staff_id))
+        self._loaded[clock.clock_id] = clock
 
     @property
     def seen(self) -> list[SupervisedClock]:
-        return self._loaded.aggregates
+        return list(self._loaded.values())
 
-    def save(self) -> None:
-        for clock, row in self._loaded:
-            _store_ledger(row, clock.ledger)
-            row.due_on = clock.due_on
-            self._uow.session.add(row)
+    async def save(self) -> None:
+        """Write every clock this transaction loaded or added back to its row (only the columns that changed)."""
+        await self._clocks.save_all(_clock_values(clock) for clock in self._loaded.values())
 
 
 def _item(raw: dict[str, Any]) -> ItemProgress:
@@ -101,100 +122,110 @@ def _item(raw: dict[str, Any]) -> ItemProgress:
                         date.fromisoformat(raw["concluded_on"]) if raw.get("concluded_on") else None)
 
 
-def _case(row: SupervisionCase) -> SupervisedCase:
-    return SupervisedCase(row.case_id, row.bundle_code, row.lead_department, row.applicant_id, row.window_id,
-                          row.staff_id, row.accepted_on, [_item(i) for i in row.items], row.delivered_on)
+def _case(row: dict[str, Any]) -> SupervisedCase:
+    return SupervisedCase(row["case_id"], row["bundle_code"], row["lead_department"], row["applicant_id"],
+                          row["window_id"], row["staff_id"], row["accepted_on"], [_item(i) for i in row["items"]],
+                          row["delivered_on"])
+
+
+def _case_values(case: SupervisedCase) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id, "bundle_code": case.bundle_code, "lead_department": case.lead_department,
+        "applicant_id": case.applicant_ref, "window_id": case.window_id, "staff_id": case.staff_id,
+        "accepted_on": case.accepted_on, "delivered_on": case.delivered_on,
+        "items": [{"item_code": i.item_code, "department": i.department, "requires": list(i.requires),
+                   "limit_days": i.limit_days, "status": i.status,
+                   "concluded_on": i.concluded_on.isoformat() if i.concluded_on else None} for i in case.items],
+    }
 
 
 class SqlCases:
     """Cases, one transaction's worth."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._loaded: Loaded[SupervisedCase, SupervisionCase] = Loaded()
+        self._rows = TableRows(uow, SupervisionCase)
+        self._loaded: dict[str, SupervisedCase] = {}
 
     async def exists(self, case_id: str) -> bool:
-        return case_id in self._loaded or await self._uow.session.get(SupervisionCase, case_id) is not None
+        return case_id in self._loaded or await self._rows.exists(case_id)
 
     async def get(self, case_id: str) -> SupervisedCase | None:
         """The case as it stands (read only: not written back unless loaded for update)."""
         if (case := self._loaded.get(case_id)) is not None:
             return case
-        row = await self._uow.session.get(SupervisionCase, case_id)
+        row = await self._rows.get(case_id)
         return None if row is None else _case(row)
 
     async def get_for_update(self, case_id: str) -> SupervisedCase | None:
-        return await self._loaded.get_or_load(case_id, lambda: self._uow.get_for_update(SupervisionCase, case_id),
-                                              _case)
+        if (case := self._loaded.get(case_id)) is not None:
+            return case
+        row = await self._rows.get(case_id, for_update=True)
+        if row is None:
+            return None
+        case = self._loaded[case_id] = _case(row)
+        return case
 
     async def open_of_applicant(self, applicant_ref: str) -> list[SupervisedCase]:
         """The applicant's cases not yet delivered (read only)."""
-        rows = (await self._uow.session.exec(select(SupervisionCase).where(
-            col(SupervisionCase.applicant_id) == applicant_ref, col(SupervisionCase.delivered_on).is_(None)))).all()
-        return [_case(row) for row in rows]
+        c = self._rows.column
+        return [_case(row) for row in await self._rows.where(c("applicant_id") == applicant_ref,
+                                                             c("delivered_on").is_(None))]
 
     def add(self, case: SupervisedCase) -> None:
-        self._loaded.keep(case.case_id, case, SupervisionCase(
-            case_id=case.case_id, bundle_code=case.bundle_code, lead_department=case.lead_department,
-            applicant_id=case.applicant_ref, window_id=case.window_id, staff_id=case.staff_id,
-            accepted_on=case.accepted_on, items=[]))
+        self._loaded[case.case_id] = case
 
-    def save(self) -> None:
-        for case, row in self._loaded:
-            row.items = [{"item_code": i.item_code, "department": i.department, "requires": list(i.requires),
-                          "limit_days": i.limit_days, "status": i.status,
-                          "concluded_on": i.concluded_on.isoformat() if i.concluded_on else None} for i in case.items]
-            row.delivered_on = case.delivered_on
-            self._uow.session.add(row)
+    async def save(self) -> None:
+        """Write every case this transaction loaded for update or added back to its row."""
+        await self._rows.save_all(_case_values(case) for case in self._loaded.values())
 
 
 class SqlCards:
-    """Cards issued in this transaction, with the orders they carry."""
+    """Cards issued in this transaction, with the orders they carry (督办单)."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+        self._cards = TableRows(uow, SupervisionCard)
+        self._orders = TableRows(uow, SupervisionOrder)
         self.added: list[Card] = []
 
     async def exists(self, about: str, colour: str) -> bool:
         if any(c.about == about and c.colour == colour for c in self.added):
             return True
-        found = await self._uow.session.exec(select(SupervisionCard.card_id).where(
-            col(SupervisionCard.clock_id) == about, col(SupervisionCard.colour) == colour))
-        return found.first() is not None
+        c = self._cards.column
+        return bool(await self._cards.values_of(c("card_id"), c("clock_id") == about, c("colour") == colour))
 
     def add(self, card: Card) -> None:
         self.added.append(card)
 
-    def save(self) -> None:
-        for card in self.added:
-            card_id = card.card_id
-            self._uow.session.add(SupervisionCard(
-                card_id=card_id, clock_id=card.about, case_id=card.case_id, item_code=card.item_code,
-                department=card.department, staff_id=card.staff_id, colour=card.colour, reason=card.reason,
-                due_on=card.due_on, issued_on=card.issued_on, text_zh=card.text_zh))
-            if (order := card.order) is not None:
-                self._uow.session.add(SupervisionOrder(
-                    order_id=order_id_for(card_id), kind=order.kind, card_id=card_id, case_id=card.case_id,
-                    item_code=card.item_code, department=card.department, respond_by=order.respond_by,
-                    issued_on=card.issued_on, text_zh=order.text_zh))
+    async def save(self) -> None:
+        """Insert the cards, then the orders they carry."""
+        await self._cards.save_all({
+            "card_id": card.card_id, "clock_id": card.about, "case_id": card.case_id, "item_code": card.item_code,
+            "department": card.department, "staff_id": card.staff_id, "colour": card.colour, "reason": card.reason,
+            "due_on": card.due_on, "issued_on": card.issued_on, "text_zh": card.text_zh,
+        } for card in self.added)
+        await self._orders.save_all({
+            "order_id": order_id_for(card.card_id), "kind": order.kind, "card_id": card.card_id,
+            "case_id": card.case_id, "item_code": card.item_code, "department": card.department,
+            "respond_by": order.respond_by, "issued_on": card.issued_on, "text_zh": order.text_zh,
+        } for card in self.added if (order := card.order) is not None)
 
 
 class SqlFlags:
     """Repetitions flagged in this transaction."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+        self._rows = TableRows(uow, SupervisionFlag)
         self.added: list[Flag] = []
 
     def add(self, flag: Flag) -> None:
         self.added.append(flag)
 
-    def save(self) -> None:
-        for flag in self.added:
-            self._uow.session.add(SupervisionFlag(
-                flag_id=flag.flag_id, case_id=flag.case_id, kind=flag.kind, item_codes=list(flag.item_codes),
-                other_case_id=flag.other_case_id, department=flag.department, material_code=flag.material_code,
-                flagged_on=flag.flagged_on, text_zh=flag.text_zh))
+    async def save(self) -> None:
+        await self._rows.save_all({
+            "flag_id": flag.flag_id, "case_id": flag.case_id, "kind": flag.kind, "item_codes": list(flag.item_codes),
+            "other_case_id": flag.other_case_id, "department": flag.department,
+            "material_code": flag.material_code, "flagged_on": flag.flagged_on, "text_zh": flag.text_zh,
+        } for flag in self.added)
 
 
 class SqlAuditTrail:
@@ -205,9 +236,13 @@ class SqlAuditTrail:
         self._uow = uow
 
     async def record(self, envelope: Envelope, item_code: str | None) -> None:
-        if await self._uow.session.get(SupervisionAudit, str(envelope.id)) is not None:
-            return
+        """One ``INSERT … ON CONFLICT DO NOTHING``, at once: a fact recorded before (a redelivery) is left as it is."""
         wire = envelope.to_wire()  # as the producer serialised and signed it
-        self._uow.session.add(SupervisionAudit(
+        dialect_insert = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(SupervisionAudit.__table__).values(  # type: ignore[attr-defined]
             event_id=str(envelope.id), case_id=envelope.subject, at=envelope.time, event_type=envelope.type,
-            actor=envelope.source, item_code=item_code, evidence_sha256=hashlib.sha256(canonical_bytes(wire)).hexdigest()))
+            actor=envelope.source, item_code=item_code,
+            evidence_sha256=hashlib.sha256(canonical_bytes(wire)).hexdigest(),
+        ).on_conflict_do_nothing()
+        connection = await self._uow.connection()
+        await connection.execute(statement)

@@ -93,7 +93,7 @@ class SqlSupervisionUnitOfWork:
 
     async def publish(self) -> None:
         for repository in (self.clocks, self.cases, self.cards, self.flags):
-            repository.save()
+            await repository.save()
         publish_recorded(self.clocks.seen, self.flags.added, self.cards.added, self._uow.emit)
 
 
