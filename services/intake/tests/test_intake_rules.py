@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
@@ -312,6 +313,7 @@ def test_rows_round_trip(p01: Bundle) -> None:
     again = CaseState.from_rows("OT1", state.item_rows(), delivered=False)
     assert again.items == state.items
     assert again.item_rows()[0]["status"] == "released"
+    assert list(again.item_rows()[0]) == [f.name for f in fields(ItemState)]  # every field, in order
 
 
 def test_notice_lists_what_was_not_approved_and_mentions_free_mail(p01: Bundle) -> None:

@@ -3,6 +3,7 @@ as it stands, and the 委托授权 a caller granted or was given. The use cases 
 
 from __future__ import annotations
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from exchange.db.database import Database
@@ -25,17 +26,20 @@ async def case_with_timeline(db: Database, case_id: str) -> tuple[IntakeCase, li
 
 
 async def draft(db: Database, draft_id: str) -> Draft | None:
+    table = IntakeDraft.__table__  # type: ignore[attr-defined]
     async with db.sessions() as session:
-        row = await session.get(IntakeDraft, draft_id)
-    return None if row is None else draft_of(row)
+        connection = await session.connection()
+        row = (await connection.execute(sa_select(table).where(table.c.draft_id == draft_id))).mappings().first()
+    return None if row is None else draft_of(dict(row))
 
 
 async def delegations_visible_to(db: Database, ids: set[str]) -> list[Delegation]:
     """The authorisations the caller granted or was given (``ids``: whom the caller speaks for), newest first."""
+    table = IntakeDelegation.__table__  # type: ignore[attr-defined]
     async with db.sessions() as session:
-        rows = (await session.exec(
-            select(IntakeDelegation)
-            .where(col(IntakeDelegation.principal_id).in_(ids) | col(IntakeDelegation.proxy_id).in_(ids))
-            .order_by(col(IntakeDelegation.granted_at).desc()).limit(200))).all()
-    return [delegation_of(row) for row in rows]
+        connection = await session.connection()
+        rows = (await connection.execute(
+            sa_select(table).where(table.c.principal_id.in_(ids) | table.c.proxy_id.in_(ids))
+            .order_by(table.c.granted_at.desc()).limit(200))).mappings().all()
+    return [delegation_of(dict(row)) for row in rows]
 

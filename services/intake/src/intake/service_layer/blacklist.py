@@ -17,7 +17,8 @@ __all__ = ["list_applicant"]
 async def list_applicant(work: Opener[IntakeUnitOfWork], id_number: str, reason_zh: str, reason_en: str,
                          case_id: str | None, *, listed_by: str) -> Listing:
     """The applicant's listing: this one, or the first if they were listed already. A listing made at the same moment
-    by another supervisor fails this transaction at commit; a second one then reads the first."""
+    by another supervisor fails this transaction on the primary key when its listing is written (as it ends); a
+    second one then reads the first."""
     try:
         async with work() as uow:
             if (found := await uow.blacklist.get(id_number)) is not None:

@@ -89,8 +89,10 @@ class SqlIntakeUnitOfWork:
         self.blacklist = SqlBlacklist(uow)
 
     async def publish(self) -> None:
-        for repository in (self.cases, self.drafts, self.delegations):
-            repository.save()
+        await self.cases.save()
+        await self.drafts.save()
+        await self.delegations.save()
+        await self.blacklist.save()
         publish_recorded(self.cases.seen, self.drafts.seen, self._uow.emit)
 
 
