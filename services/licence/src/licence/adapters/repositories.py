@@ -3,10 +3,13 @@ list counter. The only SQL of the licence service's write side; rows never leave
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 
 from contracts.licence.v1 import LicenceState
-from exchange.db.identity import Loaded
+from exchange.db.rows import TableRows
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.tables import LicenceRow, StatusChangeRow, StatusCounterRow
 from licence.domain.model import Licence, StatusChanged
@@ -15,63 +18,75 @@ __all__ = ["SqlLicences", "SqlStatusIndexes"]
 
 
 class SqlLicences:
-    """Licences, one transaction's worth."""
+    """Licences, one transaction's worth (SQLAlchemy Core through ``exchange.db.rows``)."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._loaded: Loaded[Licence, LicenceRow] = Loaded()
+        self._rows = TableRows(uow, LicenceRow)
+        self._loaded: dict[str, Licence] = {}
 
     async def exists(self, licence_id: str) -> bool:
-        return licence_id in self._loaded or await self._uow.session.get(LicenceRow, licence_id) is not None
+        return licence_id in self._loaded or await self._rows.exists(licence_id)
 
     async def get_for_update(self, licence_id: str) -> Licence | None:
         """The licence, locked: two status changes of one licence take turns."""
-        return await self._loaded.get_or_load(licence_id, lambda: self._uow.get_for_update(LicenceRow, licence_id),
-                                              _licence)
+        if (licence := self._loaded.get(licence_id)) is not None:
+            return licence
+        row = await self._rows.get(licence_id, for_update=True)
+        if row is None:
+            return None
+        licence = self._loaded[licence_id] = _licence(row)
+        return licence
 
     async def active_held_by(self, holder_id: str) -> list[Licence]:
         """The holder's active licences, oldest first (read only: not written back)."""
-        rows = (await self._uow.session.exec(
-            select(LicenceRow)
-            .where(col(LicenceRow.holder_id) == holder_id, col(LicenceRow.state) == LicenceState.ACTIVE.value)
-            .order_by(col(LicenceRow.issued_at), col(LicenceRow.licence_id)))).all()
+        c = self._rows.column
+        rows = await self._rows.where(c("holder_id") == holder_id, c("state") == LicenceState.ACTIVE.value,
+                                      order_by=(c("issued_at"), c("licence_id")))
         return [_licence(row) for row in rows]
 
     def add(self, licence: Licence) -> None:
-        row = LicenceRow(licence_id=licence.licence_id, case_id=licence.case_id, item_code=licence.item_code,
-                         licence_type=licence.licence_type, number=licence.number, holder_id=licence.holder_id,
-                         holder_name=licence.holder_name, issuer_department=licence.issuer_department,
-                         issued_at=licence.issued_at, valid_from=licence.valid_from, valid_until=licence.valid_until,
-                         credential=licence.credential, record_digest=licence.record_digest, signer=licence.signer,
-                         status_index=licence.status_index)
-        self._loaded.keep(licence.licence_id, licence, row)
+        self._loaded[licence.licence_id] = licence
 
     @property
     def seen(self) -> list[Licence]:
-        return self._loaded.aggregates
+        return list(self._loaded.values())
 
-    def save(self) -> None:
-        """Write every licence back, and each status change it recorded to the ledger (证照状态变更记录)."""
-        for licence, row in self._loaded:
-            row.state, row.state_reason, row.state_changed_at = (
-                licence.state.value, licence.state_reason, licence.state_changed_at)
-            self._uow.session.add(row)
-            for event in licence.recorded:
-                if isinstance(event, StatusChanged):
-                    self._uow.session.add(StatusChangeRow(
-                        licence_id=licence.licence_id, action=event.action.value, state=event.state.value,
-                        reason_zh=event.reason_zh, actor=event.actor, changed_at=event.changed_at))
+    async def save(self) -> None:
+        """Write every licence back (only the columns that changed), and each status change it recorded to the
+        ledger (证照状态变更记录)."""
+        await self._rows.save_all(_licence_values(licence) for licence in self._loaded.values())
+        changes = [
+            {"licence_id": licence.licence_id, "action": event.action.value, "state": event.state.value,
+             "reason_zh": event.reason_zh, "actor": event.actor, "changed_at": event.changed_at}
+            for licence in self._loaded.values() for event in licence.recorded if isinstance(event, StatusChanged)
+        ]
+        if changes:  # append only, the id the database's: a plain INSERT (TableRows keeps rows by a key it knows)
+            connection = await self._uow.connection()
+            await connection.execute(insert(StatusChangeRow.__table__), changes)  # type: ignore[attr-defined]
 
 
-def _licence(row: LicenceRow) -> Licence:
+def _licence(row: dict[str, Any]) -> Licence:
     return Licence(
-        licence_id=row.licence_id, case_id=row.case_id, item_code=row.item_code, licence_type=row.licence_type,
-        number=row.number, holder_id=row.holder_id, holder_name=row.holder_name,
-        issuer_department=row.issuer_department, issued_at=row.issued_at, valid_from=row.valid_from,
-        valid_until=row.valid_until, credential=row.credential, record_digest=row.record_digest, signer=row.signer,
-        status_index=row.status_index, state=LicenceState(row.state), state_reason=row.state_reason,
-        state_changed_at=row.state_changed_at,
+        licence_id=row["licence_id"], case_id=row["case_id"], item_code=row["item_code"],
+        licence_type=row["licence_type"], number=row["number"], holder_id=row["holder_id"],
+        holder_name=row["holder_name"], issuer_department=row["issuer_department"], issued_at=row["issued_at"],
+        valid_from=row["valid_from"], valid_until=row["valid_until"], credential=row["credential"],
+        record_digest=row["record_digest"], signer=row["signer"], status_index=row["status_index"],
+        state=LicenceState(row["state"]), state_reason=row["state_reason"], state_changed_at=row["state_changed_at"],
     )
+
+
+def _licence_values(licence: Licence) -> dict[str, Any]:
+    return {
+        "licence_id": licence.licence_id, "case_id": licence.case_id, "item_code": licence.item_code,
+        "licence_type": licence.licence_type, "number": licence.number, "holder_id": licence.holder_id,
+        "holder_name": licence.holder_name, "issuer_department": licence.issuer_department,
+        "issued_at": licence.issued_at, "valid_from": licence.valid_from, "valid_until": licence.valid_until,
+        "credential": licence.credential, "record_digest": licence.record_digest, "signer": licence.signer,
+        "status_index": licence.status_index, "state": licence.state.value, "state_reason": licence.state_reason,
+        "state_changed_at": licence.state_changed_at,
+    }
 
 
 class SqlStatusIndexes:
@@ -79,13 +94,19 @@ class SqlStatusIndexes:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
+        self._rows = TableRows(uow, StatusCounterRow)
 
     async def take(self, department: str) -> int:
         # Deliveries of two partitions run side by side: the department's first two licences may race to create
-        # the counter, and must take indexes in turn rather than fail on the unique status index.
-        counter = await self._uow.get_or_create_for_update(
-            StatusCounterRow, {"issuer_department": department}, next_index=0)
-        index = counter.next_index
-        counter.next_index = index + 1
-        self._uow.session.add(counter)
+        # the counter, and must take indexes in turn rather than fail on the unique status index. So the counter is
+        # created if missing (INSERT … ON CONFLICT DO NOTHING: the second of two such inserts waits for the first's
+        # transaction, then does nothing), then read locked and moved on at once.
+        dialect_insert = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
+        connection = await self._uow.connection()
+        await connection.execute(dialect_insert(StatusCounterRow.__table__)  # type: ignore[attr-defined]
+                                 .values(issuer_department=department, next_index=0).on_conflict_do_nothing())
+        counter = await self._rows.get(department, for_update=True)
+        assert counter is not None  # inserted above, or by the transaction that won
+        index: int = counter["next_index"]
+        await self._rows.save({"issuer_department": department, "next_index": index + 1})
         return index

@@ -63,7 +63,7 @@ class SqlLicenceUnitOfWork:
         stage([message], subject=subject, emit=self._uow.emit)
 
     async def publish(self) -> None:
-        self.licences.save()
+        await self.licences.save()
         publish_recorded(self.licences.seen, self._uow.emit)
 
 

@@ -69,8 +69,8 @@ class SqlRatingUnitOfWork:
         self.figures = SqlFigures(uow)
 
     async def publish(self) -> None:
-        self.cases.save()
-        self.orders.save()
+        await self.cases.save()
+        await self.orders.save()
         publish_recorded(self.cases.seen, self.orders.seen, self._uow.emit)
 
 
