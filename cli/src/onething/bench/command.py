@@ -3,7 +3,8 @@ simulated departments answering at once), hold a closed loop of applications on 
 sustained (see ``docs/performance.md``).
 
 It writes a markdown table, a PNG chart (with the ``bench`` extra: matplotlib) and one JSON line appended to the
-results file; its last line is the summary, for scripts.
+results file; its last line is the summary, for scripts. ``--intake`` measures intake's ``POST /cases`` under
+concurrent clients instead (:mod:`.intake`), on the same system, with the same kind of output.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from contracts.topics import CASE_STREAM
-from onething.bench.figures import BenchFigures, ProcessUse, lags, percentile, with_peers
-from onething.bench.load import ClosedLoop
+from onething.bench.figures import BenchFigures, IntakeFigures, IntakeLevel, ProcessUse, lags, percentile, with_peers
+from onething.bench.load import Applications, ClosedLoop
 from onething.bench.peers.run import PEERS, run_peers
 from onething.bench.probes import BusProbe, BusSnapshot, ProcessSampler, arrived, cpu_seconds
 from onething.catalogue import bundle_mix
@@ -59,9 +63,22 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the interpreter the DBOS peer runs in (made by `make bench`; default .venv-peers)")
     parser.add_argument("--raw-hops", type=int, default=6,
                         help="sequential hops of the raw bus peer (default 6: a case's longest chain of events)")
+    parser.add_argument("--intake", action="store_true",
+                        help="受理接口压测 measure intake's POST /cases under concurrent clients instead of the closed "
+                             "loop: each level of --clients for --warmup then --duration seconds, then the --spike")
+    parser.add_argument("--clients", default="100,500,1000", metavar="LIST",
+                        help="with --intake: concurrent clients of each level, one connection each (default 100,500,1000)")
+    parser.add_argument("--spike", type=int, default=1000, metavar="N",
+                        help="with --intake: after the levels, N requests fired at once, min(N, 500) at a time "
+                             "(default 1000; 0: none)")
+    parser.add_argument("--drain-timeout", type=float, default=600.0, metavar="SECONDS",
+                        help="with --intake: how long to wait after the load for every accepted case to be delivered "
+                             "(default 600)")
 
 
 def bench_command(args: argparse.Namespace) -> int:
+    if args.intake:
+        return intake_command(args)
     if args.window < 1 or args.duration <= 0 or args.warmup < 0:
         print("--window ≥ 1, --duration > 0 and --warmup ≥ 0, please", file=sys.stderr)
         return 2
@@ -70,29 +87,10 @@ def bench_command(args: argparse.Namespace) -> int:
     if unknown or args.raw_hops < 1:
         print(f"--peers takes {', '.join(PEERS)} (got {', '.join(unknown)}); --raw-hops ≥ 1", file=sys.stderr)
         return 2
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     bundles = bundle_mix(args.bundle or ["E-02"])
-    database_url = args.database_url or None
-    config = SystemConfig(data_dir=args.data_dir / "bench", database_url=database_url, fresh=True, free_ports=True,
-                          kafka_bootstrap=os.environ.get("ONETHING_KAFKA_BOOTSTRAP") or None,
-                          env=INSTANT_DEPARTMENTS)
-    if database_url:
-        config = replace(config, database_prefix=f"bench_{uuid.uuid4().hex[:8]}_")
-    system = System(config, on_restart=lambda r: print(r.describe(), file=sys.stderr, flush=True))
-    print(f"启动系统 starting the system ({system.databases()}) …", file=sys.stderr, flush=True)
-    system.start()
-    try:
+    with _bench_system(args) as system:
         figures = asyncio.run(_measure(system, bundles, args))
-    finally:
-        system.stop()
-        if database_url:
-            asyncio.run(drop_databases(database_url, system.database_names()))
-    args.out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    table = args.out / f"bench-{stamp}.md"
-    table.write_text(figures.markdown() + "\n")
-    with open(args.out / "results.jsonl", "a") as results:
-        results.write(json.dumps({"at": stamp, **figures.as_json()}, ensure_ascii=False) + "\n")
+    table, stamp = _write_results(args.out, figures.markdown(), figures.as_json())
     chart = _chart(figures, args.out / f"bench-{stamp}.png")
     print(figures.markdown())
     summary = figures.summary()
@@ -111,8 +109,119 @@ def bench_command(args: argparse.Namespace) -> int:
     return 0 if figures.exactly_once else 1
 
 
+@contextmanager
+def _bench_system(args: argparse.Namespace) -> Iterator[System]:
+    """The bench's own system, started (its databases dropped after, on PostgreSQL) and stopped."""
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    database_url = args.database_url or None
+    config = SystemConfig(data_dir=args.data_dir / "bench", database_url=database_url, fresh=True, free_ports=True,
+                          kafka_bootstrap=os.environ.get("ONETHING_KAFKA_BOOTSTRAP") or None,
+                          env=INSTANT_DEPARTMENTS)
+    if database_url:
+        config = replace(config, database_prefix=f"bench_{uuid.uuid4().hex[:8]}_")
+    system = System(config, on_restart=lambda r: print(r.describe(), file=sys.stderr, flush=True))
+    print(f"启动系统 starting the system ({system.databases()}) …", file=sys.stderr, flush=True)
+    system.start()
+    try:
+        yield system
+    finally:
+        system.stop()
+        if database_url:
+            asyncio.run(drop_databases(database_url, system.database_names()))
+
+
+def _write_results(out: Path, markdown: str, record: dict[str, Any]) -> tuple[Path, str]:
+    """The markdown table (a file of its own) and one JSON line appended to ``results.jsonl``; the table's path
+    and the run's stamp."""
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    table = out / f"bench-{stamp}.md"
+    table.write_text(markdown + "\n")
+    with open(out / "results.jsonl", "a") as results:
+        results.write(json.dumps({"at": stamp, **record}, ensure_ascii=False) + "\n")
+    return table, stamp
+
+
+def _process_names(system: System) -> list[str]:
+    return [spec.name for spec in PROCESSES] + (["broker"] if system.broker is not None else [])
+
+
+SPIKE_CONCURRENCY = 500  # the spike's clients at a time, at most
+
+
+def client_levels(text: str) -> list[int]:
+    """``--clients``: a comma list of positive numbers (ValueError otherwise)."""
+    levels = [int(part) for part in text.split(",") if part.strip()]
+    if not levels or any(n < 1 for n in levels):
+        raise ValueError(text)
+    return levels
+
+
+def intake_command(args: argparse.Namespace) -> int:
+    """``onething bench --intake``: intake's POST /cases at each level of concurrent clients, then a spike."""
+    # aiohttp's clients are imported for this mode only: every `onething` command imports this module
+    from onething.bench.intake import raise_open_files
+
+    try:
+        levels = client_levels(args.clients)
+    except ValueError:
+        print(f"--clients 是逗号分隔的正整数 takes positive numbers separated by commas (got {args.clients!r})",
+              file=sys.stderr)
+        return 2
+    if args.duration <= 0 or args.warmup < 0 or args.spike < 0 or args.drain_timeout <= 0:
+        print("--duration > 0, --warmup ≥ 0, --spike ≥ 0 and --drain-timeout > 0, please", file=sys.stderr)
+        return 2
+    if args.peers is not None:
+        print("--peers 只用于闭环压测 is for the closed loop, not with --intake", file=sys.stderr)
+        return 2
+    # every client holds a connection in this process and in intake (which inherits the limit when started)
+    needed = 2 * max([*levels, min(args.spike, SPIKE_CONCURRENCY)]) + 1024
+    soft, hard = raise_open_files(needed)
+    if soft < needed:
+        print(f"注意 note: 打开文件数上限 the open-files limit is {soft} (hard {hard}), below the {needed} this run may "
+              "need: expect OSError (too many open files) among the errors", file=sys.stderr)
+    bundles = bundle_mix(args.bundle or ["E-02"])
+    with _bench_system(args) as system:
+        figures = asyncio.run(_measure_intake(system, bundles, levels, args))
+    table, _ = _write_results(args.out, figures.markdown(), figures.as_json())
+    print(figures.markdown())
+    print(f"\n表 table {table}; 结果 results {args.out / 'results.jsonl'}", file=sys.stderr)
+    print(figures.summary())
+    return 0 if figures.exactly_once else 1  # errors are figures: in the table and the summary line
+
+
+async def _measure_intake(system: System, bundles: list[str], levels: list[int],
+                          args: argparse.Namespace) -> IntakeFigures:
+    from onething.bench.intake import IntakeLoad
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    load = IntakeLoad(system.url("intake"), system.bootstrap, Applications(system.tokens, bundles, args.seed),
+                      system.pid, _process_names(system), say=say)
+    await load.start()
+    measured: list[IntakeLevel] = []
+    try:
+        for clients in levels:
+            measured.append(await load.level(clients, args.warmup, args.duration))
+            say(f"  {measured[-1].line()}")
+        if args.spike:
+            measured.append(await load.spike(args.spike, min(args.spike, SPIKE_CONCURRENCY)))
+        waited, late_rate = await load.settle(args.drain_timeout)
+    finally:
+        await load.stop()
+    once, many, never = load.seen.tally()
+    return IntakeFigures(
+        workload="+".join(dict.fromkeys(bundles)), database="postgresql" if args.database_url else "sqlite",
+        levels=measured, cores=os.cpu_count() or 1, submitted_total=len(load.seen.submitted_at),
+        delivered_once=once, duplicated=many, lost=never, waited_s=waited, wait_limit_s=args.drain_timeout,
+        deferred=len(load.deferred), supplied=load.supplied, supplement_errors=load.supplement_tally,
+        late_rate=late_rate,
+    )
+
+
 async def _measure(system: System, bundles: list[str], args: argparse.Namespace) -> BenchFigures:
-    names = [spec.name for spec in PROCESSES] + (["broker"] if system.broker is not None else [])
+    names = _process_names(system)
     sampler = ProcessSampler(system.pid, names)
     probe = BusProbe(system.bootstrap)
     await probe.start()
@@ -159,9 +268,7 @@ async def _measure(system: System, bundles: list[str], args: argparse.Namespace)
     lag_start, lag_end = before.lag(), after.lag()
     late = [lag for at, lag in readings if at >= end - (end - start) / 3] + [lag_end]
     seen = loop.seen
-    submitted = list(seen.submitted_at)
-    once = sum(1 for c in submitted if len(seen.event_ids.get(c, ())) == 1)
-    many = sum(1 for c in submitted if len(seen.event_ids.get(c, ())) > 1)
+    once, many, lost = seen.tally()
     processes = [ProcessUse(n, sampler.used(n), sampler.peak_rss.get(n, 0.0)) for n in names]
     processes.append(ProcessUse("load", load_cpu["end"] - load_cpu["start"], 0.0))
     if loop.refused:
@@ -173,8 +280,7 @@ async def _measure(system: System, bundles: list[str], args: argparse.Namespace)
         groups=lags(lag_start, lag_end, {g: arrived(before, after, after.topics_of(g) | before.topics_of(g))
                                          for g in set(lag_start) | set(lag_end)}, late),
         messages=arrived(before, after), case_stream_events=arrived(before, after, {CASE_STREAM.name}),
-        submitted_total=len(submitted), delivered_once=once, duplicated=many,
-        lost=sum(1 for c in submitted if c not in seen.delivered_at),
+        submitted_total=len(seen.submitted_at), delivered_once=once, duplicated=many, lost=lost,
         timeline=_timeline(seen.delivered_at, seen.submitted_at, start, end),
     )
 

@@ -9,12 +9,14 @@ system could keep (supervision or rating falling behind a fast delivery path wou
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["LAG_GROWTH_ALLOWED", "LAG_GROWTH_FLOOR", "BenchFigures", "GroupLag", "PeerFigures", "ProcessUse",
-           "percentile", "with_peers"]
+__all__ = ["ACCEPTED", "LAG_GROWTH_ALLOWED", "LAG_GROWTH_FLOOR", "BenchFigures", "GroupLag", "IntakeFigures",
+           "IntakeLevel", "PeerFigures", "ProcessUse", "Request", "error_kind", "intake_level", "percentile",
+           "tally_errors", "with_peers"]
 
 LAG_GROWTH_ALLOWED = 0.05  # of the records a group had to read in the window
 LAG_GROWTH_FLOOR = 50  # records; below it a group's lag is noise (one poll's worth)
@@ -201,3 +203,212 @@ def lags(start: Mapping[str, int], end: Mapping[str, int], arrived: Mapping[str,
     names = sorted(set(start) | set(end))
     return [GroupLag(g, start.get(g, 0), end.get(g, 0), arrived.get(g, 0),
                      min(r.get(g, 0) for r in late) if late else None) for g in names]
+
+
+# --- onething bench --intake: POST /cases under concurrent clients (受理接口压测) ---------------------------------
+
+ACCEPTED = 201  # what intake answers a new application (200 is a repeat of an idempotency key: not a fresh case)
+STEADY_ANSWERS_PER_CLIENT = 2  # in the window, on average: fewer, and the window saw waves of requests, not a steady loop
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One ``POST /cases`` as the load generator saw it (monotonic seconds)."""
+
+    started: float
+    ended: float
+    error: str | None = None  # None: accepted; else its kind (:func:`error_kind`)
+
+
+def error_kind(status: int | None = None, exception: BaseException | None = None) -> str:
+    """How a failed request is tallied: ``HTTP 503`` for an answer other than accepted, else the exception's name
+    (``ServerDisconnectedError``, ``TimeoutError``, …)."""
+    if exception is not None:
+        return type(exception).__name__
+    return f"HTTP {status}"
+
+
+def tally_errors(kinds: Iterable[str | None]) -> dict[str, int]:
+    """Each kind of error and how many, most frequent first (None, an accepted request, is not an error)."""
+    counts = Counter(k for k in kinds if k is not None)
+    return dict(sorted(counts.items(), key=lambda kc: (-kc[1], kc[0])))
+
+
+def _or_none(value: float) -> float | None:
+    """NaN (no value, e.g. a percentile of nothing) as JSON's null."""
+    return None if math.isnan(value) else value
+
+
+def _ms(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.0f} ms"
+
+
+def _errors_text(errors: Mapping[str, int]) -> str:
+    return ", ".join(f"{kind} × {n}" for kind, n in errors.items()) or "none"
+
+
+@dataclass(frozen=True)
+class IntakeLevel:
+    """One level of ``onething bench --intake`` (``clients`` posting back to back, measured after a warm-up), or the
+    spike (``spike`` requests fired at once, ``clients`` at a time, measured from the first sent to the last
+    answered)."""
+
+    clients: int
+    duration_s: float  # the measured window
+    warmup_s: float
+    accepted: int  # requests accepted (HTTP 201) and answered in the window
+    latencies_ms: Sequence[float]  # send → answer of those
+    errors: Mapping[str, int]  # requests that failed and ended in the window, by kind
+    errors_outside: Mapping[str, int]  # failed in the warm-up or in flight when the window closed (none hidden)
+    intake: ProcessUse  # the intake process over the window
+    rest_cpu_s: float  # every other process of the system (consumers working off the backlog compete for the cores)
+    load_cpu_s: float  # the load generator (the bench process: its clients and its case-stream reader)
+    spike: int = 0  # requests fired at once; 0 for a level of sustained clients
+
+    @property
+    def label(self) -> str:
+        return f"spike {self.spike} at {self.clients}" if self.spike else f"{self.clients} clients"
+
+    @property
+    def rate(self) -> float:
+        """Accepted requests per second in the window."""
+        return self.accepted / self.duration_s if self.duration_s > 0 else 0.0
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies_ms, q)
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values()) + sum(self.errors_outside.values())
+
+    @property
+    def steady(self) -> bool:
+        """Whether the window held a steady loop: each client answered at least :data:`STEADY_ANSWERS_PER_CLIENT`
+        times in it on average. With answers slower than the window is long (intake answers many requests at once,
+        each a little, so they all end late together) the window sees a wave, and its rate says little. A spike has
+        no steady state to reach."""
+        return bool(self.spike) or self.accepted >= STEADY_ANSWERS_PER_CLIENT * self.clients
+
+    def cpu_percent(self, cpu_s: float) -> float:
+        """``cpu_s`` over the window, as % of one core."""
+        return 100 * cpu_s / self.duration_s if self.duration_s > 0 else math.nan
+
+    def line(self) -> str:
+        """``1000 clients 130.2 req/s p99 850 ms (not steady; 5 errors)``: the level's part of the summary line."""
+        said = ([] if self.steady else ["not steady"]) + ([f"{self.error_count} errors"] if self.error_count else [])
+        flags = f" ({'; '.join(said)})" if said else ""
+        return f"{self.label}{':' if self.spike else ''} {self.rate:.1f} req/s p99 {_ms(self.p(99))}{flags}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"label": self.label, "clients": self.clients, "spike": self.spike,
+                "duration_s": round(self.duration_s, 3), "warmup_s": self.warmup_s, "accepted": self.accepted,
+                "rate": round(self.rate, 2), **{f"p{q}_ms": _or_none(self.p(q)) for q in (50, 95, 99)},
+                "steady": self.steady, "errors": dict(self.errors), "errors_outside": dict(self.errors_outside),
+                "intake_cpu_s": round(self.intake.cpu_s, 2), "intake_cpu_pct": round(self.cpu_percent(self.intake.cpu_s), 1),
+                "intake_peak_rss_mb": round(self.intake.peak_rss_mb, 1), "rest_cpu_s": round(self.rest_cpu_s, 2),
+                "load_cpu_s": round(self.load_cpu_s, 2)}
+
+
+def intake_level(clients: int, requests: Sequence[Request], start: float, end: float, *, warmup_s: float,
+                 intake: ProcessUse, rest_cpu_s: float, load_cpu_s: float, spike: int = 0) -> IntakeLevel:
+    """A level's figures from every request it sent: those that ended in ``[start, end]`` are measured, the rest
+    (the warm-up's, those in flight when the window closed) only counted if they failed."""
+    inside = [r for r in requests if start <= r.ended <= end]
+    outside = [r for r in requests if not start <= r.ended <= end]
+    return IntakeLevel(
+        clients=clients, duration_s=end - start, warmup_s=warmup_s,
+        accepted=sum(1 for r in inside if r.error is None),
+        latencies_ms=[1000 * (r.ended - r.started) for r in inside if r.error is None],
+        errors=tally_errors(r.error for r in inside), errors_outside=tally_errors(r.error for r in outside),
+        intake=intake, rest_cpu_s=rest_cpu_s, load_cpu_s=load_cpu_s, spike=spike,
+    )
+
+
+@dataclass(frozen=True)
+class IntakeFigures:
+    """Everything ``onething bench --intake`` reports: each level, the spike, and whether every case accepted in the
+    whole run was delivered exactly once."""
+
+    workload: str
+    database: str
+    levels: Sequence[IntakeLevel]  # the spike last, if there was one
+    cores: int  # the machine's, shared by the system and the load generator
+    submitted_total: int  # cases accepted in the whole run (warm-ups, spike included)
+    delivered_once: int
+    duplicated: int  # must be 0
+    lost: int  # not delivered when the wait ended (must be 0)
+    waited_s: float  # how long the wait after the load took
+    wait_limit_s: float
+    deferred: int = 0  # cases accepted on 容缺, whose materials are supplied after the load
+    supplied: int = 0  # of those, supplied before the wait ended
+    supplement_errors: Mapping[str, int] = field(default_factory=dict)
+    late_rate: float = 0.0  # deliveries/s in the wait's last 30 s (> 0 with cases missing: too short a wait to judge)
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.lost == 0 and self.duplicated == 0 and self.delivered_once == self.submitted_total
+
+    @property
+    def error_count(self) -> int:
+        return sum(level.error_count for level in self.levels) + sum(self.supplement_errors.values())
+
+    def _once_text(self) -> str:
+        if self.exactly_once:
+            return "yes"
+        problems = []
+        if self.lost:
+            still = f", still arriving at {self.late_rate:.1f}/s" if self.late_rate > 0 else ""
+            problems.append(f"{self.lost} not delivered within {self.wait_limit_s:.0f} s{still}")
+        if self.duplicated:
+            problems.append(f"{self.duplicated} more than once")
+        return f"NO ({'; '.join(problems)})"
+
+    def summary(self) -> str:
+        """The last line, for scripts."""
+        parts = " | ".join(level.line() for level in self.levels)
+        return f"bench intake {self.workload} {self.database}: {parts} | exactly once {self._once_text()}"
+
+    def markdown(self) -> str:
+        sustained = [lv for lv in self.levels if not lv.spike]
+        heading = (f"### onething bench --intake {self.workload} on {self.database}: POST /cases, "
+                   + (f"{sustained[0].duration_s:.0f} s measured after {sustained[0].warmup_s:.0f} s warm-up "
+                      "per level" if sustained else "spike only"))
+        unsettled = self.lost and self.late_rate > 0
+        lines = [
+            heading,
+            "",
+            "| clients | accepted | req/s | p50 ms | p95 ms | p99 ms | errors | intake CPU % | intake peak RSS MB "
+            "| rest of the system CPU % | load generator CPU % |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            *(f"| {lv.label} | {lv.accepted} | **{lv.rate:.1f}**{'' if lv.steady else ' (not steady)'} | "
+              f"{lv.p(50):.0f} | {lv.p(95):.0f} | {lv.p(99):.0f} | {lv.error_count} | "
+              f"{lv.cpu_percent(lv.intake.cpu_s):.0f} | {lv.intake.peak_rss_mb:.0f} | "
+              f"{lv.cpu_percent(lv.rest_cpu_s):.0f} | {lv.cpu_percent(lv.load_cpu_s):.0f} |" for lv in self.levels),
+            "",
+            f"CPU % is of one core. 负载发生器与系统共用本机 {self.cores} 个核: the load generator (this process) shares "
+            f"the machine's {self.cores} cores with every process of the system, so its CPU is taken from theirs. "
+            "Not steady: fewer than two answers per client in the window, which then saw a wave of requests rather "
+            "than a steady loop (a longer --warmup and --duration).",
+            "",
+            "| errors | in the window | warm-up or in flight at its end |",
+            "|---|---|---|",
+            *(f"| {lv.label} | {_errors_text(lv.errors)} | {_errors_text(lv.errors_outside)} |" for lv in self.levels),
+            f"| 容缺 materials of {self.deferred} cases, {self.supplied} supplied after the load | "
+            f"{_errors_text(self.supplement_errors)} | |",
+            "",
+            f"| exactly once | {'yes' if self.exactly_once else 'NO'}: {self.submitted_total} accepted, "
+            f"{self.delivered_once} delivered once, {self.duplicated} more than once, {self.lost} not delivered "
+            f"(waited {self.waited_s:.0f} s of at most {self.wait_limit_s:.0f} s after the load"
+            + (f"; deliveries still arriving at {self.late_rate:.1f}/s when it ended: not lost yet, a longer "
+               "--drain-timeout would tell" if unsettled else "") + ") |",
+        ]
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"mode": "intake", "workload": self.workload, "database": self.database, "cores": self.cores,
+                "levels": [lv.as_json() for lv in self.levels], "submitted_total": self.submitted_total,
+                "delivered_once": self.delivered_once, "duplicated": self.duplicated, "lost": self.lost,
+                "waited_s": round(self.waited_s, 1), "wait_limit_s": self.wait_limit_s,
+                "late_rate": round(self.late_rate, 2), "deferred": self.deferred, "supplied": self.supplied,
+                "supplement_errors": dict(self.supplement_errors), "errors": self.error_count,
+                "exactly_once": self.exactly_once, "summary": self.summary()}

@@ -26,7 +26,7 @@ from onething.case_stream import case_stream_reader
 from onething.submit import one_time_notice, submit_application, supply_deferred
 from onething.tokens import SystemTokens
 
-__all__ = ["ClosedLoop", "Deliveries"]
+__all__ = ["Applications", "ClosedLoop", "Deliveries", "watch_deliveries"]
 
 DELIVERED = "intake.case.delivered"
 
@@ -56,42 +56,61 @@ class Deliveries:
     def count(self, since: float, until: float) -> int:
         return sum(1 for c, at in self.delivered_at.items() if since <= at < until and c in self.submitted_at)
 
+    def tally(self) -> tuple[int, int, int]:
+        """Of every case submitted: how many were delivered once, more than once, never (so far)."""
+        once = sum(1 for c in self.submitted_at if len(self.event_ids.get(c, ())) == 1)
+        many = sum(1 for c in self.submitted_at if len(self.event_ids.get(c, ())) > 1)
+        return once, many, sum(1 for c in self.submitted_at if c not in self.delivered_at)
 
-class ClosedLoop:
-    def __init__(self, intake_url: str, bootstrap: str, tokens: SystemTokens | None, bundles: Sequence[str],
-                 window: int, seed: int = 7, case_timeout_s: float = 120.0) -> None:
-        self.intake_url, self.bootstrap, self.tokens = intake_url, bootstrap, tokens
-        self.bundles, self.window, self.case_timeout_s = list(bundles), window, case_timeout_s
+
+async def watch_deliveries(bootstrap: str, seen: Deliveries, ready: asyncio.Event, stop: asyncio.Event) -> None:
+    """Record every ``intake.case.delivered`` on the case stream in ``seen`` until ``stop``; ``ready`` once reading."""
+    # earlier runs' cases are not this run's: from the end
+    async with case_stream_reader(bootstrap, start="end", fetch_max_wait_ms=50) as (consumer, _):
+        ready.set()
+        while not stop.is_set():
+            batch = await consumer.getmany(timeout_ms=100)
+            now = time.monotonic()
+            for records in batch.values():
+                for record in records:
+                    if b'"intake.case.delivered"' not in (record.value or b""):
+                        continue  # cheap: most of the stream is other events
+                    try:
+                        envelope, _ = Envelope.from_bytes(record.value or b"")
+                    except EnvelopeError:
+                        continue
+                    if envelope.type == DELIVERED:
+                        seen.delivered(envelope.subject, str(envelope.id), now)
+
+
+class Applications:
+    """The demo's applications for ``bundles`` in turn, numbered, each with who submits it: portal and app
+    applications are accepted at a window instead (see the module docstring), and each seat's clerk client is
+    made once, so its token is fetched once and kept."""
+
+    def __init__(self, tokens: SystemTokens | None, bundles: Sequence[str], seed: int = 7) -> None:
+        self.tokens, self.bundles, self.seed = tokens, list(bundles), seed
         self.rng = random.Random(seed)
-        self.seed = seed
-        self.seen = Deliveries()
-        self.refused: list[str] = []  # applications intake answered with an error (each must be explained)
-        self.stuck: list[str] = []  # cases not delivered within the case timeout (the loop went on)
         self._numbers = itertools.count()
-        self._submitting = asyncio.Event()
         self._auth: dict[tuple[str, str | None], httpx.Auth] = {}
         self._notices: dict[str, dict[str, Any]] = {}
 
-    async def _watch(self, ready: asyncio.Event, stop: asyncio.Event) -> None:
-        # earlier runs' cases are not this run's: from the end
-        async with case_stream_reader(self.bootstrap, start="end", fetch_max_wait_ms=50) as (consumer, _):
-            ready.set()
-            while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=100)
-                now = time.monotonic()
-                for records in batch.values():
-                    for record in records:
-                        if b'"intake.case.delivered"' not in (record.value or b""):
-                            continue  # cheap: most of the stream is other events
-                        try:
-                            envelope, _ = Envelope.from_bytes(record.value or b"")
-                        except EnvelopeError:
-                            continue
-                        if envelope.type == DELIVERED:
-                            self.seen.delivered(envelope.subject, str(envelope.id), now)
+    async def read_notices(self, client: httpx.AsyncClient) -> None:
+        """Each one-thing's one-time notice, once (the applications are made from them)."""
+        for code in dict.fromkeys(self.bundles):
+            self._notices[code] = await one_time_notice(client, code)
+
+    def next(self) -> tuple[int, dict[str, Any], httpx.Auth | None]:
+        """The next application: its number, its body and who submits it (None: no tokens, no auth)."""
+        n = next(self._numbers)
+        body = application_for(self._notices[self.bundles[n % len(self.bundles)]], self.rng, n)
+        return n, body, self._submitter(body, n)
+
+    def idempotency_key(self, n: int) -> str:
+        return f"bench-{self.seed}-{n}-{time.time_ns()}"
 
     def _submitter(self, body: dict[str, Any], n: int) -> httpx.Auth | None:
-        if body["channel"] in ("portal", "mobile"):  # accepted at a window instead (see the module docstring)
+        if body["channel"] in ("portal", "mobile"):
             body.update(channel="window", window_id=f"W{n % 8 + 1:02d}", staff_id=f"S{n % 8 + 1:03d}")
         if self.tokens is None:
             return None
@@ -100,14 +119,22 @@ class ClosedLoop:
             self._auth[seat] = self.tokens.submitter(body)
         return self._auth[seat]
 
+
+class ClosedLoop:
+    def __init__(self, intake_url: str, bootstrap: str, tokens: SystemTokens | None, bundles: Sequence[str],
+                 window: int, seed: int = 7, case_timeout_s: float = 120.0) -> None:
+        self.intake_url, self.bootstrap = intake_url, bootstrap
+        self.window, self.case_timeout_s = window, case_timeout_s
+        self.applications = Applications(tokens, bundles, seed)
+        self.seen = Deliveries()
+        self.refused: list[str] = []  # applications intake answered with an error (each must be explained)
+        self.stuck: list[str] = []  # cases not delivered within the case timeout (the loop went on)
+        self._submitting = asyncio.Event()
+
     async def _one(self, client: httpx.AsyncClient) -> None:
-        n = next(self._numbers)
-        notice = self._notices[self.bundles[n % len(self.bundles)]]
-        body = application_for(notice, self.rng, n)
-        auth = self._submitter(body, n)
+        n, body, auth = self.applications.next()
         started = time.monotonic()
-        case = await submit_application(client, body, idempotency_key=f"bench-{self.seed}-{n}-{time.time_ns()}",
-                                        auth=auth)
+        case = await submit_application(client, body, idempotency_key=self.applications.idempotency_key(n), auth=auth)
         case_id = case["case_id"]
         self.seen.submitted_at[case_id] = started
         if case_id not in self.seen.delivered_at:
@@ -134,9 +161,8 @@ class ClosedLoop:
         ready, stop = asyncio.Event(), asyncio.Event()
         limits = httpx.Limits(max_connections=self.window + 4, max_keepalive_connections=self.window + 4)
         async with httpx.AsyncClient(base_url=self.intake_url, timeout=60.0, limits=limits) as client:
-            for code in dict.fromkeys(self.bundles):
-                self._notices[code] = await one_time_notice(client, code)
-            watcher = asyncio.create_task(self._watch(ready, stop))
+            await self.applications.read_notices(client)
+            watcher = asyncio.create_task(watch_deliveries(self.bootstrap, self.seen, ready, stop))
             await asyncio.wait_for(ready.wait(), 30)
             self._submitting.set()
             applicants = [asyncio.create_task(self._applicant(client)) for _ in range(self.window)]
