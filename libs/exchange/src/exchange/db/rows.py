@@ -12,6 +12,9 @@ needs from the database is a row's values and one statement per changed row.
 ``INSERT`` (with the table model's defaults filled in) for a row it never read. Statements run at once, in order,
 so a later read in the same transaction (the next record of a shared poll) sees them.
 
+Every row written here carries its primary key: an append-only table whose key the database generates (intake's
+timeline, licence's status-change ledger) is written by its repository with one Core ``INSERT`` instead.
+
 Rows read here must not be mutated in place by the caller (the remembered values are the same objects): build
 the aggregate from them and hand :meth:`TableRows.save` fresh values, as the repositories' ``_values`` functions do.
 """
