@@ -16,6 +16,7 @@ from dispatch.domain.model import Case, Task
 from dispatch.domain.requests import DepartmentRequest
 from dispatch.domain.review import Phase, ReviewStatus
 from dispatch.domain.sequencing import TaskStatus
+from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
 from exchange.db.unit_of_work import UnitOfWork
 
@@ -112,17 +113,12 @@ class SqlRequests:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._rows = TableRows(uow, DispatchRequest)
-        self._loaded: dict[str, DepartmentRequest] = {}
+        self._loaded: Aggregates[DepartmentRequest] = Aggregates()
 
     async def get_for_update(self, request_id: str) -> DepartmentRequest | None:
         """The request, locked: the deadline job, a receipt and an operator's re-drive take turns on it."""
-        if (request := self._loaded.get(request_id)) is not None:
-            return request
-        row = await self._rows.get(request_id, for_update=True)
-        if row is None:
-            return None
-        request = self._loaded[request_id] = _request(row)
-        return request
+        return await self._loaded.get_or_load(request_id, lambda: self._rows.get(request_id, for_update=True),
+                                              _request)
 
     async def open_sent_before(self, before: datetime) -> list[str]:
         """Ids of the requests still waiting for a receipt whose last send was at or before ``before``."""
@@ -131,14 +127,14 @@ class SqlRequests:
                                           c("last_sent_at") <= before)
 
     def add(self, request: DepartmentRequest) -> None:
-        self._loaded[request.request_id] = request
+        self._loaded.add(request.request_id, request)
 
     @property
     def seen(self) -> list[DepartmentRequest]:
-        return list(self._loaded.values())
+        return self._loaded.all
 
     async def save(self) -> None:
-        await self._rows.save_all(_request_values(r) for r in self._loaded.values())
+        await self._rows.save_all(_request_values(r) for r in self._loaded.all)
 
 
 def _request(row: dict[str, Any]) -> DepartmentRequest:

@@ -18,6 +18,7 @@ from sqlalchemy import Table, insert
 
 from contracts.dispatch.v1 import Deficiency
 from contracts.sharing.v1 import SubjectKind
+from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDelegation, IntakeDraft, IntakeTimeline
@@ -82,16 +83,10 @@ class SqlCases:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
         self._rows = TableRows(uow, IntakeCase)
-        self._loaded: dict[str, Case] = {}
+        self._loaded: Aggregates[Case] = Aggregates()
 
     async def get_for_update(self, case_id: str) -> Case | None:
-        if (case := self._loaded.get(case_id)) is not None:
-            return case
-        row = await self._rows.get(case_id, for_update=True)
-        if row is None:
-            return None
-        case = self._loaded[case_id] = _case(row)
-        return case
+        return await self._loaded.get_or_load(case_id, lambda: self._rows.get(case_id, for_update=True), _case)
 
     async def by_idempotency_key(self, key: str) -> KeyedCase | None:
         found = await self._rows.where(self._rows.column("idempotency_key") == key)
@@ -100,11 +95,11 @@ class SqlCases:
     def add(self, case: Case) -> None:
         """A case just accepted: its row is written from what the application said (``case.acceptance``)."""
         assert case.acceptance is not None, "a new case carries its acceptance"
-        self._loaded[case.case_id] = case
+        self._loaded.add(case.case_id, case)
 
     @property
     def seen(self) -> list[Case]:
-        return list(self._loaded.values())
+        return self._loaded.all
 
     async def save(self) -> None:
         """Write every case back (only the columns that changed; the whole row of a case just accepted), and each
@@ -112,7 +107,7 @@ class SqlCases:
         cause = self._uow.cause
         event_id = str(cause.id) if cause else None
         timeline: list[dict[str, Any]] = []
-        for case in self._loaded.values():
+        for case in self._loaded.all:
             await self._rows.save(_case_values(case))
             timeline += [
                 {"case_id": case.case_id, "at": datetime.now(UTC), "kind": event.kind, "item_code": event.item_code,
@@ -145,17 +140,11 @@ class SqlDrafts:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._rows = TableRows(uow, IntakeDraft)
-        self._loaded: dict[str, Draft] = {}
+        self._loaded: Aggregates[Draft] = Aggregates()
 
     async def get_for_update(self, draft_id: str) -> Draft | None:
         """The draft, locked: two answers, or an answer and the application that claims it, take turns."""
-        if (draft := self._loaded.get(draft_id)) is not None:
-            return draft
-        row = await self._rows.get(draft_id, for_update=True)
-        if row is None:
-            return None
-        draft = self._loaded[draft_id] = draft_of(row)
-        return draft
+        return await self._loaded.get_or_load(draft_id, lambda: self._rows.get(draft_id, for_update=True), draft_of)
 
     async def get(self, draft_id: str) -> Draft | None:
         """The draft as it stands, not locked; a copy whose changes are not saved."""
@@ -163,14 +152,14 @@ class SqlDrafts:
         return None if row is None else draft_of(row)
 
     def add(self, draft: Draft) -> None:
-        self._loaded[draft.draft_id] = draft
+        self._loaded.add(draft.draft_id, draft)
 
     @property
     def seen(self) -> list[Draft]:
-        return list(self._loaded.values())
+        return self._loaded.all
 
     async def save(self) -> None:
-        await self._rows.save_all(_draft_values(d) for d in self._loaded.values())
+        await self._rows.save_all(_draft_values(d) for d in self._loaded.all)
 
 
 def delegation_of(row: Mapping[str, Any]) -> Delegation:
@@ -191,16 +180,11 @@ class SqlDelegations:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._rows = TableRows(uow, IntakeDelegation)
-        self._loaded: dict[str, Delegation] = {}
+        self._loaded: Aggregates[Delegation] = Aggregates()
 
     async def get_for_update(self, delegation_id: str) -> Delegation | None:
-        if (delegation := self._loaded.get(delegation_id)) is not None:
-            return delegation
-        row = await self._rows.get(delegation_id, for_update=True)
-        if row is None:
-            return None
-        delegation = self._loaded[delegation_id] = delegation_of(row)
-        return delegation
+        return await self._loaded.get_or_load(delegation_id, lambda: self._rows.get(delegation_id, for_update=True),
+                                              delegation_of)
 
     async def between(self, *, principal_id: str, proxy_id: str) -> list[Delegation]:
         """Every authorisation ``principal_id`` gave ``proxy_id``, not locked; copies whose changes are not saved."""
@@ -209,10 +193,10 @@ class SqlDelegations:
         return [delegation_of(row) for row in rows]
 
     def add(self, delegation: Delegation) -> None:
-        self._loaded[delegation.delegation_id] = delegation
+        self._loaded.add(delegation.delegation_id, delegation)
 
     async def save(self) -> None:
-        await self._rows.save_all(_delegation_values(d) for d in self._loaded.values())
+        await self._rows.save_all(_delegation_values(d) for d in self._loaded.all)
 
 
 def _listing_values(listing: Listing) -> dict[str, Any]:

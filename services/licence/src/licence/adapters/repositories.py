@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 
 from contracts.licence.v1 import LicenceState
+from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.tables import LicenceRow, StatusChangeRow, StatusCounterRow
@@ -23,20 +24,14 @@ class SqlLicences:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
         self._rows = TableRows(uow, LicenceRow)
-        self._loaded: dict[str, Licence] = {}
+        self._loaded: Aggregates[Licence] = Aggregates()
 
     async def exists(self, licence_id: str) -> bool:
         return licence_id in self._loaded or await self._rows.exists(licence_id)
 
     async def get_for_update(self, licence_id: str) -> Licence | None:
         """The licence, locked: two status changes of one licence take turns."""
-        if (licence := self._loaded.get(licence_id)) is not None:
-            return licence
-        row = await self._rows.get(licence_id, for_update=True)
-        if row is None:
-            return None
-        licence = self._loaded[licence_id] = _licence(row)
-        return licence
+        return await self._loaded.get_or_load(licence_id, lambda: self._rows.get(licence_id, for_update=True), _licence)
 
     async def active_held_by(self, holder_id: str) -> list[Licence]:
         """The holder's active licences, oldest first (read only: not written back)."""
@@ -46,20 +41,20 @@ class SqlLicences:
         return [_licence(row) for row in rows]
 
     def add(self, licence: Licence) -> None:
-        self._loaded[licence.licence_id] = licence
+        self._loaded.add(licence.licence_id, licence)
 
     @property
     def seen(self) -> list[Licence]:
-        return list(self._loaded.values())
+        return self._loaded.all
 
     async def save(self) -> None:
         """Write every licence back (only the columns that changed), and each status change it recorded to the
         ledger (证照状态变更记录)."""
-        await self._rows.save_all(_licence_values(licence) for licence in self._loaded.values())
+        await self._rows.save_all(_licence_values(licence) for licence in self._loaded.all)
         changes = [
             {"licence_id": licence.licence_id, "action": event.action.value, "state": event.state.value,
              "reason_zh": event.reason_zh, "actor": event.actor, "changed_at": event.changed_at}
-            for licence in self._loaded.values() for event in licence.recorded if isinstance(event, StatusChanged)
+            for licence in self._loaded.all for event in licence.recorded if isinstance(event, StatusChanged)
         ]
         if changes:  # append only, the id the database's: a plain INSERT (TableRows keeps rows by a key it knows)
             connection = await self._uow.connection()

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 
 from contracts.envelope import Envelope, canonical_bytes
+from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import (
@@ -144,7 +145,7 @@ class SqlCases:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._rows = TableRows(uow, SupervisionCase)
-        self._loaded: dict[str, SupervisedCase] = {}
+        self._loaded: Aggregates[SupervisedCase] = Aggregates()
 
     async def exists(self, case_id: str) -> bool:
         return case_id in self._loaded or await self._rows.exists(case_id)
@@ -157,13 +158,7 @@ class SqlCases:
         return None if row is None else _case(row)
 
     async def get_for_update(self, case_id: str) -> SupervisedCase | None:
-        if (case := self._loaded.get(case_id)) is not None:
-            return case
-        row = await self._rows.get(case_id, for_update=True)
-        if row is None:
-            return None
-        case = self._loaded[case_id] = _case(row)
-        return case
+        return await self._loaded.get_or_load(case_id, lambda: self._rows.get(case_id, for_update=True), _case)
 
     async def open_of_applicant(self, applicant_ref: str) -> list[SupervisedCase]:
         """The applicant's cases not yet delivered (read only)."""
@@ -172,11 +167,11 @@ class SqlCases:
                                                              c("delivered_on").is_(None))]
 
     def add(self, case: SupervisedCase) -> None:
-        self._loaded[case.case_id] = case
+        self._loaded.add(case.case_id, case)
 
     async def save(self) -> None:
         """Write every case this transaction loaded for update or added back to its row."""
-        await self._rows.save_all(_case_values(case) for case in self._loaded.values())
+        await self._rows.save_all(_case_values(case) for case in self._loaded.all)
 
 
 class SqlCards:
