@@ -24,7 +24,8 @@ def test_a_short_intake_bench_reports_each_level_without_errors_and_every_case_d
               "--warmup", "0.5", "--spike", "8", "--drain-timeout", "150", "--out", str(out)])
     printed = capsys.readouterr().out.strip().splitlines()
     assert exit_.value.code == 0, printed[-20:]
-    rate = r"\d+\.\d req/s p99 \d+ ms"
+    # 1.5 s windows: on a slow moment a level's clients get fewer than two answers each, and it says "(not steady)"
+    rate = r"\d+\.\d req/s p99 \d+ ms(?: \(not steady\))?"
     assert re.fullmatch(rf"bench intake E-02 sqlite: 2 clients {rate} \| 5 clients {rate} \| "
                         rf"spike 8 at 8: {rate} \| exactly once yes", printed[-1]), printed[-1]
     [record] = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
