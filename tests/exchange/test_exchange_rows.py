@@ -99,7 +99,8 @@ async def test_a_later_read_in_the_same_transaction_sees_what_was_written(databa
         assert await second.exists("p2") and not await second.exists("p3")
         found = await second.where(second.column("count") > 5)
         assert [r["probe_id"] for r in found] == ["p2"]
-        assert sorted(await second.values_of(second.column("label"))) == ["one", "two"]
+        assert sorted(await second.values_of("label")) == ["one", "two"]
+        assert await second.values_of("label", count=9) == ["two"]
 
 
 async def test_nothing_is_kept_when_the_transaction_rolls_back(database: Database) -> None:

@@ -41,3 +41,25 @@ def test_a_json_document_is_walked_keys_values_and_numbers_with_their_places() -
         ("body.small", "number_out_of_range"), ("body.nan", "number_out_of_range"),
         ("body.inf", "number_out_of_range"),
     ]
+
+
+# Each document holds exactly one refused value, written the ways a sender might: escaped, raw, as a number.
+_ONE_REFUSED = [
+    '{"name": "a\\u0000"}', '{"name": "a\\u0085"}', '{"name": "a\u0085"}', '{"name": "\ufdd0"}',
+    '{"name": "\\ud800"}', '{"k\\n": 1}', '{"k\\t": 1}', f'{{"n": {INT64_MAX + 1}}}', f'{{"n": {INT64_MIN - 1}}}',
+    '{"n": 1e400}', '{"n": -1E+309}', '{"n": NaN}', '{"n": Infinity}', '{"n": -Infinity}',
+    '{"n": ' + "9" * 400 + ".0}",
+]
+
+
+@pytest.mark.parametrize("text", _ONE_REFUSED)
+def test_the_text_of_a_document_never_hides_a_refused_value(text: str) -> None:
+    """Given the text a value was parsed from, the walk may be skipped only when the text cannot hold a refusal."""
+    document = json.loads(text)
+    assert len(list(json_problems(document, "body", text=text))) == 1
+
+
+def test_a_plain_text_skips_the_walk_and_finds_nothing() -> None:
+    text = ('{"name": "王芳", "address": "北京市东城区某街道1号", "n": 9223372036854775807, "f": 1.5e300,'
+            ' "id": "110101199003070011", "nested": [{"k": "v"}, 0.25, true, null]}')
+    assert list(json_problems(json.loads(text), "body", text=text)) == []

@@ -131,13 +131,14 @@ class Envelope(BaseModel):
     def from_bytes(cls, raw: bytes) -> tuple[Envelope, dict[str, Any]]:
         """Parse wire bytes; returns the model and the raw dict (what signatures are checked on)."""
         try:
-            obj = json.loads(raw)
+            text = raw.decode()  # envelopes are UTF-8 (``to_bytes``)
+            obj = json.loads(text)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise EnvelopeError(f"not JSON: {exc}") from exc
         if not isinstance(obj, dict):
             raise EnvelopeError("envelope must be a JSON object")
         # A NUL or a 65-bit integer would pass the schema and break a database write later: refuse it here.
-        if problem := next(json_problems(obj, "envelope"), None):
+        if problem := next(json_problems(obj, "envelope", text=text), None):
             raise EnvelopeError(f"{problem.path}: {problem.message_en}")
         try:
             return cls.model_validate(obj), obj

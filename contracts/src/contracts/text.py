@@ -71,8 +71,18 @@ def _escaped(name: str) -> str:
     return _NAME_BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
 
 
-def json_problems(value: Any, path: str) -> Iterator[InputProblem]:
-    """Every refused string, key or number in a decoded JSON value, depth first, in document order."""
+# In a JSON text none of whose characters matches this, no decoded string, key or number can be refused: strict JSON
+# parsing admits no raw control character inside a string, strict UTF-8 decoding yields no surrogate, an escape
+# starts with a backslash, and a number beyond 64 bits or beyond a float needs 19 digits or a 3-digit exponent.
+_MAY_HOLD_REFUSED = re.compile(r"\\|NaN|Infinity|\d{19}|[eE][+-]?\d{3}|" + _FREE_TEXT_BAD.pattern)
+
+
+def json_problems(value: Any, path: str, *, text: str | None = None) -> Iterator[InputProblem]:
+    """Every refused string, key or number in a decoded JSON value, depth first, in document order. ``text``: the
+    JSON text (strictly decoded UTF-8) ``value`` was parsed from; when nothing in it can decode to a refused value
+    the walk is skipped (the common case, and a walk of every event costs: ``docs/performance.md``, step 9)."""
+    if text is not None and _MAY_HOLD_REFUSED.search(text) is None:
+        return
     if isinstance(value, str):
         if (problem := text_problem(value, path, multiline=True)) is not None:
             yield problem

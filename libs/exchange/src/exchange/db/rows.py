@@ -26,9 +26,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Column, ColumnElement, Table, and_, insert, select, update
+from sqlalchemy import Column, ColumnElement, Table, select
 from sqlmodel import SQLModel
 
+from exchange.db.statements import equal_params, insert_rows, select_where_equal, update_where_equal
 from exchange.db.unit_of_work import UnitOfWork
 
 __all__ = ["TableRows"]
@@ -52,57 +53,66 @@ def _defaults(model: type[SQLModel]) -> dict[str, Any]:
 
 
 class TableRows(Generic[M]):
-    """One table's rows for one unit of work's repository."""
+    """One table's rows for one unit of work's repository.
+
+    Reads by column equality (``where(case_id=…)``, ``get(key)``) run statements built once per table and shape
+    (``exchange.db.statements``, step 9 of ``docs/performance.md``); other criteria are built per call."""
 
     def __init__(self, uow: UnitOfWork, model: type[M]) -> None:
         self._uow = uow
         self._model = model
         self.table: Table = model.__table__  # type: ignore[attr-defined]
-        self._key_columns: tuple[Column[Any], ...] = tuple(self.table.primary_key.columns)
+        self._key_names: tuple[str, ...] = tuple(c.name for c in self.table.primary_key.columns)
         self._known: dict[Key, dict[str, Any]] = {}  # each row's values as read or last written here
 
     def column(self, name: str) -> Column[Any]:
         return self.table.c[name]
 
     def _key_of(self, values: Mapping[str, Any]) -> Key:
-        return tuple(values[c.name] for c in self._key_columns)
+        return tuple(values[name] for name in self._key_names)
 
-    def _key_matches(self, key: Key) -> ColumnElement[bool]:
-        return and_(*(c == v for c, v in zip(self._key_columns, key, strict=True)))
-
-    @staticmethod
-    def _as_key(key: object) -> Key:
-        return key if isinstance(key, tuple) else (key,)
+    def _key_values(self, key: object) -> dict[str, Any]:
+        return dict(zip(self._key_names, key if isinstance(key, tuple) else (key,), strict=True))
 
     async def get(self, key: object, *, for_update: bool = False) -> dict[str, Any] | None:
         """The row with this primary key (a tuple for a composite key), or None. ``for_update``: held until the
         transaction ends, so two writers of one aggregate take turns (PostgreSQL locks the row; the embedded SQLite
         default already lets one writer in at a time)."""
-        found = await self.where(self._key_matches(self._as_key(key)), for_update=for_update)
+        found = await self.where(for_update=for_update, **self._key_values(key))
         return found[0] if found else None
 
-    async def where(self, *criteria: ColumnElement[bool], for_update: bool = False,
-                    order_by: Sequence[ColumnElement[Any] | Column[Any]] = ()) -> list[dict[str, Any]]:
-        """Every row matching ``criteria``, each remembered for :meth:`save`."""
-        statement = select(self.table).where(*criteria).order_by(*order_by)
-        if for_update and self._uow.dialect == "postgresql":
-            statement = statement.with_for_update()
+    async def where(self, *criteria: ColumnElement[bool], for_update: bool = False, order_by: Sequence[str] = (),
+                    **equal: Any) -> list[dict[str, Any]]:
+        """Every row matching ``criteria`` and whose columns equal ``equal`` (``where(case_id=…)``), ordered by the
+        ``order_by`` column names; each remembered for :meth:`save`."""
+        lock = for_update and self._uow.dialect == "postgresql"
         connection = await self._uow.connection()
-        rows = [dict(row) for row in (await connection.execute(statement)).mappings()]
+        if criteria:
+            built = (select(self.table).where(*criteria, *(self.table.c[n] == v for n, v in equal.items()))
+                     .order_by(*(self.table.c[name] for name in order_by)))
+            result = await connection.execute(built.with_for_update() if lock else built)
+        else:
+            statement = select_where_equal(self.table, tuple(equal), order_by=tuple(order_by), lock=lock)
+            result = await connection.execute(statement, equal_params(equal))
+        rows = [dict(row) for row in result.mappings()]
         for row in rows:
             self._known[self._key_of(row)] = row
         return rows
 
-    async def values_of(self, column: Column[Any], *criteria: ColumnElement[bool]) -> list[Any]:
-        """One column of every row matching ``criteria`` (not remembered: nothing to write back)."""
+    async def values_of(self, column: str, *criteria: ColumnElement[bool], **equal: Any) -> list[Any]:
+        """One column of every row matching ``criteria`` and ``equal`` (not remembered: nothing to write back)."""
         connection = await self._uow.connection()
-        return list((await connection.execute(select(column).where(*criteria))).scalars())
+        if criteria:
+            built = select(self.table.c[column]).where(*criteria, *(self.table.c[n] == v for n, v in equal.items()))
+            return list((await connection.execute(built)).scalars())
+        statement = select_where_equal(self.table, tuple(equal), columns=(column,))
+        return list((await connection.execute(statement, equal_params(equal))).scalars())
 
     async def exists(self, key: object) -> bool:
-        key = self._as_key(key)
-        if key in self._known:
+        values = self._key_values(key)
+        if tuple(values.values()) in self._known:
             return True
-        return bool(await self.values_of(self._key_columns[0], self._key_matches(key)))
+        return bool(await self.values_of(self._key_names[0], **values))
 
     async def save(self, values: Mapping[str, Any]) -> None:
         """Write one row: an ``UPDATE`` of the columns that differ from what was read (none: no statement), or an
@@ -123,10 +133,11 @@ class TableRows(Generic[M]):
                 continue
             changed = {name: value for name, value in values.items() if known.get(name) != value}
             if changed:
-                await connection.execute(update(self.table).where(self._key_matches(key)).values(changed))
+                statement = update_where_equal(self.table, self._key_names)
+                await connection.execute(statement, {**changed, **equal_params(self._key_values(key))})
                 known.update(changed)
         by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
         for row in inserts:  # an executemany takes one set of columns
             by_columns.setdefault(frozenset(row), []).append(row)
         for group in by_columns.values():
-            await connection.execute(insert(self.table), group)
+            await connection.execute(insert_rows(self.table), group)

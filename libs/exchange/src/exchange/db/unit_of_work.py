@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import insert, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import TopicSpec, default_topics
+from exchange.db.statements import insert_if_absent, insert_rows
 from exchange.db.tables import OutboxMessage, ProcessedEvent
 from exchange.tracing import current_traceparent
 
@@ -87,7 +87,7 @@ class UnitOfWork:
         if self._outbox:
             rows, self._outbox = self._outbox, []
             connection = await self.connection()
-            await connection.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
+            await connection.execute(insert_rows(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
 
     async def republish(self, event_id: UUID) -> int:
         """Send an event this service already published once more, byte for byte the same envelope under the same
@@ -133,8 +133,8 @@ class UnitOfWork:
         """Like :meth:`get_for_update`, creating the row first when it is missing. Two transactions that both
         find it missing take turns on the one row (INSERT … ON CONFLICT DO NOTHING, then the locked read)
         instead of the second failing on the primary key."""
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        await self.session.execute(insert(model).values(**key, **values).on_conflict_do_nothing())
+        statement = insert_if_absent(model.__table__, self.dialect)  # type: ignore[attr-defined]
+        await self.session.execute(statement, {**key, **values})
         row = await self.get_for_update(model, tuple(key.values()) if len(key) > 1 else next(iter(key.values())))
         assert row is not None  # inserted above, or by the transaction that won
         return row
@@ -143,12 +143,9 @@ class UnitOfWork:
         """Record that ``consumer`` applies ``event_id`` now; False if it already did (a duplicate). A Core
         statement on the session's connection: through the session it would first flush everything the records
         handled before in this transaction (their turn comes at the commit)."""
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        stmt = (
-            dialect_insert(ProcessedEvent.__table__)  # type: ignore[attr-defined]
-            .values(consumer=consumer, event_id=str(event_id), processed_at=datetime.now(UTC))
-            .on_conflict_do_nothing()
-        )
         connection = await self.connection()
-        result = await connection.execute(stmt)
+        result = await connection.execute(
+            insert_if_absent(ProcessedEvent.__table__, self.dialect),  # type: ignore[attr-defined]
+            {"consumer": consumer, "event_id": str(event_id), "processed_at": datetime.now(UTC)},
+        )
         return bool(result.rowcount)

@@ -42,7 +42,7 @@ class SqlCases:
         row = await self._cases.get(case_id, for_update=True)
         if row is None:
             return None
-        tasks = await self._tasks.where(self._tasks.column("case_id") == case_id)
+        tasks = await self._tasks.where(case_id=case_id)
         case = self._loaded[case_id] = _case(row, tasks)
         return case
 
@@ -123,8 +123,7 @@ class SqlRequests:
     async def open_sent_before(self, before: datetime) -> list[str]:
         """Ids of the requests still waiting for a receipt whose last send was at or before ``before``."""
         c = self._rows.column
-        return await self._rows.values_of(c("request_id"), c("state") == RequestState.OPEN.value,
-                                          c("last_sent_at") <= before)
+        return await self._rows.values_of("request_id", c("last_sent_at") <= before, state=RequestState.OPEN.value)
 
     def add(self, request: DepartmentRequest) -> None:
         self._loaded.add(request.request_id, request)

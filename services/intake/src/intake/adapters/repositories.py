@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 
 from contracts.dispatch.v1 import Deficiency
 from contracts.sharing.v1 import SubjectKind
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
+from exchange.db.statements import insert_rows
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDelegation, IntakeDraft, IntakeTimeline
 from intake.domain.blacklist import Listing
@@ -89,7 +90,7 @@ class SqlCases:
         return await self._loaded.get_or_load(case_id, lambda: self._rows.get(case_id, for_update=True), _case)
 
     async def by_idempotency_key(self, key: str) -> KeyedCase | None:
-        found = await self._rows.where(self._rows.column("idempotency_key") == key)
+        found = await self._rows.where(idempotency_key=key)
         return None if not found else KeyedCase(found[0]["case_id"], found[0]["request_digest"])
 
     def add(self, case: Case) -> None:
@@ -116,7 +117,7 @@ class SqlCases:
                 for event in case.recorded if isinstance(event, Noted)]
         if timeline:
             connection = await self._uow.connection()
-            await connection.execute(insert(_TIMELINE), timeline)
+            await connection.execute(insert_rows(_TIMELINE), timeline)
 
 
 def draft_of(row: Mapping[str, Any]) -> Draft:
@@ -188,8 +189,7 @@ class SqlDelegations:
 
     async def between(self, *, principal_id: str, proxy_id: str) -> list[Delegation]:
         """Every authorisation ``principal_id`` gave ``proxy_id``, not locked; copies whose changes are not saved."""
-        c = self._rows.column
-        rows = await self._rows.where(c("principal_id") == principal_id, c("proxy_id") == proxy_id)
+        rows = await self._rows.where(principal_id=principal_id, proxy_id=proxy_id)
         return [delegation_of(row) for row in rows]
 
     def add(self, delegation: Delegation) -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.dialects import postgresql, sqlite
-
 from contracts.licence.v1 import LicenceState
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
+from exchange.db.statements import insert_if_absent, insert_rows
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.tables import LicenceRow, StatusChangeRow, StatusCounterRow
 from licence.domain.model import Licence, StatusChanged
@@ -35,9 +33,8 @@ class SqlLicences:
 
     async def active_held_by(self, holder_id: str) -> list[Licence]:
         """The holder's active licences, oldest first (read only: not written back)."""
-        c = self._rows.column
-        rows = await self._rows.where(c("holder_id") == holder_id, c("state") == LicenceState.ACTIVE.value,
-                                      order_by=(c("issued_at"), c("licence_id")))
+        rows = await self._rows.where(holder_id=holder_id, state=LicenceState.ACTIVE.value,
+                                      order_by=("issued_at", "licence_id"))
         return [_licence(row) for row in rows]
 
     def add(self, licence: Licence) -> None:
@@ -58,7 +55,7 @@ class SqlLicences:
         ]
         if changes:  # append only, the id the database's: a plain INSERT (TableRows keeps rows by a key it knows)
             connection = await self._uow.connection()
-            await connection.execute(insert(StatusChangeRow.__table__), changes)  # type: ignore[attr-defined]
+            await connection.execute(insert_rows(StatusChangeRow.__table__), changes)  # type: ignore[attr-defined]
 
 
 def _licence(row: dict[str, Any]) -> Licence:
@@ -96,10 +93,9 @@ class SqlStatusIndexes:
         # the counter, and must take indexes in turn rather than fail on the unique status index. So the counter is
         # created if missing (INSERT … ON CONFLICT DO NOTHING: the second of two such inserts waits for the first's
         # transaction, then does nothing), then read locked and moved on at once.
-        dialect_insert = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
         connection = await self._uow.connection()
-        await connection.execute(dialect_insert(StatusCounterRow.__table__)  # type: ignore[attr-defined]
-                                 .values(issuer_department=department, next_index=0).on_conflict_do_nothing())
+        await connection.execute(insert_if_absent(StatusCounterRow.__table__, self._uow.dialect),  # type: ignore[attr-defined]
+                                 {"issuer_department": department, "next_index": 0})
         counter = await self._rows.get(department, for_update=True)
         assert counter is not None  # inserted above, or by the transaction that won
         index: int = counter["next_index"]

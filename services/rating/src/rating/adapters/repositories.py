@@ -6,8 +6,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
 from contracts.rating.v1 import Evidence, InvitedTouchpoint, RatingFigures, RatingLevel, Touchpoint
 from exchange.db.rows import TableRows
 from exchange.db.unit_of_work import UnitOfWork
@@ -43,8 +41,8 @@ class SqlRatedCases:
         row = await self._cases.get(case_id, for_update=for_update)
         if row is None:
             return None
-        invitations = await self._invitations.where(self._invitations.column("case_id") == case_id)
-        ratings = await self._ratings.where(self._ratings.column("case_id") == case_id)
+        invitations = await self._invitations.where(case_id=case_id)
+        ratings = await self._ratings.where(case_id=case_id)
         self._stored_invitations.update(i["invitation_id"] for i in invitations)
         case = self._loaded[case_id] = _case(row, invitations, ratings)
         return case
@@ -129,18 +127,17 @@ class SqlOrders:
         return await self._load(await self._orders.get(rectification_id, for_update=True))
 
     async def with_appeal(self, appeal_id: str) -> Order | None:
-        found = await self._appeals.values_of(self._appeals.column("rectification_id"),
-                                              self._appeals.column("appeal_id") == appeal_id)
+        found = await self._appeals.values_of("rectification_id", appeal_id=appeal_id)
         return await self.get(found[0]) if found else None
 
     async def on_clock(self, clock_id: str) -> Order | None:
-        return await self._load_first(self._orders.column("clock_id") == clock_id)
+        return await self._load_first(clock_id=clock_id)
 
     async def with_red_card(self, card_id: str) -> Order | None:
-        return await self._load_first(self._orders.column("red_card_id") == card_id)
+        return await self._load_first(red_card_id=card_id)
 
-    async def _load_first(self, criterion: ColumnElement[bool]) -> Order | None:
-        rows = await self._orders.where(criterion, for_update=True)
+    async def _load_first(self, **equal: str) -> Order | None:
+        rows = await self._orders.where(for_update=True, **equal)
         return await self._load(rows[0] if rows else None)
 
     async def _load(self, row: dict[str, Any] | None) -> Order | None:
@@ -149,7 +146,7 @@ class SqlOrders:
         rectification_id = row["rectification_id"]
         if (order := self._loaded.get(rectification_id)) is not None:
             return order
-        appeals = await self._appeals.where(self._appeals.column("rectification_id") == rectification_id)
+        appeals = await self._appeals.where(rectification_id=rectification_id)
         order = self._loaded[rectification_id] = _order(row, appeals[0] if appeals else None)
         return order
 

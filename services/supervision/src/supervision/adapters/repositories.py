@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from contracts.envelope import Envelope, canonical_bytes
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
+from exchange.db.statements import insert_if_absent
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import (
     SupervisionAudit,
@@ -92,8 +91,7 @@ class SqlClocks:
 
     async def open_ids(self) -> list[str]:
         """Every clock still running or suspended (the scan visits each in a transaction of its own)."""
-        c = self._clocks.column
-        return await self._clocks.values_of(c("clock_id"), c("finished_on").is_(None))
+        return await self._clocks.values_of("clock_id", self._clocks.column("finished_on").is_(None))
 
     async def get_for_update(self, clock_id: str) -> SupervisedClock | None:
         """The clock, locked: the scan, a supervisor's extension and the case stream take turns on it."""
@@ -102,7 +100,7 @@ class SqlClocks:
         row = await self._clocks.get(clock_id, for_update=True)
         if row is None:
             return None
-        colours = await self._cards.values_of(self._cards.column("colour"), self._cards.column("clock_id") == clock_id)
+        colours = await self._cards.values_of("colour", clock_id=clock_id)
         clock = self._loaded[clock_id] = _clock(row, colours)
         return clock
 
@@ -162,9 +160,8 @@ class SqlCases:
 
     async def open_of_applicant(self, applicant_ref: str) -> list[SupervisedCase]:
         """The applicant's cases not yet delivered (read only)."""
-        c = self._rows.column
-        return [_case(row) for row in await self._rows.where(c("applicant_id") == applicant_ref,
-                                                             c("delivered_on").is_(None))]
+        return [_case(row) for row in await self._rows.where(self._rows.column("delivered_on").is_(None),
+                                                             applicant_id=applicant_ref)]
 
     def add(self, case: SupervisedCase) -> None:
         self._loaded.add(case.case_id, case)
@@ -185,8 +182,7 @@ class SqlCards:
     async def exists(self, about: str, colour: str) -> bool:
         if any(c.about == about and c.colour == colour for c in self.added):
             return True
-        c = self._cards.column
-        return bool(await self._cards.values_of(c("card_id"), c("clock_id") == about, c("colour") == colour))
+        return bool(await self._cards.values_of("card_id", clock_id=about, colour=colour))
 
     def add(self, card: Card) -> None:
         self.added.append(card)
@@ -233,11 +229,9 @@ class SqlAuditTrail:
     async def record(self, envelope: Envelope, item_code: str | None) -> None:
         """One ``INSERT … ON CONFLICT DO NOTHING``, at once: a fact recorded before (a redelivery) is left as it is."""
         wire = envelope.to_wire()  # as the producer serialised and signed it
-        dialect_insert = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
-        statement = dialect_insert(SupervisionAudit.__table__).values(  # type: ignore[attr-defined]
-            event_id=str(envelope.id), case_id=envelope.subject, at=envelope.time, event_type=envelope.type,
-            actor=envelope.source, item_code=item_code,
-            evidence_sha256=hashlib.sha256(canonical_bytes(wire)).hexdigest(),
-        ).on_conflict_do_nothing()
         connection = await self._uow.connection()
-        await connection.execute(statement)
+        await connection.execute(insert_if_absent(SupervisionAudit.__table__, self._uow.dialect), {  # type: ignore[attr-defined]
+            "event_id": str(envelope.id), "case_id": envelope.subject, "at": envelope.time,
+            "event_type": envelope.type, "actor": envelope.source, "item_code": item_code,
+            "evidence_sha256": hashlib.sha256(canonical_bytes(wire)).hexdigest(),
+        })
