@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from contracts.text import INT64_MAX, INT64_MIN, json_problems, text_problem
+from contracts.text import INT64_MAX, INT64_MIN, json_problems, loads_checked, text_problem
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\x80", "\x85",
@@ -46,20 +46,23 @@ def test_a_json_document_is_walked_keys_values_and_numbers_with_their_places() -
 # Each document holds exactly one refused value, written the ways a sender might: escaped, raw, as a number.
 _ONE_REFUSED = [
     '{"name": "a\\u0000"}', '{"name": "a\\u0085"}', '{"name": "a\u0085"}', '{"name": "\ufdd0"}',
-    '{"name": "\\ud800"}', '{"k\\n": 1}', '{"k\\t": 1}', f'{{"n": {INT64_MAX + 1}}}', f'{{"n": {INT64_MIN - 1}}}',
+    '{"name": "\\ud800"}', '{"name": "\U0001fffe"}', '{"name": "\U0010ffff"}', '{"name": "\x7f"}',
+    '{"name": "\ufffe"}', '{"k\\n": 1}', '{"k\\t": 1}', f'{{"n": {INT64_MAX + 1}}}', f'{{"n": {INT64_MIN - 1}}}',
     '{"n": 1e400}', '{"n": -1E+309}', '{"n": NaN}', '{"n": Infinity}', '{"n": -Infinity}',
-    '{"n": ' + "9" * 400 + ".0}",
+    '{"n": ' + "9" * 400 + ".0}", '{"list": [1, 2, 99999999999999999999]}',
 ]
 
 
 @pytest.mark.parametrize("text", _ONE_REFUSED)
-def test_the_text_of_a_document_never_hides_a_refused_value(text: str) -> None:
-    """Given the text a value was parsed from, the walk may be skipped only when the text cannot hold a refusal."""
-    document = json.loads(text)
-    assert len(list(json_problems(document, "body", text=text))) == 1
+def test_parsing_with_the_check_finds_every_refused_value(text: str) -> None:
+    """``loads_checked`` may skip the walk only when neither the text nor a number can hold a refusal."""
+    value, problem = loads_checked(text.encode("utf-8", "surrogatepass"), "envelope")
+    assert value == json.loads(text) or text.count("NaN")  # NaN != NaN
+    assert problem is not None and problem.path.startswith("envelope.")
 
 
-def test_a_plain_text_skips_the_walk_and_finds_nothing() -> None:
+def test_a_plain_text_is_parsed_as_json_loads_does_and_holds_no_problem() -> None:
     text = ('{"name": "王芳", "address": "北京市东城区某街道1号", "n": 9223372036854775807, "f": 1.5e300,'
-            ' "id": "110101199003070011", "nested": [{"k": "v"}, 0.25, true, null]}')
-    assert list(json_problems(json.loads(text), "body", text=text)) == []
+            ' "prev": "9e123f4e567a", "id": "110101199003070011", "nested": [{"k": "v"}, 0.25, -3, true, null],'
+            ' "ascii": "~", "fullwidth": "，（）", "dot": "阿卜杜·热合曼", "emoji": "😀"}')
+    assert loads_checked(text.encode(), "envelope") == (json.loads(text), None)

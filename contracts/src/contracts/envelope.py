@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.canonical import canonical_json
-from contracts.text import json_problems
+from contracts.text import loads_checked
 
 __all__ = [
     "ChainLink",
@@ -131,14 +131,13 @@ class Envelope(BaseModel):
     def from_bytes(cls, raw: bytes) -> tuple[Envelope, dict[str, Any]]:
         """Parse wire bytes; returns the model and the raw dict (what signatures are checked on)."""
         try:
-            text = raw.decode()  # envelopes are UTF-8 (``to_bytes``)
-            obj = json.loads(text)
+            # A NUL or a 65-bit integer would pass the schema and break a database write later: refuse it here.
+            obj, problem = loads_checked(raw, "envelope")  # envelopes are UTF-8 (``to_bytes``)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise EnvelopeError(f"not JSON: {exc}") from exc
         if not isinstance(obj, dict):
             raise EnvelopeError("envelope must be a JSON object")
-        # A NUL or a 65-bit integer would pass the schema and break a database write later: refuse it here.
-        if problem := next(json_problems(obj, "envelope", text=text), None):
+        if problem is not None:
             raise EnvelopeError(f"{problem.path}: {problem.message_en}")
         try:
             return cls.model_validate(obj), obj

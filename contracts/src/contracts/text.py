@@ -16,13 +16,14 @@ Per kind of text:
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["INT64_MAX", "INT64_MIN", "InputProblem", "json_problems", "text_problem"]
+__all__ = ["INT64_MAX", "INT64_MIN", "InputProblem", "json_problems", "loads_checked", "text_problem"]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -71,18 +72,8 @@ def _escaped(name: str) -> str:
     return _NAME_BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
 
 
-# In a JSON text none of whose characters matches this, no decoded string, key or number can be refused: strict JSON
-# parsing admits no raw control character inside a string, strict UTF-8 decoding yields no surrogate, an escape
-# starts with a backslash, and a number beyond 64 bits or beyond a float needs 19 digits or a 3-digit exponent.
-_MAY_HOLD_REFUSED = re.compile(r"\\|NaN|Infinity|\d{19}|[eE][+-]?\d{3}|" + _FREE_TEXT_BAD.pattern)
-
-
-def json_problems(value: Any, path: str, *, text: str | None = None) -> Iterator[InputProblem]:
-    """Every refused string, key or number in a decoded JSON value, depth first, in document order. ``text``: the
-    JSON text (strictly decoded UTF-8) ``value`` was parsed from; when nothing in it can decode to a refused value
-    the walk is skipped (the common case, and a walk of every event costs: ``docs/performance.md``, step 9)."""
-    if text is not None and _MAY_HOLD_REFUSED.search(text) is None:
-        return
+def json_problems(value: Any, path: str) -> Iterator[InputProblem]:
+    """Every refused string, key or number in a decoded JSON value, depth first, in document order."""
     if isinstance(value, str):
         if (problem := text_problem(value, path, multiline=True)) is not None:
             yield problem
@@ -97,3 +88,51 @@ def json_problems(value: Any, path: str, *, text: str | None = None) -> Iterator
             yield from json_problems(item, f"{path}.{index}")
     elif isinstance(value, int | float) and (problem := _number_problem(value, path)) is not None:
         yield problem
+
+
+# In UTF-8 bytes that hold none of these, no string decoded from JSON can be refused: strict JSON admits no raw
+# C0 control inside a string, every escape starts with a backslash, and strict UTF-8 decoding yields no surrogate.
+# What is left shows as bytes: DEL (7F), the C1 controls (C2 80–9F), U+FDD0–U+FDEF (EF B7 …), U+FFFE and U+FFFF
+# (EF BF …) and the other planes' non-characters (four-byte sequences, F0–F4). A false alarm (a "·" is C2 B7, a
+# fullwidth "￥" EF BF A5, an emoji F0 …) only costs the walk.
+_STRINGS_MAY_BE_REFUSED = re.compile(rb"[\\\x7f\xc2\xf0-\xf4]")
+_STRINGS_MAY_BE_REFUSED_EF = (b"\xef\xb7", b"\xef\xbf")
+
+
+class _NumberMayBeRefused(Exception):
+    """Raised by the watching decoder's number hooks to fall back to the walk."""
+
+
+def _integer(literal: str) -> int:
+    if len(literal) > 18:  # 64 bits hold every integer of 18 digits
+        raise _NumberMayBeRefused
+    return int(literal)
+
+
+def _real(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):
+        raise _NumberMayBeRefused
+    return number
+
+
+def _constant(literal: str) -> float:  # NaN, Infinity, -Infinity: never JSON
+    raise _NumberMayBeRefused
+
+
+_WATCHING_NUMBERS = json.JSONDecoder(parse_int=_integer, parse_float=_real, parse_constant=_constant)
+
+
+def loads_checked(raw: bytes, path: str) -> tuple[Any, InputProblem | None]:
+    """Parse UTF-8 JSON (``UnicodeDecodeError`` and ``json.JSONDecodeError`` as for ``json.loads``) and find its
+    first refused value. The decoded value is walked (:func:`json_problems`) only when a byte or a number says a
+    refused value may be there: most event envelopes need no walk, and a walk of every event cost 7–11% of a
+    consumer (``docs/performance.md``, step 9)."""
+    text = raw.decode()
+    if _STRINGS_MAY_BE_REFUSED.search(raw) is None and not any(ef in raw for ef in _STRINGS_MAY_BE_REFUSED_EF):
+        try:
+            return _WATCHING_NUMBERS.decode(text), None
+        except _NumberMayBeRefused:
+            pass
+    value = json.loads(text)
+    return value, next(json_problems(value, path), None)
