@@ -7,13 +7,13 @@ step sees), and when the use case returns the repository writes back exactly wha
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-__all__ = ["Aggregates", "Loaded"]
+__all__ = ["Aggregates"]
 
 A = TypeVar("A")  # the aggregate
-R = TypeVar("R")  # its row, or whatever the repository needs to write it back
+R = TypeVar("R")  # the row it is built from
 
 
 class Aggregates(Generic[A]):
@@ -44,37 +44,3 @@ class Aggregates(Generic[A]):
     @property
     def all(self) -> list[A]:
         return list(self._by_id.values())
-
-
-class Loaded(Generic[A, R]):
-    """Aggregates with the ORM rows they were loaded from (the gateway, still on the session)."""
-
-    def __init__(self) -> None:
-        self._by_id: dict[str, tuple[A, R]] = {}
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._by_id
-
-    def get(self, key: str) -> A | None:
-        """The aggregate handed out under ``key`` in this transaction, if any."""
-        found = self._by_id.get(key)
-        return None if found is None else found[0]
-
-    def keep(self, key: str, aggregate: A, rows: R) -> A:
-        self._by_id[key] = (aggregate, rows)
-        return aggregate
-
-    async def get_or_load(self, key: str, fetch: Callable[[], Awaitable[R | None]], build: Callable[[R], A]) -> A | None:
-        """The aggregate handed out under ``key``; else the one ``build`` makes of the row ``fetch`` finds (kept);
-        else None."""
-        if (found := self.get(key)) is not None:
-            return found
-        row = await fetch()
-        return None if row is None else self.keep(key, build(row), row)
-
-    @property
-    def aggregates(self) -> list[A]:
-        return [aggregate for aggregate, _ in self._by_id.values()]
-
-    def __iter__(self) -> Iterator[tuple[A, R]]:
-        return iter(list(self._by_id.values()))

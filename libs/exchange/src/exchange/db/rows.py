@@ -82,17 +82,17 @@ class TableRows(Generic[M]):
         return found[0] if found else None
 
     async def where(self, *criteria: ColumnElement[bool], for_update: bool = False, order_by: Sequence[str] = (),
-                    **equal: Any) -> list[dict[str, Any]]:
+                    limit: int | None = None, **equal: Any) -> list[dict[str, Any]]:
         """Every row matching ``criteria`` and whose columns equal ``equal`` (``where(case_id=…)``), ordered by the
-        ``order_by`` column names; each remembered for :meth:`save`."""
+        ``order_by`` column names, the first ``limit``; each remembered for :meth:`save`."""
         lock = for_update and self._uow.dialect == "postgresql"
         connection = await self._uow.connection()
         if criteria:
             built = (select(self.table).where(*criteria, *(self.table.c[n] == v for n, v in equal.items()))
-                     .order_by(*(self.table.c[name] for name in order_by)))
+                     .order_by(*(self.table.c[name] for name in order_by)).limit(limit))
             result = await connection.execute(built.with_for_update() if lock else built)
         else:
-            statement = select_where_equal(self.table, tuple(equal), order_by=tuple(order_by), lock=lock)
+            statement = select_where_equal(self.table, tuple(equal), order_by=tuple(order_by), limit=limit, lock=lock)
             result = await connection.execute(statement, equal_params(equal))
         rows = [dict(row) for row in result.mappings()]
         for row in rows:

@@ -35,11 +35,12 @@ def _equal(table: Table, names: tuple[str, ...]) -> list[Any]:
 
 @functools.cache
 def select_where_equal(table: Table, names: tuple[str, ...], *, columns: tuple[str, ...] = (),
-                       order_by: tuple[str, ...] = (), lock: bool = False) -> Select[Any]:
-    """``SELECT`` (every column, or ``columns``) of the rows whose ``names`` equal their ``eq_`` parameters;
-    ``lock``: ``FOR UPDATE`` (ask for it on PostgreSQL only: SQLite has no row locks)."""
+                       order_by: tuple[str, ...] = (), limit: int | None = None, lock: bool = False) -> Select[Any]:
+    """``SELECT`` (every column, or ``columns``) of the rows whose ``names`` equal their ``eq_`` parameters, the
+    first ``limit``; ``lock``: ``FOR UPDATE`` (ask for it on PostgreSQL only: SQLite has no row locks)."""
     chosen = [table.c[name] for name in columns] if columns else [table]
-    statement = select(*chosen).where(*_equal(table, names)).order_by(*(table.c[name] for name in order_by))
+    statement = (select(*chosen).where(*_equal(table, names)).order_by(*(table.c[name] for name in order_by))
+                 .limit(limit))
     return statement.with_for_update() if lock else statement
 
 

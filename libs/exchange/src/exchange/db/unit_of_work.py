@@ -129,16 +129,6 @@ class UnitOfWork:
         row; the embedded SQLite default already lets one writer in at a time."""
         return await self.session.get(model, key, with_for_update=self.dialect == "postgresql")
 
-    async def get_or_create_for_update(self, model: type[T], key: dict[str, Any], **values: Any) -> T:
-        """Like :meth:`get_for_update`, creating the row first when it is missing. Two transactions that both
-        find it missing take turns on the one row (INSERT … ON CONFLICT DO NOTHING, then the locked read)
-        instead of the second failing on the primary key."""
-        statement = insert_if_absent(model.__table__, self.dialect)  # type: ignore[attr-defined]
-        await self.session.execute(statement, {**key, **values})
-        row = await self.get_for_update(model, tuple(key.values()) if len(key) > 1 else next(iter(key.values())))
-        assert row is not None  # inserted above, or by the transaction that won
-        return row
-
     async def claim(self, consumer: str, event_id: UUID) -> bool:
         """Record that ``consumer`` applies ``event_id`` now; False if it already did (a duplicate). A Core
         statement on the session's connection: through the session it would first flush everything the records

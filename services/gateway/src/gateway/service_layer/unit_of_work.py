@@ -77,7 +77,8 @@ class SqlGatewayUnitOfWork:
         await self._uow.republish(event_id)  # one whose first send is still waiting goes out anyway
 
     async def publish(self) -> None:
-        self.requests.save()
+        await self.requests.save()
+        await self.notices.save()
         publish_recorded(self.requests.seen, self._uow.emit)
 
 

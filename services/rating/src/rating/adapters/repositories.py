@@ -136,7 +136,7 @@ class SqlOrders:
     async def with_red_card(self, card_id: str) -> Order | None:
         return await self._load_first(red_card_id=card_id)
 
-    async def _load_first(self, **equal: str) -> Order | None:
+    async def _load_first(self, **equal: Any) -> Order | None:
         rows = await self._orders.where(for_update=True, **equal)
         return await self._load(rows[0] if rows else None)
 
