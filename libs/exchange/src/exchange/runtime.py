@@ -3,7 +3,7 @@
 A service describes itself with a ``build`` function that receives the shared :class:`Platform`
 (settings, keys, producer, database) and returns its :class:`ServiceParts`. :func:`serve` does the
 rest the same way for every service: migrate, create topics, start everything, answer ``/healthz``
-and ``/readyz``, serve ``/metrics`` (:mod:`exchange.metrics`),
+and ``/readyz``, serve ``/metrics`` (:mod:`exchange.metrics`) and the API docs offline (:mod:`exchange.api_docs`),
 serve the operator's ``/dead-letters`` API (:mod:`exchange.dead_letters_api`) when the
 service has a database, stop cleanly on SIGINT/SIGTERM, and exit non-zero when a part dies.
 
@@ -34,6 +34,7 @@ from contracts.publishing import PLATFORM_SERVICES
 from contracts.topics import ALL_TOPICS, TopicSpec
 from exchange.access.http import Access, accept_callers
 from exchange.access.tokens import TokenVerifier
+from exchange.api_docs import serve_api_docs
 from exchange.base64url import unb64
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
@@ -312,6 +313,7 @@ async def serve(
     if parts.consumers:
         samplers.append(partial(_sample_lag, parts.consumers))
     parts.app.include_router(metrics_router(samplers))
+    serve_api_docs(parts.app)
     answer_unavailable(parts.app)
 
     server = _Server(
