@@ -75,7 +75,7 @@ async def test_outcomes_latency_dead_letters_lag_and_the_case_on_log_lines(
         assert await runner.lag() == {topic.name: 0}
 
     assert value("onething_consumer_events_total", group=group, event_type=RATING, outcome="duplicate") == 1
-    assert value("onething_consumer_events_total", group=group, event_type="unreadable", outcome="dead_lettered") == 1
+    assert value("onething_consumer_events_total", group=group, event_type="other", outcome="dead_lettered") == 1
     assert value("onething_dead_letters_total", group=group, topic=topic.name, reason="malformed") == 1
     assert value("onething_consumer_handler_duration_seconds_count", group=group, event_type=RATING) >= 2
 

@@ -173,9 +173,9 @@ def _event_type_of(record: ConsumerRecord[bytes, bytes]) -> str:
     """The type a record claims (its ``event-type`` header, else its envelope), for a dead letter's metrics."""
     declared = next((v for n, v in record.headers or () if n == "event-type"), None)
     if isinstance(declared, bytes):
-        return declared.decode(errors="replace")[:200]
-    claimed: str = peek_envelope(record.value)[1] or "unreadable"
-    return claimed[:200]
+        return declared.decode(errors="replace")
+    claimed: str = peek_envelope(record.value)[1] or ""
+    return claimed
 
 
 @dataclass
@@ -767,7 +767,8 @@ class ConsumerRunner:
         key = record.key.decode(errors="replace") if record.key is not None else None
         await self._persist(lambda: self.producer.send(dlq, key, record.value or b"", headers))
         self.dead_lettered += 1
-        self.metrics.count(_event_type_of(record), DEAD_LETTERED)
+        claimed = _event_type_of(record)  # a label only for types handled here: a forger cannot add series
+        self.metrics.count(claimed if self.handles(claimed) else "other", DEAD_LETTERED)
         metrics().dead_letter(self.group, record.topic, failure_class(exc))
         logger.warning(
             "dead-lettered %s[%d]@%d to %s: %s: %s",
