@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -114,12 +115,18 @@ def test_log_lines_are_json_with_service_trace_and_case(one_case: tuple[System, 
             assert line["service"] == spec.name, line
     # The consumer side (the runner binds the case of the record it handles) is tests/exchange/test_exchange_observability.py:
     # at INFO no handler here writes a line per record.
+    def reads_of_the_case() -> list[dict[str, object]]:
+        return [line for line in log_lines(system, "intake") if line["logger"] == "onething.access"
+                and line["route"] == "/cases/{case_id}" and line.get("case_id") == case_id]
+
+    deadline = time.monotonic() + 10
+    while not reads_of_the_case() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the access line is written once the response has gone out, so it can trail the answer
+    assert reads_of_the_case(), "reading the case is logged with its case id (the route's {case_id})"
     access = [line for line in log_lines(system, "intake") if line["logger"] == "onething.access"]
     posted = [line for line in access if line["method"] == "POST" and line["route"] == "/cases"]
     assert posted and posted[0]["status"] == 201 and isinstance(posted[0]["duration_ms"], float), access[:3]
     assert HEX32.match(str(posted[0]["trace_id"])) and HEX16.match(str(posted[0]["span_id"]))
-    read = [line for line in access if line["route"] == "/cases/{case_id}" and line.get("case_id") == case_id]
-    assert read, "reading the case is logged with its case id (the route's {case_id})"
     assert not [line for line in access if line["route"] in ("/healthz", "/readyz", "/metrics")], \
         "probes and scrapes stay out of the access log at INFO"
 
