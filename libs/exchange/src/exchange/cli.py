@@ -27,7 +27,7 @@ def service_main(
     parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
     args = parser.parse_args()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format, service=settings.service_name)
     if args.command == "migrate":
         if migrations_package is None:
             parser.error(f"{settings.service_name} has no database")

@@ -18,6 +18,9 @@ limit, and hardens an app whose builder forgot). It adds:
 
 No route takes more than a JSON document (no uploads), so one limit serves every route.
 
+* the access log and the request metrics (:mod:`exchange.http_telemetry`), outside the rest, so a refusal here is
+  counted and logged like any answer.
+
 * 限流: a client sending requests without a token or a signature that checks out (the open routes: the catalogue, notices,
   verification, status lists) is held to ``ONETHING_HTTP_ANONYMOUS_RATE_PER_S`` with a burst of
   ``ONETHING_HTTP_ANONYMOUS_BURST`` (:mod:`exchange.rate_limit`): 429 with ``Retry-After`` beyond it.
@@ -42,6 +45,7 @@ from contracts.text import InputProblem, json_problems, text_problem
 from exchange.access.http import proves_itself
 from exchange.db.database import Database
 from exchange.errors import DomainRefusal
+from exchange.http_telemetry import observe_requests
 from exchange.messages import Text
 from exchange.rate_limit import RateLimiter
 from exchange.request_signing import signed_target
@@ -265,6 +269,7 @@ def harden(app: FastAPI, settings: ExchangeSettings | None = None) -> FastAPI:
     if limits is None:
         limits = app.state.edge_limits = EdgeLimits()
         app.add_middleware(_EdgeGuard, limits=limits)
+        observe_requests(app)  # outside the guard: its refusals are counted and logged too
         app.add_exception_handler(OverflowError, _on_overflow)
         app.add_exception_handler(InputRefused, _on_refused)
     if settings is not None:

@@ -261,6 +261,15 @@ class OutboxRelay:
         self.published += len(batch.seqs)
         return len(batch.seqs)
 
+    async def pending(self) -> int:
+        """Unpublished rows, held ones included (``onething_outbox_pending_rows``): one count on the pending index,
+        read when ``/metrics`` is scraped, not per round."""
+        async with self.database.sessions() as session:
+            connection = await session.connection()
+            counted = await connection.scalar(
+                sa.select(sa.func.count()).select_from(_OUTBOX).where(_OUTBOX.c.published_at.is_(None)))
+            return int(counted or 0)
+
     async def held(self) -> dict[str, int]:
         """Unpublished rows by source whose key this relay does not hold (``/healthz``: ``outbox_held``)."""
         async with self.database.sessions() as session:

@@ -3,7 +3,8 @@
 A service describes itself with a ``build`` function that receives the shared :class:`Platform`
 (settings, keys, producer, database) and returns its :class:`ServiceParts`. :func:`serve` does the
 rest the same way for every service: migrate, create topics, start everything, answer ``/healthz``
-and ``/readyz``, serve the operator's ``/dead-letters`` API (:mod:`exchange.dead_letters_api`) when the
+and ``/readyz``, serve ``/metrics`` (:mod:`exchange.metrics`) and the API docs offline (:mod:`exchange.api_docs`),
+serve the operator's ``/dead-letters`` API (:mod:`exchange.dead_letters_api`) when the
 service has a database, stop cleanly on SIGINT/SIGTERM, and exit non-zero when a part dies.
 
 Transient failures (:mod:`exchange.failures`) never stop a service: start-up waits for the database and
@@ -33,6 +34,7 @@ from contracts.publishing import PLATFORM_SERVICES
 from contracts.topics import ALL_TOPICS, TopicSpec
 from exchange.access.http import Access, accept_callers
 from exchange.access.tokens import TokenVerifier
+from exchange.api_docs import serve_api_docs
 from exchange.base64url import unb64
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade
@@ -46,6 +48,8 @@ from exchange.kafka.admin import ensure_topics, wait_for_broker
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler, Handler, RefusalHook
 from exchange.kafka.metadata import refuse_topic_auto_creation
 from exchange.kafka.producer import Producer
+from exchange.logs import JsonFormatter, LogFormat
+from exchange.metrics import Sampler, metrics, metrics_router
 from exchange.outbox import OutboxRelay
 from exchange.privacy import RedactingFormatter, install_log_redaction
 from exchange.recovery import BrokerRecovery, Restartable
@@ -126,14 +130,15 @@ class _Server(uvicorn.Server):
         yield  # the host handles signals for every part, not just HTTP
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, *, log_format: LogFormat = "text", service: str = "onething") -> None:
+    """The process's logging: JSON lines with trace, case and service (:mod:`exchange.logs`) or plain text, both
+    with personal data masked (:mod:`exchange.privacy`); uvicorn's loggers go through the same handler."""
     install_log_redaction()  # personal data masked in every record (exchange.privacy)
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    text = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level.upper(), format=text)
+    formatter = JsonFormatter(service) if log_format == "json" else RedactingFormatter(text)
     for handler in logging.getLogger().handlers:
-        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(formatter)
     for chatty in ("aiokafka", "faust", "mode"):  # faust logs every commit and rebalance at INFO
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
@@ -302,12 +307,21 @@ async def serve(
         extras["gap_waits"] = partial(_gap_waits, parts.consumers)
         extras["polls_taken_one_by_one"] = partial(_taken_one_by_one, parts.consumers)
     parts.app.include_router(health_router(name, checks, extras))
+    samplers: list[Sampler] = []
+    if relay is not None:
+        samplers.append(partial(_sample_outbox, relay))
+    if parts.consumers:
+        samplers.append(partial(_sample_lag, parts.consumers))
+    parts.app.include_router(metrics_router(samplers))
+    serve_api_docs(parts.app)
     answer_unavailable(parts.app)
 
     server = _Server(
         uvicorn.Config(
             parts.app, host=settings.http_host, port=settings.port, log_level="warning",
-            lifespan="on", access_log=False,
+            # uvicorn's loggers go to the process's handler (log_config None: uvicorn installs no formatter of its
+            # own); exchange.http_telemetry writes the access log instead of uvicorn's.
+            lifespan="on", access_log=False, log_config=None,
         )
     )
 
@@ -366,3 +380,14 @@ async def _taken_one_by_one(runners: Sequence[ConsumerRunner]) -> dict[str, int]
 
 async def _answer(readiness: Callable[[], CheckResult]) -> CheckResult:
     return readiness()
+
+
+async def _sample_outbox(relay: OutboxRelay) -> None:
+    metrics().outbox_pending.set(await relay.pending())
+
+
+async def _sample_lag(runners: Sequence[ConsumerRunner]) -> None:
+    gauge = metrics().consumer_lag
+    for runner in runners:
+        for topic, lag in (await runner.lag()).items():
+            gauge.labels(runner.group, topic).set(lag)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from exchange.access.credentials import CREDENTIALS_FILE
 from exchange.access.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from exchange.logs import LogFormat
 
 __all__ = ["ExchangeSettings"]
 
@@ -99,6 +100,9 @@ class ExchangeSettings(BaseSettings):
     auth_token_ttl_s: int = Field(default=3600, ge=60, le=86400, description="lifetime of tokens the simulated "
                                   "identity platform issues")
     log_level: str = "INFO"
+    log_format: LogFormat = Field(
+        default="json", description="json: one JSON object per line with trace_id, case_id and the service name "
+        "(for log collectors, docs/observability.md); text: plain lines for people")
 
     @property
     def clients_path(self) -> Path:

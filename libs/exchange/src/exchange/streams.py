@@ -33,10 +33,12 @@ from faust.types import Message, TopicT
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import SECURITY_EVENTS, TopicSpec, dead_letter_topic
+from exchange.dead_letters import failure_class
 from exchange.errors import NotPermitted
 from exchange.kafka.admin import ensure_topics, partition_counts
 from exchange.kafka.consumer import dead_letter_headers, decode_record
 from exchange.kafka.producer import Headers, record_of
+from exchange.metrics import metrics
 from exchange.security import refusal_report
 from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing, Signer
@@ -273,6 +275,7 @@ class StreamProcessor(ABC):
             records.append((topic, key.encode(), value, report_headers))
         await self.send_and_wait(records)
         self.dead_lettered += 1
+        metrics().dead_letter(self.app_id, message.topic, failure_class(exc))
         logger.warning(
             "dead-lettered %s[%d]@%d to %s: %s: %s",
             message.topic, message.partition, message.offset, dlq.name, type(exc).__name__, exc,

@@ -47,7 +47,7 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, KafkaError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -66,6 +66,7 @@ from exchange.dead_letters import (
     DeadLetterStore,
     RedriveResult,
     decode_headers,
+    failure_class,
     peek_envelope,
 )
 from exchange.errors import DomainRefusal, Malformed, NotPermitted, Rejected
@@ -82,6 +83,8 @@ from exchange.failures import (
 )
 from exchange.kafka.admin import ensure_topics
 from exchange.kafka.producer import Headers, Producer
+from exchange.logs import bind_case, unbind_case
+from exchange.metrics import APPLIED, DEAD_LETTERED, DUPLICATE, RETRIED, metrics
 from exchange.privacy import redact
 from exchange.security import SECURITY_HEADER, check_publisher, refusal_report
 from exchange.settings import ExchangeSettings
@@ -164,6 +167,15 @@ def dead_letter_headers(
         ("x-consumer", consumer.encode()),
         *([(SECURITY_HEADER, exc.reason.encode())] if isinstance(exc, NotPermitted) else []),
     ]
+
+
+def _event_type_of(record: ConsumerRecord[bytes, bytes]) -> str:
+    """The type a record claims (its ``event-type`` header, else its envelope), for a dead letter's metrics."""
+    declared = next((v for n, v in record.headers or () if n == "event-type"), None)
+    if isinstance(declared, bytes):
+        return declared.decode(errors="replace")
+    claimed: str = peek_envelope(record.value)[1] or ""
+    return claimed
 
 
 @dataclass
@@ -311,6 +323,9 @@ class ConsumerRunner:
         self._gap_waits_before = 0  # waited for by the Kafka consumers this runner had before the current one
         self.applied = 0
         self.dead_lettered = 0
+        self.metrics = metrics().consumer(group)  # label children kept per event type: the hot path pays a look-up
+        self._consumer: AIOKafkaConsumer | None = None  # of the current session, for lag()
+        self._committed: dict[TopicPartition, int] = {}  # by this session: where the group stands
         self.taken_one_by_one = 0  # polls whose shared transaction gave way to one per record (see _apply_together)
         # Records of one poll applied in one transaction (see _apply_together); 0: one transaction per record.
         n = settings.consumer_transaction_records
@@ -332,6 +347,27 @@ class ConsumerRunner:
             if outage.down:
                 return False, f"waiting: {outage.reason}"
         return True, "partitions assigned"
+
+    async def lag(self) -> dict[str, int]:
+        """Per topic: records on the broker past where this group stands, over the partitions it holds (highwater
+        minus the offset it committed, else its position). Read when ``/metrics`` is scraped; a partition not
+        fetched yet (no highwater known) is left out."""
+        consumer = self._consumer
+        lags: dict[str, int] = {}
+        if consumer is None:
+            return lags
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            standing = self._committed.get(tp)
+            if standing is None:
+                try:  # known at once unless the partition is being reset: then not worth waiting for
+                    standing = await asyncio.wait_for(consumer.position(tp), 0.1)
+                except (TimeoutError, KafkaError):
+                    continue
+            lags[tp.topic] = lags.get(tp.topic, 0) + max(0, high - standing)
+        return lags
 
     async def run(self) -> None:
         """Consume until :meth:`stop`; after :meth:`restart` with a fresh Kafka consumer of the same group."""
@@ -399,6 +435,7 @@ class ConsumerRunner:
         guard = self.offset_guard = OffsetGuard()
         listener = _ReadyWhenAssigned(self.ready, guard, rewind)
         consumer.subscribe([t.name for t in self.topics], listener=listener)
+        self._consumer, self._committed = consumer, {}
         try:
             await wait_out(consumer.start, outage=self.outage, stopping=self._stopping)
         except Interrupted:
@@ -420,6 +457,8 @@ class ConsumerRunner:
                     return
                 await self._commit(consumer, {tp: rs[-1].offset + 1 for tp, rs in batch.items()})
         finally:
+            if self._consumer is consumer:
+                self._consumer = None
             await consumer.stop()
 
     def stop(self) -> None:
@@ -470,6 +509,7 @@ class ConsumerRunner:
             self._commit_outage.failed(exc)
         else:
             self._commit_outage.recovered()
+            self._committed.update(offsets)
 
     async def _process_batch(self, partitions: list[list[ConsumerRecord[bytes, bytes]]]) -> None:
         """First all together, in transactions of up to ``consumer_transaction_records`` records
@@ -538,10 +578,15 @@ class ConsumerRunner:
             if envelope is None or payload is None:
                 return  # a type this consumer does not handle
             self._describe(span, record, envelope)
-            if await self._apply(record, envelope, payload):
-                self.applied += 1
-                if self.after_apply is not None:
-                    await self.after_apply(envelope)
+            case = bind_case(envelope.subject)  # the case_id of every log line written meanwhile
+            try:
+                if await self._apply(record, envelope, payload):
+                    self.applied += 1
+                    self.metrics.count(envelope.type, APPLIED)
+                    if self.after_apply is not None:
+                        await self.after_apply(envelope)
+            finally:
+                unbind_case(case)
 
     async def _apply_together(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> bool:
         """Apply a poll's records in ONE transaction (每批一个事务): each record still claimed in the inbox and
@@ -560,8 +605,9 @@ class ConsumerRunner:
                 decoded.append((record, envelope, payload))
         if not decoded:
             return True  # none of its types: nothing to do
+        duplicates: list[str] = []
         try:
-            applied = await unless_stopped(lambda: self._apply_all_once(decoded), self._stopping)
+            applied = await unless_stopped(lambda: self._apply_all_once(decoded, duplicates), self._stopping)
         except Interrupted:
             raise
         except Exception as exc:
@@ -570,25 +616,38 @@ class ConsumerRunner:
                          type(exc).__name__, exc)
             return False
         self.applied += len(applied)
+        for envelope in applied:  # counted once committed: a batch that gives way is counted one by one instead
+            self.metrics.count(envelope.type, APPLIED)
+        for event_type in duplicates:
+            self.metrics.count(event_type, DUPLICATE)
         if self.after_apply is not None:
             for envelope in applied:
                 await self.after_apply(envelope)
         return True
 
-    async def _apply_all_once(self, decoded: Sequence[tuple[ConsumerRecord[bytes, bytes], Envelope, EventPayload]]
-                              ) -> list[Envelope]:
+    async def _apply_all_once(self, decoded: Sequence[tuple[ConsumerRecord[bytes, bytes], Envelope, EventPayload]],
+                              duplicates: list[str]) -> list[Envelope]:
+        """The envelopes applied, in one transaction; the types of those the inbox already had go to ``duplicates``."""
         assert self.database is not None
         applied = []
+        duplicates.clear()  # a retry of this attempt starts again
         async with self.database.unit_of_work() as uow:
             for record, envelope, payload in decoded:
                 with self._span(record) as span:
                     self._describe(span, record, envelope)
-                    uow.cause = envelope
-                    if not await uow.claim(self.group, envelope.id):
-                        logger.debug("duplicate %s id=%s skipped", envelope.type, envelope.id)
-                        continue
-                    await self.handlers[envelope.type](uow, envelope, payload)
-                    applied.append(envelope)
+                    case = bind_case(envelope.subject)
+                    try:
+                        uow.cause = envelope
+                        if not await uow.claim(self.group, envelope.id):
+                            logger.debug("duplicate %s id=%s skipped", envelope.type, envelope.id)
+                            duplicates.append(envelope.type)
+                            continue
+                        started = time.perf_counter()
+                        await self.handlers[envelope.type](uow, envelope, payload)
+                        self.metrics.handled(envelope.type, time.perf_counter() - started)
+                        applied.append(envelope)
+                    finally:
+                        unbind_case(case)
         return applied
 
     def _decode(
@@ -599,14 +658,19 @@ class ConsumerRunner:
     async def _apply_once(self, envelope: Envelope, payload: EventPayload) -> bool:
         """One attempt: the handler and the inbox record in one transaction. False for a duplicate."""
         if self.database is None:
+            started = time.perf_counter()
             await self.direct[envelope.type](envelope, payload)
+            self.metrics.handled(envelope.type, time.perf_counter() - started)
             return True
         handler = self.handlers[envelope.type]
         async with self.database.unit_of_work(cause=envelope) as uow:
             if not await uow.claim(self.group, envelope.id):
                 logger.debug("duplicate %s id=%s skipped", envelope.type, envelope.id)
+                self.metrics.count(envelope.type, DUPLICATE)
                 return False
+            started = time.perf_counter()
             await handler(uow, envelope, payload)
+            self.metrics.handled(envelope.type, time.perf_counter() - started)
         return True
 
     async def _apply(
@@ -631,11 +695,13 @@ class ConsumerRunner:
                     raise
                 if kind is FailureKind.TRANSIENT:
                     self.outage.failed(exc)
+                    self.metrics.count(envelope.type, RETRIED)
                     if await sleep_unless_stopped(next(delays), self._stopping):
                         raise Interrupted(f"{self.group}: stopped while waiting: {exc}") from exc
                     continue
                 if kind is FailureKind.UNEXPECTED and unexpected < self.settings.consumer_unexpected_retries:
                     unexpected += 1
+                    self.metrics.count(envelope.type, RETRIED)
                     logger.warning(
                         "handler of %s id=%s failed unexpectedly (attempt %d of %d), retrying: %s: %s",
                         envelope.type, envelope.id, unexpected, self.settings.consumer_unexpected_retries + 1,
@@ -701,6 +767,9 @@ class ConsumerRunner:
         key = record.key.decode(errors="replace") if record.key is not None else None
         await self._persist(lambda: self.producer.send(dlq, key, record.value or b"", headers))
         self.dead_lettered += 1
+        claimed = _event_type_of(record)  # a label only for types handled here: a forger cannot add series
+        self.metrics.count(claimed if self.handles(claimed) else "other", DEAD_LETTERED)
+        metrics().dead_letter(self.group, record.topic, failure_class(exc))
         logger.warning(
             "dead-lettered %s[%d]@%d to %s: %s: %s",
             record.topic, record.partition, record.offset, dlq, type(exc).__name__, exc,
