@@ -21,9 +21,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from exchange.access.roles import Role
+from exchange.trace_store import TRACES_FOLDER, case_spans
 from onething.demo import run_demo
 from onething.processes import PROCESSES
 from onething.system import System, SystemConfig, drop_databases
+from onething.trace import waterfall
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -161,3 +163,30 @@ def test_api_docs_load_only_local_assets(one_case: tuple[System, str], page: str
                 assert asset.headers["content-type"].startswith(kind), (url, asset.headers["content-type"])
                 assert len(asset.content) > 1000, url
             assert client.get(f"{base}/openapi.json").status_code == 200
+
+
+def test_the_cases_trace_is_kept_locally_and_drawn_across_the_services(one_case: tuple[System, str]) -> None:
+    """No OTLP endpoint here: each process keeps its spans under <data-dir>/traces, and `onething trace` draws the
+    case's trace from them (the batch processor writes every few seconds: wait for the last processes)."""
+    system, case_id = one_case
+    folder = system.config.data_dir / TRACES_FOLDER
+    wanted = {"intake", "dispatch", "supervision", "rating", "licence", "simulators"}
+    deadline = time.monotonic() + 30
+    while True:
+        spans = case_spans(folder, case_id)
+        services = {span.service for span in spans}
+        if wanted <= services or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    kept = sorted((p.name, p.stat().st_size) for p in folder.glob("*")) if folder.exists() else "no folder"
+    assert wanted <= services, (services, case_id, kept)
+    first = spans[0]  # the application's trace: from POST /cases to the delivery (later calls start their own)
+    assert first.name.startswith("POST /cases") and first.service == "intake"
+    # Most of the case runs in that one trace; a step redone by a periodic job (a department request sent again
+    # when its receipt was slow, on a busy machine) runs in the job's own trace, which names the case too.
+    assert {"intake", "dispatch", "supervision"} <= {span.service for span in spans if span.trace_id == first.trace_id}
+    assert all(span.parent_id for span in spans if span.trace_id == first.trace_id and span is not first), \
+        "a span of the application's trace that lost its parent"
+    assert len(spans) >= 50
+    drawn = waterfall(spans)
+    assert len(drawn) == len(spans) + 2 and drawn[-1].startswith(f"{len(spans)} spans, ")

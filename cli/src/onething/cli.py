@@ -1,5 +1,5 @@
 """``onething``: run the whole system (up) and see it (status), a demo batch (demo), one application (apply), a
-case, the catalogue, read a topic (tail), verify a licence, keys, dead letters (dlq), re-drive a department request
+case, the catalogue, read a topic (tail), a case's trace (trace), verify a licence, keys, dead letters (dlq), re-drive a department request
 parked as undeliverable, inject faults (chaos), measure it under load (bench). ``--data-dir`` goes before or after the command."""
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from onething.supervisor import Restart
 from onething.system import STATE_FILE, System, SystemConfig, key_holdings, read_state
 from onething.tail import DEFAULT_LAST, tail
 from onething.tokens import SystemTokens, command_auth
+from onething.trace import trace_command
 from onething.verify import verify_command
 
 __all__ = ["build_parser", "main"]
@@ -126,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     tail_p.add_argument("--case", default=None, metavar="ID", help="only this case's events (from the beginning)")
     tail_p.add_argument("--json", action="store_true",
                         help="one JSON object per line: topic, partition, offset, verdict, envelope")
+
+    trace_p = command("trace", "链路: one case's trace across every process as a waterfall, from the spans the "
+                               "embedded default keeps in <data-dir>/traces")
+    trace_p.add_argument("case_id")
+    trace_p.add_argument("--json", action="store_true", help="one span per line, as JSON")
 
     audit = command("audit-chain", "哈希链审计: verify every producer's hash chain and signatures on the bus and name "
                                    "the first broken link (exit 0 intact, 1 broken, 3 gaps only)")
@@ -502,6 +508,10 @@ def cmd_tail(args: argparse.Namespace) -> int:
                             case_id=args.case))
 
 
+def cmd_trace(args: argparse.Namespace) -> int:
+    return trace_command(args.data_dir, args.case_id, as_json=args.json)
+
+
 def cmd_audit_chain(args: argparse.Namespace) -> int:
     keys = args.data_dir / "keys"
     if not keys.exists():
@@ -526,7 +536,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "up": cmd_up, "status": cmd_status, "demo": cmd_demo, "apply": cmd_apply, "case": cmd_case,
-    "catalogue": cmd_catalogue, "tail": cmd_tail, "verify": cmd_verify, "keys": cmd_keys, "token": cmd_token, "call": call_command,
+    "catalogue": cmd_catalogue, "tail": cmd_tail, "trace": cmd_trace, "verify": cmd_verify, "keys": cmd_keys, "token": cmd_token, "call": call_command,
     "dlq": cmd_dlq, "redrive-request": cmd_redrive_request, "chaos": chaos_command, "bench": bench_command,
     "audit-chain": cmd_audit_chain,
 }

@@ -71,6 +71,9 @@ class ExchangeSettings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
     )
+    traces_local: bool = Field(
+        default=True, description="without an OTLP endpoint, keep spans in <data_dir>/traces/<service>.jsonl "
+        "(for `onething trace CASE_ID` and the ops room; exchange.trace_store)")
     consumer_unexpected_retries: int = Field(
         default=3, ge=0, description="retries of a handler failing for an unexpected reason before it is "
         "dead-lettered (x-failure: unexpected); transient failures are waited out without a limit")

@@ -89,6 +89,7 @@ from exchange.privacy import redact
 from exchange.security import SECURITY_HEADER, check_publisher, refusal_report
 from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing, Signer
+from exchange.trace_store import CASE_ATTRIBUTE
 from exchange.tracing import context_from_headers, tracer
 
 __all__ = ["ConsumerRunner", "DirectHandler", "Handler", "RefusalHook", "dead_letter_headers", "decode_record"]
@@ -562,7 +563,7 @@ class ConsumerRunner:
     @staticmethod
     def _describe(span: trace.Span, record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> None:
         span.set_attribute("messaging.message.id", str(envelope.id))
-        span.set_attribute("onething.case_id", envelope.subject)
+        span.set_attribute(CASE_ATTRIBUTE, envelope.subject)
         span.set_attribute("onething.event_type", envelope.type)
         redrive_of = next((v for n, v in record.headers or () if n == REDRIVE_HEADER), None)
         if redrive_of is not None:
