@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-PKGS   := contracts libs/exchange libs/credentials libs/catalogue services/intake services/dispatch services/licence \
+PKGS   := contracts libs/exchange libs/credentials libs/catalogue libs/screens services/intake services/dispatch services/licence \
 	      services/supervision services/rating services/gateway simulators cli
 STAMP  := $(VENV)/.installed
 DEMO_CASES ?= 20
