@@ -23,6 +23,7 @@ COPY contracts ./contracts
 COPY libs/exchange ./libs/exchange
 COPY libs/credentials ./libs/credentials
 COPY libs/catalogue ./libs/catalogue
+COPY libs/screens ./libs/screens
 COPY services/intake ./services/intake
 COPY services/dispatch ./services/dispatch
 COPY services/licence ./services/licence
@@ -37,6 +38,7 @@ RUN pip install --no-cache-dir \
         ./libs/exchange \
         ./libs/credentials \
         ./libs/catalogue \
+        ./libs/screens \
         ./services/intake \
         ./services/dispatch \
         ./services/licence \

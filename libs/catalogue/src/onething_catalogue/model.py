@@ -243,7 +243,9 @@ class Catalogue(_Frozen):
                 {"code": b.code, "name_zh": b.name_zh, "name_en": b.name_en, "life_cycle": b.life_cycle.value,
                  "applicant_kind": b.applicant_kind.value, "items": len(b.items),
                  "item_codes": [i.code for i in b.items], "lead": b.lead, "lead_name_zh": department(b.lead).name_zh,
-                 "lead_name_en": department(b.lead).name_en, "co": list(b.co)}
+                 "lead_name_en": department(b.lead).name_en, "co": list(b.co),
+                 "departments": [{"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en}
+                                 for d in map(department, _involved(b))]}
                 for b in self.bundles
             ],
         }
@@ -398,3 +400,9 @@ def _check_acyclic(bundle: Bundle, where: str) -> None:
 
     for code in requires:
         visit(code, ())
+
+
+def _involved(bundle: Bundle) -> list[str]:
+    """Every department a one-thing involves, once: the lead, the co-units, then any other item's department
+    (the finder's 部门 search looks for a department wherever it takes part)."""
+    return list(dict.fromkeys([bundle.lead, *bundle.co, *(i.department for i in bundle.items)]))

@@ -12,6 +12,7 @@ from typing import Any
 from onething_catalogue.model import Bundle, Catalogue, MaterialSource
 
 from contracts.departments import department
+from contracts.licence_types import licence_type
 from contracts.sharing.v1 import REGISTRY_NAMES, principal_registry
 from contracts.workdays import PROVISIONAL_NOTE_EN, PROVISIONAL_NOTE_ZH, WorkingCalendar
 from exchange.messages import Text, listed
@@ -64,6 +65,7 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
             {"code": n.code, "name_zh": n.name_zh, "name_en": n.name_en, "legal_basis": n.legal_basis,
              "submit": n.provided_by is MaterialSource.APPLICANT, "shared_from": n.shared_from,
              "shared_by": _provider(n.shared_from) if n.shared_from else None,
+             "licence": _licence(n.licence_type) if n.licence_type else None,
              "tolerable": n.tolerable, "commitment_allowed": n.commitment_allowed,
              "item_material_codes": list(n.codes_by_item.values()),
              "for_items": [{"code": c, "name_zh": names[c]} for c in n.items]}
@@ -102,6 +104,12 @@ def one_time_notice(catalogue: Catalogue, bundle: Bundle, selection: Selection, 
 def _unit(code: str) -> dict[str, str]:
     dept = department(code)
     return {"code": dept.code, "name_zh": dept.name_zh, "name_en": dept.name_en}
+
+
+def _licence(code: str) -> dict[str, str]:
+    """The e-licence that proves a material (R-27): with the applicant's consent it is not asked."""
+    kind = licence_type(code)
+    return {"code": kind.code, "name_zh": kind.name_zh, "name_en": kind.name_en}
 
 
 def _provider(code: str) -> dict[str, str]:

@@ -57,6 +57,7 @@ from intake.entrypoints.examples import (
     DRAFT_EXAMPLES,
     SUPPLEMENT_EXAMPLES,
 )
+from intake.entrypoints.hall import mount_hall
 from intake.entrypoints.notice_page import render_notice
 from intake.entrypoints.schemas import (
     BlacklistCreate,
@@ -398,4 +399,5 @@ def create_app(database: Database, catalogues: CatalogueStore,
     app.state.database = database
     app.state.intake = IntakeEdge(catalogues, calendar, pseudonyms, verify_licence)
     app.include_router(router)
+    mount_hall(app)
     return app

@@ -43,6 +43,7 @@ def render_notice(notice: dict[str, Any]) -> str:
             how = "申请人提交"
             how += "；可容缺受理（限期补齐）" if m["tolerable"] else ""
             how += "；可告知承诺代替" if m["commitment_allowed"] else ""
+            how += f"；经申请人授权可用电子证照（{_e(m['licence']['name_zh'])}）免提交" if m.get("licence") else ""
         else:
             how = f"免提交，由{_e(m['shared_by']['name_zh'])}共享获取"
         material_rows.append([str(n), _e(m["code"]), _e(m["name_zh"]), how,

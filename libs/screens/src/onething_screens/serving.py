@@ -1,0 +1,51 @@
+"""Serving a screen: its HTML page and the assets beside it, from package data, with the headers a public
+government page needs. Every asset comes from the service itself (no CDN), and the page's Content-Security-Policy
+holds the browser to that: a script, style, font or request to any other origin is refused."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+__all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "mount_shell", "page_response", "read_page"]
+
+SHELL_PREFIX = "/shell"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+# The file names carry no version, so the browser revalidates every time (a 304 against the ETag costs little):
+# a service upgraded in place never runs yesterday's script against today's API.
+_ASSET_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+_PAGE_HEADERS = {**_ASSET_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY, "Referrer-Policy": "same-origin"}
+
+
+class PackageAssets(StaticFiles):
+    """A folder of a package's data served as static files (content type by extension, ETag, 304), revalidated."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers.update(_ASSET_HEADERS)
+        return response
+
+
+def mount_shell(app: FastAPI) -> None:
+    """Serve the shared shell (``/shell/shell.css``, ``/shell/shell.js``) on ``app``, once however often called."""
+    if not any(getattr(route, "path", None) == SHELL_PREFIX for route in app.routes):
+        app.mount(SHELL_PREFIX, PackageAssets(packages=[("onething_screens", "shell")]), name="shell")
+
+
+def read_page(package: str, resource: str) -> str:
+    """A page's HTML from ``package``'s data (read when the app is built, not at import)."""
+    return files(package).joinpath(resource).read_text(encoding="utf-8")
+
+
+def page_response(html: str) -> HTMLResponse:
+    return HTMLResponse(html, headers=_PAGE_HEADERS)
