@@ -77,8 +77,8 @@ def intake_url(tmp_path_factory: pytest.TempPathFactory, keyring: KeyRing) -> It
     thread.join(30)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="module")  # not the session: Playwright's sync API keeps an event loop running on this thread
+def browser() -> Iterator[Browser]:  # until it stops, and the next test file's asyncio.run() would refuse to start
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `make browser` (or `make test`) installs Debian's chromium")
     with sync_playwright() as playwright:
