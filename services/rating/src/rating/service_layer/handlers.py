@@ -91,7 +91,7 @@ class RatingLoop:
     async def submit_rating(self, uow: RatingUnitOfWork, rating: RatingInput) -> Rating:
         """一事一号一评价: the rating of an invited touchpoint by its rater, and a rectification order when it is a
         bad review (差评即整改)."""
-        case = await uow.cases.get(rating.case_id)
+        case = await uow.cases.get(rating.case_id, for_update=True)  # two ratings of one case take turns on it
         if case is None:
             raise CaseUnknown(rating.case_id)
         rated = case.rate(rating, self.policy.rater_key, datetime.now(UTC))
