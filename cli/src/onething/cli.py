@@ -1,5 +1,5 @@
 """``onething``: run the whole system (up) and see it (status), a demo batch (demo), one application (apply), a
-case, the catalogue, read a topic (tail), a case's trace (trace), verify a licence, keys, dead letters (dlq), re-drive a department request
+case, the catalogue, read a topic (tail) or export it (export), a case's trace (trace), verify a licence, keys, dead letters (dlq), re-drive a department request
 parked as undeliverable, inject faults (chaos), measure it under load (bench). ``--data-dir`` goes before or after the command."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from onething.catalogue import bundle_mix, print_catalogue
 from onething.chaos.command import CHAOS_SUMMARY, add_chaos_arguments, chaos_command
 from onething.demo import DemoResult, run_demo
 from onething.dlq import DLQ_SUMMARY, add_dlq_arguments, dlq_command
+from onething.export import export_command
 from onething.processes import PROCESSES
 from onething.redrive import redrive_command
 from onething.submit import IntakeRefused
@@ -127,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     tail_p.add_argument("--case", default=None, metavar="ID", help="only this case's events (from the beginning)")
     tail_p.add_argument("--json", action="store_true",
                         help="one JSON object per line: topic, partition, offset, verdict, envelope")
+
+    export_p = command("export", "数据导出: a topic's decoded events, personal numbers masked, as JSON lines or "
+                                 "Parquet for pandas and DuckDB (restricted topics are not exported)")
+    export_p.add_argument("topic", help="e.g. onething.case.stream")
+    export_p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
+    export_p.add_argument("--out", type=Path, required=True, metavar="FILE")
 
     trace_p = command("trace", "链路: one case's trace across every process as a waterfall, from the spans the "
                                "embedded default keeps in <data-dir>/traces")
@@ -508,6 +515,12 @@ def cmd_tail(args: argparse.Namespace) -> int:
                             case_id=args.case))
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    keys = args.data_dir / "keys"
+    keyring = KeyRing(keys) if keys.exists() else None  # signatures are checked when keys are at hand
+    return export_command(_bootstrap(args.data_dir), args.topic, args.out, args.format, keyring)
+
+
 def cmd_trace(args: argparse.Namespace) -> int:
     return trace_command(args.data_dir, args.case_id, as_json=args.json)
 
@@ -536,7 +549,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "up": cmd_up, "status": cmd_status, "demo": cmd_demo, "apply": cmd_apply, "case": cmd_case,
-    "catalogue": cmd_catalogue, "tail": cmd_tail, "trace": cmd_trace, "verify": cmd_verify, "keys": cmd_keys, "token": cmd_token, "call": call_command,
+    "catalogue": cmd_catalogue, "tail": cmd_tail, "export": cmd_export, "trace": cmd_trace, "verify": cmd_verify, "keys": cmd_keys, "token": cmd_token, "call": call_command,
     "dlq": cmd_dlq, "redrive-request": cmd_redrive_request, "chaos": chaos_command, "bench": bench_command,
     "audit-chain": cmd_audit_chain,
 }
