@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
 
 from contracts.canonical import canonical_json
 from contracts.text import loads_checked
@@ -92,6 +92,9 @@ class Envelope(BaseModel):
     chain: ChainLink | None = None
     signature: Signature | None = None
     data: dict[str, Any]
+    # The bytes a consumer verified the signature over, kept so the same bytes need not be made again (the audit
+    # trail's evidence, docs/performance.md step 10); not part of the envelope.
+    _signed_bytes: bytes | None = PrivateAttr(default=None)
 
     @classmethod
     def wrap(
@@ -123,6 +126,16 @@ class Envelope(BaseModel):
 
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
+
+    def verified_as(self, signed: bytes) -> None:
+        """Keep the bytes its signature was verified over (:func:`canonical_bytes` of the wire as received)."""
+        self._signed_bytes = signed
+
+    def signed_sha256(self) -> str:
+        """Hex sha256 of the bytes its signature covers: as verified (:meth:`verified_as`), else as this envelope
+        serialises (the same bytes for what a producer of this platform sent)."""
+        signed = self._signed_bytes if self._signed_bytes is not None else canonical_bytes(self.to_wire())
+        return hashlib.sha256(signed).hexdigest()
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_wire(), ensure_ascii=False, separators=(",", ":")).encode()

@@ -422,8 +422,8 @@ class KeyRing:
                 return
         raise refusal
 
-    def verify_envelope(self, wire: dict[str, Any]) -> None:
-        """Raise :class:`SignatureInvalid` unless ``wire`` is signed by the key of its source."""
+    def verify_envelope(self, wire: dict[str, Any]) -> bytes:
+        """Raise :class:`SignatureInvalid` unless ``wire`` is signed by the key of its source; the bytes verified."""
         sig = wire.get("signature")
         if not isinstance(sig, dict):
             raise SignatureInvalid("envelope is not signed")
@@ -432,4 +432,6 @@ class KeyRing:
             raise SignatureInvalid("signature block is malformed")
         if key_id != wire.get("source"):
             raise SignatureInvalid(f"signed by {key_id!r} but claims source {wire.get('source')!r}")
-        self.verify_bytes(key_id, canonical_bytes(wire), value)
+        signed = canonical_bytes(wire)
+        self.verify_bytes(key_id, signed, value)
+        return signed

@@ -141,7 +141,7 @@ def decode_record(
         raise Malformed(f"not an envelope: {exc}") from exc
     if not handles(envelope.type):
         return None
-    keyring.verify_envelope(wire)
+    envelope.verified_as(keyring.verify_envelope(wire))
     check_publisher(envelope)  # who signed it may publish it at all (contracts.publishing)
     try:
         return envelope, decode_payload(envelope)

@@ -8,12 +8,11 @@ place: the ``_values`` functions build fresh ones (fresh lists for the JSON colu
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from contracts.envelope import Envelope, canonical_bytes
+from contracts.envelope import Envelope
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
 from exchange.db.statements import insert_if_absent
@@ -228,10 +227,9 @@ class SqlAuditTrail:
 
     async def record(self, envelope: Envelope, item_code: str | None) -> None:
         """One ``INSERT … ON CONFLICT DO NOTHING``, at once: a fact recorded before (a redelivery) is left as it is."""
-        wire = envelope.to_wire()  # as the producer serialised and signed it
         connection = await self._uow.connection()
         await connection.execute(insert_if_absent(SupervisionAudit.__table__, self._uow.dialect), {  # type: ignore[attr-defined]
             "event_id": str(envelope.id), "case_id": envelope.subject, "at": envelope.time,
             "event_type": envelope.type, "actor": envelope.source, "item_code": item_code,
-            "evidence_sha256": hashlib.sha256(canonical_bytes(wire)).hexdigest(),
+            "evidence_sha256": envelope.signed_sha256(),  # the bytes its producer signed
         })
