@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 TEXT_SELECTORS = [".shell-brand", ".shell-place", "#lang-switch", "#senior-switch", "h1", ".lead", "label", ".note",
                   "#verdict", "#message", "#why-text", "caption", "th", "td", ".badge.state", "#scope",
-                  "#verify", "#clear", ".shell-footer p"]
+                  "#verify", "#clear", ".file-button", ".file-name", ".shell-footer p"]
 
 
 def open_page(page: Page, url: str) -> None:
@@ -61,7 +61,9 @@ def test_a_genuine_licence_verifies_by_its_pdf(page: Page, licence_site: Licence
     pdf = tmp_path / "licence.pdf"
     pdf.write_bytes(licence_site.genuine_pdf)
     open_page(page, licence_site.url)
+    expect(page.locator("#file-name")).to_have_text("未选择文件")
     page.get_by_label("或选择证照文件（PDF 或 JSON）").set_input_files(pdf)
+    expect(page.locator("#file-name")).to_have_text("已选：licence.pdf（将核验此文件）")
     page.get_by_role("button", name="核验").click()
     expect(page.locator("#verdict")).to_have_text("✔ 真实有效")
     assert particulars(page)["持证人"] == "张**"
@@ -117,6 +119,9 @@ def test_english_redraws_the_verdict_and_the_senior_mode_enlarges_it(
     page.get_by_role("button", name="Switch to English 切换到英文").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Verify an e-licence")
+    expect(page.locator("#busy")).to_have_text("Verified: the result follows.")
+    expect(page.locator("#message")).to_have_text("The issuer has revoked the licence.")
+    expect(page.locator("#file-name")).to_have_text("No file chosen")
     expect(page.locator("#verdict")).to_have_text("✘ Not usable: the licence has been revoked")
     shown = particulars(page)
     assert shown["Status now"] == "revoked" and shown["Licence"] == "Birth medical certificate"
@@ -151,6 +156,7 @@ def test_the_keyboard_alone_verifies_and_every_request_stays_here_at_aa_contrast
     page.keyboard.insert_text(licence_site.genuine_qr)
     page.keyboard.press("Tab")
     expect(page.locator("#file")).to_be_focused()
+    assert page.locator(".file-box").evaluate("el => getComputedStyle(el).outlineStyle") == "solid", "focus is visible"
     page.keyboard.press("Tab")
     expect(page.locator("#verify")).to_be_focused()
     outline = page.locator("#verify").evaluate("el => getComputedStyle(el).outlineStyle")

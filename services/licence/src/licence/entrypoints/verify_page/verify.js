@@ -41,6 +41,18 @@ const WHY = {
 const STATE_TONE = { active: "ok", unknown: "warn" };
 
 let last = null;  // the last answer, drawn again when the language changes
+let said = null;  // what the status line says, [zh, en], likewise
+
+function say(words) {
+  said = words;
+  $("busy").textContent = words ? tr(words[0], words[1]) : "";
+}
+
+function drawFileName() {
+  const file = $("file").files[0];
+  $("file-name").textContent = file ? tr(`已选：${file.name}（将核验此文件）`, `Chosen: ${file.name} (this file is verified)`)
+    : tr("未选择文件", "No file chosen");
+}
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -75,7 +87,9 @@ function draw(answer) {
   result.className = `result ${genuineButUnchecked ? "warn" : tone}`;
   $("verdict").textContent = genuineButUnchecked
     ? tr("✔ 签名真实（未核验状态）", "✔ Genuine signature (status not checked)") : tr(zh, en);
-  $("message").textContent = tr(answer.message_zh, answer.message_en);
+  // The service's English is a phrase ("the issuer has revoked the licence"): shown as a sentence.
+  const sentence = answer.message_en ? `${answer.message_en[0].toUpperCase()}${answer.message_en.slice(1)}.` : "";
+  $("message").textContent = tr(answer.message_zh, sentence);
 
   const why = WHY[answer.reason];
   $("why").hidden = !why;
@@ -106,11 +120,12 @@ function draw(answer) {
     $("claimed").textContent = tr(`证照自称由「${answer.issuer_name_zh}」签发，但未能证实；其内容不予显示。`,
                                   `The licence claims to be issued by ${answer.issuer_name_zh}, which could not be proven; its content is not shown.`);
   }
-  const scope = answer.status_checked
+  // Status is only looked at for a licence whose signature held: say whether it was, for those alone.
+  const scope = !licence ? "" : answer.status_checked
     ? tr("已向签发机关的状态列表核验撤销与暂停状态。", "Revocation and suspension were checked against the issuer's status lists.")
     : tr("未核验撤销与暂停状态。", "Revocation and suspension were not checked.");
-  $("scope").textContent = answer.credential_id
-    ? `${scope} ${tr("凭证编号", "Credential")}: ${answer.credential_id}` : scope;
+  const id = answer.credential_id ? `${tr("凭证编号：", "Credential: ")}${answer.credential_id}` : "";
+  $("scope").textContent = [scope, id].filter(Boolean).join(" ");
   result.hidden = false;
 }
 
@@ -146,7 +161,7 @@ async function verify(event) {
     showError("文件超过 1 MB，不是本系统的电子证照文件。", "The file is over 1 MB: it is not one of this system's licence files.");
     return;
   }
-  $("busy").textContent = tr("正在核验…", "Verifying…");
+  say(["正在核验…", "Verifying…"]);
   $("verify").disabled = true;
   let response;
   try {
@@ -157,7 +172,7 @@ async function verify(event) {
     showError("无法连接电子证照服务，请稍后重试。", "Cannot reach the licence service; try again shortly.");
     return;
   } finally {
-    $("busy").textContent = "";
+    say(null);
     $("verify").disabled = false;
   }
   const answer = await response.json().catch(() => ({}));
@@ -169,11 +184,13 @@ async function verify(event) {
   }
   last = { answer };
   draw(answer);
-  $("busy").textContent = tr("核验完成。", "Verified.");
+  say(["核验完成，结果如下。", "Verified: the result follows."]);
   $("verdict").focus();
 }
 
 function redraw() {
+  say(said);
+  drawFileName();
   if (!last) return;
   if (last.answer) draw(last.answer);
   else if (last.error) $("error").textContent = tr(last.error[0], last.error[1]);
@@ -182,12 +199,15 @@ function redraw() {
 function start() {
   startShell();
   $("check").addEventListener("submit", verify);
+  $("file").addEventListener("change", drawFileName);
   $("check").addEventListener("reset", () => {
     last = null;
     $("result").hidden = true;
     $("error").hidden = true;
-    $("busy").textContent = "";
+    say(null);
+    setTimeout(drawFileName);  // the form clears its fields after this event
   });
+  drawFileName();
   document.addEventListener("shell:lang", redraw);
   document.body.dataset.ready = "true";
 }
