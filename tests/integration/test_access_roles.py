@@ -158,7 +158,8 @@ async def test_idempotency_keys_are_each_callers_own(apps: Apps, tokens: TestTok
 PUBLIC = {
     ("intake", "GET", "/catalogue"), ("intake", "GET", "/catalogue/{code}"), ("intake", "GET", "/catalogue/{code}/notice"),
     ("licence", "GET", "/trust-list"), ("gateway", "GET", "/key-list"), ("licence", "GET", "/status-lists/{department}/{purpose}/{number}"),
-    ("licence", "POST", "/verify"), ("licence", "GET", "/licences/{licence_id}/verification"),
+    ("licence", "POST", "/verify"), ("licence", "POST", "/verify/document"),
+    ("licence", "GET", "/licences/{licence_id}/verification"),
     ("rating", "GET", "/tags"), ("supervision", "GET", "/clock"),
     ("simulators", "GET", "/departments"), ("simulators", "GET", "/faults"), ("simulators", "GET", "/holds"),
     ("simulators", "GET", "/registries"), ("simulators", "POST", "/oauth/token"),

@@ -27,6 +27,8 @@ __all__ = [
     "Validity",
     "licence_id_for",
     "licence_number",
+    "masked_holder_id",
+    "masked_holder_name",
     "may_change_status",
     "may_read_archive",
     "next_state",
@@ -103,3 +105,19 @@ def may_change_status(principal: str, issuer_department: str) -> bool:
 def may_read_archive(principal: str, readers: list[str]) -> bool:
     """Whether ``principal`` matches one of the configured reader patterns (``dept.*``, ``intake``)."""
     return any(fnmatchcase(principal, pattern) for pattern in readers)
+
+
+def masked_holder_id(holder_id: str) -> str:
+    """A holder's ID number as a printed licence and a verification show it: the first six and last four
+    characters (``430102********0011``); an id of ten characters or fewer as it is (an enterprise's 统一社会信用代码
+    has 18, a person's ID number 18)."""
+    return holder_id[:6] + "*" * max(len(holder_id) - 10, 0) + holder_id[-4:] if len(holder_id) > 10 else holder_id
+
+
+def masked_holder_name(name: str) -> str:
+    """A holder's name as a public verification shows it: the first character, the rest starred (张小明 → 张**);
+    a name of more than eight characters (an enterprise's) keeps its first four and last two (长沙某某……公司)."""
+    name = name.strip()
+    if len(name) > 8:
+        return name[:4] + "*" * (len(name) - 6) + name[-2:]
+    return name[:1] + "*" * (len(name) - 1)

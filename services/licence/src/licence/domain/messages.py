@@ -20,6 +20,17 @@ MESSAGES = Messages({
     "archive_read_forbidden": ("{subject}无权查阅证照档案", "{subject} may not read licence archives"),
     # The English answer is the QR carrier's own problem (CarrierError), so this English is not shown yet.
     "qr_unreadable": ("二维码内容无法识别", "the QR payload cannot be read"),
+    # What was presented for verification (POST /verify/document) carries no licence; the English adds the reason.
+    "document_unreadable": ("未能读出电子证照：请提供证照二维码内容（以 OT1: 开头）、证照 JSON 或证照 PDF",
+                            "no licence could be read: give the QR payload (starting OT1:), the credential JSON or "
+                            "the licence PDF"),
+    # A presented licence's present state, as its verification found it (service_layer.presented).
+    "state_active": ("有效", "in force"),
+    "state_suspended": ("已暂停使用", "suspended"),
+    "state_revoked": ("已撤销", "revoked"),
+    "state_expired": ("已过有效期", "expired"),
+    "state_not_yet_valid": ("尚未生效", "not yet in force"),
+    "state_unknown": ("状态未能确认", "status not confirmed"),
     # The purpose recorded with a holder's read of their own licences (档案查阅记录): recorded in zh-CN only, the
     # English is not shown yet.
     "own_read_purpose": ("持证人本人查阅", "read by the holder"),

@@ -1,7 +1,8 @@
 """Licence HTTP API (电子证照服务).
 
 Public, no login (公开): the trust list, the status lists, and verification of a credential or QR payload
-(``POST /verify``) or of a stored licence by id (``GET /licences/{id}/verification``).
+(``POST /verify``), of a licence as presented with its particulars (``POST /verify/document``) or of a stored
+licence by id (``GET /licences/{id}/verification``); the verification page (证照验真) at ``/``.
 Signed callers only (签名调用): a licence, its credential and printable PDF, a holder's archive
 (一人一档/一企一档), each read recorded with its purpose; revoke, suspend and reinstate, by the issuing
 department only.
@@ -33,10 +34,12 @@ from exchange.signing import KeyRing
 from licence.adapters import views
 from licence.adapters.printable import PrintableLicence, label, render_pdf
 from licence.adapters.tables import LicenceRow
-from licence.domain.licences import may_read_archive
+from licence.domain.licences import masked_holder_id, may_read_archive
 from licence.domain.messages import MESSAGES
 from licence.entrypoints.errors import answer_refusals
+from licence.entrypoints.verify_page import mount_verify_page
 from licence.service_layer.issuers import Issuers
+from licence.service_layer.presented import check_presented
 from licence.service_layer.status import change_status, status_bits
 from licence.service_layer.unit_of_work import licence_work
 from licence.service_layer.verification import Verifier
@@ -79,6 +82,27 @@ class VerificationPublic(BaseModel):
     status_checked: bool
 
 
+class ParticularsPublic(BaseModel):
+    """What a presented licence says, read only when its issuer's signature holds; the holder masked."""
+
+    licence_type: str
+    name_zh: str
+    name_en: str
+    number: str
+    holder_name_masked: str
+    holder_id_masked: str
+    issuer_name_zh: str | None
+    valid_from: date
+    valid_until: date | None
+    state: str = Field(description="active, suspended, revoked, expired, not_yet_valid or unknown")
+    state_zh: str
+    state_en: str
+
+
+class PresentedVerification(VerificationPublic):
+    licence: ParticularsPublic | None
+
+
 class StatusChange(BaseModel):
     reason_zh: str = Field(min_length=1, max_length=500, examples=["出生医学证明信息有误，依法撤销"])
 
@@ -114,10 +138,6 @@ Reader = Annotated[Caller, Depends(_reader)]
 
 def _may_see(caller: Caller, holder_id: str) -> bool:
     return caller.via == "signature" or caller.speaks_for(holder_id)
-
-
-def _masked(holder_id: str) -> str:
-    return holder_id[:6] + "*" * max(len(holder_id) - 10, 0) + holder_id[-4:] if len(holder_id) > 10 else holder_id
 
 
 def _issuers(request: Request) -> Issuers:
@@ -178,6 +198,30 @@ async def verify(body: dict[str, Any], verifier: TheVerifier) -> VerificationPub
     return _public(await verifier.verify(document, now=datetime.now(UTC)))
 
 
+_PRESENTED_BODY = {"requestBody": {"required": True, "content": {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    "text/plain": {"schema": {"type": "string", "example": "OT1:…"}},
+    "application/json": {"schema": {"type": "object"}},
+}}}
+
+
+@router.post("/verify/document", response_model=PresentedVerification, openapi_extra=_PRESENTED_BODY,
+             responses={422: {"description": "未能读出电子证照 / no licence in what was given"}},
+             summary="出示验真 Verify a licence as presented: its QR payload, credential or PDF, as the body; "
+                     "with its particulars, the holder masked (public)")
+async def verify_presented(request: Request, verifier: TheVerifier) -> PresentedVerification:
+    try:
+        checked = await check_presented(verifier, await request.body(), now=datetime.now(UTC))
+    except CarrierError as exc:
+        raise refused(422, Text(MESSAGES.text("document_unreadable").zh,
+                                f"{MESSAGES.text('document_unreadable').en} ({exc})")) from None
+    particulars = checked.particulars
+    return PresentedVerification.model_validate({
+        **checked.verification.to_json(),
+        "licence": None if particulars is None else ParticularsPublic.model_validate(particulars, from_attributes=True),
+    })
+
+
 @router.get("/licences/{licence_id}/verification", response_model=VerificationPublic,
             summary="按编号验真 Verify a stored licence by id (public; no personal data in the answer)")
 async def verify_stored(licence_id: str, database: ServiceDatabase, verifier: TheVerifier) -> VerificationPublic:
@@ -213,7 +257,7 @@ async def get_pdf(licence_id: str, identity: Reader, database: ServiceDatabase, 
     kind = licence_type(row.licence_type)
     printable = PrintableLicence(
         title_zh=kind.name_zh, title_en=kind.name_en, number=row.number, holder_name=row.holder_name,
-        holder_id_masked=_masked(row.holder_id), issuer_name_zh=issuers.name_zh(row.issuer_department),
+        holder_id_masked=masked_holder_id(row.holder_id), issuer_name_zh=issuers.name_zh(row.issuer_department),
         issued_on=china_date(row.issued_at), valid_from=row.valid_from, valid_until=row.valid_until,
         fields=((label(MESSAGES.text("printable_case_id")), row.case_id),
                 (label(MESSAGES.text("printable_item_code")), row.item_code)),
@@ -282,4 +326,5 @@ def create_app(
     app.state.database, app.state.issuers, app.state.verifier = database, issuers, verifier
     app.state.archive_readers = archive_readers
     app.include_router(router)
+    mount_verify_page(app)
     return app
