@@ -5,6 +5,7 @@ and back; the senior mode; the keyboard alone; every asset from intake itself, a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,26 +15,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 
 # Text colour against the first opaque background behind it, per WCAG 2.x (relative luminance).
-CONTRAST = """(selectors) => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
-    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
-  const background = (el) => {
-    for (; el; el = el.parentElement) {
-      const c = rgb(getComputedStyle(el).backgroundColor);
-      if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  const out = {};
-  for (const s of selectors) {
-    const el = document.querySelector(s);
-    if (!el) continue;
-    const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
-    out[s] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-  }
-  return out;
-}"""
+Contrast = Callable[[Page, list[str]], dict[str, float]]  # the conftest's `contrast` fixture
 TEXT_SELECTORS = [".shell-brand", ".shell-place", "#lang-switch", "#senior-switch", "h1", ".lead", "label", "#count",
                   ".result-name", ".result-meta", ".badge.ok", ".badge.info", ".badge.warn", ".item-meta", "th", "td",
                   ".added", ".shell-footer p"]
@@ -173,7 +155,7 @@ def test_english_by_link(page: Page, intake_url: str) -> None:
     assert page.title().startswith("One-thing finder")
 
 
-def test_senior_mode_enlarges_type_and_is_remembered(page: Page, intake_url: str, screenshot) -> None:
+def test_senior_mode_enlarges_type_and_is_remembered(page: Page, intake_url: str, screenshot, contrast: Contrast) -> None:
     open_finder(page, f"{intake_url}/?code=P-01")
     before = {s: font_px(page, s) for s in ("body", "h1", "label", ".result-name", "#notice-body td")}
     senior = page.get_by_role("button", name="长者专版")
@@ -183,8 +165,8 @@ def test_senior_mode_enlarges_type_and_is_remembered(page: Page, intake_url: str
     after = {s: font_px(page, s) for s in before}
     assert all(after[s] >= 1.3 * before[s] for s in before), (before, after)
     assert after["body"] >= 22
-    contrast = page.evaluate(CONTRAST, TEXT_SELECTORS)
-    assert min(contrast.values()) >= 7, contrast  # the senior mode goes beyond AA (AAA: 7:1)
+    ratios = contrast(page, TEXT_SELECTORS)
+    assert min(ratios.values()) >= 7, ratios  # the senior mode goes beyond AA (AAA: 7:1)
     screenshot("senior")
     page.reload()
     expect(page.locator("html")).to_have_class(re.compile(r"\bsenior\b"))
@@ -193,13 +175,13 @@ def test_senior_mode_enlarges_type_and_is_remembered(page: Page, intake_url: str
     assert font_px(page, "body") == before["body"]
 
 
-def test_text_meets_wcag_aa_contrast(page: Page, intake_url: str) -> None:
+def test_text_meets_wcag_aa_contrast(page: Page, intake_url: str, contrast: Contrast) -> None:
     open_finder(page, f"{intake_url}/?code=P-01")
     page.get_by_label("户口登记（出生登记）").uncheck()  # the kept-item notice shows too
     expect(page.locator("#added")).to_be_visible()
-    contrast = page.evaluate(CONTRAST, TEXT_SELECTORS)
-    assert set(contrast) == set(TEXT_SELECTORS)
-    assert min(contrast.values()) >= 4.5, contrast
+    ratios = contrast(page, TEXT_SELECTORS)
+    assert set(ratios) == set(TEXT_SELECTORS)
+    assert min(ratios.values()) >= 4.5, ratios
 
 
 def test_the_keyboard_alone_reaches_the_search_box_and_the_results(page: Page, intake_url: str, screenshot) -> None:
