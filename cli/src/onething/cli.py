@@ -248,8 +248,11 @@ def _print_where(system: System) -> None:
     for spec in PROCESSES:
         proc = system.processes[spec.name]
         print(f"  {spec.name:<12} {proc.url:<24} {spec.description_zh} — {spec.description_en}")
+    print(f"  pages     一件事导办 the one-thing finder {system.url('intake')}/   "
+          f"证照验真 licence verification {system.url('licence')}/")
     print(f"  databases {system.databases()}")
-    print(f"  API docs  {system.url('intake')}/docs   logs  {system.data_dir / 'logs'}")
+    print(f"  API docs  {system.url('intake')}/docs   logs  {system.data_dir / 'logs'}   "
+          f"metrics  …/metrics   traces  {_command_for(system.data_dir)} trace CASE_ID")
     print(f"  tokens    {system.url('simulators')}/oauth/token (统一身份认证, simulated); development clients in "
           f"{system.data_dir / CREDENTIALS_FILE}")
     print(f"            TOKEN=$({_command_for(system.data_dir)} token window.W01)   then  "
