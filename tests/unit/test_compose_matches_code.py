@@ -427,3 +427,13 @@ def test_traces_flow_from_the_services_through_the_collector_to_jaeger() -> None
     exporters = {name: config["exporters"][name] for name in traces["exporters"]}
     assert any(e and e.get("endpoint") == "jaeger:4317" for e in exporters.values()), "no exporter to Jaeger"
     assert "debug" in exporters
+
+
+def test_prometheus_scrapes_every_process_on_its_port() -> None:
+    prometheus = SERVICES["prometheus"]
+    mounts = _volume_mounts(prometheus)
+    assert any(_norm(source) == "deploy/prometheus/prometheus.yml" for source in mounts.values())
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text(encoding="utf-8"))
+    targets = {target for job in config["scrape_configs"] if job.get("metrics_path", "/metrics") == "/metrics"
+               for group in job["static_configs"] for target in group["targets"]}
+    assert targets == {f"{spec.name}:{spec.default_port}" for spec in PROCESSES}
