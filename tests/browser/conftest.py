@@ -54,8 +54,7 @@ DESK = {"width": 1366, "height": 900}
 Screenshot = Callable[[str], Path]
 Contrast = Callable[[Page, list[str]], dict[str, float]]
 
-# Text colour against the first opaque background behind it, per WCAG 2.x (relative luminance); the same
-# measure as test_hall_finder's own copy.
+# Text colour against the first opaque background behind it, per WCAG 2.x (relative luminance).
 _CONTRAST = """(selectors) => {
   const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })

@@ -14,7 +14,6 @@ from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
-# Text colour against the first opaque background behind it, per WCAG 2.x (relative luminance).
 Contrast = Callable[[Page, list[str]], dict[str, float]]  # the conftest's `contrast` fixture
 TEXT_SELECTORS = [".shell-brand", ".shell-place", "#lang-switch", "#senior-switch", "h1", ".lead", "label", "#count",
                   ".result-name", ".result-meta", ".badge.ok", ".badge.info", ".badge.warn", ".item-meta", "th", "td",

@@ -31,6 +31,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 FAST = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
 HEX32, HEX16 = re.compile(r"^[0-9a-f]{32}$"), re.compile(r"^[0-9a-f]{16}$")
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]"
+                       r"(?![0-9A-Za-z])")
 Samples = dict[str, list[tuple[dict[str, str], float]]]
 
 
@@ -188,5 +190,7 @@ def test_the_cases_trace_is_kept_locally_and_drawn_across_the_services(one_case:
     assert all(span.parent_id for span in spans if span.trace_id == first.trace_id and span is not first), \
         "a span of the application's trace that lost its parent"
     assert len(spans) >= 50
+    kept = "".join(path.read_text(encoding="utf-8") for path in folder.glob("*.jsonl*"))
+    assert not ID_NUMBER.search(kept), "a resident ID number in the kept spans"  # masked on the way out
     drawn = waterfall(spans)
     assert len(drawn) == len(spans) + 2 and drawn[-1].startswith(f"{len(spans)} spans, ")

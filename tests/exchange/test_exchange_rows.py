@@ -101,6 +101,7 @@ async def test_a_later_read_in_the_same_transaction_sees_what_was_written(databa
         assert [r["probe_id"] for r in found] == ["p2"]
         assert sorted(await second.values_of("label")) == ["one", "two"]
         assert await second.values_of("label", count=9) == ["two"]
+        assert sorted(await second.values_of("label", at=None)) == ["one", "two"]  # IS NULL, not "= NULL"
 
 
 async def test_nothing_is_kept_when_the_transaction_rolls_back(database: Database) -> None:

@@ -66,3 +66,17 @@ def test_a_plain_text_is_parsed_as_json_loads_does_and_holds_no_problem() -> Non
             ' "prev": "9e123f4e567a", "id": "110101199003070011", "nested": [{"k": "v"}, 0.25, -3, true, null],'
             ' "ascii": "~", "fullwidth": "，（）", "dot": "阿卜杜·热合曼", "emoji": "😀"}')
     assert loads_checked(text.encode(), "envelope") == (json.loads(text), None)
+
+
+def test_a_plain_envelope_is_parsed_without_the_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path itself: no trigger byte and short numbers, so the decoded value is never walked."""
+    import contracts.text
+
+    def walked(*_: object) -> None:
+        raise AssertionError("walked a text that cannot hold a refused value")
+
+    monkeypatch.setattr(contracts.text, "json_problems", walked)
+    text = ('{"id": "6f1c2a3e-1b2c-4d5e-8f90-123456789abc", "type": "dispatch.task.released", "version": 1,'
+            ' "data": {"name_zh": "营业执照", "deadline": "2026-12-18", "share": 0.25, "seq": -1234},'
+            ' "chain": {"prev": "9e123f4e567a"}, "signature": {"value": "AbCdE123fG+/xyz"}}')
+    assert loads_checked(text.encode(), "envelope") == (json.loads(text), None)

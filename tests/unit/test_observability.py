@@ -43,6 +43,11 @@ def test_a_line_is_one_json_object_with_personal_numbers_masked_and_chinese_kept
     assert "ValueError" in parsed["exception"]
     assert "trace_id" not in parsed  # no span here
     assert "case_id" not in json.loads(formatter.format(_record("after")))
+    typed = bind_case("110101199003070011")  # a path's {case_id} is whatever the caller typed
+    try:
+        assert json.loads(formatter.format(_record("read")))["case_id"] == "110101********0011"
+    finally:
+        unbind_case(typed)
 
 
 def test_an_access_record_carries_its_fields() -> None:
@@ -69,6 +74,17 @@ async def test_requests_are_counted_by_route_template_even_when_refused_before_r
         assert (await client.get("/things/a-2", headers={"content-length": str(2**30)})).status_code == 413
         assert (await client.get("/nowhere")).status_code == 404
     assert {key: count(*key) - n for key, n in before.items()} == dict.fromkeys(before, 1.0)
+
+
+async def test_a_method_nobody_defined_is_counted_as_other_not_as_a_new_series() -> None:
+    app = harden(FastAPI())
+    sample = metrics().registry.get_sample_value
+    before = sample("onething_http_requests_total", {"method": "other", "route": UNROUTED, "status": "404"}) or 0.0
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        for name in ("ZZ0", "ZZ1"):
+            await client.request(name, "/nowhere")
+    assert sample("onething_http_requests_total", {"method": "other", "route": UNROUTED, "status": "404"}) == before + 2
+    assert sample("onething_http_requests_total", {"method": "ZZ0", "route": UNROUTED, "status": "404"}) is None
 
 
 def test_the_log_format_setting(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,6 +59,7 @@ async def test_assets_have_their_types_and_are_revalidated(api: httpx.AsyncClien
         again = await api.get(path, headers={"If-None-Match": answer.headers["etag"]})
         assert again.status_code == 304, path
     assert (await api.get("/hall/missing.js")).status_code == 404
+    assert (await api.get("/hall/index.html")).status_code == 404  # the page only at /, with its CSP
 
 
 async def test_the_page_is_not_part_of_the_api_document(api: httpx.AsyncClient) -> None:

@@ -34,6 +34,7 @@ async def test_the_page_and_its_assets_are_served_with_the_shell_and_a_same_orig
         assert got.status_code == 200 and got.headers["content-type"].startswith(kind), asset
         assert got.headers["x-content-type-options"] == "nosniff"
     assert "/" not in (await client(None).get("/openapi.json")).json()["paths"]
+    assert (await client(None).get("/verify-page/index.html")).status_code == 404  # only at /, with the policy
 
 
 async def test_a_genuine_licence_verifies_by_qr_json_and_pdf_with_its_particulars_masked(
@@ -93,10 +94,16 @@ async def test_a_credential_that_is_no_licence_is_answered_malformed(client: Any
     assert (body["valid"], body["reason"], body["licence"]) == (False, "malformed", None)
 
 
-@pytest.mark.parametrize(("given", "masked"), [("张小明", "张**"), ("李四", "李*"), ("王", "王"),
-                                               ("长沙市岳麓区某某餐饮管理有限公司", "长沙市岳**********公司")])
-def test_names_keep_their_first_character_and_an_enterprise_its_ends(given: str, masked: str) -> None:
-    assert masked_holder_name(given) == masked
+_PERSON, _ENTERPRISE = "430102199003070011", "91430100MA4L0XXX1X"
+
+
+@pytest.mark.parametrize(("given", "holder_id", "masked"), [
+    ("张小明", _PERSON, "张**"), ("李四", _PERSON, "李*"), ("王", _PERSON, "王"),
+    ("阿卜杜热合曼·买买提", _PERSON, "阿*********"),  # a long personal name is still a person's
+    ("长沙市岳麓区某某餐饮管理有限公司", _ENTERPRISE, "长沙市岳**********公司")])
+def test_a_persons_name_keeps_its_first_character_and_an_enterprises_its_ends(given: str, holder_id: str,
+                                                                              masked: str) -> None:
+    assert masked_holder_name(given, holder_id) == masked
 
 
 def test_id_numbers_keep_six_and_four() -> None:

@@ -16,7 +16,8 @@ limit, and hardens an app whose builder forgot). It adds:
   column) that escapes a route: a value out of range is the caller's, never a 500. Bounds on the parameters
   come first; these are the safety net.
 
-No route takes more than a JSON document (no uploads), so one limit serves every route.
+No route takes more than one document (a JSON body, or licence's ``POST /verify/document``, a licence PDF or its
+text, which must fit the same limit), so one limit serves every route.
 
 * the access log and the request metrics (:mod:`exchange.http_telemetry`), outside the rest, so a refusal here is
   counted and logged like any answer.

@@ -92,7 +92,7 @@ class _Observed:
             await self.app(scope, receive, sending)
         finally:
             seconds = time.perf_counter() - started
-            method, route = scope["method"], route_of(scope, path, root_path)
+            method, route = _known_method(scope["method"]), route_of(scope, path, root_path)
             self.metrics.http(method, route, status, seconds)
             level = logging.DEBUG if route in _QUIET_ROUTES else logging.INFO
             if access_log.isEnabledFor(level):
@@ -100,6 +100,15 @@ class _Observed:
                 access_log.log(level, "%s %s %d %.1f ms", method, route, status, duration_ms, extra={
                     "method": method, "route": route, "status": status, "duration_ms": duration_ms})
             unbind_request(bound)
+
+
+# A method label is what the client sent, and the server accepts any token there: one outside these would add a
+# series (and a cached label child) per invented name, so it is counted as "other".
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+
+def _known_method(method: str) -> str:
+    return method if method in _METHODS else "other"
 
 
 def observe_requests(app: FastAPI) -> None:

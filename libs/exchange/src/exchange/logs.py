@@ -89,7 +89,7 @@ class JsonFormatter(logging.Formatter):
             line["trace_id"] = format(span.trace_id, "032x")
             line["span_id"] = format(span.span_id, "016x")
         if (case_id := current_case_id()) is not None:
-            line["case_id"] = case_id
+            line["case_id"] = redact(case_id)  # a path segment is whatever the caller typed, an ID number included
         for name in ACCESS_FIELDS:
             if (value := record.__dict__.get(name)) is not None:
                 line[name] = value

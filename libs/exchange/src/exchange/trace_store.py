@@ -65,8 +65,10 @@ class LocalSpanFile(SpanExporter):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 if self.path.exists() and self.path.stat().st_size >= self.max_bytes:
                     self.path.replace(self.path.with_name(self.path.name + ".1"))
-                with self.path.open("a", encoding="utf-8") as out:
-                    out.write(text)
+                with self.path.open("a+b") as out:
+                    if out.tell() and (out.seek(-1, 2), out.read(1))[1] != b"\n":
+                        text = "\n" + text  # a line torn by a crash stays alone, and this batch's first span whole
+                    out.write(text.encode("utf-8"))
         except OSError as exc:  # telemetry never breaks the app
             logger.warning("spans not kept in %s: %s", self.path, exc)
             return SpanExportResult.FAILURE

@@ -9,8 +9,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "mount_shell", "page_response", "read_page"]
 
@@ -28,7 +30,14 @@ _PAGE_HEADERS = {**_ASSET_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_P
 
 
 class PackageAssets(StaticFiles):
-    """A folder of a package's data served as static files (content type by extension, ETag, 304), revalidated."""
+    """A folder of a package's data served as static files (content type by extension, ETag, 304), revalidated.
+    Its HTML is not served: a page comes from its own route, with the page's headers (the CSP, no framing); the
+    same file as an asset would be the page without them."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if path.lower().endswith((".html", ".htm")):
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
 
     def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)

@@ -87,7 +87,7 @@ class TableRows(Generic[M]):
         ``order_by`` column names, the first ``limit``; each remembered for :meth:`save`."""
         lock = for_update and self._uow.dialect == "postgresql"
         connection = await self._uow.connection()
-        if criteria:
+        if criteria or None in equal.values():  # `== None` is built as IS NULL; a bound NULL would match nothing
             built = (select(self.table).where(*criteria, *(self.table.c[n] == v for n, v in equal.items()))
                      .order_by(*(self.table.c[name] for name in order_by)).limit(limit))
             result = await connection.execute(built.with_for_update() if lock else built)
@@ -102,7 +102,7 @@ class TableRows(Generic[M]):
     async def values_of(self, column: str, *criteria: ColumnElement[bool], **equal: Any) -> list[Any]:
         """One column of every row matching ``criteria`` and ``equal`` (not remembered: nothing to write back)."""
         connection = await self._uow.connection()
-        if criteria:
+        if criteria or None in equal.values():
             built = select(self.table.c[column]).where(*criteria, *(self.table.c[n] == v for n, v in equal.items()))
             return list((await connection.execute(built)).scalars())
         statement = select_where_equal(self.table, tuple(equal), columns=(column,))

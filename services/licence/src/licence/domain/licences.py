@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from contracts.days import CHINA_TZ, china_date
 from contracts.departments import department_principal
+from contracts.identifiers import looks_like_resident_id
 from contracts.licence.v1 import LicenceState, StatusAction
 from licence.domain.errors import StatusChangeRefused
 from licence.domain.messages import MESSAGES
@@ -114,10 +115,12 @@ def masked_holder_id(holder_id: str) -> str:
     return holder_id[:6] + "*" * max(len(holder_id) - 10, 0) + holder_id[-4:] if len(holder_id) > 10 else holder_id
 
 
-def masked_holder_name(name: str) -> str:
-    """A holder's name as a public verification shows it: the first character, the rest starred (张小明 → 张**);
-    a name of more than eight characters (an enterprise's) keeps its first four and last two (长沙某某……公司)."""
+def masked_holder_name(name: str, holder_id: str) -> str:
+    """A holder's name as a public verification shows it. A person's (the holder id shaped like a resident ID
+    number): the first character, the rest starred, however long (张小明 → 张**, 阿卜杜热合曼·买买提 → 阿*********).
+    An enterprise's (any other holder id, e.g. a 统一社会信用代码) of more than eight characters keeps its first four
+    and last two (长沙某某……公司), so a counter clerk can tell which company it is."""
     name = name.strip()
-    if len(name) > 8:
+    if len(name) > 8 and not looks_like_resident_id(holder_id):
         return name[:4] + "*" * (len(name) - 6) + name[-2:]
     return name[:1] + "*" * (len(name) - 1)

@@ -98,7 +98,7 @@ def _particulars(document: dict[str, Any], verdict: Verification) -> Particulars
     state, words = _state(verdict)
     return Particulars(
         licence_type=code, name_zh=name_zh, name_en=name_en, number=str(subject.get("number", "")),
-        holder_name_masked=masked_holder_name(str(subject.get("holderName", ""))),
+        holder_name_masked=masked_holder_name(str(subject.get("holderName", "")), str(subject.get("holderId", ""))),
         holder_id_masked=masked_holder_id(str(subject.get("holderId", ""))),
         issuer_name_zh=verdict.issuer_name_zh, valid_from=valid_from, valid_until=_day(document.get("validUntil")),
         state=state, state_zh=words.zh, state_en=words.en,
