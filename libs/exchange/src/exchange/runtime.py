@@ -392,5 +392,10 @@ async def _sample_outbox(relay: OutboxRelay) -> None:
 async def _sample_lag(runners: Sequence[ConsumerRunner]) -> None:
     gauge = metrics().consumer_lag
     for runner in runners:
-        for topic, lag in (await runner.lag()).items():
-            gauge.labels(runner.group, topic).set(lag)
+        found = await runner.lag()
+        for spec in runner.topics:
+            if spec.name in found:
+                gauge.labels(runner.group, spec.name).set(found[spec.name])
+            else:  # not known now (a runner restarting, no partition fetched): no figure rather than a stale one
+                with contextlib.suppress(KeyError):
+                    gauge.remove(runner.group, spec.name)

@@ -250,14 +250,19 @@ class _ReadyWhenAssigned(ConsumerRebalanceListener):  # type: ignore[misc]
     """Ready while the group has assigned this consumer its partitions (not between a revoke and the
     next assignment, a rebalance)."""
 
-    def __init__(self, ready: asyncio.Event, guard: OffsetGuard, rewind: AIOKafkaConsumer | None = None) -> None:
+    def __init__(self, ready: asyncio.Event, guard: OffsetGuard, rewind: AIOKafkaConsumer | None = None,
+                 committed: dict[TopicPartition, int] | None = None) -> None:
         self._ready = ready
         self._guard = guard
         self._rewind = rewind
         self._rewound: set[TopicPartition] = set()
+        self._committed = committed  # the runner's own commits (for its lag): another member's are newer
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self._ready.clear()
+        if self._committed is not None:
+            for tp in revoked:
+                self._committed.pop(tp, None)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self._guard.assigned(assigned)
@@ -434,9 +439,10 @@ class ConsumerRunner:
         rewind = consumer if self._rewind_next else None
         self._gap_waits_before += self.offset_guard.waits
         guard = self.offset_guard = OffsetGuard()
-        listener = _ReadyWhenAssigned(self.ready, guard, rewind)
+        self._committed = {}
+        listener = _ReadyWhenAssigned(self.ready, guard, rewind, self._committed)
         consumer.subscribe([t.name for t in self.topics], listener=listener)
-        self._consumer, self._committed = consumer, {}
+        self._consumer = consumer
         try:
             await wait_out(consumer.start, outage=self.outage, stopping=self._stopping)
         except Interrupted:
