@@ -9,6 +9,8 @@ import psycopg
 
 __all__ = ["DeliveryWatch"]
 
+LOOKBACK_S = 1.0
+
 
 class DeliveryWatch:
     def __init__(self, dsn: str, interval_s: float = 0.02) -> None:
@@ -33,9 +35,12 @@ class DeliveryWatch:
         async with await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as conn:
             since = 0.0
             while True:
+                # A row's time is taken when it is inserted, but two workers commit in either order: one that
+                # commits after a later-stamped row was seen would fall behind `since`. Look back a second (a
+                # case is answered once: its future is popped the first time).
                 rows = await (await conn.execute(
                     "SELECT case_id, extract(epoch FROM ts)::float8 FROM delivery WHERE ts >= to_timestamp(%s) "
-                    "ORDER BY ts", (since,))).fetchall()
+                    "ORDER BY ts", (since - LOOKBACK_S,))).fetchall()
                 for case_id, at in rows:
                     since = max(since, at)
                     future = self._waiting.pop(case_id, None)
