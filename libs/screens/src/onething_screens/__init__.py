@@ -15,9 +15,8 @@ from onething_screens.serving import (
     CONTENT_SECURITY_POLICY,
     SHELL_PREFIX,
     PackageAssets,
+    mount_page,
     mount_shell,
-    page_response,
-    read_page,
 )
 
-__all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "mount_shell", "page_response", "read_page"]
+__all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "mount_page", "mount_shell"]

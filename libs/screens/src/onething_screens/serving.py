@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-__all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "mount_shell", "page_response", "read_page"]
+__all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "mount_page", "mount_shell"]
 
 SHELL_PREFIX = "/shell"
 
@@ -51,10 +51,14 @@ def mount_shell(app: FastAPI) -> None:
         app.mount(SHELL_PREFIX, PackageAssets(packages=[("onething_screens", "shell")]), name="shell")
 
 
-def read_page(package: str, resource: str) -> str:
-    """A page's HTML from ``package``'s data (read when the app is built, not at import)."""
-    return files(package).joinpath(resource).read_text(encoding="utf-8")
+def mount_page(app: FastAPI, *, package: str, folder: str, assets_at: str) -> None:
+    """A service's screen: ``GET /`` answers ``<folder>/index.html`` of ``package``'s data with the page's headers
+    (the CSP, no framing), the folder's other files are its assets at ``assets_at`` (its HTML is not served there),
+    and the shared shell is at ``/shell``. The page is read when the app is built, not at import."""
+    html = files(package).joinpath(folder, "index.html").read_text(encoding="utf-8")
+    mount_shell(app)
+    app.mount(assets_at, PackageAssets(packages=[(package, folder)]), name=folder)
 
-
-def page_response(html: str) -> HTMLResponse:
-    return HTMLResponse(html, headers=_PAGE_HEADERS)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page() -> HTMLResponse:
+        return HTMLResponse(html, headers=_PAGE_HEADERS)

@@ -7,8 +7,7 @@ Its HTML, script and style are package data (``entrypoints/hall/``), the shared 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
-from onething_screens import PackageAssets, mount_shell, page_response, read_page
+from onething_screens import mount_page
 
 __all__ = ["HALL_ASSETS", "mount_hall"]
 
@@ -17,10 +16,4 @@ HALL_ASSETS = "/hall"
 
 def mount_hall(app: FastAPI) -> None:
     """``GET /`` (the finder), its assets at ``/hall/…`` and the shell at ``/shell/…``."""
-    finder = read_page("intake.entrypoints", "hall/index.html")
-    mount_shell(app)
-    app.mount(HALL_ASSETS, PackageAssets(packages=[("intake.entrypoints", "hall")]), name="hall")
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def one_thing_finder() -> HTMLResponse:
-        return page_response(finder)
+    mount_page(app, package="intake.entrypoints", folder="hall", assets_at=HALL_ASSETS)

@@ -7,8 +7,7 @@ the shared shell comes from ``onething_screens``: nothing is fetched from anywhe
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
-from onething_screens import PackageAssets, mount_shell, page_response, read_page
+from onething_screens import mount_page
 
 __all__ = ["VERIFY_PAGE_ASSETS", "mount_verify_page"]
 
@@ -17,10 +16,4 @@ VERIFY_PAGE_ASSETS = "/verify-page"
 
 def mount_verify_page(app: FastAPI) -> None:
     """``GET /`` (the page), its assets at ``/verify-page/…`` and the shell at ``/shell/…``."""
-    page = read_page("licence.entrypoints", "verify_page/index.html")
-    mount_shell(app)
-    app.mount(VERIFY_PAGE_ASSETS, PackageAssets(packages=[("licence.entrypoints", "verify_page")]), name="verify-page")
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def licence_verification_page() -> HTMLResponse:
-        return page_response(page)
+    mount_page(app, package="licence.entrypoints", folder="verify_page", assets_at=VERIFY_PAGE_ASSETS)
