@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import jwt
@@ -22,6 +23,10 @@ from exchange.http_identity import async_signing_hook
 from exchange.signing import KeyRing
 from exchange.testing.access import TEST_APPLICANT, TestTokens, trusting
 from simulators.identity import FailureLimit, identity_router
+from simulators.sign_in import SCREENS_CLIENT_ID, AuthorizationCodes, Grant, pkce_challenge, redirect_allowed
+
+
+PAGE_ORIGIN = "http://hall.example:8101"
 
 
 @pytest.fixture
@@ -35,7 +40,8 @@ def credentials_path(tmp_path: Path) -> Path:
 async def http(keyring: KeyRing, credentials_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     app.include_router(identity_router(keyring, credentials_path, issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE,
-                                       ttl_s=600, public_url=lambda request: "http://id"))
+                                       ttl_s=600, public_url=lambda request: "http://id",
+                                       page_origins=[PAGE_ORIGIN]))
 
     @app.post("/window-only")
     async def window_only(caller: Annotated[Caller, Depends(Allow(Role.CLERK))]) -> dict[str, str | None]:
@@ -193,5 +199,90 @@ async def test_wrong_content_type_and_grant_are_named(http: httpx.AsyncClient) -
     as_json = await http.post("/oauth/token", content=json.dumps({"grant_type": "password"}),
                               headers={"content-type": "application/json"})
     assert as_json.status_code == 400 and as_json.json()["error"] == "invalid_request"
-    other = await http.post("/oauth/token", data={"grant_type": "authorization_code"})
+    other = await http.post("/oauth/token", data={"grant_type": "implicit"})
     assert other.json()["error"] == "unsupported_grant_type"
+
+
+# --- signing in from a page: authorization code with PKCE -------------------------------------------------------
+
+def _asked(verifier: str, *, scope: str = "clerk", redirect_uri: str = f"{PAGE_ORIGIN}/window/") -> dict[str, str]:
+    return {"response_type": "code", "client_id": SCREENS_CLIENT_ID, "redirect_uri": redirect_uri, "scope": scope,
+            "state": "state-1234", "code_challenge": pkce_challenge(verifier), "code_challenge_method": "S256"}
+
+
+def _code_of(answer: httpx.Response) -> str:
+    assert answer.status_code == 303, answer.text
+    back = urlsplit(answer.headers["location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == f"{PAGE_ORIGIN}/window/"
+    params = dict(parse_qsl(back.query))
+    assert params["state"] == "state-1234"
+    return params["code"]
+
+
+async def test_a_clerk_signs_in_on_a_page_and_the_page_alone_can_redeem_the_code(
+        http: httpx.AsyncClient, credentials_path: Path) -> None:
+    verifier, password = "v" * 50, read_dev_credentials(credentials_path).applicant_password
+    page = await http.get("/oauth/authorize", params=_asked(verifier))
+    assert page.status_code == 200 and "window.W01" in page.text and "申请人" not in page.text  # staff only
+    assert "form-action 'self' http://hall.example:8101" in page.headers["content-security-policy"]
+    signed_in = await http.post("/oauth/authorize", data={**_asked(verifier), "kind": "staff", "account": "window.W03",
+                                                          "password": password})
+    code = _code_of(signed_in)
+    redeem = {"grant_type": "authorization_code", "code": code, "redirect_uri": f"{PAGE_ORIGIN}/window/",
+              "client_id": SCREENS_CLIENT_ID}
+    assert (await http.post("/oauth/token", data={**redeem, "code_verifier": "w" * 50})).status_code == 400
+    code = _code_of(await http.post("/oauth/authorize", data={
+        **_asked(verifier), "kind": "staff", "account": "window.W03", "password": password}))
+    token = await http.post("/oauth/token", data={**redeem, "code": code, "code_verifier": verifier})
+    assert token.status_code == 200, token.text
+    claims = jwt.decode(token.json()["access_token"], options={"verify_signature": False})
+    assert claims["roles"] == ["clerk"] and claims["window_id"] == "W03"
+    again = await http.post("/oauth/token", data={**redeem, "code": code, "code_verifier": verifier})
+    assert again.json()["error"] == "invalid_grant", "a code is redeemed once"
+
+
+async def test_an_applicant_signs_in_on_a_page_with_the_simulated_real_name_check(
+        http: httpx.AsyncClient, credentials_path: Path) -> None:
+    verifier, password = "a" * 43, read_dev_credentials(credentials_path).applicant_password
+    form = {**_asked(verifier, scope="applicant"), "kind": "applicant", "username": TEST_APPLICANT, "name": "张三"}
+    wrong = await http.post("/oauth/authorize", data={**form, "password": "nope"})
+    assert wrong.status_code == 400 and 'role="alert"' in wrong.text
+    staff = await http.post("/oauth/authorize", data={**_asked(verifier, scope="applicant"), "kind": "staff",
+                                                      "account": "operator", "password": password})
+    assert staff.status_code == 400, "a page asking for an applicant does not get an operator"
+    code = _code_of(await http.post("/oauth/authorize", data={**form, "password": password}))
+    token = await http.post("/oauth/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": f"{PAGE_ORIGIN}/window/",
+        "client_id": SCREENS_CLIENT_ID, "code_verifier": verifier})
+    claims = jwt.decode(token.json()["access_token"], options={"verify_signature": False})
+    assert claims["roles"] == ["applicant"] and claims["id_number"] == TEST_APPLICANT
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    ({"redirect_uri": "http://elsewhere.example/steal"}, "redirect_uri"),
+    ({"client_id": "someone"}, "client_id"),
+    ({"code_challenge_method": "plain"}, "PKCE"),
+    ({"code_challenge": ""}, "PKCE"),
+    ({"state": ""}, "state"),
+])
+async def test_a_request_the_platform_cannot_check_is_refused_here_and_never_sent_back(
+        http: httpx.AsyncClient, change: dict[str, str], why: str) -> None:
+    asked = {**_asked("x" * 43), **change}
+    page = await http.get("/oauth/authorize", params=asked)
+    assert page.status_code == 400 and why in page.text
+    posted = await http.post("/oauth/authorize", data={**asked, "kind": "staff", "account": "window.W01",
+                                                       "password": "anything"})
+    assert posted.status_code == 400 and "location" not in posted.headers
+
+
+def test_codes_expire_and_belong_to_their_page() -> None:
+    now = [0.0]
+    codes = AuthorizationCodes(ttl_s=60, clock=lambda: now[0])
+    grant = Grant("s", Role.CLERK, {}, SCREENS_CLIENT_ID, "http://p/", pkce_challenge("v" * 43))
+    late = codes.issue(grant)
+    now[0] = 61
+    assert codes.redeem(late, client_id=SCREENS_CLIENT_ID, redirect_uri="http://p/", verifier="v" * 43) is None
+    other_page = codes.issue(grant)
+    assert codes.redeem(other_page, client_id=SCREENS_CLIENT_ID, redirect_uri="http://q/", verifier="v" * 43) is None
+    assert redirect_allowed("http://p:1/x", {"http://p:1"}) and not redirect_allowed("http://u:pw@p:1/x", {"http://p:1"})
+    assert not redirect_allowed("javascript:alert(1)", {"http://p:1"})

@@ -32,7 +32,7 @@ from contracts.sharing.v1 import BASE_REGISTRIES, registry_principal
 from exchange.access.credentials import CREDENTIALS_FILE, ensure_dev_credentials
 from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.broker import EmbeddedBroker, free_port
-from exchange.settings import ExchangeSettings
+from exchange.settings import ExchangeSettings, embedded_service_urls
 from exchange.signing import ensure_holdings
 from onething.processes import PROCESSES, ProcessSpec
 from onething.supervisor import Child, Restart, RestartPolicy, Supervisor
@@ -229,6 +229,8 @@ class System:
             env = self._env(port)
             # Status lists and verification links in every credential point at the licence service.
             env.setdefault("ONETHING_LICENCE_PUBLIC_URL", f"http://{self.config.host}:{ports['licence']}")
+            # Where pages find each other and the sign-in (统一身份认证), and whose pages may call whom (CORS).
+            env.setdefault("ONETHING_SERVICE_URLS", json.dumps(embedded_service_urls(self.config.host, ports)))
             proc = RunningProcess(spec, port, env, self.data_dir / "logs" / f"{spec.name}.log")
             proc.launch()
             self.processes[spec.name] = proc

@@ -9,12 +9,12 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from contracts.departments import DEPARTMENTS, http_departments
-from exchange.settings import ExchangeSettings
+from exchange.settings import EMBEDDED_HTTP_PORTS, ExchangeSettings
 
 
 class SimulatorSettings(ExchangeSettings):
     service_name: ClassVar[str] = "simulators"
-    default_http_port: ClassVar[int] = 8106
+    default_http_port: ClassVar[int] = EMBEDDED_HTTP_PORTS["simulators"]
 
     sim_departments: list[str] = Field(default_factory=lambda: [d.code for d in DEPARTMENTS])
     sim_latency_ms_min: int = Field(default=20, ge=0)

@@ -11,6 +11,8 @@ endpoint and its published keys.
   GB 11643 check digit and the development password. With ``username`` = an enterprise's unified social credit
   code (法人账号), the token is its legal representative's (from the simulated enterprise registry) and names the
   enterprise in ``organisation``. Failed attempts per username are limited.
+* ``grant_type=authorization_code`` with ``code``, ``redirect_uri``, ``client_id`` and ``code_verifier``: the
+  token of the person who signed in at ``GET /oauth/authorize`` for a page (:mod:`simulators.sign_in`).
 
 Tokens are EdDSA JWTs signed with the key of principal ``identity``; ``GET /.well-known/jwks.json`` publishes
 its public key, so services configured with ``ONETHING_AUTH_JWKS_URL`` verify them as they would any OIDC
@@ -24,32 +26,37 @@ import binascii
 import hashlib
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from contracts.identifiers import resident_id_problem, uscc_problem
 from exchange.access.credentials import DevCredentials, read_dev_credentials
 from exchange.access.roles import Role
 from exchange.access.tokens import IDENTITY_PRINCIPAL, issue_token, jwk_of
+from exchange.settings import origin_of
 from exchange.signing import KeyRing
 from simulators.records import enterprise_record
+from simulators.sign_in import AuthorizationCodes, AuthorizeRequest, Grant, sign_in_page
 
 __all__ = ["FailureLimit", "identity_router"]
 
 _FORM = {"application/x-www-form-urlencoded": {"schema": {
     "type": "object", "required": ["grant_type"],
     "properties": {
-        "grant_type": {"type": "string", "enum": ["client_credentials", "password"]},
+        "grant_type": {"type": "string", "enum": ["client_credentials", "password", "authorization_code"]},
         "client_id": {"type": "string", "examples": ["window.W01"]},
         "client_secret": {"type": "string"},
         "username": {"type": "string", "description": "申请人公民身份号码 (password grant)"},
         "password": {"type": "string"},
         "name": {"type": "string", "description": "申请人姓名 (password grant)"},
+        "code": {"type": "string", "description": "authorization_code grant"},
+        "redirect_uri": {"type": "string"},
+        "code_verifier": {"type": "string", "description": "PKCE (RFC 7636)"},
     }}}}
 
 
@@ -98,10 +105,28 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return user, secret
 
 
+def applicant_identity(username: str, name: str, password: str, known: DevCredentials
+                       ) -> tuple[str, dict[str, str]] | None:
+    """The subject and claims of an applicant's token, when the simulated real-name check passes: a resident ID
+    number (or an enterprise's credit code: 法人账号, acted for by its legal representative), a name and the
+    development password. One answer for every failure: no oracle for ID numbers."""
+    enterprise = enterprise_record(username) if uscc_problem(username) is None else None
+    person = resident_id_problem(username) is None
+    if not (person or enterprise) or not name or len(name) > 64 or \
+            not hmac.compare_digest(known.applicant_password.encode(), password.encode()):
+        return None
+    subject = "applicant." + hashlib.sha256(username.encode()).hexdigest()[:20]
+    if enterprise is not None:
+        return subject, {"id_number": enterprise["legal_representative_id"],
+                         "name": enterprise["legal_representative"], "organisation": username, "channel": "portal"}
+    return subject, {"id_number": username, "name": name, "channel": "portal"}
+
+
 def identity_router(keyring: KeyRing, credentials_path: Path, *, issuer: str, audience: str, ttl_s: int,
-                    public_url: Callable[[Request], str]) -> APIRouter:
+                    public_url: Callable[[Request], str], page_origins: Collection[str] = ()) -> APIRouter:
     router = APIRouter(tags=["统一身份认证（模拟）Identity platform (simulated)"])
     limit = FailureLimit()
+    codes = AuthorizationCodes()
     cache: dict[str, tuple[float, DevCredentials]] = {}
 
     def credentials() -> DevCredentials | None:
@@ -143,23 +168,72 @@ def identity_router(keyring: KeyRing, credentials_path: Path, *, issuer: str, au
                 return _error(401, "invalid_client", "客户端编号或密钥错误", "unknown client or wrong secret")
             return token(client.client_id, client.role, client.claims)
         if grant == "password":
-            username, name = form.get("username", "").strip(), form.get("name", "").strip()
+            username = form.get("username", "").strip()
             if limit.blocked(address, username):
                 return _error(429, "slow_down", "失败次数过多，请稍后再试", "too many failed attempts: try later")
-            enterprise = enterprise_record(username) if uscc_problem(username) is None else None
-            person = resident_id_problem(username) is None
-            if not (person or enterprise) or not name or len(name) > 64 or \
-                    not hmac.compare_digest(known.applicant_password.encode(), form.get("password", "").encode()):
-                limit.failed(address, username)  # one answer for every failure: no oracle for ID numbers
+            applicant = applicant_identity(username, form.get("name", "").strip(), form.get("password", ""), known)
+            if applicant is None:
+                limit.failed(address, username)
                 return _error(400, "invalid_grant", "身份核验未通过", "identity not verified")
-            subject = "applicant." + hashlib.sha256(username.encode()).hexdigest()[:20]
-            if enterprise is not None:  # 法人账号: the legal representative acts for the enterprise
-                return token(subject, Role.APPLICANT, {
-                    "id_number": enterprise["legal_representative_id"], "name": enterprise["legal_representative"],
-                    "organisation": username, "channel": "portal"})
-            return token(subject, Role.APPLICANT, {"id_number": username, "name": name, "channel": "portal"})
-        return _error(400, "unsupported_grant_type", "仅支持 client_credentials 与 password",
-                      "grant_type must be client_credentials or password")
+            return token(applicant[0], Role.APPLICANT, applicant[1])
+        if grant == "authorization_code":
+            signed_in = codes.redeem(form.get("code", ""), client_id=form.get("client_id", ""),
+                                     redirect_uri=form.get("redirect_uri", ""),
+                                     verifier=form.get("code_verifier", ""))
+            if signed_in is None:
+                return _error(400, "invalid_grant", "登录已失效，请重新登录",
+                              "the code is unknown, used, expired, or not this page's: sign in again")
+            return token(signed_in.subject, signed_in.role, signed_in.claims)
+        return _error(400, "unsupported_grant_type", "仅支持 client_credentials、password 与 authorization_code",
+                      "grant_type must be client_credentials, password or authorization_code")
+
+    def accounts(known: DevCredentials) -> list[tuple[str, Role, dict[str, str]]]:
+        return [(c.client_id, c.role, c.claims) for c in known.clients.values()]
+
+    def sign_in(asked: AuthorizeRequest, known: DevCredentials | None, *, error: str | None = None,
+                status: int = 200) -> HTMLResponse:
+        problem = asked.problem(page_origins) if known is not None else "no development credentials (onething up)"
+        html = sign_in_page(asked, accounts(known) if known else [], error=error, problem=problem)
+        back = "" if problem else " " + origin_of(asked.redirect_uri)  # the redirect after the form is a form action
+        return HTMLResponse(html, status_code=400 if problem else status, headers={
+            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": "default-src 'none'; style-src 'self'; base-uri 'none'; "
+                                       f"form-action 'self'{back}; frame-ancestors 'none'"})
+
+    @router.get("/oauth/authorize", summary="网页登录 Sign in for a page (OAuth 2.0 authorization code, PKCE)",
+                response_class=HTMLResponse)
+    async def authorize_page(request: Request) -> HTMLResponse:
+        return sign_in(AuthorizeRequest.of(dict(request.query_params)), credentials())
+
+    @router.post("/oauth/authorize", summary="提交登录 Sign in (the form of GET /oauth/authorize)",
+                 response_class=HTMLResponse, responses={303: {"description": "back to the page with a code"}})
+    async def authorize(request: Request) -> Response:
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+        asked, known = AuthorizeRequest.of(form), credentials()
+        if known is None or asked.problem(page_origins) is not None:
+            return sign_in(asked, known)
+        address, kind, password = request.client.host if request.client else "?", form.get("kind"), form.get(
+            "password", "")
+        account = form.get("account", "") if kind == "staff" else form.get("username", "").strip()
+        if limit.blocked(address, account):
+            return sign_in(asked, known, error="失败次数过多，请稍后再试 Too many failed attempts: try later", status=429)
+        grant: Grant | None = None
+        client = known.clients.get(account) if kind == "staff" else None
+        if client is not None and client.role in asked.roles() and client.role is not Role.DEPARTMENT and \
+                hmac.compare_digest(known.applicant_password.encode(), password.encode()):
+            grant = Grant(client.client_id, client.role, client.claims, asked.client_id, asked.redirect_uri,
+                          asked.code_challenge)
+        elif kind == "applicant" and Role.APPLICANT in asked.roles():
+            applicant = applicant_identity(account, form.get("name", "").strip(), password, known)
+            if applicant is not None:
+                grant = Grant(applicant[0], Role.APPLICANT, applicant[1], asked.client_id, asked.redirect_uri,
+                              asked.code_challenge)
+        if grant is None:
+            limit.failed(address, account)
+            return sign_in(asked, known, error="账号或密码错误，或身份核验未通过 Wrong account or password, or identity "
+                                               "not verified", status=400)
+        return RedirectResponse(asked.back_with(code=codes.issue(grant)), status_code=303,
+                                headers={"Cache-Control": "no-store"})
 
     @router.get("/.well-known/jwks.json", summary="签名公钥 The keys tokens are signed with (JWKS)")
     async def jwks() -> dict[str, Any]:
@@ -169,8 +243,10 @@ def identity_router(keyring: KeyRing, credentials_path: Path, *, issuer: str, au
     async def discovery(request: Request) -> dict[str, Any]:
         base = public_url(request)
         return {"issuer": issuer, "token_endpoint": f"{base}/oauth/token", "jwks_uri": f"{base}/.well-known/jwks.json",
-                "grant_types_supported": ["client_credentials", "password"],
+                "authorization_endpoint": f"{base}/oauth/authorize", "response_types_supported": ["code"],
+                "code_challenge_methods_supported": ["S256"],
+                "grant_types_supported": ["client_credentials", "password", "authorization_code"],
                 "id_token_signing_alg_values_supported": ["EdDSA"],
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"]}
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "none"]}
 
     return router

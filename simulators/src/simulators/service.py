@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, HTTPException
+from onething_screens import mount_shell
 from pydantic import BaseModel, Field
 
 from contracts.department.v1 import RequestKind, RequestReceived, receipt_event_id
@@ -251,7 +252,8 @@ def build(platform: Platform) -> ServiceParts:
     app.include_router(identity_router(
         platform.keyring, settings.clients_path, issuer=settings.auth_issuer,
         audience=settings.auth_audience, ttl_s=settings.auth_token_ttl_s,
-        public_url=lambda request: str(request.base_url).rstrip("/")))
+        public_url=lambda request: str(request.base_url).rstrip("/"), page_origins=settings.allowed_origins))
+    mount_shell(app)  # the sign-in page's style
 
     @app.get("/departments", summary="模拟部门及应答数 Simulated departments")
     async def departments() -> list[dict[str, object]]:

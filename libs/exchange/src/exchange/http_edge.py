@@ -22,6 +22,9 @@ text, which must fit the same limit), so one limit serves every route.
 * the access log and the request metrics (:mod:`exchange.http_telemetry`), outside the rest, so a refusal here is
   counted and logged like any answer.
 
+* CORS for the pages of the system's own services (:mod:`exchange.cross_origin`), outermost; and the system's
+  service URLs as ``app.state.service_urls``, which the screens serve to their pages (``/screen-links.json``).
+
 * 限流: a client sending requests without a token or a signature that checks out (the open routes: the catalogue, notices,
   verification, status lists) is held to ``ONETHING_HTTP_ANONYMOUS_RATE_PER_S`` with a burst of
   ``ONETHING_HTTP_ANONYMOUS_BURST`` (:mod:`exchange.rate_limit`): 429 with ``Retry-After`` beyond it.
@@ -44,6 +47,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.text import InputProblem, json_problems, text_problem
 from exchange.access.http import proves_itself
+from exchange.cross_origin import CrossOrigin
 from exchange.db.database import Database
 from exchange.errors import DomainRefusal
 from exchange.http_telemetry import observe_requests
@@ -71,6 +75,7 @@ _SETTINGS = ExchangeSettings.model_fields
 @dataclass
 class EdgeLimits:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    allowed_origins: tuple[str, ...] = ()  # CORS (exchange.cross_origin)
     anonymous: RateLimiter = field(default_factory=lambda: RateLimiter(
         _SETTINGS["http_anonymous_rate_per_s"].default, _SETTINGS["http_anonymous_burst"].default))
 
@@ -271,11 +276,14 @@ def harden(app: FastAPI, settings: ExchangeSettings | None = None) -> FastAPI:
         limits = app.state.edge_limits = EdgeLimits()
         app.add_middleware(_EdgeGuard, limits=limits)
         observe_requests(app)  # outside the guard: its refusals are counted and logged too
+        app.add_middleware(CrossOrigin, origins=lambda: limits.allowed_origins)  # outermost: a preflight needs nothing else
         app.add_exception_handler(OverflowError, _on_overflow)
         app.add_exception_handler(InputRefused, _on_refused)
     if settings is not None:
         limits.max_body_bytes = settings.http_max_body_bytes
         limits.anonymous = RateLimiter(settings.http_anonymous_rate_per_s, settings.http_anonymous_burst)
+        limits.allowed_origins = settings.allowed_origins
+        app.state.service_urls = dict(settings.service_urls)  # for the screens: where the others are
     return app
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,7 +18,25 @@ from exchange.access.credentials import CREDENTIALS_FILE
 from exchange.access.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from exchange.logs import LogFormat
 
-__all__ = ["ExchangeSettings"]
+__all__ = ["EMBEDDED_HTTP_PORTS", "IDENTITY", "ExchangeSettings", "embedded_service_urls", "origin_of"]
+
+# Where each process of the embedded default answers (``make run``); a service's settings take its own from here.
+EMBEDDED_HTTP_PORTS = {"intake": 8101, "dispatch": 8102, "licence": 8103, "supervision": 8104, "rating": 8105,
+                       "simulators": 8106, "gateway": 8107}
+IDENTITY = "identity"  # 统一身份认证, named among the service URLs: where people sign in
+
+
+def embedded_service_urls(host: str = "127.0.0.1", ports: dict[str, int] | None = None) -> dict[str, str]:
+    """Each process's URL on ``host``; the identity platform is the simulated one, in the simulators process."""
+    urls = {name: f"http://{host}:{port}" for name, port in (ports or EMBEDDED_HTTP_PORTS).items()}
+    urls[IDENTITY] = urls["simulators"]
+    return urls
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL (what a browser sends as ``Origin``)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class ExchangeSettings(BaseSettings):
@@ -102,6 +121,14 @@ class ExchangeSettings(BaseSettings):
                                            "identity platform accepts; default <data_dir>/credentials.json")
     auth_token_ttl_s: int = Field(default=3600, ge=60, le=86400, description="lifetime of tokens the simulated "
                                   "identity platform issues")
+    service_urls: dict[str, str] = Field(
+        default_factory=embedded_service_urls,
+        description="where each service of the system, and the identity platform (`identity`), answers as a browser "
+        "reaches it (JSON object). Screens link and call across them, and their origins may call this service "
+        "from a browser (CORS). Default: the embedded default's ports on 127.0.0.1")
+    http_allowed_origins: list[str] = Field(
+        default_factory=list, description="further origins whose pages may call this service from a browser "
+        "(JSON list), besides those of `service_urls`")
     log_level: str = "INFO"
     log_format: LogFormat = Field(
         default="json", description="json: one JSON object per line with trace_id, case_id and the service name "
@@ -110,6 +137,11 @@ class ExchangeSettings(BaseSettings):
     @property
     def clients_path(self) -> Path:
         return self.auth_clients_file or self.data_dir / CREDENTIALS_FILE
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The origins a browser may call this service from: the system's own services and those added."""
+        return tuple(sorted({origin_of(url) for url in self.service_urls.values()} | set(self.http_allowed_origins)))
 
     @property
     def keys_path(self) -> Path:

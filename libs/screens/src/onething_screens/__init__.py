@@ -5,6 +5,9 @@ the ops room are each served by their own service, and all of them look and beha
   (长者专版: larger type and spacing, higher contrast) as the ``senior`` class on ``<html>``.
 * ``shell/shell.js``: an ES module: zh-CN first, English on request (``?lang=en`` or the switch, remembered in
   ``localStorage``), the senior-mode switch (remembered too), ``tr(zh, en)`` for text a page writes itself.
+* ``shell/session.js``: signing in at the identity platform (统一身份认证) with OAuth 2.0 authorization code and
+  PKCE, the token kept for the tab only (``sessionStorage``), ``api()`` calls with it, and where the other
+  services are (``/screen-links.json``).
 * :mod:`onething_screens.serving`: mounting those assets, and a page's own, with the headers a screen needs.
 
 A page is a client of its service's public API like any other (fetch from the same origin, the caller's own
@@ -15,8 +18,11 @@ from onething_screens.serving import (
     CONTENT_SECURITY_POLICY,
     SHELL_PREFIX,
     PackageAssets,
+    content_security_policy,
     mount_page,
     mount_shell,
+    service_urls,
 )
 
-__all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "mount_page", "mount_shell"]
+__all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "content_security_policy", "mount_page",
+           "mount_shell", "service_urls"]

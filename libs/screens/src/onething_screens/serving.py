@@ -1,20 +1,26 @@
 """Serving a screen: its HTML page and the assets beside it, from package data, with the headers a public
 government page needs. Every asset comes from the service itself (no CDN), and the page's Content-Security-Policy
-holds the browser to that: a script, style, font or request to any other origin is refused."""
+holds the browser to that: a script, style or font from any other origin is refused, and so is a request to any
+origin but the page's own and those of the system's other services (``app.state.service_urls``, which
+:func:`exchange.http_edge.harden` sets from the process's settings; ``GET /screen-links.json`` gives them to the
+page, with ``identity``, where people sign in)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.resources import files
 from typing import Any
+from urllib.parse import urlsplit
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-__all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "mount_page", "mount_shell"]
+__all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "content_security_policy", "mount_page",
+           "mount_shell", "service_urls"]
 
 SHELL_PREFIX = "/shell"
 
@@ -22,11 +28,25 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+LINKS_PATH = "/screen-links.json"
+
+
+def service_urls(app: FastAPI) -> dict[str, str]:
+    """Where the system's services and its identity platform answer (empty when the process set none)."""
+    return dict(getattr(app.state, "service_urls", None) or {})
+
+
+def content_security_policy(links: Mapping[str, str]) -> str:
+    """The page policy, with requests allowed to the origins of ``links`` besides the page's own."""
+    origins = sorted({f"{u.scheme}://{u.netloc}" for u in map(urlsplit, links.values()) if u.scheme in ("http", "https")})
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", "connect-src 'self' " + " ".join(origins))
 
 # The file names carry no version, so the browser revalidates every time (a 304 against the ETag costs little):
 # a service upgraded in place never runs yesterday's script against today's API.
 _ASSET_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-_PAGE_HEADERS = {**_ASSET_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY, "Referrer-Policy": "same-origin"}
+_PAGE_HEADERS = {**_ASSET_HEADERS, "Referrer-Policy": "same-origin"}
 
 
 class PackageAssets(StaticFiles):
@@ -46,19 +66,26 @@ class PackageAssets(StaticFiles):
 
 
 def mount_shell(app: FastAPI) -> None:
-    """Serve the shared shell (``/shell/shell.css``, ``/shell/shell.js``) on ``app``, once however often called."""
-    if not any(getattr(route, "path", None) == SHELL_PREFIX for route in app.routes):
-        app.mount(SHELL_PREFIX, PackageAssets(packages=[("onething_screens", "shell")]), name="shell")
+    """Serve the shared shell (``/shell/shell.css``, ``shell.js``, ``session.js``) and ``/screen-links.json`` on
+    ``app``, once however often called."""
+    if any(getattr(route, "path", None) == SHELL_PREFIX for route in app.routes):
+        return
+    app.mount(SHELL_PREFIX, PackageAssets(packages=[("onething_screens", "shell")]), name="shell")
+
+    @app.get(LINKS_PATH, include_in_schema=False)
+    async def links(request: Request) -> JSONResponse:
+        return JSONResponse(service_urls(request.app), headers=_ASSET_HEADERS)
 
 
-def mount_page(app: FastAPI, *, package: str, folder: str, assets_at: str) -> None:
-    """A service's screen: ``GET /`` answers ``<folder>/index.html`` of ``package``'s data with the page's headers
+def mount_page(app: FastAPI, *, package: str, folder: str, assets_at: str, at: str = "/") -> None:
+    """A service's screen: ``GET at`` answers ``<folder>/index.html`` of ``package``'s data with the page's headers
     (the CSP, no framing), the folder's other files are its assets at ``assets_at`` (its HTML is not served there),
     and the shared shell is at ``/shell``. The page is read when the app is built, not at import."""
     html = files(package).joinpath(folder, "index.html").read_text(encoding="utf-8")
     mount_shell(app)
     app.mount(assets_at, PackageAssets(packages=[(package, folder)]), name=folder)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def page() -> HTMLResponse:
-        return HTMLResponse(html, headers=_PAGE_HEADERS)
+    @app.get(at, response_class=HTMLResponse, include_in_schema=False)
+    async def page(request: Request) -> HTMLResponse:
+        policy = content_security_policy(service_urls(request.app))
+        return HTMLResponse(html, headers={**_PAGE_HEADERS, "Content-Security-Policy": policy})

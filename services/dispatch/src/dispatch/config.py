@@ -7,12 +7,12 @@ from typing import ClassVar
 from pydantic import Field
 
 from dispatch.domain.deadlines import DeadlinePolicy
-from exchange.settings import ExchangeSettings
+from exchange.settings import EMBEDDED_HTTP_PORTS, ExchangeSettings
 
 
 class DispatchSettings(ExchangeSettings):
     service_name: ClassVar[str] = "dispatch"
-    default_http_port: ClassVar[int] = 8102
+    default_http_port: ClassVar[int] = EMBEDDED_HTTP_PORTS["dispatch"]
 
     service_database_url: str | None = Field(default=None, validation_alias="ONETHING_DISPATCH_DATABASE_URL")
     dispatch_answer_timeout_s: float = Field(

@@ -8,12 +8,12 @@ from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
 from contracts.departments import http_departments
-from exchange.settings import ExchangeSettings
+from exchange.settings import EMBEDDED_HTTP_PORTS, ExchangeSettings
 
 
 class GatewaySettings(ExchangeSettings):
     service_name: ClassVar[str] = "gateway"
-    default_http_port: ClassVar[int] = 8107
+    default_http_port: ClassVar[int] = EMBEDDED_HTTP_PORTS["gateway"]
 
     service_database_url: str | None = Field(default=None, validation_alias="ONETHING_GATEWAY_DATABASE_URL")
     gateway_departments: Annotated[dict[str, str | None], NoDecode] = Field(

@@ -7,12 +7,12 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from exchange.settings import ExchangeSettings
+from exchange.settings import EMBEDDED_HTTP_PORTS, ExchangeSettings
 
 
 class LicenceSettings(ExchangeSettings):
     service_name: ClassVar[str] = "licence"
-    default_http_port: ClassVar[int] = 8103
+    default_http_port: ClassVar[int] = EMBEDDED_HTTP_PORTS["licence"]
 
     service_database_url: str | None = Field(default=None, validation_alias="ONETHING_LICENCE_DATABASE_URL")
     licence_public_url: str = Field(

@@ -7,12 +7,12 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from contracts.departments import department
-from exchange.settings import ExchangeSettings
+from exchange.settings import EMBEDDED_HTTP_PORTS, ExchangeSettings
 
 
 class RatingSettings(ExchangeSettings):
     service_name: ClassVar[str] = "rating"
-    default_http_port: ClassVar[int] = 8105
+    default_http_port: ClassVar[int] = EMBEDDED_HTTP_PORTS["rating"]
 
     service_database_url: str | None = Field(default=None, validation_alias="ONETHING_RATING_DATABASE_URL")
     rating_rectification_working_days: int = Field(

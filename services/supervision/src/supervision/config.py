@@ -6,12 +6,12 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from exchange.settings import ExchangeSettings
+from exchange.settings import EMBEDDED_HTTP_PORTS, ExchangeSettings
 
 
 class SupervisionSettings(ExchangeSettings):
     service_name: ClassVar[str] = "supervision"
-    default_http_port: ClassVar[int] = 8104
+    default_http_port: ClassVar[int] = EMBEDDED_HTTP_PORTS["supervision"]
 
     service_database_url: str | None = Field(default=None, validation_alias="ONETHING_SUPERVISION_DATABASE_URL")
     card_threshold_days: int = Field(default=1, ge=0, description="yellow card when this many working days are left")
