@@ -4,6 +4,12 @@
   port, on the embedded default's SQLite file migrated by intake's own migrations, as ``make run`` runs it.
 * ``licence_url`` (and ``licence_site``, with the licences to present): licence's own app the same way, with two
   licences issued by its own handler, read through its API, one of them revoked by the issuing department.
+* ``running_system``: the whole system as ``make run`` starts it (every process, the embedded broker, SQLite), on
+  free ports, once per test session; departments answer at once and never ask for corrections or refuse (a test
+  that needs them asks the simulators). Pages find each other and the sign-in through its service URLs.
+* ``sign_in(page, account)``: on the identity platform's page a screen sent the browser to, signs in as a staff
+  account (``window.W01``, ``supervisor``, ``operator`` …) or, with ``name=``, as the applicant with that ID number,
+  with the development password, as a person would; the browser goes back to the screen signed in.
 * ``page``: a fresh browser context (nothing remembered: no language, no senior mode) and its page, at a desk's
   size, zh-CN; a script error on the page fails the test.
 * ``screenshot("state")``: ``test-artifacts/screens/<test>-<state>.png`` (git-ignored), to look at; a failing
@@ -31,6 +37,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from starlette.types import ASGIApp
 
 from contracts.dispatch.v1 import LicenceRequested
+from exchange.access.credentials import CREDENTIALS_FILE, read_dev_credentials
 from contracts.envelope import Envelope
 from exchange.broker import free_port
 from exchange.db.database import Database
@@ -46,12 +53,14 @@ from licence.entrypoints.api import create_app as licence_app
 from licence.entrypoints.consumers import build_handlers
 from licence.service_layer.issuers import Issuers
 from licence.service_layer.verification import Verifier
+from onething.system import System, SystemConfig
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 DESK = {"width": 1366, "height": 900}
 
 Screenshot = Callable[[str], Path]
+SignIn = Callable[..., None]  # sign_in(page, account, *, name=None)
 Contrast = Callable[[Page, list[str]], dict[str, float]]
 
 # Text colour against the first opaque background behind it, per WCAG 2.x (relative luminance).
@@ -187,6 +196,36 @@ def licence_site(tmp_path_factory: pytest.TempPathFactory, keyring: KeyRing) -> 
 @pytest.fixture(scope="session")
 def licence_url(licence_site: LicenceSite) -> str:
     return licence_site.url
+
+
+@pytest.fixture(scope="session")
+def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    env = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+           "ONETHING_CLOCK_CONTROL": "true", "ONETHING_SIM_LATENCY_MS_MIN": "0", "ONETHING_SIM_LATENCY_MS_MAX": "0",
+           "ONETHING_SIM_CORRECTION_RATE": "0", "ONETHING_SIM_REJECT_RATE": "0"}
+    with System(SystemConfig(data_dir=tmp_path_factory.mktemp("system"), free_ports=True, env=env)) as system:
+        yield system
+
+
+@pytest.fixture
+def sign_in(running_system: System) -> SignIn:
+    password = read_dev_credentials(running_system.data_dir / CREDENTIALS_FILE).applicant_password
+    identity = running_system.url("simulators")
+
+    def sign_in(page: Page, account: str, *, name: str | None = None) -> None:
+        page.wait_for_url(f"{identity}/oauth/authorize?*")
+        if name is None:
+            page.select_option("#account", account)
+            page.fill("#staff-password", password)
+            page.locator("#staff-password").press("Enter")
+        else:
+            page.fill("#username", account)
+            page.fill("#name", name)
+            page.fill("#applicant-password", password)
+            page.locator("#applicant-password").press("Enter")
+        page.wait_for_url(lambda url: not url.startswith(identity))
+
+    return sign_in
 
 
 @pytest.fixture(scope="module")  # not the session: Playwright's sync API keeps an event loop running on this thread
