@@ -25,7 +25,6 @@ from exchange.testing.access import TEST_APPLICANT, TestTokens, trusting
 from simulators.identity import FailureLimit, identity_router
 from simulators.sign_in import SCREENS_CLIENT_ID, AuthorizationCodes, Grant, pkce_challenge, redirect_allowed
 
-
 PAGE_ORIGIN = "http://hall.example:8101"
 
 

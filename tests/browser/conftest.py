@@ -37,8 +37,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from starlette.types import ASGIApp
 
 from contracts.dispatch.v1 import LicenceRequested
-from exchange.access.credentials import CREDENTIALS_FILE, read_dev_credentials
 from contracts.envelope import Envelope
+from exchange.access.credentials import CREDENTIALS_FILE, read_dev_credentials
 from exchange.broker import free_port
 from exchange.db.database import Database
 from exchange.db.migrations import upgrade

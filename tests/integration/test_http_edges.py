@@ -20,6 +20,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from onething_screens import CONTENT_SECURITY_POLICY, content_security_policy
 from sqlmodel import func, select
 
 from contracts.days import china_today
@@ -497,3 +498,40 @@ async def test_a_bearer_token_is_verified_once_per_request(
         answer = await http.get("/cases/OT-NONE", headers=tokens.headers(Role.CLERK))
     assert answer.status_code == 404  # authenticated, authorised, and no such case
     assert len(checks) == 1
+
+
+async def test_pages_of_the_systems_own_services_may_call_across_origins_and_no_others(
+        apps: Apps, tokens: TestTokens) -> None:
+    """CORS: the portal on intake's origin may call licence or rating with the applicant's token; a page anywhere
+    else gets no Access-Control-Allow-Origin (the browser keeps the answer from it). No cookies: no credentials."""
+    settings = ExchangeSettings(service_urls={"intake": "http://hall.test:8101", "identity": "https://ids.test"},
+                                http_allowed_origins=["https://portal.test"])
+    app = harden(await apps("intake"), settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake.test") as http:
+        for origin in ("http://hall.test:8101", "https://ids.test", "https://portal.test"):
+            answer = await http.get("/catalogue", headers={"Origin": origin})
+            assert answer.headers.get("access-control-allow-origin") == origin
+            assert "access-control-allow-credentials" not in answer.headers
+        preflight = await http.options("/cases", headers={
+            "Origin": "https://portal.test", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, idempotency-key"})
+        assert preflight.status_code == 200, "a preflight is answered before any other rule (no token, no limit)"
+        assert "idempotency-key" in preflight.headers["access-control-allow-headers"].lower()
+        refused = await http.get("/catalogue", headers={"Origin": "https://elsewhere.test"})
+        assert refused.status_code == 200 and "access-control-allow-origin" not in refused.headers
+        bad_preflight = await http.options("/cases", headers={"Origin": "https://elsewhere.test",
+                                                              "Access-Control-Request-Method": "POST"})
+        assert bad_preflight.status_code == 400
+        unauthorised = await http.get("/cases/OT-X", headers={"Origin": "https://portal.test"})
+        assert unauthorised.status_code == 401 and unauthorised.headers["access-control-allow-origin"], \
+            "a refusal is readable by the page too, so it can say why"
+    assert app.state.service_urls["identity"] == "https://ids.test"
+    assert ExchangeSettings().allowed_origins == tuple(sorted(
+        f"http://127.0.0.1:{port}" for port in {8101, 8102, 8103, 8104, 8105, 8106, 8107})), "the embedded default"
+
+
+def test_a_page_may_request_only_its_own_origin_and_the_systems_services() -> None:
+    policy = content_security_policy({"licence": "http://127.0.0.1:8103", "identity": "https://ids.test/realm"})
+    assert "connect-src 'self' http://127.0.0.1:8103 https://ids.test;" in policy
+    assert "script-src 'self';" in policy, "scripts still only from the page's own service"
+    assert content_security_policy({}) == CONTENT_SECURITY_POLICY
