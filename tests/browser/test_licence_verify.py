@@ -5,6 +5,8 @@ English and the senior mode; the keyboard alone; every request to licence itself
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,29 @@ def test_a_revoked_licence_shows_revoked(page: Page, licence_site: LicenceSite, 
     expect(page.locator("#why-text")).to_contain_text("撤销不可恢复")
     expect(page.locator("#scope")).to_contain_text("已向签发机关的状态列表核验")
     screenshot("revoked")
+
+
+def test_the_link_printed_on_a_licence_opens_its_verdict_by_number(
+        page: Page, licence_site: LicenceSite, screenshot: Screenshot) -> None:
+    """A phone scanning the printed link (under the QR code) gets the page, not JSON: the verdict from this centre's
+    record, with no holder shown online."""
+    printed = re.search(rb"(http://127\.0\.0\.1:\d+/\?licence=[\w-]+)", zlib_text(licence_site.genuine_pdf))
+    assert printed is not None, "the PDF links the verification page"
+    open_page(page, printed.group(1).decode())
+    expect(page.locator("#verdict")).to_have_text("✔ 真实有效")
+    expect(page.locator("#particulars")).to_be_hidden()
+    expect(page.locator("#claimed")).to_be_hidden()
+    expect(page.locator("#scope")).to_contain_text("按打印版上的链接核验")
+    screenshot("by-number")
+    open_page(page, f"{licence_site.url}/?licence=C-2-P-01-01-not-there")
+    expect(page.locator("#error")).to_contain_text("本中心没有这个编号的证照")
+
+
+def zlib_text(pdf: bytes) -> bytes:
+    """The PDF's text: its streams inflated (fpdf2 compresses them) and the raw bytes."""
+    streams = [zlib.decompress(m.group(1)) for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+               if m.group(1)[:1] == b"x"]
+    return b"\n".join([pdf, *streams])
 
 
 def test_what_is_no_licence_is_refused_and_nothing_given_is_asked_for(

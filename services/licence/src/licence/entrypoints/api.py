@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response
 from pydantic import BaseModel, Field
@@ -261,7 +262,7 @@ async def get_pdf(licence_id: str, identity: Reader, database: ServiceDatabase, 
         issued_on=china_date(row.issued_at), valid_from=row.valid_from, valid_until=row.valid_until,
         fields=((label(MESSAGES.text("printable_case_id")), row.case_id),
                 (label(MESSAGES.text("printable_item_code")), row.item_code)),
-        verify_url=f"{issuers.public_url}/licences/{licence_id}/verification",
+        verify_url=f"{issuers.public_url}/?{urlencode({'licence': licence_id})}",  # the verification page, by number
         qr_payload=qr_payload(credential), credential_json=row.credential.encode(),
     )
     return Response(render_pdf(printable), media_type="application/pdf",

@@ -1,6 +1,8 @@
 // 证照验真: the e-licence verification page. A client of the licence service's public route, from this origin:
 // POST /verify/document with what was presented (a QR payload or credential as text, or the licence file) as the
 // body; it answers the verdict, its reason and, when the issuer's signature holds, the particulars (holder masked).
+// Opened from a printed licence's link (/?licence=ID), it checks that licence by its number instead
+// (GET /licences/{id}/verification): the verdict only, no particulars, which the reader compares with the paper.
 import { startShell, tr } from "/shell/shell.js";
 
 const MAX_FILE_BYTES = 1024 * 1024;  // the service's body limit (a licence PDF is well under 100 kB)
@@ -80,7 +82,7 @@ function row(th, td) {
   return h("tr", {}, h("th", { scope: "row" }, th), h("td", {}, td));
 }
 
-function draw(answer) {
+function draw(answer, byNumber = null) {
   const [tone, zh, en] = VERDICT[answer.reason] || ["bad", "✘ 验真未通过", "✘ Not verified"];
   const genuineButUnchecked = answer.valid && !answer.status_checked;
   const result = $("result");
@@ -114,7 +116,7 @@ function draw(answer) {
     );
   }
   // Without particulars (the signature did not hold), the issuer it names is a claim, said as one.
-  const claimed = !licence && answer.issuer_name_zh;
+  const claimed = !licence && !byNumber && answer.issuer_name_zh;
   $("claimed").hidden = !claimed;
   if (claimed) {
     $("claimed").textContent = tr(`证照自称由「${answer.issuer_name_zh}」签发，但未能证实；其内容不予显示。`,
@@ -125,7 +127,9 @@ function draw(answer) {
     ? tr("已向签发机关的状态列表核验撤销与暂停状态。", "Revocation and suspension were checked against the issuer's status lists.")
     : tr("未核验撤销与暂停状态。", "Revocation and suspension were not checked.");
   const id = answer.credential_id ? `${tr("凭证编号：", "Credential: ")}${answer.credential_id}` : "";
-  $("scope").textContent = [scope, id].filter(Boolean).join(" ");
+  const number = byNumber ? tr("按打印版上的链接核验本中心存档的这份证照；持证人信息不在线显示，请与纸面核对。",
+    "Checked against this centre's record of the licence the printed link names; the holder is not shown online: compare with the paper.") : "";
+  $("scope").textContent = [number, scope, id].filter(Boolean).join(" ");
   result.hidden = false;
 }
 
@@ -188,11 +192,39 @@ async function verify(event) {
   $("verdict").focus();
 }
 
+// A printed licence's link names the licence: its verdict, by number, from this centre's record.
+async function verifyNumber(licenceId) {
+  say(["正在按编号核验…", "Verifying by number…"]);
+  let response;
+  try {
+    response = await fetch(`/licences/${encodeURIComponent(licenceId)}/verification`, { headers: { Accept: "application/json" } });
+  } catch {
+    say(null);
+    showError("无法连接电子证照服务，请稍后重试。", "Cannot reach the licence service; try again shortly.");
+    return;
+  }
+  say(null);
+  if (response.status === 404) {
+    showError("本中心没有这个编号的证照。请核对链接，或出示证照文件核验。",
+              "This centre has no licence with this number. Check the link, or present the licence file.");
+    return;
+  }
+  if (!response.ok) {
+    showError(`核验请求失败（${response.status}），请稍后重试。`, `The verification request failed (${response.status}); try again shortly.`);
+    return;
+  }
+  const answer = await response.json();
+  last = { answer, byNumber: licenceId };
+  draw(answer, licenceId);
+  say(["核验完成，结果如下。", "Verified: the result follows."]);
+  $("verdict").focus();
+}
+
 function redraw() {
   say(said);
   drawFileName();
   if (!last) return;
-  if (last.answer) draw(last.answer);
+  if (last.answer) draw(last.answer, last.byNumber ?? null);
   else if (last.error) $("error").textContent = tr(last.error[0], last.error[1]);
 }
 
@@ -209,7 +241,9 @@ function start() {
   });
   drawFileName();
   document.addEventListener("shell:lang", redraw);
-  document.body.dataset.ready = "true";
+  const printed = new URLSearchParams(window.location.search).get("licence");
+  if (printed) verifyNumber(printed).finally(() => { document.body.dataset.ready = "true"; });
+  else document.body.dataset.ready = "true";
 }
 
 start();
