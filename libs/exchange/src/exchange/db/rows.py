@@ -29,7 +29,13 @@ from pydantic_core import PydanticUndefined
 from sqlalchemy import Column, ColumnElement, Table, select
 from sqlmodel import SQLModel
 
-from exchange.db.statements import equal_params, insert_rows, select_where_equal, update_where_equal
+from exchange.db.statements import (
+    equal_params,
+    insert_if_absent,
+    insert_rows,
+    select_where_equal,
+    update_where_equal,
+)
 from exchange.db.unit_of_work import UnitOfWork
 
 __all__ = ["TableRows"]
@@ -113,6 +119,22 @@ class TableRows(Generic[M]):
         if tuple(values.values()) in self._known:
             return True
         return bool(await self.values_of(self._key_names[0], **values))
+
+    async def take_next(self, key: object, counter: str, *, first: int) -> int:
+        """The value of the ``counter`` column of the row at ``key`` (a per-key sequence: a department's next status
+        index, its next queue number), moved on by one at once; a missing row starts at ``first``.
+
+        Two transactions may race to create the row: ``INSERT … ON CONFLICT DO NOTHING`` (the second waits for the
+        first's transaction, then does nothing), then the locked read, so they take turns and never fail on the
+        key or take the same value."""
+        connection = await self._uow.connection()
+        values = self._key_values(key)
+        await connection.execute(insert_if_absent(self.table, self._uow.dialect), {**values, counter: first})
+        row = await self.get(key, for_update=True)
+        assert row is not None  # inserted above, or by the transaction that won
+        taken: int = row[counter]
+        await self.save({**values, counter: taken + 1})
+        return taken
 
     async def save(self, values: Mapping[str, Any]) -> None:
         """Write one row: an ``UPDATE`` of the columns that differ from what was read (none: no statement), or an

@@ -12,7 +12,7 @@ from sqlalchemy import or_
 from contracts.department.v1 import RequestKind
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
-from exchange.db.statements import insert_if_absent, insert_rows
+from exchange.db.statements import insert_rows
 from exchange.db.unit_of_work import UnitOfWork
 from gateway.adapters.tables import DepartmentCursorRow, NoticeRow, RequestRow
 from gateway.domain.model import QueuedRequest, RefusalNotice
@@ -83,16 +83,7 @@ class SqlQueueCursors:
         self._rows = TableRows(uow, DepartmentCursorRow)
 
     async def take(self, department: str) -> int:
-        # Two requests for one department may race to create its cursor: INSERT … ON CONFLICT DO NOTHING (the
-        # second waits for the first's transaction, then does nothing), then the locked read, so they take turns.
-        connection = await self._uow.connection()
-        await connection.execute(insert_if_absent(DepartmentCursorRow.__table__, self._uow.dialect),  # type: ignore[attr-defined]
-                                 {"code": department, "next_seq": 1})
-        cursor = await self._rows.get(department, for_update=True)
-        assert cursor is not None  # inserted above, or by the transaction that won
-        seq: int = cursor["next_seq"]
-        await self._rows.save({"code": department, "next_seq": seq + 1})
-        return seq
+        return await self._rows.take_next(department, "next_seq", first=1)  # racing requests take turns
 
 
 class SqlNotices:

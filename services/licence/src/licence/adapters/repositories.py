@@ -8,7 +8,7 @@ from typing import Any
 from contracts.licence.v1 import LicenceState
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
-from exchange.db.statements import insert_if_absent, insert_rows
+from exchange.db.statements import insert_rows
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.tables import LicenceRow, StatusChangeRow, StatusCounterRow
 from licence.domain.model import Licence, StatusChanged
@@ -89,15 +89,6 @@ class SqlStatusIndexes:
         self._rows = TableRows(uow, StatusCounterRow)
 
     async def take(self, department: str) -> int:
-        # Deliveries of two partitions run side by side: the department's first two licences may race to create
-        # the counter, and must take indexes in turn rather than fail on the unique status index. So the counter is
-        # created if missing (INSERT … ON CONFLICT DO NOTHING: the second of two such inserts waits for the first's
-        # transaction, then does nothing), then read locked and moved on at once.
-        connection = await self._uow.connection()
-        await connection.execute(insert_if_absent(StatusCounterRow.__table__, self._uow.dialect),  # type: ignore[attr-defined]
-                                 {"issuer_department": department, "next_index": 0})
-        counter = await self._rows.get(department, for_update=True)
-        assert counter is not None  # inserted above, or by the transaction that won
-        index: int = counter["next_index"]
-        await self._rows.save({"issuer_department": department, "next_index": index + 1})
-        return index
+        # Deliveries of two partitions run side by side: the department's first two licences may race to create the
+        # counter, and must take indexes in turn rather than fail on the unique status index.
+        return await self._rows.take_next(department, "next_index", first=0)
