@@ -5,7 +5,8 @@
 - ``contracts/schemas/<event_type>.v<version>.json`` — JSON Schema snapshot of every registered payload,
   and ``contracts/schemas/envelope.json`` for the envelope;
 - ``contracts/asyncapi.yaml`` — one AsyncAPI 3.0.0 document for every topic in ``ALL_TOPICS``;
-- ``deploy/kafka/topics.yaml`` — the topic list for operators creating topics on a real Kafka.
+- ``deploy/kafka/topics.yaml`` — the topic list for operators creating topics on a real Kafka;
+- ``docs/analytics-tables.md`` — the topics analysts read, as tables (:mod:`contracts.analyst_tables`).
 
 ``--check`` writes nothing and exits 1 listing every file that is missing, differs, or is a stale extra
 schema file. Both modes, and the drift test, use :func:`render_all`. PyYAML is a dev tool, imported only
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import contracts
+from contracts.analyst_tables import TABLES_PATH, analyst_tables
 from contracts.departments import department, department_principal
 from contracts.dispatch.v1 import REFUSAL_TEXTS, AnswerRefused
 from contracts.envelope import Envelope, EventPayload
@@ -600,6 +602,7 @@ def render_all() -> dict[Path, str]:
         "# Kafka topics of the OneThing exchange bus (交换总线主题) for operators.\n"
         "# Replication factor: broker default. " + GENERATED + "\n",
     )
+    out[Path(TABLES_PATH)] = analyst_tables(GENERATED)
     return out
 
 
