@@ -25,8 +25,10 @@ import asyncio
 import re
 import threading
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -116,17 +118,26 @@ def _serve_intake(data_dir: Path, keyring: KeyRing, port: int, started: threadin
     asyncio.run(serve())
 
 
-@pytest.fixture(scope="session")
-def intake_url(tmp_path_factory: pytest.TempPathFactory, keyring: KeyRing) -> Iterator[str]:
+@contextmanager
+def _served_in_thread(name: str, serve: Callable[[int, threading.Event, threading.Event], None]) -> Iterator[int]:
+    """Runs ``serve(port, started, stopping)`` in a thread of its own until the block ends; the port once started."""
     port = free_port()
     started, stopping = threading.Event(), threading.Event()
-    thread = threading.Thread(target=_serve_intake, daemon=True, name="intake-for-browser-tests",
-                              args=(tmp_path_factory.mktemp("intake"), keyring, port, started, stopping))
+    thread = threading.Thread(target=serve, args=(port, started, stopping), daemon=True, name=name)
     thread.start()
-    assert started.wait(60), "intake did not start"
-    yield f"http://127.0.0.1:{port}"
-    stopping.set()
-    thread.join(30)
+    assert started.wait(60), f"{name} did not start"
+    try:
+        yield port
+    finally:
+        stopping.set()
+        thread.join(30)
+
+
+@pytest.fixture(scope="session")
+def intake_url(tmp_path_factory: pytest.TempPathFactory, keyring: KeyRing) -> Iterator[str]:
+    data_dir = tmp_path_factory.mktemp("intake")
+    with _served_in_thread("intake-for-browser-tests", partial(_serve_intake, data_dir, keyring)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @dataclass(frozen=True)
@@ -153,7 +164,7 @@ async def _issue(database: Database, issuers: Issuers, case_id: str) -> str:
 
 
 def _serve_licence(data_dir: Path, keyring: KeyRing, port: int, started: threading.Event, stopping: threading.Event,
-                   site: list[LicenceSite]) -> None:
+                   *, site: list[LicenceSite]) -> None:
     """Licence's own app (its edge, its verifier) on a migrated SQLite file; the licences are read through its API
     (signed as intake, which may read archives) and one is revoked by the issuing department's signed request."""
 
@@ -181,16 +192,11 @@ def _serve_licence(data_dir: Path, keyring: KeyRing, port: int, started: threadi
 
 @pytest.fixture(scope="session")
 def licence_site(tmp_path_factory: pytest.TempPathFactory, keyring: KeyRing) -> Iterator[LicenceSite]:
-    port = free_port()
-    started, stopping = threading.Event(), threading.Event()
     site: list[LicenceSite] = []
-    thread = threading.Thread(target=_serve_licence, daemon=True, name="licence-for-browser-tests",
-                              args=(tmp_path_factory.mktemp("licence"), keyring, port, started, stopping, site))
-    thread.start()
-    assert started.wait(60) and site, "licence did not start"
-    yield site[0]
-    stopping.set()
-    thread.join(30)
+    data_dir = tmp_path_factory.mktemp("licence")
+    with _served_in_thread("licence-for-browser-tests", partial(_serve_licence, data_dir, keyring, site=site)):
+        assert site, "licence did not start"
+        yield site[0]
 
 
 @pytest.fixture(scope="session")
