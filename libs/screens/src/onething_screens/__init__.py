@@ -8,7 +8,8 @@ the ops room are each served by their own service, and all of them look and beha
 * ``shell/session.js``: signing in at the identity platform (统一身份认证) with OAuth 2.0 authorization code and
   PKCE, the token kept for the tab only (``sessionStorage``), ``api()`` calls with it, and where the other
   services are (``/screen-links.json``).
-* :mod:`onething_screens.serving`: mounting those assets, and a page's own, with the headers a screen needs.
+* :mod:`onething_screens.serving`: mounting those assets, and a page's own, with the headers a screen needs; the
+  header bar every screen shares, put in the page's ``<header class="shell-bar" data-place=… data-place-en=…>``.
 
 A page is a client of its service's public API like any other (fetch from the same origin, the caller's own
 token where a route needs one); nothing here reads a database or knows a service.
@@ -22,7 +23,8 @@ from onething_screens.serving import (
     mount_page,
     mount_shell,
     service_urls,
+    with_shell_header,
 )
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "content_security_policy", "mount_page",
-           "mount_shell", "service_urls"]
+           "mount_shell", "service_urls", "with_shell_header"]

@@ -7,6 +7,7 @@ page, with ``identity``, where people sign in)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from importlib.resources import files
 from typing import Any
@@ -20,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SHELL_PREFIX", "PackageAssets", "content_security_policy", "mount_page",
-           "mount_shell", "service_urls"]
+           "mount_shell", "service_urls", "with_shell_header"]
 
 SHELL_PREFIX = "/shell"
 
@@ -34,6 +35,26 @@ LINKS_PATH = "/screen-links.json"
 def service_urls(app: FastAPI) -> dict[str, str]:
     """Where the system's services and its identity platform answer (empty when the process set none)."""
     return dict(getattr(app.state, "service_urls", None) or {})
+
+
+# A page names its place once: <header class="shell-bar" data-place="综合窗口 · 窗口人员" data-place-en="…"></header>.
+_HEADER_SLOT = re.compile(r'<header class="shell-bar" data-place="([^"<>]+)" data-place-en="([^"<>]+)"></header>')
+_HEADER = """<header class="shell-bar">
+  <p class="shell-brand" data-en="OneThing: one application, one result">一件事一次办</p>
+  <p class="shell-place" data-en="{en}">{zh}</p>
+  <div class="shell-switches">
+    <div id="shell-session" class="shell-session"></div>
+    <button type="button" id="lang-switch" lang="en">English</button>
+    <button type="button" id="senior-switch" aria-pressed="false" data-en="Senior mode">长者专版</button>
+  </div>
+</header>"""
+
+
+def with_shell_header(html: str) -> str:
+    """The page with the shell's header bar in its slot: the brand, the page's place (its own words, already
+    HTML), the sign-in corner (``#shell-session``, for ``showSession``), the language and senior-mode switches.
+    Every screen's header is this one; a page without the slot is left as it is."""
+    return _HEADER_SLOT.sub(lambda m: _HEADER.format(zh=m.group(1), en=m.group(2)), html, count=1)
 
 
 def content_security_policy(links: Mapping[str, str]) -> str:
@@ -81,7 +102,7 @@ def mount_page(app: FastAPI, *, package: str, folder: str, assets_at: str, at: s
     """A service's screen: ``GET at`` answers ``<folder>/index.html`` of ``package``'s data with the page's headers
     (the CSP, no framing), the folder's other files are its assets at ``assets_at`` (its HTML is not served there),
     and the shared shell is at ``/shell``. The page is read when the app is built, not at import."""
-    html = files(package).joinpath(folder, "index.html").read_text(encoding="utf-8")
+    html = with_shell_header(files(package).joinpath(folder, "index.html").read_text(encoding="utf-8"))
     mount_shell(app)
     app.mount(assets_at, PackageAssets(packages=[(package, folder)]), name=folder)
 
