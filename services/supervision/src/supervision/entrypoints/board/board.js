@@ -410,7 +410,6 @@ function redraw() {
 
 async function start() {
   startShell();
-  showSession($("session"), ROLE, () => showSignedOut());
   $("board-sign-in").addEventListener("click", () => signIn(ROLE));
   $("figures-by").addEventListener("change", () => loadFigures().catch((e) => showError("load-error", e)));
   $("case-close").addEventListener("click", closeCase);
@@ -425,10 +424,13 @@ async function start() {
 
   let me = null;
   try { me = await finishSignIn(); } catch { me = null; }
-  if (!me) { showSignedOut(); return; }
-  if (!me.roles.includes(ROLE)) { showSignedOut(true); return; }
-  await loadNames();
-  await showBoard();
+  showSession($("session"), ROLE, () => showSignedOut());  // after finishing: it shows who is signed in now
+  if (!me || !me.roles.includes(ROLE)) showSignedOut(Boolean(me));
+  else {
+    await loadNames();
+    await showBoard();
+  }
+  document.body.dataset.ready = "true";  // for tests: the first drawing is done
 }
 
 start();
