@@ -34,6 +34,7 @@ TEXT_SELECTORS = [".shell-brand", ".shell-place", "#lang-switch", "#senior-switc
 SILENT = "police"  # 公安局: P-01-03 (household registration) needs the birth certificate (health) first
 SLOW = "health"  # answers its review late, so the police have reviewed before they turn silent
 SILENT_ITEM = "P-01-03"
+CENTRE = "approval"  # the service centre (政务服务中心), whose window accepts the case and is rated for it
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,28 @@ def late_case(running_system: System) -> Iterator[LateCase]:
                 break
         projection = view["projection"]
         assert projection["blocking_department"] == SILENT, projection
+        _rate_acceptance_badly(running_system, case_id, body["applicant"])
         yield LateCase(case_id, projection["blocking_department"], projection["blocking_item"])
     finally:
         operator.post(faults, json={"mode": "none"})  # the session's system goes on for other tests
         operator.close()
         clerk.close()
+
+
+def _rate_acceptance_badly(system: System, case_id: str, applicant: dict[str, str]) -> None:
+    """The applicant rates the window's acceptance 不满意 (差评): a satisfaction figure, and a rectification order
+    (整改单) for the service centre that supervision times."""
+    rating = system.url("rating")
+    with httpx.Client(timeout=30, auth=system.tokens.applicant(applicant["id_number"], applicant["name"])) as rater:
+        review = {"case_id": case_id, "touchpoint": "acceptance", "level": "dissatisfied", "tags": ["slow"],
+                  "comment": "排队太久"}
+        _wait_for("the acceptance to be open for rating", lambda: rater.post(f"{rating}/ratings", json=review)
+                  .status_code == 201)
+    with httpx.Client(timeout=30, auth=system.tokens.staff(Role.SUPERVISOR)) as supervisor:
+        _wait_for("the rectification order's clock", lambda: supervisor.get(
+            f"{system.url('supervision')}/rectification-clocks").json())
+        _wait_for("the satisfaction figures", lambda: supervisor.get(
+            f"{rating}/figures", params={"by": "department", "period": "week"}).json())
 
 
 def open_board(page: Page, running_system: System, sign_in: SignIn, *, lang: str = "") -> None:
@@ -147,10 +165,13 @@ def test_a_supervisor_finds_the_red_carded_case_and_its_blocking_department_and_
     expect(page.locator("#case-audit tbody tr").filter(has_text="dispatch.task.released").first).to_be_visible()
     screenshot("case")
 
+    centre = department(CENTRE).name_zh
+    expect(page.locator("#rectifications tbody tr").filter(has_text=centre).first).to_contain_text("计时中")
     page.locator("#figures-title").scroll_into_view_if_needed()
     health = department(SLOW).name_zh
     expect(page.locator("#efficiency tbody tr").filter(has_text=health)).to_have_count(1)
-    drawn = page.evaluate("""() => ["late-chart", "efficiency-chart"].map((id) => {
+    expect(page.locator("#satisfaction tbody tr").filter(has_text=centre)).to_contain_text("1")
+    drawn = page.evaluate("""() => ["late-chart", "efficiency-chart", "satisfaction-chart"].map((id) => {
       const chart = window.Chart.getChart(document.getElementById(id));
       return chart ? chart.data.labels.length : 0; })""")
     assert all(n >= 1 for n in drawn), drawn

@@ -45,6 +45,20 @@ const EVENT = {
   "gateway.callback.parked": ["回调暂存", "callback parked"],
   "licence.case.licence_issued": ["签发电子证照", "e-licence issued"],
   "licence.licence.status_changed": ["证照状态变更", "licence status changed"],
+  "supervision.clock.started": ["开始计时", "clock started"],
+  "supervision.clock.adjusted": ["计时调整", "clock adjusted"],
+  "supervision.clock.stopped": ["停止计时", "clock stopped"],
+  "supervision.card.issued": ["发出红黄牌", "card issued"],
+  "supervision.order.issued": ["发出督办", "supervision order issued"],
+  "supervision.repeat.flagged": ["重复索要标记", "asked again, flagged"],
+  "rating.invitation.sent": ["邀请评价", "invited to rate"],
+  "rating.rating.submitted": ["收到评价", "rated"],
+  "rating.rectification.opened": ["差评整改开始", "rectification opened"],
+  "rating.rectification.reported": ["整改反馈", "rectification reported"],
+  "rating.rectification.called_back": ["回访", "called back"],
+  "rating.rectification.closed": ["整改办结", "rectification closed"],
+  "rating.appeal.filed": ["提出申诉", "appeal filed"],
+  "rating.appeal.decided": ["申诉复核", "appeal decided"],
 };
 
 const pick = (pair) => tr(pair[0], pair[1]);
@@ -64,6 +78,7 @@ function figureKey(by, key) {
   if (by === "channel" || (by === "window" && key === "online")) return said(CHANNEL, key);
   return key;
 }
+const workingDays = (n) => tr(`${n} 个工作日`, `${n} working day${n === 1 ? "" : "s"}`);
 const percent = (rate) => (rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(1)}%`);
 const number = (n) => (n === null || n === undefined ? "—" : String(n));
 
@@ -178,7 +193,7 @@ function renderCards() {
       "aria-label": tr(`打开办件 ${card.case_id}`, `Open case ${card.case_id}`) }, card.case_id)),
     h("td", {}, h("span", { class: "strong" }, bundleName(card.bundle_code)), h("br"), whatOfCard(card)),
     h("td", {}, departmentName(card.department, card.department_zh, card.department_en)),
-    h("td", {}, card.due_on),
+    h("td", { class: "date" }, card.due_on),
     h("td", { class: card.working_days_past > 0 ? "late" : "" }, pastText(card)),
     h("td", {}, card.orders.length ? h("ul", { class: "orders" }, card.orders.map((o) => h("li", {}, orderText(o))))
       : "—"),
@@ -191,14 +206,14 @@ function renderLate() {
   $("late").tBodies[0].replaceChildren(...state.late.map((d) => h("tr", {},
     h("th", { scope: "row" }, departmentName(d.department, d.department_zh, d.department_en)),
     h("td", {}, String(d.late_clocks)),
-    h("td", {}, tr(`${d.worst_working_days_past} 个工作日`, `${d.worst_working_days_past} working days`)),
+    h("td", {}, workingDays(d.worst_working_days_past)),
   )));
   const none = state.late.length === 0;
   $("late").hidden = none;
   $("late-empty").hidden = !none;
+  const lateLabel = tr("超期计时数", "Late clocks");
   drawBars("late-chart", state.late.map((d) => departmentName(d.department, d.department_zh, d.department_en)),
-    state.late.map((d) => d.late_clocks), tr("超期计时数", "Late clocks"), { integer: true });
-  $("late-chart").parentElement.hidden = none;
+    [{ label: lateLabel, data: state.late.map((d) => d.late_clocks) }], lateLabel, { integer: true });
 }
 
 function renderRectifications() {
@@ -207,8 +222,8 @@ function renderRectifications() {
     h("td", {}, h("button", { type: "button", class: "case-link", "data-case": r.case_id,
       "aria-label": tr(`打开办件 ${r.case_id}`, `Open case ${r.case_id}`) }, r.case_id)),
     h("td", {}, departmentName(r.department, r.department_zh, r.department_en)),
-    h("td", {}, r.started_on),
-    h("td", {}, r.due_on),
+    h("td", { class: "date" }, r.started_on),
+    h("td", { class: "date" }, r.due_on),
     h("td", { class: r.state === "overdue" ? "late" : "" }, said(CLOCK_STATE, r.state),
       r.state === "overdue" ? tr("，已督办", ", ordered") : ""),
   )));
@@ -238,32 +253,35 @@ function renderBoard() {
 function chartColours() {
   const style = getComputedStyle(document.documentElement);
   const senior = document.documentElement.classList.contains("senior");
-  return { ink: style.getPropertyValue("--ink").trim() || "#1a1a1a", bar: senior ? "#000000" : "#0b4f9c",
-    rule: style.getPropertyValue("--rule").trim() || "#8a8f98", size: senior ? 19 : 13 };
+  // Bars meet 3:1 against white (non-text contrast); the senior mode keeps to black and grey.
+  return { ink: style.getPropertyValue("--ink").trim() || "#1a1a1a", rule: style.getPropertyValue("--rule").trim() || "#8a8f98",
+    bars: senior ? ["#000000", "#6b6b6b"] : ["#0b4f9c", "#a4161a"], size: senior ? 19 : 13 };
 }
 
-// A horizontal bar chart (long department names read best down the side). The canvas is an image named by its
-// label; its figures are in the table that follows it.
-function drawBars(canvasId, labels, values, label, { integer = false, percentScale = false } = {}) {
+// A horizontal bar chart (long department names read best down the side), one or more series (stacked). The
+// canvas is an image named by its label; its figures are in the table that follows it.
+function drawBars(canvasId, labels, series, label, { integer = false, percentScale = false } = {}) {
   charts[canvasId]?.destroy();
   delete charts[canvasId];
   const canvas = $(canvasId);
+  canvas.parentElement.hidden = labels.length === 0;  // shown before drawing: a hidden box has no size
   canvas.setAttribute("aria-label", tr(`${label}（图表；数据见下表）`, `${label} (chart; the table below has the figures)`));
   if (!window.Chart || labels.length === 0) return;
   const colours = chartColours();
-  canvas.parentElement.style.height = `${Math.max(6, labels.length * (colours.size * 2.6) + 48)}px`;
+  const stacked = series.length > 1;
+  canvas.parentElement.style.height = `${labels.length * colours.size * 2.8 + (stacked ? 80 : 48)}px`;
+  const tick = { color: colours.ink, font: { size: colours.size } };
   charts[canvasId] = new window.Chart(canvas, {
     type: "bar",
-    data: { labels, datasets: [{ label, data: values, backgroundColor: colours.bar, borderColor: colours.bar }] },
+    data: { labels, datasets: series.map((one, i) => ({ label: one.label, data: one.data,
+      backgroundColor: colours.bars[i % colours.bars.length], borderColor: colours.bars[i % colours.bars.length] })) },
     options: {
       indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
-      plugins: { legend: { display: false }, tooltip: { enabled: true } },
-      font: { size: colours.size },
+      plugins: { legend: { display: stacked, labels: { color: colours.ink, font: { size: colours.size } } } },
       scales: {
-        x: { beginAtZero: true, max: percentScale ? 100 : undefined, grid: { color: colours.rule },
-          ticks: { color: colours.ink, precision: integer ? 0 : undefined, font: { size: colours.size },
-            callback: percentScale ? (v) => `${v}%` : undefined } },
-        y: { grid: { display: false }, ticks: { color: colours.ink, font: { size: colours.size } } },
+        x: { stacked, beginAtZero: true, max: percentScale ? 100 : undefined, grid: { color: colours.rule },
+          ticks: { ...tick, precision: integer ? 0 : undefined, callback: percentScale ? (v) => `${v}%` : undefined } },
+        y: { stacked, grid: { display: false }, ticks: tick },
       },
     },
   });
@@ -286,9 +304,9 @@ function renderFigures() {
     h("td", {}, number(f.p90_days)), h("td", {}, number(f.yellow_per_100)), h("td", {}, number(f.red_per_100)),
   )));
   const rated = efficiency.filter((f) => f.on_time_rate !== null);
-  drawBars("efficiency-chart", rated.map((f) => figureKey(by, f.key)), rated.map((f) => +(f.on_time_rate * 100).toFixed(1)),
-    tr("按时办结率（%）", "On-time rate (%)"), { percentScale: true });
-  $("efficiency-chart").parentElement.hidden = rated.length === 0;
+  const onTime = tr("按时办结率（%）", "On-time rate (%)");
+  drawBars("efficiency-chart", rated.map((f) => figureKey(by, f.key)),
+    [{ label: onTime, data: rated.map((f) => +(f.on_time_rate * 100).toFixed(1)) }], onTime, { percentScale: true });
 
   const satisfaction = state.satisfaction ?? [];
   $("satisfaction-none").hidden = satisfaction.length > 0;
@@ -299,10 +317,12 @@ function renderFigures() {
     h("td", {}, number(f.dissatisfied + f.very_dissatisfied)), h("td", {}, number(f.mean_score)),
     h("td", {}, `${f.on_time_good} / ${f.on_time_total}`), h("td", {}, `${f.late_good} / ${f.late_total}`),
   )));
-  const good = satisfaction.filter((f) => f.good_rate !== null);
-  drawBars("satisfaction-chart", good.map((f) => figureKey(by, f.key)), good.map((f) => +(f.good_rate * 100).toFixed(1)),
-    tr("好评率（%）", "Good rate (%)"), { percentScale: true });
-  $("satisfaction-chart").parentElement.hidden = good.length === 0;
+  const reviewed = satisfaction.filter((f) => f.total > 0);
+  const bad = (f) => f.dissatisfied + f.very_dissatisfied;
+  drawBars("satisfaction-chart", reviewed.map((f) => figureKey(by, f.key)), [
+    { label: tr("好评", "Good reviews"), data: reviewed.map((f) => f.total - bad(f)) },
+    { label: tr("差评", "Bad reviews"), data: reviewed.map(bad) },
+  ], tr("好评与差评数", "Good and bad reviews"), { integer: true });
 }
 
 // ---- one case ---------------------------------------------------------------------------------------------
@@ -354,8 +374,8 @@ function renderCase() {
     h("th", { scope: "row" }, c.rectification_id ? tr("差评整改", "rectification")
       : c.item_code ?? tr("一件事整体", "the whole case")),
     h("td", {}, departmentName(c.department)),
-    h("td", {}, tr(`${c.budget_days} 个工作日`, `${c.budget_days} working days`)),
-    h("td", {}, c.started_on), h("td", {}, c.due_on),
+    h("td", {}, workingDays(c.budget_days)),
+    h("td", { class: "date" }, c.started_on), h("td", { class: "date" }, c.due_on),
     h("td", { class: c.state === "overdue" ? "late" : "" }, said(CLOCK_STATE, c.state)),
     h("td", {}, number(c.working_days_left)),
   )));
