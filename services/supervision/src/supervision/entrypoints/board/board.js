@@ -389,7 +389,7 @@ function renderCase() {
   $("case-audit").tBodies[0].replaceChildren(...state.caseAudit.map((fact) => h("tr", {},
     h("td", {}, new Date(fact.at).toLocaleString(currentLang(), { timeZone: "Asia/Shanghai" })),
     h("td", {}, said(EVENT, fact.event_type), h("span", { class: "code" }, h("br"), fact.event_type)),
-    h("td", {}, fact.actor), h("td", {}, fact.item_code ?? "—"),
+    h("td", {}, fact.actor), h("td", {}, fact.item_code || "—"),
     h("td", { class: "code" }, h("abbr", { title: fact.evidence_sha256 }, `${fact.evidence_sha256.slice(0, 12)}…`)),
   )));
 }
