@@ -377,7 +377,8 @@ function renderCase() {
     h("td", {}, workingDays(c.budget_days)),
     h("td", { class: "date" }, c.started_on), h("td", { class: "date" }, c.due_on),
     h("td", { class: c.state === "overdue" ? "late" : "" }, said(CLOCK_STATE, c.state)),
-    h("td", {}, number(c.working_days_left)),
+    h("td", {}, c.working_days_left !== null && c.working_days_left < 0
+      ? tr(`超期 ${-c.working_days_left}`, `${-c.working_days_left} past`) : number(c.working_days_left)),
   )));
   const orders = new Map(view.orders.map((o) => [o.card_id, o]));
   $("case-cards").replaceChildren(...(view.cards.length ? view.cards.map((card) => h("li", {},
@@ -406,9 +407,10 @@ function closeCase() {
 function showSignedOut(wrongRole = false) {
   $("board").hidden = true;
   $("signed-out").hidden = false;
+  // The prompt says what to do; the status line speaks only when the account signed in is the wrong one.
   $("status").textContent = wrongRole
     ? tr("当前账户不是监察人员：请退出后以监察人员身份登录。", "This account is not a supervisor's: sign out, then sign in as a supervisor.")
-    : tr("请先登录。", "Please sign in.");
+    : "";
 }
 
 async function showBoard() {
