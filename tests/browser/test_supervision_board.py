@@ -222,6 +222,9 @@ def test_the_keyboard_alone_opens_a_case_at_aa_contrast_and_every_request_stays_
         contrast: Contrast) -> None:
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
+    refused: list[str] = []  # the CSP would refuse an inline style or script, the chart library's included
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+            else None)
     open_board(page, running_system, sign_in)
     ratios = contrast(page, TEXT_SELECTORS)
     assert min(ratios.values()) >= 4.5, ratios
@@ -244,3 +247,4 @@ def test_the_keyboard_alone_opens_a_case_at_aa_contrast_and_every_request_stays_
     strangers = [u for u in asked if re.match(r"https?://[^/]+", u) and
                  re.match(r"https?://[^/]+", u).group(0) not in system]  # type: ignore[union-attr]
     assert strangers == [], strangers
+    assert refused == [], refused
