@@ -4,6 +4,7 @@ the efficiency figures are counted from, and the clocks the scan visits."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -21,11 +22,13 @@ from supervision.adapters.tables import (
     SupervisionFlag,
     SupervisionOrder,
 )
+from supervision.domain.board import BoardCard, ClockNow, LateCount, late_clocks_by_department, open_cards
 from supervision.domain.figures import CardFact, ClockFact
 from supervision.domain.messages import MESSAGES
 from supervision.domain.projection import ItemPlan, project
 
-__all__ = ["case_audit", "case_view", "figure_facts", "item_clocks"]
+__all__ = ["board_cards", "case_audit", "case_view", "figure_facts", "item_clocks", "late_departments",
+           "rectification_clocks"]
 
 
 def _clock_view(row: SupervisionClock, today: date, calendar: WorkingCalendar) -> dict[str, Any]:
@@ -148,3 +151,67 @@ async def figure_facts(database: Database, calendar: WorkingCalendar) -> tuple[l
     card_facts = [CardFact(c.case_id, keys(c.case_id, c.department, c.item_code), c.colour) for c in cards
                   if c.clock_id not in rectifications]
     return clock_facts, card_facts
+
+
+def _clock_now(row: SupervisionClock, today: date, calendar: WorkingCalendar) -> ClockNow:
+    clock = ledger_of(row)
+    return ClockNow(row.clock_id, row.department, row.kind, clock.finished_on is not None,
+                    clock.due_on(calendar, today), clock.working_days_left(calendar, today))
+
+
+def _names(code: str) -> dict[str, str]:
+    try:
+        known = department(code)
+    except KeyError:  # a department no longer in the table: its code is all there is
+        return {"department_zh": code, "department_en": code}
+    return {"department_zh": known.name_zh, "department_en": known.name_en}
+
+
+async def board_cards(database: Database, today: date, calendar: WorkingCalendar, *, only_open: bool = True
+                      ) -> list[dict[str, Any]]:
+    """Every case's cards for the board (open ones unless ``only_open`` is False), each with its case's one-thing,
+    its department's names, how far past the limit its clock is and the supervision orders (督办, forced stops)
+    issued on it."""
+    async with database.sessions() as session:
+        rows = (await session.exec(select(SupervisionCard))).all()
+        clock_ids = {r.clock_id for r in rows}
+        clocks = (await session.exec(select(SupervisionClock).where(col(SupervisionClock.clock_id).in_(clock_ids))
+                                     )).all() if clock_ids else []
+        case_ids = {r.case_id for r in rows}
+        cases = (await session.exec(select(SupervisionCase).where(col(SupervisionCase.case_id).in_(case_ids))
+                                    )).all() if case_ids else []
+        orders = (await session.exec(select(SupervisionOrder).where(col(SupervisionOrder.case_id).in_(case_ids))
+                                     )).all() if case_ids else []
+    now = {c.clock_id: _clock_now(c, today, calendar) for c in clocks}
+    bundles = {c.case_id: c.bundle_code for c in cases}
+    delivered = frozenset(c.case_id for c in cases if c.delivered_on is not None)
+    cards = [BoardCard(r.card_id, r.clock_id, r.case_id, r.item_code or None, r.department, r.colour, r.reason,
+                       r.issued_on, r.due_on, r.text_zh) for r in rows]
+    orders_by_card: dict[str, list[dict[str, Any]]] = {}
+    for o in orders:
+        orders_by_card.setdefault(o.card_id, []).append(
+            {"order_id": o.order_id, "kind": o.kind, "respond_by": o.respond_by, "issued_on": o.issued_on,
+             "text_zh": o.text_zh})
+    return [{**asdict(card), **_names(card.department), "bundle_code": bundles.get(card.case_id),
+             "orders": orders_by_card.get(card.card_id, [])}
+            for card in open_cards(cards, now, delivered, only_open=only_open)]
+
+
+async def late_departments(database: Database, today: date, calendar: WorkingCalendar) -> list[dict[str, Any]]:
+    """The departments holding running item clocks past their due date, the most first (阻塞部门)."""
+    async with database.sessions() as session:
+        rows = (await session.exec(select(SupervisionClock).where(col(SupervisionClock.kind) == "item",
+                                                                  col(SupervisionClock.finished_on).is_(None)))).all()
+    counts: list[LateCount] = late_clocks_by_department([_clock_now(r, today, calendar) for r in rows])
+    return [{**asdict(c), **_names(c.department)} for c in counts]
+
+
+async def rectification_clocks(database: Database, today: date, calendar: WorkingCalendar) -> list[dict[str, Any]]:
+    """Every rectification order's clock (差评整改时限), as supervision times it: running and overdue ones first,
+    the earliest due first."""
+    async with database.sessions() as session:
+        rows = (await session.exec(select(SupervisionClock).where(col(SupervisionClock.kind) == "rectification")
+                                   )).all()
+    out = [{**_clock_view(r, today, calendar), "rectification_id": r.task_id, "case_id": r.case_id,
+            **_names(r.department)} for r in rows]
+    return sorted(out, key=lambda v: (v["state"] == "finished", v["due_on"], v["rectification_id"]))

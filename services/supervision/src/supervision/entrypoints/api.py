@@ -24,6 +24,7 @@ from exchange.http_edge import InputRefused, ServiceDatabase, harden, refused
 from exchange.messages import Text
 from supervision.adapters import views
 from supervision.domain.messages import MESSAGES
+from supervision.entrypoints.board_page import mount_board
 from supervision.entrypoints.errors import answer_refusals
 from supervision.service_layer.extensions import extend_clock
 from supervision.service_layer.figures import current_figures
@@ -144,6 +145,67 @@ async def supervision_view(case_id: str, _: CaseReader, database: ServiceDatabas
     return view
 
 
+class BoardOrder(BaseModel):
+    order_id: str
+    kind: str = Field(description="overdue 督办 | forced_stop 强制停止实施")
+    respond_by: date
+    issued_on: date
+    text_zh: str
+
+
+class BoardCardPublic(BaseModel):
+    """A card on the supervision board (监察看板): the clock's worst card, with how far past its limit it runs."""
+
+    card_id: str
+    clock_id: str
+    case_id: str
+    bundle_code: str | None = Field(description="the case's one-thing (一件事)")
+    item_code: str | None = Field(description="the item; null for a card on the whole case's clock")
+    department: str = Field(description="the department holding the clock (who has to answer)")
+    department_zh: str
+    department_en: str
+    colour: str = Field(description="yellow 黄牌 | red 红牌")
+    reason: str = Field(description="near_deadline | overdue | beyond_list | undeliverable …")
+    clock_kind: str | None = Field(description="item | case | rectification; null: a card with no clock of its own")
+    issued_on: date
+    due_on: date = Field(description="the clock's due date today (after extensions and suspensions)")
+    working_days_past: int = Field(description="working days past the due date as of today (0: within it)")
+    open: bool = Field(description="its clock still runs (a card with no clock: its case is not delivered)")
+    text_zh: str
+    orders: list[BoardOrder] = Field(description="supervision orders (督办) and forced stops issued on the card")
+
+
+class LateDepartment(BaseModel):
+    """阻塞部门 A department holding item clocks past their due date."""
+
+    department: str
+    department_zh: str
+    department_en: str
+    late_clocks: int = Field(description="running item clocks past their due date")
+    worst_working_days_past: int = Field(description="the furthest past, in working days")
+
+
+@router.get("/cards", response_model=list[BoardCardPublic], responses=ACCESS_RESPONSES,
+            summary="红黄牌一览（监察人员）Cards across cases: open ones by default, red first, furthest past first")
+async def cards(_: Supervisor, database: ServiceDatabase, clock: TheClock,
+                state: Annotated[str, Query(pattern="^(open|all)$",
+                                            description="open: clocks still running; all: every card")] = "open"
+                ) -> list[dict[str, Any]]:
+    return await views.board_cards(database, clock.today(), clock.calendar, only_open=state == "open")
+
+
+@router.get("/late-departments", response_model=list[LateDepartment], responses=ACCESS_RESPONSES,
+            summary="阻塞部门（监察人员）Departments holding the most late item clocks")
+async def late_departments(_: Supervisor, database: ServiceDatabase, clock: TheClock) -> list[dict[str, Any]]:
+    return await views.late_departments(database, clock.today(), clock.calendar)
+
+
+@router.get("/rectification-clocks", responses=ACCESS_RESPONSES,
+            summary="整改时限（监察人员）Every rectification order's clock: due date, state, working days left")
+async def rectification_clocks(_: Supervisor, database: ServiceDatabase, clock: TheClock) -> list[dict[str, Any]]:
+    return await views.rectification_clocks(database, clock.today(), clock.calendar)
+
+
 @router.get("/cases/{case_id}/audit", summary="全程留痕 Every fact of a case: time, actor, evidence hash",
             responses=ACCESS_RESPONSES)
 async def audit(case_id: str, _: CaseReader, database: ServiceDatabase) -> list[dict[str, Any]]:
@@ -216,4 +278,5 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
     app.state.database = database
     app.state.supervision_clock = SupervisionTime(calendar, today, scan_now, clock_control)
     app.include_router(router)
+    mount_board(app)
     return app
