@@ -446,7 +446,7 @@ async function start() {
 
   let me = null;
   try { me = await finishSignIn(); } catch { me = null; }
-  showSession($("session"), ROLE, () => showSignedOut());  // after finishing: it shows who is signed in now
+  showSession($("shell-session"), ROLE, () => showSignedOut());  // after finishing: it shows who is signed in now
   if (!me || !me.roles.includes(ROLE)) showSignedOut(Boolean(me));
   else {
     await loadNames();
