@@ -53,12 +53,12 @@ class Deficiency(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    item_code: str
-    department: str
-    kind: Literal["material", "field"]
-    code: str  # material code or form field name
-    reason_zh: str
-    reason_en: str
+    item_code: str = Field(description="事项编码 The item whose review found it")
+    department: str = Field(description="预审部门 The department that found it")
+    kind: Literal["material", "field"] = Field(description="补正类型 material (a material) or field (a form field)")
+    code: str = Field(description="补正对象 The material code or the form field name")
+    reason_zh: str = Field(description="补正原因 What is missing or wrong (Chinese)")
+    reason_en: str = Field(description="What is missing or wrong, in English")
 
 
 class ReviewRequested(EventPayload):
@@ -84,14 +84,18 @@ class FindingBeyondList(EventPayload):
 
     event_type: ClassVar[str] = "dispatch.finding.beyond_list"
 
-    case_id: str
-    item_code: str
-    department: str
-    kind: Literal["material", "field"]
-    code: str
-    reason_zh: str
-    found_at: AwareDatetime
-    already_held: bool = False  # the platform already holds it (a shared material): asked again (R-13, SUP-05)
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    item_code: str = Field(description="事项编码 The item under review")
+    department: str = Field(description="预审部门 The department that asked")
+    kind: Literal["material", "field"] = Field(description="类型 material (a material) or field (a form field)")
+    code: str = Field(description="索要对象 The material code or form field name asked for, outside the item's published "
+                                  "list")
+    reason_zh: str = Field(description="部门理由 The department's stated reason (Chinese)")
+    found_at: AwareDatetime = Field(description="发现时间 When dispatch recorded the finding (timestamp with offset)")
+    already_held: bool = Field(
+        default=False, description="已共享 True when the platform already holds it (a shared material): asked again "
+                                   "(R-13, SUP-05)")
 
 
 class ReviewConcluded(EventPayload):
@@ -100,10 +104,14 @@ class ReviewConcluded(EventPayload):
 
     event_type: ClassVar[str] = "dispatch.review.concluded"
 
-    case_id: str
-    round: int = Field(ge=1)
-    deficiencies: tuple[Deficiency, ...] = ()
-    concluded_at: AwareDatetime
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    round: int = Field(ge=1, description="预审轮次 The review round (1 for the review at acceptance)")
+    deficiencies: tuple[Deficiency, ...] = Field(
+        default=(), description="一次性告知补正 Every deficiency of the round, merged over all departments; empty: handling "
+                                "starts")
+    concluded_at: AwareDatetime = Field(description="预审完成时间 When the round concluded: the last department's review in "
+                                                    "(timestamp with offset)")
 
 
 class TaskReleased(EventPayload):
@@ -111,14 +119,18 @@ class TaskReleased(EventPayload):
 
     event_type: ClassVar[str] = "dispatch.task.released"
 
-    case_id: str
-    task_id: str
-    item_code: str
-    department: str
-    attempt: int = Field(ge=1)
-    time_limit_days: int = Field(ge=0)  # 法定办结时限（工作日）
-    released_at: AwareDatetime
-    promised_limit_days: int | None = Field(default=None, ge=0)  # 承诺时限, the clock's limit; None: the statutory one
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    task_id: str = Field(description="任务编号 The department task: <case_id>/<item_code>")
+    item_code: str = Field(description="事项编码 The item the task handles")
+    department: str = Field(description="承办部门 The department the task was sent to")
+    attempt: int = Field(ge=1, description="派发次数 Which release of the task this is (1 for the first)")
+    time_limit_days: int = Field(ge=0, description="法定办结时限 The item's statutory limit, in working days")
+    released_at: AwareDatetime = Field(description="推送时间 When the task was sent (timestamp with offset); the item's "
+                                                   "clock starts on its China calendar day")
+    promised_limit_days: int | None = Field(
+        default=None, ge=0, description="承诺时限 The item's promised limit in working days, the one its clock runs on; "
+                                        "None: the statutory limit")
 
     @property
     def promised_days(self) -> int:
@@ -153,15 +165,17 @@ class RequestUndeliverable(EventPayload):
 
     event_type: ClassVar[str] = "dispatch.request.undeliverable"
 
-    request_id: UUID
-    case_id: str
-    item_code: str
-    department: str
-    kind: Literal["review", "handling"]  # 预审请求 / 办理请求, as contracts.department.v1.RequestKind
-    sends: int = Field(ge=1)  # times sent in all, the first send included
-    first_sent_at: AwareDatetime
-    parked_at: AwareDatetime
-    parking: int = Field(default=1, ge=1)
+    request_id: UUID = Field(description="请求编号 The department request, the same over every re-send (UUID)")
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    item_code: str = Field(description="事项编码 The item the request is about")
+    department: str = Field(description="接收部门 The department that gave no receipt")
+    kind: Literal["review", "handling"] = Field(description="请求类型 review 预审请求 or handling 办理请求")
+    sends: int = Field(ge=1, description="发送次数 Times the request was sent in all, the first send included")
+    first_sent_at: AwareDatetime = Field(description="首次发送时间 When the request was first sent (timestamp with offset)")
+    parked_at: AwareDatetime = Field(description="挂起时间 When dispatch gave up and parked it (timestamp with offset)")
+    parking: int = Field(default=1, ge=1, description="挂起次数 Which parking of this request this is: 1 the first time, "
+                                                      "one more after each re-drive that went unanswered too")
 
 
 class TaskConcluded(EventPayload):

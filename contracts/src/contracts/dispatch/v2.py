@@ -24,15 +24,23 @@ class TaskConcluded(EventPayload):
     event_type: ClassVar[str] = "dispatch.task.concluded"
     event_version: ClassVar[int] = 2
 
-    case_id: str
-    task_id: str
-    item_code: str
-    department: str
-    attempt: int = Field(ge=1)
-    outcome: Outcome
-    reason_zh: str | None = None
-    reason_en: str | None = None
-    document_no: str | None = None
-    yields_licence: bool = False
-    licence_type: str | None = None
-    concluded_at: AwareDatetime
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    task_id: str = Field(description="任务编号 The department task: <case_id>/<item_code>")
+    item_code: str = Field(description="事项编码 The item")
+    department: str = Field(description="承办部门 The department that handled it")
+    attempt: int = Field(ge=1, description="派发次数 The release of the task the result answers (1 for the first)")
+    outcome: Outcome = Field(description="办理结果 approved 准予, rejected 不予, or not_processed 前置事项未通过，未办理 "
+                                         "(needs_correction is in the type but never a handling result: corrections "
+                                         "are asked only in review, R-14)")
+    reason_zh: str | None = Field(
+        default=None, description="理由 The reason given (Chinese): the department's for a rejection, the platform's "
+                                  "for not_processed; None when none was given")
+    reason_en: str | None = Field(default=None, description="The reason in English, when one was given; None otherwise")
+    document_no: str | None = Field(
+        default=None, description="文书编号 Number of the department's result document; None when it gave none")
+    yields_licence: bool = Field(default=False, description="办结即发证 True when the item issues an e-licence on approval")
+    licence_type: str | None = Field(
+        default=None, description="证照类型 The e-licence type the item issues; None when it issues none")
+    concluded_at: AwareDatetime = Field(description="办结时间 When the platform recorded the result (timestamp with "
+                                                    "offset)")

@@ -19,13 +19,14 @@ class CallbackParked(EventPayload):
 
     event_type: ClassVar[str] = "gateway.callback.parked"
 
-    request_id: UUID
-    case_id: str
-    item_code: str
-    department: str
-    kind: Literal["review", "handling"]  # 预审请求 / 办理请求
-    attempts: int = Field(ge=1)  # callback attempts made, all failed
-    parked_at: AwareDatetime
+    request_id: UUID = Field(description="请求编号 The department request the gateway holds (UUID)")
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    item_code: str = Field(description="事项编码 The item the request is about")
+    department: str = Field(description="接收部门 The department whose callback URL took none of the pushes")
+    kind: Literal["review", "handling"] = Field(description="请求类型 review 预审请求 or handling 办理请求")
+    attempts: int = Field(ge=1, description="回调次数 Callback pushes made, all failed")
+    parked_at: AwareDatetime = Field(description="挂起时间 When the gateway parked the delivery (timestamp with offset)")
 
 
 def callback_parked_event_id(request_id: str, parked_at: str) -> UUID:

@@ -93,10 +93,11 @@ class MaterialRef(_Part):
 class Commitment(_Part):
     """A recorded written commitment (承诺): 容缺 (supply later) or 告知承诺 (replaces a proof)."""
 
-    material_code: str
-    kind: str  # "tolerance" (容缺补齐) | "notification" (告知承诺，事后核查)
-    due_on: date  # supply-by date (容缺) or verify-by date (告知承诺)
-    text_zh: str
+    material_code: str = Field(description="材料编码 The material the commitment stands for")
+    kind: str = Field(description="承诺类型 tolerance: 容缺受理, the material is supplied later; notification: 告知承诺, the "
+                                  "commitment replaces the proof and is checked afterwards")
+    due_on: date = Field(description="承诺期限 Supply-by date (容缺) or verify-by date (告知承诺)")
+    text_zh: str = Field(description="承诺内容 The commitment's text (Chinese)")
 
 
 class Proxy(_Part):
@@ -112,16 +113,23 @@ class Proxy(_Part):
 class ItemPlan(_Part):
     """One selected item (事项) of the bundle as every service may know it: what, who, how long, after what."""
 
-    item_code: str
-    name_zh: str
-    name_en: str
-    department: str  # contracts.departments code
-    time_limit_days: int = Field(ge=0)  # 法定办结时限（工作日）
-    requires: tuple[str, ...] = ()  # prerequisite item codes (前置事项)
-    yields_licence: bool = False
-    licence_type: str | None = None
+    item_code: str = Field(description="事项编码 The item's code in the catalogue")
+    name_zh: str = Field(description="事项名称 The item's name (Chinese)")
+    name_en: str = Field(description="Item name in English")
+    department: str = Field(description="承办部门 The department that handles the item (contracts.departments code)")
+    time_limit_days: int = Field(ge=0, description="法定办结时限 The item's statutory time limit, in working days (0: 即办, "
+                                                   "handled at once)")
+    requires: tuple[str, ...] = Field(
+        default=(), description="前置事项 Codes of the case's selected items that must be approved before this one is "
+                                "released (串联); empty: released at once (并联)")
+    yields_licence: bool = Field(
+        default=False, description="办结即发证 True when an approval of the item issues an e-licence (电子证照)")
+    licence_type: str | None = Field(
+        default=None, description="证照类型 The e-licence type an approval issues; None when it issues none")
     # 承诺时限（工作日）: the item's share of the case's R-05 limit, what its clock runs on; None: the statutory limit
-    promised_limit_days: int | None = Field(default=None, ge=0)
+    promised_limit_days: int | None = Field(
+        default=None, ge=0, description="承诺时限 The item's share of the case's time limit (R-05), in working days: what "
+                                        "its clock runs on; None: its statutory limit (time_limit_days)")
 
     @property
     def promised_days(self) -> int:
@@ -141,22 +149,40 @@ class _CaseFacts(EventPayload):
     """What is known of an accepted case without the person: shared by the dossier and the case stream's
     registration."""
 
-    case_id: str
-    bundle_code: str
-    bundle_name_zh: str
-    bundle_name_en: str
-    catalogue_version: str
-    lead_department: str
-    channel: Channel
-    delivery_method: DeliveryMethod
-    accepted_at: AwareDatetime
-    accepted_on: date
-    window_id: str | None = None  # 受理窗口 / 自助终端编号
-    staff_id: str | None = None  # 受理人员
-    fast_track: bool = False  # 绿色通道
-    commitments: tuple[Commitment, ...] = ()
-    limit_days: int | None = Field(default=None, ge=0)  # 一件事办结时限（工作日，R-05）
-    due_on: date | None = None
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    bundle_code: str = Field(description="一件事编码 The bundle (一件事) applied for, as the catalogue codes it")
+    bundle_name_zh: str = Field(description="一件事名称 The bundle's name (Chinese)")
+    bundle_name_en: str = Field(description="Bundle name in English")
+    catalogue_version: str = Field(description="目录版本 Version of the published item catalogue the case was accepted "
+                                               "under")
+    lead_department: str = Field(description="牵头部门 The bundle's lead department (contracts.departments code)")
+    channel: Channel = Field(description="受理渠道 Where the application came in: window 综合窗口, portal 网上办事大厅, mobile 移动端, "
+                                         "kiosk 自助终端, 12345 热线")
+    delivery_method: DeliveryMethod = Field(description="出件方式 How the one result reaches the applicant: window 窗口领取 "
+                                                        "or mail 免费寄递")
+    accepted_at: AwareDatetime = Field(description="受理时间 When the case was accepted (timestamp with offset)")
+    accepted_on: date = Field(description="受理日期 The China calendar day (北京时间) of accepted_at; the case's clock starts "
+                                          "from it")
+    window_id: str | None = Field(
+        default=None, description="受理窗口 The window or self-service kiosk that accepted the case; None when none did "
+                                  "(online)")
+    staff_id: str | None = Field(
+        default=None, description="受理人员 Workforce number of the staff member who accepted the case (not a personal "
+                                  "ID); None when none did")
+    fast_track: bool = Field(default=False, description="绿色通道 True when the applicant asked for the fast track and "
+                                                        "was granted it (not if blacklisted)")
+    commitments: tuple[Commitment, ...] = Field(
+        default=(), description="承诺 The written commitments recorded at acceptance: 容缺受理 and 告知承诺; empty when none")
+    limit_days: int | None = Field(
+        default=None, ge=0, description="一件事办结时限 The case's time limit (R-05), in working days from accepted_on: the "
+                                        "longest of its parallel items' limits, a chain's statutory limits summed and "
+                                        "compressed (压缩70%以上); None: not stated (supervision then takes the longest "
+                                        "item limit)")
+    due_on: date | None = Field(
+        default=None, description="办结期限 The case's due date at acceptance: limit_days working days after accepted_on "
+                                  "(before any suspension or extension, which supervision's clock events tell); None: "
+                                  "not stated")
 
 
 class CaseAccepted(_CaseFacts):
@@ -190,8 +216,11 @@ class CaseCorrected(EventPayload):
 class RaterRef(_Part):
     """Who may rate the case (好差评), without saying who: :func:`rater_digest` of the case and an ID number."""
 
-    digest: str
-    acting_as: str  # "applicant", or the proxy's role (staff | volunteer | relative | agent)
+    digest: str = Field(description="评价人摘要 Case-salted digest of a rater's ID number (HMAC-SHA256 prefixed k1:, or "
+                                    "plain SHA-256 in cases registered before keying): recognises the rater of this "
+                                    "case, links no two cases, names no one")
+    acting_as: str = Field(description="评价身份 applicant (申请人), or the proxy's role: staff, volunteer, relative or "
+                                       "agent (帮办代办)")
 
 
 RATERS_PRINCIPAL = "raters"  # the secret intake and rating share to key rater digests (held by both, no one else)
@@ -222,11 +251,18 @@ class CaseRegistered(_CaseFacts):
 
     event_type: ClassVar[str] = "intake.case.registered"
 
-    applicant_type: str  # "resident_id" | "uscc"
-    applicant_ref: str  # HMAC-SHA256 pseudonym, keyed by intake's secret
-    raters: tuple[RaterRef, ...]
-    items: tuple[ItemPlan, ...]
-    proxy_role: str | None = None  # 帮办代办 by whom (staff | volunteer | relative | agent), not their name
+    applicant_type: str = Field(description="申请人类型 resident_id: a natural person (公民身份号码); uscc: an organisation "
+                                            "(统一社会信用代码)")
+    applicant_ref: str = Field(description="申请人假名 Keyed pseudonym of the applicant's ID number (HMAC-SHA256, hex, "
+                                           "keyed by intake's secret): the same for the same applicant in every case, "
+                                           "so repeats can be found; not who they are")
+    raters: tuple[RaterRef, ...] = Field(description="评价人 Who may rate the case (好差评), as case-salted digests: the "
+                                                     "applicant and any proxy")
+    items: tuple[ItemPlan, ...] = Field(description="办理事项 The selected items (事项) of the bundle, with department, "
+                                                    "time limits and prerequisites")
+    proxy_role: str | None = Field(
+        default=None, description="帮办代办 Role of whoever applied for the applicant (staff, volunteer, relative or "
+                                  "agent), not their name; None when the applicant applied themselves")
 
     @classmethod
     def of(cls, accepted: CaseAccepted, *, applicant_ref: str, rater_key: bytes | None) -> CaseRegistered:
@@ -252,17 +288,20 @@ class CorrectionFiled(EventPayload):
 
     event_type: ClassVar[str] = "intake.case.correction_filed"
 
-    case_id: str
-    item_codes: tuple[str, ...]
-    round: int = Field(ge=1)
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    item_codes: tuple[str, ...] = Field(description="补正事项 Codes of the items the correction answers")
+    round: int = Field(ge=1, description="补正轮次 The review round whose correction notice this answers (1 for the first)")
 
 
 class DeliveredItem(_Part):
-    item_code: str
-    department: str
-    outcome: str  # approved | rejected | not_processed
-    document_no: str | None = None
-    licence_id: str | None = None
+    item_code: str = Field(description="事项编码 The item")
+    department: str = Field(description="承办部门 The department that handled the item")
+    outcome: str = Field(description="办理结果 approved 准予, rejected 不予, or not_processed 前置事项未通过，未办理")
+    document_no: str | None = Field(
+        default=None, description="文书编号 Number of the department's result document; None when it gave none")
+    licence_id: str | None = Field(
+        default=None, description="证照标识 The e-licence issued for the item; None when none was")
 
 
 class CaseDelivered(EventPayload):
@@ -270,10 +309,12 @@ class CaseDelivered(EventPayload):
 
     event_type: ClassVar[str] = "intake.case.delivered"
 
-    case_id: str
-    method: DeliveryMethod
-    items: tuple[DeliveredItem, ...]
-    delivered_at: AwareDatetime
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    method: DeliveryMethod = Field(description="出件方式 How the result was handed over: window 窗口领取 or mail 免费寄递")
+    items: tuple[DeliveredItem, ...] = Field(description="办理结果 Each item's result as delivered")
+    delivered_at: AwareDatetime = Field(description="送达时间 When the result was handed over (timestamp with offset); "
+                                                    "the case's clock stops on its China calendar day")
 
 
 class CaseNotified(EventPayload):
@@ -281,7 +322,8 @@ class CaseNotified(EventPayload):
 
     event_type: ClassVar[str] = "intake.case.notified"
 
-    case_id: str
-    channel: Channel
-    text_zh: str
-    text_en: str
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    channel: Channel = Field(description="受理渠道 The case's channel, through which the applicant was notified")
+    text_zh: str = Field(description="通知内容 The notice's text (Chinese)")
+    text_en: str = Field(description="The notice's text in English")

@@ -49,16 +49,20 @@ class CaseLicenceIssued(EventPayload):
 
     event_type: ClassVar[str] = "licence.case.licence_issued"
 
-    licence_id: str
-    case_id: str
-    item_code: str
-    licence_type: str
-    number: str  # 证照编号
-    issuer_department: str
-    issued_at: AwareDatetime
-    valid_from: date
-    valid_until: date | None = None
-    record_digest: str  # sha256 of the credential's canonical JSON: ties this fact to the archived credential
+    licence_id: str = Field(description="证照标识 The e-licence's identifier")
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    item_code: str = Field(description="事项编码 The approved item the licence was issued for")
+    licence_type: str = Field(description="证照类型 The licence type's code")
+    number: str = Field(description="证照编号 The licence number: the department's document number when it gave one, else "
+                                    "<TYPE>-<12 hex characters of licence_id>")
+    issuer_department: str = Field(description="发证部门 The issuing department, whose seal signed the licence")
+    issued_at: AwareDatetime = Field(description="签发时间 When the licence was issued (timestamp with offset)")
+    valid_from: date = Field(description="有效期起 First day the licence is valid")
+    valid_until: date | None = Field(
+        default=None, description="有效期止 Last day the licence is valid; None: no end date (长期有效)")
+    record_digest: str = Field(description="证照摘要 SHA-256 of the credential's canonical JSON (RFC 8785): ties this "
+                                           "fact to the credential in the holder's archive")
 
     @classmethod
     def of(cls, issued: LicenceIssued) -> CaseLicenceIssued:

@@ -23,13 +23,15 @@ class LicenceStatusChanged(EventPayload):
     event_type: ClassVar[str] = "licence.licence.status_changed"
     event_version: ClassVar[int] = 2
 
-    licence_id: str
-    case_id: str
-    item_code: str
-    licence_type: str
-    issuer_department: str
-    action: StatusAction
-    state: LicenceState
-    reason_zh: str = Field(min_length=1)
-    actor: str  # the department principal whose signed request changed it
-    changed_at: AwareDatetime
+    licence_id: str = Field(description="证照标识 The e-licence whose status changed")
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters, under which the licence was issued")
+    item_code: str = Field(description="事项编码 The item the licence was issued for")
+    licence_type: str = Field(description="证照类型 The licence type's code")
+    issuer_department: str = Field(description="发证部门 The issuing department")
+    action: StatusAction = Field(description="操作 revoke 撤销, suspend 暂停, or reinstate 恢复 (lifts a suspension)")
+    state: LicenceState = Field(description="状态 The licence's state after the change: active 有效, suspended 暂停, "
+                                            "revoked 撤销 (final)")
+    reason_zh: str = Field(min_length=1, description="原因 The department's stated reason (Chinese)")
+    actor: str = Field(description="操作主体 The department principal whose signed request changed it")
+    changed_at: AwareDatetime = Field(description="变更时间 When the status changed (timestamp with offset)")

@@ -22,16 +22,27 @@ class ClockStarted(EventPayload):
 
     event_type: ClassVar[str] = "supervision.clock.started"
 
-    case_id: str
-    task_id: str
-    item_code: str
-    department: str
-    limit_working_days: int = Field(ge=0)  # what the clock runs on: an item's promised limit (承诺时限)
-    started_on: date
-    due_on: date
-    clock_id: str | None = None
-    kind: ClockKind = "item"
-    statutory_working_days: int | None = Field(default=None, ge=0)  # an item's statutory limit (法定时限), beside it
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    task_id: str = Field(description="计时对象 What the clock times: the task (<case_id>/<item_code>) for an item clock, "
+                                     "the case id for the case's own clock, the rectification id for a rectification "
+                                     "clock")
+    item_code: str = Field(description="事项编码 The item; empty for the case's own clock and for a rectification of the "
+                                       "whole case")
+    department: str = Field(description="责任部门 The department answerable for the clock (for the case's own clock, the "
+                                        "lead department)")
+    limit_working_days: int = Field(ge=0, description="计时时限 Working days the clock runs on: an item's promised limit "
+                                                      "(承诺时限), the case's limit (R-05), or the rectification limit")
+    started_on: date = Field(description="起算日 The China calendar day the clock started: the task's release, the "
+                                         "case's acceptance or the order's opening")
+    due_on: date = Field(description="到期日 The due date as started: limit_working_days working days after started_on")
+    clock_id: str | None = Field(
+        default=None, description="计时编号 The clock's identifier (UUID, derived from what it times); None in events "
+                                  "published before it was added")
+    kind: ClockKind = Field(default="item", description="计时类型 item 事项时限, case 一件事时限, or rectification 差评整改时限")
+    statutory_working_days: int | None = Field(
+        default=None, ge=0, description="法定时限 An item's statutory limit in working days, beside its promised limit; "
+                                        "None for case and rectification clocks")
 
 
 class ClockStopped(EventPayload):
@@ -40,16 +51,20 @@ class ClockStopped(EventPayload):
 
     event_type: ClassVar[str] = "supervision.clock.stopped"
 
-    case_id: str
-    clock_id: str
-    kind: ClockKind
-    task_id: str
-    item_code: str | None = None
-    department: str
-    due_on: date
-    finished_on: date
-    on_time: bool
-    handling_days: int = Field(ge=0)  # working days the clock ran, suspensions left out
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    clock_id: str = Field(description="计时编号 The clock that stopped")
+    kind: ClockKind = Field(description="计时类型 item 事项时限, case 一件事时限, or rectification 差评整改时限")
+    task_id: str = Field(description="计时对象 The task (<case_id>/<item_code>), the case id or the rectification id, as "
+                                     "the clock's kind says")
+    item_code: str | None = Field(
+        default=None, description="事项编码 The item; None for the case's own clock and for a rectification of the whole "
+                                  "case")
+    department: str = Field(description="责任部门 The department answerable for the clock")
+    due_on: date = Field(description="到期日 The due date as judged at the finish, suspensions and extensions included")
+    finished_on: date = Field(description="办结日 The China calendar day the clock stopped")
+    on_time: bool = Field(description="是否按时 True when finished_on is on or before due_on")
+    handling_days: int = Field(ge=0, description="办理用时 Working days the clock ran, suspensions left out")
 
 
 class ClockAdjusted(EventPayload):
@@ -58,15 +73,21 @@ class ClockAdjusted(EventPayload):
 
     event_type: ClassVar[str] = "supervision.clock.adjusted"
 
-    case_id: str
-    clock_id: str
-    item_code: str | None = None  # None: the case's own clock (一件事办结时限)
-    kind: Literal["suspended", "resumed", "extended", "reprojected"]
-    days: int = 0  # working days suspended (on resume) or extended
-    reason_zh: str
-    approver: str | None = None
-    due_on: date
-    on: date
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    clock_id: str = Field(description="计时编号 The clock adjusted")
+    item_code: str | None = Field(
+        default=None, description="事项编码 The clock's item; None: the case's own clock (一件事办结时限) or a rectification of "
+                                  "the whole case")
+    kind: Literal["suspended", "resumed", "extended", "reprojected"] = Field(
+        description="调整类型 suspended 暂停计时 (补正), resumed 恢复计时, extended 延期, or reprojected (the working calendar "
+                    "changed)")
+    days: int = Field(default=0, description="调整天数 Working days suspended (on resumed) or added (on extended); 0 "
+                                             "otherwise")
+    reason_zh: str = Field(description="调整原因 Why (Chinese)")
+    approver: str | None = Field(default=None, description="审批人 Who approved an extension; None for the other kinds")
+    due_on: date = Field(description="新到期日 The clock's due date after the adjustment")
+    on: date = Field(description="调整日 The China calendar day of the adjustment")
 
 
 class CardIssued(EventPayload):
@@ -76,19 +97,28 @@ class CardIssued(EventPayload):
 
     event_type: ClassVar[str] = "supervision.card.issued"
 
-    card_id: str
-    case_id: str
-    clock_id: str
-    item_code: str | None = None
-    department: str
-    staff_id: str | None = None
-    colour: Literal["yellow", "red"]
-    reason: Literal["near_deadline", "overdue", "beyond_list", "undeliverable"]  # undeliverable: 无法送达
-    due_on: date
-    working_days_left: int
-    issued_on: date
-    text_zh: str
-    text_en: str
+    card_id: str = Field(description="红黄牌编号 The card's identifier (UUID; one per clock or finding and colour)")
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    clock_id: str = Field(description="计时编号 The clock the card is about; for beyond_list and undeliverable cards, a "
+                                      "key of the finding or of the request's parking instead (no clock)")
+    item_code: str | None = Field(
+        default=None, description="事项编码 The item; None for the case's own clock and a rectification of the whole case")
+    department: str = Field(description="责任部门 The department carded")
+    staff_id: str | None = Field(
+        default=None, description="受理人员 Workforce number of the staff member who accepted the case, on cards of the "
+                                  "case's own clock and beyond_list and undeliverable cards, when known; None "
+                                  "otherwise")
+    colour: Literal["yellow", "red"] = Field(description="颜色 yellow 黄牌 (预警) or red 红牌")
+    reason: Literal["near_deadline", "overdue", "beyond_list", "undeliverable"] = Field(
+        description="原因 near_deadline 临近到期, overdue 超期, beyond_list 清单之外索要 (R-04), or undeliverable 无法送达")
+    due_on: date = Field(description="到期日 The clock's due date when carded; for beyond_list and undeliverable cards, "
+                                     "the day of the finding or parking")
+    working_days_left: int = Field(description="剩余工作日 Working days from issued_on to due_on; negative once overdue; 0 "
+                                               "for beyond_list and undeliverable cards")
+    issued_on: date = Field(description="发牌日 The China calendar day the card was issued")
+    text_zh: str = Field(description="内容 The card's text (Chinese)")
+    text_en: str = Field(description="The card's text in English")
 
 
 class OrderIssued(EventPayload):
@@ -96,16 +126,21 @@ class OrderIssued(EventPayload):
 
     event_type: ClassVar[str] = "supervision.order.issued"
 
-    order_id: str
-    case_id: str
-    card_id: str
-    item_code: str | None = None
-    department: str
-    respond_by: date
-    issued_on: date
-    text_zh: str
-    text_en: str
-    kind: Literal["overdue", "forced_stop"] = "overdue"  # 超期督办 / 强制停止实施
+    order_id: str = Field(description="督办单编号 The order's identifier (UUID, one per red card)")
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters")
+    card_id: str = Field(description="红牌编号 The red card that caused the order")
+    item_code: str | None = Field(
+        default=None, description="事项编码 The item; None for the case's own clock and a rectification of the whole case")
+    department: str = Field(description="责任部门 The department ordered")
+    respond_by: date = Field(description="反馈期限 Date by which the department must answer the order (for forced_stop, "
+                                         "the day of issue)")
+    issued_on: date = Field(description="下发日 The China calendar day the order was issued")
+    text_zh: str = Field(description="督办内容 The order's text (Chinese)")
+    text_en: str = Field(description="The order's text in English")
+    kind: Literal["overdue", "forced_stop"] = Field(
+        default="overdue", description="督办类型 overdue 超期督办 (a red card for an overdue clock), or forced_stop 强制停止实施 "
+                                       "(materials or fields asked beyond the published list, R-04)")
 
 
 class RepeatFlagged(EventPayload):
@@ -114,15 +149,23 @@ class RepeatFlagged(EventPayload):
 
     event_type: ClassVar[str] = "supervision.repeat.flagged"
 
-    flag_id: str
-    case_id: str
-    kind: Literal["resubmitted", "asked_again"]
-    item_codes: tuple[str, ...]
-    other_case_id: str | None = None
-    department: str | None = None
-    material_code: str | None = None
-    flagged_on: date
-    text_zh: str
+    flag_id: str = Field(description="标记编号 The flag's identifier")
+    case_id: str = Field(description="办件编号 The case number (一事一号): OT, the acceptance date (YYYYMMDD) and 12 hex "
+                                     "characters, the one flagged")
+    kind: Literal["resubmitted", "asked_again"] = Field(
+        description="类型 resubmitted 重复申请 (the same applicant's open case holds the same item) or asked_again 重复索要材料 "
+                    "(a department asked for a material the platform holds)")
+    item_codes: tuple[str, ...] = Field(description="事项编码 The items concerned: those both cases hold (resubmitted), "
+                                                    "or the item reviewed (asked_again)")
+    other_case_id: str | None = Field(
+        default=None, description="另一办件 The same applicant's open case holding the same items (resubmitted); None for "
+                                  "asked_again")
+    department: str | None = Field(
+        default=None, description="部门 The department that asked again (asked_again); None for resubmitted")
+    material_code: str | None = Field(
+        default=None, description="材料编码 The material asked for again (asked_again); None for resubmitted")
+    flagged_on: date = Field(description="标记日 The China calendar day of the flag")
+    text_zh: str = Field(description="说明 The flag's text (Chinese)")
 
 
 class FiguresPublished(EventPayload):
@@ -135,8 +178,10 @@ class FiguresPublished(EventPayload):
 
     event_type: ClassVar[str] = "supervision.figures.published"
 
-    day: date
-    by: Literal["department", "item", "window"]
+    day: date = Field(description="发布日 The China calendar day the figures were published; they cover all "
+                                  "supervision's records as of that day, not that day alone")
+    by: Literal["department", "item", "window"] = Field(
+        description="统计维度 department 部门, item 事项, or window 窗口 (online cases under the key online)")
     key: str = Field(description="部门代码、事项编码或窗口 The department, item code or window, as ``by`` says")
     cases: int = Field(ge=0, description="办件数 Cases with a released item or a card under this key: the base of "
                                          "yellow_per_100 and red_per_100")
