@@ -74,6 +74,7 @@ from intake.entrypoints.schemas import (
     SupplementCreate,
     TimelinePublic,
 )
+from intake.entrypoints.window_page import mount_window
 from intake.service_layer import blacklist, delegations
 from intake.service_layer.applications import (
     ApplicantIn,
@@ -400,4 +401,5 @@ def create_app(database: Database, catalogues: CatalogueStore,
     app.state.intake = IntakeEdge(catalogues, calendar, pseudonyms, verify_licence)
     app.include_router(router)
     mount_hall(app)
+    mount_window(app)
     return app
