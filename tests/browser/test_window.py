@@ -100,7 +100,7 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     page.get_by_label("由他人帮办代办（代申请人办理）").check()
     page.get_by_label("帮办代办人姓名").fill("王秀英")
     page.get_by_label("帮办代办人公民身份号码").fill(GRANDMOTHER_ID)
-    page.get_by_label("身份").select_option("relative")
+    page.get_by_label("帮办代办人身份").select_option("relative")
     page.get_by_label("老年人").check()
     for field, value in FORM.items():
         if field == "newborn_sex":
@@ -152,6 +152,7 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     page.locator("#send-supplement").click()
     expect(page.locator("#status")).to_have_text("已收取补齐的材料。")
     expect(page.locator("#supplements")).to_contain_text("已履行")
+    assert "null" not in page.locator("#case").inner_text()
     ratios = contrast(page, TEXT_SELECTORS)
     assert min(ratios.values()) >= 4.5, ratios
     screenshot("handed-over")
@@ -162,6 +163,8 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     expect(page.locator("#case-status")).to_have_text("Delivered")
     expect(page.locator("#delivery")).to_contain_text("collected at the window")
     expect(page.locator("#session")).to_contain_text("Signed in: Clerk W01")
+    expect(page.locator("#status")).to_have_text("The materials supplied are taken.")
+    expect(page.locator("#case-facts")).to_contain_text("Newborn birth (P-01)")
     screenshot("english")
 
     before = {s: font_px(page, s) for s in ("body", "h1", "#case-items td", "dd")}

@@ -31,6 +31,7 @@ const state = {
   catalogue: null, code: null, notice: null,  // what is being applied for
   idempotencyKey: null,  // one per attempt: a double click or a retry makes one case; an edit starts a new attempt
   caseId: null, case: null, caseNotice: null, pollTimer: null,
+  announced: ["", ""],  // the status line's last words, in both languages
 };
 const $ = (id) => document.getElementById(id);
 
@@ -47,6 +48,10 @@ function h(tag, attrs = {}, ...children) {
     el.append(child instanceof Node ? child : String(child));
   }
   return el;
+}
+/** Replaces ``box``'s children; the absent ones (null, false) are left out, not written as "null". */
+function fill(box, ...children) {
+  box.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 }
 const name = (thing) => tr(thing.name_zh, thing.name_en);
 const said = (thing) => tr(thing.message_zh, thing.message_en);
@@ -68,13 +73,14 @@ async function answerOf(request) {
 }
 
 function announce(zh, en) {
+  state.announced = [zh, en];  // said again in the other language when it changes
   $("status").textContent = tr(zh, en);
 }
 
 function showError(box, error) {
   box.hidden = !error;
-  if (!error) { box.replaceChildren(); return; }
-  box.replaceChildren(h("p", {}, h("strong", {}, tr(error.zh, error.en))),
+  if (!error) { fill(box); return; }
+  fill(box, h("p", {}, h("strong", {}, tr(error.zh, error.en))),
     error.problems && error.problems.length ? h("ul", {}, error.problems.map((p) => h("li", {}, said(p)))) : null);
 }
 
@@ -149,13 +155,13 @@ function renderChoice() {
   const selected = new Set(n.items.map((i) => i.code));
   // The notice lists the selected items only: an unticked one comes back from the one-thing as published.
   const all = state.allItems?.[n.bundle_code] ?? n.items;
-  $("items").replaceChildren(...all.map((item) => {
+  fill($("items"), ...all.map((item) => {
     const id = `item-${item.code}`;
     return h("li", { class: "check" },
       h("input", { type: "checkbox", id, value: item.code, checked: selected.has(item.code) }),
       h("label", { for: id }, name(item), " ", h("span", { class: "note" }, item.code)));
   }));
-  $("added").replaceChildren(h("p", {}, h("strong", {}, tr("已自动保留的事项", "Items kept"))),
+  fill($("added"), h("p", {}, h("strong", {}, tr("已自动保留的事项", "Items kept"))),
     h("ul", {}, n.added.map((a) => h("li", {}, said(a)))));
 }
 
@@ -196,7 +202,7 @@ function fieldInput(field, value) {
 
 function renderFormFields() {
   const kept = formValues();  // a reselection or the language keeps what was typed
-  $("form-fields").replaceChildren(...state.notice.form.map((f) => h("div", { class: "field" },
+  fill($("form-fields"), ...state.notice.form.map((f) => h("div", { class: "field" },
     h("label", { for: `f-${f.name}` }, tr(f.label_zh, f.label_en),
       f.required ? null : h("span", { class: "note" }, tr("（选填）", " (optional)")),
       f.prefill ? h("span", { class: "badge ok" }, tr(`共享数据 · ${PREFILL[f.prefill]?.[0] ?? f.prefill}`,
@@ -247,7 +253,7 @@ function renderMaterials() {
   $("materials-summary").textContent = tr(
     `共 ${n.materials.length} 项：申请人提交 ${asked.length} 项，数据共享免提交 ${shared.length} 项。`,
     `${n.materials.length} in all: ${asked.length} from the applicant, ${shared.length} fetched by data sharing.`);
-  $("materials").replaceChildren(
+  fill($("materials"),
     h("h3", {}, tr("申请人提交", "Brought by the applicant")),
     asked.length ? h("div", { class: "material-list" }, asked.map((m) => materialChoice(m, kept[m.code])))
       : h("p", { class: "note" }, tr("无", "None")),
@@ -269,7 +275,7 @@ function materialValues() {
 
 function renderCircumstances() {
   const ticked = new Set([...$("circumstances").querySelectorAll("input:checked")].map((b) => b.value));
-  $("circumstances").replaceChildren(...Object.entries(FREE_CIRCUMSTANCES).map(([code, text]) =>
+  fill($("circumstances"), ...Object.entries(FREE_CIRCUMSTANCES).map(([code, text]) =>
     h("li", { class: "check" },
       h("input", { type: "checkbox", id: `free-${code}`, value: code, checked: ticked.has(code) }),
       h("label", { for: `free-${code}` }, tr(...text)))));
@@ -366,8 +372,9 @@ function renderCaseFacts() {
   const due = c.due_on ? [c.due_on, c.due_on_provisional ? h("span", { class: "badge warn" }, tr("暂定", "provisional")) : null,
     h("span", { class: "note" }, c.due_on_supervised ? tr("（电子监察计时）", " (supervision's clock)")
       : tr("（受理时估算）", " (estimated at acceptance)"))] : [tr("—", "—")];
-  $("case-facts").replaceChildren(...[
-    fact(tr("一件事", "One-thing"), bundle ? `${name(bundle)}（${c.bundle_code}）` : c.bundle_code),
+  fill($("case-facts"), ...[
+    fact(tr("一件事", "One-thing"), bundle ? tr(`${bundle.name_zh}（${c.bundle_code}）`, `${bundle.name_en} (${c.bundle_code})`)
+      : c.bundle_code),
     fact(tr("状态", "Status"), h("span", { id: "case-status", class: `badge ${c.status === "delivered" ? "ok" : "info"}` }, status)),
     fact(tr("受理", "Accepted"), when(c.accepted_at), c.window_id ? tr(` · 窗口 ${c.window_id}`, ` · window ${c.window_id}`) : "",
       c.staff_id ? tr(` · 工号 ${c.staff_id}`, ` · staff ${c.staff_id}`) : ""),
@@ -383,7 +390,7 @@ function renderCaseFacts() {
 
 function renderCaseItems() {
   const c = state.case;
-  $("case-items").replaceChildren(
+  fill($("case-items"),
     h("caption", { class: "visually-hidden" }, tr("各部门办理情况", "Each department's work")),
     h("thead", {}, h("tr", {}, [tr("事项", "Item"), tr("办理部门", "Department"), tr("状态", "State"),
       tr("期限", "Due"), tr("结果", "Result")].map((cell) => h("th", { scope: "col" }, cell)))),
@@ -392,14 +399,14 @@ function renderCaseItems() {
       h("td", {}, tr(i.department_name_zh, i.department_name_en)),
       h("td", {}, h("span", { class: `badge ${i.status === "approved" ? "ok" : i.status === "released" ? "info" : "warn"}` },
         tr(i.status_zh, ITEM_STATUS_EN[i.status] ?? i.status))),
-      h("td", {}, i.due_on ?? "—"),
+      h("td", { class: "nowrap" }, i.due_on ?? "—"),
       h("td", {}, [i.document_no ? tr(`文号 ${i.document_no}`, `document ${i.document_no}`) : null,
         i.licence_id ? [h("br"), h("span", { class: "badge ok" }, tr("电子证照", "e-licence")), i.licence_id] : null]
         .filter(Boolean))))));
 }
 
 function renderTimeline() {
-  $("timeline").replaceChildren(...state.case.timeline.map((e) => h("li", {},
+  fill($("timeline"), ...state.case.timeline.map((e) => h("li", {},
     h("time", { datetime: e.at }, when(e.at)), " ", tr(e.text_zh, e.text_en))));
 }
 
@@ -426,13 +433,13 @@ function renderCorrection() {
   const c = state.case;
   const open = c.correction;
   box.hidden = !open;
-  if (!open) { box.replaceChildren(); return; }
+  if (!open) { fill(box); return; }
   if (box.dataset.round === String(open.round) && box.contains(document.activeElement)) return;  // being answered
   box.dataset.round = String(open.round);
   const asked = open.deficiencies;
   const fields = [...new Set(asked.filter((d) => d.kind === "field").map((d) => d.code))];
   const materials = [...new Set(asked.filter((d) => d.kind === "material").map((d) => oneSetCode(d.code)))];
-  box.replaceChildren(
+  fill(box,
     h("h3", {}, tr(`一次性补正告知（第 ${open.round} 轮）`, `The one correction notice (round ${open.round})`)),
     h("p", {}, tr(`各部门预审共提出 ${asked.length} 处需补正，请申请人一次补齐；补正期间暂停计时（${open.requested_on} 起）。`,
       `The departments' review found ${asked.length} things to correct, all at once; the clock is paused from ${open.requested_on}.`)),
@@ -481,9 +488,9 @@ function renderSupplements() {
   const open = state.case.commitments.filter((c) => c.kind === "tolerance" && c.status === "open");
   const all = state.case.commitments;
   box.hidden = !all.length;
-  if (!all.length) { box.replaceChildren(); return; }
+  if (!all.length) { fill(box); return; }
   if (box.contains(document.activeElement)) return;  // being answered: the poll does not redraw under the clerk
-  box.replaceChildren(
+  fill(box,
     h("h3", {}, tr("容缺与告知承诺", "Tolerated materials and commitments")),
     h("ul", {}, all.map((c) => h("li", {},
       h("span", { class: "badge warn" }, c.kind === "tolerance" ? tr("容缺", "tolerated") : tr("告知承诺", "commitment")),
@@ -524,10 +531,10 @@ function renderDelivery() {
   const c = state.case;
   const box = $("delivery");
   box.hidden = c.status !== "delivered";
-  if (box.hidden) { box.replaceChildren(); return; }
+  if (box.hidden) { fill(box); return; }
   const licences = c.items.filter((i) => i.licence_id);
   const byMail = c.delivery_method === "mail";
-  box.replaceChildren(
+  fill(box,
     h("h3", {}, tr("出件", "Handing the results over")),
     h("p", {}, h("span", { class: "badge ok" }, tr("已送达", "Delivered")), when(c.delivered_at), " · ",
       byMail ? tr("免费寄递", "mailed free of charge") : tr("窗口领取", "collected at the window")),
@@ -631,6 +638,7 @@ function wire() {
   $("print").addEventListener("click", () => window.print());
   $("next-application").addEventListener("click", nextApplication);
   document.addEventListener("shell:lang", () => {
+    $("status").textContent = tr(...state.announced);
     if (!state.catalogue) return;
     renderBundleOptions();
     renderChoice();
