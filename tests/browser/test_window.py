@@ -56,7 +56,7 @@ def open_signed_in(page: Page, url: str, sign_in: SignIn, screenshot: Screenshot
 
 
 def ticked_items(page: Page) -> list[str]:
-    return page.locator("#items input:checked").evaluate_all("boxes => boxes.map(b => b.value)")
+    return [str(v) for v in page.locator("#items input:checked").evaluate_all("boxes => boxes.map(b => b.value)")]
 
 
 def font_px(page: Page, selector: str) -> float:
