@@ -144,6 +144,7 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     expect(page.locator("#case-items")).not_to_contain_text("部门办理中")
     expect(page.locator("#delivery")).to_contain_text("窗口领取")
     expect(page.locator("#delivery")).to_contain_text("请核对领取人身份证件")
+    expect(page.get_by_label("申请人本人")).to_be_checked()
     expect(page.locator("#delivery .licences li").first).to_contain_text("电子证照")
     expect(page.locator("#timeline li").first).to_be_visible()
     screenshot("delivered")
@@ -153,6 +154,14 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     expect(page.locator("#status")).to_have_text("已收取补齐的材料。")
     expect(page.locator("#supplements")).to_contain_text("已履行")
     assert "null" not in page.locator("#case").inner_text()
+    screenshot("supplied")
+
+    page.get_by_label("帮办代办人 王秀英").check()  # the grandmother collects, as she applied
+    page.locator("#hand-over").click()
+    expect(page.locator("#handed-over")).to_contain_text("已出件")
+    expect(page.locator("#handed-over")).to_be_focused()
+    expect(page.locator("#status")).to_have_text("已登记出件：结果已一次交付。")
+    expect(page.locator("#timeline li").last).to_contain_text("窗口出件：全部结果已一次当面交付帮办代办人王秀英（窗口 W01，工号 S001）")
     ratios = contrast(page, TEXT_SELECTORS)
     assert min(ratios.values()) >= 4.5, ratios
     screenshot("handed-over")
@@ -163,7 +172,8 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     expect(page.locator("#case-status")).to_have_text("Delivered")
     expect(page.locator("#delivery")).to_contain_text("collected at the window")
     expect(page.locator("#session")).to_contain_text("Signed in: Clerk W01")
-    expect(page.locator("#status")).to_have_text("The materials supplied are taken.")
+    expect(page.locator("#status")).to_have_text("Hand-over recorded: every result handed over at once.")
+    expect(page.locator("#handed-over")).to_contain_text("Handed over")
     expect(page.locator("#case-facts")).to_contain_text("Newborn birth (P-01)")
     screenshot("english")
 

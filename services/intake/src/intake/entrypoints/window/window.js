@@ -532,6 +532,7 @@ function renderDelivery() {
   const box = $("delivery");
   box.hidden = c.status !== "delivered";
   if (box.hidden) { fill(box); return; }
+  if (box.contains(document.activeElement) && !c.handed_over_at) return;  // being handed over: not redrawn under the clerk
   const licences = c.items.filter((i) => i.licence_id);
   const byMail = c.delivery_method === "mail";
   fill(box,
@@ -541,10 +542,49 @@ function renderDelivery() {
     c.notice_zh ? h("p", { id: "delivery-notice" }, tr(c.notice_zh, c.notice_en)) : null,
     licences.length ? h("ul", { class: "licences" }, licences.map((i) => h("li", {}, name(i), tr("：电子证照 ", ": e-licence "),
       h("code", {}, i.licence_id)))) : null,
-    h("p", { class: "note" }, byMail
-      ? tr("结果已交寄递，无需到窗口领取。", "The results are in the post; nothing is collected here.")
-      : tr("请核对领取人身份证件（代领的核对帮办代办人），一次交付全部结果；电子证照已归集到申请人名下。",
-           "Check the collector's ID (the proxy's if they collect), then hand every result over at once; the e-licences are already in the applicant's name.")));
+    byMail ? h("p", { class: "note" }, tr("结果已交寄递，无需到窗口领取。", "The results are in the post; nothing is collected here."))
+      : handOver(c));
+}
+
+/** 出件 at the window: who collects, and the clerk records that every result was handed over (once). */
+function handOver(c) {
+  if (c.handed_over_at) {
+    return h("p", { id: "handed-over", tabindex: "-1" }, h("span", { class: "badge ok" }, tr("已出件", "Handed over")),
+      tr(`${when(c.handed_over_at)} 已当面交付`, `handed over ${when(c.handed_over_at)}`));
+  }
+  const collectors = [["applicant", tr("申请人本人", "The applicant in person")],
+    c.proxy ? ["proxy", tr(`帮办代办人 ${c.proxy.name}`, `The proxy ${c.proxy.name}`)] : null].filter(Boolean);
+  const form = h("form", { id: "hand-over-form", novalidate: true },
+    h("p", { class: "note" }, tr("请核对领取人身份证件（代领的核对帮办代办人），一次交付全部结果；电子证照已归集到申请人名下。",
+      "Check the collector's ID (the proxy's if they collect), then hand every result over at once; the e-licences are already in the applicant's name.")),
+    h("fieldset", {}, h("legend", {}, tr("领取人", "Collected by")),
+      collectors.map(([value, label], n) => h("div", { class: "check" },
+        h("input", { type: "radio", name: "collector", id: `collector-${value}`, value, checked: n === 0 }),
+        h("label", { for: `collector-${value}` }, label)))),
+    h("div", { id: "hand-over-error", class: "alert", role: "alert", hidden: true }),
+    h("p", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "hand-over" },
+      tr("登记出件", "Record the hand-over"))));
+  form.addEventListener("submit", sendHandOver);
+  return form;
+}
+
+async function sendHandOver(event) {
+  event.preventDefault();
+  const button = $("hand-over");
+  if (button.disabled) return;
+  button.disabled = true;
+  const collector = document.querySelector("input[name=collector]:checked")?.value ?? "applicant";
+  try {
+    const handed = await answerOf(api(`/cases/${encodeURIComponent(state.caseId)}/handover`,
+      { method: "POST", json: { collector } }));
+    showCase(handed);
+    announce("已登记出件：结果已一次交付。", "Hand-over recorded: every result handed over at once.");
+    $("handed-over").focus();
+  } catch (error) {
+    if (error instanceof SignInNeeded) { showSignedOut(); return; }
+    showError($("hand-over-error"), error);
+    button.disabled = false;
+  }
 }
 
 function showCase(c) {
