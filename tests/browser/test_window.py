@@ -94,6 +94,13 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     expect(page.locator("#materials-summary")).to_contain_text("申请人提交 3 项")
     expect(page.locator("label[for=f-household_address] .badge.ok")).to_contain_text("共享数据")
 
+    page.locator("#accept").click()  # nothing filled in: the problems listed, their fields marked
+    expect(page.locator("#apply-error")).to_be_focused()
+    expect(page.locator("#apply-error li").first).to_contain_text("姓名或单位名称：")
+    expect(page.locator("#applicant-name")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#status")).to_have_text("未受理：请按提示修改后再提交。")
+    screenshot("refused")
+
     page.get_by_label("姓名或单位名称").fill("王芳")
     page.get_by_label("公民身份号码（或统一社会信用代码）").fill(MOTHER_ID)
     page.get_by_label("手机号码（选填）").fill("13800138000")
@@ -123,7 +130,7 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     expect(title).to_be_focused()
     case_id = (title.text_content() or "").removeprefix("办件 ")
     expect(page.locator("#status")).to_contain_text(case_id)
-    assert posted and len({r.headers["idempotency-key"] for r in posted}) == 1
+    assert posted and len({r.headers["idempotency-key"] for r in posted}) == 1  # the refused attempt's key is not reused
     assert {r.response().json()["case_id"] for r in posted if r.response()} == {case_id}  # type: ignore[union-attr]
     sent = json.loads(posted[0].post_data or "{}")
     assert sent["proxy"] == {"name": "王秀英", "id_number": GRANDMOTHER_ID, "role": "relative",

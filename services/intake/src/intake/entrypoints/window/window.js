@@ -81,7 +81,14 @@ function showError(box, error) {
   box.hidden = !error;
   if (!error) { fill(box); return; }
   fill(box, h("p", {}, h("strong", {}, tr(error.zh, error.en))),
-    error.problems && error.problems.length ? h("ul", {}, error.problems.map((p) => h("li", {}, said(p)))) : null);
+    error.problems && error.problems.length ? h("ul", {}, error.problems.map((p) => h("li", {}, where(p), said(p)))) : null);
+}
+
+/** The label of the field a problem is about ("姓名或单位名称：") when it is on the page: "too short" alone says little. */
+function where(problem) {
+  const field = elementFor(problem.path ?? "");
+  const label = field && document.querySelector(`label[for="${field.id}"]`);
+  return label ? h("strong", {}, `${label.textContent.trim()}${tr("：", ": ")}`) : null;
 }
 
 function pageFailed(error) {
