@@ -258,3 +258,42 @@ def test_the_one_correction_is_shown_and_answered_once(page: Page, running_syste
     assert answers == [{"form": {"household_address": "湖南省长沙市岳麓区麓山南路1号101室"},
                         "materials": {"P-01-01-M1": {"provision": "upload", "document": "W01 确认书（父母签字）重签"}}}]
     screenshot("corrected")
+
+
+def focused_id(page: Page) -> str:
+    return str(page.evaluate("document.activeElement.id || document.activeElement.className"))
+
+
+def outline_px(page: Page) -> float:
+    return float(page.evaluate("parseFloat(getComputedStyle(document.activeElement).outlineWidth) || 0"))
+
+
+def test_the_keyboard_alone_signs_in_and_reaches_the_form(page: Page, running_system: System, sign_in: SignIn,
+                                                          screenshot: Screenshot) -> None:
+    intake = running_system.url("intake")
+    page.goto(f"{intake}/window/?bundle=P-01")
+    expect(page.locator("body[data-ready=true]")).to_have_count(1)
+    order = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        order.append(focused_id(page))
+    assert order == ["skip", "sign-in", "lang-switch", "senior-switch", "sign-in-prompt"]
+    assert outline_px(page) >= 3, "the focus is visible"
+    page.keyboard.press("Enter")
+    sign_in(page, "window.W01")
+    expect(page.locator("body[data-ready=true]")).to_have_count(1)
+
+    order = []
+    for _ in range(7):
+        page.keyboard.press("Tab")
+        order.append(focused_id(page))
+    assert order == ["skip", "sign-out", "lang-switch", "senior-switch", "bundle", "item-P-01-01", "item-P-01-02"]
+    page.keyboard.press("Space")  # the vaccination certificate: nothing else needs it, so it goes
+    expect(page.locator("#item-P-01-02")).not_to_be_checked()
+    expect(page.locator("#item-P-01-02")).to_be_focused()  # the items were drawn again; the clerk stays put
+    assert outline_px(page) >= 3
+    for _ in range(5):  # the four items left, then the applicant
+        page.keyboard.press("Tab")
+    assert focused_id(page) == "applicant-name"
+    page.keyboard.type("王芳")
+    screenshot("keyboard")

@@ -139,9 +139,12 @@ async function choose(code, items) {
       pageFailed(error);
     }
   }
+  // Drawn again: the clerk stays on the box they are on now (they may have moved on while the notice loaded).
+  const focused = document.activeElement?.id;
   renderBundleOptions();
   renderChoice();
   renderApplyForm();
+  if (focused && document.activeElement?.id !== focused) $(focused)?.focus();
   const url = new URL(window.location.href);
   url.searchParams.delete("case");
   if (state.notice) {
@@ -178,9 +181,7 @@ async function reselect() {
     showError($("page-error"), { zh: "请至少选择一个事项", en: "Select at least one item", problems: [] });
     return;
   }
-  const focused = document.activeElement?.id;
   await choose(state.code, ticked);
-  if (focused) $(focused)?.focus();  // the list was drawn again: keep the clerk where they were
 }
 
 /** Every item of a one-thing, for ticking back what was unticked (the notice lists only those selected). */
