@@ -4,18 +4,39 @@ results that went by mail, and not to a proxy the case does not have."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 
 import httpx
 import pytest
+from onething_catalogue.loader import load_catalogue
 
 from contracts.dispatch.v1 import Outcome
 from contracts.identifiers import make_resident_id
+from exchange.access.roles import Role
 from exchange.db.database import Database
+from exchange.testing.access import AuthorisedClient
+from intake.adapters.catalogue_versions import SqlCatalogueVersions
+from intake.entrypoints.api import create_app
+from intake.service_layer.catalogues import CatalogueStore
 
-from .test_intake_api import LICENSED, P01_DEPARTMENTS, Stream, accept, api, intake_db, store  # noqa: F401
+from .test_intake_api import LICENSED, P01_DEPARTMENTS, Stream, accept
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def intake_db(migrated_database: Callable[[str], Awaitable[Database]]) -> Database:
+    return await migrated_database("intake")
+
+
+@pytest.fixture
+async def api(intake_db: Database, api_client: AuthorisedClient) -> AsyncIterator[httpx.AsyncClient]:
+    """As window W01's clerk (staff S001)."""
+    catalogues = CatalogueStore(SqlCatalogueVersions(intake_db), load_catalogue())
+    await catalogues.record_current()
+    async with api_client(create_app(intake_db, catalogues), Role.CLERK) as client:
+        yield client
 
 GRANDMOTHER_ID = make_resident_id("110105", date(1962, 3, 9), 31)
 PROXY = {"name": "王秀英", "id_number": GRANDMOTHER_ID, "role": "relative", "circumstances": ["elderly"]}
