@@ -42,7 +42,8 @@ def font_px(page: Page, selector: str) -> float:
 
 
 def test_a_clerk_finds_a_one_thing_by_name_life_event_and_department(page: Page, intake_url: str,
-                                                                      catalogue: dict[str, Any], screenshot: Screenshot) -> None:
+                                                                      catalogue: dict[str, Any],
+                                                                      screenshot: Screenshot) -> None:
     bundles = catalogue["bundles"]
     open_finder(page, intake_url)
     assert len(listed(page)) == len(bundles) == 46
@@ -185,7 +186,8 @@ def test_text_meets_wcag_aa_contrast(page: Page, intake_url: str, contrast: Cont
     assert min(ratios.values()) >= 4.5, ratios
 
 
-def test_the_keyboard_alone_reaches_the_search_box_and_the_results(page: Page, intake_url: str, screenshot: Screenshot) -> None:
+def test_the_keyboard_alone_reaches_the_search_box_and_the_results(page: Page, intake_url: str,
+                                                                   screenshot: Screenshot) -> None:
     open_finder(page, intake_url)
     page.keyboard.press("Tab")
     expect(page.locator(".skip")).to_be_focused()
@@ -208,8 +210,11 @@ def test_the_keyboard_alone_reaches_the_search_box_and_the_results(page: Page, i
     page.keyboard.press("Enter")
     expect(page.locator("#detail-title")).to_be_focused()
     expect(page.locator("#detail-title")).to_contain_text("出生")
-    page.keyboard.press("Tab")  # on to the printable notice, then the items
+    page.keyboard.press("Tab")  # on to the printable notice, the window's acceptance, then the items
     expect(page.locator("#detail-print")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#detail-window")).to_be_focused()
+    expect(page.locator("#detail-window")).to_have_attribute("href", re.compile(r"^/window/\?bundle=P-01&items="))
     page.keyboard.press("Tab")
     expect(page.locator("#items input").first).to_be_focused()
     page.keyboard.press("Tab")  # the vaccination certificate: no other item needs it, so it may go

@@ -168,7 +168,8 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     expect(page.locator("#handed-over")).to_contain_text("已出件")
     expect(page.locator("#handed-over")).to_be_focused()
     expect(page.locator("#status")).to_have_text("已登记出件：结果已一次交付。")
-    expect(page.locator("#timeline li").last).to_contain_text("窗口出件：全部结果已一次当面交付帮办代办人王秀英（窗口 W01，工号 S001）")
+    expect(page.locator("#timeline li").last).to_contain_text(
+        "窗口出件：全部结果已一次当面交付帮办代办人王秀英（窗口 W01，工号 S001）")
     ratios = contrast(page, TEXT_SELECTORS)
     assert min(ratios.values()) >= 4.5, ratios
     screenshot("handed-over")
