@@ -94,6 +94,8 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     expect(page.locator("#materials-summary")).to_contain_text("申请人提交 3 项")
     expect(page.locator("label[for=f-household_address] .badge.ok")).to_contain_text("共享数据")
 
+    posted: list[Request] = []
+    page.on("request", lambda r: posted.append(r) if r.method == "POST" and r.url.endswith("/cases") else None)
     page.locator("#accept").click()  # nothing filled in: the problems listed, their fields marked
     expect(page.locator("#apply-error")).to_be_focused()
     expect(page.locator("#apply-error li").first).to_contain_text("姓名或单位名称：")
@@ -122,15 +124,15 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     assert min(ratios.values()) >= 4.5, ratios
     screenshot("filled")
 
-    posted: list[Request] = []
-    page.on("request", lambda r: posted.append(r) if r.method == "POST" and r.url.endswith("/cases") else None)
+    refused, posted[:] = posted[0], []
     page.locator("#accept").dblclick()  # a double click makes one case
     title = page.locator("#case-title")
     expect(title).to_have_text(re.compile(r"^办件 \S+$"))
     expect(title).to_be_focused()
     case_id = (title.text_content() or "").removeprefix("办件 ")
     expect(page.locator("#status")).to_contain_text(case_id)
-    assert posted and len({r.headers["idempotency-key"] for r in posted}) == 1  # the refused attempt's key is not reused
+    keys = {r.headers["idempotency-key"] for r in posted}
+    assert len(keys) == 1 and refused.headers["idempotency-key"] not in keys  # edited since: another request
     assert {r.response().json()["case_id"] for r in posted if r.response()} == {case_id}  # type: ignore[union-attr]
     sent = json.loads(posted[0].post_data or "{}")
     assert sent["proxy"] == {"name": "王秀英", "id_number": GRANDMOTHER_ID, "role": "relative",
