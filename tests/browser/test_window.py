@@ -80,6 +80,13 @@ def test_the_finder_sends_the_chosen_items_to_the_window(page: Page, running_sys
     expect(page.get_by_label("预防接种证办理")).not_to_be_checked()
     screenshot("chosen")
 
+    page.locator("#lang-switch").click()  # the form in English: labels, materials, what the registries share
+    expect(page.get_by_label("Name (or entity name)")).to_be_visible()
+    expect(page.locator("label[for=f-household_address]")).to_contain_text("shared data · population registry")
+    expect(page.locator("#materials-summary")).to_contain_text("from the applicant")
+    screenshot("chosen-english")
+    page.locator("#lang-switch").click()
+
     page.get_by_label("出生医学证明签发").uncheck()  # the others need it: intake keeps it and says why
     expect(page.locator("#added")).to_be_visible()
     expect(page.get_by_label("出生医学证明签发")).to_be_checked()

@@ -169,7 +169,7 @@ function renderChoice() {
     const id = `item-${item.code}`;
     return h("li", { class: "check" },
       h("input", { type: "checkbox", id, value: item.code, checked: selected.has(item.code) }),
-      h("label", { for: id }, name(item), " ", h("span", { class: "note" }, item.code)));
+      h("label", { for: id }, name(item), " ", h("span", { class: "note nowrap" }, item.code)));
   }));
   fill($("added"), h("p", {}, h("strong", {}, tr("已自动保留的事项", "Items kept"))),
     h("ul", {}, n.added.map((a) => h("li", {}, said(a)))));
@@ -238,7 +238,7 @@ function materialChoice(m, kept) {
     autocomplete: "off" });
   document.value = kept?.document ?? tr("窗口已核验原件", "original checked at the window");
   return h("fieldset", { class: "material", "data-material": m.code },
-    h("legend", {}, name(m), " ", h("span", { class: "note" }, m.code)),
+    h("legend", {}, name(m), " ", h("span", { class: "note nowrap" }, m.code)),
     m.licence ? h("p", { class: "note" }, h("span", { class: "badge info" }, tr("可用电子证照", "E-licence")),
       tr(`申请人在网上授权预填后，可用「${m.licence.name_zh}」电子证照免提交；在窗口请收取原件。`,
          `once the applicant authorises the pre-fill online, their e-licence “${m.licence.name_en}” proves it; at the window, take the original.`)) : null,
