@@ -29,6 +29,7 @@ const PROVISION = {  // how a material the applicant brings is taken at the wind
 
 const state = {
   catalogue: null, code: null, notice: null,  // what is being applied for
+  allItems: {},  // each one-thing's items as published, by code: an unticked item can be ticked again
   idempotencyKey: null,  // one per attempt: a double click or a retry makes one case; an edit starts a new attempt
   caseId: null, case: null, caseNotice: null, pollTimer: null,
   announced: ["", ""],  // the status line's last words, in both languages
@@ -164,7 +165,7 @@ function renderChoice() {
   if (!n) return;
   const selected = new Set(n.items.map((i) => i.code));
   // The notice lists the selected items only: an unticked one comes back from the one-thing as published.
-  const all = state.allItems?.[n.bundle_code] ?? n.items;
+  const all = state.allItems[n.bundle_code] ?? n.items;
   fill($("items"), ...all.map((item) => {
     const id = `item-${item.code}`;
     return h("li", { class: "check" },
@@ -186,7 +187,6 @@ async function reselect() {
 
 /** Every item of a one-thing, for ticking back what was unticked (the notice lists only those selected). */
 async function rememberAllItems(code) {
-  state.allItems ??= {};
   if (state.allItems[code]) return;
   const bundle = await answerOf(api(`/catalogue/${encodeURIComponent(code)}`));
   state.allItems[code] = bundle.items.map((i) => ({ code: i.code, name_zh: i.name_zh, name_en: i.name_en }));
