@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 
 Contrast = Callable[[Page, list[str]], dict[str, float]]  # the conftest's `contrast` fixture
+Screenshot = Callable[[str], Any]  # the conftest's `screenshot` fixture
 TEXT_SELECTORS = [".shell-brand", ".shell-place", "#lang-switch", "#senior-switch", "h1", ".lead", "label", "#count",
                   ".result-name", ".result-meta", ".badge.ok", ".badge.info", ".badge.warn", ".item-meta", "th", "td",
                   ".added", ".shell-footer p"]
@@ -33,7 +34,7 @@ def open_finder(page: Page, url: str) -> None:
 
 
 def listed(page: Page) -> list[str]:
-    return page.locator("#results a").evaluate_all("links => links.map(a => a.dataset.code)")
+    return [str(c) for c in page.locator("#results a").evaluate_all("links => links.map(a => a.dataset.code)")]
 
 
 def font_px(page: Page, selector: str) -> float:
@@ -41,7 +42,8 @@ def font_px(page: Page, selector: str) -> float:
 
 
 def test_a_clerk_finds_a_one_thing_by_name_life_event_and_department(page: Page, intake_url: str,
-                                                                      catalogue: dict[str, Any], screenshot) -> None:
+                                                                      catalogue: dict[str, Any],
+                                                                      screenshot: Screenshot) -> None:
     bundles = catalogue["bundles"]
     open_finder(page, intake_url)
     assert len(listed(page)) == len(bundles) == 46
@@ -74,7 +76,7 @@ def test_a_clerk_finds_a_one_thing_by_name_life_event_and_department(page: Page,
 
 
 def test_a_clerk_opens_a_one_thing_and_reads_its_items_and_one_time_notice(page: Page, intake_url: str,
-                                                                             screenshot) -> None:
+                                                                             screenshot: Screenshot) -> None:
     notice = httpx.get(f"{intake_url}/catalogue/P-01/notice").json()
     open_finder(page, intake_url)
     page.get_by_label("名称或关键词").fill("新生儿")
@@ -110,7 +112,7 @@ def test_a_clerk_opens_a_one_thing_and_reads_its_items_and_one_time_notice(page:
 
 
 def test_an_e_licence_proves_a_material_the_applicant_would_otherwise_bring(page: Page, intake_url: str,
-                                                                          screenshot) -> None:
+                                                                          screenshot: Screenshot) -> None:
     open_finder(page, f"{intake_url}/?code=P-02")
     expect(page.locator("#detail-title")).to_have_text("入学一件事（P-02）")
     row = page.get_by_role("row", name=re.compile("^预防接种证 申请人提交"))
@@ -119,7 +121,7 @@ def test_an_e_licence_proves_a_material_the_applicant_would_otherwise_bring(page
     screenshot("licence-proves")
 
 
-def test_english_on_request_remembered_and_back(page: Page, intake_url: str, screenshot) -> None:
+def test_english_on_request_remembered_and_back(page: Page, intake_url: str, screenshot: Screenshot) -> None:
     open_finder(page, intake_url)
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.get_by_role("button", name=re.compile("Switch to English")).click()
@@ -154,7 +156,8 @@ def test_english_by_link(page: Page, intake_url: str) -> None:
     assert page.title().startswith("One-thing finder")
 
 
-def test_senior_mode_enlarges_type_and_is_remembered(page: Page, intake_url: str, screenshot, contrast: Contrast) -> None:
+def test_senior_mode_enlarges_type_and_is_remembered(page: Page, intake_url: str, screenshot: Screenshot,
+                                                     contrast: Contrast) -> None:
     open_finder(page, f"{intake_url}/?code=P-01")
     before = {s: font_px(page, s) for s in ("body", "h1", "label", ".result-name", "#notice-body td")}
     senior = page.get_by_role("button", name="长者专版")
@@ -183,7 +186,8 @@ def test_text_meets_wcag_aa_contrast(page: Page, intake_url: str, contrast: Cont
     assert min(ratios.values()) >= 4.5, ratios
 
 
-def test_the_keyboard_alone_reaches_the_search_box_and_the_results(page: Page, intake_url: str, screenshot) -> None:
+def test_the_keyboard_alone_reaches_the_search_box_and_the_results(page: Page, intake_url: str,
+                                                                   screenshot: Screenshot) -> None:
     open_finder(page, intake_url)
     page.keyboard.press("Tab")
     expect(page.locator(".skip")).to_be_focused()
@@ -206,8 +210,11 @@ def test_the_keyboard_alone_reaches_the_search_box_and_the_results(page: Page, i
     page.keyboard.press("Enter")
     expect(page.locator("#detail-title")).to_be_focused()
     expect(page.locator("#detail-title")).to_contain_text("出生")
-    page.keyboard.press("Tab")  # on to the printable notice, then the items
+    page.keyboard.press("Tab")  # on to the printable notice, the window's acceptance, then the items
     expect(page.locator("#detail-print")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#detail-window")).to_be_focused()
+    expect(page.locator("#detail-window")).to_have_attribute("href", re.compile(r"^/window/\?bundle=P-01&items="))
     page.keyboard.press("Tab")
     expect(page.locator("#items input").first).to_be_focused()
     page.keyboard.press("Tab")  # the vaccination certificate: no other item needs it, so it may go

@@ -49,6 +49,7 @@ WRITES: list[tuple[str, str, str, dict[str, Any] | None, tuple[Role, dict[str, s
     ("intake", "POST", "/cases/OT-NONE/corrections", {"form": {}}, (Role.CLERK, {}), 404, Role.ANALYST),
     ("intake", "POST", "/cases/OT-NONE/supplements", {"materials": {}}, (Role.APPLICANT, {"id_number": MOTHER}), 404,
      Role.DEPARTMENT),
+    ("intake", "POST", "/cases/OT-NONE/handover", {}, (Role.CLERK, {}), 404, Role.APPLICANT),
     ("intake", "POST", "/blacklist", {"id_number": FATHER, "reason_zh": "提供虚假材料", "reason_en": "false materials"},
      (Role.SUPERVISOR, {}), 201, Role.CLERK),
     ("dispatch", "POST", "/requests/none/redrive", None, (Role.OPERATOR, {}), 404, Role.CLERK),

@@ -60,6 +60,10 @@ class _Cases(Copies[Case]):
     def __init__(self, store: FakeIntake) -> None:
         super().__init__(store.cases, lambda case: case.case_id)
         self._acceptances = store.acceptances
+        self._timelines = store.timelines
+
+    async def noted(self, case_id: str, kind: str) -> bool:
+        return any(entry.kind == kind for entry in self._timelines.get(case_id, []))
 
     async def by_idempotency_key(self, key: str) -> KeyedCase | None:
         """Among the committed cases, as the unique key sees them (a case this transaction adds is not yet one)."""

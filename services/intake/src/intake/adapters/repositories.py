@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 
 from contracts.dispatch.v1 import Deficiency
 from contracts.sharing.v1 import SubjectKind
@@ -88,6 +88,12 @@ class SqlCases:
 
     async def get_for_update(self, case_id: str) -> Case | None:
         return await self._loaded.get_or_load(case_id, lambda: self._rows.get(case_id, for_update=True), _case)
+
+    async def noted(self, case_id: str, kind: str) -> bool:
+        connection = await self._uow.connection()
+        found = await connection.execute(select(_TIMELINE.c.id).where(
+            _TIMELINE.c.case_id == case_id, _TIMELINE.c.kind == kind).limit(1))
+        return found.first() is not None
 
     async def by_idempotency_key(self, key: str) -> KeyedCase | None:
         found = await self._rows.where(idempotency_key=key)

@@ -77,6 +77,10 @@ class NothingToCorrect(IntakeError):
     pass
 
 
+class NothingToHandOver(IntakeError):
+    """出件 at the window: the case is not delivered yet, or its results went by mail."""
+
+
 class NotOneself(IntakeError):
     """Someone else's authorisation or data: ``about`` is ``delegation`` (authorising for them) or ``lookup``."""
 

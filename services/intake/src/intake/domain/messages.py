@@ -50,6 +50,10 @@ MESSAGES = Messages({
                   "Correction round {round} supplied; the clock paused {paused} working day(s) and runs again"),
     "supplemented": ("容缺材料已补齐：{materials}", "Outstanding materials supplied: {materials}"),
     "reviewed": ("各部门预审通过，进入办理", "Every department's review passed"),
+    "handed_over": ("窗口出件：全部结果已一次当面交付{collector}（窗口 {window}，工号 {staff}）",
+                    "Handed over at window {window} (staff {staff}) to {collector}, every result at once"),
+    "collector_applicant": ("申请人本人", "the applicant in person"),
+    "collector_proxy": ("帮办代办人{name}", "the proxy {name}"),
     "correction_requested": ("一次性补正告知（第 {round} 轮，共 {count} 处）：{deficiencies}。办理时限暂停。",
                              "One correction notice (round {round}, {count} point(s)): {deficiencies}. "
                              "The clock is paused."),
@@ -202,6 +206,10 @@ MESSAGES = Messages({
                       "authorises you (POST /delegations) for this one-thing or any, for up to 30 days"),
     "case_not_found": ("未找到该办件", "case not found"),
     "nothing_to_correct": ("该办件没有待答复的补正告知", "no correction notice of this case is open"),
+    "nothing_to_hand_over": ("该办件尚未送达，或结果已免费寄递：没有要在窗口交付的结果",
+                             "nothing to hand over at the window: the case is not delivered yet, or its results "
+                             "were mailed"),
+    "no_proxy_to_collect": ("该办件没有帮办代办人，结果由申请人本人领取", "the case has no proxy: the applicant collects"),
     "no_such_one_thing": ("没有该一件事", "no such one-thing"),
     "no_such_delegation": ("没有该委托授权", "no such authorisation"),
     "draft_not_found": ("未找到该草稿", "draft not found"),

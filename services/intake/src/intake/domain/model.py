@@ -22,11 +22,15 @@ from exchange.aggregates import Aggregate
 from exchange.messages import Text
 from intake.domain.assistance import FastTrack
 from intake.domain.case import CaseState, item_status_text, notice_texts
+from intake.domain.errors import NothingToHandOver
 from intake.domain.messages import MESSAGES
 
 __all__ = [
-    "Acceptance", "Accepted", "Case", "CaseEvent", "Corrected", "Delivered", "KeyedCase", "Noted", "OpenCorrection",
+    "HANDED_OVER", "Acceptance", "Accepted", "Case", "CaseEvent", "Corrected", "Delivered", "KeyedCase", "Noted",
+    "OpenCorrection",
 ]
+
+HANDED_OVER = "handed_over"  # the timeline entry of 出件 at the window: its kind is how the hand-over is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +179,14 @@ class Case(Aggregate[CaseEvent]):
         self.materials = _with_documents(self.materials, documents)
         self.note("supplemented", MESSAGES.text("supplemented", materials=Text("、".join(sorted(documents)),
                                                                                  ", ".join(sorted(documents)))))
+
+    def hand_over(self, collector: Text, window_id: str | None, staff_id: str | None) -> None:
+        """出件: the delivered results handed over at the window, once, to ``collector`` (the applicant or their
+        proxy), by the clerk of ``window_id``; on the case's timeline. Mailed results are not handed over here."""
+        if self.delivered_at is None or self.delivery_method != "window":
+            raise NothingToHandOver(self.case_id)
+        self.note(HANDED_OVER, MESSAGES.text("handed_over", collector=collector, window=window_id or "—",
+                                             staff=staff_id or "—"))
 
     def note(self, kind: str, text: Text, *, item_code: str | None = None, department: str | None = None) -> None:
         """A line of the case's timeline (办件进度), in both languages."""

@@ -46,6 +46,7 @@ from intake.domain.errors import (
 )
 from intake.domain.materials import Submitted
 from intake.domain.messages import MESSAGES
+from intake.domain.model import HANDED_OVER
 from intake.domain.notice import one_time_notice
 from intake.domain.origin import Refusal, application_origin, may_follow
 from intake.domain.pseudonyms import Pseudonyms
@@ -69,11 +70,13 @@ from intake.entrypoints.schemas import (
     DraftCreate,
     DraftPublic,
     ErrorPublic,
+    HandOverCreate,
     ItemPublic,
     MaterialCreate,
     SupplementCreate,
     TimelinePublic,
 )
+from intake.entrypoints.window_page import mount_window
 from intake.service_layer import blacklist, delegations
 from intake.service_layer.applications import (
     ApplicantIn,
@@ -86,6 +89,7 @@ from intake.service_layer.applications import (
 from intake.service_layer.catalogues import CatalogueStore
 from intake.service_layer.corrections import supply_correction, supply_supplement
 from intake.service_layer.drafts import Authorisation, create_draft, prefilled_values
+from intake.service_layer.hand_over import hand_over
 from intake.service_layer.unit_of_work import intake_work
 
 _IDEMPOTENCY_KEY = (
@@ -102,6 +106,7 @@ Acceptor = Annotated[Caller, Depends(Allow(Role.CLERK, Role.KIOSK, Role.APPLICAN
 CaseReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.CLERK, Role.KIOSK, Role.SUPERVISOR, Role.OPERATOR))]
 DraftReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.CLERK))]
 Supervisor = Annotated[Caller, Depends(Allow(Role.SUPERVISOR))]
+Clerk = Annotated[Caller, Depends(Allow(Role.CLERK))]
 
 
 def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCalendar) -> CasePublic:
@@ -135,6 +140,7 @@ def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCa
         case_id=case.case_id, bundle_code=case.bundle_code, catalogue_version=case.catalogue_version,
         status=case.status, status_zh=CASE_STATUS_ZH[CaseStatus(case.status)], channel=case.channel,
         delivery_method=case.delivery_method, accepted_at=case.accepted_at, delivered_at=case.delivered_at,
+        handed_over_at=next((e.at for e in entries if e.kind == HANDED_OVER), None),
         correction_round=case.correction_round, correction=case.correction, window_id=case.window_id,
         staff_id=case.staff_id, proxy=case.proxy, fast_track=case.fast_track,
         fast_track_note_zh=case.fast_track_note_zh, fast_track_note_en=case.fast_track_note_en,
@@ -369,6 +375,21 @@ async def supplement_case(case_id: str, body: Annotated[SupplementCreate, Body(o
     return _public(*await _case(database, case_id), edge.calendar)
 
 
+@router.post("/cases/{case_id}/handover", response_model=CasePublic,
+             responses={409: {"model": ErrorPublic, "description": "尚未送达或结果已寄递 Not delivered yet, or mailed"},
+                        **_INVALID},
+             summary="窗口出件 Record that the results were handed over at the window (clerks)")
+async def hand_over_case(case_id: str, body: HandOverCreate, clerk: Clerk, database: ServiceDatabase,
+                         edge: TheIntake) -> CasePublic:
+    """For a case delivered for collection at the window (窗口领取): the clerk hands every result over at once,
+    to the applicant or the case's proxy, and records it; the window and staff are the clerk's token's. A repeat
+    records nothing more and answers the case as it stands."""
+    case, _ = await _followed(database, case_id, clerk)
+    async with intake_work(database) as uow:
+        await hand_over(uow, case_id, body.collector, (case.proxy or {}).get("name"), clerk.window_id,
+                        clerk.staff_id)
+    return _public(*await _case(database, case_id), edge.calendar)
+
 
 @router.post("/blacklist", status_code=201, responses=_INVALID,
              summary="列入黑名单 Blacklist an applicant for false materials (R-22; supervisors)")
@@ -400,4 +421,5 @@ def create_app(database: Database, catalogues: CatalogueStore,
     app.state.intake = IntakeEdge(catalogues, calendar, pseudonyms, verify_licence)
     app.include_router(router)
     mount_hall(app)
+    mount_window(app)
     return app

@@ -25,6 +25,7 @@ from intake.domain.errors import (
     IntakeError,
     NotDelegated,
     NothingToCorrect,
+    NothingToHandOver,
     NotOneself,
     UnknownOneThing,
 )
@@ -120,6 +121,7 @@ _BY_REFUSAL: tuple[tuple[type[IntakeError], int, str], ...] = (
     (DelegationNotFound, 404, "no_such_delegation"),
     (DraftNotFound, 404, "draft_not_found"),
     (NothingToCorrect, 409, "nothing_to_correct"),
+    (NothingToHandOver, 409, "nothing_to_hand_over"),
 )
 _NOT_ONESELF = {"delegation": "authorise_for_yourself", "lookup": "look_up_your_own"}
 

@@ -153,6 +153,15 @@ class CorrectionCreate(BaseModel):
     materials: Materials = Field(default_factory=dict)
 
 
+class HandOverCreate(BaseModel):
+    """出件: who collected the results at the window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    collector: Literal["applicant", "proxy"] = Field(
+        default="applicant", description="领取人：申请人本人 applicant / 办件的帮办代办人 proxy (the case's own)")
+
+
 class SupplementCreate(BaseModel):
     """容缺补齐: documents for materials accepted missing."""
 
@@ -241,6 +250,8 @@ class CasePublic(BaseModel):
     delivery_method: str
     accepted_at: datetime
     delivered_at: datetime | None
+    handed_over_at: datetime | None = Field(default=None, description="窗口出件：结果当面交付的时间（窗口领取的办件，"
+                                            "由窗口人员登记）/ when a clerk recorded handing the results over")
     correction_round: int
     correction: dict[str, Any] | None
     window_id: str | None

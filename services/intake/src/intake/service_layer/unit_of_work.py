@@ -33,6 +33,10 @@ __all__ = [
 class CaseRepository(Protocol):
     async def get_for_update(self, case_id: str) -> Case | None: ...
 
+    async def noted(self, case_id: str, kind: str) -> bool:
+        """Whether the case's committed timeline has an entry of ``kind`` (read after the case is locked)."""
+        ...
+
     async def by_idempotency_key(self, key: str) -> KeyedCase | None:
         """The case a request with this key (as stored) already made, if any."""
         ...

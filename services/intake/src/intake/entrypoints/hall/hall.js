@@ -237,6 +237,9 @@ function renderDetail() {
                                      `Lead: ${lead}; with: ${co || "none"}`);
   $("detail-print").href = `/catalogue/${encodeURIComponent(b.code)}/notice?format=html` +
     (state.notice ? state.notice.items.map((i) => `&items=${encodeURIComponent(i.code)}`).join("") : "");
+  // The items as selected here go with the clerk to the acceptance screen (综合窗口 · 一窗受理).
+  const items = state.notice ? state.notice.items.map((i) => i.code).join(",") : "";
+  $("detail-window").href = `/window/?bundle=${encodeURIComponent(b.code)}${items ? `&items=${encodeURIComponent(items)}` : ""}`;
   renderItems();
   renderAdded();
   renderNotice();
