@@ -52,7 +52,7 @@ def open_signed_in(page: Page, url: str, sign_in: SignIn, screenshot: Screenshot
     sign_in(page, "window.W01")
     expect(page.locator("body[data-ready=true]")).to_have_count(1)
     expect(page.locator("#signed-out")).to_be_hidden()
-    expect(page.locator("#session")).to_contain_text("W01")
+    expect(page.locator("#shell-session")).to_contain_text("W01")
 
 
 def ticked_items(page: Page) -> list[str]:
@@ -188,7 +188,7 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     expect(page.locator("#case-title")).to_have_text(f"Case {case_id}")
     expect(page.locator("#case-status")).to_have_text("Delivered")
     expect(page.locator("#delivery")).to_contain_text("collected at the window")
-    expect(page.locator("#session")).to_contain_text("Signed in: Clerk W01")
+    expect(page.locator("#shell-session")).to_contain_text("Signed in: Clerk W01")
     expect(page.locator("#status")).to_have_text("Hand-over recorded: every result handed over at once.")
     expect(page.locator("#handed-over")).to_contain_text("Handed over")
     expect(page.locator("#case-facts")).to_contain_text("Newborn birth (P-01)")

@@ -700,7 +700,7 @@ async function start() {
   $("sign-in-prompt").addEventListener("click", () => signIn(ROLE));
   let me = null;
   try { me = await finishSignIn(); } catch { me = null; }
-  showSession($("session"), ROLE, showSignedOut);
+  showSession($("shell-session"), ROLE, showSignedOut);
   if (!isClerk(me)) {
     showSignedOut();
     document.body.dataset.ready = "true";
