@@ -149,9 +149,9 @@ function rememberTyped() {
   for (const input of $("form-fields").querySelectorAll("[data-field]")) state.typed[input.dataset.field] = input.value;
 }
 
-function fieldInput(field) {
+/** A labelled input of the one form, as the catalogue describes the field (a date, a choice, text). */
+function fieldInput(field, value = "", prefilled = false) {
   const id = `field-${field.name}`;
-  const value = state.typed[field.name] ?? state.prefilled[field.name]?.value ?? "";
   const common = { id, "data-field": field.name, required: field.required, "aria-describedby": `${id}-problem` };
   let input;
   if (field.type === "enum") {
@@ -164,8 +164,8 @@ function fieldInput(field) {
   input.value = value;
   return h("div", { class: "portal-field" },
     h("label", { for: id }, tr(field.label_zh, field.label_en),
-      field.required ? h("span", { class: "required" }, tr("（必填）", " (required)")) : null),
-    state.prefilled[field.name] ? h("span", { class: "badge ok" }, tr("已授权预填，请核对", "Pre-filled: please check")) : null,
+      field.required ? h("span", { class: "required" }, tr("（必填）", " (required)")) : null,
+      prefilled ? h("span", { class: "badge ok" }, tr("已预填，请核对", "pre-filled: check it")) : null),
     input,
     h("p", { id: `${id}-problem`, class: "problem", hidden: true }));
 }
@@ -204,7 +204,8 @@ function renderApplication() {
   const me = state.me.claims;
   $("who").textContent = tr(`申请人：${me.name ?? ""}（${maskedId(me.id_number)}），取自您的登录身份`,
                             `Applicant: ${me.name ?? ""} (${maskedId(me.id_number)}), from your sign-in`);
-  $("form-fields").replaceChildren(...n.form.map(fieldInput));
+  $("form-fields").replaceChildren(...n.form.map((f) => fieldInput(
+    f, state.typed[f.name] ?? state.prefilled[f.name]?.value ?? "", Boolean(state.prefilled[f.name]))));
   $("materials").replaceChildren(...asked.map(materialChoice));
   if (!asked.length) $("materials").append(h("li", { class: "note" }, tr("无需提交材料。", "No material is asked of you.")));
 }
@@ -451,13 +452,7 @@ async function renderCorrection() {
       h("strong", {}, itemName(d.item_code)), " · ", tr(department(d.department).zh, department(d.department).en), "：",
       tr(d.reason_zh, d.reason_en)))),
     h("form", { id: "correction-form", novalidate: true, onsubmit: submitCorrection },
-      fields.map((name) => {
-        const id = `field-${name}`;
-        const spec = labels[name] ?? { label_zh: name, label_en: name };
-        return h("div", { class: "portal-field" }, h("label", { for: id }, tr(spec.label_zh, spec.label_en)),
-          h("input", { id, type: "text", "data-field": name, "aria-describedby": `${id}-problem` }),
-          h("p", { id: `${id}-problem`, class: "problem", hidden: true }));
-      }),
+      fields.map((name) => fieldInput(labels[name] ?? { name, label_zh: name, label_en: name, type: "text" })),
       h("ul", { class: "portal-list" }, materials.map((m) => {
         const group = `material-${m.code}`;
         return h("li", {}, h("fieldset", { class: "portal-material", "data-material": m.code },
