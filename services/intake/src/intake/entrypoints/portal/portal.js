@@ -382,7 +382,8 @@ function itemName(code) {
 function waitingOn(item) {
   const c = state.caseDetail;
   if (["approved", "rejected", "not_processed"].includes(item.status)) {
-    return item.document_no ? tr(`文书号 ${item.document_no}`, `document ${item.document_no}`) : "—";
+    return item.document_no ? tr(`已出文书 ${item.document_no}`, `Result issued: ${item.document_no}`)
+      : tr("已结束", "Finished");
   }
   if (c.correction) return h("strong", {}, tr("等待您补正", "Your correction"));
   if (item.status === "released") return tr(`${item.department_name_zh}办理中`, `${item.department_name_en} is handling it`);
@@ -520,8 +521,9 @@ function renderRating() {
           h("div", { class: "portal-radios" }, LEVELS.map(([value, zh, en]) => h("label", { class: "inline" },
             h("input", { type: "radio", name: key, value, required: true }), " ", tr(zh, en)))),
           h("label", { for: `${key}-comment` }, tr("意见（选填）", "Comment (optional)")),
-          h("input", { id: `${key}-comment`, type: "text", maxlength: 500 }),
-          h("button", { type: "submit" }, tr("提交评价", "Submit the rating")))));
+          h("div", { class: "portal-rate-send" },
+            h("input", { id: `${key}-comment`, type: "text", maxlength: 500 }),
+            h("button", { type: "submit" }, tr("提交评价", "Submit the rating"))))));
   }));
 }
 
@@ -553,7 +555,8 @@ async function loadLicences() {
 
 function renderLicences() {
   $("licence-list").replaceChildren(...state.licences.map((l) => h("li", { class: "portal-licence", "data-licence": l.licence_id },
-    h("p", { class: "portal-licence-name" }, l.licence_type, " · ", l.number, " ",
+    h("p", { class: "portal-licence-name" }, l.name_zh ? tr(l.name_zh, l.name_en) : l.licence_type,
+      h("span", { class: "note" }, ` · ${l.number} `),
       h("span", { class: `badge ${l.state === "active" ? "ok" : "warn"}` }, pair(LICENCE_STATE[l.state], l.state))),
     h("p", { class: "note" }, tr(`${department(l.issuer_department).zh}签发 · 有效期 ${l.valid_from} 至 ${l.valid_until ?? "长期"} · 办件 ${l.case_id}`,
       `Issued by ${department(l.issuer_department).en} · valid ${l.valid_from} to ${l.valid_until ?? "no end"} · case ${l.case_id}`)),
@@ -603,9 +606,11 @@ async function showSignedIn() {
 }
 
 async function start() {
-  startShell();
+  // The sign-in first: coming back from the identity platform, it puts the address back as it was (?lang=en
+  // included), and the shell then reads the language from it.
   let me = null;
   try { me = await finishSignIn(); } catch { me = null; }
+  startShell();
   state.me = me && me.roles.includes("applicant") ? me : applicantSession();
   showSession($("session-corner"), "applicant", () => showSignedOut());
   $("sign-in-main").addEventListener("click", () => signIn("applicant"));
