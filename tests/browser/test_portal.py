@@ -196,7 +196,7 @@ def test_english_senior_mode_and_aa_contrast_on_a_case(page: Page, running_syste
     assert page.evaluate("document.documentElement.lang") == "en"
     expect(page.locator(".shell-who")).to_have_text("Signed in: Applicant 刘兰")
     page.locator(f"#case-list [data-case={case_id}]").click()
-    expect(page.locator("#case-title")).to_contain_text(f"Newborn")
+    expect(page.locator("#case-title")).to_contain_text("Newborn")
     expect(page.locator("#case-items thead")).to_contain_text("Handled by")
     expect(page.locator("#case-status")).to_have_text("Delivered", timeout=DELIVERY_WAIT_MS)
     expect(page.locator("#touchpoints form").first).to_be_visible()
