@@ -68,12 +68,13 @@ def open_portal(page: Page, system: System, query: str = "") -> None:
     expect(page.locator("body[data-ready=true]")).to_have_count(1)
 
 
-def apply_by_api(system: System, id_number: str, name: str) -> str:
-    """A P-01 case the applicant applied for online themselves, through intake's API with their own token."""
+def apply_by_api(system: System, id_number: str, name: str, *, photo: dict[str, str] | None = None) -> str:
+    """A P-01 case the applicant applied for online themselves, through intake's API with their own token
+    (``photo``: how the newborn's photo is given, uploaded by default)."""
     body = {"bundle_code": "P-01", "applicant": {"name": name, "id_number": id_number}, "channel": "portal",
             "form": {**FORM, "birth_date": date.today().isoformat()},
             "materials": {"P-01-01-M1": {"document": "d1"}, "P-01-03-M4": {"document": "d2"},
-                          "P-01-05-M1": {"document": "d3"}}}
+                          "P-01-05-M1": photo or {"document": "d3"}}}
     answer = httpx.post(f"{system.url('intake')}/cases", json=body, auth=system.tokens.applicant(id_number, name),
                         timeout=30)
     assert answer.status_code == 201, answer.text
@@ -132,7 +133,7 @@ def test_an_applicant_applies_follows_corrects_downloads_verifies_and_rates(
     form = page.locator("#correction-form")
     corrected = {**FORM, "birth_date": date.today().isoformat(), "household_address": FORM["household_address"] + "101室"}
     for name in form.locator("[data-field]").evaluate_all("fields => fields.map(f => f.dataset.field)"):
-        field = form.locator(f"#field-{name}")
+        field = form.locator(f"#fix-{name}")
         field.select_option(corrected[name]) if name == "newborn_sex" else field.fill(corrected[name])
     files = form.locator("input[type=file]")
     for n in range(files.count()):
@@ -248,3 +249,28 @@ def test_another_applicants_cases_never_appear_and_the_keyboard_reaches_them(
     expect(page.locator("#case-list [data-case]").first).to_be_visible()
     origins = {running_system.url(name) for name in ("intake", "licence", "rating")}
     assert requests and all(any(url.startswith(o) for o in origins) for url in requests), requests
+
+
+def test_a_material_accepted_missing_is_supplied_later(page: Page, running_system: System, sign_in: SignIn,
+                                                       screenshot: Screenshot) -> None:
+    aunt = make_resident_id("430104", date(1988, 11, 30), 51)
+    case_id = apply_by_api(running_system, aunt, "周敏", photo={"provision": "deferred"})
+    open_portal(page, running_system)
+    page.locator("#sign-in-main").click()
+    sign_in(page, aunt, name="周敏")
+    expect(page.locator("body[data-ready=true]")).to_have_count(1)
+    page.locator(f"#case-list [data-case={case_id}]").click()
+    owed = page.locator("#supplements")
+    expect(owed).to_be_visible()
+    expect(owed).to_contain_text("新生儿近期免冠彩色照片")
+    page.get_by_role("button", name="提交补齐的材料").click()
+    expect(owed.locator(".problem")).to_have_text("请选择要上传的文件")
+    screenshot("owed")
+    owed.get_by_label("选择文件").set_input_files({"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8photo"})
+    page.get_by_role("button", name="提交补齐的材料").click()
+    expect(owed).to_be_hidden()
+    expect(page.locator("#case-title")).to_be_focused()
+    case = httpx.get(f"{running_system.url('intake')}/cases/{case_id}", timeout=30,
+                     auth=running_system.tokens.applicant(aunt, "周敏")).json()
+    photo = next(c for c in case["commitments"] if c["material_code"] == "P-01-05-M1")
+    assert photo["status"] == "fulfilled" and photo["document"].startswith("sha256:"), photo

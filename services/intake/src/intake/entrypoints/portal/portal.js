@@ -150,8 +150,8 @@ function rememberTyped() {
 }
 
 /** A labelled input of the one form, as the catalogue describes the field (a date, a choice, text). */
-function fieldInput(field, value = "", prefilled = false) {
-  const id = `field-${field.name}`;
+function fieldInput(field, value = "", prefilled = false, prefix = "field") {
+  const id = `${prefix}-${field.name}`;
   const common = { id, "data-field": field.name, required: field.required, "aria-describedby": `${id}-problem` };
   let input;
   if (field.type === "enum") {
@@ -259,13 +259,14 @@ async function collectMaterials(container) {
   return complete ? materials : null;
 }
 
-function showProblems(container, problems) {
+/** Each problem the API named by its path, shown by its field or material; ids are ``<prefix>-<name>``. */
+function showProblems(container, problems, { field = "field", material = "material" } = {}) {
   for (const el of container.querySelectorAll(".problem")) el.hidden = true;
   for (const el of container.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
   let first = null;
   for (const p of problems) {
     const [kind, name] = p.path.split(".");
-    const id = kind === "form" ? `field-${name}` : kind === "materials" ? `material-${name}-file` : null;
+    const id = kind === "form" ? `${field}-${name}` : kind === "materials" ? `${material}-${name}-file` : null;
     const where = id && container.querySelector(`#${CSS.escape(id)}`);
     const note = id && container.querySelector(`#${CSS.escape(`${id.replace(/-file$/, "")}-problem`)}`);
     if (!where || !note) continue;
@@ -325,7 +326,7 @@ function renderCases() {
                   "aria-current": c.case_id === state.caseId ? "true" : null,
                   onclick: () => openCase(c.case_id, { focus: true }) },
       h("span", { class: "portal-case-name" }, tr(c.name_zh, c.name_en)),
-      h("span", { class: "note" }, ` ${c.case_id} · `),
+      h("span", { class: "note" }, ` ${c.case_id} `),
       h("span", { class: `badge ${c.awaiting_correction ? "warn" : c.status === "delivered" ? "ok" : "info"}` },
         pair(CASE_STATUS[c.status], c.status_zh)),
       c.due_on && c.status !== "delivered" ? h("span", { class: "note" }, tr(` 预计 ${c.due_on} 前办结`, ` due by ${c.due_on}`)) : null,
@@ -419,6 +420,7 @@ function renderCase({ keepCorrection = false } = {}) {
     c.paused_days ? tr(`；补正期间暂停计时 ${c.paused_days} 个工作日`, `; paused ${c.paused_days} working days for corrections`) : "",
     c.delivered_at ? tr(`；${when(c.delivered_at)} 办结送达`, `; delivered ${when(c.delivered_at)}`) : "", tr("。", "."));
   if (!(keepCorrection && c.correction && !$("correction").hidden)) renderCorrection().catch(showError);
+  if (!(keepCorrection && !$("supplements").hidden)) renderSupplements().catch(showError);
   $("case-items").tBodies[0].replaceChildren(...c.items.map((item) => h("tr", { "data-item": item.item_code },
     h("td", {}, named(item)), h("td", {}, tr(item.department_name_zh, item.department_name_en)),
     h("td", {}, h("span", { class: `badge ${item.status === "approved" ? "ok" : item.status === "rejected" || item.status === "not_processed" ? "warn" : "info"}` },
@@ -453,9 +455,9 @@ async function renderCorrection() {
       h("strong", {}, itemName(d.item_code)), " · ", tr(department(d.department).zh, department(d.department).en), "：",
       tr(d.reason_zh, d.reason_en)))),
     h("form", { id: "correction-form", novalidate: true, onsubmit: submitCorrection },
-      fields.map((name) => fieldInput(labels[name] ?? { name, label_zh: name, label_en: name, type: "text" })),
+      fields.map((name) => fieldInput(labels[name] ?? { name, label_zh: name, label_en: name, type: "text" }, "", false, "fix")),
       h("ul", { class: "portal-list" }, materials.map((m) => {
-        const group = `material-${m.code}`;
+        const group = `fix-${m.code}`;
         return h("li", {}, h("fieldset", { class: "portal-material", "data-material": m.code },
           h("legend", {}, named(m), h("span", { class: "note" }, ` · ${m.code}`)),
           h("label", { for: `${group}-file` }, tr("重新选择文件", "Choose the file again")),
@@ -463,6 +465,51 @@ async function renderCorrection() {
           h("p", { id: `${group}-problem`, class: "problem", hidden: true })));
       })),
       h("p", {}, h("button", { type: "submit", class: "primary", id: "correction-submit" }, tr("提交补正", "Submit the correction")))));
+}
+
+// ---- 容缺补齐: the materials accepted missing, supplied later ------------------------------------------------
+
+async function renderSupplements() {
+  const c = state.caseDetail;
+  const owed = c.commitments.filter((k) => k.kind === "tolerance" && k.status === "open");
+  const box = $("supplements");
+  box.hidden = !owed.length;
+  if (!owed.length) { box.replaceChildren(); return; }
+  const n = await notice(c.bundle_code, c.items.map((i) => i.item_code));
+  const material = (code) => n.materials.find((m) => m.code === code) ?? { code, name_zh: code, name_en: code };
+  box.replaceChildren(
+    h("h4", {}, tr("容缺受理：待补齐的材料", "Accepted with materials to follow")),
+    h("form", { id: "supplement-form", novalidate: true, onsubmit: submitSupplements },
+      h("ul", { class: "portal-list" }, owed.map((k) => {
+        const m = material(k.material_code);
+        const group = `owed-${m.code}`;
+        return h("li", {}, h("fieldset", { class: "portal-material", "data-material": m.code },
+          h("legend", {}, named(m), h("span", { class: "note" }, tr(` · 请于 ${k.due_on} 前补齐`, ` · by ${k.due_on}`))),
+          h("label", { for: `${group}-file` }, tr("选择文件", "Choose the file")),
+          h("input", { type: "file", id: `${group}-file`, "aria-describedby": `${group}-problem` }),
+          h("p", { id: `${group}-problem`, class: "problem", hidden: true })));
+      })),
+      h("p", {}, h("button", { type: "submit", class: "primary", id: "supplement-submit" }, tr("提交补齐的材料", "Supply the materials")))));
+}
+
+async function submitSupplements(event) {
+  event.preventDefault();
+  const form = $("supplement-form");
+  const materials = await collectMaterials(form);
+  if (!materials) return;
+  $("supplement-submit").disabled = true;
+  try {
+    state.caseDetail = await call(`/cases/${encodeURIComponent(state.caseId)}/supplements`,
+                                  { method: "POST", json: { materials } });
+    showError(null);
+    say("材料已补齐", "The materials are supplied");
+    renderCase();
+    $("case-title").focus();
+  } catch (error) {
+    showError(error);
+    if (error.problems) showProblems(form, error.problems, { material: "owed" });
+    $("supplement-submit").disabled = false;
+  }
 }
 
 function department(code) {
@@ -490,7 +537,7 @@ async function submitCorrection(event) {
     $("case-title").focus();
   } catch (error) {
     showError(error);
-    if (error.problems) showProblems(form, error.problems);
+    if (error.problems) showProblems(form, error.problems, { field: "fix", material: "fix" });
     $("correction-submit").disabled = false;
   }
 }
