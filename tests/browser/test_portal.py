@@ -171,12 +171,14 @@ def test_an_applicant_applies_follows_corrects_downloads_verifies_and_rates(
     expect(verification.locator("body")).to_contain_text("真实有效")
     verification.close()
 
-    # 5. 好差评: every touchpoint, once each.
-    page.locator(f"#case-list [data-case={case_id.group(0)}]").click()
+    # 5. 好差评: every touchpoint of the case still open, once each.
     forms = page.locator("#touchpoints form")
     expect(forms.first).to_be_visible(timeout=DELIVERY_WAIT_MS)
     touchpoints = page.locator("#touchpoints > li").count()
     assert touchpoints >= 2, "at least acceptance and the whole one-thing"
+    forms.first.locator("summary").click()
+    forms.first.get_by_label("办事效率高").check()
+    forms.first.get_by_label("一次告知清楚").check()
     while forms.count():
         forms.first.get_by_label("非常满意").check()
         forms.first.get_by_role("button", name="提交评价").click()
@@ -184,6 +186,10 @@ def test_an_applicant_applies_follows_corrects_downloads_verifies_and_rates(
         page.locator("#status").evaluate("el => { el.textContent = ''; }")
     expect(page.locator("#touchpoints .badge.ok")).to_have_count(touchpoints)
     screenshot("rated")
+    ratings = httpx.get(f"{system.url('rating')}/cases/{case_id.group(0)}/ratings", timeout=30,
+                        auth=system.tokens.applicant(MOTHER, "王芳")).json()
+    assert len(ratings) == touchpoints and {r["level"] for r in ratings} == {"very_satisfied"}
+    assert ["efficient", "clear_guidance"] in [r["tags"] for r in ratings], "the reasons chosen are kept"
 
 
 def test_english_senior_mode_and_aa_contrast_on_a_case(page: Page, running_system: System, sign_in: SignIn,

@@ -27,7 +27,7 @@ const LICENCE_STATE = { active: ["有效", "In force"], revoked: ["已撤销", "
 
 const state = {
   me: null, catalogue: null, bundles: new Map(), notice: null, draftId: null, prefilled: {}, typed: {},
-  idempotencyKey: null, cases: [], caseId: null, caseDetail: null, touchpoints: [], licences: [], refresher: null,
+  idempotencyKey: null, cases: [], tags: [], caseId: null, caseDetail: null, touchpoints: [], licences: [], refresher: null,
 };
 const $ = (id) => document.getElementById(id);
 
@@ -545,6 +545,8 @@ async function submitCorrection(event) {
 // ---- 好差评 ------------------------------------------------------------------------------------------------
 
 async function loadTouchpoints(caseId) {
+  // The reason tags are the rating service's fixed vocabulary, read once.
+  if (!state.tags.length) state.tags = await call(await serviceUrl("rating", "/tags")).catch(() => []);
   return call(await serviceUrl("rating", `/cases/${encodeURIComponent(caseId)}/touchpoints`));
 }
 
@@ -567,6 +569,10 @@ function renderRating() {
         h("fieldset", {}, h("legend", {}, title),
           h("div", { class: "portal-radios" }, LEVELS.map(([value, zh, en]) => h("label", { class: "inline" },
             h("input", { type: "radio", name: key, value, required: true }), " ", tr(zh, en)))),
+          state.tags.length ? h("details", { class: "portal-tags" },
+            h("summary", {}, tr("选择原因（选填）", "Reasons (optional)")),
+            state.tags.map((tag) => h("label", { class: "inline" },
+              h("input", { type: "checkbox", name: `${key}-tag`, value: tag.code }), " ", tr(tag.name_zh, tag.name_en)))) : null,
           h("label", { for: `${key}-comment` }, tr("意见（选填）", "Comment (optional)")),
           h("div", { class: "portal-rate-send" },
             h("input", { id: `${key}-comment`, type: "text", maxlength: 500 }),
@@ -580,9 +586,10 @@ async function rate(event, touchpoint) {
   const level = formEl.querySelector("input[type=radio]:checked")?.value;
   if (!level) { showError(new Refused("请选择满意程度", "Choose how satisfied you are")); formEl.querySelector("input")?.focus(); return; }
   const comment = formEl.querySelector("input[type=text]").value.trim();
+  const tags = [...formEl.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
   try {
     await call(await serviceUrl("rating", "/ratings"), { method: "POST", json: {
-      case_id: state.caseId, touchpoint: touchpoint.touchpoint, item_code: touchpoint.item_code, level,
+      case_id: state.caseId, touchpoint: touchpoint.touchpoint, item_code: touchpoint.item_code, level, tags,
       comment: comment || null, rated_via: "portal" } });
     showError(null);
     state.touchpoints = await loadTouchpoints(state.caseId);
