@@ -11,6 +11,7 @@ const ITEM_STATUS = {
   approved: ["已办结（准予）", "Done: approved"], rejected: ["已办结（不予）", "Done: refused"],
   not_processed: ["未办理（前置事项未通过）", "Not handled: a prerequisite failed"],
 };
+const FINAL = ["approved", "rejected", "not_processed"];  // an item's states that end it
 const CASE_STATUS = {
   accepted: ["已受理", "Accepted"], in_progress: ["办理中", "In progress"],
   awaiting_correction: ["待补正", "Awaiting your correction"], delivered: ["已送达", "Delivered"],
@@ -382,7 +383,7 @@ function itemName(code) {
 /** Who the item waits on: the applicant's correction, a prerequisite item not done yet, or its department. */
 function waitingOn(item) {
   const c = state.caseDetail;
-  if (["approved", "rejected", "not_processed"].includes(item.status)) {
+  if (FINAL.includes(item.status)) {
     return item.document_no ? tr(`已出文书 ${item.document_no}`, `Result issued: ${item.document_no}`)
       : tr("已结束", "Finished");
   }
@@ -397,11 +398,17 @@ function waitingOn(item) {
   return tr("等待派发", "Being sent to the department");
 }
 
+// Today in China (YYYY-MM-DD), which the due dates are counted in.
+const chinaToday = () => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
+
 function limits(item) {
   const parts = [];
   if (item.time_limit_days) parts.push(tr(`法定 ${item.time_limit_days} 个工作日`, `statutory ${item.time_limit_days} working days`));
   if (item.promised_limit_days) parts.push(tr(`承诺 ${item.promised_limit_days} 个工作日`, `promised ${item.promised_limit_days}`));
   if (item.due_on) parts.push(tr(`应于 ${item.due_on} 前`, `due by ${item.due_on}`));
+  if (item.due_on && !FINAL.includes(item.status) && item.due_on < chinaToday()) {
+    parts.push(h("span", { class: "badge warn" }, tr("已超期", "Overdue")));
+  }
   return parts.flatMap((p, n) => (n ? [h("br"), p] : [p]));
 }
 
