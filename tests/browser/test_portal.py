@@ -48,8 +48,18 @@ def correcting_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syst
     env = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
            "ONETHING_SIM_LATENCY_MS_MIN": "0", "ONETHING_SIM_LATENCY_MS_MAX": "0",
            "ONETHING_SIM_CORRECTION_RATE": "1", "ONETHING_SIM_REJECT_RATE": "0"}
-    with System(SystemConfig(data_dir=tmp_path_factory.mktemp("correcting"), free_ports=True, env=env)) as system:
+    system = System(SystemConfig(data_dir=tmp_path_factory.mktemp("correcting"), free_ports=True, env=env))
+    try:
+        system.start()  # start() stops what it started when it fails
+    except RuntimeError:
+        # Free ports are chosen before the processes bind them: with the session's system and the other test
+        # servers starting beside this one, a port can be taken in between (EADDRINUSE). Once more, afresh.
+        system = System(SystemConfig(data_dir=tmp_path_factory.mktemp("correcting"), free_ports=True, env=env))
+        system.start()
+    try:
         yield system
+    finally:
+        system.stop()
 
 
 def sign_in_at(system: System, page: Page, id_number: str, name: str) -> None:
