@@ -124,6 +124,13 @@ def test_an_applicant_applies_follows_corrects_downloads_verifies_and_rates(
     for n in range(materials.count()):
         materials.nth(n).set_input_files({"name": f"material-{n}.pdf", "mimeType": "application/pdf",
                                           "buffer": f"%PDF-1.4 material {n}".encode()})
+    page.locator("#field-newborn_name").fill("")
+    page.get_by_role("button", name="提交申请").click()
+    expect(page.locator("#field-newborn_name")).to_be_focused()
+    expect(page.locator("#field-newborn_name")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#field-newborn_name-problem")).to_be_visible()
+    screenshot("refused")
+    page.locator("#field-newborn_name").fill(FORM["newborn_name"])
     screenshot("apply")
     page.get_by_role("button", name="提交申请").click()
     expect(page.locator("#status")).to_contain_text("申请已提交，办件号 OT", timeout=15_000)

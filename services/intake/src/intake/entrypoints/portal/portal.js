@@ -52,7 +52,10 @@ const pair = (texts, fallback) => (texts ? tr(texts[0], texts[1]) : fallback);
 const when = (instant) => new Date(instant).toLocaleString(tr("zh-CN", "en-GB"), { dateStyle: "medium", timeStyle: "short" });
 
 class Refused extends Error {
-  constructor(zh, en, problems = []) { super(en); this.zh = zh; this.en = en; this.problems = problems; }
+  // status: the service's answer, or 0 when none came (the request may or may not have been done)
+  constructor(zh, en, problems = [], status = 0) {
+    super(en); this.zh = zh; this.en = en; this.problems = problems; this.status = status;
+  }
   get text() { return tr(this.zh, this.en); }
 }
 
@@ -69,7 +72,7 @@ async function call(url, init = {}) {
   if (!answer.ok) {
     const said = body.detail && body.detail.message_zh ? body.detail : body;
     throw new Refused(said.message_zh || `请求失败（${answer.status}）`, said.message_en || `The request failed (${answer.status})`,
-                      said.problems || []);
+                      said.problems || [], answer.status);
   }
   return body;
 }
@@ -307,6 +310,9 @@ async function submitApplication(event) {
     await loadCases();
     await openCase(created.case_id, { focus: true });
   } catch (error) {
+    // Refused outright: nothing was made, and the corrected application is a new request. No answer at all: the
+    // same key again, so a retry cannot make a second case.
+    if (error.status) state.idempotencyKey = null;
     showError(error);
     if (error.problems) showProblems($("application"), error.problems);
   } finally {
