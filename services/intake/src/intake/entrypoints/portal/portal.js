@@ -105,7 +105,7 @@ function renderBundleOptions() {
   const select = $("bundle");
   const chosen = select.value;
   select.replaceChildren(select.options[0], ...state.catalogue.bundles.map((b) =>
-    h("option", { value: b.code }, `${named(b)}（${b.code}）`)));
+    h("option", { value: b.code }, tr(`${b.name_zh}（${b.code}）`, `${b.name_en} (${b.code})`))));
   select.value = chosen;
 }
 
