@@ -131,6 +131,8 @@ async def test_archives_need_a_signed_reader_and_every_read_is_recorded(
     archive = await client("dept.police").get(f"/holders/{holder}/licences")
     assert archive.status_code == 200
     assert {lic["licence_type"] for lic in archive.json()} == {"birth-medical-certificate", "business-licence"}
+    assert {(lic["name_zh"], lic["name_en"]) for lic in archive.json()} >= {("出生医学证明", "Birth medical certificate")}, \
+        "named as the holder reads it, beside the type's code"
     async with licence_db.sessions() as session:
         reads = (await session.exec(select(ArchiveReadRow))).all()
     assert [(r.holder_id, r.principal, r.purpose) for r in reads] == [(holder, "dept.police", "办理出生一件事：核验出生医学证明")]

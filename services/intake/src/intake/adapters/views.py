@@ -12,7 +12,9 @@ from intake.adapters.tables import IntakeCase, IntakeDelegation, IntakeDraft, In
 from intake.domain.delegation import Delegation
 from intake.domain.draft import Draft
 
-__all__ = ["case_with_timeline", "delegations_visible_to", "draft"]
+__all__ = ["OWN_CASES_LIMIT", "case_with_timeline", "cases_of", "delegations_visible_to", "draft"]
+
+OWN_CASES_LIMIT = 200  # an applicant's own cases, newest first: a person has a handful; a bound all the same
 
 
 async def case_with_timeline(db: Database, case_id: str) -> tuple[IntakeCase, list[IntakeTimeline]] | None:
@@ -43,3 +45,18 @@ async def delegations_visible_to(db: Database, ids: set[str]) -> list[Delegation
             .order_by(table.c.granted_at.desc()).limit(200))).mappings().all()
     return [delegation_of(dict(row)) for row in rows]
 
+
+
+async def cases_of(db: Database, ids: set[str]) -> list[IntakeCase]:
+    """The cases whose applicant or proxy is one of ``ids`` (whom the caller speaks for), newest first.
+
+    The applicant and proxy are JSON columns: the ID number is read from them where they are stored (SQLite's
+    ``json_extract``, PostgreSQL's ``->>``), so no copy of it needs keeping in step."""
+    if not ids:
+        return []
+    applicant_id = col(IntakeCase.applicant)["id_number"].as_string()
+    proxy_id = col(IntakeCase.proxy)["id_number"].as_string()
+    query = (select(IntakeCase).where(applicant_id.in_(ids) | proxy_id.in_(ids))
+             .order_by(col(IntakeCase.accepted_at).desc()).limit(OWN_CASES_LIMIT))
+    async with db.sessions() as session:
+        return list((await session.exec(query)).all())

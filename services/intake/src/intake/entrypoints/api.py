@@ -60,10 +60,12 @@ from intake.entrypoints.examples import (
 )
 from intake.entrypoints.hall import mount_hall
 from intake.entrypoints.notice_page import render_notice
+from intake.entrypoints.portal_page import mount_portal
 from intake.entrypoints.schemas import (
     BlacklistCreate,
     CaseCreate,
     CasePublic,
+    CaseSummary,
     CorrectionCreate,
     DelegationCreate,
     DelegationPublic,
@@ -109,18 +111,27 @@ Supervisor = Annotated[Caller, Depends(Allow(Role.SUPERVISOR))]
 Clerk = Annotated[Caller, Depends(Allow(Role.CLERK))]
 
 
-def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCalendar) -> CasePublic:
+def _accepted_on(case: IntakeCase) -> date:
     # SQLite hands the instant back without its zone; it was stored in UTC.
-    accepted_on = china_date(case.accepted_at if case.accepted_at.tzinfo else case.accepted_at.replace(tzinfo=UTC))
+    return china_date(case.accepted_at if case.accepted_at.tzinfo else case.accepted_at.replace(tzinfo=UTC))
+
+
+def _due(case: IntakeCase, calendar: WorkingCalendar) -> Due | None:
+    """The case's due date: supervision's once its case clock has started (R-05: its calendar, suspensions,
+    extensions); until then intake's own estimate, counted the same way."""
+    accepted_on = _accepted_on(case)
+    if case.supervised_due_on is not None:
+        return Due(case.supervised_due_on, calendar.is_provisional(accepted_on, case.supervised_due_on))
+    return case_due(calendar, accepted_on, case.limit_days, case.paused_days) if case.due_on is not None else None
+
+
+def _public(case: IntakeCase, entries: list[IntakeTimeline], calendar: WorkingCalendar) -> CasePublic:
+    accepted_on = _accepted_on(case)
 
     def provisional(due_on: str | date | None) -> bool:
         return due_on is not None and calendar.is_provisional(accepted_on, date.fromisoformat(str(due_on)))
 
-    # The due date is supervision's once its case clock has started (R-05: its calendar, suspensions, extensions);
-    # until then intake's own estimate, counted the same way.
-    due = (Due(case.supervised_due_on, calendar.is_provisional(accepted_on, case.supervised_due_on))
-           if case.supervised_due_on is not None
-           else case_due(calendar, accepted_on, case.limit_days, case.paused_days) if case.due_on is not None else None)
+    due = _due(case, calendar)
     items = []
     for row in case.items:
         dept = department(row["department"])
@@ -348,6 +359,26 @@ async def _followed(database: Database, case_id: str, caller: Caller) -> tuple[I
     return case, entries
 
 
+@router.get("/my/cases", response_model=list[CaseSummary], responses=ACCESS_RESPONSES,
+            summary="我的办件 The signed-in applicant's own cases, newest first (as applicant or proxy, or for "
+                    "their 法人 account's enterprise)")
+async def my_cases(applicant: Applicant, database: ServiceDatabase, edge: TheIntake) -> list[CaseSummary]:
+    # Whom the token speaks for, and nobody else: the list never takes an ID number from the request.
+    ids = {i for i in (applicant.id_number, applicant.organisation) if i}
+    summaries = []
+    for case in await views.cases_of(database, ids):
+        bundle = edge.catalogues.current.bundle(case.bundle_code)
+        summaries.append(CaseSummary(
+            case_id=case.case_id, bundle_code=case.bundle_code,
+            name_zh=bundle.name_zh if bundle else case.bundle_code, name_en=bundle.name_en if bundle else case.bundle_code,
+            status=case.status, status_zh=CASE_STATUS_ZH[CaseStatus(case.status)], channel=case.channel,
+            accepted_at=case.accepted_at, delivered_at=case.delivered_at,
+            due_on=due.on if (due := _due(case, edge.calendar)) else None, awaiting_correction=case.correction is not None,
+            as_proxy=str(case.applicant.get("id_number")) not in ids,
+        ))
+    return summaries
+
+
 @router.get("/cases/{case_id}", response_model=CasePublic, summary="办件进度 A case, its items and timeline",
             responses=ACCESS_RESPONSES)
 async def get_case(case_id: str, caller: CaseReader, database: ServiceDatabase, edge: TheIntake) -> CasePublic:
@@ -422,4 +453,5 @@ def create_app(database: Database, catalogues: CatalogueStore,
     app.include_router(router)
     mount_hall(app)
     mount_window(app)
+    mount_portal(app)
     return app

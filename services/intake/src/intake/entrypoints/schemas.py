@@ -278,6 +278,24 @@ class CasePublic(BaseModel):
     timeline: list[TimelinePublic]
 
 
+class CaseSummary(BaseModel):
+    """One of the applicant's own cases, as their list shows it (我的办件); ``GET /cases/{id}`` has the rest."""
+
+    case_id: str
+    bundle_code: str
+    name_zh: str = Field(description="一件事名称 The one-thing's name")
+    name_en: str
+    status: str
+    status_zh: str
+    channel: str
+    accepted_at: datetime
+    delivered_at: datetime | None
+    due_on: date | None
+    awaiting_correction: bool = Field(description="待补正：一次性补正告知等待申请人答复 / a correction notice "
+                                      "waits for the applicant")
+    as_proxy: bool = Field(description="本人为帮办代办人，而非申请人 / the caller is the proxy, not the applicant")
+
+
 class ProblemPublic(BaseModel):
     path: str
     type: str

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from contracts.days import china_date
 from contracts.licence.v1 import StatusAction
@@ -60,6 +60,17 @@ class LicenceSummary(BaseModel):
     valid_until: date | None
     state: str
     state_reason: str | None
+
+    # What the holder reads it as (出生医学证明), beside the type's code: a screen need not keep a table of its own.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_zh(self) -> str:
+        return licence_type(self.licence_type).name_zh
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_en(self) -> str:
+        return licence_type(self.licence_type).name_en
 
 
 class LicencePublic(LicenceSummary):
