@@ -4,9 +4,9 @@ case on one timeline across departments, answers the consolidated correction onc
 a licence's PDF and verifies it on the licence service's page, and rates every touchpoint. English, the senior
 mode, AA contrast, and another applicant's cases never shown.
 
-The session's ``running_system`` never asks for corrections; the journey runs on a system of its own whose
-simulated departments find something to correct in every first preliminary review
-(``ONETHING_SIM_CORRECTION_RATE=1``: the departments' 预审, as a real department would answer it)."""
+The session's ``running_system`` asks for no corrections; for the journey its simulated departments find something
+to correct in every first preliminary review (预审, as a real department would answer it), through the simulators'
+operator lever ``PUT /rates``."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from playwright.sync_api import Page, expect
 
 from contracts.identifiers import make_resident_id
 from exchange.access.credentials import CREDENTIALS_FILE, read_dev_credentials
-from onething.system import System, SystemConfig
+from exchange.access.roles import Role
+from onething.system import System
 
 pytestmark = pytest.mark.browser
 
@@ -42,24 +43,18 @@ TEXT_SELECTORS = [".shell-brand", ".shell-place", ".shell-who", "#lang-switch", 
                   ".shell-footer p"]
 
 
-@pytest.fixture(scope="module")
-def correcting_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    """The whole system, as the session's, but every department asks for a correction in its first review."""
-    env = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-           "ONETHING_SIM_LATENCY_MS_MIN": "0", "ONETHING_SIM_LATENCY_MS_MAX": "0",
-           "ONETHING_SIM_CORRECTION_RATE": "1", "ONETHING_SIM_REJECT_RATE": "0"}
-    system = System(SystemConfig(data_dir=tmp_path_factory.mktemp("correcting"), free_ports=True, env=env))
+@pytest.fixture
+def correcting_system(running_system: System) -> Iterator[System]:
+    """The session's system, its departments asking for a correction in every first review while the test runs
+    (the simulators' operator lever ``PUT /rates``), and back to none after."""
+    operator = running_system.tokens.staff(Role.OPERATOR)
+    rates = f"{running_system.url('simulators')}/rates"
+    asked = httpx.put(rates, json={"correction": 1, "reject": 0}, auth=operator, timeout=10)
+    assert asked.status_code == 200, asked.text
     try:
-        system.start()  # start() stops what it started when it fails
-    except RuntimeError:
-        # Free ports are chosen before the processes bind them: with the session's system and the other test
-        # servers starting beside this one, a port can be taken in between (EADDRINUSE). Once more, afresh.
-        system = System(SystemConfig(data_dir=tmp_path_factory.mktemp("correcting"), free_ports=True, env=env))
-        system.start()
-    try:
-        yield system
+        yield running_system
     finally:
-        system.stop()
+        httpx.put(rates, json={"correction": 0, "reject": 0}, auth=operator, timeout=10).raise_for_status()
 
 
 def sign_in_at(system: System, page: Page, id_number: str, name: str) -> None:

@@ -164,7 +164,7 @@ PUBLIC = {
     ("rating", "GET", "/tags"), ("supervision", "GET", "/clock"),
     ("simulators", "GET", "/departments"), ("simulators", "GET", "/faults"), ("simulators", "GET", "/holds"),
     ("simulators", "GET", "/registries"), ("simulators", "POST", "/oauth/token"),
-    ("simulators", "GET", "/oauth/authorize"), ("simulators", "POST", "/oauth/authorize"),
+    ("simulators", "GET", "/oauth/authorize"), ("simulators", "POST", "/oauth/authorize"), ("simulators", "GET", "/rates"),
     ("simulators", "GET", "/.well-known/jwks.json"), ("simulators", "GET", "/.well-known/openid-configuration"),
 }
 

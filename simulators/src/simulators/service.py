@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -218,7 +219,16 @@ class FaultsBody(BaseModel):
     ratio: float = Field(default=0.5, ge=0, le=1, description="errors: share of deliveries dropped")
 
 
-Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]  # faults and holds are the operators' demo levers
+class RatesBody(BaseModel):
+    """How the simulated departments decide from now on (两次独立抽签): deficiencies at the first review, then
+    rejection at handling; the rest are approved."""
+
+    correction: float = Field(ge=0, le=1, description="share of items whose first preliminary review (预审) finds "
+                              "deficiencies to correct")
+    reject: float = Field(ge=0, le=1, description="share of items rejected at handling (不予)")
+
+
+Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]  # faults, holds and rates are the operators' demo levers
 
 
 def build(platform: Platform) -> ServiceParts:
@@ -282,6 +292,20 @@ def build(platform: Platform) -> ServiceParts:
     @app.get("/holds", summary="被压的办件 Held cases and their parked requests")
     async def holds_view() -> list[dict[str, object]]:
         return holds.view()
+
+    def rates_view() -> dict[str, float]:
+        return {"correction": sims[0].rates.correction, "reject": sims[0].rates.reject} if sims else {}
+
+    @app.get("/rates", summary="模拟部门的决定比例 How the simulated departments decide")
+    async def get_rates() -> dict[str, float]:
+        return rates_view()
+
+    @app.put("/rates", summary="设置决定比例（演示补正、不予）Set how the simulated departments decide",
+             responses=ACCESS_RESPONSES)
+    async def set_rates(body: RatesBody, _: Operator) -> dict[str, float]:
+        for sim in sims:
+            sim.rates = replace(sim.rates, correction=body.correction, reject=body.reject)
+        return rates_view()
 
     @app.post("/holds/{case_id}", status_code=201, summary="压件：暂不办理该办件（演示超期）Hold a case's handling",
               responses=ACCESS_RESPONSES)

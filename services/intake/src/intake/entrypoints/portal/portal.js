@@ -679,7 +679,7 @@ async function start() {
   try { me = await finishSignIn(); } catch { me = null; }
   startShell();
   state.me = me && me.roles.includes("applicant") ? me : applicantSession();
-  showSession($("session-corner"), "applicant", () => showSignedOut());
+  showSession($("shell-session"), "applicant", () => showSignedOut());
   $("sign-in-main").addEventListener("click", () => signIn("applicant"));
   $("bundle").addEventListener("change", chooseBundle);
   $("prefill").addEventListener("click", prefill);
