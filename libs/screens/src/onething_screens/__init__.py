@@ -5,6 +5,7 @@ the ops room are each served by their own service, and all of them look and beha
   (长者专版: larger type and spacing, higher contrast) as the ``senior`` class on ``<html>``.
 * ``shell/shell.js``: an ES module: zh-CN first, English on request (``?lang=en`` or the switch, remembered in
   ``localStorage``), the senior-mode switch (remembered too), ``tr(zh, en)`` for text a page writes itself.
+* ``shell/dom.js``: ``h()`` builds elements (never parsing strings, so what a service says goes in as text), ``$``.
 * ``shell/session.js``: signing in at the identity platform (统一身份认证) with OAuth 2.0 authorization code and
   PKCE, the token kept for the tab only (``sessionStorage``), ``api()`` calls with it, and where the other
   services are (``/screen-links.json``).

@@ -1,6 +1,7 @@
 // 一件事导办: the comprehensive window's one-thing finder. A client of intake's open routes, from this origin:
 // GET /catalogue (the list), /catalogue/{code} (the one-thing as published), /catalogue/{code}/notice.
 import { currentLang, startShell, tr } from "/shell/shell.js";
+import { $, h } from "/shell/dom.js";
 
 const LIFE = {
   person: ["个人 · 人生阶段", "A person's life"],
@@ -14,22 +15,7 @@ const PREFILL = {  // the catalogue's pre-fill sources (R-11), by the names appl
 };
 
 const state = { catalogue: null, code: null, bundle: null, notice: null };
-const $ = (id) => document.getElementById(id);
 
-// Elements are built, never parsed from strings: catalogue text goes in as text.
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "class") el.className = value;
-    else el.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
 const name = (thing) => tr(thing.name_zh, thing.name_en);
 
 class ApiError extends Error {

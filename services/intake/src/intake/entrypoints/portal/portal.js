@@ -2,6 +2,7 @@
 // (session.js's api()): intake here (/catalogue, /drafts, /cases, /my/cases), licence and rating on their own
 // origins (serviceUrl). Everything personal it shows is the applicant's own: the services answer nothing else.
 import { startShell, tr } from "/shell/shell.js";
+import { $, h } from "/shell/dom.js";
 import { api, finishSignIn, serviceUrl, session, showSession, signIn, SignInNeeded } from "/shell/session.js";
 
 const REFRESH_MS = 2000;  // an open case not yet delivered is read again this often (进度可查)
@@ -30,23 +31,7 @@ const state = {
   me: null, catalogue: null, bundles: new Map(), notice: null, draftId: null, prefilled: {}, typed: {},
   idempotencyKey: null, cases: [], tags: [], caseId: null, caseDetail: null, touchpoints: [], licences: [], refresher: null,
 };
-const $ = (id) => document.getElementById(id);
 
-// Elements are built, never parsed from strings: what the services answer goes in as text.
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "class") el.className = value;
-    else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
-    else el.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
 const named = (thing) => tr(thing.name_zh, thing.name_en);
 const pair = (texts, fallback) => (texts ? tr(texts[0], texts[1]) : fallback);
 const when = (instant) => new Date(instant).toLocaleString(tr("zh-CN", "en-GB"), { dateStyle: "medium", timeStyle: "short" });

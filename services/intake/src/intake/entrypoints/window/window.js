@@ -3,6 +3,7 @@
 // Idempotency-Key), GET /cases/{id} (polled while the case is open), POST /cases/{id}/corrections (一次补正) and
 // /supplements (容缺补齐).
 import { currentLang, startShell, tr } from "/shell/shell.js";
+import { $, h } from "/shell/dom.js";
 import { SignInNeeded, api, finishSignIn, session, showSession, signIn } from "/shell/session.js";
 
 const POLL_MS = 3000;
@@ -34,22 +35,7 @@ const state = {
   caseId: null, case: null, caseNotice: null, pollTimer: null,
   announced: ["", ""],  // the status line's last words, in both languages
 };
-const $ = (id) => document.getElementById(id);
 
-// Elements are built, never parsed from strings: what the API says goes in as text.
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "class") el.className = value;
-    else el.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
 /** Replaces ``box``'s children; the absent ones (null, false) are left out, not written as "null". */
 function fill(box, ...children) {
   box.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));

@@ -4,9 +4,9 @@
 // Opened from a printed licence's link (/?licence=ID), it checks that licence by its number instead
 // (GET /licences/{id}/verification): the verdict only, no particulars, which the reader compares with the paper.
 import { startShell, tr } from "/shell/shell.js";
+import { $, h } from "/shell/dom.js";
 
 const MAX_FILE_BYTES = 1024 * 1024;  // the service's body limit (a licence PDF is well under 100 kB)
-const $ = (id) => document.getElementById(id);
 
 // The verdict's heading and tone, by the service's reason.
 const VERDICT = {
@@ -56,15 +56,6 @@ function drawFileName() {
     : tr("未选择文件", "No file chosen");
 }
 
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") el.className = value; else el.setAttribute(name, String(value));
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined) el.append(child);
-  return el;
-}
 
 function day(iso) {
   if (!iso) return null;

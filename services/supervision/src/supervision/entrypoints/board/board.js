@@ -3,10 +3,10 @@
 // supervisor's own token (session.js's api); names of departments and one-things come from intake's open catalogue.
 // Charts are drawn by the vendored Chart.js (/board/chart.umd.min.js, window.Chart); each has its table beside it.
 import { currentLang, startShell, tr } from "/shell/shell.js";
+import { $, h } from "/shell/dom.js";
 import { api, finishSignIn, serviceUrl, showSession, signIn, SignInNeeded } from "/shell/session.js";
 
 const ROLE = "supervisor";
-const $ = (id) => document.getElementById(id);
 
 const state = {
   names: { departments: new Map(), bundles: new Map() },
@@ -82,20 +82,6 @@ const workingDays = (n) => tr(`${n} 个工作日`, `${n} working day${n === 1 ? 
 const percent = (rate) => (rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(1)}%`);
 const number = (n) => (n === null || n === undefined ? "—" : String(n));
 
-// Elements are built, never parsed from strings: what services say goes in as text.
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "class") el.className = value;
-    else el.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
 
 class ApiError extends Error {
   constructor(zh, en) { super(en); this.zh = zh; this.en = en; }
