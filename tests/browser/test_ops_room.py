@@ -136,13 +136,19 @@ def test_an_operator_sees_every_process_re_drives_a_dead_letter_and_follows_the_
     page.locator("#trace-case").press("Enter")
     expect(page.locator("#trace-summary")).to_contain_text(case_id, timeout=WAIT_MS)
     expect(page.locator("#trace-summary")).to_be_focused()
-    spans = page.locator("#waterfall li")
+    spans = page.locator("#waterfall li.span-row")
     assert spans.count() > 10
+    expect(page.locator("#waterfall .trace-group h3").first).to_contain_text("POST /cases")
     services = set(page.locator("#waterfall .span-service").all_inner_texts())
     assert {"intake", "dispatch", "licence", "supervision", "simulators"} <= services, services
     expect(page.locator("#waterfall")).to_contain_text("POST /cases")
-    widths = page.locator("#waterfall .bar").evaluate_all("(bars) => bars.map((b) => b.getBoundingClientRect().width)")
-    assert all(w >= 1 for w in widths) and max(widths) > 100, "each span drawn on the time axis"
+    placed = page.locator("#waterfall .bar").evaluate_all("""(bars) => bars.map((bar) => {
+      const [b, t] = [bar.getBoundingClientRect(), bar.parentElement.getBoundingClientRect()];
+      return [b.left - t.left, b.width, t.width]; })""")
+    assert all(left >= -0.5 and width >= 1 and left + width <= track + 1 for left, width, track in placed), [
+        p for p in placed if not (p[0] >= -0.5 and p[1] >= 1 and p[0] + p[1] <= p[2] + 1)]
+    assert placed[-1][0] > placed[0][0] + 100, "later spans further along their trace's time axis"
+    expect(page.locator("#waterfall")).to_contain_text("✗ 出错")  # licence's failed attempts before the re-drive
     screenshot("trace")
 
     page.fill("#trace-case", "OT-NOT-A-CASE")
@@ -180,12 +186,13 @@ def test_text_meets_aa_contrast_and_the_keyboard_reaches_everything(
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     reached = []
-    for _ in range(8):
+    for _ in range(7):  # the bar's three buttons, refresh, the lag's topic list, the trace's box and button
         page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.id"))
+        reached.append(page.evaluate("document.activeElement.id || document.activeElement.tagName + '.' + document.activeElement.className"))
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-        assert outline != "none", f"focus visible on {reached[-1]}"
-    assert {"sign-out", "lang-switch", "senior-switch", "refresh"} <= set(reached), reached
+        assert outline != "none", f"focus visible on {reached}"
+    assert reached[:4] == ["sign-out", "lang-switch", "senior-switch", "refresh"], reached
+    assert {"SUMMARY.", "trace-case"} <= set(reached), reached
 
 
 def test_every_request_stays_within_the_system(page: Page, running_system: System, sign_in: Any) -> None:

@@ -184,13 +184,26 @@ function renderProcesses() {
          "Restarts: this system was not started by onething up (docker compose, say): ask the orchestrator (docker compose ps); start times come from each process's /metrics.");
 }
 
+const TOPICS_LISTED = 4;  // a group reading more topics (the simulated departments) shows them on request
+
 function renderLag() {
+  // One row per process and consumer group: the lag summed over its topics, the topics behind named.
   const rows = [];
   for (const p of state.health.values()) {
-    for (const lag of p.lag.sort((a, b) => `${a.group} ${a.topic}`.localeCompare(`${b.group} ${b.topic}`))) {
-      rows.push(h("tr", {},
-        h("td", {}, serviceName(p.name)), h("td", {}, h("code", {}, lag.group)), h("td", {}, h("code", {}, lag.topic)),
-        h("td", { class: "number" }, lag.records > 0 ? badge("warn", String(lag.records)) : "0")));
+    const groups = new Map();
+    for (const lag of p.lag) groups.set(lag.group, [...(groups.get(lag.group) ?? []), lag]);
+    for (const [group, topics] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      topics.sort((a, b) => b.records - a.records || a.topic.localeCompare(b.topic));
+      const total = topics.reduce((sum, t) => sum + t.records, 0);
+      const named = (list) => list.map((t) => h("li", {}, h("code", {}, t.topic), t.records > 0 ? ` ${t.records}` : ""));
+      const topicCell = topics.length <= TOPICS_LISTED
+        ? h("ul", { class: "topics" }, named(topics))
+        : h("details", {}, h("summary", {}, tr(`${topics.length} 个主题`, `${topics.length} topics`),
+            topics.some((t) => t.records > 0) ? tr("（有滞后）", " (some behind)") : ""),
+          h("ul", { class: "topics" }, named(topics)));
+      rows.push(h("tr", { "data-group": group },
+        h("td", {}, serviceName(p.name)), h("td", {}, h("code", {}, group)), h("td", {}, topicCell),
+        h("td", { class: "number" }, total > 0 ? badge("warn", String(total)) : "0")));
     }
   }
   if (!rows.length) {
@@ -299,26 +312,44 @@ async function showTrace(caseId) {
   }
 }
 
+function spanRow(span, start, length) {
+  const bar = h("span", { class: `bar service-${span.service}${span.status === "error" ? " failed" : ""}` });
+  const width = Math.min(Math.max((span.duration_ms / length) * 100, 0.5), 100);
+  const left = Math.min(((span.offset_ms - start) / length) * 100, 100 - width);  // a short last span stays inside
+  bar.style.left = `${left}%`;  // CSSOM, not a style attribute: the CSP allows it
+  bar.style.width = `${width}%`;
+  const label = h("span", { class: "span-label" },
+    h("span", { class: "span-service" }, span.service),
+    h("span", { class: "span-name", "data-depth": Math.min(span.depth, 8) }, span.name,
+      span.status === "error" ? ` ✗ ${tr("出错", "error")}` : ""));
+  const timing = h("span", { class: "span-time" },
+    tr(`+${(span.offset_ms - start).toFixed(1)} 毫秒，历时 ${span.duration_ms.toFixed(1)} 毫秒`,
+       `+${(span.offset_ms - start).toFixed(1)} ms, ${span.duration_ms.toFixed(1)} ms`));
+  return h("li", { class: "span-row" }, label, h("span", { class: "track", "aria-hidden": "true" }, bar), timing);
+}
+
 function renderTrace() {
   const trace = state.trace;
-  const total = Math.max(trace.total_ms, 0.001);
   $("trace-summary").textContent = tr(
-    `办件 ${trace.case_id}：${trace.spans.length} 个环节，${trace.traces} 条链路，经过 ${trace.services.length} 个进程（${trace.services.join("、")}），历时 ${trace.total_ms.toFixed(1)} 毫秒`,
-    `Case ${trace.case_id}: ${trace.spans.length} spans, ${trace.traces} trace(s), ${trace.services.length} processes (${trace.services.join(", ")}), ${trace.total_ms.toFixed(1)} ms`);
-  const rows = trace.spans.map((span) => {
-    const bar = h("span", { class: `bar service-${span.service}${span.status === "error" ? " failed" : ""}` });
-    bar.style.left = `${(span.offset_ms / total) * 100}%`;  // CSSOM, not a style attribute: allowed by the CSP
-    bar.style.width = `${Math.max((span.duration_ms / total) * 100, 0.3)}%`;
-    const label = h("span", { class: "span-label" },
-      h("span", { class: "span-service" }, span.service),
-      h("span", { class: "span-name", "data-depth": Math.min(span.depth, 8) }, span.name,
-        span.status === "error" ? ` ✗ ${tr("出错", "error")}` : ""));
-    const timing = h("span", { class: "span-time" },
-      tr(`+${span.offset_ms.toFixed(1)} 毫秒，历时 ${span.duration_ms.toFixed(1)} 毫秒`,
-         `+${span.offset_ms.toFixed(1)} ms, ${span.duration_ms.toFixed(1)} ms`));
-    return h("li", { class: "span-row" }, label, h("span", { class: "track", "aria-hidden": "true" }, bar), timing);
+    `办件 ${trace.case_id}：${trace.spans.length} 个环节，${trace.traces} 条链路，经过 ${trace.services.length} 个进程（${trace.services.join("、")}），从第一个环节开始到最后一个结束共 ${trace.total_ms.toFixed(1)} 毫秒`,
+    `Case ${trace.case_id}: ${trace.spans.length} spans, ${trace.traces} trace(s), ${trace.services.length} processes (${trace.services.join(", ")}), ${trace.total_ms.toFixed(1)} ms from the first span's start to the last one's end`);
+  // A case has several traces (the application's, then one per later call about it, such as a re-drive), often
+  // seconds apart: each is drawn on its own time axis, so its spans stay readable.
+  const traces = new Map();
+  for (const span of trace.spans) traces.set(span.trace_id, [...(traces.get(span.trace_id) ?? []), span]);
+  const groups = [...traces.values()].map((spans, index) => {
+    const start = spans[0].offset_ms;
+    const end = Math.max(...spans.map((s) => s.offset_ms + s.duration_ms));
+    const length = Math.max(end - start, 0.001);
+    const services = [...new Set(spans.map((s) => s.service))];
+    return h("li", { class: "trace-group" },
+      h("h3", {}, tr(`链路 ${index + 1}：${spans[0].name}`, `Trace ${index + 1}: ${spans[0].name}`)),
+      h("p", { class: "note" }, tr(
+        `开始于第一个环节后 ${start.toFixed(1)} 毫秒；${spans.length} 个环节，${services.join("、")}，历时 ${length.toFixed(1)} 毫秒`,
+        `${start.toFixed(1)} ms after the first span; ${spans.length} spans, ${services.join(", ")}, ${length.toFixed(1)} ms`)),
+      h("ol", { class: "spans" }, spans.map((span) => spanRow(span, start, length))));
   });
-  $("waterfall").replaceChildren(...rows);
+  $("waterfall").replaceChildren(...groups);
   $("trace").hidden = false;
 }
 
