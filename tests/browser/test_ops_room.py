@@ -156,6 +156,28 @@ def test_an_operator_sees_every_process_re_drives_a_dead_letter_and_follows_the_
     expect(page.locator("#trace-error")).to_contain_text("没有办件 OT-NOT-A-CASE 的本地链路")
 
 
+def test_the_case_stream_live_shows_a_submitted_case_without_its_contents(
+        page: Page, running_system: System, sign_in: Any, screenshot: Any) -> None:
+    _open_signed_in(page, running_system, sign_in)
+    page.click("#live-switch")
+    expect(page.locator("#live-switch")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#live-state")).to_contain_text("正在接收")
+    page.wait_for_timeout(1500)  # the stream starts at the end of the case stream: a case submitted now is shown
+    clerk = running_system.tokens.clerk_at("window", "W01")
+    submitted = _off_the_loop(lambda: asyncio.run(
+        apply_once(running_system.url("intake"), "P-01", seed=23, id_number=None, auth=clerk)))
+    case_id = str(submitted.case["case_id"])
+    mine = page.locator(f'#live tbody tr:has-text("{case_id}")')
+    expect(mine.filter(has_text="intake.case.registered")).to_have_count(1, timeout=WAIT_MS)
+    expect(mine.filter(has_text="dispatch.task.released").first).to_be_visible(timeout=WAIT_MS)
+    table = page.locator("#live").inner_text()
+    assert submitted.applicant_name not in table and submitted.applicant_id not in table, "no personal data"
+    screenshot("live")
+    page.click("#live-switch")
+    expect(page.locator("#live-switch")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#live-state")).to_contain_text("已停止")
+
+
 def test_english_and_the_senior_mode(page: Page, running_system: System, sign_in: Any, screenshot: Any,
                                      contrast: Any) -> None:
     _open_signed_in(page, running_system, sign_in)

@@ -16,7 +16,7 @@ def build(platform: Platform) -> ServiceParts:
     settings = platform.settings
     assert isinstance(settings, DispatchSettings)
     return ServiceParts(
-        app=create_app(platform.database, OpsSources(settings.data_dir)),
+        app=create_app(platform.database, OpsSources(settings.data_dir, settings.kafka_bootstrap)),
         consumers=[platform.runner(topics=TOPICS, handlers=HANDLERS, on_refused=refusal_notifier(platform.database))],
         background=[AnswerDeadlines(platform.database, settings.deadline_policy())],
     )

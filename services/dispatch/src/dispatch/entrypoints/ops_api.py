@@ -1,6 +1,6 @@
 """What the ops room (运维室) reads from dispatch besides what every service serves (``/healthz``, ``/readyz``,
-``/metrics``, ``/dead-letters``): the processes' restarts as ``onething up`` records them, and one case's trace from
-the spans the processes keep in the data dir. Operators only (bearer token with the operator role, or the signed
+``/metrics``, ``/dead-letters``): the processes' restarts as ``onething up`` records them, one case's trace from
+the spans the processes keep in the data dir, and the case stream live (server-sent events, no event data). Operators only (bearer token with the operator role, or the signed
 ``operator`` request).
 
 Both read the system's data dir (``ONETHING_DATA_DIR``), which dispatch shares with every process in the embedded
@@ -11,16 +11,23 @@ the collector (Jaeger draws them): the routes then say so rather than guess.
 from __future__ import annotations
 
 import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+
+from contracts.envelope import Envelope, EnvelopeError
 
 from dispatch.domain.messages import MESSAGES
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.http_edge import refused
+from exchange.kafka.case_stream import case_stream_reader
 from exchange.system_state import read_state
 from exchange.trace_store import TRACES_FOLDER, case_spans, span_depths
 
@@ -30,10 +37,12 @@ Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]
 
 
 class OpsSources:
-    """Where dispatch finds what the ops room asks of it: the system's data dir (None: not known to this process)."""
+    """Where dispatch finds what the ops room asks of it: the system's data dir and the broker (None: not known to
+    this process)."""
 
-    def __init__(self, data_dir: Path | None) -> None:
+    def __init__(self, data_dir: Path | None, kafka_bootstrap: str | None = None) -> None:
         self.data_dir = data_dir
+        self.kafka_bootstrap = kafka_bootstrap
 
 
 def _sources(request: Request) -> OpsSources:
@@ -80,6 +89,45 @@ class CaseTrace(BaseModel):
 
 TRACE_SPAN_LIMIT = 2000  # a case's traces hold a few hundred spans; a page draws no more than this
 
+STREAM_LIMIT_S = 300.0  # a stream ends after this (the page opens a new one), so no reader holds dispatch for ever
+KEEP_ALIVE_S = 15.0  # a comment line this often when no event comes, so proxies keep the connection
+
+
+def case_event_summary(value: bytes | None) -> dict[str, Any] | None:
+    """What the live stream shows of one record of the case stream: the envelope's type, version, source, case and
+    time, never its data (the case stream carries no personal data, and the ops room needs none of the rest);
+    None for a record that is not an envelope."""
+    try:
+        envelope, _ = Envelope.from_bytes(value or b"")
+    except EnvelopeError:
+        return None
+    return {"event_id": str(envelope.id), "type": envelope.type, "version": envelope.version,
+            "source": envelope.source, "case_id": envelope.subject, "time": envelope.time.isoformat()}
+
+
+async def _case_events(request: Request, bootstrap: str) -> AsyncIterator[str]:
+    """Server-sent events: one ``case-event`` per record of the case stream from now on, until the reader leaves
+    or :data:`STREAM_LIMIT_S` has passed (``retry`` tells the browser when to come back)."""
+    ends_at = time.monotonic() + STREAM_LIMIT_S
+    async with case_stream_reader(bootstrap, start="end") as (consumer, _):
+        yield "retry: 1000\n: 运维室事件流 case stream, live\n\n"
+        quiet_since = time.monotonic()
+        while time.monotonic() < ends_at and not await request.is_disconnected():
+            batch = await consumer.getmany(timeout_ms=1000)
+            records = sorted((r for rs in batch.values() for r in rs), key=lambda r: (r.timestamp, r.partition, r.offset))
+            for record in records:
+                shown = case_event_summary(record.value)
+                if shown is not None:
+                    shown |= {"partition": record.partition, "offset": record.offset}
+                    yield (f"id: {record.partition}-{record.offset}\nevent: case-event\n"
+                           f"data: {json.dumps(shown, ensure_ascii=False)}\n\n")
+            if records:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= KEEP_ALIVE_S:
+                quiet_since = time.monotonic()
+                yield ": keep-alive\n\n"
+
+
 ops_router = APIRouter(tags=["ops 运维室"], responses=ACCESS_RESPONSES)
 
 
@@ -122,3 +170,14 @@ async def case_trace(case_id: str, _: Operator, request: Request) -> CaseTrace:
                          service=s.service, kind=s.kind, status=s.status, depth=depths[s.span_id],
                          offset_ms=(s.start_ns - start) / 1e6, duration_ms=s.duration_ms) for s in spans],
     )
+
+
+@ops_router.get("/ops/case-events", response_class=StreamingResponse,
+                responses={200: {"content": {"text/event-stream": {}}}, 503: {"description": "不知道消息总线 no broker"}},
+                summary="办件事件实时流（不含个人信息）The case stream live, as server-sent events (no personal data)")
+async def case_events(_: Operator, request: Request) -> StreamingResponse:
+    bootstrap = _sources(request).kafka_bootstrap
+    if bootstrap is None:
+        raise refused(503, MESSAGES.text("no_broker"))
+    return StreamingResponse(_case_events(request, bootstrap), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -251,6 +251,7 @@ function render() {
   renderLag();
   renderLetters();
   renderCheckedAt();
+  renderLive();
   if (state.trace) renderTrace();
 }
 
@@ -353,9 +354,96 @@ function renderTrace() {
   $("trace").hidden = false;
 }
 
+// ---- the case stream, live ------------------------------------------------------------------------------------
+// EventSource cannot send a bearer token, so the stream is read with fetch() and its body's reader; the server
+// ends a stream after a few minutes and the page opens the next one.
+
+const LIVE_KEPT = 50;
+const live = { controller: null, events: [], received: 0 };
+
+function parseFrames(buffer, onEvent) {
+  const frames = buffer.split("\n\n");
+  const rest = frames.pop();
+  for (const frame of frames) {
+    let kind = "message";
+    const data = [];
+    for (const line of frame.split("\n")) {
+      if (line.startsWith("event:")) kind = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+    }
+    if (kind === "case-event" && data.length) onEvent(JSON.parse(data.join("\n")));
+  }
+  return rest;
+}
+
+async function receive(controller) {
+  while (!controller.signal.aborted) {
+    const answer = await api("/ops/case-events", { signal: controller.signal, headers: { Accept: "text/event-stream" } });
+    if (!answer.ok) throw new Error(`/ops/case-events ${answer.status}`);
+    renderLiveState();
+    const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer = parseFrames(buffer + value, (event) => {
+        live.events.unshift(event);
+        live.events.length = Math.min(live.events.length, LIVE_KEPT);
+        live.received += 1;
+        renderLive();
+      });
+    }
+  }
+}
+
+async function startLive() {
+  const controller = new AbortController();
+  live.controller = controller;
+  renderLiveState();
+  announce(tr("开始接收办件事件", "Receiving case events"));
+  try {
+    await receive(controller);
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    if (error instanceof SignInNeeded) { showSignedOut(); return; }
+    live.controller = null;
+    renderLiveState();
+    announce(tr(`事件流中断：${error.message}`, `The stream stopped: ${error.message}`));
+  }
+}
+
+function stopLive() {
+  live.controller?.abort();
+  live.controller = null;
+  renderLiveState();
+  announce(tr("已停止接收办件事件", "Stopped receiving case events"));
+}
+
+function renderLiveState() {
+  const on = live.controller !== null;
+  const button = $("live-switch");
+  button.setAttribute("aria-pressed", String(on));
+  button.textContent = on ? tr("停止接收", "Stop receiving") : tr("开始接收", "Start receiving");
+  $("live-state").textContent = on
+    ? tr(`正在接收，已收到 ${live.received} 条`, `Receiving; ${live.received} received`)
+    : (live.received ? tr(`已停止，共收到 ${live.received} 条`, `Stopped; ${live.received} received`) : "");
+}
+
+function renderLive() {
+  const rows = live.events.map((event) => h("tr", {},
+    h("td", {}, when(event.time)),
+    h("td", {}, h("code", {}, event.type), event.version > 1 ? ` v${event.version}` : ""),
+    h("td", {}, h("code", {}, event.case_id)),
+    h("td", {}, serviceName(event.source))));
+  if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: 4 }, tr("尚未收到事件", "No events received yet"))));
+  $("live").tBodies[0].replaceChildren(...rows);
+  renderLiveState();
+}
+
 // ---- signing in -------------------------------------------------------------------------------------------------
 
 function showSignedOut() {
+  if (live.controller) stopLive();
   $("room").hidden = true;
   $("signed-out").hidden = false;
 }
@@ -372,6 +460,7 @@ async function start() {
   showSession($("session"), ROLE, showSignedOut);
   $("sign-in-operator").addEventListener("click", () => signIn(ROLE));
   $("refresh").addEventListener("click", refresh);
+  $("live-switch").addEventListener("click", () => (live.controller ? stopLive() : startLive()));
   $("letters").addEventListener("click", (event) => {
     const button = event.target.closest("button.redrive");
     if (button) redrive(button.dataset.letter);
