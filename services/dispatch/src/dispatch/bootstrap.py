@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dispatch.config import DispatchSettings
 from dispatch.entrypoints.api import create_app
-from dispatch.entrypoints.ops_api import OpsSources
 from dispatch.entrypoints.consumers import HANDLERS, TOPICS
+from dispatch.entrypoints.ops_api import OpsSources
 from dispatch.service_layer.deadlines import AnswerDeadlines
 from dispatch.service_layer.refusals import refusal_notifier
 from exchange.runtime import Platform, ServiceParts

@@ -22,7 +22,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from contracts.envelope import Envelope, EnvelopeError
-
 from dispatch.domain.messages import MESSAGES
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
