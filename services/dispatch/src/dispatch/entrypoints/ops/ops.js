@@ -41,6 +41,8 @@ function h(tag, attrs = {}, ...children) {
   }
   return el;
 }
+// A dotted name (a topic) may break after its dots where the column is narrow (the senior mode), never inside a word.
+const dotted = (text) => text.split(/(?<=\.)/).flatMap((part, i) => (i ? [h("wbr"), part] : [part]));
 const badge = (kind, text) => h("span", { class: `badge ${kind}` }, text);
 
 function when(iso) {
@@ -229,7 +231,7 @@ function renderLetters() {
     const stateKind = letter.state === "pending" ? "warn" : letter.state === "failed_again" ? "bad" : "ok";
     return h("tr", { "data-letter": key },
       h("th", { scope: "row" }, `${serviceName(letter.service)} #${letter.id}`),
-      h("td", {}, h("code", {}, letter.topic), h("br"), h("code", { class: "group" }, letter.consumer_group)),
+      h("td", {}, h("code", {}, dotted(letter.topic)), h("br"), h("code", { class: "group" }, letter.consumer_group)),
       h("td", {}, reasonOf(letter)),
       h("td", {}, letter.case_id ? h("code", {}, letter.case_id) : "—"),
       h("td", {}, when(letter.failed_at)),
