@@ -282,7 +282,9 @@ async function redrive(key) {
       return;
     }
     await refresh();
-    announce(`${key} ${said(OUTCOME[body.outcome], body.outcome)}`);
+    const again = body.new_dead_letter_id ? tr(`（新死信 ${letter.service}/${body.new_dead_letter_id}）`,
+      ` (new dead letter ${letter.service}/${body.new_dead_letter_id})`) : "";
+    announce(`${key} ${said(OUTCOME[body.outcome], body.outcome)}${again}`);
     document.querySelector(`tr[data-letter="${key}"] .letter-state`)?.focus();
   } catch (error) {
     if (error instanceof SignInNeeded) { showSignedOut(); return; }
