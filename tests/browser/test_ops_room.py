@@ -7,7 +7,9 @@ senior mode, the keyboard and AA contrast."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -227,3 +229,31 @@ def test_every_request_stays_within_the_system(page: Page, running_system: Syste
     expect(page.locator("#processes tbody tr")).to_have_count(PROCESSES, timeout=WAIT_MS)
     origins = {running_system.url(name) for name in running_system.processes}
     assert all(any(url.startswith(origin) for origin in origins) for url in requested), requested
+
+
+def _ready(system: System, name: str) -> bool:
+    try:
+        return httpx.get(f"{system.url(name)}/readyz", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_a_process_killed_and_restarted_shows_its_restart(
+        page: Page, running_system: System, sign_in: Any, screenshot: Any) -> None:
+    """Last in this module: it kills rating (the supervisor of the running system starts it again)."""
+    _open_signed_in(page, running_system, sign_in)
+    rating = page.locator('#processes tr[data-process="rating"]')
+    expect(rating.locator("td").nth(3)).to_have_text("0")
+    started = rating.locator("td").nth(2).inner_text()
+    pid = running_system.pid("rating")
+    assert pid is not None
+    time.sleep(1.1)  # the start time is shown to the second: the new one differs
+    os.kill(pid, signal.SIGKILL)
+    _wait("rating to be restarted and ready",
+          lambda: running_system.pid("rating") != pid and _ready(running_system, "rating"))
+    page.click("#refresh")
+    expect(rating.locator("td").nth(3)).to_have_text("1", timeout=WAIT_MS)
+    expect(rating.locator("td").nth(2)).not_to_have_text(started)
+    expect(rating).to_contain_text("就绪")
+    expect(page.locator("#restarts-note")).to_contain_text("共 1 次")
+    screenshot("restarted")
