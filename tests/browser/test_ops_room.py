@@ -117,6 +117,9 @@ def test_an_operator_sees_every_process_re_drives_a_dead_letter_and_follows_the_
     expect(letters.first).to_contain_text("FileNotFoundError")
     expect(letters.first).to_contain_text("未预料的故障")  # the runner's class for it, in plain words
     expect(letters.first).to_contain_text("onething.licence.requests")  # dispatch asked licence to issue it
+    one_line = letters.first.locator("td").first.locator("code").first.evaluate(
+        "(c) => c.getBoundingClientRect().height < 1.5 * parseFloat(getComputedStyle(c).lineHeight)")
+    assert one_line, "a topic reads on one line at a desk's width (it breaks after its dots in the senior mode only)"
     screenshot("health-lag-and-dead-letters")
 
     # The cause fixed (the seal installed), the operator re-drives each of the case's dead letters from the page.
