@@ -1,9 +1,9 @@
 """What the ops room (运维室) reads from dispatch besides what every service serves (``/healthz``, ``/readyz``,
 ``/metrics``, ``/dead-letters``): the processes' restarts as ``onething up`` records them, one case's trace from
-the spans the processes keep in the data dir, and the case stream live (server-sent events, no event data). Operators only (bearer token with the operator role, or the signed
-``operator`` request).
+the spans the processes keep in the data dir, and the case stream live (server-sent events, no event data).
+Operators only (bearer token with the operator role, or the signed ``operator`` request).
 
-Both read the system's data dir (``ONETHING_DATA_DIR``), which dispatch shares with every process in the embedded
+The first two read the system's data dir (``ONETHING_DATA_DIR``), which dispatch shares with every process in the embedded
 default. Under docker compose there is no ``system.json`` (the orchestrator counts restarts) and the spans go to
 the collector (Jaeger draws them): the routes then say so rather than guess.
 """
@@ -30,7 +30,7 @@ from exchange.kafka.case_stream import case_stream_reader
 from exchange.system_state import read_state
 from exchange.trace_store import TRACES_FOLDER, case_spans, span_depths
 
-__all__ = ["OpsSources", "ops_router"]
+__all__ = ["OpsSources", "case_event_summary", "ops_router"]
 
 Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]
 
