@@ -249,7 +249,8 @@ def _print_where(system: System) -> None:
         proc = system.processes[spec.name]
         print(f"  {spec.name:<12} {proc.url:<24} {spec.description_zh} — {spec.description_en}")
     print(f"  pages     一件事导办 the one-thing finder {system.url('intake')}/   "
-          f"证照验真 licence verification {system.url('licence')}/")
+          f"证照验真 licence verification {system.url('licence')}/   "
+          f"运维室 the ops room {system.url('dispatch')}/ops/")
     print(f"  databases {system.databases()}")
     print(f"  API docs  {system.url('intake')}/docs   logs  {system.data_dir / 'logs'}   "
           f"metrics  …/metrics   traces  {_command_for(system.data_dir)} trace CASE_ID")

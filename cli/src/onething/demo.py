@@ -22,9 +22,9 @@ import httpx
 from contracts.envelope import Envelope, EnvelopeError
 from exchange.access.roles import Role
 from exchange.errors import SignatureInvalid
+from exchange.kafka.case_stream import case_stream_reader
 from exchange.signing import KeyRing
 from onething.applicants import applicant_identity, application_for, correction_for
-from onething.case_stream import case_stream_reader
 from onething.submit import acting, one_time_notice, send_patiently, submit_application, supply_deferred
 from onething.tokens import SystemTokens
 

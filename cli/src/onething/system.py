@@ -34,6 +34,7 @@ from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.broker import EmbeddedBroker, free_port
 from exchange.settings import ExchangeSettings, embedded_service_urls
 from exchange.signing import ensure_holdings
+from exchange.system_state import STATE_FILE, read_state
 from onething.processes import PROCESSES, ProcessSpec
 from onething.supervisor import Child, Restart, RestartPolicy, Supervisor
 from onething.tokens import SystemTokens
@@ -61,9 +62,6 @@ def key_holdings(gateway_departments: Iterable[str] = ()) -> dict[str, list[str]
                                *(registry_principal(r) for r in BASE_REGISTRIES)]
     holdings[OPERATOR] = [OPERATOR]
     return holdings
-
-
-STATE_FILE = "system.json"
 
 
 @dataclass
@@ -341,19 +339,6 @@ def database_names(prefix: str | None) -> list[str]:
     if prefix is None:
         prefix = str(ExchangeSettings.model_fields["database_prefix"].default)
     return [f"{prefix}{spec.name}" for spec in PROCESSES if spec.has_database]
-
-
-def read_state(data_dir: Path) -> dict[str, object] | None:
-    """The running system's addresses, if ``onething up`` is serving from ``data_dir``."""
-    path = data_dir / STATE_FILE
-    if not path.exists():
-        return None
-    state: dict[str, object] = json.loads(path.read_text())
-    try:
-        os.kill(int(str(state.get("pid"))), 0)
-    except (OSError, ValueError):
-        return None
-    return state
 
 
 async def drop_databases(server_url: str, names: list[str]) -> None:

@@ -11,22 +11,9 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from exchange.trace_store import TRACES_FOLDER, StoredSpan, case_spans
+from exchange.trace_store import TRACES_FOLDER, StoredSpan, case_spans, span_depths
 
 __all__ = ["trace_command", "waterfall"]
-
-
-def _depths(spans: Sequence[StoredSpan]) -> dict[str, int]:
-    """Each span's depth under its trace's root (a span whose parent is not kept counts as a root)."""
-    parents = {span.span_id: span.parent_id for span in spans}
-    depths: dict[str, int] = {}
-    for span in spans:
-        depth, at, seen = 0, span.parent_id, {span.span_id}
-        while at is not None and at in parents and at not in seen:
-            seen.add(at)
-            depth, at = depth + 1, parents[at]
-        depths[span.span_id] = depth
-    return depths
 
 
 def waterfall(spans: Sequence[StoredSpan], width: int = 40) -> list[str]:
@@ -37,7 +24,7 @@ def waterfall(spans: Sequence[StoredSpan], width: int = 40) -> list[str]:
     start = spans[0].start_ns
     end = max(span.end_ns for span in spans)
     total = max(end - start, 1)
-    depths = _depths(spans)
+    depths = span_depths(spans)
     service_width = max(len(span.service) for span in spans)
     lines = [f"{'+ms':>9} {'ms':>8}  {'service':<{service_width}}  span"]
     for span in spans:

@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 
 from contracts.envelope import Envelope, EnvelopeError
+from exchange.kafka.case_stream import case_stream_reader
 from onething.applicants import application_for
-from onething.case_stream import case_stream_reader
 from onething.submit import one_time_notice, submit_application, supply_deferred
 from onething.tokens import SystemTokens
 

@@ -20,8 +20,8 @@ from aiokafka.errors import KafkaError
 
 from contracts.envelope import Envelope, EnvelopeError
 from exchange.errors import SignatureInvalid
+from exchange.kafka.case_stream import case_stream_reader
 from exchange.signing import KeyRing
-from onething.case_stream import case_stream_reader
 from onething.chaos.counting import Observed, Tally, tally
 from onething.chaos.scenarios import Scenario
 from onething.chaos.target import Target

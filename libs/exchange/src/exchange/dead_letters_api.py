@@ -7,8 +7,10 @@ has a database:
 * ``POST /dead-letters/{id}/redrive``: re-drive one (see :mod:`exchange.dead_letters` for the outcomes);
 * ``POST /dead-letters/redrive``: re-drive every pending entry matching the same filters, oldest first.
 
-Every route takes a signed request (:mod:`exchange.http_identity`) by a principal matching
-``ONETHING_DEAD_LETTER_OPERATORS`` (default ``operator``, whose key ``onething keys`` creates); others get 403.
+Every route is the operators' (运维人员), proven by the service's :class:`exchange.access.http.Access` like every
+protected route: a signed request (the console, ``onething dlq``) by a principal matching
+``ONETHING_DEAD_LETTER_OPERATORS`` (default ``operator``, whose key ``onething keys`` creates), or a bearer token
+with the operator role (the ops room, 运维室); anyone else gets 403, nobody proven 401.
 """
 
 from __future__ import annotations
@@ -24,15 +26,15 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 
 from contracts.topics import dead_letter_topic
+from exchange.access.http import ACCESS_RESPONSES, Access, Allow, accept_callers, authenticated_caller
+from exchange.access.roles import Caller, Role
 from exchange.db.tables import DeadLetterRow
 from exchange.dead_letters import DeadLetterQuery, NotRedrivable, Redriver, decode_headers
 from exchange.errors import Transient
 from exchange.failures import Interrupted
-from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
-from exchange.request_signing import RequestIdentity
 from exchange.signing import KeyRing
 
-__all__ = ["dead_letter_router", "letter_json", "mount_dead_letters"]
+__all__ = ["DeadLetterOperators", "dead_letter_router", "letter_json", "mount_dead_letters"]
 
 State = Literal["pending", "redriven", "already_applied", "failed_again", "skipped"]
 LetterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the entry's id in this service's store")]
@@ -99,17 +101,30 @@ def _refused(status: int, zh: str, en: str) -> HTTPException:
     return HTTPException(status, detail={"message_zh": zh, "message_en": en})
 
 
-def dead_letter_router(redriver: Redriver, *, operators: list[str]) -> APIRouter:
-    """The four routes over ``redriver`` (its store and this service's consumer runners)."""
+class DeadLetterOperators(Allow):
+    """Who may work dead letters: a bearer token with the operator role, or a request signed by a principal matching
+    ``patterns`` (``ONETHING_DEAD_LETTER_OPERATORS``: the consoles' keys, which need not be the one ``operator``
+    key that :attr:`Access.signed_roles` makes an operator everywhere)."""
 
-    async def operator(caller: SignedCaller) -> RequestIdentity:
-        if not any(fnmatchcase(caller.principal, pattern) for pattern in operators):
-            raise _refused(403, f"{caller.principal} 无权处理死信（须为运维身份）",
-                           f"{caller.principal} may not work dead letters (operators only)")
+    def __init__(self, patterns: list[str]) -> None:
+        super().__init__(Role.OPERATOR)
+        self.patterns = list(patterns)
+
+    async def __call__(self, caller: Annotated[Caller, Depends(authenticated_caller)]) -> Caller:
+        if caller.via == "signature":
+            allowed = any(fnmatchcase(caller.subject, pattern) for pattern in self.patterns)
+        else:
+            allowed = caller.has(*self.roles)
+        if not allowed:
+            raise _refused(403, f"{caller.subject} 无权处理死信（须为运维身份）",
+                           f"{caller.subject} may not work dead letters (operators only)")
         return caller
 
-    router = APIRouter(prefix="/dead-letters", tags=["dead letters 死信"], responses=SIGNED_RESPONSES,
-                       dependencies=[Depends(operator)])
+
+def dead_letter_router(redriver: Redriver, *, operators: list[str]) -> APIRouter:
+    """The four routes over ``redriver`` (its store and this service's consumer runners)."""
+    router = APIRouter(prefix="/dead-letters", tags=["dead letters 死信"], responses=ACCESS_RESPONSES,
+                       dependencies=[Depends(DeadLetterOperators(operators))])
     store = redriver.store
 
     @router.get("", summary="死信列表 Dead letters, newest first")
@@ -164,7 +179,9 @@ def dead_letter_router(redriver: Redriver, *, operators: list[str]) -> APIRouter
 
 
 def mount_dead_letters(app: FastAPI, redriver: Redriver, keyring: KeyRing, *, operators: list[str]) -> None:
-    """Add the routes to a service's app, accepting signed requests if the app does not already."""
-    if not hasattr(app.state, "keyring"):
-        accept_signed_requests(app, keyring)
+    """Add the routes to a service's app. An app that proves no callers yet (a test's bare app) accepts signed
+    requests by ``keyring``'s principals; the runtime's apps also accept bearer tokens."""
+    if getattr(app.state, "access", None) is None:
+        replay = getattr(app.state, "replay", None)
+        accept_callers(app, Access(None, keyring) if replay is None else Access(None, keyring, replay=replay))
     app.include_router(dead_letter_router(redriver, operators=operators))

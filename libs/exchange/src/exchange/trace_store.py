@@ -23,7 +23,8 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-__all__ = ["CASE_ATTRIBUTE", "TRACES_FOLDER", "LocalSpanFile", "StoredSpan", "case_spans", "read_spans", "span_line"]
+__all__ = ["CASE_ATTRIBUTE", "TRACES_FOLDER", "LocalSpanFile", "StoredSpan", "case_spans", "read_spans", "span_depths",
+           "span_line"]
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +121,17 @@ def case_spans(folder: Path, case_id: str) -> list[StoredSpan]:
     spans = list(read_spans(folder))
     traces = {span.trace_id for span in spans if span.attributes.get(CASE_ATTRIBUTE) == case_id}
     return sorted((span for span in spans if span.trace_id in traces), key=lambda span: span.start_ns)
+
+
+def span_depths(spans: Sequence[StoredSpan]) -> dict[str, int]:
+    """Each span's depth under its trace's root (a span whose parent is not kept counts as a root): the waterfall's
+    indentation, in ``onething trace`` and in the ops room."""
+    parents = {span.span_id: span.parent_id for span in spans}
+    depths: dict[str, int] = {}
+    for span in spans:
+        depth, at, seen = 0, span.parent_id, {span.span_id}
+        while at is not None and at in parents and at not in seen:
+            seen.add(at)
+            depth, at = depth + 1, parents[at]
+        depths[span.span_id] = depth
+    return depths

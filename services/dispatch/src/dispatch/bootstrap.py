@@ -5,6 +5,7 @@ from __future__ import annotations
 from dispatch.config import DispatchSettings
 from dispatch.entrypoints.api import create_app
 from dispatch.entrypoints.consumers import HANDLERS, TOPICS
+from dispatch.entrypoints.ops_api import OpsSources
 from dispatch.service_layer.deadlines import AnswerDeadlines
 from dispatch.service_layer.refusals import refusal_notifier
 from exchange.runtime import Platform, ServiceParts
@@ -15,7 +16,7 @@ def build(platform: Platform) -> ServiceParts:
     settings = platform.settings
     assert isinstance(settings, DispatchSettings)
     return ServiceParts(
-        app=create_app(platform.database),
+        app=create_app(platform.database, OpsSources(settings.data_dir, settings.kafka_bootstrap)),
         consumers=[platform.runner(topics=TOPICS, handlers=HANDLERS, on_refused=refusal_notifier(platform.database))],
         background=[AnswerDeadlines(platform.database, settings.deadline_policy())],
     )

@@ -16,6 +16,8 @@ from dispatch.adapters import views
 from dispatch.domain.deadlines import RequestState
 from dispatch.domain.messages import MESSAGES
 from dispatch.entrypoints.errors import answer_refusals
+from dispatch.entrypoints.ops_api import OpsSources, ops_router
+from dispatch.entrypoints.ops_page import mount_ops_room
 from dispatch.service_layer.deadlines import redrive
 from dispatch.service_layer.unit_of_work import dispatch_work
 from exchange.access.http import ACCESS_RESPONSES, Allow
@@ -99,7 +101,8 @@ async def redrive_request(request_id: str, _: Operator, database: ServiceDatabas
     return RequestPublic.model_validate(request, from_attributes=True)
 
 
-def create_app(database: Database) -> FastAPI:
+def create_app(database: Database, ops: OpsSources | None = None) -> FastAPI:
+    """Dispatch's app; ``ops`` says where the ops room's restarts and traces are read (the system's data dir)."""
     app = FastAPI(
         title="OneThing dispatch 分办服务",
         version="1.0.0",
@@ -108,5 +111,8 @@ def create_app(database: Database) -> FastAPI:
     harden(app)
     answer_refusals(app)
     app.state.database = database
+    app.state.ops_sources = ops or OpsSources(None)
     app.include_router(router)
+    app.include_router(ops_router)
+    mount_ops_room(app)
     return app

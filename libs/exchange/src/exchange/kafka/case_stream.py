@@ -1,5 +1,6 @@
-"""Reading the case stream (办件事件流) from outside the system: the demo, the bench and the chaos runner all
-watch it for deliveries, with a consumer of no group assigned to every partition."""
+"""Reading the case stream (办件事件流) as an onlooker, with a consumer of no group assigned to every partition:
+the demo, the bench and the chaos runner watch it for deliveries, and the ops room (运维室) shows it live through
+dispatch. Nothing is committed: an onlooker takes nothing from the services' own consumer groups."""
 
 from __future__ import annotations
 
