@@ -97,7 +97,7 @@ def test_an_operator_sees_every_process_re_drives_a_dead_letter_and_follows_the_
 
     page.click("#sign-in-operator")
     sign_in(page, "operator")
-    expect(page.locator("#session")).to_contain_text("运维人员")
+    expect(page.locator("#shell-session")).to_contain_text("运维人员")
     rows = page.locator("#processes tbody tr")
     expect(rows).to_have_count(PROCESSES, timeout=WAIT_MS)
     for name in ("intake", "dispatch", "licence", "supervision", "rating", "gateway", "simulators"):
@@ -191,7 +191,7 @@ def test_english_and_the_senior_mode(page: Page, running_system: System, sign_in
     expect(page.locator("#processes thead")).to_contain_text("Alive (/healthz)")
     expect(page.locator('#processes tr[data-process="licence"]')).to_contain_text("alive")
     expect(page.locator("#status")).to_contain_text("processes healthy")
-    expect(page.locator("#session")).to_contain_text("Operator")
+    expect(page.locator("#shell-session")).to_contain_text("Operator")
     assert page.evaluate("document.documentElement.lang") == "en"
     screenshot("english")
 

@@ -248,9 +248,11 @@ def _print_where(system: System) -> None:
     for spec in PROCESSES:
         proc = system.processes[spec.name]
         print(f"  {spec.name:<12} {proc.url:<24} {spec.description_zh} — {spec.description_en}")
-    print(f"  pages     一件事导办 the one-thing finder {system.url('intake')}/   "
-          f"证照验真 licence verification {system.url('licence')}/   "
-          f"运维室 the ops room {system.url('dispatch')}/ops/")
+    intake = system.url("intake")
+    print(f"  pages     一件事导办 finder {intake}/   综合窗口 window {intake}/window/   网上大厅 portal {intake}/portal/")
+    print(f"            证照验真 licence verification {system.url('licence')}/   电子监察看板 supervision board "
+          f"{system.url('supervision')}/   运维室 ops room {system.url('dispatch')}/ops/")
+    print(f"            sign in: the development password is applicant_password in {system.data_dir / CREDENTIALS_FILE}")
     print(f"  databases {system.databases()}")
     print(f"  API docs  {system.url('intake')}/docs   logs  {system.data_dir / 'logs'}   "
           f"metrics  …/metrics   traces  {_command_for(system.data_dir)} trace CASE_ID")

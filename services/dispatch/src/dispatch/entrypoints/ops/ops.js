@@ -2,6 +2,7 @@
 // /healthz, /readyz and /metrics (Prometheus text, read here), every service's /dead-letters (with the re-drive),
 // and dispatch's /ops/restarts and /traces/{case_id}; the other services across origins (CORS).
 import { startShell, tr } from "/shell/shell.js";
+import { $, h } from "/shell/dom.js";
 import { SignInNeeded, api, finishSignIn, links, session, showSession, signIn } from "/shell/session.js";
 
 const ROLE = "operator";
@@ -23,24 +24,9 @@ const STATES = {
 };
 
 const state = { services: [], health: new Map(), restarts: null, letters: [], trace: null, checkedAt: null };
-const $ = (id) => document.getElementById(id);
 const said = (pair, fallback = "") => (pair ? tr(pair[0], pair[1]) : fallback);
 const serviceName = (name) => said(NAMES[name], name);
 
-// Elements are built, never parsed from strings: what the services say goes in as text.
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "class") el.className = value;
-    else el.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
 // A dotted name (a topic) may break after its dots where the column is narrow (the senior mode), never inside a word.
 const dotted = (text) => text.split(/(?<=\.)/).flatMap((part, i) => (i ? [h("wbr"), part] : [part]));
 const badge = (kind, text) => h("span", { class: `badge ${kind}` }, text);
@@ -461,7 +447,7 @@ function showRoom() {
 async function start() {
   startShell();
   const me = await finishSignIn();
-  showSession($("session"), ROLE, showSignedOut);
+  showSession($("shell-session"), ROLE, showSignedOut);
   $("sign-in-operator").addEventListener("click", () => signIn(ROLE));
   $("refresh").addEventListener("click", refresh);
   $("live-switch").addEventListener("click", () => (live.controller ? stopLive() : startLive()));
