@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
+import httpx
 import pytest
-from playwright.sync_api import Page, Request, Route, expect
+from playwright.sync_api import Page, Request, expect
 
 from contracts.identifiers import make_resident_id
+from exchange.access.roles import Role
+from intake.entrypoints.examples import CASE_EXAMPLES
 from onething.system import System
 
 pytestmark = pytest.mark.browser
@@ -33,6 +37,7 @@ FORM = {
     "mother_name": "王芳", "mother_id_number": MOTHER_ID, "household_address": "湖南省长沙市岳麓区麓山南路1号",
     "bank_account": "6222020200112233445",
 }
+EXAMPLE: dict[str, Any] = CASE_EXAMPLES["window"]["value"]  # intake's own example: all six items, materials given
 KEPT = ["P-01-01", "P-01-03", "P-01-04", "P-01-05", "P-01-06"]  # P-01 without the vaccination certificate
 TEXT_SELECTORS = [".shell-brand", ".shell-place", ".shell-who", "#lang-switch", "#senior-switch", "h1", "h2", "h3",
                   ".lead", "label", "legend", ".note", ".badge.ok", ".badge.info", ".badge.warn", "th", "td", "dt",
@@ -204,70 +209,61 @@ def test_a_clerk_accepts_once_follows_the_case_to_delivery_and_hands_over(
     screenshot("senior")
 
 
-def _awaiting_correction(case_id: str) -> dict[str, Any]:
-    """A P-01 case as intake answers it when the departments' review asked for a correction."""
-    items = [("P-01-01", "出生医学证明办理", "health", "卫生健康委", "Health Commission"),
-             ("P-01-03", "出生登记（户口登记）", "police", "公安局", "Public Security Bureau")]
-    return {
-        "case_id": case_id, "bundle_code": "P-01", "catalogue_version": "x", "status": "awaiting_correction",
-        "status_zh": "待补正", "channel": "window", "delivery_method": "window", "accepted_at": "2026-01-10T02:00:00Z",
-        "delivered_at": None, "correction_round": 0, "window_id": "W01", "staff_id": "S001", "proxy": None,
-        "fast_track": False, "fast_track_note_zh": None, "fast_track_note_en": None, "materials": [],
-        "commitments": [], "limit_days": 10, "due_on": "2026-01-26", "due_on_provisional": False,
-        "due_on_supervised": False, "calendar_note_zh": None, "calendar_note_en": None, "paused_days": 0,
-        "notice_zh": None, "notice_en": None,
-        "correction": {"round": 1, "requested_on": "2026-01-10", "deficiencies": [
-            {"item_code": "P-01-01", "department": "health", "kind": "material", "code": "P-01-01-M1",
-             "reason_zh": "确认书缺父亲签字", "reason_en": "the father's signature is missing"},
-            {"item_code": "P-01-03", "department": "police", "kind": "field", "code": "household_address",
-             "reason_zh": "地址不完整，缺门牌号", "reason_en": "the address lacks the door number"}]},
-        "items": [{"item_code": code, "name_zh": zh, "name_en": zh, "department": dept, "department_name_zh": dzh,
-                   "department_name_en": den, "status": "waiting", "status_zh": "等待办理", "attempt": 0,
-                   "document_no": None, "licence_id": None, "due_on": None, "due_on_provisional": False,
-                   "time_limit_days": 5, "promised_limit_days": 5} for code, zh, dept, dzh, den in items],
-        "timeline": [{"at": "2026-01-10T02:00:00Z", "kind": "accepted", "item_code": None, "department": None,
-                      "text_zh": "综合窗口受理", "text_en": "accepted at the window"},
-                     {"at": "2026-01-10T02:01:00Z", "kind": "correction_requested", "item_code": None,
-                      "department": None, "text_zh": "一次性告知补正：2 处", "text_en": "one correction notice: 2"}],
-    }
+@pytest.fixture
+def case_awaiting_correction(running_system: System) -> Iterator[str]:
+    """A P-01 case accepted at window W01 while every department's first review (预审) asks for a correction (the
+    simulators' operator lever ``PUT /rates``), once intake says it awaits its one correction."""
+    tokens, intake = running_system.tokens, running_system.url("intake")
+    rates = f"{running_system.url('simulators')}/rates"
+    operator = tokens.staff(Role.OPERATOR)
+    httpx.put(rates, json={"correction": 1, "reject": 0}, auth=operator, timeout=10).raise_for_status()
+    try:
+        with httpx.Client(timeout=30, auth=tokens.clerk_at("window", "W01")) as clerk:
+            submitted = clerk.post(f"{intake}/cases", json=EXAMPLE)
+            assert submitted.status_code == 201, submitted.text
+            case_id: str = submitted.json()["case_id"]
+            deadline = time.monotonic() + 60
+            while clerk.get(f"{intake}/cases/{case_id}").json()["status"] != "awaiting_correction":
+                assert time.monotonic() < deadline, "the review round did not end in a correction notice"
+                time.sleep(0.3)
+        yield case_id
+    finally:
+        httpx.put(rates, json={"correction": 0, "reject": 0}, auth=operator, timeout=10).raise_for_status()
 
 
 def test_the_one_correction_is_shown_and_answered_once(page: Page, running_system: System, sign_in: SignIn,
-                                                       screenshot: Screenshot, contrast: Contrast) -> None:
-    intake = running_system.url("intake")
-    case_id = "OT-CORRECTION-1"
-    waiting = _awaiting_correction(case_id)
-    corrected = {**waiting, "status": "in_progress", "status_zh": "办理中", "correction": None, "correction_round": 1}
-    answers: list[dict[str, Any]] = []
-
-    def case(route: Route) -> None:
-        route.fulfill(json=corrected if answers else waiting)
-
-    def correction(route: Route) -> None:
-        answers.append(json.loads(route.request.post_data or "{}"))
-        route.fulfill(json=corrected)
-
-    page.route(f"{intake}/cases/{case_id}", case)
-    page.route(f"{intake}/cases/{case_id}/corrections", correction)
+                                                       case_awaiting_correction: str, screenshot: Screenshot,
+                                                       contrast: Contrast) -> None:
+    intake, case_id = running_system.url("intake"), case_awaiting_correction
+    asked = httpx.get(f"{intake}/cases/{case_id}", auth=running_system.tokens.clerk_at("window", "W01")).json()
+    deficiencies = asked["correction"]["deficiencies"]
+    assert deficiencies, "the departments asked for something"
+    sent: list[dict[str, Any]] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data or "{}"))
+            if r.method == "POST" and r.url.endswith(f"/cases/{case_id}/corrections") else None)
     open_signed_in(page, f"{intake}/window/?case={case_id}", sign_in)
     box = page.locator("#correction")
     expect(box).to_contain_text("一次性补正告知（第 1 轮）")
-    expect(box).to_contain_text("出生医学证明首次签发信息确认书（父母签字）")  # the material by its name
-    expect(box).to_contain_text("确认书缺父亲签字")
-    expect(box).to_contain_text("户籍登记地址")
-    expect(box).to_contain_text("公安局")
+    for deficiency in deficiencies:  # every finding, by the department that made it
+        expect(box).to_contain_text(deficiency["reason_zh"])
     ratios = contrast(page, TEXT_SELECTORS)
     assert min(ratios.values()) >= 4.5, ratios
     screenshot("awaiting-correction")
 
-    page.locator("#fix-household_address").fill("湖南省长沙市岳麓区麓山南路1号101室")
-    page.locator("#fix-m-P-01-01-M1").fill("W01 确认书（父母签字）重签")
+    fields = {d["code"] for d in deficiencies if d["kind"] == "field"}
+    materials = {d["code"] for d in deficiencies if d["kind"] == "material"}
+    for field in fields:  # exactly what was asked for, once: the same valid values, confirmed
+        page.locator(f"#fix-{field}").fill(str(EXAMPLE["form"][field]))
+    for material in materials:
+        page.locator(f"#fix-m-{material}").fill(f"W01 {material} 重新收取")
     page.locator("#send-correction").click()
     expect(page.locator("#status")).to_have_text("补正已提交，恢复计时。")
     expect(box).to_be_hidden()
-    assert answers == [{"form": {"household_address": "湖南省长沙市岳麓区麓山南路1号101室"},
-                        "materials": {"P-01-01-M1": {"provision": "upload", "document": "W01 确认书（父母签字）重签"}}}]
+    assert len(sent) == 1 and set(sent[0].get("form", {})) == fields
+    assert set(sent[0].get("materials", {})) == materials
     screenshot("corrected")
+    after = httpx.get(f"{intake}/cases/{case_id}", auth=running_system.tokens.clerk_at("window", "W01")).json()
+    assert after["correction_round"] == 1 and after["status"] != "awaiting_correction", after["status"]
 
 
 def focused_id(page: Page) -> str:
