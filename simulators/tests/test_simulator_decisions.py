@@ -73,3 +73,13 @@ def test_without_uploaded_materials_deficiencies_name_form_fields() -> None:
         assert 1 <= len(found) <= 2
         assert all(d.kind == "field" and d.code in FORM and d.code in d.reason_zh for d in found)
     assert decide_review(SEED, ALWAYS, request(materials=shared_only, form={})).deficiencies == ()
+
+
+def test_a_form_field_is_named_by_its_label_on_the_form_when_the_reviewer_knows_it() -> None:
+    shared_only = (UPLOADS[1],)
+    labels = {name: (f"标签{name}", f"Label {name}") for name in FORM}
+    found = decide_review(SEED, ALWAYS, request("C-1", materials=shared_only),
+                          lambda _item, name: labels.get(name)).deficiencies
+    assert found and all(d.reason_zh.startswith(f"表单字段「标签{d.code}」") for d in found)
+    assert all(d.reason_en.startswith(f"Form field “Label {d.code}”") for d in found)
+    assert all(d.code in FORM for d in found), "the code stays the field's name: the correction form answers it"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -73,10 +74,15 @@ def decide(seed: int, rates: Rates, case_id: str, item_code: str, attempt: int) 
     return Decision(Ruling.APPROVED, latency, None, None)
 
 
-def decide_review(seed: int, rates: Rates, request: ReviewRequested) -> ReviewDecision:
+FieldLabel = Callable[[str, str], tuple[str, str] | None]  # (item code, field name) → the form's label, zh and en
+
+
+def decide_review(seed: int, rates: Rates, request: ReviewRequested,
+                  label: FieldLabel = lambda _item, _name: None) -> ReviewDecision:
     """预审决定: deficiencies with probability ``rates.correction``, in round 1 only (一次性告知补正).
 
-    One or two of them: uploaded materials (申请人提交的材料) when the item has any, else form fields.
+    One or two of them: uploaded materials (申请人提交的材料) when the item has any, else form fields, named by
+    their label on the form (``label``) as a department's reviewer would write, else by their name.
     The same (seed, case, item, round) always gets the same answer.
     """
     parts = (request.case_id, request.item_code, str(request.round))
@@ -95,7 +101,8 @@ def decide_review(seed: int, rates: Rates, request: ReviewRequested) -> ReviewDe
         if kind == "material":
             reason_zh, reason_en = f"{names[code]}：{zh}", f"Material {code}: {en}"
         else:
-            reason_zh, reason_en = f"表单字段 {code} {zh}", f"Form field {code} {en}"
+            zh_name, en_name = label(request.item_code, code) or (code, code)
+            reason_zh, reason_en = f"表单字段「{zh_name}」{zh}", f"Form field “{en_name}” {en}"
         found.append(Finding(kind=kind, code=code, reason_zh=reason_zh, reason_en=reason_en))
     return ReviewDecision(tuple(found), latency)
 

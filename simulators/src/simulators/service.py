@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, HTTPException
+from onething_catalogue.loader import load_catalogue
+from onething_catalogue.model import Catalogue
 from onething_screens import mount_shell
 from pydantic import BaseModel, Field
 
@@ -40,7 +42,7 @@ from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.kafka.subscriptions import handles_direct
 from exchange.runtime import Platform, ServiceParts
 from simulators.config import SimulatorSettings
-from simulators.decisions import Rates, decide, decide_review, document_number
+from simulators.decisions import FieldLabel, Rates, decide, decide_review, document_number
 from simulators.faults import FaultMode, Faults, Verdict
 from simulators.holds import Holds
 from simulators.identity import identity_router
@@ -102,8 +104,9 @@ class DepartmentSimulator:
     """
 
     def __init__(self, code: str, sender: ChainedSender, seed: int, rates: Rates, holds: Holds | None = None,
-                 faults: Callable[[], Faults] = Faults) -> None:
+                 faults: Callable[[], Faults] = Faults, field_label: FieldLabel = lambda _item, _name: None) -> None:
         self.code = code
+        self.field_label = field_label
         self.sender = sender
         self.seed = seed
         self.rates = rates
@@ -142,7 +145,7 @@ class DepartmentSimulator:
         """预审: a receipt, then one answer per review request, listing deficiencies or none."""
         if not await self._take(envelope, payload, RequestKind.REVIEW):
             return
-        decision = decide_review(self.seed, self.rates, payload)
+        decision = decide_review(self.seed, self.rates, payload, self.field_label)
         await asyncio.sleep(decision.latency_ms / 1000)
         answer = ReviewReturned(
             request_id=payload.request_id, case_id=payload.case_id, item_code=payload.item_code,
@@ -228,6 +231,18 @@ class RatesBody(BaseModel):
     reject: float = Field(ge=0, le=1, description="share of items rejected at handling (不予)")
 
 
+def form_labels(catalogue: Catalogue) -> FieldLabel:
+    """An item's form field by its label on the published form (一表申请), Chinese and English."""
+    bundles = {bundle.code: bundle for bundle in catalogue.bundles}
+
+    def label(item_code: str, name: str) -> tuple[str, str] | None:
+        bundle = bundles.get(item_code.rsplit("-", 1)[0])
+        spec = catalogue.field_spec(bundle, name) if bundle is not None else None
+        return (spec.label_zh, spec.label_en) if spec is not None else None
+
+    return label
+
+
 Operator = Annotated[Caller, Depends(Allow(Role.OPERATOR))]  # faults, holds and rates are the operators' demo levers
 
 
@@ -251,9 +266,10 @@ def build(platform: Platform) -> ServiceParts:
 
     holds = Holds(settings.holds_path)
     faults = [Faults()]  # the current mode, replaced whole by POST /faults
+    label = form_labels(load_catalogue(None))  # a department's reviewer names a field as its form does
     sims = [
         DepartmentSimulator(code, sender(department_principal(code)), settings.sim_seed, rates, holds,
-                            lambda: faults[0])
+                            lambda: faults[0], label)
         for code in settings.simulated_departments
     ]
     by_code = {s.code: s for s in sims}
