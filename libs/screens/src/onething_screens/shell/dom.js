@@ -3,6 +3,8 @@
 // An attribute that is false, null or undefined is left out; true gives the bare attribute; on… adds a listener.
 // Children may nest in lists; null, undefined and false are skipped; anything else not a node becomes its text.
 
+import { tr } from "./shell.js";
+
 export const $ = (id) => document.getElementById(id);
 
 export function h(tag, attrs = {}, ...children) {
@@ -18,4 +20,25 @@ export function h(tag, attrs = {}, ...children) {
     el.append(child instanceof Node ? child : String(child));
   }
   return el;
+}
+
+/** A file picker that speaks the page's language (the browser's own button speaks the browser's): the real input,
+ *  transparent over a face that names the chosen file, redrawn when the file or the language changes. ``attrs`` go
+ *  on the input (its id, for its label; aria-describedby …). */
+export function fileField(attrs) {
+  const input = h("input", { type: "file", ...attrs });
+  const button = h("span", { class: "file-button" });
+  const chosen = h("span", { class: "file-name" });
+  const box = h("div", { class: "file-box" }, input, h("span", { class: "file-face", "aria-hidden": "true" }, button, chosen));
+  const draw = () => {
+    if (!box.isConnected && box.dataset.drawn) { document.removeEventListener("shell:lang", draw); return; }
+    box.dataset.drawn = "true";
+    const file = input.files?.[0];
+    button.textContent = tr("选择文件", "Choose a file");
+    chosen.textContent = file ? tr(`已选：${file.name}`, `Chosen: ${file.name}`) : tr("未选择文件", "No file chosen");
+  };
+  input.addEventListener("change", draw);
+  document.addEventListener("shell:lang", draw);
+  draw();
+  return box;
 }

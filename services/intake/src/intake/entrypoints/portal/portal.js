@@ -2,7 +2,7 @@
 // (session.js's api()): intake here (/catalogue, /drafts, /cases, /my/cases), licence and rating on their own
 // origins (serviceUrl). Everything personal it shows is the applicant's own: the services answer nothing else.
 import { startShell, tr } from "/shell/shell.js";
-import { $, h } from "/shell/dom.js";
+import { $, fileField, h } from "/shell/dom.js";
 import { api, finishSignIn, serviceUrl, session, showSession, signIn, SignInNeeded } from "/shell/session.js";
 
 const REFRESH_MS = 2000;  // an open case not yet delivered is read again this often (进度可查)
@@ -173,7 +173,7 @@ function materialChoice(material) {
       h("div", { class: "portal-radios" }, options.map(([value, text], n) => h("label", { class: "inline" },
         h("input", { type: "radio", name: group, value, checked: n === 0 }), " ", text))),
       h("label", { for: `${group}-file` }, tr("选择文件", "Choose the file")),
-      h("input", { type: "file", id: `${group}-file`, "aria-describedby": `${group}-problem` }),
+      fileField({ id: `${group}-file`, "aria-describedby": `${group}-problem` }),
       h("p", { id: `${group}-problem`, class: "problem", hidden: true })));
 }
 
@@ -459,7 +459,7 @@ async function renderCorrection() {
         return h("li", {}, h("fieldset", { class: "portal-material", "data-material": m.code },
           h("legend", {}, named(m), h("span", { class: "note" }, ` · ${m.code}`)),
           h("label", { for: `${group}-file` }, tr("重新选择文件", "Choose the file again")),
-          h("input", { type: "file", id: `${group}-file`, "aria-describedby": `${group}-problem` }),
+          fileField({ id: `${group}-file`, "aria-describedby": `${group}-problem` }),
           h("p", { id: `${group}-problem`, class: "problem", hidden: true })));
       })),
       h("p", {}, h("button", { type: "submit", class: "primary", id: "correction-submit" }, tr("提交补正", "Submit the correction")))));
@@ -484,7 +484,7 @@ async function renderSupplements() {
         return h("li", {}, h("fieldset", { class: "portal-material", "data-material": m.code },
           h("legend", {}, named(m), h("span", { class: "note" }, tr(` · 请于 ${k.due_on} 前补齐`, ` · by ${k.due_on}`))),
           h("label", { for: `${group}-file` }, tr("选择文件", "Choose the file")),
-          h("input", { type: "file", id: `${group}-file`, "aria-describedby": `${group}-problem` }),
+          fileField({ id: `${group}-file`, "aria-describedby": `${group}-problem` }),
           h("p", { id: `${group}-problem`, class: "problem", hidden: true })));
       })),
       h("p", {}, h("button", { type: "submit", class: "primary", id: "supplement-submit" }, tr("提交补齐的材料", "Supply the materials")))));
