@@ -220,13 +220,17 @@ def _code_of(answer: httpx.Response) -> str:
 
 async def test_a_clerk_signs_in_on_a_page_and_the_page_alone_can_redeem_the_code(
         http: httpx.AsyncClient, credentials_path: Path) -> None:
-    verifier, password = "v" * 50, read_dev_credentials(credentials_path).applicant_password
+    known = read_dev_credentials(credentials_path)
+    verifier, password = "v" * 50, known.clients["window.W03"].secret
     page = await http.get("/oauth/authorize", params=_asked(verifier))
     assert page.status_code == 200 and "window.W01" in page.text and "申请人" not in page.text  # staff only
     assert "form-action 'self' http://hall.example:8101" in page.headers["content-security-policy"]
     signed_in = await http.post("/oauth/authorize", data={**_asked(verifier), "kind": "staff", "account": "window.W03",
                                                           "password": password})
     code = _code_of(signed_in)
+    other = await http.post("/oauth/authorize", data={**_asked(verifier), "kind": "staff", "account": "window.W03",
+                                                      "password": known.applicant_password})
+    assert other.status_code == 400, "the applicants' password opens no staff account"
     redeem = {"grant_type": "authorization_code", "code": code, "redirect_uri": f"{PAGE_ORIGIN}/window/",
               "client_id": SCREENS_CLIENT_ID}
     assert (await http.post("/oauth/token", data={**redeem, "code_verifier": "w" * 50})).status_code == 400
@@ -246,9 +250,11 @@ async def test_an_applicant_signs_in_on_a_page_with_the_simulated_real_name_chec
     form = {**_asked(verifier, scope="applicant"), "kind": "applicant", "username": TEST_APPLICANT, "name": "张三"}
     wrong = await http.post("/oauth/authorize", data={**form, "password": "nope"})
     assert wrong.status_code == 400 and 'role="alert"' in wrong.text
+    operator = read_dev_credentials(credentials_path).clients["operator"].secret
     staff = await http.post("/oauth/authorize", data={**_asked(verifier, scope="applicant"), "kind": "staff",
-                                                      "account": "operator", "password": password})
-    assert staff.status_code == 400, "a page asking for an applicant does not get an operator"
+                                                      "account": "operator", "password": operator})
+    assert staff.status_code == 400, "a page asking for an applicant is given one (its scope is the page's wish, " \
+        "not a boundary: an operator signs in with the operator's own secret, on a page asking for an operator)"
     code = _code_of(await http.post("/oauth/authorize", data={**form, "password": password}))
     token = await http.post("/oauth/token", data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": f"{PAGE_ORIGIN}/window/",

@@ -8,8 +8,8 @@
   free ports, once per test session; departments answer at once and never ask for corrections or refuse (a test
   that needs them asks the simulators). Pages find each other and the sign-in through its service URLs.
 * ``sign_in(page, account)``: on the identity platform's page a screen sent the browser to, signs in as a staff
-  account (``window.W01``, ``supervisor``, ``operator`` …) or, with ``name=``, as the applicant with that ID number,
-  with the development password, as a person would; the browser goes back to the screen signed in.
+  account (``window.W01``, ``supervisor``, ``operator`` …) with its own secret or, with ``name=``, as the applicant
+  with that ID number with the applicants' development password, as a person would; the browser goes back to the screen signed in.
 * ``page``: a fresh browser context (nothing remembered: no language, no senior mode) and its page, at a desk's
   size, zh-CN; a script error on the page fails the test.
 * ``screenshot("state")``: ``test-artifacts/screens/<test>-<state>.png`` (git-ignored), to look at; a failing
@@ -215,19 +215,19 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]
 
 @pytest.fixture
 def sign_in(running_system: System) -> SignIn:
-    password = read_dev_credentials(running_system.data_dir / CREDENTIALS_FILE).applicant_password
+    known = read_dev_credentials(running_system.data_dir / CREDENTIALS_FILE)
     identity = running_system.url("simulators")
 
     def sign_in(page: Page, account: str, *, name: str | None = None) -> None:
         page.wait_for_url(f"{identity}/oauth/authorize?*")
-        if name is None:
+        if name is None:  # staff: the account's own secret
             page.select_option("#account", account)
-            page.fill("#staff-password", password)
+            page.fill("#staff-password", known.clients[account].secret)
             page.locator("#staff-password").press("Enter")
         else:
             page.fill("#username", account)
             page.fill("#name", name)
-            page.fill("#applicant-password", password)
+            page.fill("#applicant-password", known.applicant_password)
             page.locator("#applicant-password").press("Enter")
         page.wait_for_url(lambda url: not url.startswith(identity))
 

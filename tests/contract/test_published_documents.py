@@ -144,3 +144,11 @@ def test_topics_yaml_lists_every_topic() -> None:
         assert listed[spec.name]["partitions"] == spec.partitions
         assert listed[spec.name]["key"] == spec.key
     assert doc["dead_letter_topics"]["name_pattern"] == "<topic>.dlq.<consumer-group>"
+
+
+def test_analysts_read_no_restricted_topic() -> None:
+    """The tables analysts get are of topics without personal data (受限主题 are read by one service each)."""
+    from contracts.analyst_tables import ANALYST_TOPICS
+    from contracts.topics import topic
+
+    assert all(not topic(name).restricted for name in ANALYST_TOPICS)

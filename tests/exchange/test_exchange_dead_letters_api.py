@@ -21,7 +21,7 @@ from sqlalchemy import text
 from contracts.rating.v1 import RatingSubmitted
 from exchange.broker import free_port
 from exchange.dead_letters import DeadLetterQuery, DeadLetterStore, Redriver
-from exchange.dead_letters_api import mount_dead_letters
+from exchange.dead_letters_api import RECORD_PARTS, mount_dead_letters, without_record
 from exchange.errors import Rejected, Transient
 from exchange.health import health_router
 from exchange.http_identity import async_signing_hook
@@ -264,3 +264,17 @@ async def test_the_cli_says_what_went_wrong(service, running: Path, capsys: pyte
     assert code == 2 and "simulators" in err
     code, _, err = await onething(capsys, "dlq", "list", "--as", "nobody", *data)
     assert code == 2 and "无法签名 cannot sign" in err
+
+
+def test_a_browser_token_reads_an_entry_without_its_record_and_personal_numbers_masked() -> None:
+    """The ops room's operator token lists and re-drives; the record a dead letter keeps (a dossier of a restricted
+    topic, say) stays with the signed consoles."""
+    resident = "110101199003070011"
+    shown = {"id": 7, "topic": "intake.case.dossier", "error_type": "Malformed", "state": "pending",
+             "error_message": f"bad applicant {resident}", "headers": [{"name": "event-type", "value": "x"}],
+             "value_text": f'{{"id_number": "{resident}"}}', "value_base64": None,
+             "envelope": {"data": {"id_number": resident}}}
+    kept = without_record(shown)
+    assert set(RECORD_PARTS).isdisjoint(kept) and kept["record_withheld"] is True
+    assert resident not in json.dumps(kept, ensure_ascii=False)
+    assert kept["id"] == 7 and kept["error_type"] == "Malformed" and kept["state"] == "pending"

@@ -60,6 +60,7 @@ WRITES: list[tuple[str, str, str, dict[str, Any] | None, tuple[Role, dict[str, s
     ("rating", "POST", "/ratings", {"case_id": "OT-NONE", "level": "satisfied"}, (Role.APPLICANT, {"id_number": MOTHER}),
      404, Role.CLERK),
     ("simulators", "POST", "/faults", {"mode": "none"}, (Role.OPERATOR, {}), 200, Role.CLERK),
+    ("simulators", "PUT", "/rates", {"correction": 0.05, "reject": 0.05}, (Role.OPERATOR, {}), 200, Role.SUPERVISOR),
     ("simulators", "POST", "/holds/OT-HELD", None, (Role.OPERATOR, {}), 201, Role.SUPERVISOR),
     ("simulators", "DELETE", "/holds/OT-HELD", None, (Role.OPERATOR, {}), 200, Role.APPLICANT),
 ]

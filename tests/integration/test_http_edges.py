@@ -530,6 +530,12 @@ async def test_pages_of_the_systems_own_services_may_call_across_origins_and_no_
         f"http://127.0.0.1:{port}" for port in {8101, 8102, 8103, 8104, 8105, 8106, 8107})), "the embedded default"
 
 
+@pytest.mark.parametrize("origin", ["*", "null", "https://portal.test/", "https://portal.test/path", "ftp://x.test"])
+def test_only_origins_may_be_allowed_never_every_page(origin: str) -> None:
+    with pytest.raises(ValueError, match="not an origin"):
+        ExchangeSettings(http_allowed_origins=[origin])
+
+
 def test_a_page_may_request_only_its_own_origin_and_the_systems_services() -> None:
     policy = content_security_policy({"licence": "http://127.0.0.1:8103", "identity": "https://ids.test/realm"})
     assert "connect-src 'self' http://127.0.0.1:8103 https://ids.test;" in policy

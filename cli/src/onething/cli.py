@@ -252,7 +252,8 @@ def _print_where(system: System) -> None:
     print(f"  pages     一件事导办 finder {intake}/   综合窗口 window {intake}/window/   网上大厅 portal {intake}/portal/")
     print(f"            证照验真 licence verification {system.url('licence')}/   电子监察看板 supervision board "
           f"{system.url('supervision')}/   运维室 ops room {system.url('dispatch')}/ops/")
-    print(f"            sign in: the development password is applicant_password in {system.data_dir / CREDENTIALS_FILE}")
+    print(f"            sign in: staff with their account's secret, applicants with applicant_password, from "
+          f"{system.data_dir / CREDENTIALS_FILE}")
     print(f"  databases {system.databases()}")
     print(f"  API docs  {system.url('intake')}/docs   logs  {system.data_dir / 'logs'}   "
           f"metrics  …/metrics   traces  {_command_for(system.data_dir)} trace CASE_ID")

@@ -220,7 +220,7 @@ def identity_router(keyring: KeyRing, credentials_path: Path, *, issuer: str, au
         grant: Grant | None = None
         client = known.clients.get(account) if kind == "staff" else None
         if client is not None and client.role in asked.roles() and client.role is not Role.DEPARTMENT and \
-                hmac.compare_digest(known.applicant_password.encode(), password.encode()):
+                hmac.compare_digest(client.secret.encode(), password.encode()):  # the account's own secret
             grant = Grant(client.client_id, client.role, client.claims, asked.client_id, asked.redirect_uri,
                           asked.code_challenge)
         elif kind == "applicant" and Role.APPLICANT in asked.roles():

@@ -9,8 +9,9 @@ a code that leaks on the way back useless to whoever caught it.
 
 How a person proves who they are is simulated (the real platform does it by face, SMS or a staff card): staff pick
 one of the development accounts (a window, a kiosk, the 12345 seat, the supervision office, operations, analysis)
-and give the development password of ``credentials.json``; an applicant gives a resident ID number with a valid
-check digit (or an enterprise's credit code, 法人账号), a name and the same password.
+and give that account's own secret from ``credentials.json`` (knowing the applicants' password opens no staff
+account); an applicant gives a resident ID number with a valid check digit (or an enterprise's credit code, 法人账号),
+a name and the applicants' development password.
 
 The rules (:class:`AuthorizationCodes`, :func:`pkce_challenge`, :func:`redirect_allowed`) are I/O-free; the page is
 rendered here as plain HTML with every value escaped, and needs no script.
@@ -29,6 +30,7 @@ from html import escape
 from urllib.parse import urlencode, urlsplit
 
 from exchange.access.roles import ROLE_ZH, Role
+from exchange.settings import origin_of
 
 __all__ = [
     "SCREENS_CLIENT_ID", "STAFF_ROLES", "AuthorizationCodes", "AuthorizeRequest", "Grant", "pkce_challenge",
@@ -49,7 +51,7 @@ def redirect_allowed(redirect_uri: str, origins: Collection[str]) -> bool:
     """A page of the system's own services: http(s), no credentials or fragment, on an allowed origin."""
     parts = urlsplit(redirect_uri)
     return (parts.scheme in ("http", "https") and not parts.username and not parts.password and not parts.fragment
-            and f"{parts.scheme}://{parts.netloc}" in origins)
+            and origin_of(redirect_uri) in origins)
 
 
 @dataclass(frozen=True)
@@ -203,9 +205,10 @@ def sign_in_page(request: AuthorizeRequest, accounts: list[tuple[str, Role, dict
             '<label for="applicant-password">密码 <span lang="en">Password</span></label>'
             '<input id="applicant-password" name="password" type="password" autocomplete="current-password" required>'
             '<button type="submit">登录 <span lang="en">Sign in</span></button></form>')
-    parts.append('<p class="lead">演示密码在数据目录的 <code>credentials.json</code>（<code>applicant_password</code>）'
-                 '<span lang="en">: the demonstration password is <code>applicant_password</code> in the data '
-                 'directory\'s <code>credentials.json</code>.</span></p>')
+    parts.append('<p class="lead">演示用密码在数据目录的 <code>credentials.json</code>：工作人员用本账号的 <code>secret</code>，'
+                 '申请人用 <code>applicant_password</code>。<span lang="en">Demonstration passwords are in the data '
+                 'directory\'s <code>credentials.json</code>: staff use their account\'s <code>secret</code>, applicants '
+                 '<code>applicant_password</code>.</span></p>')
     parts.append(f'<p><a href="{escape(request.back_with(error="access_denied"))}">取消 <span lang="en">Cancel</span>'
                  '</a></p></main></body></html>')
     return "".join(parts)

@@ -3,7 +3,8 @@ has a database:
 
 * ``GET /dead-letters``: filter by topic, consumer group, error type, case id, time (``since`` inclusive,
   ``until`` exclusive) and state (``pending`` or an outcome); newest first, paged;
-* ``GET /dead-letters/{id}``: one entry with its headers, error, value and the envelope when it decodes;
+* ``GET /dead-letters/{id}``: one entry with its headers, error, value and the envelope when it decodes (to a
+  bearer token the entry without the record, its error masked of personal numbers: :func:`without_record`);
 * ``POST /dead-letters/{id}/redrive``: re-drive one (see :mod:`exchange.dead_letters` for the outcomes);
 * ``POST /dead-letters/redrive``: re-drive every pending entry matching the same filters, oldest first.
 
@@ -32,6 +33,7 @@ from exchange.db.tables import DeadLetterRow
 from exchange.dead_letters import DeadLetterQuery, NotRedrivable, Redriver, decode_headers
 from exchange.errors import Transient
 from exchange.failures import Interrupted
+from exchange.privacy import redact
 from exchange.signing import KeyRing
 
 __all__ = ["DeadLetterOperators", "dead_letter_router", "letter_json", "mount_dead_letters"]
@@ -97,6 +99,19 @@ def letter_json(row: DeadLetterRow, *, detail: bool = False) -> dict[str, Any]:
     }
 
 
+RECORD_PARTS = ("headers", "value_text", "value_base64", "envelope")
+
+
+def without_record(shown: dict[str, Any]) -> dict[str, Any]:
+    """An entry without the record it keeps, and its error with personal numbers masked: what a browser's operator
+    token may read. A dead letter of a restricted topic holds personal data (a dossier, a department request); the
+    record stays with the signed consoles (``ONETHING_DEAD_LETTER_OPERATORS``), as the topic's is restricted."""
+    kept = {name: value for name, value in shown.items() if name not in RECORD_PARTS}
+    kept["error_message"] = redact(str(shown.get("error_message") or ""))
+    kept["record_withheld"] = True
+    return kept
+
+
 def _refused(status: int, zh: str, en: str) -> HTTPException:
     return HTTPException(status, detail={"message_zh": zh, "message_en": en})
 
@@ -121,6 +136,10 @@ class DeadLetterOperators(Allow):
         return caller
 
 
+# Who asks, in a route: the very caller the router's DeadLetterOperators let through (FastAPI proves it once per request).
+OperatorAtWork = Annotated[Caller, Depends(authenticated_caller)]
+
+
 def dead_letter_router(redriver: Redriver, *, operators: list[str]) -> APIRouter:
     """The four routes over ``redriver`` (its store and this service's consumer runners)."""
     router = APIRouter(prefix="/dead-letters", tags=["dead letters 死信"], responses=ACCESS_RESPONSES,
@@ -129,6 +148,7 @@ def dead_letter_router(redriver: Redriver, *, operators: list[str]) -> APIRouter
 
     @router.get("", summary="死信列表 Dead letters, newest first")
     async def list_letters(
+        caller: OperatorAtWork,
         topic: Annotated[str | None, Query(max_length=255, pattern=_PRINTABLE, description="the topic it was read from")] = None,
         group: Annotated[str | None, Query(max_length=255, pattern=_PRINTABLE, description="the consumer group")] = None,
         error_type: Annotated[str | None, Query(max_length=255, pattern=_PRINTABLE, description="e.g. Rejected, Malformed")] = None,
@@ -142,14 +162,20 @@ def dead_letter_router(redriver: Redriver, *, operators: list[str]) -> APIRouter
         query = DeadLetterQuery(topic=topic, group=group, error_type=error_type, case_id=case_id, since=since,
                                 until=until, state=state)
         rows, total = await store.find(query, limit=limit, offset=offset)
-        return {"total": total, "limit": limit, "offset": offset, "items": [letter_json(r) for r in rows]}
+        items = [letter_json(r) for r in rows]
+        if caller.via != "signature":
+            items = [{**item, "error_message": redact(item["error_message"])} for item in items]
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
 
-    @router.get("/{letter_id}", summary="一条死信 One dead letter: headers, error, the envelope if it decodes")
-    async def show_letter(letter_id: LetterId) -> dict[str, Any]:
+    @router.get("/{letter_id}", summary="一条死信 One dead letter: headers, error, the envelope if it decodes "
+                                        "(the record itself to a signed operator's console only)")
+    async def show_letter(letter_id: LetterId, caller: OperatorAtWork) -> dict[str, Any]:
         row = await store.get(letter_id)
         if row is None:
             raise _refused(404, f"没有死信 {letter_id}", f"no dead letter {letter_id}")
         shown = letter_json(row, detail=True)
+        if caller.via != "signature":
+            shown = without_record(shown)
         shown["redriven_as"] = await store.successor(letter_id)
         return shown
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -137,6 +137,24 @@ class ExchangeSettings(BaseSettings):
     @property
     def clients_path(self) -> Path:
         return self.auth_clients_file or self.data_dir / CREDENTIALS_FILE
+
+    @field_validator("http_allowed_origins")
+    @classmethod
+    def _origins_only(cls, origins: list[str]) -> list[str]:
+        """Each an origin, ``http(s)://host[:port]``: never ``*`` (any page anywhere) or ``null`` (sandboxed pages)."""
+        for origin in origins:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.hostname or origin_of(origin) != origin:
+                raise ValueError(f"not an origin (http(s)://host[:port], nothing after it): {origin!r}")
+        return origins
+
+    @field_validator("service_urls")
+    @classmethod
+    def _web_addresses(cls, urls: dict[str, str]) -> dict[str, str]:
+        for name, url in urls.items():
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                raise ValueError(f"{name}: not an http(s) address: {url!r}")
+        return urls
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:

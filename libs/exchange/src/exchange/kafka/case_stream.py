@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
+import anyio
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.topics import CASE_STREAM
@@ -37,4 +38,7 @@ async def case_stream_reader(bootstrap: str, *, start: Literal["beginning", "end
             await consumer.position(tp)
         yield consumer, partitions
     finally:
-        await consumer.stop()
+        # A server-sent stream whose browser went away is cancelled through its task group's cancel scope, which
+        # would cut the stop short at its first await and leave the fetcher and its sockets open: shielded.
+        with anyio.CancelScope(shield=True):
+            await consumer.stop()

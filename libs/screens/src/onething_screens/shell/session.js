@@ -89,7 +89,7 @@ export async function signIn(roles) {
 }
 
 /** On load: completes a sign-in coming back with ?code=…&state=… (and takes them off the address). The
- *  session, or null when nobody is signed in (or the platform refused: {error} is then thrown). */
+ *  session, or null when nobody is signed in (cancelled, refused, or the platform could not be reached). */
 export async function finishSignIn() {
   const here = new URL(window.location.href);
   const code = here.searchParams.get("code");
@@ -101,21 +101,25 @@ export async function finishSignIn() {
   window.history.replaceState(window.history.state, "", `${pageAddress()}${back}`);
   if (!pending || here.searchParams.get("state") !== pending.state) return session();  // not this tab's sign-in
   if (error) return session();  // cancelled at the platform
-  const identity = (await links()).identity;
-  const answer = await fetch(`${identity}/oauth/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code", code, redirect_uri: pending.redirect_uri, client_id: CLIENT_ID,
-      code_verifier: pending.verifier,
-    }),
-  });
-  if (!answer.ok) return null;
-  const issued = await answer.json();
-  const claims = claimsOf(issued.access_token);
-  const kept = { token: issued.access_token, claims, roles: claims.roles ?? [], expires_at: claims.exp };
-  store(SESSION_KEY, kept);
-  return kept;
+  try {
+    const identity = (await links()).identity;
+    const answer = await fetch(`${identity}/oauth/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code", code, redirect_uri: pending.redirect_uri, client_id: CLIENT_ID,
+        code_verifier: pending.verifier,
+      }),
+    });
+    if (!answer.ok) return null;
+    const issued = await answer.json();
+    const claims = claimsOf(issued.access_token);
+    const kept = { token: issued.access_token, claims, roles: claims.roles ?? [], expires_at: claims.exp };
+    store(SESSION_KEY, kept);
+    return kept;
+  } catch {
+    return null;  // the platform unreachable, or an answer that is no token: signed out, the page says so
+  }
 }
 
 /** fetch() with the session's bearer token; ``json`` is sent as a JSON body. A 401 forgets the session and

@@ -62,15 +62,22 @@ class LicenceSummary(BaseModel):
     state_reason: str | None
 
     # What the holder reads it as (出生医学证明), beside the type's code: a screen need not keep a table of its own.
+    # A type since retired from the table is named by its code: the licence stays readable.
     @computed_field  # type: ignore[prop-decorator]
     @property
     def name_zh(self) -> str:
-        return licence_type(self.licence_type).name_zh
+        try:
+            return licence_type(self.licence_type).name_zh
+        except KeyError:
+            return self.licence_type
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def name_en(self) -> str:
-        return licence_type(self.licence_type).name_en
+        try:
+            return licence_type(self.licence_type).name_en
+        except KeyError:
+            return self.licence_type
 
 
 class LicencePublic(LicenceSummary):

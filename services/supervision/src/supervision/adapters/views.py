@@ -167,21 +167,36 @@ def _names(code: str) -> dict[str, str]:
     return {"department_zh": known.name_zh, "department_en": known.name_en}
 
 
+BOARD_ALL_LIMIT = 1000  # the board's "all cards": the most recent this many
+
+
 async def board_cards(database: Database, today: date, calendar: WorkingCalendar, *, only_open: bool = True
                       ) -> list[dict[str, Any]]:
     """Every case's cards for the board (open ones unless ``only_open`` is False), each with its case's one-thing,
     its department's names, how far past the limit its clock is and the supervision orders (督办, forced stops)
     issued on it."""
+    # Open cards belong to cases not yet delivered: those alone are read, with their clocks, cases and orders chosen
+    # in the database (subqueries: no list of ids is sent back, however many there are); ``all`` reads the most
+    # recent BOARD_ALL_LIMIT cards.
+    undelivered = select(SupervisionCase.case_id).where(col(SupervisionCase.delivered_on).is_(None))
     async with database.sessions() as session:
-        rows = (await session.exec(select(SupervisionCard))).all()
-        clock_ids = {r.clock_id for r in rows}
+        clock_ids: Any
+        case_ids: Any
+        if only_open:
+            rows = (await session.exec(select(SupervisionCard).where(col(SupervisionCard.case_id).in_(undelivered))
+                                       )).all()
+            clock_ids = select(SupervisionCard.clock_id).where(col(SupervisionCard.case_id).in_(undelivered))
+            case_ids = undelivered
+        else:
+            rows = (await session.exec(select(SupervisionCard).order_by(col(SupervisionCard.issued_on).desc())
+                                       .limit(BOARD_ALL_LIMIT))).all()
+            clock_ids, case_ids = {r.clock_id for r in rows}, {r.case_id for r in rows}
         clocks = (await session.exec(select(SupervisionClock).where(col(SupervisionClock.clock_id).in_(clock_ids))
-                                     )).all() if clock_ids else []
-        case_ids = {r.case_id for r in rows}
+                                     )).all() if rows else []
         cases = (await session.exec(select(SupervisionCase).where(col(SupervisionCase.case_id).in_(case_ids))
-                                    )).all() if case_ids else []
+                                    )).all() if rows else []
         orders = (await session.exec(select(SupervisionOrder).where(col(SupervisionOrder.case_id).in_(case_ids))
-                                     )).all() if case_ids else []
+                                     )).all() if rows else []
     now = {c.clock_id: _clock_now(c, today, calendar) for c in clocks}
     bundles = {c.case_id: c.bundle_code for c in cases}
     delivered = frozenset(c.case_id for c in cases if c.delivered_on is not None)

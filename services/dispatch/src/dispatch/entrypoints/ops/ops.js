@@ -366,8 +366,17 @@ function parseFrames(buffer, onEvent) {
   return rest;
 }
 
+const pause = (ms, signal) => new Promise((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
+// The server ends each stream after a while and the page opens the next; a stream that ends at once (a fault
+// behind it) is opened again only after a pause that doubles, so a broken server is not asked in a tight loop.
 async function receive(controller) {
+  let wait = 1000;
   while (!controller.signal.aborted) {
+    const opened = Date.now();
     const answer = await api("/ops/case-events", { signal: controller.signal, headers: { Accept: "text/event-stream" } });
     if (!answer.ok) throw new Error(`/ops/case-events ${answer.status}`);
     renderLiveState();
@@ -383,6 +392,8 @@ async function receive(controller) {
         renderLive();
       });
     }
+    wait = Date.now() - opened > 10_000 ? 1000 : Math.min(wait * 2, 30_000);
+    await pause(wait, controller.signal);
   }
 }
 
