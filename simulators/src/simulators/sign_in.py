@@ -205,10 +205,14 @@ def sign_in_page(request: AuthorizeRequest, accounts: list[tuple[str, Role, dict
             '<label for="applicant-password">密码 <span lang="en">Password</span></label>'
             '<input id="applicant-password" name="password" type="password" autocomplete="current-password" required>'
             '<button type="submit">登录 <span lang="en">Sign in</span></button></form>')
-    parts.append('<p class="lead">演示用密码在数据目录的 <code>credentials.json</code>：工作人员用本账号的 <code>secret</code>，'
-                 '申请人用 <code>applicant_password</code>。<span lang="en">Demonstration passwords are in the data '
-                 'directory\'s <code>credentials.json</code>: staff use their account\'s <code>secret</code>, applicants '
-                 '<code>applicant_password</code>.</span></p>')
+    hints = []
+    if staff:
+        hints.append('工作人员用本账号在 <code>credentials.json</code> 中的 <code>secret</code> <span lang="en">Staff: their '
+                     'account\'s <code>secret</code> in <code>credentials.json</code></span>')
+    if Role.APPLICANT in roles:
+        hints.append('申请人用 <code>credentials.json</code> 中的 <code>applicant_password</code> <span lang="en">Applicants: '
+                     '<code>applicant_password</code> in <code>credentials.json</code></span>')
+    parts += [f'<p class="lead">演示用密码 <span lang="en">Demonstration passwords</span>: {hint}</p>' for hint in hints]
     parts.append(f'<p><a href="{escape(request.back_with(error="access_denied"))}">取消 <span lang="en">Cancel</span>'
                  '</a></p></main></body></html>')
     return "".join(parts)
