@@ -5,7 +5,7 @@
 * ``licence_url`` (and ``licence_site``, with the licences to present): licence's own app the same way, with two
   licences issued by its own handler, read through its API, one of them revoked by the issuing department.
 * ``running_system``: the whole system as ``make run`` starts it (every process, the embedded broker, SQLite), on
-  free ports, once per test session; departments answer at once and never ask for corrections or refuse (a test
+  free ports, once per test module (kept to the end of a worker's run, an idle system would slow every later test); departments answer at once and never ask for corrections or refuse (a test
   that needs them asks the simulators). Pages find each other and the sign-in through its service URLs.
 * ``sign_in(page, account)``: on the identity platform's page a screen sent the browser to, signs in as a staff
   account (``window.W01``, ``supervisor``, ``operator`` …) with its own secret or, with ``name=``, as the applicant
@@ -204,8 +204,8 @@ def licence_url(licence_site: LicenceSite) -> str:
     return licence_site.url
 
 
-@pytest.fixture(scope="session")
-def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+@pytest.fixture(scope="module")  # not the session: an idle system kept to the end of a worker's run burns a core's
+def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:  # share for the rest of the suite
     env = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
            "ONETHING_CLOCK_CONTROL": "true", "ONETHING_SIM_LATENCY_MS_MIN": "0", "ONETHING_SIM_LATENCY_MS_MAX": "0",
            "ONETHING_SIM_CORRECTION_RATE": "0", "ONETHING_SIM_REJECT_RATE": "0"}
