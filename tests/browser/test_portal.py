@@ -20,7 +20,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from contracts.identifiers import make_resident_id
-from exchange.access.credentials import CREDENTIALS_FILE, read_dev_credentials
 from exchange.access.roles import Role
 from onething.system import System
 
@@ -57,17 +56,6 @@ def correcting_system(running_system: System) -> Iterator[System]:
         httpx.put(rates, json={"correction": 0, "reject": 0}, auth=operator, timeout=10).raise_for_status()
 
 
-def sign_in_at(system: System, page: Page, id_number: str, name: str) -> None:
-    """As the conftest's ``sign_in`` does for the session's system: the applicant at the identity platform."""
-    identity = system.url("simulators")
-    page.wait_for_url(f"{identity}/oauth/authorize?*")
-    page.fill("#username", id_number)
-    page.fill("#name", name)
-    page.fill("#applicant-password", read_dev_credentials(system.data_dir / CREDENTIALS_FILE).applicant_password)
-    page.locator("#applicant-password").press("Enter")
-    page.wait_for_url(lambda url: not url.startswith(identity))
-
-
 def open_portal(page: Page, system: System, query: str = "") -> None:
     page.goto(f"{system.url('intake')}/portal/{query}")
     expect(page.locator("body[data-ready=true]")).to_have_count(1)
@@ -91,14 +79,14 @@ def font_px(page: Page, selector: str) -> float:
 
 
 def test_an_applicant_applies_follows_corrects_downloads_verifies_and_rates(
-        page: Page, correcting_system: System, screenshot: Screenshot) -> None:
+        page: Page, correcting_system: System, sign_in: SignIn, screenshot: Screenshot) -> None:
     system = correcting_system
     open_portal(page, system)
     expect(page.locator("#signed-out")).to_be_visible()
     expect(page.locator("#signed-out")).to_contain_text("登录后申请办事、查看办件")
     screenshot("signed-out")
     page.locator("#sign-in-main").click()
-    sign_in_at(system, page, MOTHER, "王芳")
+    sign_in(page, MOTHER, name="王芳")
     expect(page.locator("body[data-ready=true]")).to_have_count(1)
     assert "code=" not in page.url, "the sign-in's code is taken off the address"
     expect(page.locator(".shell-who")).to_have_text("已登录：申请人 王芳")
