@@ -6,8 +6,11 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from exchange import privacy
 from exchange.privacy import RedactingFormatter, install_log_redaction, redact
 
 ID = "43010419900101123X"
@@ -22,6 +25,23 @@ ID = "43010419900101123X"
 ])
 def test_personal_numbers_are_masked(text: str, masked: str) -> None:
     assert redact(text) == masked
+
+
+def _every_pattern(text: str) -> str:
+    """:func:`redact` without its first look (whether any pattern can match at all)."""
+    text = privacy._INPUT_VALUE.sub("input_value=<hidden>", text)
+    text = privacy._ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(0)[-4:]}", text)
+    text = privacy._PHONE.sub(r"\1****\2", text)
+    return privacy._BANK_CARD.sub(lambda m: "*" * (len(m.group(0)) - 4) + m.group(1), text)
+
+
+_PIECES = st.sampled_from(["1", "3", "8", "0", "9", "X", "x", "-", ".", ":", " ", "a", "１", "input_value=", "'",
+                           ID, "13800138000", "6222021234567890123", "张"])
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_the_first_look_never_lets_a_number_through(text: str) -> None:
+    assert redact(text) == _every_pattern(text)
 
 
 @pytest.mark.parametrize("kept", [

@@ -7,7 +7,7 @@ database override (``ONETHING_<SERVICE>_DATABASE_URL``). Nothing is read at impo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -133,6 +133,9 @@ class ExchangeSettings(BaseSettings):
     log_format: LogFormat = Field(
         default="json", description="json: one JSON object per line with trace_id, case_id and the service name "
         "(for log collectors, docs/observability.md); text: plain lines for people")
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop", description="the event loop a service runs on: uvloop (libuv, faster sockets and "
+        "callbacks; docs/performance.md) or the standard library's asyncio")
 
     @property
     def clients_path(self) -> Path:
