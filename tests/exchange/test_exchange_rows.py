@@ -4,13 +4,13 @@ model's defaults; and a later read in the same transaction sees what was written
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, String, event
-from sqlalchemy.engine import Connection
+from sqlalchemy import JSON, Column, Integer, MetaData, String, event, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
 from exchange.db.database import Database, create_database_if_missing
@@ -43,17 +43,61 @@ async def database(each_database_url: str) -> AsyncIterator[Database]:
     await db.dispose()
 
 
-@pytest.fixture
-def statements(database: Database) -> list[str]:
-    """Every INSERT and UPDATE the engine sends, as SQL text."""
-    seen: list[str] = []
-
-    def note(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+def _writes(seen: list[str]) -> Callable[[str], None]:
+    def note(statement: str) -> None:
         if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
             seen.append(statement)
+    return note
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", note)
+
+@pytest.fixture
+def statements(database: Database) -> list[str]:
+    """Every INSERT and UPDATE sent to the database, as SQL text: on SQLite as ``sqlite3`` itself runs them (the hot
+    statements do not pass through SQLAlchemy's execution there, ``exchange.db.statements.run``)."""
+    seen: list[str] = []
+    note = _writes(seen)
+    if database.engine.dialect.name == "sqlite":
+        def traced(dbapi_connection: Any, *_: Any) -> None:
+            dbapi_connection.set_trace_callback(note)
+        event.listen(database.engine.sync_engine, "checkout", traced)
+    else:
+        event.listen(database.engine.sync_engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *args: note(statement))
     return seen
+
+
+async def test_on_the_embedded_default_the_hot_statements_go_straight_to_sqlite_and_store_what_sqlalchemy_would(
+    database: Database, statements: list[str]
+) -> None:
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL runs every statement through SQLAlchemy")
+    through_sqlalchemy: list[str] = []
+    event.listen(database.engine.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *args: through_sqlalchemy.append(statement))
+    at = datetime(2026, 12, 6, 8, 0, 0, 123456, tzinfo=UTC)
+    async with database.unit_of_work() as uow:
+        rows = TableRows(uow, Probe)
+        await rows.save({"probe_id": "p1", "label": "新", "tags": ["a", {"b": 1.5}], "at": at})
+        assert await rows.get("p1") == {"probe_id": "p1", "label": "新", "count": 3, "tags": ["a", {"b": 1.5}],
+                                        "at": at}
+    assert statements and not [s for s in through_sqlalchemy if s.lstrip().upper().startswith(("INSERT", "SELECT"))]
+    async with database.engine.connect() as connection:  # SQLAlchemy's own reading of what was stored
+        [stored] = (await connection.execute(select(Probe.__table__))).mappings()  # type: ignore[attr-defined]
+    assert dict(stored) == {"probe_id": "p1", "label": "新", "count": 3, "tags": ["a", {"b": 1.5}], "at": at}
+    async with database.unit_of_work() as uow:  # and SQLAlchemy's writing, read straight from sqlite3
+        connection = await uow.connection()
+        await connection.execute(insert(Probe.__table__), {  # type: ignore[attr-defined]
+            "probe_id": "p2", "label": "二", "count": 1, "tags": [], "at": at})
+        assert await TableRows(uow, Probe).get("p2") == {"probe_id": "p2", "label": "二", "count": 1, "tags": [],
+                                                          "at": at}
+
+
+async def test_a_constraint_broken_on_the_fast_path_is_the_error_sqlalchemy_raises(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        await TableRows(uow, Probe).save({"probe_id": "p1", "label": "one"})
+    with pytest.raises(IntegrityError):
+        async with database.unit_of_work() as uow:
+            await TableRows(uow, Probe).save({"probe_id": "p1", "label": "again"})  # never read here: an INSERT
 
 
 async def test_a_new_row_is_inserted_with_the_models_defaults_and_read_back_as_stored(database: Database) -> None:

@@ -33,6 +33,7 @@ from exchange.db.statements import (
     equal_params,
     insert_if_absent,
     insert_rows,
+    run,
     select_where_equal,
     update_where_equal,
 )
@@ -96,11 +97,11 @@ class TableRows(Generic[M]):
         if criteria or None in equal.values():  # `== None` is built as IS NULL; a bound NULL would match nothing
             built = (select(self.table).where(*criteria, *(self.table.c[n] == v for n, v in equal.items()))
                      .order_by(*(self.table.c[name] for name in order_by)).limit(limit))
-            result = await connection.execute(built.with_for_update() if lock else built)
+            rows = [dict(row) for row in (await connection.execute(
+                built.with_for_update() if lock else built)).mappings()]
         else:
             statement = select_where_equal(self.table, tuple(equal), order_by=tuple(order_by), limit=limit, lock=lock)
-            result = await connection.execute(statement, equal_params(equal))
-        rows = [dict(row) for row in result.mappings()]
+            rows = (await run(connection, statement, equal_params(equal))).rows
         for row in rows:
             self._known[self._key_of(row)] = row
         return rows
@@ -112,7 +113,7 @@ class TableRows(Generic[M]):
             built = select(self.table.c[column]).where(*criteria, *(self.table.c[n] == v for n, v in equal.items()))
             return list((await connection.execute(built)).scalars())
         statement = select_where_equal(self.table, tuple(equal), columns=(column,))
-        return list((await connection.execute(statement, equal_params(equal))).scalars())
+        return [row[column] for row in (await run(connection, statement, equal_params(equal))).rows]
 
     async def exists(self, key: object) -> bool:
         values = self._key_values(key)
@@ -129,7 +130,7 @@ class TableRows(Generic[M]):
         key or take the same value."""
         connection = await self._uow.connection()
         values = self._key_values(key)
-        await connection.execute(insert_if_absent(self.table, self._uow.dialect), {**values, counter: first})
+        await run(connection, insert_if_absent(self.table, self._uow.dialect), {**values, counter: first})
         row = await self.get(key, for_update=True)
         assert row is not None  # inserted above, or by the transaction that won
         taken: int = row[counter]
@@ -156,10 +157,10 @@ class TableRows(Generic[M]):
             changed = {name: value for name, value in values.items() if known.get(name) != value}
             if changed:
                 statement = update_where_equal(self.table, self._key_names)
-                await connection.execute(statement, {**changed, **equal_params(self._key_values(key))})
+                await run(connection, statement, {**changed, **equal_params(self._key_values(key))})
                 known.update(changed)
         by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
         for row in inserts:  # an executemany takes one set of columns
             by_columns.setdefault(frozenset(row), []).append(row)
         for group in by_columns.values():
-            await connection.execute(insert_rows(self.table), group)
+            await run(connection, insert_rows(self.table), group)

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import TopicSpec, default_topics
-from exchange.db.statements import insert_if_absent, insert_rows
+from exchange.db.statements import insert_if_absent, insert_rows, run
 from exchange.db.tables import OutboxMessage, ProcessedEvent
 from exchange.tracing import current_traceparent
 
@@ -87,7 +87,7 @@ class UnitOfWork:
         if self._outbox:
             rows, self._outbox = self._outbox, []
             connection = await self.connection()
-            await connection.execute(insert_rows(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
+            await run(connection, insert_rows(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
 
     async def republish(self, event_id: UUID) -> int:
         """Send an event this service already published once more, byte for byte the same envelope under the same
@@ -134,8 +134,8 @@ class UnitOfWork:
         statement on the session's connection: through the session it would first flush everything the records
         handled before in this transaction (their turn comes at the commit)."""
         connection = await self.connection()
-        result = await connection.execute(
-            insert_if_absent(ProcessedEvent.__table__, self.dialect),  # type: ignore[attr-defined]
+        result = await run(
+            connection, insert_if_absent(ProcessedEvent.__table__, self.dialect),  # type: ignore[attr-defined]
             {"consumer": consumer, "event_id": str(event_id), "processed_at": datetime.now(UTC)},
         )
         return bool(result.rowcount)

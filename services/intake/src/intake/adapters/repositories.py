@@ -20,7 +20,7 @@ from contracts.dispatch.v1 import Deficiency
 from contracts.sharing.v1 import SubjectKind
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
-from exchange.db.statements import insert_rows
+from exchange.db.statements import insert_rows, run
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDelegation, IntakeDraft, IntakeTimeline
 from intake.domain.blacklist import Listing
@@ -123,7 +123,7 @@ class SqlCases:
                 for event in case.recorded if isinstance(event, Noted)]
         if timeline:
             connection = await self._uow.connection()
-            await connection.execute(insert_rows(_TIMELINE), timeline)
+            await run(connection, insert_rows(_TIMELINE), timeline)
 
 
 def draft_of(row: Mapping[str, Any]) -> Draft:

@@ -15,7 +15,7 @@ from typing import Any
 from contracts.envelope import Envelope
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
-from exchange.db.statements import insert_if_absent
+from exchange.db.statements import insert_if_absent, run
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import (
     SupervisionAudit,
@@ -228,7 +228,7 @@ class SqlAuditTrail:
     async def record(self, envelope: Envelope, item_code: str | None) -> None:
         """One ``INSERT … ON CONFLICT DO NOTHING``, at once: a fact recorded before (a redelivery) is left as it is."""
         connection = await self._uow.connection()
-        await connection.execute(insert_if_absent(SupervisionAudit.__table__, self._uow.dialect), {  # type: ignore[attr-defined]
+        await run(connection, insert_if_absent(SupervisionAudit.__table__, self._uow.dialect), {  # type: ignore[attr-defined]
             "event_id": str(envelope.id), "case_id": envelope.subject, "at": envelope.time,
             "event_type": envelope.type, "actor": envelope.source, "item_code": item_code,
             "evidence_sha256": envelope.signed_sha256(),  # the bytes its producer signed
