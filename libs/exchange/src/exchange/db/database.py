@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
@@ -69,6 +70,16 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cursor.close()
 
 
+def _json_text(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+# JSON columns (an aggregate's form, items, materials) written and read by orjson, not the standard library's json:
+# the case a record is about is loaded, with its JSON columns, for most records, and json.loads/dumps were a tenth
+# of intake's CPU (docs/performance.md, step 12). Any JSON either wrote reads back the same.
+_JSON_COLUMNS = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+
+
 class Database:
     """Engine, sessions and the unit of work of one service's database."""
 
@@ -82,13 +93,13 @@ class Database:
             # On the loop's own thread (exchange.db.inline_sqlite); hide_parameters: a failed statement's values
             # (names, ID numbers) never reach error text or logs.
             self.engine: AsyncEngine = create_async_engine(make_url(url).set(drivername=INLINE_SQLITE),
-                                                           hide_parameters=True)
+                                                           hide_parameters=True, **_JSON_COLUMNS)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             # One writer at a time in-process: SQLite would otherwise answer "database is locked".
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
         else:
             self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
-                                              hide_parameters=True)
+                                              hide_parameters=True, **_JSON_COLUMNS)
             self._write_lock = None
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         # Set whenever a transaction wrote outbox rows, so the relay publishes at once.
