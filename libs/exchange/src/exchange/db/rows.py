@@ -22,6 +22,7 @@ the aggregate from them and hand :meth:`TableRows.save` fresh values, as the rep
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -59,6 +60,11 @@ def _defaults(model: type[SQLModel]) -> dict[str, Any]:
     return found
 
 
+@functools.cache
+def _key_names(table: Table) -> tuple[str, ...]:  # every record's repositories make a TableRows per table
+    return tuple(c.name for c in table.primary_key.columns)
+
+
 class TableRows(Generic[M]):
     """One table's rows for one unit of work's repository.
 
@@ -69,7 +75,7 @@ class TableRows(Generic[M]):
         self._uow = uow
         self._model = model
         self.table: Table = model.__table__  # type: ignore[attr-defined]
-        self._key_names: tuple[str, ...] = tuple(c.name for c in self.table.primary_key.columns)
+        self._key_names = _key_names(self.table)
         self._known: dict[Key, dict[str, Any]] = {}  # each row's values as read or last written here
 
     def column(self, name: str) -> Column[Any]:

@@ -10,10 +10,10 @@ the same (librdkafka: ``partitioner=murmur2_random``) for one case's messages to
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
@@ -30,7 +30,7 @@ def record_of(wire: dict[str, Any]) -> tuple[bytes, Headers]:
     headers: Headers = [("event-type", str(wire["type"]).encode()), ("event-id", str(wire["id"]).encode())]
     if wire.get("traceparent"):
         headers.append(("traceparent", str(wire["traceparent"]).encode()))
-    return json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode(), headers
+    return orjson.dumps(wire), headers  # compact UTF-8, as json.dumps(…, ensure_ascii=False) wrote it, faster
 
 
 class Producer:
