@@ -76,7 +76,7 @@ def _json_text(value: object) -> str:
 
 # JSON columns (an aggregate's form, items, materials) written and read by orjson, not the standard library's json:
 # the case a record is about is loaded, with its JSON columns, for most records, and json.loads/dumps were a tenth
-# of intake's CPU (docs/performance.md, step 12). Any JSON either wrote reads back the same.
+# of intake's CPU (docs/performance.md, step 13). Any JSON either wrote reads back the same.
 _JSON_COLUMNS = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 

@@ -12,9 +12,9 @@ lists from them), so one statement serves every set of changed columns.
 :func:`run` executes them. On the embedded SQLite (``exchange.db.inline_sqlite``) it hands the SQL SQLAlchemy
 compiled, once per statement and set of parameter names, straight to the ``sqlite3`` cursor of the transaction's
 connection, with the parameters and result values converted by the columns' own SQLAlchemy types (so what is
-stored, and read back, is exactly what SQLAlchemy would have stored and read): 2–11 µs a statement against
-~90–120 µs through ``AsyncConnection.execute`` on these machines (step 11 of ``docs/performance.md``), and a
-record's handling runs several. Elsewhere (PostgreSQL), and for any statement whose execution SQLAlchemy would
+stored, and read back, is exactly what SQLAlchemy would have stored and read): 10–45 µs a statement against
+120–140 µs through ``AsyncConnection.execute`` on these machines (``benchmarks/statement_cost.py``, step 12 of
+``docs/performance.md``), and a record's handling runs several. Elsewhere (PostgreSQL), and for any statement whose execution SQLAlchemy would
 have to complete itself (a column default computed at insert), it is ``AsyncConnection.execute``.
 """
 
