@@ -14,8 +14,9 @@ compiled, once per statement and set of parameter names, straight to the ``sqlit
 connection, with the parameters and result values converted by the columns' own SQLAlchemy types (so what is
 stored, and read back, is exactly what SQLAlchemy would have stored and read): 10–45 µs a statement against
 120–140 µs through ``AsyncConnection.execute`` on these machines (``benchmarks/statement_cost.py``, step 12 of
-``docs/performance.md``), and a record's handling runs several. Elsewhere (PostgreSQL), and for any statement whose execution SQLAlchemy would
-have to complete itself (a column default computed at insert), it is ``AsyncConnection.execute``.
+``docs/performance.md``), and a record's handling runs several. Elsewhere (PostgreSQL), and for any statement
+whose execution SQLAlchemy would have to complete itself (a column default computed at insert), it is
+``AsyncConnection.execute``.
 """
 
 from __future__ import annotations
@@ -137,17 +138,19 @@ class _Prepared:
             else:
                 cursor.executemany(self.sql, [self.values(p) for p in params])
             fetched = cursor.fetchall() if self.columns else []
+            written = cursor.rowcount
         except sqlite3.Error as error:  # as SQLAlchemy raises it: IntegrityError, OperationalError, …
             raise exc.DBAPIError.instance(self.sql, None, error, sqlite3.Error, hide_parameters=True) from error
         finally:
             cursor.close()
         rows = [{key: value if convert is None else convert(value)
                  for (key, convert), value in zip(self.columns, row, strict=True)} for row in fetched]
-        return Executed(rows, cursor.rowcount)
+        return Executed(rows, written)
 
 
 _GIVEN = object()
 _PREPARED: dict[tuple[int, tuple[str, ...]], tuple[Statement, _Prepared | None]] = {}
+_PREPARED_AT_MOST = 4096  # statements × parameter-name sets; an UPDATE's sets are the columns a save changed
 
 
 def _prepared(statement: Statement, dialect: Dialect, names: tuple[str, ...]) -> _Prepared | None:
@@ -166,6 +169,8 @@ def _prepared(statement: Statement, dialect: Dialect, names: tuple[str, ...]) ->
         prepared = _Prepared(compiled.string, binds, tuple(
             (column.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
             for column in selected if column.key is not None))
+    if len(_PREPARED) >= _PREPARED_AT_MOST:
+        _PREPARED.clear()  # compiled again as they come: bounded memory, whatever a service's saves change
     _PREPARED[key] = (statement, prepared)
     return prepared
 
