@@ -1,0 +1,79 @@
+"""Count every record on a running system's broker, per topic and per event type (the ``event-type`` header).
+
+    .venv/bin/onething --data-dir /tmp/count up &            # a fresh system
+    for i in 1 2 3 4 5; do .venv/bin/onething --data-dir /tmp/count apply --bundle E-02; done
+    .venv/bin/python benchmarks/records_per_topic.py --data-dir /tmp/count [--cases 5]
+
+docs/performance.md, "What the profiles say next": what a case makes, by topic and type. With ``--cases`` it also
+prints each count divided by it. Reads from the beginning of every topic, committing nothing (no consumer group).
+A measurement, not a test: it prints figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from exchange.system_state import read_state
+
+
+async def count(bootstrap: str) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        topics = await admin.list_topics()
+    finally:
+        await admin.close()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    by_topic: Counter[str] = Counter()
+    by_type: Counter[tuple[str, str]] = Counter()
+    try:
+        partitions = [TopicPartition(topic, p) for topic in topics
+                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = {tp: end for tp, end in (await consumer.end_offsets(partitions)).items() if end > 0}
+        while ends:
+            batch = await consumer.getmany(timeout_ms=1000)
+            if not batch:
+                break
+            for tp, records in batch.items():
+                for record in records:
+                    kind = dict(record.headers or ()).get("event-type", b"-").decode()
+                    by_topic[tp.topic] += 1
+                    by_type[(tp.topic, kind)] += 1
+                    if record.offset + 1 >= ends.get(tp, 0):
+                        ends.pop(tp, None)
+    finally:
+        await consumer.stop()
+    return by_topic, by_type
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path(".onething"))
+    parser.add_argument("--cases", type=int, default=0, help="also print each count per case")
+    args = parser.parse_args()
+    state = read_state(args.data_dir)
+    if state is None:
+        parser.error(f"no system runs from {args.data_dir} (onething up)")
+    by_topic, by_type = asyncio.run(count(str(state["kafka_bootstrap"])))
+
+    def per_case(n: int) -> str:
+        return f"  {n / args.cases:7.1f} per case" if args.cases else ""
+
+    for topic, n in sorted(by_topic.items()):
+        print(f"{n:7d}{per_case(n)}  {topic}")
+    print()
+    for (topic, kind), n in sorted(by_type.items()):
+        print(f"{n:7d}{per_case(n)}  {topic}  {kind}")
+
+
+if __name__ == "__main__":
+    main()
