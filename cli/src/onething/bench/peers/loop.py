@@ -54,7 +54,10 @@ async def closed_loop(deliver: Deliver, *, window: int, warmup_s: float, duratio
     finally:
         running = False
         await asyncio.gather(*applicants, return_exceptions=True)
-    result.delivered = sum(1 for _, delivered in done if opened <= delivered <= closed)
-    result.latencies_ms = [1000 * (d - s) for s, d in done if s >= opened and d <= closed]
+    # The same rule as OneThing's own figures (``load.Seen``): the cases delivered in the window, and the
+    # submission → delivery time of each of them, wherever its submission fell.
+    inside = [(s, d) for s, d in done if opened <= d < closed]
+    result.delivered = len(inside)
+    result.latencies_ms = [1000 * (d - s) for s, d in inside]
     result.cpu_s = cpu_at_close - cpu_at_open
     return result
