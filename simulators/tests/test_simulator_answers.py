@@ -1,5 +1,5 @@
 """What the simulated systems put on the bus (without a broker): a receipt and one signed, chained answer per
-request."""
+request; no separate receipt for a request answered at once (the answer is its receipt)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,13 @@ from exchange.chain import verify_chain
 from exchange.errors import Malformed
 from exchange.signing import KeyRing, ensure_keys
 from simulators.decisions import Rates
+from simulators.holds import Holds
 from simulators.records import enterprise_record, population_record
 from simulators.sending import ChainedSender
 from simulators.service import DepartmentDesk, DepartmentSimulator, RegistrySimulator
 
-ALWAYS_REVIEW = Rates(reject=0.0, correction=1.0, latency_ms_min=0, latency_ms_max=0)
+ALWAYS_REVIEW = Rates(reject=0.0, correction=1.0, latency_ms_min=1, latency_ms_max=1)  # not at once: receipts
+AT_ONCE = Rates(reject=0.0, correction=1.0, latency_ms_min=0, latency_ms_max=0)
 APPLICANT = Applicant(name="张三", id_type="resident_id", id_number="430104198803090213")
 
 
@@ -79,6 +81,32 @@ async def test_review_and_result_share_one_signed_chain(keyring: KeyRing) -> Non
     assert result["id"] == str(uuid5(NAMESPACE_URL, f"onething:result:{handling.request_id}"))
     assert producer.sent[3][3]["event-type"] == b"department.result.returned"
     assert (sim.reviewed, sim.answered, sim.receipted) == (2, 1, 3)
+
+
+def requests(case_id: str = "C-1") -> tuple[ReviewRequested, RequestSent]:
+    material = MaterialRef(code="M1", name_zh="出生医学证明", provision=MaterialProvision.UPLOAD)
+    return (ReviewRequested(request_id=uuid4(), case_id=case_id, item_code="P-01-03", item_name_zh="出生登记",
+                            department="police", round=1, applicant=APPLICANT, form={}, materials=(material,)),
+            RequestSent(request_id=uuid4(), case_id=case_id, task_id=f"{case_id}/P-01-03", item_code="P-01-03",
+                        item_name_zh="出生登记", department="police", attempt=1, applicant=APPLICANT, form={}))
+
+
+async def test_a_request_answered_at_once_has_no_receipt_of_its_own_but_a_held_one_is_receipted(
+    keyring: KeyRing,
+) -> None:
+    producer = FakeProducer()
+    holds = Holds()
+    sim = DepartmentSimulator("police", ChainedSender(keyring.signer("dept.police"), producer), 7, AT_ONCE, holds)
+    review, handling = requests("C-1")
+    await sim.review(cause(review), review)
+    await sim.handle(cause(handling), handling)
+    assert [w["type"] for _, _, w, _ in producer.sent] == ["department.review.returned", "department.result.returned"]
+
+    holds.hold("C-2")
+    _, held = requests("C-2")
+    await sim.handle(cause(held), held)  # parked: answered only when the hold is lifted, so receipted now
+    assert [w["type"] for _, _, w, _ in producer.sent][2:] == ["department.request.received"]
+    assert (sim.reviewed, sim.answered, sim.receipted) == (1, 1, 1)
 
 
 def lookup(kind: SubjectKind, subject_id: str) -> LookupRequested:

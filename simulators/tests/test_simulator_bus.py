@@ -76,7 +76,7 @@ async def simulators(kafka_bootstrap: str, keys_dir: Path,
         kafka_bootstrap=kafka_bootstrap, keys_dir=keys_dir, topic_partitions=1,
         data_dir=tmp_path_factory.mktemp("simulators"),
         kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=300,
-        sim_departments=["health"], sim_latency_ms_min=0, sim_latency_ms_max=5,
+        sim_departments=["health"], sim_latency_ms_min=1, sim_latency_ms_max=5,  # ≥ 1 ms: receipted first
         sim_reject_rate=0.0, sim_correction_rate=1.0,
     )
     ensure_keys(keys_dir, ["simulators"], holder="simulators")

@@ -65,7 +65,7 @@ async def running_simulators(kafka_bootstrap: str, keys_dir: Path, data_dir: Pat
     settings = SimulatorSettings(
         kafka_bootstrap=kafka_bootstrap, keys_dir=keys_dir, data_dir=data_dir, topic_partitions=1,
         kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=300, sim_departments=["police"],
-        sim_registries=False, sim_latency_ms_min=0, sim_latency_ms_max=5, sim_reject_rate=0.0,
+        sim_registries=False, sim_latency_ms_min=1, sim_latency_ms_max=5, sim_reject_rate=0.0,  # receipted first
     )
     ensure_keys(keys_dir, ["simulators"], holder="simulators")
     keyring = KeyRing(keys_dir)

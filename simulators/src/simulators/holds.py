@@ -39,6 +39,9 @@ class Holds:
         self.cases.add(case_id)
         self._save()
 
+    def holding(self, case_id: str) -> bool:
+        return case_id in self.cases
+
     def park(self, case_id: str, department: str, request: Envelope) -> bool:
         """Keep ``request`` for later if its case is held; False if not held (the caller answers now)."""
         if case_id not in self.cases:

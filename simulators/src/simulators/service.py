@@ -42,7 +42,7 @@ from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.kafka.subscriptions import handles_direct
 from exchange.runtime import Platform, ServiceParts
 from simulators.config import SimulatorSettings
-from simulators.decisions import FieldLabel, Rates, decide, decide_review, document_number
+from simulators.decisions import Decision, FieldLabel, Rates, decide, decide_review, document_number
 from simulators.faults import FaultMode, Faults, Verdict
 from simulators.holds import Holds
 from simulators.identity import identity_router
@@ -99,8 +99,10 @@ class DepartmentDesk:
 class DepartmentSimulator:
     """One simulated department system (部门业务系统): it keeps its own hash chain, as a real one would.
 
-    Every request is receipted at once (签收回执), before any decision or hold; then answered after the drawn
-    latency. The current :class:`~simulators.faults.Faults` may drop or delay both.
+    A request is receipted at once (签收回执), before any decision or hold, then answered after the drawn
+    latency; a request answered at once (no latency drawn, its case not held) gets no separate receipt: the answer
+    is its receipt, as dispatch reads it (``DepartmentRequest.answered``), as a department system that decides
+    on the spot would send. The current :class:`~simulators.faults.Faults` may drop or delay both.
     """
 
     def __init__(self, code: str, sender: ChainedSender, seed: int, rates: Rates, holds: Holds | None = None,
@@ -125,8 +127,11 @@ class DepartmentSimulator:
         logger.warning("dept.%s: answer %s refused (%s): %s / %s", self.code, payload.refused_event_id,
                        payload.reason.value, payload.message_zh, payload.message_en)
 
-    async def _take(self, envelope: Envelope, payload: RequestSent | ReviewRequested, kind: RequestKind) -> bool:
-        """Receipt a request as the faults allow; False when this delivery goes unanswered (silent, errors)."""
+    async def _take(self, envelope: Envelope, payload: RequestSent | ReviewRequested, kind: RequestKind, *,
+                    answered_at_once: Callable[[], bool]) -> bool:
+        """Take a request in as the faults allow, with a receipt unless it is ``answered_at_once()`` (asked after
+        any delay: the answer that follows is its receipt); False when this delivery goes unanswered (silent,
+        errors)."""
         verdict = self.faults().verdict(self.code, self._draw)
         if verdict is Verdict.DROP:
             self.dropped += 1
@@ -134,6 +139,8 @@ class DepartmentSimulator:
             return False
         if verdict is Verdict.DELAY:
             await asyncio.sleep(self.faults().delay_s)
+        if answered_at_once():
+            return True
         receipt = RequestReceived(request_id=payload.request_id, case_id=payload.case_id, item_code=payload.item_code,
                                   department=self.code, kind=kind, received_at=datetime.now(UTC))
         await self.sender.reply(receipt, cause=envelope, topic=DEPARTMENT_RESULTS,
@@ -143,9 +150,9 @@ class DepartmentSimulator:
 
     async def review(self, envelope: Envelope, payload: ReviewRequested) -> None:
         """预审: a receipt, then one answer per review request, listing deficiencies or none."""
-        if not await self._take(envelope, payload, RequestKind.REVIEW):
-            return
         decision = decide_review(self.seed, self.rates, payload, self.field_label)
+        if not await self._take(envelope, payload, RequestKind.REVIEW, answered_at_once=lambda: decision.latency_ms == 0):
+            return
         await asyncio.sleep(decision.latency_ms / 1000)
         answer = ReviewReturned(
             request_id=payload.request_id, case_id=payload.case_id, item_code=payload.item_code,
@@ -160,13 +167,19 @@ class DepartmentSimulator:
 
     async def handle(self, envelope: Envelope, payload: RequestSent) -> None:
         """办理: a receipt, then approve or reject by rate, one result per request (later, if the case is held)."""
-        if not await self._take(envelope, payload, RequestKind.HANDLING):
+        def at_once() -> bool:
+            return not self.holds.holding(payload.case_id) and self._decision(payload).latency_ms == 0
+
+        if not await self._take(envelope, payload, RequestKind.HANDLING, answered_at_once=at_once):
             return
         if not self.holds.park(payload.case_id, self.code, envelope):
             await self.decide(envelope, payload)
 
+    def _decision(self, payload: RequestSent) -> Decision:
+        return decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
+
     async def decide(self, envelope: Envelope, payload: RequestSent) -> None:
-        decision = decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
+        decision = self._decision(payload)
         await asyncio.sleep(decision.latency_ms / 1000)
         result = ResultReturned(
             request_id=payload.request_id, case_id=payload.case_id, task_id=payload.task_id,
