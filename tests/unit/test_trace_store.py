@@ -66,3 +66,14 @@ def test_the_command_says_where_it_looked_when_nothing_is_kept(tmp_path: Path) -
     assert trace_command(tmp_path, "OT1", as_json=False) == 2
     (tmp_path / "traces").mkdir()
     assert trace_command(tmp_path, "OT1", as_json=False) == 1
+
+
+def test_chinese_text_is_kept_as_written_and_an_integer_past_64_bits_is_kept_too(tmp_path: Path) -> None:
+    provider = _process(tmp_path, "rating")
+    with provider.get_tracer("t").start_as_current_span("好差评 process") as span:
+        span.set_attribute(CASE_ATTRIBUTE, "OT3")
+        span.set_attribute("onething.big", 1 << 70)  # orjson refuses it; the line is written all the same
+    text = (tmp_path / "rating.jsonl").read_text(encoding="utf-8")
+    assert "好差评 process" in text and "\\u" not in text
+    [stored] = read_spans(tmp_path)
+    assert stored.name == "好差评 process" and stored.attributes["onething.big"] == 1 << 70
