@@ -47,10 +47,10 @@ import sqlalchemy as sa
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from exchange.chain import GENESIS, ChainHead, link
 from exchange.db.database import Database
+from exchange.db.statements import equal_params, insert_rows, run, select_where_equal
 from exchange.db.tables import ChainHeadRow, OutboxMessage
 from exchange.failures import FailureKind, Interrupted, Outage, backoff_delays, classify, sleep_unless_stopped, wait_out
 from exchange.kafka.producer import Headers, Producer, record_of
@@ -66,6 +66,34 @@ HELD_CHECK_S = 10.0  # how often an idle relay looks for rows it holds no key fo
 _OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 _HEADS: sa.Table = ChainHeadRow.__table__  # type: ignore[attr-defined]
 _SOURCE = col(OutboxMessage.envelope)["source"].as_string()  # who signs a row (JSON ->> on PostgreSQL and SQLite)
+
+# The relay's statements, built once and run by ``statements.run`` (straight to sqlite3 on the embedded default):
+# every published row costs one of each, so SQLAlchemy's per-execution work showed (docs/performance.md, step 15).
+_MARK_SENT = (
+    sa.update(_OUTBOX).where(_OUTBOX.c.seq == sa.bindparam("sent_seq"))
+    .values(published_at=sa.bindparam("sent_at", type_=_OUTBOX.c.published_at.type),
+            attempts=_OUTBOX.c.attempts + 1, wire=sa.bindparam("sent_wire", type_=_OUTBOX.c.wire.type),
+            epoch=sa.bindparam("sent_epoch", type_=_OUTBOX.c.epoch.type))
+)
+_MOVE_HEAD = (  # compare-and-set: only from the head read in step 1
+    sa.update(_HEADS)
+    .where(_HEADS.c.producer == sa.bindparam("head_of"), _HEADS.c.seq == sa.bindparam("was_seq"),
+           _HEADS.c.digest == sa.bindparam("was_digest"))
+    .values(seq=sa.bindparam("to_seq", type_=_HEADS.c.seq.type),
+            digest=sa.bindparam("to_digest", type_=_HEADS.c.digest.type))
+)
+
+
+def _pending_rows(sources: int, batch_size: int) -> sa.Select[Any]:
+    """The next unpublished rows signed as one of ``source_0`` … ``source_<n-1>``, in outbox order."""
+    signed_as = _SOURCE
+    return (
+        sa.select(_OUTBOX.c.seq, _OUTBOX.c.topic, _OUTBOX.c.key, _OUTBOX.c.envelope, _OUTBOX.c.wire)
+        .where(_OUTBOX.c.published_at.is_(None),
+               sa.or_(*(signed_as == sa.bindparam(f"source_{n}", type_=sa.String) for n in range(sources))))
+        .order_by(_OUTBOX.c.seq)
+        .limit(batch_size)
+    )
 
 
 @dataclass(frozen=True)
@@ -108,6 +136,8 @@ class OutboxRelay:
         self._broker_failed = False
         self.epoch: str | None = None  # the broker epoch rows are sent in (set by exchange.recovery)
         self._turn = asyncio.Lock()  # a batch and a re-publication never interleave
+        self._pending = _pending_rows(len(self.signers), batch_size)
+        self._pending_params = {f"source_{n}": source for n, source in enumerate(sorted(self.signers))}
 
     def stop(self) -> None:
         self._stopping.set()
@@ -299,17 +329,12 @@ class OutboxRelay:
         sources, read in a read-only session (Core: plain rows, no ORM objects to build)."""
         async with self.database.sessions() as session:
             connection = await session.connection()
-            rows = [_Pending(*row) for row in await connection.execute(
-                sa.select(_OUTBOX.c.seq, _OUTBOX.c.topic, _OUTBOX.c.key, _OUTBOX.c.envelope, _OUTBOX.c.wire)
-                .where(_OUTBOX.c.published_at.is_(None), _SOURCE.in_(sorted(self.signers)))
-                .order_by(_OUTBOX.c.seq)
-                .limit(self.batch_size)
-            )]
-            sources = {row.source for row in rows}
-            stored = list(await connection.execute(
-                sa.select(_HEADS.c.producer, _HEADS.c.seq, _HEADS.c.digest).where(_HEADS.c.producer.in_(sources))
-            )) if rows else []
-        return rows, {producer: ChainHead(seq, digest) for producer, seq, digest in stored}
+            rows = [_Pending(row["seq"], row["topic"], row["key"], row["envelope"], row["wire"])
+                    for row in (await run(connection, self._pending, self._pending_params)).rows]
+            heads = select_where_equal(_HEADS, ("producer",))
+            stored = [head for source in sorted({row.source for row in rows})
+                      for head in (await run(connection, heads, equal_params({"producer": source}))).rows]
+        return rows, {head["producer"]: ChainHead(head["seq"], head["digest"]) for head in stored}
 
     def _sign(self, rows: Sequence[_Pending], stored_heads: dict[str, ChainHead]) -> SignedBatch:
         heads = dict(stored_heads)
@@ -337,18 +362,13 @@ class OutboxRelay:
         async with db.write_guard(), db.sessions() as session, session.begin():
             # Each row keeps the bytes sent and the epoch they were sent in, for a re-publication after the
             # broker lost its data (republish_since_epoch).
-            outbox = _OUTBOX  # Core: one UPDATE per row, executemany
             connection = await session.connection()
-            await connection.execute(
-                sa.update(outbox)
-                .where(outbox.c.seq == sa.bindparam("sent_seq"))
-                .values(published_at=datetime.now(UTC), attempts=outbox.c.attempts + 1,
-                        wire=sa.bindparam("sent_wire"), epoch=self.epoch),
-                [{"sent_seq": seq, "sent_wire": value}
-                 for seq, (_, _, value, _) in zip(batch.seqs, batch.messages, strict=True)],
-            )
+            sent_at = datetime.now(UTC)
+            await run(connection, _MARK_SENT, [  # one UPDATE per row, executemany
+                {"sent_seq": seq, "sent_at": sent_at, "sent_wire": value, "sent_epoch": self.epoch}
+                for seq, (_, _, value, _) in zip(batch.seqs, batch.messages, strict=True)])
             for source, head in batch.heads.items():
-                await self._advance_head(session, source, batch.stored_heads.get(source), head)
+                await self._advance_head(connection, source, batch.stored_heads.get(source), head)
 
     async def republish_since_epoch(self, epoch: str, since: datetime) -> int:
         """Send again, byte for byte and in ``seq`` order, every row published in an epoch other than ``epoch``
@@ -393,20 +413,15 @@ class OutboxRelay:
         return sent
 
     @staticmethod
-    async def _advance_head(session: AsyncSession, principal: str, stored: ChainHead | None, head: ChainHead) -> None:
+    async def _advance_head(connection: AsyncConnection, principal: str, stored: ChainHead | None,
+                            head: ChainHead) -> None:
         """Compare-and-set ``principal``'s chain head from ``stored`` (as read in step 1) to ``head``."""
-        if stored is None:
-            session.add(ChainHeadRow(producer=principal, seq=head.seq, digest=head.digest))
+        if stored is None:  # the first link: a second relay inserting it too breaks the primary key
+            await run(connection, insert_rows(_HEADS), {"producer": principal, "seq": head.seq, "digest": head.digest})
             return
-        moved = await session.exec(
-            sa.update(ChainHeadRow)
-            .where(
-                col(ChainHeadRow.producer) == principal,
-                col(ChainHeadRow.seq) == stored.seq,
-                col(ChainHeadRow.digest) == stored.digest,
-            )
-            .values(seq=head.seq, digest=head.digest)
-        )
+        moved = await run(connection, _MOVE_HEAD, {"head_of": principal, "was_seq": stored.seq,
+                                                   "was_digest": stored.digest, "to_seq": head.seq,
+                                                   "to_digest": head.digest})
         if moved.rowcount != 1:
             raise RuntimeError(f"the chain head of {principal} moved under the relay: is a second relay running?")
 
