@@ -206,7 +206,7 @@ def licence_url(licence_site: LicenceSite) -> str:
 
 @pytest.fixture(scope="module")  # not the session: an idle system kept to the end of a worker's run burns a core's
 def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:  # share for the rest of the suite
-    env = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    env = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "2000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
            "ONETHING_CLOCK_CONTROL": "true", "ONETHING_SIM_LATENCY_MS_MIN": "0", "ONETHING_SIM_LATENCY_MS_MAX": "0",
            "ONETHING_SIM_CORRECTION_RATE": "0", "ONETHING_SIM_REJECT_RATE": "0"}
     with System(SystemConfig(data_dir=tmp_path_factory.mktemp("system"), free_ports=True, env=env)) as system:

@@ -29,7 +29,7 @@ from onething.trace import waterfall
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-FAST = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "4000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
+FAST = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "2000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "300"}
 HEX32, HEX16 = re.compile(r"^[0-9a-f]{32}$"), re.compile(r"^[0-9a-f]{16}$")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]"
                        r"(?![0-9A-Za-z])")
