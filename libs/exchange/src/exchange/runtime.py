@@ -360,7 +360,8 @@ async def serve(
     stopper.cancel()
     pending = [t for t in tasks if not t.done()]
     _, still = await asyncio.wait(pending, timeout=10)
-    for task in still:
+    for task in still:  # named, so a part that hangs on stopping is found (it loses nothing: nothing is committed)
+        logger.warning("%s: %s did not stop within 10 s; cancelled", name, tasks[task])
         task.cancel()
     await producer.stop()
     if database is not None:
