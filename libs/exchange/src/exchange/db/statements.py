@@ -14,9 +14,11 @@ compiled, once per statement and set of parameter names, straight to the ``sqlit
 connection, with the parameters and result values converted by the columns' own SQLAlchemy types (so what is
 stored, and read back, is exactly what SQLAlchemy would have stored and read): 10–45 µs a statement against
 120–140 µs through ``AsyncConnection.execute`` on these machines (``benchmarks/statement_cost.py``, step 12 of
-``docs/performance.md``), and a record's handling runs several. Elsewhere (PostgreSQL), and for any statement
-whose execution SQLAlchemy would have to complete itself (a column default computed at insert), it is
-``AsyncConnection.execute``.
+``docs/performance.md``), and a record's handling runs several. On PostgreSQL (``asyncpg``) it does the same on the
+transaction's own asyncpg connection, once SQLAlchemy has begun the transaction there (asyncpg's
+``is_in_transaction``: a unit of work's first statement goes through SQLAlchemy, which begins it); errors are
+raised as SQLAlchemy's (its DBAPI classes picked as its asyncpg adapter picks them). Any statement whose execution
+SQLAlchemy would have to complete itself (a column default computed at insert) is ``AsyncConnection.execute``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Insert, Select, Table, Update, bindparam, exc, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -99,10 +102,19 @@ async def run(connection: AsyncConnection, statement: Statement, params: Params 
         return Executed([], 0)  # nothing to write (SQLAlchemy would run it once with no parameters)
     first: Params = many[0] if many else params  # type: ignore[assignment]
     names = tuple(first)
-    if isinstance(connection.dialect, InlineSQLiteDialect) and names:
-        prepared = _prepared(statement, connection.dialect, names)
+    dialect = connection.dialect
+    if isinstance(dialect, InlineSQLiteDialect) and names:
+        prepared = _prepared(statement, dialect, names)
         if prepared is not None:
             return prepared.execute(connection, many or [params])  # type: ignore[list-item]
+    elif dialect.driver == "asyncpg" and names:
+        prepared = _prepared(statement, dialect, names)
+        if prepared is not None:
+            driver = (await connection.get_raw_connection()).driver_connection
+            # Only inside the transaction SQLAlchemy began (its first statement begins it): outside, a
+            # statement would commit on its own.
+            if driver is not None and driver.is_in_transaction():
+                return await prepared.execute_asyncpg(driver, many or [params], dialect)  # type: ignore[list-item]
     result = await connection.execute(statement, many or params)
     rows = [dict(row) for row in result.mappings()] if result.returns_rows else []
     return Executed(rows, result.rowcount)
@@ -148,15 +160,60 @@ class _Prepared:
         return Executed(rows, written)
 
 
+    async def execute_asyncpg(self, driver: asyncpg.Connection, params: list[Params], dialect: Dialect) -> Executed:
+        """On the transaction's own ``asyncpg`` connection (asyncpg keeps the prepared statement per connection);
+        an error is raised as SQLAlchemy raises it, its DBAPI class chosen as SQLAlchemy's asyncpg adapter does.
+        Several parameter sets: ``executemany``, whose row count is unknown (-1), as through SQLAlchemy."""
+        try:
+            fetched: list[Any] = []
+            if len(params) > 1:
+                await driver.executemany(self.sql, [self.values(p) for p in params])
+                written = -1
+            elif self.columns:
+                fetched = await driver.fetch(self.sql, *self.values(params[0]))
+                written = len(fetched)
+            else:
+                written = _rowcount(await driver.execute(self.sql, *self.values(params[0])))
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise exc.DBAPIError.instance(self.sql, None, _as_dbapi_error(error, dialect), dialect.loaded_dbapi.Error,
+                                          hide_parameters=True) from error
+        rows = [{key: value if convert is None else convert(value)
+                 for (key, convert), value in zip(self.columns, row, strict=True)} for row in fetched]
+        return Executed(rows, written)
+
+
+def _rowcount(status: str) -> int:
+    """The row count of a command tag: ``UPDATE 3``, ``DELETE 0``, ``INSERT 0 1``."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else -1
+
+
+def _as_dbapi_error(error: Exception, dialect: Dialect) -> Exception:
+    """``error`` as the DBAPI exception SQLAlchemy's asyncpg adapter would raise for it (so SQLAlchemy makes the
+    same ``IntegrityError``, ``ProgrammingError`` … of it, and failure classes stay as they are)."""
+    name = next((name for kind, name in _ASYNCPG_ERRORS if isinstance(error, kind)), "Error")
+    made: Exception = getattr(dialect.loaded_dbapi, name)(error.args[0] if error.args else str(error), error)
+    return made
+
+
+_ASYNCPG_ERRORS: tuple[tuple[type[Exception], str], ...] = (  # most specific first, as the adapter's table
+    (asyncpg.exceptions.IntegrityConstraintViolationError, "IntegrityError"),
+    (asyncpg.exceptions.SyntaxOrAccessError, "ProgrammingError"),
+    (asyncpg.exceptions.InternalServerError, "InternalError"),
+    (asyncpg.exceptions.InterfaceError, "InterfaceError"),
+    (asyncpg.exceptions.PostgresError, "Error"),
+)
+
+
 _GIVEN = object()
-_PREPARED: dict[tuple[int, tuple[str, ...]], tuple[Statement, _Prepared | None]] = {}
+_PREPARED: dict[tuple[int, tuple[str, ...], str], tuple[Statement, _Prepared | None]] = {}
 _PREPARED_AT_MOST = 4096  # statements × parameter-name sets; an UPDATE's sets are the columns a save changed
 
 
 def _prepared(statement: Statement, dialect: Dialect, names: tuple[str, ...]) -> _Prepared | None:
     """The statement compiled for these parameter names (kept: the statements here are built once); None when its
     execution needs more than the SQL and the values (a column default or an ``onupdate`` SQLAlchemy computes)."""
-    key = (id(statement), names)
+    key = (id(statement), names, dialect.name)  # one process may speak to both (the tests do)
     found = _PREPARED.get(key)
     if found is not None and found[0] is statement:
         return found[1]
@@ -166,9 +223,12 @@ def _prepared(statement: Statement, dialect: Dialect, names: tuple[str, ...]) ->
     prepared = None
     if binds is not None:
         selected = statement.selected_columns if isinstance(statement, Select) else ()
-        prepared = _Prepared(compiled.string, binds, tuple(
-            (column.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
-            for column in selected if column.key is not None))
+        try:
+            prepared = _Prepared(compiled.string, binds, tuple(
+                (column.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
+                for column in selected if column.key is not None))
+        except (exc.SQLAlchemyError, TypeError):  # a type whose reading depends on the column's type on the wire
+            prepared = None  # (a float on PostgreSQL): only SQLAlchemy, which has the cursor's description, reads it
     if len(_PREPARED) >= _PREPARED_AT_MOST:
         _PREPARED.clear()  # compiled again as they come: bounded memory, whatever a service's saves change
     _PREPARED[key] = (statement, prepared)
