@@ -159,7 +159,6 @@ class _Prepared:
                  for (key, convert), value in zip(self.columns, row, strict=True)} for row in fetched]
         return Executed(rows, written)
 
-
     async def execute_asyncpg(self, driver: asyncpg.Connection, params: list[Params], dialect: Dialect) -> Executed:
         """On the transaction's own ``asyncpg`` connection (asyncpg keeps the prepared statement per connection);
         an error is raised as SQLAlchemy raises it, its DBAPI class chosen as SQLAlchemy's asyncpg adapter does.
