@@ -15,6 +15,7 @@ from aiokafka.errors import (
     NodeNotReadyError,
     NotLeaderForPartitionError,
     RequestTimedOutError,
+    UnknownError,
     UnknownTopicOrPartitionError,
     UnsupportedVersionError,
 )
@@ -264,6 +265,7 @@ def test_other_sqlstates_are_unexpected() -> None:
         KafkaTimeoutError(),
         NotLeaderForPartitionError(),  # retriable
         UnknownTopicOrPartitionError(),  # retriable: the broker may be recreating it
+        UnknownError(),  # -1, the broker's own failure: the embedded one answers produces so while it recovers
     ],
 )
 def test_broker_unavailability_is_transient(exc: BaseException) -> None:

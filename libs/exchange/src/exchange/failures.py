@@ -36,7 +36,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
-from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, NodeNotReadyError, RequestTimedOutError
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaError,
+    KafkaTimeoutError,
+    NodeNotReadyError,
+    RequestTimedOutError,
+    UnknownError,
+)
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
@@ -130,6 +137,12 @@ def _classify_one(exc: BaseException) -> FailureKind | None:
         if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
             return FailureKind.POISON
     if isinstance(exc, KafkaConnectionError | NodeNotReadyError | RequestTimedOutError | KafkaTimeoutError):
+        return FailureKind.TRANSIENT
+    if isinstance(exc, UnknownError):
+        # The broker's own failure (error code -1), not the record's: the embedded broker answers a produce with it
+        # while it recovers from losing its data (its storage refusing an offset it already holds). Seen to
+        # dead-letter a department request after four attempts (2026-12-07): waited out instead, as every broker
+        # failure is.
         return FailureKind.TRANSIENT
     if isinstance(exc, KafkaError):
         return FailureKind.TRANSIENT if exc.retriable else None
