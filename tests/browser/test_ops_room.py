@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from exchange.access.roles import Role
+from exchange.trace_store import TRACES_FOLDER, case_spans
 from onething.apply import apply_once
 from onething.system import System
 
@@ -136,7 +137,11 @@ def test_an_operator_sees_every_process_re_drives_a_dead_letter_and_follows_the_
     screenshot("re-driven")
     _wait("the case to be delivered", lambda: _case_status(running_system, case_id) == "delivered")
 
-    # The case's trace across the services, as a waterfall.
+    # The case's trace across the services, as a waterfall. Each process writes its spans in batches (the SDK's
+    # processor, every few seconds): first every service's spans of the case are on file.
+    every = {"intake", "dispatch", "licence", "supervision", "simulators"}
+    _wait("every service's spans of the case on file", lambda: every <= {
+        span.service for span in case_spans(running_system.data_dir / TRACES_FOLDER, case_id)})
     page.fill("#trace-case", case_id)
     page.locator("#trace-case").press("Enter")
     expect(page.locator("#trace-summary")).to_contain_text(case_id, timeout=WAIT_MS)
@@ -145,7 +150,7 @@ def test_an_operator_sees_every_process_re_drives_a_dead_letter_and_follows_the_
     assert spans.count() > 10
     expect(page.locator("#waterfall .trace-group h3").first).to_contain_text("POST /cases")
     services = set(page.locator("#waterfall .span-service").all_inner_texts())
-    assert {"intake", "dispatch", "licence", "supervision", "simulators"} <= services, services
+    assert every <= services, services
     expect(page.locator("#waterfall")).to_contain_text("POST /cases")
     placed = page.locator("#waterfall .bar").evaluate_all("""(bars) => bars.map((bar) => {
       const [b, t] = [bar.getBoundingClientRect(), bar.parentElement.getBoundingClientRect()];
