@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, String, event, insert, select
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
 from exchange.db.database import Database, create_database_if_missing
 from exchange.db.rows import TableRows
+from exchange.db.statements import insert_rows, run
 from exchange.db.timestamps import UtcDateTime
 
 pytestmark = pytest.mark.integration
@@ -48,6 +49,12 @@ def _writes(seen: list[str]) -> Callable[[str], None]:
         if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
             seen.append(statement)
     return note
+
+
+_DEFAULTS = Table(  # one column default SQLAlchemy binds as a constant, one it computes at insert
+    "rows_defaults", _PROBE_METADATA, Column("key", String(32), primary_key=True),
+    Column("tries", Integer, nullable=False, default=7), Column("made", UtcDateTime(), default=lambda: datetime.now(UTC)),
+)
 
 
 @pytest.fixture
@@ -104,7 +111,9 @@ async def test_a_constraint_broken_on_the_fast_path_is_the_error_sqlalchemy_rais
         await TableRows(uow, Probe).save({"probe_id": "p1", "label": "one"})
     with pytest.raises(IntegrityError):
         async with database.unit_of_work() as uow:
-            await TableRows(uow, Probe).save({"probe_id": "p1", "label": "again"})  # never read here: an INSERT
+            rows = TableRows(uow, Probe)
+            assert await rows.get("p0") is None  # PostgreSQL: SQLAlchemy begins the transaction, the INSERT is raw
+            await rows.save({"probe_id": "p1", "label": "again"})  # p1 never read here: an INSERT
 
 
 async def test_a_new_row_is_inserted_with_the_models_defaults_and_read_back_as_stored(database: Database) -> None:
@@ -162,3 +171,22 @@ async def test_nothing_is_kept_when_the_transaction_rolls_back(database: Databas
             raise RuntimeError("the use case failed")
     async with database.unit_of_work() as uow:
         assert await TableRows(uow, Probe).get("p1") is None
+
+
+async def test_a_constant_column_default_is_bound_on_the_fast_path_and_a_computed_one_left_to_sqlalchemy(
+    database: Database,
+) -> None:
+    through_sqlalchemy: list[str] = []
+    event.listen(database.engine.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *args: through_sqlalchemy.append(statement))
+    async with database.unit_of_work() as uow:
+        connection = await uow.connection()
+        await connection.execute(select(_DEFAULTS).limit(1))  # PostgreSQL: SQLAlchemy begins the transaction
+        through_sqlalchemy.clear()
+        await run(connection, insert_rows(_DEFAULTS), {"key": "k1", "made": datetime(2026, 12, 7, tzinfo=UTC)})
+        assert not through_sqlalchemy, "the constant default (tries) did not keep the INSERT off SQLAlchemy"
+        await run(connection, insert_rows(_DEFAULTS), {"key": "k2"})  # made: a function SQLAlchemy calls
+        assert len(through_sqlalchemy) == 1
+        rows = {row["key"]: row for row in (await connection.execute(select(_DEFAULTS))).mappings()}
+    assert rows["k1"]["tries"] == rows["k2"]["tries"] == 7
+    assert rows["k1"]["made"] == datetime(2026, 12, 7, tzinfo=UTC) and rows["k2"]["made"] is not None

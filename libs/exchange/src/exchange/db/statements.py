@@ -18,7 +18,8 @@ stored, and read back, is exactly what SQLAlchemy would have stored and read): 1
 transaction's own asyncpg connection, once SQLAlchemy has begun the transaction there (asyncpg's
 ``is_in_transaction``: a unit of work's first statement goes through SQLAlchemy, which begins it); errors are
 raised as SQLAlchemy's (its DBAPI classes picked as its asyncpg adapter picks them). Any statement whose execution
-SQLAlchemy would have to complete itself (a column default computed at insert) is ``AsyncConnection.execute``.
+SQLAlchemy would have to complete itself (a column default computed at insert by a function, an ``onupdate``) is
+``AsyncConnection.execute``.
 """
 
 from __future__ import annotations
@@ -235,15 +236,24 @@ def _prepared(statement: Statement, dialect: Dialect, names: tuple[str, ...]) ->
 
 
 def _binds(compiled: Compiled, dialect: Dialect, names: tuple[str, ...]) -> tuple[Bind, ...] | None:
-    """Where each ``?`` of the compiled statement gets its value; None if SQLAlchemy would compute one itself."""
-    if (getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None)
-            or not isinstance(compiled, SQLCompiler) or compiled.positiontup is None):
+    """Where each ``?`` of the compiled statement gets its value; None if SQLAlchemy would compute one itself (a
+    column default that is a function, an ``onupdate``). A constant column default an INSERT leaves out is bound
+    as that constant, as SQLAlchemy binds it."""
+    if (getattr(compiled, "update_prefetch", None) or not isinstance(compiled, SQLCompiler)
+            or compiled.positiontup is None):
         return None
+    defaults: dict[str, Any] = {}
+    for column in getattr(compiled, "insert_prefetch", None) or ():
+        if column.default is None or not column.default.is_scalar:
+            return None
+        defaults[column.key] = column.default.arg
     binds: list[Bind] = []
     for name in compiled.positiontup:
         bound = compiled.binds[name]
         if name in names:
             fixed: Any = _GIVEN
+        elif name in defaults:
+            fixed = defaults[name]
         elif bound.value is not None and bound.callable is None:
             fixed = bound.value  # a literal of the statement itself (its LIMIT)
         else:

@@ -76,7 +76,6 @@ class UnitOfWork:
                 "key": spec.record_key(payload, (key_by_topic or {}).get(spec.name) or subject),
                 "envelope": wire,
                 "created_at": now,
-                "attempts": 0,  # given, not the column's default: SQLite runs the INSERT straight (statements.run)
             })
         self.emitted.append(envelope)
         return envelope
