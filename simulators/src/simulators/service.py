@@ -167,19 +167,19 @@ class DepartmentSimulator:
 
     async def handle(self, envelope: Envelope, payload: RequestSent) -> None:
         """办理: a receipt, then approve or reject by rate, one result per request (later, if the case is held)."""
+        decision = decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
+
         def at_once() -> bool:
-            return not self.holds.holding(payload.case_id) and self._decision(payload).latency_ms == 0
+            return decision.latency_ms == 0 and not self.holds.holding(payload.case_id)
 
         if not await self._take(envelope, payload, RequestKind.HANDLING, answered_at_once=at_once):
             return
         if not self.holds.park(payload.case_id, self.code, envelope):
-            await self.decide(envelope, payload)
+            await self.decide(envelope, payload, decision)
 
-    def _decision(self, payload: RequestSent) -> Decision:
-        return decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
-
-    async def decide(self, envelope: Envelope, payload: RequestSent) -> None:
-        decision = self._decision(payload)
+    async def decide(self, envelope: Envelope, payload: RequestSent, decision: Decision | None = None) -> None:
+        """Answer ``payload`` after its drawn latency (``decision``: already drawn by the caller)."""
+        decision = decision or decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
         await asyncio.sleep(decision.latency_ms / 1000)
         result = ResultReturned(
             request_id=payload.request_id, case_id=payload.case_id, task_id=payload.task_id,

@@ -136,13 +136,10 @@ def _classify_one(exc: BaseException) -> FailureKind | None:
             return FailureKind.TRANSIENT
         if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
             return FailureKind.POISON
-    if isinstance(exc, KafkaConnectionError | NodeNotReadyError | RequestTimedOutError | KafkaTimeoutError):
-        return FailureKind.TRANSIENT
-    if isinstance(exc, UnknownError):
-        # The broker's own failure (error code -1), not the record's: the embedded broker answers a produce with it
-        # while it recovers from losing its data (its storage refusing an offset it already holds). Seen to
-        # dead-letter a department request after four attempts (2026-12-07): waited out instead, as every broker
-        # failure is.
+    # UnknownError (-1) is the broker's own failure, not the record's: the embedded broker answers produces with it
+    # while it recovers from losing its data (its storage refusing an offset it already holds).
+    if isinstance(exc, KafkaConnectionError | NodeNotReadyError | RequestTimedOutError | KafkaTimeoutError
+                  | UnknownError):
         return FailureKind.TRANSIENT
     if isinstance(exc, KafkaError):
         return FailureKind.TRANSIENT if exc.retriable else None
