@@ -18,7 +18,7 @@ from onething.system import System, SystemConfig, drop_databases
 
 # The embedded broker makes a consumer's first group join wait half the session timeout, and a consumer that
 # rejoins after another member of its group left (a restart, a killed process) wait twice it (it does not act on
-# LeaveGroup; measured: 4 s sessions, 2 s and 8 s): 2 s sessions, as the exchange tests use.
+# LeaveGroup; benchmarks/group_join.py: 4 s sessions, 2 s and 8 s): 2 s sessions, as the exchange tests use.
 FAST_GROUPS = {"ONETHING_KAFKA_SESSION_TIMEOUT_MS": "2000", "ONETHING_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
                "ONETHING_CLOCK_CONTROL": "true"}  # the late-case test moves the supervision clock
 
