@@ -64,8 +64,8 @@ async def _supervise(database: Database, calendar: WorkingCalendar, envelope: En
         await handler(uow, envelope, decode_payload(envelope))
 
 
-async def _fold(database: Database, store: CatalogueStore, envelope: Envelope) -> None:
-    handler = intake_handlers(CaseStreamFolder(store))[envelope.type]
+async def _fold(database: Database, store: CatalogueStore, calendar: WorkingCalendar, envelope: Envelope) -> None:
+    handler = intake_handlers(CaseStreamFolder(store, calendar))[envelope.type]
     async with database.unit_of_work(cause=envelope) as uow:
         await handler(uow, envelope, decode_payload(envelope))
 
@@ -98,13 +98,12 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
         case_id = accepted.json()["case_id"]
         [row] = await outbox(intake_db, "intake.case.registered")  # what supervision reads of the case
         await _supervise(supervision_db, calendar, Envelope.model_validate(row.envelope))
-        # Dispatch releases the birth certificate (5 working days); supervision's clock comes back to intake.
-        released = TaskReleased(case_id=case_id, task_id=f"{case_id}/P-01-01", item_code="P-01-01",
-                                department="health", attempt=1, time_limit_days=5, released_at=datetime.now(UTC))
-        await _supervise(supervision_db, calendar, Envelope.wrap(released, source="dispatch", subject=case_id))
-        [started] = [r for r in await outbox(supervision_db, "supervision.clock.started")
-                     if r.envelope["data"]["kind"] == "item"]
-        await _fold(intake_db, store, Envelope.model_validate(started.envelope))
+        # Dispatch releases the birth certificate (5 working days): supervision starts its clock, intake derives it.
+        released = Envelope.wrap(TaskReleased(
+            case_id=case_id, task_id=f"{case_id}/P-01-01", item_code="P-01-01", department="health", attempt=1,
+            time_limit_days=5, released_at=datetime.now(UTC)), source="dispatch", subject=case_id)
+        await _supervise(supervision_db, calendar, released)
+        await _fold(intake_db, store, calendar, released)
         case = (await intake.get(f"/cases/{case_id}")).json()
 
     async with api_client(supervision_app(supervision_db, calendar, Today(), _no_scan, clock_control=False),
@@ -146,7 +145,7 @@ async def test_intake_and_supervision_show_the_same_provisional_due_date(
     case_clock = [r for r in await outbox(supervision_db, "supervision.clock.started")
                   if r.envelope["data"]["kind"] == "case"]
     for row in [*case_clock, *await outbox(supervision_db, "supervision.clock.adjusted")]:
-        await _fold(intake_db, store, Envelope.model_validate(row.envelope))
+        await _fold(intake_db, store, calendar, Envelope.model_validate(row.envelope))
     async with api_client(intake_app(intake_db, store, calendar=calendar), Role.CLERK, base_url="http://intake"
                           ) as intake:
         case = (await intake.get(f"/cases/{case_id}")).json()

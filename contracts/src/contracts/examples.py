@@ -195,12 +195,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "supervision.clock.started": {
         "case_id": "YJS-20260302-0001",
-        "task_id": "T-1",
-        "item_code": "birth-cert",
+        "task_id": "YJS-20260302-0001",
+        "item_code": "",
         "department": "health",
-        "limit_working_days": 5,
+        "limit_working_days": 10,
         "started_on": "2026-03-02",
-        "due_on": "2026-03-09",
+        "due_on": "2026-03-16",
+        "clock_id": "K-0",
+        "kind": "case",
     },
     "supervision.clock.stopped": {
         "case_id": "YJS-20260302-0001",

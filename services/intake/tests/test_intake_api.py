@@ -22,6 +22,7 @@ from contracts.identifiers import make_resident_id
 from contracts.licence.v1 import CaseLicenceIssued
 from contracts.supervision.v1 import ClockKind, ClockStarted
 from contracts.topics import CASE_DOSSIER, CASE_STREAM
+from contracts.workdays import national_calendar
 from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.db.migrations import downgrade, upgrade
@@ -485,7 +486,8 @@ class Stream:
     def __init__(self, database: Database, case_id: str) -> None:
         self.database = database
         self.case_id = case_id
-        self.folder = CaseStreamFolder(CatalogueStore(SqlCatalogueVersions(database), load_catalogue()))
+        self.folder = CaseStreamFolder(CatalogueStore(SqlCatalogueVersions(database), load_catalogue()),
+                                       national_calendar())
         self.handlers = handlers(self.folder)  # the consumer's own table
         self.last: tuple[Envelope, EventPayload] | None = None
 
@@ -568,16 +570,18 @@ class Stream:
 async def test_all_items_concluded_and_licensed_deliver_once(api: httpx.AsyncClient, intake_db: Database) -> None:
     case_id = (await accept(api))["case_id"]
     stream = Stream(intake_db, case_id)
+    before = china_today()
     for code in ("P-01-01", "P-01-02"):
-        await stream.released(code)
-    await stream.clock("P-01-01", date(2030, 1, 9))
+        await stream.released(code)  # the release starts the item's clock: due 5 working days on
     # A bad review's rectification clock (of an item, or of no item) is not the item's due date.
     await stream.clock("P-01-01", date(2030, 2, 1), kind="rectification")
     await stream.clock("", date(2030, 2, 1), kind="rectification")
     view = (await api.get(f"/cases/{case_id}")).json()
     assert view["status"] == "in_progress"
     items = {i["item_code"]: i for i in view["items"]}
-    assert items["P-01-01"]["status"] == "released" and items["P-01-01"]["due_on"] == "2030-01-09"
+    assert items["P-01-01"]["status"] == "released"
+    assert items["P-01-01"]["due_on"] in {national_calendar().add_working_days(day, 5).isoformat()
+                                          for day in (before, china_today())}  # a China midnight between
 
     for code in P01_DEPARTMENTS:
         if code not in ("P-01-01", "P-01-02"):

@@ -19,6 +19,7 @@ from contracts.dispatch.v1 import Deficiency, ReviewConcluded
 from contracts.envelope import Envelope
 from contracts.identifiers import make_resident_id, make_uscc
 from contracts.sharing.v1 import LookupAnswered, Registry, registry_principal
+from contracts.workdays import national_calendar
 from exchange.access.roles import Role
 from exchange.db.database import Database
 from exchange.testing.access import AuthorisedClient, TestTokens
@@ -329,7 +330,8 @@ async def test_a_correction_answers_with_documents_not_promises(api: httpx.Async
                    reason_en="blurred photo"),))
     envelope = Envelope.wrap(notice, source="dispatch", subject=case_id)
     async with intake_db.unit_of_work(cause=envelope) as uow:
-        await handlers(CaseStreamFolder(CatalogueStore(SqlCatalogueVersions(intake_db), load_catalogue())))[notice.event_type](
+        await handlers(CaseStreamFolder(CatalogueStore(SqlCatalogueVersions(intake_db), load_catalogue()),
+                                          national_calendar()))[notice.event_type](
             uow, envelope, notice)
     promise = await api.post(f"/cases/{case_id}/corrections",
                              json={"materials": {"P-01-05-M1": {"provision": "deferred"}}})

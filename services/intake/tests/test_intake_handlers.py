@@ -28,6 +28,7 @@ from contracts.intake.v1 import Channel, DeliveryMethod, MaterialProvision
 from contracts.licence.v1 import CaseLicenceIssued, LicenceState, StatusAction
 from contracts.licence.v2 import LicenceStatusChanged
 from contracts.sharing.v1 import LookupAnswered, Registry, registry_principal
+from contracts.supervision.clocks import item_clock, item_clock_id
 from contracts.supervision.v1 import ClockAdjusted, ClockKind, ClockStarted
 from contracts.topics import CASE_DOSSIER, CASE_STREAM
 from contracts.workdays import national_calendar
@@ -300,8 +301,9 @@ class Stream:
 
     def __init__(self, store: FakeIntake, case_id: str, versions: CatalogueStore | None = None) -> None:
         self.store, self.case_id = store, case_id
-        self.use_cases = event_use_cases(CaseStreamFolder(versions or catalogues()))  # the table the consumer runs
+        self.use_cases = event_use_cases(CaseStreamFolder(versions or catalogues(), CAL))  # the table the consumer runs
         self.last: tuple[Envelope, EventPayload] | None = None
+        self.released_at = datetime.now(UTC)  # of the last release
 
     @property
     def case(self) -> Case:
@@ -322,9 +324,10 @@ class Stream:
                                          concluded_at=on or datetime.now(UTC)))
 
     async def released(self, code: str, attempt: int = 1, department: str | None = None) -> None:
+        self.released_at = datetime.now(UTC)
         await self.apply(TaskReleased(case_id=self.case_id, task_id=f"{self.case_id}/{code}", item_code=code,
                                       department=department or P01[code], attempt=attempt, time_limit_days=5,
-                                      released_at=datetime.now(UTC)))
+                                      released_at=self.released_at))
 
     async def concluded(self, code: str, outcome: Outcome, attempt: int = 1, reason_zh: str | None = None) -> None:
         approved = outcome is Outcome.APPROVED
@@ -360,7 +363,7 @@ class Stream:
 
 
 def test_the_consumer_runs_every_use_case_of_the_table() -> None:
-    folder = CaseStreamFolder(catalogues())
+    folder = CaseStreamFolder(catalogues(), CAL)
     assert set(handlers(folder)) == set(event_use_cases(folder)) == {
         t.event_type for t in (ReviewConcluded, TaskReleased, TaskConcluded, CaseLicenceIssued, LicenceStatusChanged,
                                ClockStarted, ClockAdjusted, LookupAnswered)}
@@ -390,7 +393,7 @@ async def test_a_clean_review_notes_that_handling_starts_without_a_notice(intake
 async def test_facts_about_an_unknown_case_are_refused_and_leave_nothing(intake: FakeIntake) -> None:
     stream = Stream(intake, "OT20260101NEVERSEEN")
     for fact in (stream.review(1), stream.released("P-01-01"), stream.concluded("P-01-01", Outcome.APPROVED),
-                 stream.licence("P-01-01"), stream.clock("P-01-01", date(2030, 1, 9))):
+                 stream.licence("P-01-01"), stream.clock("", date(2030, 1, 9), kind="case")):
         with pytest.raises(UnknownCase):
             await fact
     # A licence's or a clock's later change may be about another intake instance's case: ignored.
@@ -503,16 +506,25 @@ async def test_a_licence_status_change_is_noted_and_the_delivered_result_stands(
     assert len(intake.staged("intake.case.delivered")) == 1
 
 
-async def test_an_item_clock_sets_its_due_date_and_a_rectification_clock_does_not(intake: FakeIntake) -> None:
+async def test_a_release_sets_its_items_due_date_and_a_rectification_clock_does_not(intake: FakeIntake) -> None:
+    """推送即计时: supervision does not announce an item clock's start; intake derives the same clock from the
+    release (its id, due on the promised limit from the day of release) and follows the clock's adjustments."""
     stream = Stream(intake, await accept(intake))
-    await stream.clock("P-01-01", date(2030, 1, 9), clock_id="CLK-ITEM-1")
+    await stream.released("P-01-01")
+    clock = item_clock(f"{stream.case_id}/P-01-01", 1, stream.released_at, 5, CAL)
+    item = stream.case.state.items["P-01-01"]
+    assert (item.due_on, item.clock_id) == (clock.due_on.isoformat(), clock.clock_id)
+    assert clock.due_on == CAL.add_working_days(china_date(stream.released_at), 5)
+    # An item clock announced by an older supervision changes nothing: the release already said it.
+    await stream.clock("P-01-01", date(2030, 1, 9), clock_id=clock.clock_id)
     await stream.clock("P-01-01", date(2030, 2, 1), kind="rectification", clock_id="CLK-RECT")
     await stream.clock("", date(2030, 2, 1), kind="rectification")  # a bad review's clock of no item
-    item = stream.case.state.items["P-01-01"]
-    assert (item.due_on, item.clock_id) == ("2030-01-09", "CLK-ITEM-1")
-    await stream.clock_moved("CLK-ITEM-1", "extended", date(2030, 1, 16), days=5)
+    assert stream.case.state.items["P-01-01"].due_on == clock.due_on.isoformat()
+    await stream.clock_moved(clock.clock_id, "extended", date(2030, 1, 16), days=5)
     await stream.clock_moved("CLK-RECT", "extended", date(2030, 3, 1), days=5)  # no clock of this case's: nothing
     assert stream.case.state.items["P-01-01"].due_on == "2030-01-16"
+    await stream.released("P-01-01", attempt=2)  # a retry starts its own clock
+    assert stream.case.state.items["P-01-01"].clock_id == item_clock_id(f"{stream.case_id}/P-01-01", 2)
     assert stream.case.supervised_due_on is None and "due_date_moved" not in intake.timeline(stream.case_id)
 
 

@@ -78,7 +78,8 @@ def test_a_supplement_fulfils_its_commitment() -> None:
 def test_delivered_once_when_every_item_has_settled_with_its_licence() -> None:
     case = accepted()
     case.collect()
-    case.released("P-01-01", 1, "health", 5, 3)
+    case.released("P-01-01", 1, "health", 5, 3, date(2026, 11, 26), "clock-item-1")
+    assert case.state.items["P-01-01"].due_on == "2026-11-26"
     assert case.concluded("P-01-01", 1, "approved", "BMC-1", None, None, "health")
     assert not case.concluded("P-01-01", 1, "approved", "BMC-1", None, None, "health")  # a repeat
     assert case.concluded("P-01-02", 1, "rejected", None, "不符合条件", "not eligible", "police")
@@ -110,7 +111,7 @@ def test_once_supervision_keeps_the_case_clock_its_due_date_is_the_cases() -> No
 def test_an_item_clock_moves_its_item_and_other_clocks_move_nothing() -> None:
     case = accepted()
     case.case_clock_started("clock-case", date(2026, 12, 3))
-    case.item_due("P-01-01", date(2026, 11, 26), "clock-item-1")
+    case.released("P-01-01", 1, "health", 5, 3, date(2026, 11, 26), "clock-item-1")
     case.clock_moved("clock-item-1", "extended", date(2026, 11, 30), 2, "需补充检验")
     case.clock_moved("clock-rectification", "extended", date(2027, 1, 8), 10, "整改延期")  # 差评整改: not the applicant's
     assert case.state.items["P-01-01"].due_on == "2026-11-30"

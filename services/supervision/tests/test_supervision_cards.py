@@ -13,6 +13,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 import pytest
+from sqlmodel import select
 
 from contracts.days import CHINA_TZ
 from contracts.dispatch.v1 import (
@@ -36,6 +37,7 @@ from contracts.intake.v1 import (
     DeliveredItem,
     DeliveryMethod,
 )
+from contracts.supervision.clocks import case_clock_id, item_clock, item_clock_id
 from contracts.workdays import WorkingCalendar, national_calendar
 from exchange.access.roles import Role
 from exchange.db.database import Database
@@ -43,8 +45,8 @@ from exchange.db.service_work import Opener
 from exchange.testing.access import AuthorisedClient
 from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
+from supervision.adapters.tables import SupervisionClock
 from supervision.adapters.views import case_view
-from supervision.domain.model import case_clock_id, clock_id_for
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import handlers
 from supervision.service_layer.handlers import CaseStream
@@ -177,7 +179,7 @@ async def test_an_extension_is_recorded_with_reason_and_the_approving_supervisor
     await feed(db, released("E-01-03", MONDAY))  # invoices, due Wednesday
     today = Today()
     app = create_app(db, CAL, today, scan_now=lambda: scan(work(db), today(), CAL), clock_control=True)
-    clock_id = clock_id_for(f"{CASE}/E-01-03", 1)
+    clock_id = item_clock_id(f"{CASE}/E-01-03", 1)
     async with api_client(app, Role.SUPERVISOR, base_url="http://s", subject="supervisor.li-ming") as client:
         document = (await client.get("/openapi.json")).json()  # the example a person would send from /docs
         body = document["paths"]["/clocks/{clock_id}/extensions"]["post"]["requestBody"]["content"][
@@ -355,9 +357,15 @@ async def test_item_clocks_run_on_their_promises_and_the_case_keeps_its_limit(ap
     await feed(db, accepted_with_promises())
     await feed(db, released_with_promise("L", MONDAY))
     await feed(db, released_with_promise("F", MONDAY))
-    started = {e["item_code"]: e for e in await events(db, "supervision.clock.started") if e["kind"] == "item"}
-    assert {c: (e["limit_working_days"], e["statutory_working_days"], e["due_on"]) for c, e in started.items()} == {
-        "L": (6, 20, "2026-03-10"), "F": (2, 2, "2026-03-04")}
+    # An item clock's start is not announced: the release says it all, and readers derive the same clock from it.
+    assert [e for e in await events(db, "supervision.clock.started") if e["kind"] == "item"] == []
+    view = await case_view(db, CASE, MONDAY, CAL)
+    assert view is not None
+    kept = {c["item_code"]: (c["clock_id"], c["budget_days"], c["statutory_days"], c["due_on"]) for c in view["clocks"]}
+    assert kept == {"L": (item_clock_id(f"{CASE}/L", 1), 6, 20, date(2026, 3, 10)),
+                    "F": (item_clock_id(f"{CASE}/F", 1), 2, 2, date(2026, 3, 4))}
+    derived = {c: item_clock(f"{CASE}/{c}", 1, at(MONDAY), PROMISED[c][3], CAL) for c in kept}
+    assert {c: (d.clock_id, d.due_on) for c, d in derived.items()} == {c: (k[0], k[3]) for c, k in kept.items()}
 
     # Every item takes its whole promise, each released the day its prerequisite concludes.
     await feed(db, concluded_on_promise("F", date(2026, 3, 4)))
@@ -400,6 +408,7 @@ async def test_a_release_without_a_promise_runs_on_the_statutory_limit(db: Datab
     """Events from before promises were carried: the promise is the statutory limit."""
     await feed(db, TaskReleased(case_id=CASE, task_id=f"{CASE}/L", item_code="L", department="market", attempt=1,
                                 time_limit_days=20, released_at=at(MONDAY)))
-    (started,) = await events(db, "supervision.clock.started")
-    assert (started["limit_working_days"], started["statutory_working_days"]) == (20, 20)
-    assert started["due_on"] == CAL.add_working_days(MONDAY, 20).isoformat()
+    async with db.sessions() as session:
+        (clock,) = (await session.exec(select(SupervisionClock))).all()
+    assert (clock.limit_working_days, clock.statutory_working_days) == (20, 20)
+    assert clock.due_on == CAL.add_working_days(MONDAY, 20)

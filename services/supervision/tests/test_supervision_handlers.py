@@ -32,10 +32,10 @@ from contracts.intake.v1 import (
     DeliveryMethod,
 )
 from contracts.rating.v1 import RatingSubmitted
+from contracts.supervision.clocks import case_clock_id, item_clock_id
 from contracts.topics import CASE_STREAM
 from contracts.workdays import national_calendar
 from supervision.domain.errors import ClockNotFound
-from supervision.domain.model import case_clock_id, clock_id_for
 from supervision.service_layer.extensions import extend_clock
 from supervision.service_layer.handlers import CaseStream, case_stream_use_cases
 from supervision.service_layer.scan import scan
@@ -89,11 +89,12 @@ async def test_a_release_starts_one_clock_and_its_conclusion_stops_it_once() -> 
     concluded = TaskConcluded(case_id=CASE, task_id=f"{CASE}/E-01-01", item_code="E-01-01", department="market",
                               attempt=1, outcome=Outcome.APPROVED, concluded_at=at(MONDAY))
     await feed(store, concluded, times=2)
-    assert set(store.clocks) == {case_clock_id(CASE), clock_id_for(f"{CASE}/E-01-01", 1)}
-    case_clock, started = store.staged("supervision.clock.started")  # the case's, then the item's (once each)
+    assert set(store.clocks) == {case_clock_id(CASE), item_clock_id(f"{CASE}/E-01-01", 1)}
+    [case_clock] = store.staged("supervision.clock.started")  # the case's: the item's is the release's to say
     assert case_clock.envelope["data"]["kind"] == "case" and case_clock.key == CASE
-    assert started.envelope["data"]["due_on"] == "2026-03-05" and started.key == CASE
+    assert store.clocks[item_clock_id(f"{CASE}/E-01-01", 1)].due_on == date(2026, 3, 5)
     [stopped] = store.staged("supervision.clock.stopped")
+    assert stopped.envelope["data"]["clock_id"] == item_clock_id(f"{CASE}/E-01-01", 1) and stopped.key == CASE
     assert stopped.envelope["data"]["on_time"] is True and stopped.envelope["data"]["handling_days"] == 0
     assert [(i.item_code, i.status) for i in store.cases[CASE].items] == [("E-01-01", "approved"), ("E-01-02", "waiting")]
 
@@ -194,7 +195,7 @@ async def test_an_extension_moves_the_due_date_and_one_of_an_unknown_clock_leave
     store = FakeSupervision()
     await feed(store, registered())
     await feed(store, released("E-01-01"))  # due Thursday 5 March
-    clock_id = clock_id_for(f"{CASE}/E-01-01", 1)
+    clock_id = item_clock_id(f"{CASE}/E-01-01", 1)
     async with store.unit_of_work() as uow:
         extended = await extend_clock(uow, clock_id, 2, "需现场核查", "supervisor.li-ming", MONDAY, CAL)
     assert extended.due_on == store.clocks[clock_id].due_on == date(2026, 3, 9)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from contracts.supervision.clocks import item_clock_id
 from contracts.workdays import national_calendar
 from supervision.domain.model import (
     Adjusted,
@@ -16,7 +17,6 @@ from supervision.domain.model import (
     Stopped,
     SupervisedCase,
     SupervisedClock,
-    clock_id_for,
     resubmission_flags,
 )
 
@@ -26,12 +26,12 @@ MONDAY = date(2026, 11, 23)
 
 def released(promised: int = 5) -> SupervisedClock:
     return SupervisedClock.of_release("C-1", "T-1", 1, "P-01-02", "health", promised, 20,
-                                      datetime(2026, 11, 23, 1, tzinfo=UTC), MONDAY, CAL)
+                                      datetime(2026, 11, 23, 1, tzinfo=UTC), CAL)
 
 
-def test_a_release_starts_its_own_clock_on_the_promised_limit_and_announces_it() -> None:
+def test_a_release_starts_its_own_clock_on_the_promised_limit() -> None:
     clock = released(promised=5)
-    assert clock.clock_id == clock_id_for("T-1", 1)
+    assert clock.clock_id == item_clock_id("T-1", 1)
     assert clock.due_on == date(2026, 11, 30)  # five working days after Monday
     assert clock.statutory_working_days == 20
     assert clock.collect() == [Started()]
@@ -74,7 +74,7 @@ def test_waiting_for_the_applicant_suspends_once_and_resuming_adds_the_days_wait
 
 def test_an_extension_past_the_calendar_changes_nothing() -> None:
     late = SupervisedClock.of_release("C-1", "T-1", 1, "P-01-02", "health", 1, 20,
-                                      datetime(9999, 12, 1, 1, tzinfo=UTC), date(9999, 12, 1), CAL)
+                                      datetime(9999, 12, 1, 1, tzinfo=UTC), CAL)
     late.collect()
     with pytest.raises(OverflowError):
         late.extend(60, "超出日历", "sup-1", date(9999, 12, 1), CAL)

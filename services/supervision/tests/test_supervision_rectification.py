@@ -29,6 +29,7 @@ from contracts.intake.v1 import (
     DeliveryMethod,
 )
 from contracts.rating.v1 import RatingLevel, RectificationClosed, RectificationOpened, Touchpoint
+from contracts.supervision.clocks import case_clock_id, item_clock_id, rectification_clock_id
 from contracts.workdays import national_calendar
 from exchange.access.roles import Role
 from exchange.db.database import Database
@@ -39,7 +40,6 @@ from exchange.testing.case_stream import on_the_case_stream
 from exchange.testing.outbox import outbox
 from supervision.adapters.tables import SupervisionClock
 from supervision.adapters.views import case_view
-from supervision.domain.model import case_clock_id, clock_id_for, rectification_clock_id
 from supervision.entrypoints.api import create_app
 from supervision.entrypoints.consumers import handlers
 from supervision.service_layer.figures import current_figures
@@ -235,7 +235,7 @@ async def test_a_rectification_clock_is_neither_a_case_nor_an_item_clock(api_cli
     view = await case_view(db, CASE, wednesday, CAL)
     assert view is not None
     assert view["case_clock"]["clock_id"] == case_clock_id(CASE)
-    assert [c["clock_id"] for c in view["clocks"]] == [clock_id_for(f"{CASE}/E-01-01", 1)]
+    assert [c["clock_id"] for c in view["clocks"]] == [item_clock_id(f"{CASE}/E-01-01", 1)]
     assert sorted(c["rectification_id"] for c in view["rectification_clocks"]) == ["RECT-A", "RECT-B"]
     assert view["projection"]["due_on"] == view["case_clock"]["due_on"] == date(2026, 3, 5)
     # The invoices, never released, block; two overdue rectifications of market do not.
@@ -243,7 +243,7 @@ async def test_a_rectification_clock_is_neither_a_case_nor_an_item_clock(api_cli
     app = create_app(db, CAL, Today(), scan_now=lambda: scan(work(db), wednesday, CAL), clock_control=False)
     async with api_client(app, Role.SUPERVISOR, Role.OPERATOR, base_url="http://s") as client:
         listed = (await client.get(f"/cases/{CASE}/clocks")).json()
-    assert [c["clock_id"] for c in listed] == [clock_id_for(f"{CASE}/E-01-01", 1)]
+    assert [c["clock_id"] for c in listed] == [item_clock_id(f"{CASE}/E-01-01", 1)]
 
 
 @pytest.mark.integration
@@ -257,16 +257,15 @@ async def test_item_and_case_clocks_say_when_they_stop(db: Database, delivered_o
     await feed(db, delivered(delivered_on), times=2)
 
     started = await events(db, "supervision.clock.started")
-    assert {(s["clock_id"], s["kind"]) for s in started} == {(case_clock_id(CASE), "case"),
-        (clock_id_for(f"{CASE}/E-01-01", 1), "item"), (clock_id_for(f"{CASE}/E-01-03", 1), "item")}
+    assert {(s["clock_id"], s["kind"]) for s in started} == {(case_clock_id(CASE), "case")}  # items: the releases
     stopped = {s["clock_id"]: s for s in await events(db, "supervision.clock.stopped")}
     assert len(stopped) == 3 and len(await events(db, "supervision.clock.stopped")) == 3  # once each
-    licence = stopped[clock_id_for(f"{CASE}/E-01-01", 1)]
+    licence = stopped[item_clock_id(f"{CASE}/E-01-01", 1)]
     assert (licence["kind"], licence["item_code"], licence["department"], licence["task_id"]) == (
         "item", "E-01-01", "market", f"{CASE}/E-01-01")
     assert (licence["due_on"], licence["finished_on"], licence["on_time"], licence["handling_days"]) == (
         "2026-03-05", "2026-03-04", True, 2)
-    invoices = stopped[clock_id_for(f"{CASE}/E-01-03", 1)]
+    invoices = stopped[item_clock_id(f"{CASE}/E-01-03", 1)]
     assert (invoices["due_on"], invoices["on_time"], invoices["handling_days"]) == ("2026-03-04", False, 3)
     case = stopped[case_clock_id(CASE)]
     assert (case["kind"], case["item_code"], case["task_id"], case["department"]) == ("case", None, CASE, "market")

@@ -16,9 +16,12 @@ ClockKind = Literal["item", "case", "rectification"]  # 事项时限 / 一件事
 
 
 class ClockStarted(EventPayload):
-    """A clock started; it is due on ``due_on`` (办结时限，工作日). An item's clock runs from each release of
-    its task (``task_id``) on the item's promised limit (承诺时限), its statutory limit (法定时限) beside it; a
-    rectification clock from the order (``task_id`` is the rectification id)."""
+    """A clock started; it is due on ``due_on`` (办结时限，工作日): the case's own clock from its acceptance, a
+    rectification clock from the order (``task_id`` is the rectification id). An item's clock (事项时限) runs from
+    each release of its task on the item's promised limit (承诺时限), its statutory limit (法定时限) beside it;
+    since 2026-12 its start is not announced here: ``dispatch.task.released`` says all of it, and a reader derives
+    the clock's id and due date with ``contracts.supervision.clocks.item_clock``; its adjustments and its stop are
+    announced. Streams from before hold item starts too, with the same values."""
 
     event_type: ClassVar[str] = "supervision.clock.started"
 

@@ -35,13 +35,14 @@ def build(platform: Platform) -> ServiceParts:
     settings = platform.settings
     catalogue = load_catalogue(settings.catalogue_path if isinstance(settings, IntakeSettings) else None)
     store = CatalogueStore(SqlCatalogueVersions(platform.database), catalogue)
+    calendar = working_calendar(settings.calendar_changes)  # supervision's calendar: the same due dates
     return ServiceParts(
         app=create_app(platform.database, store, licence_verifier(
             platform.keyring, region=settings.region, region_name_zh=settings.region_name_zh),
-            calendar=working_calendar(settings.calendar_changes),  # supervision's calendar: the same due dates
+            calendar=calendar,
             pseudonyms=Pseudonyms.derived_from(
                 platform.keyring.private_key("intake").seed,
                 rater_key=rater_key(platform.keyring.private_key(RATERS_PRINCIPAL).seed))),
-        consumers=[platform.runner(topics=TOPICS, handlers=handlers(CaseStreamFolder(store)))],
+        consumers=[platform.runner(topics=TOPICS, handlers=handlers(CaseStreamFolder(store, calendar)))],
         startup=[store.record_current],
     )

@@ -208,9 +208,11 @@ class Case(Aggregate[CaseEvent]):
             deficiencies=Text("；".join(line.zh for line in lines), "; ".join(line.en for line in lines))))
 
     def released(self, item_code: str, attempt: int, department_code: str, statutory_days: int,
-                 promised_days: int) -> None:
+                 promised_days: int, due_on: date, clock_id: str) -> None:
+        """The item went to its department; its clock at supervision (``clock_id``) is due on ``due_on``."""
         if not self.state.released(item_code, attempt):
             return  # a stale or repeated fact
+        self.state.clock_started(item_code, due_on.isoformat(), clock_id)
         dept, item = department(department_code), self.state.items[item_code]
         self.note("released", MESSAGES.text("released", item=Text(item.name_zh, item.name_en),
                                             department=Text(dept.name_zh, dept.name_en), statutory=statutory_days,
@@ -244,10 +246,6 @@ class Case(Aggregate[CaseEvent]):
         """撤销/暂停/恢复 after delivery: the case's history says so; the delivered result itself stands."""
         self.note(f"licence_{state}", MESSAGES.text(f"licence_{state}", reason=reason_zh),  # revoked, suspended, active
                   item_code=item_code, department=issuer_department)
-
-    def item_due(self, item_code: str, due_on: date, clock_id: str | None = None) -> None:
-        """The item's clock started at supervision: its due date, as the applicant sees it."""
-        self.state.clock_started(item_code, due_on.isoformat(), clock_id)
 
     def case_clock_started(self, clock_id: str, due_on: date) -> None:
         """电子监察 started the case clock (R-05): from now on its due date is the case's."""

@@ -22,7 +22,9 @@ from contracts.envelope import Envelope, EventPayload
 from contracts.licence.v1 import CaseLicenceIssued
 from contracts.licence.v2 import LicenceStatusChanged
 from contracts.sharing.v1 import LookupAnswered
+from contracts.supervision.clocks import item_clock
 from contracts.supervision.v1 import ClockAdjusted, ClockStarted
+from contracts.workdays import WorkingCalendar
 from exchange.kafka.subscriptions import handles
 from intake.domain.errors import UnknownCase
 from intake.domain.model import Case
@@ -34,10 +36,11 @@ __all__ = ["CaseStreamFolder", "EventUseCase", "event_use_cases"]
 
 
 class CaseStreamFolder:
-    """Handlers for the case-stream facts intake cares about."""
+    """Handlers for the case-stream facts intake cares about, with the working-day calendar supervision counts on."""
 
-    def __init__(self, catalogues: CatalogueStore) -> None:
+    def __init__(self, catalogues: CatalogueStore, calendar: WorkingCalendar) -> None:
         self.catalogues = catalogues
+        self.calendar = calendar
 
     @staticmethod
     async def _case(uow: IntakeUnitOfWork, case_id: str) -> Case:
@@ -51,9 +54,13 @@ class CaseStreamFolder:
         case.review_concluded(payload.round, payload.deficiencies, china_date(payload.concluded_at))
 
     async def task_released(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: TaskReleased) -> None:
+        """推送即计时: the release starts the item's clock at supervision, which does not announce it; intake derives
+        the same clock (its id, its due date) to show the applicant and to follow its adjustments."""
         case = await self._case(uow, payload.case_id)
+        clock = item_clock(payload.task_id, payload.attempt, payload.released_at, payload.promised_days,
+                           self.calendar)
         case.released(payload.item_code, payload.attempt, payload.department, payload.time_limit_days,
-                      payload.promised_days)
+                      payload.promised_days, clock.due_on, clock.clock_id)
 
     async def task_concluded(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: TaskConcluded) -> None:
         case = await self._case(uow, payload.case_id)
@@ -75,14 +82,12 @@ class CaseStreamFolder:
                                     payload.issuer_department)
 
     async def clock_started(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: ClockStarted) -> None:
-        if payload.kind == "rectification":
-            return  # a rectification order's (差评整改) clock is the department's, not the case's
+        """The case's own clock (R-05). A rectification order's (差评整改) is the department's, not the case's; an
+        item's is derived from its release (streams from before 2026-12 also announced it, with the same date)."""
+        if payload.kind != "case":
+            return
         case = await self._case(uow, payload.case_id)
-        clock_id = payload.clock_id or ""
-        if payload.kind == "case":
-            case.case_clock_started(clock_id, payload.due_on)
-        else:
-            case.item_due(payload.item_code, payload.due_on, clock_id)
+        case.case_clock_started(payload.clock_id or "", payload.due_on)
 
     async def clock_adjusted(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: ClockAdjusted) -> None:
         case = await uow.cases.get_for_update(payload.case_id)

@@ -1,7 +1,8 @@
 """Supervision's events as they go out (领域事件 → 契约消息), the one place they become contract payloads.
 
 Every event id is derived from what it is about (the clock, the card, the flag, the adjustment's ordinal), so a fact
-handled twice announces nothing twice; all go to the case stream, keyed by case.
+handled twice announces nothing twice; all go to the case stream, keyed by case. An item clock's start is the one
+thing not announced: ``dispatch.task.released`` says all of it, and ``contracts.supervision.clocks`` derives it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ __all__ = ["card_messages", "clock_messages", "flag_messages"]
 def clock_messages(clock: SupervisedClock, event: ClockEvent) -> list[Message]:
     item_code = clock.item_code or None
     match event:
+        case Started() if clock.kind == "item":
+            return []  # the release announced it: readers derive the clock (contracts.supervision.clocks)
         case Started():
             return [Message(ClockStarted(
                 case_id=clock.case_id, task_id=clock.task_id, item_code=clock.item_code, department=clock.department,

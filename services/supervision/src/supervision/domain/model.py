@@ -20,6 +20,7 @@ from typing import Literal
 from uuid import NAMESPACE_URL, uuid5
 
 from contracts.departments import department
+from contracts.supervision.clocks import case_clock_id, item_clock, rectification_clock_id
 from contracts.supervision.v1 import ClockKind
 from contracts.workdays import WorkingCalendar
 from exchange.aggregates import Aggregate
@@ -30,22 +31,9 @@ from supervision.domain.messages import MESSAGES
 
 __all__ = [
     "Adjusted", "Card", "CardEvent", "CardIssued", "ClockEvent", "Flag", "FlagEvent", "Flagged", "ItemProgress",
-    "Order", "Started", "Stopped", "SupervisedCase", "SupervisedClock", "card_id_for", "case_clock_id",
-    "clock_id_for", "order_id_for", "rectification_clock_id", "resubmission_flags",
+    "Order", "Started", "Stopped", "SupervisedCase", "SupervisedClock", "card_id_for", "order_id_for",
+    "resubmission_flags",
 ]
-
-
-def clock_id_for(task_id: str, attempt: int) -> str:
-    """Deterministic: a redelivered release finds the clock it already started."""
-    return str(uuid5(NAMESPACE_URL, f"onething:clock:{task_id}:{attempt}"))
-
-
-def case_clock_id(case_id: str) -> str:
-    return str(uuid5(NAMESPACE_URL, f"onething:case-clock:{case_id}"))
-
-
-def rectification_clock_id(rectification_id: str) -> str:
-    return str(uuid5(NAMESPACE_URL, f"onething:rectification-clock:{rectification_id}"))
 
 
 def card_id_for(about: str, colour: str) -> str:
@@ -273,13 +261,13 @@ class SupervisedClock(Aggregate[ClockEvent]):
 
     @classmethod
     def of_release(cls, case_id: str, task_id: str, attempt: int, item_code: str, department: str, promised_days: int,
-                   statutory_days: int, released_at: datetime, released_on: date,
-                   calendar: WorkingCalendar) -> SupervisedClock:
+                   statutory_days: int, released_at: datetime, calendar: WorkingCalendar) -> SupervisedClock:
         """推送即计时: each release of a task starts its own clock, on the item's promised limit (承诺时限): the
         statutory one may be longer than the whole compressed chain it is on (R-05)."""
-        clock = cls(clock_id_for(task_id, attempt), case_id, task_id, attempt, item_code, "item", department,
-                    promised_days, released_at, calendar.add_working_days(released_on, promised_days),
-                    Clock(released_on, promised_days), statutory_working_days=statutory_days)
+        started = item_clock(task_id, attempt, released_at, promised_days, calendar)  # as every reader derives it
+        clock = cls(started.clock_id, case_id, task_id, attempt, item_code, "item", department, promised_days,
+                    released_at, started.due_on, Clock(started.started_on, promised_days),
+                    statutory_working_days=statutory_days)
         clock.record(Started())
         return clock
 

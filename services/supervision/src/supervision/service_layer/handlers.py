@@ -22,6 +22,7 @@ from contracts.envelope import Envelope, EventPayload
 from contracts.gateway.v1 import CallbackParked, callback_parked_event_id
 from contracts.intake.v1 import CaseDelivered, CaseRegistered, CorrectionFiled
 from contracts.rating.v1 import RectificationClosed, RectificationOpened
+from contracts.supervision.clocks import case_clock_id, item_clock_id, rectification_clock_id
 from contracts.topics import CASE_STREAM
 from contracts.workdays import WorkingCalendar
 from exchange.kafka.subscriptions import handles
@@ -34,9 +35,6 @@ from supervision.domain.model import (
     Order,
     SupervisedCase,
     SupervisedClock,
-    case_clock_id,
-    clock_id_for,
-    rectification_clock_id,
     resubmission_flags,
 )
 from supervision.service_layer.audit import audited, record_fact
@@ -72,19 +70,18 @@ class CaseStream:
                                                payload.accepted_on, payload.staff_id, self.calendar))
 
     async def task_released(self, uow: SupervisionUnitOfWork, envelope: Envelope, payload: TaskReleased) -> None:
-        if await uow.clocks.exists(clock_id_for(payload.task_id, payload.attempt)):
+        if await uow.clocks.exists(item_clock_id(payload.task_id, payload.attempt)):
             logger.info("clock of %s attempt %d already started", payload.task_id, payload.attempt)
             return
         uow.clocks.add(SupervisedClock.of_release(
             payload.case_id, payload.task_id, payload.attempt, payload.item_code, payload.department,
-            payload.promised_days, payload.time_limit_days, payload.released_at, china_date(payload.released_at),
-            self.calendar))
+            payload.promised_days, payload.time_limit_days, payload.released_at, self.calendar))
         if (case := await uow.cases.get_for_update(payload.case_id)) is not None:
             case.released(payload.item_code)
 
     async def task_concluded(self, uow: SupervisionUnitOfWork, envelope: Envelope, payload: TaskConcluded) -> None:
         on = china_date(payload.concluded_at)
-        if (clock := await uow.clocks.get_for_update(clock_id_for(payload.task_id, payload.attempt))) is not None:
+        if (clock := await uow.clocks.get_for_update(item_clock_id(payload.task_id, payload.attempt))) is not None:
             clock.stop(on, self.calendar)
         if (case := await uow.cases.get_for_update(payload.case_id)) is not None:
             case.concluded(payload.item_code, payload.outcome.value, on)
