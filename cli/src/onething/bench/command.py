@@ -26,7 +26,7 @@ from typing import Any
 
 from contracts.topics import CASE_STREAM
 from onething.bench.figures import BenchFigures, IntakeFigures, IntakeLevel, ProcessUse, lags, percentile, with_peers
-from onething.bench.load import Applications, ClosedLoop
+from onething.bench.load import Applications, ClosedLoop, OpenLoop
 from onething.bench.peers.run import PEERS, run_peers
 from onething.bench.probes import BusProbe, BusSnapshot, ProcessSampler, arrived, cpu_seconds
 from onething.catalogue import bundle_mix
@@ -46,6 +46,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bundle", action="append", default=None, metavar="CODE",
                         help="one-thing code, repeatable (default E-02); cases cycle through them")
     parser.add_argument("--window", type=int, default=32, help="applications in flight (default 32)")
+    parser.add_argument("--rate", type=float, default=None, metavar="PER_S",
+                        help="开环 an open loop instead: applications arriving at this many per second whatever is in "
+                             "flight (for the latency at a given rate, e.g. half the sustained one)")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds (default 60)")
     parser.add_argument("--warmup", type=float, default=20.0, help="seconds of load before measuring (default 20)")
     parser.add_argument("--database-url", default=None, metavar="URL",
@@ -79,8 +82,11 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
 def bench_command(args: argparse.Namespace) -> int:
     if args.intake:
         return intake_command(args)
-    if args.window < 1 or args.duration <= 0 or args.warmup < 0:
-        print("--window ≥ 1, --duration > 0 and --warmup ≥ 0, please", file=sys.stderr)
+    if args.window < 1 or args.duration <= 0 or args.warmup < 0 or (args.rate is not None and args.rate <= 0):
+        print("--window ≥ 1, --rate > 0, --duration > 0 and --warmup ≥ 0, please", file=sys.stderr)
+        return 2
+    if args.rate is not None and args.peers is not None:
+        print("--peers run closed loops: compare them with --window, not --rate", file=sys.stderr)
         return 2
     peers = [] if args.peers is None else [name.strip() for name in args.peers.split(",") if name.strip()]
     unknown = sorted(set(peers) - set(PEERS))
@@ -225,7 +231,9 @@ async def _measure(system: System, bundles: list[str], args: argparse.Namespace)
     sampler = ProcessSampler(system.pid, names)
     probe = BusProbe(system.bootstrap)
     await probe.start()
-    loop = ClosedLoop(system.url("intake"), system.bootstrap, system.tokens, bundles, args.window, args.seed)
+    loop = (ClosedLoop(system.url("intake"), system.bootstrap, system.tokens, bundles, args.window, args.seed)
+            if args.rate is None else
+            OpenLoop(system.url("intake"), system.bootstrap, system.tokens, bundles, args.rate, args.seed))
     marks: dict[str, float] = {}
     snapshots: dict[str, BusSnapshot] = {}
     load_cpu: dict[str, float] = {}
@@ -258,7 +266,8 @@ async def _measure(system: System, bundles: list[str], args: argparse.Namespace)
             sampling.cancel()
         snapshots["end"] = await probe.snapshot()
 
-    print(f"预热 warming up {args.warmup:.0f} s with {args.window} in flight …", file=sys.stderr, flush=True)
+    load = f"{args.window} in flight" if args.rate is None else f"{args.rate:g} applications/s"
+    print(f"预热 warming up {args.warmup:.0f} s with {load} …", file=sys.stderr, flush=True)
     try:
         await loop.run([(args.warmup, None), (args.duration, open_window), (0.0, close_window)])
     finally:
@@ -275,7 +284,7 @@ async def _measure(system: System, bundles: list[str], args: argparse.Namespace)
         print(f"被拒 {len(loop.refused)} applications refused, e.g. {loop.refused[0]}", file=sys.stderr)
     return BenchFigures(
         workload="+".join(dict.fromkeys(bundles)), database="postgresql" if args.database_url else "sqlite",
-        window=args.window, duration_s=end - start, warmup_s=args.warmup,
+        window=args.window, offered_rate=args.rate, duration_s=end - start, warmup_s=args.warmup,
         delivered=seen.count(start, end), latencies_ms=seen.latencies_ms(start, end), processes=processes,
         groups=lags(lag_start, lag_end, {g: arrived(before, after, after.topics_of(g) | before.topics_of(g))
                                          for g in set(lag_start) | set(lag_end)}, late),
@@ -317,7 +326,7 @@ def _chart(figures: BenchFigures, path: Path) -> Path | None:
     latency_axis.plot(seconds, [t[2] for t in figures.timeline], color="tab:red", marker="s", label="p99 latency")
     latency_axis.set_ylabel("p99 submission→delivery (ms)", color="tab:red")
     latency_axis.set_ylim(bottom=0)
-    rate_axis.set_title(f"onething bench {figures.workload} {figures.database}, {figures.window} in flight: "
+    rate_axis.set_title(f"onething bench {figures.workload} {figures.database}, {figures.load}: "
                         f"{figures.rate:.1f} cases/s, p99 {figures.p(99):.0f} ms")
     fig.tight_layout()
     fig.savefig(path)

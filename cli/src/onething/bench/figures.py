@@ -78,10 +78,16 @@ class BenchFigures:
     duplicated: int  # delivered more than once (must be 0)
     lost: int  # never delivered (must be 0)
     timeline: Sequence[tuple[float, float, float]] = field(default_factory=tuple)  # (s, cases/s, p99 ms) per stretch of the window
+    offered_rate: float | None = None  # applications per second of an open loop; None: the closed loop of ``window``
 
     @property
     def rate(self) -> float:
         return self.delivered / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def load(self) -> str:
+        return (f"{self.window} in flight" if self.offered_rate is None
+                else f"{self.offered_rate:g} applications/s offered (open loop)")
 
     @property
     def sustained(self) -> bool:
@@ -110,7 +116,7 @@ class BenchFigures:
 
     def markdown(self) -> str:
         lines = [
-            f"### onething bench {self.workload} on {self.database}: {self.window} in flight, "
+            f"### onething bench {self.workload} on {self.database}: {self.load}, "
             f"{self.duration_s:.0f} s after {self.warmup_s:.0f} s warm-up",
             "",
             "| figure | value |",

@@ -1,5 +1,7 @@
 """The closed loop (闭环压测): ``window`` applicants, each submitting an application, waiting for its one
-delivery on the case stream, and submitting the next, for as long as the run lasts.
+delivery on the case stream, and submitting the next, for as long as the run lasts. Or the open loop (开环,
+``OpenLoop``): applications arriving at a fixed pace, whatever is in flight, as a service hall's do: the latency at a
+given rate, not the rate at a given concurrency.
 
 Applications are the demo's own (:func:`onething.applicants.application_for`: 容缺, 告知承诺, proxies, the fast
 track), all accepted at a window, kiosk or 12345 seat whose clerk token is fetched once (an applicant signing in
@@ -26,7 +28,7 @@ from onething.applicants import application_for
 from onething.submit import one_time_notice, submit_application, supply_deferred
 from onething.tokens import SystemTokens
 
-__all__ = ["Applications", "ClosedLoop", "Deliveries", "watch_deliveries"]
+__all__ = ["Applications", "ClosedLoop", "Deliveries", "OpenLoop", "watch_deliveries"]
 
 DELIVERED = "intake.case.delivered"
 
@@ -147,17 +149,26 @@ class ClosedLoop:
         except TimeoutError:
             self.stuck.append(case_id)
 
+    async def _one_or_refused(self, client: httpx.AsyncClient) -> bool:
+        try:
+            await self._one(client)
+        except Exception as exc:
+            self.refused.append(f"{type(exc).__name__}: {exc}")
+            return False
+        return True
+
     async def _applicant(self, client: httpx.AsyncClient) -> None:
         while self._submitting.is_set():
-            try:
-                await self._one(client)
-            except Exception as exc:
-                self.refused.append(f"{type(exc).__name__}: {exc}")
+            if not await self._one_or_refused(client):
                 await asyncio.sleep(0.5)
 
+    def _submitters(self, client: httpx.AsyncClient) -> list[asyncio.Task[None]]:
+        """What submits while the phases run: ``window`` applicants, each waiting for its delivery."""
+        return [asyncio.create_task(self._applicant(client)) for _ in range(self.window)]
+
     async def run(self, phases: Sequence[tuple[float, Any]]) -> None:
-        """Keep ``window`` applications in flight while ``phases`` run in turn (each ``(seconds, callback)``:
-        the callback is awaited when its phase begins); then stop submitting and wait for those in flight."""
+        """Submit while ``phases`` run in turn (each ``(seconds, callback)``: the callback is awaited when its phase
+        begins); then stop submitting and wait for those in flight."""
         ready, stop = asyncio.Event(), asyncio.Event()
         limits = httpx.Limits(max_connections=self.window + 4, max_keepalive_connections=self.window + 4)
         async with httpx.AsyncClient(base_url=self.intake_url, timeout=60.0, limits=limits) as client:
@@ -165,7 +176,7 @@ class ClosedLoop:
             watcher = asyncio.create_task(watch_deliveries(self.bootstrap, self.seen, ready, stop))
             await asyncio.wait_for(ready.wait(), 30)
             self._submitting.set()
-            applicants = [asyncio.create_task(self._applicant(client)) for _ in range(self.window)]
+            applicants = self._submitters(client)
             try:
                 for seconds, begin in phases:
                     if begin is not None:
@@ -177,3 +188,29 @@ class ClosedLoop:
                 await asyncio.sleep(2.0)  # a duplicate delivery would show up now
                 stop.set()
                 await watcher
+
+
+class OpenLoop(ClosedLoop):
+    """Applications arriving ``rate`` per second on a fixed pace (one every 1/rate s, on schedule however long
+    each takes), each waiting for its delivery; ``window`` bounds only the HTTP connections."""
+
+    def __init__(self, intake_url: str, bootstrap: str, tokens: SystemTokens | None, bundles: Sequence[str],
+                 rate: float, seed: int = 7, case_timeout_s: float = 120.0) -> None:
+        super().__init__(intake_url, bootstrap, tokens, bundles, window=max(8, min(256, int(rate * 4))), seed=seed,
+                         case_timeout_s=case_timeout_s)
+        self.rate = rate
+
+    def _submitters(self, client: httpx.AsyncClient) -> list[asyncio.Task[None]]:
+        return [asyncio.create_task(self._arrivals(client))]
+
+    async def _arrivals(self, client: httpx.AsyncClient) -> None:
+        in_flight: set[asyncio.Task[bool]] = set()
+        began = time.monotonic()
+        for n in itertools.count():
+            if not self._submitting.is_set():
+                break
+            arrival = asyncio.create_task(self._one_or_refused(client))
+            in_flight.add(arrival)
+            arrival.add_done_callback(in_flight.discard)
+            await asyncio.sleep(max(0.0, began + (n + 1) / self.rate - time.monotonic()))
+        await asyncio.gather(*in_flight, return_exceptions=True)
