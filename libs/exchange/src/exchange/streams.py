@@ -34,7 +34,7 @@ from faust.types import Message, TopicT
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import SECURITY_EVENTS, TopicSpec, dead_letter_topic
 from exchange.dead_letters import failure_class
-from exchange.errors import NotPermitted
+from exchange.errors import NotPermitted, Transient
 from exchange.kafka.admin import ensure_topics, partition_counts
 from exchange.kafka.consumer import dead_letter_headers, decode_record
 from exchange.kafka.producer import Headers, record_of
@@ -48,6 +48,8 @@ __all__ = ["OutRecord", "StreamProcessor", "bytes_topic", "open_record", "signed
 logger = logging.getLogger(__name__)
 
 OutRecord = tuple[str, bytes | None, bytes, Headers]  # topic, key, value, headers
+
+START_TIMEOUT_S = 30.0  # an app that has not started by then is waiting for something that will not come
 
 
 def stream_app(settings: ExchangeSettings, app_id: str, *, partitions: int) -> faust.App:
@@ -199,7 +201,8 @@ class StreamProcessor(ABC):
         app.on_partitions_assigned.connect(self._pin_producer_metadata)  # type: ignore[arg-type]
         app.on_rebalance_complete.connect(self._on_rebalance_complete)  # type: ignore[arg-type]
         self._app = app
-        await app.start()
+        if not await self._started(app):
+            return
         logger.info("stream processor %s started on %s (%d partitions)", self.app_id, list(counts), partitions)
         try:
             waits = {
@@ -221,6 +224,36 @@ class StreamProcessor(ABC):
             raise self._failure
         if crash is not None:
             raise RuntimeError(f"stream processor {self.app_id} crashed: {crash!r}") from crash
+
+    async def _started(self, app: faust.App) -> bool:
+        """Start ``app``: True once it started, False when stop() or restart() came first (the app is then stopped).
+
+        A start that does not end within :data:`START_TIMEOUT_S` is a transient failure: seen once, right after the
+        broker lost its data, faust's consumer waited on the broker for good, the processor never ran again and
+        did not even stop. The app is stopped and :class:`~exchange.errors.Transient` raised, so the host runs the
+        processor again, with back-off, as for a broker that is gone."""
+        starting = asyncio.create_task(app.start())
+        interrupts = {asyncio.create_task(self._stopping.wait()), asyncio.create_task(self._restarting.wait())}
+        try:
+            done, _ = await asyncio.wait({starting, *interrupts}, timeout=START_TIMEOUT_S,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for interrupt in interrupts:
+                interrupt.cancel()
+        if starting in done:
+            starting.result()  # its failure, if it failed
+            return True
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
+        try:
+            await asyncio.wait_for(app.stop(), START_TIMEOUT_S)
+        except TimeoutError:
+            logger.warning("stream processor %s: the app that did not start did not stop either", self.app_id)
+        finally:
+            self._app = None
+        if done:
+            return False  # stopped or restarted while starting
+        raise Transient(f"stream processor {self.app_id} did not start within {START_TIMEOUT_S:.0f} s")
 
     def stop(self) -> None:
         self._stopping.set()
