@@ -148,6 +148,19 @@ async def test_a_control_character_in_any_body_field_is_refused_naming_it(
     assert problem_paths(response) == [where]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32"])
+async def test_a_control_character_is_refused_in_every_encoding_a_route_would_read(client: Client,
+                                                                                 encoding: str) -> None:
+    """The edge looks into a strict UTF-8 body only when its bytes say a refused value may be there; a body in
+    any other encoding JSON allows (which the route's own parser reads too) is looked into whole."""
+    for ensure_ascii in (True, False):  # the ESC goes as \u001b either way; the Chinese as escapes or as itself
+        body = json.dumps({"days": 1, "reason_zh": "现场\x1b核查"}, ensure_ascii=ensure_ascii).encode(encoding)
+        response = await (await client("supervision")).post("/clocks/c1/extensions", content=body,
+                                                             headers={"content-type": "application/json"})
+        assert response.status_code == 422, (encoding, ensure_ascii, response.text)
+        assert problem_paths(response) == ["body.reason_zh"], (encoding, ensure_ascii)
+
+
 async def test_line_breaks_and_tabs_are_free_text(client: Client) -> None:
     """A multi-line reason is legitimate: TAB, LF and CR pass the edge (the route's own rules then apply)."""
     response = await (await client("supervision", signed=False)).post("/clocks/nope/extensions",

@@ -45,7 +45,7 @@ from fastapi.responses import JSONResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contracts.text import InputProblem, json_problems, text_problem
+from contracts.text import InputProblem, json_problems, loads_checked, text_problem
 from exchange.access.http import proves_itself
 from exchange.cross_origin import CrossOrigin
 from exchange.db.database import Database
@@ -170,6 +170,21 @@ def _parameter_problems(scope: Scope) -> list[InputProblem]:
     return problems
 
 
+def _json_body_problems(body: bytes) -> list[InputProblem]:
+    """Every refused value of a JSON body (control characters, surrogates, numbers past 64 bits). Strict UTF-8
+    JSON is walked only when a byte or a number says a refused value may be there (``loads_checked``); a body
+    that is not (UTF-16, a byte-order mark) is walked whole, as the route's own parser may still take it."""
+    try:
+        document, first = loads_checked(body, "body")
+        return [] if first is None else list(json_problems(document, "body"))
+    except ValueError:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return []  # not JSON: the route answers that in its own words
+        return list(json_problems(document, "body"))
+
+
 def _is_json(scope: Scope) -> bool:
     """FastAPI reads a body as JSON when it has no content type, or application/json or application/*+json."""
     content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
@@ -218,14 +233,9 @@ class _EdgeGuard:
         if not anonymous and await _unproven(scope, body) and (wait_s := self.limits.anonymous.wait_s(client)):
             await _slow_down(wait_s)(scope, receive, send)
             return
-        if body and _is_json(scope):
-            try:
-                document = json.loads(body)
-            except ValueError:
-                document = None  # not JSON: the route answers that in its own words
-            if problems := list(json_problems(document, "body")):
-                await refusal(422, problems)(scope, receive, send)
-                return
+        if body and _is_json(scope) and (problems := _json_body_problems(body)):
+            await refusal(422, problems)(scope, receive, send)
+            return
 
         replayed = False
 
