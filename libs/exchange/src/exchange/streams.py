@@ -244,7 +244,9 @@ class StreamProcessor(ABC):
             starting.result()  # its failure, if it failed
             return True
         starting.cancel()
-        await asyncio.gather(starting, return_exceptions=True)
+        await asyncio.wait({starting}, timeout=5.0)  # a start that does not end when cancelled is left behind
+        if starting.done() and not starting.cancelled():
+            starting.exception()  # retrieved: asyncio would log it as never retrieved
         try:
             await asyncio.wait_for(app.stop(), START_TIMEOUT_S)
         except TimeoutError:
