@@ -4,12 +4,19 @@ system started on the embedded default, a few seconds of closed-loop load, the t
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from onething.cli import main
+from onething.system import STATE_FILE, read_state
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -33,3 +40,50 @@ def test_a_short_bench_reports_its_figures_and_every_case_delivered_once(
     assert any(g["group"] == "supervision" for g in record["groups"])
     [table] = out.glob("bench-*.md")
     assert "| consumer group |" in table.read_text()
+
+
+def test_a_bench_stopped_with_sigterm_stops_the_system_it_started(tmp_path: Path) -> None:
+    """``kill`` (what a CI job or a shell script sends) must stop the bench's services and broker as Ctrl-C does;
+    a bench that left them running would load every run after it on the same machine."""
+    data = tmp_path / "data"
+    bench = subprocess.Popen(
+        [sys.executable, "-c", "from onething.cli import main; main()", "--data-dir", str(data), "bench",
+         "--duration", "120", "--warmup", "0", "--window", "2", "--out", str(tmp_path / "results")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pids: list[int] = []
+    try:
+        state = _started_system(data / "bench", bench, within_s=120)
+        pids = [state["broker"]["pid"], *(p["pid"] for p in state["processes"].values())]
+        assert all(_alive(pid) for pid in pids)
+        bench.send_signal(signal.SIGTERM)
+        assert bench.wait(timeout=60) != 0  # stopped, not finished
+        left = [pid for pid in pids if _alive(pid)]
+        assert not left, f"still running after the bench stopped: {left}"
+        assert not (data / "bench" / STATE_FILE).exists()
+    finally:
+        if bench.poll() is None:
+            bench.kill()
+            bench.wait()
+        for pid in filter(_alive, pids):  # what a failing run left behind must not load the tests after it
+            os.kill(pid, signal.SIGKILL)
+
+
+def _started_system(data_dir: Path, bench: subprocess.Popen[bytes], within_s: float) -> dict[str, Any]:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        assert bench.poll() is None, "the bench ended before its system had started"
+        state: dict[str, Any] | None = read_state(data_dir)
+        if state and state.get("broker") and all(p["pid"] for p in state["processes"].values()):
+            return state
+        time.sleep(0.2)
+    raise AssertionError(f"no system started within {within_s} s")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a child the bench has not reaped yet is gone in all but name
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"

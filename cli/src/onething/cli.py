@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -562,14 +563,23 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _interrupt_on_sigterm(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # `kill` stops a command as Ctrl-C does: what it started is stopped on the way out
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     refuse_topic_auto_creation()  # reading a topic must not create it with the broker's partition count
+    on_main_thread = threading.current_thread() is threading.main_thread()  # signals are the main thread's
+    before = signal.signal(signal.SIGTERM, _interrupt_on_sigterm) if on_main_thread else None
     try:
         sys.exit(_COMMANDS[args.command](args))
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly (each command has already closed what it opened)
+    except KeyboardInterrupt:  # Ctrl-C or `kill`: stop quietly (each command has already closed what it opened)
         print(file=sys.stderr)
         sys.exit(130)
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
+    finally:
+        if on_main_thread:  # as it was (tests call main in-process)
+            signal.signal(signal.SIGTERM, before)

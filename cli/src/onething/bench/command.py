@@ -127,8 +127,8 @@ def _bench_system(args: argparse.Namespace) -> Iterator[System]:
         config = replace(config, database_prefix=f"bench_{uuid.uuid4().hex[:8]}_")
     system = System(config, on_restart=lambda r: print(r.describe(), file=sys.stderr, flush=True))
     print(f"启动系统 starting the system ({system.databases()}) …", file=sys.stderr, flush=True)
-    system.start()
-    try:
+    try:  # started inside: a Ctrl-C or `kill` while the system starts stops what had started
+        system.start()
         yield system
     finally:
         system.stop()
