@@ -37,6 +37,7 @@ class Counts:
         self.requests: Counter[str] = Counter()
         self.request_bytes: Counter[str] = Counter()
         self.by_client: Counter[tuple[str, str]] = Counter()
+        self.bytes_by_client: Counter[tuple[str, str]] = Counter()
         self.connections: Counter[tuple[str, tuple[str, ...]]] = Counter()  # (client, its first requests)
 
     def table(self) -> str:
@@ -44,8 +45,9 @@ class Counts:
         lines = [f"{total} requests", "", "| request | count | share | bytes |", "|---|---:|---:|---:|"]
         lines += [f"| {kind} | {n} | {100 * n / total:.1f}% | {self.request_bytes[kind]} |"
                   for kind, n in self.requests.most_common()] if total else []
-        lines += ["", "| client | request | count |", "|---|---|---:|"]
-        lines += [f"| {client} | {kind} | {n} |" for (client, kind), n in self.by_client.most_common(40)]
+        lines += ["", "| client | request | count | bytes |", "|---|---|---:|---:|"]
+        lines += [f"| {client} | {kind} | {n} | {self.bytes_by_client[(client, kind)]} |"
+                  for (client, kind), n in self.by_client.most_common(40)]
         lines += ["", "| connections | client | its first requests |", "|---:|---|---|"]
         lines += [f"| {n} | {client} | {' '.join(first)} |" for (client, first), n in self.connections.most_common(15)]
         return "\n".join(lines)
@@ -69,6 +71,7 @@ async def _requests(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
             counts.requests[kind] += 1
             counts.request_bytes[kind] += size + 4
             counts.by_client[(client, kind)] += 1
+            counts.bytes_by_client[(client, kind)] += size + 4
             writer.write(size_bytes + body)
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError):

@@ -1,4 +1,5 @@
-"""Count every record on a running system's broker, per topic and per event type (the ``event-type`` header).
+"""Count every record on a running system's broker, per topic and per event type (the ``event-type`` header),
+with their sizes (key, value and headers, in bytes).
 
     .venv/bin/onething --data-dir /tmp/count up &            # a fresh system
     for i in 1 2 3 4 5; do .venv/bin/onething --data-dir /tmp/count apply --bundle E-02; done
@@ -22,7 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from exchange.system_state import read_state
 
 
-async def count(bootstrap: str) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+async def count(bootstrap: str) -> tuple[Counter[str], Counter[tuple[str, str]], Counter[tuple[str, str]]]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -33,6 +34,7 @@ async def count(bootstrap: str) -> tuple[Counter[str], Counter[tuple[str, str]]]
     await consumer.start()
     by_topic: Counter[str] = Counter()
     by_type: Counter[tuple[str, str]] = Counter()
+    bytes_by_type: Counter[tuple[str, str]] = Counter()
     try:
         partitions = [TopicPartition(topic, p) for topic in topics
                       for p in sorted(consumer.partitions_for_topic(topic) or ())]
@@ -48,11 +50,13 @@ async def count(bootstrap: str) -> tuple[Counter[str], Counter[tuple[str, str]]]
                     kind = dict(record.headers or ()).get("event-type", b"-").decode()
                     by_topic[tp.topic] += 1
                     by_type[(tp.topic, kind)] += 1
+                    bytes_by_type[(tp.topic, kind)] += (len(record.key or b"") + len(record.value or b"")
+                                                        + sum(len(k) + len(v) for k, v in record.headers or ()))
                     if record.offset + 1 >= ends.get(tp, 0):
                         ends.pop(tp, None)
     finally:
         await consumer.stop()
-    return by_topic, by_type
+    return by_topic, by_type, bytes_by_type
 
 
 def main() -> None:
@@ -63,7 +67,7 @@ def main() -> None:
     state = read_state(args.data_dir)
     if state is None:
         parser.error(f"no system runs from {args.data_dir} (onething up)")
-    by_topic, by_type = asyncio.run(count(str(state["kafka_bootstrap"])))
+    by_topic, by_type, bytes_by_type = asyncio.run(count(str(state["kafka_bootstrap"])))
 
     def per_case(n: int) -> str:
         return f"  {n / args.cases:7.1f} per case" if args.cases else ""
@@ -72,7 +76,10 @@ def main() -> None:
         print(f"{n:7d}{per_case(n)}  {topic}")
     print()
     for (topic, kind), n in sorted(by_type.items()):
-        print(f"{n:7d}{per_case(n)}  {topic}  {kind}")
+        size = bytes_by_type[(topic, kind)]
+        print(f"{n:7d}{per_case(n)}  {size // n:7d} bytes each  {topic}  {kind}")
+    total = sum(bytes_by_type.values())
+    print(f"\n{total} bytes in all{f', {total // args.cases} per case' if args.cases else ''}")
 
 
 if __name__ == "__main__":

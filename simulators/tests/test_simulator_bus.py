@@ -86,8 +86,8 @@ async def simulators(kafka_bootstrap: str, keys_dir: Path,
     producer = Producer(kafka_bootstrap, client_id="simulator-tests")
     await producer.start()
     parts = build(Platform(settings, keyring, keyring.signer("simulators"), producer, None))
-    # every simulated department through one consumer (here the one department); each registry its own
-    assert sorted(r.group for r in parts.consumers) == ["dept-simulators", "registry.enterprise", "registry.population"]
+    # every simulated department through one consumer (here the one department); both registries through one
+    assert sorted(r.group for r in parts.consumers) == ["dept-simulators", "registry-simulators"]
     assert [t.name for t in parts.consumers[0].topics] == [department_requests("health").name]
     tasks = [asyncio.create_task(runner.run()) for runner in parts.consumers]
     try:

@@ -218,7 +218,9 @@ def department_requests(code: str) -> TopicSpec:
         description_en=f"Review and handling requests addressed to department {code}, and notice of any of its "
                        "answers the platform refused",
         event_types=("dispatch.review.requested", "dispatch.request.sent", "dispatch.answer.refused"),
-        partitions=3,
+        # One: a department's adapter is one consumer, and the embedded broker's cost of every fetch grows with
+        # the partitions it names (the simulators' one consumer reads all 45 topics; docs/performance.md, step 19).
+        partitions=1,
         department=code,
         restricted=True,  # what the department needs for the item: the applicant, the form, the materials
     )

@@ -67,6 +67,7 @@ REGISTRIES: dict[Registry, tuple[SubjectKind, Callable[[str], dict[str, str] | N
 
 
 DEPARTMENTS_GROUP = "dept-simulators"  # the one consumer group of the simulated departments
+REGISTRIES_GROUP = "registry-simulators"  # and the one of the simulated base registries
 
 
 class DepartmentDesk:
@@ -372,11 +373,16 @@ def build(platform: Platform) -> ServiceParts:
             direct=DepartmentDesk(by_code).handlers(), ordered=False,
         )
     ] if sims else []
+
+    async def lookup_requested(envelope: Envelope, payload: LookupRequested) -> None:
+        for reg in regs:  # each answers the subjects it holds, as itself
+            await reg.handle(envelope, payload)
+
+    # and one for both base registries: every consumer polls the broker, whether or not it is asked anything
     consumers += [
         platform.runner(
-            group=reg.sender.principal, topics=[SHARING_REQUESTS],
-            direct=dict([handles_direct(LookupRequested, reg.handle)]), ordered=False,
+            group=REGISTRIES_GROUP, topics=[SHARING_REQUESTS],
+            direct=dict([handles_direct(LookupRequested, lookup_requested)]), ordered=False,
         )
-        for reg in regs
-    ]
+    ] if regs else []
     return ServiceParts(app=app, consumers=consumers)
