@@ -54,6 +54,12 @@ class ExchangeSettings(BaseSettings):
         default=100, ge=1, le=10_000, description="how long a consumer's fetch waits at the broker for records; "
         "the embedded broker answers a waiting fetch at about half of it, so it bounds the latency of each hop, "
         "and lower costs idle CPU in every consumer (docs/performance.md)")
+    kafka_idle_fetch_max_wait_ms: int = Field(
+        default=500, ge=1, le=10_000, description="the fetch wait of a consumer that has had no records for "
+        "kafka_idle_after_s: an idle system costs the broker less; the first case after a quiet spell waits up to "
+        "this once at each consumer (exchange.kafka.pace; equal to kafka_fetch_max_wait_ms: never slower)")
+    kafka_idle_after_s: float = Field(
+        default=30.0, ge=0.1, description="how long a consumer has had no records before it fetches at the idle wait")
     topic_partitions: int | None = Field(
         default=None, ge=1, description="override the registry's partition counts at creation"
     )

@@ -82,6 +82,7 @@ from exchange.failures import (
     wait_out,
 )
 from exchange.kafka.admin import ensure_topics
+from exchange.kafka.pace import FetchPace, set_fetch_wait
 from exchange.kafka.producer import Headers, Producer
 from exchange.logs import bind_case, unbind_case
 from exchange.metrics import APPLIED, DEAD_LETTERED, DUPLICATE, RETRIED, metrics
@@ -317,6 +318,7 @@ class ConsumerRunner:
         self.reporter = reporter  # signs the security event of a record refused for its publisher
         self.dead_letters = DeadLetterStore(database) if database is not None and handlers is not None else None
         self.ready = asyncio.Event()
+        self.fetch_wait_ms = self.settings.kafka_fetch_max_wait_ms  # now (exchange.kafka.pace)
         self._stopping = asyncio.Event()
         # Waiting out an unavailable database or broker while applying a record (readiness says so).
         self.outage = Outage(f"consumer {group}", logger)
@@ -450,8 +452,14 @@ class ConsumerRunner:
             return
         logger.info("consumer %s subscribed to %s", self.group, [t.name for t in self.topics])
         try:
+            pace = FetchPace(self.settings.kafka_fetch_max_wait_ms, self.settings.kafka_idle_fetch_max_wait_ms,
+                             self.settings.kafka_idle_after_s, last_records_at=time.monotonic())
+            self.fetch_wait_ms = pace.busy_ms
             while not self._stopping.is_set() and not self._restarting.is_set():
                 fetched = await self._fetch(consumer)
+                wait_ms = pace.polled(sum(len(records) for records in fetched.values()), time.monotonic())
+                if wait_ms != self.fetch_wait_ms and set_fetch_wait(consumer, wait_ms):
+                    self.fetch_wait_ms = wait_ms
                 batch = self._contiguous(consumer, guard, fetched)
                 if not batch:
                     if fetched:  # a gap is being waited for: read again shortly
