@@ -1,23 +1,22 @@
 """取数节奏 How long a consumer's fetch waits at the broker: short while records come, longer once it is idle.
 
-The embedded broker does not answer a waiting fetch when a record arrives; it answers when the wait is over. So
-the wait bounds the latency of every hop of a case (half of it on average), and every empty answer costs the
-broker about a millisecond of CPU whatever the wait (docs/performance.md, step 20). A consumer that has had
-records in the last ``idle_after_s`` waits ``busy_ms`` (hops stay quick under load); one that has had none for
-that long waits ``idle_ms``, so an idle system stops spending a fifth of a core on empty answers. The price: the
-first case after a quiet spell waits up to ``idle_ms`` once at each consumer it passes.
+A fetch that finds nothing waits its whole wait at the embedded broker, and every empty answer costs the broker
+about a millisecond of CPU whatever the wait (docs/performance.md, step 19): ten answers a second per consumer at
+100 ms. A record that arrives meanwhile is handed over late, the later the longer the wait (one consumer, records
+sent at random moments, ``benchmarks/broker_fetch.py lateness``: at most 19–48 ms late at a 100 ms wait, 76–247 ms
+at 500, 659–685 ms at 2 s; step 20). A consumer
+that has had records in the last ``idle_after_s`` waits ``busy_ms``, so hops stay quick under load; one that has
+had none for that long waits ``idle_ms``, so an idle system stops spending a fifth of a core on empty answers. The
+price: the first case after a quiet spell is handed over a little later once at each consumer it passes.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
 
 __all__ = ["FetchPace", "set_fetch_wait"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
