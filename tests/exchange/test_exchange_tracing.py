@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -12,6 +16,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from contracts.rating.v1 import RatingSubmitted
+from exchange.health import health_router
+from exchange.http_edge import harden
+from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.kafka.consumer import ConsumerRunner
 from exchange.outbox import OutboxRelay
 
@@ -117,3 +124,35 @@ async def test_a_record_whose_headers_were_stripped_still_continues_the_trace(
     assert await effects(plumbing_db) == {str(emitted.id): 1}
     [span] = [s for s in span_exporter.get_finished_spans() if s.name == name]
     assert span.context is not None and span.context.trace_id == parent.get_span_context().trace_id
+
+
+async def test_a_request_makes_one_server_span_and_a_probe_none(span_exporter: InMemorySpanExporter) -> None:
+    """FastAPI as every service sets it up (``NATIVE_TELEMETRY``): the request's server span, not FastAPI's three
+    operation spans (dependencies, endpoint, serialization), and nothing for the health probes."""
+    app = harden(FastAPI(telemetry=NATIVE_TELEMETRY))
+    app.include_router(health_router("probe-test", {}))
+
+    @app.get("/things/{thing_id}")
+    async def thing(thing_id: str) -> dict[str, str]:
+        return {"thing": thing_id}
+
+    span_exporter.clear()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        assert (await client.get("/things/t-1")).status_code == 200
+        assert (await client.get("/readyz")).status_code == 200
+        assert (await client.get("/healthz")).status_code == 200
+    spans = span_exporter.get_finished_spans()
+    assert [(s.name, s.kind) for s in spans] == [("GET /things/{thing_id}", SpanKind.SERVER)]
+
+
+def test_every_service_app_sets_fastapis_telemetry_so() -> None:
+    """Each ``FastAPI(...)`` a service or the simulators make passes ``telemetry=NATIVE_TELEMETRY``."""
+    root = Path(__file__).resolve().parents[2]
+    made = []
+    for path in [*root.glob("services/*/src/**/*.py"), *root.glob("simulators/src/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "FastAPI":
+                telemetry = next((k.value for k in node.keywords if k.arg == "telemetry"), None)
+                made.append((path.relative_to(root).as_posix(), getattr(telemetry, "id", None)))
+    assert len(made) >= 7, made  # six services and the simulators
+    assert all(name == "NATIVE_TELEMETRY" for _, name in made), made

@@ -38,6 +38,7 @@ from exchange.access.roles import Caller, Role
 from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.errors import Malformed
 from exchange.http_edge import harden
+from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.kafka.subscriptions import handles_direct
 from exchange.runtime import Platform, ServiceParts
@@ -291,7 +292,8 @@ def build(platform: Platform) -> ServiceParts:
     ]
     by_code = {s.code: s for s in sims}
     regs = [RegistrySimulator(r, sender(registry_principal(r))) for r in registries]
-    app = harden(FastAPI(title="OneThing department simulators 部门业务系统与基础库模拟器", version="1.0.0"))
+    app = harden(FastAPI(title="OneThing department simulators 部门业务系统与基础库模拟器", version="1.0.0",
+                         telemetry=NATIVE_TELEMETRY))
     app.include_router(identity_router(
         platform.keyring, settings.clients_path, issuer=settings.auth_issuer,
         audience=settings.auth_audience, ttl_s=settings.auth_token_ttl_s,

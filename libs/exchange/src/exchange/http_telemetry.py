@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import trace
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,12 +29,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from exchange.logs import bind_request, unbind_request
 from exchange.metrics import metrics
 
-__all__ = ["UNROUTED", "observe_requests", "route_of"]
+__all__ = ["NATIVE_TELEMETRY", "UNROUTED", "observe_requests", "route_of"]
 
 access_log = logging.getLogger("onething.access")
 
 UNROUTED = "unrouted"  # answered before or without routing: a 404, or the edge's 413/422/429
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _probe(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in _QUIET_ROUTES
+
+
+# FastAPI's own OpenTelemetry (``FastAPI(telemetry=...)``), as every service sets it: the request's server span
+# and nothing else. Not three more spans per request (dependencies, endpoint, serialization: ~170 µs each,
+# docs/performance.md, step 22); not its metrics (this module counts requests for Prometheus); not its logs
+# (a validation failure carries the input, personal data included); no span for the probes.
+NATIVE_TELEMETRY: TelemetryConfig = {"operation_spans": False, "metrics": False, "logs": False, "exclude": _probe}
 
 
 def route_of(scope: Scope, path: str | None = None, root_path: str = "") -> str:

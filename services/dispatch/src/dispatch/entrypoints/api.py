@@ -24,6 +24,7 @@ from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
 from exchange.http_edge import ServiceDatabase, harden, refused
+from exchange.http_telemetry import NATIVE_TELEMETRY
 
 __all__ = ["RequestPublic", "TaskPublic", "create_app", "router"]
 
@@ -107,6 +108,7 @@ def create_app(database: Database, ops: OpsSources | None = None) -> FastAPI:
         title="OneThing dispatch 分办服务",
         version="1.0.0",
         description="部门子任务的推送与结果汇集 / Department tasks: release and results",
+        telemetry=NATIVE_TELEMETRY,
     )
     harden(app)
     answer_refusals(app)

@@ -24,6 +24,7 @@ from contracts.departments import department, department_principal
 from exchange.db.database import Database
 from exchange.http_edge import ServiceDatabase, harden, refused
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
+from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.runtime import answer_unavailable
 from exchange.signing import KeyRing
 from gateway.adapters import views
@@ -303,6 +304,7 @@ def create_app(database: Database, keyring: KeyRing, served: Mapping[str, str | 
                     "以该部门名义在总线上签名发布。见 docs/gateway.md。\n\nDepartment systems that speak only HTTP poll "
                     "for (or are called back with) their review and handling requests and answer with signed requests; "
                     "the gateway publishes each answer on the bus signed as the department. See docs/gateway.md.",
+        telemetry=NATIVE_TELEMETRY,
     )
     harden(app)
     accept_signed_requests(app, keyring)

@@ -31,6 +31,7 @@ from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
 from exchange.http_edge import ServiceDatabase, harden
+from exchange.http_telemetry import NATIVE_TELEMETRY
 from intake.adapters import views
 from intake.adapters.tables import IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, Due, ItemStatus, case_due
@@ -445,6 +446,7 @@ def create_app(database: Database, catalogues: CatalogueStore,
             "一件事一次办：一次告知、一表申请、一套材料、一次补正、一窗受理、一次送达。\n\n"
             "One application for a life or business event; many departments behind it; one result, once."
         ),
+        telemetry=NATIVE_TELEMETRY,
     )
     harden(app)
     answer_refusals(app)

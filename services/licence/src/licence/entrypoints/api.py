@@ -29,6 +29,7 @@ from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
 from exchange.http_edge import ServiceDatabase, harden, refused
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
+from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.messages import Text
 from exchange.request_signing import RequestIdentity
 from exchange.signing import KeyRing
@@ -337,6 +338,7 @@ def create_app(
         version="2.0.0",
         description="电子证照的签发、归档、验真、撤销与暂停 / Electronic licences: issuing, holder archives, "
         "verification, revocation and suspension",
+        telemetry=NATIVE_TELEMETRY,
     )
     harden(app)
     accept_signed_requests(app, keyring)

@@ -35,6 +35,7 @@ from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
 from exchange.http_edge import ServiceDatabase, harden, refused
 from exchange.http_identity import SIGNED_RESPONSES, UNSIGNED, SignedCaller, accept_signed_requests
+from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.signing import KeyRing
 from rating.adapters import views
 from rating.adapters.tables import AppealRow, RectificationRow
@@ -276,6 +277,7 @@ def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAP
         version="2.0.0",
         description="一事多评、一事一号一评价；差评整改、回访、办结与申诉复核；满意度统计 / "
                     "Ratings per touchpoint, the bad-review loop with call-back and appeals, satisfaction figures",
+        telemetry=NATIVE_TELEMETRY,
     )
     harden(app)
     accept_signed_requests(app, keyring)

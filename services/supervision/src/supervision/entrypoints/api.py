@@ -21,6 +21,7 @@ from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
 from exchange.http_edge import InputRefused, ServiceDatabase, harden, refused
+from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.messages import Text
 from supervision.adapters import views
 from supervision.domain.messages import MESSAGES
@@ -272,6 +273,7 @@ def create_app(database: Database, calendar: WorkingCalendar, today: Today,
         title="OneThing supervision 电子监察服务",
         version="1.1.0",
         description="法定时限计时、红黄牌预警、督办、预计办结与阻塞部门 / Statutory clocks, cards, orders, projections",
+        telemetry=NATIVE_TELEMETRY,
     )
     harden(app)
     answer_refusals(app)
