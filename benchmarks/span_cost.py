@@ -1,12 +1,13 @@
 """What a span costs (链路追踪开销): CPU per consumed record's span, per request, and the parts of each.
 
-    .venv/bin/python benchmarks/span_cost.py records [--count 20000] [--no-export]
+    .venv/bin/python benchmarks/span_cost.py records [--count 20000] [--no-export] [--unsampled]
     .venv/bin/python benchmarks/span_cost.py requests [--fastapi-default] [--count 3000]
     .venv/bin/python benchmarks/span_cost.py parts [--count 20000]
 
 Installs the SDK as a service does (:func:`exchange.tracing.configure_tracing` with the local span file, in a
 temporary folder). ``records``: for each record, what the consumer runner runs around a handled record, its span
-(``ConsumerRunner._span`` and ``_describe``) with nothing inside; ``--no-export`` leaves the span file out.
+(``ConsumerRunner._span`` and ``_describe``) with nothing inside; ``--no-export`` leaves the span file out;
+``--unsampled``: records of a trace not kept (no span made, docs/performance.md step 23).
 ``requests``: requests to a FastAPI app set up as the services' are (``harden``, ``NATIVE_TELEMETRY``: the server
 span only; ``--fastapi-default``: FastAPI's telemetry as it comes, three operation spans more per request), through
 httpx's ASGI transport in this process, the client's share included. Both print the process's CPU time (every
@@ -56,22 +57,23 @@ def _envelope() -> Envelope:
     return Envelope.wrap(lookup, source="intake", subject=CASE_ID)
 
 
-def _headers() -> list[tuple[str, bytes]]:
+def _headers(sampled: bool = True) -> list[tuple[str, bytes]]:
+    flags = "01" if sampled else "00"
     return [*HEADERS_OF_A_RECORD, ("event-id", str(uuid.uuid4()).encode()),
-            ("traceparent", f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01".encode())]
+            ("traceparent", f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-{flags}".encode())]
 
 
-def _record(offset: int) -> ConsumerRecord[bytes, bytes]:
+def _record(offset: int, sampled: bool) -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord(topic="onething.case.stream", partition=3, offset=offset, timestamp=0, timestamp_type=0,
                           key=CASE_ID.encode(), value=b"{}", checksum=None, serialized_key_size=22,
-                          serialized_value_size=1000, headers=_headers())
+                          serialized_value_size=1000, headers=_headers(sampled))
 
 
-def _consumed(count: int) -> None:
+def _consumed(count: int, sampled: bool) -> None:
     envelope = _envelope()
     runner = ConsumerRunner.__new__(ConsumerRunner)  # _span needs only the group
     runner.group = "supervision"
-    for record in [_record(i) for i in range(count)]:
+    for record in [_record(i, sampled) for i in range(count)]:
         with runner._span(record) as span:
             ConsumerRunner._describe(span, record, envelope)
 
@@ -98,7 +100,7 @@ def _whole(args: argparse.Namespace) -> None:
         if args.what == "requests":
             asyncio.run(_requested(args.count, args.fastapi_default))
         else:
-            _consumed(args.count)
+            _consumed(args.count, not args.unsampled)
         provider.force_flush()
         cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
         with kept.open("rb") as lines:
@@ -180,6 +182,8 @@ def main() -> None:
     records = sub.add_parser("records")
     records.add_argument("--count", type=int, default=20_000)
     records.add_argument("--no-export", action="store_true", help="spans made and ended, not kept")
+    records.add_argument("--unsampled", action="store_true",
+                         help="records of a trace not sampled (traceparent flags 00): no span is recorded")
     requests = sub.add_parser("requests")
     requests.add_argument("--count", type=int, default=3_000)
     requests.add_argument("--fastapi-default", action="store_true", help="FastAPI's telemetry as it comes")

@@ -13,7 +13,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 from contracts.rating.v1 import RatingSubmitted
 from exchange.health import health_router
@@ -21,6 +21,8 @@ from exchange.http_edge import harden
 from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.kafka.consumer import ConsumerRunner
 from exchange.outbox import OutboxRelay
+from exchange.tracing import current_traceparent
+from tests.exchange.conftest import record_effect
 
 pytestmark = pytest.mark.integration
 
@@ -124,6 +126,51 @@ async def test_a_record_whose_headers_were_stripped_still_continues_the_trace(
     assert await effects(plumbing_db) == {str(emitted.id): 1}
     [span] = [s for s in span_exporter.get_finished_spans() if s.name == name]
     assert span.context is not None and span.context.trace_id == parent.get_span_context().trace_id
+
+
+async def test_a_record_of_a_trace_not_kept_is_applied_without_a_span_and_carries_its_trace_on(
+    span_exporter: InMemorySpanExporter, bus, keyring, plumbing_db, envelopes, effects
+) -> None:
+    """Sampling (exchange.tracing): a record whose traceparent says its trace was not kept is applied with no span
+    made, and what its handler emits carries the same trace, still not kept; a kept one after it gets its span."""
+    topic, group = bus.topic(), bus.group()
+    await bus.create(topic)
+    quiet_trace = 0x4BF92F3577B34DA6A3CE929D0E0E4736
+    not_kept = NonRecordingSpan(SpanContext(quiet_trace, 0x00F067AA0BA902B7, is_remote=False,
+                                            trace_flags=TraceFlags(TraceFlags.DEFAULT)))
+    async with plumbing_db.unit_of_work() as uow:
+        with trace.use_span(not_kept):
+            quiet = uow.emit(envelopes.rating("case-quiet"), subject="case-quiet", topics=[topic])
+        with trace.get_tracer("tests").start_as_current_span("POST /ratings") as parent:
+            kept = uow.emit(envelopes.rating("case-kept"), subject="case-kept", topics=[topic])
+    assert quiet.traceparent is not None and not int(quiet.traceparent[-2:], 16) & TraceFlags.SAMPLED
+    assert await OutboxRelay(plumbing_db, bus.producer, keyring.signer("rating")).publish_pending() == 2
+    carried_on: dict[str, str | None] = {}
+
+    async def handler(uow, envelope, payload) -> None:  # type: ignore[no-untyped-def]
+        await record_effect(uow, envelope, payload)
+        carried_on[envelope.subject] = current_traceparent()  # what an event emitted here would carry
+
+    runner = ConsumerRunner(group=group, topics=[topic], settings=bus.settings(), keyring=keyring,
+                            producer=bus.producer, database=plumbing_db, handlers={RatingSubmitted.event_type: handler})
+    name = f"{topic.name} process"
+
+    async def spans() -> list[ReadableSpan]:
+        return [s for s in span_exporter.get_finished_spans() if s.name == name]
+
+    async with bus.running(runner):
+        await bus.wait_until(spans, what=f"a finished {name!r} span")
+    assert await effects(plumbing_db) == {str(quiet.id): 1, str(kept.id): 1}
+    [span] = await spans()  # the kept record's only
+    assert span.context is not None and span.context.trace_id == parent.get_span_context().trace_id
+    onward = carried_on["case-quiet"]
+    assert onward is not None and onward.startswith(f"00-{quiet_trace:032x}-")
+    assert not int(onward[-2:], 16) & TraceFlags.SAMPLED, "the trace goes on not kept"
+    assert onward != quiet.traceparent  # a span of its own in that trace, as the SDK would have made
+    onward_kept = carried_on["case-kept"]
+    assert onward_kept is not None and onward_kept.startswith(f"00-{span.context.trace_id:032x}-"
+                                                              f"{span.context.span_id:016x}-")
+    assert int(onward_kept[-2:], 16) & TraceFlags.SAMPLED
 
 
 async def test_a_request_makes_one_server_span_and_a_probe_none(span_exporter: InMemorySpanExporter) -> None:

@@ -49,7 +49,8 @@ def trace_command(data_dir: Path, case_id: str, *, as_json: bool) -> int:
         return 2
     spans = case_spans(folder, case_id)
     if not spans:
-        print(f"未找到 no spans of case {case_id} in {folder} (the files keep each process's latest spans)")
+        print(f"未找到 no spans of case {case_id} in {folder} (under load each process traces only a few cases a "
+              f"second, ONETHING_TRACES_PER_SECOND; the files keep each process's latest spans)")
         return 1
     if as_json:
         for span in spans:

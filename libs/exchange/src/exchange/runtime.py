@@ -56,7 +56,7 @@ from exchange.recovery import BrokerRecovery, Restartable
 from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing, Signer
 from exchange.trace_store import TRACES_FOLDER, LocalSpanFile
-from exchange.tracing import configure_tracing
+from exchange.tracing import configure_tracing, sampler_of
 
 __all__ = ["BackgroundJob", "Platform", "ServiceParts", "answer_unavailable", "configure_logging", "serve"]
 
@@ -220,7 +220,8 @@ async def serve(
     name = settings.service_name
     kept = None if settings.otel_exporter_otlp_endpoint or not settings.traces_local else \
         LocalSpanFile(settings.data_dir / TRACES_FOLDER / f"{name}.jsonl")  # the embedded default's traces
-    configure_tracing(name, settings.otel_exporter_otlp_endpoint, exporter=kept)
+    configure_tracing(name, settings.otel_exporter_otlp_endpoint, exporter=kept,
+                      sampler=sampler_of(settings.traces_per_second, settings.otel_traces_sampler))
     keyring = KeyRing(settings.keys_path, holder=name,  # its own private keys only (最小持有)
                       anchor=unb64(settings.key_list_anchor) if settings.key_list_anchor else None)
     try:  # keys are made by `onething keys` or the deployment, never silently here (a new key is a new identity)

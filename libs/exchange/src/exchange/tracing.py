@@ -6,6 +6,14 @@ consumer. Consumers open one ``"{topic} process"`` span per handled message (aio
 instrumentation ends its spans inside ``getmany``, which is why the runner does it). Only
 entrypoints configure the SDK; library code uses the API. Telemetry never breaks the app.
 
+Which traces are kept (采样): a new trace (its root: an application's request, a timer) is kept while the process
+starts at most ``ONETHING_TRACES_PER_SECOND`` of them a second (:class:`TracesPerSecond`, a token bucket, as AWS
+X-Ray's and Jaeger's default samplers keep a few a second), and every later span of a trace does what its root did
+(``ParentBased``, across processes through the ``traceparent`` flags): a case's trace is kept whole or not at all.
+On a development machine every case is traced; under load a few cases a second are. A record of a trace not kept
+costs its consumer no span at all (:func:`unsampled_span`). ``OTEL_TRACES_SAMPLER``, when set, is honoured as
+OpenTelemetry defines it instead.
+
 Spans leave a process only through :class:`RedactingExporter`: every string in a span's name, attributes and
 events (FastAPI's own spans carry ``url.path``, e.g. ``/holders/<ID number>/licences``; a recorded exception
 carries its message) is masked by :func:`exchange.privacy.redact` on the way out.
@@ -15,24 +23,32 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
 
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.trace import Status
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, Status, TraceFlags, TraceState
 from opentelemetry.util.types import Attributes
 
 from exchange.privacy import redact
 
 __all__ = [
     "RedactingExporter",
+    "TracesPerSecond",
     "configure_tracing",
     "context_from_headers",
     "current_traceparent",
+    "installed_sampler",
+    "sampler_of",
     "tracer",
+    "unsampled_span",
 ]
 
 logger = logging.getLogger(__name__)
@@ -46,11 +62,61 @@ def tracer() -> trace.Tracer:
     return trace.get_tracer("onething.exchange")
 
 
+BURST_SECONDS = 10.0  # a quiet process keeps this many seconds' worth of traces at once (a page's requests, a demo)
+
+
+class TracesPerSecond(Sampler):
+    """Keeps at most ``per_second`` new traces a second over time, drops the rest: a token bucket that holds
+    :data:`BURST_SECONDS` worth (at least one). For roots only: under :class:`ParentBased` a trace's later spans
+    follow its root."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if per_second <= 0:
+            raise ValueError("per_second must be positive")
+        self.per_second = per_second
+        self._capacity = max(1.0, per_second * BURST_SECONDS)
+        self._tokens = self._capacity
+        self._clock = clock
+        self._last = clock()
+        self._lock = threading.Lock()  # spans may start on other threads (the SDK's own, a library's)
+
+    def should_sample(
+        self, parent_context: Context | None, trace_id: int, name: str, kind: SpanKind | None = None,
+        attributes: Attributes = None, links: Sequence[Link] | None = None, trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self._capacity, self._tokens + (now - self._last) * self.per_second)
+            self._last = now
+            kept = self._tokens >= 1.0
+            if kept:
+                self._tokens -= 1.0
+        parent_state = trace.get_current_span(parent_context).get_span_context().trace_state
+        if kept:
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, parent_state)
+        return SamplingResult(Decision.DROP, None, parent_state)
+
+    def get_description(self) -> str:
+        return f"TracesPerSecond{{{self.per_second:g}}}"
+
+
+def sampler_of(traces_per_second: float, otel_traces_sampler: str | None = None) -> Sampler | None:
+    """The sampler a service installs: None (OpenTelemetry's own) when ``OTEL_TRACES_SAMPLER`` is set; every trace
+    kept for 0; else :class:`TracesPerSecond` at the roots and their decision after them."""
+    if otel_traces_sampler:
+        return None
+    if traces_per_second <= 0:
+        return ParentBased(root=ALWAYS_ON)
+    return ParentBased(root=TracesPerSecond(traces_per_second))
+
+
 def configure_tracing(
-    service_name: str, otlp_endpoint: str | None, exporter: SpanExporter | None = None
+    service_name: str, otlp_endpoint: str | None, exporter: SpanExporter | None = None,
+    sampler: Sampler | None = None,
 ) -> TracerProvider:
-    """Install the SDK for a service process; export over OTLP/HTTP when an endpoint is set."""
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    """Install the SDK for a service process; export over OTLP/HTTP when an endpoint is set. ``sampler``: see
+    :func:`sampler_of` (None: OpenTelemetry's from the environment, every trace by default)."""
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}), sampler=sampler)
     if exporter is None and otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -103,6 +169,37 @@ class _Redacted(ReadableSpan):
             if span.status.description else span.status, start_time=span.start_time,
             end_time=span.end_time, instrumentation_scope=span.instrumentation_scope,
         )
+
+
+def installed_sampler() -> Sampler | None:
+    """The sampler of the process's SDK provider (None before one is installed)."""
+    sampler: Sampler | None = getattr(trace.get_tracer_provider(), "sampler", None)
+    return sampler
+
+
+def unsampled_span(traceparent: bytes | None, sampler: Sampler | None) -> NonRecordingSpan | None:
+    """For a record whose trace was not kept (its ``traceparent`` flags without the sampled bit), when ``sampler``
+    would drop its span anyway (``ParentBased`` as it comes): the span the SDK would give it, one that records
+    nothing (a new span id in the same trace, not sampled), made without the SDK's work (the sampler, the
+    attributes), so that what the handler emits carries the trace on, still not sampled. None otherwise: make the
+    span as usual."""
+    # ParentBased keeps its delegate for a remote parent not sampled privately; not found: make spans as usual.
+    drops = isinstance(sampler, ParentBased) and getattr(sampler, "_remote_parent_not_sampled", None) is ALWAYS_OFF
+    if not drops or traceparent is None or len(traceparent) != 55:
+        return None
+    version, trace_id, parent_id, flags = traceparent.split(b"-") if traceparent.count(b"-") == 3 else (b"",) * 4
+    if version != b"00" or len(trace_id) != 32 or len(parent_id) != 16 or len(flags) != 2:
+        return None
+    try:
+        flag_bits = int(flags, 16)
+        trace_number = int(trace_id, 16)
+    except ValueError:
+        return None
+    if flag_bits & TraceFlags.SAMPLED or trace_number == 0:
+        return None
+    # Its flags as they came (W3C's random-trace-id bit, which this SDK sets, among them); not sampled.
+    return NonRecordingSpan(SpanContext(trace_number, random.getrandbits(64), is_remote=False,
+                                        trace_flags=TraceFlags(flag_bits)))
 
 
 def current_traceparent() -> str | None:

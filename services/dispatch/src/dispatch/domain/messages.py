@@ -18,8 +18,9 @@ MESSAGES = Messages({
                          "the department has answered this request already; nothing to re-drive"),
     "refused": ("请求被拒绝", "refused"),
     # The ops room (运维室): a case whose spans are not kept here.
-    "trace_not_kept": ("没有办件 {case_id} 的本地链路（各进程只保留最近的链路；配置了 OTLP 时链路在采集端）",
-                       "no spans of case {case_id} kept here (each process keeps its latest spans; with an OTLP "
-                       "endpoint they are at the collector)"),
+    "trace_not_kept": ("没有办件 {case_id} 的本地链路（繁忙时每秒只采样少数办件；各进程只保留最近的链路；配置了 OTLP "
+                       "时链路在采集端）",
+                       "no spans of case {case_id} kept here (under load only a few cases a second are traced; each "
+                       "process keeps its latest spans; with an OTLP endpoint they are at the collector)"),
     "no_broker": ("本服务未配置消息总线，无法提供事件流", "this process knows no broker to stream the case stream from"),
 })
