@@ -42,6 +42,28 @@ def test_refuses_what_jcs_cannot_hold(value: object) -> None:
         canonical_json(value)
 
 
+class _Float(float):
+    """A float subclass (as numpy's float64 is): orjson writes it natively, as a float."""
+
+
+@pytest.mark.parametrize("value", [
+    {"a": {"b": [1, "x", {"c": [None, 0.5]}]}},  # a float deep down
+    [[["x"], [1.0]]],
+    {"t": ("x", 2.5)},  # in a tuple
+    {"n": _Float(1.0)},  # a float subclass
+    {"a": [{"\U0001f600": 1, "\ufb01": 2}]},  # a key beyond the BMP, deep down
+])
+def test_whatever_needs_mending_is_found_however_deep(value: object) -> None:
+    """Values go straight to orjson only when nothing in them needs mending (``_as_orjson_writes``)."""
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize("value", [{"a": [{"b": math.nan}]}, [[("x", -math.inf)]]])
+def test_a_number_json_cannot_hold_is_refused_however_deep(value: object) -> None:
+    with pytest.raises(ValueError):  # orjson alone would write null
+        canonical_json(value)
+
+
 _keys = st.text(max_size=6, alphabet=st.characters(blacklist_categories=("Cs",)))
 _scalars = (st.none() | st.booleans() | st.integers(-_SAFE, _SAFE)
             | st.floats(allow_nan=False, allow_infinity=False)

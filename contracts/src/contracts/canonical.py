@@ -38,15 +38,18 @@ def canonical_json(value: Any) -> bytes:
         raise ValueError(f"not canonicalisable as JSON: {exc}") from exc
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})  # written by orjson exactly as JCS writes them
+
+
 def _as_orjson_writes(value: Any) -> bool:
     """Whether orjson with sorted keys already writes ``value`` as JCS: no float anywhere (NaN and infinities
     included, which orjson would write as ``null``), no object key beyond the Basic Multilingual Plane. A key
-    that is not a string is left to orjson (and :func:`_mended`) to refuse."""
+    that is not a string is left to orjson (and :func:`_mended`) to refuse. Each container's members are sorted
+    by type in C (``set(map(type, …))``): most are strings, and only containers are looked into."""
     pending = [value]
     while pending:
         item = pending.pop()
-        if isinstance(item, str | int | None):
-            continue
+        children: Any
         if isinstance(item, dict):
             try:
                 keys = "".join(item)
@@ -54,11 +57,19 @@ def _as_orjson_writes(value: Any) -> bool:
                 return False
             if not keys.isascii() and max(keys) > "\uffff":
                 return False
-            pending.extend(item.values())
+            children = item.values()
         elif isinstance(item, list | tuple):
-            pending.extend(item)
+            children = item
         elif isinstance(item, float):
             return False
+        else:
+            continue
+        kinds = set(map(type, children))
+        if kinds <= _LEAVES:
+            continue
+        if float in kinds:
+            return False
+        pending.extend(child for child in children if type(child) not in _LEAVES)
     return True
 
 
