@@ -5,7 +5,7 @@
 
 Reads the envelopes of every service's outbox (as the relay signs them), then times, over all of them:
 ``contracts.canonical.canonical_json`` (the one every signature and digest is taken over), the look that decides
-whether a value needs mending (``_as_orjson_writes``), mending every value as before docs/performance.md step 23
+whether a value needs mending (``_as_orjson_writes``), mending every value as before docs/performance.md step 24
 (``orjson.dumps(_mended(value))``), and orjson alone with sorted keys (the floor). Prints the best of ``--rounds``.
 A measurement, not a test: it asserts only that both ways give the same bytes.
 """
@@ -54,7 +54,7 @@ def main() -> None:
     ways: list[tuple[str, Callable[[Any], object]]] = [
         ("canonical_json", canonical_json),
         ("the look (_as_orjson_writes)", _as_orjson_writes),
-        ("mending every value (before step 23)", mended_always),
+        ("mending every value (before step 24)", mended_always),
         ("orjson alone, sorted keys", lambda value: orjson.dumps(value, option=orjson.OPT_SORT_KEYS)),
     ]
     for label, way in ways:

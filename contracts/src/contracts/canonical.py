@@ -10,7 +10,7 @@ orjson with sorted keys already writes strings, integers and literals exactly so
 :class:`orjson.Fragment` of its ECMAScript form (``1.0`` → ``1``, ``1e-07`` → ``1e-7``), and an object with a
 key outside the Basic Multilingual Plane (where code-point order and UTF-16 order differ) is written in UTF-16
 order by hand. Most values (every envelope a platform service writes) hold neither: a look over the value without
-building anything (:func:`_as_orjson_writes`, about a quarter of what mending it costs) lets those go to orjson
+building anything (:func:`_as_orjson_writes`, under half of what mending it costs) lets those go to orjson
 as they are. ``tests/contract/test_canonical_json.py`` holds it to the reference implementation (the ``rfc8785``
 package) on arbitrary values.
 """

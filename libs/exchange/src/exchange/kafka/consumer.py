@@ -560,7 +560,8 @@ class ConsumerRunner:
     def _span(self, record: ConsumerRecord[bytes, bytes]) -> contextlib.AbstractContextManager[trace.Span]:
         headers = list(record.headers or ())
         traceparent = next((v for n, v in headers if n == "traceparent"), None)
-        if (quiet := unsampled_span(traceparent, installed_sampler())) is not None and all(n != "tracestate" for n, _ in headers):
+        quiet = unsampled_span(traceparent, installed_sampler())
+        if quiet is not None and all(n != "tracestate" for n, _ in headers):
             return trace.use_span(quiet)  # a trace not kept: its context carried on, no span made (exchange.tracing)
         fallback = None if traceparent is not None else _peek_traceparent(record.value)
         return tracer().start_as_current_span(
