@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Insert, Select, Table, Update, bindparam, exc, insert, select, update
+from sqlalchemy import Insert, Select, Table, TextualSelect, Update, bindparam, exc, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -44,7 +44,7 @@ __all__ = [
     "update_where_equal",
 ]
 
-Statement = Select[Any] | Insert | Update
+Statement = Select[Any] | Insert | Update | TextualSelect  # the last: a statement SQLAlchemy has no construct for
 Params = Mapping[str, Any]
 
 
@@ -222,7 +222,7 @@ def _prepared(statement: Statement, dialect: Dialect, names: tuple[str, ...]) ->
     binds = _binds(compiled, dialect, names)
     prepared = None
     if binds is not None:
-        selected = statement.selected_columns if isinstance(statement, Select) else ()
+        selected = statement.selected_columns if isinstance(statement, Select | TextualSelect) else ()
         try:
             prepared = _Prepared(compiled.string, binds, tuple(
                 (column.key, column.type.dialect_impl(dialect).result_processor(dialect, None))

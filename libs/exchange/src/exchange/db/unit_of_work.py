@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import update
+import orjson
+from sqlalchemy import String, TextualSelect, bindparam, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +24,27 @@ from exchange.tracing import current_traceparent
 __all__ = ["UnitOfWork"]
 
 T = TypeVar("T", bound=SQLModel)
+
+_INBOX = ProcessedEvent.__table__  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _claim_all(dialect: str) -> TextualSelect:
+    """One statement that records many event ids for a consumer and returns those not recorded before (a list
+    bound as one parameter, so the SQL is the same whatever their number): ``unnest`` of an array on PostgreSQL,
+    ``json_each`` of a JSON array on SQLite (whose ``WHERE true`` tells its parser the ``ON CONFLICT`` is the
+    insert's)."""
+    if dialect == "postgresql":
+        ids, sql = bindparam("ids", type_=ARRAY(String)), (
+            "INSERT INTO processed_event (consumer, event_id, processed_at) SELECT :consumer, claimed.id, :at "
+            "FROM unnest(CAST(:ids AS VARCHAR[])) AS claimed(id) ON CONFLICT DO NOTHING RETURNING event_id")
+    else:
+        ids, sql = bindparam("ids", type_=String), (
+            "INSERT INTO processed_event (consumer, event_id, processed_at) SELECT :consumer, value, :at "
+            "FROM json_each(:ids) WHERE true ON CONFLICT DO NOTHING RETURNING event_id")
+    return text(sql).bindparams(
+        bindparam("consumer", type_=String), bindparam("at", type_=_INBOX.c.processed_at.type), ids,
+    ).columns(event_id=String)
 
 
 class UnitOfWork:
@@ -139,3 +163,15 @@ class UnitOfWork:
             {"consumer": consumer, "event_id": str(event_id), "processed_at": datetime.now(UTC)},
         )
         return bool(result.rowcount)
+
+    async def claim_all(self, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]:
+        """:meth:`claim` for many events in one statement (a poll's records in their shared transaction): the ids
+        recorded now, each once; an id recorded before, by this transaction or another, is not among them."""
+        if not event_ids:
+            return set()
+        connection = await self.connection()
+        ids = [str(event_id) for event_id in event_ids]
+        params = {"consumer": consumer, "at": datetime.now(UTC),
+                  "ids": ids if self.dialect == "postgresql" else orjson.dumps(ids).decode()}
+        claimed = {row["event_id"] for row in (await run(connection, _claim_all(self.dialect), params)).rows}
+        return {event_id for event_id in event_ids if str(event_id) in claimed}
