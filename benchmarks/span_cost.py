@@ -7,7 +7,7 @@
 Installs the SDK as a service does (:func:`exchange.tracing.configure_tracing` with the local span file, in a
 temporary folder). ``records``: for each record, what the consumer runner runs around a handled record, its span
 (``ConsumerRunner._span`` and ``_describe``) with nothing inside; ``--no-export`` leaves the span file out;
-``--unsampled``: records of a trace not kept (no span made, docs/performance.md step 23).
+``--unsampled``: records of a trace not kept (the SDK drops their span; docs/performance.md step 23).
 ``requests``: requests to a FastAPI app set up as the services' are (``harden``, ``NATIVE_TELEMETRY``: the server
 span only; ``--fastapi-default``: FastAPI's telemetry as it comes, three operation spans more per request), through
 httpx's ASGI transport in this process, the client's share included. Both print the process's CPU time (every
@@ -183,7 +183,7 @@ def main() -> None:
     records.add_argument("--count", type=int, default=20_000)
     records.add_argument("--no-export", action="store_true", help="spans made and ended, not kept")
     records.add_argument("--unsampled", action="store_true",
-                         help="records of a trace not sampled (traceparent flags 00): no span is recorded")
+                         help="records of a trace not sampled (traceparent flags 00): the SDK drops their span")
     requests = sub.add_parser("requests")
     requests.add_argument("--count", type=int, default=3_000)
     requests.add_argument("--fastapi-default", action="store_true", help="FastAPI's telemetry as it comes")

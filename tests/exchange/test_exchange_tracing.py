@@ -132,7 +132,7 @@ async def test_a_record_of_a_trace_not_kept_is_applied_without_a_span_and_carrie
     span_exporter: InMemorySpanExporter, bus, keyring, plumbing_db, envelopes, effects
 ) -> None:
     """Sampling (exchange.tracing): a record whose traceparent says its trace was not kept is applied with no span
-    made, and what its handler emits carries the same trace, still not kept; a kept one after it gets its span."""
+    recorded, and what its handler emits carries the same trace, still not kept; a kept one after it gets its span."""
     topic, group = bus.topic(), bus.group()
     await bus.create(topic)
     quiet_trace = 0x4BF92F3577B34DA6A3CE929D0E0E4736

@@ -11,8 +11,8 @@ starts at most ``ONETHING_TRACES_PER_SECOND`` of them a second (:class:`TracesPe
 X-Ray's and Jaeger's default samplers keep a few a second), and every later span of a trace does what its root did
 (``ParentBased``, across processes through the ``traceparent`` flags): a case's trace is kept whole or not at all.
 On a development machine every case is traced; under load a few cases a second are. A record of a trace not kept
-costs its consumer no span at all (:func:`unsampled_span`). ``OTEL_TRACES_SAMPLER``, when set, is honoured as
-OpenTelemetry defines it instead.
+gets a span that records nothing (the SDK's own drop), which carries the trace on to what its handler emits.
+``OTEL_TRACES_SAMPLER``, when set, is honoured as OpenTelemetry defines it instead.
 
 Spans leave a process only through :class:`RedactingExporter`: every string in a span's name, attributes and
 events (FastAPI's own spans carry ``url.path``, e.g. ``/holders/<ID number>/licences``; a recorded exception
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,8 +32,8 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult
-from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, Status, TraceFlags, TraceState
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind, Status, TraceState
 from opentelemetry.util.types import Attributes
 
 from exchange.privacy import redact
@@ -45,10 +44,8 @@ __all__ = [
     "configure_tracing",
     "context_from_headers",
     "current_traceparent",
-    "installed_sampler",
     "sampler_of",
     "tracer",
-    "unsampled_span",
 ]
 
 logger = logging.getLogger(__name__)
@@ -169,37 +166,6 @@ class _Redacted(ReadableSpan):
             if span.status.description else span.status, start_time=span.start_time,
             end_time=span.end_time, instrumentation_scope=span.instrumentation_scope,
         )
-
-
-def installed_sampler() -> Sampler | None:
-    """The sampler of the process's SDK provider (None before one is installed)."""
-    sampler: Sampler | None = getattr(trace.get_tracer_provider(), "sampler", None)
-    return sampler
-
-
-def unsampled_span(traceparent: bytes | None, sampler: Sampler | None) -> NonRecordingSpan | None:
-    """For a record whose trace was not kept (its ``traceparent`` flags without the sampled bit), when ``sampler``
-    would drop its span anyway (``ParentBased`` as it comes): the span the SDK would give it, one that records
-    nothing (a new span id in the same trace, not sampled), made without the SDK's work (the sampler, the
-    attributes), so that what the handler emits carries the trace on, still not sampled. None otherwise: make the
-    span as usual."""
-    # ParentBased keeps its delegate for a remote parent not sampled privately; not found: make spans as usual.
-    drops = isinstance(sampler, ParentBased) and getattr(sampler, "_remote_parent_not_sampled", None) is ALWAYS_OFF
-    if not drops or traceparent is None or len(traceparent) != 55:
-        return None
-    version, trace_id, parent_id, flags = traceparent.split(b"-") if traceparent.count(b"-") == 3 else (b"",) * 4
-    if version != b"00" or len(trace_id) != 32 or len(parent_id) != 16 or len(flags) != 2:
-        return None
-    try:
-        flag_bits = int(flags, 16)
-        trace_number = int(trace_id, 16)
-    except ValueError:
-        return None
-    if flag_bits & TraceFlags.SAMPLED or trace_number == 0:
-        return None
-    # Its flags as they came (W3C's random-trace-id bit, which this SDK sets, among them); not sampled.
-    return NonRecordingSpan(SpanContext(trace_number, random.getrandbits(64), is_remote=False,
-                                        trace_flags=TraceFlags(flag_bits)))
 
 
 def current_traceparent() -> str | None:

@@ -91,7 +91,7 @@ from exchange.security import SECURITY_HEADER, check_publisher, refusal_report
 from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing, Signer
 from exchange.trace_store import CASE_ATTRIBUTE
-from exchange.tracing import context_from_headers, installed_sampler, tracer, unsampled_span
+from exchange.tracing import context_from_headers, tracer
 
 __all__ = ["ConsumerRunner", "DirectHandler", "Handler", "RefusalHook", "dead_letter_headers", "decode_record"]
 
@@ -559,11 +559,7 @@ class ConsumerRunner:
 
     def _span(self, record: ConsumerRecord[bytes, bytes]) -> contextlib.AbstractContextManager[trace.Span]:
         headers = list(record.headers or ())
-        traceparent = next((v for n, v in headers if n == "traceparent"), None)
-        quiet = unsampled_span(traceparent, installed_sampler())
-        if quiet is not None and all(n != "tracestate" for n, _ in headers):
-            return trace.use_span(quiet)  # a trace not kept: its context carried on, no span made (exchange.tracing)
-        fallback = None if traceparent is not None else _peek_traceparent(record.value)
+        fallback = None if any(n == "traceparent" for n, _ in headers) else _peek_traceparent(record.value)
         return tracer().start_as_current_span(
             f"{record.topic} process",
             context=context_from_headers(headers, fallback),
