@@ -1,15 +1,17 @@
 """Where every process's CPU goes under load (全系统剖析): py-spy on each service during a bench, by category.
 
-    .venv/bin/python benchmarks/system_profile.py [--after 20] [--seconds 20] [--out /tmp/system-profile]
-        [-- <onething bench arguments, default: --duration 40 --warmup 10 --window 16>]
+    .venv/bin/python benchmarks/system_profile.py [--after 20] [--seconds 20] [--out .onething/system-profile]
+        [--frames N] [--from-files] [-- <onething bench arguments, default: --duration 40 --warmup 10 --window 16>]
 
 Starts ``onething bench`` (the ``bench`` extra installs py-spy), waits ``--after`` seconds for its system to be
 busy, records every service process for ``--seconds`` (``py-spy record --native -r 50 -f raw``, one file per
-process in ``--out``, default ``.onething/system-profile``), lets the bench finish, and prints per process its busy samples and the share of them under
+process in ``--out``), lets the bench finish, and prints per process its busy samples and the share of them under
 each category below (a sample counts for every category its stack passes through; a thread waiting on a lock, a
 condition or the event loop's poll is idle and left out). The categories are the costs a record pays everywhere:
-the spans, the signatures, the statements, the Kafka client, parsing and validating. The broker is Rust and not
-sampled; ``onething bench`` reports its CPU. A measurement, not a test.
+the spans, the signatures, the statements, the Kafka client, parsing and validating. ``--frames N`` also prints
+each process's N functions with the largest share of its busy samples (a function counts once per sample whose
+stack passes through it); ``--from-files`` reads the files a run left in ``--out`` instead of running a bench.
+The broker is Rust and not sampled; ``onething bench`` reports its CPU. A measurement, not a test.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("logging", re.compile(r"logging/|exchange/logs")),
     ("metrics", re.compile(r"prometheus_client|exchange/metrics")),
 )
+LINE = re.compile(r":\d+\)$")
 IDLE = re.compile(r"acquire_lock|cond_wait|cond_timedwait|epoll|uv__io_poll|select|sem_|futex")
 
 
@@ -55,9 +58,10 @@ def service_pids() -> dict[str, int]:
     return found
 
 
-def categorise(path: Path) -> tuple[int, Counter[str]]:
-    """Busy samples of a py-spy raw file, and how many of them pass through each category."""
-    busy, shares = 0, Counter[str]()
+def categorise(path: Path) -> tuple[int, Counter[str], Counter[str]]:
+    """Busy samples of a py-spy raw file, how many of them pass through each category, and through each function
+    (``name (file)``, line numbers left out)."""
+    busy, shares, functions = 0, Counter[str](), Counter[str]()
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
@@ -69,7 +73,9 @@ def categorise(path: Path) -> tuple[int, Counter[str]]:
         for name, pattern in CATEGORIES:
             if pattern.search(stack):
                 shares[name] += int(count)
-    return busy, shares
+        for function in {LINE.sub(")", frame) for frame in frames}:
+            functions[function] += int(count)
+    return busy, shares, functions
 
 
 def main() -> None:
@@ -79,7 +85,16 @@ def main() -> None:
     parser.add_argument("--after", type=float, default=20.0)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--out", type=Path, default=Path(".onething/system-profile"))
+    parser.add_argument("--frames", type=int, default=0)
+    parser.add_argument("--from-files", action="store_true")
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    if not args.from_files:
+        print(_record(args, bench_args))
+    report(args.out, args.frames)
+
+
+def _record(args: argparse.Namespace, bench_args: list[str]) -> str:
+    """Run the bench, profile its services into ``args.out``; the bench's summary line."""
     args.out.mkdir(parents=True, exist_ok=True)
     bin_dir = Path(sys.executable).parent
     bench = subprocess.Popen(  # noqa: S603 - this environment's own command, the caller's bench arguments
@@ -100,15 +115,20 @@ def main() -> None:
         if bench.poll() is None:
             bench.terminate()  # `onething bench` stops its system on SIGTERM
             bench.wait()
-    print(summary[-1] if summary else "(the bench printed nothing)")
+    return summary[-1] if summary else "(the bench printed nothing)"
+
+
+def report(folder: Path, frames: int) -> None:
+    """Each process's busy samples by category, and its ``frames`` largest functions."""
     print(f"{'process':12} {'busy':>6}  share of its busy samples")
-    for name in SERVICES:
-        path = args.out / f"{name}.txt"
-        if not path.exists():
-            continue
-        busy, shares = categorise(path)
+    found = {name: categorise(folder / f"{name}.txt") for name in SERVICES if (folder / f"{name}.txt").exists()}
+    for name, (busy, shares, _) in found.items():
         cells = " ".join(f"{category} {100 * n / max(busy, 1):.0f}%" for category, n in shares.most_common())
         print(f"{name:12} {busy:6}  {cells}")
+    for name, (busy, _, functions) in found.items() if frames else ():
+        print(f"\n{name}: the {frames} functions most of its busy samples pass through")
+        for function, n in functions.most_common(frames):
+            print(f"  {100 * n / max(busy, 1):5.1f}%  {function}")
 
 
 if __name__ == "__main__":
