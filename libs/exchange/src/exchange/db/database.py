@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -70,6 +70,16 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cursor.close()
 
 
+def _closed_by_the_server(dbapi_conn: object, _record: object, _proxy: object) -> None:
+    """At checkout, a connection whose server went away (a restart, ``pg_terminate_backend``) is replaced: asyncpg
+    sees the server's goodbye on the idle socket within milliseconds, so asking the socket is enough, where
+    ``pool_pre_ping`` asked the server, three round trips (``BEGIN``, ``;``, ``ROLLBACK``) before every transaction
+    (docs/performance.md, step 26). One that breaks in the moment before its first statement fails that transaction
+    with a transient error, which is waited out; SQLAlchemy then invalidates it."""
+    if dbapi_conn.driver_connection.is_closed():  # type: ignore[attr-defined]
+        raise DisconnectionError("the server closed this connection")
+
+
 def _json_text(value: object) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
@@ -98,8 +108,9 @@ class Database:
             # One writer at a time in-process: SQLite would otherwise answer "database is locked".
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
         else:
-            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
-                                              hide_parameters=True, **_JSON_COLUMNS)
+            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, hide_parameters=True,
+                                              **_JSON_COLUMNS)
+            event.listen(self.engine.sync_engine, "checkout", _closed_by_the_server)
             self._write_lock = None
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         # Set whenever a transaction wrote outbox rows, so the relay publishes at once.

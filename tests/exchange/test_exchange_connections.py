@@ -1,0 +1,88 @@
+"""A service's PostgreSQL connections across a server that goes away (``exchange.db.database``): a pooled connection
+whose backend the server ended is replaced when it is checked out, without a failed transaction and without asking
+the server first (no ``pool_pre_ping``: docs/performance.md, step 26); one that breaks inside a transaction fails
+that transaction transiently, and the next gets a connection that works."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from exchange.db.database import Database
+from exchange.failures import is_transient
+from exchange.testing.schema import create_plumbing_tables
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def database(fresh_database_url: str) -> AsyncIterator[Database]:
+    db = Database(fresh_database_url, source="rating")
+    await create_plumbing_tables(db)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def admin(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    yield engine
+    await engine.dispose()
+
+
+async def _backend(database: Database) -> int:
+    async with database.unit_of_work() as uow:
+        connection = await uow.connection()
+        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+    assert isinstance(pid, int)
+    return pid
+
+
+async def _terminate(admin: AsyncEngine, pid: int) -> None:
+    async with admin.connect() as connection:
+        await connection.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        while await connection.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}):
+            await asyncio.sleep(0.02)
+
+
+async def test_the_engine_does_not_ask_the_server_before_each_transaction(database: Database) -> None:
+    assert database.engine.pool._pre_ping is False  # the socket is asked instead (below)
+
+
+async def test_a_pooled_connection_the_server_ended_is_replaced_at_checkout(
+    database: Database, admin: AsyncEngine
+) -> None:
+    """As after a restart of the database: every pooled connection's backend is gone while it sits idle."""
+    first = await _backend(database)
+    await _terminate(admin, first)
+    await asyncio.sleep(0.1)  # the server's goodbye reaches the idle socket
+    second = await _backend(database)  # no error: the closed connection was not handed out
+    assert second != first
+    assert await _backend(database) == second  # and its replacement is kept
+
+
+async def test_a_connection_that_breaks_inside_a_transaction_fails_it_transiently_and_is_not_used_again(
+    database: Database, admin: AsyncEngine
+) -> None:
+    """The transaction's later statements go straight to asyncpg (``exchange.db.statements``): its failure, and the
+    rollback that follows, leave the connection invalidated, so the next transaction runs on a new one."""
+    failure: Exception | None = None
+    try:
+        async with database.unit_of_work() as uow:
+            connection = await uow.connection()
+            pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+            await _terminate(admin, pid)
+            await uow.claim_all("dispatch", [uuid4(), uuid4()])
+    except Exception as error:
+        failure = error
+    assert failure is not None and is_transient(failure), repr(failure)
+    after = await _backend(database)
+    assert after != pid
+    async with database.unit_of_work() as uow:
+        assert len(await uow.claim_all("dispatch", [uuid4()])) == 1
