@@ -25,6 +25,14 @@ text, which must fit the same limit), so one limit serves every route.
 * CORS for the pages of the system's own services (:mod:`exchange.cross_origin`), outermost; and the system's
   service URLs as ``app.state.service_urls``, which the screens serve to their pages (``/screen-links.json``).
 
+* 排队 (one line per process): at most ``ONETHING_HTTP_CONCURRENCY`` requests are worked on at once (each until its
+  answer starts: a stream, such as the ops room's case events, goes on outside the line); the rest wait their turn,
+  in order of arrival, before their body is read, so a spike of a thousand clients holds a thousand
+  waiting connections (the server's buffer of each body), not a thousand parsed requests at once: intake's peak
+  resident size at 1,000 clients, 253 → 166 MB (``docs/performance.md``, step 27). The work is CPU- and
+  database-bound, so more at once only interleaves it. The probes and ``/metrics`` never wait;
+  ``onething_http_requests_waiting`` says how many do.
+
 * 限流: a client sending requests without a token or a signature that checks out (the open routes: the catalogue, notices,
   verification, status lists) is held to ``ONETHING_HTTP_ANONYMOUS_RATE_PER_S`` with a burst of
   ``ONETHING_HTTP_ANONYMOUS_BURST`` (:mod:`exchange.rate_limit`): 429 with ``Retry-After`` beyond it.
@@ -32,6 +40,7 @@ text, which must fit the same limit), so one limit serves every route.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -50,15 +59,16 @@ from exchange.access.http import proves_itself
 from exchange.cross_origin import CrossOrigin
 from exchange.db.database import Database
 from exchange.errors import DomainRefusal
-from exchange.http_telemetry import observe_requests
+from exchange.http_telemetry import is_probe, observe_requests
 from exchange.messages import Text
+from exchange.metrics import metrics
 from exchange.rate_limit import RateLimiter
 from exchange.request_signing import signed_target
 from exchange.settings import ExchangeSettings
 
 __all__ = [
-    "DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "HttpRefusal", "InputRefused", "ServiceDatabase", "answer_refusals", "harden",
-    "refusal", "refused", "service_database",
+    "DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "HttpRefusal", "InputRefused", "ServiceDatabase", "Turn", "WorkingLine",
+    "answer_refusals", "harden", "refusal", "refused", "service_database",
 ]
 
 logger = logging.getLogger(__name__)
@@ -72,9 +82,46 @@ _INVALID_EN = "The request has errors; correct them and send it again"
 _SETTINGS = ExchangeSettings.model_fields
 
 
+class WorkingLine:
+    """At most ``limit`` requests worked on at once; the others wait their turn in order of arrival (asyncio's
+    semaphore wakes its waiters first come, first served)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._turns = asyncio.Semaphore(limit)
+        self.waiting = 0
+
+    async def take_turn(self) -> Turn:
+        if self._turns.locked():
+            self.waiting += 1
+            metrics().http_waiting.inc()
+            try:
+                await self._turns.acquire()
+            finally:
+                self.waiting -= 1
+                metrics().http_waiting.dec()
+        else:
+            await self._turns.acquire()  # free now: no wait to count
+        return Turn(self._turns)
+
+
+class Turn:
+    """A request's turn, given back once: when its answer starts (a stream, such as the ops room's case events,
+    then goes on outside the line) or when it ends without one."""
+
+    def __init__(self, turns: asyncio.Semaphore) -> None:
+        self._turns: asyncio.Semaphore | None = turns
+
+    def give_back(self) -> None:
+        if self._turns is not None:
+            self._turns.release()
+            self._turns = None
+
+
 @dataclass
 class EdgeLimits:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    line: WorkingLine = field(default_factory=lambda: WorkingLine(_SETTINGS["http_concurrency"].default))
     allowed_origins: tuple[str, ...] = ()  # CORS (exchange.cross_origin)
     anonymous: RateLimiter = field(default_factory=lambda: RateLimiter(
         _SETTINGS["http_anonymous_rate_per_s"].default, _SETTINGS["http_anonymous_burst"].default))
@@ -215,6 +262,24 @@ class _EdgeGuard:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(limit)(scope, receive, send)
             return
+        if is_probe(scope):
+            await self._read_and_answer(scope, receive, send, client, anonymous=anonymous)
+            return
+        turn = await self.limits.line.take_turn()
+
+        async def answering(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                turn.give_back()
+            await send(message)
+
+        try:
+            await self._read_and_answer(scope, receive, answering, client, anonymous=anonymous)
+        finally:
+            turn.give_back()
+
+    async def _read_and_answer(self, scope: Scope, receive: Receive, send: Send, client: str, *,
+                               anonymous: bool) -> None:
+        limit = self.limits.max_body_bytes
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -291,6 +356,8 @@ def harden(app: FastAPI, settings: ExchangeSettings | None = None) -> FastAPI:
         app.add_exception_handler(InputRefused, _on_refused)
     if settings is not None:
         limits.max_body_bytes = settings.http_max_body_bytes
+        if limits.line.limit != settings.http_concurrency:
+            limits.line = WorkingLine(settings.http_concurrency)  # before serving: no request holds a turn yet
         limits.anonymous = RateLimiter(settings.http_anonymous_rate_per_s, settings.http_anonymous_burst)
         limits.allowed_origins = settings.allowed_origins
         app.state.service_urls = dict(settings.service_urls)  # for the screens: where the others are

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from exchange.logs import bind_request, unbind_request
 from exchange.metrics import metrics
 
-__all__ = ["NATIVE_TELEMETRY", "UNROUTED", "observe_requests", "route_of"]
+__all__ = ["NATIVE_TELEMETRY", "UNROUTED", "is_probe", "observe_requests", "route_of"]
 
 access_log = logging.getLogger("onething.access")
 
@@ -37,7 +37,8 @@ UNROUTED = "unrouted"  # answered before or without routing: a 404, or the edge'
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
-def _probe(scope: MutableMapping[str, Any]) -> bool:
+def is_probe(scope: MutableMapping[str, Any]) -> bool:
+    """A liveness or readiness probe, or a metrics scrape."""
     return scope.get("path") in _QUIET_ROUTES
 
 
@@ -45,7 +46,7 @@ def _probe(scope: MutableMapping[str, Any]) -> bool:
 # and nothing else. Not three more spans per request (dependencies, endpoint, serialization: ~170 µs each,
 # docs/performance.md, step 22); not its metrics (this module counts requests for Prometheus); not its logs
 # (a validation failure carries the input, personal data included); no span for the probes.
-NATIVE_TELEMETRY: TelemetryConfig = {"operation_spans": False, "metrics": False, "logs": False, "exclude": _probe}
+NATIVE_TELEMETRY: TelemetryConfig = {"operation_spans": False, "metrics": False, "logs": False, "exclude": is_probe}
 
 
 def route_of(scope: Scope, path: str | None = None, root_path: str = "") -> str:

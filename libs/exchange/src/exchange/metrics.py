@@ -72,6 +72,9 @@ class ServiceMetrics:
         self.http_duration = Histogram(
             "onething_http_request_duration_seconds", "HTTP request latency HTTP 请求耗时", ["method", "route"],
             registry=registry)
+        self.http_waiting = Gauge(
+            "onething_http_requests_waiting", "HTTP requests waiting in line for their turn 排队等待处理的 HTTP 请求",
+            registry=registry)
         self.events = Counter(
             "onething_consumer_events", "records handled by the consumer runner, by outcome 消费事件（按结果）",
             ["group", "event_type", "outcome"], registry=registry)
