@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -17,8 +16,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFl
 
 from contracts.rating.v1 import RatingSubmitted
 from exchange.health import health_router
-from exchange.http_edge import harden
-from exchange.http_telemetry import NATIVE_TELEMETRY
+from exchange.http_edge import service_app
 from exchange.kafka.consumer import ConsumerRunner
 from exchange.outbox import OutboxRelay
 from exchange.tracing import current_traceparent
@@ -174,9 +172,9 @@ async def test_a_record_of_a_trace_not_kept_is_applied_without_a_span_and_carrie
 
 
 async def test_a_request_makes_one_server_span_and_a_probe_none(span_exporter: InMemorySpanExporter) -> None:
-    """FastAPI as every service sets it up (``NATIVE_TELEMETRY``): the request's server span, not FastAPI's three
-    operation spans (dependencies, endpoint, serialization), and nothing for the health probes."""
-    app = harden(FastAPI(telemetry=NATIVE_TELEMETRY))
+    """FastAPI as every service sets it up (``service_app``, with ``NATIVE_TELEMETRY``): the request's server span,
+    not FastAPI's three operation spans (dependencies, endpoint, serialization), and nothing for the health probes."""
+    app = service_app(title="probe-test", version="0")
     app.include_router(health_router("probe-test", {}))
 
     @app.get("/things/{thing_id}")
@@ -192,14 +190,15 @@ async def test_a_request_makes_one_server_span_and_a_probe_none(span_exporter: I
     assert [(s.name, s.kind) for s in spans] == [("GET /things/{thing_id}", SpanKind.SERVER)]
 
 
-def test_every_service_app_sets_fastapis_telemetry_so() -> None:
-    """Each ``FastAPI(...)`` a service or the simulators make passes ``telemetry=NATIVE_TELEMETRY``."""
+def test_every_service_app_is_made_one_way() -> None:
+    """No service or the simulators make ``FastAPI(...)`` themselves: each app is ``service_app(...)``, which passes
+    ``telemetry=NATIVE_TELEMETRY`` and hardens the edge."""
     root = Path(__file__).resolve().parents[2]
-    made = []
+    made: list[tuple[str, str]] = []
     for path in [*root.glob("services/*/src/**/*.py"), *root.glob("simulators/src/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "FastAPI":
-                telemetry = next((k.value for k in node.keywords if k.arg == "telemetry"), None)
-                made.append((path.relative_to(root).as_posix(), getattr(telemetry, "id", None)))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("FastAPI", "service_app"):
+                made.append((path.relative_to(root).as_posix(), node.func.id))  # type: ignore[attr-defined]
     assert len(made) >= 7, made  # six services and the simulators
-    assert all(name == "NATIVE_TELEMETRY" for _, name in made), made
+    assert all(how == "service_app" for _, how in made), made
+    assert service_app(title="t", version="0").state.edge_limits is not None  # hardened (its spans: the test above)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, HTTPException
 from onething_catalogue.loader import load_catalogue
 from onething_catalogue.model import Catalogue
 from onething_screens import mount_shell
@@ -37,8 +37,7 @@ from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.errors import Malformed
-from exchange.http_edge import harden
-from exchange.http_telemetry import NATIVE_TELEMETRY
+from exchange.http_edge import service_app
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.kafka.subscriptions import handles_direct
 from exchange.runtime import Platform, ServiceParts
@@ -292,8 +291,7 @@ def build(platform: Platform) -> ServiceParts:
     ]
     by_code = {s.code: s for s in sims}
     regs = [RegistrySimulator(r, sender(registry_principal(r))) for r in registries]
-    app = harden(FastAPI(title="OneThing department simulators 部门业务系统与基础库模拟器", version="1.0.0",
-                         telemetry=NATIVE_TELEMETRY))
+    app = service_app(title="OneThing department simulators 部门业务系统与基础库模拟器", version="1.0.0")
     app.include_router(identity_router(
         platform.keyring, settings.clients_path, issuer=settings.auth_issuer,
         audience=settings.auth_audience, ttl_s=settings.auth_token_ttl_s,

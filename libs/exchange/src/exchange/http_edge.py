@@ -59,7 +59,7 @@ from exchange.access.http import proves_itself
 from exchange.cross_origin import CrossOrigin
 from exchange.db.database import Database
 from exchange.errors import DomainRefusal
-from exchange.http_telemetry import is_probe, observe_requests
+from exchange.http_telemetry import NATIVE_TELEMETRY, is_probe, observe_requests
 from exchange.messages import Text
 from exchange.metrics import metrics
 from exchange.rate_limit import RateLimiter
@@ -68,7 +68,7 @@ from exchange.settings import ExchangeSettings
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "HttpRefusal", "InputRefused", "ServiceDatabase", "Turn", "WorkingLine",
-    "answer_refusals", "harden", "refusal", "refused", "service_database",
+    "answer_refusals", "harden", "refusal", "refused", "service_app", "service_database",
 ]
 
 logger = logging.getLogger(__name__)
@@ -362,6 +362,12 @@ def harden(app: FastAPI, settings: ExchangeSettings | None = None) -> FastAPI:
         limits.allowed_origins = settings.allowed_origins
         app.state.service_urls = dict(settings.service_urls)  # for the screens: where the others are
     return app
+
+
+def service_app(*, title: str, version: str, description: str = "") -> FastAPI:
+    """Every service's app: FastAPI with its own request span and nothing more (:data:`NATIVE_TELEMETRY`) and this
+    edge (:func:`harden`); the service adds its routes."""
+    return harden(FastAPI(title=title, version=version, description=description, telemetry=NATIVE_TELEMETRY))
 
 
 def service_database(request: Request) -> Database:

@@ -23,8 +23,7 @@ from dispatch.service_layer.unit_of_work import dispatch_work
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, harden, refused
-from exchange.http_telemetry import NATIVE_TELEMETRY
+from exchange.http_edge import ServiceDatabase, refused, service_app
 
 __all__ = ["RequestPublic", "TaskPublic", "create_app", "router"]
 
@@ -104,13 +103,11 @@ async def redrive_request(request_id: str, _: Operator, database: ServiceDatabas
 
 def create_app(database: Database, ops: OpsSources | None = None) -> FastAPI:
     """Dispatch's app; ``ops`` says where the ops room's restarts and traces are read (the system's data dir)."""
-    app = FastAPI(
+    app = service_app(
         title="OneThing dispatch 分办服务",
         version="1.0.0",
         description="部门子任务的推送与结果汇集 / Department tasks: release and results",
-        telemetry=NATIVE_TELEMETRY,
     )
-    harden(app)
     answer_refusals(app)
     app.state.database = database
     app.state.ops_sources = ops or OpsSources(None)

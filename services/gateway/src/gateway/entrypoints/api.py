@@ -22,9 +22,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from contracts.department.v1 import RequestKind
 from contracts.departments import department, department_principal
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, harden, refused
+from exchange.http_edge import ServiceDatabase, refused, service_app
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
-from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.runtime import answer_unavailable
 from exchange.signing import KeyRing
 from gateway.adapters import views
@@ -297,16 +296,14 @@ async def review(code: Department, body: ReviewAnswer, response: Response, datab
 
 
 def create_app(database: Database, keyring: KeyRing, served: Mapping[str, str | None]) -> FastAPI:
-    app = FastAPI(
+    app = service_app(
         title="OneThing gateway 部门接入网关",
         version="1.0.0",
         description="只会 HTTP 的部门业务系统经此接入：轮询或接收回调取得预审与办理请求，以签名请求答复；网关验明部门身份后"
                     "以该部门名义在总线上签名发布。见 docs/gateway.md。\n\nDepartment systems that speak only HTTP poll "
                     "for (or are called back with) their review and handling requests and answer with signed requests; "
                     "the gateway publishes each answer on the bus signed as the department. See docs/gateway.md.",
-        telemetry=NATIVE_TELEMETRY,
     )
-    harden(app)
     accept_signed_requests(app, keyring)
     app.add_exception_handler(RequestValidationError, on_request_invalid)
     answer_unavailable(app)  # 503 with Retry-After while the database is out of reach (serve() does it too)

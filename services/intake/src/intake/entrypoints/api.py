@@ -30,8 +30,7 @@ from credentials.verify import Verification
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, harden
-from exchange.http_telemetry import NATIVE_TELEMETRY
+from exchange.http_edge import ServiceDatabase, service_app
 from intake.adapters import views
 from intake.adapters.tables import IntakeCase, IntakeTimeline
 from intake.domain.case import CASE_STATUS_ZH, ITEM_STATUS_ZH, CaseStatus, Due, ItemStatus, case_due
@@ -439,16 +438,14 @@ def create_app(database: Database, catalogues: CatalogueStore,
     ``pseudonyms``: the applicants' pseudonyms on the case stream; unset, a key of this process's own (tests)."""
     calendar = calendar or national_calendar()
     pseudonyms = pseudonyms or Pseudonyms(secrets.token_bytes(32))
-    app = FastAPI(
+    app = service_app(
         title="OneThing intake 受理服务",
         version="1.1.0",
         description=(
             "一件事一次办：一次告知、一表申请、一套材料、一次补正、一窗受理、一次送达。\n\n"
             "One application for a life or business event; many departments behind it; one result, once."
         ),
-        telemetry=NATIVE_TELEMETRY,
     )
-    harden(app)
     answer_refusals(app)
     app.state.database = database
     app.state.intake = IntakeEdge(catalogues, calendar, pseudonyms, verify_licence)

@@ -27,9 +27,8 @@ from credentials.verify import Verification
 from exchange.access.http import ACCESS_RESPONSES, Access, accept_callers, authenticated_caller
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, harden, refused
+from exchange.http_edge import ServiceDatabase, refused, service_app
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
-from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.messages import Text
 from exchange.request_signing import RequestIdentity
 from exchange.signing import KeyRing
@@ -333,14 +332,12 @@ async def reinstate(licence_id: str, body: StatusChange, identity: SignedCaller,
 def create_app(
     database: Database, keyring: KeyRing, issuers: Issuers, verifier: Verifier, *, archive_readers: list[str]
 ) -> FastAPI:
-    app = FastAPI(
+    app = service_app(
         title="OneThing licence 电子证照服务",
         version="2.0.0",
         description="电子证照的签发、归档、验真、撤销与暂停 / Electronic licences: issuing, holder archives, "
         "verification, revocation and suspension",
-        telemetry=NATIVE_TELEMETRY,
     )
-    harden(app)
     accept_signed_requests(app, keyring)
     accept_callers(app, Access(None, keyring))  # signed readers; the runtime adds the token verifier
     answer_refusals(app)

@@ -33,9 +33,8 @@ from contracts.rating.v1 import (
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, harden, refused
+from exchange.http_edge import ServiceDatabase, refused, service_app
 from exchange.http_identity import SIGNED_RESPONSES, UNSIGNED, SignedCaller, accept_signed_requests
-from exchange.http_telemetry import NATIVE_TELEMETRY
 from exchange.signing import KeyRing
 from rating.adapters import views
 from rating.adapters.tables import AppealRow, RectificationRow
@@ -272,14 +271,12 @@ async def figures(
 
 
 def create_app(database: Database, keyring: KeyRing, loop: RatingLoop) -> FastAPI:
-    app = FastAPI(
+    app = service_app(
         title="OneThing rating 好差评服务",
         version="2.0.0",
         description="一事多评、一事一号一评价；差评整改、回访、办结与申诉复核；满意度统计 / "
                     "Ratings per touchpoint, the bad-review loop with call-back and appeals, satisfaction figures",
-        telemetry=NATIVE_TELEMETRY,
     )
-    harden(app)
     accept_signed_requests(app, keyring)
     answer_refusals(app)
     app.state.database = database

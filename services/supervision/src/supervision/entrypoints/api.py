@@ -20,8 +20,7 @@ from contracts.workdays import WorkingCalendar
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import InputRefused, ServiceDatabase, harden, refused
-from exchange.http_telemetry import NATIVE_TELEMETRY
+from exchange.http_edge import InputRefused, ServiceDatabase, refused, service_app
 from exchange.messages import Text
 from supervision.adapters import views
 from supervision.domain.messages import MESSAGES
@@ -269,13 +268,11 @@ async def _scan(clock: SupervisionTime) -> dict[str, Any]:
 
 def create_app(database: Database, calendar: WorkingCalendar, today: Today,
                scan_now: Callable[[], Awaitable[ScanResult]], *, clock_control: bool) -> FastAPI:
-    app = FastAPI(
+    app = service_app(
         title="OneThing supervision 电子监察服务",
         version="1.1.0",
         description="法定时限计时、红黄牌预警、督办、预计办结与阻塞部门 / Statutory clocks, cards, orders, projections",
-        telemetry=NATIVE_TELEMETRY,
     )
-    harden(app)
     answer_refusals(app)
     app.state.database = database
     app.state.supervision_clock = SupervisionTime(calendar, today, scan_now, clock_control)
