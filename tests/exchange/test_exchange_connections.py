@@ -51,8 +51,15 @@ async def _terminate(admin: AsyncEngine, pid: int) -> None:
             await asyncio.sleep(0.02)
 
 
-async def test_the_engine_does_not_ask_the_server_before_each_transaction(database: Database) -> None:
-    assert database.engine.pool._pre_ping is False  # the socket is asked instead (below)
+async def test_the_engine_asks_the_socket_on_asyncpg_and_the_server_on_other_drivers(
+    database: Database, fresh_database_url: str
+) -> None:
+    assert database.engine.pool._pre_ping is False  # asyncpg: the socket is asked instead (below)
+    other = Database(fresh_database_url.replace("+asyncpg", "+psycopg"), source="rating")
+    try:
+        assert other.engine.pool._pre_ping is True  # its connections have no is_closed()
+    finally:
+        await other.dispose()
 
 
 async def test_a_pooled_connection_the_server_ended_is_replaced_at_checkout(
@@ -70,8 +77,10 @@ async def test_a_pooled_connection_the_server_ended_is_replaced_at_checkout(
 async def test_a_connection_that_breaks_inside_a_transaction_fails_it_transiently_and_is_not_used_again(
     database: Database, admin: AsyncEngine
 ) -> None:
-    """The transaction's later statements go straight to asyncpg (``exchange.db.statements``): its failure, and the
-    rollback that follows, leave the connection invalidated, so the next transaction runs on a new one."""
+    """The transaction's later statements go straight to asyncpg (``exchange.db.statements``): one that meets the
+    closed connection fails the transaction with a transient error (waited out by its caller), and the next
+    transaction runs on a new connection. (A guard of the straight-to-asyncpg path, whichever of the rollback's
+    invalidation or the checkout's look at the socket retires the broken one.)"""
     failure: Exception | None = None
     try:
         async with database.unit_of_work() as uow:

@@ -197,8 +197,9 @@ def test_every_service_app_is_made_one_way() -> None:
     made: list[tuple[str, str]] = []
     for path in [*root.glob("services/*/src/**/*.py"), *root.glob("simulators/src/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("FastAPI", "service_app"):
-                made.append((path.relative_to(root).as_posix(), node.func.id))  # type: ignore[attr-defined]
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None) if isinstance(node, ast.Call) else None
+            if name in ("FastAPI", "service_app"):  # FastAPI(…) and fastapi.FastAPI(…) alike
+                made.append((path.relative_to(root).as_posix(), str(name)))
     assert len(made) >= 7, made  # six services and the simulators
     assert all(how == "service_app" for _, how in made), made
     assert service_app(title="t", version="0").state.edge_limits is not None  # hardened (its spans: the test above)

@@ -1,5 +1,6 @@
 """排队: a process works on at most ``ONETHING_HTTP_CONCURRENCY`` requests at once (``exchange.http_edge``); the others
-wait their turn in order of arrival, unread, and the probes and ``/metrics`` never wait."""
+wait their turn in order of arrival, their bodies read but not yet checked or parsed, and the probes, ``/metrics``
+and the documents other processes fetch while answering never wait."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
+from prometheus_client import REGISTRY
 
 from exchange.http_edge import WorkingLine, harden
-from exchange.metrics import metrics
 from exchange.settings import ExchangeSettings
 
 
@@ -35,11 +36,24 @@ def _app(concurrency: int) -> tuple[FastAPI, asyncio.Event, list[str]]:
             yield b"data: last\n\n"
         return StreamingResponse(events(), media_type="text/event-stream")
 
+    @app.post("/fails")
+    async def fails() -> None:
+        raise RuntimeError("a bug")
+
+    @app.get("/.well-known/jwks.json")
+    async def keys() -> dict[str, list[str]]:
+        return {"keys": []}
+
     @app.get("/readyz")
     async def ready() -> dict[str, bool]:
         return {"ready": True}
 
     return harden(app, ExchangeSettings(http_concurrency=concurrency)), release, started
+
+
+def _waiting() -> float:
+    """What ``/metrics`` says."""
+    return REGISTRY.get_sample_value("onething_http_requests_waiting") or 0.0
 
 
 async def _until(condition: object, what: str) -> None:
@@ -53,7 +67,7 @@ async def _until(condition: object, what: str) -> None:
 async def test_requests_beyond_the_limit_wait_their_turn_in_order_and_the_probes_do_not() -> None:
     app, release, started = _app(concurrency=2)
     line: WorkingLine = app.state.edge_limits.line
-    waiting_before = metrics().http_waiting._value.get()
+    waiting_before = _waiting()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as http:
         sent = []
         for n in range(5):
@@ -61,13 +75,14 @@ async def test_requests_beyond_the_limit_wait_their_turn_in_order_and_the_probes
             await asyncio.sleep(0.02)  # arrive one after another
         await _until(lambda: len(started) == 2 and line.waiting == 3, "two at work, three in line")
         assert started == ["0", "1"]
-        assert metrics().http_waiting._value.get() == waiting_before + 3  # what the operators see
+        assert _waiting() == waiting_before + 3  # what the operators see
         assert (await asyncio.wait_for(http.get("/readyz"), 2)).json() == {"ready": True}  # not behind the line
+        assert (await asyncio.wait_for(http.get("/.well-known/jwks.json"), 2)).json() == {"keys": []}  # nor this
         release.set()
         answers = await asyncio.gather(*sent)
     assert [a.json() for a in answers] == [{"n": str(n), "body": f"body {n}"} for n in range(5)]  # each its own body
     assert started == ["0", "1", "2", "3", "4"]  # first come, first served
-    assert line.waiting == 0 and metrics().http_waiting._value.get() == waiting_before
+    assert line.waiting == 0 and _waiting() == waiting_before
 
 
 async def test_a_request_that_gives_up_while_waiting_leaves_the_line_and_frees_no_turn_it_never_had() -> None:
@@ -123,6 +138,50 @@ async def test_a_stream_gives_its_turn_back_once_its_answer_starts() -> None:
     await asyncio.wait_for(streaming, 2)
     gone.set()
     assert any(m.get("body") == b"data: last\n\n" for m in sent)
+
+
+async def test_a_request_that_fails_or_is_refused_gives_its_turn_back() -> None:
+    app, release, _ = _app(concurrency=1)
+    release.set()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                 base_url="http://s") as http:
+        assert (await http.post("/fails")).status_code == 500
+        assert (await http.post("/work/x", content=b'{"a": "\\u0000"}',
+                                headers={"content-type": "application/json"})).status_code == 422
+        assert (await asyncio.wait_for(http.post("/work/y", content=b"y"), 2)).json()["n"] == "y"
+
+
+async def test_a_slow_upload_holds_no_turn() -> None:
+    """The body is read before the request takes a turn: a client sending its body slowly keeps only its own
+    connection waiting. (Called as ASGI: the body arrives in pieces, the last one when the test says.)"""
+    app, release, started = _app(concurrency=1)
+    release.set()
+    rest = asyncio.Event()
+    pieces = [{"type": "http.request", "body": b"slow ", "more_body": True}]
+
+    async def receive() -> dict[str, object]:
+        if pieces:
+            return pieces.pop(0)
+        await rest.wait()
+        rest.clear()
+        return {"type": "http.request", "body": b"body", "more_body": False}
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/work/slow", "raw_path": b"/work/slow", "root_path": "", "query_string": b"", "headers": [],
+             "client": ("127.0.0.1", 50001), "server": ("s", 80)}
+    slow = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
+    await asyncio.sleep(0.05)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as http:
+        assert (await asyncio.wait_for(http.post("/work/quick", content=b"q"), 2)).json()["n"] == "quick"
+    rest.set()
+    await asyncio.wait_for(slow, 2)
+    assert started == ["quick", "slow"]
+    assert b"slow body" in b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")  # type: ignore[misc]
 
 
 def test_the_limit_is_the_configured_one_and_has_a_default() -> None:

@@ -27,11 +27,11 @@ text, which must fit the same limit), so one limit serves every route.
 
 * 排队 (one line per process): at most ``ONETHING_HTTP_CONCURRENCY`` requests are worked on at once (each until its
   answer starts: a stream, such as the ops room's case events, goes on outside the line); the rest wait their turn,
-  in order of arrival, before their body is read, so a spike of a thousand clients holds a thousand
-  waiting connections (the server's buffer of each body), not a thousand parsed requests at once: intake's peak
-  resident size at 1,000 clients, 253 → 166 MB (``docs/performance.md``, step 27). The work is CPU- and
-  database-bound, so more at once only interleaves it. The probes and ``/metrics`` never wait;
-  ``onething_http_requests_waiting`` says how many do.
+  in order of arrival, holding only their body's bytes (read first, so a slow upload holds no turn), not yet checked
+  or parsed: a spike of a thousand clients is a thousand waiting connections, not a thousand parsed requests at
+  once (intake's peak resident size at 1,000 clients, 254–261 → 165–167 MB: ``docs/performance.md``, step 27).
+  The probes, ``/metrics`` and what other processes fetch while answering (``/.well-known/`` keys, status lists)
+  never wait; ``onething_http_requests_waiting`` says how many do.
 
 * 限流: a client sending requests without a token or a signature that checks out (the open routes: the catalogue, notices,
   verification, status lists) is held to ``ONETHING_HTTP_ANONYMOUS_RATE_PER_S`` with a burst of
@@ -232,6 +232,13 @@ def _json_body_problems(body: bytes) -> list[InputProblem]:
         return list(json_problems(document, "body"))
 
 
+def _never_waits(scope: Scope) -> bool:
+    """The probes and scrapes, and the documents other processes fetch while they answer a request of their own
+    (signing keys under ``/.well-known/``, a licence issuer's status lists): in line, they could wait on each other."""
+    path = str(scope.get("path", ""))
+    return is_probe(scope) or path.startswith(("/.well-known/", "/status-lists/"))
+
+
 def _is_json(scope: Scope) -> bool:
     """FastAPI reads a body as JSON when it has no content type, or application/json or application/*+json."""
     content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
@@ -262,8 +269,11 @@ class _EdgeGuard:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(limit)(scope, receive, send)
             return
-        if is_probe(scope):
-            await self._read_and_answer(scope, receive, send, client, anonymous=anonymous)
+        body = await self._body(scope, receive, send)
+        if body is None:
+            return
+        if _never_waits(scope):
+            await self._answer(scope, receive, send, body, client, anonymous=anonymous)
             return
         turn = await self.limits.line.take_turn()
 
@@ -273,28 +283,31 @@ class _EdgeGuard:
             await send(message)
 
         try:
-            await self._read_and_answer(scope, receive, answering, client, anonymous=anonymous)
+            await self._answer(scope, receive, answering, body, client, anonymous=anonymous)
         finally:
             turn.give_back()
 
-    async def _read_and_answer(self, scope: Scope, receive: Receive, send: Send, client: str, *,
-                               anonymous: bool) -> None:
+    async def _body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole body, read before the request takes a turn (a slow upload holds only its own connection); None
+        when it was refused as too large or the client went away."""
         limit = self.limits.max_body_bytes
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away: nothing to answer
-                return
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
                 await _too_large(limit)(scope, receive, send)
-                return
+                return None
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+                return b"".join(chunks)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, body: bytes, client: str, *,
+                      anonymous: bool) -> None:
         if not anonymous and await _unproven(scope, body) and (wait_s := self.limits.anonymous.wait_s(client)):
             await _slow_down(wait_s)(scope, receive, send)
             return
@@ -345,7 +358,8 @@ async def _on_overflow(request: Request, exc: Exception) -> JSONResponse:
 
 
 def harden(app: FastAPI, settings: ExchangeSettings | None = None) -> FastAPI:
-    """Install the edge on ``app`` once; with ``settings``, (re)apply the configured body limit."""
+    """Install the edge on ``app`` once; with ``settings``, (re)apply the configured limits (body, line, anonymous
+    rate) and origins."""
     limits: EdgeLimits | None = getattr(app.state, "edge_limits", None)
     if limits is None:
         limits = app.state.edge_limits = EdgeLimits()

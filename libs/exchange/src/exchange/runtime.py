@@ -254,7 +254,7 @@ async def serve(
         if database is not None:
             await database.dispose()
         return 2
-    harden(parts.app, settings)  # the configured body limit; every create_app hardens its app already
+    harden(parts.app, settings)  # the configured limits and origins; every create_app hardens its app already
     accept_callers(parts.app, Access(
         TokenVerifier(settings.auth_issuer, settings.auth_audience, keyring, jwks_url=settings.auth_jwks_url),
         keyring))

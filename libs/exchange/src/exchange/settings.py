@@ -89,9 +89,10 @@ class ExchangeSettings(BaseSettings):
         default=1024 * 1024, ge=1024, le=2**31, description="largest request body accepted (413 above it)"
     )
     http_concurrency: int = Field(
-        default=32, ge=1, le=100_000, description="requests a process works on at once; the rest wait in line, in "
-        "order of arrival, before their body is read (a spike costs a waiting connection, not a parsed request); the "
-        "probes and /metrics never wait")
+        default=32, ge=1, le=100_000, description="requests a process works on at once, each until its answer starts; "
+        "the rest wait in line, in order of arrival, their bodies read but not yet checked or parsed (a spike costs "
+        "waiting connections, not parsed requests); the probes, /metrics, /.well-known/ keys and status lists never "
+        "wait")
     http_anonymous_rate_per_s: float = Field(
         default=50.0, gt=0, le=100_000, description="requests per second each client address may send without a "
         "token or signature (the open routes: catalogue, notices, verification, status lists); 429 beyond it")

@@ -71,11 +71,13 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
 
 
 def _closed_by_the_server(dbapi_conn: object, _record: object, _proxy: object) -> None:
-    """At checkout, a connection whose server went away (a restart, ``pg_terminate_backend``) is replaced: asyncpg
-    sees the server's goodbye on the idle socket within milliseconds, so asking the socket is enough, where
+    """At checkout, a connection whose server closed it (a restart, ``pg_terminate_backend``) is replaced: asyncpg
+    reads the server's goodbye on the idle socket within milliseconds, so asking the socket is enough, where
     ``pool_pre_ping`` asked the server, three round trips (``BEGIN``, ``;``, ``ROLLBACK``) before every transaction
-    (docs/performance.md, step 26). One that breaks in the moment before its first statement fails that transaction
-    with a transient error, which is waited out; SQLAlchemy then invalidates it."""
+    (docs/performance.md, step 26). A connection the socket cannot vouch for (the server gone without closing it,
+    as in a network partition, or closed in the moment before the checkout) fails its transaction with a transient
+    error, which SQLAlchemy answers by invalidating it: a consumer or the relay waits it out, an HTTP request gets
+    503 with ``Retry-After``."""
     if dbapi_conn.driver_connection.is_closed():  # type: ignore[attr-defined]
         raise DisconnectionError("the server closed this connection")
 
@@ -108,9 +110,12 @@ class Database:
             # One writer at a time in-process: SQLite would otherwise answer "database is locked".
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
         else:
-            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, hide_parameters=True,
-                                              **_JSON_COLUMNS)
-            event.listen(self.engine.sync_engine, "checkout", _closed_by_the_server)
+            asyncpg = make_url(url).get_driver_name() == "asyncpg"
+            # Another driver's connection has no is_closed(): the pool asks the server, as SQLAlchemy does.
+            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=not asyncpg,
+                                              hide_parameters=True, **_JSON_COLUMNS)
+            if asyncpg:
+                event.listen(self.engine.sync_engine, "checkout", _closed_by_the_server)
             self._write_lock = None
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         # Set whenever a transaction wrote outbox rows, so the relay publishes at once.
