@@ -169,7 +169,8 @@ def test_api_docs_load_only_local_assets(one_case: tuple[System, str], page: str
 
 def test_the_cases_trace_is_kept_locally_and_drawn_across_the_services(one_case: tuple[System, str]) -> None:
     """No OTLP endpoint here: each process keeps its spans under <data-dir>/traces, and `onething trace` draws the
-    case's trace from them (the batch processor writes every few seconds: wait for the last processes)."""
+    case's trace from them (the batch processor writes every few seconds: wait for the last processes and their last
+    spans; on a machine busy with other tests a process's last batch may come after its first)."""
     system, case_id = one_case
     folder = system.config.data_dir / TRACES_FOLDER
     wanted = {"intake", "dispatch", "supervision", "rating", "licence", "simulators"}
@@ -177,7 +178,7 @@ def test_the_cases_trace_is_kept_locally_and_drawn_across_the_services(one_case:
     while True:
         spans = case_spans(folder, case_id)
         services = {span.service for span in spans}
-        if wanted <= services or time.monotonic() > deadline:
+        if (wanted <= services and len(spans) >= 50) or time.monotonic() > deadline:
             break
         time.sleep(1)
     kept = sorted((p.name, p.stat().st_size) for p in folder.glob("*")) if folder.exists() else "no folder"
