@@ -9,6 +9,7 @@ is refused at intake, so no case is created (it used to be accepted, then dead-l
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -229,6 +230,38 @@ async def test_the_body_limit_is_the_configured_one(apps: Apps) -> None:
         response = await http.post("/cases/x/tasks", content=b"x" * 2049)
         assert response.status_code == 413 and "2048" in response.json()["message_en"]
         assert (await http.post("/cases/x/tasks", content=b"x" * 2048)).status_code == 405  # read, then routed
+
+
+async def test_no_route_dependency_runs_in_a_worker_thread(apps: Apps) -> None:
+    """FastAPI runs a plain ``def`` dependency in its thread pool: a thread hop (and the GIL handed back and forth)
+    for what is a look at ``app.state``. Every dependency of every route of every service is a coroutine (or a
+    FastAPI security scheme, whose ``__call__`` is one)."""
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import APIRoute
+
+    def calls(dependant: Dependant) -> list[Any]:
+        return [dependant.call, *(c for d in dependant.dependencies for c in calls(d))]
+
+    def api_routes(routes: list[Any]) -> list[APIRoute]:  # an included router stays one entry, its routes inside
+        found: list[APIRoute] = []
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.append(route)
+            elif (included := getattr(route, "original_router", None)) is not None:
+                found += api_routes(included.routes)
+        return found
+
+    sync: list[str] = []
+    routes = 0
+    for service in SERVICES:
+        for route in api_routes((await apps(service)).routes):
+            routes += 1
+            for call in calls(route.dependant)[1:]:  # the endpoint itself may be either
+                target = call if inspect.isfunction(call) else getattr(call, "__call__", call)  # noqa: B004
+                if not inspect.iscoroutinefunction(target):
+                    sync.append(f"{service} {route.path}: {getattr(call, '__qualname__', call)}")
+    assert routes > 80, routes  # every service's API, included routers too (93 on 2026-12-07)
+    assert not sync, sorted(set(sync))
 
 
 # --- numbers, dates and lengths out of range, every route ----------------------------------------------------------------------

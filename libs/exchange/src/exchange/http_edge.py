@@ -384,7 +384,7 @@ def service_app(*, title: str, version: str, description: str = "") -> FastAPI:
     return harden(FastAPI(title=title, version=version, description=description, telemetry=NATIVE_TELEMETRY))
 
 
-def service_database(request: Request) -> Database:
+async def service_database(request: Request) -> Database:
     """The service's database, which its ``create_app`` keeps as ``app.state.database`` (a routes' dependency)."""
     database: Database = request.app.state.database
     return database

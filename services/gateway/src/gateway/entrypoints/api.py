@@ -178,7 +178,7 @@ class NoticePage(BaseModel):
     next_after: int
 
 
-def served_department(code: str, request: Request, identity: SignedCaller) -> str:
+async def served_department(code: str, request: Request, identity: SignedCaller) -> str:
     """The department in the path, once the caller proved it is that department (403 otherwise)."""
     if identity.principal != department_principal(code):
         raise refused(403, MESSAGES.text("not_the_department", caller=identity.principal, department=code))

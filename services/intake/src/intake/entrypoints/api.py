@@ -186,7 +186,7 @@ class IntakeEdge:
     verify_licence: Callable[[Any], Verification] | None
 
 
-def _edge(request: Request) -> IntakeEdge:
+async def _edge(request: Request) -> IntakeEdge:
     edge: IntakeEdge = request.app.state.intake
     return edge
 

@@ -142,7 +142,7 @@ _STATUS_CHANGE = {**SIGNED_RESPONSES, **_UNKNOWN, 409: {"description": "当前�
 _OWN_READ_ZH = MESSAGES.text("own_read_purpose").zh  # the purpose recorded when holders read their own licences
 
 
-def _reader(request: Request, caller: Annotated[Caller, Depends(authenticated_caller)]) -> Caller:
+async def _reader(request: Request, caller: Annotated[Caller, Depends(authenticated_caller)]) -> Caller:
     """A signed caller that may read holder archives, or an applicant (holder) reading their own (403 otherwise;
     someone else's licence answers 404 to an applicant, as an unknown one)."""
     if caller.via == "signature" and may_read_archive(caller.subject, request.app.state.archive_readers):
@@ -159,12 +159,12 @@ def _may_see(caller: Caller, holder_id: str) -> bool:
     return caller.via == "signature" or caller.speaks_for(holder_id)
 
 
-def _issuers(request: Request) -> Issuers:
+async def _issuers(request: Request) -> Issuers:
     issuers: Issuers = request.app.state.issuers
     return issuers
 
 
-def _verifier(request: Request) -> Verifier:
+async def _verifier(request: Request) -> Verifier:
     verifier: Verifier = request.app.state.verifier
     return verifier
 

@@ -120,7 +120,7 @@ CaseReader = Annotated[Caller, Depends(Allow(Role.APPLICANT, Role.SUPERVISOR, Ro
 FigureReader = Annotated[Caller, Depends(Allow(Role.SUPERVISOR, Role.ANALYST, Role.OPERATOR))]
 
 
-def _loop(request: Request) -> RatingLoop:
+async def _loop(request: Request) -> RatingLoop:
     loop: RatingLoop = request.app.state.rating_loop
     return loop
 

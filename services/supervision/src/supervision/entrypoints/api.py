@@ -49,7 +49,7 @@ class SupervisionTime:
     control: bool  # whether operators may move it (tests and the demo only)
 
 
-def _clock(request: Request) -> SupervisionTime:
+async def _clock(request: Request) -> SupervisionTime:
     clock: SupervisionTime = request.app.state.supervision_clock
     return clock
 
