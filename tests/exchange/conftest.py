@@ -20,6 +20,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from contracts.envelope import Envelope
 from contracts.rating.v1 import RatingLevel, RatingSubmitted
@@ -188,6 +190,15 @@ async def plumbing_db(fresh_database_url: str) -> AsyncIterator[Database]:
         await conn.execute(text("CREATE TABLE effect (event_id text, case_id text)"))
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def admin(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    """The PostgreSQL server's own database, for what a test does to the server: terminating backends, refusing
+    connections."""
+    engine = create_async_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    yield engine
+    await engine.dispose()
 
 
 async def record_effect(uow: UnitOfWork, envelope: Envelope, _payload: object) -> None:

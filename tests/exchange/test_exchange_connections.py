@@ -6,34 +6,16 @@ that transaction transiently, and the next gets a connection that works."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from exchange.db.database import Database
 from exchange.failures import is_transient
-from exchange.testing.schema import create_plumbing_tables
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def database(fresh_database_url: str) -> AsyncIterator[Database]:
-    db = Database(fresh_database_url, source="rating")
-    await create_plumbing_tables(db)
-    yield db
-    await db.dispose()
-
-
-@pytest.fixture
-async def admin(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    yield engine
-    await engine.dispose()
 
 
 async def _backend(database: Database) -> int:
@@ -52,10 +34,10 @@ async def _terminate(admin: AsyncEngine, pid: int) -> None:
 
 
 async def test_the_engine_asks_the_socket_on_asyncpg_and_the_server_on_other_drivers(
-    database: Database, fresh_database_url: str
+    plumbing_db: Database
 ) -> None:
-    assert database.engine.pool._pre_ping is False  # asyncpg: the socket is asked instead (below)
-    other = Database(fresh_database_url.replace("+asyncpg", "+psycopg"), source="rating")
+    assert plumbing_db.engine.pool._pre_ping is False  # asyncpg: the socket is asked instead (below)
+    other = Database(plumbing_db.url.replace("+asyncpg", "+psycopg"), source="rating")
     try:
         assert other.engine.pool._pre_ping is True  # its connections have no is_closed()
     finally:
@@ -63,19 +45,19 @@ async def test_the_engine_asks_the_socket_on_asyncpg_and_the_server_on_other_dri
 
 
 async def test_a_pooled_connection_the_server_ended_is_replaced_at_checkout(
-    database: Database, admin: AsyncEngine
+    plumbing_db: Database, admin: AsyncEngine
 ) -> None:
-    """As after a restart of the database: every pooled connection's backend is gone while it sits idle."""
-    first = await _backend(database)
+    """As after a restart of the plumbing_db: every pooled connection's backend is gone while it sits idle."""
+    first = await _backend(plumbing_db)
     await _terminate(admin, first)
     await asyncio.sleep(0.1)  # the server's goodbye reaches the idle socket
-    second = await _backend(database)  # no error: the closed connection was not handed out
+    second = await _backend(plumbing_db)  # no error: the closed connection was not handed out
     assert second != first
-    assert await _backend(database) == second  # and its replacement is kept
+    assert await _backend(plumbing_db) == second  # and its replacement is kept
 
 
 async def test_a_connection_that_breaks_inside_a_transaction_fails_it_transiently_and_is_not_used_again(
-    database: Database, admin: AsyncEngine
+    plumbing_db: Database, admin: AsyncEngine
 ) -> None:
     """The transaction's later statements go straight to asyncpg (``exchange.db.statements``): one that meets the
     closed connection fails the transaction with a transient error (waited out by its caller), and the next
@@ -83,7 +65,7 @@ async def test_a_connection_that_breaks_inside_a_transaction_fails_it_transientl
     invalidation or the checkout's look at the socket retires the broken one.)"""
     failure: Exception | None = None
     try:
-        async with database.unit_of_work() as uow:
+        async with plumbing_db.unit_of_work() as uow:
             connection = await uow.connection()
             pid = await connection.scalar(text("SELECT pg_backend_pid()"))
             await _terminate(admin, pid)
@@ -91,7 +73,7 @@ async def test_a_connection_that_breaks_inside_a_transaction_fails_it_transientl
     except Exception as error:
         failure = error
     assert failure is not None and is_transient(failure), repr(failure)
-    after = await _backend(database)
+    after = await _backend(plumbing_db)
     assert after != pid
-    async with database.unit_of_work() as uow:
+    async with plumbing_db.unit_of_work() as uow:
         assert len(await uow.claim_all("dispatch", [uuid4()])) == 1

@@ -4,25 +4,14 @@ one by one does, in the transaction that applies them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
 from sqlalchemy import text
 
-from exchange.db.database import Database, create_database_if_missing
-from exchange.testing.schema import create_plumbing_tables
+from exchange.db.database import Database
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def database(each_database_url: str) -> AsyncIterator[Database]:
-    db = Database(each_database_url, source="rating")
-    await create_database_if_missing(db.url)
-    await create_plumbing_tables(db)
-    yield db
-    await db.dispose()
 
 
 async def _recorded(database: Database) -> dict[str, set[str]]:
@@ -34,27 +23,27 @@ async def _recorded(database: Database) -> dict[str, set[str]]:
     return recorded
 
 
-async def test_claiming_many_records_each_once_and_names_the_new_ones(database: Database) -> None:
+async def test_claiming_many_records_each_once_and_names_the_new_ones(outbox_db: Database) -> None:
     before, a, b, c = uuid4(), uuid4(), uuid4(), uuid4()
-    async with database.unit_of_work() as uow:
+    async with outbox_db.unit_of_work() as uow:
         assert await uow.claim("dispatch", before)
-    async with database.unit_of_work() as uow:  # the transaction's first statement (SQLAlchemy begins it)
+    async with outbox_db.unit_of_work() as uow:  # the transaction's first statement (SQLAlchemy begins it)
         assert await uow.claim_all("dispatch", [before, a, b, a]) == {a, b}  # `a` twice in one poll: once
         assert not await uow.claim("dispatch", b), "the same transaction sees what it claimed"
-    async with database.unit_of_work() as uow:
+    async with outbox_db.unit_of_work() as uow:
         assert await uow.claim("dispatch", c)  # then, on PostgreSQL, straight to asyncpg inside the transaction
         assert await uow.claim_all("dispatch", [a, b, c]) == set()
         assert await uow.claim_all("intake", [a, c]) == {a, c}  # each consumer its own
         assert await uow.claim_all("intake", []) == set()
-    assert await _recorded(database) == {"dispatch": {str(x) for x in (before, a, b, c)},
+    assert await _recorded(outbox_db) == {"dispatch": {str(x) for x in (before, a, b, c)},
                                          "intake": {str(a), str(c)}}
 
 
-async def test_a_claim_whose_transaction_fails_is_not_kept(database: Database) -> None:
+async def test_a_claim_whose_transaction_fails_is_not_kept(outbox_db: Database) -> None:
     event_id = uuid4()
     with pytest.raises(RuntimeError):
-        async with database.unit_of_work() as uow:
+        async with outbox_db.unit_of_work() as uow:
             assert await uow.claim_all("supervision", [event_id]) == {event_id}
             raise RuntimeError("the handler failed: nothing of the transaction is kept")
-    async with database.unit_of_work() as uow:
+    async with outbox_db.unit_of_work() as uow:
         assert await uow.claim_all("supervision", [event_id]) == {event_id}

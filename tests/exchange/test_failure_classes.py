@@ -56,11 +56,6 @@ async def pg(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture
-def admin(postgres_url: str) -> AsyncEngine:
-    return create_async_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-
 # -- PostgreSQL, for real ---------------------------------------------------------------------------------------
 
 

@@ -232,6 +232,13 @@ async def test_the_body_limit_is_the_configured_one(apps: Apps) -> None:
         assert (await http.post("/cases/x/tasks", content=b"x" * 2048)).status_code == 405  # read, then routed
 
 
+async def test_what_other_processes_fetch_while_answering_never_waits_in_line(apps: Apps) -> None:
+    """A token check anywhere may fetch the identity platform's keys, a licence verifier another issuer's status list,
+    in the middle of a request of its own: those paths are named to pass the line (``serve_without_waiting``)."""
+    assert "/.well-known/" in (await apps("simulators")).state.edge_limits.unqueued
+    assert "/status-lists/" in (await apps("licence")).state.edge_limits.unqueued
+
+
 async def test_no_route_dependency_runs_in_a_worker_thread(apps: Apps) -> None:
     """FastAPI runs a plain ``def`` dependency in its thread pool: a thread hop (and the GIL handed back and forth)
     for what is a look at ``app.state``. Every dependency of every route of every service is a coroutine (or a

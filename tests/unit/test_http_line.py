@@ -5,14 +5,14 @@ and the documents other processes fetch while answering never wait."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 from prometheus_client import REGISTRY
 
-from exchange.http_edge import WorkingLine, harden
+from exchange.http_edge import WorkingLine, harden, serve_without_waiting
 from exchange.settings import ExchangeSettings
 
 
@@ -48,12 +48,31 @@ def _app(concurrency: int) -> tuple[FastAPI, asyncio.Event, list[str]]:
     async def ready() -> dict[str, bool]:
         return {"ready": True}
 
+    serve_without_waiting(app, "/.well-known/")  # as the identity platform names its keys
     return harden(app, ExchangeSettings(http_concurrency=concurrency)), release, started
 
 
 def _waiting() -> float:
     """What ``/metrics`` says."""
     return REGISTRY.get_sample_value("onething_http_requests_waiting") or 0.0
+
+
+Message = dict[str, object]
+
+
+def _called(app: FastAPI, method: str, path: str, receive: Callable[[], Awaitable[Message]]
+            ) -> tuple[asyncio.Task[None], list[Message]]:
+    """``app`` called as ASGI by a client whose messages ``receive`` gives, in a task; what it sent back. (httpx's
+    in-process transport hands the app a body whole and reads a response whole before it returns it.)"""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"", "headers": [],
+             "client": ("127.0.0.1", 50000), "server": ("s", 80)}
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    return asyncio.create_task(app(scope, receive, send)), sent  # type: ignore[arg-type]
 
 
 async def _until(condition: object, what: str) -> None:
@@ -77,7 +96,11 @@ async def test_requests_beyond_the_limit_wait_their_turn_in_order_and_the_probes
         assert started == ["0", "1"]
         assert _waiting() == waiting_before + 3  # what the operators see
         assert (await asyncio.wait_for(http.get("/readyz"), 2)).json() == {"ready": True}  # not behind the line
-        assert (await asyncio.wait_for(http.get("/.well-known/jwks.json"), 2)).json() == {"keys": []}  # nor this
+        assert (await asyncio.wait_for(http.get("/.well-known/jwks.json"), 2)).json() == {"keys": []}  # nor, named so,
+        waiting = asyncio.create_task(http.get("/not-named"))  # the keys; anything else waits
+        await _until(lambda: line.waiting == 4, "a GET in line too")
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
         release.set()
         answers = await asyncio.gather(*sent)
     assert [a.json() for a in answers] == [{"n": str(n), "body": f"body {n}"} for n in range(5)]  # each its own body
@@ -105,15 +128,13 @@ async def test_a_request_that_gives_up_while_waiting_leaves_the_line_and_frees_n
 
 
 async def test_a_stream_gives_its_turn_back_once_its_answer_starts() -> None:
-    """The ops room's live case events stay open for as long as someone watches: they must not hold a turn. (Called
-    as ASGI: httpx's in-process transport reads a response whole before it returns it.)"""
+    """The ops room's live case events stay open for as long as someone watches: they must not hold a turn."""
     app, release, started = _app(concurrency=1)
     line: WorkingLine = app.state.edge_limits.line
     gone = asyncio.Event()
-    sent: list[dict[str, object]] = []
     requested = False
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         nonlocal requested
         if not requested:
             requested = True
@@ -121,13 +142,7 @@ async def test_a_stream_gives_its_turn_back_once_its_answer_starts() -> None:
         await gone.wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": "/stream", "raw_path": b"/stream", "root_path": "", "query_string": b"", "headers": [],
-             "client": ("127.0.0.1", 50000), "server": ("s", 80)}
-    streaming = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
+    streaming, sent = _called(app, "GET", "/stream", receive)
     await _until(lambda: any(m.get("body") == b"data: first\n\n" for m in sent), "the stream's first event")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as http:
         work = asyncio.create_task(http.post("/work/w", content=b"w"))
@@ -153,28 +168,20 @@ async def test_a_request_that_fails_or_is_refused_gives_its_turn_back() -> None:
 
 async def test_a_slow_upload_holds_no_turn() -> None:
     """The body is read before the request takes a turn: a client sending its body slowly keeps only its own
-    connection waiting. (Called as ASGI: the body arrives in pieces, the last one when the test says.)"""
+    connection waiting (the body arrives in pieces, the last one when the test says)."""
     app, release, started = _app(concurrency=1)
     release.set()
     rest = asyncio.Event()
-    pieces = [{"type": "http.request", "body": b"slow ", "more_body": True}]
+    pieces: list[Message] = [{"type": "http.request", "body": b"slow ", "more_body": True}]
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         if pieces:
             return pieces.pop(0)
         await rest.wait()
         rest.clear()
         return {"type": "http.request", "body": b"body", "more_body": False}
 
-    sent: list[dict[str, object]] = []
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": "/work/slow", "raw_path": b"/work/slow", "root_path": "", "query_string": b"", "headers": [],
-             "client": ("127.0.0.1", 50001), "server": ("s", 80)}
-    slow = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
+    slow, sent = _called(app, "POST", "/work/slow", receive)
     await asyncio.sleep(0.05)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as http:
         assert (await asyncio.wait_for(http.post("/work/quick", content=b"q"), 2)).json()["n"] == "quick"

@@ -37,7 +37,7 @@ from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.access.tokens import IDENTITY_PRINCIPAL
 from exchange.errors import Malformed
-from exchange.http_edge import service_app
+from exchange.http_edge import serve_without_waiting, service_app
 from exchange.kafka.consumer import ConsumerRunner, DirectHandler
 from exchange.kafka.subscriptions import handles_direct
 from exchange.runtime import Platform, ServiceParts
@@ -292,6 +292,7 @@ def build(platform: Platform) -> ServiceParts:
     by_code = {s.code: s for s in sims}
     regs = [RegistrySimulator(r, sender(registry_principal(r))) for r in registries]
     app = service_app(title="OneThing department simulators 部门业务系统与基础库模拟器", version="1.0.0")
+    serve_without_waiting(app, "/.well-known/")  # every service's token check may fetch these keys mid-request
     app.include_router(identity_router(
         platform.keyring, settings.clients_path, issuer=settings.auth_issuer,
         audience=settings.auth_audience, ttl_s=settings.auth_token_ttl_s,

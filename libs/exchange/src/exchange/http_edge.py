@@ -30,8 +30,9 @@ text, which must fit the same limit), so one limit serves every route.
   in order of arrival, holding only their body's bytes (read first, so a slow upload holds no turn), not yet checked
   or parsed: a spike of a thousand clients is a thousand waiting connections, not a thousand parsed requests at
   once (intake's peak resident size at 1,000 clients, 254–261 → 165–167 MB: ``docs/performance.md``, step 27).
-  The probes, ``/metrics`` and what other processes fetch while answering (``/.well-known/`` keys, status lists)
-  never wait; ``onething_http_requests_waiting`` says how many do.
+  The probes, ``/metrics`` and the paths a service names with :func:`serve_without_waiting` (what other processes
+  fetch while they answer: the identity platform's keys, a licence issuer's status lists) never wait;
+  ``onething_http_requests_waiting`` says how many do.
 
 * 限流: a client sending requests without a token or a signature that checks out (the open routes: the catalogue, notices,
   verification, status lists) is held to ``ONETHING_HTTP_ANONYMOUS_RATE_PER_S`` with a burst of
@@ -68,7 +69,7 @@ from exchange.settings import ExchangeSettings
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES", "EdgeLimits", "HttpRefusal", "InputRefused", "ServiceDatabase", "Turn", "WorkingLine",
-    "answer_refusals", "harden", "refusal", "refused", "service_app", "service_database",
+    "answer_refusals", "harden", "refusal", "refused", "serve_without_waiting", "service_app", "service_database",
 ]
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class Turn:
 class EdgeLimits:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     line: WorkingLine = field(default_factory=lambda: WorkingLine(_SETTINGS["http_concurrency"].default))
+    unqueued: tuple[str, ...] = ()  # path prefixes that never wait in the line (serve_without_waiting)
     allowed_origins: tuple[str, ...] = ()  # CORS (exchange.cross_origin)
     anonymous: RateLimiter = field(default_factory=lambda: RateLimiter(
         _SETTINGS["http_anonymous_rate_per_s"].default, _SETTINGS["http_anonymous_burst"].default))
@@ -232,13 +234,6 @@ def _json_body_problems(body: bytes) -> list[InputProblem]:
         return list(json_problems(document, "body"))
 
 
-def _never_waits(scope: Scope) -> bool:
-    """The probes and scrapes, and the documents other processes fetch while they answer a request of their own
-    (signing keys under ``/.well-known/``, a licence issuer's status lists): in line, they could wait on each other."""
-    path = str(scope.get("path", ""))
-    return is_probe(scope) or path.startswith(("/.well-known/", "/status-lists/"))
-
-
 def _is_json(scope: Scope) -> bool:
     """FastAPI reads a body as JSON when it has no content type, or application/json or application/*+json."""
     content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
@@ -272,7 +267,7 @@ class _EdgeGuard:
         body = await self._body(scope, receive, send)
         if body is None:
             return
-        if _never_waits(scope):
+        if is_probe(scope) or str(scope.get("path", "")).startswith(self.limits.unqueued):
             await self._answer(scope, receive, send, body, client, anonymous=anonymous)
             return
         turn = await self.limits.line.take_turn()
@@ -376,6 +371,14 @@ def harden(app: FastAPI, settings: ExchangeSettings | None = None) -> FastAPI:
         limits.allowed_origins = settings.allowed_origins
         app.state.service_urls = dict(settings.service_urls)  # for the screens: where the others are
     return app
+
+
+def serve_without_waiting(app: FastAPI, *path_prefixes: str) -> None:
+    """Requests under these path prefixes never wait in the line: the documents other processes fetch while they
+    answer a request of their own (the identity platform's signing keys, a licence issuer's status lists), which in
+    line could wait on each other until their fetch timed out. Named by the service that serves them."""
+    limits: EdgeLimits = harden(app).state.edge_limits
+    limits.unqueued = (*limits.unqueued, *path_prefixes)
 
 
 def service_app(*, title: str, version: str, description: str = "") -> FastAPI:

@@ -72,7 +72,7 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
 
 def _closed_by_the_server(dbapi_conn: object, _record: object, _proxy: object) -> None:
     """At checkout, a connection whose server closed it (a restart, ``pg_terminate_backend``) is replaced: asyncpg
-    reads the server's goodbye on the idle socket within milliseconds, so asking the socket is enough, where
+    reads the server's goodbye on the idle socket as soon as its event loop runs, so asking the socket is enough, where
     ``pool_pre_ping`` asked the server, three round trips (``BEGIN``, ``;``, ``ROLLBACK``) before every transaction
     (docs/performance.md, step 26). A connection the socket cannot vouch for (the server gone without closing it,
     as in a network partition, or closed in the moment before the checkout) fails its transaction with a transient

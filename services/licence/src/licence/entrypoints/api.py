@@ -27,7 +27,7 @@ from credentials.verify import Verification
 from exchange.access.http import ACCESS_RESPONSES, Access, accept_callers, authenticated_caller
 from exchange.access.roles import Caller, Role
 from exchange.db.database import Database
-from exchange.http_edge import ServiceDatabase, refused, service_app
+from exchange.http_edge import ServiceDatabase, refused, serve_without_waiting, service_app
 from exchange.http_identity import SIGNED_RESPONSES, SignedCaller, accept_signed_requests
 from exchange.messages import Text
 from exchange.request_signing import RequestIdentity
@@ -339,6 +339,7 @@ def create_app(
         "verification, revocation and suspension",
     )
     accept_signed_requests(app, keyring)
+    serve_without_waiting(app, "/status-lists/")  # other issuers' verifiers fetch them while answering their callers
     accept_callers(app, Access(None, keyring))  # signed readers; the runtime adds the token verifier
     answer_refusals(app)
     app.state.database, app.state.issuers, app.state.verifier = database, issuers, verifier
