@@ -3,9 +3,10 @@ back. The only SQL of dispatch's write side; rows never leave this module."""
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from contracts.department.v1 import RequestKind
 from contracts.dispatch.v1 import Deficiency
@@ -21,6 +22,11 @@ from exchange.db.rows import TableRows
 from exchange.db.unit_of_work import UnitOfWork
 
 __all__ = ["SqlCases", "SqlRequests"]
+
+# A task's materials and review findings, each list checked and written in one call (not one model at a time): a
+# case's seven task rows are read and written back at every record of the case.
+_MATERIALS: TypeAdapter[tuple[MaterialRef, ...]] = TypeAdapter(tuple[MaterialRef, ...])
+_DEFICIENCIES: TypeAdapter[tuple[Deficiency, ...]] = TypeAdapter(tuple[Deficiency, ...])
 
 
 class SqlCases:
@@ -63,7 +69,7 @@ class SqlCases:
 def _case(row: dict[str, Any], tasks: list[dict[str, Any]]) -> Case:
     return Case(
         case_id=row["case_id"], bundle_code=row["bundle_code"], applicant=Applicant.model_validate(row["applicant"]),
-        form=copy.deepcopy(row["form"]), accepted_at=row["accepted_at"], fast_track=row["fast_track"],
+        form=dict(row["form"]), accepted_at=row["accepted_at"], fast_track=row["fast_track"],
         tasks={t["item_code"]: _task(t) for t in tasks}, phase=Phase(row["phase"]), review_round=row["review_round"],
     )
 
@@ -75,19 +81,19 @@ def _task(row: dict[str, Any]) -> Task:
         promised_limit_days=row["promised_limit_days"],
         form_fields=tuple(row["form_fields"]) if row["form_fields"] is not None else None,
         yields_licence=row["yields_licence"], licence_type=row["licence_type"],
-        materials=tuple(MaterialRef.model_validate(m) for m in row["materials"]),
+        materials=_MATERIALS.validate_python(row["materials"]),
         status=TaskStatus(row["status"]), attempt=row["attempt"], request_id=row["request_id"],
         document_no=row["document_no"], reason_zh=row["reason_zh"], released_at=row["released_at"],
         concluded_at=row["concluded_at"], review_status=ReviewStatus(row["review_status"]),
         review_request_id=row["review_request_id"],
-        deficiencies=tuple(Deficiency.model_validate(d) for d in row["deficiencies"]),
+        deficiencies=_DEFICIENCIES.validate_python(row["deficiencies"]),
     )
 
 
 def _case_values(case: Case) -> dict[str, Any]:
     return {
         "case_id": case.case_id, "bundle_code": case.bundle_code, "accepted_at": case.accepted_at,
-        "applicant": case.applicant.model_dump(mode="json"), "form": copy.deepcopy(case.form),
+        "applicant": case.applicant.model_dump(mode="json"), "form": dict(case.form),
         "phase": case.phase.value, "review_round": case.review_round, "fast_track": case.fast_track,
     }
 
@@ -99,12 +105,12 @@ def _task_values(case_id: str, task: Task) -> dict[str, Any]:
         "promised_limit_days": task.promised_limit_days,
         "form_fields": list(task.form_fields) if task.form_fields is not None else None,
         "yields_licence": task.yields_licence, "licence_type": task.licence_type,
-        "materials": [m.model_dump(mode="json") for m in task.materials],
+        "materials": _MATERIALS.dump_python(task.materials, mode="json"),
         "status": task.status.value, "attempt": task.attempt, "request_id": task.request_id,
         "document_no": task.document_no, "reason_zh": task.reason_zh,
         "released_at": task.released_at, "concluded_at": task.concluded_at,
         "review_status": task.review_status.value, "review_request_id": task.review_request_id,
-        "deficiencies": [d.model_dump(mode="json") for d in task.deficiencies],
+        "deficiencies": _DEFICIENCIES.dump_python(task.deficiencies, mode="json"),
     }
 
 
