@@ -294,8 +294,7 @@ class OutboxRelay:
     async def pending(self) -> int:
         """Unpublished rows, held ones included (``onething_outbox_pending_rows``): one count on the pending index,
         read when ``/metrics`` is scraped, not per round."""
-        async with self.database.sessions() as session:
-            connection = await session.connection()
+        async with self.database.engine.connect() as connection:
             counted = await connection.scalar(
                 sa.select(sa.func.count()).select_from(_OUTBOX).where(_OUTBOX.c.published_at.is_(None)))
             return int(counted or 0)
@@ -326,9 +325,8 @@ class OutboxRelay:
 
     async def _read_pending(self) -> tuple[Sequence[_Pending], dict[str, ChainHead]]:
         """The next pending rows in outbox order that this relay can sign, and the stored chain heads of their
-        sources, read in a read-only session (Core: plain rows, no ORM objects to build)."""
-        async with self.database.sessions() as session:
-            connection = await session.connection()
+        sources, read in a transaction that writes nothing (Core: plain rows, no ORM objects to build)."""
+        async with self.database.engine.connect() as connection:
             rows = [_Pending(row["seq"], row["topic"], row["key"], row["envelope"], row["wire"])
                     for row in (await run(connection, self._pending, self._pending_params)).rows]
             heads = select_where_equal(_HEADS, ("producer",))
@@ -359,10 +357,9 @@ class OutboxRelay:
         other relay's and consumers drop them).
         """
         db = self.database
-        async with db.write_guard(), db.sessions() as session, session.begin():
+        async with db.write_guard(), db.engine.begin() as connection:
             # Each row keeps the bytes sent and the epoch they were sent in, for a re-publication after the
             # broker lost its data (republish_since_epoch).
-            connection = await session.connection()
             sent_at = datetime.now(UTC)
             await run(connection, _MARK_SENT, [  # one UPDATE per row, executemany
                 {"sent_seq": seq, "sent_at": sent_at, "sent_wire": value, "sent_epoch": self.epoch}

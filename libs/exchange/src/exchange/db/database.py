@@ -147,11 +147,16 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self, cause: Envelope | None = None) -> AsyncIterator[UnitOfWork]:
         """One transaction: state changes, inbox record and outbox rows commit together or not at all."""
-        async with self.write_guard(), self.sessions() as session:
-            uow = UnitOfWork(session, source=self.source, cause=cause)
-            async with session.begin():
-                yield uow
-                await uow.flush_outbox()
+        # On a Core connection: an ORM session (its own begin, connection and commit, each a greenlet hop) only for
+        # the few callers that ask for ``uow.session`` (docs/performance.md, step 30).
+        async with self.write_guard(), self.engine.connect() as connection:
+            uow = UnitOfWork(connection, source=self.source, cause=cause)
+            try:
+                async with connection.begin():
+                    yield uow
+                    await uow.flush()
+            finally:
+                await uow.close()
             if uow.emitted or uow.republished:
                 self.outbox_written.set()
 

@@ -48,16 +48,36 @@ def _claim_all(dialect: str) -> TextualSelect:
 
 
 class UnitOfWork:
-    """Handed to handlers: write state through ``session``, publish through :meth:`emit`."""
+    """Handed to handlers: one transaction on ``connection()`` (Core statements, the repositories'), publish
+    through :meth:`emit`; ``session`` is an ORM session in the same transaction for the few that want one."""
 
-    def __init__(self, session: AsyncSession, *, source: str, cause: Envelope | None) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection, *, source: str, cause: Envelope | None) -> None:
         self.source = source
         self.cause = cause
         self.emitted: list[Envelope] = []
         self.republished = False
         self._outbox: list[dict[str, Any]] = []  # rows staged by emit, written by flush_outbox (Core, in order)
-        self._connection: AsyncConnection | None = None
+        self._connection = connection
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """An ORM session joined to this transaction, made when first asked for: what it holds is flushed before
+        the commit (:meth:`flush`), and it never commits or ends the transaction itself."""
+        if self._session is None:
+            self._session = AsyncSession(bind=self._connection, expire_on_commit=False,
+                                         join_transaction_mode="rollback_only")
+        return self._session
+
+    async def flush(self) -> None:
+        """Before the commit: what the ORM session holds, then the staged outbox rows."""
+        if self._session is not None:
+            await self._session.flush()
+        await self.flush_outbox()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
     def emit(
         self,
@@ -139,12 +159,10 @@ class UnitOfWork:
 
     @property
     def dialect(self) -> str:
-        return self.session.bind.dialect.name if self.session.bind else ""
+        return self._connection.dialect.name
 
     async def connection(self) -> AsyncConnection:
-        """The transaction's connection, for Core statements (``exchange.db.rows``); asked of the session once."""
-        if self._connection is None:
-            self._connection = await self.session.connection()
+        """The transaction's connection, for Core statements (``exchange.db.rows``)."""
         return self._connection
 
     async def get_for_update(self, model: type[T], key: object) -> T | None:
