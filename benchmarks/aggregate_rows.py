@@ -1,4 +1,5 @@
-"""What loading and saving a case costs (聚合读写开销): dispatch's and intake's ``SqlCases`` on real rows.
+"""What loading and saving a case costs (聚合读写开销): dispatch's and intake's ``SqlCases`` on real rows, and
+intake's read of a case for an answer.
 
     .venv/bin/python benchmarks/aggregate_rows.py [--data-dir .onething/bench] [--transactions 3000]
 
@@ -6,7 +7,9 @@ Copies the SQLite databases a bench left in ``--data-dir`` (``onething bench`` f
 temporary folder and, for each of dispatch and intake, runs ``--transactions`` transactions that each load one of
 the cases (``SqlCases.get_for_update``, its task rows with it in dispatch) and save it back unchanged, as a
 consumer does at every record of a case (docs/performance.md, steps 29 and 30); then the same number of empty
-transactions. Prints this process's CPU per transaction. A measurement, not a test.
+transactions; for intake, as many reads of a case with its timeline (``views.case_with_timeline``: every answer to
+``POST /cases`` and every look at a case, step 31). Prints this process's CPU per transaction. A measurement, not a
+test.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dispatch.adapters.repositories import SqlCases as DispatchCases
 from exchange.db.database import Database
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.repositories import SqlCases as IntakeCases
+from intake.adapters.views import case_with_timeline
 
 _WAYS: dict[str, tuple[str, Callable[[UnitOfWork], DispatchCases | IntakeCases]]] = {
     "dispatch": ("dispatch_case", DispatchCases),
@@ -63,6 +67,12 @@ async def _service(folder: Path, service: str, transactions: int) -> None:
 
         await _timed(f"{service}: a case loaded and saved", transactions, load_and_save)
         await _timed(f"{service}: an empty transaction", transactions, empty)
+        if service == "intake":
+
+            async def answer(i: int) -> None:
+                assert await case_with_timeline(database, case_ids[i % len(case_ids)]) is not None
+
+            await _timed("intake: a case read for an answer", transactions, answer)
     finally:
         await database.dispose()
 
