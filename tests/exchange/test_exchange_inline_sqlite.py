@@ -62,3 +62,16 @@ async def test_a_write_that_finds_the_file_locked_fails_at_once_as_transient(tmp
     finally:
         await holder.dispose()
         await other.dispose()
+
+
+async def test_every_connection_writes_ahead_and_checkpoints_every_ten_thousand_pages(tmp_path: Path) -> None:
+    """The settings each pooled connection gets (docs/performance.md, step 32), on two connections at once."""
+    database = Database(f"sqlite:///{tmp_path / 'settings.db'}", source="tests")
+    try:
+        async with database.engine.connect() as one, database.engine.connect() as two:
+            for connection in (one, two):
+                assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+                assert (await connection.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
+                assert (await connection.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 10_000
+    finally:
+        await database.dispose()
