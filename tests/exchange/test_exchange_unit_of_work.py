@@ -78,3 +78,18 @@ async def test_a_unit_of_work_that_never_asks_for_the_session_makes_none(
     async with outbox_db.unit_of_work() as uow:  # the listener sees a session when there is one
         await uow.session.get(ProcessedEvent, ("tests", "none"))
     assert len(sessions_begun) == 1
+
+
+async def test_rows_inserted_later_are_written_together_before_the_commit(outbox_db: Database) -> None:
+    inbox = ProcessedEvent.__table__  # type: ignore[attr-defined]
+    async with outbox_db.unit_of_work() as uow:
+        await run(await uow.connection(), insert_if_absent(inbox, uow.dialect), _row("there-before"))
+    async with outbox_db.unit_of_work() as uow:
+        for event_id in ("later-1", "there-before", "later-2"):
+            uow.insert_later(inbox, _row(event_id))
+    assert await _inbox(outbox_db) == ["later-1", "later-2", "there-before"]  # the one there before left as it is
+    with pytest.raises(RuntimeError, match="the handler failed"):
+        async with outbox_db.unit_of_work() as uow:
+            uow.insert_later(inbox, _row("never"))
+            raise RuntimeError("the handler failed")
+    assert "never" not in await _inbox(outbox_db)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
-from sqlalchemy import String, TextualSelect, bindparam, text, update
+from sqlalchemy import String, Table, TextualSelect, bindparam, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
@@ -57,6 +57,7 @@ class UnitOfWork:
         self.emitted: list[Envelope] = []
         self.republished = False
         self._outbox: list[dict[str, Any]] = []  # rows staged by emit, written by flush_outbox (Core, in order)
+        self._later: dict[Table, list[dict[str, Any]]] = {}  # rows staged by insert_later, written by flush
         self._connection = connection
         self._session: AsyncSession | None = None
 
@@ -69,10 +70,20 @@ class UnitOfWork:
                                          join_transaction_mode="rollback_only")
         return self._session
 
+    def insert_later(self, table: Table, row: dict[str, Any]) -> None:
+        """Stage a row that nothing in this transaction reads back (supervision's audit entry of each fact), to be
+        written with the others of its table in one ``INSERT … ON CONFLICT DO NOTHING`` just before the commit: on
+        PostgreSQL one round trip for a poll's records instead of one each (docs/performance.md, step 33). A row
+        already there is left as it is."""
+        self._later.setdefault(table, []).append(row)
+
     async def flush(self) -> None:
-        """Before the commit: what the ORM session holds, then the staged outbox rows."""
+        """Before the commit: what the ORM session holds, the rows staged to be inserted later, the outbox rows."""
         if self._session is not None:
             await self._session.flush()
+        later, self._later = self._later, {}
+        for table, rows in later.items():
+            await run(await self.connection(), insert_if_absent(table, self.dialect), rows)
         await self.flush_outbox()
 
     async def close(self) -> None:

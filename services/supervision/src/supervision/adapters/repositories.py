@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Table
+
 from contracts.envelope import Envelope
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
-from exchange.db.statements import insert_if_absent, run
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import (
     SupervisionAudit,
@@ -218,6 +219,9 @@ class SqlFlags:
         } for flag in self.added)
 
 
+_AUDIT: Table = SupervisionAudit.__table__  # type: ignore[attr-defined]
+
+
 class SqlAuditTrail:
     """全程留痕 (SUP-06): each case-stream fact once, with its time, actor (the signing producer) and the sha256 of
     the signed envelope as evidence."""
@@ -226,9 +230,9 @@ class SqlAuditTrail:
         self._uow = uow
 
     async def record(self, envelope: Envelope, item_code: str | None) -> None:
-        """One ``INSERT … ON CONFLICT DO NOTHING``, at once: a fact recorded before (a redelivery) is left as it is."""
-        connection = await self._uow.connection()
-        await run(connection, insert_if_absent(SupervisionAudit.__table__, self._uow.dialect), {  # type: ignore[attr-defined]
+        """Written with the other entries of the transaction (a poll's facts) just before its commit (nothing reads
+        the trail back meanwhile); a fact recorded before (a redelivery) is left as it is."""
+        self._uow.insert_later(_AUDIT, {
             "event_id": str(envelope.id), "case_id": envelope.subject, "at": envelope.time,
             "event_type": envelope.type, "actor": envelope.source, "item_code": item_code,
             "evidence_sha256": envelope.signed_sha256(),  # the bytes its producer signed
