@@ -11,6 +11,7 @@ from uuid import uuid4
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm import Session
 
 from exchange.db.database import Database
@@ -93,3 +94,28 @@ async def test_rows_inserted_later_are_written_together_before_the_commit(outbox
             uow.insert_later(inbox, _row("never"))
             raise RuntimeError("the handler failed")
     assert "never" not in await _inbox(outbox_db)
+
+
+async def test_rows_inserted_later_with_different_columns_keep_each_their_own(outbox_db: Database) -> None:
+    inbox = ProcessedEvent.__table__  # type: ignore[attr-defined]
+    async with outbox_db.unit_of_work() as uow:
+        uow.insert_later(inbox, _row("with-time"))
+        uow.insert_later(inbox, {**_row("time-first"), "consumer": "others"})
+        uow.insert_later(inbox, {"event_id": "keys-in-another-order", "consumer": "tests",
+                                 "processed_at": datetime.now(UTC)})
+    async with outbox_db.engine.connect() as connection:
+        rows = sorted(tuple(r) for r in await connection.execute(text("SELECT consumer, event_id FROM processed_event")))
+    assert rows == [("others", "time-first"), ("tests", "keys-in-another-order"), ("tests", "with-time")]
+
+
+async def test_a_transaction_its_session_ended_is_an_error_not_a_commit(outbox_db: Database, envelopes) -> None:
+    async with outbox_db.unit_of_work() as uow:
+        uow.session.add(ProcessedEvent(**_row("taken")))
+    with pytest.raises(InvalidRequestError, match="ended before its commit"):
+        async with outbox_db.unit_of_work() as uow:
+            uow.emit(envelopes.rating("case-1"), subject="case-1")
+            uow.session.add(ProcessedEvent(**_row("taken")))  # the same key: the flush fails
+            with pytest.raises(IntegrityError):
+                await uow.session.flush()  # a handler that catches it and carries on
+            uow.emit(envelopes.rating("case-2"), subject="case-2")
+    assert await _outbox(outbox_db) == 0

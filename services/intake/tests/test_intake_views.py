@@ -13,12 +13,12 @@ def test_a_row_read_before_any_orm_query_reads_back_through_its_model() -> None:
     script = textwrap.dedent("""
         from datetime import UTC, datetime
         from intake.adapters.tables import IntakeTimeline
-        from intake.adapters.views import as_read
+        from intake.adapters.views import read_only_models
 
-        entry = as_read(IntakeTimeline, {
+        [entry] = read_only_models(IntakeTimeline, [{
             "id": 7, "case_id": "OT-1", "at": datetime(2026, 12, 7, tzinfo=UTC), "kind": "accepted",
             "item_code": None, "department": None, "text_zh": "已受理", "text_en": "Accepted", "event_id": None,
-        })
+        }])
         print(entry.id, entry.case_id, entry.kind, entry.text_zh, entry.at.isoformat())
     """)
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)

@@ -101,7 +101,7 @@ _JSON_COLUMNS = {"json_serializer": _json_text, "json_deserializer": orjson.load
 
 
 class Database:
-    """Engine, sessions and the unit of work of one service's database."""
+    """Engine, sessions (for reads that want the ORM) and the unit of work of one service's database."""
 
     def __init__(self, url: str, *, source: str) -> None:
         self.url = url
@@ -162,7 +162,7 @@ class Database:
             try:
                 async with connection.begin():
                     yield uow
-                    await uow.flush()
+                    await uow.flush_before_commit()
             finally:
                 await uow.close()
             if uow.emitted or uow.republished:

@@ -1,4 +1,4 @@
-"""Unit of work: the session plus the outbox and inbox of one transaction (工作单元)."""
+"""Unit of work: one transaction's connection, with its outbox and inbox (工作单元); an ORM session in it on request."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from uuid import UUID
 import orjson
 from sqlalchemy import String, Table, TextualSelect, bindparam, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -57,7 +58,9 @@ class UnitOfWork:
         self.emitted: list[Envelope] = []
         self.republished = False
         self._outbox: list[dict[str, Any]] = []  # rows staged by emit, written by flush_outbox (Core, in order)
-        self._later: dict[Table, list[dict[str, Any]]] = {}  # rows staged by insert_later, written by flush
+        # rows staged by insert_later, by table and set of columns (one statement takes one set), written by
+        # flush_before_commit
+        self._deferred_inserts: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
         self._connection = connection
         self._session: AsyncSession | None = None
 
@@ -72,18 +75,22 @@ class UnitOfWork:
 
     def insert_later(self, table: Table, row: dict[str, Any]) -> None:
         """Stage a row that nothing in this transaction reads back (supervision's audit entry of each fact), to be
-        written with the others of its table in one ``INSERT … ON CONFLICT DO NOTHING`` just before the commit: on
-        PostgreSQL one round trip for a poll's records instead of one each (docs/performance.md, step 33). A row
-        already there is left as it is."""
-        self._later.setdefault(table, []).append(row)
+        written with the others of its table just before the commit, ``INSERT … ON CONFLICT DO NOTHING`` as one
+        ``executemany`` (on PostgreSQL one pipelined round trip for a poll's records instead of one each;
+        docs/performance.md, step 33). A row already there is left as it is."""
+        self._deferred_inserts.setdefault((table, tuple(row)), []).append(row)
 
-    async def flush(self) -> None:
-        """Before the commit: what the ORM session holds, the rows staged to be inserted later, the outbox rows."""
+    async def flush_before_commit(self) -> None:
+        """What the ORM session holds, the rows staged by :meth:`insert_later`, then the outbox rows. A transaction
+        that something ended on the way (a failed session flush whose error a handler caught: the session rolls
+        the transaction back) is an error here, not a commit of nothing."""
         if self._session is not None:
             await self._session.flush()
-        later, self._later = self._later, {}
-        for table, rows in later.items():
-            await run(await self.connection(), insert_if_absent(table, self.dialect), rows)
+        if not self._connection.in_transaction():
+            raise InvalidRequestError("the unit of work's transaction was ended before its commit (by its session)")
+        deferred, self._deferred_inserts = self._deferred_inserts, {}
+        for (table, _), rows in deferred.items():
+            await run(self._connection, insert_if_absent(table, self.dialect), rows)
         await self.flush_outbox()
 
     async def close(self) -> None:
@@ -137,8 +144,8 @@ class UnitOfWork:
 
     async def flush_outbox(self) -> None:
         """Write the rows :meth:`emit` staged, in the order emitted (their ``seq`` is the publishing order), with
-        one Core statement: no ORM objects to build and flush (``docs/performance.md``). The unit of work calls it
-        before committing; reading the outbox here calls it first."""
+        one Core statement: no ORM objects to build and flush (``docs/performance.md``). :meth:`flush_before_commit`
+        calls it; reading the outbox here calls it first."""
         if self._outbox:
             rows, self._outbox = self._outbox, []
             connection = await self.connection()
@@ -184,8 +191,8 @@ class UnitOfWork:
 
     async def claim(self, consumer: str, event_id: UUID) -> bool:
         """Record that ``consumer`` applies ``event_id`` now; False if it already did (a duplicate). A Core
-        statement on the session's connection: through the session it would first flush everything the records
-        handled before in this transaction (their turn comes at the commit)."""
+        statement on the transaction's connection (through an ORM session it would first flush what the session
+        holds, whose turn comes at the commit)."""
         connection = await self.connection()
         result = await run(
             connection, insert_if_absent(ProcessedEvent.__table__, self.dialect),  # type: ignore[attr-defined]

@@ -67,7 +67,7 @@ class DispatchUnitOfWork(Protocol):
 
 
 class SqlDispatchUnitOfWork:
-    """:class:`DispatchUnitOfWork` over the library's unit of work (the session, inbox and outbox)."""
+    """:class:`DispatchUnitOfWork` over the library's unit of work (the transaction, inbox and outbox)."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow

@@ -3,7 +3,7 @@ as it stands, and the 委托授权 a caller granted or was given. The use cases 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Table
@@ -18,7 +18,7 @@ from intake.adapters.tables import IntakeCase, IntakeDelegation, IntakeDraft, In
 from intake.domain.delegation import Delegation
 from intake.domain.draft import Draft
 
-__all__ = ["OWN_CASES_LIMIT", "as_read", "case_with_timeline", "cases_of", "delegations_visible_to", "draft"]
+__all__ = ["OWN_CASES_LIMIT", "case_with_timeline", "cases_of", "delegations_visible_to", "draft", "read_only_models"]
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -38,15 +38,15 @@ async def case_with_timeline(db: Database, case_id: str) -> tuple[IntakeCase, li
             return None
         entries = (await run(connection, select_where_equal(_TIMELINE, ("case_id",), order_by=("id",)),
                              equal_params({"case_id": case_id}))).rows
-    return as_read(IntakeCase, found[0]), [as_read(IntakeTimeline, entry) for entry in entries]
+    return read_only_models(IntakeCase, found)[0], read_only_models(IntakeTimeline, entries)
 
 
-def as_read(model: type[M], row: Mapping[str, Any]) -> M:
-    """A table model holding ``row``'s values, to be read, never added to a session: no validation (the row is
-    what was written) and no ORM state. Its columns' attributes read the values once SQLAlchemy has configured the
-    mappers, which the ORM does at its first query and this does at the first call (a no-op after)."""
+def read_only_models(model: type[M], rows: Sequence[Mapping[str, Any]]) -> list[M]:
+    """Table models holding the rows' values, to be read, never added to a session or changed: no validation (the
+    rows are what was written) and no ORM state. Their columns' attributes read the values once SQLAlchemy has
+    configured the mappers, which the ORM does at its first query and this does first (a no-op after)."""
     configure_mappers()
-    return model.model_construct(**row)  # type: ignore[return-value]  # sqlmodel types it as SQLModel
+    return [model.model_construct(**row) for row in rows]  # type: ignore[misc]  # sqlmodel types it as SQLModel
 
 
 async def draft(db: Database, draft_id: str) -> Draft | None:

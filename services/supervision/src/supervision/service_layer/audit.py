@@ -22,7 +22,8 @@ async def record_fact(uow: SupervisionUnitOfWork, envelope: Envelope, payload: E
 
 
 def audited(use_case: UseCase[P]) -> UseCase[P]:
-    """``use_case``, the fact recorded first in its own unit of work."""
+    """``use_case``, with the fact recorded in its unit of work (written with the transaction's other entries just
+    before its commit: ``UnitOfWork.insert_later``)."""
 
     async def run(uow: SupervisionUnitOfWork, envelope: Envelope, payload: P) -> None:
         await record_fact(uow, envelope, payload)
