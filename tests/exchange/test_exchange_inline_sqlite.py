@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from exchange.db.database import Database
 from exchange.failures import FailureKind, classify
@@ -73,5 +73,38 @@ async def test_every_connection_writes_ahead_and_checkpoints_every_ten_thousand_
                 assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
                 assert (await connection.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
                 assert (await connection.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 10_000
+    finally:
+        await database.dispose()
+
+
+async def test_the_writers_take_turns_on_one_connection_kept_until_one_fails(tmp_path: Path) -> None:
+    """docs/performance.md, step 34: no checkout from the pool per transaction; after a failure a fresh connection,
+    and what the failed transaction wrote is gone."""
+    database = Database(f"sqlite:///{tmp_path / 'writer.db'}", source="tests")
+    checkouts: list[object] = []
+    event.listen(database.sync_engine, "checkout", lambda *_: checkouts.append(1))
+
+    async def unit_of_work(value: str, fail: bool = False) -> None:
+        async with database.unit_of_work() as uow:
+            await (await uow.connection()).execute(text("INSERT INTO thing VALUES (:v)"), {"v": value})
+            if fail:
+                raise RuntimeError("the handler failed")
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE thing (v TEXT)"))
+        checkouts.clear()
+        await unit_of_work("a")
+        async with database.writing() as connection:  # the relay's marks take the same turn and connection
+            await connection.execute(text("INSERT INTO thing VALUES ('b')"))
+        await unit_of_work("c")
+        assert len(checkouts) == 1
+        with pytest.raises(RuntimeError, match="the handler failed"):
+            await unit_of_work("lost", fail=True)
+        await unit_of_work("d")
+        assert len(checkouts) == 2  # a fresh one after the failure
+        async with database.engine.connect() as connection:
+            values = [r[0] for r in await connection.execute(text("SELECT v FROM thing ORDER BY v"))]
+        assert values == ["a", "b", "c", "d"]
     finally:
         await database.dispose()

@@ -357,7 +357,7 @@ class OutboxRelay:
         other relay's and consumers drop them).
         """
         db = self.database
-        async with db.write_guard(), db.engine.begin() as connection:
+        async with db.writing() as connection:
             # Each row keeps the bytes sent and the epoch they were sent in, for a re-publication after the
             # broker lost its data (republish_since_epoch).
             sent_at = datetime.now(UTC)
