@@ -179,8 +179,8 @@ class Database:
     @contextlib.asynccontextmanager
     async def _writing_connection(self) -> AsyncIterator[AsyncConnection]:
         """The connection of a writer, who holds the write guard. On SQLite one connection kept open for them all,
-        since they take turns anyway: no checkout and return per transaction (half the CPU of an empty
-        transaction), and a page cache that no other connection's write empties (docs/performance.md, step 34).
+        since they take turns anyway: no checkout and return per transaction (two thirds of an empty
+        transaction's CPU), and a page cache that no other connection's write empties (docs/performance.md, step 34).
         After a failure it is closed and the next writer opens another. On PostgreSQL one from the pool."""
         if self._write_lock is None:
             async with self.engine.connect() as connection:
