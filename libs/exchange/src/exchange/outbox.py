@@ -272,8 +272,8 @@ class OutboxRelay:
             .limit(self.batch_size)
         )
         try:
-            async with db.write_guard(), db.sessions() as session, session.begin():
-                await session.exec(
+            async with db.writing() as connection:
+                await connection.execute(
                     sa.update(OutboxMessage)
                     .where(col(OutboxMessage.seq).in_(waiting.scalar_subquery()))
                     .values(attempts=col(OutboxMessage.attempts) + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -400,8 +400,8 @@ class OutboxRelay:
                     messages.append((topic, key, wire, record_of(json.loads(wire))[1]))
                 await self.producer.send_batch(messages)
                 seqs = [seq for seq, *_ in rows if seq is not None]
-                async with db.write_guard(), db.sessions() as session, session.begin():
-                    await session.exec(
+                async with db.writing() as connection:
+                    await connection.execute(
                         sa.update(OutboxMessage).where(col(OutboxMessage.seq).in_(seqs)).values(epoch=epoch)
                     )
                 sent += len(rows)

@@ -63,8 +63,8 @@ async def write_marker(database: Database, name: str, value: str) -> None:
     now = datetime.now(UTC)
     stmt = insert(ExchangeMarker).values(name=name, value=value, updated_at=now)
     stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now})
-    async with database.write_guard(), database.sessions() as session, session.begin():
-        await session.execute(stmt)
+    async with database.writing() as connection:
+        await connection.execute(stmt)
 
 
 class BrokerRecovery:

@@ -172,7 +172,8 @@ class Database:
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction of its own, for the plumbing that writes without a unit of work (the outbox relay
-        marking what it sent): the writers' turn, their connection, committed at the end."""
+        marking what it sent or noting a failure, the broker-recovery markers): the writers' turn, their connection,
+        committed at the end."""
         async with self.write_guard(), self._writing_connection() as connection, connection.begin():
             yield connection
 
@@ -191,14 +192,15 @@ class Database:
         try:
             yield self._writer
         except BaseException:
-            writer, self._writer = self._writer, None
-            with contextlib.suppress(Exception):  # the connection may be what failed
-                await writer.close()
+            await self._close_writer()
             raise
 
-    async def dispose(self) -> None:
-        if self._writer is not None:
-            writer, self._writer = self._writer, None
-            with contextlib.suppress(Exception):
+    async def _close_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            with contextlib.suppress(Exception):  # the connection may be what failed
                 await writer.close()
+
+    async def dispose(self) -> None:
+        await self._close_writer()
         await self.engine.dispose()

@@ -67,7 +67,7 @@ class UnitOfWork:
     @property
     def session(self) -> AsyncSession:
         """An ORM session joined to this transaction, made when first asked for: what it holds is flushed before
-        the commit (:meth:`flush`), and it never commits or ends the transaction itself."""
+        the commit (:meth:`flush_before_commit`), and it never commits or ends the transaction itself."""
         if self._session is None:
             self._session = AsyncSession(bind=self._connection, expire_on_commit=False,
                                          join_transaction_mode="rollback_only")
