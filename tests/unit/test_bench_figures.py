@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+import pytest
+
 from onething.bench.figures import (
     LAG_GROWTH_FLOOR,
     BenchFigures,
@@ -15,6 +17,7 @@ from onething.bench.figures import (
     percentile,
     with_peers,
 )
+from onething.bench.probes import cpu_thirds
 
 
 def figures(**overrides: object) -> BenchFigures:
@@ -78,10 +81,26 @@ def test_exactly_once_needs_every_submitted_case_delivered_once() -> None:
 def test_the_table_and_the_json_line_carry_the_figures() -> None:
     table = figures().markdown()
     assert "**5.0 cases/s**" in table and "p50 50 ms, p95 95 ms, p99 99 ms" in table
-    assert "| intake | 30.0 | 50 | 120 |" in table and "| dispatch | 10 |  | 12 | 5000 | yes |" in table
+    assert "| intake | 30.0 | 50 |  | 120 |" in table and "| dispatch | 10 |  | 12 | 5000 | yes |" in table
+    growing = figures(processes=[ProcessUse("broker", 30.0, 200.0, first_third_pct=28.4, last_third_pct=66.0)])
+    assert "| broker | 30.0 | 50 | 28 → 66 | 200 |" in growing.markdown()
     record = figures().as_json()
     assert record["rate"] == 5.0 and record["sustained"] and record["exactly_once"]
     assert "latencies_ms" not in record and record["summary"] == figures().summary()
+
+
+def test_a_process_cpu_is_read_over_the_first_and_the_last_third_of_its_readings() -> None:
+    # one reading a second over 9 s: 0.2 core-s a second at first, 0.8 at the end
+    readings, used = [], 0.0
+    for second in range(10):
+        readings.append((100.0 + second, used))
+        used += 0.2 if second < 3 else 0.5 if second < 6 else 0.8
+    first, last = cpu_thirds(readings)
+    assert first == pytest.approx(20.0) and last == pytest.approx(80.0)
+    assert cpu_thirds(readings[:3]) == (None, None)  # too few to split
+    restarted = [*readings[:-1], (109.0, 0.1)]  # restarted at the end: the new process counts from zero
+    first, last = cpu_thirds(restarted)
+    assert first == pytest.approx(20.0) and last is None
 
 
 def test_lags_pair_each_group_at_both_ends_of_the_window() -> None:

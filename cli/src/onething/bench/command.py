@@ -278,7 +278,7 @@ async def _measure(system: System, bundles: list[str], args: argparse.Namespace)
     late = [lag for at, lag in readings if at >= end - (end - start) / 3] + [lag_end]
     seen = loop.seen
     once, many, lost = seen.tally()
-    processes = [ProcessUse(n, sampler.used(n), sampler.peak_rss.get(n, 0.0)) for n in names]
+    processes = [sampler.use(n) for n in names]
     processes.append(ProcessUse("load", load_cpu["end"] - load_cpu["start"], 0.0))
     if loop.refused:
         print(f"被拒 {len(loop.refused)} applications refused, e.g. {loop.refused[0]}", file=sys.stderr)

@@ -38,6 +38,17 @@ class ProcessUse:
     name: str
     cpu_s: float  # user + system CPU seconds spent in the window
     peak_rss_mb: float  # the largest resident size sampled in the window
+    # % of one core in the window's first and last thirds: a process whose cost grows as the run goes on (the
+    # embedded broker, whose fetches list every batch a partition ever held: docs/performance.md, step 35)
+    # shows it here, and the others' fall with the rate.
+    first_third_pct: float | None = None
+    last_third_pct: float | None = None
+
+    def thirds(self) -> str:
+        """``first → last`` third, or nothing when not sampled."""
+        if self.first_third_pct is None or self.last_third_pct is None:
+            return ""
+        return f"{self.first_third_pct:.0f} → {self.last_third_pct:.0f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +141,10 @@ class BenchFigures:
             f"| exactly once | {'yes' if self.exactly_once else 'NO'}: {self.submitted_total} submitted, "
             f"{self.delivered_once} delivered once, {self.duplicated} more than once, {self.lost} never |",
             "",
-            "| process | CPU s | CPU % of one core | peak RSS MB |",
-            "|---|---:|---:|---:|",
-            *(f"| {p.name} | {p.cpu_s:.1f} | {100 * p.cpu_s / self.duration_s:.0f} | {p.peak_rss_mb:.0f} |"
-              for p in self.processes),
+            "| process | CPU s | CPU % of one core | first → last third | peak RSS MB |",
+            "|---|---:|---:|---:|---:|",
+            *(f"| {p.name} | {p.cpu_s:.1f} | {100 * p.cpu_s / self.duration_s:.0f} | {p.thirds()} | "
+              f"{p.peak_rss_mb:.0f} |" for p in self.processes),
             "",
             "| consumer group | lag at start | lowest in the last third | lag at end | arrived | kept up |",
             "|---|---:|---:|---:|---:|---|",

@@ -79,7 +79,7 @@ class _Window:
         if self._sampling is not None:
             self._sampling.cancel()
         self.sampler.close()
-        intake = ProcessUse("intake", self.sampler.used("intake"), self.sampler.peak_rss.get("intake", 0.0))
+        intake = self.sampler.use("intake")
         rest = sum(self.sampler.used(name) for name in self.sampler.names if name != "intake")
         return end, intake, rest, load_cpu
 

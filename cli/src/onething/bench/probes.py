@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-__all__ = ["BusProbe", "BusSnapshot", "ProcessSampler", "cpu_seconds", "resident_mb"]
+from onething.bench.figures import ProcessUse
+
+__all__ = ["BusProbe", "BusSnapshot", "ProcessSampler", "cpu_seconds", "cpu_thirds", "resident_mb"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -49,6 +52,7 @@ class ProcessSampler:
     cpu_at_open: dict[str, float] = field(default_factory=dict)
     cpu_at_close: dict[str, float] = field(default_factory=dict)
     peak_rss: dict[str, float] = field(default_factory=dict)
+    cpu_readings: list[tuple[float, dict[str, float]]] = field(default_factory=list)  # (monotonic, CPU s)
 
     def _cpu(self) -> dict[str, float]:
         out = {}
@@ -61,15 +65,19 @@ class ProcessSampler:
 
     def open(self) -> None:
         self.cpu_at_open = self._cpu()
+        self.cpu_readings = [(time.monotonic(), self.cpu_at_open)]
         self.peak_rss = {}
         self.sample()
 
     def sample(self) -> None:
+        """Each process's resident size, and its CPU so far (for :meth:`thirds`)."""
         for name in self.names:
             pid = self.pid_of(name)
             rss = resident_mb(pid) if pid else None
             if rss is not None:
                 self.peak_rss[name] = max(rss, self.peak_rss.get(name, 0.0))
+        if self.cpu_readings:
+            self.cpu_readings.append((time.monotonic(), self._cpu()))
 
     def close(self) -> None:
         self.sample()
@@ -77,6 +85,32 @@ class ProcessSampler:
 
     def used(self, name: str) -> float:
         return max(0.0, self.cpu_at_close.get(name, 0.0) - self.cpu_at_open.get(name, 0.0))
+
+    def thirds(self, name: str) -> tuple[float | None, float | None]:
+        """``name``'s CPU as % of one core over the first and the last third of the sampled window (the readings
+        nearest each third's ends; None with fewer than four readings or a process restarted in between)."""
+        return cpu_thirds([(at, cpu[name]) for at, cpu in self.cpu_readings if name in cpu])
+
+    def use(self, name: str) -> ProcessUse:
+        first, last = self.thirds(name)
+        return ProcessUse(name, self.used(name), self.peak_rss.get(name, 0.0), first, last)
+
+
+def cpu_thirds(readings: Sequence[tuple[float, float]]) -> tuple[float | None, float | None]:
+    """% of one core over the first and the last third of ``readings`` (monotonic time, CPU seconds so far)."""
+    if len(readings) < 4:
+        return None, None
+    start, end = readings[0][0], readings[-1][0]
+    third = (end - start) / 3
+
+    def pct(lo: float, hi: float) -> float | None:
+        a = min(readings, key=lambda r: abs(r[0] - lo))
+        b = min(readings, key=lambda r: abs(r[0] - hi))
+        if b[0] <= a[0] or b[1] < a[1]:  # a restart resets the count
+            return None
+        return 100 * (b[1] - a[1]) / (b[0] - a[0])
+
+    return pct(start, start + third), pct(end - third, end)
 
 
 @dataclass(frozen=True)
