@@ -1,6 +1,8 @@
 """Count the Kafka requests a running system sends its broker, by kind and by client (请求计数).
 
     .venv/bin/python benchmarks/broker_requests.py --port 19092 &     # tansu on 19093, advertised as 19092
+    rm -f .onething/bench/*.db*    # with a broker of its own the bench keeps earlier runs' databases, whose
+                                   # outboxes would all be sent again to this new broker (exchange.recovery)
     ONETHING_KAFKA_BOOTSTRAP=127.0.0.1:19092 .venv/bin/onething bench --duration 30 --warmup 10 --window 16
     kill -INT %1                                                       # prints the table
     .venv/bin/python benchmarks/broker_requests.py --port 19292 --epoch-watcher 20   # one BrokerEpoch alone, 20 s
