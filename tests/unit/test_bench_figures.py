@@ -13,11 +13,11 @@ from onething.bench.figures import (
     GroupLag,
     PeerFigures,
     ProcessUse,
+    cpu_thirds,
     lags,
     percentile,
     with_peers,
 )
-from onething.bench.probes import cpu_thirds
 
 
 def figures(**overrides: object) -> BenchFigures:

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 __all__ = ["ACCEPTED", "LAG_GROWTH_ALLOWED", "LAG_GROWTH_FLOOR", "BenchFigures", "GroupLag", "IntakeFigures",
-           "IntakeLevel", "PeerFigures", "ProcessUse", "Request", "error_kind", "intake_level", "percentile",
-           "tally_errors", "with_peers"]
+           "IntakeLevel", "PeerFigures", "ProcessUse", "Request", "cpu_thirds", "error_kind", "intake_level",
+           "percentile", "tally_errors", "with_peers"]
 
 LAG_GROWTH_ALLOWED = 0.05  # of the records a group had to read in the window
 LAG_GROWTH_FLOOR = 50  # records; below it a group's lag is noise (one poll's worth)
@@ -29,6 +29,23 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def cpu_thirds(readings: Sequence[tuple[float, float]]) -> tuple[float | None, float | None]:
+    """% of one core over the first and the last third of ``readings`` (monotonic time, CPU seconds so far)."""
+    if len(readings) < 4:
+        return None, None
+    start, end = readings[0][0], readings[-1][0]
+    third = (end - start) / 3
+
+    def pct(lo: float, hi: float) -> float | None:
+        a = min(readings, key=lambda r: abs(r[0] - lo))
+        b = min(readings, key=lambda r: abs(r[0] - hi))
+        if b[0] <= a[0] or b[1] < a[1]:  # a restart resets the count
+            return None
+        return 100 * (b[1] - a[1]) / (b[0] - a[0])
+
+    return pct(start, start + third), pct(end - third, end)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,15 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from onething.bench.figures import ProcessUse
+from onething.bench.figures import ProcessUse, cpu_thirds
 
-__all__ = ["BusProbe", "BusSnapshot", "ProcessSampler", "cpu_seconds", "cpu_thirds", "resident_mb"]
+__all__ = ["BusProbe", "BusSnapshot", "ProcessSampler", "cpu_seconds", "resident_mb"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -95,22 +95,6 @@ class ProcessSampler:
         first, last = self.thirds(name)
         return ProcessUse(name, self.used(name), self.peak_rss.get(name, 0.0), first, last)
 
-
-def cpu_thirds(readings: Sequence[tuple[float, float]]) -> tuple[float | None, float | None]:
-    """% of one core over the first and the last third of ``readings`` (monotonic time, CPU seconds so far)."""
-    if len(readings) < 4:
-        return None, None
-    start, end = readings[0][0], readings[-1][0]
-    third = (end - start) / 3
-
-    def pct(lo: float, hi: float) -> float | None:
-        a = min(readings, key=lambda r: abs(r[0] - lo))
-        b = min(readings, key=lambda r: abs(r[0] - hi))
-        if b[0] <= a[0] or b[1] < a[1]:  # a restart resets the count
-            return None
-        return 100 * (b[1] - a[1]) / (b[0] - a[0])
-
-    return pct(start, start + third), pct(end - third, end)
 
 
 @dataclass(frozen=True)
