@@ -177,6 +177,25 @@ async def _correct(client: httpx.AsyncClient, notice: dict[str, Any], case_id: s
     return False
 
 
+PORTAL_LOOK_S = 5.0  # how often the applicant looks at the portal for a correction notice the stream did not show
+
+
+async def notices_shown(client: httpx.AsyncClient, case_ids: Sequence[str],
+                        acting_for: dict[str, httpx.Auth | None]) -> list[str]:
+    """补正通知 as the applicants see them on the portal: those of ``case_ids`` whose intake view asks for a
+    correction. The case stream tells the demo first; this finds a notice its onlooker missed: a broker that lost its
+    data has every record sent again, at offsets the onlooker may already have passed (onething chaos kill-broker)."""
+    limit = asyncio.Semaphore(8)
+
+    async def asks(case_id: str) -> bool:
+        async with limit:
+            response, _ = await send_patiently(client, "GET", f"/cases/{case_id}", **acting(acting_for.get(case_id)))
+        return response.status_code == 200 and bool(response.json().get("correction"))
+
+    found = await asyncio.gather(*(asks(c) for c in case_ids))
+    return [case_id for case_id, shown in zip(case_ids, found, strict=True) if shown]
+
+
 async def _prefill(client: httpx.AsyncClient, notice: dict[str, Any], applicant_id: str,
                    deadline: float, auth: httpx.Auth | None) -> tuple[str, dict[str, Any]] | None:
     """授权预填: the applicant, signed in (their token is the authorisation), asks for the lookup; wait for the
@@ -296,7 +315,12 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
         ours, corrected = set(result.cases), set[str]()
         corrections: set[asyncio.Task[bool]] = set()
         late_run: asyncio.Task[None] | None = None
+        looked = time.monotonic()
         while time.monotonic() < deadline and not watcher.done():
+            if time.monotonic() - looked > PORTAL_LOOK_S:
+                looked = time.monotonic()
+                unseen = sorted(c for c in ours - corrected - result.to_correct if result.deliveries[c] == 0)
+                result.to_correct.update(await notices_shown(client, unseen, result.acting_for))
             on_time = [c for c in result.cases if c not in result.late]
             if result.late and late_run is None and all(result.deliveries[c] >= 1 for c in on_time):
                 late_run = asyncio.create_task(_run_late(result, str(supervision_url), str(simulators_url), deadline,
