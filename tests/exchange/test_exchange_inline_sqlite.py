@@ -77,16 +77,19 @@ async def test_every_connection_writes_ahead_and_checkpoints_every_ten_thousand_
         await database.dispose()
 
 
-async def test_the_writers_take_turns_on_one_connection_kept_until_one_fails(tmp_path: Path) -> None:
-    """docs/performance.md, step 34: no checkout from the pool per transaction; after a failure a fresh connection,
-    and what the failed transaction wrote is gone."""
+async def test_the_writers_take_turns_on_one_connection_kept_until_it_breaks(tmp_path: Path) -> None:
+    """docs/performance.md, step 34: no checkout from the pool per transaction; a failure that was rolled back keeps
+    the connection, one that broke it gets a fresh one; what a failed transaction wrote is gone either way."""
     database = Database(f"sqlite:///{tmp_path / 'writer.db'}", source="tests")
     checkouts: list[object] = []
     event.listen(database.sync_engine, "checkout", lambda *_: checkouts.append(1))
 
-    async def unit_of_work(value: str, fail: bool = False) -> None:
+    async def unit_of_work(value: str, fail: bool = False, broken: bool = False) -> None:
         async with database.unit_of_work() as uow:
-            await (await uow.connection()).execute(text("INSERT INTO thing VALUES (:v)"), {"v": value})
+            connection = await uow.connection()
+            await connection.execute(text("INSERT INTO thing VALUES (:v)"), {"v": value})
+            if broken:
+                await connection.invalidate()
             if fail:
                 raise RuntimeError("the handler failed")
 
@@ -102,9 +105,13 @@ async def test_the_writers_take_turns_on_one_connection_kept_until_one_fails(tmp
         with pytest.raises(RuntimeError, match="the handler failed"):
             await unit_of_work("lost", fail=True)
         await unit_of_work("d")
-        assert len(checkouts) == 2  # a fresh one after the failure
+        assert len(checkouts) == 1  # rolled back: the same connection, as good as new
+        with pytest.raises(RuntimeError, match="the handler failed"):
+            await unit_of_work("lost too", fail=True, broken=True)
+        await unit_of_work("e")
+        assert len(checkouts) == 2  # a fresh one after the connection broke
         async with database.engine.connect() as connection:
             values = [r[0] for r in await connection.execute(text("SELECT v FROM thing ORDER BY v"))]
-        assert values == ["a", "b", "c", "d"]
+        assert values == ["a", "b", "c", "d", "e"]
     finally:
         await database.dispose()

@@ -182,17 +182,21 @@ class Database:
         """The connection of a writer, who holds the write guard. On SQLite one connection kept open for them all,
         since they take turns anyway: no checkout and return per transaction (two thirds of an empty
         transaction's CPU), and a page cache that no other connection's write empties (docs/performance.md, step 34).
-        After a failure it is closed and the next writer opens another. On PostgreSQL one from the pool."""
+        A failure whose transaction was rolled back (a refusal, a constraint) leaves it as good as new; one that left
+        it invalidated or still in a transaction closes it, and the next writer opens another. On PostgreSQL one
+        from the pool."""
         if self._write_lock is None:
             async with self.engine.connect() as connection:
                 yield connection
             return
         if self._writer is None:
             self._writer = await self.engine.connect()
+        writer = self._writer
         try:
-            yield self._writer
+            yield writer
         except BaseException:
-            await self._close_writer()
+            if writer.invalidated or writer.in_transaction():
+                await self._close_writer()
             raise
 
     async def _close_writer(self) -> None:
