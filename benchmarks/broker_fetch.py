@@ -152,6 +152,8 @@ async def history(port: int, batches: int, per_batch: int) -> None:
                 await asyncio.sleep(0.005)
             ticks = _ticks(broker_pid) - before
             reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading  # stopped before its consumer is
             print(f"a partition holding {batches} batches of {per_batch} records: {sent} records sent and read in 10 s, "
                   f"broker {ticks} ticks, {ticks * 10_000 / sent:.0f} µs of broker CPU per record")
         finally:
