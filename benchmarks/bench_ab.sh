@@ -17,7 +17,7 @@ for round in $(seq 1 "$rounds"); do
     line=$(cd "$dir" && .venv/bin/onething --data-dir "$data/dd" bench --out "$data/out-$side" "$@" 2>/dev/null | tail -1)
     cpu=$(grep -ho "CPU per case | [0-9.]* core-seconds" "$(ls -t "$data/out-$side"/*.md | head -1)" | grep -o "[0-9.]*" || true)
     table=$(ls -t "$data/out-$side"/*.md | head -1)
-    per=$(awk -F'|' 'NF == 6 && /^\| (intake|dispatch|supervision|rating|licence|simulators|broker) \|/ {gsub(/ /,"",$2); gsub(/ /,"",$3); printf "%s %s ", $2, $3}' "$table")
+    per=$(awk -F'|' '(NF == 6 || NF == 7) && /^\| (intake|dispatch|supervision|rating|licence|simulators|broker) \|/ {gsub(/ /,"",$2); gsub(/ /,"",$3); printf "%s %s ", $2, $3}' "$table")
     echo "$(date +%H:%M:%S) round $round $side ($(git -C "$dir" rev-parse --short HEAD)): $line | CPU per case ${cpu:-?} core-s | CPU s: $per"
   done
 done

@@ -18,6 +18,7 @@ from onething.bench.figures import (
     percentile,
     with_peers,
 )
+from onething.bench.probes import ProcessSampler
 
 
 def figures(**overrides: object) -> BenchFigures:
@@ -125,3 +126,16 @@ def test_the_summary_gives_each_peer_as_a_ratio_and_the_raw_bus_as_a_share() -> 
 def test_a_peer_that_delivered_nothing_gives_no_ratio() -> None:
     summary, _ = with_peers(figures(), [PeerFigures("celery", 8, 60.0, 0, [], 0.0)])
     assert summary.endswith("| celery 0.0 (delivered none)")
+
+
+def test_a_server_read_by_its_own_function_is_sampled_like_a_process() -> None:
+    used = iter([1.0, 1.5, 2.0, 3.0, 4.0, 4.5, 5.0, 5.0])
+    sampler = ProcessSampler(lambda name: None, [], {"postgresql": lambda: next(used)})
+    sampler.open()  # two readings: the window's start and the first sample
+    for _ in range(4):
+        sampler.sample()
+    sampler.close()  # two more: a last sample and the close
+    use = sampler.use("postgresql")
+    assert use.cpu_s == pytest.approx(4.0) and use.first_third_pct is not None
+    table = figures(processes=[use]).markdown()
+    assert "| postgresql | 4.0 | 7 | " in table and table.split("| postgresql |")[1].split("\n")[0].endswith("|  |")

@@ -18,9 +18,10 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,15 @@ from contracts.topics import CASE_STREAM
 from onething.bench.figures import BenchFigures, IntakeFigures, IntakeLevel, ProcessUse, lags, percentile, with_peers
 from onething.bench.load import Applications, ClosedLoop, OpenLoop
 from onething.bench.peers.run import PEERS, run_peers
-from onething.bench.probes import BusProbe, BusSnapshot, ProcessSampler, arrived, cpu_seconds
+from onething.bench.probes import (
+    BusProbe,
+    BusSnapshot,
+    ProcessSampler,
+    arrived,
+    cpu_seconds,
+    local_database_server,
+    server_cpu_seconds,
+)
 from onething.catalogue import bundle_mix
 from onething.processes import PROCESSES
 from onething.system import System, SystemConfig, drop_databases
@@ -148,6 +157,9 @@ def _write_results(out: Path, markdown: str, record: dict[str, Any]) -> tuple[Pa
     return table, stamp
 
 
+DATABASE_SERVER = "postgresql"  # the row of a PostgreSQL server on this machine, all its processes together
+
+
 def _process_names(system: System) -> list[str]:
     return [spec.name for spec in PROCESSES] + (["broker"] if system.broker is not None else [])
 
@@ -228,7 +240,11 @@ async def _measure_intake(system: System, bundles: list[str], levels: list[int],
 
 async def _measure(system: System, bundles: list[str], args: argparse.Namespace) -> BenchFigures:
     names = _process_names(system)
-    sampler = ProcessSampler(system.pid, names)
+    database_server = await local_database_server(args.database_url) if args.database_url else None
+    servers: dict[str, Callable[[], float | None]] = {}
+    if database_server is not None:  # PostgreSQL on this machine: its share of the cores is the system's
+        servers[DATABASE_SERVER] = partial(server_cpu_seconds, database_server)
+    sampler = ProcessSampler(system.pid, names, servers)
     probe = BusProbe(system.bootstrap)
     await probe.start()
     loop = (ClosedLoop(system.url("intake"), system.bootstrap, system.tokens, bundles, args.window, args.seed)
@@ -278,7 +294,7 @@ async def _measure(system: System, bundles: list[str], args: argparse.Namespace)
     late = [lag for at, lag in readings if at >= end - (end - start) / 3] + [lag_end]
     seen = loop.seen
     once, many, lost = seen.tally()
-    processes = [sampler.use(n) for n in names]
+    processes = [sampler.use(n) for n in [*names, *servers]]
     processes.append(ProcessUse("load", load_cpu["end"] - load_cpu["start"], 0.0))
     if loop.refused:
         print(f"被拒 {len(loop.refused)} applications refused, e.g. {loop.refused[0]}", file=sys.stderr)

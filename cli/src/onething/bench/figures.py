@@ -61,6 +61,11 @@ class ProcessUse:
     first_third_pct: float | None = None
     last_third_pct: float | None = None
 
+    def rss(self) -> str:
+        """Peak resident MB, or nothing when not sampled (the load generator; a database server's many
+        processes, whose shared buffers would be counted once per process)."""
+        return f"{self.peak_rss_mb:.0f}" if self.peak_rss_mb else ""
+
     def thirds(self) -> str:
         """``first → last`` third, or nothing when not sampled."""
         if self.first_third_pct is None or self.last_third_pct is None:
@@ -161,7 +166,7 @@ class BenchFigures:
             "| process | CPU s | CPU % of one core | first → last third | peak RSS MB |",
             "|---|---:|---:|---:|---:|",
             *(f"| {p.name} | {p.cpu_s:.1f} | {100 * p.cpu_s / self.duration_s:.0f} | {p.thirds()} | "
-              f"{p.peak_rss_mb:.0f} |" for p in self.processes),
+              f"{p.rss()} |" for p in self.processes),
             "",
             "| consumer group | lag at start | lowest in the last third | lag at end | arrived | kept up |",
             "|---|---:|---:|---:|---:|---|",

@@ -1,6 +1,6 @@
 """Reading the running system from outside while the load runs (观测): each process's CPU and resident size
-from ``/proc`` (Linux), and from the broker every partition's end offset and every consumer group's committed
-offsets, so lag and messages per case are counted where they happen.
+from ``/proc`` (Linux), a PostgreSQL server's on this machine too, and from the broker every partition's end offset
+and every consumer group's committed offsets, so lag and messages per case are counted where they happen.
 """
 
 from __future__ import annotations
@@ -10,25 +10,83 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from onething.bench.figures import ProcessUse, cpu_thirds
 
-__all__ = ["BusProbe", "BusSnapshot", "ProcessSampler", "cpu_seconds", "resident_mb"]
+__all__ = ["BusProbe", "BusSnapshot", "ProcessSampler", "children", "cpu_seconds", "local_database_server",
+           "resident_mb", "server_cpu_seconds"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of ``pid`` so far (None once it has gone)."""
+def _stat(pid: int) -> list[bytes] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command's name (the first is the state, field 3 of proc(5))."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
+            return stat.read().rsplit(b")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14 and 15 of proc(5))
+
+
+def cpu_seconds(pid: int, *, reaped_children: bool = False) -> float | None:
+    """User + system CPU seconds of ``pid`` so far (None once it has gone); with ``reaped_children``, those of the
+    children it has waited for too."""
+    fields = _stat(pid)
+    if fields is None:
+        return None
+    used = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    if reaped_children:
+        used += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return used / _TICKS
+
+
+def children(pid: int) -> list[int]:
+    """The children of ``pid`` now alive (of its main thread: the servers and workers read here fork from it)."""
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in found]
+
+
+def server_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds so far of a forking server whose main process is ``pid`` (PostgreSQL's postmaster): its own, its
+    children's alive, and those of the children it has reaped (a backend whose connection closed), so the figure
+    only grows as connections come and go."""
+    own = cpu_seconds(pid, reaped_children=True)
+    if own is None:
+        return None
+    return own + sum(cpu_seconds(child) or 0.0 for child in children(pid))
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+async def local_database_server(server_url: str) -> int | None:
+    """The main process of the PostgreSQL server behind ``server_url`` when it runs on this machine (the parent of
+    the backend that answers a connection), else None: its CPU is the system's as much as any service's."""
+    engine = create_async_engine(make_url(server_url).set(drivername="postgresql+asyncpg"))
+    try:
+        async with engine.connect() as conn:  # read while the backend lives
+            backend = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            fields = _stat(backend)
+            if fields is None or _command(backend) != "postgres":  # a server elsewhere (its pids are not ours)
+                return None
+    finally:
+        await engine.dispose()
+    server = int(fields[1])  # ppid
+    return server if _command(server) == "postgres" else None
 
 
 def resident_mb(pid: int) -> float | None:
@@ -45,10 +103,12 @@ def resident_mb(pid: int) -> float | None:
 @dataclass
 class ProcessSampler:
     """CPU spent and peak RSS per named process between :meth:`open` and :meth:`close`; pids are read
-    again at every sample (a supervised process restarted gets a new one)."""
+    again at every sample (a supervised process restarted gets a new one). ``servers`` are read for their CPU
+    alone, each by a function of its own (a database server's many processes: :func:`server_cpu_seconds`)."""
 
     pid_of: Callable[[str], int | None]
     names: list[str]
+    servers: Mapping[str, Callable[[], float | None]] = field(default_factory=dict)
     cpu_at_open: dict[str, float] = field(default_factory=dict)
     cpu_at_close: dict[str, float] = field(default_factory=dict)
     peak_rss: dict[str, float] = field(default_factory=dict)
@@ -59,6 +119,10 @@ class ProcessSampler:
         for name in self.names:
             pid = self.pid_of(name)
             used = cpu_seconds(pid) if pid else None
+            if used is not None:
+                out[name] = used
+        for name, read in self.servers.items():
+            used = read()
             if used is not None:
                 out[name] = used
         return out

@@ -1,6 +1,7 @@
 """The Celery peer: ``chord([dept.s(case, d) for d in four departments])(deliver.s(case))`` on Redis, prefork
 workers, the writes on PostgreSQL (``peer-baselines.md``: prefork ``-c 2``, prefetch 4, JSON, the client
-submitting from this process). CPU counted: the worker tree and its Redis, not the client."""
+submitting from this process). CPU counted: the worker tree, its Redis and the PostgreSQL server when on this machine,
+not the client."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 from onething.bench.figures import PeerFigures
 from onething.bench.peers.delivery_watch import DeliveryWatch
 from onething.bench.peers.loop import closed_loop
-from onething.bench.peers.processes import own_redis, tree_cpu_seconds
+from onething.bench.peers.processes import database_cpu, own_redis, tree_cpu_seconds
 from onething.bench.peers.workload import DEPARTMENTS, peer_database
 from onething.bench.probes import cpu_seconds
 
@@ -45,6 +46,7 @@ async def run_celery(*, server_url: str, window: int, warmup_s: float, duration_
             tasks: Any = importlib.reload(importlib.import_module("onething.bench.peers.celery_tasks"))
             from celery import chord
 
+            server_cpu = await database_cpu(server_url)
             worker = _start_workers(env)
             watch = DeliveryWatch(dsn)
             await watch.start()
@@ -64,7 +66,7 @@ async def run_celery(*, server_url: str, window: int, warmup_s: float, duration_
                 await asyncio.wait_for(deliver("CELERY-READY"), 120)  # the workers are up
                 result = await closed_loop(
                     deliver, window=window, warmup_s=warmup_s, duration_s=duration_s, prefix="CELERY-",
-                    cpu_now=lambda: tree_cpu_seconds(worker.pid) + (cpu_seconds(redis_pid) or 0.0))
+                    cpu_now=lambda: tree_cpu_seconds(worker.pid) + (cpu_seconds(redis_pid) or 0.0) + server_cpu())
             finally:
                 await watch.stop()
                 client.shutdown()

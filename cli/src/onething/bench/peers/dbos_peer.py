@@ -1,6 +1,7 @@
 """The DBOS peer, driven from the bench: its worker (:mod:`.dbos_worker`) runs in the interpreter of ``.venv-peers``
 (``make bench`` makes it: DBOS and the platform cannot share one environment), on a database of the run's own and a
-system database beside it (both dropped after). CPU counted: the worker process."""
+system database beside it (both dropped after). CPU counted: the worker process, and the PostgreSQL server when it
+runs on this machine."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from onething.bench.figures import PeerFigures
 from onething.bench.peers.loop import closed_loop
+from onething.bench.peers.processes import database_cpu
 from onething.bench.peers.workload import DEPARTMENTS, peer_database
 from onething.bench.probes import cpu_seconds
 
@@ -19,6 +21,7 @@ WORKER = Path(__file__).with_name("dbos_worker.py")
 
 
 async def run_dbos(*, python: Path, server_url: str, window: int, warmup_s: float, duration_s: float) -> PeerFigures:
+    server_cpu = await database_cpu(server_url)
     async with peer_database(server_url, "dbos") as dsn:
         database = dsn.rsplit("/", 1)[1]
         settings = {"dsn": dsn, "system_dsn": f"{dsn}_dbos", "departments": list(DEPARTMENTS)}
@@ -50,7 +53,8 @@ async def run_dbos(*, python: Path, server_url: str, window: int, warmup_s: floa
                 raise RuntimeError(f"the DBOS worker did not start ({database}): {ready!r}")
             reader = asyncio.create_task(read())
             result = await closed_loop(deliver, window=window, warmup_s=warmup_s, duration_s=duration_s,
-                                       prefix="DBOS-", cpu_now=lambda: cpu_seconds(worker.pid) or 0.0)
+                                       prefix="DBOS-",
+                                       cpu_now=lambda: (cpu_seconds(worker.pid) or 0.0) + server_cpu())
         finally:
             stdin.close()
             try:

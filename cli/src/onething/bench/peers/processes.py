@@ -1,26 +1,18 @@
-"""Starting a peer's helper processes and reading their CPU (a Redis of the run's own; worker trees)."""
+"""Starting a peer's helper processes and reading their CPU (a Redis of the run's own; worker trees; the
+PostgreSQL server the peer writes to, when it is on this machine)."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from exchange.broker import free_port
-from onething.bench.probes import cpu_seconds
+from onething.bench.probes import children, cpu_seconds, local_database_server, server_cpu_seconds
 
-__all__ = ["own_redis", "tree_cpu_seconds"]
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(child) for child in found]
+__all__ = ["database_cpu", "own_redis", "tree_cpu_seconds"]
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -29,8 +21,17 @@ def tree_cpu_seconds(pid: int) -> float:
     while todo:
         current = todo.pop()
         total += cpu_seconds(current) or 0.0
-        todo += _children(current)
+        todo += children(current)
     return total
+
+
+async def database_cpu(server_url: str) -> Callable[[], float]:
+    """A reading of the CPU seconds so far of the PostgreSQL server behind ``server_url``, counted in the peer's as
+    OneThing's run counts it in its own; 0 always for a server on another machine."""
+    server = await local_database_server(server_url)
+    if server is None:
+        return lambda: 0.0
+    return lambda: server_cpu_seconds(server) or 0.0
 
 
 @contextmanager
