@@ -49,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 OutRecord = tuple[str, bytes | None, bytes, Headers]  # topic, key, value, headers
 
-PRODUCER_LINGER_S = 0.05
 START_TIMEOUT_S = 30.0  # an app that has not started by then is waiting for something that will not come
 
 
@@ -71,10 +70,6 @@ def stream_app(settings: ExchangeSettings, app_id: str, *, partitions: int) -> f
         broker_rebalance_timeout=session_s / 2,
         # faust waits 20 minutes for an unacknowledged send; fail like the exchange's producer instead.
         producer_request_timeout=30.0,
-        # A table write is sent as it is made, each its own produce request (2,663 in a 40 s bench against
-        # dispatch's 931); figures wait for nobody, so their writes gather for a moment (docs/performance.md,
-        # step 36).
-        producer_linger=PRODUCER_LINGER_S,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
         autodiscover=False,
