@@ -129,12 +129,12 @@ def test_a_peer_that_delivered_nothing_gives_no_ratio() -> None:
 
 
 def test_a_server_read_by_its_own_function_is_sampled_like_a_process() -> None:
-    used = iter([1.0, 1.5, 2.0, 3.0, 4.0, 4.5, 5.0, 5.0])
+    used = iter([1.0, 2.0, 3.0, 4.0, 4.5, 5.0])
     sampler = ProcessSampler(lambda name: None, [], {"postgresql": lambda: next(used)})
-    sampler.open()  # two readings: the window's start and the first sample
+    sampler.open()  # the window's first reading
     for _ in range(4):
         sampler.sample()
-    sampler.close()  # two more: a last sample and the close
+    sampler.close()  # its last
     use = sampler.use("postgresql")
     assert use.cpu_s == pytest.approx(4.0) and use.first_third_pct is not None
     table = figures(processes=[use]).markdown()

@@ -31,3 +31,16 @@ def test_only_the_cases_whose_view_asks_for_a_correction_are_found() -> None:
     # each case looked at as the one who filed it (the clerk of its window), or as the client is
     assert asked_as.keys() == {"/cases/OT-A", "/cases/OT-B", "/cases/OT-C"}
     assert (asked_as["/cases/OT-A"] or "").startswith("Basic ") and asked_as["/cases/OT-B"] is None
+
+
+def test_a_case_the_portal_cannot_answer_for_now_is_looked_at_again_later() -> None:
+    """Intake away (a chaos scenario restarts it): the look finds nothing for now instead of failing the demo."""
+
+    def away(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("intake is restarting", request=request)
+
+    async def look() -> list[str]:
+        async with httpx.AsyncClient(base_url="http://intake", transport=httpx.MockTransport(away)) as client:
+            return await notices_shown(client, ["OT-A"], {}, patience_s=0.3)
+
+    assert asyncio.run(look()) == []

@@ -181,7 +181,7 @@ PORTAL_LOOK_S = 5.0  # how often the applicant looks at the portal for a correct
 
 
 async def notices_shown(client: httpx.AsyncClient, case_ids: Sequence[str],
-                        acting_for: dict[str, httpx.Auth | None]) -> list[str]:
+                        acting_for: dict[str, httpx.Auth | None], *, patience_s: float = PORTAL_LOOK_S) -> list[str]:
     """补正通知 as the applicants see them on the portal: those of ``case_ids`` whose intake view asks for a
     correction. The case stream tells the demo first; this finds a notice its onlooker missed: a broker that lost its
     data has every record sent again, at offsets the onlooker may already have passed (onething chaos kill-broker)."""
@@ -189,7 +189,11 @@ async def notices_shown(client: httpx.AsyncClient, case_ids: Sequence[str],
 
     async def asks(case_id: str) -> bool:
         async with limit:
-            response, _ = await send_patiently(client, "GET", f"/cases/{case_id}", **acting(acting_for.get(case_id)))
+            try:
+                response, _ = await send_patiently(client, "GET", f"/cases/{case_id}", patience_s=patience_s,
+                                                   **acting(acting_for.get(case_id)))
+            except httpx.TransportError:
+                return False  # intake is away (a chaos scenario restarts it): the applicant looks again later
         return response.status_code == 200 and bool(response.json().get("correction"))
 
     found = await asyncio.gather(*(asks(c) for c in case_ids))
@@ -316,11 +320,15 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
         corrections: set[asyncio.Task[bool]] = set()
         late_run: asyncio.Task[None] | None = None
         looked = time.monotonic()
+        looking: asyncio.Task[list[str]] | None = None  # the portal look runs beside the loop, one at a time
         while time.monotonic() < deadline and not watcher.done():
-            if time.monotonic() - looked > PORTAL_LOOK_S:
+            if looking is not None and looking.done():
+                result.to_correct.update(looking.result())
+                looking = None
+            if looking is None and time.monotonic() - looked > PORTAL_LOOK_S:
                 looked = time.monotonic()
                 unseen = sorted(c for c in ours - corrected - result.to_correct if result.deliveries[c] == 0)
-                result.to_correct.update(await notices_shown(client, unseen, result.acting_for))
+                looking = asyncio.create_task(notices_shown(client, unseen, result.acting_for))
             on_time = [c for c in result.cases if c not in result.late]
             if result.late and late_run is None and all(result.deliveries[c] >= 1 for c in on_time):
                 late_run = asyncio.create_task(_run_late(result, str(supervision_url), str(simulators_url), deadline,
@@ -336,6 +344,9 @@ async def run_demo(intake_url: str, bootstrap: str, cases: int, *, bundles: Sequ
                 await asyncio.sleep(linger_s)  # a duplicate delivery would show up now
                 break
             await asyncio.sleep(0.1)
+        if looking is not None:
+            looking.cancel()
+            await asyncio.gather(looking, return_exceptions=True)
         stop.set()
         await watcher
         if late_run is not None:

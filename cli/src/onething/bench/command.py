@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,7 @@ from onething.bench.probes import (
     ProcessSampler,
     arrived,
     cpu_seconds,
-    local_database_server,
-    server_cpu_seconds,
+    local_database_cpu,
 )
 from onething.catalogue import bundle_mix
 from onething.processes import PROCESSES
@@ -240,10 +238,10 @@ async def _measure_intake(system: System, bundles: list[str], levels: list[int],
 
 async def _measure(system: System, bundles: list[str], args: argparse.Namespace) -> BenchFigures:
     names = _process_names(system)
-    database_server = await local_database_server(args.database_url) if args.database_url else None
+    database_cpu = await local_database_cpu(args.database_url) if args.database_url else None
     servers: dict[str, Callable[[], float | None]] = {}
-    if database_server is not None:  # PostgreSQL on this machine: its share of the cores is the system's
-        servers[DATABASE_SERVER] = partial(server_cpu_seconds, database_server)
+    if database_cpu is not None:  # PostgreSQL on this machine: its share of the cores is the system's
+        servers[DATABASE_SERVER] = database_cpu
     sampler = ProcessSampler(system.pid, names, servers)
     probe = BusProbe(system.bootstrap)
     await probe.start()

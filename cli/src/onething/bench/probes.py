@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -20,8 +21,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from onething.bench.figures import ProcessUse, cpu_thirds
 
-__all__ = ["BusProbe", "BusSnapshot", "ProcessSampler", "children", "cpu_seconds", "local_database_server",
-           "resident_mb", "server_cpu_seconds"]
+__all__ = ["BusProbe", "BusSnapshot", "ProcessSampler", "children", "cpu_seconds", "local_database_cpu",
+           "local_database_server", "resident_mb", "server_cpu_seconds"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -89,6 +90,13 @@ async def local_database_server(server_url: str) -> int | None:
     return server if _command(server) == "postgres" else None
 
 
+async def local_database_cpu(server_url: str) -> Callable[[], float | None] | None:
+    """A reading of the CPU seconds so far of the PostgreSQL server behind ``server_url`` (all its processes:
+    :func:`server_cpu_seconds`), or None when the server is not on this machine."""
+    server = await local_database_server(server_url)
+    return None if server is None else partial(server_cpu_seconds, server)
+
+
 def resident_mb(pid: int) -> float | None:
     try:
         with open(f"/proc/{pid}/status", "rb") as status:
@@ -109,10 +117,8 @@ class ProcessSampler:
     pid_of: Callable[[str], int | None]
     names: list[str]
     servers: Mapping[str, Callable[[], float | None]] = field(default_factory=dict)
-    cpu_at_open: dict[str, float] = field(default_factory=dict)
-    cpu_at_close: dict[str, float] = field(default_factory=dict)
     peak_rss: dict[str, float] = field(default_factory=dict)
-    cpu_readings: list[tuple[float, dict[str, float]]] = field(default_factory=list)  # (monotonic, CPU s)
+    cpu_readings: list[tuple[float, dict[str, float]]] = field(default_factory=list)  # (monotonic, CPU s so far)
 
     def _cpu(self) -> dict[str, float]:
         out = {}
@@ -128,27 +134,27 @@ class ProcessSampler:
         return out
 
     def open(self) -> None:
-        self.cpu_at_open = self._cpu()
-        self.cpu_readings = [(time.monotonic(), self.cpu_at_open)]
-        self.peak_rss = {}
+        self.cpu_readings, self.peak_rss = [], {}
         self.sample()
 
     def sample(self) -> None:
-        """Each process's resident size, and its CPU so far (for :meth:`thirds`)."""
+        """Each process's resident size, and its CPU so far (the first reading opens the window, the last closes
+        it; those between give :meth:`thirds`)."""
         for name in self.names:
             pid = self.pid_of(name)
             rss = resident_mb(pid) if pid else None
             if rss is not None:
                 self.peak_rss[name] = max(rss, self.peak_rss.get(name, 0.0))
-        if self.cpu_readings:
-            self.cpu_readings.append((time.monotonic(), self._cpu()))
+        self.cpu_readings.append((time.monotonic(), self._cpu()))
 
     def close(self) -> None:
         self.sample()
-        self.cpu_at_close = self._cpu()
 
     def used(self, name: str) -> float:
-        return max(0.0, self.cpu_at_close.get(name, 0.0) - self.cpu_at_open.get(name, 0.0))
+        if not self.cpu_readings:
+            return 0.0
+        opened, closed = self.cpu_readings[0][1], self.cpu_readings[-1][1]
+        return max(0.0, closed.get(name, 0.0) - opened.get(name, 0.0))
 
     def thirds(self, name: str) -> tuple[float | None, float | None]:
         """``name``'s CPU as % of one core over the first and the last third of the sampled window (the readings
@@ -158,7 +164,6 @@ class ProcessSampler:
     def use(self, name: str) -> ProcessUse:
         first, last = self.thirds(name)
         return ProcessUse(name, self.used(name), self.peak_rss.get(name, 0.0), first, last)
-
 
 
 @dataclass(frozen=True)

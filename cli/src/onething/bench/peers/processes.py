@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from exchange.broker import free_port
-from onething.bench.probes import children, cpu_seconds, local_database_server, server_cpu_seconds
+from onething.bench.probes import children, cpu_seconds, local_database_cpu
 
 __all__ = ["database_cpu", "own_redis", "tree_cpu_seconds"]
 
@@ -28,10 +28,8 @@ def tree_cpu_seconds(pid: int) -> float:
 async def database_cpu(server_url: str) -> Callable[[], float]:
     """A reading of the CPU seconds so far of the PostgreSQL server behind ``server_url``, counted in the peer's as
     OneThing's run counts it in its own; 0 always for a server on another machine."""
-    server = await local_database_server(server_url)
-    if server is None:
-        return lambda: 0.0
-    return lambda: server_cpu_seconds(server) or 0.0
+    read = await local_database_cpu(server_url)
+    return (lambda: 0.0) if read is None else (lambda: read() or 0.0)
 
 
 @contextmanager
