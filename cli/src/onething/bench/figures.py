@@ -345,7 +345,7 @@ class IntakeLevel:
                 "steady": self.steady, "errors": dict(self.errors), "errors_outside": dict(self.errors_outside),
                 "intake_cpu_s": round(self.intake.cpu_s, 2), "intake_cpu_pct": round(self.cpu_percent(self.intake.cpu_s), 1),
                 "intake_peak_rss_mb": round(self.intake.peak_rss_mb, 1), "rest_cpu_s": round(self.rest_cpu_s, 2),
-                "load_cpu_s": round(self.load_cpu_s, 2)}
+                "load_cpu_s": round(self.load_cpu_s, 3)}
 
 
 def intake_level(clients: int, requests: Sequence[Request], start: float, end: float, *, warmup_s: float,
