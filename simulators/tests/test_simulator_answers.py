@@ -146,3 +146,27 @@ async def test_registries_answer_only_the_subjects_they_hold(registry_keys: KeyR
 def test_the_desk_refuses_a_request_for_a_department_it_does_not_simulate() -> None:
     with pytest.raises(Malformed, match="not simulated here"):
         DepartmentDesk({})._of("police")
+
+
+async def test_asked_to_decide_an_on_the_spot_item_it_decides_with_a_clean_review(keyring: KeyRing) -> None:
+    producer = FakeProducer()
+    clean = Rates(reject=0.0, correction=0.0, latency_ms_min=0, latency_ms_max=0)
+    sim = DepartmentSimulator("health", ChainedSender(keyring.signer("dept.health"), producer), 7, clean)
+    asked = ReviewRequested(request_id=uuid4(), case_id="C-1", item_code="P-09-01", item_name_zh="居民电子健康卡申领",
+                            department="health", round=1, applicant=APPLICANT, form={}, decide=True)
+    not_asked = asked.model_copy(update={"request_id": uuid4(), "item_code": "P-09-02", "decide": False})
+    for review in (asked, not_asked):
+        await sim.review(cause(review), review)
+    decided, plain = (w["data"] for _, _, w, _ in producer.sent)
+    # 即审即办: the decision the first handling request would have had, document and all
+    assert decided["decision"] == {"outcome": "approved", "reason_zh": None, "reason_en": None,
+                                   "document_no": decided["decision"]["document_no"]}
+    assert decided["decision"]["document_no"] and decided["deficiencies"] == []
+    assert plain["decision"] is None
+
+    found_producer = FakeProducer()
+    finds = DepartmentSimulator("health", ChainedSender(keyring.signer("dept.health"), found_producer), 7, AT_ONCE)
+    with_form = asked.model_copy(update={"form": {"resident_name": "张三"}})
+    await finds.review(cause(with_form), with_form)  # something found (correction rate 1): no decision with it
+    [(_, _, answer, _)] = found_producer.sent
+    assert answer["data"]["deficiencies"] and answer["data"]["decision"] is None

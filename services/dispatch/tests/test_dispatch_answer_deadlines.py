@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from contracts.department.v1 import RequestKind, RequestReceived, ReviewReturned
+from contracts.department.v1 import RequestKind, RequestReceived
+from contracts.department.v2 import ReviewReturned
 from contracts.envelope import Envelope, EventPayload
 from dispatch.adapters.messages import undeliverable_id_for
 from dispatch.adapters.tables import DispatchRequest

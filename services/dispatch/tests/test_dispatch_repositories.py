@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from contracts.department.v1 import RequestKind
-from contracts.department.v2 import ReviewReturned
+from contracts.department.v2 import Decision, DecisionAtReview, ReviewReturned
 from contracts.dispatch.v1 import Deficiency
 from contracts.envelope import Envelope
 from dispatch.domain.deadlines import RequestState
@@ -47,7 +47,9 @@ def a_case_in_every_state() -> Case:
                 form_fields=("newborn_name",), yields_licence=True, licence_type="birth-medical-certificate",
                 materials=first.materials, status=TaskStatus.APPROVED, attempt=2, request_id=str(uuid4()),
                 document_no="BMC-1", reason_zh="准予", released_at=now, concluded_at=now + timedelta(hours=1),
-                review_status=ReviewStatus.DEFICIENT, review_request_id=str(uuid4()), deficiencies=(found,))
+                review_status=ReviewStatus.DEFICIENT, review_request_id=str(uuid4()), deficiencies=(found,),
+                decision_at_review=DecisionAtReview(outcome=Decision.REJECTED, reason_zh="不符合条件",
+                                                    reason_en="conditions not met", document_no="D-1"))
     waiting = Task(task_id=f"{CASE}/{second.item_code}", item_code=second.item_code, item_name_zh=second.name_zh,
                    department=second.department, requires=(first.item_code,), time_limit_days=7,
                    promised_limit_days=None, form_fields=None, yields_licence=False, licence_type=None, materials=())

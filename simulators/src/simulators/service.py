@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from contracts.department.v1 import RequestKind, RequestReceived, receipt_event_id
 from contracts.department.v1 import answer_event_id as department_answer_id
 from contracts.department.v2 import Decision as Ruling
-from contracts.department.v2 import ResultReturned, ReviewReturned
+from contracts.department.v2 import DecisionAtReview, ResultReturned, ReviewReturned
 from contracts.departments import department_principal
 from contracts.dispatch.v1 import AnswerRefused, RequestSent, ReviewRequested
 from contracts.envelope import Envelope
@@ -150,7 +150,9 @@ class DepartmentSimulator:
         return True
 
     async def review(self, envelope: Envelope, payload: ReviewRequested) -> None:
-        """预审: a receipt, then one answer per review request, listing deficiencies or none."""
+        """预审: a receipt, then one answer per review request, listing deficiencies or none; asked to decide an
+        on-the-spot item (即审即办) and finding nothing missing, with the decision it would give on handling (unless
+        the case is held: then the handling request comes as usual)."""
         decision = decide_review(self.seed, self.rates, payload, self.field_label)
         if not await self._take(envelope, payload, RequestKind.REVIEW, answered_at_once=lambda: decision.latency_ms == 0):
             return
@@ -159,12 +161,16 @@ class DepartmentSimulator:
             request_id=payload.request_id, case_id=payload.case_id, item_code=payload.item_code,
             department=self.code, round=payload.round, deficiencies=decision.deficiencies,
             reviewed_at=datetime.now(UTC),
+            decision=(self._decision_at_review(payload)
+                      if payload.decide and not decision.deficiencies and not self.holds.holding(payload.case_id)
+                      else None),
         )
         await self.sender.reply(
             answer, cause=envelope, topic=DEPARTMENT_RESULTS, subject=payload.case_id,
             event_id=department_answer_id(RequestKind.REVIEW, payload.request_id),
         )
         self.reviewed += 1
+        self.answered += answer.decision is not None  # decided with the review (即审即办): a result given
 
     async def handle(self, envelope: Envelope, payload: RequestSent) -> None:
         """办理: a receipt, then approve or reject by rate, one result per request (later, if the case is held)."""
@@ -180,6 +186,14 @@ class DepartmentSimulator:
 
     def _decision(self, payload: RequestSent) -> Decision:
         return decide(self.seed, self.rates, payload.case_id, payload.item_code, payload.attempt)
+
+    def _decision_at_review(self, payload: ReviewRequested) -> DecisionAtReview:
+        """The decision the first handling request would get (the same draw), given now."""
+        decision = decide(self.seed, self.rates, payload.case_id, payload.item_code, 1)
+        return DecisionAtReview(
+            outcome=decision.outcome, reason_zh=decision.reason_zh, reason_en=decision.reason_en,
+            document_no=(document_number(self.code, payload.case_id, payload.item_code)
+                         if decision.outcome is Ruling.APPROVED else None))
 
     async def decide(self, envelope: Envelope, payload: RequestSent, decision: Decision | None = None) -> None:
         """Answer ``payload`` after its drawn latency (``decision``: already drawn by the caller)."""

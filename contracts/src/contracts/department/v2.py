@@ -20,11 +20,11 @@ from enum import StrEnum
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from contracts.envelope import EventPayload
 
-__all__ = ["Decision", "Finding", "ResultReturned", "ReviewReturned"]
+__all__ = ["Decision", "DecisionAtReview", "Finding", "ResultReturned", "ReviewReturned"]
 
 
 class Decision(StrEnum):
@@ -64,8 +64,21 @@ class ResultReturned(EventPayload):
     decided_at: AwareDatetime
 
 
+class DecisionAtReview(BaseModel):
+    """即审即办: the decision on an on-the-spot item (即办件), given with a review that found nothing missing, when
+    the review request asked for it (``dispatch.review.requested`` ``decide``). No handling request follows."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    outcome: Decision
+    reason_zh: str | None = None
+    reason_en: str | None = None
+    document_no: str | None = None
+
+
 class ReviewReturned(EventPayload):
-    """A department's preliminary review (预审) of one item: what is missing or wrong, or nothing."""
+    """A department's preliminary review (预审) of one item: what is missing or wrong, or nothing; for an item the
+    request asked to be decided at review, with nothing missing, the decision too (``decision``)."""
 
     event_type: ClassVar[str] = "department.review.returned"
     event_version: ClassVar[int] = 2
@@ -77,3 +90,10 @@ class ReviewReturned(EventPayload):
     round: int = Field(ge=1)
     deficiencies: tuple[Finding, ...] = ()
     reviewed_at: AwareDatetime
+    decision: DecisionAtReview | None = None  # 即审即办; only with no deficiencies, and only when asked
+
+    @model_validator(mode="after")
+    def _decided_only_when_nothing_is_missing(self) -> ReviewReturned:
+        if self.decision is not None and self.deficiencies:
+            raise ValueError("a review that finds deficiencies gives no decision (R-14: the applicant corrects first)")
+        return self

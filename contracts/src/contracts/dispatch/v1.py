@@ -76,6 +76,10 @@ class ReviewRequested(EventPayload):
     applicant: Applicant
     form: dict[str, str]
     materials: tuple[MaterialRef, ...] = ()
+    # 即审即办: an on-the-spot item (即办件, statutory limit 0 days) that waits for no other item. When the review
+    # finds nothing missing, the department gives its decision with it (``department.review.returned``
+    # ``decision``) and no handling request follows; without one, the handling request comes as for any item.
+    decide: bool = False
 
 
 class FindingBeyondList(EventPayload):

@@ -44,3 +44,6 @@ class TaskConcluded(EventPayload):
         default=None, description="证照类型 The e-licence type the item issues; None when it issues none")
     concluded_at: AwareDatetime = Field(description="办结时间 When the platform recorded the result (timestamp with "
                                                     "offset)")
+    decided_at_review: bool = Field(
+        default=False, description="即审即办 True when the department decided the item with its preliminary review "
+                                   "(an on-the-spot item, 即办件): no handling request was sent")

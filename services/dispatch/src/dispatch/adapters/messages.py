@@ -2,7 +2,8 @@
 with the topics and envelope ids they go under.
 
 * a review asked or a task released goes to its department's request topic, under the request id departments
-  dedupe on; a release is also announced on the case stream;
+  dedupe on; a release is also announced on the case stream (a task decided at review, 即审即办, only there: its
+  department has decided already);
 * a task concluded goes on the case stream, and, approved with a licence to issue (办结即发证), to the licence
   service with the holder's identity (the case stream names no one);
 * a finding beyond the list and a round's conclusion go on the case stream;
@@ -47,19 +48,23 @@ def undeliverable_id_for(request_id: str, parking: int) -> UUID:
 
 def case_messages(case: Case, event: CaseEvent) -> list[Message]:
     match event:
-        case ReviewAsked(task=task, request_id=request_id, round=round_, form=form):
+        case ReviewAsked(task=task, request_id=request_id, round=round_, form=form, decide=decide):
             return [Message(ReviewRequested(
                 request_id=request_id, case_id=case.case_id, item_code=task.item_code, item_name_zh=task.item_name_zh,
                 department=task.department, round=round_, applicant=case.applicant, form=form,
-                materials=task.materials,
+                materials=task.materials, decide=decide,
             ), topics=[department_requests(task.department)], event_id=request_id)]
-        case Released(task=task, request_id=request_id, evidence=evidence, form=form, released_at=released_at):
+        case Released(task=task, request_id=request_id, evidence=evidence, form=form, released_at=released_at,
+                      decided_at_review=decided):
+            released = Message(TaskReleased(
+                case_id=case.case_id, task_id=task.task_id, item_code=task.item_code, department=task.department,
+                attempt=task.attempt, time_limit_days=task.time_limit_days,
+                promised_limit_days=task.promised_limit_days, released_at=released_at,
+            ))
+            if decided:
+                return [released]
             return [
-                Message(TaskReleased(
-                    case_id=case.case_id, task_id=task.task_id, item_code=task.item_code, department=task.department,
-                    attempt=task.attempt, time_limit_days=task.time_limit_days,
-                    promised_limit_days=task.promised_limit_days, released_at=released_at,
-                )),
+                released,
                 Message(RequestSent(
                     request_id=request_id, case_id=case.case_id, task_id=task.task_id, item_code=task.item_code,
                     item_name_zh=task.item_name_zh, department=task.department, attempt=task.attempt,
@@ -67,12 +72,13 @@ def case_messages(case: Case, event: CaseEvent) -> list[Message]:
                     materials=task.materials, fast_track=case.fast_track,
                 ), topics=[department_requests(task.department)], event_id=request_id),
             ]
-        case Concluded(task=task, outcome=outcome, reason_en=reason_en, concluded_at=concluded_at):
+        case Concluded(task=task, outcome=outcome, reason_en=reason_en, concluded_at=concluded_at,
+                       decided_at_review=decided):
             concluded = TaskConcluded(
                 case_id=case.case_id, task_id=task.task_id, item_code=task.item_code, department=task.department,
                 attempt=max(task.attempt, 1), outcome=outcome, reason_zh=task.reason_zh, reason_en=reason_en,
                 document_no=task.document_no, yields_licence=task.yields_licence, licence_type=task.licence_type,
-                concluded_at=concluded_at,
+                concluded_at=concluded_at, decided_at_review=decided,
             )
             licence = _licence_requested(case, task, concluded)
             return [Message(concluded)] + ([Message(licence)] if licence is not None else [])

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from contracts.department.v1 import RequestKind
+from contracts.department.v2 import DecisionAtReview
 from contracts.dispatch.v1 import Deficiency
 from contracts.intake.v1 import Applicant, MaterialRef
 from dispatch.adapters.tables import DispatchCase, DispatchRequest, DispatchTask
@@ -87,6 +88,8 @@ def _task(row: dict[str, Any]) -> Task:
         concluded_at=row["concluded_at"], review_status=ReviewStatus(row["review_status"]),
         review_request_id=row["review_request_id"],
         deficiencies=_DEFICIENCIES.validate_python(row["deficiencies"]),
+        decision_at_review=(None if row["decision_at_review"] is None
+                            else DecisionAtReview.model_validate(row["decision_at_review"])),
     )
 
 
@@ -111,6 +114,8 @@ def _task_values(case_id: str, task: Task) -> dict[str, Any]:
         "released_at": task.released_at, "concluded_at": task.concluded_at,
         "review_status": task.review_status.value, "review_request_id": task.review_request_id,
         "deficiencies": _DEFICIENCIES.dump_python(task.deficiencies, mode="json"),
+        "decision_at_review": (None if task.decision_at_review is None
+                               else task.decision_at_review.model_dump(mode="json")),
     }
 
 

@@ -56,6 +56,8 @@ class DispatchTask(SQLModel, table=True):
     review_status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
     review_request_id: str | None = Field(default=None, sa_column=Column(String(36)))
     deficiencies: list[dict[str, Any]] = Field(default=[], sa_column=Column(JSON, nullable=False))
+    # 即审即办: a department's decision given with its review, kept until the round concludes with nothing missing
+    decision_at_review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class DispatchRequest(SQLModel, table=True):

@@ -2,7 +2,9 @@
 
 Every decision dispatch takes about a case is a method here: open the preliminary review (同步预审), take a
 department's review or result, apply the one correction (一次补正), and release what may run next
-(:mod:`dispatch.domain.sequencing`). The methods change the case and record what happened as events
+(:mod:`dispatch.domain.sequencing`). An on-the-spot item (即办件) that waits for no other item is decided with its
+review when nothing of the case is missing (即审即办): its release concludes it with the department's decision, and
+no handling request crosses the bus. The methods change the case and record what happened as events
 (:class:`CaseEvent`); they do no I/O. ``adapters.repositories`` loads and saves a case; ``adapters.messages`` turns
 its events into the contract payloads that go out.
 """
@@ -13,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from contracts.department.v2 import Decision, Finding
+from contracts.department.v2 import Decision, DecisionAtReview, Finding
 from contracts.departments import department_principal
 from contracts.dispatch.v1 import Deficiency, Evidence, Outcome
 from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
@@ -80,6 +82,13 @@ class Task:
     review_status: ReviewStatus = ReviewStatus.PENDING
     review_request_id: str | None = None
     deficiencies: tuple[Deficiency, ...] = ()
+    decision_at_review: DecisionAtReview | None = None  # 即审即办: kept until the round concludes with nothing missing
+
+    @property
+    def decides_at_review(self) -> bool:
+        """即审即办: an on-the-spot item (即办件, statutory limit 0 days) that waits for no other item's document is
+        asked to be decided with its review."""
+        return self.time_limit_days == 0 and not self.requires
 
     @property
     def sequencing(self) -> TaskView:
@@ -117,17 +126,20 @@ class ReviewAsked:
     request_id: UUID
     round: int
     form: dict[str, str]
+    decide: bool = False  # 即审即办: the department is asked for its decision with the review
 
 
 @dataclass(frozen=True, slots=True)
 class Released:
-    """The task is pushed to its department (推送), with the documents of its prerequisites as evidence."""
+    """The task is pushed to its department (推送), with the documents of its prerequisites as evidence; or, decided
+    at review (即审即办), released and concluded at once, with no request to send."""
 
     task: Task
     request_id: UUID
     evidence: tuple[Evidence, ...]
     form: dict[str, str]
     released_at: datetime
+    decided_at_review: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +150,7 @@ class Concluded:
     outcome: Outcome
     reason_en: str | None
     concluded_at: datetime
+    decided_at_review: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +200,9 @@ class Case(Aggregate[CaseEvent]):
             request_id = review_id_for(task.task_id, self.review_round)
             task.review_status, task.review_request_id, task.deficiencies = (
                 ReviewStatus.PENDING, str(request_id), ())
-            self.record(ReviewAsked(replace(task), request_id, self.review_round, self._form_for(task)))
+            task.decision_at_review = None
+            self.record(ReviewAsked(replace(task), request_id, self.review_round, self._form_for(task),
+                                    decide=task.decides_at_review))
 
     def answered_by(self, item_code: str, principal: str) -> Task:
         """The task a department answers for, which must be that department's own."""
@@ -199,9 +214,10 @@ class Case(Aggregate[CaseEvent]):
         return task
 
     def take_review(self, task: Task, *, request_id: UUID, findings: tuple[Finding, ...],
-                    reviewed_at: datetime, now: datetime) -> bool:
+                    reviewed_at: datetime, now: datetime, decision: DecisionAtReview | None = None) -> bool:
         """A department's preliminary review of its item; the last one in concludes the round with one merged
-        notice. False: a stale review (another round's, or a repeat), which changes nothing."""
+        notice. ``decision`` (即审即办) is kept for an item that was asked for it, and taken if the round finds
+        nothing missing anywhere. False: a stale review (another round's, or a repeat), which changes nothing."""
         if task.review_request_id != str(request_id) or task.review_status is not ReviewStatus.PENDING:
             return False
         deficiencies = tuple(Deficiency(item_code=task.item_code, department=task.department, kind=f.kind, code=f.code,
@@ -211,6 +227,7 @@ class Case(Aggregate[CaseEvent]):
             self.record(FindingOutsideList(finding, held, reviewed_at, request_id))
         task.review_status = ReviewStatus.DEFICIENT if listed else ReviewStatus.PASSED
         task.deficiencies = tuple(listed)
+        task.decision_at_review = decision if task.decides_at_review and not listed else None
         reviews = [t.review for t in self.tasks.values()]
         if not review_complete(reviews):
             return True
@@ -234,6 +251,7 @@ class Case(Aggregate[CaseEvent]):
         for task in self.tasks.values():
             task.materials = tuple(supplied.get(m.code, m) for m in task.materials)
             task.review_status = ReviewStatus.PASSED
+            task.decision_at_review = None  # given on what the correction may have changed: handled as usual
         self._advance(now)
         return True
 
@@ -255,16 +273,21 @@ class Case(Aggregate[CaseEvent]):
     # -- 并联/串联: release what may run, mark what never can --------------------------------------------------
 
     def _advance(self, now: datetime) -> None:
-        views = [t.sequencing for t in self.tasks.values()]
+        """Mark what can never run, release what may; again while a release concluded at once (即审即办) unblocks
+        or rules out more."""
         not_processed = MESSAGES.text("prerequisite_not_approved")
-        for code in unreachable(views):
-            task = self.tasks[code]
-            task.status, task.concluded_at, task.reason_zh = TaskStatus.NOT_PROCESSED, now, not_processed.zh
-            self.record(Concluded(replace(task), Outcome.NOT_PROCESSED, not_processed.en, now))
-        for code in releasable([t.sequencing for t in self.tasks.values()]):
-            self._release(self.tasks[code], now)
+        while True:
+            for code in unreachable([t.sequencing for t in self.tasks.values()]):
+                task = self.tasks[code]
+                task.status, task.concluded_at, task.reason_zh = TaskStatus.NOT_PROCESSED, now, not_processed.zh
+                self.record(Concluded(replace(task), Outcome.NOT_PROCESSED, not_processed.en, now))
+            decided = [self._release(self.tasks[code], now)
+                       for code in releasable([t.sequencing for t in self.tasks.values()])]
+            if not any(decided):
+                return
 
-    def _release(self, task: Task, now: datetime) -> None:
+    def _release(self, task: Task, now: datetime) -> bool:
+        """Release the task; True when it was decided at review and is concluded with it (即审即办)."""
         task.attempt += 1
         task.status, task.released_at = TaskStatus.RELEASED, now
         request_id = request_id_for(task.task_id, task.attempt)
@@ -272,7 +295,16 @@ class Case(Aggregate[CaseEvent]):
         evidence = tuple(
             Evidence(item_code=c, department=self.tasks[c].department, document_no=self.tasks[c].document_no)
             for c in task.requires if c in self.tasks)
-        self.record(Released(replace(task), request_id, evidence, self._form_for(task), now))
+        decision, task.decision_at_review = task.decision_at_review, None
+        self.record(Released(replace(task), request_id, evidence, self._form_for(task), now,
+                             decided_at_review=decision is not None))
+        if decision is None:
+            return False
+        task.status = TaskStatus(decision.outcome.value)
+        task.document_no, task.reason_zh, task.concluded_at = decision.document_no, decision.reason_zh, now
+        self.record(Concluded(replace(task), Outcome(decision.outcome.value), decision.reason_en, now,
+                              decided_at_review=True))
+        return True
 
     def _form_for(self, task: Task) -> dict[str, str]:
         """数据最小化: the fields of the one form that the task's item takes, and no others."""

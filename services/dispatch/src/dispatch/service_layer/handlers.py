@@ -41,9 +41,10 @@ def _opened(payload: CaseAccepted) -> Case:
 
 
 def _track_requests(uow: DispatchUnitOfWork, case: Case, now: datetime) -> None:
-    """应答时限 starts for every request the case sent just now: each department is to receipt it."""
+    """应答时限 starts for every request the case sent just now: each department is to receipt it (a release decided
+    at review sends none)."""
     for event in case.recorded:
-        if isinstance(event, ReviewAsked | Released):
+        if isinstance(event, ReviewAsked) or (isinstance(event, Released) and not event.decided_at_review):
             kind = RequestKind.REVIEW if isinstance(event, ReviewAsked) else RequestKind.HANDLING
             uow.requests.add(DepartmentRequest.sent(
                 event.request_id, case_id=case.case_id, task_id=event.task.task_id, item_code=event.task.item_code,
@@ -82,7 +83,7 @@ async def review_returned(uow: DispatchUnitOfWork, envelope: Envelope, payload: 
     await _request_answered(uow, envelope, payload.request_id)
     now = datetime.now(UTC)
     if not case.take_review(task, request_id=payload.request_id, findings=payload.deficiencies,
-                            reviewed_at=payload.reviewed_at, now=now):
+                            reviewed_at=payload.reviewed_at, now=now, decision=payload.decision):
         logger.info("stale review for %s round %d ignored", task.task_id, payload.round)
     _track_requests(uow, case, now)
 
