@@ -51,7 +51,7 @@ from sqlmodel import col, select
 from exchange.chain import GENESIS, ChainHead, link
 from exchange.db.database import Database
 from exchange.db.statements import equal_params, insert_rows, run, select_where_equal
-from exchange.db.tables import ChainHeadRow, OutboxMessage
+from exchange.db.tables import ChainHeadRow, OutboxMessage, table_of
 from exchange.failures import FailureKind, Interrupted, Outage, backoff_delays, classify, sleep_unless_stopped, wait_out
 from exchange.kafka.producer import Headers, Producer, record_of
 from exchange.signing import Signer
@@ -63,8 +63,8 @@ logger = logging.getLogger(__name__)
 LEADERSHIP_CHECK_S = 1.0  # how often the active relay makes sure it still holds its advisory lock
 HELD_CHECK_S = 10.0  # how often an idle relay looks for rows it holds no key for
 
-_OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
-_HEADS: sa.Table = ChainHeadRow.__table__  # type: ignore[attr-defined]
+_OUTBOX: sa.Table = table_of(OutboxMessage)
+_HEADS: sa.Table = table_of(ChainHeadRow)
 _SOURCE = col(OutboxMessage.envelope)["source"].as_string()  # who signs a row (JSON ->> on PostgreSQL and SQLite)
 
 # The relay's statements, built once and run by ``statements.run`` (straight to sqlite3 on the embedded default):

@@ -38,6 +38,7 @@ from exchange.db.statements import (
     select_where_equal,
     update_where_equal,
 )
+from exchange.db.tables import table_of
 from exchange.db.unit_of_work import UnitOfWork
 
 __all__ = ["TableRows"]
@@ -74,7 +75,7 @@ class TableRows(Generic[M]):
     def __init__(self, uow: UnitOfWork, model: type[M]) -> None:
         self._uow = uow
         self._model = model
-        self.table: Table = model.__table__  # type: ignore[attr-defined]
+        self.table: Table = table_of(model)
         self._key_names = _key_names(self.table)
         self._known: dict[Key, dict[str, Any]] = {}  # each row's values as read or last written here
 

@@ -11,12 +11,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from exchange.db.timestamps import UtcDateTime
 
-__all__ = ["ChainHeadRow", "DeadLetterRow", "ExchangeMarker", "OutboxMessage", "ProcessedEvent"]
+__all__ = ["ChainHeadRow", "DeadLetterRow", "ExchangeMarker", "OutboxMessage", "ProcessedEvent", "table_of"]
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core ``Table``, for statements built without the ORM. SQLModel sets ``__table__`` on a
+    ``table=True`` class at runtime but does not declare it, so this is the one place that says so to the type
+    checker (and refuses a model that is no table)."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model (table=True)")
+    return table
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -19,14 +19,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import TopicSpec, default_topics
 from exchange.db.statements import insert_if_absent, insert_rows, run
-from exchange.db.tables import OutboxMessage, ProcessedEvent
+from exchange.db.tables import OutboxMessage, ProcessedEvent, table_of
 from exchange.tracing import current_traceparent
 
 __all__ = ["UnitOfWork"]
 
 T = TypeVar("T", bound=SQLModel)
 
-_INBOX = ProcessedEvent.__table__  # type: ignore[attr-defined]
+_INBOX = table_of(ProcessedEvent)
 
 
 @functools.cache
@@ -149,7 +149,7 @@ class UnitOfWork:
         if self._outbox:
             rows, self._outbox = self._outbox, []
             connection = await self.connection()
-            await run(connection, insert_rows(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
+            await run(connection, insert_rows(table_of(OutboxMessage)), rows)
 
     async def republish(self, event_id: UUID) -> int:
         """Send an event this service already published once more, byte for byte the same envelope under the same
@@ -195,7 +195,7 @@ class UnitOfWork:
         holds, whose turn comes at the commit)."""
         connection = await self.connection()
         result = await run(
-            connection, insert_if_absent(ProcessedEvent.__table__, self.dialect),  # type: ignore[attr-defined]
+            connection, insert_if_absent(_INBOX, self.dialect),
             {"consumer": consumer, "event_id": str(event_id), "processed_at": datetime.now(UTC)},
         )
         return bool(result.rowcount)

@@ -13,6 +13,7 @@ from contracts.department.v1 import RequestKind
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
 from exchange.db.statements import insert_rows, run
+from exchange.db.tables import table_of
 from exchange.db.unit_of_work import UnitOfWork
 from gateway.adapters.tables import DepartmentCursorRow, NoticeRow, RequestRow
 from gateway.domain.model import QueuedRequest, RefusalNotice
@@ -102,4 +103,4 @@ class SqlNotices:
         if self._added:
             rows, self._added = self._added, []
             connection = await self._uow.connection()
-            await run(connection, insert_rows(NoticeRow.__table__), rows)  # type: ignore[attr-defined]
+            await run(connection, insert_rows(table_of(NoticeRow)), rows)

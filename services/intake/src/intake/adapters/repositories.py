@@ -21,6 +21,7 @@ from contracts.sharing.v1 import SubjectKind
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
 from exchange.db.statements import insert_rows, run
+from exchange.db.tables import table_of
 from exchange.db.unit_of_work import UnitOfWork
 from intake.adapters.tables import IntakeBlacklist, IntakeCase, IntakeDelegation, IntakeDraft, IntakeTimeline
 from intake.domain.blacklist import Listing
@@ -31,7 +32,7 @@ from intake.domain.model import Case, KeyedCase, Noted, OpenCorrection
 
 __all__ = ["SqlBlacklist", "SqlCases", "SqlDelegations", "SqlDrafts", "delegation_of", "draft_of"]
 
-_TIMELINE: Table = IntakeTimeline.__table__  # type: ignore[attr-defined]
+_TIMELINE: Table = table_of(IntakeTimeline)
 
 
 def _case(row: Mapping[str, Any]) -> Case:

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel, col, select
 
 from exchange.db.database import Database
 from exchange.db.statements import equal_params, run, select_where_equal
+from exchange.db.tables import table_of
 from intake.adapters.repositories import delegation_of, draft_of
 from intake.adapters.tables import IntakeCase, IntakeDelegation, IntakeDraft, IntakeTimeline
 from intake.domain.delegation import Delegation
@@ -22,8 +23,8 @@ __all__ = ["OWN_CASES_LIMIT", "case_with_timeline", "cases_of", "delegations_vis
 
 M = TypeVar("M", bound=SQLModel)
 
-_CASES: Table = IntakeCase.__table__  # type: ignore[attr-defined]
-_TIMELINE: Table = IntakeTimeline.__table__  # type: ignore[attr-defined]
+_CASES: Table = table_of(IntakeCase)
+_TIMELINE: Table = table_of(IntakeTimeline)
 
 OWN_CASES_LIMIT = 200  # an applicant's own cases, newest first: a person has a handful; a bound all the same
 
@@ -50,7 +51,7 @@ def read_only_models(model: type[M], rows: Sequence[Mapping[str, Any]]) -> list[
 
 
 async def draft(db: Database, draft_id: str) -> Draft | None:
-    table = IntakeDraft.__table__  # type: ignore[attr-defined]
+    table = table_of(IntakeDraft)
     async with db.sessions() as session:
         connection = await session.connection()
         row = (await connection.execute(sa_select(table).where(table.c.draft_id == draft_id))).mappings().first()
@@ -59,7 +60,7 @@ async def draft(db: Database, draft_id: str) -> Draft | None:
 
 async def delegations_visible_to(db: Database, ids: set[str]) -> list[Delegation]:
     """The authorisations the caller granted or was given (``ids``: whom the caller speaks for), newest first."""
-    table = IntakeDelegation.__table__  # type: ignore[attr-defined]
+    table = table_of(IntakeDelegation)
     async with db.sessions() as session:
         connection = await session.connection()
         rows = (await connection.execute(

@@ -9,6 +9,7 @@ from contracts.licence.v1 import LicenceState
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
 from exchange.db.statements import insert_rows, run
+from exchange.db.tables import table_of
 from exchange.db.unit_of_work import UnitOfWork
 from licence.adapters.tables import LicenceRow, StatusChangeRow, StatusCounterRow
 from licence.domain.model import Licence, StatusChanged
@@ -55,7 +56,7 @@ class SqlLicences:
         ]
         if changes:  # append only, the id the database's: a plain INSERT (TableRows keeps rows by a key it knows)
             connection = await self._uow.connection()
-            await run(connection, insert_rows(StatusChangeRow.__table__), changes)  # type: ignore[attr-defined]
+            await run(connection, insert_rows(table_of(StatusChangeRow)), changes)
 
 
 def _licence(row: dict[str, Any]) -> Licence:

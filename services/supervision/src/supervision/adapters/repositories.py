@@ -17,6 +17,7 @@ from sqlalchemy import Table
 from contracts.envelope import Envelope
 from exchange.db.identity import Aggregates
 from exchange.db.rows import TableRows
+from exchange.db.tables import table_of
 from exchange.db.unit_of_work import UnitOfWork
 from supervision.adapters.tables import (
     SupervisionAudit,
@@ -219,7 +220,7 @@ class SqlFlags:
         } for flag in self.added)
 
 
-_AUDIT: Table = SupervisionAudit.__table__  # type: ignore[attr-defined]
+_AUDIT: Table = table_of(SupervisionAudit)
 
 
 class SqlAuditTrail:
