@@ -114,3 +114,15 @@ def test_a_review_that_finds_something_missing_gives_no_decision() -> None:
         ReviewReturned(request_id=review_id_for(task_id("P-01-01"), 1), case_id=CASE, item_code="P-01-01",
                        department="health", round=1, deficiencies=(deficiency("material", "P-01-01-M1"),),
                        reviewed_at=datetime.now(UTC), decision=APPROVED)
+
+
+async def test_a_prerequisite_the_applicant_holds_already_does_not_keep_an_item_from_deciding_at_review(
+        dispatch_db: FakeDispatch) -> None:
+    # P-01-03 needs P-01-01, which this case does not select (the applicant holds its document already)
+    payload = on_the_spot("P-01-03")
+    payload = payload.model_copy(update={"items": tuple(
+        i.model_copy(update={"requires": ("P-01-01",)}) if i.item_code == "P-01-03" else i
+        for i in payload.items if i.item_code != "P-01-01")})
+    await handle(dispatch_db, case_accepted, payload, source="intake")
+    asked = {d["item_code"]: d["decide"] for d in data(await outbox(dispatch_db, "dispatch.review.requested"))}
+    assert asked == {"P-01-02": False, "P-01-03": True, "P-01-04": False, "P-01-05": False}

@@ -85,12 +85,6 @@ class Task:
     decision_at_review: DecisionAtReview | None = None  # 即审即办: kept until the round concludes with nothing missing
 
     @property
-    def decides_at_review(self) -> bool:
-        """即审即办: an on-the-spot item (即办件, statutory limit 0 days) that waits for no other item's document is
-        asked to be decided with its review."""
-        return self.time_limit_days == 0 and not self.requires
-
-    @property
     def sequencing(self) -> TaskView:
         return TaskView(self.item_code, self.status, self.requires)
 
@@ -202,7 +196,7 @@ class Case(Aggregate[CaseEvent]):
                 ReviewStatus.PENDING, str(request_id), ())
             task.decision_at_review = None
             self.record(ReviewAsked(replace(task), request_id, self.review_round, self._form_for(task),
-                                    decide=task.decides_at_review))
+                                    decide=self.decides_at_review(task)))
 
     def answered_by(self, item_code: str, principal: str) -> Task:
         """The task a department answers for, which must be that department's own."""
@@ -227,7 +221,7 @@ class Case(Aggregate[CaseEvent]):
             self.record(FindingOutsideList(finding, held, reviewed_at, request_id))
         task.review_status = ReviewStatus.DEFICIENT if listed else ReviewStatus.PASSED
         task.deficiencies = tuple(listed)
-        task.decision_at_review = decision if task.decides_at_review and not listed else None
+        task.decision_at_review = decision if self.decides_at_review(task) and not listed else None
         reviews = [t.review for t in self.tasks.values()]
         if not review_complete(reviews):
             return True
@@ -237,6 +231,12 @@ class Case(Aggregate[CaseEvent]):
         if not merged:
             self._advance(now)
         return True
+
+    def decides_at_review(self, task: Task) -> bool:
+        """即审即办: an on-the-spot item (即办件, statutory limit 0 days) that waits for no other item of the case (a
+        prerequisite the applicant holds already does not count, as in sequencing) is asked to be decided with its
+        review."""
+        return task.time_limit_days == 0 and not any(code in self.tasks for code in task.requires)
 
     # -- 一次补正 ----------------------------------------------------------------------------------------------
 
