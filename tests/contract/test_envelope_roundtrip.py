@@ -68,6 +68,16 @@ def test_a_superseded_version_is_read_as_the_current_one_without_what_it_dropped
     assert isinstance(decoded, V2) and "holder_id" not in decoded.model_dump()
 
 
+def test_a_v1_review_cannot_carry_a_decision_at_review() -> None:
+    from contracts.department.v1 import ReviewReturned as V1
+    from contracts.department.v2 import ReviewReturned as V2
+
+    wire = wrapped(V1(**{**EXAMPLES["department.review.returned"], "deficiencies": ()})).to_wire()
+    wire["data"]["decision"] = {"outcome": "approved"}  # a member v1 does not have: 即审即办 is v2's
+    decoded = decode_payload(Envelope.model_validate(wire))
+    assert isinstance(decoded, V2) and decoded.decision is None
+
+
 def test_wrap_starts_a_flow_and_keeps_a_given_correlation() -> None:
     payload = example(PAYLOADS[0])
     first = wrapped(payload)

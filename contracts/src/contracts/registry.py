@@ -132,6 +132,7 @@ def _findings_of_the_item(data: dict[str, Any]) -> dict[str, Any]:
             return {k: v for k, v in deficiency.items() if k not in ("item_code", "department")}
         return deficiency
 
+    data = {k: v for k, v in data.items() if k != "decision"}  # v1 has no decision at review (即审即办 is v2's)
     deficiencies = data.get("deficiencies")
     return {**data, "deficiencies": [finding(d) for d in deficiencies]} if isinstance(deficiencies, list) else data
 

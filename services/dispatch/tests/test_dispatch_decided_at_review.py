@@ -126,3 +126,12 @@ async def test_a_prerequisite_the_applicant_holds_already_does_not_keep_an_item_
     await handle(dispatch_db, case_accepted, payload, source="intake")
     asked = {d["item_code"]: d["decide"] for d in data(await outbox(dispatch_db, "dispatch.review.requested"))}
     assert asked == {"P-01-02": False, "P-01-03": True, "P-01-04": False, "P-01-05": False}
+    for code in ("P-01-02", "P-01-04", "P-01-05"):
+        await review(dispatch_db, code)
+    await review(dispatch_db, "P-01-03", decision=APPROVED)  # the last review in concludes the round with it
+    [concluded] = data(await outbox(dispatch_db, "dispatch.task.concluded"))
+    assert (concluded["item_code"], concluded["decided_at_review"]) == ("P-01-03", True)
+    # The same review again, after the round: nothing more
+    await review(dispatch_db, "P-01-03", decision=APPROVED)
+    assert len(await outbox(dispatch_db, "dispatch.task.concluded")) == 1
+    assert len(await outbox(dispatch_db, "dispatch.licence.requested")) == 0  # P-01-03 yields none here

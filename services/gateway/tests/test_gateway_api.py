@@ -158,6 +158,10 @@ async def test_answers_are_checked_against_the_request(
     assert [(p["field"], p["message_zh"]) for p in correction.json()["problems"]] == [("outcome", "取值不在允许范围内")]
 
     deficiency = {"kind": "material", "code": "M1", "reason_zh": "材料不清晰", "reason_en": "not legible"}
+    beside = await http.post(f"/departments/{POLLING}/reviews", json={
+        "request_id": str(reviewed.request_id), "deficiencies": [deficiency], "decision": {"outcome": "approved"}})
+    assert beside.status_code == 422  # a decision comes only with a review that finds nothing missing
+    assert beside.json()["problems"][0]["message_zh"].startswith("预审有缺项时不得同时作出办理决定")
     done = await http.post(f"/departments/{POLLING}/reviews",
                            json={"request_id": str(reviewed.request_id), "deficiencies": [deficiency]})
     assert done.status_code == 201 and done.json()["event_type"] == "department.review.returned"

@@ -285,6 +285,16 @@ async def test_a_review_answer_is_published_with_its_round_and_findings(gateway:
     assert (row.envelope["data"]["round"], row.envelope["data"]["deficiencies"]) == (1, [finding])
 
 
+async def test_a_review_with_a_decision_is_published_with_it(gateway: FakeGateway) -> None:
+    # 即审即办: an on-the-spot item's department decides with a review that finds nothing missing
+    request = review(CASE)
+    await arrive(gateway, request)
+    decision = {"outcome": "approved", "reason_zh": None, "reason_en": None, "document_no": "HJ-2026-000123"}
+    await give_answer(gateway, POLLING, RequestKind.REVIEW, request.request_id, {**reviewed(), "decision": decision})
+    [row] = data(gateway.staged("department.review.returned"))
+    assert (row["deficiencies"], row["decision"]) == ([], decision)
+
+
 async def test_the_same_answer_again_is_a_duplicate_and_publishes_nothing(gateway: FakeGateway) -> None:
     request = handling(CASE)
     await arrive(gateway, request)

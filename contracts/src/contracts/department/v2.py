@@ -68,12 +68,18 @@ class DecisionAtReview(BaseModel):
     """即审即办: the decision on an on-the-spot item (即办件), given with a review that found nothing missing, when
     the review request asked for it (``dispatch.review.requested`` ``decide``). No handling request follows."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")  # tolerant reader, as every payload
 
     outcome: Decision
     reason_zh: str | None = None
     reason_en: str | None = None
     document_no: str | None = None
+
+    @model_validator(mode="after")
+    def _reason_for_a_rejection(self) -> DecisionAtReview:
+        if self.outcome is Decision.REJECTED and not self.reason_zh:
+            raise ValueError("a rejection at review states its reason (reason_zh)")
+        return self
 
 
 class ReviewReturned(EventPayload):

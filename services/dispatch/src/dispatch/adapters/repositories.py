@@ -88,6 +88,7 @@ def _task(row: dict[str, Any]) -> Task:
         concluded_at=row["concluded_at"], review_status=ReviewStatus(row["review_status"]),
         review_request_id=row["review_request_id"],
         deficiencies=_DEFICIENCIES.validate_python(row["deficiencies"]),
+        review_decide=row["review_decide"],
         decision_at_review=(None if row["decision_at_review"] is None
                             else DecisionAtReview.model_validate(row["decision_at_review"])),
     )
@@ -114,6 +115,7 @@ def _task_values(case_id: str, task: Task) -> dict[str, Any]:
         "released_at": task.released_at, "concluded_at": task.concluded_at,
         "review_status": task.review_status.value, "review_request_id": task.review_request_id,
         "deficiencies": _DEFICIENCIES.dump_python(task.deficiencies, mode="json"),
+        "review_decide": task.review_decide,
         "decision_at_review": (None if task.decision_at_review is None
                                else task.decision_at_review.model_dump(mode="json")),
     }

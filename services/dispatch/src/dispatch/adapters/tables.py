@@ -56,7 +56,9 @@ class DispatchTask(SQLModel, table=True):
     review_status: str = Field(default="pending", sa_column=Column(String(16), nullable=False))
     review_request_id: str | None = Field(default=None, sa_column=Column(String(36)))
     deficiencies: list[dict[str, Any]] = Field(default=[], sa_column=Column(JSON, nullable=False))
-    # 即审即办: a department's decision given with its review, kept until the round concludes with nothing missing
+    # 即审即办: whether the round's review request asked for a decision, and the department's decision given with its
+    # review, kept until the round concludes with nothing missing
+    review_decide: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="false"))
     decision_at_review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 

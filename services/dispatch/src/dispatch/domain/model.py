@@ -82,6 +82,7 @@ class Task:
     review_status: ReviewStatus = ReviewStatus.PENDING
     review_request_id: str | None = None
     deficiencies: tuple[Deficiency, ...] = ()
+    review_decide: bool = False  # 即审即办: this round's review request asked for a decision
     decision_at_review: DecisionAtReview | None = None  # 即审即办: kept until the round concludes with nothing missing
 
     @property
@@ -194,9 +195,9 @@ class Case(Aggregate[CaseEvent]):
             request_id = review_id_for(task.task_id, self.review_round)
             task.review_status, task.review_request_id, task.deficiencies = (
                 ReviewStatus.PENDING, str(request_id), ())
-            task.decision_at_review = None
+            task.review_decide, task.decision_at_review = self.decides_at_review(task), None
             self.record(ReviewAsked(replace(task), request_id, self.review_round, self._form_for(task),
-                                    decide=self.decides_at_review(task)))
+                                    decide=task.review_decide))
 
     def answered_by(self, item_code: str, principal: str) -> Task:
         """The task a department answers for, which must be that department's own."""
@@ -221,7 +222,7 @@ class Case(Aggregate[CaseEvent]):
             self.record(FindingOutsideList(finding, held, reviewed_at, request_id))
         task.review_status = ReviewStatus.DEFICIENT if listed else ReviewStatus.PASSED
         task.deficiencies = tuple(listed)
-        task.decision_at_review = decision if self.decides_at_review(task) and not listed else None
+        task.decision_at_review = decision if task.review_decide and not listed else None
         reviews = [t.review for t in self.tasks.values()]
         if not review_complete(reviews):
             return True

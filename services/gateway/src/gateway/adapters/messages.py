@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.department.v1 import RequestKind, RequestReceived
-from contracts.department.v2 import Decision, Finding, ResultReturned, ReviewReturned
+from contracts.department.v2 import Decision, DecisionAtReview, Finding, ResultReturned, ReviewReturned
 from contracts.departments import department_principal
 from contracts.envelope import Envelope, EventPayload
 from contracts.gateway.v1 import CallbackParked, callback_parked_event_id
@@ -37,6 +37,7 @@ def answer_payload(request: QueuedRequest, decision: dict[str, Any]) -> EventPay
         department=request.department, round=sent["round"],
         deficiencies=tuple(Finding(**d) for d in decision["deficiencies"]),
         reviewed_at=datetime.fromisoformat(decision["reviewed_at"]),
+        decision=DecisionAtReview(**decision["decision"]) if decision.get("decision") else None,
     )
 
 

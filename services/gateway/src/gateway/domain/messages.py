@@ -25,6 +25,9 @@ MESSAGES = Messages({
     # A field's problem our own rules find (entrypoints.api): a value error is answered with one message in both
     # languages, "zh-CN/ English".
     "rejection_needs_reason": ("不予许可须说明理由（reason_zh）", "a rejection states its reason (reason_zh)"),
+    "decision_beside_deficiencies": ("预审有缺项时不得同时作出办理决定（先一次补正，R-14）",
+                                     "a review that lists deficiencies gives no decision (the applicant corrects "
+                                     "first, R-14)"),
     # Refused by the routes themselves (entrypoints.api, served_department): the department's developer reads them.
     "not_the_department": ("调用方 {caller} 不能代表部门 {department}：须以该部门密钥 dept.{department} 签名",
                            "{caller} may not act for department {department}: sign with dept.{department}"),

@@ -138,19 +138,52 @@ class DeficiencyAnswer(BaseModel):
     reason_en: str = Field(min_length=1, max_length=500, examples=["the material is not legible; please resubmit it"])
 
 
+class DecisionWithReview(BaseModel):
+    """即审即办：请求注明 decide 的即办件，预审无缺项时一并作出的办理决定 / the decision on an on-the-spot item whose
+    review request says ``decide``, given with a review that finds nothing missing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["approved", "rejected"]
+    reason_zh: str | None = Field(default=None, min_length=1, max_length=500)
+    reason_en: str | None = Field(default=None, min_length=1, max_length=500)
+    document_no: str | None = Field(default=None, min_length=1, max_length=128,
+                                    description="结果文书或证照编号 / number of the result document or licence")
+
+    @model_validator(mode="after")
+    def _reason_for_a_rejection(self) -> DecisionWithReview:
+        if self.outcome == "rejected" and not self.reason_zh:
+            text = MESSAGES.text("rejection_needs_reason")
+            raise ValueError(f"{text.zh}/ {text.en}")
+        return self
+
+
 class ReviewAnswer(BaseModel):
-    """预审结论：没有问题（空列表），或须补正之处（一次性告知）/ a preliminary review: nothing, or what to correct."""
+    """预审结论：没有问题（空列表），或须补正之处（一次性告知）；即办件可一并给出办理决定 / a preliminary review:
+    nothing, or what to correct; for an on-the-spot item asked to be decided at review, the decision too."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"request_id": REQUEST_ID, "deficiencies": []},
         {"request_id": REQUEST_ID, "deficiencies": [
             {"kind": "material", "code": "M1", "reason_zh": "材料不清晰，请重新提交",
              "reason_en": "the material is not legible; please submit it again"}]},
+        {"request_id": REQUEST_ID, "deficiencies": [],
+         "decision": {"outcome": "approved", "document_no": "HEALTH-P-09-01-2026-000123"}},
     ]})
 
     request_id: UUID
     deficiencies: list[DeficiencyAnswer] = Field(default_factory=list, max_length=100)
     reviewed_at: AwareDatetime | None = Field(default=None, description="默认为收到答复之时 / default: when received")
+    decision: DecisionWithReview | None = Field(
+        default=None, description="即审即办：仅当请求注明 decide 且无缺项 / only for a request that says decide, with no "
+                                  "deficiencies (the platform refuses it beside deficiencies)")
+
+    @model_validator(mode="after")
+    def _decided_only_when_nothing_is_missing(self) -> ReviewAnswer:
+        if self.decision is not None and self.deficiencies:
+            text = MESSAGES.text("decision_beside_deficiencies")
+            raise ValueError(f"{text.zh}/ {text.en}")
+        return self
 
 
 class AnswerAccepted(BaseModel):
