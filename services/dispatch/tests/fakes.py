@@ -45,6 +45,9 @@ class _Requests(Copies[DepartmentRequest]):
         return [r.request_id for r in self._committed.values()
                 if r.state is RequestState.OPEN and r.last_sent_at <= before]
 
+    async def receipted_unanswered(self) -> list[str]:
+        return [r.request_id for r in self._committed.values() if r.state is RequestState.RECEIVED]
+
 
 class _Transaction:
     def __init__(self, store: FakeDispatch) -> None:

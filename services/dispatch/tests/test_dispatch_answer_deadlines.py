@@ -168,6 +168,28 @@ async def test_a_receipt_stops_the_re_sends_and_a_second_one_changes_nothing(dis
     assert (await job.run_once()).resent == 0 and await pending(dispatch_db) == []
 
 
+async def test_after_the_broker_lost_its_data_a_receipted_request_not_answered_is_sent_again_once(
+        dispatch_db: Database) -> None:
+    # The department receipted the review; its answer was on its way when the broker lost its data (a department's
+    # answer has no outbox to send it again), and a receipted request is otherwise never re-sent.
+    clock = Clock()
+    job = AnswerDeadlines(dispatch_db, POLICY, clock)
+    await sent_and_published(dispatch_db)
+    await handle_once(dispatch_db, request_received, receipt(), source="dept.health")
+    assert (await job.run_once()).resent == 0 and await pending(dispatch_db) == []
+    job.restart()  # what exchange.recovery does on a new broker epoch
+    assert (await job.run_once()).resent == 1
+    assert await pending(dispatch_db) == [str(REVIEW)]  # the very envelope, under the same id
+    row = await request_row(dispatch_db)
+    assert (row.state, row.sends) == ("received", 2)
+    await relay_publishes(dispatch_db)
+    assert (await job.run_once()).resent == 0  # once per loss
+    await handle_once(dispatch_db, review_returned, review_answer(), source="dept.health")
+    job.restart()
+    assert (await job.run_once()).resent == 0  # answered: nothing to ask again
+    assert str(REVIEW) not in await pending(dispatch_db)
+
+
 async def test_a_late_answer_after_a_re_send_has_one_effect(dispatch_db: Database) -> None:
     clock = Clock()
     job = AnswerDeadlines(dispatch_db, POLICY, clock)

@@ -47,7 +47,9 @@ EPOCH_MARKER = "broker_epoch"
 
 @runtime_checkable
 class Restartable(Protocol):
-    """A part holding a Kafka consumer (a consumer runner, a stream processor)."""
+    """A part holding a Kafka consumer (a consumer runner, a stream processor), or a background job with something
+    to do again after the broker lost its data (dispatch's answer deadlines re-send what was receipted and not
+    answered)."""
 
     def restart(self) -> None: ...
 

@@ -138,6 +138,10 @@ class SqlRequests:
         c = self._rows.column
         return await self._rows.values_of("request_id", c("last_sent_at") <= before, state=RequestState.OPEN.value)
 
+    async def receipted_unanswered(self) -> list[str]:
+        """Ids of the requests a department receipted and has not answered yet."""
+        return await self._rows.values_of("request_id", state=RequestState.RECEIVED.value)
+
     def add(self, request: DepartmentRequest) -> None:
         self._loaded.add(request.request_id, request)
 

@@ -1,5 +1,6 @@
 """Department answer deadlines at work (应答时限): the background job that re-sends unreceipted requests and parks
-them, and the operator's re-drive. The rules are in :mod:`dispatch.domain.deadlines`; this module only reads,
+them (and, after the broker lost its data, re-sends once what was receipted but not answered), and the operator's
+re-drive. The rules are in :mod:`dispatch.domain.deadlines`; this module only reads,
 writes and sends.
 
 A re-send is the very envelope sent first (same id, same payload), marked unpublished in dispatch's outbox so the
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from functools import partial
 from uuid import UUID
 
-from dispatch.domain.deadlines import DeadlinePolicy, NextStep
+from dispatch.domain.deadlines import DeadlinePolicy, NextStep, RequestState
 from dispatch.domain.errors import UnknownRequest
 from dispatch.domain.requests import DepartmentRequest
 from dispatch.service_layer.unit_of_work import DispatchUnitOfWork, dispatch_work
@@ -26,7 +27,7 @@ from exchange.db.database import Database
 from exchange.db.service_work import Opener
 from exchange.periodic import PeriodicJob
 
-__all__ = ["AnswerDeadlines", "DeadlineRound", "deadline_round", "redrive"]
+__all__ = ["AnswerDeadlines", "DeadlineRound", "after_broker_loss", "deadline_round", "redrive"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +75,28 @@ async def deadline_round(work: Opener[DispatchUnitOfWork], policy: DeadlinePolic
     return done
 
 
+async def after_broker_loss(work: Opener[DispatchUnitOfWork], now: datetime) -> int:
+    """代理数据丢失之后: send again, once, every request its department receipted and has not answered. The answer
+    may have been on its way when the broker lost its data (a department's answer has no outbox here to send it
+    again), and a receipted request is otherwise never re-sent; a department answers a repeated request under the
+    same ids, and the inbox keeps one. Returns how many were sent again."""
+    async with work() as uow:
+        waiting = await uow.requests.receipted_unanswered()
+    resent = 0
+    for request_id in waiting:
+        async with work() as uow:
+            request = await uow.requests.get_for_update(request_id)
+            if request is None or request.state is not RequestState.RECEIVED or await uow.unsent(UUID(request_id)):
+                continue  # answered meanwhile, or its send still waits in the outbox
+            if await _send_again(uow, request, now):
+                resent += 1
+    return resent
+
+
 class AnswerDeadlines(PeriodicJob):
     """The deadline job (a background job of the dispatch process): every ``interval_s``, a :func:`deadline_round`
-    in dispatch's own transactions."""
+    in dispatch's own transactions; after :meth:`restart` (the broker lost its data), first :func:`after_broker_loss`.
+    """
 
     def __init__(self, database: Database, policy: DeadlinePolicy,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), interval_s: float | None = None) -> None:
@@ -85,9 +105,23 @@ class AnswerDeadlines(PeriodicJob):
         self.database = database
         self.policy = policy
         self.clock = clock
+        self._broker_lost = False
+
+    def restart(self) -> None:
+        """Called by :mod:`exchange.recovery` when the broker lost its data: the next round first re-sends what was
+        receipted and not answered."""
+        self._broker_lost = True
 
     async def run_once(self) -> DeadlineRound:
-        done = await deadline_round(partial(dispatch_work, self.database), self.policy, self.clock())
+        work = partial(dispatch_work, self.database)
+        resent = 0
+        if self._broker_lost:
+            self._broker_lost = False
+            resent = await after_broker_loss(work, self.clock())
+            if resent:
+                logger.warning("the broker lost its data: %d receipted requests not yet answered sent again", resent)
+        done = await deadline_round(work, self.policy, self.clock())
+        done.resent += resent
         if done.resent:
             self.database.outbox_written.set()  # the relay sends the re-sends at once
         return done

@@ -46,6 +46,10 @@ class RequestRepository(Protocol):
         """Ids of the requests still waiting for a receipt whose last send was at or before ``before``."""
         ...
 
+    async def receipted_unanswered(self) -> list[str]:
+        """Ids of the requests a department receipted and has not answered yet."""
+        ...
+
     def add(self, request: DepartmentRequest) -> None: ...
 
 
