@@ -23,7 +23,7 @@ from exchange.kafka.admin import ensure_topics
 from exchange.kafka.consumer import ConsumerRunner
 from exchange.kafka.producer import Producer
 from exchange.outbox import OutboxRelay
-from exchange.recovery import EPOCH_MARKER, read_marker, write_marker
+from exchange.recovery import EPOCH_MARKER, BrokerRecovery, read_marker, write_marker
 from exchange.testing.schema import create_plumbing_tables
 
 # --- the decision, pure ---------------------------------------------------------------------------
@@ -257,3 +257,30 @@ async def test_after_a_broker_failure_the_relay_checks_the_epoch_before_it_sends
         await producer.stop()
         broker.stop()
         await outbox_db.dispose()
+
+
+@pytest.mark.integration
+async def test_a_part_is_told_of_a_broker_loss_found_at_start_and_not_of_a_first_epoch(
+    outbox_db: Database, bus: Any
+) -> None:
+    """A service that was down while the broker lost its data learns of it as it starts (its marker names another
+    epoch), and its parts with something to make good are told (``AfterBrokerLoss``); a service meeting its first
+    epoch has nothing to make good."""
+
+    class Told:
+        def __init__(self) -> None:
+            self.times = 0
+
+        def broker_lost(self) -> None:
+            self.times += 1
+
+    settings = bus.settings(service_name="tests")
+    first, told = Told(), Told()
+    await BrokerRecovery(settings, database=outbox_db, relay=None, consumers=[], after_loss=[first]).start(
+        asyncio.Event())
+    assert first.times == 0  # no epoch seen before: nothing was lost here
+    await write_marker(outbox_db, EPOCH_MARKER, "an-epoch-before-the-broker-lost-its-data")
+    await BrokerRecovery(settings, database=outbox_db, relay=None, consumers=[], after_loss=[told]).start(
+        asyncio.Event())
+    assert told.times == 1
+    assert await read_marker(outbox_db, EPOCH_MARKER) != "an-epoch-before-the-broker-lost-its-data"

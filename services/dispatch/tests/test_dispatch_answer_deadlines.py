@@ -177,7 +177,7 @@ async def test_after_the_broker_lost_its_data_a_receipted_request_not_answered_i
     await sent_and_published(dispatch_db)
     await handle_once(dispatch_db, request_received, receipt(), source="dept.health")
     assert (await job.run_once()).resent == 0 and await pending(dispatch_db) == []
-    job.restart()  # what exchange.recovery does on a new broker epoch
+    job.broker_lost()  # what exchange.recovery does on a new broker epoch
     assert (await job.run_once()).resent == 1
     assert await pending(dispatch_db) == [str(REVIEW)]  # the very envelope, under the same id
     row = await request_row(dispatch_db)
@@ -185,7 +185,7 @@ async def test_after_the_broker_lost_its_data_a_receipted_request_not_answered_i
     await relay_publishes(dispatch_db)
     assert (await job.run_once()).resent == 0  # once per loss
     await handle_once(dispatch_db, review_returned, review_answer(), source="dept.health")
-    job.restart()
+    job.broker_lost()
     assert (await job.run_once()).resent == 0  # answered: nothing to ask again
     assert str(REVIEW) not in await pending(dispatch_db)
 

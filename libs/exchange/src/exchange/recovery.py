@@ -47,11 +47,17 @@ EPOCH_MARKER = "broker_epoch"
 
 @runtime_checkable
 class Restartable(Protocol):
-    """A part holding a Kafka consumer (a consumer runner, a stream processor), or a background job with something
-    to do again after the broker lost its data (dispatch's answer deadlines re-send what was receipted and not
-    answered)."""
+    """A part holding a Kafka consumer (a consumer runner, a stream processor)."""
 
     def restart(self) -> None: ...
+
+
+@runtime_checkable
+class AfterBrokerLoss(Protocol):
+    """A part with something of its own to do again once the broker lost its data, whether it was running then or
+    starts after (dispatch's answer deadlines send again what was receipted and not answered)."""
+
+    def broker_lost(self) -> None: ...
 
 
 async def read_marker(database: Database, name: str) -> str | None:
@@ -79,11 +85,13 @@ class BrokerRecovery:
         database: Database | None,
         relay: OutboxRelay | None,
         consumers: Sequence[Restartable],
+        after_loss: Sequence[AfterBrokerLoss] = (),
     ) -> None:
         self.settings = settings
         self.database = database
         self.relay = relay
         self.consumers = list(consumers)
+        self.after_loss = list(after_loss)
         self.recovering = False
         self.changes = 0  # epoch changes recovered from since start (the first epoch adopted is not one)
         self.watcher = BrokerEpoch(
@@ -144,6 +152,9 @@ class BrokerRecovery:
             if previous is not None:  # at start the consumers are not running yet
                 for consumer in self.consumers:
                     consumer.restart()
+            if change is EpochChange.NEW:  # running or just started: the loss is this service's to make good
+                for part in self.after_loss:
+                    part.broker_lost()
             if self.database is not None:
                 await write_marker(self.database, EPOCH_MARKER, found)
             if change is EpochChange.NEW:

@@ -52,7 +52,7 @@ from exchange.logs import JsonFormatter, LogFormat
 from exchange.metrics import Sampler, metrics, metrics_router
 from exchange.outbox import OutboxRelay
 from exchange.privacy import RedactingFormatter, install_log_redaction
-from exchange.recovery import BrokerRecovery, Restartable
+from exchange.recovery import AfterBrokerLoss, BrokerRecovery, Restartable
 from exchange.settings import ExchangeSettings
 from exchange.signing import KeyRing, Signer
 from exchange.trace_store import TRACES_FOLDER, LocalSpanFile
@@ -282,6 +282,7 @@ async def serve(
     recovery = BrokerRecovery(
         settings, database=database, relay=relay,
         consumers=[*parts.consumers, *(job for job in parts.background if isinstance(job, Restartable))],
+        after_loss=[job for job in parts.background if isinstance(job, AfterBrokerLoss)],
     )
     try:
         await recovery.start(stop)

@@ -95,8 +95,7 @@ async def after_broker_loss(work: Opener[DispatchUnitOfWork], now: datetime) -> 
 
 class AnswerDeadlines(PeriodicJob):
     """The deadline job (a background job of the dispatch process): every ``interval_s``, a :func:`deadline_round`
-    in dispatch's own transactions; after :meth:`restart` (the broker lost its data), first :func:`after_broker_loss`.
-    """
+    in dispatch's own transactions; after :meth:`broker_lost`, first :func:`after_broker_loss`."""
 
     def __init__(self, database: Database, policy: DeadlinePolicy,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), interval_s: float | None = None) -> None:
@@ -107,9 +106,9 @@ class AnswerDeadlines(PeriodicJob):
         self.clock = clock
         self._broker_lost = False
 
-    def restart(self) -> None:
-        """Called by :mod:`exchange.recovery` when the broker lost its data: the next round first re-sends what was
-        receipted and not answered."""
+    def broker_lost(self) -> None:
+        """Called by :mod:`exchange.recovery` on a new broker epoch, while dispatch runs or as it starts: the next
+        round first sends again what was receipted and not answered."""
         self._broker_lost = True
 
     async def run_once(self) -> DeadlineRound:
