@@ -93,6 +93,15 @@ def test_delivered_once_when_every_item_has_settled_with_its_licence() -> None:
     assert notes(case) == ["released", "concluded.approved", "concluded.rejected", "licence", "delivered"]
 
 
+def test_an_item_decided_with_its_review_says_so_on_the_timeline() -> None:
+    case = accepted()
+    case.collect()
+    case.released("P-01-01", 1, "health", 0, 0, date(2026, 11, 24), "clock-item-1")
+    assert case.concluded("P-01-01", 1, "approved", "BMC-1", None, None, "health", decided_at_review=True)
+    [note] = [e for e in case.recorded if isinstance(e, Noted) and e.kind == "concluded.approved"]
+    assert note.text_zh.startswith("即审即办，") and note.text_en.startswith("Decided on the spot with its review: ")
+
+
 def test_once_supervision_keeps_the_case_clock_its_due_date_is_the_cases() -> None:
     case = accepted()
     case.collect()

@@ -62,6 +62,8 @@ MESSAGES = Messages({
                  "'{item}' sent to {department} (statutory limit {statutory} working days / promised {promised})"),
     "item_concluded": ("「{item}」{status}", "'{item}' {status}"),
     "item_concluded_because": ("「{item}」{status}：{reason}", "'{item}' {status}: {reason}"),
+    # 即审即办: an on-the-spot item its department decided with the preliminary review (no handling round)
+    "decided_at_review": ("即审即办，{text}", "Decided on the spot with its review: {text}"),
     "licence_issued": ("电子证照已签发：{number}", "Electronic licence issued: {number}"),
     "licence_revoked": ("电子证照已被撤销：{reason}", "Electronic licence revoked: {reason}"),
     "licence_suspended": ("电子证照已被暂停：{reason}", "Electronic licence suspended: {reason}"),

@@ -220,8 +220,9 @@ class Case(Aggregate[CaseEvent]):
                   item_code=item.item_code, department=dept.code)
 
     def concluded(self, item_code: str, attempt: int, outcome: str, document_no: str | None, reason_zh: str | None,
-                  reason_en: str | None, department_code: str) -> bool:
-        """Whether the conclusion was new (then the case may be ready for delivery)."""
+                  reason_en: str | None, department_code: str, decided_at_review: bool = False) -> bool:
+        """Whether the conclusion was new (then the case may be ready for delivery); ``decided_at_review``: the
+        department decided the on-the-spot item with its review (即审即办), and the timeline says so."""
         if not self.state.concluded(item_code, attempt, outcome, document_no, reason_zh):
             return False
         item = self.state.items[item_code]
@@ -231,6 +232,9 @@ class Case(Aggregate[CaseEvent]):
                            reason=reason_zh).zh
         en = MESSAGES.text("item_concluded_because" if reason_en else "item_concluded", item=name, status=status,
                            reason=reason_en).en  # a department may give its reason in one language only
+        if decided_at_review:
+            on_the_spot = MESSAGES.text("decided_at_review", text=Text(zh, en))
+            zh, en = on_the_spot.zh, on_the_spot.en
         self.note(f"concluded.{outcome}", Text(zh, en), item_code=item.item_code, department=department_code)
         return True
 

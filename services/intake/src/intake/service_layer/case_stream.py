@@ -65,7 +65,7 @@ class CaseStreamFolder:
     async def task_concluded(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: TaskConcluded) -> None:
         case = await self._case(uow, payload.case_id)
         if case.concluded(payload.item_code, payload.attempt, payload.outcome.value, payload.document_no,
-                          payload.reason_zh, payload.reason_en, payload.department):
+                          payload.reason_zh, payload.reason_en, payload.department, payload.decided_at_review):
             await self._deliver_if_ready(case)
 
     async def licence_issued(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: CaseLicenceIssued) -> None:
