@@ -102,7 +102,28 @@ class DepartmentView(BaseModel):
                                      examples=[{"pending": 1, "delivered": 3, "undeliverable": 0, "answered": 17}])
 
 
-class ResultAnswer(BaseModel):
+class HandlingDecision(BaseModel):
+    """办理决定：准予或不予 / a department's decision: approved or rejected (a rejection states its reason). The
+    whole of a handling result, and of the decision an on-the-spot item's review may carry (即审即办)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["approved", "rejected"]
+    reason_zh: str | None = Field(default=None, min_length=1, max_length=500)
+    reason_en: str | None = Field(default=None, min_length=1, max_length=500)
+    document_no: str | None = Field(default=None, min_length=1, max_length=128,
+                                    description="结果文书或证照编号 / number of the result document or licence")
+
+    @model_validator(mode="after")
+    def _reason_for_a_rejection(self) -> HandlingDecision:
+        if self.outcome == "rejected" and not self.reason_zh:
+            # A value error is answered with one message for both languages (entrypoints.errors).
+            text = MESSAGES.text("rejection_needs_reason")
+            raise ValueError(f"{text.zh}/ {text.en}")
+        return self
+
+
+class ResultAnswer(HandlingDecision):
     """办理结果：准予或不予（补正只在预审时提出，R-14）/ a handling result: approved or rejected."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -112,20 +133,7 @@ class ResultAnswer(BaseModel):
     ]})
 
     request_id: UUID
-    outcome: Literal["approved", "rejected"]
-    reason_zh: str | None = Field(default=None, min_length=1, max_length=500)
-    reason_en: str | None = Field(default=None, min_length=1, max_length=500)
-    document_no: str | None = Field(default=None, min_length=1, max_length=128,
-                                    description="结果文书或证照编号 / number of the result document or licence")
     decided_at: AwareDatetime | None = Field(default=None, description="默认为收到答复之时 / default: when received")
-
-    @model_validator(mode="after")
-    def _reason_for_a_rejection(self) -> ResultAnswer:
-        if self.outcome == "rejected" and not self.reason_zh:
-            # A value error is answered with one message for both languages (entrypoints.errors).
-            text = MESSAGES.text("rejection_needs_reason")
-            raise ValueError(f"{text.zh}/ {text.en}")
-        return self
 
 
 class DeficiencyAnswer(BaseModel):
@@ -136,26 +144,6 @@ class DeficiencyAnswer(BaseModel):
                       examples=["M1"])
     reason_zh: str = Field(min_length=1, max_length=500, examples=["材料不清晰，请重新提交"])
     reason_en: str = Field(min_length=1, max_length=500, examples=["the material is not legible; please resubmit it"])
-
-
-class DecisionWithReview(BaseModel):
-    """即审即办：请求注明 decide 的即办件，预审无缺项时一并作出的办理决定 / the decision on an on-the-spot item whose
-    review request says ``decide``, given with a review that finds nothing missing."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    outcome: Literal["approved", "rejected"]
-    reason_zh: str | None = Field(default=None, min_length=1, max_length=500)
-    reason_en: str | None = Field(default=None, min_length=1, max_length=500)
-    document_no: str | None = Field(default=None, min_length=1, max_length=128,
-                                    description="结果文书或证照编号 / number of the result document or licence")
-
-    @model_validator(mode="after")
-    def _reason_for_a_rejection(self) -> DecisionWithReview:
-        if self.outcome == "rejected" and not self.reason_zh:
-            text = MESSAGES.text("rejection_needs_reason")
-            raise ValueError(f"{text.zh}/ {text.en}")
-        return self
 
 
 class ReviewAnswer(BaseModel):
@@ -174,7 +162,7 @@ class ReviewAnswer(BaseModel):
     request_id: UUID
     deficiencies: list[DeficiencyAnswer] = Field(default_factory=list, max_length=100)
     reviewed_at: AwareDatetime | None = Field(default=None, description="默认为收到答复之时 / default: when received")
-    decision: DecisionWithReview | None = Field(
+    decision: HandlingDecision | None = Field(
         default=None, description="即审即办：仅当请求注明 decide 且无缺项 / only for a request that says decide, with no "
                                   "deficiencies (the platform refuses it beside deficiencies)")
 
