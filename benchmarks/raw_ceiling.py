@@ -4,9 +4,10 @@
 
     .venv/bin/python benchmarks/raw_ceiling.py --records 20 40 84 --hops 6 --window 16 --duration 30 --warmup 10
 
-docs/performance.md, "What the profiles say next": an E-02 case moves ~83 records, and the raw bus at that count
-runs about as fast as the Celery chord. This says how far fewer records per case would lift that ceiling, so a
-contract change can be weighed before it is made. A measurement, not a test: it prints figures and asserts nothing.
+docs/performance.md, step 37: an E-02 case moves ~83 records. At 16 in flight the raw bus's rate follows its
+latency (six hops of fetch waits), not the records; with ``--window 256`` or more it shows what the broker carries
+at a given count (~900 cases/s at 84 records), so a contract change can be weighed before it is made. A
+measurement, not a test: it prints figures and asserts nothing.
 """
 
 from __future__ import annotations
