@@ -27,6 +27,7 @@ __all__ = ["UnitOfWork"]
 T = TypeVar("T", bound=SQLModel)
 
 _INBOX = table_of(ProcessedEvent)
+_OUTBOX = table_of(OutboxMessage)
 
 
 @functools.cache
@@ -149,7 +150,7 @@ class UnitOfWork:
         if self._outbox:
             rows, self._outbox = self._outbox, []
             connection = await self.connection()
-            await run(connection, insert_rows(table_of(OutboxMessage)), rows)
+            await run(connection, insert_rows(_OUTBOX), rows)
 
     async def republish(self, event_id: UUID) -> int:
         """Send an event this service already published once more, byte for byte the same envelope under the same
