@@ -33,7 +33,7 @@ from dispatch.config import DispatchSettings
 from dispatch.domain.deadlines import DeadlinePolicy
 from dispatch.domain.model import review_id_for
 from dispatch.entrypoints.api import create_app as dispatch_app
-from dispatch.entrypoints.consumers import HANDLERS
+from dispatch.entrypoints.consumers import dispatch_handlers
 from dispatch.service_layer.deadlines import AnswerDeadlines
 from dispatch.service_layer.handlers import case_accepted
 from dispatch.service_layer.unit_of_work import in_dispatch_work
@@ -150,7 +150,7 @@ async def test_a_silent_department_is_asked_again_parked_carded_and_re_driven(
         keyring, keyring.signer("simulators"), producer, None))
     settings = DispatchSettings(**fast)
     dispatch = ConsumerRunner(group=group, topics=[DEPARTMENT_RESULTS], settings=settings, keyring=keyring,
-                              producer=producer, database=dispatch_db, handlers=HANDLERS)
+                              producer=producer, database=dispatch_db, handlers=dispatch_handlers())
     relay = OutboxRelay(dispatch_db, producer, keyring.signer("dispatch"), poll_interval_s=0.05)
     deadlines = AnswerDeadlines(dispatch_db, DeadlinePolicy(timeout_s=1.5, max_resends=RESENDS), interval_s=0.2)
     sim_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=trusting(sims.app, keyring)), base_url="http://sim",

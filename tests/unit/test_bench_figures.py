@@ -68,6 +68,14 @@ def test_the_summary_line_is_one_line_for_scripts() -> None:
     assert figures(duplicated=1, delivered_once=319).summary().endswith("(NOT exactly once)")
 
 
+def test_a_run_with_the_window_reviewing_says_so_in_its_summary_and_table() -> None:
+    """委托窗口初审 changes what a case sends: a figure of such a run is not comparable unlabelled."""
+    entrusted = figures(window_review="*")
+    assert entrusted.summary().startswith("bench E-02 sqlite (window review *): onething 5.0 cases/s")
+    assert entrusted.markdown().startswith("### onething bench E-02 on sqlite (window review *): 8 in flight")
+    assert entrusted.as_json()["window_review"] == "*" and figures().as_json()["window_review"] == ""
+
+
 def test_cpu_per_case_leaves_out_the_load_generator() -> None:
     assert figures().cpu_per_case == (30.0 + 15.0) / 300
     assert math.isnan(figures(delivered=0).cpu_per_case)

@@ -102,6 +102,19 @@ def test_an_item_decided_with_its_review_says_so_on_the_timeline() -> None:
     assert note.text_zh.startswith("即审即办，") and note.text_en.startswith("Decided on the spot with its review: ")
 
 
+def test_the_timeline_says_who_did_the_preliminary_review() -> None:
+    """委托窗口初审: the window's review, the departments', or both."""
+    said = []
+    for window_reviewed in ((), ("P-01-01",), ("P-01-01", "P-01-02")):
+        case = accepted()
+        case.collect()
+        case.review_concluded(1, (), MONDAY, window_reviewed)
+        [note] = [e for e in case.recorded if isinstance(e, Noted)]
+        said.append((note.kind, note.text_zh))
+    assert said == [("reviewed", "各部门预审通过，进入办理"), ("reviewed", "窗口初审与各部门预审通过，进入办理"),
+                    ("reviewed", "窗口一次性初审通过，进入办理")]
+
+
 def test_once_supervision_keeps_the_case_clock_its_due_date_is_the_cases() -> None:
     case = accepted()
     case.collect()

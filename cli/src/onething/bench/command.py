@@ -49,6 +49,16 @@ INSTANT_DEPARTMENTS = {"ONETHING_SIM_LATENCY_MS_MIN": "0", "ONETHING_SIM_LATENCY
                        "ONETHING_SIM_CORRECTION_RATE": "0", "ONETHING_SIM_REJECT_RATE": "0"}
 
 
+WINDOW_REVIEW_ENV = "ONETHING_DISPATCH_WINDOW_REVIEW"
+
+
+def window_review(args: argparse.Namespace) -> str:
+    """Which departments' preliminary review the window does in this run (委托窗口初审): ``--window-review``, else
+    what the environment the system inherits says; empty: every department reviews its own items."""
+    chosen = args.window_review if args.window_review is not None else os.environ.get(WINDOW_REVIEW_ENV, "")
+    return ",".join(code.strip() for code in chosen.split(",") if code.strip())
+
+
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bundle", action="append", default=None, metavar="CODE",
                         help="one-thing code, repeatable (default E-02); cases cycle through them")
@@ -63,6 +73,10 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-results"), metavar="DIR",
                         help="where the table, chart and results.jsonl go (default ./bench-results)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--window-review", default=None, metavar="DEPTS",
+                        help="委托窗口初审: departments whose preliminary review the window does (codes separated by "
+                             "commas, or * for every one), as ONETHING_DISPATCH_WINDOW_REVIEW; default: that variable "
+                             "if set, else none (every department reviews); the table and summary say which")
     parser.add_argument("--peers", nargs="?", const="raw,celery,dbos", default=None, metavar="LIST",
                         help="then run the peers in the same closed loop (raw bus, Celery chord, DBOS workflow; default "
                              "all three) and give OneThing's rate as a ratio to each (docs/performance.md)")
@@ -129,7 +143,7 @@ def _bench_system(args: argparse.Namespace) -> Iterator[System]:
     database_url = args.database_url or None
     config = SystemConfig(data_dir=args.data_dir / "bench", database_url=database_url, fresh=True, free_ports=True,
                           kafka_bootstrap=os.environ.get("ONETHING_KAFKA_BOOTSTRAP") or None,
-                          env=INSTANT_DEPARTMENTS)
+                          env={**INSTANT_DEPARTMENTS, WINDOW_REVIEW_ENV: window_review(args)})
     if database_url:
         config = replace(config, database_prefix=f"bench_{uuid.uuid4().hex[:8]}_")
     system = System(config, on_restart=lambda r: print(r.describe(), file=sys.stderr, flush=True))
@@ -304,7 +318,7 @@ async def _measure(system: System, bundles: list[str], args: argparse.Namespace)
                                          for g in set(lag_start) | set(lag_end)}, late),
         messages=arrived(before, after), case_stream_events=arrived(before, after, {CASE_STREAM.name}),
         submitted_total=len(seen.submitted_at), delivered_once=once, duplicated=many, lost=lost,
-        timeline=_timeline(seen.delivered_at, seen.submitted_at, start, end),
+        timeline=_timeline(seen.delivered_at, seen.submitted_at, start, end), window_review=window_review(args),
     )
 
 

@@ -112,6 +112,7 @@ class BenchFigures:
     lost: int  # never delivered (must be 0)
     timeline: Sequence[tuple[float, float, float]] = field(default_factory=tuple)  # (s, cases/s, p99 ms) per stretch of the window
     offered_rate: float | None = None  # applications per second of an open loop; None: the closed loop of ``window``
+    window_review: str = ""  # 委托窗口初审: the departments whose preliminary review the window did ("*": every one)
 
     @property
     def rate(self) -> float:
@@ -121,6 +122,11 @@ class BenchFigures:
     def load(self) -> str:
         return (f"{self.window} in flight" if self.offered_rate is None
                 else f"{self.offered_rate:g} applications/s offered (open loop)")
+
+    @property
+    def setup(self) -> str:
+        """What the workload and database leave unsaid: whose preliminary review the window did, if any."""
+        return f" (window review {self.window_review})" if self.window_review else ""
 
     @property
     def sustained(self) -> bool:
@@ -144,12 +150,12 @@ class BenchFigures:
 
     def summary(self) -> str:
         """The last line, for scripts."""
-        return (f"bench {self.workload} {self.database}: onething {self.rate:.1f} cases/s p99 {self.p(99):.0f} ms"
+        return (f"bench {self.workload} {self.database}{self.setup}: onething {self.rate:.1f} cases/s p99 {self.p(99):.0f} ms"
                 f"{'' if self.sustained else ' (not sustained)'}{'' if self.exactly_once else ' (NOT exactly once)'}")
 
     def markdown(self) -> str:
         lines = [
-            f"### onething bench {self.workload} on {self.database}: {self.load}, "
+            f"### onething bench {self.workload} on {self.database}{self.setup}: {self.load}, "
             f"{self.duration_s:.0f} s after {self.warmup_s:.0f} s warm-up",
             "",
             "| figure | value |",

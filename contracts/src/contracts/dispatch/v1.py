@@ -103,8 +103,8 @@ class FindingBeyondList(EventPayload):
 
 
 class ReviewConcluded(EventPayload):
-    """Every department's preliminary review is in: the merged deficiencies of the round (一次性告知补正).
-    No deficiencies means handling starts."""
+    """Every department's preliminary review is in (or the window's, for a department that entrusted it): the merged
+    deficiencies of the round (一次性告知补正). No deficiencies means handling starts."""
 
     event_type: ClassVar[str] = "dispatch.review.concluded"
 
@@ -116,6 +116,10 @@ class ReviewConcluded(EventPayload):
                                 "starts")
     concluded_at: AwareDatetime = Field(description="预审完成时间 When the round concluded: the last department's review in "
                                                     "(timestamp with offset)")
+    window_reviewed: tuple[str, ...] = Field(
+        default=(), description="委托窗口初审 The items whose preliminary review the window did at acceptance, their "
+                                "departments having entrusted it (no review request was sent); empty: every department "
+                                "reviewed its own")
 
 
 class TaskReleased(EventPayload):

@@ -87,9 +87,9 @@ def case_messages(case: Case, event: CaseEvent) -> list[Message]:
                 case_id=case.case_id, item_code=d.item_code, department=d.department, kind=d.kind, code=d.code,
                 reason_zh=d.reason_zh, found_at=found_at, already_held=held,
             ), event_id=uuid5(NAMESPACE_URL, f"onething:beyond:{request_id}:{d.code}"))]
-        case ReviewRoundConcluded(round=round_, deficiencies=deficiencies, concluded_at=at):
+        case ReviewRoundConcluded(round=round_, deficiencies=deficiencies, concluded_at=at, window_reviewed=window):
             return [Message(ReviewConcluded(case_id=case.case_id, round=round_, deficiencies=deficiencies,
-                                            concluded_at=at))]
+                                            concluded_at=at, window_reviewed=window))]
 
 
 def _licence_requested(case: Case, task: Task, concluded: TaskConcluded) -> LicenceRequested | None:

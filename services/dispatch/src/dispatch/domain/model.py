@@ -1,7 +1,7 @@
 """The case as dispatch keeps it (分办中的办件): one aggregate, the case and its department tasks.
 
-Every decision dispatch takes about a case is a method here: open the preliminary review (同步预审), take a
-department's review or result, apply the one correction (一次补正), and release what may run next
+Every decision dispatch takes about a case is a method here: open the preliminary review (同步预审; a department
+that entrusted it to the window, 委托窗口初审, is not asked), take a department's review or result, apply the one correction (一次补正), and release what may run next
 (:mod:`dispatch.domain.sequencing`). An on-the-spot item (即办件) that waits for no other item is decided with its
 review when nothing of the case is missing (即审即办): its release concludes it with the department's decision, and
 no handling request crosses the bus. The methods change the case and record what happened as events
@@ -22,7 +22,15 @@ from contracts.intake.v1 import Applicant, MaterialProvision, MaterialRef
 from dispatch.domain.errors import ForeignResult, UnknownTask
 from dispatch.domain.messages import MESSAGES
 from dispatch.domain.minimisation import form_for_item
-from dispatch.domain.review import Phase, ReviewStatus, ReviewView, merged_deficiencies, review_complete
+from dispatch.domain.review import (
+    NO_WINDOW_REVIEW,
+    Phase,
+    ReviewStatus,
+    ReviewView,
+    WindowReview,
+    merged_deficiencies,
+    review_complete,
+)
 from dispatch.domain.sequencing import TaskStatus, TaskView, releasable, unreachable
 from exchange.aggregates import Aggregate
 
@@ -166,6 +174,7 @@ class ReviewRoundConcluded:
     round: int
     deficiencies: tuple[Deficiency, ...]
     concluded_at: datetime
+    window_reviewed: tuple[str, ...] = ()  # 委托窗口初审: the items the window reviewed, no department asked
 
 
 CaseEvent = ReviewAsked | Released | Concluded | FindingOutsideList | ReviewRoundConcluded
@@ -188,16 +197,23 @@ class Case(Aggregate[CaseEvent]):
 
     # -- 一次性分办: every department reviews at once (同步预审) ----------------------------------------------------
 
-    def open_review(self) -> None:
+    def open_review(self, now: datetime, window: WindowReview = NO_WINDOW_REVIEW) -> None:
         """Ask every task's department for its preliminary review, sequential items too: every deficiency of the
-        submission is found in one round (R-14)."""
+        submission is found in one round (R-14). A department that entrusted its review to the window (委托窗口初审)
+        is not asked: the window's checks at acceptance passed its item. If no department is asked, the round
+        concludes at once and handling starts."""
         for task in self.tasks.values():
+            if window.covers(task.department):
+                task.review_status, task.review_request_id, task.deficiencies = ReviewStatus.PASSED, None, ()
+                task.review_decide, task.decision_at_review = False, None
+                continue
             request_id = review_id_for(task.task_id, self.review_round)
             task.review_status, task.review_request_id, task.deficiencies = (
                 ReviewStatus.PENDING, str(request_id), ())
             task.review_decide, task.decision_at_review = self.decides_at_review(task), None
             self.record(ReviewAsked(replace(task), request_id, self.review_round, self._form_for(task),
                                     decide=task.review_decide))
+        self._conclude_round_if_complete(now)
 
     def answered_by(self, item_code: str, principal: str) -> Task:
         """The task a department answers for, which must be that department's own."""
@@ -223,15 +239,20 @@ class Case(Aggregate[CaseEvent]):
         task.review_status = ReviewStatus.DEFICIENT if listed else ReviewStatus.PASSED
         task.deficiencies = tuple(listed)
         task.decision_at_review = decision if task.review_decide and not listed else None
+        self._conclude_round_if_complete(now)
+        return True
+
+    def _conclude_round_if_complete(self, now: datetime) -> None:
+        """The last review in (or none to wait for) concludes the round: one merged notice, or handling starts."""
         reviews = [t.review for t in self.tasks.values()]
         if not review_complete(reviews):
-            return True
+            return
         merged = merged_deficiencies(reviews)
-        self.record(ReviewRoundConcluded(self.review_round, merged, now))
+        by_window = tuple(t.item_code for t in self.tasks.values() if t.review_request_id is None)
+        self.record(ReviewRoundConcluded(self.review_round, merged, now, window_reviewed=by_window))
         self.phase = Phase.AWAITING_CORRECTION if merged else Phase.HANDLING
         if not merged:
             self._advance(now)
-        return True
 
     def decides_at_review(self, task: Task) -> bool:
         """即审即办: an on-the-spot item (即办件, statutory limit 0 days) that waits for no other item of the case (a

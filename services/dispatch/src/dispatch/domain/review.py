@@ -4,6 +4,11 @@ At acceptance every department reviews its item's materials and form at the same
 and sequential items alike, so that every deficiency of the submission is found in one round and
 the applicant gets one notice. A department's later handling approves or rejects; it does not ask
 for corrections again.
+
+A department may instead entrust its preliminary review to the window (委托窗口初审, :class:`WindowReview`): the
+seeds have 「“一窗”……进行一次性初审」 and 「前台综合受理、后台分类审批」 (003), and departments 「委托综合窗口进行实质审查」
+(INT-14). Its items are then reviewed by the window's checks at acceptance (one set of materials, 容缺, 告知承诺), and
+no review request crosses the bus: the department only handles.
 """
 
 from __future__ import annotations
@@ -11,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Self
 
+from contracts.departments import department
 from contracts.dispatch.v1 import Deficiency
 
-__all__ = ["Phase", "ReviewStatus", "ReviewView", "merged_deficiencies", "review_complete"]
+__all__ = ["NO_WINDOW_REVIEW", "Phase", "ReviewStatus", "ReviewView", "WindowReview", "merged_deficiencies",
+           "review_complete"]
 
 
 class Phase(StrEnum):
@@ -34,6 +42,40 @@ class ReviewView:
     item_code: str
     status: ReviewStatus
     deficiencies: tuple[Deficiency, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WindowReview:
+    """Which departments entrusted their preliminary review to the window (委托窗口初审): a local agreement between a
+    service centre and its departments, so a setting of the centre, not catalogue data. Empty: every department
+    reviews its own items (the default)."""
+
+    departments: frozenset[str] = frozenset()
+    every: bool = False  # every department: the window does the one preliminary review of the whole case
+
+    EVERY = "*"
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """``""`` (none), ``*`` (every department) or known department codes separated by commas; anything else
+        raises ValueError (a mistyped code would silently leave its department reviewing)."""
+        codes = frozenset(code.strip() for code in text.split(",") if code.strip())
+        if cls.EVERY in codes:
+            if len(codes) > 1:
+                raise ValueError(f"{cls.EVERY!r} (every department) stands alone, not beside department codes")
+            return cls(every=True)
+        for code in codes:
+            try:
+                department(code)
+            except KeyError as exc:
+                raise ValueError(exc.args[0]) from None
+        return cls(departments=codes)
+
+    def covers(self, department: str) -> bool:
+        return self.every or department in self.departments
+
+
+NO_WINDOW_REVIEW = WindowReview()  # every department reviews its own items (the default)
 
 
 def review_complete(reviews: Iterable[ReviewView]) -> bool:

@@ -17,6 +17,7 @@ from contracts.intake.v1 import CaseAccepted, CaseCorrected
 from dispatch.domain.errors import UnknownTask
 from dispatch.domain.model import Case, Released, ReviewAsked, Task, task_id_for
 from dispatch.domain.requests import DepartmentRequest
+from dispatch.domain.review import NO_WINDOW_REVIEW, WindowReview
 from dispatch.service_layer.unit_of_work import DispatchUnitOfWork
 
 __all__ = ["case_accepted", "case_corrected", "request_received", "result_returned", "review_returned"]
@@ -51,14 +52,17 @@ def _track_requests(uow: DispatchUnitOfWork, case: Case, now: datetime) -> None:
                 department=event.task.department, kind=kind, at=now))
 
 
-async def case_accepted(uow: DispatchUnitOfWork, envelope: Envelope, payload: CaseAccepted) -> None:
-    """一次性分办: one task per selected item, every department reviews at once (同步预审)."""
+async def case_accepted(uow: DispatchUnitOfWork, envelope: Envelope, payload: CaseAccepted,
+                        window: WindowReview = NO_WINDOW_REVIEW) -> None:
+    """一次性分办: one task per selected item, every department reviews at once (同步预审), except those that entrusted
+    their review to the window (委托窗口初审)."""
     if await uow.cases.exists(payload.case_id):
         return  # the same case re-announced under a new event id: already dispatched
     case = _opened(payload)
-    case.open_review()
+    now = datetime.now(UTC)
+    case.open_review(now, window)
     uow.cases.add(case)
-    _track_requests(uow, case, datetime.now(UTC))
+    _track_requests(uow, case, now)
 
 
 async def _answered(uow: DispatchUnitOfWork, envelope: Envelope, case_id: str, item_code: str) -> tuple[Case, Task]:

@@ -192,12 +192,17 @@ class Case(Aggregate[CaseEvent]):
         """A line of the case's timeline (办件进度), in both languages."""
         self.record(Noted(kind, text.zh, text.en, item_code, department))
 
-    def review_concluded(self, round_: int, deficiencies: tuple[Deficiency, ...], on: date) -> None:
-        """Every department's preliminary review is in: one consolidated correction notice, or handling starts."""
+    def review_concluded(self, round_: int, deficiencies: tuple[Deficiency, ...], on: date,
+                         window_reviewed: tuple[str, ...] = ()) -> None:
+        """Every department's preliminary review is in (the window's, for items whose departments entrusted it,
+        委托窗口初审): one consolidated correction notice, or handling starts."""
         if round_ <= self.correction_round or self.correction is not None:
             return  # this round was answered already, or its notice is open
         if not deficiencies:
-            self.note("reviewed", MESSAGES.text("reviewed"))
+            by_window = set(window_reviewed) & set(self.state.items)
+            kind = ("reviewed_by_window" if by_window == set(self.state.items) else
+                    "reviewed_with_window" if by_window else "reviewed")
+            self.note("reviewed", MESSAGES.text(kind))
             return
         self.correction = OpenCorrection(round_, on, deficiencies)
         self.state.correction_open = True

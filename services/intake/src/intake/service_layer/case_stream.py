@@ -51,7 +51,8 @@ class CaseStreamFolder:
 
     async def review_concluded(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: ReviewConcluded) -> None:
         case = await self._case(uow, payload.case_id)
-        case.review_concluded(payload.round, payload.deficiencies, china_date(payload.concluded_at))
+        case.review_concluded(payload.round, payload.deficiencies, china_date(payload.concluded_at),
+                              payload.window_reviewed)
 
     async def task_released(self, uow: IntakeUnitOfWork, envelope: Envelope, payload: TaskReleased) -> None:
         """推送即计时: the release starts the item's clock at supervision, which does not announce it; intake derives
