@@ -150,7 +150,8 @@ class BenchFigures:
 
     def summary(self) -> str:
         """The last line, for scripts."""
-        return (f"bench {self.workload} {self.database}{self.setup}: onething {self.rate:.1f} cases/s p99 {self.p(99):.0f} ms"
+        return (f"bench {self.workload} {self.database}{self.setup}: onething {self.rate:.1f} cases/s "
+                f"p99 {self.p(99):.0f} ms"
                 f"{'' if self.sustained else ' (not sustained)'}{'' if self.exactly_once else ' (NOT exactly once)'}")
 
     def markdown(self) -> str:

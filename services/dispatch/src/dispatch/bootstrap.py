@@ -17,6 +17,7 @@ def build(platform: Platform) -> ServiceParts:
     assert isinstance(settings, DispatchSettings)
     return ServiceParts(
         app=create_app(platform.database, OpsSources(settings.data_dir, settings.kafka_bootstrap)),
-        consumers=[platform.runner(topics=TOPICS, handlers=dispatch_handlers(settings.window_review()), on_refused=refusal_notifier(platform.database))],
+        consumers=[platform.runner(topics=TOPICS, handlers=dispatch_handlers(settings.window_review()),
+                                   on_refused=refusal_notifier(platform.database))],
         background=[AnswerDeadlines(platform.database, settings.deadline_policy())],
     )

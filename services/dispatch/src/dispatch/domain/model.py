@@ -1,12 +1,12 @@
 """The case as dispatch keeps it (分办中的办件): one aggregate, the case and its department tasks.
 
 Every decision dispatch takes about a case is a method here: open the preliminary review (同步预审; a department
-that entrusted it to the window, 委托窗口初审, is not asked), take a department's review or result, apply the one correction (一次补正), and release what may run next
-(:mod:`dispatch.domain.sequencing`). An on-the-spot item (即办件) that waits for no other item is decided with its
-review when nothing of the case is missing (即审即办): its release concludes it with the department's decision, and
-no handling request crosses the bus. The methods change the case and record what happened as events
-(:class:`CaseEvent`); they do no I/O. ``adapters.repositories`` loads and saves a case; ``adapters.messages`` turns
-its events into the contract payloads that go out.
+that entrusted it to the window, 委托窗口初审, is not asked), take a department's review or result, apply the one
+correction (一次补正), and release what may run next (:mod:`dispatch.domain.sequencing`). An on-the-spot item
+(即办件) that waits for no other item is decided with its review when nothing of the case is missing (即审即办): its
+release concludes it with the department's decision, and no handling request crosses the bus. The methods change
+the case and record what happened as events (:class:`CaseEvent`); they do no I/O. ``adapters.repositories`` loads
+and saves a case; ``adapters.messages`` turns its events into the contract payloads that go out.
 """
 
 from __future__ import annotations
