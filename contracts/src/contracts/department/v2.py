@@ -45,15 +45,8 @@ class Finding(BaseModel):
     reason_en: str
 
 
-def _reason_for_a_rejection(outcome: Decision, reason_zh: str | None, what: str) -> None:
-    """不予许可须说明理由: a refusal tells the applicant why (《行政许可法》第三十八条), so a rejection without its reason
-    is not a decision the platform can pass on."""
-    if outcome is Decision.REJECTED and not (reason_zh or "").strip():
-        raise ValueError(f"{what} states its reason (reason_zh)")
-
-
 class ResultReturned(EventPayload):
-    """A department decided a request it handled: approved, or rejected with its reason."""
+    """A department decided a request it handled: approved or rejected."""
 
     event_type: ClassVar[str] = "department.result.returned"
     event_version: ClassVar[int] = 2
@@ -65,15 +58,10 @@ class ResultReturned(EventPayload):
     department: str
     attempt: int = Field(ge=1)
     outcome: Decision
-    reason_zh: str | None = None  # required for a rejection
+    reason_zh: str | None = None
     reason_en: str | None = None
     document_no: str | None = None
     decided_at: AwareDatetime
-
-    @model_validator(mode="after")
-    def _rejection_has_a_reason(self) -> ResultReturned:
-        _reason_for_a_rejection(self.outcome, self.reason_zh, "a rejection")
-        return self
 
 
 class DecisionAtReview(BaseModel):
@@ -88,8 +76,9 @@ class DecisionAtReview(BaseModel):
     document_no: str | None = None
 
     @model_validator(mode="after")
-    def _rejection_has_a_reason(self) -> DecisionAtReview:
-        _reason_for_a_rejection(self.outcome, self.reason_zh, "a rejection at review")
+    def _reason_for_a_rejection(self) -> DecisionAtReview:
+        if self.outcome is Decision.REJECTED and not self.reason_zh:
+            raise ValueError("a rejection at review states its reason (reason_zh)")
         return self
 
 
