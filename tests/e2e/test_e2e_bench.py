@@ -7,9 +7,11 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,11 @@ def test_a_short_bench_reports_its_figures_and_every_case_delivered_once(
     [record] = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert record["exactly_once"] and record["lost"] == 0 and record["duplicated"] == 0
     assert record["window_review"] == "*"
+    # What dispatch did, not what the bench says it asked for: every task went to handling with no review request.
+    with closing(sqlite3.connect(tmp_path / "data" / "bench" / "dispatch.db")) as dispatch:
+        kinds = dict(dispatch.execute("SELECT kind, count(*) FROM dispatch_request GROUP BY kind").fetchall())
+        tasks, asked = dispatch.execute("SELECT count(*), count(review_request_id) FROM dispatch_task").fetchone()
+    assert kinds.keys() == {"handling"} and tasks > 0 and asked == 0, (kinds, tasks, asked)
     assert record["submitted_total"] >= 4 and record["delivered"] >= 1
     assert {p["name"] for p in record["processes"]} >= {"intake", "dispatch", "supervision", "broker", "load"}
     assert all(p["cpu_s"] > 0 for p in record["processes"] if p["name"] in ("intake", "dispatch"))

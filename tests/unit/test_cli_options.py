@@ -81,3 +81,17 @@ def test_keys_after_the_command_go_to_that_data_dir(tmp_path: Path, capsys: pyte
     assert code == 0 and str(tmp_path / "keys") in out
     assert (tmp_path / "keys" / "public" / "intake.pub").exists() and os.listdir(tmp_path) == ["keys"]
     assert (tmp_path / "keys" / "private" / "intake" / "intake.key").exists()
+
+
+@pytest.mark.parametrize(("given", "said"), [(["--window-review", "helth"], "unknown department code 'helth'"),
+                                             (["--window-review", "*,health"], "stands alone"),
+                                             ([], "unknown department code 'polce'")])
+def test_a_bench_with_an_unknown_window_review_stops_before_starting_anything(
+        given: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """委托窗口初审 names departments: a mistyped one is said at once, not after a system was started to refuse it."""
+    monkeypatch.setenv("ONETHING_DISPATCH_WINDOW_REVIEW", "polce")  # what the option's absence falls back to
+    with pytest.raises(SystemExit) as exit_:
+        main(["--data-dir", str(tmp_path), "bench", *given])
+    assert exit_.value.code == 2 and said in capsys.readouterr().err
+    assert not (tmp_path / "bench").exists()

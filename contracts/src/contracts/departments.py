@@ -13,6 +13,7 @@ __all__ = [
     "DEPARTMENTS",
     "Department",
     "department",
+    "department_codes",
     "department_principal",
     "http_departments",
     "principal_department",
@@ -85,6 +86,23 @@ def department(code: str) -> Department:
         return _BY_CODE[code]
     except KeyError:
         raise KeyError(f"unknown department code {code!r} (未知部门)") from None
+
+
+EVERY_DEPARTMENT = "*"
+
+
+def department_codes(text: str) -> frozenset[str] | None:
+    """A setting that names departments: known codes separated by commas (``""``: none), or ``*`` alone for every
+    department (None). ValueError for anything else: a mistyped code would silently leave its department out."""
+    codes = frozenset(code.strip() for code in text.split(",") if code.strip())
+    if EVERY_DEPARTMENT in codes:
+        if len(codes) > 1:
+            raise ValueError(f"{EVERY_DEPARTMENT!r} (every department) stands alone, not beside department codes")
+        return None
+    unknown = sorted(code for code in codes if code not in _BY_CODE)
+    if unknown:
+        raise ValueError(f"unknown department code {', '.join(map(repr, unknown))} (未知部门)")
+    return codes
 
 
 def department_principal(code: str) -> str:

@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from contracts.departments import department_codes
 from contracts.topics import CASE_STREAM
 from onething.bench.figures import BenchFigures, IntakeFigures, IntakeLevel, ProcessUse, lags, percentile, with_peers
 from onething.bench.load import Applications, ClosedLoop, OpenLoop
@@ -101,6 +102,11 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def bench_command(args: argparse.Namespace) -> int:
+    try:
+        department_codes(window_review(args))
+    except ValueError as exc:
+        print(f"--window-review ({WINDOW_REVIEW_ENV}): {exc}", file=sys.stderr)
+        return 2
     if args.intake:
         return intake_command(args)
     if args.window < 1 or args.duration <= 0 or args.warmup < 0 or (args.rate is not None and args.rate <= 0):

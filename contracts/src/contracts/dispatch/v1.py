@@ -62,8 +62,9 @@ class Deficiency(BaseModel):
 
 
 class ReviewRequested(EventPayload):
-    """Preliminary review (预审) of one item's materials and form, sent to every department at acceptance,
-    parallel and sequential items alike, so every deficiency is found in one round (R-14)."""
+    """Preliminary review (预审) of one item's materials and form, sent at acceptance to every department that has not
+    entrusted its preliminary review to the window (委托窗口初审), parallel and sequential items alike, so every
+    deficiency is found in one round (R-14)."""
 
     event_type: ClassVar[str] = "dispatch.review.requested"
 
@@ -114,7 +115,8 @@ class ReviewConcluded(EventPayload):
     deficiencies: tuple[Deficiency, ...] = Field(
         default=(), description="一次性告知补正 Every deficiency of the round, merged over all departments; empty: handling "
                                 "starts")
-    concluded_at: AwareDatetime = Field(description="预审完成时间 When the round concluded: the last department's review in "
+    concluded_at: AwareDatetime = Field(description="预审完成时间 When the round concluded: the last department's review in, "
+                                                    "or the acceptance at dispatch when the window reviewed every item "
                                                     "(timestamp with offset)")
     window_reviewed: tuple[str, ...] = Field(
         default=(), description="委托窗口初审 The items whose preliminary review the window did at acceptance, their "

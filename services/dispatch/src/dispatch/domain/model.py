@@ -169,7 +169,8 @@ class FindingOutsideList:
 
 @dataclass(frozen=True, slots=True)
 class ReviewRoundConcluded:
-    """Every department has reviewed: one merged list of deficiencies (empty: handling starts)."""
+    """Every department asked has reviewed (the window reviewed the items of those that entrusted it): one merged list
+    of deficiencies (empty: handling starts)."""
 
     round: int
     deficiencies: tuple[Deficiency, ...]
@@ -195,7 +196,7 @@ class Case(Aggregate[CaseEvent]):
     phase: Phase = Phase.REVIEW
     review_round: int = 1
 
-    # -- 一次性分办: every department reviews at once (同步预审) ----------------------------------------------------
+    # -- 一次性分办: every department reviews at once (同步预审), or the window for it (委托窗口初审) ----------------
 
     def open_review(self, now: datetime, window: WindowReview = NO_WINDOW_REVIEW) -> None:
         """Ask every task's department for its preliminary review, sequential items too: every deficiency of the

@@ -1,6 +1,6 @@
 """Preliminary review (同步预审) and the one consolidated correction (R-14). Pure.
 
-At acceptance every department reviews its item's materials and form at the same time, parallel
+At acceptance every department (but those below) reviews its item's materials and form at the same time, parallel
 and sequential items alike, so that every deficiency of the submission is found in one round and
 the applicant gets one notice. A department's later handling approves or rejects; it does not ask
 for corrections again.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
 
-from contracts.departments import department
+from contracts.departments import department_codes
 from contracts.dispatch.v1 import Deficiency
 
 __all__ = ["NO_WINDOW_REVIEW", "Phase", "ReviewStatus", "ReviewView", "WindowReview", "merged_deficiencies",
@@ -53,23 +53,12 @@ class WindowReview:
     departments: frozenset[str] = frozenset()
     every: bool = False  # every department: the window does the one preliminary review of the whole case
 
-    EVERY = "*"
-
     @classmethod
     def parse(cls, text: str) -> Self:
-        """``""`` (none), ``*`` (every department) or known department codes separated by commas; anything else
-        raises ValueError (a mistyped code would silently leave its department reviewing)."""
-        codes = frozenset(code.strip() for code in text.split(",") if code.strip())
-        if cls.EVERY in codes:
-            if len(codes) > 1:
-                raise ValueError(f"{cls.EVERY!r} (every department) stands alone, not beside department codes")
-            return cls(every=True)
-        for code in codes:
-            try:
-                department(code)
-            except KeyError as exc:
-                raise ValueError(exc.args[0]) from None
-        return cls(departments=codes)
+        """``""`` (none), ``*`` (every department) or known department codes separated by commas
+        (:func:`contracts.departments.department_codes`); ValueError for anything else."""
+        codes = department_codes(text)
+        return cls(every=True) if codes is None else cls(departments=codes)
 
     def covers(self, department: str) -> bool:
         return self.every or department in self.departments
