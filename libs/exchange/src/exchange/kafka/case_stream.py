@@ -4,16 +4,21 @@ dispatch. Nothing is committed: an onlooker takes nothing from the services' own
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Literal
 
 import anyio
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 
 from contracts.topics import CASE_STREAM
 
-__all__ = ["case_stream_reader"]
+__all__ = ["LostLogWatch", "case_stream_reader"]
+
+logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -42,3 +47,36 @@ async def case_stream_reader(bootstrap: str, *, start: Literal["beginning", "end
         # would cut the stop short at its first await and leave the fetcher and its sockets open: shielded.
         with anyio.CancelScope(shield=True):
             await consumer.stop()
+
+
+class LostLogWatch:
+    """Puts a long-lived onlooker back at the beginning of a partition whose log the broker lost.
+
+    The embedded broker restarted empty (a new epoch, ``exchange.epoch``) answers a fetch beyond a partition's new end
+    with nothing, not with an out-of-range error, so an onlooker placed before the loss would wait there for ever and
+    show nothing of the new epoch. A position past the partition's end cannot happen otherwise. Call :meth:`after`
+    with each read: when a read brings nothing, at most every ``every_s``, it compares each position with the end
+    (one ListOffsets request) and rewinds what lies beyond it. A broker that does not answer is looked at again later.
+    """
+
+    def __init__(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition], *, every_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._consumer, self._partitions = consumer, list(partitions)
+        self._every_s, self._clock = every_s, clock
+        self._looked_at = clock()
+
+    async def after(self, batch: Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]) -> list[TopicPartition]:
+        """The partitions put back at their beginning after this read (none, mostly)."""
+        if any(batch.values()) or self._clock() - self._looked_at < self._every_s:
+            return []
+        self._looked_at = self._clock()
+        try:
+            ends = await self._consumer.end_offsets(self._partitions)
+            lost = [tp for tp in self._partitions if await self._consumer.position(tp) > ends[tp]]
+        except KafkaError:
+            return []
+        if lost:
+            logger.warning("the broker lost the case stream's log (partitions %s): reading them from their beginning",
+                           ", ".join(str(tp.partition) for tp in lost))
+            await self._consumer.seek_to_beginning(*lost)
+        return lost

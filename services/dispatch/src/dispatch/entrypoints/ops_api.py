@@ -26,7 +26,7 @@ from dispatch.domain.messages import MESSAGES
 from exchange.access.http import ACCESS_RESPONSES, Allow
 from exchange.access.roles import Caller, Role
 from exchange.http_edge import refused
-from exchange.kafka.case_stream import case_stream_reader
+from exchange.kafka.case_stream import LostLogWatch, case_stream_reader
 from exchange.system_state import read_state
 from exchange.trace_store import TRACES_FOLDER, case_spans, span_depths
 
@@ -108,11 +108,13 @@ async def _case_events(request: Request, bootstrap: str) -> AsyncIterator[str]:
     """Server-sent events: one ``case-event`` per record of the case stream from now on, until the reader leaves
     or :data:`STREAM_LIMIT_S` has passed (``retry`` tells the browser when to come back)."""
     ends_at = time.monotonic() + STREAM_LIMIT_S
-    async with case_stream_reader(bootstrap, start="end") as (consumer, _):
+    async with case_stream_reader(bootstrap, start="end") as (consumer, partitions):
         yield "retry: 1000\n: 运维室事件流 case stream, live\n\n"
         quiet_since = time.monotonic()
+        lost_logs = LostLogWatch(consumer, partitions)  # a broker restarted empty: the new epoch shows too
         while time.monotonic() < ends_at and not await request.is_disconnected():
             batch = await consumer.getmany(timeout_ms=1000)
+            await lost_logs.after(batch)
             records = sorted((r for rs in batch.values() for r in rs), key=lambda r: (r.timestamp, r.partition, r.offset))
             for record in records:
                 shown = case_event_summary(record.value)
